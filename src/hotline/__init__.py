@@ -1,0 +1,17 @@
+"""hotline: self-hosted crisis-communication terminals.
+
+Layers, bottom up (each imports only the ones below it):
+
+1. ``hotline.proto`` (sans-IO wire protocol) and ``hotline.crypto`` (pure crypto)
+2. ``hotline.store`` (durable state) and ``hotline.link`` (asyncio + TLS)
+3. ``hotline.terminal`` (the daemon)
+4. ``hotline.cli`` (the command line)
+
+``hotline.errors`` and ``hotline.utc`` sit below them all.
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+__all__ = ["__version__"]

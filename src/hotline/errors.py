@@ -1,0 +1,186 @@
+"""Every error hotline raises, under one root.
+
+::
+
+    HotlineError
+    ├── ProtocolError                 the wire protocol was violated (never raised itself)
+    │   ├── LocalProtocolError        we misused the sans-IO API (a bug on our side)
+    │   └── RemoteProtocolError       the peer sent something invalid; carries ``close_code``
+    ├── CryptoError                   a cryptographic check failed
+    │   ├── SignatureInvalid          a signature does not verify over the signed bytes
+    │   ├── DecryptionFailed          a sealed body does not open with our key
+    │   ├── EnvelopeInvalid           an envelope or receipt is malformed
+    │   └── CardInvalid               a peer card is malformed, tampered or self-inconsistent
+    ├── DeliveryError                 a verified object breaks the delivery rules
+    │   ├── WrongSigner               signed by someone other than the authenticated peer
+    │   ├── ReplayDetected            a serial we already hold, with different content
+    │   └── ChainBroken               ``prev_hash`` does not match the previous envelope
+    ├── PeerError                     about the set of known peers
+    │   ├── UnknownPeer               no card for that party or key
+    │   └── PeerConflict              a card that clashes with one already added
+    ├── StoreError                    durable state is missing, corrupt or too new
+    │   ├── NotInitialised            the directory holds no terminal
+    │   ├── AlreadyInitialised        ``init`` on a directory that holds one
+    │   └── SchemaTooNew              the database was written by a newer hotline
+    ├── ConfigError                   a setting or an argument is invalid
+    ├── MessageTooLarge               a message body over the size limit
+    ├── LinkError                     transport trouble (TLS refusal, connection loss)
+    └── DaemonError                   talking to the running terminal failed
+        └── DaemonNotRunning          no terminal answers on the control socket
+
+Crypto failures stay distinct from one another and from ``ValueError``: the
+journal records which one happened, and an operator reads it.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+__all__ = [
+    "AlreadyInitialised",
+    "ChainBroken",
+    "CloseCode",
+    "ConfigError",
+    "CardInvalid",
+    "CryptoError",
+    "DaemonError",
+    "DaemonNotRunning",
+    "DecryptionFailed",
+    "DeliveryError",
+    "EnvelopeInvalid",
+    "HotlineError",
+    "LinkError",
+    "LocalProtocolError",
+    "MessageTooLarge",
+    "NotInitialised",
+    "PeerConflict",
+    "PeerError",
+    "ProtocolError",
+    "RemoteProtocolError",
+    "ReplayDetected",
+    "SchemaTooNew",
+    "SignatureInvalid",
+    "StoreError",
+    "UnknownPeer",
+    "WrongSigner",
+]
+
+
+class CloseCode(IntEnum):
+    """Why a session is being closed; sent in the CLOSE frame."""
+
+    NORMAL = 0
+    PROTOCOL_ERROR = 1
+    VERSION_MISMATCH = 2
+    IDENTITY_MISMATCH = 3
+    FRAME_TOO_LARGE = 4
+    SHUTTING_DOWN = 5
+
+
+class HotlineError(Exception):
+    """Root of every error raised by hotline."""
+
+
+class ProtocolError(HotlineError):
+    """The wire protocol was violated. Abstract: raise a subclass."""
+
+    def __new__(cls, *args: object, **kwargs: object) -> ProtocolError:
+        if cls is ProtocolError:
+            raise TypeError("raise LocalProtocolError or RemoteProtocolError, not ProtocolError")
+        return super().__new__(cls, *args)
+
+
+class LocalProtocolError(ProtocolError):
+    """We tried to do something the protocol state does not allow (our bug)."""
+
+
+class RemoteProtocolError(ProtocolError):
+    """The peer sent bytes that break the protocol."""
+
+    def __init__(self, message: str, *, close_code: CloseCode = CloseCode.PROTOCOL_ERROR) -> None:
+        super().__init__(message)
+        self.close_code = close_code
+
+
+class CryptoError(HotlineError):
+    """A cryptographic check failed."""
+
+
+class SignatureInvalid(CryptoError):
+    """A signature does not verify over the bytes it claims to sign."""
+
+
+class DecryptionFailed(CryptoError):
+    """A sealed body could not be opened with our private key."""
+
+
+class EnvelopeInvalid(CryptoError):
+    """An envelope or receipt is not well-formed."""
+
+
+class CardInvalid(CryptoError):
+    """A peer card is malformed, tampered with, or inconsistent with itself."""
+
+
+class DeliveryError(HotlineError):
+    """A verified object breaks the delivery rules (signer, serial, chain)."""
+
+
+class WrongSigner(DeliveryError):
+    """The object is signed by a key other than the authenticated peer's."""
+
+
+class ReplayDetected(DeliveryError):
+    """A serial we already hold arrived again with different content."""
+
+
+class ChainBroken(DeliveryError):
+    """An envelope's previous-hash does not match the envelope before it."""
+
+
+class PeerError(HotlineError):
+    """About the set of known peers."""
+
+
+class UnknownPeer(PeerError):
+    """No card is known for that party name or key."""
+
+
+class PeerConflict(PeerError):
+    """A card clashes with one already added (same name, other keys)."""
+
+
+class StoreError(HotlineError):
+    """Durable state is missing, corrupt, or from a newer version."""
+
+
+class NotInitialised(StoreError):
+    """The directory does not hold an initialised terminal."""
+
+
+class AlreadyInitialised(StoreError):
+    """The directory already holds a terminal."""
+
+
+class SchemaTooNew(StoreError):
+    """The database schema is newer than this hotline understands."""
+
+
+class ConfigError(HotlineError):
+    """A setting or an argument is invalid."""
+
+
+class MessageTooLarge(HotlineError):
+    """A message body is over the size limit."""
+
+
+class LinkError(HotlineError):
+    """Transport trouble: a TLS refusal or a lost connection."""
+
+
+class DaemonError(HotlineError):
+    """Talking to the running terminal's control API failed."""
+
+
+class DaemonNotRunning(DaemonError):
+    """No terminal answers on the directory's control socket."""

@@ -1,0 +1,43 @@
+"""UTC timestamps and military time groups, as pure functions.
+
+hotline keeps every time in UTC. Timestamps travel and are stored as RFC 3339
+strings with microseconds and a ``Z`` suffix (``2026-11-22T04:31:14.123456Z``):
+they sort as text, read unambiguously, and encode deterministically in CBOR.
+The *time group* is the hotline operator's form, day-hour-minute plus ``Z``
+(``220431Z``), as on the 1973 Brezhnev message "USSR 01, 231600Z".
+
+Nothing here reads a clock: callers pass the time in.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+__all__ = ["format_utc", "from_epoch", "parse_utc", "time_group"]
+
+_RFC3339_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$")
+
+
+def format_utc(moment: datetime) -> str:
+    """Render an aware datetime as ``YYYY-MM-DDTHH:MM:SS.ffffffZ`` in UTC."""
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime: hotline times must be timezone-aware")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_utc(text: str) -> datetime:
+    """Parse the exact form :func:`format_utc` writes; anything else is a ValueError."""
+    if not isinstance(text, str) or not _RFC3339_UTC.match(text):
+        raise ValueError(f"not a UTC timestamp of the form 2026-11-22T04:31:14.123456Z: {text!r}")
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+
+
+def from_epoch(seconds: float) -> datetime:
+    """An aware UTC datetime from seconds since the epoch (a value the caller read)."""
+    return datetime.fromtimestamp(seconds, tz=UTC)
+
+
+def time_group(moment: datetime) -> str:
+    """The day-hour-minute time group, e.g. ``231600Z`` for the 23rd, 16:00 UTC."""
+    return moment.astimezone(UTC).strftime("%d%H%MZ")
