@@ -1,0 +1,66 @@
+"""Layer 4: the ``hotline`` command line. One module per verb; public API only.
+
+Exit codes: 0 success; 1 a clear one-line error (bad input, unknown peer,
+daemon not running, verification fault); 2 usage (argparse); 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from hotline import __version__
+from hotline.cli import (
+    cmd_card,
+    cmd_demo,
+    cmd_init,
+    cmd_messages,
+    cmd_peer,
+    cmd_run,
+    cmd_send,
+    cmd_status,
+    cmd_verify,
+)
+from hotline.errors import HotlineError
+
+__all__ = ["build_parser", "main"]
+
+_VERBS = (
+    cmd_init,
+    cmd_card,
+    cmd_peer,
+    cmd_run,
+    cmd_send,
+    cmd_messages,
+    cmd_status,
+    cmd_verify,
+    cmd_demo,
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hotline",
+        description="Self-hosted crisis-communication terminals: signed, encrypted, receipted messages.",
+    )
+    parser.add_argument("--version", action="version", version=f"hotline {__version__}")
+    verbs = parser.add_subparsers(dest="verb", metavar="VERB", required=True)
+    for verb in _VERBS:
+        verb.register(verbs)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        code: int = args.handler(args)
+    except HotlineError as exc:
+        print(f"hotline: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 1
+    return code

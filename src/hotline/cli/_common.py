@@ -1,0 +1,30 @@
+"""Small helpers shared by the verbs: the DIR argument, JSON output, reading text."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+__all__ = ["add_directory", "print_json", "read_text_argument"]
+
+# argparse's own type for the subparsers object is private; this is what register() receives.
+Verbs = Any
+
+
+def add_directory(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("directory", metavar="DIR", type=Path, help="the terminal's directory")
+
+
+def print_json(value: Any) -> None:
+    json.dump(value, sys.stdout, indent=2, ensure_ascii=False)
+    sys.stdout.write("\n")
+
+
+def read_text_argument(words: list[str]) -> str:
+    """The message text: the words joined by spaces, or standard input for ``-``."""
+    if words == ["-"]:
+        return sys.stdin.read()
+    return " ".join(words)

@@ -1,0 +1,199 @@
+"""``hotline demo``: Washington and Moscow on loopback, exchanging the seed scenario's traffic.
+
+Creates two terminals in a temporary folder, pairs them (each adds the
+other's card), runs each as its own ``hotline run`` process, sends a few
+messages drawn from the seed scenario (a chiefs-of-staff call request "for
+risk reduction and operational deconfliction", and the reply), waits for the
+signed receipts, shows both sides' logs, verifies both stores, and keeps the
+line up until Ctrl-C so you can drive it with the other verbs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from hotline.cli._common import Verbs
+from hotline.errors import DaemonNotRunning, HotlineError
+from hotline.terminal import (
+    ControlClient,
+    add_peer_card,
+    init_terminal,
+    open_terminal,
+    verify_store,
+)
+
+__all__ = ["register", "run"]
+
+PARTIES = (("Washington", "America/New_York"), ("Moscow", "Europe/Moscow"))
+
+#: (sender, precedence, text): the seed scenario (23 November, chiefs of staff).
+SCRIPT = (
+    (
+        "Washington",
+        "immediate",
+        "The Chairman of the Joint Chiefs of Staff requests a telephone call with the Chief of the General "
+        "Staff today, to continue the communication between them for risk reduction and operational "
+        "deconfliction.",
+    ),
+    (
+        "Moscow",
+        "immediate",
+        "The Chief of the General Staff agrees to a call today at 1400Z. The Minister of Defence asks that the "
+        "agenda include the flights of strategic bombers near our state border: 30 this month, closest "
+        "approach 20 kilometres.",
+    ),
+    (
+        "Washington",
+        "routine",
+        "Agreed: the call at 1400Z over this line, the bomber flights on the agenda. Please confirm the "
+        "interpreters for both sides.",
+    ),
+)
+
+
+def register(verbs: Verbs) -> None:
+    parser = verbs.add_parser(
+        "demo", help="run two terminals (Washington, Moscow) on loopback, with traffic"
+    )
+    parser.add_argument(
+        "--dir", type=Path, help="where to create the terminals (default: a new temporary folder)"
+    )
+    parser.add_argument(
+        "--duration",
+        type=float,
+        metavar="SECONDS",
+        help="stop after this long instead of waiting for Ctrl-C",
+    )
+    parser.set_defaults(handler=run)
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _wait_running(
+    client: ControlClient, process: subprocess.Popen[bytes], timeout: float = 30.0
+) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise HotlineError(
+                f"the terminal in {client.paths.root} exited; see {client.paths.log}"
+            )
+        with contextlib.suppress(DaemonNotRunning):
+            client.status()
+            return
+        time.sleep(0.05)
+    raise HotlineError(f"the terminal in {client.paths.root} did not start within {timeout:g} s")
+
+
+def _wait_delivered(
+    clients: dict[str, ControlClient], ids: list[str], timeout: float = 30.0
+) -> None:
+    deadline = time.monotonic() + timeout
+    pending = set(ids)
+    while pending and time.monotonic() < deadline:
+        for client in clients.values():
+            for record in client.messages(direction="out"):
+                if record["state"] == "delivered":
+                    pending.discard(record["id"])
+        time.sleep(0.1)
+    if pending:
+        raise HotlineError(f"{len(pending)} demo messages were not delivered within {timeout:g} s")
+
+
+def run(args: argparse.Namespace) -> int:
+    root = args.dir or Path(tempfile.mkdtemp(prefix="hotline-demo-"))
+    root.mkdir(parents=True, exist_ok=True)
+    dirs = {party: root / party.lower() for party, _ in PARTIES}
+    print(f"creating two terminals in {root}")
+    cards = {}
+    for party, zone in PARTIES:
+        files = init_terminal(
+            dirs[party], party=party, listen=[f"127.0.0.1:{_free_port()}"], timezone=zone
+        )
+        cards[party] = files.card()
+        files.store.close()
+        print(
+            f"  {party:<10} {', '.join(cards[party].routes):<16} fingerprint {cards[party].fingerprint}"
+        )
+    for party, _ in PARTIES:
+        other = next(p for p, _ in PARTIES if p != party)
+        files = open_terminal(dirs[party])
+        try:
+            add_peer_card(files, cards[other].to_json())
+        finally:
+            files.store.close()
+    print("cards exchanged; starting both terminals")
+    processes: dict[str, subprocess.Popen[bytes]] = {}
+    clients = {party: ControlClient(dirs[party]) for party, _ in PARTIES}
+    try:
+        for party, _ in PARTIES:
+            log = (dirs[party] / "stderr.log").open("wb")
+            processes[party] = subprocess.Popen(
+                [sys.executable, "-m", "hotline", "run", str(dirs[party])],
+                stdout=subprocess.DEVNULL,
+                stderr=log,
+                start_new_session=True,
+            )
+        for party, _ in PARTIES:
+            _wait_running(clients[party], processes[party])
+        ids = []
+        for sender, precedence, text in SCRIPT:
+            receiver = next(p for p, _ in PARTIES if p != sender)
+            record = clients[sender].send(to=receiver, text=text, precedence=precedence)
+            ids.append(record["id"])
+            print(
+                f"\n{sender} -> {receiver}  serial {record['serial']}  {record['time_group']}  "
+                f"{precedence.upper()}  id {record['id']}\n  {text}"
+            )
+            _wait_delivered(clients, [record["id"]])
+            print("  delivered; signed receipt verified")
+        for party, _ in PARTIES:
+            files = open_terminal(dirs[party])
+            try:
+                print(f"{party}: {verify_store(files.store, files.identity).summary()}")
+            finally:
+                files.store.close()
+        print("\nBoth terminals are running. Drive them with the CLI, for example:")
+        for party, _ in PARTIES:
+            other = next(p for p, _ in PARTIES if p != party)
+            print(f"  hotline send {dirs[party]} --to {other} --precedence flash 'Your text'")
+            print(f"  hotline messages {dirs[party]}      hotline status {dirs[party]}")
+        print(f"Logs: {dirs['Washington'] / 'terminal.log'}, {dirs['Moscow'] / 'terminal.log'}")
+        if args.duration is None:
+            print("Press Ctrl-C to stop.")
+        deadline = None if args.duration is None else time.monotonic() + args.duration
+        while deadline is None or time.monotonic() < deadline:
+            for party, process in processes.items():
+                if process.poll() is not None:
+                    raise HotlineError(
+                        f"the {party} terminal stopped unexpectedly; see {dirs[party]}"
+                    )
+            time.sleep(0.2)
+    except KeyboardInterrupt:
+        print("\nstopping")
+    finally:
+        for client in clients.values():
+            client.close()
+        for process in processes.values():
+            if process.poll() is None:
+                os.kill(process.pid, signal.SIGTERM)
+        for process in processes.values():
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+    print(f"stopped; the terminals' directories stay in {root}")
+    return 0

@@ -1,0 +1,49 @@
+"""``hotline init DIR --party NAME --listen HOST:PORT [...] [--timezone ZONE]``."""
+
+from __future__ import annotations
+
+import argparse
+
+from hotline.cli._common import Verbs, add_directory
+from hotline.terminal import init_terminal
+
+__all__ = ["register", "run"]
+
+
+def register(verbs: Verbs) -> None:
+    parser = verbs.add_parser(
+        "init", help="create this party's terminal: identity keys, settings, store"
+    )
+    add_directory(parser)
+    parser.add_argument("--party", required=True, help="the party's name, e.g. Washington")
+    parser.add_argument(
+        "--listen",
+        action="append",
+        required=True,
+        metavar="HOST:PORT",
+        help="address peers reach this terminal on (repeat for several routes)",
+    )
+    parser.add_argument(
+        "--timezone",
+        default="UTC",
+        metavar="ZONE",
+        help="the party's IANA time zone, e.g. Europe/Moscow (default UTC)",
+    )
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    files = init_terminal(
+        args.directory, party=args.party, listen=args.listen, timezone=args.timezone
+    )
+    card = files.card()
+    files.store.close()
+    print(f"initialised {card.party} in {args.directory}")
+    print(f"fingerprint: {card.fingerprint}")
+    print(f"listening on: {', '.join(card.routes)} (time zone {card.timezone})")
+    print(
+        f"next: hotline card {args.directory} > {card.party.lower().replace(' ', '-')}.card, hand it "
+        f"to each peer, add theirs with: hotline peer add {args.directory} PEER.card; "
+        f"then: hotline run {args.directory}"
+    )
+    return 0

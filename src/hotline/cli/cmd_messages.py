@@ -1,0 +1,59 @@
+"""``hotline messages DIR [--json] [--peer P] [--limit N]``: the message log, newest first."""
+
+from __future__ import annotations
+
+import argparse
+
+from hotline.cli._common import Verbs, add_directory, print_json
+from hotline.errors import ConfigError
+from hotline.terminal import ControlClient
+
+__all__ = ["register", "run"]
+
+#: The keys of ``messages --json``, a public contract.
+PUBLIC_KEYS = (
+    "id",
+    "direction",
+    "peer",
+    "channel",
+    "serial",
+    "time_group",
+    "precedence",
+    "state",
+    "text",
+    "created_at",
+    "delivered_at",
+    "kind",
+    "sent_at",
+    "transmitted_at",
+    "envelope_hash",
+)
+
+
+def register(verbs: Verbs) -> None:
+    parser = verbs.add_parser("messages", help="list messages, newest first")
+    add_directory(parser)
+    parser.add_argument("--json", action="store_true", help="print a JSON list")
+    parser.add_argument("--peer", metavar="PARTY", help="only messages with this peer")
+    parser.add_argument("--direction", metavar="out|in", help="only outgoing or incoming messages")
+    parser.add_argument("--limit", type=int, metavar="N", help="at most N messages")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.direction not in (None, "in", "out"):
+        raise ConfigError("--direction must be 'in' or 'out'")
+    if args.limit is not None and args.limit < 1:
+        raise ConfigError("--limit must be at least 1")
+    with ControlClient(args.directory) as client:
+        records = client.messages(peer=args.peer, direction=args.direction, limit=args.limit)
+    if args.json:
+        print_json([{key: record.get(key) for key in PUBLIC_KEYS} for record in records])
+        return 0
+    for record in records:
+        arrow = "->" if record["direction"] == "out" else "<-"
+        print(
+            f"{record['time_group']} {arrow} {record['peer']:<12} #{record['serial']:<5} "
+            f"{record['precedence'].upper():<9} {record['state']:<9} {record['text'][:60]}"
+        )
+    return 0

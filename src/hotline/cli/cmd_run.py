@@ -1,0 +1,45 @@
+"""``hotline run DIR``: run the terminal in the foreground until SIGTERM or Ctrl-C."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+
+from hotline.cli._common import Verbs, add_directory
+from hotline.terminal import TerminalPaths, run_terminal
+
+__all__ = ["register", "run"]
+
+
+def register(verbs: Verbs) -> None:
+    parser = verbs.add_parser(
+        "run", help="run the terminal (foreground; stop with Ctrl-C or SIGTERM)"
+    )
+    add_directory(parser)
+    parser.add_argument("--verbose", "-v", action="store_true", help="log debug detail")
+    parser.set_defaults(handler=run)
+
+
+def _configure_logging(paths: TerminalPaths, verbose: bool) -> None:
+    formatter = logging.Formatter(
+        "%(asctime)sZ %(name)s %(levelname)s %(message)s", "%Y-%m-%dT%H:%M:%S"
+    )
+    formatter.converter = __import__("time").gmtime
+    root = logging.getLogger("hotline")
+    root.setLevel(logging.DEBUG if verbose else logging.INFO)
+    for handler in (
+        logging.StreamHandler(sys.stderr),
+        logging.FileHandler(paths.log, encoding="utf-8"),
+    ):
+        handler.setFormatter(formatter)
+        root.addHandler(handler)
+
+
+def run(args: argparse.Namespace) -> int:
+    paths = TerminalPaths(args.directory)
+    if paths.is_initialised():
+        _configure_logging(paths, args.verbose)
+    asyncio.run(run_terminal(args.directory))
+    return 0

@@ -1,0 +1,58 @@
+"""``hotline send DIR --to PARTY [--precedence P] [--channel C] TEXT``: queue a message.
+
+Prints the message id once the message is durable in the terminal's store,
+whether or not the peer is reachable now (it waits, in order, if not).
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from hotline.cli._common import Verbs, add_directory, read_text_argument
+from hotline.crypto import Precedence
+from hotline.errors import ConfigError
+from hotline.terminal import ControlClient
+
+__all__ = ["register", "run"]
+
+PRECEDENCES = tuple(str(p) for p in Precedence)
+
+
+def register(verbs: Verbs) -> None:
+    parser = verbs.add_parser("send", help="send a message (prints its id once it is durable)")
+    add_directory(parser)
+    parser.add_argument("--to", required=True, metavar="PARTY", help="the peer to send to")
+    parser.add_argument(
+        "--precedence",
+        default="routine",
+        metavar="P",
+        help=f"one of {', '.join(PRECEDENCES)} (default routine)",
+    )
+    parser.add_argument(
+        "--channel", default="leaders", metavar="C", help="the channel (default leaders)"
+    )
+    parser.add_argument(
+        "--json", action="store_true", help="print the whole message record as JSON"
+    )
+    parser.add_argument(
+        "text", nargs="+", metavar="TEXT", help="the message text, or - to read standard input"
+    )
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    precedence = args.precedence.lower()
+    if precedence not in PRECEDENCES:
+        raise ConfigError(f"precedence {args.precedence!r} is not one of {', '.join(PRECEDENCES)}")
+    text = read_text_argument(args.text)
+    if not text.strip():
+        raise ConfigError("the message text is empty")
+    with ControlClient(args.directory) as client:
+        record = client.send(to=args.to, text=text, precedence=precedence, channel=args.channel)
+    if args.json:
+        from hotline.cli._common import print_json
+
+        print_json(record)
+    else:
+        print(record["id"])
+    return 0

@@ -1,0 +1,200 @@
+"""Mutual TLS 1.3 between terminals, pinned to the peers' identity keys.
+
+Every terminal's certificate is self-signed by its Ed25519 identity key (see
+``hotline.crypto.certificate``) and travels in its peer card. Pinning is done
+by trust anchors: a dialing terminal trusts exactly the one certificate of the
+peer it means to reach; a listening terminal trusts exactly the certificates of
+the peers it knows, rebuilt for every connection so a newly added peer is
+accepted at once. A certificate that is not pinned fails the handshake, and
+the listener reports the refusal with the address and OpenSSL's reason.
+
+The TLS handshake proves each side holds its identity key; the protocol hello
+that follows (``hotline.proto``) binds the session to both keys.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import ssl
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+
+from hotline.crypto import certificate_pem, certificate_public_key
+from hotline.errors import CardInvalid, LinkError
+from hotline.link.transport import StreamTransport
+
+__all__ = [
+    "RefusalHandler",
+    "TLSListener",
+    "TransportHandler",
+    "client_context",
+    "dial",
+    "parse_route",
+    "server_context",
+]
+
+log = logging.getLogger("hotline.link")
+
+HANDSHAKE_TIMEOUT = 10.0
+
+TransportHandler = Callable[[StreamTransport], Awaitable[None]]
+#: Called with (peer address, reason) when a connection is refused before a session exists.
+RefusalHandler = Callable[[str, str], None]
+
+
+def parse_route(route: str) -> tuple[str, int]:
+    """Split ``HOST:PORT`` (``[v6]:PORT`` for IPv6) into host and port."""
+    host, sep, port_text = route.rpartition(":")
+    if not sep or not host or not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        raise LinkError(f"route {route!r} is not HOST:PORT")
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    return host, int(port_text)
+
+
+def _base_context(*, server_side: bool, cert_file: Path, key_file: Path) -> ssl.SSLContext:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER if server_side else ssl.PROTOCOL_TLS_CLIENT)
+    context.minimum_version = ssl.TLSVersion.TLSv1_3
+    context.maximum_version = ssl.TLSVersion.TLSv1_3
+    # Identity comes from the pinned key, not from a host name: there is no CA and no DNS.
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_REQUIRED
+    context.load_cert_chain(certfile=str(cert_file), keyfile=str(key_file))
+    return context
+
+
+def server_context(*, cert_file: Path, key_file: Path, trusted: Sequence[bytes]) -> ssl.SSLContext:
+    """A listening context that accepts exactly the peers whose certificates are ``trusted``."""
+    context = _base_context(server_side=True, cert_file=cert_file, key_file=key_file)
+    if trusted:
+        context.load_verify_locations(cadata="".join(certificate_pem(der) for der in trusted))
+    return context
+
+
+def client_context(*, cert_file: Path, key_file: Path, peer_certificate: bytes) -> ssl.SSLContext:
+    """A dialing context that accepts only the one peer it means to reach."""
+    context = _base_context(server_side=False, cert_file=cert_file, key_file=key_file)
+    context.load_verify_locations(cadata=certificate_pem(peer_certificate))
+    return context
+
+
+def _peer_key(writer: asyncio.StreamWriter) -> bytes:
+    ssl_object = writer.get_extra_info("ssl_object")
+    der = ssl_object.getpeercert(binary_form=True) if ssl_object is not None else None
+    if not der:
+        raise LinkError("the peer presented no certificate")
+    try:
+        return certificate_public_key(der)
+    except CardInvalid as exc:
+        raise LinkError(f"the peer's certificate carries no Ed25519 identity key: {exc}") from exc
+
+
+def _address(writer: asyncio.StreamWriter) -> str:
+    peer = writer.get_extra_info("peername")
+    if isinstance(peer, tuple) and len(peer) >= 2:
+        host = str(peer[0])
+        return f"[{host}]:{peer[1]}" if ":" in host else f"{host}:{peer[1]}"
+    return str(peer)
+
+
+async def dial(
+    route: str, context: ssl.SSLContext, *, timeout: float = HANDSHAKE_TIMEOUT
+) -> StreamTransport:
+    """Connect to ``route`` and complete the TLS handshake; :class:`LinkError` on any failure."""
+    host, port = parse_route(route)
+    try:
+        reader, writer = await asyncio.wait_for(
+            asyncio.open_connection(
+                host,
+                port,
+                ssl=context,
+                server_hostname=None if _is_ip(host) else host,
+                ssl_handshake_timeout=timeout,
+            ),
+            timeout=timeout,
+        )
+    except ssl.SSLError as exc:
+        raise LinkError(f"TLS handshake with {route} failed: {exc.reason or exc}") from exc
+    except (OSError, TimeoutError) as exc:
+        raise LinkError(f"cannot reach {route}: {exc or type(exc).__name__}") from exc
+    try:
+        peer_key = _peer_key(writer)
+    except LinkError:
+        writer.close()
+        raise
+    return StreamTransport(reader, writer, peer_key=peer_key, peer_address=route, dialed=True)
+
+
+def _is_ip(host: str) -> bool:
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+class TLSListener:
+    """Accepts TCP connections on one address and upgrades each to mutual TLS.
+
+    The handshake is done here, not by ``asyncio.start_server(ssl=...)``, so a
+    failed handshake (unknown or mismatched certificate) reaches ``on_refusal``
+    with its reason instead of vanishing into the event loop's log.
+    """
+
+    def __init__(
+        self,
+        *,
+        route: str,
+        context_factory: Callable[[], ssl.SSLContext],
+        on_transport: TransportHandler,
+        on_refusal: RefusalHandler,
+    ) -> None:
+        self.route = route
+        self._context_factory = context_factory
+        self._on_transport = on_transport
+        self._on_refusal = on_refusal
+        self._server: asyncio.Server | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def start(self) -> None:
+        host, port = parse_route(self.route)
+        try:
+            self._server = await asyncio.start_server(self._accept, host, port, reuse_address=True)
+        except OSError as exc:
+            raise LinkError(f"cannot listen on {self.route}: {exc.strerror or exc}") from exc
+
+    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._tasks.add(task)
+        address = _address(writer)
+        try:
+            try:
+                await writer.start_tls(
+                    self._context_factory(), ssl_handshake_timeout=HANDSHAKE_TIMEOUT
+                )
+                peer_key = _peer_key(writer)
+            except (ssl.SSLError, LinkError, OSError, TimeoutError) as exc:
+                reason = getattr(exc, "reason", None) or str(exc) or type(exc).__name__
+                self._on_refusal(address, f"TLS handshake failed: {reason}")
+                writer.close()
+                return
+            transport = StreamTransport(
+                reader, writer, peer_key=peer_key, peer_address=address, dialed=False
+            )
+            await self._on_transport(transport)
+        finally:
+            if task is not None:
+                self._tasks.discard(task)
+
+    async def aclose(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._server.wait_closed(), timeout=2.0)
+        for task in list(self._tasks):
+            task.cancel()

@@ -1,0 +1,96 @@
+"""The byte transport a session runs over: a small ABC and its asyncio-stream implementation.
+
+A :class:`Transport` is an authenticated, ordered, reliable byte pipe to one
+peer. The TLS layer (``hotline.link.tls``) produces them from real sockets;
+``hotline.testing.MemoryLink`` produces them in memory for tests. The session
+code above never knows which it has.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from abc import ABC, abstractmethod
+from types import TracebackType
+
+__all__ = ["StreamTransport", "Transport"]
+
+_READ_CHUNK = 256 * 1024
+
+
+class Transport(ABC):
+    """An authenticated byte pipe to one peer."""
+
+    #: The peer's Ed25519 public key, as proven by the transport's authentication.
+    peer_key: bytes
+    #: Where the peer is, for logs ("127.0.0.1:7001").
+    peer_address: str
+    #: True if we opened the connection (we dialed), False if we accepted it.
+    dialed: bool
+
+    @abstractmethod
+    async def send(self, data: bytes) -> None:
+        """Write bytes and wait until the transport has accepted them."""
+
+    @abstractmethod
+    async def receive(self) -> bytes:
+        """Return the next bytes; ``b""`` means the peer closed its side."""
+
+    @abstractmethod
+    async def aclose(self) -> None:
+        """Close the transport; safe to call more than once."""
+
+    async def __aenter__(self) -> Transport:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+
+class StreamTransport(Transport):
+    """A :class:`Transport` over an asyncio stream pair (TLS already established)."""
+
+    def __init__(
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        *,
+        peer_key: bytes,
+        peer_address: str,
+        dialed: bool,
+    ) -> None:
+        self._reader = reader
+        self._writer = writer
+        self.peer_key = peer_key
+        self.peer_address = peer_address
+        self.dialed = dialed
+        self._closed = False
+
+    async def send(self, data: bytes) -> None:
+        if self._closed:
+            raise ConnectionResetError("transport closed")
+        self._writer.write(data)
+        await self._writer.drain()
+
+    async def receive(self) -> bytes:
+        if self._closed:
+            return b""
+        try:
+            return await self._reader.read(_READ_CHUNK)
+        except (ConnectionError, OSError):
+            # A reset is an end of stream for the session above: it reacts the same way.
+            return b""
+
+    async def aclose(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self._writer.close()
+        # A peer that vanished mid-close must not hang shutdown.
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self._writer.wait_closed(), timeout=2.0)

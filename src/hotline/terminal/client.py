@@ -1,0 +1,142 @@
+"""A client for a running terminal's control API, over ``DIR/control.sock``.
+
+This is how the CLI (and tests, and scripts) talk to ``hotline run``. Errors
+the daemon reports come back as the same :class:`~hotline.errors.HotlineError`
+subclass it raised, with its message; a directory with no daemon answering
+gives :class:`~hotline.errors.DaemonNotRunning`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import httpx
+
+from hotline import errors
+from hotline.errors import DaemonError, DaemonNotRunning, HotlineError, NotInitialised
+from hotline.terminal.paths import TerminalPaths
+
+__all__ = ["ControlClient"]
+
+_ERRORS: dict[str, type[HotlineError]] = {
+    name: cls
+    for name in errors.__all__
+    if isinstance(cls := getattr(errors, name), type) and issubclass(cls, HotlineError)
+}
+
+
+class ControlClient:
+    """Synchronous client for one terminal directory's control API."""
+
+    def __init__(self, directory: Path, *, timeout: float = 30.0) -> None:
+        self.paths = TerminalPaths(directory)
+        if not self.paths.is_initialised():
+            raise NotInitialised(
+                f"{directory} is not a hotline terminal (create one with: hotline init)"
+            )
+        self._http = httpx.Client(
+            transport=httpx.HTTPTransport(uds=str(self.paths.control_socket)),
+            base_url="http://terminal",
+            timeout=timeout,
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> ControlClient:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def _request(self, method: str, path: str, **kwargs: Any) -> Any:
+        try:
+            response = self._http.request(method, path, **kwargs)
+        except (httpx.ConnectError, FileNotFoundError, ConnectionRefusedError) as exc:
+            raise DaemonNotRunning(
+                f"no terminal is running in {self.paths.root} (start it with: hotline run {self.paths.root})"
+            ) from exc
+        except httpx.HTTPError as exc:
+            raise DaemonError(f"the terminal in {self.paths.root} did not answer: {exc}") from exc
+        if response.is_success:
+            return response.json()
+        try:
+            payload = response.json()
+        except ValueError:
+            payload = {}
+        if isinstance(payload, dict) and "error" in payload:
+            cls = _ERRORS.get(str(payload["error"]), DaemonError)
+            raise cls(str(payload.get("detail", "")))
+        if response.status_code == 422 and isinstance(payload, dict):
+            raise errors.ConfigError(_validation_message(payload))
+        raise DaemonError(f"the terminal answered {response.status_code}: {response.text[:200]}")
+
+    # -- operations -----------------------------------------------------------
+
+    def status(self) -> dict[str, Any]:
+        result: dict[str, Any] = self._request("GET", "/status")
+        return result
+
+    def card(self) -> str:
+        return str(self._request("GET", "/card")["card"])
+
+    def send(
+        self, *, to: str, text: str, precedence: str = "routine", channel: str = "leaders"
+    ) -> dict[str, Any]:
+        result: dict[str, Any] = self._request(
+            "POST",
+            "/messages",
+            json={"to": to, "text": text, "precedence": precedence, "channel": channel},
+        )
+        return result
+
+    def messages(
+        self, *, peer: str | None = None, direction: str | None = None, limit: int | None = None
+    ) -> list[dict[str, Any]]:
+        params = {
+            k: v
+            for k, v in (("peer", peer), ("direction", direction), ("limit", limit))
+            if v is not None
+        }
+        result: list[dict[str, Any]] = self._request("GET", "/messages", params=params)
+        return result
+
+    def message(self, message_id: str) -> dict[str, Any]:
+        result: dict[str, Any] = self._request("GET", f"/messages/{message_id}")
+        return result
+
+    def add_peer(self, card_text: str) -> dict[str, Any]:
+        result: dict[str, Any] = self._request("POST", "/peers", json={"card": card_text})
+        return result
+
+    def peers(self) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = self._request("GET", "/peers")
+        return result
+
+    def is_running(self) -> bool:
+        try:
+            self.status()
+        except DaemonNotRunning:
+            return False
+        return True
+
+
+def _validation_message(payload: dict[str, Any]) -> str:
+    details = payload.get("detail")
+    if isinstance(details, list) and details:
+        first = details[0]
+        if isinstance(first, dict):
+            where = ".".join(str(part) for part in first.get("loc", [])[1:])
+            return (
+                f"{where}: {first.get('msg', 'invalid')}"
+                if where
+                else str(first.get("msg", "invalid"))
+            )
+    return "invalid request"

@@ -1,0 +1,246 @@
+"""The terminal's control API: a FastAPI app factory, served on ``DIR/control.sock``.
+
+The CLI drives a running terminal only through this API (``hotline.terminal.client``);
+the operator console will mount more routers on the same factory. The socket
+is a Unix socket created with mode 0600 inside the terminal directory, so only
+the terminal's owner can reach it: no password is needed on it.
+
+Errors come back as ``{"error": "<HotlineError subclass name>", "detail": "..."}``
+with a 4xx status, so the client can raise the same error class locally.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+from collections.abc import Iterator
+from typing import Annotated, Any
+
+import uvicorn
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from hotline import __version__
+from hotline.crypto import Precedence
+from hotline.errors import (
+    ConfigError,
+    HotlineError,
+    MessageTooLarge,
+    NotInitialised,
+    PeerError,
+    UnknownPeer,
+)
+from hotline.store import Direction, MessageRecord
+from hotline.terminal.daemon import Terminal
+from hotline.terminal.outbox import DEFAULT_CHANNEL
+
+__all__ = ["create_control_app", "message_json", "serve_control_api"]
+
+
+# -- schemas ------------------------------------------------------------------
+
+
+class MessageCreate(BaseModel):
+    to: str = Field(min_length=1)
+    text: str
+    precedence: Precedence = Precedence.ROUTINE
+    channel: str = DEFAULT_CHANNEL
+
+
+class PeerCreate(BaseModel):
+    card: str = Field(min_length=1)
+
+
+def message_json(record: MessageRecord) -> dict[str, Any]:
+    """The public JSON form of a message (the CLI's ``messages --json`` contract)."""
+    return {
+        "id": record.id,
+        "direction": str(record.direction),
+        "peer": record.peer,
+        "channel": record.channel,
+        "serial": record.serial,
+        "time_group": record.time_group,
+        "precedence": record.precedence,
+        "kind": record.kind,
+        "state": str(record.state),
+        "text": record.text,
+        "created_at": record.created_at,
+        "sent_at": record.sent_at,
+        "transmitted_at": record.transmitted_at,
+        "delivered_at": record.delivered_at,
+        "envelope_hash": record.envelope_hash.hex(),
+    }
+
+
+# -- dependencies -------------------------------------------------------------
+
+
+async def _terminal(request: Request) -> Terminal:
+    terminal: Terminal = request.app.state.terminal
+    return terminal
+
+
+TerminalDep = Annotated[Terminal, Depends(_terminal)]
+
+# -- routers ------------------------------------------------------------------
+
+status_router = APIRouter(tags=["status"])
+messages_router = APIRouter(prefix="/messages", tags=["messages"])
+peers_router = APIRouter(prefix="/peers", tags=["peers"])
+
+
+@status_router.get("/status")
+async def get_status(terminal: TerminalDep) -> dict[str, Any]:
+    status = terminal.status()
+    return {
+        "party": status.party,
+        "fingerprint": status.fingerprint,
+        "listen": list(status.listen),
+        "peers": [
+            {
+                "party": peer.party,
+                "state": peer.state,
+                "last_contact": peer.last_contact,
+                "queued": peer.queued,
+                "address": peer.address,
+                "last_error": peer.last_error,
+            }
+            for peer in status.peers
+        ],
+    }
+
+
+@status_router.get("/card")
+async def get_card(terminal: TerminalDep) -> dict[str, str]:
+    return {"card": terminal.card_json()}
+
+
+@messages_router.post("", status_code=201)
+async def post_message(body: MessageCreate, terminal: TerminalDep) -> dict[str, Any]:
+    record = terminal.send_text(
+        to=body.to, text=body.text, precedence=body.precedence, channel=body.channel
+    )
+    return message_json(record)
+
+
+@messages_router.get("")
+async def list_messages(
+    terminal: TerminalDep,
+    peer: str | None = None,
+    direction: Direction | None = None,
+    limit: Annotated[int | None, Query(ge=1, le=1_000_000)] = None,
+) -> list[dict[str, Any]]:
+    records = terminal.store.list_messages(peer=peer, direction=direction, limit=limit)
+    return [message_json(r) for r in records]
+
+
+@messages_router.get("/{message_id}")
+async def get_message(message_id: str, terminal: TerminalDep) -> dict[str, Any]:
+    record = terminal.store.get_message(message_id)
+    if record is None:
+        raise _NotFound(f"no message with id {message_id}")
+    return message_json(record)
+
+
+@peers_router.get("")
+async def list_peers(terminal: TerminalDep) -> list[dict[str, Any]]:
+    return [
+        {
+            "party": p.party,
+            "fingerprint": p.fingerprint,
+            "routes": list(p.routes),
+            "timezone": p.timezone,
+        }
+        for p in terminal.store.list_peers()
+    ]
+
+
+@peers_router.post("", status_code=201)
+async def post_peer(body: PeerCreate, terminal: TerminalDep) -> dict[str, Any]:
+    added = terminal.add_peer(body.card)
+    return {"party": added.peer.party, "fingerprint": added.peer.fingerprint, "new": added.new}
+
+
+class _NotFound(HotlineError):
+    """A resource the request names does not exist."""
+
+
+_STATUS_BY_ERROR: tuple[tuple[type[HotlineError], int], ...] = (
+    (_NotFound, 404),
+    (UnknownPeer, 404),
+    (PeerError, 409),
+    (MessageTooLarge, 413),
+    (ConfigError, 422),
+    (NotInitialised, 409),
+)
+
+
+def _error_status(exc: HotlineError) -> int:
+    for cls, code in _STATUS_BY_ERROR:
+        if isinstance(exc, cls):
+            return code
+    return 400
+
+
+def create_control_app(terminal: Terminal) -> FastAPI:
+    """Build the control API for one running terminal.
+
+    Every route is ``async def`` on purpose: it then runs on the daemon's event
+    loop thread, the only thread that touches the store.
+    """
+    app = FastAPI(title=f"hotline terminal {terminal.party}", version=__version__)
+    app.state.terminal = terminal
+
+    @app.exception_handler(HotlineError)
+    async def _hotline_error(request: Request, exc: HotlineError) -> JSONResponse:
+        name = "NotFound" if isinstance(exc, _NotFound) else type(exc).__name__
+        return JSONResponse(
+            status_code=_error_status(exc), content={"error": name, "detail": str(exc)}
+        )
+
+    app.include_router(status_router)
+    app.include_router(messages_router)
+    app.include_router(peers_router)
+    return app
+
+
+class _QuietServer(uvicorn.Server):
+    """uvicorn without its own signal handling: the daemon owns SIGTERM/SIGINT."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+async def serve_control_api(terminal: Terminal, *, started: asyncio.Event) -> None:
+    """Serve the control API on ``DIR/control.sock`` until cancelled."""
+    path = terminal.files.paths.control_socket
+    with contextlib.suppress(FileNotFoundError):
+        path.unlink()  # left by a daemon that was killed: we hold the directory lock
+    config = uvicorn.Config(
+        create_control_app(terminal),
+        uds=str(path),
+        log_level="warning",
+        access_log=False,
+        lifespan="off",
+    )
+    server = _QuietServer(config)
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()
+            raise ConfigError(f"the control API could not start on {path}")
+        await asyncio.sleep(0.01)
+    # The directory is 0700 already; the socket is made owner-only as well.
+    os.chmod(path, 0o600)
+    started.set()
+    try:
+        await task
+    finally:
+        server.should_exit = True
+        with contextlib.suppress(BaseException):
+            await asyncio.wait_for(task, timeout=2.0)
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()

@@ -1,0 +1,192 @@
+"""Outgoing messages: seal, serialise and store them; accept the peer's receipts.
+
+A message is stored, sealed and journaled in one transaction, so when
+:meth:`Outbox.queue` returns the message is durable with its serial and its
+place in the per-direction hash chain fixed. Sending happens later and
+possibly more than once (``hotline.terminal.session``); only a verified signed
+receipt moves a message to ``delivered``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import cbor2
+
+from hotline.crypto import (
+    Envelope,
+    EnvelopeHeader,
+    Identity,
+    Precedence,
+    Receipt,
+    new_message_id,
+    seal_envelope,
+    verify_receipt,
+)
+from hotline.errors import ConfigError, CryptoError, DeliveryError, MessageTooLarge
+from hotline.store import Direction, MessageRecord, MessageState, PeerRecord, Store
+from hotline.terminal.clock import Clock
+from hotline.utc import format_utc, time_group
+
+__all__ = ["DEFAULT_CHANNEL", "MAX_TEXT_BYTES", "Outbox", "ReceiptOutcome", "check_channel"]
+
+DEFAULT_CHANNEL = "leaders"
+#: The largest message text, in UTF-8 bytes. The sealed body has a little overhead on top.
+MAX_TEXT_BYTES = 60_000
+_CHANNEL = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
+
+
+def check_channel(channel: str) -> str:
+    """Return ``channel`` if it is a valid channel name."""
+    if not _CHANNEL.match(channel):
+        raise ConfigError(
+            f"channel {channel!r} is not valid: 1–32 characters, lower-case letters, digits, - and _"
+        )
+    return channel
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReceiptOutcome:
+    """What a batch of incoming receipts did."""
+
+    delivered: tuple[str, ...]
+    refusals: tuple[str, ...]
+
+
+class Outbox:
+    """Creates outgoing envelopes and records their receipts."""
+
+    def __init__(self, *, store: Store, identity: Identity, clock: Clock) -> None:
+        self._store = store
+        self._identity = identity
+        self._clock = clock
+
+    def queue(
+        self,
+        *,
+        peer: PeerRecord,
+        text: str,
+        channel: str = DEFAULT_CHANNEL,
+        precedence: Precedence = Precedence.ROUTINE,
+        kind: str = "text",
+        extra_body: Mapping[str, Any] | None = None,
+    ) -> MessageRecord:
+        """Seal and durably store one message; return its record (state ``queued``)."""
+        check_channel(channel)
+        size = len(text.encode("utf-8"))
+        if size > MAX_TEXT_BYTES:
+            raise MessageTooLarge(f"the text is {size} bytes; the limit is {MAX_TEXT_BYTES} bytes")
+        body: dict[str, Any] = {"text": text, **(extra_body or {})}
+        now = self._clock.now()
+        stamp = format_utc(now)
+        with self._store.transaction():
+            serial, prev_hash = self._store.next_outgoing_serial(peer.party)
+            header = EnvelopeHeader(
+                version=1,
+                message_id=new_message_id(),
+                sender=self._identity.signing_public,
+                recipient=peer.signing_key,
+                channel=channel,
+                serial=serial,
+                sent_at=stamp,
+                time_group=time_group(now),
+                precedence=precedence,
+                kind=kind,
+                prev_hash=prev_hash,
+            )
+            envelope = seal_envelope(
+                header=header,
+                body=body,
+                sender=self._identity,
+                recipient_encryption_key=peer.encryption_key,
+            )
+            record = MessageRecord(
+                id=header.message_id,
+                direction=Direction.OUT,
+                peer=peer.party,
+                channel=channel,
+                serial=serial,
+                time_group=header.time_group,
+                sent_at=stamp,
+                precedence=str(precedence),
+                kind=kind,
+                text=text,
+                body=encode_body(body),
+                envelope=envelope.encode(),
+                envelope_hash=envelope.hash,
+                state=MessageState.QUEUED,
+                created_at=stamp,
+                transmitted_at=None,
+                delivered_at=None,
+                receipt=None,
+            )
+            self._store.add_outgoing(record)
+            self._store.append_journal(
+                kind="message queued",
+                at=stamp,
+                data={
+                    "id": record.id,
+                    "peer": peer.party,
+                    "serial": serial,
+                    "envelope_hash": envelope.hash.hex(),
+                    "precedence": str(precedence),
+                    "channel": channel,
+                },
+            )
+        return record
+
+    def accept_receipts(self, *, peer: PeerRecord, receipts: Sequence[bytes]) -> ReceiptOutcome:
+        """Verify and store receipts from ``peer``. Call inside one store transaction."""
+        delivered: list[str] = []
+        refusals: list[str] = []
+        for raw in receipts:
+            try:
+                receipt = Receipt.decode(raw)
+                message = self._store.get_message(receipt.message_id)
+                if (
+                    message is None
+                    or message.direction is not Direction.OUT
+                    or message.peer != peer.party
+                ):
+                    raise DeliveryError(f"receipt for unknown message {receipt.message_id}")
+                verify_receipt(
+                    receipt,
+                    envelope=Envelope.decode(message.envelope),
+                    recipient_signing_key=peer.signing_key,
+                )
+            except (CryptoError, DeliveryError) as exc:
+                reason = f"receipt refused: {type(exc).__name__}: {exc}"
+                refusals.append(reason)
+                self._store.append_journal(
+                    kind="refusal",
+                    at=format_utc(self._clock.now()),
+                    data={
+                        "peer": peer.party,
+                        "what": "receipt",
+                        "error": type(exc).__name__,
+                        "reason": str(exc),
+                    },
+                )
+                continue
+            if self._store.add_delivery_receipt(message.id, raw, receipt.received_at):
+                delivered.append(message.id)
+                self._store.append_journal(
+                    kind="receipt received",
+                    at=format_utc(self._clock.now()),
+                    data={
+                        "id": message.id,
+                        "peer": peer.party,
+                        "serial": message.serial,
+                        "receipt_hash": receipt.hash.hex(),
+                        "received_at": receipt.received_at,
+                    },
+                )
+        return ReceiptOutcome(delivered=tuple(delivered), refusals=tuple(refusals))
+
+
+def encode_body(body: Mapping[str, Any]) -> bytes:
+    """The canonical CBOR form of a plaintext body, as stored."""
+    return bytes(cbor2.dumps(dict(body), canonical=True))

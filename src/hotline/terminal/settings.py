@@ -1,0 +1,137 @@
+"""Terminal settings: ``DIR/hotline.toml``, written with defaults by ``init``.
+
+The file is the operator's to edit; every value is checked on load and a bad
+one is reported by name (:class:`~hotline.errors.ConfigError`), never ignored.
+"""
+
+from __future__ import annotations
+
+import tomllib
+import zoneinfo
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hotline.errors import ConfigError
+from hotline.link import parse_route
+
+__all__ = ["LinkSettings", "Settings", "check_timezone", "load_settings", "render_settings"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LinkSettings:
+    """How sessions keep themselves alive and how dead ones are redialed."""
+
+    heartbeat_interval: float = 0.5
+    dead_after: int = 3
+    reconnect_initial: float = 0.1
+    reconnect_cap: float = 2.0
+
+    def __post_init__(self) -> None:
+        if not 0.01 <= self.heartbeat_interval <= 3600:
+            raise ConfigError("[link] heartbeat_interval must be between 0.01 and 3600 seconds")
+        if not 1 <= self.dead_after <= 1000:
+            raise ConfigError("[link] dead_after must be a whole number of heartbeats, 1 to 1000")
+        if not 0 < self.reconnect_initial <= self.reconnect_cap <= 3600:
+            raise ConfigError("[link] needs 0 < reconnect_initial <= reconnect_cap <= 3600")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Settings:
+    """Everything in ``hotline.toml``."""
+
+    party: str
+    timezone: str
+    listen: tuple[str, ...]
+    link: LinkSettings = field(default_factory=LinkSettings)
+
+
+def check_timezone(zone: str) -> str:
+    """Return ``zone`` if it names an IANA time zone known to this machine."""
+    try:
+        zoneinfo.ZoneInfo(zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(
+            f"unknown time zone {zone!r} (use an IANA name like Europe/Moscow)"
+        ) from exc
+    return zone
+
+
+def check_listen(routes: list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    if not routes:
+        raise ConfigError("at least one --listen HOST:PORT is needed")
+    for route in routes:
+        try:
+            parse_route(route)
+        except Exception as exc:
+            raise ConfigError(f"listen address {route!r} is not HOST:PORT") from exc
+    if len(set(routes)) != len(routes):
+        raise ConfigError("the same listen address is given twice")
+    return tuple(routes)
+
+
+def render_settings(settings: Settings) -> str:
+    """The text of ``hotline.toml`` for these settings, with comments."""
+    listen = ", ".join(f'"{route}"' for route in settings.listen)
+    link = settings.link
+    return (
+        "# hotline terminal settings. Times are in seconds.\n"
+        "[terminal]\n"
+        f'party = "{settings.party}"\n'
+        f'timezone = "{settings.timezone}"\n'
+        f"listen = [{listen}]\n"
+        "\n"
+        "[link]\n"
+        "# A heartbeat goes out on an idle session this often.\n"
+        f"heartbeat_interval = {link.heartbeat_interval}\n"
+        "# The session is declared dead after this many intervals with nothing received.\n"
+        f"dead_after = {link.dead_after}\n"
+        "# Redial a lost peer after this delay, doubling up to the cap.\n"
+        f"reconnect_initial = {link.reconnect_initial}\n"
+        f"reconnect_cap = {link.reconnect_cap}\n"
+    )
+
+
+def _number(table: dict[str, Any], key: str, default: float) -> float:
+    value = table.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ConfigError(f"[link] {key} must be a number, not {value!r}")
+    return float(value)
+
+
+def load_settings(path: Path) -> Settings:
+    """Read and check ``hotline.toml``."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
+    terminal = data.get("terminal")
+    if not isinstance(terminal, dict):
+        raise ConfigError(f"{path} has no [terminal] table")
+    party = terminal.get("party")
+    zone = terminal.get("timezone", "UTC")
+    listen = terminal.get("listen")
+    if not isinstance(party, str) or not party:
+        raise ConfigError(f"{path}: [terminal] party must be a non-empty string")
+    if not isinstance(zone, str):
+        raise ConfigError(f"{path}: [terminal] timezone must be a string")
+    if not isinstance(listen, list) or not all(isinstance(r, str) for r in listen):
+        raise ConfigError(f'{path}: [terminal] listen must be a list of "HOST:PORT" strings')
+    link_table = data.get("link", {})
+    if not isinstance(link_table, dict):
+        raise ConfigError(f"{path}: [link] must be a table")
+    defaults = LinkSettings()
+    dead_after = link_table.get("dead_after", defaults.dead_after)
+    if isinstance(dead_after, bool) or not isinstance(dead_after, int):
+        raise ConfigError(f"[link] dead_after must be a whole number, not {dead_after!r}")
+    link = LinkSettings(
+        heartbeat_interval=_number(link_table, "heartbeat_interval", defaults.heartbeat_interval),
+        dead_after=dead_after,
+        reconnect_initial=_number(link_table, "reconnect_initial", defaults.reconnect_initial),
+        reconnect_cap=_number(link_table, "reconnect_cap", defaults.reconnect_cap),
+    )
+    return Settings(
+        party=party, timezone=check_timezone(zone), listen=check_listen(listen), link=link
+    )

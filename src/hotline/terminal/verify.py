@@ -1,0 +1,170 @@
+"""``hotline verify``: re-check everything a terminal has stored, from the bytes up.
+
+It trusts nothing in the database but the bytes of envelopes and receipts and
+the keys of its own identity and its peers' cards. For every peer and each
+direction it checks, in serial order: the envelope decodes and its stored hash
+is the hash of its bytes; the signature verifies under the sender's key; the
+serials run 1, 2, 3 … with no gap; each ``prev_hash`` is the previous
+envelope's hash; the stored fields match the signed header; every receipt
+verifies under the recipient's key and matches its envelope; a message is
+``delivered`` exactly when it holds a receipt. Then the journal's hash chain.
+The first fault is named; the summary counts what held.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hotline.crypto import ZERO_HASH, Envelope, Identity, Receipt, verify_envelope, verify_receipt
+from hotline.errors import CryptoError, DeliveryError
+from hotline.store import Direction, MessageRecord, MessageState, PeerRecord, Store
+
+__all__ = ["VerifyReport", "verify_store"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VerifyReport:
+    """What ``verify`` found."""
+
+    sent: int
+    received: int
+    signatures: int
+    receipts: int
+    chains: int
+    journal_entries: int
+    fault: str | None
+
+    @property
+    def ok(self) -> bool:
+        return self.fault is None
+
+    def summary(self) -> str:
+        counts = (
+            f"{self.sent} sent, {self.received} received, {self.signatures} signatures, "
+            f"{self.receipts} receipts, {self.chains} chains, {self.journal_entries} journal entries"
+        )
+        if self.fault is None:
+            return f"verified: {counts}; all hold"
+        return f"FAULT: {self.fault} (checked before it: {counts})"
+
+
+class _Fault(Exception):
+    pass
+
+
+class _Counter:
+    def __init__(self) -> None:
+        self.sent = self.received = self.signatures = self.receipts = self.chains = 0
+
+
+def verify_store(store: Store, identity: Identity) -> VerifyReport:
+    """Check every stored signature, chain, receipt and the journal chain."""
+    counter = _Counter()
+    fault: str | None = None
+    try:
+        party = store.get_party()
+        if party is None or party.signing_key != identity.signing_public:
+            raise _Fault("the store's party record does not match this terminal's keys")
+        for peer in store.list_peers():
+            _check_direction(store, identity, peer, Direction.OUT, counter)
+            _check_direction(store, identity, peer, Direction.IN, counter)
+    except _Fault as exc:
+        fault = str(exc)
+    journal_entries = sum(1 for _ in store.iter_journal())
+    if fault is None:
+        problem = store.verify_journal()
+        if problem is not None:
+            fault = f"journal: {problem}"
+    return VerifyReport(
+        sent=counter.sent,
+        received=counter.received,
+        signatures=counter.signatures,
+        receipts=counter.receipts,
+        chains=counter.chains,
+        journal_entries=journal_entries,
+        fault=fault,
+    )
+
+
+def _check_direction(
+    store: Store, identity: Identity, peer: PeerRecord, direction: Direction, counter: _Counter
+) -> None:
+    outgoing = direction is Direction.OUT
+    sender_key = identity.signing_public if outgoing else peer.signing_key
+    recipient_key = peer.signing_key if outgoing else identity.signing_public
+    label = f"{'to' if outgoing else 'from'} {peer.party}"
+    expected_serial = 1
+    prev_hash = ZERO_HASH
+    any_message = False
+    for message in store.iter_messages(peer=peer.party, direction=direction):
+        any_message = True
+        where = f"message {message.id} ({label}, serial {message.serial})"
+        envelope = _check_envelope(message, where, sender_key, recipient_key)
+        counter.signatures += 1
+        if message.serial != expected_serial or envelope.header.serial != expected_serial:
+            raise _Fault(
+                f"{where}: expected serial {expected_serial}: the chain has a gap or a repeat"
+            )
+        if envelope.header.prev_hash != prev_hash:
+            raise _Fault(f"{where}: prev_hash does not match the envelope before it")
+        _check_receipt(message, envelope, where, recipient_key, outgoing)
+        if message.receipt is not None:
+            counter.receipts += 1
+        if outgoing:
+            counter.sent += 1
+        else:
+            counter.received += 1
+        prev_hash = envelope.hash
+        expected_serial += 1
+    if any_message:
+        counter.chains += 1
+
+
+def _check_envelope(
+    message: MessageRecord, where: str, sender_key: bytes, recipient_key: bytes
+) -> Envelope:
+    try:
+        envelope = Envelope.decode(message.envelope)
+        verify_envelope(envelope, sender_signing_key=sender_key)
+    except (CryptoError, DeliveryError) as exc:
+        raise _Fault(f"{where}: envelope does not verify: {type(exc).__name__}: {exc}") from exc
+    header = envelope.header
+    if envelope.hash != message.envelope_hash:
+        raise _Fault(f"{where}: stored hash is not the hash of the stored envelope")
+    if header.recipient != recipient_key:
+        raise _Fault(f"{where}: envelope is addressed to another party")
+    mismatched = [
+        name
+        for name, stored, signed in (
+            ("id", message.id, header.message_id),
+            ("channel", message.channel, header.channel),
+            ("time_group", message.time_group, header.time_group),
+            ("sent_at", message.sent_at, header.sent_at),
+            ("precedence", message.precedence, str(header.precedence)),
+            ("kind", message.kind, header.kind),
+        )
+        if stored != signed
+    ]
+    if mismatched:
+        raise _Fault(f"{where}: stored {', '.join(mismatched)} differ from the signed envelope")
+    return envelope
+
+
+def _check_receipt(
+    message: MessageRecord, envelope: Envelope, where: str, recipient_key: bytes, outgoing: bool
+) -> None:
+    if message.receipt is None:
+        if not outgoing:
+            raise _Fault(f"{where}: received message has no receipt")
+        if message.state is MessageState.DELIVERED:
+            raise _Fault(f"{where}: marked delivered but holds no receipt")
+        return
+    try:
+        receipt = Receipt.decode(message.receipt)
+        verify_receipt(receipt, envelope=envelope, recipient_signing_key=recipient_key)
+    except (CryptoError, DeliveryError) as exc:
+        raise _Fault(f"{where}: receipt does not verify: {type(exc).__name__}: {exc}") from exc
+    if message.state is not MessageState.DELIVERED:
+        raise _Fault(f"{where}: holds a receipt but is not marked delivered")
+    if message.delivered_at != receipt.received_at:
+        raise _Fault(f"{where}: delivered_at differs from the receipt's received_at")

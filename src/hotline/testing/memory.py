@@ -1,0 +1,65 @@
+"""An in-memory link: two connected :class:`~hotline.link.Transport` objects, no sockets.
+
+Use it to run two sessions against each other in one event loop, fast and
+deterministically. Bytes written on one end arrive at the other in order;
+``aclose`` on either end delivers end-of-stream to the other. ``sever()`` cuts
+the link without a clean close, as a dead route would.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from hotline.link import Transport
+
+__all__ = ["MemoryTransport", "memory_link"]
+
+
+class MemoryTransport(Transport):
+    """One end of a :func:`memory_link`."""
+
+    def __init__(self, *, peer_key: bytes, peer_address: str, dialed: bool) -> None:
+        self.peer_key = peer_key
+        self.peer_address = peer_address
+        self.dialed = dialed
+        self._inbound: asyncio.Queue[bytes] = asyncio.Queue()
+        self._other: MemoryTransport | None = None
+        self._closed = False
+        self.bytes_sent = 0
+
+    async def send(self, data: bytes) -> None:
+        if self._closed or self._other is None or self._other._closed:
+            raise ConnectionResetError("memory link closed")
+        self.bytes_sent += len(data)
+        self._other._inbound.put_nowait(bytes(data))
+
+    async def receive(self) -> bytes:
+        if self._closed and self._inbound.empty():
+            return b""
+        return await self._inbound.get()
+
+    async def aclose(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self._inbound.put_nowait(b"")
+        if self._other is not None and not self._other._closed:
+            self._other._inbound.put_nowait(b"")
+
+    def sever(self) -> None:
+        """Cut the link silently: nothing more arrives at either end, and nothing says so."""
+        self._closed = True
+        if self._other is not None:
+            self._other._other = None
+        self._other = None
+
+
+def memory_link(
+    *, dialer_key: bytes, listener_key: bytes
+) -> tuple[MemoryTransport, MemoryTransport]:
+    """Return (dialer's end, listener's end). Each end's ``peer_key`` is the other side's key."""
+    dialer = MemoryTransport(peer_key=listener_key, peer_address="memory:listener", dialed=True)
+    listener = MemoryTransport(peer_key=dialer_key, peer_address="memory:dialer", dialed=False)
+    dialer._other = listener
+    listener._other = dialer
+    return dialer, listener
