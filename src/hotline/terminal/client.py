@@ -8,11 +8,13 @@ gives :class:`~hotline.errors.DaemonNotRunning`.
 
 from __future__ import annotations
 
+import http.client
+import json
+import socket
 from pathlib import Path
 from types import TracebackType
 from typing import Any
-
-import httpx
+from urllib.parse import urlencode
 
 from hotline import errors
 from hotline.errors import DaemonError, DaemonNotRunning, HotlineError, NotInitialised
@@ -36,14 +38,10 @@ class ControlClient:
             raise NotInitialised(
                 f"{directory} is not a hotline terminal (create one with: hotline init)"
             )
-        self._http = httpx.Client(
-            transport=httpx.HTTPTransport(uds=str(self.paths.control_socket)),
-            base_url="http://terminal",
-            timeout=timeout,
-        )
+        self._timeout = timeout
 
     def close(self) -> None:
-        self._http.close()
+        """Nothing to release: each request uses its own connection."""
 
     def __enter__(self) -> ControlClient:
         return self
@@ -56,27 +54,43 @@ class ControlClient:
     ) -> None:
         self.close()
 
-    def _request(self, method: str, path: str, **kwargs: Any) -> Any:
+    def _request(self, method: str, path: str, *, json_body: Any = None, params: dict[str, Any] | None = None) -> Any:
+        # One connection per request: a request is never silently re-sent on a
+        # reused connection, so a POST is made at most once per call.
+        if params:
+            path = f"{path}?{urlencode(params)}"
+        body = None if json_body is None else json.dumps(json_body).encode("utf-8")
+        headers = {"Content-Type": "application/json"} if body is not None else {}
+        connection = _UnixHTTPConnection(str(self.paths.control_socket), self._timeout)
         try:
-            response = self._http.request(method, path, **kwargs)
-        except (httpx.ConnectError, FileNotFoundError, ConnectionRefusedError) as exc:
-            raise DaemonNotRunning(
-                f"no terminal is running in {self.paths.root} (start it with: hotline run {self.paths.root})"
-            ) from exc
-        except httpx.HTTPError as exc:
-            raise DaemonError(f"the terminal in {self.paths.root} did not answer: {exc}") from exc
-        if response.is_success:
-            return response.json()
+            try:
+                connection.connect()
+            except (FileNotFoundError, ConnectionRefusedError) as exc:
+                raise DaemonNotRunning(
+                    f"no terminal is running in {self.paths.root} (start it with: hotline run {self.paths.root})"
+                ) from exc
+            try:
+                connection.request(method, path, body=body, headers=headers)
+                response = connection.getresponse()
+                raw = response.read()
+            except (OSError, http.client.HTTPException) as exc:
+                raise DaemonError(f"the terminal in {self.paths.root} did not answer: {exc}") from exc
+        except OSError as exc:
+            raise DaemonError(f"cannot reach the terminal in {self.paths.root}: {exc}") from exc
+        finally:
+            connection.close()
         try:
-            payload = response.json()
+            payload = json.loads(raw) if raw else None
         except ValueError:
-            payload = {}
+            payload = None
+        if 200 <= response.status < 300:
+            return payload
         if isinstance(payload, dict) and "error" in payload:
             cls = _ERRORS.get(str(payload["error"]), DaemonError)
             raise cls(str(payload.get("detail", "")))
-        if response.status_code == 422 and isinstance(payload, dict):
+        if response.status == 422 and isinstance(payload, dict):
             raise errors.ConfigError(_validation_message(payload))
-        raise DaemonError(f"the terminal answered {response.status_code}: {response.text[:200]}")
+        raise DaemonError(f"the terminal answered {response.status}: {raw[:200]!r}")
 
     # -- operations -----------------------------------------------------------
 
@@ -93,7 +107,7 @@ class ControlClient:
         result: dict[str, Any] = self._request(
             "POST",
             "/messages",
-            json={"to": to, "text": text, "precedence": precedence, "channel": channel},
+            json_body={"to": to, "text": text, "precedence": precedence, "channel": channel},
         )
         return result
 
@@ -113,7 +127,7 @@ class ControlClient:
         return result
 
     def add_peer(self, card_text: str) -> dict[str, Any]:
-        result: dict[str, Any] = self._request("POST", "/peers", json={"card": card_text})
+        result: dict[str, Any] = self._request("POST", "/peers", json_body={"card": card_text})
         return result
 
     def peers(self) -> list[dict[str, Any]]:
@@ -140,3 +154,21 @@ def _validation_message(payload: dict[str, Any]) -> str:
                 else str(first.get("msg", "invalid"))
             )
     return "invalid request"
+
+
+class _UnixHTTPConnection(http.client.HTTPConnection):
+    """HTTP over the terminal's Unix socket."""
+
+    def __init__(self, path: str, timeout: float) -> None:
+        super().__init__("terminal", timeout=timeout)
+        self._socket_path = path
+
+    def connect(self) -> None:
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            sock.settimeout(self.timeout)
+            sock.connect(self._socket_path)
+        except BaseException:
+            sock.close()
+            raise
+        self.sock = sock

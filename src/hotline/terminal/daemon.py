@@ -92,6 +92,7 @@ class Terminal:
         self._stopping = asyncio.Event()
         self._tasks: set[asyncio.Task[Any]] = set()
         self._card = files.card()
+        self.store_closed = False
 
     @classmethod
     def open(cls, directory: Path, *, clock: Clock | None = None) -> Terminal:
@@ -210,6 +211,7 @@ class Terminal:
             with contextlib.suppress(BaseException):
                 await task
         self._journal("terminal stopped", {})
+        self.store_closed = True
         self.store.close()
 
     def _spawn(self, coro: Any, name: str) -> asyncio.Task[Any]:
@@ -293,8 +295,10 @@ class Terminal:
         reason = await session.run()
         if line.session is session:
             line.session = None
-            line.last_contact = format_utc(self.clock.now())
+            line.last_contact = session.last_heard or line.last_contact
             line.last_error = reason
+            if line.last_contact is not None and not self.store_closed:
+                self.store.set_last_contact(line.peer.party, line.last_contact)
             self._journal(
                 "link down",
                 {"peer": line.peer.party, "address": transport.peer_address, "reason": reason},

@@ -1,0 +1,27 @@
+"""Fixtures that run terminals as real processes through the CLI."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from .helpers import TerminalProcess, free_port, hotline
+
+
+@pytest.fixture
+def pair(tmp_path: Path) -> Iterator[tuple[TerminalProcess, TerminalProcess]]:
+    """Washington and Moscow, initialised and paired through the CLI, not yet running."""
+    dirs = {}
+    for party, zone in (("Washington", "America/New_York"), ("Moscow", "Europe/Moscow")):
+        dirs[party] = tmp_path / party.lower()
+        hotline("init", dirs[party], "--party", party, "--listen", f"127.0.0.1:{free_port()}", "--timezone", zone)
+    w_card = hotline("card", dirs["Washington"]).stdout
+    m_card = hotline("card", dirs["Moscow"]).stdout
+    hotline("peer", "add", dirs["Washington"], "-", stdin=m_card)
+    hotline("peer", "add", dirs["Moscow"], "-", stdin=w_card)
+    terminals = (TerminalProcess(dirs["Washington"]), TerminalProcess(dirs["Moscow"]))
+    yield terminals
+    for terminal in terminals:
+        terminal.stop()

@@ -1,0 +1,75 @@
+"""Helpers that run terminals as real processes through the CLI."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from hotline.errors import DaemonNotRunning
+from hotline.terminal import ControlClient
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def hotline(*args: str | Path, stdin: str | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
+    """Run the CLI in a fresh interpreter, as a user would."""
+    result = subprocess.run(
+        [sys.executable, "-m", "hotline", *map(str, args)],
+        input=stdin, capture_output=True, text=True, timeout=60,
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(f"hotline {' '.join(map(str, args))} failed ({result.returncode}):\n"
+                             f"{result.stdout}\n{result.stderr}")
+    return result
+
+
+class TerminalProcess:
+    """One ``hotline run DIR`` subprocess that a test can kill and restart."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.process: subprocess.Popen[bytes] | None = None
+        self.starts = 0
+
+    def start(self, timeout: float = 30.0) -> None:
+        with (self.directory / f"run-{self.starts}.stderr").open("wb") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "hotline", "run", str(self.directory)], stdout=subprocess.DEVNULL, stderr=log
+            )
+        self.starts += 1
+        deadline = time.monotonic() + timeout
+        with ControlClient(self.directory, timeout=5) as client:
+            while time.monotonic() < deadline:
+                assert self.process.poll() is None, f"terminal exited: {self.stderr()}"
+                try:
+                    client.status()
+                    return
+                except DaemonNotRunning:
+                    time.sleep(0.05)
+        raise AssertionError(f"terminal in {self.directory} did not start")
+
+    def stderr(self) -> str:
+        return "\n".join(p.read_text(errors="replace") for p in sorted(self.directory.glob("run-*.stderr")))
+
+    def kill(self) -> None:
+        """SIGKILL: no chance to clean up, as in a power cut."""
+        assert self.process is not None
+        os.kill(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def stop(self) -> int:
+        if self.process is None or self.process.poll() is not None:
+            return self.process.returncode if self.process else 0
+        os.kill(self.process.pid, signal.SIGTERM)
+        return self.process.wait(timeout=20)
+
+
