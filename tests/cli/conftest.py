@@ -16,7 +16,16 @@ def pair(tmp_path: Path) -> Iterator[tuple[TerminalProcess, TerminalProcess]]:
     dirs = {}
     for party, zone in (("Washington", "America/New_York"), ("Moscow", "Europe/Moscow")):
         dirs[party] = tmp_path / party.lower()
-        hotline("init", dirs[party], "--party", party, "--listen", f"127.0.0.1:{free_port()}", "--timezone", zone)
+        hotline(
+            "init",
+            dirs[party],
+            "--party",
+            party,
+            "--listen",
+            f"127.0.0.1:{free_port()}",
+            "--timezone",
+            zone,
+        )
     w_card = hotline("card", dirs["Washington"]).stdout
     m_card = hotline("card", dirs["Moscow"]).stdout
     hotline("peer", "add", dirs["Washington"], "-", stdin=m_card)

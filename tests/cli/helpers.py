@@ -20,15 +20,22 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def hotline(*args: str | Path, stdin: str | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
+def hotline(
+    *args: str | Path, stdin: str | None = None, check: bool = True
+) -> subprocess.CompletedProcess[str]:
     """Run the CLI in a fresh interpreter, as a user would."""
     result = subprocess.run(
         [sys.executable, "-m", "hotline", *map(str, args)],
-        input=stdin, capture_output=True, text=True, timeout=60,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     if check and result.returncode != 0:
-        raise AssertionError(f"hotline {' '.join(map(str, args))} failed ({result.returncode}):\n"
-                             f"{result.stdout}\n{result.stderr}")
+        raise AssertionError(
+            f"hotline {' '.join(map(str, args))} failed ({result.returncode}):\n"
+            f"{result.stdout}\n{result.stderr}"
+        )
     return result
 
 
@@ -43,7 +50,9 @@ class TerminalProcess:
     def start(self, timeout: float = 30.0) -> None:
         with (self.directory / f"run-{self.starts}.stderr").open("wb") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "hotline", "run", str(self.directory)], stdout=subprocess.DEVNULL, stderr=log
+                [sys.executable, "-m", "hotline", "run", str(self.directory)],
+                stdout=subprocess.DEVNULL,
+                stderr=log,
             )
         self.starts += 1
         deadline = time.monotonic() + timeout
@@ -58,7 +67,9 @@ class TerminalProcess:
         raise AssertionError(f"terminal in {self.directory} did not start")
 
     def stderr(self) -> str:
-        return "\n".join(p.read_text(errors="replace") for p in sorted(self.directory.glob("run-*.stderr")))
+        return "\n".join(
+            p.read_text(errors="replace") for p in sorted(self.directory.glob("run-*.stderr"))
+        )
 
     def kill(self) -> None:
         """SIGKILL: no chance to clean up, as in a power cut."""
@@ -71,5 +82,3 @@ class TerminalProcess:
             return self.process.returncode if self.process else 0
         os.kill(self.process.pid, signal.SIGTERM)
         return self.process.wait(timeout=20)
-
-

@@ -24,10 +24,22 @@ def _one_clear_line(result: object) -> str:
 
 def test_init_card_and_peer_add(tmp_path: Path) -> None:
     a, b = tmp_path / "a", tmp_path / "b"
-    out = hotline("init", a, "--party", "Washington", "--listen", "127.0.0.1:7001", "--listen", "[::1]:7002",
-                  "--timezone", "America/New_York").stdout
+    out = hotline(
+        "init",
+        a,
+        "--party",
+        "Washington",
+        "--listen",
+        "127.0.0.1:7001",
+        "--listen",
+        "[::1]:7002",
+        "--timezone",
+        "America/New_York",
+    ).stdout
     assert "fingerprint:" in out
-    hotline("init", b, "--party", "Moscow", "--listen", "127.0.0.1:7003", "--timezone", "Europe/Moscow")
+    hotline(
+        "init", b, "--party", "Moscow", "--listen", "127.0.0.1:7003", "--timezone", "Europe/Moscow"
+    )
     card = json.loads(hotline("card", a).stdout)
     assert card["party"] == "Washington"
     assert card["routes"] == ["127.0.0.1:7001", "[::1]:7002"]
@@ -66,20 +78,41 @@ def test_tampered_card_is_refused(tmp_path: Path) -> None:
         (("status", "{missing}"), "is not a hotline terminal"),
         (("send", "{dir}", "--to", "Moscow", "hi"), "no terminal is running"),
         (("send", "{dir}", "--to", "Moscow", "--precedence", "urgent", "hi"), "precedence"),
-        (("init", "{dir}", "--party", "Again", "--listen", "127.0.0.1:1"), "already holds a terminal"),
-        (("init", "{new}", "--party", "X", "--listen", "127.0.0.1:1", "--timezone", "Mars/Olympus"),
-         "unknown time zone"),
+        (
+            ("init", "{dir}", "--party", "Again", "--listen", "127.0.0.1:1"),
+            "already holds a terminal",
+        ),
+        (
+            (
+                "init",
+                "{new}",
+                "--party",
+                "X",
+                "--listen",
+                "127.0.0.1:1",
+                "--timezone",
+                "Mars/Olympus",
+            ),
+            "unknown time zone",
+        ),
         (("init", "{new}", "--party", "X", "--listen", "nowhere"), "HOST:PORT"),
         (("peer", "add", "{dir}", "{missing}"), "cannot read card file"),
         (("peer", "add", "{dir}", "{garbage}"), "card"),
     ],
 )
-def test_bad_input_gives_one_line_and_exit_1(tmp_path: Path, args: tuple[str, ...], needle: str) -> None:
+def test_bad_input_gives_one_line_and_exit_1(
+    tmp_path: Path, args: tuple[str, ...], needle: str
+) -> None:
     directory = tmp_path / "w"
     hotline("init", directory, "--party", "Washington", "--listen", f"127.0.0.1:{free_port()}")
     garbage = tmp_path / "garbage.card"
     garbage.write_text("{not json")
-    values = {"dir": directory, "missing": tmp_path / "missing", "new": tmp_path / "new", "garbage": garbage}
+    values = {
+        "dir": directory,
+        "missing": tmp_path / "missing",
+        "new": tmp_path / "new",
+        "garbage": garbage,
+    }
     result = hotline(*(a.format(**values) for a in args), check=False)
     assert result.returncode == 1, result
     assert needle in _one_clear_line(result)
@@ -87,7 +120,13 @@ def test_bad_input_gives_one_line_and_exit_1(tmp_path: Path, args: tuple[str, ..
 
 @pytest.mark.parametrize(
     "args",
-    [("send",), ("send", "DIR"), ("init", "DIR", "--party", "X"), ("frobnicate",), ("status", "DIR", "--bogus")],
+    [
+        ("send",),
+        ("send", "DIR"),
+        ("init", "DIR", "--party", "X"),
+        ("frobnicate",),
+        ("status", "DIR", "--bogus"),
+    ],
 )
 def test_usage_errors_exit_2(args: tuple[str, ...]) -> None:
     result = hotline(*args, check=False)
@@ -99,7 +138,9 @@ def test_running_terminal_errors_and_stdin(pair: tuple[TerminalProcess, Terminal
     washington, _moscow = pair
     washington.start()
     # Moscow is not running: sending still succeeds and the message waits, queued.
-    message_id = hotline("send", washington.directory, "--to", "Moscow", "-", stdin="Text from stdin\n").stdout
+    message_id = hotline(
+        "send", washington.directory, "--to", "Moscow", "-", stdin="Text from stdin\n"
+    ).stdout
     assert re.fullmatch(r"[0-9a-f]{32}\n", message_id)
     messages = json.loads(hotline("messages", washington.directory, "--json").stdout)
     assert [(m["id"], m["state"], m["text"], m["serial"]) for m in messages] == [
@@ -113,11 +154,21 @@ def test_running_terminal_errors_and_stdin(pair: tuple[TerminalProcess, Terminal
     unknown = hotline("send", washington.directory, "--to", "Beijing", "hello", check=False)
     assert unknown.returncode == 1
     assert "no peer named 'Beijing'" in _one_clear_line(unknown)
-    too_long = hotline("send", washington.directory, "--to", "Moscow", "-", stdin="x" * 70_000, check=False)
+    too_long = hotline(
+        "send", washington.directory, "--to", "Moscow", "-", stdin="x" * 70_000, check=False
+    )
     assert too_long.returncode == 1
     assert "limit" in _one_clear_line(too_long)
-    bad_channel = hotline("send", washington.directory, "--to", "Moscow", "--channel", "Bad Channel!", "hi",
-                          check=False)
+    bad_channel = hotline(
+        "send",
+        washington.directory,
+        "--to",
+        "Moscow",
+        "--channel",
+        "Bad Channel!",
+        "hi",
+        check=False,
+    )
     assert bad_channel.returncode == 1
     assert "channel" in _one_clear_line(bad_channel)
 
@@ -133,13 +184,19 @@ def test_verify_names_the_first_fault(pair: tuple[TerminalProcess, TerminalProce
     ok = hotline("verify", washington.directory)
     assert ok.stdout.startswith("verified: 2 sent")
     db = sqlite3.connect(washington.directory / "hotline.db")
-    triggers = [row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")]
+    triggers = [
+        row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+    ]
     for trigger in triggers:
         db.execute(f"DROP TRIGGER {trigger}")
-    (envelope,) = db.execute("SELECT envelope FROM messages WHERE serial = 2 AND direction = 'out'").fetchone()
+    (envelope,) = db.execute(
+        "SELECT envelope FROM messages WHERE serial = 2 AND direction = 'out'"
+    ).fetchone()
     forged = bytearray(envelope)
     forged[-5] ^= 0x01
-    db.execute("UPDATE messages SET envelope = ? WHERE serial = 2 AND direction = 'out'", (bytes(forged),))
+    db.execute(
+        "UPDATE messages SET envelope = ? WHERE serial = 2 AND direction = 'out'", (bytes(forged),)
+    )
     db.commit()
     db.close()
     bad = hotline("verify", washington.directory, check=False)

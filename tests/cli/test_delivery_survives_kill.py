@@ -22,7 +22,9 @@ from .helpers import TerminalProcess, hotline
 N = 1000
 
 
-def _send_all(terminal: TerminalProcess, to: str, prefix: str, accepted: list[str], errors: list[str]) -> None:
+def _send_all(
+    terminal: TerminalProcess, to: str, prefix: str, accepted: list[str], errors: list[str]
+) -> None:
     """Queue N messages, retrying while the terminal is down (as an operator would)."""
     with ControlClient(terminal.directory, timeout=10) as client:
         for index in range(N):
@@ -40,7 +42,9 @@ def _send_all(terminal: TerminalProcess, to: str, prefix: str, accepted: list[st
                     return
 
 
-def _wait_all_delivered(terminals: tuple[TerminalProcess, TerminalProcess], timeout: float = 180.0) -> None:
+def _wait_all_delivered(
+    terminals: tuple[TerminalProcess, TerminalProcess], timeout: float = 180.0
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         pending = 0
@@ -53,7 +57,9 @@ def _wait_all_delivered(terminals: tuple[TerminalProcess, TerminalProcess], time
     raise AssertionError(f"{pending} messages still undelivered after {timeout} s")
 
 
-def _check_direction(sender: TerminalProcess, receiver: TerminalProcess, accepted: list[str], prefix: str) -> None:
+def _check_direction(
+    sender: TerminalProcess, receiver: TerminalProcess, accepted: list[str], prefix: str
+) -> None:
     with ControlClient(sender.directory) as client:
         sent = client.messages(direction="out")
     with ControlClient(receiver.directory) as client:
@@ -77,15 +83,21 @@ def _check_direction(sender: TerminalProcess, receiver: TerminalProcess, accepte
     assert all(t.startswith(prefix) for t in texts.values())
 
 
-def test_thousand_each_way_with_moscow_killed_twice(pair: tuple[TerminalProcess, TerminalProcess]) -> None:
+def test_thousand_each_way_with_moscow_killed_twice(
+    pair: tuple[TerminalProcess, TerminalProcess],
+) -> None:
     washington, moscow = pair
     washington.start()
     moscow.start()
     accepted: dict[str, list[str]] = {"W": [], "M": []}
     errors: list[str] = []
     threads = [
-        threading.Thread(target=_send_all, args=(washington, "Moscow", "W->M", accepted["W"], errors)),
-        threading.Thread(target=_send_all, args=(moscow, "Washington", "M->W", accepted["M"], errors)),
+        threading.Thread(
+            target=_send_all, args=(washington, "Moscow", "W->M", accepted["W"], errors)
+        ),
+        threading.Thread(
+            target=_send_all, args=(moscow, "Washington", "M->W", accepted["M"], errors)
+        ),
     ]
     for thread in threads:
         thread.start()
@@ -98,7 +110,8 @@ def test_thousand_each_way_with_moscow_killed_twice(pair: tuple[TerminalProcess,
     for thread in threads:
         thread.join(timeout=300)
     assert not errors, errors
-    assert len(accepted["W"]) == N and len(accepted["M"]) == N
+    assert len(accepted["W"]) == N
+    assert len(accepted["M"]) == N
     _wait_all_delivered(pair)
     _check_direction(washington, moscow, accepted["W"], "W->M")
     _check_direction(moscow, washington, accepted["M"], "M->W")

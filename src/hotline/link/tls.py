@@ -100,7 +100,7 @@ def _address(writer: asyncio.StreamWriter) -> str:
 
 
 async def dial(
-    route: str, context: ssl.SSLContext, *, timeout: float = HANDSHAKE_TIMEOUT
+    route: str, context: ssl.SSLContext, *, handshake_timeout: float = HANDSHAKE_TIMEOUT
 ) -> StreamTransport:
     """Connect to ``route`` and complete the TLS handshake; :class:`LinkError` on any failure."""
     host, port = parse_route(route)
@@ -111,9 +111,9 @@ async def dial(
                 port,
                 ssl=context,
                 server_hostname=None if _is_ip(host) else host,
-                ssl_handshake_timeout=timeout,
+                ssl_handshake_timeout=handshake_timeout,
             ),
-            timeout=timeout,
+            timeout=handshake_timeout,
         )
     except ssl.SSLError as exc:
         raise LinkError(f"TLS handshake with {route} failed: {exc.reason or exc}") from exc

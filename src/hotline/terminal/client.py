@@ -54,7 +54,9 @@ class ControlClient:
     ) -> None:
         self.close()
 
-    def _request(self, method: str, path: str, *, json_body: Any = None, params: dict[str, Any] | None = None) -> Any:
+    def _request(
+        self, method: str, path: str, *, json_body: Any = None, params: dict[str, Any] | None = None
+    ) -> Any:
         # One connection per request: a request is never silently re-sent on a
         # reused connection, so a POST is made at most once per call.
         if params:
@@ -74,7 +76,9 @@ class ControlClient:
                 response = connection.getresponse()
                 raw = response.read()
             except (OSError, http.client.HTTPException) as exc:
-                raise DaemonError(f"the terminal in {self.paths.root} did not answer: {exc}") from exc
+                raise DaemonError(
+                    f"the terminal in {self.paths.root} did not answer: {exc}"
+                ) from exc
         except OSError as exc:
             raise DaemonError(f"cannot reach the terminal in {self.paths.root}: {exc}") from exc
         finally:

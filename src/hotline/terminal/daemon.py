@@ -32,7 +32,7 @@ from typing import Any
 
 from hotline.crypto import Precedence
 from hotline.errors import CloseCode, ConfigError, DaemonError, LinkError, UnknownPeer
-from hotline.link import Backoff, Transport, TLSListener, client_context, dial, server_context
+from hotline.link import Backoff, TLSListener, Transport, client_context, dial, server_context
 from hotline.store import MessageRecord, PeerRecord
 from hotline.terminal.clock import Clock, SystemClock
 from hotline.terminal.inbox import Inbox

@@ -43,7 +43,7 @@ def check_channel(channel: str) -> str:
     """Return ``channel`` if it is a valid channel name."""
     if not _CHANNEL.match(channel):
         raise ConfigError(
-            f"channel {channel!r} is not valid: 1–32 characters, lower-case letters, digits, - and _"
+            f"channel {channel!r} is not valid: 1 to 32 characters, lower-case letters, digits, - and _"
         )
     return channel
 
