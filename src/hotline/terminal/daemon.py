@@ -26,6 +26,7 @@ import fcntl
 import logging
 import os
 import signal
+import ssl
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -242,13 +243,8 @@ class Terminal:
         reported: str | None = None
         while not self._stopping.is_set():
             for route in line.peer.routes:
-                context = client_context(
-                    cert_file=self.files.paths.certificate,
-                    key_file=self.files.paths.tls_key,
-                    peer_certificate=line.peer.certificate,
-                )
                 try:
-                    transport = await dial(route, context)
+                    transport = await self._dial_route(line.peer, route)
                 except LinkError as exc:
                     line.last_error = str(exc)
                     if reported != str(exc):
@@ -261,6 +257,17 @@ class Terminal:
                 break
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), timeout=backoff.next_delay())
+
+    async def _dial_route(self, peer: PeerRecord, route: str) -> Transport:
+        try:
+            context = client_context(
+                cert_file=self.files.paths.certificate,
+                key_file=self.files.paths.tls_key,
+                peer_certificate=peer.certificate,
+            )
+        except ssl.SSLError as exc:
+            raise LinkError(f"cannot set up TLS for {peer.party}: {exc}") from exc
+        return await dial(route, context)
 
     async def _accepted(self, transport: Transport) -> None:
         peer = self.store.get_peer_by_key(transport.peer_key)

@@ -116,6 +116,13 @@ class Session:
                 await self._send(proto.Close(code=exc.close_code, reason=str(exc)[:200]))
         except (ConnectionError, OSError) as exc:
             self.close_reason = f"connection lost: {exc or type(exc).__name__}"
+        except Exception as exc:
+            # A bug or a store failure must end this session, not the terminal: the
+            # peer redials, and nothing uncommitted was acknowledged.
+            log.exception("session with %s failed", self.peer.party)
+            self.close_reason = f"internal error: {type(exc).__name__}: {exc}"
+            with contextlib.suppress(Exception):
+                await self._send(proto.Close(code=CloseCode.PROTOCOL_ERROR, reason="internal error"))
         finally:
             for task in tasks:
                 task.cancel()
