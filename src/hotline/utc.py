@@ -16,7 +16,8 @@ from datetime import UTC, datetime
 
 __all__ = ["format_utc", "from_epoch", "parse_utc", "time_group"]
 
-_RFC3339_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$")
+# ASCII digits only: \d would also match other scripts' digits.
+_RFC3339_UTC = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z")
 
 
 def format_utc(moment: datetime) -> str:
@@ -28,7 +29,7 @@ def format_utc(moment: datetime) -> str:
 
 def parse_utc(text: str) -> datetime:
     """Parse the exact form :func:`format_utc` writes; anything else is a ValueError."""
-    if not isinstance(text, str) or not _RFC3339_UTC.match(text):
+    if not isinstance(text, str) or not _RFC3339_UTC.fullmatch(text):
         raise ValueError(f"not a UTC timestamp of the form 2026-11-22T04:31:14.123456Z: {text!r}")
     return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
 

@@ -1,0 +1,314 @@
+"""The values a store holds: this terminal's party, its peers, messages, journal entries.
+
+Records are plain immutable values, the same for every backend. Each one checks
+its own invariants when it is built, so a record that reaches a backend is
+already well formed and a record that comes back out of one was stored well
+formed: a backend only has to enforce the rules that span rows (serials,
+uniqueness, append-only).
+
+Keys, certificates, envelopes and receipts are opaque bytes here. The store
+never parses them; ``hotline.crypto`` gives them meaning.
+
+A broken invariant raises :class:`~hotline.errors.StoreError`: the caller tried
+to put something into durable state that must never be there.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from hotline.errors import StoreError
+from hotline.utc import parse_utc
+
+__all__ = [
+    "Direction",
+    "HASH_SIZE",
+    "JournalEntry",
+    "MessageRecord",
+    "MessageState",
+    "PartyRecord",
+    "PeerRecord",
+    "ZERO_HASH",
+    "check_utc",
+    "normalise_journal_data",
+]
+
+HASH_SIZE = 32
+"""Length of every hash the store keeps (SHA-256)."""
+
+ZERO_HASH = bytes(HASH_SIZE)
+"""The "previous hash" of the first envelope in a direction and of the first journal entry."""
+
+# ASCII digits only, and no trailing newline (which "$" would allow).
+_TIME_GROUP = re.compile(r"[0-9]{6}Z")
+
+
+class Direction(StrEnum):
+    """Which way a message travelled, seen from this terminal."""
+
+    OUT = "out"
+    IN = "in"
+
+
+class MessageState(StrEnum):
+    """Where a message is on its way; incoming messages are always DELIVERED."""
+
+    QUEUED = "queued"
+    SENT = "sent"
+    DELIVERED = "delivered"
+
+
+def _text(name: str, value: object, *, empty: bool = False) -> str:
+    if not isinstance(value, str):
+        raise StoreError(f"{name} must be a str, not {type(value).__name__}")
+    if not empty and not value:
+        raise StoreError(f"{name} must not be empty")
+    try:
+        # SQLite and CBOR both need real UTF-8; a lone surrogate would fail
+        # deep inside a write instead of here.
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise StoreError(f"{name} is not valid Unicode text: {exc}") from None
+    return value
+
+
+def _blob(name: str, value: object, *, size: int | None = None, empty: bool = False) -> None:
+    # Exactly bytes: a bytearray would make records unequal after a round trip.
+    if type(value) is not bytes:
+        raise StoreError(f"{name} must be bytes, not {type(value).__name__}")
+    if size is not None and len(value) != size:
+        raise StoreError(f"{name} must be {size} bytes, not {len(value)}")
+    if not empty and not value:
+        raise StoreError(f"{name} must not be empty")
+
+
+def check_utc(name: str, value: object) -> str:
+    """``value`` if it is a :func:`hotline.utc.format_utc` timestamp; else StoreError."""
+    text = _text(name, value)
+    if not text.isascii():
+        # parse_utc's \d would take other scripts' digits; stored times sort as ASCII text.
+        raise StoreError(f"{name}: not a UTC timestamp of the form 2026-11-22T04:31:14.123456Z")
+    try:
+        parse_utc(text)
+    except ValueError as exc:
+        raise StoreError(f"{name}: {exc}") from None
+    return text
+
+
+def _optional_time(name: str, value: object) -> None:
+    if value is not None:
+        check_utc(name, value)
+
+
+def _serial(name: str, value: object, *, minimum: int) -> None:
+    # bool is an int subclass; True must not pass as serial 1.
+    if type(value) is not int:
+        raise StoreError(f"{name} must be an int, not {type(value).__name__}")
+    if value < minimum:
+        raise StoreError(f"{name} must be at least {minimum}, not {value}")
+
+
+def _routes(value: object) -> tuple[str, ...]:
+    if isinstance(value, str) or not isinstance(value, Sequence):
+        raise StoreError(f"routes must be a sequence of str, not {type(value).__name__}")
+    routes = tuple(value)
+    for route in routes:
+        _text("route", route)
+    return routes
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PartyRecord:
+    """This terminal's own party: its name, public keys, routes and time zone."""
+
+    party: str
+    signing_key: bytes
+    encryption_key: bytes
+    routes: tuple[str, ...]
+    timezone: str
+    created_at: str
+
+    def __post_init__(self) -> None:
+        _text("party", self.party)
+        _blob("signing_key", self.signing_key)
+        _blob("encryption_key", self.encryption_key)
+        object.__setattr__(self, "routes", _routes(self.routes))
+        _text("timezone", self.timezone)
+        check_utc("created_at", self.created_at)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PeerRecord:
+    """A peer added from its card: keys, routes, TLS certificate and the card itself."""
+
+    party: str
+    signing_key: bytes
+    encryption_key: bytes
+    routes: tuple[str, ...]
+    timezone: str
+    certificate: bytes
+    card_json: str
+    fingerprint: str
+    added_at: str
+
+    def __post_init__(self) -> None:
+        _text("party", self.party)
+        _blob("signing_key", self.signing_key)
+        _blob("encryption_key", self.encryption_key)
+        object.__setattr__(self, "routes", _routes(self.routes))
+        _text("timezone", self.timezone)
+        _blob("certificate", self.certificate)
+        _text("card_json", self.card_json)
+        _text("fingerprint", self.fingerprint)
+        check_utc("added_at", self.added_at)
+
+    def same_keys(self, other: PeerRecord) -> bool:
+        """True if ``other`` names the same party with the same two keys."""
+        return (
+            self.party == other.party
+            and self.signing_key == other.signing_key
+            and self.encryption_key == other.encryption_key
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MessageRecord:
+    """One message, sent or received, with its envelope and (once there is one) its receipt.
+
+    The state rules, which every backend relies on:
+
+    * IN: always DELIVERED, with ``delivered_at`` (our received time) and
+      ``receipt`` (the receipt we issued); never ``transmitted_at``.
+    * OUT, QUEUED: no ``transmitted_at``, ``delivered_at`` or ``receipt``.
+    * OUT, SENT: ``transmitted_at`` set; no ``delivered_at`` or ``receipt``.
+    * OUT, DELIVERED: ``receipt`` and ``delivered_at`` set; ``transmitted_at`` may
+      be missing (a receipt can arrive for a write whose mark was lost in a crash).
+    """
+
+    id: str
+    direction: Direction
+    peer: str
+    channel: str
+    serial: int
+    time_group: str
+    sent_at: str
+    precedence: str
+    kind: str
+    text: str
+    body: bytes
+    envelope: bytes
+    envelope_hash: bytes
+    state: MessageState
+    created_at: str
+    transmitted_at: str | None
+    delivered_at: str | None
+    receipt: bytes | None
+
+    def __post_init__(self) -> None:
+        _text("id", self.id)
+        try:
+            object.__setattr__(self, "direction", Direction(self.direction))
+            object.__setattr__(self, "state", MessageState(self.state))
+        except ValueError as exc:
+            raise StoreError(f"message {self.id}: {exc}") from None
+        _text("peer", self.peer)
+        _text("channel", self.channel)
+        _serial("serial", self.serial, minimum=1)
+        _text("time_group", self.time_group)
+        if not _TIME_GROUP.fullmatch(self.time_group):
+            raise StoreError(f"time_group must look like 231600Z, not {self.time_group!r}")
+        check_utc("sent_at", self.sent_at)
+        _text("precedence", self.precedence)
+        _text("kind", self.kind)
+        _text("text", self.text, empty=True)
+        _blob("body", self.body)
+        _blob("envelope", self.envelope)
+        _blob("envelope_hash", self.envelope_hash, size=HASH_SIZE)
+        check_utc("created_at", self.created_at)
+        _optional_time("transmitted_at", self.transmitted_at)
+        _optional_time("delivered_at", self.delivered_at)
+        if self.receipt is not None:
+            _blob("receipt", self.receipt)
+        self._check_state()
+
+    def _check_state(self) -> None:
+        where = f"message {self.id} ({self.direction} {self.state})"
+        if self.direction is Direction.IN:
+            if self.state is not MessageState.DELIVERED:
+                raise StoreError(f"{where}: incoming messages are always delivered")
+            if self.transmitted_at is not None:
+                raise StoreError(f"{where}: transmitted_at is for outgoing messages")
+        delivered = self.state is MessageState.DELIVERED
+        if delivered != (self.receipt is not None):
+            raise StoreError(f"{where}: a receipt exactly when delivered")
+        if delivered != (self.delivered_at is not None):
+            raise StoreError(f"{where}: delivered_at exactly when delivered")
+        if self.state is MessageState.QUEUED and self.transmitted_at is not None:
+            raise StoreError(f"{where}: a queued message has not been transmitted")
+        if self.state is MessageState.SENT and self.transmitted_at is None:
+            raise StoreError(f"{where}: a sent message needs transmitted_at")
+
+
+def _normalise(value: object, path: str) -> Any:
+    # Exactly the JSON types, because the entry is stored as JSON and hashed as
+    # CBOR: anything that does not survive both unchanged would break the chain
+    # on the way back out (a float's form, an int dict key turned into a str).
+    if value is None or type(value) in (bool, int):
+        return value
+    if isinstance(value, str):
+        _text(path, value, empty=True)
+        return value
+    if isinstance(value, Mapping):
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise StoreError(f"{path}: keys must be str, not {type(key).__name__}")
+            _text(f"{path} key", key, empty=True)
+            out[key] = _normalise(item, f"{path}.{key}")
+        return out
+    if isinstance(value, list | tuple):
+        return [_normalise(item, f"{path}[{index}]") for index, item in enumerate(value)]
+    raise StoreError(
+        f"{path}: journal data holds only str, int, bool, None, lists and str-keyed maps, "
+        f"not {type(value).__name__}"
+    )
+
+
+def normalise_journal_data(data: Mapping[str, Any]) -> dict[str, Any]:
+    """A plain-dict deep copy of ``data``, or StoreError if it is not JSON-able as specified.
+
+    Tuples become lists (as they would after a JSON round trip); floats, bytes
+    and non-str keys are refused.
+    """
+    if not isinstance(data, Mapping):
+        raise StoreError(f"journal data must be a mapping, not {type(data).__name__}")
+    normalised: dict[str, Any] = _normalise(data, "data")
+    return normalised
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class JournalEntry:
+    """One entry of the append-only, hash-chained journal.
+
+    ``hash`` is *not* checked against the contents here: a tampered entry must
+    still load, so that :meth:`~hotline.store.Store.verify_journal` can name it.
+    """
+
+    seq: int
+    at: str
+    kind: str
+    data: dict[str, Any]
+    prev_hash: bytes
+    hash: bytes
+
+    def __post_init__(self) -> None:
+        _serial("seq", self.seq, minimum=1)
+        check_utc("at", self.at)
+        _text("kind", self.kind)
+        object.__setattr__(self, "data", normalise_journal_data(self.data))
+        _blob("prev_hash", self.prev_hash, size=HASH_SIZE)
+        _blob("hash", self.hash, size=HASH_SIZE)

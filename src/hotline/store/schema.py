@@ -1,0 +1,258 @@
+"""The SQLite schema, as an ordered list of migrations, and the code that applies them.
+
+The schema version lives in ``PRAGMA user_version`` (0 for a file that holds no
+schema yet). Migration *n* takes a database from version *n - 1* to *n*;
+migration 1 creates everything. Migrations are append-only: once released, a
+migration is never edited, only followed by another. A database whose version
+is higher than the last migration here was written by a newer hotline and is
+refused (:class:`~hotline.errors.SchemaTooNew`) rather than guessed at.
+
+All pending migrations run in one ``BEGIN IMMEDIATE`` transaction together with
+the ``user_version`` update, so a crash leaves the database at the old version
+or the new one, never between. The statements are run one at a time with
+``execute``: ``executescript`` would commit the transaction behind our back.
+
+The rules SQL can enforce on its own are enforced here too, as a second line
+behind the store's checks: the journal is append-only and gapless, message
+envelopes, serials and hashes never change, a receipt once stored stays, and
+messages are never deleted.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+from hotline.errors import NotInitialised, SchemaTooNew
+
+__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "Migration", "ensure_schema", "read_version"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Migration:
+    """One step of the schema: the statements that take version ``version - 1`` to ``version``."""
+
+    version: int
+    summary: str
+    statements: tuple[str, ...]
+
+
+_CREATE_PARTY = """
+CREATE TABLE party (
+    singleton      INTEGER PRIMARY KEY CHECK (singleton = 1),
+    party          TEXT NOT NULL,
+    signing_key    BLOB NOT NULL,
+    encryption_key BLOB NOT NULL,
+    routes         TEXT NOT NULL,  -- JSON array of str
+    timezone       TEXT NOT NULL,
+    created_at     TEXT NOT NULL
+)"""
+
+_CREATE_PEERS = """
+CREATE TABLE peers (
+    party          TEXT PRIMARY KEY,
+    signing_key    BLOB NOT NULL UNIQUE,
+    encryption_key BLOB NOT NULL,
+    routes         TEXT NOT NULL,  -- JSON array of str
+    timezone       TEXT NOT NULL,
+    certificate    BLOB NOT NULL,
+    card_json      TEXT NOT NULL,
+    fingerprint    TEXT NOT NULL,
+    added_at       TEXT NOT NULL,
+    last_contact   TEXT
+)"""
+
+_PEER_KEYS_IMMUTABLE = """
+CREATE TRIGGER peers_keys_immutable
+BEFORE UPDATE OF party, signing_key, encryption_key, added_at ON peers
+BEGIN
+    SELECT RAISE(ABORT, 'a peer''s name, keys and added_at never change');
+END"""
+
+_CREATE_MESSAGES = """
+CREATE TABLE messages (
+    id             TEXT PRIMARY KEY,
+    direction      TEXT NOT NULL CHECK (direction IN ('out', 'in')),
+    peer           TEXT NOT NULL REFERENCES peers (party),
+    channel        TEXT NOT NULL,
+    serial         INTEGER NOT NULL CHECK (serial >= 1),
+    time_group     TEXT NOT NULL,
+    sent_at        TEXT NOT NULL,
+    precedence     TEXT NOT NULL,
+    kind           TEXT NOT NULL,
+    text           TEXT NOT NULL,
+    body           BLOB NOT NULL,
+    envelope       BLOB NOT NULL,
+    envelope_hash  BLOB NOT NULL CHECK (length(envelope_hash) = 32),
+    state          TEXT NOT NULL CHECK (state IN ('queued', 'sent', 'delivered')),
+    created_at     TEXT NOT NULL,
+    transmitted_at TEXT,
+    delivered_at   TEXT,
+    receipt        BLOB,
+    UNIQUE (peer, direction, serial)
+)"""
+
+# Newest-first listings, overall and per peer.
+_INDEX_MESSAGES_CREATED = "CREATE INDEX messages_created ON messages (created_at, serial)"
+_INDEX_MESSAGES_PEER_CREATED = (
+    "CREATE INDEX messages_peer_created ON messages (peer, created_at, serial)"
+)
+# The outbox: only unreceipted outgoing rows, which stay few however long the history.
+_INDEX_MESSAGES_PENDING = """
+CREATE INDEX messages_pending ON messages (peer, serial)
+WHERE direction = 'out' AND receipt IS NULL"""
+
+_MESSAGES_SERIAL_IN_ORDER = """
+CREATE TRIGGER messages_serial_in_order
+BEFORE INSERT ON messages
+WHEN NEW.serial IS NOT (
+    SELECT coalesce(max(serial), 0) + 1 FROM messages
+    WHERE peer = NEW.peer AND direction = NEW.direction
+)
+BEGIN
+    SELECT RAISE(ABORT, 'message serials run 1, 2, 3... per peer and direction');
+END"""
+
+_MESSAGES_CONTENT_IMMUTABLE = """
+CREATE TRIGGER messages_content_immutable
+BEFORE UPDATE OF id, direction, peer, channel, serial, time_group, sent_at, precedence, kind,
+                 text, body, envelope, envelope_hash, created_at ON messages
+BEGIN
+    SELECT RAISE(ABORT, 'a stored message''s envelope, serial and content never change');
+END"""
+
+_MESSAGES_RECEIPT_ONCE = """
+CREATE TRIGGER messages_receipt_once
+BEFORE UPDATE OF receipt, delivered_at ON messages
+WHEN OLD.receipt IS NOT NULL
+BEGIN
+    SELECT RAISE(ABORT, 'a stored receipt never changes');
+END"""
+
+_MESSAGES_NO_DELETE = """
+CREATE TRIGGER messages_no_delete
+BEFORE DELETE ON messages
+BEGIN
+    SELECT RAISE(ABORT, 'messages are never deleted');
+END"""
+
+_CREATE_JOURNAL = """
+CREATE TABLE journal (
+    seq       INTEGER PRIMARY KEY CHECK (seq >= 1),
+    at        TEXT NOT NULL,
+    kind      TEXT NOT NULL,
+    data      TEXT NOT NULL,  -- JSON object
+    prev_hash BLOB NOT NULL CHECK (length(prev_hash) = 32),
+    hash      BLOB NOT NULL CHECK (length(hash) = 32)
+)"""
+
+_JOURNAL_NO_UPDATE = """
+CREATE TRIGGER journal_no_update
+BEFORE UPDATE ON journal
+BEGIN
+    SELECT RAISE(ABORT, 'the journal is append-only');
+END"""
+
+_JOURNAL_NO_DELETE = """
+CREATE TRIGGER journal_no_delete
+BEFORE DELETE ON journal
+BEGIN
+    SELECT RAISE(ABORT, 'the journal is append-only');
+END"""
+
+_JOURNAL_APPEND_AT_HEAD = """
+CREATE TRIGGER journal_append_at_head
+BEFORE INSERT ON journal
+WHEN NEW.seq IS NOT (SELECT coalesce(max(seq), 0) + 1 FROM journal)
+  OR NEW.prev_hash IS NOT coalesce(
+        (SELECT hash FROM journal ORDER BY seq DESC LIMIT 1), zeroblob(32))
+BEGIN
+    SELECT RAISE(ABORT, 'journal entries are appended at the head, chained to it');
+END"""
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        version=1,
+        summary="party, peers, messages and journal, with their integrity triggers",
+        statements=(
+            _CREATE_PARTY,
+            _CREATE_PEERS,
+            _PEER_KEYS_IMMUTABLE,
+            _CREATE_MESSAGES,
+            _INDEX_MESSAGES_CREATED,
+            _INDEX_MESSAGES_PEER_CREATED,
+            _INDEX_MESSAGES_PENDING,
+            _MESSAGES_SERIAL_IN_ORDER,
+            _MESSAGES_CONTENT_IMMUTABLE,
+            _MESSAGES_RECEIPT_ONCE,
+            _MESSAGES_NO_DELETE,
+            _CREATE_JOURNAL,
+            _JOURNAL_NO_UPDATE,
+            _JOURNAL_NO_DELETE,
+            _JOURNAL_APPEND_AT_HEAD,
+        ),
+    ),
+)
+
+SCHEMA_VERSION = MIGRATIONS[-1].version
+"""The version this hotline writes and the newest it can read."""
+
+
+def _check_migrations() -> None:
+    # Checked at import so a misnumbered migration fails every test, not a customer's upgrade.
+    for index, migration in enumerate(MIGRATIONS, start=1):
+        if migration.version != index:
+            raise AssertionError(f"migration {index} is numbered {migration.version}")
+
+
+_check_migrations()
+
+
+def read_version(connection: sqlite3.Connection) -> int:
+    """The database's schema version (``PRAGMA user_version``)."""
+    row = connection.execute("PRAGMA user_version").fetchone()
+    version: int = row[0]
+    return version
+
+
+def _too_new(version: int) -> SchemaTooNew:
+    return SchemaTooNew(
+        f"the database has schema version {version}, but this hotline knows only up to "
+        f"{SCHEMA_VERSION}: it was written by a newer hotline; upgrade hotline to open it"
+    )
+
+
+def ensure_schema(connection: sqlite3.Connection, *, create: bool) -> int:
+    """Bring the database up to :data:`SCHEMA_VERSION`; return the version found on disk.
+
+    ``connection`` must be in autocommit mode (``isolation_level=None``) and not
+    in a transaction. With ``create=False`` an empty database (version 0) is
+    NotInitialised instead of being given a schema. sqlite3 errors propagate for
+    the caller to translate.
+    """
+    # The common case, a current database, takes no write lock, so a reader in
+    # another process opens fine while the daemon holds a transaction.
+    found = read_version(connection)
+    if found > SCHEMA_VERSION:
+        raise _too_new(found)
+    if found == SCHEMA_VERSION:
+        return found
+    if found == 0 and not create:
+        raise NotInitialised("the database holds no hotline schema")
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        # Read again under the write lock: another process may have migrated meanwhile.
+        found = read_version(connection)
+        if found > SCHEMA_VERSION:
+            raise _too_new(found)
+        for migration in MIGRATIONS[found:]:
+            for statement in migration.statements:
+                connection.execute(statement)
+        # user_version is part of the database header, so it commits with the rest.
+        connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION:d}")
+        connection.execute("COMMIT")
+    except BaseException:
+        if connection.in_transaction:
+            connection.execute("ROLLBACK")
+        raise
+    return found

@@ -1,0 +1,169 @@
+"""Schema versions and migrations, and the integrity rules SQLite enforces by itself."""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+
+from hotline.errors import NotInitialised, SchemaTooNew, StoreError
+from hotline.store import SCHEMA_VERSION, Direction, SQLiteStore
+from hotline.store import schema as schema_module
+from hotline.store.schema import MIGRATIONS, Migration, ensure_schema, read_version
+
+from .factories import T0, make_message
+
+
+def _version(path: Path) -> int:
+    with closing(sqlite3.connect(path)) as connection:
+        return read_version(connection)
+
+
+def _tables(path: Path) -> set[str]:
+    with closing(sqlite3.connect(path)) as connection:
+        rows = connection.execute("SELECT name FROM sqlite_schema WHERE type = 'table'")
+        return {name for (name,) in rows}
+
+
+def test_migrations_are_numbered_in_order() -> None:
+    assert [m.version for m in MIGRATIONS] == list(range(1, len(MIGRATIONS) + 1))
+    assert MIGRATIONS[-1].version == SCHEMA_VERSION
+    assert MIGRATIONS[0].summary
+
+
+def test_new_database_gets_every_table(db_path: Path) -> None:
+    SQLiteStore.open(db_path).close()
+    assert _version(db_path) == SCHEMA_VERSION
+    assert {"party", "peers", "messages", "journal"} <= _tables(db_path)
+
+
+def test_newer_schema_is_refused(db_path: Path) -> None:
+    SQLiteStore.open(db_path).close()
+    with closing(sqlite3.connect(db_path, isolation_level=None)) as connection:
+        connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    before = db_path.read_bytes()
+    with pytest.raises(SchemaTooNew, match="newer hotline"):
+        SQLiteStore.open(db_path)
+    with pytest.raises(SchemaTooNew):
+        SQLiteStore.open_existing(db_path)
+    assert _version(db_path) == SCHEMA_VERSION + 1
+    assert db_path.read_bytes() == before
+
+
+def test_empty_database_is_not_initialised(db_path: Path) -> None:
+    db_path.touch()
+    with pytest.raises(NotInitialised):
+        SQLiteStore.open_existing(db_path)
+    connection = sqlite3.connect(db_path, isolation_level=None)
+    try:
+        with pytest.raises(NotInitialised):
+            ensure_schema(connection, create=False)
+        assert ensure_schema(connection, create=True) == 0  # the version it found
+        assert read_version(connection) == SCHEMA_VERSION
+        assert ensure_schema(connection, create=False) == SCHEMA_VERSION
+    finally:
+        connection.close()
+
+
+_EXTRA = Migration(
+    version=SCHEMA_VERSION + 1,
+    summary="test: a notes table",
+    statements=("CREATE TABLE notes (id INTEGER PRIMARY KEY, note TEXT NOT NULL)",),
+)
+
+
+def test_old_database_is_migrated(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    SQLiteStore.open(db_path).close()
+    monkeypatch.setattr(schema_module, "MIGRATIONS", (*MIGRATIONS, _EXTRA))
+    monkeypatch.setattr(schema_module, "SCHEMA_VERSION", _EXTRA.version)
+    SQLiteStore.open_existing(db_path).close()
+    assert _version(db_path) == _EXTRA.version
+    assert "notes" in _tables(db_path)
+
+
+def test_failed_migration_changes_nothing(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    SQLiteStore.open(db_path).close()
+    broken = Migration(
+        version=SCHEMA_VERSION + 1,
+        summary="test: half good, half broken",
+        statements=(
+            "CREATE TABLE notes (id INTEGER PRIMARY KEY)",
+            "CREATE TABLE notes (id INTEGER PRIMARY KEY)",  # fails: already exists
+        ),
+    )
+    monkeypatch.setattr(schema_module, "MIGRATIONS", (*MIGRATIONS, broken))
+    monkeypatch.setattr(schema_module, "SCHEMA_VERSION", broken.version)
+    with pytest.raises(StoreError, match="already exists"):
+        SQLiteStore.open(db_path)
+    assert _version(db_path) == SCHEMA_VERSION
+    assert "notes" not in _tables(db_path)
+
+
+def test_not_a_database(db_path: Path) -> None:
+    db_path.write_bytes(b"this is not SQLite, just text that is long enough to be a header" * 4)
+    with pytest.raises(StoreError, match="not a database"):
+        SQLiteStore.open_existing(db_path)
+
+
+# -- rules SQLite enforces even against raw SQL -----------------------------------
+
+
+@pytest.fixture
+def filled(peered: SQLiteStore) -> SQLiteStore:
+    peered.add_outgoing(make_message(1))
+    peered.add_outgoing(make_message(2))
+    peered.add_delivery_receipt("moscow-out-1", b"receipt", T0)
+    for n in range(3):
+        peered.append_journal(kind="tick", at=T0, data={"n": n})
+    return peered
+
+
+@pytest.mark.parametrize(
+    ("sql", "message"),
+    [
+        ("UPDATE journal SET kind = 'forged' WHERE seq = 2", "append-only"),
+        ("DELETE FROM journal WHERE seq = 3", "append-only"),
+        (
+            "INSERT INTO journal VALUES (9, '2026', 'k', '{}', zeroblob(32), zeroblob(32))",
+            "appended at the head",
+        ),
+        (
+            "INSERT INTO journal SELECT 4, at, kind, data, zeroblob(32), hash FROM journal "
+            "WHERE seq = 3",
+            "appended at the head",
+        ),
+        ("UPDATE messages SET envelope = x'00' WHERE serial = 2", "never change"),
+        ("UPDATE messages SET serial = 5 WHERE serial = 2", "never change"),
+        ("UPDATE messages SET envelope_hash = zeroblob(32) WHERE serial = 2", "never change"),
+        ("UPDATE messages SET receipt = x'01' WHERE serial = 1", "receipt never changes"),
+        ("DELETE FROM messages WHERE serial = 2", "never deleted"),
+        (
+            "INSERT INTO messages SELECT 'copy', direction, peer, channel, 4, time_group, "
+            "sent_at, precedence, kind, text, body, envelope, envelope_hash, state, created_at, "
+            "transmitted_at, delivered_at, receipt FROM messages WHERE serial = 2",
+            "serials run",
+        ),
+        ("UPDATE peers SET signing_key = zeroblob(32) WHERE party = 'moscow'", "never change"),
+        ("DELETE FROM peers WHERE party = 'moscow'", "FOREIGN KEY"),
+    ],
+)
+def test_triggers_guard_raw_sql(
+    filled: SQLiteStore, raw: sqlite3.Connection, sql: str, message: str
+) -> None:
+    raw.execute("PRAGMA foreign_keys = ON")
+    with pytest.raises(sqlite3.IntegrityError, match=message):
+        raw.execute(sql)
+    assert filled.verify_journal() is None
+    assert [m.serial for m in filled.iter_messages(peer="moscow", direction=Direction.OUT)] == [
+        1,
+        2,
+    ]
+
+
+def test_state_columns_stay_writable(filled: SQLiteStore, raw: sqlite3.Connection) -> None:
+    # The triggers must not block the updates the store itself makes.
+    raw.execute("UPDATE messages SET state = 'sent', transmitted_at = ? WHERE serial = 2", (T0,))
+    assert filled.get_message("moscow-out-2") is not None
+    assert filled.get_message("moscow-out-2").state == "sent"  # type: ignore[union-attr]
