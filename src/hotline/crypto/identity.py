@@ -1,0 +1,299 @@
+"""A terminal's private identity: one Ed25519 signing key and one X25519 encryption key.
+
+Every hotline terminal is known to its peers by two public keys. The Ed25519
+key signs envelopes, receipts and the terminal's card, and is also the key of
+its TLS certificate, so the transport and the messages are bound to the same
+identity. The X25519 key receives HPKE-sealed message bodies. Keeping the two
+apart means a signature never doubles as a key exchange, and vice versa.
+
+The keys live on disk as two files of 32 raw bytes, ``signing.key`` and
+``encryption.key``, created owner-only (``0600``) with ``O_EXCL``: a terminal's
+identity is created once and never silently replaced. :meth:`Identity.save` and
+:meth:`Identity.load` are the only file I/O in :mod:`hotline.crypto`.
+
+Party names are validated here because every other object that carries one
+(cards, certificates, fingerprints) starts from an :class:`Identity` or must
+agree with one.
+"""
+
+from __future__ import annotations
+
+import os
+import unicodedata
+from pathlib import Path
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+)
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
+from hotline.errors import (
+    AlreadyInitialised,
+    ConfigError,
+    CryptoError,
+    NotInitialised,
+    SignatureInvalid,
+)
+
+__all__ = [
+    "ENCRYPTION_KEY_FILE",
+    "KEY_BYTES",
+    "MAX_PARTY_LENGTH",
+    "SIGNATURE_BYTES",
+    "SIGNING_KEY_FILE",
+    "Identity",
+    "validate_party",
+    "verify_signature",
+]
+
+KEY_BYTES = 32
+"""Length of every raw key hotline handles: Ed25519 and X25519, public and private."""
+
+SIGNATURE_BYTES = 64
+"""Length of an Ed25519 signature."""
+
+MAX_PARTY_LENGTH = 64
+
+SIGNING_KEY_FILE = "signing.key"
+ENCRYPTION_KEY_FILE = "encryption.key"
+
+_PARTY_PUNCTUATION = frozenset(" -_.")
+_ASCII_DIGITS = frozenset("0123456789")
+
+
+def validate_party(party: str) -> str:
+    """Return ``party`` if it is a valid party name, else raise :class:`ConfigError`.
+
+    A party name is 1-64 characters of letters (any script, so ``Москва`` is
+    fine), ASCII digits, space, ``-``, ``_`` and ``.``; it neither starts nor
+    ends with a space and is in Unicode NFC form. NFC matters because the
+    name's UTF-8 bytes go into signatures and fingerprints: two spellings that
+    look the same must not give two different fingerprints.
+    """
+    if not isinstance(party, str):
+        raise ConfigError(f"a party name must be text, not {type(party).__name__}")
+    if not 1 <= len(party) <= MAX_PARTY_LENGTH:
+        raise ConfigError(
+            f"a party name must be 1 to {MAX_PARTY_LENGTH} characters long, not {len(party)}"
+        )
+    for char in party:
+        if not (char.isalpha() or char in _ASCII_DIGITS or char in _PARTY_PUNCTUATION):
+            raise ConfigError(
+                f"party name {party!r} contains {char!r}: use letters, digits, "
+                "spaces, '-', '_' and '.' only"
+            )
+    if party[0] == " " or party[-1] == " ":
+        raise ConfigError(f"party name {party!r} must not start or end with a space")
+    if not unicodedata.is_normalized("NFC", party):
+        raise ConfigError(f"party name {party!r} is not in Unicode NFC form")
+    return party
+
+
+def verify_signature(public_key: bytes, signature: bytes, data: bytes) -> None:
+    """Check an Ed25519 ``signature`` by raw ``public_key`` over ``data``.
+
+    Raises :class:`SignatureInvalid` if it does not verify, including when the
+    key or the signature is not even the right size: either way the bytes are
+    not signed by the holder of that key.
+    """
+    if len(public_key) != KEY_BYTES:
+        raise SignatureInvalid(f"a signing key is {KEY_BYTES} bytes, not {len(public_key)}")
+    if len(signature) != SIGNATURE_BYTES:
+        raise SignatureInvalid(f"a signature is {SIGNATURE_BYTES} bytes, not {len(signature)}")
+    try:
+        key = Ed25519PublicKey.from_public_bytes(public_key)
+        key.verify(signature, data)
+    except (InvalidSignature, ValueError) as exc:
+        # ValueError: a 32-byte string that is not a point on the curve. It is
+        # still "this signature does not verify under that key".
+        raise SignatureInvalid("the signature does not verify under the given key") from exc
+
+
+def _raw_private(key: Ed25519PrivateKey | X25519PrivateKey) -> bytes:
+    return key.private_bytes(
+        serialization.Encoding.Raw,
+        serialization.PrivateFormat.Raw,
+        serialization.NoEncryption(),
+    )
+
+
+class Identity:
+    """Our private identity: a party name and its two private keys.
+
+    Deliberately not a dataclass: its ``repr`` must never show key material,
+    and two identities are compared by what they are (their public keys), not
+    by key-object identity.
+    """
+
+    __slots__ = ("encryption_key", "party", "signing_key")
+
+    party: str
+    signing_key: Ed25519PrivateKey
+    encryption_key: X25519PrivateKey
+
+    def __init__(
+        self,
+        *,
+        party: str,
+        signing_key: Ed25519PrivateKey,
+        encryption_key: X25519PrivateKey,
+    ) -> None:
+        if not isinstance(signing_key, Ed25519PrivateKey):
+            raise CryptoError("the signing key must be an Ed25519 private key")
+        if not isinstance(encryption_key, X25519PrivateKey):
+            raise CryptoError("the encryption key must be an X25519 private key")
+        self.party = validate_party(party)
+        self.signing_key = signing_key
+        self.encryption_key = encryption_key
+
+    @classmethod
+    def generate(
+        cls,
+        party: str,
+        *,
+        signing_key: Ed25519PrivateKey | None = None,
+        encryption_key: X25519PrivateKey | None = None,
+    ) -> Identity:
+        """A new identity; keys come from the OS CSPRNG unless passed in (for tests)."""
+        return cls(
+            party=party,
+            signing_key=signing_key if signing_key is not None else Ed25519PrivateKey.generate(),
+            encryption_key=(
+                encryption_key if encryption_key is not None else X25519PrivateKey.generate()
+            ),
+        )
+
+    @classmethod
+    def from_private_bytes(cls, party: str, signing: bytes, encryption: bytes) -> Identity:
+        """An identity from 32 raw private-key bytes each (test vectors, loading)."""
+        if len(signing) != KEY_BYTES or len(encryption) != KEY_BYTES:
+            raise CryptoError(
+                f"private keys are {KEY_BYTES} raw bytes each, "
+                f"not {len(signing)} and {len(encryption)}"
+            )
+        return cls(
+            party=party,
+            signing_key=Ed25519PrivateKey.from_private_bytes(signing),
+            encryption_key=X25519PrivateKey.from_private_bytes(encryption),
+        )
+
+    @property
+    def signing_public(self) -> bytes:
+        """The raw 32-byte Ed25519 public key: this party's identity on the wire."""
+        return self.signing_key.public_key().public_bytes(
+            serialization.Encoding.Raw, serialization.PublicFormat.Raw
+        )
+
+    @property
+    def encryption_public(self) -> bytes:
+        """The raw 32-byte X25519 public key peers seal bodies to."""
+        return self.encryption_key.public_key().public_bytes(
+            serialization.Encoding.Raw, serialization.PublicFormat.Raw
+        )
+
+    def sign(self, data: bytes) -> bytes:
+        """A 64-byte Ed25519 signature over ``data`` (deterministic, RFC 8032)."""
+        return self.signing_key.sign(data)
+
+    def save(self, keys_dir: Path) -> None:
+        """Write both private keys under ``keys_dir``, owner-only, never overwriting.
+
+        Raises :class:`AlreadyInitialised` if either file already exists; in
+        that case nothing is written. Each file is fsynced, then the directory,
+        so a crash right after ``init`` does not leave a terminal without keys.
+        """
+        keys_dir = Path(keys_dir)
+        targets = (
+            (keys_dir / SIGNING_KEY_FILE, _raw_private(self.signing_key)),
+            (keys_dir / ENCRYPTION_KEY_FILE, _raw_private(self.encryption_key)),
+        )
+        for path, _ in targets:
+            if path.exists() or path.is_symlink():
+                raise AlreadyInitialised(f"{path} already exists; refusing to overwrite a key")
+        try:
+            keys_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigError(f"cannot create key directory {keys_dir}: {exc}") from exc
+        for path, raw in targets:
+            _write_new_file(path, raw)
+        _fsync_directory(keys_dir)
+
+    @classmethod
+    def load(cls, party: str, keys_dir: Path) -> Identity:
+        """Read the keys :meth:`save` wrote.
+
+        Raises :class:`NotInitialised` if either file is missing and
+        :class:`CryptoError` if one does not hold exactly 32 bytes.
+        """
+        keys_dir = Path(keys_dir)
+        raw: list[bytes] = []
+        for name in (SIGNING_KEY_FILE, ENCRYPTION_KEY_FILE):
+            path = keys_dir / name
+            try:
+                data = path.read_bytes()
+            except FileNotFoundError as exc:
+                raise NotInitialised(f"no key file {path}: this terminal has no identity") from exc
+            except NotADirectoryError as exc:
+                raise NotInitialised(f"{keys_dir} is not a key directory") from exc
+            except OSError as exc:
+                raise CryptoError(f"cannot read key file {path}: {exc}") from exc
+            if len(data) != KEY_BYTES:
+                raise CryptoError(
+                    f"key file {path} holds {len(data)} bytes, not {KEY_BYTES}: it is damaged"
+                )
+            raw.append(data)
+        return cls.from_private_bytes(party, raw[0], raw[1])
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Identity):
+            return NotImplemented
+        return (
+            self.party == other.party
+            and self.signing_public == other.signing_public
+            and self.encryption_public == other.encryption_public
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.party, self.signing_public, self.encryption_public))
+
+    def __repr__(self) -> str:
+        # Public key prefix only: enough to tell identities apart in a log,
+        # and never any private material.
+        return f"Identity(party={self.party!r}, signing_public={self.signing_public.hex()[:16]}…)"
+
+
+def _write_new_file(path: Path, data: bytes) -> None:
+    # O_EXCL makes "refuse to overwrite" atomic even if two inits race; the
+    # mode is applied at creation, so the key is never world-readable.
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags, 0o600)
+    except FileExistsError as exc:
+        raise AlreadyInitialised(f"{path} already exists; refusing to overwrite a key") from exc
+    except OSError as exc:
+        raise ConfigError(f"cannot create key file {path}: {exc}") from exc
+    try:
+        view = memoryview(data)
+        while view:
+            written = os.write(fd, view)
+            view = view[written:]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_directory(directory: Path) -> None:
+    try:
+        fd = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        # Some platforms cannot open directories; the files themselves are synced.
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

@@ -1,0 +1,226 @@
+"""Generate ``tests/data/crypto_vectors.json``, the fixed crypto test vectors.
+
+Run from the repository root::
+
+    .venv/bin/python tests/crypto/make_vectors.py
+
+Everything is derived from fixed private keys, a fixed message id and fixed
+times, and Ed25519 is deterministic, so the header bytes, signatures, receipt,
+card and certificate come out identical on every run. The one exception is
+the HPKE-sealed body: ``cryptography`` draws the ephemeral key itself, so each
+run seals a different (equally valid) envelope. The test therefore checks the
+*stored* envelope: it decodes, verifies, opens to the known plaintext, and its
+signature is the deterministic signature over its stored bytes. Regenerate
+only when a format change is intended, and say so in the commit.
+
+This file is not collected by pytest (its name does not start with ``test_``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import cbor2
+
+from hotline.crypto import (
+    BODY_DOMAIN,
+    ENVELOPE_DOMAIN,
+    ZERO_HASH,
+    Envelope,
+    EnvelopeHeader,
+    Identity,
+    Precedence,
+    fingerprint,
+    make_card,
+    make_tls_certificate,
+    seal_envelope,
+    sign_receipt,
+)
+
+OUTPUT = Path(__file__).resolve().parent.parent / "data" / "crypto_vectors.json"
+
+MESSAGE_ID = "5553535230312c2032333136303a5a00"
+SENT_AT = "1973-10-23T16:00:00.000000Z"
+RECEIVED_AT = "1973-10-23T16:00:02.500000Z"
+JOURNAL_HEAD = hashlib.sha256(b"hotline vector journal head").digest()
+BODY = {"text": "Москва — Вашингтон. Hotline test vector, FLASH."}
+ROUTES = ["127.0.0.1:7001", "[::1]:7001", "hotline.example.org:443"]
+TIMEZONE = "Europe/Moscow"
+
+
+def vector_identity(party: str) -> Identity:
+    return Identity.from_private_bytes(
+        party,
+        hashlib.sha256(f"hotline vector {party} signing".encode()).digest(),
+        hashlib.sha256(f"hotline vector {party} encryption".encode()).digest(),
+    )
+
+
+def identity_vector(identity: Identity) -> dict[str, Any]:
+    certificate = make_tls_certificate(identity)
+    return {
+        "party": identity.party,
+        "signing_private": identity.signing_key.private_bytes_raw().hex(),
+        "encryption_private": identity.encryption_key.private_bytes_raw().hex(),
+        "signing_public": identity.signing_public.hex(),
+        "encryption_public": identity.encryption_public.hex(),
+        "certificate_der": certificate.hex(),
+        "certificate_sha256": hashlib.sha256(certificate).hexdigest(),
+    }
+
+
+def header_vector(header: EnvelopeHeader) -> dict[str, Any]:
+    return {
+        "version": header.version,
+        "message_id": header.message_id,
+        "sender": header.sender.hex(),
+        "recipient": header.recipient.hex(),
+        "channel": header.channel,
+        "serial": header.serial,
+        "sent_at": header.sent_at,
+        "time_group": header.time_group,
+        "precedence": header.precedence.value,
+        "kind": header.kind,
+        "prev_hash": header.prev_hash.hex(),
+    }
+
+
+def invalid_envelopes(envelope: Envelope, moscow: Identity) -> list[dict[str, str]]:
+    """Encodings a receiver must refuse, each with the error it must raise."""
+    data = envelope.encode()
+    fields = cbor2.loads(data)
+    bad_signature = bytearray(data)
+    bad_signature[-1] ^= 0x01  # the signature is the last map value
+    # The sender itself alters the ciphertext and signs the result: the
+    # signature verifies, the AEAD tag does not.
+    unsigned = {key: value for key, value in fields.items() if key != "signature"}
+    unsigned["body"] = unsigned["body"][:-1] + bytes([unsigned["body"][-1] ^ 0x01])
+    resigned = dict(
+        unsigned,
+        signature=moscow.sign(ENVELOPE_DOMAIN + cbor2.dumps(unsigned, canonical=True)),
+    )
+    return [
+        {"name": "trailing byte", "hex": (data + b"\x00").hex(), "error": "EnvelopeInvalid"},
+        {
+            "name": "keys in insertion order (not canonical)",
+            "hex": cbor2.dumps(dict(reversed(fields.items()))).hex(),
+            "error": "EnvelopeInvalid",
+        },
+        {
+            "name": "unknown version",
+            "hex": cbor2.dumps(dict(fields, v=2), canonical=True).hex(),
+            "error": "EnvelopeInvalid",
+        },
+        {
+            "name": "time group does not match sent_at",
+            "hex": cbor2.dumps(dict(fields, tg="231601Z"), canonical=True).hex(),
+            "error": "EnvelopeInvalid",
+        },
+        {
+            "name": "signature bit flipped",
+            "hex": bytes(bad_signature).hex(),
+            "error": "SignatureInvalid",
+        },
+        {
+            "name": "serial changed after signing",
+            "hex": cbor2.dumps(dict(fields, n=2, prev=b"\x01" * 32), canonical=True).hex(),
+            "error": "SignatureInvalid",
+        },
+        {
+            "name": "ciphertext altered, then re-signed by the sender",
+            "hex": cbor2.dumps(resigned, canonical=True).hex(),
+            "error": "DecryptionFailed",
+        },
+    ]
+
+
+def build() -> dict[str, Any]:
+    moscow = vector_identity("Moscow")
+    washington = vector_identity("Washington")
+
+    header = EnvelopeHeader(
+        message_id=MESSAGE_ID,
+        sender=moscow.signing_public,
+        recipient=washington.signing_public,
+        channel="leaders",
+        serial=1,
+        sent_at=SENT_AT,
+        time_group="231600Z",
+        precedence=Precedence.FLASH,
+        kind="text",
+        prev_hash=ZERO_HASH,
+    )
+    envelope = seal_envelope(
+        header=header,
+        body=BODY,
+        sender=moscow,
+        recipient_encryption_key=washington.encryption_public,
+    )
+    signed = ENVELOPE_DOMAIN + cbor2.dumps(
+        {**header.to_map(), "body": envelope.body}, canonical=True
+    )
+    receipt = sign_receipt(
+        envelope=envelope,
+        received_at=RECEIVED_AT,
+        journal_head=JOURNAL_HEAD,
+        recipient=washington,
+    )
+    card = make_card(moscow, routes=ROUTES, timezone=TIMEZONE)
+
+    return {
+        "comment": "Generated by tests/crypto/make_vectors.py; see its docstring.",
+        "identities": {
+            "moscow": identity_vector(moscow),
+            "washington": identity_vector(washington),
+        },
+        "envelope": {
+            "header": header_vector(header),
+            "header_cbor": header.encode().hex(),
+            "body": BODY,
+            "body_plaintext": cbor2.dumps(BODY, canonical=True).hex(),
+            "hpke_info": (BODY_DOMAIN + header.encode()).hex(),
+            "encoded": envelope.encode().hex(),
+            "signed_bytes": signed.hex(),
+            "signature": envelope.signature.hex(),
+            "hash": envelope.hash.hex(),
+        },
+        "invalid_envelopes": invalid_envelopes(envelope, moscow),
+        "receipt": {
+            "received_at": RECEIVED_AT,
+            "journal_head": JOURNAL_HEAD.hex(),
+            "signed_bytes": receipt.signed_bytes().hex(),
+            "signature": receipt.signature.hex(),
+            "encoded": receipt.encode().hex(),
+            "hash": receipt.hash.hex(),
+        },
+        "card": {
+            "party": "Moscow",
+            "routes": ROUTES,
+            "timezone": TIMEZONE,
+            "json": card.to_json(),
+            "signed_bytes": card.signed_bytes().hex(),
+            "signature": card.signature.hex(),
+            "fingerprint": card.fingerprint,
+            "certificate_sha256": hashlib.sha256(card.certificate).hexdigest(),
+        },
+        "fingerprints": {
+            identity.party: fingerprint(
+                party=identity.party,
+                signing_key=identity.signing_public,
+                encryption_key=identity.encryption_public,
+            )
+            for identity in (moscow, washington)
+        },
+    }
+
+
+def main() -> None:
+    OUTPUT.write_text(json.dumps(build(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"wrote {OUTPUT}")
+
+
+if __name__ == "__main__":
+    main()

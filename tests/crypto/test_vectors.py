@@ -1,0 +1,199 @@
+"""Fixed test vectors (``tests/data/crypto_vectors.json``): exact bytes, signatures, fingerprints.
+
+A change to any encoding, domain tag, key order, certificate field or
+fingerprint rule breaks these tests: such a change breaks interoperability
+with every terminal already deployed, so it must be deliberate.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import hotline.errors
+from hotline.crypto import (
+    BODY_DOMAIN,
+    Envelope,
+    EnvelopeHeader,
+    Identity,
+    PeerCard,
+    Precedence,
+    Receipt,
+    fingerprint,
+    make_card,
+    make_tls_certificate,
+    open_envelope,
+    sign_receipt,
+    verify_envelope,
+    verify_receipt,
+)
+from hotline.crypto.envelope import _signed_bytes
+
+VECTORS_PATH = Path(__file__).resolve().parent.parent / "data" / "crypto_vectors.json"
+
+
+@pytest.fixture(scope="module")
+def vectors() -> dict[str, Any]:
+    return json.loads(VECTORS_PATH.read_text(encoding="utf-8"))
+
+
+def _identity(vector: dict[str, str]) -> Identity:
+    return Identity.from_private_bytes(
+        vector["party"],
+        bytes.fromhex(vector["signing_private"]),
+        bytes.fromhex(vector["encryption_private"]),
+    )
+
+
+@pytest.fixture(scope="module")
+def moscow_v(vectors: dict[str, Any]) -> Identity:
+    return _identity(vectors["identities"]["moscow"])
+
+
+@pytest.fixture(scope="module")
+def washington_v(vectors: dict[str, Any]) -> Identity:
+    return _identity(vectors["identities"]["washington"])
+
+
+@pytest.mark.parametrize("name", ["moscow", "washington"])
+def test_identity_public_keys_and_certificates(vectors: dict[str, Any], name: str) -> None:
+    vector = vectors["identities"][name]
+    identity = _identity(vector)
+    assert identity.signing_public.hex() == vector["signing_public"]
+    assert identity.encryption_public.hex() == vector["encryption_public"]
+    certificate = make_tls_certificate(identity)
+    assert certificate.hex() == vector["certificate_der"]
+    assert hashlib.sha256(certificate).hexdigest() == vector["certificate_sha256"]
+
+
+def _header(vector: dict[str, Any]) -> EnvelopeHeader:
+    return EnvelopeHeader(
+        version=vector["version"],
+        message_id=vector["message_id"],
+        sender=bytes.fromhex(vector["sender"]),
+        recipient=bytes.fromhex(vector["recipient"]),
+        channel=vector["channel"],
+        serial=vector["serial"],
+        sent_at=vector["sent_at"],
+        time_group=vector["time_group"],
+        precedence=Precedence(vector["precedence"]),
+        kind=vector["kind"],
+        prev_hash=bytes.fromhex(vector["prev_hash"]),
+    )
+
+
+def test_header_bytes(vectors: dict[str, Any], moscow_v: Identity, washington_v) -> None:
+    vector = vectors["envelope"]
+    header = _header(vector["header"])
+    assert header.sender == moscow_v.signing_public
+    assert header.recipient == washington_v.signing_public
+    assert header.encode().hex() == vector["header_cbor"]
+    assert (BODY_DOMAIN + header.encode()).hex() == vector["hpke_info"]
+    # 0xab: a map of 11 entries; then the shortest keys first, "k": "text".
+    assert vector["header_cbor"].startswith("ab616b6474657874")
+    assert EnvelopeHeader.decode(bytes.fromhex(vector["header_cbor"])) == header
+
+
+def test_stored_envelope_decodes_verifies_and_opens(
+    vectors: dict[str, Any], moscow_v: Identity, washington_v: Identity
+) -> None:
+    vector = vectors["envelope"]
+    data = bytes.fromhex(vector["encoded"])
+    envelope = Envelope.decode(data)
+    assert envelope.encode() == data
+    assert envelope.header == _header(vector["header"])
+    assert envelope.hash.hex() == vector["hash"]
+    assert hashlib.sha256(data).hexdigest() == vector["hash"]
+
+    signed = _signed_bytes(envelope.header, envelope.body)
+    assert signed.hex() == vector["signed_bytes"]
+    assert envelope.signature.hex() == vector["signature"]
+    assert moscow_v.sign(signed) == envelope.signature  # Ed25519 is deterministic
+
+    verify_envelope(envelope, sender_signing_key=moscow_v.signing_public)
+    body = open_envelope(envelope, recipient=washington_v)
+    assert body == vector["body"]
+    assert body["text"] == "Москва — Вашингтон. Hotline test vector, FLASH."
+
+
+def test_receipt_bytes(vectors: dict[str, Any], moscow_v: Identity, washington_v: Identity) -> None:
+    envelope = Envelope.decode(bytes.fromhex(vectors["envelope"]["encoded"]))
+    vector = vectors["receipt"]
+    receipt = sign_receipt(
+        envelope=envelope,
+        received_at=vector["received_at"],
+        journal_head=bytes.fromhex(vector["journal_head"]),
+        recipient=washington_v,
+    )
+    assert receipt.signed_bytes().hex() == vector["signed_bytes"]
+    assert receipt.signature.hex() == vector["signature"]
+    assert receipt.encode().hex() == vector["encoded"]
+    assert receipt.hash.hex() == vector["hash"]
+    decoded = Receipt.decode(bytes.fromhex(vector["encoded"]))
+    assert decoded == receipt
+    verify_receipt(decoded, envelope=envelope, recipient_signing_key=washington_v.signing_public)
+
+
+def test_card_bytes_signature_and_fingerprint(vectors: dict[str, Any], moscow_v: Identity) -> None:
+    vector = vectors["card"]
+    card = make_card(moscow_v, routes=vector["routes"], timezone=vector["timezone"])
+    assert card.signed_bytes().hex() == vector["signed_bytes"]
+    assert card.signature.hex() == vector["signature"]
+    assert card.to_json() == vector["json"]
+    assert card.fingerprint == vector["fingerprint"]
+    assert hashlib.sha256(card.certificate).hexdigest() == vector["certificate_sha256"]
+    assert PeerCard.from_json(vector["json"]) == card
+
+
+def test_fingerprints(vectors: dict[str, Any], moscow_v: Identity, washington_v) -> None:
+    for identity in (moscow_v, washington_v):
+        assert (
+            fingerprint(
+                party=identity.party,
+                signing_key=identity.signing_public,
+                encryption_key=identity.encryption_public,
+            )
+            == vectors["fingerprints"][identity.party]
+        )
+
+
+def _spec_fingerprint(party: str, signing_key: bytes, encryption_key: bytes) -> str:
+    """The fingerprint exactly as docs/protocol/cards.md words it, written independently."""
+    keys = signing_key + encryption_key
+    value = b"hotline-fingerprint-v1\x00" + keys + party.encode()
+    for _ in range(5200):
+        value = hashlib.sha512(value + keys).digest()
+    return " ".join(
+        str(int.from_bytes(value[i * 5 : i * 5 + 5], "big") % 100000).zfill(5) for i in range(12)
+    )
+
+
+def test_fingerprint_follows_the_written_rule(vectors: dict[str, Any]) -> None:
+    for vector in vectors["identities"].values():
+        expected = _spec_fingerprint(
+            vector["party"],
+            bytes.fromhex(vector["signing_public"]),
+            bytes.fromhex(vector["encryption_public"]),
+        )
+        assert vectors["fingerprints"][vector["party"]] == expected
+
+
+def _receive(data: bytes, sender: Identity, recipient: Identity) -> dict[str, Any]:
+    envelope = Envelope.decode(data)
+    verify_envelope(envelope, sender_signing_key=sender.signing_public)
+    return open_envelope(envelope, recipient=recipient)
+
+
+def test_invalid_envelopes_raise_the_documented_error(
+    vectors: dict[str, Any], moscow_v: Identity, washington_v: Identity
+) -> None:
+    assert len(vectors["invalid_envelopes"]) >= 5
+    for case in vectors["invalid_envelopes"]:
+        error = getattr(hotline.errors, case["error"])
+        with pytest.raises(error) as info:
+            _receive(bytes.fromhex(case["hex"]), moscow_v, washington_v)
+        assert type(info.value) is error, case["name"]
