@@ -38,10 +38,10 @@ from enum import IntEnum
 
 __all__ = [
     "AlreadyInitialised",
+    "CardInvalid",
     "ChainBroken",
     "CloseCode",
     "ConfigError",
-    "CardInvalid",
     "CryptoError",
     "DaemonError",
     "DaemonNotRunning",

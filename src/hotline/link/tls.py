@@ -22,7 +22,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
 from hotline.crypto import certificate_pem, certificate_public_key
-from hotline.errors import CardInvalid, LinkError
+from hotline.crypto import parse_route as card_route
+from hotline.errors import CardInvalid, ConfigError, LinkError
 from hotline.link.transport import StreamTransport
 
 __all__ = [
@@ -45,13 +46,11 @@ RefusalHandler = Callable[[str, str], None]
 
 
 def parse_route(route: str) -> tuple[str, int]:
-    """Split ``HOST:PORT`` (``[v6]:PORT`` for IPv6) into host and port."""
-    host, sep, port_text = route.rpartition(":")
-    if not sep or not host or not port_text.isdigit() or not 0 < int(port_text) < 65536:
-        raise LinkError(f"route {route!r} is not HOST:PORT")
-    if host.startswith("[") and host.endswith("]"):
-        host = host[1:-1]
-    return host, int(port_text)
+    """Split ``HOST:PORT`` (``[v6]:PORT`` for IPv6) into host and port; :class:`LinkError` if bad."""
+    try:
+        return card_route(route)
+    except ConfigError as exc:
+        raise LinkError(str(exc)) from exc
 
 
 def _base_context(*, server_side: bool, cert_file: Path, key_file: Path) -> ssl.SSLContext:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hotline.errors import ConfigError
+from hotline.errors import ConfigError, LinkError
 from hotline.link import parse_route
 
 __all__ = ["LinkSettings", "Settings", "check_timezone", "load_settings", "render_settings"]
@@ -63,8 +63,8 @@ def check_listen(routes: list[str] | tuple[str, ...]) -> tuple[str, ...]:
     for route in routes:
         try:
             parse_route(route)
-        except Exception as exc:
-            raise ConfigError(f"listen address {route!r} is not HOST:PORT") from exc
+        except LinkError as exc:
+            raise ConfigError(f"listen address: {exc}") from exc
     if len(set(routes)) != len(routes):
         raise ConfigError("the same listen address is given twice")
     return tuple(routes)
