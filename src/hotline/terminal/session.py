@@ -186,6 +186,11 @@ class Session:
                 self._wakeup.set()
             elif isinstance(event, proto.Close):
                 self.close_reason = f"closed by peer: {event.reason or event.code.name.lower()}"
+                if not self._closing:
+                    # Answer in kind, so the peer sees a clean end (docs/protocol/session.md).
+                    self._closing = True
+                    with contextlib.suppress(LocalProtocolError, ConnectionError, OSError):
+                        await self._send(proto.Close(code=CloseCode.NORMAL, reason="closing"))
             elif isinstance(event, proto.ConnectionClosed):
                 if self.close_reason == "open":
                     self.close_reason = "closed by peer" if event.clean else "connection lost"

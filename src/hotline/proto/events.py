@@ -1,0 +1,246 @@
+"""The events of the hotline wire protocol: immutable values, one class per frame type.
+
+A :class:`~hotline.proto.connection.Connection` turns bytes into these events and
+these events into bytes. Six of them are *frames*, things that travel on the wire
+(:class:`Hello`, :class:`Data`, :class:`Receipt`, :class:`Heartbeat`,
+:class:`Resume`, :class:`Close`); :class:`ConnectionClosed` is not a frame but
+reports the end of the byte stream; :data:`NEED_DATA` is the sentinel
+``next_event()`` returns when it needs more bytes.
+
+Each event checks its own invariants when it is built and raises
+:class:`~hotline.errors.LocalProtocolError` if one is broken: building a bad event
+is a bug in the caller. When the bad values come from the peer, the decoder in
+:mod:`hotline.proto.framing` turns that error into a
+:class:`~hotline.errors.RemoteProtocolError`, the way h11 does.
+
+Envelopes and receipts are opaque ``bytes`` here: another layer signs, seals and
+parses them. This module only knows their size is bounded by the frame size.
+
+The classes are ``@final``: do not subclass them, the codec and the state table
+key on the exact type.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import Enum
+from types import MappingProxyType
+from typing import Final, TypeAlias, final
+
+from hotline.errors import CloseCode, LocalProtocolError
+
+__all__ = [
+    "AGENT_MAX_CHARS",
+    "CLOSE_REASON_MAX_CHARS",
+    "Close",
+    "ConnectionClosed",
+    "Data",
+    "Event",
+    "FRAME_TYPES",
+    "Frame",
+    "Heartbeat",
+    "Hello",
+    "KEY_SIZE",
+    "NEED_DATA",
+    "NeedData",
+    "Receipt",
+    "Resume",
+    "UINT64_MAX",
+    "VERSION_MAX",
+]
+
+#: Size in bytes of an Ed25519 public key, the only kind of key a Hello names.
+KEY_SIZE: Final = 32
+#: Protocol versions are unsigned 16-bit numbers; 0 is reserved and never offered.
+VERSION_MAX: Final = 0xFFFF
+#: Integers on the wire are CBOR unsigned integers, at most 64 bits.
+UINT64_MAX: Final = (1 << 64) - 1
+#: Upper bound on ``Hello.agent``, counted in characters (code points).
+AGENT_MAX_CHARS: Final = 64
+#: Upper bound on ``Close.reason``, counted in characters (code points).
+CLOSE_REASON_MAX_CHARS: Final = 200
+
+
+class NeedData(Enum):
+    """The type of :data:`NEED_DATA`; an enum so ``event is NEED_DATA`` narrows under mypy."""
+
+    NEED_DATA = "NEED_DATA"
+
+    def __repr__(self) -> str:
+        return "NEED_DATA"
+
+
+#: Returned by ``Connection.next_event()`` when no complete event is buffered yet.
+NEED_DATA: Final = NeedData.NEED_DATA
+
+
+class Event:
+    """Base of every protocol event. Abstract: build one of the concrete classes."""
+
+    __slots__ = ()
+
+
+# The checks below are shared by several events. Each raises LocalProtocolError
+# naming the field, because the message is what an operator reads in the journal
+# when a peer's frame is refused.
+
+
+def _check_bytes(name: str, value: object, *, size: int | None = None, empty: bool = True) -> None:
+    if type(value) is not bytes:
+        raise LocalProtocolError(f"{name} must be bytes, not {type(value).__name__}")
+    if size is not None and len(value) != size:
+        raise LocalProtocolError(f"{name} must be {size} bytes, not {len(value)}")
+    if not empty and not value:
+        raise LocalProtocolError(f"{name} must not be empty")
+
+
+def _check_uint(name: str, value: object, *, low: int = 0, high: int = UINT64_MAX) -> None:
+    # bool is a subclass of int, and CBOR true/false decode to bool: refuse them.
+    if type(value) is not int:
+        raise LocalProtocolError(f"{name} must be an int, not {type(value).__name__}")
+    if not low <= value <= high:
+        raise LocalProtocolError(f"{name} must be in {low}..{high}, not {value}")
+
+
+def _check_text(name: str, value: object, *, max_chars: int) -> None:
+    if type(value) is not str:
+        raise LocalProtocolError(f"{name} must be a str, not {type(value).__name__}")
+    if len(value) > max_chars:
+        raise LocalProtocolError(f"{name} must be at most {max_chars} characters, not {len(value)}")
+    # A lone surrogate is a valid Python str but has no UTF-8 form, so CBOR
+    # cannot carry it: refuse it here rather than fail inside the encoder.
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise LocalProtocolError(f"{name} is not valid Unicode text") from None
+
+
+@final
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Hello(Event):
+    """The first frame each side sends: which versions it speaks, and who talks to whom.
+
+    ``sender_key`` and ``recipient_key`` are Ed25519 public keys. Repeating inside
+    the session the two keys that TLS authenticated binds the session to them: a
+    Hello meant for another terminal, or replayed from another session between
+    other parties, is refused with ``IDENTITY_MISMATCH``.
+    """
+
+    versions: tuple[int, ...]
+    sender_key: bytes
+    recipient_key: bytes
+    agent: str
+
+    def __post_init__(self) -> None:
+        if type(self.versions) is not tuple:
+            raise LocalProtocolError(
+                f"versions must be a tuple, not {type(self.versions).__name__}"
+            )
+        if not self.versions:
+            raise LocalProtocolError("versions must not be empty")
+        for version in self.versions:
+            _check_uint("version", version, low=1, high=VERSION_MAX)
+        # A repeated version is meaningless and hints at a broken peer; refusing
+        # it keeps the set that negotiation works on well defined.
+        if len(set(self.versions)) != len(self.versions):
+            raise LocalProtocolError(f"versions must be distinct: {self.versions}")
+        _check_bytes("sender_key", self.sender_key, size=KEY_SIZE)
+        _check_bytes("recipient_key", self.recipient_key, size=KEY_SIZE)
+        _check_text("agent", self.agent, max_chars=AGENT_MAX_CHARS)
+
+
+@final
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Data(Event):
+    """Carries one envelope (signed, sealed, serialised elsewhere) to the peer."""
+
+    envelope: bytes
+
+    def __post_init__(self) -> None:
+        _check_bytes("envelope", self.envelope, empty=False)
+
+
+@final
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Receipt(Event):
+    """Carries one receipt (a signed acknowledgement, parsed elsewhere) to the peer."""
+
+    receipt: bytes
+
+    def __post_init__(self) -> None:
+        # An empty receipt acknowledges nothing; refuse it like an empty envelope.
+        _check_bytes("receipt", self.receipt, empty=False)
+
+
+@final
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Heartbeat(Event):
+    """A keep-alive. ``sent_at_ms`` is the sender's clock reading, passed in by the caller."""
+
+    sent_at_ms: int
+
+    def __post_init__(self) -> None:
+        _check_uint("sent_at_ms", self.sent_at_ms)
+
+
+@final
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Resume(Event):
+    """Says "the highest serial I hold, in order, from you"; the peer resends what follows.
+
+    0 means "nothing yet". Serials themselves live inside envelopes; this frame
+    only names a number.
+    """
+
+    last_held: int
+
+    def __post_init__(self) -> None:
+        _check_uint("last_held", self.last_held)
+
+
+@final
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Close(Event):
+    """The sender is ending the session, and says why."""
+
+    code: CloseCode
+    reason: str
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.code, CloseCode):
+            raise LocalProtocolError(f"code must be a CloseCode, not {type(self.code).__name__}")
+        _check_text("reason", self.reason, max_chars=CLOSE_REASON_MAX_CHARS)
+
+
+@final
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ConnectionClosed(Event):
+    """The peer's byte stream ended (EOF). Not a frame: it is never sent.
+
+    ``clean`` is True iff the peer's Close frame arrived before the end, and no
+    partial frame was left over.
+    """
+
+    clean: bool
+
+    def __post_init__(self) -> None:
+        if type(self.clean) is not bool:
+            raise LocalProtocolError(f"clean must be a bool, not {type(self.clean).__name__}")
+
+
+#: The events that travel on the wire, as one type.
+Frame: TypeAlias = Hello | Data | Receipt | Heartbeat | Resume | Close
+
+#: Wire name (the ``"t"`` key of the frame map) of each frame type. Append only:
+#: a name, once used, keeps its meaning for ever.
+FRAME_TYPES: Final[Mapping[str, type[Frame]]] = MappingProxyType(
+    {
+        "hello": Hello,
+        "data": Data,
+        "receipt": Receipt,
+        "heartbeat": Heartbeat,
+        "resume": Resume,
+        "close": Close,
+    }
+)

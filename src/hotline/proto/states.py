@@ -1,0 +1,167 @@
+"""The session state machine of the hotline protocol, as one table of data.
+
+Theory of operation
+===================
+
+Everything that moves the session from one state to another lives in this file,
+in :data:`TRANSITIONS`; :class:`~hotline.proto.connection.Connection` only looks
+transitions up, and docs/protocol/session.md prints the same table (rendered by
+scripts/make_state_table.py, checked by a test). Add a transition here and the
+code, the docs and the tests move together.
+
+The table is role-agnostic. hotline has no client and no server: the two
+terminals are peers, either may dial, and both run the same machine. A
+connection tracks one state for the whole session, changed by the events it
+*sends* and the events it *receives* (:class:`Direction`). That is possible
+because the protocol is symmetric:
+
+1. **Hello.** Both sides send :class:`Hello` at once, without waiting. Sending
+   ours moves START to HELLO_SENT; receiving theirs moves START to
+   HELLO_RECEIVED; whichever comes second moves to OPEN. The byte stream is
+   ordered, so a peer's Data can never arrive before its Hello, and a correct
+   peer sends Data only once it has *our* Hello too.
+2. **Open.** In OPEN both sides send and receive :class:`Data`,
+   :class:`Receipt`, :class:`Heartbeat` and :class:`Resume` freely; none of them
+   changes the state.
+3. **Close.** Either side may send :class:`Close` from any state but ERROR
+   (even before its Hello, to refuse a session early): we enter CLOSING and
+   send nothing else. While CLOSING we keep receiving, so frames already in
+   flight are drained, not lost. Receiving the peer's Close moves any state to
+   CLOSED. A side that receives Close first answers with Close; a Close that
+   crosses one in flight, or answers one, lands in CLOSED too. Close is thus
+   idempotent: a redundant one is never an error.
+4. **End of stream.** The transport's EOF arrives as :class:`ConnectionClosed`
+   and moves any state to CLOSED. It is *clean* iff the peer's Close came
+   first, i.e. iff we were already CLOSED.
+5. **Errors.** A pair missing from the table is a protocol violation: sending
+   one raises :class:`~hotline.errors.LocalProtocolError` (our bug, and the
+   state does not change), receiving one raises
+   :class:`~hotline.errors.RemoteProtocolError`, after which the connection is
+   in ERROR. The Connection itself enters ERROR on any other remote error (bad
+   bytes, wrong identity, no common version) and on ``send_failed()``. From
+   ERROR the only move left is to send Close, so the peer can learn why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import Enum
+from types import MappingProxyType
+from typing import Final
+
+from hotline.errors import CloseCode, LocalProtocolError, RemoteProtocolError
+from hotline.proto.events import (
+    Close,
+    ConnectionClosed,
+    Data,
+    Event,
+    Heartbeat,
+    Hello,
+    Receipt,
+    Resume,
+)
+
+__all__ = [
+    "ConnectionState",
+    "Direction",
+    "TRANSITIONS",
+    "transition",
+]
+
+
+class ConnectionState(Enum):
+    """Where a session stands. See the theory of operation at the top of this module."""
+
+    START = "START"
+    HELLO_SENT = "HELLO_SENT"
+    HELLO_RECEIVED = "HELLO_RECEIVED"
+    OPEN = "OPEN"
+    CLOSING = "CLOSING"
+    CLOSED = "CLOSED"
+    ERROR = "ERROR"
+
+
+class Direction(Enum):
+    """Whether an event is one we send or one we receive."""
+
+    SEND = "send"
+    RECEIVE = "receive"
+
+
+_S = ConnectionState
+_SEND = Direction.SEND
+_RECV = Direction.RECEIVE
+
+# The frames of an open session: they flow both ways and leave the state alone.
+_SESSION_FRAMES: Final = (Data, Receipt, Heartbeat, Resume)
+
+# Every state but ERROR may start a close, end on the peer's Close, or end on EOF.
+_ENDINGS: Final[Mapping[tuple[Direction, type[Event]], ConnectionState]] = {
+    (_SEND, Close): _S.CLOSING,
+    (_RECV, Close): _S.CLOSED,
+    (_RECV, ConnectionClosed): _S.CLOSED,
+}
+
+_TABLE: dict[ConnectionState, dict[tuple[Direction, type[Event]], ConnectionState]] = {
+    _S.START: {
+        (_SEND, Hello): _S.HELLO_SENT,
+        (_RECV, Hello): _S.HELLO_RECEIVED,
+        **_ENDINGS,
+    },
+    _S.HELLO_SENT: {
+        (_RECV, Hello): _S.OPEN,
+        **_ENDINGS,
+    },
+    _S.HELLO_RECEIVED: {
+        (_SEND, Hello): _S.OPEN,
+        **_ENDINGS,
+    },
+    _S.OPEN: {
+        **{(_SEND, frame): _S.OPEN for frame in _SESSION_FRAMES},
+        **{(_RECV, frame): _S.OPEN for frame in _SESSION_FRAMES},
+        **_ENDINGS,
+    },
+    _S.CLOSING: {
+        # Drain: whatever the peer sent before it saw our Close still arrives,
+        # and is still handed to the caller (an envelope in flight is not lost).
+        **{(_RECV, frame): _S.CLOSING for frame in (Hello, *_SESSION_FRAMES)},
+        # Includes sending Close again: harmless, and keeps Close idempotent.
+        **_ENDINGS,
+    },
+    _S.CLOSED: {
+        # Our answer to the peer's Close, and a Close that crossed ours.
+        (_SEND, Close): _S.CLOSED,
+        (_RECV, Close): _S.CLOSED,
+        (_RECV, ConnectionClosed): _S.CLOSED,
+    },
+    _S.ERROR: {
+        # Tell the peer why we are giving up; nothing else.
+        (_SEND, Close): _S.ERROR,
+    },
+}
+
+#: ``TRANSITIONS[state][(direction, event_type)]`` is the state after that event.
+#: A pair that is absent is forbidden. Read-only.
+TRANSITIONS: Final[
+    Mapping[ConnectionState, Mapping[tuple[Direction, type[Event]], ConnectionState]]
+] = MappingProxyType({state: MappingProxyType(moves) for state, moves in _TABLE.items()})
+
+
+def transition(
+    state: ConnectionState, direction: Direction, event_type: type[Event]
+) -> ConnectionState:
+    """The state after ``event_type`` is sent or received in ``state``.
+
+    Raises LocalProtocolError for a forbidden send and RemoteProtocolError (code
+    PROTOCOL_ERROR) for a forbidden receive.
+    """
+    try:
+        return TRANSITIONS[state][(direction, event_type)]
+    except KeyError:
+        pass
+    name = event_type.__name__
+    if direction is Direction.SEND:
+        raise LocalProtocolError(f"can't send {name} in state {state.name}")
+    raise RemoteProtocolError(
+        f"peer sent {name} in state {state.name}", close_code=CloseCode.PROTOCOL_ERROR
+    )

@@ -1,0 +1,13 @@
+"""Public test helpers: an in-memory link, a fake clock, a sans-IO connection pair.
+
+Nothing under ``src/hotline`` imports this package; tests and downstream
+projects do.
+"""
+
+from __future__ import annotations
+
+from hotline.testing.clock import FakeClock
+from hotline.testing.connection_pair import ConnectionPair, Side
+from hotline.testing.memory import MemoryTransport, memory_link
+
+__all__ = ["ConnectionPair", "FakeClock", "MemoryTransport", "Side", "memory_link"]

@@ -1,0 +1,48 @@
+"""Hypothesis strategies for protocol events, shared by the proto tests."""
+
+from __future__ import annotations
+
+from hypothesis import strategies as st
+
+from hotline.errors import CloseCode
+from hotline.proto import (
+    AGENT_MAX_CHARS,
+    CLOSE_REASON_MAX_CHARS,
+    KEY_SIZE,
+    UINT64_MAX,
+    VERSION_MAX,
+    Close,
+    Data,
+    Frame,
+    Heartbeat,
+    Hello,
+    Receipt,
+    Resume,
+)
+
+keys = st.binary(min_size=KEY_SIZE, max_size=KEY_SIZE)
+versions = st.lists(st.integers(1, VERSION_MAX), min_size=1, max_size=6, unique=True).map(tuple)
+uint64 = st.integers(0, UINT64_MAX)
+payloads = st.binary(min_size=1, max_size=600)
+
+hellos = st.builds(
+    Hello,
+    versions=versions,
+    sender_key=keys,
+    recipient_key=keys,
+    agent=st.text(max_size=AGENT_MAX_CHARS),
+)
+datas = st.builds(Data, envelope=payloads)
+receipts = st.builds(Receipt, receipt=payloads)
+heartbeats = st.builds(Heartbeat, sent_at_ms=uint64)
+resumes = st.builds(Resume, last_held=uint64)
+closes = st.builds(
+    Close, code=st.sampled_from(CloseCode), reason=st.text(max_size=CLOSE_REASON_MAX_CHARS)
+)
+
+#: Every frame type.
+frames: st.SearchStrategy[Frame] = st.one_of(hellos, datas, receipts, heartbeats, resumes, closes)
+#: The frames an OPEN session exchanges.
+session_frames: st.SearchStrategy[Data | Receipt | Heartbeat | Resume] = st.one_of(
+    datas, receipts, heartbeats, resumes
+)
