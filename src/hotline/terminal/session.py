@@ -122,7 +122,9 @@ class Session:
             log.exception("session with %s failed", self.peer.party)
             self.close_reason = f"internal error: {type(exc).__name__}: {exc}"
             with contextlib.suppress(Exception):
-                await self._send(proto.Close(code=CloseCode.PROTOCOL_ERROR, reason="internal error"))
+                await self._send(
+                    proto.Close(code=CloseCode.PROTOCOL_ERROR, reason="internal error")
+                )
         finally:
             for task in tasks:
                 task.cancel()
