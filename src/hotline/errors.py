@@ -12,6 +12,7 @@
     │   ├── EnvelopeInvalid           an envelope or receipt is malformed
     │   └── CardInvalid               a peer card is malformed, tampered or self-inconsistent
     ├── DeliveryError                 a verified object breaks the delivery rules
+    │   ├── DeliveryTimeout           no receipt came back within the time asked for
     │   ├── WrongSigner               signed by someone other than the authenticated peer
     │   ├── ReplayDetected            a serial we already hold, with different content
     │   └── ChainBroken               ``prev_hash`` does not match the previous envelope
@@ -23,6 +24,7 @@
     │   ├── AlreadyInitialised        ``init`` on a directory that holds one
     │   └── SchemaTooNew              the database was written by a newer hotline
     ├── ConfigError                   a setting or an argument is invalid
+    ├── UnknownMessage                no message with that id is stored here
     ├── MessageTooLarge               a message body over the size limit
     ├── LinkError                     transport trouble (TLS refusal, connection loss)
     └── DaemonError                   talking to the running terminal failed
@@ -47,6 +49,7 @@ __all__ = [
     "DaemonNotRunning",
     "DecryptionFailed",
     "DeliveryError",
+    "DeliveryTimeout",
     "EnvelopeInvalid",
     "HotlineError",
     "LinkError",
@@ -61,6 +64,7 @@ __all__ = [
     "SchemaTooNew",
     "SignatureInvalid",
     "StoreError",
+    "UnknownMessage",
     "UnknownPeer",
     "WrongSigner",
 ]
@@ -126,6 +130,10 @@ class DeliveryError(HotlineError):
     """A verified object breaks the delivery rules (signer, serial, chain)."""
 
 
+class DeliveryTimeout(DeliveryError):
+    """No verified receipt came back within the time the caller asked for."""
+
+
 class WrongSigner(DeliveryError):
     """The object is signed by a key other than the authenticated peer's."""
 
@@ -168,6 +176,10 @@ class SchemaTooNew(StoreError):
 
 class ConfigError(HotlineError):
     """A setting or an argument is invalid."""
+
+
+class UnknownMessage(HotlineError):
+    """No message with that id is stored here."""
 
 
 class MessageTooLarge(HotlineError):

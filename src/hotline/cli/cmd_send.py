@@ -7,10 +7,11 @@ whether or not the peer is reachable now (it waits, in order, if not).
 from __future__ import annotations
 
 import argparse
+import sys
 
-from hotline.cli._common import Verbs, add_directory, read_text_argument
+from hotline.cli._common import Verbs, add_directory, print_json, read_text_argument
 from hotline.crypto import Precedence
-from hotline.errors import ConfigError
+from hotline.errors import ConfigError, DeliveryTimeout
 from hotline.terminal import ControlClient
 
 __all__ = ["register", "run"]
@@ -35,6 +36,16 @@ def register(verbs: Verbs) -> None:
         "--json", action="store_true", help="print the whole message record as JSON"
     )
     parser.add_argument(
+        "--wait", action="store_true", help="after printing the id, wait for the signed receipt"
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="with --wait: give up after this long and exit 1 (default 60)",
+    )
+    parser.add_argument(
         "text", nargs="+", metavar="TEXT", help="the message text, or - to read standard input"
     )
     parser.set_defaults(handler=run)
@@ -47,12 +58,26 @@ def run(args: argparse.Namespace) -> int:
     text = read_text_argument(args.text)
     if not text.strip():
         raise ConfigError("the message text is empty")
+    if not 0 < args.timeout <= 3600:
+        raise ConfigError("--timeout takes a number of seconds from 0 to 3600")
     with ControlClient(args.directory) as client:
         record = client.send(to=args.to, text=text, precedence=precedence, channel=args.channel)
-    if args.json:
-        from hotline.cli._common import print_json
+        _show(record, args.json)
+        if not args.wait:
+            return 0
+        sys.stdout.flush()
+        record = client.wait_delivered(record["id"], timeout=args.timeout)
+    if record["state"] != "delivered":
+        raise DeliveryTimeout(
+            f"message {record['id']} is still {record['state']} after {args.timeout:g} s: "
+            f"no receipt from {args.to} yet (check: hotline status {args.directory})"
+        )
+    print(f"delivered {record['delivered_at']}", file=sys.stderr)
+    return 0
 
+
+def _show(record: dict[str, object], as_json: bool) -> None:
+    if as_json:
         print_json(record)
     else:
         print(record["id"])
-    return 0

@@ -55,7 +55,13 @@ class ControlClient:
         self.close()
 
     def _request(
-        self, method: str, path: str, *, json_body: Any = None, params: dict[str, Any] | None = None
+        self,
+        method: str,
+        path: str,
+        *,
+        json_body: Any = None,
+        params: dict[str, Any] | None = None,
+        timeout: float | None = None,
     ) -> Any:
         # One connection per request: a request is never silently re-sent on a
         # reused connection, so a POST is made at most once per call.
@@ -63,7 +69,7 @@ class ControlClient:
             path = f"{path}?{urlencode(params)}"
         body = None if json_body is None else json.dumps(json_body).encode("utf-8")
         headers = {"Content-Type": "application/json"} if body is not None else {}
-        connection = _UnixHTTPConnection(str(self.paths.control_socket), self._timeout)
+        connection = _UnixHTTPConnection(str(self.paths.control_socket), timeout or self._timeout)
         try:
             try:
                 connection.connect()
@@ -114,6 +120,32 @@ class ControlClient:
             json_body={"to": to, "text": text, "precedence": precedence, "channel": channel},
         )
         return result
+
+    def send_many(self, messages: list[dict[str, str]]) -> list[dict[str, Any]]:
+        """Queue several messages (dicts with to, text, and optionally precedence, channel) in one commit."""
+        result: list[dict[str, Any]] = self._request(
+            "POST", "/messages/batch", json_body={"messages": messages}
+        )
+        return result
+
+    def wait_delivered(self, message_id: str, *, timeout: float = 30.0) -> dict[str, Any]:
+        """Wait until the message is delivered or ``timeout`` passes; returns the message either way."""
+        result: dict[str, Any] = self._request(
+            "GET",
+            f"/messages/{message_id}/delivered",
+            params={"within": timeout},
+            timeout=timeout + 10,
+        )
+        return result
+
+    def statistics(self, *, samples: bool = False) -> dict[str, Any]:
+        result: dict[str, Any] = self._request(
+            "GET", "/statistics", params={"samples": "true"} if samples else None
+        )
+        return result
+
+    def reset_statistics(self) -> None:
+        self._request("POST", "/statistics/reset")
 
     def messages(
         self, *, peer: str | None = None, direction: str | None = None, limit: int | None = None

@@ -30,10 +30,11 @@ from hotline.errors import (
     MessageTooLarge,
     NotInitialised,
     PeerError,
+    UnknownMessage,
     UnknownPeer,
 )
 from hotline.store import Direction, MessageRecord
-from hotline.terminal.daemon import Terminal
+from hotline.terminal.daemon import OutgoingText, Terminal
 from hotline.terminal.outbox import DEFAULT_CHANNEL
 
 __all__ = ["create_control_app", "message_json", "serve_control_api"]
@@ -47,6 +48,10 @@ class MessageCreate(BaseModel):
     text: str
     precedence: Precedence = Precedence.ROUTINE
     channel: str = DEFAULT_CHANNEL
+
+
+class MessageBatch(BaseModel):
+    messages: list[MessageCreate] = Field(min_length=1, max_length=10_000)
 
 
 class PeerCreate(BaseModel):
@@ -125,6 +130,18 @@ async def post_message(body: MessageCreate, terminal: TerminalDep) -> dict[str, 
     return message_json(record)
 
 
+@messages_router.post("/batch", status_code=201)
+async def post_messages(body: MessageBatch, terminal: TerminalDep) -> list[dict[str, Any]]:
+    """Queue several messages in one transaction: all are durable, or none is."""
+    records = terminal.send_many(
+        [
+            OutgoingText(to=m.to, text=m.text, precedence=m.precedence, channel=m.channel)
+            for m in body.messages
+        ]
+    )
+    return [message_json(r) for r in records]
+
+
 @messages_router.get("")
 async def list_messages(
     terminal: TerminalDep,
@@ -140,8 +157,43 @@ async def list_messages(
 async def get_message(message_id: str, terminal: TerminalDep) -> dict[str, Any]:
     record = terminal.store.get_message(message_id)
     if record is None:
-        raise _NotFound(f"no message with id {message_id}")
+        raise UnknownMessage(f"no message with id {message_id}")
     return message_json(record)
+
+
+@messages_router.get("/{message_id}/delivered")
+async def wait_delivered(
+    message_id: str,
+    terminal: TerminalDep,
+    within: Annotated[float, Query(ge=0, le=3600)] = 30.0,
+) -> dict[str, Any]:
+    """Long-poll: answer once the message is delivered or ``within`` seconds have passed."""
+    return message_json(await terminal.wait_delivered(message_id, within=within))
+
+
+@status_router.get("/statistics")
+async def get_statistics(terminal: TerminalDep, samples: bool = False) -> dict[str, Any]:
+    """Delivery counts and latency (durable send → durable verified receipt), in ms."""
+    stats = terminal.tracker.statistics()
+    result: dict[str, Any] = {
+        "queued": stats.queued,
+        "delivered": stats.delivered,
+        "delivery_latency_ms": {
+            "samples": stats.samples,
+            "p50": stats.p50_ms,
+            "p90": stats.p90_ms,
+            "p99": stats.p99_ms,
+            "max": stats.max_ms,
+        },
+    }
+    if samples:
+        result["latencies_ms"] = list(stats.latencies_ms)
+    return result
+
+
+@status_router.post("/statistics/reset", status_code=204)
+async def reset_statistics(terminal: TerminalDep) -> None:
+    terminal.tracker.reset()
 
 
 @peers_router.get("")
@@ -163,12 +215,8 @@ async def post_peer(body: PeerCreate, terminal: TerminalDep) -> dict[str, Any]:
     return {"party": added.peer.party, "fingerprint": added.peer.fingerprint, "new": added.new}
 
 
-class _NotFound(HotlineError):
-    """A resource the request names does not exist."""
-
-
 _STATUS_BY_ERROR: tuple[tuple[type[HotlineError], int], ...] = (
-    (_NotFound, 404),
+    (UnknownMessage, 404),
     (UnknownPeer, 404),
     (PeerError, 409),
     (MessageTooLarge, 413),
@@ -195,9 +243,9 @@ def create_control_app(terminal: Terminal) -> FastAPI:
 
     @app.exception_handler(HotlineError)
     async def _hotline_error(request: Request, exc: HotlineError) -> JSONResponse:
-        name = "NotFound" if isinstance(exc, _NotFound) else type(exc).__name__
         return JSONResponse(
-            status_code=_error_status(exc), content={"error": name, "detail": str(exc)}
+            status_code=_error_status(exc),
+            content={"error": type(exc).__name__, "detail": str(exc)},
         )
 
     app.include_router(status_router)

@@ -27,22 +27,38 @@ import logging
 import os
 import signal
 import ssl
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from hotline.crypto import Precedence
-from hotline.errors import CloseCode, ConfigError, DaemonError, LinkError, UnknownPeer
+from hotline.errors import (
+    CloseCode,
+    ConfigError,
+    DaemonError,
+    LinkError,
+    UnknownMessage,
+    UnknownPeer,
+)
 from hotline.link import Backoff, TLSListener, Transport, client_context, dial, server_context
-from hotline.store import MessageRecord, PeerRecord
+from hotline.store import Direction, MessageRecord, MessageState, PeerRecord
 from hotline.terminal.clock import Clock, SystemClock
 from hotline.terminal.inbox import Inbox
 from hotline.terminal.outbox import DEFAULT_CHANNEL, Outbox
 from hotline.terminal.session import Session
 from hotline.terminal.setup import PeerAdded, TerminalFiles, add_peer_card, open_terminal
+from hotline.terminal.tracker import DeliveryTracker
 from hotline.utc import format_utc
 
-__all__ = ["PeerLine", "PeerStatus", "Terminal", "TerminalStatus", "run_terminal"]
+__all__ = [
+    "OutgoingText",
+    "PeerLine",
+    "PeerStatus",
+    "Terminal",
+    "TerminalStatus",
+    "run_terminal",
+]
 
 log = logging.getLogger("hotline.terminal")
 
@@ -57,6 +73,16 @@ class PeerLine:
     dialer: asyncio.Task[None] | None = None
     last_contact: str | None = None
     last_error: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OutgoingText:
+    """One message to queue with :meth:`Terminal.send_many`."""
+
+    to: str
+    text: str
+    precedence: Precedence = Precedence.ROUTINE
+    channel: str = DEFAULT_CHANNEL
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -89,6 +115,7 @@ class Terminal:
         self.inbox = Inbox(store=self.store, identity=self.identity, clock=self.clock)
         self.outbox = Outbox(store=self.store, identity=self.identity, clock=self.clock)
         self.lines: dict[str, PeerLine] = {}
+        self.tracker = DeliveryTracker(self.clock)
         self._listeners: list[TLSListener] = []
         self._stopping = asyncio.Event()
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -121,7 +148,33 @@ class Terminal:
         record = self.outbox.queue(
             peer=line.peer, text=text, channel=channel, precedence=precedence
         )
+        self.tracker.queued(record.id)
         line.wakeup.set()
+        return record
+
+    def send_many(self, messages: Sequence[OutgoingText]) -> list[MessageRecord]:
+        """Queue several messages in one transaction (one commit); all or none."""
+        lines = [self._line(message.to) for message in messages]
+        with self.store.transaction():
+            records = [
+                self.outbox.queue(
+                    peer=line.peer, text=m.text, channel=m.channel, precedence=m.precedence
+                )
+                for line, m in zip(lines, messages, strict=True)
+            ]
+        for record, line in zip(records, lines, strict=True):
+            self.tracker.queued(record.id)
+            line.wakeup.set()
+        return records
+
+    async def wait_delivered(self, message_id: str, *, within: float) -> MessageRecord:
+        """Wait until the message holds a verified receipt, or ``within`` seconds pass; return it."""
+        record = self.store.get_message(message_id)
+        if record is None:
+            raise UnknownMessage(f"no message with id {message_id}")
+        if record.state is not MessageState.DELIVERED and record.direction is Direction.OUT:
+            await self.tracker.wait(message_id, within)
+            record = self.store.get_message(message_id) or record
         return record
 
     def add_peer(self, card_text: str | bytes) -> PeerAdded:
@@ -298,6 +351,7 @@ class Terminal:
             settings=self.settings.link,
             outbox_wakeup=line.wakeup,
             on_open=lambda s: self._session_opened(line, s),
+            on_delivered=self.tracker.delivered,
         )
         reason = await session.run()
         if line.session is session:

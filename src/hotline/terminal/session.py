@@ -63,7 +63,7 @@ class Session:
         settings: LinkSettings,
         outbox_wakeup: asyncio.Event,
         on_open: Callable[[Session], None],
-        on_delivered: Callable[[PeerRecord, int], None] | None = None,
+        on_delivered: Callable[[tuple[str, ...]], None] | None = None,
     ) -> None:
         self.transport = transport
         self.peer = peer
@@ -228,7 +228,7 @@ class Session:
         if frames:
             await self._send(*frames)
         if acknowledged.delivered and self._on_delivered is not None:
-            self._on_delivered(self.peer, len(acknowledged.delivered))
+            self._on_delivered(acknowledged.delivered)
 
     # -- pump and heartbeat ----------------------------------------------
 
