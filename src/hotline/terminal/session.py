@@ -80,6 +80,8 @@ class Session:
         self._open = asyncio.Event()
         self._pump_after = 0
         self._last_resume_asked: int | None = None
+        #: (message id, when) of envelopes first written since the last commit.
+        self._transmitted: list[tuple[str, str]] = []
         self._closing = False
         self.close_reason = "open"
         self.opened = False
@@ -126,6 +128,9 @@ class Session:
                     proto.Close(code=CloseCode.PROTOCOL_ERROR, reason="internal error")
                 )
         finally:
+            if self._transmitted:
+                with contextlib.suppress(Exception), self._store.transaction():
+                    self._record_transmitted()
             for task in tasks:
                 task.cancel()
             for task in tasks:
@@ -215,6 +220,7 @@ class Session:
     async def _deliver(self, envelopes: list[bytes], receipts: list[bytes]) -> None:
         now = format_utc(self._clock.now())
         with self._store.transaction():
+            self._record_transmitted()
             inbound = self._inbox.accept(peer=self.peer, envelopes=envelopes)
             acknowledged = self._outbox.accept_receipts(peer=self.peer, receipts=receipts)
             self._store.set_last_contact(self.peer.party, now)
@@ -244,18 +250,29 @@ class Session:
                 continue
             self._pump_after = batch[-1].serial
             await self._send(*(proto.Data(envelope=m.envelope) for m in batch))
-            fresh = [m for m in batch if m.state is MessageState.QUEUED]
-            if fresh:
-                stamp = format_utc(self._clock.now())
-                with self._store.transaction():
-                    for message in fresh:
-                        self._store.mark_transmitted(message.id, stamp)
+            stamp = format_utc(self._clock.now())
+            self._transmitted.extend((m.id, stamp) for m in batch if m.state is MessageState.QUEUED)
+
+    def _record_transmitted(self) -> None:
+        """Write the queued → sent transitions noted since the last call (inside a transaction).
+
+        They ride on the next commit that happens anyway (a batch of receipts, or
+        the heartbeat's), instead of costing an fsync of their own on the path to
+        delivery. Losing them in a crash is harmless: "sent" only says the
+        envelope left once, and every unreceipted envelope is sent again anyway.
+        """
+        noted, self._transmitted = self._transmitted, []
+        for message_id, stamp in noted:
+            self._store.mark_transmitted(message_id, stamp)
 
     async def _heartbeat(self) -> None:
         interval = self._settings.heartbeat_interval
         await self._open.wait()
         while True:
             await asyncio.sleep(interval)
+            if self._transmitted:
+                with self._store.transaction():
+                    self._record_transmitted()
             try:
                 await self._send(proto.Heartbeat(sent_at_ms=int(self._clock.monotonic() * 1000)))
             except LocalProtocolError:

@@ -1,0 +1,160 @@
+"""Shared benchmark plumbing: a terminal pair as real processes, percentiles, RSS.
+
+The terminals are set up through hotline's public API (as ``hotline init`` and
+``hotline peer add`` do) and run as ``python -m hotline run`` processes, each in
+its own interpreter, exactly as an operator runs them.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from hotline.errors import DaemonNotRunning
+from hotline.terminal import ControlClient, add_peer_card, init_terminal, open_terminal
+
+__all__ = [
+    "Pair",
+    "free_port",
+    "percentiles",
+    "rss_mib",
+    "start_terminal",
+    "summary",
+    "terminal_pair",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def percentiles(values: Sequence[float]) -> dict[str, float]:
+    """Nearest-rank p50, p90, p99 and max of ``values``."""
+    ordered = sorted(values)
+    if not ordered:
+        return {"p50": 0.0, "p90": 0.0, "p99": 0.0, "max": 0.0}
+
+    def rank(fraction: float) -> float:
+        return ordered[min(len(ordered), max(1, math.ceil(fraction * len(ordered)))) - 1]
+
+    return {"p50": rank(0.5), "p90": rank(0.9), "p99": rank(0.99), "max": ordered[-1]}
+
+
+def summary(name: str, values_ms: Sequence[float]) -> str:
+    p = percentiles(values_ms)
+    return (
+        f"{name:<28} n={len(values_ms):<6} p50 {p['p50']:8.3f} ms  p90 {p['p90']:8.3f} ms  "
+        f"p99 {p['p99']:8.3f} ms  max {p['max']:8.3f} ms"
+    )
+
+
+def rss_mib(pid: int) -> float:
+    """Resident set size of a process, MiB (from /proc)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024.0
+    raise RuntimeError(f"no VmRSS for pid {pid}")
+
+
+def start_terminal(directory: Path, timeout: float = 30.0) -> subprocess.Popen[bytes]:
+    """Start ``hotline run DIR`` and return once its control API answers."""
+    with (directory / "bench.stderr").open("ab") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "hotline", "run", str(directory)],
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )
+    deadline = time.monotonic() + timeout
+    client = ControlClient(directory)
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"terminal in {directory} exited; see {directory / 'bench.stderr'}")
+        try:
+            client.status()
+            return process
+        except DaemonNotRunning:
+            time.sleep(0.05)
+    raise RuntimeError(f"terminal in {directory} did not start")
+
+
+def stop_terminal(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        os.kill(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@dataclass
+class Pair:
+    root: Path
+    washington: Path
+    moscow: Path
+    processes: dict[str, subprocess.Popen[bytes]]
+
+    def client(self, party: str) -> ControlClient:
+        return ControlClient(self.washington if party == "Washington" else self.moscow, timeout=120)
+
+    def wait_linked(self, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            states = [
+                p["state"]
+                for d in (self.washington, self.moscow)
+                for p in ControlClient(d).status()["peers"]
+            ]
+            if states and all(state == "up" for state in states):
+                return
+            time.sleep(0.05)
+        raise RuntimeError("the terminals did not link up")
+
+
+@contextmanager
+def terminal_pair(
+    root: Path | None = None, *, heartbeat_interval: float | None = None
+) -> Iterator[Pair]:
+    """Washington and Moscow, paired, running as processes, linked; stopped afterwards."""
+    root = root or Path(tempfile.mkdtemp(prefix="hotline-bench-"))
+    dirs = {"Washington": root / "washington", "Moscow": root / "moscow"}
+    cards = {}
+    for party, directory in dirs.items():
+        files = init_terminal(directory, party=party, listen=[f"127.0.0.1:{free_port()}"])
+        cards[party] = files.card().to_json()
+        files.store.close()
+        if heartbeat_interval is not None:
+            config = directory / "hotline.toml"
+            text = config.read_text().replace(
+                "heartbeat_interval = 0.5", f"heartbeat_interval = {heartbeat_interval}"
+            )
+            config.write_text(text)
+    for party, directory in dirs.items():
+        other = "Moscow" if party == "Washington" else "Washington"
+        files = open_terminal(directory)
+        add_peer_card(files, cards[other])
+        files.store.close()
+    processes: dict[str, subprocess.Popen[bytes]] = {}
+    try:
+        for party, directory in dirs.items():
+            processes[party] = start_terminal(directory)
+        pair = Pair(
+            root=root, washington=dirs["Washington"], moscow=dirs["Moscow"], processes=processes
+        )
+        pair.wait_linked()
+        yield pair
+    finally:
+        for process in processes.values():
+            stop_terminal(process)
