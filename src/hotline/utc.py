@@ -31,7 +31,11 @@ def parse_utc(text: str) -> datetime:
     """Parse the exact form :func:`format_utc` writes; anything else is a ValueError."""
     if not isinstance(text, str) or not _RFC3339_UTC.fullmatch(text):
         raise ValueError(f"not a UTC timestamp of the form 2026-11-22T04:31:14.123456Z: {text!r}")
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    try:
+        # fromisoformat is C and ~20x faster than strptime; the regex fixed the form.
+        return datetime.fromisoformat(text[:-1]).replace(tzinfo=UTC)
+    except ValueError as exc:  # a well-formed but impossible date, e.g. month 13
+        raise ValueError(f"not a UTC timestamp: {text!r}: {exc}") from None
 
 
 def from_epoch(seconds: float) -> datetime:

@@ -45,7 +45,7 @@ import hashlib
 import os
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -265,12 +265,19 @@ class Envelope:
             )
         _check_bytes(self.signature, "signature", SIGNATURE_BYTES)
 
+    #: The encoding, computed once: an envelope is encoded and hashed several times
+    #: on its way (stored, chained, receipted), and the object is immutable.
+    _encoded: bytes | None = field(default=None, init=False, repr=False, compare=False)
+
     def encode(self) -> bytes:
         """The wire and storage form: one canonical CBOR map."""
-        fields = self.header.to_map()
-        fields["body"] = self.body
-        fields["signature"] = self.signature
-        return canonical_dumps(fields)
+        if self._encoded is None:
+            fields = self.header.to_map()
+            fields["body"] = self.body
+            fields["signature"] = self.signature
+            object.__setattr__(self, "_encoded", canonical_dumps(fields))
+        assert self._encoded is not None
+        return self._encoded
 
     @classmethod
     def decode(cls, data: bytes) -> Envelope:
@@ -281,7 +288,10 @@ class Envelope:
         fields = loads_canonical_map(data, what="envelope", max_bytes=MAX_ENVELOPE_BYTES)
         _expect_keys(fields, _ENVELOPE_KEYS, "envelope")
         header = EnvelopeHeader.from_map({key: fields[key] for key in _HEADER_KEYS})
-        return cls(header=header, body=fields["body"], signature=fields["signature"])
+        envelope = cls(header=header, body=fields["body"], signature=fields["signature"])
+        # loads_canonical_map checked that re-encoding gives exactly these bytes.
+        object.__setattr__(envelope, "_encoded", bytes(data))
+        return envelope
 
     @property
     def hash(self) -> bytes:

@@ -27,7 +27,7 @@ import json
 import os
 import sqlite3
 from collections.abc import Iterator, Mapping
-from dataclasses import fields, replace
+from dataclasses import fields
 from enum import Enum
 from pathlib import Path
 from typing import Any
@@ -40,7 +40,6 @@ from hotline.store.records import (
     Direction,
     JournalEntry,
     MessageRecord,
-    MessageState,
     PartyRecord,
     PeerRecord,
     check_utc,
@@ -468,7 +467,10 @@ class SQLiteStore(Store):
                 f"message {message.id} is {message.direction.value}, not {direction.value}"
             )
         with self._writing(f"store message {message.id}") as connection:
-            if self.get_peer(message.peer) is None:
+            # Existence checks only (this runs for every message): no record is built.
+            if not connection.execute(
+                "SELECT 1 FROM peers WHERE party = ?", (message.peer,)
+            ).fetchone():
                 raise UnknownPeer(f"no peer named {message.peer!r}")
             last, _ = self._last(message.peer, direction)
             if message.serial != last + 1:
@@ -480,7 +482,7 @@ class SQLiteStore(Store):
                     f"{word} serial for {message.peer!r} must be {last + 1}, "
                     f"not {message.serial}{held}"
                 )
-            if self.get_message(message.id) is not None:
+            if connection.execute("SELECT 1 FROM messages WHERE id = ?", (message.id,)).fetchone():
                 raise StoreError(f"a message with id {message.id} is already stored")
             connection.execute(_INSERT_MESSAGE, _message_values(message))
 
@@ -504,29 +506,28 @@ class SQLiteStore(Store):
     def mark_transmitted(self, message_id: str, at: str) -> None:
         check_utc("at", at)
         with self._writing(f"mark message {message_id} transmitted") as connection:
-            message = self._outgoing(message_id)
-            if message.state is not MessageState.QUEUED:
-                return
-            # Built first so the record's own rules check the transition.
-            sent = replace(message, state=MessageState.SENT, transmitted_at=at)
-            connection.execute(
-                "UPDATE messages SET state = ?, transmitted_at = ? WHERE id = ?",
-                (sent.state.value, sent.transmitted_at, message_id),
-            )
+            # One conditional UPDATE: this runs for every message sent, on the hot path.
+            changed = connection.execute(
+                "UPDATE messages SET state = 'sent', transmitted_at = ? "
+                "WHERE id = ? AND direction = 'out' AND state = 'queued'",
+                (at, message_id),
+            ).rowcount
+            if not changed:
+                self._outgoing(message_id)  # raises if it is unknown or incoming; else a no-op
 
     def add_delivery_receipt(self, message_id: str, receipt: bytes, delivered_at: str) -> bool:
+        check_utc("delivered_at", delivered_at)
+        if not isinstance(receipt, bytes) or not receipt:
+            raise StoreError("receipt must be non-empty bytes")
         with self._writing(f"store the receipt for message {message_id}") as connection:
-            message = self._outgoing(message_id)
-            if message.receipt is not None:
-                return False
-            delivered = replace(
-                message, state=MessageState.DELIVERED, receipt=receipt, delivered_at=delivered_at
-            )
-            connection.execute(
-                "UPDATE messages SET state = ?, receipt = ?, delivered_at = ? WHERE id = ?",
-                (delivered.state.value, delivered.receipt, delivered.delivered_at, message_id),
-            )
-            return True
+            changed = connection.execute(
+                "UPDATE messages SET state = 'delivered', receipt = ?, delivered_at = ? "
+                "WHERE id = ? AND direction = 'out' AND receipt IS NULL",
+                (receipt, delivered_at, message_id),
+            ).rowcount
+            if not changed:
+                self._outgoing(message_id)  # raises if it is unknown or incoming
+            return bool(changed)
 
     def pending_outgoing(
         self, peer: str, *, after_serial: int = 0, limit: int | None = None
