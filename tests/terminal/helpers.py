@@ -1,0 +1,125 @@
+"""Helpers for the terminal tests: real terminal directories with fast link settings.
+
+Every terminal here is created the way ``hotline init`` creates one
+(:func:`hotline.terminal.init_terminal`), then its ``[link]`` section is
+rewritten with short heartbeats and redials so that a dead line or a redial
+takes a fraction of a second instead of seconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import socket
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from hotline.crypto import Identity, PeerCard
+from hotline.store import JournalEntry, Store
+from hotline.terminal import (
+    LinkSettings,
+    add_peer_card,
+    init_terminal,
+    load_settings,
+    open_terminal,
+)
+from hotline.terminal.settings import render_settings
+
+#: Short heartbeats and redials: a silent line is dead after 0.15 s.
+FAST_LINK = LinkSettings(
+    heartbeat_interval=0.05, dead_after=3, reconnect_initial=0.02, reconnect_cap=0.2
+)
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def make_terminal(
+    directory: Path, party: str, *, link: LinkSettings = FAST_LINK, timezone: str = "UTC"
+) -> Path:
+    """Initialise a terminal listening on a free local port, with ``link`` settings."""
+    files = init_terminal(
+        directory, party=party, listen=[f"127.0.0.1:{free_port()}"], timezone=timezone
+    )
+    files.store.close()
+    set_link_settings(directory, link)
+    return directory
+
+
+def set_link_settings(directory: Path, link: LinkSettings) -> None:
+    """Rewrite the ``[link]`` section of ``DIR/hotline.toml``."""
+    config = directory / "hotline.toml"
+    settings = dataclasses.replace(load_settings(config), link=link)
+    config.write_text(render_settings(settings), encoding="utf-8")
+
+
+def card_of(directory: Path) -> PeerCard:
+    """The terminal's own card, read from its directory."""
+    files = open_terminal(directory)
+    try:
+        return files.card()
+    finally:
+        files.store.close()
+
+
+def identity_of(directory: Path) -> Identity:
+    """The terminal's private identity, read from its key files."""
+    return Identity.load(load_settings(directory / "hotline.toml").party, directory / "keys")
+
+
+def add_peer(directory: Path, card: PeerCard) -> None:
+    """Add ``card`` to the (stopped) terminal in ``directory``."""
+    files = open_terminal(directory)
+    try:
+        add_peer_card(files, card.to_json())
+    finally:
+        files.store.close()
+
+
+def make_pair(
+    root: Path,
+    *,
+    dialer: str = "Washington",
+    listener: str = "Moscow",
+    link: LinkSettings = FAST_LINK,
+    introduce: bool = True,
+) -> tuple[Path, Path]:
+    """Two terminals, (dialer's directory, listener's directory), each knowing the other.
+
+    The side with the lower signing key dials (docs/protocol/session.md, "Who
+    dials"). Keys are random, so the pair is drawn again until the listener's
+    key sorts above the dialer's: each draw succeeds with probability one half.
+    """
+    for attempt in range(64):
+        base = root / f"pair-{attempt}"
+        dialer_dir = make_terminal(base / dialer.lower(), dialer, link=link)
+        listener_dir = make_terminal(base / listener.lower(), listener, link=link)
+        if identity_of(listener_dir).signing_public > identity_of(dialer_dir).signing_public:
+            break
+    else:  # pragma: no cover - probability 2**-64
+        raise AssertionError("could not draw a listener key above the dialer's")
+    if introduce:
+        add_peer(dialer_dir, card_of(listener_dir))
+        add_peer(listener_dir, card_of(dialer_dir))
+    return dialer_dir, listener_dir
+
+
+def refusals(store: Store) -> list[JournalEntry]:
+    """Every ``refusal`` entry in the journal, oldest first."""
+    return [entry for entry in store.iter_journal() if entry.kind == "refusal"]
+
+
+async def wait_until(
+    predicate: Callable[[], bool], *, within: float = 10.0, what: str = "condition"
+) -> None:
+    """Poll ``predicate`` on the running loop until it holds; AssertionError after ``within`` s."""
+    deadline = time.monotonic() + within
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {within} s waiting for {what}")
+        await asyncio.sleep(0.01)

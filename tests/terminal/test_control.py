@@ -1,0 +1,427 @@
+"""The control API: every route through FastAPI's TestClient, and ControlClient over the socket.
+
+The routes are ``async def`` so that in the daemon they run on the loop thread
+that owns the store. Here the terminal is opened and started on the
+TestClient's own portal thread, and every request runs there too, as it would
+in the daemon.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import socket
+import warnings
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+from anyio.from_thread import BlockingPortal, start_blocking_portal
+from starlette.exceptions import StarletteDeprecationWarning
+
+from hotline.crypto import Identity, make_card
+from hotline.errors import (
+    ConfigError,
+    DaemonNotRunning,
+    MessageTooLarge,
+    NotInitialised,
+    UnknownMessage,
+    UnknownPeer,
+)
+from hotline.terminal import (
+    MAX_TEXT_BYTES,
+    ControlClient,
+    Terminal,
+    TerminalPaths,
+    parse_card,
+)
+from hotline.terminal.control import create_control_app, message_json, serve_control_api
+
+from .helpers import card_of, make_pair, make_terminal
+
+with warnings.catch_warnings():
+    # Starlette 1.x prefers the httpx2 package (not installed here) and warns
+    # once, at import, that plain httpx is deprecated; httpx still works.
+    warnings.simplefilter("ignore", StarletteDeprecationWarning)
+    from fastapi.testclient import TestClient
+
+
+T = TypeVar("T")
+
+
+@dataclass
+class Api:
+    client: TestClient
+    portal: BlockingPortal
+    terminal: Terminal
+    moscow_dir: Path
+    washington_dir: Path
+
+    def on_loop(self, function: Callable[[], T]) -> T:
+        """Run ``function`` on the thread that owns the terminal's store."""
+        return self.portal.call(function)
+
+    def get(self, path: str, **params: Any) -> Any:
+        return self.client.get(path, params=params)
+
+    def post(self, path: str, body: dict[str, Any]) -> Any:
+        return self.client.post(path, json=body)
+
+
+@pytest.fixture
+def api(tmp_path: Path) -> Iterator[Api]:
+    """Moscow's control API, Moscow knowing Washington (who would dial Moscow)."""
+    washington_dir, moscow_dir = make_pair(tmp_path, dialer="Washington", listener="Moscow")
+    with start_blocking_portal() as portal:
+        terminal = portal.call(Terminal.open, moscow_dir)
+        portal.call(terminal.start)
+        client = TestClient(create_control_app(terminal))
+        # Requests run on this portal's thread: the one that opened the store.
+        client.portal = portal
+        try:
+            yield Api(client, portal, terminal, moscow_dir, washington_dir)
+        finally:
+            portal.call(terminal.stop)
+
+
+def card_below(key: bytes, party: str = "Beijing") -> str:
+    """A valid card for a new party whose key sorts below ``key`` (so nobody dials it)."""
+    while True:
+        identity = Identity.generate(party)
+        if identity.signing_public < key:
+            return make_card(identity, routes=["127.0.0.1:9"], timezone="Asia/Shanghai").to_json()
+
+
+# -- status and card ---------------------------------------------------------
+
+
+def test_status(api: Api) -> None:
+    response = api.get("/status")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["party"] == "Moscow"
+    assert body["fingerprint"] == card_of(api.moscow_dir).fingerprint
+    assert body["listen"] == list(api.terminal.settings.listen)
+    assert body["peers"] == [
+        {
+            "party": "Washington",
+            "state": "down",
+            "last_contact": None,
+            "queued": 0,
+            "address": None,
+            "last_error": None,
+        }
+    ]
+
+
+def test_card_is_the_terminals_own_verified_card(api: Api) -> None:
+    response = api.get("/card")
+    assert response.status_code == 200
+    card = parse_card(response.json()["card"])
+    assert card.party == "Moscow"
+    assert card.signing_key == api.terminal.identity.signing_public
+
+
+# -- messages ------------------------------------------------------------------
+
+
+def test_post_message_queues_it_and_it_can_be_read_back(api: Api) -> None:
+    response = api.post("/messages", {"to": "Washington", "text": "Привет", "precedence": "flash"})
+    assert response.status_code == 201
+    sent = response.json()
+    assert sent["direction"] == "out"
+    assert sent["peer"] == "Washington"
+    assert sent["state"] == "queued"
+    assert sent["serial"] == 1
+    assert sent["precedence"] == "flash"
+    assert sent["channel"] == "leaders"
+    assert sent["text"] == "Привет"
+    record = api.on_loop(lambda: api.terminal.store.get_message(sent["id"]))
+    assert record is not None
+    assert message_json(record) == sent
+    assert api.get(f"/messages/{sent['id']}").json() == sent
+    assert api.get("/status").json()["peers"][0]["queued"] == 1
+
+
+def test_list_messages_filters(api: Api) -> None:
+    ids = [
+        api.post("/messages", {"to": "Washington", "text": f"n{i}", "channel": "ops"}).json()["id"]
+        for i in range(3)
+    ]
+    everything = api.get("/messages")
+    assert everything.status_code == 200
+    assert sorted(m["id"] for m in everything.json()) == sorted(ids)
+    assert {m["channel"] for m in everything.json()} == {"ops"}
+    assert len(api.get("/messages", limit=2).json()) == 2
+    assert len(api.get("/messages", peer="Washington", direction="out").json()) == 3
+    assert api.get("/messages", direction="in").json() == []
+    assert api.get("/messages", peer="Beijing").json() == []
+
+
+@pytest.mark.parametrize(
+    ("params", "where"),
+    [({"direction": "sideways"}, "direction"), ({"limit": 0}, "limit"), ({"limit": "x"}, "limit")],
+)
+def test_list_messages_rejects_bad_query(api: Api, params: dict[str, Any], where: str) -> None:
+    response = api.get("/messages", **params)
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["query", where]
+
+
+def test_unknown_peer_is_404_unknown_peer(api: Api) -> None:
+    response = api.post("/messages", {"to": "Beijing", "text": "hello"})
+    assert response.status_code == 404
+    body = response.json()
+    assert body["error"] == "UnknownPeer"
+    assert "Beijing" in body["detail"]
+
+
+def test_text_too_large_is_413(api: Api) -> None:
+    response = api.post("/messages", {"to": "Washington", "text": "x" * (MAX_TEXT_BYTES + 1)})
+    assert response.status_code == 413
+    assert response.json()["error"] == "MessageTooLarge"
+    # The largest allowed text is accepted.
+    largest = api.post("/messages", {"to": "Washington", "text": "x" * MAX_TEXT_BYTES})
+    assert largest.status_code == 201
+
+
+def test_bad_precedence_is_422(api: Api) -> None:
+    response = api.post("/messages", {"to": "Washington", "text": "x", "precedence": "urgent"})
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "precedence"]
+    assert api.get("/messages").json() == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"text": "no recipient"},
+        {"to": "", "text": "empty recipient"},
+        {"to": "Washington"},
+        {"to": "Washington", "text": 5},
+    ],
+)
+def test_malformed_message_body_is_422(api: Api, body: dict[str, Any]) -> None:
+    assert api.post("/messages", body).status_code == 422
+
+
+def test_bad_channel_is_422_config_error(api: Api) -> None:
+    response = api.post("/messages", {"to": "Washington", "text": "x", "channel": "No Spaces"})
+    assert response.status_code == 422
+    assert response.json()["error"] == "ConfigError"
+
+
+@pytest.mark.parametrize("suffix", ["", "/delivered"])
+def test_unknown_message_is_404(api: Api, suffix: str) -> None:
+    response = api.get("/messages/" + "0" * 32 + suffix)
+    assert response.status_code == 404
+    assert response.json()["error"] == "UnknownMessage"
+
+
+def test_post_batch_queues_all_in_order_or_none(api: Api) -> None:
+    batch = [{"to": "Washington", "text": f"b{i}", "precedence": "priority"} for i in range(3)]
+    response = api.post("/messages/batch", {"messages": batch})
+    assert response.status_code == 201
+    records = response.json()
+    assert [(r["serial"], r["text"], r["precedence"]) for r in records] == [
+        (1, "b0", "priority"),
+        (2, "b1", "priority"),
+        (3, "b2", "priority"),
+    ]
+    # One bad message refuses the whole batch: nothing of it is stored.
+    bad = [{"to": "Washington", "text": "fine"}, {"to": "Beijing", "text": "unknown peer"}]
+    refused = api.post("/messages/batch", {"messages": bad})
+    assert (refused.status_code, refused.json()["error"]) == (404, "UnknownPeer")
+    too_big = [{"to": "Washington", "text": "fine"}, {"to": "Washington", "text": "x" * 70_000}]
+    assert api.post("/messages/batch", {"messages": too_big}).status_code == 413
+    assert len(api.get("/messages").json()) == 3
+    assert api.post("/messages/batch", {"messages": []}).status_code == 422
+
+
+def test_wait_delivered_answers_with_the_record_when_time_runs_out(api: Api) -> None:
+    sent = api.post("/messages", {"to": "Washington", "text": "nobody is listening"}).json()
+    response = api.get(f"/messages/{sent['id']}/delivered", within=0.05)
+    assert response.status_code == 200
+    assert response.json() == sent  # still queued: Washington is not running
+    assert api.get(f"/messages/{sent['id']}/delivered", within=-1).status_code == 422
+    assert api.get(f"/messages/{sent['id']}/delivered", within=3601).status_code == 422
+
+
+def test_statistics_count_and_reset(api: Api) -> None:
+    before = api.get("/statistics").json()
+    assert before["queued"] == 0
+    assert before["delivered"] == 0
+    assert before["delivery_latency_ms"]["samples"] == 0
+    api.post("/messages", {"to": "Washington", "text": "counted"})
+    after = api.get("/statistics", samples="true").json()
+    assert after["queued"] == 1
+    assert after["latencies_ms"] == []
+    reset = api.client.post("/statistics/reset")
+    assert reset.status_code == 204
+    assert api.get("/statistics").json()["queued"] == 1  # counts survive a reset
+
+
+# -- peers -------------------------------------------------------------------------
+
+
+def test_list_peers(api: Api) -> None:
+    washington = card_of(api.washington_dir)
+    assert api.get("/peers").json() == [
+        {
+            "party": "Washington",
+            "fingerprint": washington.fingerprint,
+            "routes": list(washington.routes),
+            "timezone": "UTC",
+        }
+    ]
+
+
+def test_post_peer_adds_then_refreshes(api: Api) -> None:
+    card = card_below(api.terminal.identity.signing_public)
+    first = api.post("/peers", {"card": card})
+    assert first.status_code == 201
+    assert first.json()["party"] == "Beijing"
+    assert first.json()["new"] is True
+    assert first.json()["fingerprint"] == parse_card(card).fingerprint
+    again = api.post("/peers", {"card": card})
+    assert (again.status_code, again.json()["new"]) == (201, False)
+    assert [p["party"] for p in api.get("/peers").json()] == ["Beijing", "Washington"]
+    # The running terminal knows the new peer at once: it can be written to.
+    assert api.post("/messages", {"to": "Beijing", "text": "hi"}).status_code == 201
+
+
+def test_own_card_is_409_peer_conflict(api: Api) -> None:
+    response = api.post("/peers", {"card": api.terminal.card_json()})
+    assert response.status_code == 409
+    assert response.json()["error"] == "PeerConflict"
+
+
+def test_tampered_card_is_rejected_as_card_invalid(api: Api) -> None:
+    document = json.loads(card_below(api.terminal.identity.signing_public))
+    document["routes"] = ["203.0.113.7:7001"]
+    response = api.post("/peers", {"card": json.dumps(document)})
+    assert response.status_code == 400
+    assert response.json()["error"] == "CardInvalid"
+    assert [p["party"] for p in api.get("/peers").json()] == ["Washington"]
+
+
+def test_empty_card_is_422(api: Api) -> None:
+    assert api.post("/peers", {"card": ""}).status_code == 422
+
+
+# -- schema ----------------------------------------------------------------------
+
+
+#: Every route of the API, each exercised by a test above. A route added to the
+#: app without a test here fails test_openapi_schema_lists_every_route.
+TESTED_ROUTES = {
+    ("GET", "/status"),
+    ("GET", "/card"),
+    ("POST", "/messages"),
+    ("POST", "/messages/batch"),
+    ("GET", "/messages"),
+    ("GET", "/messages/{message_id}"),
+    ("GET", "/messages/{message_id}/delivered"),
+    ("GET", "/statistics"),
+    ("POST", "/statistics/reset"),
+    ("GET", "/peers"),
+    ("POST", "/peers"),
+}
+
+
+def test_openapi_schema_lists_every_route(api: Api) -> None:
+    response = api.get("/openapi.json")
+    assert response.status_code == 200
+    schema = response.json()
+    assert schema["info"]["title"] == "hotline terminal Moscow"
+    documented = {
+        (method.upper(), path) for path, item in schema["paths"].items() for method in item
+    }
+    assert documented == TESTED_ROUTES
+
+
+# -- ControlClient ---------------------------------------------------------------
+
+
+def test_client_on_a_directory_that_is_no_terminal(tmp_path: Path) -> None:
+    with pytest.raises(NotInitialised):
+        ControlClient(tmp_path)
+
+
+def test_client_with_no_daemon_is_daemon_not_running(tmp_path: Path) -> None:
+    directory = make_terminal(tmp_path / "moscow", "Moscow")
+    client = ControlClient(directory, timeout=2)
+    assert not TerminalPaths(directory).control_socket.exists()
+    with pytest.raises(DaemonNotRunning, match="hotline run"):
+        client.status()
+    assert client.is_running() is False
+
+
+def test_client_with_a_stale_socket_is_daemon_not_running(tmp_path: Path) -> None:
+    directory = make_terminal(tmp_path / "moscow", "Moscow")
+    path = TerminalPaths(directory).control_socket
+    # What a killed daemon leaves: the socket file, with nobody listening on it.
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as stale:
+        stale.bind(str(path))
+    assert path.exists()
+    with ControlClient(directory, timeout=2) as client:
+        with pytest.raises(DaemonNotRunning):
+            client.send(to="Washington", text="anyone there?")
+        assert not client.is_running()
+
+
+@pytest.mark.usefixtures("control_socket_leak")
+def test_client_against_a_served_api_raises_the_daemons_errors(tmp_path: Path) -> None:
+    _, moscow_dir = make_pair(tmp_path, dialer="Washington", listener="Moscow")
+
+    def drive(client: ControlClient) -> None:
+        assert client.is_running()
+        assert client.status()["party"] == "Moscow"
+        assert parse_card(client.card()).party == "Moscow"
+        sent = client.send(to="Washington", text="over the socket", precedence="immediate")
+        assert client.message(sent["id"]) == sent
+        assert [m["id"] for m in client.messages(peer="Washington", direction="out")] == [
+            sent["id"]
+        ]
+        assert [p["party"] for p in client.peers()] == ["Washington"]
+        with pytest.raises(UnknownPeer, match="Beijing"):
+            client.send(to="Beijing", text="x")
+        with pytest.raises(MessageTooLarge):
+            client.send(to="Washington", text="x" * (MAX_TEXT_BYTES + 1))
+        with pytest.raises(ConfigError, match="precedence"):
+            client.send(to="Washington", text="x", precedence="urgent")
+        with pytest.raises(UnknownMessage):
+            client.message("f" * 32)
+        batch = client.send_many(
+            [{"to": "Washington", "text": "a"}, {"to": "Washington", "text": "b"}]
+        )
+        assert [m["serial"] for m in batch] == [2, 3]
+        assert client.wait_delivered(sent["id"], timeout=0.05)["state"] == "queued"
+        assert client.statistics()["queued"] == 3
+        assert client.statistics(samples=True)["latencies_ms"] == []
+        client.reset_statistics()
+        added = client.add_peer(card_below(card_of(moscow_dir).signing_key))
+        assert added["new"] is True
+
+    async def main() -> None:
+        terminal = Terminal.open(moscow_dir)
+        await terminal.start()
+        started = asyncio.Event()
+        server = asyncio.create_task(serve_control_api(terminal, started=started))
+        try:
+            await asyncio.wait_for(started.wait(), 10)
+            path = terminal.files.paths.control_socket
+            assert path.stat().st_mode & 0o777 == 0o600
+            with ControlClient(moscow_dir, timeout=5) as client:
+                await asyncio.to_thread(drive, client)
+        finally:
+            server.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await server
+            await terminal.stop()
+
+    asyncio.run(main())
+    assert not TerminalPaths(moscow_dir).control_socket.exists()

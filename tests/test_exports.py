@@ -1,0 +1,125 @@
+"""The public surface of every package: ``__all__`` sorted, complete, and re-exporting its modules.
+
+For each public package (httpx's tests/test_exported_members.py is the model):
+
+* ``__all__`` is sorted as ``sorted()`` sorts (case-sensitive, so ``CONSTANT``
+  and ``Class`` names interleave by code point) and has no repeats;
+* every name in it exists in the package;
+* every public class or function that a submodule defines and lists in its
+  own ``__all__`` is re-exported by the package (the same object).
+
+Private modules (``_name.py``) are helpers by their name and are not required
+to be re-exported.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import pkgutil
+from types import ModuleType
+
+import pytest
+
+PACKAGES = (
+    "hotline.crypto",
+    "hotline.errors",
+    "hotline.link",
+    "hotline.proto",
+    "hotline.store",
+    "hotline.terminal",
+    "hotline.testing",
+)
+
+
+def _xfail(reason: str) -> pytest.MarkDecorator:
+    return pytest.mark.xfail(strict=True, reason=reason)
+
+
+def _cases(xfails: dict[str, str]) -> list[object]:
+    return [
+        pytest.param(name, marks=_xfail(xfails[name])) if name in xfails else name
+        for name in PACKAGES
+    ]
+
+
+def public_submodules(package: ModuleType) -> list[ModuleType]:
+    """The package's public submodules, imported (none for a plain module)."""
+    if not hasattr(package, "__path__"):
+        return []
+    return [
+        importlib.import_module(f"{package.__name__}.{info.name}")
+        for info in pkgutil.iter_modules(package.__path__)
+        if not info.name.startswith("_")
+    ]
+
+
+def defined_public_names(module: ModuleType) -> list[str]:
+    """Classes and functions ``module`` itself defines and lists in its ``__all__``."""
+    names = []
+    for name in getattr(module, "__all__", ()):
+        value = getattr(module, name, None)
+        if name.startswith("_") or not (inspect.isclass(value) or inspect.isfunction(value)):
+            continue
+        if value.__module__ == module.__name__:
+            names.append(name)
+    return names
+
+
+@pytest.mark.parametrize(
+    "name",
+    _cases(
+        {
+            "hotline.terminal": "terminal.__all__ puts DEFAULT_CHANNEL and MAX_TEXT_BYTES "
+            "first (isort's order), not in sorted() order",
+        }
+    ),
+)
+def test_all_is_sorted_without_repeats(name: str) -> None:
+    exported = list(importlib.import_module(name).__all__)
+    assert exported == sorted(exported)
+    assert len(set(exported)) == len(exported)
+
+
+@pytest.mark.parametrize("name", PACKAGES)
+def test_every_name_in_all_exists(name: str) -> None:
+    package = importlib.import_module(name)
+    missing = [item for item in package.__all__ if not hasattr(package, item)]
+    assert missing == []
+
+
+@pytest.mark.parametrize(
+    "name",
+    _cases(
+        {
+            "hotline.proto": "framing.check_max_frame_size is not re-exported",
+            "hotline.store": "journal (JournalChecker, verify_chain), records (check_utc, "
+            "normalise_journal_data) and schema (Migration, ensure_schema, read_version) "
+            "are not re-exported",
+            "hotline.terminal": "control, daemon (OutgoingText, PeerLine), inbox, outbox, "
+            "session, settings.render_settings and tracker are not re-exported",
+        }
+    ),
+)
+def test_submodules_public_names_are_reexported(name: str) -> None:
+    package = importlib.import_module(name)
+    missing = {
+        f"{module.__name__}.{item}"
+        for module in public_submodules(package)
+        for item in defined_public_names(module)
+        if item not in package.__all__ or getattr(package, item) is not getattr(module, item)
+    }
+    assert missing == set()
+
+
+def test_the_check_can_fail() -> None:
+    """The helper sees what a module defines, and ignores what it only imports."""
+    module = importlib.import_module("hotline.link.tls")
+    defined = defined_public_names(module)
+    assert {"TLSListener", "client_context", "dial", "server_context"} <= set(defined)
+    assert "StreamTransport" not in defined  # imported from hotline.link.transport
+    assert {m.__name__ for m in public_submodules(importlib.import_module("hotline.link"))} == {
+        "hotline.link.backoff",
+        "hotline.link.tls",
+        "hotline.link.transport",
+    }
