@@ -659,11 +659,6 @@ def test_unknown_certificate_is_refused_journaled_and_logged(
     against_moscow(scene, attack)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="hotline.link.dial returns a transport when the listener refuses our certificate: "
-    "in TLS 1.3 the client's handshake ends before the server checks the client certificate",
-)
 def test_unknown_certificate_fails_the_dial_with_link_error(scene: Scene, tmp_path: Path) -> None:
     stranger = make_terminal(tmp_path / "beijing", "Beijing")
 

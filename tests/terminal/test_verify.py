@@ -18,7 +18,6 @@ from pathlib import Path
 
 import pytest
 
-from hotline.errors import StoreError
 from hotline.terminal import TerminalFiles, VerifyReport, open_terminal, verify_store
 from hotline.terminal.inbox import Inbox
 from hotline.terminal.outbox import Outbox
@@ -189,17 +188,6 @@ def test_edited_journal_row(record: Record) -> None:
     assert (report.received, report.sent) == (3, 2)
 
 
-#: The store refuses to load a row whose state and receipt disagree
-#: (MessageRecord's invariants), and verify_store lets that StoreError escape
-#: instead of naming the fault as it does for an unreadable journal row.
-UNREADABLE_ROW_ESCAPES = pytest.mark.xfail(
-    strict=True,
-    raises=StoreError,
-    reason="verify_store does not catch StoreError from iter_messages: a damaged message row "
-    "crashes verify instead of being reported as its fault",
-)
-
-
 @pytest.mark.parametrize(
     ("edit", "expected"),
     [
@@ -215,20 +203,6 @@ UNREADABLE_ROW_ESCAPES = pytest.mark.xfail(
             ),
             "stored time_group, precedence differ from the signed envelope",
             id="precedence-and-time-group-edited",
-        ),
-        pytest.param(
-            lambda db, m: db.execute(
-                "UPDATE messages SET receipt = NULL, state = 'sent' WHERE id = ?", (m,)
-            ),
-            "received message has no receipt",
-            id="receipt-removed",
-            marks=UNREADABLE_ROW_ESCAPES,
-        ),
-        pytest.param(
-            lambda db, m: db.execute("UPDATE messages SET state = 'queued' WHERE id = ?", (m,)),
-            "holds a receipt but is not marked delivered",
-            id="state-rolled-back",
-            marks=UNREADABLE_ROW_ESCAPES,
         ),
         pytest.param(
             lambda db, m: db.execute(
@@ -251,15 +225,26 @@ def test_edited_message_fields_are_named(
     assert f"message {victim} (from Washington, serial 3): {expected}" == report.fault
 
 
-@UNREADABLE_ROW_ESCAPES
-def test_queued_message_marked_delivered_without_receipt(record: Record) -> None:
-    victim = record.ids[("Washington", 4)]
-    with tampered(record.washington) as db:
-        db.execute("UPDATE messages SET state = 'delivered' WHERE id = ?", (victim,))
-    report = verify(record.washington)
-    assert report.fault == (
-        f"message {victim} (to Moscow, serial 4): marked delivered but holds no receipt"
-    )
+@pytest.mark.parametrize(
+    ("party", "serial", "sql"),
+    [
+        ("Washington", 4, "UPDATE messages SET state = 'delivered' WHERE id = ?"),
+        ("Moscow", 3, "UPDATE messages SET receipt = NULL, state = 'sent' WHERE id = ?"),
+        ("Moscow", 3, "UPDATE messages SET state = 'queued' WHERE id = ?"),
+    ],
+    ids=["delivered-without-receipt", "receipt-removed", "state-rolled-back"],
+)
+def test_rows_whose_state_and_receipt_disagree_are_named(
+    record: Record, party: str, serial: int, sql: str
+) -> None:
+    """The store refuses to load such a row; verify reports it instead of crashing."""
+    victim = record.ids[("Washington", serial)]
+    directory = record.washington if party == "Washington" else record.moscow
+    with tampered(directory) as db:
+        db.execute(sql, (victim,))
+    report = verify(directory)
+    assert report.fault is not None
+    assert report.fault.startswith(f"a stored row is damaged: message {victim}")
 
 
 def test_keys_of_another_terminal_do_not_verify_this_store(record: Record) -> None:

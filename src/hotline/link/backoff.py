@@ -12,6 +12,8 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from hotline.errors import ConfigError
+
 __all__ = ["Backoff"]
 
 
@@ -28,9 +30,9 @@ class Backoff:
 
     def __post_init__(self) -> None:
         if not (0 < self.initial <= self.cap):
-            raise ValueError("backoff needs 0 < initial <= cap")
+            raise ConfigError("backoff needs 0 < initial <= cap")
         if self.factor < 1 or not (0 <= self.jitter < 1):
-            raise ValueError("backoff needs factor >= 1 and 0 <= jitter < 1")
+            raise ConfigError("backoff needs factor >= 1 and 0 <= jitter < 1")
 
     @property
     def failures(self) -> int:
@@ -39,7 +41,14 @@ class Backoff:
 
     def next_delay(self) -> float:
         """Record one more failure; return how long to wait before the next try."""
-        raw = min(self.cap, self.initial * self.factor**self._failures)
+        raw = self.initial
+        # Grow step by step and stop at the cap: factor**failures would overflow
+        # a float after ~1,000 failures (half an hour of a dead peer at a 2 s cap).
+        for _ in range(self._failures):
+            raw *= self.factor
+            if raw >= self.cap:
+                raw = self.cap
+                break
         self._failures += 1
         return raw * (1.0 - self.jitter * self.uniform())
 

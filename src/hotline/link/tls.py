@@ -117,13 +117,40 @@ async def dial(
     except ssl.SSLError as exc:
         raise LinkError(f"TLS handshake with {route} failed: {exc.reason or exc}") from exc
     except (OSError, TimeoutError) as exc:
-        raise LinkError(f"cannot reach {route}: {exc or type(exc).__name__}") from exc
+        raise LinkError(f"cannot reach {route}: {str(exc) or type(exc).__name__}") from exc
     try:
         peer_key = _peer_key(writer)
+        first = await _first_bytes(route, reader, handshake_timeout)
     except LinkError:
         writer.close()
         raise
-    return StreamTransport(reader, writer, peer_key=peer_key, peer_address=route, dialed=True)
+    return StreamTransport(
+        reader, writer, peer_key=peer_key, peer_address=route, dialed=True, initial=first
+    )
+
+
+async def _first_bytes(route: str, reader: asyncio.StreamReader, within: float) -> bytes:
+    """Wait for the listener's first bytes (its protocol hello comes at once).
+
+    In TLS 1.3 the client finishes its handshake before the server has checked
+    the client's certificate, so a listener that does not accept us is only
+    heard from now: as a TLS alert, or as the connection closing.
+    """
+    try:
+        first = await asyncio.wait_for(reader.read(256 * 1024), timeout=within)
+    except ssl.SSLError as exc:
+        raise LinkError(f"{route} refused us in the TLS handshake: {exc.reason or exc}") from exc
+    except TimeoutError as exc:
+        raise LinkError(f"{route} sent nothing for {within:g} s after the TLS handshake") from exc
+    except OSError as exc:
+        raise LinkError(
+            f"{route} dropped the connection: {str(exc) or type(exc).__name__}"
+        ) from exc
+    if not first:
+        raise LinkError(
+            f"{route} closed the connection right after the TLS handshake (does it have our card?)"
+        )
+    return first
 
 
 def _is_ip(host: str) -> bool:

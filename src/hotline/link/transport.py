@@ -63,7 +63,11 @@ class StreamTransport(Transport):
         peer_key: bytes,
         peer_address: str,
         dialed: bool,
+        initial: bytes = b"",
     ) -> None:
+        #: Bytes already read from the stream (the dialer reads the peer's first
+        #: bytes to learn whether it was accepted); handed out first.
+        self._initial = initial
         self._reader = reader
         self._writer = writer
         self.peer_key = peer_key
@@ -80,6 +84,9 @@ class StreamTransport(Transport):
     async def receive(self) -> bytes:
         if self._closed:
             return b""
+        if self._initial:
+            data, self._initial = self._initial, b""
+            return data
         try:
             return await self._reader.read(_READ_CHUNK)
         except (ConnectionError, OSError):

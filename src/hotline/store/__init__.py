@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from hotline.store.base import Store, StoreStatistics
 from hotline.store.factory import DATABASE_FILENAME, open_store
-from hotline.store.journal import journal_entry_hash
+from hotline.store.journal import JournalChecker, journal_entry_hash, verify_chain
 from hotline.store.records import (
     ZERO_HASH,
     Direction,
@@ -23,16 +23,20 @@ from hotline.store.records import (
     MessageState,
     PartyRecord,
     PeerRecord,
+    check_utc,
+    normalise_journal_data,
 )
-from hotline.store.schema import SCHEMA_VERSION
+from hotline.store.schema import SCHEMA_VERSION, Migration, ensure_schema, read_version
 from hotline.store.sqlite import SQLiteStore
 
 __all__ = [
     "DATABASE_FILENAME",
     "Direction",
+    "JournalChecker",
     "JournalEntry",
     "MessageRecord",
     "MessageState",
+    "Migration",
     "PartyRecord",
     "PeerRecord",
     "SCHEMA_VERSION",
@@ -40,6 +44,11 @@ __all__ = [
     "Store",
     "StoreStatistics",
     "ZERO_HASH",
+    "check_utc",
+    "ensure_schema",
     "journal_entry_hash",
+    "normalise_journal_data",
     "open_store",
+    "read_version",
+    "verify_chain",
 ]

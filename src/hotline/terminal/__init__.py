@@ -9,10 +9,31 @@ from __future__ import annotations
 
 from hotline.terminal.client import ControlClient
 from hotline.terminal.clock import Clock, SystemClock
-from hotline.terminal.daemon import PeerStatus, Terminal, TerminalStatus, run_terminal
-from hotline.terminal.outbox import DEFAULT_CHANNEL, MAX_TEXT_BYTES, check_channel
+from hotline.terminal.daemon import (
+    OutgoingText,
+    PeerLine,
+    PeerStatus,
+    Terminal,
+    TerminalStatus,
+    run_terminal,
+)
+from hotline.terminal.inbox import Inbox, InboxOutcome
+from hotline.terminal.outbox import (
+    DEFAULT_CHANNEL,
+    MAX_TEXT_BYTES,
+    Outbox,
+    ReceiptOutcome,
+    check_channel,
+)
 from hotline.terminal.paths import TerminalPaths
-from hotline.terminal.settings import LinkSettings, Settings, check_timezone, load_settings
+from hotline.terminal.session import Session
+from hotline.terminal.settings import (
+    LinkSettings,
+    Settings,
+    check_timezone,
+    load_settings,
+    render_settings,
+)
 from hotline.terminal.setup import (
     PeerAdded,
     TerminalFiles,
@@ -21,16 +42,26 @@ from hotline.terminal.setup import (
     open_terminal,
     parse_card,
 )
+from hotline.terminal.tracker import DeliveryStatistics, DeliveryTracker, percentile
 from hotline.terminal.verify import VerifyReport, verify_store
 
 __all__ = [
-    "DEFAULT_CHANNEL",
-    "MAX_TEXT_BYTES",
     "Clock",
     "ControlClient",
+    "DEFAULT_CHANNEL",
+    "DeliveryStatistics",
+    "DeliveryTracker",
+    "Inbox",
+    "InboxOutcome",
     "LinkSettings",
+    "MAX_TEXT_BYTES",
+    "Outbox",
+    "OutgoingText",
     "PeerAdded",
+    "PeerLine",
     "PeerStatus",
+    "ReceiptOutcome",
+    "Session",
     "Settings",
     "SystemClock",
     "Terminal",
@@ -45,6 +76,8 @@ __all__ = [
     "load_settings",
     "open_terminal",
     "parse_card",
+    "percentile",
+    "render_settings",
     "run_terminal",
     "verify_store",
 ]

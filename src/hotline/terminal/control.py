@@ -273,6 +273,7 @@ async def serve_control_api(terminal: Terminal, *, started: asyncio.Event) -> No
         log_level="warning",
         access_log=False,
         lifespan="off",
+        timeout_graceful_shutdown=2,  # a long-poll must not hold up SIGTERM
     )
     server = _QuietServer(config)
     task = asyncio.create_task(server.serve())
@@ -285,10 +286,12 @@ async def serve_control_api(terminal: Terminal, *, started: asyncio.Event) -> No
     os.chmod(path, 0o600)
     started.set()
     try:
-        await task
+        # Shielded: cancelling us must not cancel uvicorn mid-flight, which would leave
+        # its socket open; instead it is told to exit and given time to close cleanly.
+        await asyncio.shield(task)
     finally:
         server.should_exit = True
         with contextlib.suppress(BaseException):
-            await asyncio.wait_for(task, timeout=2.0)
+            await asyncio.wait_for(task, timeout=5.0)
         with contextlib.suppress(FileNotFoundError):
             path.unlink()

@@ -5,7 +5,7 @@ Theory of operation
 For every known peer the terminal keeps a :class:`PeerLine`: the peer's
 record, its live session (if any), and an event that wakes the session's
 pump when a message is queued. Exactly one side of each pair dials: the one
-whose signing key sorts lower (docs/protocol/session.md, "Who dials"); the
+whose signing key sorts lower (docs/protocol/delivery.md, section 4); the
 other listens. A dialer retries every route with capped exponential backoff
 until a session opens, and again after it closes. A newly opened session from
 a peer replaces an older one (the peer dialed again, so it believes the old
@@ -28,7 +28,7 @@ import os
 import signal
 import ssl
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +38,7 @@ from hotline.errors import (
     ConfigError,
     DaemonError,
     LinkError,
+    NotInitialised,
     UnknownMessage,
     UnknownPeer,
 )
@@ -46,6 +47,7 @@ from hotline.store import Direction, MessageRecord, MessageState, PeerRecord
 from hotline.terminal.clock import Clock, SystemClock
 from hotline.terminal.inbox import Inbox
 from hotline.terminal.outbox import DEFAULT_CHANNEL, Outbox
+from hotline.terminal.paths import TerminalPaths
 from hotline.terminal.session import Session
 from hotline.terminal.setup import PeerAdded, TerminalFiles, add_peer_card, open_terminal
 from hotline.terminal.tracker import DeliveryTracker
@@ -62,17 +64,24 @@ __all__ = [
 
 log = logging.getLogger("hotline.terminal")
 
+#: Seconds between journaled connection refusals from one host (the log gets every one).
+REFUSAL_JOURNAL_INTERVAL = 10.0
+
 
 @dataclass(slots=True)
 class PeerLine:
     """What the daemon holds for one peer."""
 
     peer: PeerRecord
-    wakeup: asyncio.Event = field(default_factory=asyncio.Event)
     session: Session | None = None
     dialer: asyncio.Task[None] | None = None
     last_contact: str | None = None
     last_error: str | None = None
+
+    def wake(self) -> None:
+        """A message was queued for this peer: wake the live session's pump, if any."""
+        if self.session is not None:
+            self.session.wake()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -116,6 +125,8 @@ class Terminal:
         self.outbox = Outbox(store=self.store, identity=self.identity, clock=self.clock)
         self.lines: dict[str, PeerLine] = {}
         self.tracker = DeliveryTracker(self.clock)
+        #: host -> (monotonic time of the last journaled refusal, refusals not journaled since)
+        self._refusals: dict[str, tuple[float | None, int]] = {}
         self._listeners: list[TLSListener] = []
         self._stopping = asyncio.Event()
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -149,7 +160,7 @@ class Terminal:
             peer=line.peer, text=text, channel=channel, precedence=precedence
         )
         self.tracker.queued(record.id)
-        line.wakeup.set()
+        line.wake()
         return record
 
     def send_many(self, messages: Sequence[OutgoingText]) -> list[MessageRecord]:
@@ -164,7 +175,7 @@ class Terminal:
             ]
         for record, line in zip(records, lines, strict=True):
             self.tracker.queued(record.id)
-            line.wakeup.set()
+            line.wake()
         return records
 
     async def wait_delivered(self, message_id: str, *, within: float) -> MessageRecord:
@@ -305,8 +316,10 @@ class Terminal:
                         reported = str(exc)
                     continue
                 reported = None
-                backoff.reset()
-                await self._run_session(transport, line)
+                if await self._run_session(transport, line):
+                    # Only a session that opened counts as success: a peer that
+                    # accepts TLS and then drops us must not be redialed in a hot loop.
+                    backoff.reset()
                 break
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), timeout=backoff.next_delay())
@@ -333,13 +346,27 @@ class Terminal:
 
     def _refused(self, address: str, reason: str) -> None:
         log.warning("refused connection from %s: %s", address, reason)
-        self._journal("refusal", {"what": "connection", "address": address, "reason": reason})
+        # Anyone who can reach a listening port can cause refusals; the journal
+        # (fsynced) takes at most one per host per REFUSAL_JOURNAL_INTERVAL and
+        # counts the rest, so a port scan cannot flood it.
+        host = address.rsplit(":", 1)[0]
+        now = self.clock.monotonic()
+        last, suppressed = self._refusals.get(host, (None, 0))
+        if last is not None and now - last < REFUSAL_JOURNAL_INTERVAL:
+            self._refusals[host] = (last, suppressed + 1)
+            return
+        self._refusals[host] = (now, 0)
+        data: dict[str, Any] = {"what": "connection", "address": address, "reason": reason}
+        if suppressed:
+            data["suppressed_since_last"] = suppressed
+        self._journal("refusal", data)
 
-    async def _run_session(self, transport: Transport, line: PeerLine) -> None:
+    async def _run_session(self, transport: Transport, line: PeerLine) -> bool:
+        """Run one session to its end; True if it opened (hello exchanged)."""
         if transport.peer_key != line.peer.signing_key:
             self._refused(transport.peer_address, f"certificate is not {line.peer.party}'s")
             await transport.aclose()
-            return
+            return False
         session = Session(
             transport=transport,
             peer=line.peer,
@@ -349,7 +376,6 @@ class Terminal:
             outbox=self.outbox,
             clock=self.clock,
             settings=self.settings.link,
-            outbox_wakeup=line.wakeup,
             on_open=lambda s: self._session_opened(line, s),
             on_delivered=self.tracker.delivered,
         )
@@ -365,6 +391,7 @@ class Terminal:
                 {"peer": line.peer.party, "address": transport.peer_address, "reason": reason},
             )
             log.info("link to %s down: %s", line.peer.party, reason)
+        return session.opened
 
     def _session_opened(self, line: PeerLine, session: Session) -> None:
         old = line.session
@@ -417,12 +444,17 @@ async def run_terminal(directory: Path, *, ready: asyncio.Event | None = None) -
     """Run a terminal in the foreground until SIGTERM or SIGINT; the body of ``hotline run``."""
     from hotline.terminal.control import serve_control_api
 
-    terminal = Terminal.open(directory)
-    lock = _DirectoryLock(terminal.files.paths.lock)
+    paths = TerminalPaths(directory)
+    if not paths.is_initialised():
+        raise NotInitialised(
+            f"{directory} is not a hotline terminal (create one with: hotline init)"
+        )
+    lock = _DirectoryLock(paths.lock)
+    lock.acquire()  # before touching the store: a second daemon must not open it at all
     try:
-        lock.acquire()
-    except DaemonError:
-        terminal.store.close()
+        terminal = Terminal.open(directory)
+    except BaseException:
+        lock.release()
         raise
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):

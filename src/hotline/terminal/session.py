@@ -4,22 +4,29 @@ Theory of operation
 -------------------
 A session starts when a transport is authenticated (TLS pinned to the peer's
 key) and ends when the transport closes, the peer goes quiet for
-``dead_after`` heartbeat intervals, the peer breaks the protocol, or the
-terminal shuts down. Three tasks share it:
+``dead_after`` heartbeat intervals, a write makes no progress for as long, the
+peer breaks the protocol, or the terminal shuts down. Four tasks share it:
 
-* the **reader** feeds received bytes to the connection and handles each
-  batch of events together: envelopes and receipts of one read are checked
-  and stored in one transaction (one commit), then the receipts go out;
+* the **reader** feeds received bytes to the connection and handles the
+  events in slices of at most :data:`DELIVERY_SLICE` envelopes and receipts:
+  each slice is checked and stored in one transaction (one commit), then its
+  receipts are queued for the writer. The reader never waits for a write: two
+  terminals flooding each other must never both block writing receipts that
+  neither is reading;
+* the **writer** is the only task that writes to the transport. Everything
+  else queues frames with :meth:`Session._queue`, which never blocks. A write
+  that makes no progress for the dead-line window ends the session (the peer
+  stopped reading: for the sender that is a dead line);
 * the **pump** sends the peer's pending outgoing envelopes in serial order.
   It waits for the peer's RESUME (which says the highest serial it holds),
   then sends every message that has no receipt yet, oldest first, then each
-  new one as it is queued. A RESUME during the session rewinds it;
-* the **heartbeat** sends a HEARTBEAT every ``heartbeat_interval`` so that
+  new one as it is queued. A RESUME during the session rewinds it. It stops
+  queueing while more than :data:`HIGH_WATER` bytes wait to be written;
+* the **heartbeat** queues a HEARTBEAT every ``heartbeat_interval`` so that
   silence means a dead line, never an idle one.
 
-Writes from the three tasks never interleave inside a frame: each frame is
-produced by ``Connection.send`` and handed to the transport without an
-``await`` in between.
+Frames never interleave: each is produced whole by ``Connection.send`` and
+queued in the order produced.
 """
 
 from __future__ import annotations
@@ -39,12 +46,24 @@ from hotline.terminal.outbox import Outbox
 from hotline.terminal.settings import LinkSettings
 from hotline.utc import format_utc
 
-__all__ = ["Session"]
+__all__ = ["DELIVERY_SLICE", "HIGH_WATER", "PUMP_BATCH", "Session"]
 
 log = logging.getLogger("hotline.session")
 
 #: How many pending envelopes the pump reads from the store per step.
 PUMP_BATCH = 256
+#: At most this many envelopes plus receipts share one commit; between slices the
+#: loop runs other tasks, so heartbeats keep flowing during a long burst.
+DELIVERY_SLICE = 128
+#: The pump waits while more than this many bytes are queued for writing.
+HIGH_WATER = 1 << 20
+#: The writer hands the transport at most this much at once, so "no progress
+#: for the dead-line window" is judged on a small step, not on a whole burst.
+WRITE_STEP = 64 * 1024
+
+
+class _WriteStalled(Exception):
+    """A write made no progress for the dead-line window."""
 
 
 class Session:
@@ -61,7 +80,6 @@ class Session:
         outbox: Outbox,
         clock: Clock,
         settings: LinkSettings,
-        outbox_wakeup: asyncio.Event,
         on_open: Callable[[Session], None],
         on_delivered: Callable[[tuple[str, ...]], None] | None = None,
     ) -> None:
@@ -72,30 +90,74 @@ class Session:
         self._outbox = outbox
         self._clock = clock
         self._settings = settings
-        self._wakeup = outbox_wakeup
         self._on_open = on_open
         self._on_delivered = on_delivered
         self._conn = proto.Connection(our_key=our_key, peer_key=transport.peer_key)
+        #: Set when a message is queued for this peer (see :meth:`wake`).
+        self._wakeup = asyncio.Event()
         self._resumed = asyncio.Event()
         self._open = asyncio.Event()
         self._pump_after = 0
         self._last_resume_asked: int | None = None
         #: (message id, when) of envelopes first written since the last commit.
         self._transmitted: list[tuple[str, str]] = []
+        # The write queue: frames in order, their total size, and two signals.
+        self._output: list[bytes] = []
+        self._output_bytes = 0
+        self._has_output = asyncio.Event()
+        self._drained = asyncio.Event()
         self._closing = False
         self.close_reason = "open"
         self.opened = False
-        self.sent_frames = 0
         self.received_frames = 0
         #: When we last heard anything from the peer (UTC text), heartbeats included.
         self.last_heard: str | None = None
 
+    @property
+    def dead_window(self) -> float:
+        """Seconds of silence (or of a stalled write) after which the line is dead."""
+        return self._settings.heartbeat_interval * self._settings.dead_after
+
+    def wake(self) -> None:
+        """A message was queued for this peer: let the pump look."""
+        self._wakeup.set()
+
     # -- writing ---------------------------------------------------------
 
-    async def _send(self, *events: proto.Event) -> None:
-        data = b"".join(self._conn.send(event) for event in events)
-        if data:
-            await self.transport.send(data)
+    def _queue(self, *events: proto.Event) -> None:
+        """Queue frames for the writer; never blocks. LocalProtocolError if the state forbids one."""
+        for event in events:
+            frame = self._conn.send(event)
+            self._output.append(frame)
+            self._output_bytes += len(frame)
+        if events:
+            self._has_output.set()
+
+    async def _writer(self) -> None:
+        while True:
+            await self._has_output.wait()
+            self._has_output.clear()
+            while self._output:
+                data = b"".join(self._output)
+                self._output.clear()
+                for start in range(0, len(data), WRITE_STEP):
+                    step = data[start : start + WRITE_STEP]
+                    try:
+                        await asyncio.wait_for(self.transport.send(step), timeout=self.dead_window)
+                    except TimeoutError:
+                        raise _WriteStalled(
+                            f"the peer read nothing for {self.dead_window:g} s: line presumed dead"
+                        ) from None
+                    self._output_bytes -= len(step)
+                self._drained.set()
+
+    async def _flush(self, within: float) -> None:
+        """Wait (up to ``within`` seconds) until everything queued has been written."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(within):
+                while self._output_bytes > 0:
+                    self._drained.clear()
+                    await self._drained.wait()
 
     # -- lifecycle -------------------------------------------------------
 
@@ -103,30 +165,28 @@ class Session:
         """Run the session until it ends; return why it ended."""
         tasks: list[asyncio.Task[None]] = []
         try:
-            await self._send(self._conn.hello())
-            tasks.append(
-                asyncio.create_task(self._heartbeat(), name=f"heartbeat {self.peer.party}")
-            )
-            tasks.append(asyncio.create_task(self._pump(), name=f"pump {self.peer.party}"))
-            for task in tasks:
+            self._queue(self._conn.hello())
+            for name, coroutine in (
+                ("writer", self._writer()),
+                ("heartbeat", self._heartbeat()),
+                ("pump", self._pump()),
+            ):
+                task = asyncio.create_task(coroutine, name=f"{name} {self.peer.party}")
                 task.add_done_callback(self._task_ended)
+                tasks.append(task)
             await self._read()
         except RemoteProtocolError as exc:
             self.close_reason = f"protocol error from peer: {exc}"
             self._journal_refusal("protocol", exc)
-            with contextlib.suppress(Exception):
-                await self._send(proto.Close(code=exc.close_code, reason=str(exc)[:200]))
+            await self._say_goodbye(exc.close_code, str(exc))
         except (ConnectionError, OSError) as exc:
-            self.close_reason = f"connection lost: {exc or type(exc).__name__}"
+            self.close_reason = f"connection lost: {str(exc) or type(exc).__name__}"
         except Exception as exc:
             # A bug or a store failure must end this session, not the terminal: the
             # peer redials, and nothing uncommitted was acknowledged.
             log.exception("session with %s failed", self.peer.party)
             self.close_reason = f"internal error: {type(exc).__name__}: {exc}"
-            with contextlib.suppress(Exception):
-                await self._send(
-                    proto.Close(code=CloseCode.PROTOCOL_ERROR, reason="internal error")
-                )
+            await self._say_goodbye(CloseCode.PROTOCOL_ERROR, "internal error")
         finally:
             if self._transmitted:
                 with contextlib.suppress(Exception), self._store.transaction():
@@ -139,13 +199,21 @@ class Session:
             await self.transport.aclose()
         return self.close_reason
 
+    async def _say_goodbye(self, code: CloseCode, reason: str) -> None:
+        with contextlib.suppress(Exception):
+            self._queue(proto.Close(code=code, reason=reason[:200]))
+            await self._flush(within=1.0)
+
     def _task_ended(self, task: asyncio.Task[None]) -> None:
-        # A writer task that fails (peer gone, state closed) ends the whole session:
-        # closing the transport makes the reader see end of stream.
+        # A writer-side task that fails (stalled write, peer gone, state closed) ends
+        # the whole session: closing the transport makes the reader see end of stream.
         if task.cancelled() or task.exception() is None:
             return
         if self.close_reason == "open":
-            self.close_reason = f"send failed: {task.exception()}"
+            exc = task.exception()
+            self.close_reason = (
+                str(exc) if isinstance(exc, _WriteStalled) else f"send failed: {exc}"
+            )
         asyncio.get_running_loop().create_task(self.transport.aclose())
 
     async def close(self, code: CloseCode, reason: str) -> None:
@@ -154,19 +222,17 @@ class Session:
             return
         self._closing = True
         self.close_reason = reason
-        with contextlib.suppress(Exception):
-            await self._send(proto.Close(code=code, reason=reason[:200]))
+        await self._say_goodbye(code, reason)
         await self.transport.aclose()
 
     # -- reader ----------------------------------------------------------
 
     async def _read(self) -> None:
-        dead_after = self._settings.heartbeat_interval * self._settings.dead_after
         while True:
             try:
-                data = await asyncio.wait_for(self.transport.receive(), timeout=dead_after)
+                data = await asyncio.wait_for(self.transport.receive(), timeout=self.dead_window)
             except TimeoutError:
-                self.close_reason = f"nothing heard for {dead_after:g} s: line presumed dead"
+                self.close_reason = f"nothing heard for {self.dead_window:g} s: line presumed dead"
                 return
             if data:
                 self.last_heard = format_utc(self._clock.now())
@@ -196,28 +262,34 @@ class Session:
                 if not self._closing:
                     # Answer in kind, so the peer sees a clean end (docs/protocol/session.md).
                     self._closing = True
-                    with contextlib.suppress(LocalProtocolError, ConnectionError, OSError):
-                        await self._send(proto.Close(code=CloseCode.NORMAL, reason="closing"))
+                    with contextlib.suppress(LocalProtocolError):
+                        self._queue(proto.Close(code=CloseCode.NORMAL, reason="closing"))
             elif isinstance(event, proto.ConnectionClosed):
                 if self.close_reason == "open":
                     self.close_reason = "closed by peer" if event.clean else "connection lost"
                 finished = True
         if self._conn.state is proto.ConnectionState.OPEN and not self.opened:
-            await self._opened()
-        if envelopes or receipts:
-            await self._deliver(envelopes, receipts)
+            self._opened()
+        while envelopes or receipts:
+            # Slices keep each commit, and each stretch without yielding, bounded.
+            take_envelopes = envelopes[:DELIVERY_SLICE]
+            take_receipts = receipts[: DELIVERY_SLICE - len(take_envelopes)]
+            del envelopes[: len(take_envelopes)]
+            del receipts[: len(take_receipts)]
+            self._deliver(take_envelopes, take_receipts)
+            await asyncio.sleep(0)
+        if self._closing and self._output_bytes:
+            await self._flush(within=1.0)
         return finished or self._conn.state is proto.ConnectionState.CLOSED
 
-    async def _opened(self) -> None:
-        if self.opened:
-            return
+    def _opened(self) -> None:
         self.opened = True
         self._open.set()
         last_serial, _ = self._store.last_incoming(self.peer.party)
         self._on_open(self)
-        await self._send(proto.Resume(last_held=last_serial))
+        self._queue(proto.Resume(last_held=last_serial))
 
-    async def _deliver(self, envelopes: list[bytes], receipts: list[bytes]) -> None:
+    def _deliver(self, envelopes: list[bytes], receipts: list[bytes]) -> None:
         now = format_utc(self._clock.now())
         with self._store.transaction():
             self._record_transmitted()
@@ -227,12 +299,14 @@ class Session:
         # Committed: only now may the peer learn that we hold its messages.
         for reason in (*inbound.refusals, *acknowledged.refusals):
             log.warning("%s", reason)
-        frames: list[proto.Event] = [proto.Receipt(receipt=r) for r in inbound.receipts]
-        if inbound.resume_from is not None and inbound.resume_from != self._last_resume_asked:
-            self._last_resume_asked = inbound.resume_from
-            frames.append(proto.Resume(last_held=inbound.resume_from))
-        if frames:
-            await self._send(*frames)
+        if self._conn.state is proto.ConnectionState.OPEN:
+            # After a Close (theirs or ours) no more receipts may be sent; the
+            # messages are stored, and their receipts go out again next session
+            # when the peer resends them as duplicates.
+            self._queue(*(proto.Receipt(receipt=r) for r in inbound.receipts))
+            if inbound.resume_from is not None and inbound.resume_from != self._last_resume_asked:
+                self._last_resume_asked = inbound.resume_from
+                self._queue(proto.Resume(last_held=inbound.resume_from))
         if acknowledged.delivered and self._on_delivered is not None:
             self._on_delivered(acknowledged.delivered)
 
@@ -241,6 +315,9 @@ class Session:
     async def _pump(self) -> None:
         await self._resumed.wait()
         while True:
+            while self._output_bytes > HIGH_WATER:
+                self._drained.clear()
+                await self._drained.wait()
             self._wakeup.clear()
             batch = self._store.pending_outgoing(
                 self.peer.party, after_serial=self._pump_after, limit=PUMP_BATCH
@@ -249,9 +326,10 @@ class Session:
                 await self._wakeup.wait()
                 continue
             self._pump_after = batch[-1].serial
-            await self._send(*(proto.Data(envelope=m.envelope) for m in batch))
+            self._queue(*(proto.Data(envelope=m.envelope) for m in batch))
             stamp = format_utc(self._clock.now())
             self._transmitted.extend((m.id, stamp) for m in batch if m.state is MessageState.QUEUED)
+            await asyncio.sleep(0)
 
     def _record_transmitted(self) -> None:
         """Write the queued → sent transitions noted since the last call (inside a transaction).
@@ -274,7 +352,7 @@ class Session:
                 with self._store.transaction():
                     self._record_transmitted()
             try:
-                await self._send(proto.Heartbeat(sent_at_ms=int(self._clock.monotonic() * 1000)))
+                self._queue(proto.Heartbeat(sent_at_ms=int(self._clock.monotonic() * 1000)))
             except LocalProtocolError:
                 return  # closing: no more heartbeats are allowed
 

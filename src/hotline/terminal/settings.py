@@ -6,12 +6,14 @@ one is reported by name (:class:`~hotline.errors.ConfigError`), never ignored.
 
 from __future__ import annotations
 
+import json
 import tomllib
 import zoneinfo
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from hotline.crypto import validate_party
 from hotline.errors import ConfigError, LinkError
 from hotline.link import parse_route
 
@@ -72,13 +74,13 @@ def check_listen(routes: list[str] | tuple[str, ...]) -> tuple[str, ...]:
 
 def render_settings(settings: Settings) -> str:
     """The text of ``hotline.toml`` for these settings, with comments."""
-    listen = ", ".join(f'"{route}"' for route in settings.listen)
+    listen = ", ".join(_toml_string(route) for route in settings.listen)
     link = settings.link
     return (
         "# hotline terminal settings. Times are in seconds.\n"
         "[terminal]\n"
-        f'party = "{settings.party}"\n'
-        f'timezone = "{settings.timezone}"\n'
+        f"party = {_toml_string(settings.party)}\n"
+        f"timezone = {_toml_string(settings.timezone)}\n"
         f"listen = [{listen}]\n"
         "\n"
         "[link]\n"
@@ -92,6 +94,11 @@ def render_settings(settings: Settings) -> str:
     )
 
 
+def _toml_string(text: str) -> str:
+    # A JSON string is a valid TOML basic string (same escapes), quotes included.
+    return json.dumps(text, ensure_ascii=False)
+
+
 def _number(table: dict[str, Any], key: str, default: float) -> float:
     value = table.get(key, default)
     if isinstance(value, bool) or not isinstance(value, int | float):
@@ -103,8 +110,8 @@ def load_settings(path: Path) -> Settings:
     """Read and check ``hotline.toml``."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise
+    except FileNotFoundError as exc:
+        raise ConfigError(f"{path} does not exist") from exc
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
     terminal = data.get("terminal")
@@ -115,6 +122,7 @@ def load_settings(path: Path) -> Settings:
     listen = terminal.get("listen")
     if not isinstance(party, str) or not party:
         raise ConfigError(f"{path}: [terminal] party must be a non-empty string")
+    validate_party(party)
     if not isinstance(zone, str):
         raise ConfigError(f"{path}: [terminal] timezone must be a string")
     if not isinstance(listen, list) or not all(isinstance(r, str) for r in listen):

@@ -15,9 +15,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hotline.crypto import ZERO_HASH, Envelope, Identity, Receipt, verify_envelope, verify_receipt
-from hotline.errors import CryptoError, DeliveryError
+from hotline.crypto import (
+    ZERO_HASH,
+    Envelope,
+    Identity,
+    Receipt,
+    open_envelope,
+    verify_envelope,
+    verify_receipt,
+)
+from hotline.errors import CryptoError, DeliveryError, StoreError
 from hotline.store import Direction, MessageRecord, MessageState, PeerRecord, Store
+from hotline.terminal.outbox import encode_body as canonical_body
 
 __all__ = ["VerifyReport", "verify_store"]
 
@@ -70,6 +79,9 @@ def verify_store(store: Store, identity: Identity) -> VerifyReport:
             _check_direction(store, identity, peer, Direction.IN, counter)
     except _Fault as exc:
         fault = str(exc)
+    except StoreError as exc:
+        # The store refuses to load a row that breaks its own rules: that is a fault too.
+        fault = f"a stored row is damaged: {exc}"
     journal_entries = sum(1 for _ in store.iter_journal())
     if fault is None:
         problem = store.verify_journal()
@@ -107,6 +119,8 @@ def _check_direction(
             )
         if envelope.header.prev_hash != prev_hash:
             raise _Fault(f"{where}: prev_hash does not match the envelope before it")
+        if not outgoing:
+            _check_plaintext(message, envelope, where, identity)
         _check_receipt(message, envelope, where, recipient_key, outgoing)
         if message.receipt is not None:
             counter.receipts += 1
@@ -148,6 +162,25 @@ def _check_envelope(
     if mismatched:
         raise _Fault(f"{where}: stored {', '.join(mismatched)} differ from the signed envelope")
     return envelope
+
+
+def _check_plaintext(
+    message: MessageRecord, envelope: Envelope, where: str, identity: Identity
+) -> None:
+    """A received message's stored body and text are what its envelope opens to.
+
+    (A sent message's body is sealed to the peer: we cannot open it, and the
+    signature over the sealed body is what binds it.)
+    """
+    try:
+        body = open_envelope(envelope, recipient=identity)
+    except CryptoError as exc:
+        raise _Fault(f"{where}: envelope does not open: {type(exc).__name__}: {exc}") from exc
+    text = body.get("text", "")
+    if message.body != canonical_body(body) or message.text != (
+        text if isinstance(text, str) else ""
+    ):
+        raise _Fault(f"{where}: stored text differs from the signed, sealed envelope")
 
 
 def _check_receipt(

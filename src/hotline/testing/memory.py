@@ -25,10 +25,15 @@ class MemoryTransport(Transport):
         self._inbound: asyncio.Queue[bytes] = asyncio.Queue()
         self._other: MemoryTransport | None = None
         self._closed = False
+        self._severed = False
         self.bytes_sent = 0
 
     async def send(self, data: bytes) -> None:
-        if self._closed or self._other is None or self._other._closed:
+        if self._closed:
+            raise ConnectionResetError("memory link closed")
+        if self._severed:
+            return  # a cut cable swallows what is sent into it, and says nothing
+        if self._other is None or self._other._closed:
             raise ConnectionResetError("memory link closed")
         self.bytes_sent += len(data)
         self._other._inbound.put_nowait(bytes(data))
@@ -43,15 +48,14 @@ class MemoryTransport(Transport):
             return
         self._closed = True
         self._inbound.put_nowait(b"")
-        if self._other is not None and not self._other._closed:
+        if self._other is not None and not self._other._closed and not self._severed:
             self._other._inbound.put_nowait(b"")
 
     def sever(self) -> None:
         """Cut the link silently: nothing more arrives at either end, and nothing says so."""
-        self._closed = True
-        if self._other is not None:
-            self._other._other = None
-        self._other = None
+        for end in (self, self._other):
+            if end is not None:
+                end._severed = True
 
 
 def memory_link(
