@@ -128,7 +128,7 @@ class Identity:
     by key-object identity.
     """
 
-    __slots__ = ("encryption_key", "party", "signing_key")
+    __slots__ = ("_encryption_public", "_signing_public", "encryption_key", "party", "signing_key")
 
     party: str
     signing_key: Ed25519PrivateKey
@@ -148,6 +148,13 @@ class Identity:
         self.party = validate_party(party)
         self.signing_key = signing_key
         self.encryption_key = encryption_key
+        # Derived once: the public keys are read for every envelope and receipt.
+        self._signing_public = signing_key.public_key().public_bytes(
+            serialization.Encoding.Raw, serialization.PublicFormat.Raw
+        )
+        self._encryption_public = encryption_key.public_key().public_bytes(
+            serialization.Encoding.Raw, serialization.PublicFormat.Raw
+        )
 
     @classmethod
     def generate(
@@ -183,16 +190,12 @@ class Identity:
     @property
     def signing_public(self) -> bytes:
         """The raw 32-byte Ed25519 public key: this party's identity on the wire."""
-        return self.signing_key.public_key().public_bytes(
-            serialization.Encoding.Raw, serialization.PublicFormat.Raw
-        )
+        return self._signing_public
 
     @property
     def encryption_public(self) -> bytes:
         """The raw 32-byte X25519 public key peers seal bodies to."""
-        return self.encryption_key.public_key().public_bytes(
-            serialization.Encoding.Raw, serialization.PublicFormat.Raw
-        )
+        return self._encryption_public
 
     def sign(self, data: bytes) -> bytes:
         """A 64-byte Ed25519 signature over ``data`` (deterministic, RFC 8032)."""
