@@ -3,7 +3,7 @@
 1. Idle RSS of each terminal of a linked Washington–Moscow pair.
 2. A "hub" terminal with 60 peers (the OSCE network links some 57 states) and
    ``--messages`` messages (default 1,000,000) in its store, spread over the
-   peers, each sealed, stored, journaled and receipted through hotline's own
+   offline peers, each sealed, stored, journaled and receipted through hotline's own
    code paths (Outbox.queue, then a receipt signed by the peer's key through
    Outbox.accept_receipts). One peer, Moscow, is a live terminal; the other 59
    are offline (their routes lead nowhere), so the hub keeps redialing them, as
@@ -72,7 +72,9 @@ def build_hub(root: Path, messages: int) -> tuple[Path, Path]:
         with hub.store.transaction():
             sent = []
             for offset in range(count):
-                index = (done + offset) % PEERS
+                # The history goes to the 59 offline peers; Moscow, the live peer, starts
+                # with none, so its own empty store agrees with the hub's.
+                index = 1 + (done + offset) % (PEERS - 1)
                 peer = peers[index]
                 assert peer is not None
                 record = outbox.queue(peer=peer, text=f"Routine notification {done + offset:07d}")
