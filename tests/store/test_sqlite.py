@@ -317,6 +317,28 @@ def test_pending_outgoing(peered: SQLiteStore) -> None:
         peered.pending_outgoing("moscow", after_serial=-1)
 
 
+def test_outgoing_after_includes_receipted_messages(peered: SQLiteStore) -> None:
+    for serial in range(1, 6):
+        peered.add_outgoing(make_message(serial))
+        peered.add_outgoing(make_message(serial, peer="beijing"))
+    peered.add_delivery_receipt("moscow-out-2", b"r", T0)
+    peered.add_delivery_receipt("moscow-out-3", b"r", T0)
+
+    def serials(**kwargs: Any) -> list[int]:
+        return [m.serial for m in peered.outgoing_after("moscow", **kwargs)]
+
+    assert serials(after_serial=0) == [1, 2, 3, 4, 5]
+    assert serials(after_serial=1, limit=2) == [2, 3]
+    assert serials(after_serial=5) == []
+    assert [m.receipt for m in peered.outgoing_after("moscow", after_serial=1, limit=2)] == [
+        b"r",
+        b"r",
+    ]
+    assert peered.outgoing_after("paris", after_serial=0) == []
+    with pytest.raises(StoreError, match="after_serial"):
+        peered.outgoing_after("moscow", after_serial=-1)
+
+
 # -- incoming -------------------------------------------------------------------------
 
 

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import gc
 import os
+import shutil
 import signal
 import socket
 import warnings
@@ -313,5 +314,42 @@ def test_heavy_two_way_traffic_never_stalls(dirs: tuple[Path, Path]) -> None:
             assert len(received(washington, "Moscow")) == count
             assert_verifies(washington)
             assert_verifies(moscow)
+
+    asyncio.run(main())
+
+
+def test_a_peer_restored_from_an_old_backup_gets_its_lost_messages_again(
+    dirs: tuple[Path, Path],
+) -> None:
+    """Moscow loses messages it had receipted (its store is put back to an older copy).
+
+    Washington holds those receipts, so nothing is pending; without a replay every new
+    message would wait for ever behind the gap. Washington notices the rewind in
+    Moscow's RESUME, journals it, and resends from there."""
+    washington_dir, moscow_dir = dirs
+    backup = moscow_dir.parent / "moscow-backup.db"
+    shutil.copyfile(moscow_dir / "hotline.db", backup)
+
+    async def main() -> None:
+        async with running(washington_dir) as washington:
+            async with running(moscow_dir) as moscow:
+                for text in ("one", "two", "three"):
+                    washington.send_text(to="Moscow", text=text)
+                await wait_until(lambda: peer_status(washington, "Moscow").queued == 0)
+                assert received(moscow, "Washington") == ["one", "two", "three"]
+            for suffix in ("", "-wal", "-shm"):
+                (moscow_dir / f"hotline.db{suffix}").unlink(missing_ok=True)
+            shutil.copyfile(backup, moscow_dir / "hotline.db")
+            washington.send_text(to="Moscow", text="four")
+            async with running(moscow_dir) as moscow:
+                await wait_until(
+                    lambda: received(moscow, "Washington") == ["one", "two", "three", "four"],
+                    what="the lost messages replayed",
+                )
+                await wait_until(lambda: peer_status(washington, "Moscow").queued == 0)
+                assert_verifies(moscow)
+            kinds = [entry.kind for entry in washington.store.iter_journal()]
+            assert "peer rewound" in kinds
+            assert_verifies(washington)
 
     asyncio.run(main())

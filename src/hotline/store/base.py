@@ -158,6 +158,15 @@ class Store(ABC):
     def count_pending(self, peer: str) -> int:
         """How many OUT messages to ``peer`` still lack a receipt."""
 
+    @abstractmethod
+    def outgoing_after(
+        self, peer: str, *, after_serial: int, limit: int | None = None
+    ) -> list[MessageRecord]:
+        """Every OUT message to ``peer`` past ``after_serial``, receipted or not, by serial.
+
+        For replaying to a peer that lost messages it had already receipted.
+        """
+
     # -- incoming -------------------------------------------------------------
 
     @abstractmethod

@@ -541,6 +541,17 @@ class SQLiteStore(Store):
             (peer, after_serial, _check_limit(limit)),
         )
 
+    def outgoing_after(
+        self, peer: str, *, after_serial: int, limit: int | None = None
+    ) -> list[MessageRecord]:
+        if type(after_serial) is not int or after_serial < 0:
+            raise StoreError(f"after_serial must be an int >= 0, not {after_serial!r}")
+        return self._messages(
+            "list outgoing messages",
+            "WHERE peer = ? AND direction = 'out' AND serial > ? ORDER BY serial LIMIT ?",
+            (peer, after_serial, _check_limit(limit)),
+        )
+
     def count_pending(self, peer: str) -> int:
         rows = self._read(
             "count pending messages",

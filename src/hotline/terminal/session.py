@@ -99,6 +99,8 @@ class Session:
         self._open = asyncio.Event()
         self._pump_after = 0
         self._last_resume_asked: int | None = None
+        #: Set when the peer lost messages it had receipted: replay everything after it.
+        self._replay_after: int | None = None
         #: (message id, when) of envelopes first written since the last commit.
         self._transmitted: list[tuple[str, str]] = []
         # The write queue: frames in order, their total size, and two signals.
@@ -255,6 +257,7 @@ class Session:
                 self._pump_after = (
                     min(self._pump_after, event.last_held) if self._resumed.is_set() else 0
                 )
+                self._check_rewound(event.last_held)
                 self._resumed.set()
                 self._wakeup.set()
             elif isinstance(event, proto.Close):
@@ -281,6 +284,33 @@ class Session:
         if self._closing and self._output_bytes:
             await self._flush(within=1.0)
         return finished or self._conn.state is proto.ConnectionState.CLOSED
+
+    def _check_rewound(self, last_held: int) -> None:
+        """Notice a peer that no longer holds messages it once receipted.
+
+        That happens when its store was restored from an old backup or lost. The
+        envelopes are still here, signed: they are replayed, receipted or not, so
+        the peer's record is whole again. The receipts already held stay the record.
+        """
+        following = self._store.outgoing_after(self.peer.party, after_serial=last_held, limit=1)
+        if not following or following[0].receipt is None:
+            return
+        if self._replay_after is None:
+            log.warning(
+                "%s holds messages from us only up to serial %d but had receipted serial %d: "
+                "replaying from there",
+                self.peer.party,
+                last_held,
+                following[0].serial,
+            )
+            self._store.append_journal(
+                kind="peer rewound",
+                at=format_utc(self._clock.now()),
+                data={"peer": self.peer.party, "peer_holds": last_held},
+            )
+        self._replay_after = (
+            last_held if self._replay_after is None else min(self._replay_after, last_held)
+        )
 
     def _opened(self) -> None:
         self.opened = True
@@ -319,6 +349,17 @@ class Session:
                 self._drained.clear()
                 await self._drained.wait()
             self._wakeup.clear()
+            if self._replay_after is not None:
+                batch = self._store.outgoing_after(
+                    self.peer.party, after_serial=self._replay_after, limit=PUMP_BATCH
+                )
+                self._replay_after = batch[-1].serial if batch else None
+                if batch:
+                    # The pending ones among them go out again in the pending pass
+                    # below: a duplicate is answered with its receipt, never stored twice.
+                    self._queue(*(proto.Data(envelope=m.envelope) for m in batch))
+                    await asyncio.sleep(0)
+                    continue
             batch = self._store.pending_outgoing(
                 self.peer.party, after_serial=self._pump_after, limit=PUMP_BATCH
             )
