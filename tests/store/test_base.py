@@ -34,6 +34,7 @@ _INTERFACE = {
     "list_peers",
     "mark_transmitted",
     "next_outgoing_serial",
+    "outgoing_after",
     "pending_outgoing",
     "set_last_contact",
     "set_party",
