@@ -212,3 +212,33 @@ def test_demo_runs_and_delivers(tmp_path: Path) -> None:
     assert "risk reduction and operational deconfliction" in out
     assert out.count("all hold") == 2
     assert "stopped" in out
+
+
+def test_send_wait_reports_delivery_or_times_out(
+    pair: tuple[TerminalProcess, TerminalProcess],
+) -> None:
+    washington, moscow = pair
+    washington.start()
+    late = hotline(
+        "send",
+        washington.directory,
+        "--to",
+        "Moscow",
+        "--wait",
+        "--timeout",
+        "0.5",
+        "nobody home",
+        check=False,
+    )
+    assert late.returncode == 1
+    assert re.fullmatch(r"[0-9a-f]{32}\n", late.stdout)  # the id is printed before the wait
+    assert "still queued after 0.5 s" in _one_clear_line(late)
+    moscow.start()
+    done = hotline("send", washington.directory, "--to", "Moscow", "--wait", "both ends up")
+    assert re.fullmatch(r"[0-9a-f]{32}\n", done.stdout)
+    assert done.stderr.startswith("delivered 20")
+    states = {
+        m["text"]: m["state"]
+        for m in json.loads(hotline("messages", washington.directory, "--json").stdout)
+    }
+    assert states == {"nobody home": "delivered", "both ends up": "delivered"}
