@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from hotline.errors import ConfigError
+
 __all__ = ["FakeClock"]
 
 
@@ -23,6 +25,6 @@ class FakeClock:
     def advance(self, seconds: float) -> None:
         """Move both clocks forward."""
         if seconds < 0:
-            raise ValueError("a FakeClock only moves forward")
+            raise ConfigError("a FakeClock only moves forward")
         self._now += timedelta(seconds=seconds)
         self._monotonic += seconds
