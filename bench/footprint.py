@@ -1,6 +1,6 @@
 """Footprint: idle memory of a terminal, and a terminal at OSCE scale.
 
-1. Idle RSS of each terminal of a linked Washington–Moscow pair.
+1. Idle RSS of each terminal of a linked Washington-Moscow pair.
 2. A "hub" terminal with 60 peers (the OSCE network links some 57 states) and
    ``--messages`` messages (default 1,000,000) in its store, spread over the
    offline peers, each sealed, stored, journaled and receipted through hotline's own

@@ -154,14 +154,18 @@ class _Receiver:
         self.process.join(10)
 
 
-async def _latency(receiver: _Receiver, n: int) -> list[float]:
-    db = _database(receiver.directory / "sender.db")
-    reader, writer = await asyncio.open_connection(
+async def _connect(receiver: _Receiver) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    return await asyncio.open_connection(
         "127.0.0.1",
         receiver.port,
         ssl=_context(False, receiver.cert_file, receiver.key_file),
         server_hostname=None,
     )
+
+
+async def _latency(receiver: _Receiver, n: int) -> list[float]:
+    db = _database(receiver.directory / "sender.db")
+    reader, writer = await _connect(receiver)
     buffer = bytearray()
     latencies = []
     for _ in range(n):
@@ -178,12 +182,7 @@ async def _latency(receiver: _Receiver, n: int) -> list[float]:
 
 async def _throughput(receiver: _Receiver, n: int, batch: int) -> float:
     db = _database(receiver.directory / "sender-burst.db")
-    reader, writer = await asyncio.open_connection(
-        "127.0.0.1",
-        receiver.port,
-        ssl=_context(False, receiver.cert_file, receiver.key_file),
-        server_hostname=None,
-    )
+    reader, writer = await _connect(receiver)
     buffer = bytearray()
     acknowledged = 0
 
