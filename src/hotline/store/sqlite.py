@@ -536,6 +536,7 @@ class SQLiteStore(Store):
             raise StoreError(f"after_serial must be an int >= 0, not {after_serial!r}")
         return self._messages(
             "list pending messages",
+            "INDEXED BY messages_pending "
             "WHERE peer = ? AND direction = 'out' AND receipt IS NULL AND serial > ? "
             "ORDER BY serial LIMIT ?",
             (peer, after_serial, _check_limit(limit)),
@@ -555,7 +556,9 @@ class SQLiteStore(Store):
     def count_pending(self, peer: str) -> int:
         rows = self._read(
             "count pending messages",
-            "SELECT count(*) FROM messages "
+            # INDEXED BY: without statistics the planner prefers the (peer, direction,
+            # serial) index and reads every row's receipt, ~50 ms per peer at 1M messages.
+            "SELECT count(*) FROM messages INDEXED BY messages_pending "
             "WHERE peer = ? AND direction = 'out' AND receipt IS NULL",
             (peer,),
         )
