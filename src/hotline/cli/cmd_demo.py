@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -74,6 +75,14 @@ def register(verbs: Verbs) -> None:
         help="stop after this long instead of waiting for Ctrl-C",
     )
     parser.set_defaults(handler=run)
+
+
+def _command() -> str:
+    """How to invoke hotline from a shell: the script beside this interpreter if not on PATH."""
+    beside = Path(sys.executable).parent / "hotline"
+    if shutil.which("hotline") == str(beside) or not beside.exists():
+        return "hotline"
+    return str(beside)
 
 
 def _free_port() -> int:
@@ -167,10 +176,11 @@ def run(args: argparse.Namespace) -> int:
             finally:
                 files.store.close()
         print("\nBoth terminals are running. Drive them with the CLI, for example:")
+        command = _command()
         for party, _ in PARTIES:
             other = next(p for p, _ in PARTIES if p != party)
-            print(f"  hotline send {dirs[party]} --to {other} --precedence flash 'Your text'")
-            print(f"  hotline messages {dirs[party]}      hotline status {dirs[party]}")
+            print(f"  {command} send {dirs[party]} --to {other} --precedence flash 'Your text'")
+            print(f"  {command} messages {dirs[party]}      {command} status {dirs[party]}")
         print(f"Logs: {dirs['Washington'] / 'terminal.log'}, {dirs['Moscow'] / 'terminal.log'}")
         if args.duration is None:
             print("Press Ctrl-C to stop.")
