@@ -104,16 +104,14 @@ async def dial(
     """Connect to ``route`` and complete the TLS handshake; :class:`LinkError` on any failure."""
     host, port = parse_route(route)
     try:
-        reader, writer = await asyncio.wait_for(
-            asyncio.open_connection(
+        async with asyncio.timeout(handshake_timeout):
+            reader, writer = await asyncio.open_connection(
                 host,
                 port,
                 ssl=context,
                 server_hostname=None if _is_ip(host) else host,
                 ssl_handshake_timeout=handshake_timeout,
-            ),
-            timeout=handshake_timeout,
-        )
+            )
     except ssl.SSLError as exc:
         raise LinkError(f"TLS handshake with {route} failed: {exc.reason or exc}") from exc
     except (OSError, TimeoutError) as exc:
@@ -137,7 +135,8 @@ async def _first_bytes(route: str, reader: asyncio.StreamReader, within: float) 
     heard from now: as a TLS alert, or as the connection closing.
     """
     try:
-        first = await asyncio.wait_for(reader.read(256 * 1024), timeout=within)
+        async with asyncio.timeout(within):
+            first = await reader.read(256 * 1024)
     except ssl.SSLError as exc:
         raise LinkError(f"{route} refused us in the TLS handshake: {exc.reason or exc}") from exc
     except TimeoutError as exc:
@@ -221,7 +220,8 @@ class TLSListener:
         if self._server is not None:
             self._server.close()
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(self._server.wait_closed(), timeout=2.0)
+                async with asyncio.timeout(2.0):
+                    await self._server.wait_closed()
         tasks = list(self._tasks)
         for task in tasks:
             task.cancel()

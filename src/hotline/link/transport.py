@@ -100,4 +100,5 @@ class StreamTransport(Transport):
         self._writer.close()
         # A peer that vanished mid-close must not hang shutdown.
         with contextlib.suppress(Exception):
-            await asyncio.wait_for(self._writer.wait_closed(), timeout=2.0)
+            async with asyncio.timeout(2.0):
+                await self._writer.wait_closed()

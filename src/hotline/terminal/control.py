@@ -292,6 +292,7 @@ async def serve_control_api(terminal: Terminal, *, started: asyncio.Event) -> No
     finally:
         server.should_exit = True
         with contextlib.suppress(BaseException):
-            await asyncio.wait_for(task, timeout=5.0)
+            async with asyncio.timeout(5.0):
+                await task
         with contextlib.suppress(FileNotFoundError):
             path.unlink()

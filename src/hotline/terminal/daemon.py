@@ -322,7 +322,8 @@ class Terminal:
                     backoff.reset()
                 break
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), timeout=backoff.next_delay())
+                async with asyncio.timeout(backoff.next_delay()):
+                    await self._stopping.wait()
 
     async def _dial_route(self, peer: PeerRecord, route: str) -> Transport:
         try:

@@ -145,7 +145,11 @@ class Session:
                 for start in range(0, len(data), WRITE_STEP):
                     step = data[start : start + WRITE_STEP]
                     try:
-                        await asyncio.wait_for(self.transport.send(step), timeout=self.dead_window)
+                        # asyncio.timeout, not wait_for: in 3.11 wait_for can swallow a
+                        # cancellation that races with completion, and the session then
+                        # never finishes closing.
+                        async with asyncio.timeout(self.dead_window):
+                            await self.transport.send(step)
                     except TimeoutError:
                         raise _WriteStalled(
                             f"the peer read nothing for {self.dead_window:g} s: line presumed dead"
@@ -232,7 +236,8 @@ class Session:
     async def _read(self) -> None:
         while True:
             try:
-                data = await asyncio.wait_for(self.transport.receive(), timeout=self.dead_window)
+                async with asyncio.timeout(self.dead_window):
+                    data = await self.transport.receive()
             except TimeoutError:
                 self.close_reason = f"nothing heard for {self.dead_window:g} s: line presumed dead"
                 return

@@ -83,7 +83,8 @@ class DeliveryTracker:
         waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._waiters.setdefault(message_id, []).append(waiter)
         try:
-            await asyncio.wait_for(waiter, timeout=within)
+            async with asyncio.timeout(within):
+                await waiter
         except TimeoutError:
             return False
         finally:
