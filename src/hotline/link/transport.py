@@ -9,7 +9,6 @@ code above never knows which it has.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from abc import ABC, abstractmethod
 from types import TracebackType
 
@@ -98,7 +97,10 @@ class StreamTransport(Transport):
             return
         self._closed = True
         self._writer.close()
-        # A peer that vanished mid-close must not hang shutdown.
-        with contextlib.suppress(Exception):
+        # A peer that vanished, or stopped reading, must not hang shutdown: after a
+        # grace period the unsent bytes are dropped and the socket is closed at once.
+        try:
             async with asyncio.timeout(2.0):
                 await self._writer.wait_closed()
+        except Exception:
+            self._writer.transport.abort()

@@ -120,6 +120,15 @@ class Session:
         """Seconds of silence (or of a stalled write) after which the line is dead."""
         return self._settings.heartbeat_interval * self._settings.dead_after
 
+    @property
+    def write_stall_window(self) -> float:
+        """Seconds a write may make no progress before the peer is presumed gone.
+
+        Longer than the silence window: a live peer busy storing a large batch does
+        not read for a while, and a dead one is caught by the silence timer first.
+        """
+        return max(4 * self.dead_window, 10.0)
+
     def wake(self) -> None:
         """A message was queued for this peer: let the pump look."""
         self._wakeup.set()
@@ -148,11 +157,12 @@ class Session:
                         # asyncio.timeout, not wait_for: in 3.11 wait_for can swallow a
                         # cancellation that races with completion, and the session then
                         # never finishes closing.
-                        async with asyncio.timeout(self.dead_window):
+                        async with asyncio.timeout(self.write_stall_window):
                             await self.transport.send(step)
                     except TimeoutError:
                         raise _WriteStalled(
-                            f"the peer read nothing for {self.dead_window:g} s: line presumed dead"
+                            f"the peer read nothing for {self.write_stall_window:g} s: "
+                            "line presumed dead"
                         ) from None
                     self._output_bytes -= len(step)
                 self._drained.set()
