@@ -7,7 +7,6 @@ its own interpreter, exactly as an operator runs them.
 
 from __future__ import annotations
 
-import math
 import os
 import signal
 import socket
@@ -21,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hotline.errors import DaemonNotRunning
-from hotline.terminal import ControlClient, add_peer_card, init_terminal, open_terminal
+from hotline.terminal import ControlClient, add_peer_card, init_terminal, open_terminal, percentile
 
 __all__ = [
     "Pair",
@@ -41,15 +40,14 @@ def free_port() -> int:
 
 
 def percentiles(values: Sequence[float]) -> dict[str, float]:
-    """Nearest-rank p50, p90, p99 and max of ``values``."""
+    """Nearest-rank p50, p90, p99 and max of ``values`` (the terminal's own definition)."""
     ordered = sorted(values)
-    if not ordered:
-        return {"p50": 0.0, "p90": 0.0, "p99": 0.0, "max": 0.0}
-
-    def rank(fraction: float) -> float:
-        return ordered[min(len(ordered), max(1, math.ceil(fraction * len(ordered)))) - 1]
-
-    return {"p50": rank(0.5), "p90": rank(0.9), "p99": rank(0.99), "max": ordered[-1]}
+    return {
+        "p50": percentile(ordered, 0.50),
+        "p90": percentile(ordered, 0.90),
+        "p99": percentile(ordered, 0.99),
+        "max": ordered[-1] if ordered else 0.0,
+    }
 
 
 def summary(name: str, values_ms: Sequence[float]) -> str:

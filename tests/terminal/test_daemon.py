@@ -353,3 +353,26 @@ def test_a_peer_restored_from_an_old_backup_gets_its_lost_messages_again(
             assert_verifies(washington)
 
     asyncio.run(main())
+
+
+def test_refusals_from_one_host_are_journaled_at_most_once_per_interval(tmp_path: Path) -> None:
+    """A port scan must not flood the fsynced journal; the log still gets every refusal."""
+    from hotline.terminal.daemon import REFUSAL_JOURNAL_INTERVAL
+    from hotline.testing import FakeClock
+
+    clock = FakeClock()
+    terminal = Terminal.open(make_terminal(tmp_path / "w", "Washington"), clock=clock)
+    try:
+        for port in range(40000, 40005):
+            terminal._refused(f"192.0.2.7:{port}", "TLS handshake failed: unknown ca")
+        terminal._refused("192.0.2.8:40000", "TLS handshake failed: unknown ca")
+        clock.advance(REFUSAL_JOURNAL_INTERVAL + 1)
+        terminal._refused("192.0.2.7:40009", "TLS handshake failed: unknown ca")
+        entries = [e.data for e in terminal.store.iter_journal() if e.kind == "refusal"]
+    finally:
+        terminal.store.close()
+    assert [(e["address"], e.get("suppressed_since_last")) for e in entries] == [
+        ("192.0.2.7:40000", None),
+        ("192.0.2.8:40000", None),
+        ("192.0.2.7:40009", 4),
+    ]

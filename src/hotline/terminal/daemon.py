@@ -66,6 +66,8 @@ log = logging.getLogger("hotline.terminal")
 
 #: Seconds between journaled connection refusals from one host (the log gets every one).
 REFUSAL_JOURNAL_INTERVAL = 10.0
+#: Above this many hosts, the refusal memory is pruned of hosts outside their interval.
+REFUSAL_HOSTS_REMEMBERED = 1024
 
 
 @dataclass(slots=True)
@@ -356,6 +358,13 @@ class Terminal:
         if last is not None and now - last < REFUSAL_JOURNAL_INTERVAL:
             self._refusals[host] = (last, suppressed + 1)
             return
+        if len(self._refusals) >= REFUSAL_HOSTS_REMEMBERED:
+            # Many hosts (a distributed scan): forget the ones whose interval has passed.
+            self._refusals = {
+                h: entry
+                for h, entry in self._refusals.items()
+                if entry[0] is not None and now - entry[0] < REFUSAL_JOURNAL_INTERVAL
+            }
         self._refusals[host] = (now, 0)
         data: dict[str, Any] = {"what": "connection", "address": address, "reason": reason}
         if suppressed:

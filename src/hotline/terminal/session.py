@@ -111,7 +111,6 @@ class Session:
         self._closing = False
         self.close_reason = "open"
         self.opened = False
-        self.received_frames = 0
         #: When we last heard anything from the peer (UTC text), heartbeats included.
         self.last_heard: str | None = None
 
@@ -263,7 +262,6 @@ class Session:
         receipts: list[bytes] = []
         finished = False
         for event in self._conn.events():
-            self.received_frames += 1
             if isinstance(event, proto.Data):
                 envelopes.append(event.envelope)
             elif isinstance(event, proto.Receipt):
