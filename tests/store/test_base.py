@@ -13,7 +13,10 @@ from hotline.store import base as base_module
 
 # The methods the daemon and the CLI are written against; a backend provides all of them.
 _INTERFACE = {
+    "add_alarm",
     "add_delivery_receipt",
+    "clear_alarm",
+    "open_alarms",
     "add_incoming",
     "add_outgoing",
     "add_peer",

@@ -17,6 +17,7 @@ from hotline.store.factory import DATABASE_FILENAME, open_store
 from hotline.store.journal import JournalChecker, journal_entry_hash, verify_chain
 from hotline.store.records import (
     ZERO_HASH,
+    AlarmRecord,
     Direction,
     JournalEntry,
     MessageRecord,
@@ -30,6 +31,7 @@ from hotline.store.schema import SCHEMA_VERSION, Migration, ensure_schema, read_
 from hotline.store.sqlite import SQLiteStore
 
 __all__ = [
+    "AlarmRecord",
     "DATABASE_FILENAME",
     "Direction",
     "JournalChecker",

@@ -37,6 +37,7 @@ from types import TracebackType
 from typing import Any
 
 from hotline.store.records import (
+    AlarmRecord,
     Direction,
     JournalEntry,
     MessageRecord,
@@ -200,6 +201,20 @@ class Store(ABC):
     @abstractmethod
     def iter_messages(self, *, peer: str, direction: Direction) -> Iterator[MessageRecord]:
         """Every message in one (peer, direction), ascending serial, for verification."""
+
+    # -- alarms -------------------------------------------------------------------
+
+    @abstractmethod
+    def add_alarm(self, alarm: AlarmRecord) -> None:
+        """Store a newly raised (open) alarm."""
+
+    @abstractmethod
+    def clear_alarm(self, alarm_id: str, *, at: str, by: str) -> AlarmRecord | None:
+        """Clear an open alarm; return it cleared, or None if it is unknown or already cleared."""
+
+    @abstractmethod
+    def open_alarms(self) -> list[AlarmRecord]:
+        """Every alarm not yet cleared, oldest first."""
 
     # -- journal --------------------------------------------------------------
 

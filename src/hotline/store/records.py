@@ -25,6 +25,7 @@ from hotline.errors import StoreError
 from hotline.utc import parse_utc
 
 __all__ = [
+    "AlarmRecord",
     "Direction",
     "HASH_SIZE",
     "JournalEntry",
@@ -312,3 +313,41 @@ class JournalEntry:
         object.__setattr__(self, "data", normalise_journal_data(self.data))
         _blob("prev_hash", self.prev_hash, size=HASH_SIZE)
         _blob("hash", self.hash, size=HASH_SIZE)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AlarmRecord:
+    """An alarm about the line: raised at ``since``, open until ``cleared_at``.
+
+    ``kind`` is one of the terminal's alarm kinds (``test-missed``,
+    ``peer-test-missed``, ``line-down``); ``route`` is None for an alarm about
+    the whole line. ``cleared_by`` says what cleared it (a passing test, the line
+    coming back, an operator).
+    """
+
+    id: str
+    kind: str
+    peer: str
+    route: str | None
+    since: str
+    detail: str
+    cleared_at: str | None = None
+    cleared_by: str | None = None
+
+    def __post_init__(self) -> None:
+        _text("id", self.id)
+        _text("kind", self.kind)
+        _text("peer", self.peer)
+        if self.route is not None:
+            _text("route", self.route)
+        check_utc("since", self.since)
+        _text("detail", self.detail, empty=True)
+        _optional_time("cleared_at", self.cleared_at)
+        if (self.cleared_at is None) != (self.cleared_by is None):
+            raise StoreError(f"alarm {self.id}: cleared_at and cleared_by go together")
+        if self.cleared_by is not None:
+            _text("cleared_by", self.cleared_by)
+
+    @property
+    def open(self) -> bool:
+        return self.cleared_at is None

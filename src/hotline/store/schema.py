@@ -170,6 +170,38 @@ BEGIN
     SELECT RAISE(ABORT, 'journal entries are appended at the head, chained to it');
 END"""
 
+_CREATE_ALARMS = """
+CREATE TABLE alarms (
+    id         TEXT PRIMARY KEY,
+    kind       TEXT NOT NULL,
+    peer       TEXT NOT NULL,
+    route      TEXT,
+    since      TEXT NOT NULL,
+    detail     TEXT NOT NULL,
+    cleared_at TEXT,
+    cleared_by TEXT,
+    CHECK ((cleared_at IS NULL) = (cleared_by IS NULL))
+)"""
+
+_INDEX_ALARMS_OPEN = "CREATE INDEX alarms_open ON alarms (since) WHERE cleared_at IS NULL"
+
+_ALARMS_CLEARED_ONCE = """
+CREATE TRIGGER alarms_cleared_once
+BEFORE UPDATE ON alarms
+WHEN OLD.cleared_at IS NOT NULL
+  OR NEW.id IS NOT OLD.id OR NEW.kind IS NOT OLD.kind OR NEW.peer IS NOT OLD.peer
+  OR NEW.route IS NOT OLD.route OR NEW.since IS NOT OLD.since OR NEW.detail IS NOT OLD.detail
+BEGIN
+    SELECT RAISE(ABORT, 'an alarm is only ever cleared, once');
+END"""
+
+_ALARMS_NO_DELETE = """
+CREATE TRIGGER alarms_no_delete
+BEFORE DELETE ON alarms
+BEGIN
+    SELECT RAISE(ABORT, 'alarms are never deleted');
+END"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         version=1,
@@ -191,6 +223,11 @@ MIGRATIONS: tuple[Migration, ...] = (
             _JOURNAL_NO_DELETE,
             _JOURNAL_APPEND_AT_HEAD,
         ),
+    ),
+    Migration(
+        version=2,
+        summary="alarms about the line (raised, cleared once, never deleted)",
+        statements=(_CREATE_ALARMS, _INDEX_ALARMS_OPEN, _ALARMS_CLEARED_ONCE, _ALARMS_NO_DELETE),
     ),
 )
 

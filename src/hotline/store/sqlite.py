@@ -33,10 +33,12 @@ from pathlib import Path
 from typing import Any
 
 from hotline.errors import AlreadyInitialised, NotInitialised, PeerConflict, StoreError, UnknownPeer
+from hotline.store import sqlite_alarms
 from hotline.store.base import Store, StoreStatistics
 from hotline.store.journal import JournalChecker, journal_entry_hash
 from hotline.store.records import (
     ZERO_HASH,
+    AlarmRecord,
     Direction,
     JournalEntry,
     MessageRecord,
@@ -444,6 +446,20 @@ class SQLiteStore(Store):
             )
             if cursor.rowcount == 0:
                 raise UnknownPeer(f"no peer named {peer!r}")
+
+    # -- alarms (SQL in sqlite_alarms.py) -------------------------------------------
+
+    def add_alarm(self, alarm: AlarmRecord) -> None:
+        with self._writing(f"store alarm {alarm.id}") as connection:
+            sqlite_alarms.insert_alarm(connection, alarm)
+
+    def clear_alarm(self, alarm_id: str, *, at: str, by: str) -> AlarmRecord | None:
+        with self._writing(f"clear alarm {alarm_id}") as connection:
+            return sqlite_alarms.clear_alarm(connection, alarm_id, at=at, by=by)
+
+    def open_alarms(self) -> list[AlarmRecord]:
+        with _translated("read open alarms"):
+            return sqlite_alarms.open_alarms(self._live())
 
     # -- messages: shared -----------------------------------------------------------
 
