@@ -25,6 +25,8 @@ from hotline.proto import (
     Event,
     Heartbeat,
     Hello,
+    LinkTest,
+    LinkTestReceipt,
     Receipt,
     Resume,
 )
@@ -36,7 +38,16 @@ END = "<!-- state-table:end -->"
 DOC = Path(__file__).resolve().parent.parent / "docs" / "protocol" / "session.md"
 
 # Column order: the order in which a session meets the events.
-_SENT: tuple[type[Event], ...] = (Hello, Data, Receipt, Heartbeat, Resume, Close)
+_SENT: tuple[type[Event], ...] = (
+    Hello,
+    Data,
+    Receipt,
+    LinkTest,
+    LinkTestReceipt,
+    Heartbeat,
+    Resume,
+    Close,
+)
 _RECEIVED: tuple[type[Event], ...] = (*_SENT, ConnectionClosed)
 _FORBIDDEN = "—"
 

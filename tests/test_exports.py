@@ -104,6 +104,7 @@ def test_the_check_can_fail() -> None:
     assert "StreamTransport" not in defined  # imported from hotline.link.transport
     assert {m.__name__ for m in public_submodules(importlib.import_module("hotline.link"))} == {
         "hotline.link.backoff",
+        "hotline.link.failover",
         "hotline.link.tls",
         "hotline.link.transport",
     }

@@ -16,6 +16,8 @@ from hotline.proto import (
     Frame,
     Heartbeat,
     Hello,
+    LinkTest,
+    LinkTestReceipt,
     Receipt,
     Resume,
 )
@@ -34,15 +36,23 @@ hellos = st.builds(
 )
 datas = st.builds(Data, envelope=payloads)
 receipts = st.builds(Receipt, receipt=payloads)
-heartbeats = st.builds(Heartbeat, sent_at_ms=uint64)
+#: Heartbeats with and without the echo pair (never half of it: that is invalid).
+heartbeats = st.builds(Heartbeat, sent_at_ms=uint64) | st.builds(
+    Heartbeat, sent_at_ms=uint64, echo_ms=uint64, held_ms=uint64
+)
 resumes = st.builds(Resume, last_held=uint64)
 closes = st.builds(
     Close, code=st.sampled_from(CloseCode), reason=st.text(max_size=CLOSE_REASON_MAX_CHARS)
 )
 
+link_tests = st.builds(LinkTest, envelope=payloads)
+link_test_receipts = st.builds(LinkTestReceipt, receipt=payloads)
+
 #: Every frame type.
-frames: st.SearchStrategy[Frame] = st.one_of(hellos, datas, receipts, heartbeats, resumes, closes)
-#: The frames an OPEN session exchanges.
-session_frames: st.SearchStrategy[Data | Receipt | Heartbeat | Resume] = st.one_of(
-    datas, receipts, heartbeats, resumes
+frames: st.SearchStrategy[Frame] = st.one_of(
+    hellos, datas, receipts, heartbeats, resumes, closes, link_tests, link_test_receipts
 )
+#: The frames an OPEN session exchanges.
+session_frames: st.SearchStrategy[
+    Data | Receipt | Heartbeat | Resume | LinkTest | LinkTestReceipt
+] = st.one_of(datas, receipts, heartbeats, resumes, link_tests, link_test_receipts)

@@ -22,6 +22,8 @@ from hotline.proto import (
     Event,
     Heartbeat,
     Hello,
+    LinkTest,
+    LinkTestReceipt,
     Receipt,
     Resume,
     encode_frame,
@@ -38,7 +40,10 @@ SESSION = [
     Data(envelope=b"sealed envelope"),
     Receipt(receipt=b"signed receipt"),
     Heartbeat(sent_at_ms=1_763_786_400_000),
+    Heartbeat(sent_at_ms=1_763_786_401_000, echo_ms=1_763_786_400_500, held_ms=12),
     Resume(last_held=41),
+    LinkTest(envelope=b"sealed test envelope"),
+    LinkTestReceipt(receipt=b"signed test receipt"),
 ]
 BYE = Close(code=CloseCode.NORMAL, reason="bye")
 
@@ -226,6 +231,24 @@ def test_every_session_frame_both_ways(open_pair: ConnectionPair, side: Side, fr
     assert open_pair.a.state is open_pair.b.state is S.OPEN
 
 
+def test_a_link_test_and_its_receipt(open_pair: ConnectionPair) -> None:
+    # A sends a link test; B answers on the same connection; neither moves the state.
+    test = LinkTest(envelope=b"TEST envelope")
+    assert open_pair.send(Side.A, test) == [test]
+    answer = LinkTestReceipt(receipt=b"receipt for the test")
+    assert open_pair.send(Side.B, answer) == [answer]
+    assert open_pair.a.state is open_pair.b.state is S.OPEN
+
+
+def test_heartbeat_echo_arrives_intact(open_pair: ConnectionPair) -> None:
+    first = Heartbeat(sent_at_ms=1_000)
+    assert open_pair.send(Side.A, first) == [first]
+    echo = Heartbeat(sent_at_ms=77_000, echo_ms=first.sent_at_ms, held_ms=40)
+    (received,) = open_pair.send(Side.B, echo)
+    assert isinstance(received, Heartbeat)
+    assert (received.echo_ms, received.held_ms) == (1_000, 40)
+
+
 def test_many_frames_in_one_read(open_pair: ConnectionPair) -> None:
     data = b"".join(open_pair.a.send(frame) for frame in SESSION)
     assert open_pair.deliver(Side.B, data) == SESSION
@@ -333,6 +356,22 @@ def test_frames_after_the_peers_close_are_refused(open_pair: ConnectionPair) -> 
     # A misbehaving A keeps talking after its Close: forge the bytes directly.
     data += encode_frame(Data(envelope=b"late"))
     with pytest.raises(RemoteProtocolError, match="peer sent Data in state CLOSED"):
+        open_pair.deliver(Side.B, data)
+    assert open_pair.b.state is S.ERROR
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [LinkTest(envelope=b"late"), LinkTestReceipt(receipt=b"late")],
+    ids=lambda f: type(f).__name__,
+)
+def test_link_tests_after_the_peers_close_are_refused(
+    open_pair: ConnectionPair, frame: LinkTest | LinkTestReceipt
+) -> None:
+    data = open_pair.a.send(BYE) + encode_frame(frame)
+    with pytest.raises(
+        RemoteProtocolError, match=f"peer sent {type(frame).__name__} in state CLOSED"
+    ):
         open_pair.deliver(Side.B, data)
     assert open_pair.b.state is S.ERROR
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import typing
 from typing import Any
 
 import pytest
@@ -16,14 +17,17 @@ from hotline.proto import (
     ConnectionClosed,
     Data,
     Event,
+    Frame,
     Heartbeat,
     Hello,
+    LinkTest,
+    LinkTestReceipt,
     NeedData,
     Receipt,
     Resume,
 )
 
-from .strategies import frames
+from .strategies import frames, heartbeats, uint64
 
 KEY_A = b"\xaa" * 32
 KEY_B = b"\xbb" * 32
@@ -49,6 +53,8 @@ def test_valid_events_keep_their_fields() -> None:
     assert Heartbeat(sent_at_ms=0).sent_at_ms == 0
     assert Heartbeat(sent_at_ms=2**64 - 1).sent_at_ms == 2**64 - 1
     assert Resume(last_held=0).last_held == 0
+    assert LinkTest(envelope=b"t").envelope == b"t"
+    assert LinkTestReceipt(receipt=b"r").receipt == b"r"
     close = Close(code=CloseCode.SHUTTING_DOWN, reason="é" * 200)
     assert close.code is CloseCode.SHUTTING_DOWN
     assert ConnectionClosed(clean=True).clean is True
@@ -91,6 +97,18 @@ def test_hello_refuses_broken_invariants(overrides: dict[str, Any], match: str) 
         (lambda: Heartbeat(sent_at_ms=2**64), "0..18446744073709551615"),
         (lambda: Heartbeat(sent_at_ms=1.5), "must be an int"),
         (lambda: Heartbeat(sent_at_ms=False), "must be an int"),
+        (lambda: Heartbeat(sent_at_ms=1, echo_ms=1), "both present or both absent"),
+        (lambda: Heartbeat(sent_at_ms=1, held_ms=0), "both present or both absent"),
+        (lambda: Heartbeat(sent_at_ms=1, echo_ms=-1, held_ms=0), "echo_ms must be in"),
+        (lambda: Heartbeat(sent_at_ms=1, echo_ms=0, held_ms=2**64), "held_ms must be in"),
+        (lambda: Heartbeat(sent_at_ms=1, echo_ms=True, held_ms=0), "echo_ms must be an int"),
+        (lambda: Heartbeat(sent_at_ms=1, echo_ms=0, held_ms=0.5), "held_ms must be an int"),
+        (lambda: Heartbeat(sent_at_ms=1, echo_ms="0", held_ms=0), "echo_ms must be an int"),
+        (lambda: LinkTest(envelope=b""), "envelope must not be empty"),
+        (lambda: LinkTest(envelope=bytearray(b"x")), "envelope must be bytes"),
+        (lambda: LinkTest(envelope=None), "envelope must be bytes"),
+        (lambda: LinkTestReceipt(receipt=b""), "receipt must not be empty"),
+        (lambda: LinkTestReceipt(receipt="r"), "receipt must be bytes"),
         (lambda: Resume(last_held=-1), "last_held must be in"),
         (lambda: Resume(last_held="7"), "must be an int"),
         (lambda: Close(code=0, reason=""), "must be a CloseCode"),
@@ -108,6 +126,32 @@ def test_events_refuse_broken_invariants(build: Any, match: str) -> None:
 def test_events_are_keyword_only() -> None:
     with pytest.raises(TypeError):
         Data(b"x")  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        LinkTest(b"x")  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        Heartbeat(1, 2, 3)  # type: ignore[misc]
+
+
+def test_heartbeat_echo_fields_default_to_absent() -> None:
+    # terminal/session.py builds Heartbeat(sent_at_ms=...) alone: that stays valid.
+    beat = Heartbeat(sent_at_ms=5)
+    assert beat.echo_ms is None
+    assert beat.held_ms is None
+    assert beat != Heartbeat(sent_at_ms=5, echo_ms=0, held_ms=0)
+
+
+@given(heartbeats)
+def test_heartbeat_echo_fields_come_as_a_pair(beat: Heartbeat) -> None:
+    assert (beat.echo_ms is None) == (beat.held_ms is None)
+
+
+@given(uint64, uint64, uint64)
+def test_heartbeat_keeps_any_uint64_echo(sent: int, echo: int, held: int) -> None:
+    beat = Heartbeat(sent_at_ms=sent, echo_ms=echo, held_ms=held)
+    assert (beat.sent_at_ms, beat.echo_ms, beat.held_ms) == (sent, echo, held)
+    with pytest.raises(LocalProtocolError):
+        dataclasses.replace(beat, held_ms=None)
+    assert dataclasses.replace(beat, echo_ms=None, held_ms=None) == Heartbeat(sent_at_ms=sent)
 
 
 @given(frames)
@@ -133,8 +177,15 @@ def test_replace_revalidates() -> None:
 
 
 def test_frame_types_name_every_frame_class_once() -> None:
-    assert set(FRAME_TYPES) == {"hello", "data", "receipt", "heartbeat", "resume", "close"}
-    assert set(FRAME_TYPES.values()) == {Hello, Data, Receipt, Heartbeat, Resume, Close}
+    # Append only: the first six are the original names, in their original order.
+    assert list(FRAME_TYPES) == [
+        *("hello", "data", "receipt", "heartbeat", "resume", "close"),
+        *("test", "test_receipt"),
+    ]
+    assert list(FRAME_TYPES.values()) == [
+        *(Hello, Data, Receipt, Heartbeat, Resume, Close),
+        *(LinkTest, LinkTestReceipt),
+    ]
     assert ConnectionClosed not in FRAME_TYPES.values()
     with pytest.raises(TypeError):
         FRAME_TYPES["new"] = Data  # type: ignore[index]
@@ -143,6 +194,16 @@ def test_frame_types_name_every_frame_class_once() -> None:
 def test_every_event_derives_from_event() -> None:
     for cls in (*FRAME_TYPES.values(), ConnectionClosed):
         assert issubclass(cls, Event)
+
+
+def test_frame_alias_covers_exactly_the_frame_types() -> None:
+    assert set(typing.get_args(Frame)) == set(FRAME_TYPES.values())
+
+
+def test_link_test_frames_are_distinct_from_data_and_receipt() -> None:
+    # Same bytes, different meaning: a link test must never compare equal to a message.
+    assert LinkTest(envelope=b"x") != Data(envelope=b"x")
+    assert LinkTestReceipt(receipt=b"x") != Receipt(receipt=b"x")
 
 
 def test_need_data_is_a_single_enum_member() -> None:

@@ -22,6 +22,8 @@ from hotline.proto import (
     FrameReader,
     Heartbeat,
     Hello,
+    LinkTest,
+    LinkTestReceipt,
     Receipt,
     Resume,
     decode_frame,
@@ -30,7 +32,7 @@ from hotline.proto import (
 )
 from hotline.proto.framing import check_max_frame_size
 
-from .strategies import frames
+from .strategies import frames, heartbeats, link_test_receipts, link_tests, uint64
 
 KEY_A = bytes(range(32))
 KEY_B = bytes(range(32, 64))
@@ -48,6 +50,16 @@ VECTORS: list[tuple[Frame, str]] = [
     (
         Close(code=CloseCode.NORMAL, reason="bye"),
         "0000001aa3617465636c6f736564636f64650066726561736f6e63627965",
+    ),
+    (
+        Heartbeat(sent_at_ms=1_700_000_000_250, echo_ms=1_699_999_999_000, held_ms=250),
+        "0000003ca4617469686561727462656174676563686f5f6d731b0000018bcfe564186768656c645f6d73"
+        "18fa6a73656e745f61745f6d731b0000018bcfe568fa",
+    ),
+    (LinkTest(envelope=b"x"), "00000013a26174647465737468656e76656c6f70654178"),
+    (
+        LinkTestReceipt(receipt=b"\x01\x02"),
+        "0000001ba261746c746573745f726563656970746772656365697074420102",
     ),
     (
         Hello(versions=(1,), sender_key=KEY_A, recipient_key=KEY_B, agent="hotline"),
@@ -144,6 +156,21 @@ def test_max_frame_size_must_fit_the_prefix(bad: Any) -> None:
         FrameReader(max_frame_size=bad)
 
 
+def test_encoding_omits_absent_echo_fields() -> None:
+    body = cbor2.loads(encode_frame(Heartbeat(sent_at_ms=9))[4:])
+    assert body == {"t": "heartbeat", "sent_at_ms": 9}
+    body = cbor2.loads(encode_frame(Heartbeat(sent_at_ms=9, echo_ms=0, held_ms=0))[4:])
+    assert body == {"t": "heartbeat", "sent_at_ms": 9, "echo_ms": 0, "held_ms": 0}
+
+
+def test_link_test_frames_use_their_own_wire_names() -> None:
+    assert cbor2.loads(encode_frame(LinkTest(envelope=b"e"))[4:]) == {"t": "test", "envelope": b"e"}
+    assert cbor2.loads(encode_frame(LinkTestReceipt(receipt=b"r"))[4:]) == {
+        "t": "test_receipt",
+        "receipt": b"r",
+    }
+
+
 # -- round trips ---------------------------------------------------------------
 
 
@@ -152,6 +179,32 @@ def test_round_trip_every_frame_type(frame: Frame) -> None:
     wire = encode_frame(frame)
     assert struct.unpack(">I", wire[:4])[0] == len(wire) - 4
     assert decode_frame(wire[4:]) == frame
+
+
+@given(heartbeats)
+def test_round_trip_heartbeats_with_and_without_echo(beat: Heartbeat) -> None:
+    decoded = decode_frame(encode_frame(beat)[4:])
+    assert isinstance(decoded, Heartbeat)
+    assert (decoded.sent_at_ms, decoded.echo_ms, decoded.held_ms) == (
+        beat.sent_at_ms,
+        beat.echo_ms,
+        beat.held_ms,
+    )
+
+
+@given(st.one_of(link_tests, link_test_receipts))
+def test_round_trip_link_test_frames(frame: LinkTest | LinkTestReceipt) -> None:
+    decoded = decode_frame(encode_frame(frame)[4:])
+    assert type(decoded) is type(frame)
+    assert decoded == frame
+
+
+@given(uint64, uint64, uint64, st.booleans())
+def test_round_trip_echo_fields_bytewise(sent: int, echo: int, held: int, whole: bool) -> None:
+    beat = Heartbeat(sent_at_ms=sent, echo_ms=echo, held_ms=held)
+    decoded, reader = feed_all(encode_frame(beat), None if whole else 1)
+    assert decoded == [beat]
+    assert reader.buffered == 0
 
 
 @settings(suppress_health_check=[HealthCheck.too_slow])
@@ -286,6 +339,50 @@ CLOSE = {"t": "close", "code": 0, "reason": ""}
         pytest.param({"t": "heartbeat", "sent_at_ms": 1.0}, id="heartbeat-float"),
         pytest.param({"t": "heartbeat", "sent_at_ms": True}, id="heartbeat-bool"),
         pytest.param({"t": "heartbeat", "sent_at_ms": 2**64}, id="heartbeat-bignum"),
+        pytest.param({"t": "heartbeat", "sent_at_ms": 1, "echo_ms": 1}, id="heartbeat-echo-only"),
+        pytest.param({"t": "heartbeat", "sent_at_ms": 1, "held_ms": 1}, id="heartbeat-held-only"),
+        pytest.param(
+            {"t": "heartbeat", "sent_at_ms": 1, "echo_ms": None, "held_ms": 1},
+            id="heartbeat-echo-null",
+        ),
+        pytest.param(
+            {"t": "heartbeat", "sent_at_ms": 1, "echo_ms": None, "held_ms": None},
+            id="heartbeat-both-null",
+        ),
+        pytest.param(
+            {"t": "heartbeat", "sent_at_ms": 1, "echo_ms": "1", "held_ms": 1},
+            id="heartbeat-echo-text",
+        ),
+        pytest.param(
+            {"t": "heartbeat", "sent_at_ms": 1, "echo_ms": 1, "held_ms": -1},
+            id="heartbeat-held-negative",
+        ),
+        pytest.param(
+            {"t": "heartbeat", "sent_at_ms": 1, "echo_ms": 1, "held_ms": 1.0},
+            id="heartbeat-held-float",
+        ),
+        pytest.param(
+            {"t": "heartbeat", "sent_at_ms": 1, "echo_ms": False, "held_ms": 1},
+            id="heartbeat-echo-bool",
+        ),
+        pytest.param(
+            {"t": "heartbeat", "sent_at_ms": 1, "echo_ms": 2**64, "held_ms": 1},
+            id="heartbeat-echo-bignum",
+        ),
+        pytest.param(
+            {"t": "heartbeat", "echo_ms": 1, "held_ms": 1}, id="heartbeat-echo-without-sent"
+        ),
+        pytest.param({"t": "test"}, id="test-missing-envelope"),
+        pytest.param({"t": "test", "envelope": b""}, id="test-empty"),
+        pytest.param({"t": "test", "envelope": "x"}, id="test-text-envelope"),
+        pytest.param({"t": "test", "envelope": 1}, id="test-int-envelope"),
+        pytest.param({"t": "test", "receipt": b"x"}, id="test-wrong-key"),
+        pytest.param({"t": "test_receipt"}, id="test-receipt-missing"),
+        pytest.param({"t": "test_receipt", "receipt": b""}, id="test-receipt-empty"),
+        pytest.param({"t": "test_receipt", "receipt": ["r"]}, id="test-receipt-array"),
+        pytest.param({"t": "test_receipt", "envelope": b"x"}, id="test-receipt-wrong-key"),
+        pytest.param({"t": "TEST", "envelope": b"x"}, id="test-wrong-case"),
+        pytest.param({"t": "test-receipt", "receipt": b"x"}, id="test-receipt-wrong-spelling"),
         pytest.param({"t": "resume"}, id="resume-missing"),
         pytest.param({"t": "resume", "last_held": "1"}, id="resume-text"),
         pytest.param({**HELLO, "versions": []}, id="hello-no-versions"),
@@ -330,6 +427,26 @@ def test_ill_formed_frames_are_protocol_errors(
             Close(code=CloseCode.NORMAL, reason=""),
             id="close",
         ),
+        pytest.param(
+            {"t": "heartbeat", "sent_at_ms": 3, "echo": 1, "held": None},
+            Heartbeat(sent_at_ms=3),
+            id="heartbeat-near-miss-keys",
+        ),
+        pytest.param(
+            {"t": "heartbeat", "sent_at_ms": 3, "echo_ms": 1, "held_ms": 2, "jitter_ms": "x"},
+            Heartbeat(sent_at_ms=3, echo_ms=1, held_ms=2),
+            id="heartbeat-echo",
+        ),
+        pytest.param(
+            {"t": "test", "envelope": b"e", "route": "backup"},
+            LinkTest(envelope=b"e"),
+            id="test",
+        ),
+        pytest.param(
+            {"t": "test_receipt", "receipt": b"r", "envelope": 7},
+            LinkTestReceipt(receipt=b"r"),
+            id="test-receipt",
+        ),
     ],
 )
 def test_unknown_extra_keys_are_ignored(
@@ -337,6 +454,29 @@ def test_unknown_extra_keys_are_ignored(
 ) -> None:
     decoded, _ = feed_all(framed_map(fields), chunk_size)
     assert decoded == [expected]
+
+
+def test_heartbeat_without_echo_keys_still_decodes(chunk_size: int | None) -> None:
+    # What a terminal from before the echo fields sends: it must keep working.
+    decoded, _ = feed_all(framed_map({"t": "heartbeat", "sent_at_ms": 42}), chunk_size)
+    assert decoded == [Heartbeat(sent_at_ms=42)]
+    beat = decoded[0]
+    assert isinstance(beat, Heartbeat)
+    assert beat.echo_ms is None
+    assert beat.held_ms is None
+
+
+def test_half_an_echo_pair_names_the_problem() -> None:
+    body = cbor2.dumps({"t": "heartbeat", "sent_at_ms": 1, "echo_ms": 1}, canonical=True)
+    with pytest.raises(RemoteProtocolError, match="both present or both absent") as info:
+        decode_frame(body)
+    assert info.value.close_code is CloseCode.PROTOCOL_ERROR
+
+
+def test_null_echo_field_names_its_type() -> None:
+    body = cbor2.dumps({"t": "heartbeat", "sent_at_ms": 1, "echo_ms": None, "held_ms": 1})
+    with pytest.raises(RemoteProtocolError, match="'echo_ms' must be int, not NoneType"):
+        decode_frame(body)
 
 
 def test_non_canonical_encoding_is_still_accepted(chunk_size: int | None) -> None:
@@ -379,9 +519,15 @@ _field_names = st.sampled_from(
     [
         *("t", "versions", "sender_key", "recipient_key", "agent"),
         *("envelope", "receipt", "sent_at_ms", "last_held", "code", "reason"),
+        *("echo_ms", "held_ms"),
     ]
 )
-_type_names = st.sampled_from(["hello", "data", "receipt", "heartbeat", "resume", "close", "x"])
+_type_names = st.sampled_from(
+    [
+        *("hello", "data", "receipt", "heartbeat", "resume", "close"),
+        *("test", "test_receipt", "x"),
+    ]
+)
 
 
 @settings(max_examples=300)
@@ -396,4 +542,6 @@ def test_structured_garbage_gives_a_frame_or_remote_protocol_error(
         frame = decode_frame(body)
     except RemoteProtocolError:
         return
-    assert isinstance(frame, Hello | Data | Receipt | Heartbeat | Resume | Close)
+    assert isinstance(
+        frame, Hello | Data | Receipt | Heartbeat | Resume | Close | LinkTest | LinkTestReceipt
+    )

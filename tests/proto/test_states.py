@@ -23,6 +23,8 @@ from hotline.proto import (
     Event,
     Heartbeat,
     Hello,
+    LinkTest,
+    LinkTestReceipt,
     Receipt,
     Resume,
     transition,
@@ -31,7 +33,14 @@ from hotline.proto import (
 S = ConnectionState
 SEND = Direction.SEND
 RECV = Direction.RECEIVE
-SESSION_FRAMES: tuple[type[Event], ...] = (Data, Receipt, Heartbeat, Resume)
+SESSION_FRAMES: tuple[type[Event], ...] = (
+    Data,
+    Receipt,
+    Heartbeat,
+    Resume,
+    LinkTest,
+    LinkTestReceipt,
+)
 ALL_EVENTS: tuple[type[Event], ...] = (*FRAME_TYPES.values(), ConnectionClosed)
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -84,6 +93,35 @@ def test_closing_drains_but_sends_nothing_but_close(frame: type[Event]) -> None:
     assert transition(S.CLOSING, RECV, frame) is S.CLOSING
     with pytest.raises(LocalProtocolError):
         transition(S.CLOSING, SEND, frame)
+
+
+@pytest.mark.parametrize(
+    ("link_frame", "message_frame"),
+    [(LinkTest, Data), (LinkTestReceipt, Receipt)],
+    ids=["LinkTest~Data", "LinkTestReceipt~Receipt"],
+)
+@pytest.mark.parametrize("state", list(ConnectionState), ids=lambda s: s.name)
+@pytest.mark.parametrize("direction", list(Direction), ids=lambda d: d.value)
+def test_link_tests_are_allowed_exactly_where_data_and_receipt_are(
+    direction: Direction,
+    state: ConnectionState,
+    link_frame: type[Event],
+    message_frame: type[Event],
+) -> None:
+    moves = TRANSITIONS[state]
+    assert moves.get((direction, link_frame)) is moves.get((direction, message_frame))
+
+
+def test_where_link_tests_may_go() -> None:
+    # Spelled out, so the mirror test above cannot pass by both being wrong.
+    for frame in (LinkTest, LinkTestReceipt):
+        allowed = {
+            (state, direction)
+            for state, moves in TRANSITIONS.items()
+            for direction in Direction
+            if (direction, frame) in moves
+        }
+        assert allowed == {(S.OPEN, SEND), (S.OPEN, RECV), (S.CLOSING, RECV)}
 
 
 def test_closed_allows_only_the_close_exchange_and_eof() -> None:
@@ -175,6 +213,18 @@ def test_session_doc_table_matches_the_code() -> None:
     assert doc[begin:end] == "\n" + script.render_table(), (
         "docs/protocol/session.md is stale: run scripts/make_state_table.py"
     )
+
+
+def test_rendered_table_has_a_column_for_every_event() -> None:
+    table = _load_script().render_table()
+    headers = [line for line in table.splitlines() if line.startswith("| State |")]
+    assert len(headers) == 2
+    sent, received = headers
+    for frame in FRAME_TYPES.values():
+        assert f"| send {frame.__name__} |" in sent
+        assert f"| receive {frame.__name__} |" in received
+    assert "| receive ConnectionClosed |" in received
+    assert "ConnectionClosed" not in sent
 
 
 def test_rendered_table_shows_every_move() -> None:

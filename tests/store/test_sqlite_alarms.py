@@ -29,7 +29,8 @@ def test_raise_list_clear(store: SQLiteStore) -> None:
     store.add_alarm(alarm("a", route=None, kind="line-down"))
     assert [a.id for a in store.open_alarms()] == ["a", "b"]
     cleared = store.clear_alarm("b", at="2026-11-23T18:00:00.000000Z", by="link test passed")
-    assert cleared is not None and not cleared.open
+    assert cleared is not None
+    assert not cleared.open
     assert cleared.cleared_by == "link test passed"
     assert [a.id for a in store.open_alarms()] == ["a"]
     # Cleared once: a second clear, or an unknown id, changes nothing.

@@ -40,12 +40,16 @@ def free_port() -> int:
 
 
 def make_terminal(
-    directory: Path, party: str, *, link: LinkSettings = FAST_LINK, timezone: str = "UTC"
+    directory: Path,
+    party: str,
+    *,
+    link: LinkSettings = FAST_LINK,
+    timezone: str = "UTC",
+    routes: int = 1,
 ) -> Path:
-    """Initialise a terminal listening on a free local port, with ``link`` settings."""
-    files = init_terminal(
-        directory, party=party, listen=[f"127.0.0.1:{free_port()}"], timezone=timezone
-    )
+    """Initialise a terminal listening on ``routes`` free local ports, with ``link`` settings."""
+    listen = [f"127.0.0.1:{free_port()}" for _ in range(routes)]
+    files = init_terminal(directory, party=party, listen=listen, timezone=timezone)
     files.store.close()
     set_link_settings(directory, link)
     return directory
@@ -88,6 +92,7 @@ def make_pair(
     listener: str = "Moscow",
     link: LinkSettings = FAST_LINK,
     introduce: bool = True,
+    routes: int = 1,
 ) -> tuple[Path, Path]:
     """Two terminals, (dialer's directory, listener's directory), each knowing the other.
 
@@ -97,8 +102,8 @@ def make_pair(
     """
     for attempt in range(64):
         base = root / f"pair-{attempt}"
-        dialer_dir = make_terminal(base / dialer.lower(), dialer, link=link)
-        listener_dir = make_terminal(base / listener.lower(), listener, link=link)
+        dialer_dir = make_terminal(base / dialer.lower(), dialer, link=link, routes=routes)
+        listener_dir = make_terminal(base / listener.lower(), listener, link=link, routes=routes)
         if identity_of(listener_dir).signing_public > identity_of(dialer_dir).signing_public:
             break
     else:  # pragma: no cover - probability 2**-64

@@ -113,8 +113,24 @@ def test_status(api: Api) -> None:
             "queued": 0,
             "address": None,
             "last_error": None,
+            "in_use": False,
+            "last_used": None,
+            "routes": [
+                {
+                    "address": route,
+                    "state": "down",
+                    "active": False,
+                    "rtt_ms": None,
+                    "last_test": None,
+                    "last_error": None,
+                }
+                # Washington dials Moscow or the other way round; the pair's routes are
+                # the listening side's, whichever that is.
+                for route in api.terminal.lines["Washington"].policy.routes
+            ],
         }
     ]
+    assert body["alarms"] == []
 
 
 def test_card_is_the_terminals_own_verified_card(api: Api) -> None:
@@ -329,7 +345,22 @@ TESTED_ROUTES = {
     ("POST", "/statistics/reset"),
     ("GET", "/peers"),
     ("POST", "/peers"),
+    ("GET", "/alarms"),
+    ("POST", "/tests"),
 }
+
+
+def test_alarms_empty_on_a_fresh_terminal(api: Api) -> None:
+    response = api.get("/alarms")
+    assert response.status_code == 200
+    assert response.json() == []
+
+
+def test_tests_of_an_unknown_peer_is_404(api: Api) -> None:
+    response = api.client.post("/tests", params={"peer": "Atlantis"})
+    assert response.status_code == 404
+    assert response.json()["error"] == "UnknownPeer"
+    assert "Atlantis" in response.json()["detail"]
 
 
 def test_openapi_schema_lists_every_route(api: Api) -> None:

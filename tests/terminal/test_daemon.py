@@ -201,7 +201,7 @@ def test_adding_a_peer_to_a_running_terminal_starts_dialing(tmp_path: Path) -> N
             # The listening side never dials, even for a peer added while running.
             added_back = moscow.add_peer(card_of(washington_dir).to_json())
             assert added_back.new
-            assert moscow.lines["Washington"].dialer is None
+            assert all(r.dialer is None for r in moscow.lines["Washington"].routes.values())
             # Washington's redial is now accepted, and the queued message goes through.
             await wait_until(lambda: is_up(moscow, "Washington"), what="the line to come up")
             await wait_until(

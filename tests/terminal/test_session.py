@@ -138,6 +138,7 @@ class Tap(Transport):
         self.peer_key = inner.peer_key
         self.peer_address = inner.peer_address
         self.dialed = inner.dialed
+        self.route = inner.route
         self.drop = drop
         self.sent: list[proto.Frame] = []
         self.dropped: list[proto.Frame] = []

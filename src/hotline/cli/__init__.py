@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from hotline import __version__
 from hotline.cli import (
+    cmd_alarms,
     cmd_card,
     cmd_demo,
     cmd_init,
@@ -20,6 +21,7 @@ from hotline.cli import (
     cmd_run,
     cmd_send,
     cmd_status,
+    cmd_test,
     cmd_verify,
 )
 from hotline.errors import HotlineError
@@ -34,6 +36,8 @@ _VERBS = (
     cmd_send,
     cmd_messages,
     cmd_status,
+    cmd_test,
+    cmd_alarms,
     cmd_verify,
     cmd_demo,
 )

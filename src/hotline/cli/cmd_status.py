@@ -1,8 +1,14 @@
-"""``hotline status DIR [--json]``: the terminal and the state of the line to each peer."""
+"""``hotline status DIR [--json]``: the terminal, the line to each peer route by route, alarms.
+
+A peer's line is ``up`` (every route up), ``degraded`` (some) or ``down``
+(none). The route marked ``*`` carries the traffic. The JSON form is the
+contract documented in the README ("Line status").
+"""
 
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 from hotline.cli._common import Verbs, add_directory, print_json
 from hotline.terminal import ControlClient
@@ -12,7 +18,7 @@ __all__ = ["register", "run"]
 
 def register(verbs: Verbs) -> None:
     parser = verbs.add_parser(
-        "status", help="show the line to each peer: up/down, last contact, queued"
+        "status", help="show the line to each peer, route by route, and the open alarms"
     )
     add_directory(parser)
     parser.add_argument("--json", action="store_true", help="print JSON")
@@ -30,9 +36,28 @@ def run(args: argparse.Namespace) -> int:
     if not status["peers"]:
         print("no peers yet (add one with: hotline peer add)")
     for peer in status["peers"]:
-        line = f"  {peer['party']:<16} {peer['state'].upper():<5} queued {peer['queued']:<6}"
+        line = f"  {peer['party']:<16} {peer['state'].upper():<8} queued {peer['queued']:<6}"
         line += f" last contact {peer['last_contact'] or 'never'}"
-        if peer["state"] == "down" and peer.get("last_error"):
-            line += f"  ({peer['last_error']})"
+        line += "  in use" if peer["in_use"] else ""
         print(line)
+        for route in peer["routes"]:
+            print("    " + _route_line(route))
+    alarms = status["alarms"]
+    print(f"{len(alarms)} open alarm{'s' if len(alarms) != 1 else ''}" if alarms else "no alarms")
+    for alarm in alarms:
+        where = alarm["route"] or "whole line"
+        print(f"  {alarm['kind'].upper()} {alarm['peer']} {where} since {alarm['since']}")
+        print(f"    {alarm['detail']}")
     return 0
+
+
+def _route_line(route: dict[str, Any]) -> str:
+    text = f"{'*' if route['active'] else ' '} {route['address']:<24} {route['state'].upper():<6}"
+    if route["rtt_ms"] is not None:
+        text += f" rtt {route['rtt_ms']:.1f} ms"
+    test = route["last_test"]
+    if test is not None:
+        text += f"  last test {test['at']} {'ok' if test['ok'] else 'MISSED'}"
+    if route["state"] == "down" and route["last_error"]:
+        text += f"  ({route['last_error']})"
+    return text

@@ -1,6 +1,6 @@
 """Which route carries a peer's traffic: the failover policy, as a pure object.
 
-A peer is reached over several routes (its card lists them; the Moscow–
+A peer is reached over several routes (its card lists them; the Moscow-
 Washington line has had two independent ones since 1963). The terminal keeps a
 session open on every route it can and sends over one, the *active* route.
 This module decides which, and when a lost route is dialed again. It does no

@@ -124,7 +124,13 @@ async def dial(
         writer.close()
         raise
     return StreamTransport(
-        reader, writer, peer_key=peer_key, peer_address=route, dialed=True, initial=first
+        reader,
+        writer,
+        peer_key=peer_key,
+        peer_address=route,
+        dialed=True,
+        route=route,
+        initial=first,
     )
 
 
@@ -208,7 +214,12 @@ class TLSListener:
                 writer.close()
                 return
             transport = StreamTransport(
-                reader, writer, peer_key=peer_key, peer_address=address, dialed=False
+                reader,
+                writer,
+                peer_key=peer_key,
+                peer_address=address,
+                dialed=False,
+                route=self.route,
             )
             await self._on_transport(transport)
         finally:

@@ -26,6 +26,10 @@ class Transport(ABC):
     peer_address: str
     #: True if we opened the connection (we dialed), False if we accepted it.
     dialed: bool
+    #: The route this transport runs over, named as on the listening side's card
+    #: ("10.0.1.2:7000"): the address dialed, or the listener's own address. Both
+    #: ends of one connection name it the same way.
+    route: str
 
     @abstractmethod
     async def send(self, data: bytes) -> None:
@@ -62,6 +66,7 @@ class StreamTransport(Transport):
         peer_key: bytes,
         peer_address: str,
         dialed: bool,
+        route: str,
         initial: bytes = b"",
     ) -> None:
         #: Bytes already read from the stream (the dialer reads the peer's first
@@ -72,6 +77,7 @@ class StreamTransport(Transport):
         self.peer_key = peer_key
         self.peer_address = peer_address
         self.dialed = dialed
+        self.route = route
         self._closed = False
 
     async def send(self, data: bytes) -> None:

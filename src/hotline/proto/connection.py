@@ -36,6 +36,8 @@ from hotline.proto.events import (
     Event,
     Heartbeat,
     Hello,
+    LinkTest,
+    LinkTestReceipt,
     NeedData,
     Receipt,
     Resume,
@@ -160,7 +162,10 @@ class Connection:
         new_state = transition(self._state, Direction.SEND, type(event))
         # Only frames appear under SEND in the table, so this holds; the check
         # is for the type checker, and for a table edited by mistake.
-        if not isinstance(event, Hello | Data | Receipt | Heartbeat | Resume | Close):
+        if not isinstance(
+            event,
+            Hello | Data | Receipt | Heartbeat | Resume | Close | LinkTest | LinkTestReceipt,
+        ):
             raise LocalProtocolError(f"can't send {type(event).__name__}: not a frame")
         if isinstance(event, Hello):
             self._check_our_hello(event)

@@ -1,11 +1,12 @@
 """The events of the hotline wire protocol: immutable values, one class per frame type.
 
 A :class:`~hotline.proto.connection.Connection` turns bytes into these events and
-these events into bytes. Six of them are *frames*, things that travel on the wire
+these events into bytes. Eight of them are *frames*, things that travel on the wire
 (:class:`Hello`, :class:`Data`, :class:`Receipt`, :class:`Heartbeat`,
-:class:`Resume`, :class:`Close`); :class:`ConnectionClosed` is not a frame but
-reports the end of the byte stream; :data:`NEED_DATA` is the sentinel
-``next_event()`` returns when it needs more bytes.
+:class:`Resume`, :class:`Close`, :class:`LinkTest`, :class:`LinkTestReceipt`);
+:class:`ConnectionClosed` is not a frame but reports the end of the byte stream;
+:data:`NEED_DATA` is the sentinel ``next_event()`` returns when it needs more
+bytes.
 
 Each event checks its own invariants when it is built and raises
 :class:`~hotline.errors.LocalProtocolError` if one is broken: building a bad event
@@ -13,8 +14,9 @@ is a bug in the caller. When the bad values come from the peer, the decoder in
 :mod:`hotline.proto.framing` turns that error into a
 :class:`~hotline.errors.RemoteProtocolError`, the way h11 does.
 
-Envelopes and receipts are opaque ``bytes`` here: another layer signs, seals and
-parses them. This module only knows their size is bounded by the frame size.
+Envelopes and receipts (including the TEST envelopes of link tests and their
+receipts) are opaque ``bytes`` here: another layer signs, seals and parses them.
+This module only knows their size is bounded by the frame size.
 
 The classes are ``@final``: do not subclass them, the codec and the state table
 key on the exact type.
@@ -42,6 +44,8 @@ __all__ = [
     "Heartbeat",
     "Hello",
     "KEY_SIZE",
+    "LinkTest",
+    "LinkTestReceipt",
     "NEED_DATA",
     "NeedData",
     "Receipt",
@@ -176,12 +180,32 @@ class Receipt(Event):
 @final
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Heartbeat(Event):
-    """A keep-alive. ``sent_at_ms`` is the sender's clock reading, passed in by the caller."""
+    """A keep-alive that also lets the peer measure the round trip in its own clock.
+
+    ``sent_at_ms`` is the sender's clock reading, passed in by the caller. The
+    two echo fields come as a pair: ``echo_ms`` is the ``sent_at_ms`` of the
+    latest Heartbeat this side has received from the peer on this connection,
+    and ``held_ms`` how many milliseconds passed here between receiving that
+    heartbeat and sending this one. The peer, reading its own clock ``now_ms``
+    on arrival, gets the round-trip time as ``now_ms - echo_ms - held_ms``:
+    only differences of each side's own clock enter, so the two clocks never
+    need to agree. Both are None until a heartbeat from the peer has arrived.
+    """
 
     sent_at_ms: int
+    echo_ms: int | None = None
+    held_ms: int | None = None
 
     def __post_init__(self) -> None:
         _check_uint("sent_at_ms", self.sent_at_ms)
+        # One without the other gives no round-trip time, and hints at a broken
+        # sender: refuse it rather than guess the missing half.
+        if (self.echo_ms is None) != (self.held_ms is None):
+            raise LocalProtocolError("echo_ms and held_ms must be both present or both absent")
+        if self.echo_ms is not None:
+            _check_uint("echo_ms", self.echo_ms)
+        if self.held_ms is not None:
+            _check_uint("held_ms", self.held_ms)
 
 
 @final
@@ -215,6 +239,36 @@ class Close(Event):
 
 @final
 @dataclass(frozen=True, slots=True, kw_only=True)
+class LinkTest(Event):
+    """Carries one TEST envelope (signed, sealed elsewhere), sent to test this route end to end.
+
+    A link test is not a message: the peer answers it on the same connection
+    with a :class:`LinkTestReceipt`, and it takes no serial and never enters the
+    inbox (docs/protocol/linktest.md). Here it is opaque bytes, like
+    :attr:`Data.envelope`; a frame type of its own keeps it from ever being
+    mistaken for a message by a layer that only looks at the frame.
+    """
+
+    envelope: bytes
+
+    def __post_init__(self) -> None:
+        _check_bytes("envelope", self.envelope, empty=False)
+
+
+@final
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LinkTestReceipt(Event):
+    """Carries the signed receipt for one :class:`LinkTest` back on the same connection."""
+
+    receipt: bytes
+
+    def __post_init__(self) -> None:
+        # Empty acknowledges nothing, as for Receipt.
+        _check_bytes("receipt", self.receipt, empty=False)
+
+
+@final
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ConnectionClosed(Event):
     """The peer's byte stream ended (EOF). Not a frame: it is never sent.
 
@@ -230,7 +284,7 @@ class ConnectionClosed(Event):
 
 
 #: The events that travel on the wire, as one type.
-Frame: TypeAlias = Hello | Data | Receipt | Heartbeat | Resume | Close
+Frame: TypeAlias = Hello | Data | Receipt | Heartbeat | Resume | Close | LinkTest | LinkTestReceipt
 
 #: Wire name (the ``"t"`` key of the frame map) of each frame type. Append only:
 #: a name, once used, keeps its meaning for ever.
@@ -242,5 +296,7 @@ FRAME_TYPES: Final[Mapping[str, type[Frame]]] = MappingProxyType(
         "heartbeat": Heartbeat,
         "resume": Resume,
         "close": Close,
+        "test": LinkTest,
+        "test_receipt": LinkTestReceipt,
     }
 )

@@ -36,6 +36,8 @@ from hotline.proto.events import (
     Frame,
     Heartbeat,
     Hello,
+    LinkTest,
+    LinkTestReceipt,
     Receipt,
     Resume,
 )
@@ -98,11 +100,21 @@ def _to_map(frame: Frame) -> dict[str, object]:
         fields = {"receipt": frame.receipt}
     elif isinstance(frame, Heartbeat):
         fields = {"sent_at_ms": frame.sent_at_ms}
+        # Omitted, not null, when absent: a heartbeat without them is byte for
+        # byte what a terminal that predates them sends.
+        if frame.echo_ms is not None:
+            fields["echo_ms"] = frame.echo_ms
+        if frame.held_ms is not None:
+            fields["held_ms"] = frame.held_ms
     elif isinstance(frame, Resume):
         fields = {"last_held": frame.last_held}
     elif isinstance(frame, Close):
         # int() so the encoding never depends on how cbor2 treats IntEnum.
         fields = {"code": int(frame.code), "reason": frame.reason}
+    elif isinstance(frame, LinkTest):
+        fields = {"envelope": frame.envelope}
+    elif isinstance(frame, LinkTestReceipt):
+        fields = {"receipt": frame.receipt}
     else:
         raise LocalProtocolError(f"{type(frame).__name__} is not a frame and cannot be sent")
     fields[_TYPE_KEY] = _WIRE_NAMES[type(frame)]
@@ -159,6 +171,14 @@ def _field(fields: Mapping[Any, Any], name: str, kind: type, frame_type: str) ->
     return value
 
 
+def _optional_field(fields: Mapping[Any, Any], name: str, kind: type, frame_type: str) -> Any:
+    # Absent means None. A present key must have the right type: senders omit
+    # a field they do not set, so even a CBOR null here is a broken sender.
+    if name not in fields:
+        return None
+    return _field(fields, name, kind, frame_type)
+
+
 def _from_map(fields: Mapping[Any, Any]) -> Frame:
     frame_type = fields.get(_TYPE_KEY)
     if type(frame_type) is not str:
@@ -176,7 +196,11 @@ def _from_map(fields: Mapping[Any, Any]) -> Frame:
     if frame_type == "receipt":
         return Receipt(receipt=_field(fields, "receipt", bytes, frame_type))
     if frame_type == "heartbeat":
-        return Heartbeat(sent_at_ms=_field(fields, "sent_at_ms", int, frame_type))
+        return Heartbeat(
+            sent_at_ms=_field(fields, "sent_at_ms", int, frame_type),
+            echo_ms=_optional_field(fields, "echo_ms", int, frame_type),
+            held_ms=_optional_field(fields, "held_ms", int, frame_type),
+        )
     if frame_type == "resume":
         return Resume(last_held=_field(fields, "last_held", int, frame_type))
     if frame_type == "close":
@@ -186,6 +210,10 @@ def _from_map(fields: Mapping[Any, Any]) -> Frame:
         except ValueError:
             raise _remote(f"close frame has unknown code {code}") from None
         return Close(code=close_code, reason=_field(fields, "reason", str, frame_type))
+    if frame_type == "test":
+        return LinkTest(envelope=_field(fields, "envelope", bytes, frame_type))
+    if frame_type == "test_receipt":
+        return LinkTestReceipt(receipt=_field(fields, "receipt", bytes, frame_type))
     raise _remote(f"unknown frame type {frame_type[:40]!r}")
 
 

@@ -21,8 +21,8 @@ because the protocol is symmetric:
    ordered, so a peer's Data can never arrive before its Hello, and a correct
    peer sends Data only once it has *our* Hello too.
 2. **Open.** In OPEN both sides send and receive :class:`Data`,
-   :class:`Receipt`, :class:`Heartbeat` and :class:`Resume` freely; none of them
-   changes the state.
+   :class:`Receipt`, :class:`Heartbeat`, :class:`Resume`, :class:`LinkTest` and
+   :class:`LinkTestReceipt` freely; none of them changes the state.
 3. **Close.** Either side may send :class:`Close` from any state but ERROR
    (even before its Hello, to refuse a session early): we enter CLOSING and
    send nothing else. While CLOSING we keep receiving, so frames already in
@@ -57,6 +57,8 @@ from hotline.proto.events import (
     Event,
     Heartbeat,
     Hello,
+    LinkTest,
+    LinkTestReceipt,
     Receipt,
     Resume,
 )
@@ -93,7 +95,9 @@ _SEND = Direction.SEND
 _RECV = Direction.RECEIVE
 
 # The frames of an open session: they flow both ways and leave the state alone.
-_SESSION_FRAMES: Final = (Data, Receipt, Heartbeat, Resume)
+# A link test goes wherever an envelope and its receipt may: it tests the path
+# that Data and Receipt take, so it must be allowed exactly when they are.
+_SESSION_FRAMES: Final = (Data, Receipt, Heartbeat, Resume, LinkTest, LinkTestReceipt)
 
 # Every state but ERROR may start a close, end on the peer's Close, or end on EOF.
 _ENDINGS: Final[Mapping[tuple[Direction, type[Event]], ConnectionState]] = {

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from hotline.errors import AlreadyInitialised, NotInitialised, PeerConflict, StoreError, UnknownPeer
-from hotline.store import sqlite_alarms
+from hotline.store import _sqlite_alarms as sqlite_alarms
 from hotline.store.base import Store, StoreStatistics
 from hotline.store.journal import JournalChecker, journal_entry_hash
 from hotline.store.records import (

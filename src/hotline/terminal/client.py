@@ -108,6 +108,19 @@ class ControlClient:
         result: dict[str, Any] = self._request("GET", "/status")
         return result
 
+    def alarms(self) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = self._request("GET", "/alarms")
+        return result
+
+    def run_tests(
+        self, *, peer: str | None = None, timeout: float = 3600.0
+    ) -> list[dict[str, Any]]:
+        """Test every route now (of one peer, or all); returns when each test passed or missed."""
+        result: list[dict[str, Any]] = self._request(
+            "POST", "/tests", params={"peer": peer} if peer else None, timeout=timeout
+        )
+        return result
+
     def card(self) -> str:
         return str(self._request("GET", "/card")["card"])
 

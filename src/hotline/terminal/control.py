@@ -34,7 +34,9 @@ from hotline.errors import (
     UnknownPeer,
 )
 from hotline.store import Direction, MessageRecord
+from hotline.terminal.alarms import alarm_json
 from hotline.terminal.daemon import OutgoingText, Terminal
+from hotline.terminal.line import PeerStatus, RouteStatus
 from hotline.terminal.outbox import DEFAULT_CHANNEL
 
 __all__ = ["create_control_app", "message_json", "serve_control_api"]
@@ -98,23 +100,55 @@ peers_router = APIRouter(prefix="/peers", tags=["peers"])
 
 @status_router.get("/status")
 async def get_status(terminal: TerminalDep) -> dict[str, Any]:
+    """The line to every peer, route by route, and the open alarms (docs: README, status)."""
     status = terminal.status()
     return {
         "party": status.party,
         "fingerprint": status.fingerprint,
         "listen": list(status.listen),
-        "peers": [
-            {
-                "party": peer.party,
-                "state": peer.state,
-                "last_contact": peer.last_contact,
-                "queued": peer.queued,
-                "address": peer.address,
-                "last_error": peer.last_error,
-            }
-            for peer in status.peers
-        ],
+        "peers": [_peer_json(peer) for peer in status.peers],
+        "alarms": [alarm_json(alarm) for alarm in status.alarms],
     }
+
+
+def _peer_json(peer: PeerStatus) -> dict[str, Any]:
+    return {
+        "party": peer.party,
+        "state": peer.state,
+        "last_contact": peer.last_contact,
+        "queued": peer.queued,
+        "address": peer.address,
+        "last_error": peer.last_error,
+        "in_use": peer.in_use,
+        "last_used": peer.last_used,
+        "routes": [_route_json(route) for route in peer.routes],
+    }
+
+
+def _route_json(route: RouteStatus) -> dict[str, Any]:
+    test = route.last_test
+    return {
+        "address": route.address,
+        "state": route.state,
+        "active": route.active,
+        "rtt_ms": route.rtt_ms,
+        "last_test": None if test is None else test.to_json(),
+        "last_error": route.last_error,
+    }
+
+
+@status_router.get("/alarms")
+async def get_alarms(terminal: TerminalDep) -> list[dict[str, Any]]:
+    """The open alarms, oldest first."""
+    return [alarm_json(alarm) for alarm in terminal.alarms.open_alarms()]
+
+
+@status_router.post("/tests")
+async def post_tests(
+    terminal: TerminalDep, peer: Annotated[str | None, Query()] = None
+) -> list[dict[str, Any]]:
+    """Test every route of one peer (or all peers) now; answers when every test has ended."""
+    return [result.to_json() for result in await terminal.run_link_tests(peer)]
 
 
 @status_router.get("/card")

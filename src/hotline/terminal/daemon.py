@@ -42,25 +42,22 @@ from hotline.errors import (
     UnknownMessage,
     UnknownPeer,
 )
-from hotline.link import Backoff, TLSListener, Transport, client_context, dial, server_context
+from hotline.link import LineState, TLSListener, Transport, client_context, dial, server_context
 from hotline.store import Direction, MessageRecord, MessageState, PeerRecord
+from hotline.terminal.alarms import LINE_DOWN, AlarmDesk
 from hotline.terminal.clock import Clock, SystemClock
 from hotline.terminal.inbox import Inbox
+from hotline.terminal.line import PeerLine, PeerStatus, RouteLine, RouteStatus, TerminalStatus
+from hotline.terminal.linktest import LinkTestDesk, LinkTestResult
 from hotline.terminal.outbox import DEFAULT_CHANNEL, Outbox
 from hotline.terminal.paths import TerminalPaths
 from hotline.terminal.session import Session
 from hotline.terminal.setup import PeerAdded, TerminalFiles, add_peer_card, open_terminal
+from hotline.terminal.tester import ALARM_MESSAGE_KIND, LineTester
 from hotline.terminal.tracker import DeliveryTracker
 from hotline.utc import format_utc
 
-__all__ = [
-    "OutgoingText",
-    "PeerLine",
-    "PeerStatus",
-    "Terminal",
-    "TerminalStatus",
-    "run_terminal",
-]
+__all__ = ["OutgoingText", "Terminal", "run_terminal"]
 
 log = logging.getLogger("hotline.terminal")
 
@@ -68,22 +65,6 @@ log = logging.getLogger("hotline.terminal")
 REFUSAL_JOURNAL_INTERVAL = 10.0
 #: Above this many hosts, the refusal memory is pruned of hosts outside their interval.
 REFUSAL_HOSTS_REMEMBERED = 1024
-
-
-@dataclass(slots=True)
-class PeerLine:
-    """What the daemon holds for one peer."""
-
-    peer: PeerRecord
-    session: Session | None = None
-    dialer: asyncio.Task[None] | None = None
-    last_contact: str | None = None
-    last_error: str | None = None
-
-    def wake(self) -> None:
-        """A message was queued for this peer: wake the live session's pump, if any."""
-        if self.session is not None:
-            self.session.wake()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -94,24 +75,6 @@ class OutgoingText:
     text: str
     precedence: Precedence = Precedence.ROUTINE
     channel: str = DEFAULT_CHANNEL
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PeerStatus:
-    party: str
-    state: str  # "up" | "down"
-    last_contact: str | None
-    queued: int
-    address: str | None
-    last_error: str | None
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class TerminalStatus:
-    party: str
-    fingerprint: str
-    listen: tuple[str, ...]
-    peers: tuple[PeerStatus, ...]
 
 
 class Terminal:
@@ -127,12 +90,31 @@ class Terminal:
         self.outbox = Outbox(store=self.store, identity=self.identity, clock=self.clock)
         self.lines: dict[str, PeerLine] = {}
         self.tracker = DeliveryTracker(self.clock)
+        self.alarms = AlarmDesk(
+            store=self.store, clock=self.clock, settings=self.settings.alarms, spawn=self._spawn
+        )
+        self.tests = LinkTestDesk(
+            store=self.store,
+            identity=self.identity,
+            clock=self.clock,
+            language=self.settings.link.test_language,
+        )
+        self.tester = LineTester(
+            desk=self.tests,
+            alarms=self.alarms,
+            outbox=self.outbox,
+            clock=self.clock,
+            settings=self.settings.link,
+            our_key=self.identity.signing_public,
+            journal=self._journal,
+        )
         #: host -> (monotonic time of the last journaled refusal, refusals not journaled since)
         self._refusals: dict[str, tuple[float | None, int]] = {}
         self._listeners: list[TLSListener] = []
         self._stopping = asyncio.Event()
         self._tasks: set[asyncio.Task[Any]] = set()
         self._card = files.card()
+        self._started_at = self.clock.monotonic()
         self.store_closed = False
 
     @classmethod
@@ -161,8 +143,7 @@ class Terminal:
         record = self.outbox.queue(
             peer=line.peer, text=text, channel=channel, precedence=precedence
         )
-        self.tracker.queued(record.id)
-        line.wake()
+        self._queued(line, record)
         return record
 
     def send_many(self, messages: Sequence[OutgoingText]) -> list[MessageRecord]:
@@ -176,9 +157,13 @@ class Terminal:
                 for line, m in zip(lines, messages, strict=True)
             ]
         for record, line in zip(records, lines, strict=True):
-            self.tracker.queued(record.id)
-            line.wake()
+            self._queued(line, record)
         return records
+
+    def _queued(self, line: PeerLine, record: MessageRecord) -> None:
+        self.tracker.queued(record.id)
+        line.last_used = record.created_at
+        line.wake()
 
     async def wait_delivered(self, message_id: str, *, within: float) -> MessageRecord:
         """Wait until the message holds a verified receipt, or ``within`` seconds pass; return it."""
@@ -195,28 +180,59 @@ class Terminal:
         added = add_peer_card(self.files, card_text, clock=self.clock)
         line = self.lines.get(added.peer.party)
         if line is None:
-            line = PeerLine(peer=added.peer)
-            self.lines[added.peer.party] = line
+            line = self._new_line(added.peer)
+            if self._listeners:  # running: start its work now
+                self._start_line(line)
         else:
-            line.peer = added.peer
-        self._ensure_dialer(line)
+            for gone in line.adopt(added.peer, self.settings.listen):
+                self._drop_route(gone)
+            self._ensure_dialers(line)
         return added
 
+    async def run_link_tests(self, party: str | None = None) -> list[LinkTestResult]:
+        """Test every route of one peer (or of every peer) now; return the results."""
+        lines = [self._line(party)] if party is not None else list(self.lines.values())
+        slot = self._slot_now()
+        results = await asyncio.gather(*(self._test_line(line, slot) for line in lines))
+        return [result for per_line in results for result in per_line]
+
     def status(self) -> TerminalStatus:
+        now = self.clock.monotonic()
+        wall = self.clock.now()
         peers = []
         for party in sorted(self.lines):
             line = self.lines[party]
-            up = line.session is not None and line.session.opened
+            self._reselect(line)
+            routes = tuple(
+                RouteStatus(
+                    address=view.address,
+                    state=str(view.state),
+                    active=view.active,
+                    rtt_ms=None if view.rtt is None else round(view.rtt * 1000, 2),
+                    last_test=line.routes[view.address].last_test,
+                    last_error=line.routes[view.address].last_error,
+                )
+                for view in line.policy.views(now)
+            )
+            carrier = line.carrier
             peers.append(
                 PeerStatus(
                     party=party,
-                    state="up" if up else "down",
-                    last_contact=(line.session.last_heard if up and line.session else None)
+                    state=str(line.state),
+                    last_contact=max(
+                        (s.last_heard for s in line.sessions() if s.last_heard),
+                        default=None,
+                    )
                     or line.last_contact
                     or self.store.last_contact(party),
                     queued=self.store.count_pending(party),
-                    address=line.session.transport.peer_address if up and line.session else None,
-                    last_error=line.last_error,
+                    address=carrier.route if carrier is not None else None,
+                    last_error=next(
+                        (r.last_error for r in routes if r.last_error is not None), None
+                    ),
+                    in_use=line.in_use(wall),
+                    last_used=line.last_used,
+                    routes=routes,
                 )
             )
         return TerminalStatus(
@@ -224,6 +240,7 @@ class Terminal:
             fingerprint=self._card.fingerprint,
             listen=self.settings.listen,
             peers=tuple(peers),
+            alarms=tuple(self.alarms.open_alarms()),
         )
 
     def _line(self, party: str) -> PeerLine:
@@ -235,12 +252,24 @@ class Terminal:
             )
         return line
 
+    def _new_line(self, peer: PeerRecord) -> PeerLine:
+        line = PeerLine.create(
+            peer=peer,
+            our_routes=self.settings.listen,
+            our_key=self.identity.signing_public,
+            link=self.settings.link,
+        )
+        newest = self.store.list_messages(peer=peer.party, limit=1)
+        line.last_used = newest[0].created_at if newest else None
+        self.lines[peer.party] = line
+        return line
+
     # -- running ------------------------------------------------------------
 
     async def start(self) -> None:
-        """Open the listeners and start dialing; returns once listening."""
+        """Open the listeners and start dialing and testing; returns once listening."""
         for peer in self.store.list_peers():
-            self.lines[peer.party] = PeerLine(peer=peer)
+            self._new_line(peer)
         for route in self.settings.listen:
             listener = TLSListener(
                 route=route,
@@ -251,9 +280,14 @@ class Terminal:
             await listener.start()
             self._listeners.append(listener)
         for line in self.lines.values():
-            self._ensure_dialer(line)
+            self._start_line(line)
+        self._spawn(self._supervise(), "supervise routes")
         self._journal("terminal started", {"listen": list(self.settings.listen)})
         log.info("%s listening on %s", self.party, ", ".join(self.settings.listen))
+
+    def _start_line(self, line: PeerLine) -> None:
+        self._ensure_dialers(line)
+        self._spawn(self._test_schedule(line), f"link tests {line.party}")
 
     def request_stop(self) -> None:
         self._stopping.set()
@@ -265,13 +299,12 @@ class Terminal:
         """Close every session politely, stop listening, close the store."""
         self._stopping.set()
         for line in self.lines.values():
-            if line.session is not None:
-                await line.session.close(CloseCode.SHUTTING_DOWN, "terminal shutting down")
+            for session in line.sessions():
+                await session.close(CloseCode.SHUTTING_DOWN, "terminal shutting down")
         for listener in self._listeners:
             await listener.aclose()
-        for line in self.lines.values():
-            if line.dialer is not None:
-                line.dialer.cancel()
+        # An alarm raised a moment ago must still reach its hook (up to 2 s).
+        await self.alarms.drain(within=min(2.0, self.settings.alarms.hook_timeout))
         for task in list(self._tasks):
             task.cancel()
         for task in list(self._tasks):
@@ -295,36 +328,43 @@ class Terminal:
             trusted=[line.peer.certificate for line in self.lines.values()],
         )
 
-    def _ensure_dialer(self, line: PeerLine) -> None:
-        if self._stopping.is_set():
-            return
-        if line.peer.signing_key < self.identity.signing_public:
-            return  # the peer dials us
-        if line.dialer is None or line.dialer.done():
-            line.dialer = self._spawn(self._dial_loop(line), name=f"dial {line.peer.party}")
+    # -- routes: dialing, accepting, sessions ---------------------------------
 
-    async def _dial_loop(self, line: PeerLine) -> None:
-        link = self.settings.link
-        backoff = Backoff(initial=link.reconnect_initial, cap=link.reconnect_cap)
+    def _ensure_dialers(self, line: PeerLine) -> None:
+        if self._stopping.is_set() or not line.we_dial:
+            return
+        for route in line.routes.values():
+            if route.dialer is None or route.dialer.done():
+                route.dialer = self._spawn(
+                    self._dial_loop(line, route), f"dial {line.party} {route.address}"
+                )
+
+    def _drop_route(self, route: RouteLine) -> None:
+        """A refreshed card no longer lists ``route``: stop dialing it, close its session."""
+        if route.dialer is not None:
+            route.dialer.cancel()
+        if route.session is not None:
+            self._spawn(
+                route.session.close(CloseCode.NORMAL, "route withdrawn"), "close withdrawn route"
+            )
+
+    async def _dial_loop(self, line: PeerLine, route: RouteLine) -> None:
         reported: str | None = None
-        while not self._stopping.is_set():
-            for route in line.peer.routes:
-                try:
-                    transport = await self._dial_route(line.peer, route)
-                except LinkError as exc:
-                    line.last_error = str(exc)
-                    if reported != str(exc):
-                        log.info("%s: %s", line.peer.party, exc)
-                        reported = str(exc)
-                    continue
+        while not self._stopping.is_set() and line.routes.get(route.address) is route:
+            try:
+                transport = await self._dial_route(line.peer, route.address)
+            except LinkError as exc:
+                route.last_error = str(exc)
+                if reported != str(exc):
+                    log.info("%s: %s", line.party, exc)
+                    reported = str(exc)
+            else:
                 reported = None
-                if await self._run_session(transport, line):
-                    # Only a session that opened counts as success: a peer that
-                    # accepts TLS and then drops us must not be redialed in a hot loop.
-                    backoff.reset()
-                break
+                await self._run_session(transport, line)
+            # After a session that opened, the policy has reset this route's
+            # backoff; after a failure or a session that never opened, it grows.
             with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(backoff.next_delay()):
+                async with asyncio.timeout(line.policy.retry_delay(route.address)):
                     await self._stopping.wait()
 
     async def _dial_route(self, peer: PeerRecord, route: str) -> Transport:
@@ -374,7 +414,14 @@ class Terminal:
     async def _run_session(self, transport: Transport, line: PeerLine) -> bool:
         """Run one session to its end; True if it opened (hello exchanged)."""
         if transport.peer_key != line.peer.signing_key:
-            self._refused(transport.peer_address, f"certificate is not {line.peer.party}'s")
+            self._refused(transport.peer_address, f"certificate is not {line.party}'s")
+            await transport.aclose()
+            return False
+        route = line.routes.get(transport.route)
+        if route is None:
+            # The peer dialed us on a route that is not this pair's (it dials only
+            # if its key sorts first; our listen addresses are the pair's routes).
+            self._refused(transport.peer_address, f"{line.party} is not on a route of this pair")
             await transport.aclose()
             return False
         session = Session(
@@ -388,39 +435,153 @@ class Terminal:
             settings=self.settings.link,
             on_open=lambda s: self._session_opened(line, s),
             on_delivered=self.tracker.delivered,
+            on_received=lambda records: self._received(line, records),
+            on_link_test=lambda s, raw: self._answer_link_test(line, s, raw),
+            on_link_test_receipt=lambda s, raw: self._link_test_receipt(line, raw),
+            on_rtt=lambda s, rtt: line.policy.rtt_sample(s.route, rtt),
+            carrying=False,
         )
         reason = await session.run()
-        if line.session is session:
-            line.session = None
+        if route.session is session:
+            route.session = None
+            route.last_error = reason
             line.last_contact = session.last_heard or line.last_contact
-            line.last_error = reason
-            if line.last_contact is not None and not self.store_closed:
-                self.store.set_last_contact(line.peer.party, line.last_contact)
-            self._journal(
-                "link down",
-                {"peer": line.peer.party, "address": transport.peer_address, "reason": reason},
-            )
-            log.info("link to %s down: %s", line.peer.party, reason)
+            if not self.store_closed:
+                line.policy.closed(route.address, self.clock.monotonic())
+                self._reselect(line)
+                if line.last_contact is not None:
+                    self.store.set_last_contact(line.party, line.last_contact)
+                self._journal(
+                    "link down",
+                    {
+                        "peer": line.party,
+                        "route": route.address,
+                        "address": transport.peer_address,
+                        "reason": reason,
+                    },
+                )
+            log.info("link to %s via %s down: %s", line.party, route.address, reason)
         return session.opened
 
     def _session_opened(self, line: PeerLine, session: Session) -> None:
-        old = line.session
-        line.session = session
+        route = line.routes[session.route]
+        old = route.session
+        route.session = session
+        route.last_error = None
+        line.ever_up = True
         line.last_contact = format_utc(self.clock.now())
-        line.last_error = None
         if old is not None and old is not session:
+            if line.carrier is old:
+                line.carrier = None
             self._spawn(
-                old.close(CloseCode.NORMAL, "replaced by a newer session"), name="close old session"
+                old.close(CloseCode.NORMAL, "replaced by a newer session"), "close old session"
             )
+        line.policy.opened(route.address, self.clock.monotonic())
         self._journal(
             "link up",
             {
-                "peer": line.peer.party,
+                "peer": line.party,
+                "route": route.address,
                 "address": session.transport.peer_address,
                 "dialed": session.transport.dialed,
             },
         )
-        log.info("link to %s up via %s", line.peer.party, session.transport.peer_address)
+        log.info("link to %s up via %s", line.party, route.address)
+        self._reselect(line)
+
+    # -- which route carries, and the line's state ----------------------------
+
+    async def _supervise(self) -> None:
+        """Re-evaluate every line often: a route that goes quiet loses its traffic."""
+        period = self.settings.link.heartbeat_interval / 5
+        while True:
+            await asyncio.sleep(period)
+            for line in list(self.lines.values()):
+                self._reselect(line)
+
+    def _reselect(self, line: PeerLine) -> None:
+        if self.store_closed or self._stopping.is_set():
+            return  # shutting down: routes closing now are not the line failing
+        now = self.clock.monotonic()
+        for route in line.routes.values():
+            live = route.live
+            if live is not None and live.heard_at is not None:
+                line.policy.heard(route.address, live.heard_at)
+        active = line.policy.select(now)
+        carrier = line.routes[active].live if active is not None else None
+        if carrier is not line.carrier:
+            old, line.carrier = line.carrier, carrier
+            if old is not None:
+                old.set_carrying(False)
+            if carrier is not None:
+                carrier.set_carrying(True)
+            self._journal(
+                "route change",
+                {
+                    "peer": line.party,
+                    "from": old.route if old is not None else None,
+                    "to": carrier.route if carrier is not None else None,
+                },
+            )
+        state = line.policy.line_state(now)
+        if state is not line.state:
+            self._journal(
+                "line state", {"peer": line.party, "state": str(state), "was": str(line.state)}
+            )
+            line.state = state
+            if state is not LineState.DOWN:
+                self.alarms.clear_matching(
+                    kinds=(LINE_DOWN,), peer=line.party, route=None, by="a route is up again"
+                )
+            elif line.ever_up:
+                self._line_down_alarm(line, "every route to the peer is down")
+        if (
+            state is LineState.DOWN
+            and not line.ever_up
+            and now - self._started_at >= self.settings.link.test_deadline
+        ):
+            self._line_down_alarm(
+                line,
+                f"no route has answered in the {self.settings.link.test_deadline:g} s "
+                "since the terminal started",
+            )
+
+    def _line_down_alarm(self, line: PeerLine, detail: str) -> None:
+        errors = "; ".join(
+            f"{r.address}: {r.last_error}" for r in line.routes.values() if r.last_error
+        )
+        self.alarms.raise_alarm(
+            kind=LINE_DOWN,
+            peer=line.party,
+            route=None,
+            detail=f"{detail} ({errors})" if errors else detail,
+        )
+
+    def _received(self, line: PeerLine, records: tuple[MessageRecord, ...]) -> None:
+        line.last_used = records[-1].created_at
+        for record in records:
+            if record.kind == ALARM_MESSAGE_KIND:
+                self._peer_alarm(line, record)
+
+    # -- link tests (run by tester.LineTester) ---------------------------------
+
+    async def _test_schedule(self, line: PeerLine) -> None:
+        await self.tester.schedule(line)
+
+    def _slot_now(self) -> int:
+        return self.tester.slot_now()
+
+    async def _test_line(self, line: PeerLine, slot: int) -> list[LinkTestResult]:
+        return await self.tester.test_line(line, slot)
+
+    def _answer_link_test(self, line: PeerLine, session: Session, raw: bytes) -> bytes | None:
+        return self.tester.answer(line, session, raw)
+
+    def _link_test_receipt(self, line: PeerLine, raw: bytes) -> None:
+        self.tester.receipt_arrived(line, raw)
+
+    def _peer_alarm(self, line: PeerLine, record: MessageRecord) -> None:
+        self.tester.peer_alarm(line, record)
 
     def _journal(self, kind: str, data: dict[str, Any]) -> None:
         self.store.append_journal(kind=kind, at=format_utc(self.clock.now()), data=data)

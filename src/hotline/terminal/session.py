@@ -39,7 +39,7 @@ from collections.abc import Callable
 from hotline import proto
 from hotline.errors import CloseCode, LocalProtocolError, RemoteProtocolError
 from hotline.link import Transport
-from hotline.store import MessageState, PeerRecord, Store
+from hotline.store import MessageRecord, MessageState, PeerRecord, Store
 from hotline.terminal.clock import Clock
 from hotline.terminal.inbox import Inbox
 from hotline.terminal.outbox import Outbox
@@ -82,6 +82,11 @@ class Session:
         settings: LinkSettings,
         on_open: Callable[[Session], None],
         on_delivered: Callable[[tuple[str, ...]], None] | None = None,
+        on_received: Callable[[tuple[MessageRecord, ...]], None] | None = None,
+        on_link_test: Callable[[Session, bytes], bytes | None] | None = None,
+        on_link_test_receipt: Callable[[Session, bytes], None] | None = None,
+        on_rtt: Callable[[Session, float], None] | None = None,
+        carrying: bool = True,
     ) -> None:
         self.transport = transport
         self.peer = peer
@@ -92,6 +97,16 @@ class Session:
         self._settings = settings
         self._on_open = on_open
         self._on_delivered = on_delivered
+        self._on_received = on_received
+        self._on_link_test = on_link_test
+        self._on_link_test_receipt = on_link_test_receipt
+        self._on_rtt = on_rtt
+        #: Whether this session's pump sends the peer's messages. With several
+        #: routes only the active route's session carries; the others stand by.
+        self._carrying = carrying
+        self._carrying_changed = asyncio.Event()
+        #: The peer's latest heartbeat: (its sent_at_ms, our monotonic time on receipt).
+        self._peer_beat: tuple[int, float] | None = None
         self._conn = proto.Connection(our_key=our_key, peer_key=transport.peer_key)
         #: Set when a message is queued for this peer (see :meth:`wake`).
         self._wakeup = asyncio.Event()
@@ -113,6 +128,8 @@ class Session:
         self.opened = False
         #: When we last heard anything from the peer (UTC text), heartbeats included.
         self.last_heard: str | None = None
+        #: The same, on the monotonic clock (for the failover policy).
+        self.heard_at: float | None = None
 
     @property
     def dead_window(self) -> float:
@@ -131,6 +148,36 @@ class Session:
     def wake(self) -> None:
         """A message was queued for this peer: let the pump look."""
         self._wakeup.set()
+
+    @property
+    def route(self) -> str:
+        return self.transport.route
+
+    @property
+    def carrying(self) -> bool:
+        return self._carrying
+
+    def set_carrying(self, carrying: bool) -> None:
+        """Make this session carry the peer's traffic, or stand by.
+
+        A session that starts carrying sends every message still without a
+        receipt, from the first: some may have left on another route and been
+        lost with it. The peer's inbox takes each serial once, and answers a
+        duplicate with the receipt it already gave.
+        """
+        if carrying == self._carrying:
+            return
+        self._carrying = carrying
+        if carrying:
+            self._pump_after = 0
+        self._carrying_changed.set()
+        self._wakeup.set()
+
+    def send_link_test(self, envelope: bytes) -> None:
+        """Send a TEST envelope on this session's route (LocalProtocolError if not open)."""
+        if not self.opened or self._closing:
+            raise LocalProtocolError("the session is not open")
+        self._queue(proto.LinkTest(envelope=envelope))
 
     # -- writing ---------------------------------------------------------
 
@@ -252,6 +299,7 @@ class Session:
                 return
             if data:
                 self.last_heard = format_utc(self._clock.now())
+                self.heard_at = self._clock.monotonic()
             self._conn.receive_data(data)
             if await self._handle_events():
                 return
@@ -266,6 +314,15 @@ class Session:
                 envelopes.append(event.envelope)
             elif isinstance(event, proto.Receipt):
                 receipts.append(event.receipt)
+            elif isinstance(event, proto.Heartbeat):
+                self._heartbeat_received(event)
+            elif isinstance(event, proto.LinkTest):
+                answer = self._on_link_test(self, event.envelope) if self._on_link_test else None
+                if answer is not None and self._conn.state is proto.ConnectionState.OPEN:
+                    self._queue(proto.LinkTestReceipt(receipt=answer))
+            elif isinstance(event, proto.LinkTestReceipt):
+                if self._on_link_test_receipt is not None:
+                    self._on_link_test_receipt(self, event.receipt)
             elif isinstance(event, proto.Resume):
                 self._pump_after = (
                     min(self._pump_after, event.last_held) if self._resumed.is_set() else 0
@@ -352,12 +409,25 @@ class Session:
                 self._queue(proto.Resume(last_held=inbound.resume_from))
         if acknowledged.delivered and self._on_delivered is not None:
             self._on_delivered(acknowledged.delivered)
+        if inbound.accepted and self._on_received is not None:
+            self._on_received(inbound.accepted)
+
+    def _heartbeat_received(self, beat: proto.Heartbeat) -> None:
+        now = self._clock.monotonic()
+        self._peer_beat = (beat.sent_at_ms, now)
+        if beat.echo_ms is not None and beat.held_ms is not None and self._on_rtt is not None:
+            # Our own clock at both ends, minus the time the peer held our beat.
+            rtt_ms = int(now * 1000) - beat.echo_ms - beat.held_ms
+            self._on_rtt(self, max(rtt_ms, 0) / 1000)
 
     # -- pump and heartbeat ----------------------------------------------
 
     async def _pump(self) -> None:
         await self._resumed.wait()
         while True:
+            while not self._carrying:
+                self._carrying_changed.clear()
+                await self._carrying_changed.wait()
             while self._output_bytes > HIGH_WATER:
                 self._drained.clear()
                 await self._drained.wait()
@@ -405,8 +475,13 @@ class Session:
             if self._transmitted:
                 with self._store.transaction():
                     self._record_transmitted()
+            now = self._clock.monotonic()
+            echo = held = None
+            if self._peer_beat is not None:
+                echo = self._peer_beat[0]
+                held = max(int((now - self._peer_beat[1]) * 1000), 0)
             try:
-                self._queue(proto.Heartbeat(sent_at_ms=int(self._clock.monotonic() * 1000)))
+                self._queue(proto.Heartbeat(sent_at_ms=int(now * 1000), echo_ms=echo, held_ms=held))
             except LocalProtocolError:
                 return  # closing: no more heartbeats are allowed
 

@@ -17,7 +17,18 @@ from hotline.crypto import validate_party
 from hotline.errors import ConfigError, LinkError
 from hotline.link import parse_route
 
-__all__ = ["LinkSettings", "Settings", "check_timezone", "load_settings", "render_settings"]
+__all__ = [
+    "TEST_LANGUAGES",
+    "AlarmSettings",
+    "LinkSettings",
+    "Settings",
+    "check_timezone",
+    "load_settings",
+    "render_settings",
+]
+
+#: The languages approved link-test texts exist in (hotline.terminal.test_texts).
+TEST_LANGUAGES = ("en", "id", "ru")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -28,6 +39,12 @@ class LinkSettings:
     dead_after: int = 3
     reconnect_initial: float = 0.1
     reconnect_cap: float = 2.0
+    #: Seconds between link tests (3600: every hour on the hour, the two sides alternating).
+    test_interval: float = 3600.0
+    #: Seconds a link test has to come back receipted before it counts as missed.
+    test_deadline: float = 60.0
+    #: Language of this terminal's test texts: en, id or ru.
+    test_language: str = "en"
 
     def __post_init__(self) -> None:
         if not 0.01 <= self.heartbeat_interval <= 3600:
@@ -36,6 +53,33 @@ class LinkSettings:
             raise ConfigError("[link] dead_after must be a whole number of heartbeats, 1 to 1000")
         if not 0 < self.reconnect_initial <= self.reconnect_cap <= 3600:
             raise ConfigError("[link] needs 0 < reconnect_initial <= reconnect_cap <= 3600")
+        if not 1 <= self.test_interval <= 86400:
+            raise ConfigError("[link] test_interval must be between 1 and 86400 seconds")
+        if not 0.1 <= self.test_deadline <= self.test_interval:
+            raise ConfigError(
+                "[link] test_deadline must be at least 0.1 s and at most test_interval"
+            )
+        if self.test_language not in TEST_LANGUAGES:
+            raise ConfigError(
+                f"[link] test_language must be one of {', '.join(TEST_LANGUAGES)}, "
+                f"not {self.test_language!r}"
+            )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AlarmSettings:
+    """What to run when an alarm is raised or cleared."""
+
+    #: A shell command run with the alarm as JSON on its standard input; "" for none.
+    hook: str = ""
+    #: Seconds the hook may run before it is killed (and the failure journaled).
+    hook_timeout: float = 30.0
+
+    def __post_init__(self) -> None:
+        if not 0.1 <= self.hook_timeout <= 3600:
+            raise ConfigError("[alarms] hook_timeout must be between 0.1 and 3600 seconds")
+        if "\x00" in self.hook:
+            raise ConfigError("[alarms] hook must not contain a NUL character")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -46,6 +90,7 @@ class Settings:
     timezone: str
     listen: tuple[str, ...]
     link: LinkSettings = field(default_factory=LinkSettings)
+    alarms: AlarmSettings = field(default_factory=AlarmSettings)
 
 
 def check_timezone(zone: str) -> str:
@@ -91,6 +136,19 @@ def render_settings(settings: Settings) -> str:
         "# Redial a lost peer after this delay, doubling up to the cap.\n"
         f"reconnect_initial = {link.reconnect_initial}\n"
         f"reconnect_cap = {link.reconnect_cap}\n"
+        "# Every route is tested end to end this often (3600: on the hour). The two\n"
+        "# sides alternate: the one whose signing key sorts first tests on even hours.\n"
+        f"test_interval = {link.test_interval}\n"
+        "# A test not receipted within this many seconds raises an alarm.\n"
+        f"test_deadline = {link.test_deadline}\n"
+        "# Language of this terminal's test texts: en, id or ru (docs/test-texts.md).\n"
+        f"test_language = {_toml_string(link.test_language)}\n"
+        "\n"
+        "[alarms]\n"
+        "# A command run (by /bin/sh) for every alarm raised or cleared, with the alarm\n"
+        "# as JSON on its standard input: wire it to mail, SMS or a pager. Empty: none.\n"
+        f"hook = {_toml_string(settings.alarms.hook)}\n"
+        f"hook_timeout = {settings.alarms.hook_timeout}\n"
     )
 
 
@@ -99,11 +157,18 @@ def _toml_string(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
-def _number(table: dict[str, Any], key: str, default: float) -> float:
+def _number(table: dict[str, Any], key: str, default: float, section: str = "link") -> float:
     value = table.get(key, default)
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ConfigError(f"[link] {key} must be a number, not {value!r}")
+        raise ConfigError(f"[{section}] {key} must be a number, not {value!r}")
     return float(value)
+
+
+def _string(table: dict[str, Any], key: str, default: str, section: str) -> str:
+    value = table.get(key, default)
+    if not isinstance(value, str):
+        raise ConfigError(f"[{section}] {key} must be a string, not {value!r}")
+    return value
 
 
 def load_settings(path: Path) -> Settings:
@@ -139,7 +204,24 @@ def load_settings(path: Path) -> Settings:
         dead_after=dead_after,
         reconnect_initial=_number(link_table, "reconnect_initial", defaults.reconnect_initial),
         reconnect_cap=_number(link_table, "reconnect_cap", defaults.reconnect_cap),
+        test_interval=_number(link_table, "test_interval", defaults.test_interval),
+        test_deadline=_number(link_table, "test_deadline", defaults.test_deadline),
+        test_language=_string(link_table, "test_language", defaults.test_language, "link"),
+    )
+    alarm_table = data.get("alarms", {})
+    if not isinstance(alarm_table, dict):
+        raise ConfigError(f"{path}: [alarms] must be a table")
+    alarm_defaults = AlarmSettings()
+    alarms = AlarmSettings(
+        hook=_string(alarm_table, "hook", alarm_defaults.hook, "alarms"),
+        hook_timeout=_number(
+            alarm_table, "hook_timeout", alarm_defaults.hook_timeout, section="alarms"
+        ),
     )
     return Settings(
-        party=party, timezone=check_timezone(zone), listen=check_listen(listen), link=link
+        party=party,
+        timezone=check_timezone(zone),
+        listen=check_listen(listen),
+        link=link,
+        alarms=alarms,
     )

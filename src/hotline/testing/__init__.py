@@ -1,4 +1,4 @@
-"""Public test helpers: an in-memory link, a fake clock, a sans-IO connection pair.
+"""Public test helpers: an in-memory link, a fake clock, a sans-IO connection pair, a cuttable route.
 
 Nothing under ``src/hotline`` imports this package; tests and downstream
 projects do.
@@ -9,5 +9,6 @@ from __future__ import annotations
 from hotline.testing.clock import FakeClock
 from hotline.testing.connection_pair import ConnectionPair, Side
 from hotline.testing.memory import MemoryTransport, memory_link
+from hotline.testing.proxy import RouteProxy
 
-__all__ = ["ConnectionPair", "FakeClock", "MemoryTransport", "Side", "memory_link"]
+__all__ = ["ConnectionPair", "FakeClock", "MemoryTransport", "RouteProxy", "Side", "memory_link"]

@@ -18,10 +18,13 @@ __all__ = ["MemoryTransport", "memory_link"]
 class MemoryTransport(Transport):
     """One end of a :func:`memory_link`."""
 
-    def __init__(self, *, peer_key: bytes, peer_address: str, dialed: bool) -> None:
+    def __init__(
+        self, *, peer_key: bytes, peer_address: str, dialed: bool, route: str = "memory"
+    ) -> None:
         self.peer_key = peer_key
         self.peer_address = peer_address
         self.dialed = dialed
+        self.route = route
         self._inbound: asyncio.Queue[bytes] = asyncio.Queue()
         self._other: MemoryTransport | None = None
         self._closed = False
@@ -59,11 +62,18 @@ class MemoryTransport(Transport):
 
 
 def memory_link(
-    *, dialer_key: bytes, listener_key: bytes
+    *, dialer_key: bytes, listener_key: bytes, route: str = "memory"
 ) -> tuple[MemoryTransport, MemoryTransport]:
-    """Return (dialer's end, listener's end). Each end's ``peer_key`` is the other side's key."""
-    dialer = MemoryTransport(peer_key=listener_key, peer_address="memory:listener", dialed=True)
-    listener = MemoryTransport(peer_key=dialer_key, peer_address="memory:dialer", dialed=False)
+    """Return (dialer's end, listener's end). Each end's ``peer_key`` is the other side's key.
+
+    ``route`` names the link on both ends, as a route on the listener's card would.
+    """
+    dialer = MemoryTransport(
+        peer_key=listener_key, peer_address="memory:listener", dialed=True, route=route
+    )
+    listener = MemoryTransport(
+        peer_key=dialer_key, peer_address="memory:dialer", dialed=False, route=route
+    )
     dialer._other = listener
     listener._other = dialer
     return dialer, listener
