@@ -129,13 +129,18 @@ def run(args: argparse.Namespace) -> int:
     print(f"creating two terminals in {root}")
     cards = {}
     for party, zone in PARTIES:
+        # Two routes each, as a real line has (on loopback here: two ports).
         files = init_terminal(
-            dirs[party], party=party, listen=[f"127.0.0.1:{_free_port()}"], timezone=zone
+            dirs[party],
+            party=party,
+            listen=[f"127.0.0.1:{_free_port()}", f"127.0.0.1:{_free_port()}"],
+            timezone=zone,
         )
         cards[party] = files.card()
         files.store.close()
         print(
-            f"  {party:<10} {', '.join(cards[party].routes):<16} fingerprint {cards[party].fingerprint}"
+            f"  {party:<10} {', '.join(cards[party].routes):<32} "
+            f"fingerprint {cards[party].fingerprint}"
         )
     for party, _ in PARTIES:
         other = next(p for p, _ in PARTIES if p != party)
@@ -169,6 +174,10 @@ def run(args: argparse.Namespace) -> int:
             )
             _wait_delivered(clients, [record["id"]])
             print("  delivered; signed receipt verified")
+        print("\nlink test of every route (each side also tests on its own hours):")
+        for result in clients["Washington"].run_tests(timeout=120):
+            outcome = "passed" if result["ok"] else f"MISSED: {result['reason']}"
+            print(f"  Washington -> {result['peer']} via {result['route']}: {outcome}")
         for party, _ in PARTIES:
             files = open_terminal(dirs[party])
             try:
@@ -181,6 +190,7 @@ def run(args: argparse.Namespace) -> int:
             other = next(p for p, _ in PARTIES if p != party)
             print(f"  {command} send {dirs[party]} --to {other} --precedence flash 'Your text'")
             print(f"  {command} messages {dirs[party]}      {command} status {dirs[party]}")
+            print(f"  {command} test {dirs[party]}          {command} alarms {dirs[party]}")
         print(f"Logs: {dirs['Washington'] / 'terminal.log'}, {dirs['Moscow'] / 'terminal.log'}")
         if args.duration is None:
             print("Press Ctrl-C to stop.")

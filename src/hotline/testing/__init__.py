@@ -1,4 +1,4 @@
-"""Public test helpers: an in-memory link, a fake clock, a sans-IO connection pair, a cuttable route.
+"""Public test helpers: a memory link, a fake clock, a sans-IO pair, cuttable routes, netns labs.
 
 Nothing under ``src/hotline`` imports this package; tests and downstream
 projects do.
@@ -9,6 +9,18 @@ from __future__ import annotations
 from hotline.testing.clock import FakeClock
 from hotline.testing.connection_pair import ConnectionPair, Side
 from hotline.testing.memory import MemoryTransport, memory_link
+from hotline.testing.netns import LabFaults, LabSide, NamespacedTerminal, NetnsLab
 from hotline.testing.proxy import RouteProxy
 
-__all__ = ["ConnectionPair", "FakeClock", "MemoryTransport", "RouteProxy", "Side", "memory_link"]
+__all__ = [
+    "ConnectionPair",
+    "FakeClock",
+    "LabFaults",
+    "LabSide",
+    "MemoryTransport",
+    "NamespacedTerminal",
+    "NetnsLab",
+    "RouteProxy",
+    "Side",
+    "memory_link",
+]
