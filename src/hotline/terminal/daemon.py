@@ -2,14 +2,21 @@
 
 Theory of operation
 -------------------
-For every known peer the terminal keeps a :class:`PeerLine`: the peer's
-record, its live session (if any), and an event that wakes the session's
-pump when a message is queued. Exactly one side of each pair dials: the one
-whose signing key sorts lower (docs/protocol/delivery.md, section 4); the
-other listens. A dialer retries every route with capped exponential backoff
-until a session opens, and again after it closes. A newly opened session from
-a peer replaces an older one (the peer dialed again, so it believes the old
-one dead).
+For every known peer the terminal keeps a :class:`~hotline.terminal.line.PeerLine`:
+the peer's record, a :class:`~hotline.terminal.line.RouteLine` per route of
+the pair (its session and dialer), the peer's failover policy, and the
+session that carries the peer's messages. Exactly one side of each pair
+dials: the one whose signing key sorts lower (docs/protocol/delivery.md,
+section 4); the other listens. The dialer keeps a session open on every
+route, each redialed with its own capped exponential backoff. A newly opened
+session on a route replaces an older one on that route (the peer dialed
+again, so it believes the old one dead).
+
+The supervisor re-evaluates every line often (``heartbeat_interval / 5``) and
+whenever a session opens or ends: the failover policy names the route that
+carries traffic, and the line's state (up, degraded, down) is journaled and
+raises or clears the ``line-down`` alarm (docs/protocol/routes.md). Link tests
+run on their schedule through :class:`~hotline.terminal.tester.LineTester`.
 
 Sending never needs the line: :meth:`Terminal.send_text` stores the message
 durably, then wakes the pump, which sends it whenever a session is open.

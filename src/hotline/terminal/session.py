@@ -23,7 +23,15 @@ peer breaks the protocol, or the terminal shuts down. Four tasks share it:
   new one as it is queued. A RESUME during the session rewinds it. It stops
   queueing while more than :data:`HIGH_WATER` bytes wait to be written;
 * the **heartbeat** queues a HEARTBEAT every ``heartbeat_interval`` so that
-  silence means a dead line, never an idle one.
+  silence means a dead line, never an idle one. Each one echoes the peer's
+  latest heartbeat, so the peer measures this route's round-trip time.
+
+With several routes to a peer there is a session per route, and only one,
+the *carrier*, pumps (:meth:`Session.set_carrying`); the others stand by,
+still reading, receipting, heartbeating and answering link tests. A session
+that becomes the carrier resends every unreceipted envelope from the first
+(docs/protocol/routes.md). Link tests (``LinkTest`` frames) are handed to the
+terminal, never to the inbox, and answered on the same session.
 
 Frames never interleave: each is produced whole by ``Connection.send`` and
 queued in the order produced.

@@ -17,6 +17,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
+from hotline.errors import LinkError
+
 __all__ = ["RouteProxy"]
 
 _CHUNK = 64 * 1024
@@ -40,7 +42,7 @@ class RouteProxy:
     def address(self) -> str:
         """``HOST:PORT`` to put on a card instead of the target."""
         if self._server is None:
-            raise RuntimeError("start the proxy first")
+            raise LinkError("start the proxy first (await proxy.start())")
         host, port = self._server.sockets[0].getsockname()[:2]
         return f"{host}:{port}"
 
