@@ -27,6 +27,10 @@
     ├── UnknownMessage                no message with that id is stored here
     ├── MessageTooLarge               a message body over the size limit
     ├── LinkError                     transport trouble (TLS refusal, connection loss)
+    ├── AccessError                   a console user may not do this
+    │   ├── AuthenticationFailed      wrong name or password, or a disabled account
+    │   ├── PermissionDenied          the user's role does not allow the action
+    │   └── UnknownUser               no user of that name
     └── DaemonError                   talking to the running terminal failed
         └── DaemonNotRunning          no terminal answers on the control socket
 
@@ -39,7 +43,9 @@ from __future__ import annotations
 from enum import IntEnum
 
 __all__ = [
+    "AccessError",
     "AlreadyInitialised",
+    "AuthenticationFailed",
     "CardInvalid",
     "ChainBroken",
     "CloseCode",
@@ -58,6 +64,7 @@ __all__ = [
     "NotInitialised",
     "PeerConflict",
     "PeerError",
+    "PermissionDenied",
     "ProtocolError",
     "RemoteProtocolError",
     "ReplayDetected",
@@ -66,6 +73,7 @@ __all__ = [
     "StoreError",
     "UnknownMessage",
     "UnknownPeer",
+    "UnknownUser",
     "WrongSigner",
 ]
 
@@ -188,6 +196,22 @@ class MessageTooLarge(HotlineError):
 
 class LinkError(HotlineError):
     """Transport trouble: a TLS refusal or a lost connection."""
+
+
+class AccessError(HotlineError):
+    """A console user may not do this."""
+
+
+class AuthenticationFailed(AccessError):
+    """Wrong name or password, or a disabled account (deliberately not told apart)."""
+
+
+class PermissionDenied(AccessError):
+    """The user's role does not allow the action."""
+
+
+class UnknownUser(AccessError):
+    """No user of that name."""
 
 
 class DaemonError(HotlineError):

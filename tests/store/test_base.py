@@ -13,6 +13,15 @@ from hotline.store import base as base_module
 
 # The methods the daemon and the CLI are written against; a backend provides all of them.
 _INTERFACE = {
+    "acknowledge_alarm",
+    "acknowledgements",
+    "add_acknowledgement",
+    "add_shift_note",
+    "add_user",
+    "get_user",
+    "list_users",
+    "shift_notes",
+    "update_user",
     "add_alarm",
     "add_delivery_receipt",
     "clear_alarm",

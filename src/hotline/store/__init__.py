@@ -17,6 +17,7 @@ from hotline.store.factory import DATABASE_FILENAME, open_store
 from hotline.store.journal import JournalChecker, journal_entry_hash, verify_chain
 from hotline.store.records import (
     ZERO_HASH,
+    AckRecord,
     AlarmRecord,
     Direction,
     JournalEntry,
@@ -24,6 +25,8 @@ from hotline.store.records import (
     MessageState,
     PartyRecord,
     PeerRecord,
+    ShiftNoteRecord,
+    UserRecord,
     check_utc,
     normalise_journal_data,
 )
@@ -31,6 +34,7 @@ from hotline.store.schema import SCHEMA_VERSION, Migration, ensure_schema, read_
 from hotline.store.sqlite import SQLiteStore
 
 __all__ = [
+    "AckRecord",
     "AlarmRecord",
     "DATABASE_FILENAME",
     "Direction",
@@ -43,8 +47,10 @@ __all__ = [
     "PeerRecord",
     "SCHEMA_VERSION",
     "SQLiteStore",
+    "ShiftNoteRecord",
     "Store",
     "StoreStatistics",
+    "UserRecord",
     "ZERO_HASH",
     "check_utc",
     "ensure_schema",

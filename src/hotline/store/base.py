@@ -31,18 +31,21 @@ from __future__ import annotations
 
 import contextlib
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
 from hotline.store.records import (
+    AckRecord,
     AlarmRecord,
     Direction,
     JournalEntry,
     MessageRecord,
     PartyRecord,
     PeerRecord,
+    ShiftNoteRecord,
+    UserRecord,
 )
 
 __all__ = ["Store", "StoreStatistics"]
@@ -215,6 +218,44 @@ class Store(ABC):
     @abstractmethod
     def open_alarms(self) -> list[AlarmRecord]:
         """Every alarm not yet cleared, oldest first."""
+
+    @abstractmethod
+    def acknowledge_alarm(self, alarm_id: str, *, at: str, by: str) -> AlarmRecord | None:
+        """Mark an open alarm seen by ``by``; None if unknown, cleared, or already acknowledged."""
+
+    # -- console accounts, acknowledgements, shift notes -----------------------------
+
+    @abstractmethod
+    def add_user(self, user: UserRecord) -> None:
+        """Store a new user (PeerConflict if the name is taken)."""
+
+    @abstractmethod
+    def update_user(self, user: UserRecord) -> None:
+        """Replace a user's role, password, language, key or disabled flag (UnknownUser-like StoreError)."""
+
+    @abstractmethod
+    def get_user(self, name: str) -> UserRecord | None:
+        """The user of that name, if any."""
+
+    @abstractmethod
+    def list_users(self) -> list[UserRecord]:
+        """Every user, by name."""
+
+    @abstractmethod
+    def add_acknowledgement(self, ack: AckRecord) -> bool:
+        """Store an acknowledgement; False if that message already has one (the first stands)."""
+
+    @abstractmethod
+    def acknowledgements(self, message_ids: Sequence[str]) -> dict[str, AckRecord]:
+        """The acknowledgements of these messages, by message id (missing ones absent)."""
+
+    @abstractmethod
+    def add_shift_note(self, note: ShiftNoteRecord) -> None:
+        """Append a signed handover note."""
+
+    @abstractmethod
+    def shift_notes(self, limit: int = 100) -> list[ShiftNoteRecord]:
+        """The newest handover notes, newest first."""
 
     # -- journal --------------------------------------------------------------
 

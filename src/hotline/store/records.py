@@ -25,6 +25,7 @@ from hotline.errors import StoreError
 from hotline.utc import parse_utc
 
 __all__ = [
+    "AckRecord",
     "AlarmRecord",
     "Direction",
     "HASH_SIZE",
@@ -33,6 +34,8 @@ __all__ = [
     "MessageState",
     "PartyRecord",
     "PeerRecord",
+    "ShiftNoteRecord",
+    "UserRecord",
     "ZERO_HASH",
     "check_utc",
     "normalise_journal_data",
@@ -333,9 +336,15 @@ class AlarmRecord:
     detail: str
     cleared_at: str | None = None
     cleared_by: str | None = None
+    #: An operator saw it (the console stops sounding it); it stays open until cleared.
+    acknowledged_at: str | None = None
+    acknowledged_by: str | None = None
 
     def __post_init__(self) -> None:
         _text("id", self.id)
+        _optional_time("acknowledged_at", self.acknowledged_at)
+        if (self.acknowledged_at is None) != (self.acknowledged_by is None):
+            raise StoreError(f"alarm {self.id}: acknowledged_at and acknowledged_by go together")
         _text("kind", self.kind)
         _text("peer", self.peer)
         if self.route is not None:
@@ -351,3 +360,82 @@ class AlarmRecord:
     @property
     def open(self) -> bool:
         return self.cleared_at is None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UserRecord:
+    """A console account: a person, their role, and their own signing key.
+
+    ``password_hash`` is an Argon2id PHC string. The user's Ed25519 private key is
+    stored only wrapped (sealed with a key derived from their password), so the
+    terminal can sign in their name only while they are logged in.
+    """
+
+    name: str
+    role: str
+    password_hash: str
+    language: str
+    signing_key: bytes
+    wrapped_key: bytes
+    key_salt: bytes
+    created_at: str
+    disabled: bool = False
+
+    def __post_init__(self) -> None:
+        _text("name", self.name)
+        _text("role", self.role)
+        _text("password_hash", self.password_hash)
+        _text("language", self.language)
+        _blob("signing_key", self.signing_key, size=32)
+        _blob("wrapped_key", self.wrapped_key)
+        _blob("key_salt", self.key_salt)
+        check_utc("created_at", self.created_at)
+        if not isinstance(self.disabled, bool):
+            raise StoreError("disabled must be a bool")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AckRecord:
+    """A person acknowledged a message: ours to the peer (``given``) or the peer's (``received``).
+
+    ``message_id`` is the acknowledged message; ``ack_id`` the ``ack`` message that
+    carried the acknowledgement across the line.
+    """
+
+    message_id: str
+    direction: str  # "given" | "received"
+    by: str
+    at: str
+    ack_id: str
+    operator_key: bytes
+    operator_signature: bytes
+
+    def __post_init__(self) -> None:
+        _text("message_id", self.message_id)
+        if self.direction not in ("given", "received"):
+            raise StoreError(f"ack direction must be given or received, not {self.direction!r}")
+        _text("by", self.by)
+        check_utc("at", self.at)
+        _text("ack_id", self.ack_id)
+        _blob("operator_key", self.operator_key, size=32)
+        _blob("operator_signature", self.operator_signature, size=64)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ShiftNoteRecord:
+    """A handover note, signed by its author's own key."""
+
+    id: str
+    author: str
+    text: str
+    at: str
+    author_key: bytes
+    signature: bytes
+
+    def __post_init__(self) -> None:
+        _text("id", self.id)
+        _text("author", self.author)
+        _text("text", self.text)
+        check_utc("at", self.at)
+        _blob("author_key", self.author_key, size=32)
+        _blob("signature", self.signature, size=64)

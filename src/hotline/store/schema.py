@@ -202,6 +202,69 @@ BEGIN
     SELECT RAISE(ABORT, 'alarms are never deleted');
 END"""
 
+_CREATE_USERS = """
+CREATE TABLE users (
+    name          TEXT PRIMARY KEY,
+    role          TEXT NOT NULL,
+    password_hash TEXT NOT NULL,
+    language      TEXT NOT NULL,
+    signing_key   BLOB NOT NULL,
+    wrapped_key   BLOB NOT NULL,
+    key_salt      BLOB NOT NULL,
+    created_at    TEXT NOT NULL,
+    disabled      INTEGER NOT NULL DEFAULT 0
+)"""
+
+_CREATE_ACKS = """
+CREATE TABLE acknowledgements (
+    message_id         TEXT PRIMARY KEY,
+    direction          TEXT NOT NULL CHECK (direction IN ('given', 'received')),
+    by_name            TEXT NOT NULL,
+    at                 TEXT NOT NULL,
+    ack_id             TEXT NOT NULL,
+    operator_key       BLOB NOT NULL,
+    operator_signature BLOB NOT NULL
+)"""
+
+_ACKS_IMMUTABLE = """
+CREATE TRIGGER acknowledgements_immutable
+BEFORE UPDATE ON acknowledgements
+BEGIN
+    SELECT RAISE(ABORT, 'an acknowledgement is never changed');
+END"""
+
+_ACKS_NO_DELETE = """
+CREATE TRIGGER acknowledgements_no_delete
+BEFORE DELETE ON acknowledgements
+BEGIN
+    SELECT RAISE(ABORT, 'an acknowledgement is never deleted');
+END"""
+
+_CREATE_SHIFT_NOTES = """
+CREATE TABLE shift_notes (
+    seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+    id         TEXT NOT NULL UNIQUE,
+    author     TEXT NOT NULL,
+    text       TEXT NOT NULL,
+    at         TEXT NOT NULL,
+    author_key BLOB NOT NULL,
+    signature  BLOB NOT NULL
+)"""
+
+_SHIFT_NOTES_APPEND_ONLY = """
+CREATE TRIGGER shift_notes_append_only
+BEFORE UPDATE ON shift_notes
+BEGIN
+    SELECT RAISE(ABORT, 'shift notes are append-only');
+END"""
+
+_SHIFT_NOTES_NO_DELETE = """
+CREATE TRIGGER shift_notes_no_delete
+BEFORE DELETE ON shift_notes
+BEGIN
+    SELECT RAISE(ABORT, 'shift notes are append-only');
+END"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         version=1,
@@ -228,6 +291,21 @@ MIGRATIONS: tuple[Migration, ...] = (
         version=2,
         summary="alarms about the line (raised, cleared once, never deleted)",
         statements=(_CREATE_ALARMS, _INDEX_ALARMS_OPEN, _ALARMS_CLEARED_ONCE, _ALARMS_NO_DELETE),
+    ),
+    Migration(
+        version=3,
+        summary="console accounts, acknowledgements, shift notes; alarms can be acknowledged",
+        statements=(
+            _CREATE_USERS,
+            _CREATE_ACKS,
+            _ACKS_IMMUTABLE,
+            _ACKS_NO_DELETE,
+            _CREATE_SHIFT_NOTES,
+            _SHIFT_NOTES_APPEND_ONLY,
+            _SHIFT_NOTES_NO_DELETE,
+            "ALTER TABLE alarms ADD COLUMN acknowledged_at TEXT",
+            "ALTER TABLE alarms ADD COLUMN acknowledged_by TEXT",
+        ),
     ),
 )
 

@@ -26,24 +26,28 @@ import contextlib
 import json
 import os
 import sqlite3
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import fields
 from enum import Enum
 from pathlib import Path
 from typing import Any
 
 from hotline.errors import AlreadyInitialised, NotInitialised, PeerConflict, StoreError, UnknownPeer
+from hotline.store import _sqlite_accounts as accounts
 from hotline.store import _sqlite_alarms as sqlite_alarms
 from hotline.store.base import Store, StoreStatistics
 from hotline.store.journal import JournalChecker, journal_entry_hash
 from hotline.store.records import (
     ZERO_HASH,
+    AckRecord,
     AlarmRecord,
     Direction,
     JournalEntry,
     MessageRecord,
     PartyRecord,
     PeerRecord,
+    ShiftNoteRecord,
+    UserRecord,
     check_utc,
     normalise_journal_data,
 )
@@ -460,6 +464,47 @@ class SQLiteStore(Store):
     def open_alarms(self) -> list[AlarmRecord]:
         with _translated("read open alarms"):
             return sqlite_alarms.open_alarms(self._live())
+
+    def acknowledge_alarm(self, alarm_id: str, *, at: str, by: str) -> AlarmRecord | None:
+        with self._writing(f"acknowledge alarm {alarm_id}") as connection:
+            return sqlite_alarms.acknowledge_alarm(connection, alarm_id, at=at, by=by)
+
+    # -- accounts, acknowledgements, shift notes (SQL in _sqlite_accounts.py) -------
+
+    def add_user(self, user: UserRecord) -> None:
+        if self.get_user(user.name) is not None:
+            raise PeerConflict(f"a user named {user.name!r} already exists")
+        with self._writing(f"add user {user.name!r}") as connection:
+            accounts.insert_user(connection, user)
+
+    def update_user(self, user: UserRecord) -> None:
+        with self._writing(f"update user {user.name!r}") as connection:
+            if not accounts.update_user(connection, user):
+                raise StoreError(f"no user named {user.name!r}")
+
+    def get_user(self, name: str) -> UserRecord | None:
+        with _translated("read a user"):
+            return accounts.get_user(self._live(), name)
+
+    def list_users(self) -> list[UserRecord]:
+        with _translated("list users"):
+            return accounts.list_users(self._live())
+
+    def add_acknowledgement(self, ack: AckRecord) -> bool:
+        with self._writing(f"acknowledge {ack.message_id}") as connection:
+            return accounts.insert_acknowledgement(connection, ack)
+
+    def acknowledgements(self, message_ids: Sequence[str]) -> dict[str, AckRecord]:
+        with _translated("read acknowledgements"):
+            return accounts.get_acknowledgements(self._live(), message_ids)
+
+    def add_shift_note(self, note: ShiftNoteRecord) -> None:
+        with self._writing("add a shift note") as connection:
+            accounts.insert_shift_note(connection, note)
+
+    def shift_notes(self, limit: int = 100) -> list[ShiftNoteRecord]:
+        with _translated("read shift notes"):
+            return accounts.list_shift_notes(self._live(), _check_limit(limit) or 100)
 
     # -- messages: shared -----------------------------------------------------------
 

@@ -7,10 +7,33 @@ daemon do not need.
 
 from __future__ import annotations
 
+from hotline.terminal.accounts import (
+    MIN_PASSWORD_CHARS,
+    PERMISSIONS,
+    UI_LANGUAGES,
+    Operator,
+    Permission,
+    Role,
+    authenticate,
+    check_user_name,
+    create_user,
+    set_password,
+)
+from hotline.terminal.acks import (
+    ACK_DOMAIN,
+    ACK_KIND,
+    ACKNOWLEDGEABLE_KINDS,
+    AckDesk,
+    ack_statement,
+)
 from hotline.terminal.alarms import ALARM_KINDS, AlarmDesk, alarm_json
 from hotline.terminal.client import ControlClient
 from hotline.terminal.clock import Clock, SystemClock
-from hotline.terminal.daemon import OutgoingText, Terminal, run_terminal
+from hotline.terminal.daemon import OutgoingText, Terminal
+from hotline.terminal.events import (
+    EventHub,
+    Notice,
+)
 from hotline.terminal.inbox import Inbox, InboxOutcome
 from hotline.terminal.line import PeerLine, PeerStatus, RouteLine, RouteStatus, TerminalStatus
 from hotline.terminal.linktest import (
@@ -27,8 +50,13 @@ from hotline.terminal.outbox import (
     Outbox,
     ReceiptOutcome,
     check_channel,
+    is_exercise,
 )
 from hotline.terminal.paths import TerminalPaths
+from hotline.terminal.runner import (
+    ExtraServer,
+    run_terminal,
+)
 from hotline.terminal.session import Session
 from hotline.terminal.settings import (
     TEST_LANGUAGES,
@@ -47,6 +75,13 @@ from hotline.terminal.setup import (
     open_terminal,
     parse_card,
 )
+from hotline.terminal.shiftlog import (
+    MAX_NOTE_CHARS,
+    SHIFT_NOTE_DOMAIN,
+    ShiftLog,
+    note_statement,
+    verify_note,
+)
 from hotline.terminal.test_texts import (
     ApprovedText,
     approved_texts,
@@ -60,8 +95,12 @@ from hotline.terminal.tracker import DeliveryStatistics, DeliveryTracker, percen
 from hotline.terminal.verify import VerifyReport, verify_store
 
 __all__ = [
+    "ACKNOWLEDGEABLE_KINDS",
+    "ACK_DOMAIN",
+    "ACK_KIND",
     "ALARM_KINDS",
     "ALARM_MESSAGE_KIND",
+    "AckDesk",
     "AlarmDesk",
     "AlarmSettings",
     "ApprovedText",
@@ -70,40 +109,58 @@ __all__ = [
     "DEFAULT_CHANNEL",
     "DeliveryStatistics",
     "DeliveryTracker",
+    "EventHub",
+    "ExtraServer",
     "Inbox",
     "InboxOutcome",
     "LineTester",
     "LinkSettings",
     "LinkTestDesk",
     "LinkTestResult",
+    "MAX_NOTE_CHARS",
     "MAX_TEXT_BYTES",
+    "MIN_PASSWORD_CHARS",
+    "Notice",
+    "Operator",
     "Outbox",
     "OutgoingText",
+    "PERMISSIONS",
     "PeerAdded",
     "PeerLine",
     "PeerStatus",
+    "Permission",
     "ReceiptOutcome",
+    "Role",
     "RouteLine",
     "RouteStatus",
+    "SHIFT_NOTE_DOMAIN",
     "SentTest",
     "Session",
     "Settings",
+    "ShiftLog",
     "SystemClock",
     "TEST_LANGUAGES",
     "Terminal",
     "TerminalFiles",
     "TerminalPaths",
     "TerminalStatus",
+    "UI_LANGUAGES",
     "VerifyReport",
+    "ack_statement",
     "add_peer_card",
     "alarm_json",
     "approved_texts",
+    "authenticate",
     "check_channel",
     "check_timezone",
+    "check_user_name",
+    "create_user",
     "init_terminal",
+    "is_exercise",
     "load_settings",
     "missing_letters",
     "next_slot",
+    "note_statement",
     "open_terminal",
     "parse_card",
     "parse_texts",
@@ -112,7 +169,9 @@ __all__ = [
     "render_settings",
     "rotation",
     "run_terminal",
+    "set_password",
     "slot_parity",
     "text_for",
+    "verify_note",
     "verify_store",
 ]

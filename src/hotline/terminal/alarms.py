@@ -73,7 +73,9 @@ class AlarmDesk:
         clock: Clock,
         settings: AlarmSettings,
         spawn: Callable[[Any, str], asyncio.Task[Any]],
+        on_change: Callable[[], None] | None = None,
     ) -> None:
+        self._on_change = on_change or (lambda: None)
         self._store = store
         self._clock = clock
         self._settings = settings
@@ -111,6 +113,7 @@ class AlarmDesk:
                 kind="alarm raised", at=alarm.since, data=_journal_data(alarm)
             )
         self._open[alarm.id] = alarm
+        self._on_change()
         log.warning("ALARM %s: %s %s: %s", kind, peer, route or "(whole line)", detail)
         self._run_hook("raised", alarm)
         return alarm
@@ -128,9 +131,26 @@ class AlarmDesk:
                 kind="alarm cleared", at=at, data={**_journal_data(cleared), "by": by}
             )
         del self._open[alarm_id]
+        self._on_change()
         log.warning("alarm %s cleared (%s): %s %s", cleared.kind, by, cleared.peer, cleared.route)
         self._run_hook("cleared", cleared)
         return cleared
+
+    def acknowledge(self, alarm_id: str, *, by: str) -> AlarmRecord | None:
+        """An operator has seen an open alarm (it stays open until its condition clears)."""
+        if alarm_id not in self._open:
+            return None
+        at = format_utc(self._clock.now())
+        with self._store.transaction():
+            acked = self._store.acknowledge_alarm(alarm_id, at=at, by=by)
+            if acked is None:
+                return None
+            self._store.append_journal(
+                kind="alarm acknowledged", at=at, data={"id": alarm_id, "by": by}
+            )
+        self._open[alarm_id] = acked
+        self._on_change()
+        return acked
 
     def clear_matching(
         self, *, kinds: tuple[str, ...], peer: str, route: str | None, by: str

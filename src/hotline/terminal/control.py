@@ -296,7 +296,7 @@ class _QuietServer(uvicorn.Server):
         yield
 
 
-async def serve_control_api(terminal: Terminal, *, started: asyncio.Event) -> None:
+async def serve_control_api(terminal: Terminal, started: asyncio.Event) -> None:
     """Serve the control API on ``DIR/control.sock`` until cancelled."""
     path = terminal.files.paths.control_socket
     with contextlib.suppress(FileNotFoundError):

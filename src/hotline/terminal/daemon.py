@@ -29,10 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import fcntl
 import logging
-import os
-import signal
 import ssl
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -42,29 +39,38 @@ from typing import Any
 from hotline.crypto import Precedence
 from hotline.errors import (
     CloseCode,
-    ConfigError,
-    DaemonError,
     LinkError,
-    NotInitialised,
+    PermissionDenied,
     UnknownMessage,
     UnknownPeer,
 )
 from hotline.link import LineState, TLSListener, Transport, client_context, dial, server_context
-from hotline.store import Direction, MessageRecord, MessageState, PeerRecord
+from hotline.store import (
+    AckRecord,
+    AlarmRecord,
+    Direction,
+    MessageRecord,
+    MessageState,
+    PeerRecord,
+    ShiftNoteRecord,
+)
+from hotline.terminal.accounts import Operator, Permission
+from hotline.terminal.acks import ACK_KIND, AckDesk
 from hotline.terminal.alarms import LINE_DOWN, AlarmDesk
 from hotline.terminal.clock import Clock, SystemClock
+from hotline.terminal.events import EventHub
 from hotline.terminal.inbox import Inbox
 from hotline.terminal.line import PeerLine, PeerStatus, RouteLine, RouteStatus, TerminalStatus
 from hotline.terminal.linktest import LinkTestDesk, LinkTestResult
 from hotline.terminal.outbox import DEFAULT_CHANNEL, Outbox
-from hotline.terminal.paths import TerminalPaths
 from hotline.terminal.session import Session
 from hotline.terminal.setup import PeerAdded, TerminalFiles, add_peer_card, open_terminal
+from hotline.terminal.shiftlog import ShiftLog
 from hotline.terminal.tester import ALARM_MESSAGE_KIND, LineTester
 from hotline.terminal.tracker import DeliveryTracker
 from hotline.utc import format_utc
 
-__all__ = ["OutgoingText", "Terminal", "run_terminal"]
+__all__ = ["OutgoingText", "Terminal"]
 
 log = logging.getLogger("hotline.terminal")
 
@@ -97,9 +103,17 @@ class Terminal:
         self.outbox = Outbox(store=self.store, identity=self.identity, clock=self.clock)
         self.lines: dict[str, PeerLine] = {}
         self.tracker = DeliveryTracker(self.clock)
+        #: Change notices for live views (the console).
+        self.events = EventHub()
         self.alarms = AlarmDesk(
-            store=self.store, clock=self.clock, settings=self.settings.alarms, spawn=self._spawn
+            store=self.store,
+            clock=self.clock,
+            settings=self.settings.alarms,
+            spawn=self._spawn,
+            on_change=lambda: self.events.publish("alarms"),
         )
+        self.acks = AckDesk(store=self.store, outbox=self.outbox, clock=self.clock)
+        self.shift_log = ShiftLog(store=self.store, clock=self.clock)
         self.tests = LinkTestDesk(
             store=self.store,
             identity=self.identity,
@@ -144,13 +158,23 @@ class Terminal:
         text: str,
         precedence: Precedence = Precedence.ROUTINE,
         channel: str = DEFAULT_CHANNEL,
+        exercise: bool = False,
     ) -> MessageRecord:
-        """Queue a message durably and wake the line; returns once it is committed."""
+        """Queue a message durably and wake the line; returns once it is committed.
+
+        ``exercise`` (or ``[terminal] exercise`` in the settings) marks it EXERCISE
+        in its signed body: shown as such on both sides, left out of statistics.
+        """
         line = self._line(to)
+        exercise = exercise or self.settings.exercise
         record = self.outbox.queue(
-            peer=line.peer, text=text, channel=channel, precedence=precedence
+            peer=line.peer,
+            text=text,
+            channel=channel,
+            precedence=precedence,
+            extra_body={"exercise": True} if exercise else None,
         )
-        self._queued(line, record)
+        self._queued(line, record, exercise=exercise)
         return record
 
     def send_many(self, messages: Sequence[OutgoingText]) -> list[MessageRecord]:
@@ -159,18 +183,50 @@ class Terminal:
         with self.store.transaction():
             records = [
                 self.outbox.queue(
-                    peer=line.peer, text=m.text, channel=m.channel, precedence=m.precedence
+                    peer=line.peer,
+                    text=m.text,
+                    channel=m.channel,
+                    precedence=m.precedence,
+                    extra_body={"exercise": True} if self.settings.exercise else None,
                 )
                 for line, m in zip(lines, messages, strict=True)
             ]
         for record, line in zip(records, lines, strict=True):
-            self._queued(line, record)
+            self._queued(line, record, exercise=self.settings.exercise)
         return records
 
-    def _queued(self, line: PeerLine, record: MessageRecord) -> None:
-        self.tracker.queued(record.id)
+    def _queued(self, line: PeerLine, record: MessageRecord, *, exercise: bool = False) -> None:
+        if not exercise:  # exercise traffic stays out of the real statistics
+            self.tracker.queued(record.id)
         line.last_used = record.created_at
         line.wake()
+        self.events.publish("messages", record.id)
+
+    def acknowledge(self, message_id: str, operator: Operator) -> AckRecord:
+        """``operator`` acknowledges an incoming message; the acknowledgement goes back signed."""
+        record = self.store.get_message(message_id)
+        if record is None:
+            raise UnknownMessage(f"no message with id {message_id}")
+        line = self._line(record.peer)
+        ack = self.acks.acknowledge(message_id=message_id, operator=operator, peer=line.peer)
+        line.wake()
+        self.events.publish("messages", message_id)
+        return ack
+
+    def acknowledge_alarm(self, alarm_id: str, operator: Operator) -> AlarmRecord:
+        """``operator`` has seen an open alarm (the console stops sounding it)."""
+        if not operator.may(Permission.ACKNOWLEDGE_ALARM):
+            raise PermissionDenied(f"{operator.name} ({operator.role}) may not acknowledge alarms")
+        acked = self.alarms.acknowledge(alarm_id, by=operator.name)
+        if acked is None:
+            raise UnknownMessage(f"no open, unacknowledged alarm with id {alarm_id}")
+        return acked
+
+    def add_shift_note(self, operator: Operator, text: str) -> ShiftNoteRecord:
+        """A handover note, signed by ``operator``'s own key, into the store and journal."""
+        note = self.shift_log.add(operator=operator, text=text)
+        self.events.publish("shift", note.id)
+        return note
 
     async def wait_delivered(self, message_id: str, *, within: float) -> MessageRecord:
         """Wait until the message holds a verified receipt, or ``within`` seconds pass; return it."""
@@ -441,7 +497,7 @@ class Terminal:
             clock=self.clock,
             settings=self.settings.link,
             on_open=lambda s: self._session_opened(line, s),
-            on_delivered=self.tracker.delivered,
+            on_delivered=self._delivered,
             on_received=lambda records: self._received(line, records),
             on_link_test=lambda s, raw: self._answer_link_test(line, s, raw),
             on_link_test_receipt=lambda s, raw: self._link_test_receipt(line, raw),
@@ -522,6 +578,7 @@ class Terminal:
                 old.set_carrying(False)
             if carrier is not None:
                 carrier.set_carrying(True)
+            self.events.publish("lines", line.party)
             self._journal(
                 "route change",
                 {
@@ -536,6 +593,7 @@ class Terminal:
                 "line state", {"peer": line.party, "state": str(state), "was": str(line.state)}
             )
             line.state = state
+            self.events.publish("lines", line.party)
             if state is not LineState.DOWN:
                 self.alarms.clear_matching(
                     kinds=(LINE_DOWN,), peer=line.party, route=None, by="a route is up again"
@@ -569,6 +627,13 @@ class Terminal:
         for record in records:
             if record.kind == ALARM_MESSAGE_KIND:
                 self._peer_alarm(line, record)
+            elif record.kind == ACK_KIND:
+                self.acks.received(record)
+        self.events.publish("messages")
+
+    def _delivered(self, message_ids: tuple[str, ...]) -> None:
+        self.tracker.delivered(message_ids)
+        self.events.publish("messages")
 
     # -- link tests (run by tester.LineTester) ---------------------------------
 
@@ -592,74 +657,3 @@ class Terminal:
 
     def _journal(self, kind: str, data: dict[str, Any]) -> None:
         self.store.append_journal(kind=kind, at=format_utc(self.clock.now()), data=data)
-
-
-class _DirectoryLock:
-    """An exclusive flock on DIR/terminal.lock: one daemon per directory."""
-
-    def __init__(self, path: Path) -> None:
-        self._path = path
-        self._fd: int | None = None
-
-    def acquire(self) -> None:
-        fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
-            raise DaemonError(f"a terminal is already running in {self._path.parent}") from None
-        os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()}\n".encode())
-        self._fd = fd
-
-    def release(self) -> None:
-        if self._fd is not None:
-            os.close(self._fd)
-            self._fd = None
-
-
-async def run_terminal(directory: Path, *, ready: asyncio.Event | None = None) -> None:
-    """Run a terminal in the foreground until SIGTERM or SIGINT; the body of ``hotline run``."""
-    from hotline.terminal.control import serve_control_api
-
-    paths = TerminalPaths(directory)
-    if not paths.is_initialised():
-        raise NotInitialised(
-            f"{directory} is not a hotline terminal (create one with: hotline init)"
-        )
-    lock = _DirectoryLock(paths.lock)
-    lock.acquire()  # before touching the store: a second daemon must not open it at all
-    try:
-        terminal = Terminal.open(directory)
-    except BaseException:
-        lock.release()
-        raise
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, terminal.request_stop)
-    api: asyncio.Task[None] | None = None
-    try:
-        try:
-            await terminal.start()
-        except LinkError as exc:
-            raise ConfigError(str(exc)) from exc
-        api_started = asyncio.Event()
-        api = asyncio.create_task(serve_control_api(terminal, started=api_started))
-        done, _ = await asyncio.wait(
-            {api, asyncio.create_task(api_started.wait())}, return_when=asyncio.FIRST_COMPLETED
-        )
-        if api in done:
-            api.result()  # raises why the control API could not start
-        if ready is not None:
-            ready.set()
-        await terminal.wait_stopped()
-        log.info("%s shutting down", terminal.party)
-    finally:
-        if api is not None:
-            api.cancel()
-            with contextlib.suppress(BaseException):
-                await api
-        await terminal.stop()
-        lock.release()
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            loop.remove_signal_handler(signum)

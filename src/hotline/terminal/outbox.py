@@ -31,7 +31,14 @@ from hotline.store import Direction, MessageRecord, MessageState, PeerRecord, St
 from hotline.terminal.clock import Clock
 from hotline.utc import format_utc, time_group
 
-__all__ = ["DEFAULT_CHANNEL", "MAX_TEXT_BYTES", "Outbox", "ReceiptOutcome", "check_channel"]
+__all__ = [
+    "DEFAULT_CHANNEL",
+    "MAX_TEXT_BYTES",
+    "Outbox",
+    "ReceiptOutcome",
+    "check_channel",
+    "is_exercise",
+]
 
 DEFAULT_CHANNEL = "leaders"
 #: The largest message text, in UTF-8 bytes. The sealed body has a little overhead on top.
@@ -190,3 +197,12 @@ class Outbox:
 def encode_body(body: Mapping[str, Any]) -> bytes:
     """The canonical CBOR form of a plaintext body, as stored."""
     return bytes(cbor2.dumps(dict(body), canonical=True))
+
+
+def is_exercise(record: MessageRecord) -> bool:
+    """True if the message is marked EXERCISE (``"exercise": true`` in its signed body)."""
+    try:
+        body = cbor2.loads(record.body)
+    except Exception:
+        return False
+    return isinstance(body, dict) and body.get("exercise") is True

@@ -89,6 +89,10 @@ class Settings:
     party: str
     timezone: str
     listen: tuple[str, ...]
+    #: Mark every message this terminal sends as EXERCISE.
+    exercise: bool = False
+    #: HOST:PORT the web console is served on by ``hotline run``; None for no console.
+    console: str | None = None
     link: LinkSettings = field(default_factory=LinkSettings)
     alarms: AlarmSettings = field(default_factory=AlarmSettings)
 
@@ -127,6 +131,12 @@ def render_settings(settings: Settings) -> str:
         f"party = {_toml_string(settings.party)}\n"
         f"timezone = {_toml_string(settings.timezone)}\n"
         f"listen = [{listen}]\n"
+        "# true: every message sent is marked EXERCISE (a drill), shown as such on both sides.\n"
+        f"exercise = {'true' if settings.exercise else 'false'}\n"
+        "\n"
+        "[console]\n"
+        "# The web console (HOST:PORT), served by hotline run; empty for none.\n"
+        f"listen = {_toml_string(settings.console or '')}\n"
         "\n"
         "[link]\n"
         "# A heartbeat goes out on an idle session this often.\n"
@@ -192,6 +202,18 @@ def load_settings(path: Path) -> Settings:
         raise ConfigError(f"{path}: [terminal] timezone must be a string")
     if not isinstance(listen, list) or not all(isinstance(r, str) for r in listen):
         raise ConfigError(f'{path}: [terminal] listen must be a list of "HOST:PORT" strings')
+    exercise = terminal.get("exercise", False)
+    if not isinstance(exercise, bool):
+        raise ConfigError(f"{path}: [terminal] exercise must be true or false")
+    console_table = data.get("console", {})
+    if not isinstance(console_table, dict):
+        raise ConfigError(f"{path}: [console] must be a table")
+    console = _string(console_table, "listen", "", "console") or None
+    if console is not None:
+        try:
+            parse_route(console)
+        except LinkError as exc:
+            raise ConfigError(f"[console] listen: {exc}") from exc
     link_table = data.get("link", {})
     if not isinstance(link_table, dict):
         raise ConfigError(f"{path}: [link] must be a table")
@@ -222,6 +244,8 @@ def load_settings(path: Path) -> Settings:
         party=party,
         timezone=check_timezone(zone),
         listen=check_listen(listen),
+        exercise=exercise,
+        console=console,
         link=link,
         alarms=alarms,
     )

@@ -1,0 +1,117 @@
+"""``hotline run``: one terminal in the foreground, with its control API (and console).
+
+Takes an exclusive lock on the directory before touching the store (a second
+daemon must not open it at all), starts the :class:`~hotline.terminal.daemon.Terminal`,
+serves the control API on ``DIR/control.sock`` and, when a caller passes one,
+another server on the same loop (the web console, ``hotline.console``), and
+stops cleanly on SIGTERM or SIGINT.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fcntl
+import logging
+import os
+import signal
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any
+
+from hotline.errors import ConfigError, DaemonError, LinkError, NotInitialised
+from hotline.terminal.daemon import Terminal
+from hotline.terminal.paths import TerminalPaths
+
+__all__ = ["ExtraServer", "run_terminal"]
+
+log = logging.getLogger("hotline.terminal")
+
+#: A server to run beside the control API: called with the started terminal and an
+#: event to set once it listens; it runs until cancelled.
+ExtraServer = Callable[[Terminal, asyncio.Event], Coroutine[Any, Any, None]]
+
+
+class _DirectoryLock:
+    """An exclusive flock on DIR/terminal.lock: one daemon per directory."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._fd: int | None = None
+
+    def acquire(self) -> None:
+        fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise DaemonError(f"a terminal is already running in {self._path.parent}") from None
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        self._fd = fd
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+
+async def run_terminal(
+    directory: Path,
+    *,
+    ready: asyncio.Event | None = None,
+    extra: ExtraServer | None = None,
+) -> None:
+    """Run a terminal in the foreground until SIGTERM or SIGINT; the body of ``hotline run``."""
+    from hotline.terminal.control import serve_control_api
+
+    paths = TerminalPaths(directory)
+    if not paths.is_initialised():
+        raise NotInitialised(
+            f"{directory} is not a hotline terminal (create one with: hotline init)"
+        )
+    lock = _DirectoryLock(paths.lock)
+    lock.acquire()  # before touching the store: a second daemon must not open it at all
+    try:
+        terminal = Terminal.open(directory)
+    except BaseException:
+        lock.release()
+        raise
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, terminal.request_stop)
+    servers: list[asyncio.Task[None]] = []
+    try:
+        try:
+            await terminal.start()
+        except LinkError as exc:
+            raise ConfigError(str(exc)) from exc
+        servers.append(await _start_server(serve_control_api, terminal))
+        if extra is not None:
+            servers.append(await _start_server(extra, terminal))
+        if ready is not None:
+            ready.set()
+        await terminal.wait_stopped()
+        log.info("%s shutting down", terminal.party)
+    finally:
+        for server in reversed(servers):
+            server.cancel()
+            with contextlib.suppress(BaseException):
+                await server
+        await terminal.stop()
+        lock.release()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(signum)
+
+
+async def _start_server(serve: ExtraServer, terminal: Terminal) -> asyncio.Task[None]:
+    """Start ``serve`` and return its task once it listens; raise why if it cannot start."""
+    started = asyncio.Event()
+    task: asyncio.Task[None] = asyncio.create_task(serve(terminal, started))
+    waiter = asyncio.create_task(started.wait())
+    done, _ = await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
+    if task in done:
+        waiter.cancel()
+        task.result()  # raises why the server could not start
+        raise ConfigError("a server stopped as soon as it started")
+    return task
