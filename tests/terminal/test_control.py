@@ -347,7 +347,36 @@ TESTED_ROUTES = {
     ("POST", "/peers"),
     ("GET", "/alarms"),
     ("POST", "/tests"),
+    ("GET", "/users"),
+    ("POST", "/users"),
+    ("POST", "/messages/{message_id}/ack"),
 }
+
+
+def test_users_are_created_listed_and_checked(api: Api) -> None:
+    created = api.post(
+        "/users", {"name": "ivanov", "role": "operator", "password": "correct horse battery"}
+    )
+    assert created.status_code == 201
+    assert created.json()["role"] == "operator"
+    assert "password" not in created.text
+    listed = api.get("/users").json()
+    assert [u["name"] for u in listed] == ["ivanov"]
+    bad = api.post("/users", {"name": "x", "role": "king", "password": "correct horse battery"})
+    assert bad.status_code == 422
+    again = api.post("/users", {"name": "ivanov", "role": "admin", "password": "0123456789"})
+    assert again.status_code == 409
+
+
+def test_ack_needs_the_users_password(api: Api) -> None:
+    api.post("/users", {"name": "ivanov", "role": "operator", "password": "correct horse battery"})
+    wrong = api.post("/messages/" + "0" * 32 + "/ack", {"user": "ivanov", "password": "nope"})
+    assert wrong.status_code == 401
+    assert wrong.json()["error"] == "AuthenticationFailed"
+    unknown = api.post(
+        "/messages/" + "0" * 32 + "/ack", {"user": "ivanov", "password": "correct horse battery"}
+    )
+    assert unknown.status_code == 404
 
 
 def test_alarms_empty_on_a_fresh_terminal(api: Api) -> None:

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from hotline import __version__
 from hotline.cli import (
+    cmd_ack,
     cmd_alarms,
     cmd_card,
     cmd_demo,
@@ -22,6 +23,7 @@ from hotline.cli import (
     cmd_send,
     cmd_status,
     cmd_test,
+    cmd_user,
     cmd_verify,
 )
 from hotline.errors import HotlineError
@@ -38,6 +40,8 @@ _VERBS = (
     cmd_status,
     cmd_test,
     cmd_alarms,
+    cmd_ack,
+    cmd_user,
     cmd_verify,
     cmd_demo,
 )

@@ -1,4 +1,4 @@
-"""``hotline init DIR --party NAME --listen HOST:PORT [...] [--timezone ZONE]``."""
+"""``hotline init DIR --party NAME --listen HOST:PORT [...] [--timezone ZONE] [--console HOST:PORT]``."""
 
 from __future__ import annotations
 
@@ -29,18 +29,32 @@ def register(verbs: Verbs) -> None:
         metavar="ZONE",
         help="the party's IANA time zone, e.g. Europe/Moscow (default UTC)",
     )
+    parser.add_argument(
+        "--console",
+        metavar="HOST:PORT",
+        help="serve the web console here while running (e.g. 127.0.0.1:8301; default none)",
+    )
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
     files = init_terminal(
-        args.directory, party=args.party, listen=args.listen, timezone=args.timezone
+        args.directory,
+        party=args.party,
+        listen=args.listen,
+        timezone=args.timezone,
+        console=args.console,
     )
     card = files.card()
     files.store.close()
     print(f"initialised {card.party} in {args.directory}")
     print(f"fingerprint: {card.fingerprint}")
     print(f"listening on: {', '.join(card.routes)} (time zone {card.timezone})")
+    if args.console:
+        print(
+            f"web console: http://{args.console}/ once running; add its users with: "
+            f"hotline user add {args.directory} NAME --role operator"
+        )
     print(
         f"next: hotline card {args.directory} > {card.party.lower().replace(' ', '-')}.card, hand it "
         f"to each peer, add theirs with: hotline peer add {args.directory} PEER.card; "

@@ -27,6 +27,9 @@ PUBLIC_KEYS = (
     "sent_at",
     "transmitted_at",
     "envelope_hash",
+    "exercise",
+    "acknowledged_by",
+    "acknowledged_at",
 )
 
 
@@ -52,8 +55,14 @@ def run(args: argparse.Namespace) -> int:
         return 0
     for record in records:
         arrow = "->" if record["direction"] == "out" else "<-"
-        print(
+        marks = "EXERCISE " if record.get("exercise") else ""
+        line = (
             f"{record['time_group']} {arrow} {record['peer']:<12} #{record['serial']:<5} "
-            f"{record['precedence'].upper():<9} {record['state']:<9} {record['text'][:60]}"
+            f"{record['precedence'].upper():<9} {record['state']:<12} {marks}{record['text'][:60]}"
         )
+        if record.get("acknowledged_by"):
+            line += (
+                f"  [acknowledged by {record['acknowledged_by']} at {record['acknowledged_at']}]"
+            )
+        print(line)
     return 0

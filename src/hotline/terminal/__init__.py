@@ -18,6 +18,7 @@ from hotline.terminal.accounts import (
     check_user_name,
     create_user,
     set_password,
+    user_json,
 )
 from hotline.terminal.acks import (
     ACK_DOMAIN,
@@ -63,6 +64,7 @@ from hotline.terminal.settings import (
     AlarmSettings,
     LinkSettings,
     Settings,
+    check_console,
     check_timezone,
     load_settings,
     render_settings,
@@ -152,6 +154,7 @@ __all__ = [
     "approved_texts",
     "authenticate",
     "check_channel",
+    "check_console",
     "check_timezone",
     "check_user_name",
     "create_user",
@@ -172,6 +175,7 @@ __all__ = [
     "set_password",
     "slot_parity",
     "text_for",
+    "user_json",
     "verify_note",
     "verify_store",
 ]

@@ -24,6 +24,7 @@ import os
 import re
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -54,6 +55,7 @@ __all__ = [
     "check_user_name",
     "create_user",
     "set_password",
+    "user_json",
 ]
 
 MIN_PASSWORD_CHARS = 10
@@ -117,6 +119,18 @@ class Operator:
 
     def sign(self, data: bytes) -> bytes:
         return self.signing_key.sign(data)
+
+
+def user_json(user: UserRecord) -> dict[str, Any]:
+    """A user as the control API and ``hotline user list --json`` show it (no secrets)."""
+    return {
+        "name": user.name,
+        "role": user.role,
+        "language": user.language,
+        "created_at": user.created_at,
+        "disabled": user.disabled,
+        "signing_key": user.signing_key.hex(),
+    }
 
 
 def check_user_name(name: str) -> str:

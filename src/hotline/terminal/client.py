@@ -14,7 +14,7 @@ import socket
 from pathlib import Path
 from types import TracebackType
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from hotline import errors
 from hotline.errors import DaemonError, DaemonNotRunning, HotlineError, NotInitialised
@@ -177,6 +177,29 @@ class ControlClient:
 
     def add_peer(self, card_text: str) -> dict[str, Any]:
         result: dict[str, Any] = self._request("POST", "/peers", json_body={"card": card_text})
+        return result
+
+    def add_user(
+        self, *, name: str, role: str, password: str, language: str = "en"
+    ) -> dict[str, Any]:
+        result: dict[str, Any] = self._request(
+            "POST",
+            "/users",
+            json_body={"name": name, "role": role, "password": password, "language": language},
+        )
+        return result
+
+    def users(self) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = self._request("GET", "/users")
+        return result
+
+    def acknowledge(self, message_id: str, *, user: str, password: str) -> dict[str, Any]:
+        """Acknowledge an incoming message as a console user (AuthenticationFailed if wrong)."""
+        result: dict[str, Any] = self._request(
+            "POST",
+            f"/messages/{quote(message_id, safe='')}/ack",
+            json_body={"user": user, "password": password},
+        )
         return result
 
     def peers(self) -> list[dict[str, Any]]:

@@ -25,21 +25,24 @@ from pydantic import BaseModel, Field
 from hotline import __version__
 from hotline.crypto import Precedence
 from hotline.errors import (
+    AuthenticationFailed,
     ConfigError,
     HotlineError,
     MessageTooLarge,
     NotInitialised,
     PeerError,
+    PermissionDenied,
     UnknownMessage,
     UnknownPeer,
 )
-from hotline.store import Direction, MessageRecord
+from hotline.store import AckRecord, Direction, MessageRecord
+from hotline.terminal.accounts import authenticate, create_user, user_json
 from hotline.terminal.alarms import alarm_json
 from hotline.terminal.daemon import OutgoingText, Terminal
 from hotline.terminal.line import PeerStatus, RouteStatus
-from hotline.terminal.outbox import DEFAULT_CHANNEL
+from hotline.terminal.outbox import DEFAULT_CHANNEL, is_exercise
 
-__all__ = ["create_control_app", "message_json", "serve_control_api"]
+__all__ = ["create_control_app", "message_json", "messages_json", "serve_control_api"]
 
 
 # -- schemas ------------------------------------------------------------------
@@ -60,8 +63,25 @@ class PeerCreate(BaseModel):
     card: str = Field(min_length=1)
 
 
-def message_json(record: MessageRecord) -> dict[str, Any]:
-    """The public JSON form of a message (the CLI's ``messages --json`` contract)."""
+class Credentials(BaseModel):
+    user: str = Field(min_length=1)
+    password: str = Field(min_length=1)
+
+
+class UserCreate(BaseModel):
+    name: str = Field(min_length=1)
+    role: str
+    password: str
+    language: str = "en"
+
+
+def message_json(record: MessageRecord, ack: AckRecord | None = None) -> dict[str, Any]:
+    """The public JSON form of a message (the CLI's ``messages --json`` contract).
+
+    With its acknowledgement (``ack``), the state is ``acknowledged`` and
+    ``acknowledged_by``/``acknowledged_at`` say by whom and when: for an outgoing
+    message, a person at the peer; for an incoming one, a person here.
+    """
     return {
         "id": record.id,
         "direction": str(record.direction),
@@ -78,7 +98,17 @@ def message_json(record: MessageRecord) -> dict[str, Any]:
         "transmitted_at": record.transmitted_at,
         "delivered_at": record.delivered_at,
         "envelope_hash": record.envelope_hash.hex(),
+        "exercise": is_exercise(record),
+        "acknowledged_by": ack.by if ack else None,
+        "acknowledged_at": ack.at if ack else None,
+        **({"state": "acknowledged"} if ack else {}),
     }
+
+
+def messages_json(terminal: Terminal, records: list[MessageRecord]) -> list[dict[str, Any]]:
+    """``message_json`` for many records, with their acknowledgements (one query)."""
+    acks = terminal.store.acknowledgements([r.id for r in records])
+    return [message_json(r, acks.get(r.id)) for r in records]
 
 
 # -- dependencies -------------------------------------------------------------
@@ -96,6 +126,7 @@ TerminalDep = Annotated[Terminal, Depends(_terminal)]
 status_router = APIRouter(tags=["status"])
 messages_router = APIRouter(prefix="/messages", tags=["messages"])
 peers_router = APIRouter(prefix="/peers", tags=["peers"])
+users_router = APIRouter(prefix="/users", tags=["users"])
 
 
 @status_router.get("/status")
@@ -184,7 +215,7 @@ async def list_messages(
     limit: Annotated[int | None, Query(ge=1, le=1_000_000)] = None,
 ) -> list[dict[str, Any]]:
     records = terminal.store.list_messages(peer=peer, direction=direction, limit=limit)
-    return [message_json(r) for r in records]
+    return messages_json(terminal, records)
 
 
 @messages_router.get("/{message_id}")
@@ -192,7 +223,7 @@ async def get_message(message_id: str, terminal: TerminalDep) -> dict[str, Any]:
     record = terminal.store.get_message(message_id)
     if record is None:
         raise UnknownMessage(f"no message with id {message_id}")
-    return message_json(record)
+    return messages_json(terminal, [record])[0]
 
 
 @messages_router.get("/{message_id}/delivered")
@@ -203,6 +234,32 @@ async def wait_delivered(
 ) -> dict[str, Any]:
     """Long-poll: answer once the message is delivered or ``within`` seconds have passed."""
     return message_json(await terminal.wait_delivered(message_id, within=within))
+
+
+@messages_router.post("/{message_id}/ack", status_code=201)
+async def post_ack(message_id: str, body: Credentials, terminal: TerminalDep) -> dict[str, Any]:
+    """Acknowledge an incoming message as a console user (their password unlocks their key)."""
+    operator = authenticate(terminal.store, body.user, body.password)
+    ack = terminal.acknowledge(message_id, operator)
+    return {"id": message_id, "acknowledged_by": ack.by, "acknowledged_at": ack.at}
+
+
+@users_router.get("")
+async def list_users(terminal: TerminalDep) -> list[dict[str, Any]]:
+    return [user_json(u) for u in terminal.store.list_users()]
+
+
+@users_router.post("", status_code=201)
+async def post_user(body: UserCreate, terminal: TerminalDep) -> dict[str, Any]:
+    user = create_user(
+        terminal.store,
+        terminal.clock,
+        name=body.name,
+        role=body.role,
+        password=body.password,
+        language=body.language,
+    )
+    return user_json(user)
 
 
 @status_router.get("/statistics")
@@ -251,6 +308,8 @@ async def post_peer(body: PeerCreate, terminal: TerminalDep) -> dict[str, Any]:
 
 _STATUS_BY_ERROR: tuple[tuple[type[HotlineError], int], ...] = (
     (UnknownMessage, 404),
+    (AuthenticationFailed, 401),
+    (PermissionDenied, 403),
     (UnknownPeer, 404),
     (PeerError, 409),
     (MessageTooLarge, 413),
@@ -285,6 +344,7 @@ def create_control_app(terminal: Terminal) -> FastAPI:
     app.include_router(status_router)
     app.include_router(messages_router)
     app.include_router(peers_router)
+    app.include_router(users_router)
     return app
 
 

@@ -60,7 +60,14 @@ from hotline.terminal.alarms import LINE_DOWN, AlarmDesk
 from hotline.terminal.clock import Clock, SystemClock
 from hotline.terminal.events import EventHub
 from hotline.terminal.inbox import Inbox
-from hotline.terminal.line import PeerLine, PeerStatus, RouteLine, RouteStatus, TerminalStatus
+from hotline.terminal.line import (
+    RTT_SAMPLE_EVERY,
+    PeerLine,
+    PeerStatus,
+    RouteLine,
+    RouteStatus,
+    TerminalStatus,
+)
 from hotline.terminal.linktest import LinkTestDesk, LinkTestResult
 from hotline.terminal.outbox import DEFAULT_CHANNEL, Outbox
 from hotline.terminal.session import Session
@@ -196,8 +203,8 @@ class Terminal:
         return records
 
     def _queued(self, line: PeerLine, record: MessageRecord, *, exercise: bool = False) -> None:
-        if not exercise:  # exercise traffic stays out of the real statistics
-            self.tracker.queued(record.id)
+        # Exercise traffic stays out of the real statistics.
+        self.tracker.queued(record.id, counted=not exercise)
         line.last_used = record.created_at
         line.wake()
         self.events.publish("messages", record.id)
@@ -274,6 +281,7 @@ class Terminal:
                     rtt_ms=None if view.rtt is None else round(view.rtt * 1000, 2),
                     last_test=line.routes[view.address].last_test,
                     last_error=line.routes[view.address].last_error,
+                    rtt_history=tuple(line.routes[view.address].rtt_history),
                 )
                 for view in line.policy.views(now)
             )
@@ -557,10 +565,22 @@ class Terminal:
     async def _supervise(self) -> None:
         """Re-evaluate every line often: a route that goes quiet loses its traffic."""
         period = self.settings.link.heartbeat_interval / 5
+        next_sample = 0.0
         while True:
             await asyncio.sleep(period)
             for line in list(self.lines.values()):
                 self._reselect(line)
+            if self.clock.monotonic() >= next_sample:
+                next_sample = self.clock.monotonic() + RTT_SAMPLE_EVERY
+                self._sample_rtt()
+
+    def _sample_rtt(self) -> None:
+        """Note every route's smoothed RTT (None when down), for the console's sparkline."""
+        now, epoch = self.clock.monotonic(), self.clock.now().timestamp()
+        for line in self.lines.values():
+            for view in line.policy.views(now):
+                rtt = None if view.rtt is None else round(view.rtt * 1000, 2)
+                line.routes[view.address].rtt_history.append((epoch, rtt))
 
     def _reselect(self, line: PeerLine) -> None:
         if self.store_closed or self._stopping.is_set():

@@ -16,6 +16,7 @@ console show.
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -28,6 +29,8 @@ from hotline.utc import parse_utc
 
 __all__ = [
     "IN_USE_WINDOW",
+    "RTT_SAMPLES",
+    "RTT_SAMPLE_EVERY",
     "PeerLine",
     "PeerStatus",
     "RouteLine",
@@ -37,6 +40,10 @@ __all__ = [
 
 #: A line counts as "in use" if a message went either way within this window.
 IN_USE_WINDOW = timedelta(minutes=5)
+#: Round-trip samples kept per route for the console's sparkline: one every
+#: RTT_SAMPLE_EVERY seconds over the last hour.
+RTT_SAMPLE_EVERY = 10.0
+RTT_SAMPLES = 360
 
 
 @dataclass(slots=True)
@@ -48,6 +55,10 @@ class RouteLine:
     dialer: asyncio.Task[None] | None = None
     last_error: str | None = None
     last_test: LinkTestResult | None = None
+    #: (UTC epoch seconds, smoothed RTT in ms or None when down), newest last.
+    rtt_history: deque[tuple[float, float | None]] = field(
+        default_factory=lambda: deque(maxlen=RTT_SAMPLES)
+    )
 
     @property
     def live(self) -> Session | None:
@@ -129,6 +140,8 @@ class RouteStatus:
     rtt_ms: float | None
     last_test: LinkTestResult | None
     last_error: str | None
+    #: The last hour of (UTC epoch seconds, RTT ms or None), oldest first.
+    rtt_history: tuple[tuple[float, float | None], ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

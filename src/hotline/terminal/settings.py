@@ -22,6 +22,7 @@ __all__ = [
     "AlarmSettings",
     "LinkSettings",
     "Settings",
+    "check_console",
     "check_timezone",
     "load_settings",
     "render_settings",
@@ -121,6 +122,17 @@ def check_listen(routes: list[str] | tuple[str, ...]) -> tuple[str, ...]:
     return tuple(routes)
 
 
+def check_console(address: str | None) -> str | None:
+    """Return the console address if it is a valid HOST:PORT (or None for no console)."""
+    if not address:
+        return None
+    try:
+        parse_route(address)
+    except LinkError as exc:
+        raise ConfigError(f"console address: {exc}") from exc
+    return address
+
+
 def render_settings(settings: Settings) -> str:
     """The text of ``hotline.toml`` for these settings, with comments."""
     listen = ", ".join(_toml_string(route) for route in settings.listen)
@@ -208,12 +220,7 @@ def load_settings(path: Path) -> Settings:
     console_table = data.get("console", {})
     if not isinstance(console_table, dict):
         raise ConfigError(f"{path}: [console] must be a table")
-    console = _string(console_table, "listen", "", "console") or None
-    if console is not None:
-        try:
-            parse_route(console)
-        except LinkError as exc:
-            raise ConfigError(f"[console] listen: {exc}") from exc
+    console = check_console(_string(console_table, "listen", "", "console"))
     link_table = data.get("link", {})
     if not isinstance(link_table, dict):
         raise ConfigError(f"{path}: [link] must be a table")

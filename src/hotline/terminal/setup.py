@@ -21,6 +21,7 @@ from hotline.terminal.paths import TerminalPaths
 from hotline.terminal.settings import (
     LinkSettings,
     Settings,
+    check_console,
     check_listen,
     check_timezone,
     load_settings,
@@ -68,9 +69,13 @@ def init_terminal(
     party: str,
     listen: list[str],
     timezone: str = "UTC",
+    console: str | None = None,
     clock: Clock | None = None,
 ) -> TerminalFiles:
-    """Create a terminal in ``directory``: keys, TLS certificate, settings, store, journal."""
+    """Create a terminal in ``directory``: keys, TLS certificate, settings, store, journal.
+
+    ``console`` (HOST:PORT) is where ``hotline run`` serves the web console; None for none.
+    """
     clock = clock or SystemClock()
     paths = TerminalPaths(directory)
     if paths.config.exists() or paths.database.exists() or paths.keys.exists():
@@ -79,6 +84,7 @@ def init_terminal(
         party=party,
         timezone=check_timezone(timezone),
         listen=check_listen(listen),
+        console=check_console(console),
         link=LinkSettings(),
     )
     identity = Identity.generate(party)  # validates the party name

@@ -56,9 +56,18 @@ class DeliveryTracker:
         self._waiters: dict[str, list[asyncio.Future[None]]] = {}
         self._queued_count = 0
         self._delivered_count = 0
+        #: Exercise messages: delivered, waited for, never counted.
+        self._uncounted: set[str] = set()
 
-    def queued(self, message_id: str) -> None:
-        """The message is durable now (call right after its commit)."""
+    def queued(self, message_id: str, *, counted: bool = True) -> None:
+        """The message is durable now (call right after its commit).
+
+        ``counted=False`` (exercise traffic) keeps it out of the counts and latencies;
+        waiting for its delivery still works.
+        """
+        if not counted:
+            self._uncounted.add(message_id)
+            return
         self._queued_at[message_id] = self._clock.monotonic()
         self._queued_count += 1
 
@@ -66,7 +75,10 @@ class DeliveryTracker:
         """Their verified receipts are durable now (call right after the commit)."""
         now = self._clock.monotonic()
         for message_id in message_ids:
-            self._delivered_count += 1
+            if message_id in self._uncounted:
+                self._uncounted.discard(message_id)
+            else:
+                self._delivered_count += 1
             started = self._queued_at.pop(message_id, None)
             if started is not None:
                 self._latencies.append((now - started) * 1000.0)
