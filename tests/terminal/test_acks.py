@@ -167,3 +167,53 @@ def test_an_operator_acknowledges_an_alarm(tmp_path: Path) -> None:
             await terminal.stop()
 
     asyncio.run(main())
+
+
+def test_verify_catches_a_rewritten_acknowledgement_or_shift_note(tmp_path: Path) -> None:
+    import sqlite3
+
+    from hotline.terminal import open_terminal
+
+    washington_dir, moscow_dir = make_pair(tmp_path)
+
+    async def main() -> None:
+        washington, moscow = Terminal.open(washington_dir), Terminal.open(moscow_dir)
+        await washington.start()
+        await moscow.start()
+        try:
+            create_user(
+                moscow.store, moscow.clock, name="ivanov", role="operator", password=PASSWORD
+            )
+            operator = authenticate(moscow.store, "ivanov", PASSWORD)
+            sent = washington.send_text(to="Moscow", text="Confirm.")
+            await wait_until(lambda: moscow.store.get_message(sent.id) is not None)
+            moscow.acknowledge(sent.id, operator)
+            moscow.add_shift_note(operator, "Quiet watch.")
+        finally:
+            await washington.stop()
+            await moscow.stop()
+
+    asyncio.run(main())
+    files = open_terminal(moscow_dir)
+    assert verify_store(files.store, files.identity).ok
+    files.store.close()
+    for table, triggers, column, value in (
+        ("acknowledgements", ("immutable", "no_delete"), "by_name", "petrov"),
+        ("shift_notes", ("append_only", "no_delete"), "text", "Busy watch."),
+    ):
+        connection = sqlite3.connect(moscow_dir / "hotline.db")
+        with connection:
+            for trigger in triggers:  # only someone bypassing the store can do this
+                connection.execute(f"DROP TRIGGER {table}_{trigger}")
+            connection.execute(f"UPDATE {table} SET {column} = ?", (value,))
+        connection.close()
+        files = open_terminal(moscow_dir)
+        report = verify_store(files.store, files.identity)
+        files.store.close()
+        assert not report.ok
+        assert "signature does not verify" in (report.fault or "")
+        # Put it right for the next case.
+        connection = sqlite3.connect(moscow_dir / "hotline.db")
+        with connection:
+            connection.execute(f"DELETE FROM {table}")
+        connection.close()

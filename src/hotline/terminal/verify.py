@@ -7,13 +7,18 @@ is the hash of its bytes; the signature verifies under the sender's key; the
 serials run 1, 2, 3 … with no gap; each ``prev_hash`` is the previous
 envelope's hash; the stored fields match the signed header; every receipt
 verifies under the recipient's key and matches its envelope; a message is
-``delivered`` exactly when it holds a receipt. Then the journal's hash chain.
+``delivered`` exactly when it holds a receipt; every acknowledgement carries
+its person's valid signature. Then every shift note's author signature, and
+the journal's hash chain.
 The first fault is named; the summary counts what held.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from hotline.crypto import (
     ZERO_HASH,
@@ -26,9 +31,16 @@ from hotline.crypto import (
 )
 from hotline.errors import CryptoError, DeliveryError, StoreError
 from hotline.store import Direction, MessageRecord, MessageState, PeerRecord, Store
+from hotline.terminal.acks import ack_statement
 from hotline.terminal.outbox import encode_body as canonical_body
+from hotline.terminal.shiftlog import verify_note
 
 __all__ = ["VerifyReport", "verify_store"]
+
+#: Messages whose acknowledgements are looked up per query.
+_ACK_PAGE = 500
+#: Shift notes checked (newest first); far more than years of watches write.
+_MAX_NOTES = 1_000_000
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -77,6 +89,7 @@ def verify_store(store: Store, identity: Identity) -> VerifyReport:
         for peer in store.list_peers():
             _check_direction(store, identity, peer, Direction.OUT, counter)
             _check_direction(store, identity, peer, Direction.IN, counter)
+        _check_shift_notes(store, counter)
     except _Fault as exc:
         fault = str(exc)
     except StoreError as exc:
@@ -108,8 +121,13 @@ def _check_direction(
     expected_serial = 1
     prev_hash = ZERO_HASH
     any_message = False
+    page: list[MessageRecord] = []
     for message in store.iter_messages(peer=peer.party, direction=direction):
         any_message = True
+        page.append(message)
+        if len(page) >= _ACK_PAGE:
+            _check_acknowledgements(store, page, counter)
+            page = []
         where = f"message {message.id} ({label}, serial {message.serial})"
         envelope = _check_envelope(message, where, sender_key, recipient_key)
         counter.signatures += 1
@@ -130,8 +148,37 @@ def _check_direction(
             counter.received += 1
         prev_hash = envelope.hash
         expected_serial += 1
+    _check_acknowledgements(store, page, counter)
     if any_message:
         counter.chains += 1
+
+
+def _check_acknowledgements(store: Store, messages: list[MessageRecord], counter: _Counter) -> None:
+    """Each acknowledgement held for these messages carries its person's valid signature."""
+    by_id = {m.id: m for m in messages}
+    for message_id, ack in store.acknowledgements(list(by_id)).items():
+        statement = ack_statement(
+            message_id=message_id,
+            envelope_hash=by_id[message_id].envelope_hash,
+            by=ack.by,
+            at=ack.at,
+        )
+        try:
+            Ed25519PublicKey.from_public_bytes(ack.operator_key).verify(
+                ack.operator_signature, statement
+            )
+        except (InvalidSignature, ValueError):
+            raise _Fault(
+                f"acknowledgement of message {message_id} by {ack.by}: the signature does not verify"
+            ) from None
+        counter.signatures += 1
+
+
+def _check_shift_notes(store: Store, counter: _Counter) -> None:
+    for note in store.shift_notes(limit=_MAX_NOTES):
+        if not verify_note(note):
+            raise _Fault(f"shift note {note.id} by {note.author}: the signature does not verify")
+        counter.signatures += 1
 
 
 def _check_envelope(
