@@ -22,6 +22,7 @@ from types import ModuleType
 import pytest
 
 PACKAGES = (
+    "hotline.console",
     "hotline.crypto",
     "hotline.errors",
     "hotline.link",

@@ -37,7 +37,9 @@ ALLOWED: dict[str, frozenset[str]] = {
     "hotline.store": BASE | LAYER1,
     "hotline.link": BASE | LAYER1,
     "hotline.terminal": BASE | LAYER1 | LAYER2,
-    "hotline.cli": BASE | {"hotline.terminal", "hotline.crypto"},
+    # cmd_run serves the console when the settings name an address.
+    "hotline.cli": BASE | {"hotline.terminal", "hotline.crypto", "hotline.console"},
+    "hotline.console": BASE | {"hotline.terminal", "hotline.crypto", "hotline.store"},
     "hotline.testing": ANYTHING,
 }
 #: The bottom modules depend on nothing else in hotline.

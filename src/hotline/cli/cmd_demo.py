@@ -5,7 +5,10 @@ other's card), runs each as its own ``hotline run`` process, sends a few
 messages drawn from the seed scenario (a chiefs-of-staff call request "for
 risk reduction and operational deconfliction", and the reply), waits for the
 signed receipts, shows both sides' logs, verifies both stores, and keeps the
-line up until Ctrl-C so you can drive it with the other verbs.
+line up until Ctrl-C so you can drive it with the other verbs. Each terminal
+also serves its web console on a loopback port, with one operator account
+(``operator``, a fresh random password shown once and kept in
+``DIR/<party>/demo-password.txt``).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -26,7 +30,9 @@ from hotline.cli._common import Verbs
 from hotline.errors import DaemonNotRunning, HotlineError
 from hotline.terminal import (
     ControlClient,
+    SystemClock,
     add_peer_card,
+    create_user,
     init_terminal,
     open_terminal,
     verify_store,
@@ -128,6 +134,7 @@ def run(args: argparse.Namespace) -> int:
     dirs = {party: root / party.lower() for party, _ in PARTIES}
     print(f"creating two terminals in {root}")
     cards = {}
+    consoles: dict[str, tuple[str, str]] = {}
     for party, zone in PARTIES:
         # Two routes each, as a real line has (on loopback here: two ports).
         files = init_terminal(
@@ -135,8 +142,15 @@ def run(args: argparse.Namespace) -> int:
             party=party,
             listen=[f"127.0.0.1:{_free_port()}", f"127.0.0.1:{_free_port()}"],
             timezone=zone,
+            console=f"127.0.0.1:{_free_port()}",
         )
         cards[party] = files.card()
+        password = secrets.token_urlsafe(12)
+        create_user(files.store, SystemClock(), name="operator", role="operator", password=password)
+        secret = dirs[party] / "demo-password.txt"
+        secret.write_text(password + "\n", encoding="utf-8")
+        secret.chmod(0o600)
+        consoles[party] = (files.settings.console or "", password)
         files.store.close()
         print(
             f"  {party:<10} {', '.join(cards[party].routes):<32} "
@@ -191,6 +205,10 @@ def run(args: argparse.Namespace) -> int:
             print(f"  {command} send {dirs[party]} --to {other} --precedence flash 'Your text'")
             print(f"  {command} messages {dirs[party]}      {command} status {dirs[party]}")
             print(f"  {command} test {dirs[party]}          {command} alarms {dirs[party]}")
+        print("\nWeb consoles (log in as 'operator'):")
+        for party, _ in PARTIES:
+            address, password = consoles[party]
+            print(f"  {party:<10} http://{address}/   password {password}")
         print(f"Logs: {dirs['Washington'] / 'terminal.log'}, {dirs['Moscow'] / 'terminal.log'}")
         if args.duration is None:
             print("Press Ctrl-C to stop.")

@@ -8,7 +8,7 @@ import logging
 import sys
 
 from hotline.cli._common import Verbs, add_directory
-from hotline.terminal import TerminalPaths, run_terminal
+from hotline.terminal import TerminalPaths, load_settings, run_terminal
 
 __all__ = ["register", "run"]
 
@@ -41,5 +41,12 @@ def run(args: argparse.Namespace) -> int:
     paths = TerminalPaths(args.directory)
     if paths.is_initialised():
         _configure_logging(paths, args.verbose)
-    asyncio.run(run_terminal(args.directory))
+    settings = load_settings(paths.config) if paths.is_initialised() else None
+    console = None
+    if settings is not None and settings.console is not None:
+        # Imported only when wanted: the console pulls in Jinja2 and Babel.
+        from hotline.console import serve_console
+
+        console = serve_console
+    asyncio.run(run_terminal(args.directory, extra=console))
     return 0

@@ -1,0 +1,189 @@
+"""Screenshots of the operator console's main views, for the README: docs/screenshots/*.png.
+
+Runs the same pair of terminals as the browser tests (Washington and Moscow,
+real ``hotline run`` processes, tests/console/browser/harness.py), drives a
+little traffic through the consoles themselves (a FLASH that Moscow
+acknowledges, an EXERCISE message, a reply from Moscow), writes a handover
+note, and saves each main view at 1280x800 with Debian's chromium:
+
+    login.png        the login page
+    line.png         the line view (routes, round trips, link tests, clocks)
+    traffic.png      the traffic view with the compose form
+    message.png      a message's detail, acknowledged by Moscow's operator
+    shift.png        the shift log with a signed handover note
+    traffic-id.png   Moscow's traffic view in Bahasa Indonesia
+    line-ru.png      Moscow's line view in Russian
+
+Run from the repository root: ``.venv/bin/python scripts/console_screenshots.py``
+(``--out DIR`` to write elsewhere).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
+from tests.console.browser.harness import ConsolePair, console_pair, wait_for  # noqa: E402
+from tests.console.browser.pages import (  # noqa: E402
+    CHROMIUM,
+    VIEWPORT,
+    acknowledge,
+    compose,
+    login,
+    message_row,
+    open_message,
+    set_language,
+)
+
+FLASH = (
+    "The Chairman of the Joint Chiefs of Staff requests a telephone call with the Chief of the "
+    "General Staff today, for risk reduction and operational deconfliction."
+)
+EXERCISE = "EXERCISE EXERCISE EXERCISE. Drill: confirm receipt of this test traffic by 1600Z."
+REPLY = (
+    "The Chief of the General Staff agrees to a call today at 1400Z. The agenda should include "
+    "the flights of strategic bombers near our state border."
+)
+NOTE = (
+    "Handover 0800Z: line up on both routes. FLASH 1 (call request) acknowledged by Moscow. "
+    "Call agreed for 1400Z; interpreters still to be confirmed. Drill traffic is marked EXERCISE."
+)
+
+
+def _say(text: str) -> None:
+    sys.stdout.write(text + "\n")
+    sys.stdout.flush()
+
+
+class Shooter:
+    """Opens pages as console users and saves what they show."""
+
+    def __init__(self, browser: Browser, pair: ConsolePair, out: Path) -> None:
+        self.browser = browser
+        self.pair = pair
+        self.out = out
+
+    def page(self) -> Page:
+        context = self.browser.new_context(viewport=VIEWPORT, locale="en-US")
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        return page
+
+    def as_user(self, user: str) -> Page:
+        page = self.page()
+        login(page, self.pair.url(user), self.pair.users[user])
+        return page
+
+    def shoot(self, page: Page, name: str) -> None:
+        # Let the live refresh that follows a load finish, and the clocks tick once.
+        page.wait_for_load_state("networkidle")
+        page.wait_for_timeout(600)
+        path = self.out / f"{name}.png"
+        page.screenshot(path=str(path))
+        _say(f"  {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
+
+
+def _drive(shooter: Shooter) -> None:
+    pair = shooter.pair
+    out = shooter.out
+    out.mkdir(parents=True, exist_ok=True)
+
+    login_page = shooter.page()
+    login_page.goto(f"{pair.washington.url}/login")
+    shooter.shoot(login_page, "login")
+    login_page.context.close()
+
+    washington = shooter.as_user("wash-op")
+    moscow = shooter.as_user("mos-op")
+    set_language(washington, "en")
+    set_language(moscow, "en")
+
+    # Traffic, through the consoles: a FLASH (acknowledged), an EXERCISE, a reply.
+    washington.goto(f"{pair.washington.url}/traffic")
+    moscow.goto(f"{pair.moscow.url}/traffic")
+    flash = compose(washington, to="Moscow", text=FLASH, precedence="flash")
+    exercise = compose(washington, to="Moscow", text=EXERCISE, precedence="priority", exercise=True)
+    reply = compose(moscow, to="Washington", text=REPLY, precedence="immediate")
+    for message_id in (flash, exercise):
+        expect(message_row(moscow, message_id)).to_be_attached()
+    open_message(moscow, flash)
+    acknowledge(moscow, "mos-op")
+    expect(message_row(washington, reply)).to_be_attached()
+    expect(message_row(washington, flash)).to_have_attribute("data-state", "acknowledged")
+    expect(message_row(washington, exercise)).to_have_attribute("data-state", "delivered")
+
+    # A link test of both routes, some round trips for the sparklines, then the views.
+    results = pair.washington.run_tests()
+    assert results, "no routes were tested"
+    assert all(result["ok"] for result in results), results
+    washington.goto(f"{pair.washington.url}/")
+    wait_for(
+        lambda: all(
+            route["rtt_ms"] is not None
+            for peer in pair.washington.status()["peers"]
+            for route in peer["routes"]
+        ),
+        what="round trips on every route",
+    )
+    time.sleep(2)
+    washington.reload()
+    expect(washington.locator("[data-testid=peer-Moscow]")).to_have_attribute("data-state", "up")
+    shooter.shoot(washington, "line")
+
+    washington.goto(f"{pair.washington.url}/traffic")
+    expect(message_row(washington, flash)).to_be_attached()
+    shooter.shoot(washington, "traffic")
+
+    open_message(washington, flash)
+    expect(washington.locator("#ack-status")).to_contain_text("acknowledged by mos-op")
+    shooter.shoot(washington, "message")
+
+    washington.click("#nav-shift")
+    washington.fill("#note-text", NOTE)
+    washington.click("#note-save")
+    expect(washington.locator("[data-testid=note]").first).to_contain_text("Handover 0800Z")
+    shooter.shoot(washington, "shift")
+
+    indonesian = shooter.as_user("mos-op-id")
+    indonesian.goto(f"{pair.moscow.url}/traffic")
+    expect(message_row(indonesian, flash)).to_be_attached()
+    shooter.shoot(indonesian, "traffic-id")
+
+    set_language(moscow, "ru")
+    moscow.goto(f"{pair.moscow.url}/")
+    expect(moscow.locator("[data-testid=peer-Washington]")).to_have_attribute("data-state", "up")
+    shooter.shoot(moscow, "line-ru")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--out", type=Path, default=ROOT / "docs" / "screenshots", help="where to save the PNGs"
+    )
+    args = parser.parse_args()
+    if not Path(CHROMIUM).exists():
+        sys.stderr.write(f"no chromium at {CHROMIUM} (apt-get install chromium)\n")
+        return 1
+    with tempfile.TemporaryDirectory(prefix="hotline-shots-") as tmp:
+        _say("starting Washington and Moscow")
+        with console_pair(Path(tmp)) as pair, sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=CHROMIUM, headless=True, args=["--no-sandbox"]
+            )
+            try:
+                _say(f"saving screenshots to {args.out}")
+                _drive(Shooter(browser, pair, args.out.resolve()))
+            finally:
+                browser.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

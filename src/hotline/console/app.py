@@ -1,0 +1,236 @@
+"""The operator console: a FastAPI app factory, and its server beside the terminal.
+
+``create_console_app(terminal)`` builds the whole console for one running
+terminal: the routers (``auth``, ``pages``, ``api``), the static files, the
+session gate and the security headers, with all its state on ``app.state``
+(no module-level globals). ``serve_console`` runs it with uvicorn on the
+address in ``[console] listen`` (``hotline init --console HOST:PORT``), on the
+daemon's own event loop: ``hotline run`` passes it to
+:func:`~hotline.terminal.run_terminal` as its extra server.
+
+Every route is ``async def``, so it runs on the loop thread that owns the
+store (docs/ARCHITECTURE.md, section 4). The console serves plain HTTP; to
+reach it from other machines, put a TLS proxy in front (docs/console.md).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import socket
+from collections.abc import Iterator
+
+import uvicorn
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from hotline import __version__
+from hotline.console.deps import SESSION_STATE_KEY
+from hotline.console.i18n import negotiate_language
+from hotline.console.middleware import SecurityHeaders, SessionGate
+from hotline.console.routes import api, auth, pages
+from hotline.console.security import ConsoleSession
+from hotline.console.state import ConsoleState, build_state
+from hotline.console.templating import STATIC_DIR
+from hotline.crypto import parse_route
+from hotline.errors import (
+    AccessError,
+    AuthenticationFailed,
+    ConfigError,
+    HotlineError,
+    MessageTooLarge,
+    NotInitialised,
+    PeerError,
+    PermissionDenied,
+    UnknownMessage,
+    UnknownPeer,
+    UnknownUser,
+)
+from hotline.terminal import Clock, Terminal
+
+__all__ = ["create_console_app", "error_status", "serve_console"]
+
+log = logging.getLogger("hotline.console")
+
+_STATUS_BY_ERROR: tuple[tuple[type[HotlineError], int], ...] = (
+    (AuthenticationFailed, 401),
+    (PermissionDenied, 403),
+    (UnknownUser, 404),
+    (AccessError, 403),
+    (UnknownMessage, 404),
+    (UnknownPeer, 404),
+    (PeerError, 409),
+    (MessageTooLarge, 413),
+    (ConfigError, 422),
+    (NotInitialised, 409),
+)
+
+
+def error_status(exc: HotlineError) -> int:
+    """The HTTP status the console answers a refusal with (400 if nothing closer fits)."""
+    for cls, code in _STATUS_BY_ERROR:
+        if isinstance(exc, cls):
+            return code
+    return 400
+
+
+def _wants_json(request: Request) -> bool:
+    path = request.url.path
+    return path == "/api" or path.startswith("/api/")
+
+
+def _error_page(request: Request, status: int, error: str, detail: str) -> Response:
+    console: ConsoleState = request.app.state.console
+    session = getattr(request.state, SESSION_STATE_KEY, None)
+    language = (
+        session.language
+        if isinstance(session, ConsoleSession)
+        else negotiate_language(request.headers.get("accept-language"))
+    )
+    html = console.pages.render(
+        "error.html",
+        language=language,
+        party=console.terminal.party,
+        status=status,
+        error=error,
+        detail=detail,
+    )
+    return HTMLResponse(html, status_code=status)
+
+
+def create_console_app(terminal: Terminal, *, clock: Clock | None = None) -> FastAPI:
+    """The console for one running terminal; ``clock`` (default: the terminal's) times sessions."""
+    state = build_state(terminal, clock=clock)
+    app = FastAPI(
+        title=f"hotline console {terminal.party}",
+        version=__version__,
+        # The interactive docs pages load scripts from a CDN, which the CSP forbids;
+        # the schema itself is served behind the session at /api/openapi.json.
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
+    app.state.console = state
+
+    async def hotline_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HotlineError)
+        status = error_status(exc)
+        if _wants_json(request):
+            return JSONResponse(
+                status_code=status, content={"error": type(exc).__name__, "detail": str(exc)}
+            )
+        return _error_page(request, status, type(exc).__name__, str(exc))
+
+    async def invalid_request(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in error.get('loc', ()))}: {error.get('msg', '')}"
+            for error in exc.errors()
+        )
+        if _wants_json(request):
+            return JSONResponse(
+                status_code=422, content={"error": "ConfigError", "detail": problems}
+            )
+        return _error_page(request, 422, "ConfigError", problems)
+
+    app.add_exception_handler(HotlineError, hotline_error)
+    app.add_exception_handler(RequestValidationError, invalid_request)
+    app.include_router(auth.router)
+    app.include_router(pages.router)
+    app.include_router(api.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    # The last added is the outermost: headers go on every answer, the gate's too.
+    app.add_middleware(SessionGate, sessions=state.sessions)
+    app.add_middleware(SecurityHeaders)
+    return app
+
+
+class _QuietServer(uvicorn.Server):
+    """uvicorn without its own signal handling: the daemon owns SIGTERM/SIGINT."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+async def serve_console(terminal: Terminal, started: asyncio.Event) -> None:
+    """Serve the console on ``[console] listen`` until cancelled; ConfigError if none is set."""
+    address = terminal.settings.console
+    if address is None:
+        raise ConfigError(
+            "no console address: set [console] listen in hotline.toml "
+            "(or hotline init --console HOST:PORT)"
+        )
+    host, port = parse_route(address)
+    listener = _listen(host, port, address)
+    try:
+        await _serve(terminal, listener, address, started)
+    finally:
+        listener.close()
+
+
+async def _serve(
+    terminal: Terminal, listener: socket.socket, address: str, started: asyncio.Event
+) -> None:
+    app = create_console_app(terminal)
+    console: ConsoleState = app.state.console
+    config = uvicorn.Config(
+        app,
+        log_level="warning",
+        access_log=False,
+        lifespan="off",
+        server_header=False,
+        # X-Forwarded-For is believed from a proxy on this host only, whatever the
+        # environment says: the login limit counts failures per client address.
+        forwarded_allow_ips="127.0.0.1,::1",
+        timeout_graceful_shutdown=2,  # an open event stream must not hold up SIGTERM
+    )
+    server = _QuietServer(config)
+    task = asyncio.create_task(server.serve(sockets=[listener]))
+    try:
+        while not server.started:
+            if task.done():
+                task.result()
+                raise ConfigError(f"the console could not start on {address}")
+            await asyncio.sleep(0.01)
+        log.info("console listening on http://%s", address)
+        started.set()
+        # Shielded: cancelling us must not cancel uvicorn mid-flight, which would
+        # leave its connections open; it is told to exit and given time to close.
+        await asyncio.shield(task)
+    finally:
+        console.closing.set()  # event streams end now instead of at their next ping
+        server.should_exit = True
+        with contextlib.suppress(BaseException):
+            async with asyncio.timeout(5.0):
+                await task
+
+
+def _listen(host: str, port: int, address: str) -> socket.socket:
+    """A listening TCP socket on ``host:port``; ConfigError if it cannot be had.
+
+    Bound here rather than by uvicorn, which answers a failed bind with
+    ``sys.exit``: inside the daemon's event loop that would end the whole
+    terminal instead of reporting one bad setting.
+    """
+    try:
+        family, kind, proto, _, where = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+        listener = socket.socket(family, kind, proto)
+    except OSError as exc:
+        raise ConfigError(f"the console cannot listen on {address}: {exc}") from exc
+    try:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(where)
+        listener.listen(128)
+    except OSError as exc:
+        listener.close()
+        raise ConfigError(
+            f"the console could not listen on {address} (is the port in use?): {exc}"
+        ) from exc
+    listener.setblocking(False)
+    return listener

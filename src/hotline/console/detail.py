@@ -1,0 +1,168 @@
+"""One message in full, with its proofs checked again as it is shown.
+
+The detail view does not trust what the store says about a message: it
+decodes the stored envelope and re-verifies, with :mod:`hotline.crypto`,
+
+* the **signature** over the envelope, against the sender's key (the peer's
+  for an incoming message, ours for an outgoing one);
+* the **receipt**, against the recipient's key (the peer's receipt for an
+  outgoing message, the one we issued for an incoming one) and the envelope;
+* the **acknowledgement**: the person's own signature over the ack statement.
+
+Each is ``verified``, ``failed`` (with why) or ``none`` (nothing to check yet).
+Anything but ``verified`` on a stored message means the store was altered or
+holds a bug's output: the console shows it plainly instead of hiding it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from hotline.console.i18n import format_utc_text
+from hotline.console.views import message_row
+from hotline.crypto import Envelope, Receipt, verify_envelope, verify_receipt, verify_signature
+from hotline.errors import ConfigError, CryptoError, DeliveryError
+from hotline.store import AckRecord, Direction, MessageRecord, PeerRecord
+from hotline.terminal import ACKNOWLEDGEABLE_KINDS, Terminal, ack_statement
+
+__all__ = [
+    "VERIFICATION_STATUSES",
+    "Verification",
+    "check_acknowledgement",
+    "check_receipt",
+    "check_signature",
+    "message_detail",
+]
+
+VERIFICATION_STATUSES = frozenset({"verified", "failed", "none"})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Verification:
+    """The outcome of one check: ``verified``, ``failed`` (``reason`` says why) or ``none``."""
+
+    status: str
+    reason: str = ""
+
+    def __post_init__(self) -> None:
+        if self.status not in VERIFICATION_STATUSES:
+            raise ConfigError(f"verification status must be one of {sorted(VERIFICATION_STATUSES)}")
+        if (self.status == "failed") != bool(self.reason):
+            raise ConfigError("a failed verification needs a reason, and only a failed one")
+
+    def to_json(self) -> dict[str, str]:
+        return {"status": self.status, "reason": self.reason}
+
+
+def _decode(record: MessageRecord) -> Envelope | Verification:
+    try:
+        return Envelope.decode(record.envelope)
+    except CryptoError as exc:
+        return Verification(status="failed", reason=f"the stored envelope is malformed: {exc}")
+
+
+def check_signature(record: MessageRecord, *, sender_key: bytes | None) -> Verification:
+    """Does the stored envelope verify under the sender's key?"""
+    envelope = _decode(record)
+    if isinstance(envelope, Verification):
+        return envelope
+    if sender_key is None:
+        return Verification(status="failed", reason="the sender's key is not known here")
+    try:
+        verify_envelope(envelope, sender_signing_key=sender_key)
+    except (CryptoError, DeliveryError) as exc:
+        return Verification(status="failed", reason=str(exc) or type(exc).__name__)
+    if envelope.header.message_id != record.id or envelope.header.serial != record.serial:
+        return Verification(status="failed", reason="the envelope is not this message's")
+    return Verification(status="verified")
+
+
+def check_receipt(
+    record: MessageRecord, *, recipient_key: bytes | None
+) -> tuple[Verification, str | None]:
+    """Does the stored receipt verify under the recipient's key? And its received-at time."""
+    if record.receipt is None:
+        return Verification(status="none"), None
+    envelope = _decode(record)
+    if isinstance(envelope, Verification):
+        return envelope, None
+    try:
+        receipt = Receipt.decode(record.receipt)
+    except CryptoError as exc:
+        return Verification(status="failed", reason=f"the stored receipt is malformed: {exc}"), None
+    if recipient_key is None:
+        return Verification(status="failed", reason="the recipient's key is not known here"), None
+    try:
+        verify_receipt(receipt, envelope=envelope, recipient_signing_key=recipient_key)
+    except (CryptoError, DeliveryError) as exc:
+        reason = str(exc) or type(exc).__name__
+        return Verification(status="failed", reason=reason), receipt.received_at
+    return Verification(status="verified"), receipt.received_at
+
+
+def check_acknowledgement(record: MessageRecord, ack: AckRecord | None) -> Verification:
+    """Does the acknowledging person's signature verify over the ack statement?"""
+    if ack is None:
+        return Verification(status="none")
+    statement = ack_statement(
+        message_id=record.id, envelope_hash=record.envelope_hash, by=ack.by, at=ack.at
+    )
+    try:
+        verify_signature(ack.operator_key, ack.operator_signature, statement)
+    except CryptoError as exc:
+        return Verification(status="failed", reason=str(exc) or type(exc).__name__)
+    return Verification(status="verified")
+
+
+def _party(party: str, key: bytes | None, fingerprint: str | None) -> dict[str, Any]:
+    return {"party": party, "key": None if key is None else key.hex(), "fingerprint": fingerprint}
+
+
+def message_detail(
+    terminal: Terminal, record: MessageRecord, *, fingerprint: str, language: str
+) -> dict[str, Any]:
+    """Every field of the message, its line, and the three checks re-done now.
+
+    ``fingerprint`` is this party's own (the console computes it once).
+    """
+    peer: PeerRecord | None = terminal.store.get_peer(record.peer)
+    ours = terminal.identity.signing_public
+    theirs = None if peer is None else peer.signing_key
+    us = _party(terminal.party, ours, fingerprint)
+    them = _party(record.peer, theirs, None if peer is None else peer.fingerprint)
+    sender_key: bytes | None
+    recipient_key: bytes | None
+    if record.direction is Direction.OUT:
+        sender, recipient, sender_key, recipient_key = us, them, ours, theirs
+    else:
+        sender, recipient, sender_key, recipient_key = them, us, theirs, ours
+    ack = terminal.store.acknowledgements([record.id]).get(record.id)
+    line = terminal.lines.get(record.peer)
+    receipt, received_at = check_receipt(record, recipient_key=recipient_key)
+    row = message_row(
+        record,
+        ack=ack,
+        line_state=None if line is None else str(line.state),
+        language=language,
+    )
+    acknowledgement = row["acknowledgement"]
+    if acknowledgement is not None:
+        acknowledgement["signature"] = check_acknowledgement(record, ack).to_json()
+    return {
+        **row,
+        "sent_at": {"at": record.sent_at, "display": format_utc_text(record.sent_at, language)},
+        "envelope_hash": record.envelope_hash.hex(),
+        "sender": sender,
+        "recipient": recipient,
+        "signature": check_signature(record, sender_key=sender_key).to_json(),
+        "receipt": {
+            **receipt.to_json(),
+            "received_at": None
+            if received_at is None
+            else {"at": received_at, "display": format_utc_text(received_at, language)},
+        },
+        "acknowledgeable": record.direction is Direction.IN
+        and record.kind in ACKNOWLEDGEABLE_KINDS
+        and ack is None,
+    }

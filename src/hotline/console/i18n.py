@@ -1,0 +1,215 @@
+"""The console's languages: gettext catalogues in English, Indonesian and Russian, and dates.
+
+Watch officers work in their own language (MOLINK had a translator on every
+shift), so every word of the interface comes from a gettext catalogue,
+``console/locale/<lang>/LC_MESSAGES/console.po``. The ``.po`` files are read
+with Babel and turned into translations in memory (through an in-memory
+``.mo``), so there is no compile step and nothing generated to forget.
+
+Three rules:
+
+* **Message texts are never translated or altered.** Only the interface is; a
+  message is shown exactly as it was signed.
+* **Times are UTC ("ZULU").** They are formatted for the reader's language
+  (Babel's CLDR data: month names, order) but always in UTC with a ``Z``; the
+  protocol's own forms (time groups, RFC 3339) are shown as they are.
+* **The browser gets its strings from the server.** ``console.js`` looks up
+  every word it shows in a table the page carries (:meth:`Catalogues.client_strings`),
+  built from :data:`CLIENT_MSGIDS`, so the JavaScript holds no language at all.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+
+from babel.dates import format_date, format_time
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import Translations
+
+from hotline.errors import ConfigError
+from hotline.terminal import UI_LANGUAGES
+from hotline.utc import parse_utc
+
+__all__ = [
+    "CLIENT_MSGIDS",
+    "DEFAULT_LANGUAGE",
+    "DOMAIN",
+    "LANGUAGE_NAMES",
+    "LOCALE_DIR",
+    "Catalogues",
+    "N_",
+    "format_moment",
+    "format_utc_text",
+    "load_catalogues",
+    "negotiate_language",
+]
+
+LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+DOMAIN = "console"
+DEFAULT_LANGUAGE = "en"
+#: Each language named in itself: the switcher shows these in every language.
+LANGUAGE_NAMES: Mapping[str, str] = {"en": "English", "id": "Bahasa Indonesia", "ru": "Русский"}
+
+
+def N_(msgid: str) -> str:
+    """Mark ``msgid`` for extraction without translating it here."""
+    return msgid
+
+
+#: Every string ``console.js`` shows, by msgid. The page carries their
+#: translations; tests check that console.js asks for no other.
+CLIENT_MSGIDS: tuple[str, ...] = (
+    N_("%(ms)s ms"),
+    N_("acknowledged"),
+    N_("acknowledged by %(name)s at %(time)s"),
+    N_("ALARM: %(count)s open alarm(s) not acknowledged"),
+    N_("carrying"),
+    N_("degraded"),
+    N_("delivered"),
+    N_("delivered, not yet acknowledged"),
+    N_("down"),
+    N_("Enable sound"),
+    N_("EXERCISE"),
+    N_("Failed: %(reason)s"),
+    N_("FLASH"),
+    N_("IMMEDIATE"),
+    N_("in"),
+    N_("Last test: %(result)s at %(time)s"),
+    N_("Line down"),
+    N_("Link test missed"),
+    N_("Message %(id)s: %(state)s"),
+    N_("missed"),
+    N_("never"),
+    N_("No link test yet"),
+    N_("No messages yet."),
+    N_("No notes yet."),
+    N_("No open alarms."),
+    N_("no receipt yet"),
+    N_("no samples yet"),
+    N_("not delivered"),
+    N_("not yet acknowledged"),
+    N_("out"),
+    N_("passed"),
+    N_("Peer's link test missed"),
+    N_("PRIORITY"),
+    N_("queued"),
+    N_("queued (line down)"),
+    N_("receipt does not verify: %(reason)s"),
+    N_("receipt verified, received at %(time)s"),
+    N_("received"),
+    N_("ROUTINE"),
+    N_("Saved."),
+    N_("seen by %(name)s"),
+    N_("Sending…"),
+    N_("sent"),
+    N_("signature does not verify"),
+    N_("signature does not verify: %(reason)s"),
+    N_("signature verified"),
+    N_("silent"),
+    N_("since %(time)s"),
+    N_("Sound on"),
+    N_("standby"),
+    N_("The connection to the terminal was lost; retrying."),
+    N_("up"),
+)
+
+
+class Catalogues:
+    """The interface's translations, one per language, read from ``.po`` files."""
+
+    def __init__(self, translations: Mapping[str, Translations]) -> None:
+        missing = [language for language in UI_LANGUAGES if language not in translations]
+        if missing:
+            raise ConfigError(f"no console catalogue for {', '.join(missing)}")
+        self._translations = dict(translations)
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        return UI_LANGUAGES
+
+    def translations(self, language: str) -> Translations:
+        """The catalogue for ``language``; ConfigError for a language the console lacks."""
+        try:
+            return self._translations[language]
+        except KeyError:
+            raise ConfigError(
+                f"language must be one of {', '.join(UI_LANGUAGES)}, not {language!r}"
+            ) from None
+
+    def gettext(self, language: str, msgid: str) -> str:
+        return self.translations(language).gettext(msgid)
+
+    def client_strings(self, language: str) -> dict[str, str]:
+        """``{msgid: translation}`` for every string console.js shows."""
+        translations = self.translations(language)
+        return {msgid: translations.gettext(msgid) for msgid in CLIENT_MSGIDS}
+
+
+def _load_po(path: Path, language: str) -> Translations:
+    try:
+        with path.open("rb") as po:
+            catalog = read_po(po, locale=language, domain=DOMAIN)
+    except FileNotFoundError:
+        raise ConfigError(f"the console catalogue {path} is missing") from None
+    except (OSError, ValueError) as exc:  # Babel reports a malformed .po as ValueError
+        raise ConfigError(f"the console catalogue {path} cannot be read: {exc}") from exc
+    compiled = io.BytesIO()
+    write_mo(compiled, catalog)
+    compiled.seek(0)
+    return Translations(fp=compiled, domain=DOMAIN)
+
+
+def load_catalogues(directory: Path = LOCALE_DIR) -> Catalogues:
+    """Read ``<directory>/<lang>/LC_MESSAGES/console.po`` for every interface language."""
+    return Catalogues(
+        {
+            language: _load_po(directory / language / "LC_MESSAGES" / f"{DOMAIN}.po", language)
+            for language in UI_LANGUAGES
+        }
+    )
+
+
+def negotiate_language(accept_language: str | None) -> str:
+    """The best interface language for an ``Accept-Language`` header (before anyone logs in)."""
+    if not accept_language:
+        return DEFAULT_LANGUAGE
+    ranked: list[tuple[float, int, str]] = []
+    for index, item in enumerate(accept_language.split(",")[:32]):
+        tag, _, params = item.strip().partition(";")
+        quality = 1.0
+        params = params.strip()
+        if params.startswith("q="):
+            try:
+                quality = float(params[2:])
+            except ValueError:
+                quality = 0.0
+        primary = tag.strip().split("-")[0].lower()
+        if primary in UI_LANGUAGES and quality > 0:
+            # Highest quality first; among equals, the order the browser sent.
+            ranked.append((-quality, index, primary))
+    return min(ranked)[2] if ranked else DEFAULT_LANGUAGE
+
+
+def format_moment(moment: datetime, language: str) -> str:
+    """A UTC moment for a reader of ``language``: ``Nov 23, 2026 16:00:01Z`` (in English)."""
+    if moment.tzinfo is None:
+        raise ConfigError("naive datetime: console times must be timezone-aware")
+    moment = moment.astimezone(UTC)
+    day = format_date(moment, "medium", locale=language)
+    clock = format_time(moment, "HH:mm:ss", tzinfo=UTC, locale=language)
+    return f"{day} {clock}Z"
+
+
+def format_utc_text(text: str | None, language: str) -> str | None:
+    """:func:`format_moment` of a stored UTC timestamp; None stays None, a bad one is shown raw."""
+    if text is None:
+        return None
+    try:
+        moment = parse_utc(text)
+    except ValueError:
+        return text  # shown as stored rather than hidden: an operator may need to see it
+    return format_moment(moment, language)

@@ -1,0 +1,149 @@
+"""The console's HTML pages: ``/`` (line), ``/traffic``, ``/messages/{id}``, ``/shift``.
+
+Each page is rendered by the server in the user's language with the data it
+shows embedded as JSON (never as script): ``console.js`` draws from that data
+at once, then keeps it live from ``/api/events``. The header on every page
+carries the party, the EXERCISE banner, the clocks (ZULU, this party's local
+time, each peer's, from the cards' time zones), the language switcher, the
+user and their role, and logout.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from babel.dates import format_time
+from fastapi import APIRouter, Depends
+from fastapi.responses import HTMLResponse
+
+from hotline.console.deps import ConsoleDep, SessionDep, current_session
+from hotline.console.detail import message_detail
+from hotline.console.i18n import LANGUAGE_NAMES, N_
+from hotline.console.security import ConsoleSession
+from hotline.console.state import ConsoleState
+from hotline.console.views import note_view, status_view, traffic
+from hotline.crypto import Precedence
+from hotline.errors import UnknownMessage
+from hotline.terminal import DEFAULT_CHANNEL, Permission, Role
+
+__all__ = ["ROLE_LABELS", "clocks", "render_page", "router"]
+
+router = APIRouter(tags=["pages"], dependencies=[Depends(current_session)], include_in_schema=False)
+
+ROLE_LABELS: dict[Role, str] = {
+    Role.OPERATOR: N_("Operator"),
+    Role.PRINCIPAL: N_("Principal"),
+    Role.AUDITOR: N_("Auditor"),
+    Role.ADMIN: N_("Administrator"),
+}
+#: How many messages the traffic page shows.
+TRAFFIC_ROWS = 200
+
+
+def clocks(console: ConsoleState, language: str) -> list[dict[str, Any]]:
+    """ZULU, this party's local time, and each peer's, with their first reading."""
+    terminal = console.terminal
+    now = terminal.clock.now()
+    zones = [("ZULU", "UTC", True), (terminal.party, terminal.settings.timezone, False)]
+    zones += [(peer.party, peer.timezone, False) for peer in terminal.store.list_peers()]
+    shown = []
+    for label, zone, zulu in zones:
+        try:
+            tzinfo = ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            continue  # a card's zone this machine does not know: no clock rather than a wrong one
+        reading = format_time(now, "HH:mm:ss", tzinfo=tzinfo, locale=language)
+        shown.append(
+            {
+                "label": label,
+                "timezone": zone,
+                "zulu": zulu,
+                "reading": reading + ("Z" if zulu else ""),
+            }
+        )
+    return shown
+
+
+def render_page(
+    console: ConsoleState,
+    session: ConsoleSession,
+    template: str,
+    *,
+    page: str,
+    status: int = 200,
+    **context: Any,
+) -> HTMLResponse:
+    """Render a page with the header's context; the language is the session's."""
+    operator = session.operator
+    language = session.language
+    html = console.pages.render(
+        template,
+        language=language,
+        page=page,
+        party=console.terminal.party,
+        exercise=console.terminal.settings.exercise,
+        operator=operator,
+        role_label=console.catalogues.gettext(language, ROLE_LABELS[operator.role]),
+        csrf_token=session.csrf_token,
+        languages=LANGUAGE_NAMES,
+        clocks=clocks(console, language),
+        server_now_ms=int(console.terminal.clock.now().timestamp() * 1000),
+        strings=console.catalogues.client_strings(language),
+        can={
+            "send": operator.may(Permission.SEND),
+            "acknowledge": operator.may(Permission.ACKNOWLEDGE),
+            "acknowledge_alarm": operator.may(Permission.ACKNOWLEDGE_ALARM),
+            "shift_note": operator.may(Permission.SHIFT_NOTE),
+        },
+        **context,
+    )
+    return HTMLResponse(html, status_code=status)
+
+
+@router.get("/", response_class=HTMLResponse)
+async def line_page(console: ConsoleDep, session: SessionDep) -> HTMLResponse:
+    """The line view: every peer's line and routes, the alarms."""
+    status = status_view(console.terminal, language=session.language)
+    return render_page(console, session, "line.html", page="line", status_data=status)
+
+
+@router.get("/traffic", response_class=HTMLResponse)
+async def traffic_page(console: ConsoleDep, session: SessionDep) -> HTMLResponse:
+    """Incoming and outgoing messages, and the compose form for those who may send."""
+    terminal = console.terminal
+    return render_page(
+        console,
+        session,
+        "traffic.html",
+        page="traffic",
+        messages=traffic(terminal, limit=TRAFFIC_ROWS, language=session.language),
+        status_data=status_view(terminal, language=session.language),
+        peers=sorted(terminal.lines),
+        precedences=[p.value for p in sorted(Precedence, key=lambda p: p.rank)],
+        default_channel=DEFAULT_CHANNEL,
+    )
+
+
+@router.get("/messages/{message_id}", response_class=HTMLResponse)
+async def message_page(message_id: str, console: ConsoleDep, session: SessionDep) -> HTMLResponse:
+    """One message in full, its proofs checked again, and Acknowledge where it applies."""
+    record = console.terminal.store.get_message(message_id)
+    if record is None:
+        raise UnknownMessage(f"no message with id {message_id}")
+    detail = message_detail(
+        console.terminal, record, fingerprint=console.fingerprint, language=session.language
+    )
+    may = session.operator.may(Permission.ACKNOWLEDGE)
+    detail["can_acknowledge"] = detail["acknowledgeable"] and may
+    return render_page(console, session, "message.html", page="message", message=detail)
+
+
+@router.get("/shift", response_class=HTMLResponse)
+async def shift_page(console: ConsoleDep, session: SessionDep) -> HTMLResponse:
+    """The shift log: handover notes, newest first, and the form to write one."""
+    notes = [
+        note_view(note, language=session.language)
+        for note in console.terminal.shift_log.recent(limit=100)
+    ]
+    return render_page(console, session, "shift.html", page="shift", notes=notes)

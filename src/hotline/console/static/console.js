@@ -1,0 +1,697 @@
+/*
+ * hotline operator console: live views, clocks, alarms and forms.
+ *
+ * Plain JavaScript, no build step, no library. The server renders each page in
+ * the user's language and embeds the data it shows as JSON blocks; this script
+ * draws from them at once, then keeps them live: it listens to the server-sent
+ * events at /api/events and re-reads the JSON API on each change (and every
+ * 5 s, should the event stream be down). Every word it shows comes from the
+ * page's string table (t()), so this file holds no language of its own.
+ *
+ * Requests: JSON, with the session's CSRF token in X-CSRF-Token on anything
+ * that changes state; refreshes say X-Hotline-Background so that they do not
+ * count as the operator's activity (idle sessions still end).
+ */
+"use strict";
+
+(function () {
+  const body = document.body;
+  const page = body.dataset.page || "";
+  const language = body.dataset.language || document.documentElement.lang || "en";
+  const strings = readJson("console-strings") || {};
+  const csrfMeta = document.querySelector('meta[name="csrf-token"]');
+  const csrfToken = csrfMeta ? csrfMeta.getAttribute("content") : "";
+  const serverOffset = Number(body.dataset.serverNow || Date.now()) - Date.now();
+  const numbers = new Intl.NumberFormat(language, { maximumFractionDigits: 1 });
+
+  /* -- helpers ------------------------------------------------------------ */
+
+  function t(msgid, args) {
+    let text = Object.prototype.hasOwnProperty.call(strings, msgid) ? strings[msgid] : msgid;
+    if (args) {
+      text = text.replace(/%\((\w+)\)s/g, function (whole, key) {
+        return Object.prototype.hasOwnProperty.call(args, key) ? String(args[key]) : whole;
+      });
+    }
+    return text;
+  }
+
+  function readJson(id) {
+    const element = document.getElementById(id);
+    if (!element) return null;
+    try {
+      return JSON.parse(element.textContent);
+    } catch (error) {
+      return null;
+    }
+  }
+
+  function byId(id) {
+    return document.getElementById(id);
+  }
+
+  function clone(templateId) {
+    const template = byId(templateId);
+    return template.content.firstElementChild.cloneNode(true);
+  }
+
+  function setText(root, selector, text) {
+    const element = root.querySelector(selector);
+    if (element) element.textContent = text;
+    return element;
+  }
+
+  function badge(element, kind, value, label) {
+    if (!element) return;
+    element.textContent = label;
+    element.className = element.className
+      .split(" ")
+      .filter(function (name) {
+        return name && name.indexOf(kind + "-") !== 0;
+      })
+      .concat([kind + "-" + value])
+      .join(" ");
+  }
+
+  async function api(method, path, payload, options) {
+    const headers = { Accept: "application/json" };
+    if (options && options.background) headers["X-Hotline-Background"] = "1";
+    const init = { method: method, headers: headers, credentials: "same-origin", cache: "no-store" };
+    if (method !== "GET") {
+      headers["X-CSRF-Token"] = csrfToken;
+      headers["Content-Type"] = "application/json";
+      init.body = JSON.stringify(payload === undefined ? {} : payload);
+    }
+    const response = await fetch(path, init);
+    if (response.status === 401) {
+      window.location.href = "/login?next=" + encodeURIComponent(window.location.pathname);
+      throw Object.assign(new Error("logged out"), { status: 401 });
+    }
+    let data = null;
+    try {
+      data = await response.json();
+    } catch (error) {
+      data = null;
+    }
+    if (!response.ok) {
+      const detail = data && typeof data.detail === "string" ? data.detail : response.statusText;
+      throw Object.assign(new Error(detail), { status: response.status, data: data });
+    }
+    return data;
+  }
+
+  /* -- labels ------------------------------------------------------------- */
+
+  const LINE_STATES = {
+    up: t("up"),
+    degraded: t("degraded"),
+    down: t("down"),
+    silent: t("silent"),
+  };
+  const PRECEDENCES = {
+    flash: t("FLASH"),
+    immediate: t("IMMEDIATE"),
+    priority: t("PRIORITY"),
+    routine: t("ROUTINE"),
+  };
+  const ALARM_KINDS = {
+    "test-missed": t("Link test missed"),
+    "peer-test-missed": t("Peer's link test missed"),
+    "line-down": t("Line down"),
+  };
+  const STEPS = {
+    queued: t("queued"),
+    sent: t("sent"),
+    delivered: t("delivered"),
+    received: t("received"),
+    acknowledged: t("acknowledged"),
+  };
+
+  let lineStates = {};
+
+  function lineStateOf(message) {
+    return Object.prototype.hasOwnProperty.call(lineStates, message.peer)
+      ? lineStates[message.peer]
+      : message.line_state;
+  }
+
+  function stateLabel(message) {
+    if (message.direction === "out" && message.state === "queued" && lineStateOf(message) === "down") {
+      return t("queued (line down)");
+    }
+    if (message.direction === "in" && message.state === "delivered") return STEPS.received;
+    return STEPS[message.state] || message.state;
+  }
+
+  function ackStatus(message) {
+    if (message.acknowledgement) {
+      return t("acknowledged by %(name)s at %(time)s", {
+        name: message.acknowledgement.by,
+        time: message.acknowledgement.display,
+      });
+    }
+    if (message.direction === "in") return t("not yet acknowledged");
+    if (message.state === "delivered") return t("delivered, not yet acknowledged");
+    return t("not delivered");
+  }
+
+  /* -- clocks --------------------------------------------------------------- */
+
+  function startClocks() {
+    const clocks = [];
+    document.querySelectorAll('[data-testid="clock"]').forEach(function (element) {
+      try {
+        const format = new Intl.DateTimeFormat(language, {
+          timeZone: element.dataset.timezone,
+          hour: "2-digit",
+          minute: "2-digit",
+          second: "2-digit",
+          hourCycle: "h23",
+        });
+        clocks.push({ element: element, format: format, zulu: element.dataset.zulu === "true" });
+      } catch (error) {
+        /* a zone this browser does not know: keep the server's reading */
+      }
+    });
+    function tick() {
+      const now = new Date(Date.now() + serverOffset);
+      clocks.forEach(function (clock) {
+        // 24-hour HH:MM:SS with colons in every language: these are watch clocks.
+        const parts = {};
+        clock.format.formatToParts(now).forEach(function (part) {
+          parts[part.type] = part.value;
+        });
+        clock.element.textContent =
+          parts.hour + ":" + parts.minute + ":" + parts.second + (clock.zulu ? "Z" : "");
+      });
+    }
+    tick();
+    window.setInterval(tick, 1000);
+  }
+
+  /* -- alarms: banner and sound -------------------------------------------- */
+
+  let unacknowledged = 0;
+  let audio = null;
+  let soundWanted = window.sessionStorage.getItem("hotline-sound") === "on";
+  const soundButton = byId("sound-toggle");
+
+  function soundRunning() {
+    return audio !== null && audio.state === "running";
+  }
+
+  function showSoundState() {
+    if (!soundButton) return;
+    const on = soundWanted && soundRunning();
+    soundButton.textContent = on ? t("Sound on") : t("Enable sound");
+    soundButton.classList.toggle("on", on);
+    soundButton.setAttribute("aria-pressed", on ? "true" : "false");
+  }
+
+  function ensureAudio() {
+    const Context = window.AudioContext || window.webkitAudioContext;
+    if (!Context) return;
+    if (audio === null) audio = new Context();
+    // Browsers start audio only after a user gesture; this runs from one.
+    audio.resume().then(showSoundState, showSoundState);
+  }
+
+  function beep() {
+    if (!soundRunning()) return;
+    const start = audio.currentTime;
+    const oscillator = audio.createOscillator();
+    const gain = audio.createGain();
+    oscillator.type = "square";
+    oscillator.frequency.setValueAtTime(880, start);
+    oscillator.frequency.setValueAtTime(660, start + 0.18);
+    gain.gain.setValueAtTime(0.0001, start);
+    gain.gain.exponentialRampToValueAtTime(0.25, start + 0.02);
+    gain.gain.exponentialRampToValueAtTime(0.0001, start + 0.36);
+    oscillator.connect(gain);
+    gain.connect(audio.destination);
+    oscillator.start(start);
+    oscillator.stop(start + 0.4);
+  }
+
+  if (soundButton) {
+    soundButton.addEventListener("click", function () {
+      if (soundWanted && soundRunning()) {
+        soundWanted = false;
+      } else {
+        soundWanted = true;
+        ensureAudio();
+      }
+      window.sessionStorage.setItem("hotline-sound", soundWanted ? "on" : "off");
+      showSoundState();
+    });
+    if (soundWanted) {
+      // Wanted on an earlier page: resume at the first gesture on this one.
+      document.addEventListener("pointerdown", ensureAudio, { once: true });
+      document.addEventListener("keydown", ensureAudio, { once: true });
+    }
+    showSoundState();
+  }
+
+  window.setInterval(function () {
+    if (unacknowledged > 0 && soundWanted) beep();
+  }, 3000);
+
+  function showAlarmBanner(status) {
+    unacknowledged = status.unacknowledged_alarms || 0;
+    const banner = byId("alarm-banner");
+    if (!banner) return;
+    if (unacknowledged > 0) {
+      banner.textContent = t("ALARM: %(count)s open alarm(s) not acknowledged", { count: unacknowledged });
+      banner.hidden = false;
+      banner.classList.add("flashing");
+    } else {
+      banner.hidden = true;
+      banner.classList.remove("flashing");
+    }
+  }
+
+  const alarmBanner = byId("alarm-banner");
+  if (alarmBanner) {
+    alarmBanner.addEventListener("click", function () {
+      if (page !== "line") window.location.href = "/";
+    });
+  }
+
+  /* -- line view ------------------------------------------------------------ */
+
+  function sparkline(spark) {
+    const ns = "http://www.w3.org/2000/svg";
+    const svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("viewBox", "0 0 " + spark.width + " " + spark.height);
+    svg.setAttribute("class", "sparkline");
+    svg.setAttribute("preserveAspectRatio", "none");
+    svg.setAttribute("role", "img");
+    const title = document.createElementNS(ns, "title");
+    title.textContent = spark.samples
+      ? t("%(ms)s ms", { ms: numbers.format(spark.max_ms) })
+      : t("no samples yet");
+    svg.appendChild(title);
+    const baseline = document.createElementNS(ns, "line");
+    baseline.setAttribute("x1", "0");
+    baseline.setAttribute("x2", String(spark.width));
+    baseline.setAttribute("y1", String(spark.height - 0.5));
+    baseline.setAttribute("y2", String(spark.height - 0.5));
+    baseline.setAttribute("class", "sparkline-base");
+    svg.appendChild(baseline);
+    if (spark.path) {
+      const path = document.createElementNS(ns, "path");
+      path.setAttribute("d", spark.path);
+      path.setAttribute("class", "sparkline-path");
+      svg.appendChild(path);
+    }
+    return svg;
+  }
+
+  function renderRoute(route) {
+    const row = clone("route-template");
+    row.dataset.state = route.state;
+    row.dataset.active = route.active ? "true" : "false";
+    setText(row, ".route-address code", route.address);
+    setText(row, ".route-role", route.active ? t("carrying") : t("standby"));
+    badge(row.querySelector(".route-state"), "state", route.state, LINE_STATES[route.state] || route.state);
+    setText(row, ".route-rtt", route.rtt_ms === null ? "—" : t("%(ms)s ms", { ms: numbers.format(route.rtt_ms) }));
+    row.querySelector(".route-spark").appendChild(sparkline(route.sparkline));
+    const test = route.last_test;
+    const testCell = setText(
+      row,
+      ".route-test",
+      test
+        ? t("Last test: %(result)s at %(time)s", { result: test.ok ? t("passed") : t("missed"), time: test.display })
+        : t("No link test yet")
+    );
+    if (test) testCell.classList.add(test.ok ? "test-ok" : "test-missed");
+    if (route.last_error) row.title = route.last_error;
+    return row;
+  }
+
+  function renderPeer(peer) {
+    const card = clone("peer-template");
+    card.setAttribute("data-testid", "peer-" + peer.party);
+    card.dataset.state = peer.state;
+    setText(card, ".peer-name", peer.party);
+    badge(card.querySelector(".peer-state"), "state", peer.state, LINE_STATES[peer.state] || peer.state);
+    setText(card, ".peer-carrier", peer.carrier || "—");
+    setText(card, ".peer-queued", numbers.format(peer.queued));
+    setText(card, ".peer-contact", peer.last_contact ? peer.last_contact.display : t("never"));
+    const rows = card.querySelector(".route-rows");
+    peer.routes.forEach(function (route) {
+      rows.appendChild(renderRoute(route));
+    });
+    return card;
+  }
+
+  function renderAlarm(alarm) {
+    const item = clone("alarm-template");
+    item.dataset.id = alarm.id;
+    item.dataset.acknowledged = alarm.acknowledged ? "true" : "false";
+    item.classList.toggle("acknowledged", alarm.acknowledged);
+    setText(item, ".alarm-kind", ALARM_KINDS[alarm.kind] || alarm.kind);
+    setText(item, ".alarm-where", alarm.peer + (alarm.route ? " · " + alarm.route : ""));
+    setText(item, ".alarm-since", alarm.since ? t("since %(time)s", { time: alarm.since.display }) : "");
+    setText(item, ".alarm-detail", alarm.detail);
+    setText(item, ".alarm-seen", alarm.acknowledged ? t("seen by %(name)s", { name: alarm.acknowledged_by }) : "");
+    const button = item.querySelector('[data-testid="alarm-ack"]');
+    if (button) {
+      if (alarm.acknowledged) {
+        button.remove();
+      } else {
+        button.addEventListener("click", function () {
+          button.disabled = true;
+          api("POST", "/api/alarms/" + encodeURIComponent(alarm.id) + "/ack")
+            .then(refresh)
+            .catch(function (error) {
+              button.disabled = false;
+              button.title = t("Failed: %(reason)s", { reason: error.message });
+            });
+        });
+      }
+    }
+    return item;
+  }
+
+  function renderLine(status) {
+    const peers = byId("peers");
+    if (peers) {
+      peers.replaceChildren.apply(peers, status.peers.map(renderPeer));
+      byId("no-peers").hidden = status.peers.length > 0;
+    }
+    const alarms = byId("alarms");
+    if (alarms) {
+      if (status.alarms.length) {
+        alarms.replaceChildren.apply(alarms, status.alarms.map(renderAlarm));
+      } else {
+        const none = document.createElement("li");
+        none.className = "empty";
+        none.textContent = t("No open alarms.");
+        alarms.replaceChildren(none);
+      }
+    }
+  }
+
+  function applyStatus(status) {
+    lineStates = {};
+    status.peers.forEach(function (peer) {
+      lineStates[peer.party] = peer.state;
+    });
+    showAlarmBanner(status);
+    if (page === "line") renderLine(status);
+    if (page === "traffic") renderMessages();
+  }
+
+  /* -- traffic -------------------------------------------------------------- */
+
+  let messages = readJson("messages-data") || [];
+
+  function renderMessage(message) {
+    const row = clone("message-template");
+    row.dataset.id = message.id;
+    row.dataset.state = message.state;
+    row.dataset.direction = message.direction;
+    row.dataset.precedence = message.precedence;
+    row.classList.add("precedence-" + message.precedence);
+    if (message.exercise) row.classList.add("is-exercise");
+    badge(row.querySelector(".precedence"), "precedence", message.precedence, PRECEDENCES[message.precedence] || message.precedence);
+    setText(row, ".serial", String(message.serial));
+    const link = setText(row, ".time-group", message.time_group);
+    link.href = "/messages/" + encodeURIComponent(message.id);
+    setText(row, ".direction", message.direction === "out" ? "→ " + t("out") : "← " + t("in"));
+    setText(row, ".message-peer", message.peer);
+    setText(row, ".channel code", message.channel);
+    setText(row, ".text-body", message.text);
+    row.querySelector(".exercise-label").hidden = !message.exercise;
+    const queuedDown = message.direction === "out" && message.state === "queued" && lineStateOf(message) === "down";
+    badge(row.querySelector(".state"), "state", queuedDown ? "queued-down" : message.state, stateLabel(message));
+    const times = row.querySelector(".times");
+    message.times.forEach(function (step) {
+      const line = document.createElement("div");
+      line.textContent = (STEPS[step.state] || step.state) + " " + step.display;
+      times.appendChild(line);
+    });
+    row.addEventListener("click", function (event) {
+      if (event.target.closest("a")) return;
+      window.location.href = link.href;
+    });
+    return row;
+  }
+
+  function renderMessages() {
+    const table = byId("messages");
+    if (!table) return;
+    table.replaceChildren.apply(table, messages.map(renderMessage));
+    const empty = byId("no-messages");
+    empty.textContent = t("No messages yet.");
+    empty.hidden = messages.length > 0;
+  }
+
+  const composeForm = byId("compose-form");
+  if (composeForm) {
+    composeForm.addEventListener("submit", function (event) {
+      event.preventDefault();
+      const result = byId("compose-result");
+      const send = byId("compose-send");
+      const text = byId("compose-text");
+      const payload = {
+        to: byId("compose-to").value,
+        channel: byId("compose-channel").value,
+        precedence: byId("compose-precedence").value,
+        text: text.value,
+        exercise: byId("compose-exercise").checked,
+      };
+      result.textContent = t("Sending…");
+      result.className = "compose-result";
+      send.disabled = true;
+      api("POST", "/api/messages", payload)
+        .then(function (message) {
+          result.dataset.id = message.id;
+          result.dataset.state = message.state;
+          result.textContent = t("Message %(id)s: %(state)s", { id: message.id, state: stateLabel(message) });
+          result.classList.add(message.state === "queued" && lineStateOf(message) === "down" ? "warning" : "ok");
+          text.value = "";
+          messages = [message].concat(messages.filter(function (m) {
+            return m.id !== message.id;
+          }));
+          renderMessages();
+          refresh();
+        })
+        .catch(function (error) {
+          result.textContent = t("Failed: %(reason)s", { reason: error.message });
+          result.classList.add("error");
+        })
+        .finally(function () {
+          send.disabled = false;
+        });
+    });
+  }
+
+  /* -- message detail ------------------------------------------------------- */
+
+  const detail = readJson("message-data");
+
+  function checkText(check, verified, failed) {
+    return check.status === "verified" ? verified : failed;
+  }
+
+  function renderDetail(message) {
+    const status = byId("ack-status");
+    status.textContent = ackStatus(message);
+    status.dataset.state = message.state;
+    const state = byId("message-state");
+    state.dataset.state = message.state;
+    badge(state, "state", message.state, stateLabel(message));
+    const times = byId("message-times");
+    times.replaceChildren.apply(
+      times,
+      message.times.map(function (step) {
+        const item = document.createElement("li");
+        const label = document.createElement("span");
+        label.className = "time-state";
+        label.textContent = STEPS[step.state] || step.state;
+        item.append(label, " " + step.display);
+        return item;
+      })
+    );
+    const signature = byId("signature-status");
+    signature.dataset.status = message.signature.status;
+    signature.className = "check check-" + message.signature.status;
+    signature.textContent = checkText(
+      message.signature,
+      t("signature verified"),
+      t("signature does not verify: %(reason)s", { reason: message.signature.reason })
+    );
+    const receipt = byId("receipt-status");
+    receipt.dataset.status = message.receipt.status;
+    receipt.className = "check check-" + message.receipt.status;
+    if (message.receipt.status === "verified") {
+      receipt.textContent = t("receipt verified, received at %(time)s", { time: message.receipt.received_at.display });
+    } else if (message.receipt.status === "failed") {
+      receipt.textContent = t("receipt does not verify: %(reason)s", { reason: message.receipt.reason });
+    } else {
+      receipt.textContent = t("no receipt yet");
+    }
+    const button = byId("ack");
+    if (button && !message.can_acknowledge) button.remove();
+  }
+
+  const ackButton = byId("ack");
+  if (ackButton && detail) {
+    ackButton.addEventListener("click", function () {
+      ackButton.disabled = true;
+      api("POST", "/api/messages/" + encodeURIComponent(detail.id) + "/ack")
+        .then(refresh)
+        .catch(function (error) {
+          ackButton.disabled = false;
+          byId("ack-status").textContent = t("Failed: %(reason)s", { reason: error.message });
+        });
+    });
+  }
+
+  /* -- shift log ------------------------------------------------------------ */
+
+  let notes = readJson("notes-data") || [];
+
+  function renderNotes() {
+    const list = byId("notes");
+    if (!list) return;
+    list.replaceChildren.apply(
+      list,
+      notes.map(function (note) {
+        const item = clone("note-template");
+        item.dataset.id = note.id;
+        setText(item, ".note-author", note.author);
+        setText(item, ".note-at", note.display);
+        const check = setText(item, ".note-signature", note.verified ? t("signature verified") : t("signature does not verify"));
+        check.classList.add(note.verified ? "check-verified" : "check-failed");
+        setText(item, ".note-text", note.text);
+        return item;
+      })
+    );
+    const empty = byId("no-notes");
+    empty.textContent = t("No notes yet.");
+    empty.hidden = notes.length > 0;
+  }
+
+  const noteForm = byId("note-form");
+  if (noteForm) {
+    noteForm.addEventListener("submit", function (event) {
+      event.preventDefault();
+      const text = byId("note-text");
+      const result = byId("note-result");
+      const save = byId("note-save");
+      save.disabled = true;
+      result.textContent = t("Sending…");
+      api("POST", "/api/shift-notes", { text: text.value })
+        .then(function (note) {
+          text.value = "";
+          result.textContent = t("Saved.");
+          notes = [note].concat(notes.filter(function (n) {
+            return n.id !== note.id;
+          }));
+          renderNotes();
+        })
+        .catch(function (error) {
+          result.textContent = t("Failed: %(reason)s", { reason: error.message });
+        })
+        .finally(function () {
+          save.disabled = false;
+        });
+    });
+  }
+
+  /* -- language ------------------------------------------------------------- */
+
+  const languageSelect = byId("language");
+  if (languageSelect) {
+    languageSelect.addEventListener("change", function () {
+      api("POST", "/api/language", { language: languageSelect.value })
+        .then(function () {
+          window.location.reload();
+        })
+        .catch(function () {
+          languageSelect.value = language;
+        });
+    });
+  }
+
+  /* -- live updates ----------------------------------------------------------- */
+
+  const background = { background: true };
+  let refreshing = false;
+  let again = false;
+
+  function connectionLost(lost) {
+    const banner = byId("connection-lost");
+    if (!banner) return;
+    banner.textContent = t("The connection to the terminal was lost; retrying.");
+    banner.hidden = !lost;
+  }
+
+  async function refreshOnce() {
+    const work = [api("GET", "/api/status", undefined, background).then(applyStatus)];
+    if (page === "traffic") {
+      work.push(
+        api("GET", "/api/messages?limit=200", undefined, background).then(function (list) {
+          messages = list;
+          renderMessages();
+        })
+      );
+    }
+    if (page === "message" && detail) {
+      work.push(
+        api("GET", "/api/messages/" + encodeURIComponent(detail.id), undefined, background).then(renderDetail)
+      );
+    }
+    if (page === "shift") {
+      work.push(
+        api("GET", "/api/shift-notes", undefined, background).then(function (list) {
+          notes = list;
+          renderNotes();
+        })
+      );
+    }
+    await Promise.all(work);
+  }
+
+  async function refresh() {
+    if (refreshing) {
+      again = true; // one more pass after this one: changes may have come meanwhile
+      return;
+    }
+    refreshing = true;
+    try {
+      do {
+        again = false;
+        await refreshOnce();
+      } while (again);
+      connectionLost(false);
+    } catch (error) {
+      if (error.status !== 401) connectionLost(true);
+    } finally {
+      refreshing = false;
+    }
+  }
+
+  function subscribe() {
+    if (!window.EventSource) return;
+    const source = new EventSource("/api/events");
+    source.addEventListener("change", refresh);
+    source.addEventListener("ready", refresh); // after a reconnect: catch up
+  }
+
+  /* -- start ------------------------------------------------------------------ */
+
+  startClocks();
+  const initialStatus = readJson("status-data");
+  if (initialStatus) applyStatus(initialStatus);
+  renderMessages();
+  renderNotes();
+  if (page !== "login" && page !== "error") {
+    subscribe();
+    window.setInterval(refresh, 5000);
+    if (!initialStatus) refresh();
+  }
+})();

@@ -1,0 +1,248 @@
+"""What the console shows, as JSON: the line, the traffic, alarms and shift notes.
+
+The pages and the JSON API show the same values, built here from the
+terminal's public API, so a view refreshed live by ``console.js`` and the page
+first rendered by the server can never disagree. Each value carries its raw
+form (ids, RFC 3339 UTC times, states) for scripts and tests, and a
+``display`` form formatted for the reader's language (:mod:`hotline.console.i18n`).
+
+Traffic order: FLASH messages first, then newest first. The traffic view shows
+what people wrote (kinds ``text`` and ``notification``); link tests, alarms
+and the acknowledgements that travel as messages show up where they belong
+(the line view, and the acknowledged message's state).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from hotline.console.i18n import format_utc_text
+from hotline.crypto import Precedence
+from hotline.store import AckRecord, AlarmRecord, Direction, MessageRecord, ShiftNoteRecord
+from hotline.terminal import (
+    ACKNOWLEDGEABLE_KINDS,
+    PeerStatus,
+    RouteStatus,
+    Terminal,
+    is_exercise,
+    verify_note,
+)
+
+__all__ = [
+    "SPARKLINE_HEIGHT",
+    "SPARKLINE_SPAN",
+    "SPARKLINE_WIDTH",
+    "TRAFFIC_KINDS",
+    "alarm_view",
+    "message_row",
+    "message_state",
+    "note_view",
+    "sparkline",
+    "status_view",
+    "traffic",
+]
+
+#: The kinds of message the traffic view lists: what people wrote.
+TRAFFIC_KINDS = ACKNOWLEDGEABLE_KINDS
+#: The sparkline covers the last hour, drawn in a box of this many user units.
+SPARKLINE_SPAN = 3600.0
+SPARKLINE_WIDTH = 120
+SPARKLINE_HEIGHT = 24
+
+
+def _moment(at: str | None, language: str) -> dict[str, str] | None:
+    if at is None:
+        return None
+    return {"at": at, "display": format_utc_text(at, language) or at}
+
+
+def message_state(record: MessageRecord, ack: AckRecord | None) -> str:
+    """``queued``, ``sent``, ``delivered`` or ``acknowledged`` (by a person, either way)."""
+    if ack is not None:
+        return "acknowledged"
+    return str(record.state)
+
+
+def message_row(
+    record: MessageRecord, *, ack: AckRecord | None, line_state: str | None, language: str
+) -> dict[str, Any]:
+    """One message as the traffic view and the API show it."""
+    if record.direction is Direction.OUT:
+        steps = [
+            ("queued", record.created_at),
+            ("sent", record.transmitted_at),
+            ("delivered", record.delivered_at),
+        ]
+    else:
+        # The peer's send time, then ours: the receipt's time is when we stored it.
+        steps = [("sent", record.sent_at), ("received", record.delivered_at)]
+    steps.append(("acknowledged", ack.at if ack is not None else None))
+    times = []
+    for step, at in steps:
+        moment = _moment(at, language)
+        if moment is not None:
+            times.append({"state": step, **moment})
+    return {
+        "id": record.id,
+        "direction": str(record.direction),
+        "peer": record.peer,
+        "channel": record.channel,
+        "serial": record.serial,
+        "time_group": record.time_group,
+        "precedence": record.precedence,
+        "kind": record.kind,
+        "state": message_state(record, ack),
+        # Exactly as signed: never translated, trimmed or reformatted.
+        "text": record.text,
+        "exercise": is_exercise(record),
+        "line_state": line_state,
+        "times": times,
+        "acknowledgement": None
+        if ack is None
+        else {"by": ack.by, **(_moment(ack.at, language) or {}), "direction": ack.direction},
+    }
+
+
+def _flash_first(records: Sequence[MessageRecord]) -> list[MessageRecord]:
+    # sorted() is stable: within each group the store's newest-first order stays.
+    return sorted(records, key=lambda record: record.precedence != Precedence.FLASH.value)
+
+
+def traffic(terminal: Terminal, *, limit: int, language: str) -> list[dict[str, Any]]:
+    """The newest ``limit`` messages people wrote, FLASH first, then newest first."""
+    # Acknowledgements and alarm messages share the table: read a wider window,
+    # then keep the traffic kinds (bounded, so a view never scans everything).
+    window = terminal.store.list_messages(limit=min(limit * 4, 4000))
+    records = [record for record in window if record.kind in TRAFFIC_KINDS][:limit]
+    acks = terminal.store.acknowledgements([record.id for record in records])
+    states = {party: str(line.state) for party, line in terminal.lines.items()}
+    return [
+        message_row(
+            record, ack=acks.get(record.id), line_state=states.get(record.peer), language=language
+        )
+        for record in _flash_first(records)
+    ]
+
+
+def sparkline(
+    history: Sequence[tuple[float, float | None]],
+    *,
+    now: float,
+    span: float = SPARKLINE_SPAN,
+    width: int = SPARKLINE_WIDTH,
+    height: int = SPARKLINE_HEIGHT,
+) -> dict[str, Any]:
+    """An SVG path of round-trip times over the last ``span`` seconds (gaps where down).
+
+    ``history`` is ``(UTC epoch seconds, RTT in ms or None)``, oldest first. The
+    path is scaled so the largest RTT in view touches the top; x is time.
+    """
+    start = now - span
+    points = [(at, rtt) for at, rtt in history if start <= at <= now]
+    values = [rtt for _, rtt in points if rtt is not None]
+    peak = max(values, default=0.0)
+    segments: list[list[str]] = []
+    pen_down = False
+    for at, rtt in points:
+        if rtt is None:
+            pen_down = False  # the route was down: a gap, not a line to zero
+            continue
+        x = (at - start) / span * width
+        y = height - 1 - (rtt / peak * (height - 2) if peak > 0 else 0.0)
+        if not pen_down:
+            segments.append([])
+        segments[-1].append(f"{'L' if pen_down else 'M'}{x:.1f},{y:.1f}")
+        pen_down = True
+    # A lone sample would draw nothing: give it a dash one unit long.
+    commands = [
+        part for segment in segments for part in (segment if len(segment) > 1 else [*segment, "h1"])
+    ]
+    return {
+        "path": "".join(commands),
+        "max_ms": round(peak, 2) if values else None,
+        "samples": len(values),
+        "width": width,
+        "height": height,
+    }
+
+
+def _route_view(route: RouteStatus, *, now: float, language: str) -> dict[str, Any]:
+    test = route.last_test
+    return {
+        "address": route.address,
+        "state": route.state,
+        "active": route.active,
+        "rtt_ms": route.rtt_ms,
+        "last_error": route.last_error,
+        "last_test": None
+        if test is None
+        else {
+            "ok": test.ok,
+            **(_moment(test.at, language) or {}),
+            "rtt_ms": None if test.round_trip is None else round(test.round_trip * 1000, 1),
+            "reason": test.reason,
+        },
+        "sparkline": sparkline(route.rtt_history, now=now),
+    }
+
+
+def _peer_view(
+    peer: PeerStatus, *, timezone: str | None, now: float, language: str
+) -> dict[str, Any]:
+    return {
+        "party": peer.party,
+        "state": peer.state,
+        "timezone": timezone,
+        "queued": peer.queued,
+        "carrier": peer.address,
+        "last_contact": _moment(peer.last_contact, language),
+        "last_error": peer.last_error,
+        "in_use": peer.in_use,
+        "routes": [_route_view(route, now=now, language=language) for route in peer.routes],
+    }
+
+
+def alarm_view(alarm: AlarmRecord, *, language: str) -> dict[str, Any]:
+    return {
+        "id": alarm.id,
+        "kind": alarm.kind,
+        "peer": alarm.peer,
+        "route": alarm.route,
+        "detail": alarm.detail,
+        "since": _moment(alarm.since, language),
+        "acknowledged": alarm.acknowledged_at is not None,
+        "acknowledged_by": alarm.acknowledged_by,
+        "acknowledged_at": _moment(alarm.acknowledged_at, language),
+    }
+
+
+def status_view(terminal: Terminal, *, language: str) -> dict[str, Any]:
+    """The line to every peer, route by route, and the open alarms."""
+    status = terminal.status()
+    zones = {peer.party: peer.timezone for peer in terminal.store.list_peers()}
+    now = terminal.clock.now().timestamp()
+    alarms = [alarm_view(alarm, language=language) for alarm in status.alarms]
+    return {
+        "party": status.party,
+        "fingerprint": status.fingerprint,
+        "timezone": terminal.settings.timezone,
+        "exercise": terminal.settings.exercise,
+        "peers": [
+            _peer_view(peer, timezone=zones.get(peer.party), now=now, language=language)
+            for peer in status.peers
+        ],
+        "alarms": alarms,
+        "unacknowledged_alarms": sum(1 for alarm in alarms if not alarm["acknowledged"]),
+    }
+
+
+def note_view(note: ShiftNoteRecord, *, language: str) -> dict[str, Any]:
+    """A handover note, with whether its author's signature verifies."""
+    return {
+        "id": note.id,
+        "author": note.author,
+        "text": note.text,
+        **(_moment(note.at, language) or {}),
+        "verified": verify_note(note),
+    }
