@@ -120,7 +120,9 @@ async def dial(
     try:
         peer_key = _peer_key(writer)
         first = await _first_bytes(route, reader, handshake_timeout)
-    except LinkError:
+    except BaseException:
+        # A refusal, or a cancellation (the terminal is stopping): never leave the
+        # socket to the garbage collector.
         writer.close()
         raise
     return StreamTransport(
@@ -213,6 +215,9 @@ class TLSListener:
                 self._on_refusal(address, f"TLS handshake failed: {reason}")
                 writer.close()
                 return
+            except BaseException:
+                writer.close()  # cancelled mid-handshake (the listener is closing)
+                raise
             transport = StreamTransport(
                 reader,
                 writer,
