@@ -30,6 +30,8 @@ PUBLIC_KEYS = (
     "exercise",
     "acknowledged_by",
     "acknowledged_at",
+    "ack_deadline",
+    "overdue",
 )
 
 
@@ -55,7 +57,9 @@ def run(args: argparse.Namespace) -> int:
         return 0
     for record in records:
         arrow = "->" if record["direction"] == "out" else "<-"
-        marks = "EXERCISE " if record.get("exercise") else ""
+        marks = ("OVERDUE " if record.get("overdue") else "") + (
+            "EXERCISE " if record.get("exercise") else ""
+        )
         line = (
             f"{record['time_group']} {arrow} {record['peer']:<12} #{record['serial']:<5} "
             f"{record['precedence'].upper():<9} {record['state']:<12} {marks}{record['text'][:60]}"

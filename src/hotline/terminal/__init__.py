@@ -31,6 +31,12 @@ from hotline.terminal.alarms import ALARM_KINDS, AlarmDesk, alarm_json
 from hotline.terminal.client import ControlClient
 from hotline.terminal.clock import Clock, SystemClock
 from hotline.terminal.daemon import OutgoingText, Terminal
+from hotline.terminal.deadlines import (
+    STARTUP_SCAN,
+    DeadlineWatch,
+    Overdue,
+    format_utc_epoch,
+)
 from hotline.terminal.events import (
     EventHub,
     Notice,
@@ -60,8 +66,11 @@ from hotline.terminal.runner import (
 )
 from hotline.terminal.session import Session
 from hotline.terminal.settings import (
+    DEFAULT_DEADLINES,
     TEST_LANGUAGES,
+    AckDeadlines,
     AlarmSettings,
+    EscalationStep,
     LinkSettings,
     Settings,
     check_console,
@@ -102,6 +111,7 @@ __all__ = [
     "ACK_KIND",
     "ALARM_KINDS",
     "ALARM_MESSAGE_KIND",
+    "AckDeadlines",
     "AckDesk",
     "AlarmDesk",
     "AlarmSettings",
@@ -109,8 +119,11 @@ __all__ = [
     "Clock",
     "ControlClient",
     "DEFAULT_CHANNEL",
+    "DEFAULT_DEADLINES",
+    "DeadlineWatch",
     "DeliveryStatistics",
     "DeliveryTracker",
+    "EscalationStep",
     "EventHub",
     "ExtraServer",
     "Inbox",
@@ -126,6 +139,7 @@ __all__ = [
     "Operator",
     "Outbox",
     "OutgoingText",
+    "Overdue",
     "PERMISSIONS",
     "PeerAdded",
     "PeerLine",
@@ -136,6 +150,7 @@ __all__ = [
     "RouteLine",
     "RouteStatus",
     "SHIFT_NOTE_DOMAIN",
+    "STARTUP_SCAN",
     "SentTest",
     "Session",
     "Settings",
@@ -158,6 +173,7 @@ __all__ = [
     "check_timezone",
     "check_user_name",
     "create_user",
+    "format_utc_epoch",
     "init_terminal",
     "is_exercise",
     "load_settings",

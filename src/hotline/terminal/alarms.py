@@ -12,6 +12,9 @@ terminal says, to a person, that the line needs attention:
   whatever route works, so it is serialised, signed and receipted like any
   message and cannot be lost. Cleared like ``test-missed``.
 * ``line-down``: no route to the peer has a session. Cleared when one has.
+* ``ack-overdue``: a message went unacknowledged past its deadline
+  (:mod:`hotline.terminal.deadlines`), on either side. Cleared by the
+  acknowledgement.
 
 Every alarm is stored (the ``alarms`` table), journaled when raised and when
 cleared, logged, and handed to the operator's hook: a shell command run with
@@ -40,6 +43,7 @@ from hotline.terminal.settings import AlarmSettings
 from hotline.utc import format_utc
 
 __all__ = [
+    "ACK_OVERDUE",
     "ALARM_KINDS",
     "LINE_DOWN",
     "PEER_TEST_MISSED",
@@ -53,7 +57,8 @@ log = logging.getLogger("hotline.alarms")
 TEST_MISSED = "test-missed"
 PEER_TEST_MISSED = "peer-test-missed"
 LINE_DOWN = "line-down"
-ALARM_KINDS = (TEST_MISSED, PEER_TEST_MISSED, LINE_DOWN)
+ACK_OVERDUE = "ack-overdue"
+ALARM_KINDS = (TEST_MISSED, PEER_TEST_MISSED, LINE_DOWN, ACK_OVERDUE)
 #: The kinds a passing link test on a route clears.
 _TEST_KINDS = (TEST_MISSED, PEER_TEST_MISSED)
 
@@ -168,11 +173,20 @@ class AlarmDesk:
 
     # -- the hook -------------------------------------------------------------
 
+    def run_hook(self, event: dict[str, Any]) -> None:
+        """Hand any event (an escalation alert) to the hook, like an alarm."""
+        if not self._settings.hook:
+            return
+        payload = json.dumps(event, ensure_ascii=False)
+        task = self._spawn(self._hook(payload, str(event.get("alarm") or "")), "hook")
+        self._hooks.add(task)
+        task.add_done_callback(self._hooks.discard)
+
     def _run_hook(self, event: str, alarm: AlarmRecord) -> None:
         if not self._settings.hook:
             return
         payload = json.dumps({"event": event, **alarm_json(alarm)}, ensure_ascii=False)
-        task = self._spawn(self._hook(payload, alarm), f"alarm hook {alarm.id}")
+        task = self._spawn(self._hook(payload, alarm.id), f"alarm hook {alarm.id}")
         self._hooks.add(task)
         task.add_done_callback(self._hooks.discard)
 
@@ -181,15 +195,15 @@ class AlarmDesk:
         if self._hooks:
             await asyncio.wait(set(self._hooks), timeout=within)
 
-    async def _hook(self, payload: str, alarm: AlarmRecord) -> None:
+    async def _hook(self, payload: str, alarm_id: str) -> None:
         outcome = await self._call_hook(payload)
         if outcome is not None:
-            log.error("alarm hook failed for alarm %s: %s", alarm.id, outcome)
+            log.error("alarm hook failed for alarm %s: %s", alarm_id, outcome)
             with contextlib.suppress(Exception):
                 self._store.append_journal(
                     kind="alarm hook failed",
                     at=format_utc(self._clock.now()),
-                    data={"alarm": alarm.id, "hook": self._settings.hook, "error": outcome},
+                    data={"alarm": alarm_id, "hook": self._settings.hook, "error": outcome},
                 )
 
     async def _call_hook(self, payload: str) -> str | None:

@@ -108,7 +108,14 @@ def message_json(record: MessageRecord, ack: AckRecord | None = None) -> dict[st
 def messages_json(terminal: Terminal, records: list[MessageRecord]) -> list[dict[str, Any]]:
     """``message_json`` for many records, with their acknowledgements (one query)."""
     acks = terminal.store.acknowledgements([r.id for r in records])
-    return [message_json(r, acks.get(r.id)) for r in records]
+    return [
+        {
+            **message_json(r, acks.get(r.id)),
+            "ack_deadline": terminal.deadlines.deadline_of(r),
+            "overdue": terminal.deadlines.is_overdue(r.id),
+        }
+        for r in records
+    ]
 
 
 # -- dependencies -------------------------------------------------------------

@@ -58,6 +58,7 @@ from hotline.terminal.accounts import Operator, Permission
 from hotline.terminal.acks import ACK_KIND, AckDesk
 from hotline.terminal.alarms import LINE_DOWN, AlarmDesk
 from hotline.terminal.clock import Clock, SystemClock
+from hotline.terminal.deadlines import DeadlineWatch
 from hotline.terminal.events import EventHub
 from hotline.terminal.inbox import Inbox
 from hotline.terminal.line import (
@@ -121,6 +122,15 @@ class Terminal:
         )
         self.acks = AckDesk(store=self.store, outbox=self.outbox, clock=self.clock)
         self.shift_log = ShiftLog(store=self.store, clock=self.clock)
+        self.deadlines = DeadlineWatch(
+            store=self.store,
+            clock=self.clock,
+            settings=self.settings.acknowledgement,
+            alarms=self.alarms,
+            resend=self._resend_everywhere,
+            journal=self._journal,
+            hook=self.alarms.run_hook,
+        )
         self.tests = LinkTestDesk(
             store=self.store,
             identity=self.identity,
@@ -206,6 +216,7 @@ class Terminal:
         # Exercise traffic stays out of the real statistics.
         self.tracker.queued(record.id, counted=not exercise)
         line.last_used = record.created_at
+        self.deadlines.watch(record)
         line.wake()
         self.events.publish("messages", record.id)
 
@@ -216,6 +227,7 @@ class Terminal:
             raise UnknownMessage(f"no message with id {message_id}")
         line = self._line(record.peer)
         ack = self.acks.acknowledge(message_id=message_id, operator=operator, peer=line.peer)
+        self.deadlines.acknowledged(ack)
         line.wake()
         self.events.publish("messages", message_id)
         return ack
@@ -341,6 +353,7 @@ class Terminal:
         """Open the listeners and start dialing and testing; returns once listening."""
         for peer in self.store.list_peers():
             self._new_line(peer)
+        self.deadlines.load()
         for route in self.settings.listen:
             listener = TLSListener(
                 route=route,
@@ -570,6 +583,7 @@ class Terminal:
             await asyncio.sleep(period)
             for line in list(self.lines.values()):
                 self._reselect(line)
+            self.deadlines.tick()
             if self.clock.monotonic() >= next_sample:
                 next_sample = self.clock.monotonic() + RTT_SAMPLE_EVERY
                 self._sample_rtt()
@@ -648,8 +662,19 @@ class Terminal:
             if record.kind == ALARM_MESSAGE_KIND:
                 self._peer_alarm(line, record)
             elif record.kind == ACK_KIND:
-                self.acks.received(record)
+                ack = self.acks.received(record)
+                if ack is not None:
+                    self.deadlines.acknowledged(ack)
+            else:
+                self.deadlines.watch(record)
         self.events.publish("messages")
+
+    def _resend_everywhere(self, record: MessageRecord) -> int:
+        """An overdue message goes out again on every live route; how many took it."""
+        line = self.lines.get(record.peer)
+        if line is None:
+            return 0
+        return sum(session.resend(record.envelope) for session in line.sessions())
 
     def _delivered(self, message_ids: tuple[str, ...]) -> None:
         self.tracker.delivered(message_ids)

@@ -181,6 +181,16 @@ class Session:
         self._carrying_changed.set()
         self._wakeup.set()
 
+    def resend(self, envelope: bytes) -> bool:
+        """Send one stored envelope again on this session (an overdue message); False if closed.
+
+        The peer takes it once: a duplicate is answered with the receipt it already gave.
+        """
+        if not self.opened or self._closing or self._conn.state is not proto.ConnectionState.OPEN:
+            return False
+        self._queue(proto.Data(envelope=envelope))
+        return True
+
     def send_link_test(self, envelope: bytes) -> None:
         """Send a TEST envelope on this session's route (LocalProtocolError if not open)."""
         if not self.opened or self._closing:

@@ -16,10 +16,14 @@ from typing import Any
 from hotline.crypto import validate_party
 from hotline.errors import ConfigError, LinkError
 from hotline.link import parse_route
+from hotline.utc import parse_utc
 
 __all__ = [
+    "DEFAULT_DEADLINES",
     "TEST_LANGUAGES",
+    "AckDeadlines",
     "AlarmSettings",
+    "EscalationStep",
     "LinkSettings",
     "Settings",
     "check_console",
@@ -83,6 +87,49 @@ class AlarmSettings:
             raise ConfigError("[alarms] hook must not contain a NUL character")
 
 
+#: Seconds to acknowledge, by precedence.
+DEFAULT_DEADLINES = {"flash": 120.0, "immediate": 600.0, "priority": 3600.0, "routine": 86400.0}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EscalationStep:
+    """Alert ``who`` ``after`` seconds past the deadline, ``repeat`` times, ``every`` seconds apart."""
+
+    who: str
+    after: float = 0.0
+    repeat: int = 1
+    every: float = 60.0
+
+    def __post_init__(self) -> None:
+        if not self.who.strip():
+            raise ConfigError("[[escalation]] who must name someone")
+        if self.after < 0 or self.every <= 0:
+            raise ConfigError("[[escalation]] needs after >= 0 and every > 0 seconds")
+        if not 1 <= self.repeat <= 1000:
+            raise ConfigError("[[escalation]] repeat must be 1 to 1000")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AckDeadlines:
+    """Deadlines by precedence, and the escalation chain."""
+
+    seconds: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_DEADLINES))
+    escalation: tuple[EscalationStep, ...] = ()
+
+    def __post_init__(self) -> None:
+        if set(self.seconds) != set(DEFAULT_DEADLINES):
+            raise ConfigError(
+                f"[acknowledgement] needs exactly {', '.join(DEFAULT_DEADLINES)} (seconds)"
+            )
+        for precedence, seconds in self.seconds.items():
+            if not 1 <= seconds <= 30 * 86400:
+                raise ConfigError(f"[acknowledgement] {precedence} must be 1 s to 30 days")
+
+    def deadline(self, sent_at: str, precedence: str) -> float:
+        """UTC epoch seconds by which a person must acknowledge a message sent at ``sent_at``."""
+        return parse_utc(sent_at).timestamp() + self.seconds[precedence]
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Settings:
     """Everything in ``hotline.toml``."""
@@ -96,6 +143,7 @@ class Settings:
     console: str | None = None
     link: LinkSettings = field(default_factory=LinkSettings)
     alarms: AlarmSettings = field(default_factory=AlarmSettings)
+    acknowledgement: AckDeadlines = field(default_factory=AckDeadlines)
 
 
 def check_timezone(zone: str) -> str:
@@ -171,6 +219,25 @@ def render_settings(settings: Settings) -> str:
         "# as JSON on its standard input: wire it to mail, SMS or a pager. Empty: none.\n"
         f"hook = {_toml_string(settings.alarms.hook)}\n"
         f"hook_timeout = {settings.alarms.hook_timeout}\n"
+        "\n"
+        "[acknowledgement]\n"
+        "# Seconds a person has to acknowledge a message, by precedence. Past it, the\n"
+        "# message is overdue on both sides: an alarm, a resend on every route, escalation.\n"
+        + "".join(f"{p} = {s}\n" for p, s in settings.acknowledgement.seconds.items())
+        + "\n"
+        "# Escalation when a message is overdue: ordered steps, each running the alarm hook\n"
+        '# with an "escalation" event. For example:\n'
+        "# [[escalation]]\n"
+        '# who = "watch officer"     # who is alerted\n'
+        "# after = 0                  # seconds after the deadline\n"
+        "# repeat = 3                 # how many alerts\n"
+        "# every = 60                 # seconds between them\n"
+        + "".join(
+            "[[escalation]]\n"
+            f"who = {_toml_string(step.who)}\nafter = {step.after}\n"
+            f"repeat = {step.repeat}\nevery = {step.every}\n"
+            for step in settings.acknowledgement.escalation
+        )
     )
 
 
@@ -247,6 +314,33 @@ def load_settings(path: Path) -> Settings:
             alarm_table, "hook_timeout", alarm_defaults.hook_timeout, section="alarms"
         ),
     )
+    ack_table = data.get("acknowledgement", {})
+    if not isinstance(ack_table, dict):
+        raise ConfigError(f"{path}: [acknowledgement] must be a table")
+    seconds = {
+        precedence: _number(ack_table, precedence, default, section="acknowledgement")
+        for precedence, default in DEFAULT_DEADLINES.items()
+    }
+    unknown = set(ack_table) - set(DEFAULT_DEADLINES)
+    if unknown:
+        raise ConfigError(f"[acknowledgement] has unknown keys: {', '.join(sorted(unknown))}")
+    steps_data = data.get("escalation", [])
+    if not isinstance(steps_data, list) or not all(isinstance(t, dict) for t in steps_data):
+        raise ConfigError(f"{path}: escalation steps are [[escalation]] tables")
+    steps = []
+    for step in steps_data:
+        repeat = step.get("repeat", 1)
+        if isinstance(repeat, bool) or not isinstance(repeat, int):
+            raise ConfigError(f"[[escalation]] repeat must be a whole number, not {repeat!r}")
+        steps.append(
+            EscalationStep(
+                who=_string(step, "who", "", "escalation"),
+                after=_number(step, "after", 0.0, section="escalation"),
+                repeat=repeat,
+                every=_number(step, "every", 60.0, section="escalation"),
+            )
+        )
+    acknowledgement = AckDeadlines(seconds=seconds, escalation=tuple(steps))
     return Settings(
         party=party,
         timezone=check_timezone(zone),
@@ -255,4 +349,5 @@ def load_settings(path: Path) -> Settings:
         console=console,
         link=link,
         alarms=alarms,
+        acknowledgement=acknowledgement,
     )
