@@ -25,6 +25,7 @@ PACKAGES = (
     "hotline.console",
     "hotline.crypto",
     "hotline.errors",
+    "hotline.formats",
     "hotline.link",
     "hotline.proto",
     "hotline.store",

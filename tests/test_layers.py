@@ -26,7 +26,7 @@ SRC = Path(__file__).resolve().parents[1] / "src"
 PACKAGE = SRC / "hotline"
 
 BASE = frozenset({"hotline.errors", "hotline.utc"})
-LAYER1 = frozenset({"hotline.proto", "hotline.crypto"})
+LAYER1 = frozenset({"hotline.proto", "hotline.crypto", "hotline.formats"})
 LAYER2 = frozenset({"hotline.store", "hotline.link"})
 ANYTHING = frozenset({"*"})
 
@@ -34,12 +34,16 @@ ANYTHING = frozenset({"*"})
 ALLOWED: dict[str, frozenset[str]] = {
     "hotline.proto": BASE,
     "hotline.crypto": BASE,
+    # Pure notification schemas (tests/formats/test_package.py checks it does no I/O).
+    "hotline.formats": BASE,
     "hotline.store": BASE | LAYER1,
     "hotline.link": BASE | LAYER1,
     "hotline.terminal": BASE | LAYER1 | LAYER2,
     # cmd_run serves the console when the settings name an address.
-    "hotline.cli": BASE | {"hotline.terminal", "hotline.crypto", "hotline.console"},
-    "hotline.console": BASE | {"hotline.terminal", "hotline.crypto", "hotline.store"},
+    "hotline.cli": BASE
+    | {"hotline.terminal", "hotline.crypto", "hotline.console", "hotline.formats"},
+    "hotline.console": BASE
+    | {"hotline.terminal", "hotline.crypto", "hotline.store", "hotline.formats"},
     "hotline.testing": ANYTHING,
 }
 #: The bottom modules depend on nothing else in hotline.
@@ -202,6 +206,8 @@ def test_relative_imports_in_a_package_init() -> None:
     [
         ("hotline.proto.framing", "from hotline.crypto import envelope", False, 1),
         ("hotline.proto.framing", "from hotline.errors import CloseCode", False, 0),
+        ("hotline.formats.launch", "from hotline.utc import parse_utc", False, 0),
+        ("hotline.formats.launch", "from hotline.crypto import Precedence", False, 1),
         ("hotline.crypto.card", "from hotline import proto", False, 1),
         ("hotline.store.sqlite", "import hotline.link.tls", False, 1),
         ("hotline.link.tls", "from hotline.store import Store", False, 1),

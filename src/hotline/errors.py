@@ -24,6 +24,8 @@
     │   ├── AlreadyInitialised        ``init`` on a directory that holds one
     │   └── SchemaTooNew              the database was written by a newer hotline
     ├── ConfigError                   a setting or an argument is invalid
+    │   ├── NotificationInvalid       notification data breaks its format; ``problems`` names each field
+    │   └── UnknownFormat             no notification format has that code (or version)
     ├── UnknownMessage                no message with that id is stored here
     ├── MessageTooLarge               a message body over the size limit
     ├── LinkError                     transport trouble (TLS refusal, connection loss)
@@ -40,6 +42,7 @@ journal records which one happened, and an operator reads it.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import IntEnum
 
 __all__ = [
@@ -62,6 +65,7 @@ __all__ = [
     "LocalProtocolError",
     "MessageTooLarge",
     "NotInitialised",
+    "NotificationInvalid",
     "PeerConflict",
     "PeerError",
     "PermissionDenied",
@@ -71,6 +75,7 @@ __all__ = [
     "SchemaTooNew",
     "SignatureInvalid",
     "StoreError",
+    "UnknownFormat",
     "UnknownMessage",
     "UnknownPeer",
     "UnknownUser",
@@ -184,6 +189,27 @@ class SchemaTooNew(StoreError):
 
 class ConfigError(HotlineError):
     """A setting or an argument is invalid."""
+
+
+class NotificationInvalid(ConfigError):
+    """A formatted notification's data breaks its format; ``problems`` names every bad field.
+
+    Each problem is ``(path, message)``, the path dotted with list indices in
+    brackets (``"window.start"``, ``"corridor[2].lat"``); validation reports all
+    of them at once, so an operator fixes a notice in one pass.
+    """
+
+    def __init__(self, problems: Iterable[tuple[str, str]], *, format_code: str = "") -> None:
+        self.problems: tuple[tuple[str, str], ...] = tuple(problems)
+        self.format_code = format_code
+        what = f"{format_code} notification" if format_code else "notification"
+        count = len(self.problems)
+        listed = "; ".join(f"{path or '(data)'}: {message}" for path, message in self.problems)
+        super().__init__(f"invalid {what} ({count} problem{'' if count == 1 else 's'}): {listed}")
+
+
+class UnknownFormat(ConfigError):
+    """No notification format has that code (or this hotline lacks that version of it)."""
 
 
 class UnknownMessage(HotlineError):

@@ -14,6 +14,9 @@ from hotline.store import base as base_module
 # The methods the daemon and the CLI are written against; a backend provides all of them.
 _INTERFACE = {
     "acknowledge_alarm",
+    "get_meeting",
+    "list_meetings",
+    "put_meeting",
     "acknowledgements",
     "add_acknowledgement",
     "add_shift_note",

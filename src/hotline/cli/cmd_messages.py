@@ -32,6 +32,9 @@ PUBLIC_KEYS = (
     "acknowledged_at",
     "ack_deadline",
     "overdue",
+    "format",
+    "format_version",
+    "data",
 )
 
 

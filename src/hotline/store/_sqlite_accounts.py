@@ -1,6 +1,6 @@
-"""The SQLite statements behind console accounts, acknowledgements and shift notes.
+"""The SQLite statements behind console accounts, acknowledgements, shift notes and meetings.
 
-Schema migration 3. Called by :class:`~hotline.store.sqlite.SQLiteStore`
+Schema migrations 3 and 4. Called by :class:`~hotline.store.sqlite.SQLiteStore`
 inside its own error translation and transaction handling, like
 :mod:`hotline.store._sqlite_alarms`.
 """
@@ -11,7 +11,7 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
-from hotline.store.records import AckRecord, ShiftNoteRecord, UserRecord
+from hotline.store.records import AckRecord, MeetingRecord, ShiftNoteRecord, UserRecord
 
 __all__ = [
     "get_acknowledgements",
@@ -20,7 +20,10 @@ __all__ = [
     "insert_shift_note",
     "insert_user",
     "list_shift_notes",
+    "get_meeting",
+    "list_meetings",
     "list_users",
+    "put_meeting",
     "update_user",
 ]
 
@@ -169,3 +172,46 @@ def list_shift_notes(connection: sqlite3.Connection, limit: int) -> list[ShiftNo
         )
         for r in rows
     ]
+
+
+_MEETING_COLUMNS = "proposal_id, peer, state, data, updated_at, last_reply"
+
+
+def _meeting_from(row: Any) -> MeetingRecord:
+    return MeetingRecord(
+        proposal_id=str(row[0]),
+        peer=str(row[1]),
+        state=str(row[2]),
+        data=str(row[3]),
+        updated_at=str(row[4]),
+        last_reply=None if row[5] is None else str(row[5]),
+    )
+
+
+def put_meeting(connection: sqlite3.Connection, meeting: MeetingRecord) -> None:
+    connection.execute(
+        f"INSERT OR REPLACE INTO meetings ({_MEETING_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",  # noqa: S608
+        (
+            meeting.proposal_id,
+            meeting.peer,
+            meeting.state,
+            meeting.data,
+            meeting.updated_at,
+            meeting.last_reply,
+        ),
+    )
+
+
+def get_meeting(connection: sqlite3.Connection, proposal_id: str) -> MeetingRecord | None:
+    row = connection.execute(
+        f"SELECT {_MEETING_COLUMNS} FROM meetings WHERE proposal_id = ?",  # noqa: S608
+        (proposal_id,),
+    ).fetchone()
+    return None if row is None else _meeting_from(row)
+
+
+def list_meetings(connection: sqlite3.Connection) -> list[MeetingRecord]:
+    rows = connection.execute(
+        f"SELECT {_MEETING_COLUMNS} FROM meetings ORDER BY updated_at DESC"  # noqa: S608
+    ).fetchall()
+    return [_meeting_from(row) for row in rows]

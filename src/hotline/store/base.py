@@ -41,6 +41,7 @@ from hotline.store.records import (
     AlarmRecord,
     Direction,
     JournalEntry,
+    MeetingRecord,
     MessageRecord,
     PartyRecord,
     PeerRecord,
@@ -256,6 +257,18 @@ class Store(ABC):
     @abstractmethod
     def shift_notes(self, limit: int = 100) -> list[ShiftNoteRecord]:
         """The newest handover notes, newest first."""
+
+    @abstractmethod
+    def put_meeting(self, meeting: MeetingRecord) -> None:
+        """Store a meeting proposal's current state (insert or replace)."""
+
+    @abstractmethod
+    def get_meeting(self, proposal_id: str) -> MeetingRecord | None:
+        """The meeting proposed by that message, if known."""
+
+    @abstractmethod
+    def list_meetings(self) -> list[MeetingRecord]:
+        """Every known meeting, most recently changed first."""
 
     # -- journal --------------------------------------------------------------
 

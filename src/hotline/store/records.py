@@ -30,6 +30,7 @@ __all__ = [
     "Direction",
     "HASH_SIZE",
     "JournalEntry",
+    "MeetingRecord",
     "MessageRecord",
     "MessageState",
     "PartyRecord",
@@ -439,3 +440,28 @@ class ShiftNoteRecord:
         check_utc("at", self.at)
         _blob("author_key", self.author_key, size=32)
         _blob("signature", self.signature, size=64)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MeetingRecord:
+    """A meeting proposal (a ``meeting`` notification) and where its replies have taken it.
+
+    ``data`` is the proposal's current data as canonical JSON text (the proposal
+    updated by every accepted reply); ``state`` one of the meeting states.
+    """
+
+    proposal_id: str
+    peer: str
+    state: str
+    data: str
+    updated_at: str
+    last_reply: str | None = None
+
+    def __post_init__(self) -> None:
+        _text("proposal_id", self.proposal_id)
+        _text("peer", self.peer)
+        _text("state", self.state)
+        _text("data", self.data)
+        check_utc("updated_at", self.updated_at)
+        if self.last_reply is not None:
+            _text("last_reply", self.last_reply)

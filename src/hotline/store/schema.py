@@ -265,6 +265,16 @@ BEGIN
     SELECT RAISE(ABORT, 'shift notes are append-only');
 END"""
 
+_CREATE_MEETINGS = """
+CREATE TABLE meetings (
+    proposal_id TEXT PRIMARY KEY,
+    peer        TEXT NOT NULL,
+    state       TEXT NOT NULL,
+    data        TEXT NOT NULL,
+    updated_at  TEXT NOT NULL,
+    last_reply  TEXT
+)"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         version=1,
@@ -306,6 +316,11 @@ MIGRATIONS: tuple[Migration, ...] = (
             "ALTER TABLE alarms ADD COLUMN acknowledged_at TEXT",
             "ALTER TABLE alarms ADD COLUMN acknowledged_by TEXT",
         ),
+    ),
+    Migration(
+        version=4,
+        summary="meeting proposals and the state their replies have reached",
+        statements=(_CREATE_MEETINGS,),
     ),
 )
 

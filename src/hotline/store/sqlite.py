@@ -43,6 +43,7 @@ from hotline.store.records import (
     AlarmRecord,
     Direction,
     JournalEntry,
+    MeetingRecord,
     MessageRecord,
     PartyRecord,
     PeerRecord,
@@ -501,6 +502,18 @@ class SQLiteStore(Store):
     def add_shift_note(self, note: ShiftNoteRecord) -> None:
         with self._writing("add a shift note") as connection:
             accounts.insert_shift_note(connection, note)
+
+    def put_meeting(self, meeting: MeetingRecord) -> None:
+        with self._writing(f"store meeting {meeting.proposal_id}") as connection:
+            accounts.put_meeting(connection, meeting)
+
+    def get_meeting(self, proposal_id: str) -> MeetingRecord | None:
+        with _translated("read a meeting"):
+            return accounts.get_meeting(self._live(), proposal_id)
+
+    def list_meetings(self) -> list[MeetingRecord]:
+        with _translated("list meetings"):
+            return accounts.list_meetings(self._live())
 
     def shift_notes(self, limit: int = 100) -> list[ShiftNoteRecord]:
         with _translated("read shift notes"):

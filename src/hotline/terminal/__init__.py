@@ -51,6 +51,13 @@ from hotline.terminal.linktest import (
     receipt_message_id,
     slot_parity,
 )
+from hotline.terminal.notifications import (
+    MEETING,
+    MEETING_REPLY,
+    NOTIFICATION_KIND,
+    NotificationDesk,
+    notification_of,
+)
 from hotline.terminal.outbox import (
     DEFAULT_CHANNEL,
     MAX_TEXT_BYTES,
@@ -60,6 +67,13 @@ from hotline.terminal.outbox import (
     is_exercise,
 )
 from hotline.terminal.paths import TerminalPaths
+from hotline.terminal.reports import (
+    PERIODS,
+    CountRow,
+    count_notifications,
+    counts_csv,
+    notifications_csv,
+)
 from hotline.terminal.runner import (
     ExtraServer,
     run_terminal,
@@ -118,6 +132,7 @@ __all__ = [
     "ApprovedText",
     "Clock",
     "ControlClient",
+    "CountRow",
     "DEFAULT_CHANNEL",
     "DEFAULT_DEADLINES",
     "DeadlineWatch",
@@ -134,12 +149,17 @@ __all__ = [
     "LinkTestResult",
     "MAX_NOTE_CHARS",
     "MAX_TEXT_BYTES",
+    "MEETING",
+    "MEETING_REPLY",
     "MIN_PASSWORD_CHARS",
+    "NOTIFICATION_KIND",
     "Notice",
+    "NotificationDesk",
     "Operator",
     "Outbox",
     "OutgoingText",
     "Overdue",
+    "PERIODS",
     "PERMISSIONS",
     "PeerAdded",
     "PeerLine",
@@ -172,6 +192,8 @@ __all__ = [
     "check_console",
     "check_timezone",
     "check_user_name",
+    "count_notifications",
+    "counts_csv",
     "create_user",
     "format_utc_epoch",
     "init_terminal",
@@ -180,6 +202,8 @@ __all__ = [
     "missing_letters",
     "next_slot",
     "note_statement",
+    "notification_of",
+    "notifications_csv",
     "open_terminal",
     "parse_card",
     "parse_texts",

@@ -62,6 +62,7 @@ class ControlClient:
         json_body: Any = None,
         params: dict[str, Any] | None = None,
         timeout: float | None = None,
+        raw: bool = False,
     ) -> Any:
         # One connection per request: a request is never silently re-sent on a
         # reused connection, so a POST is made at most once per call.
@@ -80,7 +81,7 @@ class ControlClient:
             try:
                 connection.request(method, path, body=body, headers=headers)
                 response = connection.getresponse()
-                raw = response.read()
+                content = response.read()
             except (OSError, http.client.HTTPException) as exc:
                 raise DaemonError(
                     f"the terminal in {self.paths.root} did not answer: {exc}"
@@ -89,18 +90,24 @@ class ControlClient:
             raise DaemonError(f"cannot reach the terminal in {self.paths.root}: {exc}") from exc
         finally:
             connection.close()
+        if raw and 200 <= response.status < 300:
+            return content.decode("utf-8")
         try:
-            payload = json.loads(raw) if raw else None
+            payload = json.loads(content) if content else None
         except ValueError:
             payload = None
         if 200 <= response.status < 300:
             return payload
         if isinstance(payload, dict) and "error" in payload:
             cls = _ERRORS.get(str(payload["error"]), DaemonError)
+            if "problems" in payload and cls is errors.NotificationInvalid:
+                raise errors.NotificationInvalid(
+                    tuple((str(path), str(problem)) for path, problem in payload["problems"])
+                )
             raise cls(str(payload.get("detail", "")))
         if response.status == 422 and isinstance(payload, dict):
             raise errors.ConfigError(_validation_message(payload))
-        raise DaemonError(f"the terminal answered {response.status}: {raw[:200]!r}")
+        raise DaemonError(f"the terminal answered {response.status}: {content[:200]!r}")
 
     # -- operations -----------------------------------------------------------
 
@@ -201,6 +208,49 @@ class ControlClient:
             json_body={"user": user, "password": password},
         )
         return result
+
+    def notify(
+        self,
+        *,
+        to: str,
+        format_code: str,
+        data: dict[str, Any],
+        precedence: str = "routine",
+        channel: str = "leaders",
+        override: bool = False,
+        exercise: bool = False,
+    ) -> dict[str, Any]:
+        """Send a formatted notification; NotificationInvalid (with ``problems``) if bad."""
+        result: dict[str, Any] = self._request(
+            "POST",
+            "/messages/notifications",
+            json_body={
+                "to": to,
+                "format": format_code,
+                "data": data,
+                "precedence": precedence,
+                "channel": channel,
+                "override": override,
+                "exercise": exercise,
+            },
+        )
+        return result
+
+    def meetings(self) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = self._request("GET", "/meetings")
+        return result
+
+    def report(self, **params: Any) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = self._request(
+            "GET", "/reports/notifications", params={k: v for k, v in params.items() if v}
+        )
+        return result
+
+    def report_text(self, path: str, **params: Any) -> str:
+        """A CSV report as text (``/reports/notifications?csv=true`` or ``.csv``)."""
+        return str(
+            self._request("GET", path, params={k: v for k, v in params.items() if v}, raw=True)
+        )
 
     def peers(self) -> list[dict[str, Any]]:
         result: list[dict[str, Any]] = self._request("GET", "/peers")

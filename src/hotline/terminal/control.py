@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
+import json
 import os
 from collections.abc import Iterator
 from typing import Annotated, Any
 
 import uvicorn
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import BaseModel, Field
 
 from hotline import __version__
@@ -32,6 +34,7 @@ from hotline.errors import (
     NotInitialised,
     PeerError,
     PermissionDenied,
+    UnknownFormat,
     UnknownMessage,
     UnknownPeer,
 )
@@ -40,7 +43,9 @@ from hotline.terminal.accounts import authenticate, create_user, user_json
 from hotline.terminal.alarms import alarm_json
 from hotline.terminal.daemon import OutgoingText, Terminal
 from hotline.terminal.line import PeerStatus, RouteStatus
+from hotline.terminal.notifications import notification_of
 from hotline.terminal.outbox import DEFAULT_CHANNEL, is_exercise
+from hotline.terminal.reports import count_notifications, counts_csv, notifications_csv
 
 __all__ = ["create_control_app", "message_json", "messages_json", "serve_control_api"]
 
@@ -61,6 +66,16 @@ class MessageBatch(BaseModel):
 
 class PeerCreate(BaseModel):
     card: str = Field(min_length=1)
+
+
+class NotificationCreate(BaseModel):
+    to: str = Field(min_length=1)
+    format: str = Field(min_length=1)
+    data: dict[str, Any]
+    precedence: Precedence = Precedence.ROUTINE
+    channel: str = DEFAULT_CHANNEL
+    override: bool = False
+    exercise: bool = False
 
 
 class Credentials(BaseModel):
@@ -113,9 +128,18 @@ def messages_json(terminal: Terminal, records: list[MessageRecord]) -> list[dict
             **message_json(r, acks.get(r.id)),
             "ack_deadline": terminal.deadlines.deadline_of(r),
             "overdue": terminal.deadlines.is_overdue(r.id),
+            **_notification_fields(r),
         }
         for r in records
     ]
+
+
+def _notification_fields(record: MessageRecord) -> dict[str, Any]:
+    found = notification_of(record)
+    if found is None:
+        return {"format": None, "data": None}
+    code, version, data = found
+    return {"format": code, "format_version": version, "data": data}
 
 
 # -- dependencies -------------------------------------------------------------
@@ -134,6 +158,77 @@ status_router = APIRouter(tags=["status"])
 messages_router = APIRouter(prefix="/messages", tags=["messages"])
 peers_router = APIRouter(prefix="/peers", tags=["peers"])
 users_router = APIRouter(prefix="/users", tags=["users"])
+
+
+@messages_router.post("/notifications", status_code=201)
+async def post_notification(body: NotificationCreate, terminal: TerminalDep) -> dict[str, Any]:
+    """Validate and send a formatted notification; 422 lists every bad field."""
+    record = terminal.send_notification(
+        to=body.to,
+        format_code=body.format,
+        data=body.data,
+        precedence=body.precedence,
+        channel=body.channel,
+        override=body.override,
+        exercise=body.exercise,
+    )
+    return messages_json(terminal, [record])[0]
+
+
+@status_router.get("/meetings")
+async def get_meetings(terminal: TerminalDep) -> list[dict[str, Any]]:
+    """Every meeting proposal and the state its replies have reached (same on both sides)."""
+    return [
+        {
+            "proposal": m.proposal_id,
+            "peer": m.peer,
+            "state": m.state,
+            "data": json.loads(m.data),
+            "updated_at": m.updated_at,
+            "last_reply": m.last_reply,
+        }
+        for m in terminal.store.list_meetings()
+    ]
+
+
+@status_router.get("/reports/notifications")
+async def get_report(
+    terminal: TerminalDep,
+    period: str = "month",
+    since: str | None = None,
+    until: str | None = None,
+    exercise: bool = False,
+    csv: bool = False,
+) -> Any:
+    """Counts of notifications by period, peer, direction and format (CSV with ``csv=true``)."""
+    try:
+        rows = count_notifications(
+            terminal.store, period=period, since=since, until=until, exercise=exercise
+        )
+    except ValueError as exc:  # a since/until that is not a UTC time
+        raise ConfigError(
+            f"since/until must be UTC times like 2026-11-01T00:00:00Z: {exc}"
+        ) from exc
+    if csv:
+        return PlainTextResponse(counts_csv(rows), media_type="text/csv")
+    return [dataclasses.asdict(row) for row in rows]
+
+
+@status_router.get("/reports/notifications.csv")
+async def get_notifications_csv(
+    terminal: TerminalDep,
+    since: str | None = None,
+    until: str | None = None,
+    exercise: bool = False,
+) -> PlainTextResponse:
+    """Every notification, one CSV row each."""
+    try:
+        text = notifications_csv(terminal.store, since=since, until=until, exercise=exercise)
+    except ValueError as exc:
+        raise ConfigError(
+            f"since/until must be UTC times like 2026-11-01T00:00:00Z: {exc}"
+        ) from exc
+    return PlainTextResponse(text, media_type="text/csv")
 
 
 @status_router.get("/status")
@@ -315,6 +410,7 @@ async def post_peer(body: PeerCreate, terminal: TerminalDep) -> dict[str, Any]:
 
 _STATUS_BY_ERROR: tuple[tuple[type[HotlineError], int], ...] = (
     (UnknownMessage, 404),
+    (UnknownFormat, 404),
     (AuthenticationFailed, 401),
     (PermissionDenied, 403),
     (UnknownPeer, 404),
@@ -345,7 +441,16 @@ def create_control_app(terminal: Terminal) -> FastAPI:
     async def _hotline_error(request: Request, exc: HotlineError) -> JSONResponse:
         return JSONResponse(
             status_code=_error_status(exc),
-            content={"error": type(exc).__name__, "detail": str(exc)},
+            content={
+                "error": type(exc).__name__,
+                "detail": str(exc),
+                # Field-level problems of a notification, for forms to show inline.
+                **(
+                    {"problems": [list(p) for p in exc.problems]}
+                    if hasattr(exc, "problems")
+                    else {}
+                ),
+            },
         )
 
     app.include_router(status_router)

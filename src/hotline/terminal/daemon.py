@@ -70,6 +70,7 @@ from hotline.terminal.line import (
     TerminalStatus,
 )
 from hotline.terminal.linktest import LinkTestDesk, LinkTestResult
+from hotline.terminal.notifications import NotificationDesk
 from hotline.terminal.outbox import DEFAULT_CHANNEL, Outbox
 from hotline.terminal.session import Session
 from hotline.terminal.setup import PeerAdded, TerminalFiles, add_peer_card, open_terminal
@@ -122,6 +123,12 @@ class Terminal:
         )
         self.acks = AckDesk(store=self.store, outbox=self.outbox, clock=self.clock)
         self.shift_log = ShiftLog(store=self.store, clock=self.clock)
+        self.notifications = NotificationDesk(
+            store=self.store,
+            outbox=self.outbox,
+            clock=self.clock,
+            codebook_path=files.paths.root / "codebook.json",
+        )
         self.deadlines = DeadlineWatch(
             store=self.store,
             clock=self.clock,
@@ -211,6 +218,32 @@ class Terminal:
         for record, line in zip(records, lines, strict=True):
             self._queued(line, record, exercise=self.settings.exercise)
         return records
+
+    def send_notification(
+        self,
+        *,
+        to: str,
+        format_code: str,
+        data: dict[str, Any],
+        precedence: Precedence = Precedence.ROUTINE,
+        channel: str = DEFAULT_CHANNEL,
+        override: bool = False,
+        exercise: bool = False,
+    ) -> MessageRecord:
+        """Validate and queue a formatted notification (NotificationInvalid lists every bad field)."""
+        line = self._line(to)
+        exercise = exercise or self.settings.exercise
+        record = self.notifications.queue(
+            peer=line.peer,
+            code=format_code,
+            data=data,
+            precedence=precedence,
+            channel=channel,
+            override=override,
+            extra_body={"exercise": True} if exercise else None,
+        )
+        self._queued(line, record, exercise=exercise)
+        return record
 
     def _queued(self, line: PeerLine, record: MessageRecord, *, exercise: bool = False) -> None:
         # Exercise traffic stays out of the real statistics.
@@ -666,6 +699,7 @@ class Terminal:
                 if ack is not None:
                     self.deadlines.acknowledged(ack)
             else:
+                self.notifications.received(record)
                 self.deadlines.watch(record)
         self.events.publish("messages")
 
