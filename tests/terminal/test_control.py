@@ -38,7 +38,7 @@ from hotline.terminal import (
     TerminalPaths,
     parse_card,
 )
-from hotline.terminal.control import create_control_app, message_json, serve_control_api
+from hotline.terminal.control import create_control_app, messages_json, serve_control_api
 
 from .helpers import card_of, make_pair, make_terminal
 
@@ -157,7 +157,7 @@ def test_post_message_queues_it_and_it_can_be_read_back(api: Api) -> None:
     assert sent["text"] == "Привет"
     record = api.on_loop(lambda: api.terminal.store.get_message(sent["id"]))
     assert record is not None
-    assert message_json(record) == sent
+    assert api.on_loop(lambda: messages_json(api.terminal, [record]))[0] == sent
     assert api.get(f"/messages/{sent['id']}").json() == sent
     assert api.get("/status").json()["peers"][0]["queued"] == 1
 
@@ -350,7 +350,62 @@ TESTED_ROUTES = {
     ("GET", "/users"),
     ("POST", "/users"),
     ("POST", "/messages/{message_id}/ack"),
+    ("POST", "/messages/notifications"),
+    ("GET", "/meetings"),
+    ("GET", "/reports/notifications"),
+    ("GET", "/reports/notifications.csv"),
 }
+
+
+def test_notifications_are_validated_field_by_field(api: Api) -> None:
+    bad = api.post(
+        "/messages/notifications",
+        {"to": "Washington", "format": "ceasefire", "data": {"count": 0, "weapon": "laser"}},
+    )
+    assert bad.status_code == 422
+    body = bad.json()
+    assert body["error"] == "NotificationInvalid"
+    paths = {path for path, _ in body["problems"]}
+    assert {"count", "weapon", "time", "source", "place"} <= paths
+    unknown = api.post("/messages/notifications", {"to": "Washington", "format": "x", "data": {}})
+    assert (unknown.status_code, unknown.json()["error"]) == (404, "UnknownFormat")
+    good = api.post(
+        "/messages/notifications",
+        {
+            "to": "Washington",
+            "format": "ceasefire",
+            "data": {
+                "place": {"name": "Shyrokyne"},
+                "time": "2026-11-23T03:40:00Z",
+                "weapon": "mortar",
+                "count": 12,
+                "source": "OSCE monitoring team",
+            },
+        },
+    )
+    assert good.status_code == 201
+    sent = good.json()
+    assert (sent["kind"], sent["format"], sent["data"]["count"]) == (
+        "notification",
+        "ceasefire",
+        12,
+    )
+    assert "mortar" in sent["text"].lower()
+    report = api.get("/reports/notifications", period="all").json()
+    assert report == [
+        {
+            "period": "all",
+            "peer": "Washington",
+            "direction": "out",
+            "format": "ceasefire",
+            "count": 1,
+        }
+    ]
+    csv = api.get("/reports/notifications.csv")
+    assert csv.headers["content-type"].startswith("text/csv")
+    assert sent["id"] in csv.text
+    assert api.get("/meetings").json() == []
+    assert api.get("/reports/notifications", since="yesterday").status_code == 422
 
 
 def test_users_are_created_listed_and_checked(api: Api) -> None:

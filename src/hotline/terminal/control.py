@@ -294,7 +294,7 @@ async def post_message(body: MessageCreate, terminal: TerminalDep) -> dict[str, 
     record = terminal.send_text(
         to=body.to, text=body.text, precedence=body.precedence, channel=body.channel
     )
-    return message_json(record)
+    return messages_json(terminal, [record])[0]
 
 
 @messages_router.post("/batch", status_code=201)
@@ -306,7 +306,7 @@ async def post_messages(body: MessageBatch, terminal: TerminalDep) -> list[dict[
             for m in body.messages
         ]
     )
-    return [message_json(r) for r in records]
+    return messages_json(terminal, records)
 
 
 @messages_router.get("")
@@ -335,7 +335,7 @@ async def wait_delivered(
     within: Annotated[float, Query(ge=0, le=3600)] = 30.0,
 ) -> dict[str, Any]:
     """Long-poll: answer once the message is delivered or ``within`` seconds have passed."""
-    return message_json(await terminal.wait_delivered(message_id, within=within))
+    return messages_json(terminal, [await terminal.wait_delivered(message_id, within=within)])[0]
 
 
 @messages_router.post("/{message_id}/ack", status_code=201)
