@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from hotline.cli._common import Verbs
@@ -37,6 +38,7 @@ from hotline.terminal import (
     open_terminal,
     verify_store,
 )
+from hotline.utc import format_utc
 
 __all__ = ["register", "run"]
 
@@ -128,6 +130,21 @@ def _wait_delivered(
         raise HotlineError(f"{len(pending)} demo messages were not delivered within {timeout:g} s")
 
 
+def _flights() -> dict[str, object]:
+    """A deconfliction notice for tomorrow's bomber flights (the seed scenario's traffic)."""
+    tomorrow = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(days=1)
+    return {
+        "aircraft_type": "B-52H",
+        "count": 2,
+        "corridor": [{"lat": 69.5, "lon": 31.0}, {"lat": 70.4, "lon": 33.5}],
+        "closest_approach_km": 20,
+        "window": {
+            "start": format_utc(tomorrow.replace(hour=10)),
+            "end": format_utc(tomorrow.replace(hour=16)),
+        },
+    }
+
+
 def run(args: argparse.Namespace) -> int:
     root = args.dir or Path(tempfile.mkdtemp(prefix="hotline-demo-"))
     root.mkdir(parents=True, exist_ok=True)
@@ -188,6 +205,11 @@ def run(args: argparse.Namespace) -> int:
             )
             _wait_delivered(clients, [record["id"]])
             print("  delivered; signed receipt verified")
+        notice = clients["Washington"].notify(to="Moscow", format_code="flight", data=_flights())
+        print(f"\nWashington -> Moscow  serial {notice['serial']}  formatted notification")
+        print("  " + notice["text"].replace("\n", "\n  "))
+        _wait_delivered(clients, [notice["id"]])
+        print("  delivered; Moscow's console shows it in its operator's language")
         print("\nlink test of every route (each side also tests on its own hours):")
         for result in clients["Washington"].run_tests(timeout=120):
             outcome = "passed" if result["ok"] else f"MISSED: {result['reason']}"
