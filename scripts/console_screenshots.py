@@ -13,6 +13,9 @@ note, and saves each main view at 1280x800 with Debian's chromium:
     shift.png        the shift log with a signed handover note
     traffic-id.png   Moscow's traffic view in Bahasa Indonesia
     line-ru.png      Moscow's line view in Russian
+    notify.png       the flight notification form, generated from the format, filled in
+    notification-ru.png  that notification's detail in Moscow, rendered in Russian
+    reports.png      the reports page: notification counts, CSV downloads
 
 Run from the repository root: ``.venv/bin/python scripts/console_screenshots.py``
 (``--out DIR`` to write elsewhere).
@@ -21,6 +24,7 @@ Run from the repository root: ``.venv/bin/python scripts/console_screenshots.py`
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import tempfile
 import time
@@ -36,6 +40,7 @@ from tests.console.browser.pages import (  # noqa: E402
     VIEWPORT,
     acknowledge,
     compose,
+    fill_flight,
     login,
     message_row,
     open_message,
@@ -81,12 +86,12 @@ class Shooter:
         login(page, self.pair.url(user), self.pair.users[user])
         return page
 
-    def shoot(self, page: Page, name: str) -> None:
+    def shoot(self, page: Page, name: str, *, full_page: bool = False) -> None:
         # Let the live refresh that follows a load finish, and the clocks tick once.
         page.wait_for_load_state("networkidle")
         page.wait_for_timeout(600)
         path = self.out / f"{name}.png"
-        page.screenshot(path=str(path))
+        page.screenshot(path=str(path), full_page=full_page)
         _say(f"  {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
 
 
@@ -160,6 +165,27 @@ def _drive(shooter: Shooter) -> None:
     moscow.goto(f"{pair.moscow.url}/")
     expect(moscow.locator("[data-testid=peer-Washington]")).to_have_attribute("data-state", "up")
     shooter.shoot(moscow, "line-ru")
+
+    # A flight notification from the form generated from its format, read in Russian.
+    washington.goto(f"{pair.washington.url}/notify")
+    fill_flight(washington, aircraft="Tu-95MS", count="2")
+    washington.click("#notify-check")
+    expect(washington.locator("#notify-preview")).to_be_visible()
+    shooter.shoot(washington, "notify", full_page=True)
+    washington.click("#notify-send")
+    result = washington.locator("#notify-result")
+    expect(result).to_have_attribute("data-id", re.compile(r"^[0-9a-f]{32}$"))
+    flight = result.get_attribute("data-id")
+    assert flight is not None
+    moscow.goto(f"{pair.moscow.url}/traffic")
+    expect(message_row(moscow, flight)).to_be_attached()
+    open_message(moscow, flight)
+    moscow.click("#notification-data summary")
+    shooter.shoot(moscow, "notification-ru", full_page=True)
+
+    washington.goto(f"{pair.washington.url}/reports?period=month")
+    expect(washington.locator("[data-testid=report-row]").first).to_be_attached()
+    shooter.shoot(washington, "reports")
 
 
 def main() -> int:

@@ -14,6 +14,7 @@ directly); tests/console/routes/test_auth.py drives the real form.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import shutil
 import warnings
@@ -30,12 +31,16 @@ from starlette.exceptions import StarletteDeprecationWarning
 
 from hotline.console import SESSION_COOKIE, ConsoleState, create_console_app
 from hotline.terminal import (
+    DEFAULT_DEADLINES,
+    AckDeadlines,
     Operator,
     SystemClock,
     Terminal,
     authenticate,
     create_user,
+    load_settings,
     open_terminal,
+    render_settings,
 )
 from hotline.testing import FakeClock
 
@@ -62,6 +67,24 @@ USERS = (
     ("moscow", "mos-op-id", "operator", "id"),
     ("moscow", "mos-principal", "principal", "ru"),
 )
+
+
+#: A valid flight notice (docs/formats.md 4.1): two bombers along a corridor near the border.
+FLIGHT: dict[str, Any] = {
+    "aircraft_type": "Tu-95MS",
+    "count": 2,
+    "corridor": [{"lat": 69.5, "lon": 33.1}, {"lat": 70.25, "lon": 40}],
+    "closest_approach_km": 20,
+    "window": {"start": "2026-11-23T14:00:00Z", "end": "2026-11-23T18:30:00Z"},
+}
+#: A valid meeting proposal, agreed in principle with its time and format still open.
+MEETING: dict[str, Any] = {
+    "proposer": "The President of the United States",
+    "participants": ["President of the United States", "President of Russia"],
+    "conditions": ["An agenda agreed in advance"],
+    "time": "tbd",
+    "format": "tbd",
+}
 
 
 @dataclass(frozen=True)
@@ -155,6 +178,12 @@ class ConsoleClient:
         result: dict[str, Any] = response.json()
         return result
 
+    def notify(self, code: str, data: dict[str, Any], **fields: Any) -> httpx.Response:
+        """POST a formatted notification of format ``code`` to the other party."""
+        to = "Moscow" if self.terminal.party == "Washington" else "Washington"
+        body: dict[str, Any] = {"to": to, "format": code, "data": data, **fields}
+        return self.post("/api/notifications", body)
+
     def page_csrf(self, html: str) -> str:
         match = re.search(r'<meta name="csrf-token" content="([^"]+)">', html)
         assert match is not None
@@ -193,11 +222,28 @@ def _console(
     )
 
 
-def _pair(template: Template, tmp_path: Path, *, start_moscow: bool) -> Iterator[Pair]:
+#: A FLASH goes overdue after this many seconds in the ``quick`` pair (2 minutes by default).
+QUICK_FLASH_DEADLINE = 1.0
+
+
+def _shorten_flash_deadline(directory: Path) -> None:
+    config = directory / "hotline.toml"
+    settings = load_settings(config)
+    seconds = {**DEFAULT_DEADLINES, "flash": QUICK_FLASH_DEADLINE}
+    settings = dataclasses.replace(settings, acknowledgement=AckDeadlines(seconds=seconds))
+    config.write_text(render_settings(settings), encoding="utf-8")
+
+
+def _pair(
+    template: Template, tmp_path: Path, *, start_moscow: bool, quick: bool = False
+) -> Iterator[Pair]:
     washington_dir = tmp_path / "washington"
     moscow_dir = tmp_path / "moscow"
     shutil.copytree(template.washington, washington_dir)
     shutil.copytree(template.moscow, moscow_dir)
+    if quick:
+        for directory in (washington_dir, moscow_dir):
+            _shorten_flash_deadline(directory)
     with start_blocking_portal() as portal:
         washington = portal.call(Terminal.open, washington_dir)
         moscow = portal.call(Terminal.open, moscow_dir)
@@ -222,6 +268,12 @@ def _pair(template: Template, tmp_path: Path, *, start_moscow: bool) -> Iterator
 def pair(template: Template, tmp_path: Path) -> Iterator[Pair]:
     """Both terminals started, each with its console; nobody logged in yet."""
     yield from _pair(template, tmp_path, start_moscow=True)
+
+
+@pytest.fixture
+def quick(template: Template, tmp_path: Path) -> Iterator[Pair]:
+    """Both terminals started, with a FLASH acknowledgement deadline of one second."""
+    yield from _pair(template, tmp_path, start_moscow=True, quick=True)
 
 
 @pytest.fixture

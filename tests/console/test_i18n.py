@@ -2,7 +2,7 @@
 
 The msgids are found the way a translator's tools find them: Babel's
 extractors over the templates (Jinja2) and the console's Python (``_``,
-``gettext``, ``N_``), plus every ``t("...")`` that console.js asks for.
+``gettext``, ``N_``), plus every ``t("...")`` that console.js and notify.js ask for.
 """
 
 from __future__ import annotations
@@ -51,8 +51,14 @@ def used_msgids() -> dict[str, str]:
     return found
 
 
+SCRIPTS = ("console.js", "notify.js")
+
+
 def javascript_msgids() -> set[str]:
-    return set(JS_CALL.findall((Path(STATIC_DIR) / "console.js").read_text(encoding="utf-8")))
+    found: set[str] = set()
+    for script in SCRIPTS:
+        found |= set(JS_CALL.findall((Path(STATIC_DIR) / script).read_text(encoding="utf-8")))
+    return found
 
 
 def catalogue(language: str):  # type: ignore[no-untyped-def]
@@ -67,10 +73,13 @@ def test_the_extraction_finds_templates_python_and_javascript() -> None:
     assert "Operator" in used  # routes/pages.py
     assert "queued (line down)" in used  # i18n.CLIENT_MSGIDS
     assert {"acknowledged by %(name)s at %(time)s", "FLASH"} <= javascript_msgids()
+    assert {"to be decided", "Add %(what)s"} <= javascript_msgids()  # notify.js
+    assert "must be at least %(limit)s" in used  # problems.PROBLEM_PATTERNS
+    assert "Reports" in used  # base.html
     assert len(used) > 100
 
 
-def test_console_js_asks_only_for_strings_the_page_carries() -> None:
+def test_the_scripts_ask_only_for_strings_the_page_carries() -> None:
     assert javascript_msgids() - set(CLIENT_MSGIDS) == set()
 
 

@@ -3,8 +3,10 @@
 Served by ``hotline run`` beside the control API when ``[console] listen`` is
 set (:func:`serve_console`); built for one running terminal by
 :func:`create_console_app`. Pages in English, Indonesian and Russian; every
-route behind a login session; live views over server-sent events. See
-docs/console.md.
+route behind a login session; live views over server-sent events; formatted
+notifications sent from forms generated from their schemas and read in each
+user's own language; acknowledgement deadlines and OVERDUE beside every
+message; reports with CSV downloads. See docs/console.md.
 
 It imports the terminal's public API (and crypto, store, errors, utc), never
 ``hotline.link`` or ``hotline.proto``, and FastAPI, uvicorn, Jinja2 and Babel.
@@ -40,6 +42,7 @@ from hotline.console.detail import (
     check_receipt,
     check_signature,
     message_detail,
+    with_actions,
 )
 from hotline.console.i18n import (
     CLIENT_MSGIDS,
@@ -63,9 +66,32 @@ from hotline.console.middleware import (
     SessionGate,
     is_public,
 )
+from hotline.console.notices import (
+    NOTIFY_FORMATS,
+    format_catalogue,
+    meeting_of,
+    meeting_view,
+    notice_view,
+    read_codebook,
+    unit_labels,
+)
+from hotline.console.problems import (
+    NO_SUCH_PROPOSAL,
+    PROBLEM_PATTERNS,
+    problems_json,
+    translate_problem,
+)
+from hotline.console.reports import (
+    PERIOD_LABELS,
+    ReportQuery,
+    csv_filename,
+    report_view,
+)
 from hotline.console.schemas import (
     LanguageChange,
     MessageCreate,
+    NotificationCheck,
+    NotificationCreate,
     ShiftNoteCreate,
 )
 from hotline.console.security import (
@@ -105,6 +131,7 @@ from hotline.console.views import (
     note_view,
     sparkline,
     status_view,
+    terminal_row,
     traffic,
 )
 
@@ -131,10 +158,17 @@ __all__ = [
     "LoginFailureLog",
     "LoginLimiter",
     "MessageCreate",
+    "NOTIFY_FORMATS",
+    "NO_SUCH_PROPOSAL",
     "N_",
+    "NotificationCheck",
+    "NotificationCreate",
+    "PERIOD_LABELS",
+    "PROBLEM_PATTERNS",
     "PUBLIC_PATHS",
     "PUBLIC_PREFIXES",
     "PageRenderer",
+    "ReportQuery",
     "SECURITY_HEADERS",
     "SESSION_COOKIE",
     "SESSION_STATE_KEY",
@@ -162,26 +196,38 @@ __all__ = [
     "check_receipt",
     "check_signature",
     "create_console_app",
+    "csv_filename",
     "current_operator",
     "current_session",
     "error_status",
+    "format_catalogue",
     "format_moment",
     "format_utc_text",
     "get_console",
     "get_terminal",
     "is_public",
     "load_catalogues",
+    "meeting_of",
+    "meeting_view",
     "message_detail",
     "message_row",
     "message_state",
     "negotiate_language",
     "new_token",
     "note_view",
+    "notice_view",
+    "problems_json",
+    "read_codebook",
+    "report_view",
     "require",
     "serve_console",
     "session_token",
     "sparkline",
     "status_view",
+    "terminal_row",
     "tokens_match",
     "traffic",
+    "translate_problem",
+    "unit_labels",
+    "with_actions",
 ]

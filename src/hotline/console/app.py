@@ -1,7 +1,8 @@
 """The operator console: a FastAPI app factory, and its server beside the terminal.
 
 ``create_console_app(terminal)`` builds the whole console for one running
-terminal: the routers (``auth``, ``pages``, ``api``), the static files, the
+terminal: the routers (``auth``, ``pages``, ``api``, ``notifications``,
+``reports``), the static files, the
 session gate and the security headers, with all its state on ``app.state``
 (no module-level globals). ``serve_console`` runs it with uvicorn on the
 address in ``[console] listen`` (``hotline init --console HOST:PORT``), on the
@@ -20,6 +21,7 @@ import contextlib
 import logging
 import socket
 from collections.abc import Iterator
+from typing import Any
 
 import uvicorn
 from fastapi import FastAPI, Request
@@ -31,7 +33,8 @@ from hotline import __version__
 from hotline.console.deps import SESSION_STATE_KEY
 from hotline.console.i18n import negotiate_language
 from hotline.console.middleware import SecurityHeaders, SessionGate
-from hotline.console.routes import api, auth, pages
+from hotline.console.problems import problems_json
+from hotline.console.routes import api, auth, notifications, pages, reports
 from hotline.console.security import ConsoleSession
 from hotline.console.state import ConsoleState, build_state
 from hotline.console.templating import STATIC_DIR
@@ -42,6 +45,7 @@ from hotline.errors import (
     ConfigError,
     HotlineError,
     MessageTooLarge,
+    NotificationInvalid,
     NotInitialised,
     PeerError,
     PermissionDenied,
@@ -82,14 +86,17 @@ def _wants_json(request: Request) -> bool:
     return path == "/api" or path.startswith("/api/")
 
 
+def _language(request: Request) -> str:
+    """The session's language, or before login the browser's."""
+    session = getattr(request.state, SESSION_STATE_KEY, None)
+    if isinstance(session, ConsoleSession):
+        return session.language
+    return negotiate_language(request.headers.get("accept-language"))
+
+
 def _error_page(request: Request, status: int, error: str, detail: str) -> Response:
     console: ConsoleState = request.app.state.console
-    session = getattr(request.state, SESSION_STATE_KEY, None)
-    language = (
-        session.language
-        if isinstance(session, ConsoleSession)
-        else negotiate_language(request.headers.get("accept-language"))
-    )
+    language = _language(request)
     html = console.pages.render(
         "error.html",
         language=language,
@@ -119,9 +126,13 @@ def create_console_app(terminal: Terminal, *, clock: Clock | None = None) -> Fas
         assert isinstance(exc, HotlineError)
         status = error_status(exc)
         if _wants_json(request):
-            return JSONResponse(
-                status_code=status, content={"error": type(exc).__name__, "detail": str(exc)}
-            )
+            content: dict[str, Any] = {"error": type(exc).__name__, "detail": str(exc)}
+            if isinstance(exc, NotificationInvalid):
+                # Field by field, in the reader's language: the form shows each beside its input.
+                content["problems"] = problems_json(
+                    exc, language=_language(request), catalogues=state.catalogues
+                )
+            return JSONResponse(status_code=status, content=content)
         return _error_page(request, status, type(exc).__name__, str(exc))
 
     async def invalid_request(request: Request, exc: Exception) -> Response:
@@ -141,6 +152,8 @@ def create_console_app(terminal: Terminal, *, clock: Clock | None = None) -> Fas
     app.include_router(auth.router)
     app.include_router(pages.router)
     app.include_router(api.router)
+    app.include_router(notifications.router)
+    app.include_router(reports.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     # The last added is the outermost: headers go on every answer, the gate's too.
     app.add_middleware(SessionGate, sessions=state.sessions)

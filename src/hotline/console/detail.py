@@ -12,6 +12,10 @@ decodes the stored envelope and re-verifies, with :mod:`hotline.crypto`,
 Each is ``verified``, ``failed`` (with why) or ``none`` (nothing to check yet).
 Anything but ``verified`` on a stored message means the store was altered or
 holds a bug's output: the console shows it plainly instead of hiding it.
+
+A notification's detail also carries its data rendered in full in the reader's
+language (code words looked up in this side's codebook) and the data itself as
+JSON, which is what counts (:func:`~hotline.console.notices.notice_view`).
 """
 
 from __future__ import annotations
@@ -20,11 +24,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from hotline.console.i18n import format_utc_text
-from hotline.console.views import message_row
+from hotline.console.notices import notice_view, read_codebook
+from hotline.console.views import terminal_row
 from hotline.crypto import Envelope, Receipt, verify_envelope, verify_receipt, verify_signature
 from hotline.errors import ConfigError, CryptoError, DeliveryError
 from hotline.store import AckRecord, Direction, MessageRecord, PeerRecord
-from hotline.terminal import ACKNOWLEDGEABLE_KINDS, Terminal, ack_statement
+from hotline.terminal import (
+    ACKNOWLEDGEABLE_KINDS,
+    MEETING,
+    Operator,
+    Permission,
+    Terminal,
+    ack_statement,
+)
 
 __all__ = [
     "VERIFICATION_STATUSES",
@@ -33,6 +45,7 @@ __all__ = [
     "check_receipt",
     "check_signature",
     "message_detail",
+    "with_actions",
 ]
 
 VERIFICATION_STATUSES = frozenset({"verified", "failed", "none"})
@@ -138,14 +151,12 @@ def message_detail(
     else:
         sender, recipient, sender_key, recipient_key = them, us, theirs, ours
     ack = terminal.store.acknowledgements([record.id]).get(record.id)
-    line = terminal.lines.get(record.peer)
     receipt, received_at = check_receipt(record, recipient_key=recipient_key)
-    row = message_row(
-        record,
-        ack=ack,
-        line_state=None if line is None else str(line.state),
-        language=language,
-    )
+    row = terminal_row(terminal, record, ack=ack, language=language)
+    if row["notice"] is not None:
+        row["notice"] = notice_view(
+            record, language=language, full=True, codebook=read_codebook(terminal)
+        )
     acknowledgement = row["acknowledgement"]
     if acknowledgement is not None:
         acknowledgement["signature"] = check_acknowledgement(record, ack).to_json()
@@ -166,3 +177,24 @@ def message_detail(
         and record.kind in ACKNOWLEDGEABLE_KINDS
         and ack is None,
     }
+
+
+def with_actions(detail: dict[str, Any], operator: Operator) -> dict[str, Any]:
+    """``detail`` with what ``operator`` may do with the message here and now.
+
+    ``can_acknowledge``: an incoming message nobody has acknowledged, and a role
+    that acknowledges. ``can_reply``: a meeting proposal not yet held or
+    cancelled, and a role that sends.
+    """
+    notice, meeting = detail.get("notice"), detail.get("meeting")
+    detail["can_acknowledge"] = bool(detail["acknowledgeable"]) and operator.may(
+        Permission.ACKNOWLEDGE
+    )
+    detail["can_reply"] = (
+        operator.may(Permission.SEND)
+        and notice is not None
+        and notice["format"] == MEETING
+        and meeting is not None
+        and not meeting["final"]
+    )
+    return detail

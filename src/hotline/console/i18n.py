@@ -60,22 +60,27 @@ def N_(msgid: str) -> str:
     return msgid
 
 
-#: Every string ``console.js`` shows, by msgid. The page carries their
-#: translations; tests check that console.js asks for no other.
+#: Every string ``console.js`` and ``notify.js`` show, by msgid. The page carries
+#: their translations; tests check that the scripts ask for no other.
 CLIENT_MSGIDS: tuple[str, ...] = (
     N_("%(ms)s ms"),
     N_("acknowledged"),
     N_("acknowledged by %(name)s at %(time)s"),
+    N_("Acknowledgement overdue"),
+    N_("Add %(what)s"),
     N_("ALARM: %(count)s open alarm(s) not acknowledged"),
     N_("carrying"),
+    N_("choose…"),
     N_("degraded"),
     N_("delivered"),
-    N_("delivered, not yet acknowledged"),
+    N_("delivered — nobody has acknowledged it yet"),
     N_("down"),
+    N_("due %(time)s"),
     N_("Enable sound"),
     N_("EXERCISE"),
     N_("Failed: %(reason)s"),
     N_("FLASH"),
+    N_("Give one of:"),
     N_("IMMEDIATE"),
     N_("in"),
     N_("Last test: %(result)s at %(time)s"),
@@ -88,11 +93,15 @@ CLIENT_MSGIDS: tuple[str, ...] = (
     N_("No messages yet."),
     N_("No notes yet."),
     N_("No open alarms."),
+    N_("No problems found."),
     N_("no receipt yet"),
     N_("no samples yet"),
     N_("not delivered"),
+    N_("Not sent: %(count)s problem(s) to correct."),
     N_("not yet acknowledged"),
+    N_("optional"),
     N_("out"),
+    N_("OVERDUE"),
     N_("passed"),
     N_("Peer's link test missed"),
     N_("PRIORITY"),
@@ -101,6 +110,7 @@ CLIENT_MSGIDS: tuple[str, ...] = (
     N_("receipt does not verify: %(reason)s"),
     N_("receipt verified, received at %(time)s"),
     N_("received"),
+    N_("Remove"),
     N_("ROUTINE"),
     N_("Saved."),
     N_("seen by %(name)s"),
@@ -114,7 +124,9 @@ CLIENT_MSGIDS: tuple[str, ...] = (
     N_("Sound on"),
     N_("standby"),
     N_("The connection to the terminal was lost; retrying."),
+    N_("to be decided"),
     N_("up"),
+    N_("UTC, like 2026-11-23T14:00Z"),
 )
 
 

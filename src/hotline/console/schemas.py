@@ -8,12 +8,20 @@ only the requests. A body that fails validation is answered 422 as
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from hotline.crypto import Precedence
 from hotline.terminal import DEFAULT_CHANNEL, MAX_NOTE_CHARS, UI_LANGUAGES
 
-__all__ = ["LanguageChange", "MessageCreate", "ShiftNoteCreate"]
+__all__ = [
+    "LanguageChange",
+    "MessageCreate",
+    "NotificationCheck",
+    "NotificationCreate",
+    "ShiftNoteCreate",
+]
 
 
 class MessageCreate(BaseModel):
@@ -34,6 +42,37 @@ class MessageCreate(BaseModel):
         if not text.strip():
             raise ValueError("the message has no text")
         return text
+
+
+class NotificationCheck(BaseModel):
+    """A formatted notification to check without sending it: its format and data.
+
+    ``to`` (optional here) lets a meeting reply be checked against the meeting
+    with that peer; ``override`` is the late-notice consent a launch notice may need.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    format: str = Field(min_length=1, max_length=64)
+    #: Checked field by field by the format itself, which names every bad field.
+    data: dict[str, Any]
+    to: str | None = Field(default=None, min_length=1, max_length=64)
+    override: bool = False
+
+
+class NotificationCreate(BaseModel):
+    """A formatted notification to send: to a peer, on a channel, at a precedence."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    to: str = Field(min_length=1, max_length=64)
+    format: str = Field(min_length=1, max_length=64)
+    data: dict[str, Any]
+    precedence: Precedence = Precedence.ROUTINE
+    channel: str = DEFAULT_CHANNEL
+    exercise: bool = False
+    #: The operator's explicit consent to a late launch notice (flagged on both sides).
+    override: bool = False
 
 
 class ShiftNoteCreate(BaseModel):

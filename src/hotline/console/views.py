@@ -10,6 +10,13 @@ Traffic order: FLASH messages first, then newest first. The traffic view shows
 what people wrote (kinds ``text`` and ``notification``); link tests, alarms
 and the acknowledgements that travel as messages show up where they belong
 (the line view, and the acknowledged message's state).
+
+Each row also carries what silence and formats add (docs/protocol/acknowledgements.md
+section 6, docs/formats.md): the acknowledgement deadline and whether it has
+passed (``overdue``, a flag beside the state, never instead of it); for a
+notification, its format's title and summary in the reader's language
+(``notice``); for a meeting proposal or reply, where the meeting stands
+(``meeting``, the same on both sides).
 """
 
 from __future__ import annotations
@@ -18,8 +25,16 @@ from collections.abc import Sequence
 from typing import Any
 
 from hotline.console.i18n import format_utc_text
+from hotline.console.notices import meeting_of, meeting_view, notice_view
 from hotline.crypto import Precedence
-from hotline.store import AckRecord, AlarmRecord, Direction, MessageRecord, ShiftNoteRecord
+from hotline.store import (
+    AckRecord,
+    AlarmRecord,
+    Direction,
+    MeetingRecord,
+    MessageRecord,
+    ShiftNoteRecord,
+)
 from hotline.terminal import (
     ACKNOWLEDGEABLE_KINDS,
     PeerStatus,
@@ -40,6 +55,7 @@ __all__ = [
     "note_view",
     "sparkline",
     "status_view",
+    "terminal_row",
     "traffic",
 ]
 
@@ -65,9 +81,21 @@ def message_state(record: MessageRecord, ack: AckRecord | None) -> str:
 
 
 def message_row(
-    record: MessageRecord, *, ack: AckRecord | None, line_state: str | None, language: str
+    record: MessageRecord,
+    *,
+    ack: AckRecord | None,
+    line_state: str | None,
+    language: str,
+    deadline: str | None = None,
+    overdue: bool = False,
+    meeting: MeetingRecord | None = None,
 ) -> dict[str, Any]:
-    """One message as the traffic view and the API show it."""
+    """One message as the traffic view and the API show it.
+
+    ``deadline`` is its acknowledgement deadline (UTC text) and ``overdue``
+    whether it passed unacknowledged; ``meeting`` the meeting it proposes or
+    answers. :func:`terminal_row` finds all three.
+    """
     if record.direction is Direction.OUT:
         steps = [
             ("queued", record.created_at),
@@ -101,7 +129,37 @@ def message_row(
         "acknowledgement": None
         if ack is None
         else {"by": ack.by, **(_moment(ack.at, language) or {}), "direction": ack.direction},
+        "ack_deadline": _moment(deadline, language),
+        "overdue": overdue and ack is None,
+        "notice": notice_view(record, language=language),
+        "meeting": None if meeting is None else meeting_view(meeting, language=language),
     }
+
+
+def terminal_row(
+    terminal: Terminal,
+    record: MessageRecord,
+    *,
+    ack: AckRecord | None,
+    language: str,
+    meetings: dict[str, MeetingRecord] | None = None,
+) -> dict[str, Any]:
+    """:func:`message_row` with the line, deadline and meeting the terminal knows of.
+
+    ``meetings`` (by proposal id) saves reading them once per row in a list.
+    """
+    if meetings is None:
+        meetings = {m.proposal_id: m for m in terminal.store.list_meetings()}
+    line = terminal.lines.get(record.peer)
+    return message_row(
+        record,
+        ack=ack,
+        line_state=None if line is None else str(line.state),
+        language=language,
+        deadline=terminal.deadlines.deadline_of(record),
+        overdue=terminal.deadlines.is_overdue(record.id),
+        meeting=meeting_of(record, meetings),
+    )
 
 
 def _flash_first(records: Sequence[MessageRecord]) -> list[MessageRecord]:
@@ -116,10 +174,10 @@ def traffic(terminal: Terminal, *, limit: int, language: str) -> list[dict[str, 
     window = terminal.store.list_messages(limit=min(limit * 4, 4000))
     records = [record for record in window if record.kind in TRAFFIC_KINDS][:limit]
     acks = terminal.store.acknowledgements([record.id for record in records])
-    states = {party: str(line.state) for party, line in terminal.lines.items()}
+    meetings = {meeting.proposal_id: meeting for meeting in terminal.store.list_meetings()}
     return [
-        message_row(
-            record, ack=acks.get(record.id), line_state=states.get(record.peer), language=language
+        terminal_row(
+            terminal, record, ack=acks.get(record.id), language=language, meetings=meetings
         )
         for record in _flash_first(records)
     ]

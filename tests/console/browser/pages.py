@@ -26,9 +26,11 @@ __all__ = [
     "VIEWPORT",
     "acknowledge",
     "compose",
+    "fill_flight",
     "login",
     "mark_page",
     "message_row",
+    "notify_field",
     "open_message",
     "page_was_kept",
     "require_browser",
@@ -97,6 +99,27 @@ def compose(
         return ""
     page.click("#compose-send")
     return sent_id(page)
+
+
+def notify_field(path: str) -> str:
+    """The selector of the generated input of the field at ``path`` ("window.start", "corridor[1].lat")."""
+    return f'[data-field="{path}"] > .field-control > [data-testid=field-input]'
+
+
+def fill_flight(page: Page, *, aircraft: str, count: str, to: str = "Moscow") -> None:
+    """Fill the generated ``flight`` form on ``/notify``: aircraft along a two-point corridor."""
+    page.select_option("#notify-format", "flight")
+    page.fill(notify_field("aircraft_type"), aircraft)
+    page.fill(notify_field("count"), count)
+    page.check('[data-group="area|corridor"] input[value="corridor"]')
+    for index, (lat, lon) in enumerate((("69.5", "33.1"), ("70,25", "40"))):  # a decimal comma too
+        page.fill(notify_field(f"corridor[{index}].lat"), lat)
+        page.fill(notify_field(f"corridor[{index}].lon"), lon)
+    page.fill(notify_field("closest_approach_km"), "20")
+    page.fill(notify_field("window.start"), "2026-11-23T14:00Z")
+    page.fill(notify_field("window.end"), "2026-11-23 18:30")
+    page.select_option("#notify-to", to)
+    page.select_option("#notify-precedence", "priority")
 
 
 def sent_id(page: Page) -> str:

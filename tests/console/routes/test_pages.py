@@ -5,10 +5,13 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+from pathlib import Path
 
-from hotline.console import create_console_app
+from hotline.console import STATIC_DIR, create_console_app
+from hotline.formats import FORMATS
+from hotline.terminal import ALARM_KINDS
 
-from ..conftest import ConsoleClient, Pair, TestClient
+from ..conftest import FLIGHT, MEETING, ConsoleClient, Pair, TestClient
 
 
 def data_block(html: str, block: str) -> object:
@@ -18,11 +21,13 @@ def data_block(html: str, block: str) -> object:
 
 
 def test_every_page_has_the_header(wash: ConsoleClient) -> None:
-    for path in ("/", "/traffic", "/shift"):
+    for path in ("/", "/traffic", "/notify", "/reports", "/shift"):
         html = wash.get(path).text
         for hook in (
             'id="nav-line"',
             'id="nav-traffic"',
+            'id="nav-notify"',
+            'id="nav-reports"',
             'id="nav-shift"',
             '<select id="language"',
             'id="logout"',
@@ -182,3 +187,110 @@ def test_exercise_mode_shows_the_banner_everywhere(pair: Pair) -> None:
     for path in ("/", "/traffic", "/shift"):
         assert 'id="exercise-banner"' in client.get(path).text
     assert "checked disabled" in client.get("/traffic").text  # every message is EXERCISE
+
+
+# -- formatted notifications, deadlines ----------------------------------------------
+
+
+def test_the_notify_page_carries_the_formats_and_the_form_hooks(wash: ConsoleClient) -> None:
+    html = wash.get("/notify").text
+    for hook in (
+        '<select id="notify-format"',
+        '<select id="notify-to"',
+        '<select id="notify-precedence"',
+        'id="notify-channel"',
+        'type="checkbox" id="notify-exercise"',
+        'type="checkbox" id="notify-override"',
+        'id="notify-override-row" class="notify-override" hidden',
+        '<fieldset id="notify-fields" class="notify-fields">',
+        'id="notify-errors"',
+        'id="notify-check"',
+        'id="notify-send"',
+        'id="notify-result"',
+        '<script src="/static/notify.js" defer></script>',
+    ):
+        assert hook in html, hook
+    offered = re.findall(
+        r'<option value="([a-z-]+)"', html.split('id="notify-format"')[1].split("</select>")[0]
+    )
+    assert offered == [code for code in FORMATS if code != "meeting-reply"]
+    catalogue = data_block(html, "formats-data")
+    assert isinstance(catalogue, dict)
+    assert [f["code"] for f in catalogue["formats"]] == list(FORMATS)
+    assert '<option value="flight" selected>' in html
+    assert '<option value="launch" selected>' in wash.get("/notify?format=launch").text
+    assert '<option value="flight" selected>' in wash.get("/notify?format=nonsense").text
+
+
+def test_an_auditor_sees_the_formats_but_no_way_to_send(pair: Pair) -> None:
+    console = pair.washington
+    console.login_as("wash-auditor")
+    html = console.get("/notify").text
+    assert 'id="notify-read-only"' in html
+    assert '<fieldset id="notify-fields" class="notify-fields" disabled>' in html
+    for hook in ('id="notify-send"', 'id="notify-check"', 'id="notify-to"', 'id="notify-override"'):
+        assert hook not in html, hook
+    assert data_block(html, "formats-data")
+
+
+def test_a_notification_page_renders_the_data_in_the_readers_language(pair: Pair) -> None:
+    pair.washington.login_as("wash-op")
+    pair.moscow.login_as("mos-op-id")  # reads Indonesian
+    pair.wait_line_up()
+    sent = pair.washington.notify("flight", FLIGHT).json()
+    pair.wait_until(
+        lambda: pair.moscow.terminal.store.get_message(sent["id"]) is not None, what="arrival"
+    )
+    html = pair.moscow.get(f"/messages/{sent['id']}").text
+    assert 'id="format-badge" data-format="flight">Pemberitahuan penerbangan<' in html
+    rendered = re.search(r'<pre id="notification-rendered"[^>]*lang="id">(.*?)</pre>', html, re.S)
+    assert rendered is not None
+    assert "Jenis pesawat: Tu-95MS" in rendered.group(1)
+    assert "Aircraft type" not in rendered.group(1)
+    assert '<details id="notification-data" class="notification-data">' in html  # collapsed
+    assert "&#34;aircraft_type&#34;: &#34;Tu-95MS&#34;" in html  # the data, escaped
+    assert '<details id="notification-signed-text"' in html
+    assert 'id="ack-deadline"' in html
+    assert 'id="meeting"' not in html  # not a meeting
+
+
+def test_a_meeting_proposal_page_offers_a_reply_to_operators_only(pair: Pair) -> None:
+    pair.washington.login_as("wash-op")
+    proposal = pair.washington.notify("meeting", MEETING).json()
+    html = pair.washington.get(f"/messages/{proposal['id']}").text
+    assert re.search(r'id="meeting-state"[^>]*data-state="proposed"', html)
+    assert 'id="meeting-reply-form"' in html
+    assert '<select id="meeting-reply-precedence"' in html
+    assert 'id="meeting-reply-send"' in html
+    assert '<script src="/static/notify.js" defer></script>' in html
+    assert data_block(html, "formats-data")
+    pair.washington.login_as("wash-auditor")
+    html = pair.washington.get(f"/messages/{proposal['id']}").text
+    assert re.search(r'id="meeting-state"[^>]*data-state="proposed"', html)
+    assert 'id="meeting-reply-form"' not in html
+    assert "notify.js" not in html
+
+
+def test_rows_carry_the_notice_deadline_and_overdue_hooks(wash: ConsoleClient) -> None:
+    wash.notify("flight", FLIGHT)
+    html = wash.get("/traffic").text
+    for hook in (
+        'data-testid="format-badge"',
+        'data-testid="meeting-state"',
+        'data-testid="overdue"',
+        'id="traffic-notify-link" href="/notify"',
+    ):
+        assert hook in html, hook
+    rows = data_block(html, "messages-data")
+    assert isinstance(rows, list)
+    [row] = rows
+    assert row["notice"]["format"] == "flight"
+    assert row["overdue"] is False
+    assert row["ack_deadline"]["at"]
+
+
+def test_every_alarm_kind_has_a_label_in_the_line_view() -> None:
+    script = (Path(STATIC_DIR) / "console.js").read_text(encoding="utf-8")
+    table = script.split("const ALARM_KINDS = {")[1].split("};")[0]
+    labelled = set(re.findall(r'"([a-z-]+)": t\(', table))
+    assert labelled == set(ALARM_KINDS)  # ack-overdue included

@@ -1,8 +1,9 @@
-"""The console's routers, one module per concern: ``auth`` (login, logout), ``pages`` (HTML)
-and ``api`` (JSON under ``/api``, one router per resource)."""
+"""The console's routers, one module per concern: ``auth`` (login, logout), ``pages`` (HTML),
+``api`` (JSON under ``/api``, one router per resource), and the JSON of formatted
+``notifications`` (formats, sending, checking, meetings) and ``reports`` (counts, CSV)."""
 
 from __future__ import annotations
 
-from hotline.console.routes import api, auth, pages
+from hotline.console.routes import api, auth, notifications, pages, reports
 
-__all__ = ["api", "auth", "pages"]
+__all__ = ["api", "auth", "notifications", "pages", "reports"]

@@ -2,7 +2,10 @@
 
 * ``status``: ``GET /api/status`` (the line view's data)
 * ``messages``: ``GET/POST /api/messages``, ``GET /api/messages/{id}``,
-  ``POST /api/messages/{id}/ack``
+  ``POST /api/messages/{id}/ack``; each message with its acknowledgement
+  deadline and ``overdue`` flag, and for a notification its format, title and
+  summary in the reader's language (formatted notifications are sent through
+  :mod:`hotline.console.routes.notifications`)
 * ``alarms``: ``POST /api/alarms/{id}/ack``
 * ``shift notes``: ``GET/POST /api/shift-notes``
 * ``language``: ``POST /api/language``
@@ -37,11 +40,11 @@ from hotline.console.deps import (
     current_session,
     require,
 )
-from hotline.console.detail import message_detail
+from hotline.console.detail import message_detail, with_actions
 from hotline.console.i18n import format_utc_text
 from hotline.console.schemas import LanguageChange, MessageCreate, ShiftNoteCreate
 from hotline.console.state import ConsoleState
-from hotline.console.views import alarm_view, message_row, note_view, status_view, traffic
+from hotline.console.views import alarm_view, note_view, status_view, terminal_row, traffic
 from hotline.errors import UnknownMessage, UnknownUser
 from hotline.terminal import Notice, Operator, Permission
 
@@ -99,13 +102,7 @@ async def post_message(
         channel=body.channel,
         exercise=body.exercise,
     )
-    line = terminal.lines.get(record.peer)
-    return message_row(
-        record,
-        ack=None,
-        line_state=None if line is None else str(line.state),
-        language=session.language,
-    )
+    return terminal_row(terminal, record, ack=None, language=session.language)
 
 
 @messages_router.get("/{message_id}")
@@ -119,8 +116,7 @@ async def get_message(
     detail = message_detail(
         console.terminal, record, fingerprint=console.fingerprint, language=session.language
     )
-    detail["can_acknowledge"] = detail["acknowledgeable"] and operator.may(Permission.ACKNOWLEDGE)
-    return detail
+    return with_actions(detail, operator)
 
 
 @messages_router.post("/{message_id}/ack")

@@ -1,4 +1,5 @@
-"""The console's HTML pages: ``/`` (line), ``/traffic``, ``/messages/{id}``, ``/shift``.
+"""The console's HTML pages: ``/`` (line), ``/traffic``, ``/messages/{id}``, ``/notify``,
+``/reports``, ``/shift``.
 
 Each page is rendered by the server in the user's language with the data it
 shows embedded as JSON (never as script): ``console.js`` draws from that data
@@ -10,16 +11,19 @@ user and their role, and logout.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.dates import format_time
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse
 
 from hotline.console.deps import ConsoleDep, SessionDep, current_session
-from hotline.console.detail import message_detail
+from hotline.console.detail import message_detail, with_actions
 from hotline.console.i18n import LANGUAGE_NAMES, N_
+from hotline.console.notices import NOTIFY_FORMATS, format_catalogue
+from hotline.console.reports import PERIOD_LABELS, report_view
+from hotline.console.routes.reports import QueryDep
 from hotline.console.security import ConsoleSession
 from hotline.console.state import ConsoleState
 from hotline.console.views import note_view, status_view, traffic
@@ -39,6 +43,11 @@ ROLE_LABELS: dict[Role, str] = {
 }
 #: How many messages the traffic page shows.
 TRAFFIC_ROWS = 200
+
+
+def _precedences() -> list[str]:
+    """Every precedence, FLASH first."""
+    return [p.value for p in sorted(Precedence, key=lambda p: p.rank)]
 
 
 def clocks(console: ConsoleState, language: str) -> list[dict[str, Any]]:
@@ -120,7 +129,7 @@ async def traffic_page(console: ConsoleDep, session: SessionDep) -> HTMLResponse
         messages=traffic(terminal, limit=TRAFFIC_ROWS, language=session.language),
         status_data=status_view(terminal, language=session.language),
         peers=sorted(terminal.lines),
-        precedences=[p.value for p in sorted(Precedence, key=lambda p: p.rank)],
+        precedences=_precedences(),
         default_channel=DEFAULT_CHANNEL,
     )
 
@@ -134,9 +143,53 @@ async def message_page(message_id: str, console: ConsoleDep, session: SessionDep
     detail = message_detail(
         console.terminal, record, fingerprint=console.fingerprint, language=session.language
     )
-    may = session.operator.may(Permission.ACKNOWLEDGE)
-    detail["can_acknowledge"] = detail["acknowledgeable"] and may
-    return render_page(console, session, "message.html", page="message", message=detail)
+    with_actions(detail, session.operator)
+    return render_page(
+        console,
+        session,
+        "message.html",
+        page="message",
+        message=detail,
+        # The reply form is generated from the meeting-reply format's schema.
+        formats=format_catalogue(session.language) if detail["can_reply"] else None,
+        precedences=_precedences(),
+    )
+
+
+@router.get("/notify", response_class=HTMLResponse)
+async def notify_page(
+    console: ConsoleDep,
+    session: SessionDep,
+    code: Annotated[str | None, Query(alias="format", max_length=64)] = None,
+) -> HTMLResponse:
+    """A formatted notification: the form is generated from the chosen format's schema."""
+    terminal = console.terminal
+    return render_page(
+        console,
+        session,
+        "notify.html",
+        page="notify",
+        formats=format_catalogue(session.language),
+        selected=code if code in NOTIFY_FORMATS else NOTIFY_FORMATS[0],
+        peers=sorted(terminal.lines),
+        precedences=_precedences(),
+        default_channel=DEFAULT_CHANNEL,
+        status_data=status_view(terminal, language=session.language),
+    )
+
+
+@router.get("/reports", response_class=HTMLResponse)
+async def reports_page(console: ConsoleDep, session: SessionDep, query: QueryDep) -> HTMLResponse:
+    """Counts of formatted notifications by period, peer, direction and format; CSV downloads."""
+    return render_page(
+        console,
+        session,
+        "reports.html",
+        page="reports",
+        report=report_view(console.terminal, query, language=session.language),
+        query=query.params(),
+        periods=PERIOD_LABELS,
+    )
 
 
 @router.get("/shift", response_class=HTMLResponse)

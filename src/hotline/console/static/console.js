@@ -118,6 +118,7 @@
     "test-missed": t("Link test missed"),
     "peer-test-missed": t("Peer's link test missed"),
     "line-down": t("Line down"),
+    "ack-overdue": t("Acknowledgement overdue"),
   };
   const STEPS = {
     queued: t("queued"),
@@ -151,7 +152,7 @@
       });
     }
     if (message.direction === "in") return t("not yet acknowledged");
-    if (message.state === "delivered") return t("delivered, not yet acknowledged");
+    if (message.state === "delivered") return t("delivered — nobody has acknowledged it yet");
     return t("not delivered");
   }
 
@@ -422,16 +423,42 @@
     setText(row, ".direction", message.direction === "out" ? "→ " + t("out") : "← " + t("in"));
     setText(row, ".message-peer", message.peer);
     setText(row, ".channel code", message.channel);
-    setText(row, ".text-body", message.text);
     row.querySelector(".exercise-label").hidden = !message.exercise;
+    // A notification reads in this user's language, from its data; a text exactly as signed.
+    const notice = message.notice;
+    const formatBadge = row.querySelector(".format-badge");
+    row.dataset.format = notice ? notice.format : "";
+    if (notice) {
+      formatBadge.hidden = false;
+      formatBadge.textContent = notice.title;
+      formatBadge.dataset.format = notice.format;
+      formatBadge.title = notice.format + " v" + notice.format_version;
+      setText(row, ".text-body", notice.line);
+    } else {
+      setText(row, ".text-body", message.text);
+    }
+    const meetingBadge = row.querySelector(".meeting-state");
+    if (message.meeting) {
+      meetingBadge.hidden = false;
+      meetingBadge.dataset.state = message.meeting.state;
+      badge(meetingBadge, "meeting-is", message.meeting.state, message.meeting.state_label);
+    }
     const queuedDown = message.direction === "out" && message.state === "queued" && lineStateOf(message) === "down";
     badge(row.querySelector(".state"), "state", queuedDown ? "queued-down" : message.state, stateLabel(message));
+    row.dataset.overdue = message.overdue ? "true" : "false";
+    row.querySelector(".overdue").hidden = !message.overdue;
     const times = row.querySelector(".times");
     message.times.forEach(function (step) {
       const line = document.createElement("div");
       line.textContent = (STEPS[step.state] || step.state) + " " + step.display;
       times.appendChild(line);
     });
+    if (message.ack_deadline && !message.acknowledgement) {
+      const due = document.createElement("div");
+      due.className = message.overdue ? "due overdue-text" : "due";
+      due.textContent = t("due %(time)s", { time: message.ack_deadline.display });
+      times.appendChild(due);
+    }
     row.addEventListener("click", function (event) {
       if (event.target.closest("a")) return;
       window.location.href = link.href;
@@ -533,8 +560,19 @@
     } else {
       receipt.textContent = t("no receipt yet");
     }
+    const overdue = byId("overdue-badge");
+    if (overdue) overdue.hidden = !message.overdue;
+    const section = document.querySelector(".message-detail");
+    if (section) section.dataset.overdue = message.overdue ? "true" : "false";
+    const meetingState = byId("meeting-state");
+    if (meetingState && message.meeting) {
+      meetingState.dataset.state = message.meeting.state;
+      badge(meetingState, "meeting-is", message.meeting.state, message.meeting.state_label);
+    }
     const button = byId("ack");
     if (button && !message.can_acknowledge) button.remove();
+    // notify.js keeps the meeting reply form in step with the meeting's state.
+    document.dispatchEvent(new CustomEvent("hotline:detail", { detail: message }));
   }
 
   const ackButton = byId("ack");
@@ -681,6 +719,18 @@
     source.addEventListener("change", refresh);
     source.addEventListener("ready", refresh); // after a reconnect: catch up
   }
+
+  /* -- shared with notify.js ------------------------------------------------- */
+
+  window.hotlineConsole = Object.freeze({
+    t: t,
+    api: api,
+    readJson: readJson,
+    refresh: function () {
+      return refresh();
+    },
+    stateLabel: stateLabel,
+  });
 
   /* -- start ------------------------------------------------------------------ */
 
