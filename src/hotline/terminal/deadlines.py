@@ -65,9 +65,32 @@ class Overdue:
     alarm_id: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class _Watched:
+    """What a watch keeps of its message: a few fields, never the envelope (memory per message)."""
+
+    id: str
+    peer: str
+    direction: Direction
+    precedence: str
+    serial: int
+    time_group: str
+
+    @classmethod
+    def of(cls, record: MessageRecord) -> _Watched:
+        return cls(
+            id=record.id,
+            peer=record.peer,
+            direction=record.direction,
+            precedence=record.precedence,
+            serial=record.serial,
+            time_group=record.time_group,
+        )
+
+
 @dataclass(slots=True)
 class _Watch:
-    record: MessageRecord
+    record: _Watched
     deadline: float
     overdue: Overdue | None = None
     #: Escalation alerts still to send: (epoch due, step index, round), earliest first.
@@ -98,6 +121,8 @@ class DeadlineWatch:
         self._watches: dict[str, _Watch] = {}
         #: (deadline, message id), earliest first; entries for ended watches are skipped.
         self._due: list[tuple[float, str]] = []
+        #: Overdue messages with escalation alerts still to send (checked every tick).
+        self._alerting: set[str] = set()
 
     def load(self) -> None:
         """Watch the unacknowledged messages among the newest :data:`STARTUP_SCAN`."""
@@ -112,12 +137,13 @@ class DeadlineWatch:
         if record.kind not in ACKNOWLEDGEABLE_KINDS or record.id in self._watches:
             return
         deadline = self._settings.deadline(record.sent_at, record.precedence)
-        self._watches[record.id] = _Watch(record=record, deadline=deadline)
+        self._watches[record.id] = _Watch(record=_Watched.of(record), deadline=deadline)
         heapq.heappush(self._due, (deadline, record.id))
 
     def acknowledged(self, ack: AckRecord) -> None:
         """A person acknowledged the message: the watch, its alarm and its escalation end."""
         watch = self._watches.pop(ack.message_id, None)
+        self._alerting.discard(ack.message_id)
         if watch is None or watch.overdue is None:
             return
         if watch.overdue.alarm_id is not None:
@@ -148,13 +174,16 @@ class DeadlineWatch:
             watch = self._watches.get(message_id)
             if watch is not None and watch.overdue is None:
                 self._went_overdue(watch, now)
-        for watch in list(self._watches.values()):
-            while watch.alerts and watch.alerts[0][0] <= now:
-                _, step, round_ = heapq.heappop(watch.alerts)
-                self._escalate(watch, step, round_)
+        for message_id in list(self._alerting):
+            watch = self._watches.get(message_id)
+            if watch is not None:
+                self._fire_due_now(watch, now)
+            if watch is None or not watch.alerts:
+                self._alerting.discard(message_id)
 
     def _went_overdue(self, watch: _Watch, now: float) -> None:
         record = watch.record
+        full = self._store.get_message(record.id) if record.direction is Direction.OUT else None
         outgoing = record.direction is Direction.OUT
         who = f"{record.peer}" if outgoing else "anyone here"
         detail = (
@@ -175,7 +204,7 @@ class DeadlineWatch:
             deadline=format_utc_epoch(watch.deadline),
             alarm_id=alarm.id if alarm is not None else None,
         )
-        resent = self._resend(record) if outgoing else 0
+        resent = self._resend(full) if full is not None else 0
         self._journal(
             "message overdue",
             {
@@ -194,6 +223,8 @@ class DeadlineWatch:
                     watch.alerts, (now + step.after + round_ * step.every, index, round_)
                 )
         self._fire_due_now(watch, now)
+        if watch.alerts:
+            self._alerting.add(record.id)
 
     def _fire_due_now(self, watch: _Watch, now: float) -> None:
         while watch.alerts and watch.alerts[0][0] <= now:
