@@ -162,3 +162,28 @@ def test_bad_deadlines(change: dict[str, object], match: str) -> None:
 def test_bad_escalation_steps(step: dict[str, object], match: str) -> None:
     with pytest.raises(ConfigError, match=match):
         EscalationStep(**step)  # type: ignore[arg-type]
+
+
+def test_the_watch_is_bounded_and_says_so_when_full(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hotline.terminal import deadlines
+
+    monkeypatch.setattr(deadlines, "MAX_WATCHES", 2)
+    washington_dir, _ = make_pair(tmp_path)
+
+    async def main() -> None:
+        terminal = Terminal.open(washington_dir)
+        await terminal.start()
+        try:
+            sent = [terminal.send_text(to="Moscow", text=f"m{i}") for i in range(4)]
+            watched = set(terminal.deadlines.pending())
+            assert watched == {sent[0].id, sent[1].id}
+            full = [
+                e.data for e in terminal.store.iter_journal() if e.kind == "deadline watch full"
+            ]
+            assert full == [{"watched": 2, "first_unwatched": sent[2].id}]  # once, not per message
+        finally:
+            await terminal.stop()
+
+    asyncio.run(main())

@@ -32,6 +32,7 @@ from hotline.terminal.client import ControlClient
 from hotline.terminal.clock import Clock, SystemClock
 from hotline.terminal.daemon import OutgoingText, Terminal
 from hotline.terminal.deadlines import (
+    MAX_WATCHES,
     STARTUP_SCAN,
     DeadlineWatch,
     Overdue,
@@ -149,6 +150,7 @@ __all__ = [
     "LinkTestResult",
     "MAX_NOTE_CHARS",
     "MAX_TEXT_BYTES",
+    "MAX_WATCHES",
     "MEETING",
     "MEETING_REPLY",
     "MIN_PASSWORD_CHARS",

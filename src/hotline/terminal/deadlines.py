@@ -40,6 +40,7 @@ from hotline.terminal.settings import AckDeadlines
 from hotline.utc import format_utc, from_epoch
 
 __all__ = [
+    "MAX_WATCHES",
     "STARTUP_SCAN",
     "DeadlineWatch",
     "Overdue",
@@ -50,6 +51,10 @@ log = logging.getLogger("hotline.deadlines")
 
 #: At start, the newest this many messages are checked for open deadlines.
 STARTUP_SCAN = 5000
+#: At most this many messages are watched at once (~460 bytes each, ~46 MB in all). Past
+#: it, new messages go unwatched until some are acknowledged or overdue; this is logged
+#: and journaled once each time the watch fills. A real line is far below it.
+MAX_WATCHES = 100_000
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -123,6 +128,7 @@ class DeadlineWatch:
         self._due: list[tuple[float, str]] = []
         #: Overdue messages with escalation alerts still to send (checked every tick).
         self._alerting: set[str] = set()
+        self._full = False
 
     def load(self) -> None:
         """Watch the unacknowledged messages among the newest :data:`STARTUP_SCAN`."""
@@ -136,6 +142,17 @@ class DeadlineWatch:
         """Start the deadline of a message a person must acknowledge (others are ignored)."""
         if record.kind not in ACKNOWLEDGEABLE_KINDS or record.id in self._watches:
             return
+        if len(self._watches) >= MAX_WATCHES:
+            if not self._full:
+                self._full = True
+                log.error(
+                    "deadline watch full (%d messages): %s not watched", MAX_WATCHES, record.id
+                )
+                self._journal(
+                    "deadline watch full", {"watched": MAX_WATCHES, "first_unwatched": record.id}
+                )
+            return
+        self._full = False
         deadline = self._settings.deadline(record.sent_at, record.precedence)
         self._watches[record.id] = _Watch(record=_Watched.of(record), deadline=deadline)
         heapq.heappush(self._due, (deadline, record.id))
