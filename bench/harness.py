@@ -8,6 +8,7 @@ its own interpreter, exactly as an operator runs them.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -125,7 +126,11 @@ class Pair:
 def terminal_pair(
     root: Path | None = None, *, heartbeat_interval: float | None = None
 ) -> Iterator[Pair]:
-    """Washington and Moscow, paired, running as processes, linked; stopped afterwards."""
+    """Washington and Moscow, paired, running as processes, linked; stopped afterwards.
+
+    Without ``root`` they live in a temporary folder that is removed afterwards.
+    """
+    temporary = root is None
     root = root or Path(tempfile.mkdtemp(prefix="hotline-bench-"))
     dirs = {"Washington": root / "washington", "Moscow": root / "moscow"}
     cards = {}
@@ -156,3 +161,5 @@ def terminal_pair(
     finally:
         for process in processes.values():
             stop_terminal(process)
+        if temporary:
+            shutil.rmtree(root, ignore_errors=True)
