@@ -17,10 +17,8 @@ reach it from other machines, put a TLS proxy in front (docs/console.md).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import socket
-from collections.abc import Iterator
 from typing import Any
 
 import uvicorn
@@ -54,6 +52,7 @@ from hotline.errors import (
     UnknownUser,
 )
 from hotline.terminal import Clock, Terminal
+from hotline.terminal.control import serve_uvicorn
 
 __all__ = ["create_console_app", "error_status", "serve_console"]
 
@@ -161,14 +160,6 @@ def create_console_app(terminal: Terminal, *, clock: Clock | None = None) -> Fas
     return app
 
 
-class _QuietServer(uvicorn.Server):
-    """uvicorn without its own signal handling: the daemon owns SIGTERM/SIGINT."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
-
-
 async def serve_console(terminal: Terminal, started: asyncio.Event) -> None:
     """Serve the console on ``[console] listen`` until cancelled; ConfigError if none is set."""
     address = terminal.settings.console
@@ -201,25 +192,15 @@ async def _serve(
         forwarded_allow_ips="127.0.0.1,::1",
         timeout_graceful_shutdown=2,  # an open event stream must not hold up SIGTERM
     )
-    server = _QuietServer(config)
-    task = asyncio.create_task(server.serve(sockets=[listener]))
-    try:
-        while not server.started:
-            if task.done():
-                task.result()
-                raise ConfigError(f"the console could not start on {address}")
-            await asyncio.sleep(0.01)
-        log.info("console listening on http://%s", address)
-        started.set()
-        # Shielded: cancelling us must not cancel uvicorn mid-flight, which would
-        # leave its connections open; it is told to exit and given time to close.
-        await asyncio.shield(task)
-    finally:
-        console.closing.set()  # event streams end now instead of at their next ping
-        server.should_exit = True
-        with contextlib.suppress(BaseException):
-            async with asyncio.timeout(5.0):
-                await task
+    await serve_uvicorn(
+        config,
+        started,
+        what=f"the console on {address}",
+        sockets=[listener],
+        on_started=lambda: log.info("console listening on http://%s", address),
+        # Event streams end now instead of at their next ping.
+        on_stop=console.closing.set,
+    )
 
 
 def _listen(host: str, port: int, address: str) -> socket.socket:

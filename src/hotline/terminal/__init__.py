@@ -65,6 +65,7 @@ from hotline.terminal.outbox import (
     Outbox,
     ReceiptOutcome,
     check_channel,
+    decode_body,
     is_exercise,
 )
 from hotline.terminal.paths import TerminalPaths
@@ -197,6 +198,7 @@ __all__ = [
     "count_notifications",
     "counts_csv",
     "create_user",
+    "decode_body",
     "format_utc_epoch",
     "init_terminal",
     "is_exercise",

@@ -31,7 +31,7 @@ from hotline.errors import ConfigError, PermissionDenied, UnknownMessage
 from hotline.store import AckRecord, Direction, MessageRecord, PeerRecord, Store
 from hotline.terminal.accounts import Operator, Permission
 from hotline.terminal.clock import Clock
-from hotline.terminal.outbox import Outbox
+from hotline.terminal.outbox import Outbox, decode_body
 from hotline.utc import format_utc
 
 __all__ = ["ACK_DOMAIN", "ACK_KIND", "ACKNOWLEDGEABLE_KINDS", "AckDesk", "ack_statement"]
@@ -125,13 +125,12 @@ class AckDesk:
     def received(self, record: MessageRecord) -> AckRecord | None:
         """The peer's ``ack`` message arrived: record it against our message; None if refused."""
         try:
-            body = cbor2.loads(record.body)
-            ack: dict[str, Any] = body["ack"]
+            ack: dict[str, Any] = decode_body(record.body)["ack"]
             message_id = str(ack["message"])
             envelope_hash = bytes(ack["envelope_hash"])
             by, at = str(ack["by"]), str(ack["at"])
             key, signature = bytes(ack["operator_key"]), bytes(ack["operator_signature"])
-        except (KeyError, TypeError, ValueError, cbor2.CBORDecodeError) as exc:
+        except (KeyError, TypeError, ValueError) as exc:
             self._refuse(record, f"malformed acknowledgement: {exc}")
             return None
         ours = self._store.get_message(message_id)

@@ -16,7 +16,8 @@ import contextlib
 import dataclasses
 import json
 import os
-from collections.abc import Iterator
+import socket
+from collections.abc import Callable, Iterator
 from typing import Annotated, Any
 
 import uvicorn
@@ -47,7 +48,13 @@ from hotline.terminal.notifications import notification_of
 from hotline.terminal.outbox import DEFAULT_CHANNEL, is_exercise
 from hotline.terminal.reports import count_notifications, counts_csv, notifications_csv
 
-__all__ = ["create_control_app", "message_json", "messages_json", "serve_control_api"]
+__all__ = [
+    "create_control_app",
+    "message_json",
+    "messages_json",
+    "serve_control_api",
+    "serve_uvicorn",
+]
 
 
 # -- schemas ------------------------------------------------------------------
@@ -468,6 +475,42 @@ class _QuietServer(uvicorn.Server):
         yield
 
 
+async def serve_uvicorn(
+    config: uvicorn.Config,
+    started: asyncio.Event,
+    *,
+    what: str,
+    sockets: list[socket.socket] | None = None,
+    on_started: Callable[[], None] | None = None,
+    on_stop: Callable[[], None] | None = None,
+) -> None:
+    """Run one uvicorn server on the daemon's loop until cancelled (control API, console).
+
+    Sets ``started`` once it listens (ConfigError naming ``what`` if it stops
+    first). Cancelling this must not cancel uvicorn mid-flight, which would leave
+    its connections open: it is told to exit and given 5 s to close cleanly.
+    """
+    server = _QuietServer(config)
+    task = asyncio.create_task(server.serve(sockets=sockets))
+    try:
+        while not server.started:
+            if task.done():
+                task.result()
+                raise ConfigError(f"{what} could not start")
+            await asyncio.sleep(0.01)
+        if on_started is not None:
+            on_started()
+        started.set()
+        await asyncio.shield(task)
+    finally:
+        if on_stop is not None:
+            on_stop()
+        server.should_exit = True
+        with contextlib.suppress(BaseException):
+            async with asyncio.timeout(5.0):
+                await task
+
+
 async def serve_control_api(terminal: Terminal, started: asyncio.Event) -> None:
     """Serve the control API on ``DIR/control.sock`` until cancelled."""
     path = terminal.files.paths.control_socket
@@ -481,24 +524,14 @@ async def serve_control_api(terminal: Terminal, started: asyncio.Event) -> None:
         lifespan="off",
         timeout_graceful_shutdown=2,  # a long-poll must not hold up SIGTERM
     )
-    server = _QuietServer(config)
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        if task.done():
-            task.result()
-            raise ConfigError(f"the control API could not start on {path}")
-        await asyncio.sleep(0.01)
-    # The directory is 0700 already; the socket is made owner-only as well.
-    os.chmod(path, 0o600)
-    started.set()
     try:
-        # Shielded: cancelling us must not cancel uvicorn mid-flight, which would leave
-        # its socket open; instead it is told to exit and given time to close cleanly.
-        await asyncio.shield(task)
+        await serve_uvicorn(
+            config,
+            started,
+            what=f"the control API on {path}",
+            # The directory is 0700 already; the socket is made owner-only as well.
+            on_started=lambda: os.chmod(path, 0o600),
+        )
     finally:
-        server.should_exit = True
-        with contextlib.suppress(BaseException):
-            async with asyncio.timeout(5.0):
-                await task
         with contextlib.suppress(FileNotFoundError):
             path.unlink()

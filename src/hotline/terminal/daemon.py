@@ -307,8 +307,8 @@ class Terminal:
     async def run_link_tests(self, party: str | None = None) -> list[LinkTestResult]:
         """Test every route of one peer (or of every peer) now; return the results."""
         lines = [self._line(party)] if party is not None else list(self.lines.values())
-        slot = self._slot_now()
-        results = await asyncio.gather(*(self._test_line(line, slot) for line in lines))
+        slot = self.tester.slot_now()
+        results = await asyncio.gather(*(self.tester.test_line(line, slot) for line in lines))
         return [result for per_line in results for result in per_line]
 
     def status(self) -> TerminalStatus:
@@ -404,7 +404,7 @@ class Terminal:
 
     def _start_line(self, line: PeerLine) -> None:
         self._ensure_dialers(line)
-        self._spawn(self._test_schedule(line), f"link tests {line.party}")
+        self._spawn(self.tester.schedule(line), f"link tests {line.party}")
 
     def request_stop(self) -> None:
         self._stopping.set()
@@ -553,8 +553,8 @@ class Terminal:
             on_open=lambda s: self._session_opened(line, s),
             on_delivered=self._delivered,
             on_received=lambda records: self._received(line, records),
-            on_link_test=lambda s, raw: self._answer_link_test(line, s, raw),
-            on_link_test_receipt=lambda s, raw: self._link_test_receipt(line, raw),
+            on_link_test=lambda s, raw: self.tester.answer(line, s, raw),
+            on_link_test_receipt=lambda s, raw: self.tester.receipt_arrived(line, raw),
             on_rtt=lambda s, rtt: line.policy.rtt_sample(s.route, rtt),
             carrying=False,
         )
@@ -693,7 +693,7 @@ class Terminal:
         line.last_used = records[-1].created_at
         for record in records:
             if record.kind == ALARM_MESSAGE_KIND:
-                self._peer_alarm(line, record)
+                self.tester.peer_alarm(line, record)
             elif record.kind == ACK_KIND:
                 ack = self.acks.received(record)
                 if ack is not None:
@@ -713,26 +713,6 @@ class Terminal:
     def _delivered(self, message_ids: tuple[str, ...]) -> None:
         self.tracker.delivered(message_ids)
         self.events.publish("messages")
-
-    # -- link tests (run by tester.LineTester) ---------------------------------
-
-    async def _test_schedule(self, line: PeerLine) -> None:
-        await self.tester.schedule(line)
-
-    def _slot_now(self) -> int:
-        return self.tester.slot_now()
-
-    async def _test_line(self, line: PeerLine, slot: int) -> list[LinkTestResult]:
-        return await self.tester.test_line(line, slot)
-
-    def _answer_link_test(self, line: PeerLine, session: Session, raw: bytes) -> bytes | None:
-        return self.tester.answer(line, session, raw)
-
-    def _link_test_receipt(self, line: PeerLine, raw: bytes) -> None:
-        self.tester.receipt_arrived(line, raw)
-
-    def _peer_alarm(self, line: PeerLine, record: MessageRecord) -> None:
-        self.tester.peer_alarm(line, record)
 
     def _journal(self, kind: str, data: dict[str, Any]) -> None:
         self.store.append_journal(kind=kind, at=format_utc(self.clock.now()), data=data)

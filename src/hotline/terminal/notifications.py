@@ -24,10 +24,9 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
-
-import cbor2
 
 from hotline.crypto import Precedence
 from hotline.errors import ConfigError, NotificationInvalid, UnknownMessage
@@ -40,7 +39,7 @@ from hotline.formats import (
 )
 from hotline.store import MeetingRecord, MessageRecord, PeerRecord, Store
 from hotline.terminal.clock import Clock
-from hotline.terminal.outbox import Outbox
+from hotline.terminal.outbox import Outbox, decode_body
 from hotline.utc import format_utc, parse_utc
 
 __all__ = [
@@ -62,11 +61,8 @@ def notification_of(record: MessageRecord) -> tuple[str, int, dict[str, Any]] | 
     """(format code, version, data) of a notification message, or None for any other."""
     if record.kind != NOTIFICATION_KIND:
         return None
-    try:
-        body = cbor2.loads(record.body)
-        code, version, data = body["format"], body["version"], body["data"]
-    except (KeyError, TypeError, ValueError, cbor2.CBORDecodeError):
-        return None
+    body = decode_body(record.body)
+    code, version, data = body.get("format"), body.get("version"), body.get("data")
     if not isinstance(code, str) or not isinstance(version, int) or not isinstance(data, dict):
         return None
     return code, version, data
@@ -135,14 +131,7 @@ class NotificationDesk:
                 )
             elif meeting is not None:
                 self._store.put_meeting(
-                    MeetingRecord(
-                        proposal_id=meeting.proposal_id,
-                        peer=meeting.peer,
-                        state=meeting.state,
-                        data=meeting.data,
-                        updated_at=record.created_at,
-                        last_reply=record.id,
-                    )
+                    replace(meeting, updated_at=record.created_at, last_reply=record.id)
                 )
         return record
 
@@ -199,14 +188,7 @@ class NotificationDesk:
                 )
                 return
             self._store.put_meeting(
-                MeetingRecord(
-                    proposal_id=meeting.proposal_id,
-                    peer=meeting.peer,
-                    state=meeting.state,
-                    data=meeting.data,
-                    updated_at=record.created_at,
-                    last_reply=record.id,
-                )
+                replace(meeting, updated_at=record.created_at, last_reply=record.id)
             )
 
     def _next_meeting_state(self, reply: dict[str, Any], *, peer: str) -> MeetingRecord:
@@ -215,14 +197,7 @@ class NotificationDesk:
         if meeting is None or meeting.peer != peer:
             raise UnknownMessage(f"no meeting proposal {proposal_id} with {peer}")
         state, data = apply_reply(json.loads(meeting.data), meeting.state, reply)
-        return MeetingRecord(
-            proposal_id=meeting.proposal_id,
-            peer=meeting.peer,
-            state=state,
-            data=_json(data),
-            updated_at=meeting.updated_at,
-            last_reply=meeting.last_reply,
-        )
+        return replace(meeting, state=state, data=_json(data))
 
 
 def _json(data: dict[str, Any]) -> str:

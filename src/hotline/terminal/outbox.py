@@ -37,6 +37,7 @@ __all__ = [
     "Outbox",
     "ReceiptOutcome",
     "check_channel",
+    "decode_body",
     "is_exercise",
 ]
 
@@ -199,10 +200,15 @@ def encode_body(body: Mapping[str, Any]) -> bytes:
     return bytes(cbor2.dumps(dict(body), canonical=True))
 
 
+def decode_body(body: bytes) -> dict[str, Any]:
+    """A stored plaintext body as a map; {} if it is not a CBOR map (never raises)."""
+    try:
+        decoded = cbor2.loads(body)
+    except Exception:
+        return {}
+    return decoded if isinstance(decoded, dict) else {}
+
+
 def is_exercise(record: MessageRecord) -> bool:
     """True if the message is marked EXERCISE (``"exercise": true`` in its signed body)."""
-    try:
-        body = cbor2.loads(record.body)
-    except Exception:
-        return False
-    return isinstance(body, dict) and body.get("exercise") is True
+    return decode_body(record.body).get("exercise") is True

@@ -21,8 +21,6 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-import cbor2
-
 from hotline.errors import CryptoError
 from hotline.store import MessageRecord
 from hotline.terminal.alarms import PEER_TEST_MISSED, TEST_MISSED, AlarmDesk
@@ -37,7 +35,7 @@ from hotline.terminal.linktest import (
     receipt_message_id,
     slot_parity,
 )
-from hotline.terminal.outbox import Outbox
+from hotline.terminal.outbox import Outbox, decode_body
 from hotline.terminal.session import Session
 from hotline.terminal.settings import LinkSettings
 
@@ -218,12 +216,10 @@ class LineTester:
 
     def peer_alarm(self, line: PeerLine, record: MessageRecord) -> None:
         """The peer told us (with an ``alarm`` message) that one of its tests missed."""
-        try:
-            body = _decode_body(record.body)
-            alarm = body.get("alarm", {})
-            route = str(alarm.get("route")) if alarm.get("route") is not None else None
-        except Exception:  # a well-signed but odd body: still raise, with the text
-            route = None
+        alarm = decode_body(record.body).get("alarm")
+        # A well-signed but odd body still raises the alarm, with the text.
+        found = alarm.get("route") if isinstance(alarm, dict) else None
+        route = str(found) if found is not None else None
         self._alarms.raise_alarm(
             kind=PEER_TEST_MISSED,
             peer=line.party,
@@ -231,8 +227,3 @@ class LineTester:
             detail=f"{line.party} reports (message {record.id}, serial {record.serial}): "
             f"{record.text}",
         )
-
-
-def _decode_body(body: bytes) -> dict[str, Any]:
-    decoded = cbor2.loads(body)
-    return decoded if isinstance(decoded, dict) else {}
