@@ -27,7 +27,9 @@
     │   ├── NotificationInvalid       notification data breaks its format; ``problems`` names each field
     │   └── UnknownFormat             no notification format has that code (or version)
     ├── UnknownMessage                no message with that id is stored here
+    │   └── UnknownCall               no call with that id is known here
     ├── MessageTooLarge               a message body over the size limit
+    ├── CallError                     a call operation does not fit the call's state
     ├── LinkError                     transport trouble (TLS refusal, connection loss)
     ├── AccessError                   a console user may not do this
     │   ├── AuthenticationFailed      wrong name or password, or a disabled account
@@ -49,6 +51,7 @@ __all__ = [
     "AccessError",
     "AlreadyInitialised",
     "AuthenticationFailed",
+    "CallError",
     "CardInvalid",
     "ChainBroken",
     "CloseCode",
@@ -75,6 +78,7 @@ __all__ = [
     "SchemaTooNew",
     "SignatureInvalid",
     "StoreError",
+    "UnknownCall",
     "UnknownFormat",
     "UnknownMessage",
     "UnknownPeer",
@@ -214,6 +218,14 @@ class UnknownFormat(ConfigError):
 
 class UnknownMessage(HotlineError):
     """No message with that id is stored here."""
+
+
+class UnknownCall(UnknownMessage):
+    """No call with that id is known here."""
+
+
+class CallError(HotlineError):
+    """A call operation does not fit the call's state (answering an ended call, ...)."""
 
 
 class MessageTooLarge(HotlineError):

@@ -21,7 +21,7 @@ import pytest
 
 from hotline.crypto import make_card
 from hotline.store import Direction, MessageState
-from hotline.terminal import AlarmSettings, LinkSettings, Terminal, load_settings
+from hotline.terminal import AlarmSettings, CallSettings, LinkSettings, Terminal, load_settings
 from hotline.terminal.settings import render_settings
 from hotline.testing import RouteProxy
 
@@ -62,12 +62,18 @@ class Line:
 
 @contextlib.asynccontextmanager
 async def two_routes(
-    tmp_path: Path, *, link: LinkSettings = LINK, hook: str = ""
+    tmp_path: Path,
+    *,
+    link: LinkSettings = LINK,
+    hook: str = "",
+    calls: CallSettings | None = None,
 ) -> AsyncIterator[Line]:
     washington_dir, moscow_dir = make_pair(tmp_path, link=link, introduce=False, routes=2)
     for directory in (washington_dir, moscow_dir):
         config = directory / "hotline.toml"
-        settings = dataclasses.replace(load_settings(config), alarms=AlarmSettings(hook=hook))
+        settings = dataclasses.replace(
+            load_settings(config), alarms=AlarmSettings(hook=hook), calls=calls or CallSettings()
+        )
         config.write_text(render_settings(settings), encoding="utf-8")
     moscow_listen = load_settings(moscow_dir / "hotline.toml").listen
     proxies = [await RouteProxy(route).start() for route in moscow_listen]

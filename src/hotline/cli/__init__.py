@@ -14,6 +14,7 @@ from hotline import __version__
 from hotline.cli import (
     cmd_ack,
     cmd_alarms,
+    cmd_calls,
     cmd_card,
     cmd_demo,
     cmd_formats,
@@ -49,6 +50,7 @@ _VERBS = (
     cmd_notify,
     cmd_meetings,
     cmd_report,
+    cmd_calls,
     cmd_user,
     cmd_verify,
     cmd_demo,

@@ -16,9 +16,12 @@ from hotline.store.base import Store, StoreStatistics
 from hotline.store.factory import DATABASE_FILENAME, open_store
 from hotline.store.journal import JournalChecker, journal_entry_hash, verify_chain
 from hotline.store.records import (
+    CALL_OUTCOMES,
+    CALL_STATES,
     ZERO_HASH,
     AckRecord,
     AlarmRecord,
+    CallRecord,
     Direction,
     JournalEntry,
     MeetingRecord,
@@ -26,6 +29,7 @@ from hotline.store.records import (
     MessageState,
     PartyRecord,
     PeerRecord,
+    PresenceRecord,
     ShiftNoteRecord,
     UserRecord,
     check_utc,
@@ -37,6 +41,9 @@ from hotline.store.sqlite import SQLiteStore
 __all__ = [
     "AckRecord",
     "AlarmRecord",
+    "CALL_OUTCOMES",
+    "CALL_STATES",
+    "CallRecord",
     "DATABASE_FILENAME",
     "Direction",
     "JournalChecker",
@@ -47,6 +54,7 @@ __all__ = [
     "Migration",
     "PartyRecord",
     "PeerRecord",
+    "PresenceRecord",
     "SCHEMA_VERSION",
     "SQLiteStore",
     "ShiftNoteRecord",

@@ -39,12 +39,14 @@ from typing import Any
 from hotline.store.records import (
     AckRecord,
     AlarmRecord,
+    CallRecord,
     Direction,
     JournalEntry,
     MeetingRecord,
     MessageRecord,
     PartyRecord,
     PeerRecord,
+    PresenceRecord,
     ShiftNoteRecord,
     UserRecord,
 )
@@ -269,6 +271,36 @@ class Store(ABC):
     @abstractmethod
     def list_meetings(self) -> list[MeetingRecord]:
         """Every known meeting, most recently changed first."""
+
+    # -- calls and presence requests ----------------------------------------------
+
+    @abstractmethod
+    def put_call(self, call: CallRecord) -> None:
+        """Store a call's record (insert or replace); an ended call's record is final."""
+
+    @abstractmethod
+    def get_call(self, call_id: str) -> CallRecord | None:
+        """The call with that id, if known."""
+
+    @abstractmethod
+    def list_calls(self, limit: int = 200) -> list[CallRecord]:
+        """Calls, newest first."""
+
+    @abstractmethod
+    def live_calls(self) -> list[CallRecord]:
+        """Calls not ended yet, oldest first."""
+
+    @abstractmethod
+    def put_presence(self, request: PresenceRecord) -> None:
+        """Store a presence request (insert or replace); an answer is given once."""
+
+    @abstractmethod
+    def get_presence(self, request_id: str) -> PresenceRecord | None:
+        """The presence request with that id, if known."""
+
+    @abstractmethod
+    def list_presence(self, limit: int = 100, *, open_only: bool = False) -> list[PresenceRecord]:
+        """Presence requests, newest first (only unanswered ones with ``open_only``)."""
 
     # -- journal --------------------------------------------------------------
 

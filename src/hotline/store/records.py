@@ -27,6 +27,9 @@ from hotline.utc import parse_utc
 __all__ = [
     "AckRecord",
     "AlarmRecord",
+    "CALL_OUTCOMES",
+    "CALL_STATES",
+    "CallRecord",
     "Direction",
     "HASH_SIZE",
     "JournalEntry",
@@ -35,6 +38,7 @@ __all__ = [
     "MessageState",
     "PartyRecord",
     "PeerRecord",
+    "PresenceRecord",
     "ShiftNoteRecord",
     "UserRecord",
     "ZERO_HASH",
@@ -465,3 +469,94 @@ class MeetingRecord:
         check_utc("updated_at", self.updated_at)
         if self.last_reply is not None:
             _text("last_reply", self.last_reply)
+
+
+#: How a call ended (docs/protocol/calls.md).
+CALL_OUTCOMES = ("completed", "declined", "missed", "failed")
+#: Where a call can be; "ended" is final.
+CALL_STATES = ("calling", "ringing", "connected", "reconnecting", "ended")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallRecord:
+    """One video or voice call between consoles: its record, kept by both parties.
+
+    ``direction`` is ``out`` when this terminal's party placed the call. Times
+    are the ones signed in the call's signals (requested: the offer's, answered:
+    the answer's, ended: the first hang-up's), so both parties' records agree.
+    Fingerprints are the DTLS certificate fingerprints ("sha-256 AB:CD:..."),
+    each signed by its party. A record with an outcome is ended and never changes.
+    """
+
+    id: str
+    peer: str
+    direction: Direction
+    channel: str
+    kind: str
+    state: str
+    requested_at: str
+    our_fingerprint: str | None = None
+    peer_fingerprint: str | None = None
+    answered_at: str | None = None
+    ended_at: str | None = None
+    outcome: str | None = None
+    reason: str | None = None
+    placed_by: str | None = None
+    answered_by: str | None = None
+    ended_by: str | None = None
+
+    def __post_init__(self) -> None:
+        _text("id", self.id)
+        _text("peer", self.peer)
+        _text("channel", self.channel)
+        if not isinstance(self.direction, Direction):
+            raise StoreError(f"direction must be a Direction, not {self.direction!r}")
+        if self.kind not in ("video", "audio"):
+            raise StoreError(f"call kind must be video or audio, not {self.kind!r}")
+        if self.state not in CALL_STATES:
+            raise StoreError(f"call state {self.state!r} is not one of {', '.join(CALL_STATES)}")
+        check_utc("requested_at", self.requested_at)
+        _optional_time("answered_at", self.answered_at)
+        _optional_time("ended_at", self.ended_at)
+        ended = self.state == "ended"
+        if ended != (self.outcome is not None) or ended != (self.ended_at is not None):
+            raise StoreError("an ended call has an outcome and an end time; a live one neither")
+        if self.outcome is not None and self.outcome not in CALL_OUTCOMES:
+            raise StoreError(f"call outcome {self.outcome!r} is not one of {CALL_OUTCOMES}")
+        if self.outcome == "completed" and self.answered_at is None:
+            raise StoreError("a completed call was answered")
+
+    @property
+    def duration(self) -> float | None:
+        """Seconds from answer to end; None for a call never answered or still going."""
+        if self.answered_at is None or self.ended_at is None:
+            return None
+        seconds = (parse_utc(self.ended_at) - parse_utc(self.answered_at)).total_seconds()
+        return round(max(0.0, seconds), 3)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PresenceRecord:
+    """A request that the principal come to the machine, and who answered it when."""
+
+    id: str
+    peer: str
+    direction: Direction
+    channel: str
+    requested_at: str
+    requested_by: str
+    note: str = ""
+    answered_at: str | None = None
+    answered_by: str | None = None
+
+    def __post_init__(self) -> None:
+        _text("id", self.id)
+        _text("peer", self.peer)
+        _text("channel", self.channel)
+        _text("requested_by", self.requested_by)
+        if not isinstance(self.direction, Direction):
+            raise StoreError(f"direction must be a Direction, not {self.direction!r}")
+        check_utc("requested_at", self.requested_at)
+        _optional_time("answered_at", self.answered_at)
+        if (self.answered_at is None) != (self.answered_by is None):
+            raise StoreError("an answered presence request has both who and when")

@@ -275,6 +275,74 @@ CREATE TABLE meetings (
     last_reply  TEXT
 )"""
 
+_CREATE_CALLS = """
+CREATE TABLE calls (
+    seq              INTEGER PRIMARY KEY AUTOINCREMENT,
+    id               TEXT NOT NULL UNIQUE,
+    peer             TEXT NOT NULL,
+    direction        TEXT NOT NULL CHECK (direction IN ('out', 'in')),
+    channel          TEXT NOT NULL,
+    kind             TEXT NOT NULL CHECK (kind IN ('video', 'audio')),
+    state            TEXT NOT NULL,
+    requested_at     TEXT NOT NULL,
+    our_fingerprint  TEXT,
+    peer_fingerprint TEXT,
+    answered_at      TEXT,
+    ended_at         TEXT,
+    outcome          TEXT,
+    reason           TEXT,
+    placed_by        TEXT,
+    answered_by      TEXT,
+    ended_by         TEXT
+)"""
+
+# The record of a call that has ended is final: both parties keep it as it was.
+_CALLS_ENDED_FINAL = """
+CREATE TRIGGER calls_ended_final
+BEFORE UPDATE ON calls
+WHEN OLD.outcome IS NOT NULL
+BEGIN
+    SELECT RAISE(ABORT, 'the record of an ended call is never changed');
+END"""
+
+_CALLS_NO_DELETE = """
+CREATE TRIGGER calls_no_delete
+BEFORE DELETE ON calls
+BEGIN
+    SELECT RAISE(ABORT, 'a call record is never deleted');
+END"""
+
+_INDEX_CALLS_LIVE = "CREATE INDEX calls_live ON calls (seq) WHERE outcome IS NULL"
+
+_CREATE_PRESENCE = """
+CREATE TABLE presence_requests (
+    seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+    id           TEXT NOT NULL UNIQUE,
+    peer         TEXT NOT NULL,
+    direction    TEXT NOT NULL CHECK (direction IN ('out', 'in')),
+    channel      TEXT NOT NULL,
+    note         TEXT NOT NULL,
+    requested_at TEXT NOT NULL,
+    requested_by TEXT NOT NULL,
+    answered_at  TEXT,
+    answered_by  TEXT
+)"""
+
+_PRESENCE_ANSWERED_ONCE = """
+CREATE TRIGGER presence_answered_once
+BEFORE UPDATE ON presence_requests
+WHEN OLD.answered_at IS NOT NULL
+BEGIN
+    SELECT RAISE(ABORT, 'a presence request is answered once');
+END"""
+
+_PRESENCE_NO_DELETE = """
+CREATE TRIGGER presence_no_delete
+BEFORE DELETE ON presence_requests
+BEGIN
+    SELECT RAISE(ABORT, 'a presence request is never deleted');
+END"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         version=1,
@@ -321,6 +389,19 @@ MIGRATIONS: tuple[Migration, ...] = (
         version=4,
         summary="meeting proposals and the state their replies have reached",
         statements=(_CREATE_MEETINGS,),
+    ),
+    Migration(
+        version=5,
+        summary="call records (final once ended) and presence requests (answered once)",
+        statements=(
+            _CREATE_CALLS,
+            _CALLS_ENDED_FINAL,
+            _CALLS_NO_DELETE,
+            _INDEX_CALLS_LIVE,
+            _CREATE_PRESENCE,
+            _PRESENCE_ANSWERED_ONCE,
+            _PRESENCE_NO_DELETE,
+        ),
     ),
 )
 

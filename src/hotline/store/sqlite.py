@@ -35,18 +35,21 @@ from typing import Any
 from hotline.errors import AlreadyInitialised, NotInitialised, PeerConflict, StoreError, UnknownPeer
 from hotline.store import _sqlite_accounts as accounts
 from hotline.store import _sqlite_alarms as sqlite_alarms
+from hotline.store import _sqlite_calls as calls
 from hotline.store.base import Store, StoreStatistics
 from hotline.store.journal import JournalChecker, journal_entry_hash
 from hotline.store.records import (
     ZERO_HASH,
     AckRecord,
     AlarmRecord,
+    CallRecord,
     Direction,
     JournalEntry,
     MeetingRecord,
     MessageRecord,
     PartyRecord,
     PeerRecord,
+    PresenceRecord,
     ShiftNoteRecord,
     UserRecord,
     check_utc,
@@ -518,6 +521,38 @@ class SQLiteStore(Store):
     def shift_notes(self, limit: int = 100) -> list[ShiftNoteRecord]:
         with _translated("read shift notes"):
             return accounts.list_shift_notes(self._live(), _check_limit(limit) or 100)
+
+    # -- calls and presence requests (SQL in _sqlite_calls.py) ------------------------
+
+    def put_call(self, call: CallRecord) -> None:
+        with self._writing(f"store call {call.id}") as connection:
+            calls.put_call(connection, call)
+
+    def get_call(self, call_id: str) -> CallRecord | None:
+        with _translated("read a call"):
+            return calls.get_call(self._live(), call_id)
+
+    def list_calls(self, limit: int = 200) -> list[CallRecord]:
+        with _translated("list calls"):
+            return calls.list_calls(self._live(), _check_limit(limit) or 200)
+
+    def live_calls(self) -> list[CallRecord]:
+        with _translated("list live calls"):
+            return calls.live_calls(self._live())
+
+    def put_presence(self, request: PresenceRecord) -> None:
+        with self._writing(f"store presence request {request.id}") as connection:
+            calls.put_presence(connection, request)
+
+    def get_presence(self, request_id: str) -> PresenceRecord | None:
+        with _translated("read a presence request"):
+            return calls.get_presence(self._live(), request_id)
+
+    def list_presence(self, limit: int = 100, *, open_only: bool = False) -> list[PresenceRecord]:
+        with _translated("list presence requests"):
+            return calls.list_presence(
+                self._live(), _check_limit(limit) or 100, open_only=open_only
+            )
 
     # -- messages: shared -----------------------------------------------------------
 

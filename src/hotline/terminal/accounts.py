@@ -76,6 +76,7 @@ class Role(StrEnum):
 class Permission(StrEnum):
     READ = "read"
     SEND = "send"
+    CALL = "call"
     ACKNOWLEDGE = "acknowledge"
     SHIFT_NOTE = "shift-note"
     ACKNOWLEDGE_ALARM = "acknowledge-alarm"
@@ -83,19 +84,20 @@ class Permission(StrEnum):
     MANAGE_USERS = "manage-users"
 
 
-#: What each role may do. Operators run the line; principals read and acknowledge;
-#: auditors only read; admins manage peers and users (and read).
+#: What each role may do. Operators run the line; principals read, acknowledge
+#: and take calls; auditors only read; admins manage peers and users (and read).
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.OPERATOR: frozenset(
         {
             Permission.READ,
             Permission.SEND,
+            Permission.CALL,
             Permission.ACKNOWLEDGE,
             Permission.SHIFT_NOTE,
             Permission.ACKNOWLEDGE_ALARM,
         }
     ),
-    Role.PRINCIPAL: frozenset({Permission.READ, Permission.ACKNOWLEDGE}),
+    Role.PRINCIPAL: frozenset({Permission.READ, Permission.CALL, Permission.ACKNOWLEDGE}),
     Role.AUDITOR: frozenset({Permission.READ}),
     Role.ADMIN: frozenset({Permission.READ, Permission.MANAGE_PEERS, Permission.MANAGE_USERS}),
 }

@@ -240,6 +240,14 @@ class ControlClient:
         result: list[dict[str, Any]] = self._request("GET", "/meetings")
         return result
 
+    def calls(self, limit: int = 200) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = self._request("GET", "/calls", params={"limit": limit})
+        return result
+
+    def presence(self) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = self._request("GET", "/presence")
+        return result
+
     def report(self, **params: Any) -> list[dict[str, Any]]:
         result: list[dict[str, Any]] = self._request(
             "GET", "/reports/notifications", params={k: v for k, v in params.items() if v}

@@ -42,6 +42,7 @@ from hotline.errors import (
 from hotline.store import AckRecord, Direction, MessageRecord
 from hotline.terminal.accounts import authenticate, create_user, user_json
 from hotline.terminal.alarms import alarm_json
+from hotline.terminal.calls import presence_json
 from hotline.terminal.daemon import OutgoingText, Terminal
 from hotline.terminal.line import PeerStatus, RouteStatus
 from hotline.terminal.notifications import notification_of
@@ -196,6 +197,20 @@ async def get_meetings(terminal: TerminalDep) -> list[dict[str, Any]]:
         }
         for m in terminal.store.list_meetings()
     ]
+
+
+@status_router.get("/calls")
+async def get_calls(
+    terminal: TerminalDep, limit: Annotated[int, Query(ge=1, le=10_000)] = 200
+) -> list[dict[str, Any]]:
+    """Call records, newest first (docs/protocol/calls.md)."""
+    return [terminal.calls.view(record) for record in terminal.calls.recent(limit)]
+
+
+@status_router.get("/presence")
+async def get_presence(terminal: TerminalDep) -> list[dict[str, Any]]:
+    """Requests that a principal come to the machine, newest first."""
+    return [presence_json(record) for record in terminal.calls.presence()]
 
 
 @status_router.get("/reports/notifications")

@@ -48,15 +48,18 @@ from hotline.link import LineState, TLSListener, Transport, client_context, dial
 from hotline.store import (
     AckRecord,
     AlarmRecord,
+    CallRecord,
     Direction,
     MessageRecord,
     MessageState,
     PeerRecord,
+    PresenceRecord,
     ShiftNoteRecord,
 )
 from hotline.terminal.accounts import Operator, Permission
 from hotline.terminal.acks import ACK_KIND, AckDesk
 from hotline.terminal.alarms import LINE_DOWN, AlarmDesk
+from hotline.terminal.calls import CALL_KIND, PRESENCE_KIND, CallDesk
 from hotline.terminal.clock import Clock, SystemClock
 from hotline.terminal.deadlines import DeadlineWatch
 from hotline.terminal.events import EventHub
@@ -137,6 +140,14 @@ class Terminal:
             resend=self._resend_everywhere,
             journal=self._journal,
             hook=self.alarms.run_hook,
+        )
+        self.calls = CallDesk(
+            store=self.store,
+            clock=self.clock,
+            party=self.settings.party,
+            settings=self.settings.calls,
+            send=self._send_signal,
+            publish=self.events.publish,
         )
         self.tests = LinkTestDesk(
             store=self.store,
@@ -280,6 +291,84 @@ class Terminal:
         self.events.publish("shift", note.id)
         return note
 
+    # -- calls (hotline.terminal.calls; docs/protocol/calls.md) ----------------
+
+    def start_call(
+        self, *, to: str, channel: str, kind: str, sdp: str, operator: Operator
+    ) -> CallRecord:
+        """Place a video or audio call; to a peer whose line is down it fails at once, recorded."""
+        line = self._line(to)
+        self._reselect(line)
+        return self.calls.start(
+            peer=line.party,
+            channel=channel,
+            kind=kind,
+            sdp=sdp,
+            operator=operator,
+            line_down=self._line_down_reason(line.party),
+        )
+
+    def answer_call(self, call_id: str, *, sdp: str, operator: Operator) -> CallRecord:
+        return self.calls.answer(call_id, sdp=sdp, operator=operator)
+
+    def decline_call(self, call_id: str, *, operator: Operator) -> CallRecord:
+        return self.calls.decline(call_id, operator=operator)
+
+    def hang_up(
+        self, call_id: str, *, operator: Operator, failed: bool = False, reason: str | None = None
+    ) -> CallRecord:
+        return self.calls.hang_up(call_id, operator=operator, failed=failed, reason=reason)
+
+    def renegotiate_call(
+        self, call_id: str, *, sdp_type: str, sdp: str, operator: Operator
+    ) -> CallRecord:
+        return self.calls.renegotiate(call_id, sdp_type=sdp_type, sdp=sdp, operator=operator)
+
+    def add_call_candidate(
+        self, call_id: str, *, candidate: dict[str, Any], operator: Operator
+    ) -> None:
+        self.calls.add_candidate(call_id, candidate=candidate, operator=operator)
+
+    def report_call_media(self, call_id: str, *, state: str, operator: Operator) -> CallRecord:
+        return self.calls.report_media(call_id, state=state, operator=operator)
+
+    def request_presence(
+        self, *, to: str, channel: str, operator: Operator, note: str = ""
+    ) -> PresenceRecord:
+        """Ask the peer's console to bring its principal to the machine."""
+        line = self._line(to)
+        return self.calls.request_presence(
+            peer=line.party, channel=channel, operator=operator, note=note
+        )
+
+    def answer_presence(self, request_id: str, *, operator: Operator) -> PresenceRecord:
+        return self.calls.answer_presence(request_id, operator=operator)
+
+    def _send_signal(
+        self, party: str, channel: str, text: str, extra: dict[str, Any]
+    ) -> MessageRecord:
+        """Queue a call or presence signal (FLASH: a ringing phone does not wait)."""
+        line = self._line(party)
+        kind = PRESENCE_KIND if "presence" in extra else CALL_KIND
+        record = self.outbox.queue(
+            peer=line.peer,
+            text=text,
+            channel=channel,
+            precedence=Precedence.FLASH,
+            kind=kind,
+            extra_body=extra,
+        )
+        self.tracker.queued(record.id, counted=False)
+        line.wake()
+        return record
+
+    def _line_down_reason(self, party: str) -> str:
+        """Why calls to ``party`` cannot go on ("" while its line is up or degraded)."""
+        line = self.lines.get(party)
+        if line is None or line.state is not LineState.DOWN:
+            return ""
+        return f"the line to {party} is down"
+
     async def wait_delivered(self, message_id: str, *, within: float) -> MessageRecord:
         """Wait until the message holds a verified receipt, or ``within`` seconds pass; return it."""
         record = self.store.get_message(message_id)
@@ -387,6 +476,7 @@ class Terminal:
         for peer in self.store.list_peers():
             self._new_line(peer)
         self.deadlines.load()
+        self.calls.fail_interrupted()
         for route in self.settings.listen:
             listener = TLSListener(
                 route=route,
@@ -617,6 +707,7 @@ class Terminal:
             for line in list(self.lines.values()):
                 self._reselect(line)
             self.deadlines.tick()
+            self.calls.tick(self._line_down_reason)
             if self.clock.monotonic() >= next_sample:
                 next_sample = self.clock.monotonic() + RTT_SAMPLE_EVERY
                 self._sample_rtt()
@@ -694,6 +785,8 @@ class Terminal:
         for record in records:
             if record.kind == ALARM_MESSAGE_KIND:
                 self.tester.peer_alarm(line, record)
+            elif record.kind in (CALL_KIND, PRESENCE_KIND):
+                self.calls.received(record)
             elif record.kind == ACK_KIND:
                 ack = self.acks.received(record)
                 if ack is not None:

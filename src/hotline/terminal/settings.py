@@ -23,6 +23,7 @@ __all__ = [
     "TEST_LANGUAGES",
     "AckDeadlines",
     "AlarmSettings",
+    "CallSettings",
     "EscalationStep",
     "LinkSettings",
     "Settings",
@@ -87,6 +88,57 @@ class AlarmSettings:
             raise ConfigError("[alarms] hook must not contain a NUL character")
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallSettings:
+    """Video and voice calls between consoles (docs/protocol/calls.md)."""
+
+    #: Seconds an unanswered call rings before both sides record it as missed.
+    ring_timeout: float = 60.0
+    #: Seconds a call may stay "reconnecting" (line or media path lost) before it fails.
+    reconnect_timeout: float = 30.0
+    #: RTCIceServer dictionaries for the browsers ({urls, username?, credential?}); a
+    #: STUN/TURN server (coturn) lets parties behind NAT reach each other. Empty: host
+    #: candidates only (both consoles' browsers on one network).
+    ice_servers: tuple[dict[str, Any], ...] = ()
+
+    def __post_init__(self) -> None:
+        if not 2 <= self.ring_timeout <= 600:
+            raise ConfigError("[calls] ring_timeout must be between 2 and 600 seconds")
+        if not 1 <= self.reconnect_timeout <= 600:
+            raise ConfigError("[calls] reconnect_timeout must be between 1 and 600 seconds")
+        for server in self.ice_servers:
+            check_ice_server(server)
+
+
+def check_ice_server(server: Any) -> dict[str, Any]:
+    """Return ``server`` if it is a valid RTCIceServer (urls, optional username/credential)."""
+    if not isinstance(server, dict):
+        raise ConfigError(
+            "[calls] ice_servers entries are tables with urls (and username, credential)"
+        )
+    unknown = set(server) - {"urls", "username", "credential"}
+    if unknown:
+        raise ConfigError(f"[calls] ice server has unknown keys: {', '.join(sorted(unknown))}")
+    urls = server.get("urls")
+    if isinstance(urls, str):
+        urls = [urls]
+    if not isinstance(urls, list) or not urls or not all(isinstance(u, str) for u in urls):
+        raise ConfigError("[calls] ice server urls must be a string or a list of strings")
+    for url in urls:
+        if not url.startswith(("stun:", "stuns:", "turn:", "turns:")):
+            raise ConfigError(
+                f"[calls] ice server url {url!r} must start with stun:, turn: or turns:"
+            )
+    for key in ("username", "credential"):
+        if key in server and not isinstance(server[key], str):
+            raise ConfigError(f"[calls] ice server {key} must be a string")
+    if any(u.startswith(("turn:", "turns:")) for u in urls) and not (
+        "username" in server and "credential" in server
+    ):
+        raise ConfigError("[calls] a turn: server needs username and credential")
+    return server
+
+
 #: Seconds to acknowledge, by precedence.
 DEFAULT_DEADLINES = {"flash": 120.0, "immediate": 600.0, "priority": 3600.0, "routine": 86400.0}
 
@@ -144,6 +196,7 @@ class Settings:
     link: LinkSettings = field(default_factory=LinkSettings)
     alarms: AlarmSettings = field(default_factory=AlarmSettings)
     acknowledgement: AckDeadlines = field(default_factory=AckDeadlines)
+    calls: CallSettings = field(default_factory=CallSettings)
 
 
 def check_timezone(zone: str) -> str:
@@ -238,7 +291,28 @@ def render_settings(settings: Settings) -> str:
             f"repeat = {step.repeat}\nevery = {step.every}\n"
             for step in settings.acknowledgement.escalation
         )
+        + "\n"
+        "[calls]\n"
+        "# An unanswered call rings this long, then both sides record it as missed.\n"
+        f"ring_timeout = {settings.calls.ring_timeout}\n"
+        "# A call whose line or media path is lost may reconnect for this long, then fails.\n"
+        f"reconnect_timeout = {settings.calls.reconnect_timeout}\n"
+        "# STUN/TURN servers for the browsers, for parties behind NAT (docs/calls.md), e.g.\n"
+        "# [[calls.ice_servers]]\n"
+        '# urls = ["turn:turn.example.org:3478"]\n'
+        '# username = "hotline"\n'
+        '# credential = "secret"\n'
+        + "".join(_ice_server_toml(server) for server in settings.calls.ice_servers)
     )
+
+
+def _ice_server_toml(server: dict[str, Any]) -> str:
+    urls = server["urls"] if isinstance(server["urls"], list) else [server["urls"]]
+    text = f"[[calls.ice_servers]]\nurls = [{', '.join(_toml_string(u) for u in urls)}]\n"
+    for key in ("username", "credential"):
+        if key in server:
+            text += f"{key} = {_toml_string(server[key])}\n"
+    return text
 
 
 def _toml_string(text: str) -> str:
@@ -341,6 +415,23 @@ def load_settings(path: Path) -> Settings:
             )
         )
     acknowledgement = AckDeadlines(seconds=seconds, escalation=tuple(steps))
+    calls_table = data.get("calls", {})
+    if not isinstance(calls_table, dict):
+        raise ConfigError(f"{path}: [calls] must be a table")
+    unknown = set(calls_table) - {"ring_timeout", "reconnect_timeout", "ice_servers"}
+    if unknown:
+        raise ConfigError(f"[calls] has unknown keys: {', '.join(sorted(unknown))}")
+    servers = calls_table.get("ice_servers", [])
+    if not isinstance(servers, list):
+        raise ConfigError("[calls] ice_servers is a list of [[calls.ice_servers]] tables")
+    call_defaults = CallSettings()
+    calls = CallSettings(
+        ring_timeout=_number(calls_table, "ring_timeout", call_defaults.ring_timeout, "calls"),
+        reconnect_timeout=_number(
+            calls_table, "reconnect_timeout", call_defaults.reconnect_timeout, "calls"
+        ),
+        ice_servers=tuple(check_ice_server(server) for server in servers),
+    )
     return Settings(
         party=party,
         timezone=check_timezone(zone),
@@ -350,4 +441,5 @@ def load_settings(path: Path) -> Settings:
         link=link,
         alarms=alarms,
         acknowledgement=acknowledgement,
+        calls=calls,
     )
