@@ -39,11 +39,13 @@ from tests.console.browser.pages import (  # noqa: E402
     CHROMIUM,
     VIEWPORT,
     acknowledge,
+    call_state,
     compose,
     fill_flight,
     login,
     message_row,
     open_message,
+    place_call,
     set_language,
 )
 
@@ -187,6 +189,25 @@ def _drive(shooter: Shooter) -> None:
     expect(washington.locator("[data-testid=report-row]").first).to_be_attached()
     shooter.shoot(washington, "reports")
 
+    # A video call (fake camera): presence asked, Moscow rings, answers; then the record.
+    set_language(moscow, "en")
+    washington.goto(f"{pair.washington.url}/calls")
+    moscow.goto(f"{pair.moscow.url}/")
+    washington.click("[data-testid=presence-ask-Moscow]")
+    expect(moscow.locator("[data-testid=presence-request]")).to_be_visible()
+    place_call(washington, "Moscow", kind="video")
+    expect(moscow.locator("[data-testid=incoming-call]")).to_be_visible()
+    shooter.shoot(moscow, "call-ringing")
+    moscow.click("[data-testid=call-answer]")
+    expect(call_state(washington)).to_have_attribute("data-state", "connected")
+    time.sleep(2.5)  # a few seconds of picture and the stats line
+    shooter.shoot(washington, "call-connected")
+    moscow.click("[data-testid=presence-answer]")
+    washington.click("[data-testid=call-hangup]")
+    expect(call_state(washington)).to_have_attribute("data-state", "ended")
+    washington.goto(f"{pair.washington.url}/calls")
+    shooter.shoot(washington, "calls", full_page=True)
+
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -201,7 +222,13 @@ def main() -> int:
         _say("starting Washington and Moscow")
         with console_pair(Path(tmp)) as pair, sync_playwright() as playwright:
             browser = playwright.chromium.launch(
-                executable_path=CHROMIUM, headless=True, args=["--no-sandbox"]
+                executable_path=CHROMIUM,
+                headless=True,
+                args=[
+                    "--no-sandbox",
+                    "--use-fake-ui-for-media-stream",
+                    "--use-fake-device-for-media-stream",
+                ],
             )
             try:
                 _say(f"saving screenshots to {args.out}")

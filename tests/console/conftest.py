@@ -33,6 +33,7 @@ from hotline.console import SESSION_COOKIE, ConsoleState, create_console_app
 from hotline.terminal import (
     DEFAULT_DEADLINES,
     AckDeadlines,
+    LinkSettings,
     Operator,
     SystemClock,
     Terminal,
@@ -44,7 +45,7 @@ from hotline.terminal import (
 )
 from hotline.testing import FakeClock
 
-from ..terminal.helpers import make_pair, wait_until
+from ..terminal.helpers import make_pair, set_link_settings, wait_until
 
 with warnings.catch_warnings():
     # Starlette 1.x prefers the httpx2 package and warns once, at import, that
@@ -234,8 +235,21 @@ def _shorten_flash_deadline(directory: Path) -> None:
     config.write_text(render_settings(settings), encoding="utf-8")
 
 
+#: Heartbeats for tests that keep a call up across several requests: a line presumed
+#: dead on a loaded machine would end a ringing call as failed (which is right, but
+#: not what those tests are about).
+CALM_LINK = LinkSettings(
+    heartbeat_interval=0.25, dead_after=8, reconnect_initial=0.05, reconnect_cap=0.5
+)
+
+
 def _pair(
-    template: Template, tmp_path: Path, *, start_moscow: bool, quick: bool = False
+    template: Template,
+    tmp_path: Path,
+    *,
+    start_moscow: bool,
+    quick: bool = False,
+    link: LinkSettings | None = None,
 ) -> Iterator[Pair]:
     washington_dir = tmp_path / "washington"
     moscow_dir = tmp_path / "moscow"
@@ -244,6 +258,9 @@ def _pair(
     if quick:
         for directory in (washington_dir, moscow_dir):
             _shorten_flash_deadline(directory)
+    if link is not None:
+        for directory in (washington_dir, moscow_dir):
+            set_link_settings(directory, link)
     with start_blocking_portal() as portal:
         washington = portal.call(Terminal.open, washington_dir)
         moscow = portal.call(Terminal.open, moscow_dir)
@@ -274,6 +291,12 @@ def pair(template: Template, tmp_path: Path) -> Iterator[Pair]:
 def quick(template: Template, tmp_path: Path) -> Iterator[Pair]:
     """Both terminals started, with a FLASH acknowledgement deadline of one second."""
     yield from _pair(template, tmp_path, start_moscow=True, quick=True)
+
+
+@pytest.fixture
+def calm(template: Template, tmp_path: Path) -> Iterator[Pair]:
+    """Both terminals started with slower heartbeats (:data:`CALM_LINK`), for calls."""
+    yield from _pair(template, tmp_path, start_moscow=True, link=CALM_LINK)
 
 
 @pytest.fixture

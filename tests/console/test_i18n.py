@@ -2,7 +2,7 @@
 
 The msgids are found the way a translator's tools find them: Babel's
 extractors over the templates (Jinja2) and the console's Python (``_``,
-``gettext``, ``N_``), plus every ``t("...")`` that console.js and notify.js ask for.
+``gettext``, ``N_``), plus every ``t("...")`` that console.js, notify.js, call.js and callboard.js ask for.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ def used_msgids() -> dict[str, str]:
     return found
 
 
-SCRIPTS = ("console.js", "notify.js")
+SCRIPTS = ("console.js", "notify.js", "call.js", "callboard.js")
 
 
 def javascript_msgids() -> set[str]:
@@ -74,6 +74,8 @@ def test_the_extraction_finds_templates_python_and_javascript() -> None:
     assert "queued (line down)" in used  # i18n.CLIENT_MSGIDS
     assert {"acknowledged by %(name)s at %(time)s", "FLASH"} <= javascript_msgids()
     assert {"to be decided", "Add %(what)s"} <= javascript_msgids()  # notify.js
+    assert {"Video call with %(party)s", "ended: %(outcome)s"} <= javascript_msgids()  # call.js
+    assert {"No calls yet.", "waiting for an answer"} <= javascript_msgids()  # callboard.js
     assert "must be at least %(limit)s" in used  # problems.PROBLEM_PATTERNS
     assert "Reports" in used  # base.html
     assert len(used) > 100

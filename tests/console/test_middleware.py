@@ -70,6 +70,14 @@ def test_the_walk_sees_every_kind_of_route(pair: Pair) -> None:
         ("GET", "/api/reports"),
         ("GET", "/api/reports/counts.csv"),
         ("GET", "/api/reports/notifications.csv"),
+        ("GET", "/calls"),
+        ("GET", "/api/calls"),
+        ("POST", "/api/calls"),
+        ("GET", "/api/calls/{call_id}"),
+        ("POST", "/api/calls/{call_id}/answer"),
+        ("POST", "/api/calls/{call_id}/candidate"),
+        ("GET", "/api/presence"),
+        ("POST", "/api/presence/{request_id}/answer"),
     ]:
         assert expected in found
     assert len(found) >= 27

@@ -231,6 +231,10 @@ def run(args: argparse.Namespace) -> int:
         for party, _ in PARTIES:
             address, password = consoles[party]
             print(f"  {party:<10} http://{address}/   password {password}")
+        print(
+            "Open both (two browser windows), then Calls -> Video call: Moscow's console rings;\n"
+            f"afterwards `{command} calls DIR` shows the call on both records."
+        )
         print(f"Logs: {dirs['Washington'] / 'terminal.log'}, {dirs['Moscow'] / 'terminal.log'}")
         if args.duration is None:
             print("Press Ctrl-C to stop.")

@@ -6,7 +6,9 @@ set (:func:`serve_console`); built for one running terminal by
 route behind a login session; live views over server-sent events; formatted
 notifications sent from forms generated from their schemas and read in each
 user's own language; acknowledgement deadlines and OVERDUE beside every
-message; reports with CSV downloads. See docs/console.md.
+message; reports with CSV downloads; video and voice calls between consoles
+(WebRTC in the browser, signaling and the record in the terminal), ringing on
+every page, and presence requests. See docs/console.md.
 
 It imports the terminal's public API (and crypto, store, errors, utc), never
 ``hotline.link`` or ``hotline.proto``, and FastAPI, uvicorn, Jinja2 and Babel.
@@ -88,10 +90,20 @@ from hotline.console.reports import (
     report_view,
 )
 from hotline.console.schemas import (
+    MAX_CANDIDATE_CHARS,
+    MAX_REASON_CHARS,
+    MAX_SDP_CHARS,
+    CallAnswer,
+    CallCandidate,
+    CallCreate,
+    CallDescription,
+    CallHangup,
+    CallMedia,
     LanguageChange,
     MessageCreate,
     NotificationCheck,
     NotificationCreate,
+    PresenceCreate,
     ShiftNoteCreate,
 )
 from hotline.console.security import (
@@ -126,9 +138,12 @@ from hotline.console.views import (
     SPARKLINE_WIDTH,
     TRAFFIC_KINDS,
     alarm_view,
+    call_view,
+    format_duration,
     message_row,
     message_state,
     note_view,
+    presence_view,
     sparkline,
     status_view,
     terminal_row,
@@ -142,6 +157,12 @@ __all__ = [
     "CONTENT_SECURITY_POLICY",
     "CSRF_FIELD",
     "CSRF_HEADER",
+    "CallAnswer",
+    "CallCandidate",
+    "CallCreate",
+    "CallDescription",
+    "CallHangup",
+    "CallMedia",
     "Catalogues",
     "ConsoleDep",
     "ConsoleSession",
@@ -157,6 +178,9 @@ __all__ = [
     "LanguageChange",
     "LoginFailureLog",
     "LoginLimiter",
+    "MAX_CANDIDATE_CHARS",
+    "MAX_REASON_CHARS",
+    "MAX_SDP_CHARS",
     "MessageCreate",
     "NOTIFY_FORMATS",
     "NO_SUCH_PROPOSAL",
@@ -168,6 +192,7 @@ __all__ = [
     "PUBLIC_PATHS",
     "PUBLIC_PREFIXES",
     "PageRenderer",
+    "PresenceCreate",
     "ReportQuery",
     "SECURITY_HEADERS",
     "SESSION_COOKIE",
@@ -191,6 +216,7 @@ __all__ = [
     "Verification",
     "alarm_view",
     "build_state",
+    "call_view",
     "check_acknowledgement",
     "check_csrf",
     "check_receipt",
@@ -201,6 +227,7 @@ __all__ = [
     "current_session",
     "error_status",
     "format_catalogue",
+    "format_duration",
     "format_moment",
     "format_utc_text",
     "get_console",
@@ -216,6 +243,7 @@ __all__ = [
     "new_token",
     "note_view",
     "notice_view",
+    "presence_view",
     "problems_json",
     "read_codebook",
     "report_view",

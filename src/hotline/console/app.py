@@ -2,7 +2,7 @@
 
 ``create_console_app(terminal)`` builds the whole console for one running
 terminal: the routers (``auth``, ``pages``, ``api``, ``notifications``,
-``reports``), the static files, the
+``reports``, ``calls``), the static files, the
 session gate and the security headers, with all its state on ``app.state``
 (no module-level globals). ``serve_console`` runs it with uvicorn on the
 address in ``[console] listen`` (``hotline init --console HOST:PORT``), on the
@@ -32,7 +32,7 @@ from hotline.console.deps import SESSION_STATE_KEY
 from hotline.console.i18n import negotiate_language
 from hotline.console.middleware import SecurityHeaders, SessionGate
 from hotline.console.problems import problems_json
-from hotline.console.routes import api, auth, notifications, pages, reports
+from hotline.console.routes import api, auth, calls, notifications, pages, reports
 from hotline.console.security import ConsoleSession
 from hotline.console.state import ConsoleState, build_state
 from hotline.console.templating import STATIC_DIR
@@ -40,6 +40,7 @@ from hotline.crypto import parse_route
 from hotline.errors import (
     AccessError,
     AuthenticationFailed,
+    CallError,
     ConfigError,
     HotlineError,
     MessageTooLarge,
@@ -47,6 +48,7 @@ from hotline.errors import (
     NotInitialised,
     PeerError,
     PermissionDenied,
+    UnknownCall,
     UnknownMessage,
     UnknownPeer,
     UnknownUser,
@@ -63,9 +65,11 @@ _STATUS_BY_ERROR: tuple[tuple[type[HotlineError], int], ...] = (
     (PermissionDenied, 403),
     (UnknownUser, 404),
     (AccessError, 403),
+    (UnknownCall, 404),  # before its parent UnknownMessage (the same status, its own name)
     (UnknownMessage, 404),
     (UnknownPeer, 404),
     (PeerError, 409),
+    (CallError, 409),  # the call is not in a state that allows this (answer an ended call)
     (MessageTooLarge, 413),
     (ConfigError, 422),
     (NotInitialised, 409),
@@ -153,6 +157,7 @@ def create_console_app(terminal: Terminal, *, clock: Clock | None = None) -> Fas
     app.include_router(api.router)
     app.include_router(notifications.router)
     app.include_router(reports.router)
+    app.include_router(calls.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     # The last added is the outermost: headers go on every answer, the gate's too.
     app.add_middleware(SessionGate, sessions=state.sessions)

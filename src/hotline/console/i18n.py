@@ -60,8 +60,9 @@ def N_(msgid: str) -> str:
     return msgid
 
 
-#: Every string ``console.js`` and ``notify.js`` show, by msgid. The page carries
-#: their translations; tests check that the scripts ask for no other.
+#: Every string the scripts (``console.js``, ``notify.js``, ``call.js``, ``callboard.js``)
+#: show, by msgid. The page carries their translations; tests check that the scripts
+#: ask for no other.
 CLIENT_MSGIDS: tuple[str, ...] = (
     N_("%(ms)s ms"),
     N_("acknowledged"),
@@ -127,6 +128,42 @@ CLIENT_MSGIDS: tuple[str, ...] = (
     N_("to be decided"),
     N_("up"),
     N_("UTC, like 2026-11-23T14:00Z"),
+    # call.js and callboard.js
+    N_("%(fps)s fps"),
+    N_("%(frames)s frames decoded"),
+    N_("%(packets)s audio packets received"),
+    N_("%(party)s requests the principal at the machine (channel %(channel)s)"),
+    N_("%(party)s: the principal is at the machine — %(name)s at %(time)s"),
+    N_("Asked %(party)s for the principal at the machine."),
+    N_("audio"),
+    N_("Audio call from %(party)s on channel %(channel)s"),
+    N_("Audio call with %(party)s"),
+    N_("calling"),
+    N_("completed"),
+    N_("connected"),
+    N_("declined"),
+    N_("ended"),
+    N_("ended: %(outcome)s"),
+    N_("failed"),
+    N_("first frame %(ms)s ms after the click"),
+    N_("Hang up the call in progress first."),
+    N_("No calls yet."),
+    N_("No presence requests yet."),
+    N_("Preparing camera and microphone…"),
+    N_("reconnecting"),
+    N_("ringing"),
+    N_("RTT %(ms)s ms"),
+    N_("the caller's offer has not arrived"),
+    N_("The principal is at the machine"),
+    N_("the principal is at the machine: %(name)s at %(time)s"),
+    N_(
+        "This browser will not give this page a camera or microphone: the console must be "
+        "served over HTTPS, or opened on 127.0.0.1 or localhost (see docs/console.md)."
+    ),
+    N_("video"),
+    N_("Video call from %(party)s on channel %(channel)s"),
+    N_("Video call with %(party)s"),
+    N_("waiting for an answer"),
 )
 
 

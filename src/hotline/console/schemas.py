@@ -8,7 +8,7 @@ only the requests. A body that fails validation is answered 422 as
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -16,12 +16,30 @@ from hotline.crypto import Precedence
 from hotline.terminal import DEFAULT_CHANNEL, MAX_NOTE_CHARS, UI_LANGUAGES
 
 __all__ = [
+    "CallAnswer",
+    "CallCandidate",
+    "CallCreate",
+    "CallDescription",
+    "CallHangup",
+    "CallMedia",
     "LanguageChange",
+    "MAX_CANDIDATE_CHARS",
+    "MAX_REASON_CHARS",
+    "MAX_SDP_CHARS",
     "MessageCreate",
     "NotificationCheck",
     "NotificationCreate",
+    "PresenceCreate",
     "ShiftNoteCreate",
 ]
+
+#: The largest SDP a browser may post. A real offer with a few dozen candidates is
+#: 3-8 KiB; the terminal refuses whatever will not fit in one sealed signal.
+MAX_SDP_CHARS = 65_536
+#: An ICE candidate line is under 200 characters; the bound only stops abuse.
+MAX_CANDIDATE_CHARS = 2_048
+#: Why a browser hung up (a fingerprint mismatch names both fingerprints).
+MAX_REASON_CHARS = 500
 
 
 class MessageCreate(BaseModel):
@@ -96,3 +114,80 @@ class LanguageChange(BaseModel):
         if language not in UI_LANGUAGES:
             raise ValueError(f"language must be one of {', '.join(UI_LANGUAGES)}")
         return language
+
+
+# -- calls --------------------------------------------------------------------------
+
+
+class CallCreate(BaseModel):
+    """A call to place: to a peer, on a channel, video or audio, with the browser's offer."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    to: str = Field(min_length=1, max_length=64)
+    channel: str = Field(default=DEFAULT_CHANNEL, min_length=1, max_length=64)
+    kind: Literal["video", "audio"] = "video"
+    #: The complete local offer, after ICE gathering (or its 2 s limit).
+    sdp: str = Field(min_length=1, max_length=MAX_SDP_CHARS)
+
+
+class CallAnswer(BaseModel):
+    """The callee's browser's answer to the offer."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    sdp: str = Field(min_length=1, max_length=MAX_SDP_CHARS)
+
+
+class CallHangup(BaseModel):
+    """Hang up; ``failed`` with a reason when the browser gave up (fingerprint, ICE)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    failed: bool = False
+    reason: str | None = Field(default=None, min_length=1, max_length=MAX_REASON_CHARS)
+
+
+class CallDescription(BaseModel):
+    """A new session description during a call (an ICE restart's offer, or its answer)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: Literal["offer", "answer"]
+    sdp: str = Field(min_length=1, max_length=MAX_SDP_CHARS)
+
+
+class CallCandidate(BaseModel):
+    """A trickled ICE candidate, named as the browser's RTCIceCandidateInit names it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    candidate: str = Field(min_length=1, max_length=MAX_CANDIDATE_CHARS)
+    sdp_mid: str | None = Field(default=None, alias="sdpMid", max_length=64)
+    sdp_mline_index: int | None = Field(default=None, alias="sdpMLineIndex", ge=0, le=1024)
+
+    def init(self) -> dict[str, Any]:
+        """The candidate as the browser gave it (and as the peer's browser will take it)."""
+        return {
+            "candidate": self.candidate,
+            "sdpMid": self.sdp_mid,
+            "sdpMLineIndex": self.sdp_mline_index,
+        }
+
+
+class CallMedia(BaseModel):
+    """The browser's media connection state, as its RTCPeerConnection reports it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    state: Literal["connected", "disconnected", "failed"]
+
+
+class PresenceCreate(BaseModel):
+    """Ask the peer to bring the principal to the machine (before a leaders' call)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    to: str = Field(min_length=1, max_length=64)
+    channel: str = Field(default=DEFAULT_CHANNEL, min_length=1, max_length=64)
+    note: str = Field(default="", max_length=MAX_REASON_CHARS)

@@ -1,4 +1,4 @@
-"""What the console shows, as JSON: the line, the traffic, alarms and shift notes.
+"""What the console shows, as JSON: the line, the traffic, calls, alarms and shift notes.
 
 The pages and the JSON API show the same values, built here from the
 terminal's public API, so a view refreshed live by ``console.js`` and the page
@@ -17,11 +17,16 @@ passed (``overdue``, a flag beside the state, never instead of it); for a
 notification, its format's title and summary in the reader's language
 (``notice``); for a meeting proposal or reply, where the meeting stands
 (``meeting``, the same on both sides).
+
+Calls and presence requests are shown as the terminal's own JSON
+(``call_json``, ``live_view``, ``presence_json``: the same shape the CLI
+prints) with a ``display`` object added: their times and duration for the
+reader's language.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from hotline.console.i18n import format_utc_text
@@ -50,9 +55,12 @@ __all__ = [
     "SPARKLINE_WIDTH",
     "TRAFFIC_KINDS",
     "alarm_view",
+    "call_view",
+    "format_duration",
     "message_row",
     "message_state",
     "note_view",
+    "presence_view",
     "sparkline",
     "status_view",
     "terminal_row",
@@ -303,4 +311,41 @@ def note_view(note: ShiftNoteRecord, *, language: str) -> dict[str, Any]:
         "text": note.text,
         **(_moment(note.at, language) or {}),
         "verified": verify_note(note),
+    }
+
+
+# -- calls and presence requests ------------------------------------------------
+
+
+def format_duration(seconds: float | None) -> str | None:
+    """``12:03`` or ``1:05:09`` (hours, minutes, seconds: the same in every language)."""
+    if seconds is None:
+        return None
+    whole = max(0, round(seconds))
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def call_view(call: Mapping[str, Any], *, language: str) -> dict[str, Any]:
+    """A call as the terminal shows it (``call_json`` or ``live_view``), times for the reader."""
+    return {
+        **call,
+        "display": {
+            "requested_at": format_utc_text(call.get("requested_at"), language),
+            "answered_at": format_utc_text(call.get("answered_at"), language),
+            "ended_at": format_utc_text(call.get("ended_at"), language),
+            "duration": format_duration(call.get("duration")),
+        },
+    }
+
+
+def presence_view(request: Mapping[str, Any], *, language: str) -> dict[str, Any]:
+    """A presence request (``presence_json``), its times for the reader."""
+    return {
+        **request,
+        "display": {
+            "requested_at": format_utc_text(request.get("requested_at"), language),
+            "answered_at": format_utc_text(request.get("answered_at"), language),
+        },
     }

@@ -1,7 +1,7 @@
 """Fixtures: one chromium for the session, two running terminals, logged-in pages.
 
 Chromium is Debian's (``/usr/lib/chromium/chromium``), driven by Playwright's
-sync API; a downloaded browser is never used. Without chromium or Playwright
+sync API, with a fake camera and microphone; a downloaded browser is never used. Without chromium or Playwright
 the browser tests are skipped on a workstation but fail in CI (``CI=true``),
 so a CI image that lost its browser cannot pass silently.
 """
@@ -19,6 +19,15 @@ from .pages import CHROMIUM, VIEWPORT, login, require_browser
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
 
+#: A fake camera and microphone (a test pattern and a tone), granted without asking,
+#: for the call tests; and sound that may start without a gesture (the ring tone).
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--use-fake-ui-for-media-stream",
+    "--use-fake-device-for-media-stream",
+    "--autoplay-policy=no-user-gesture-required",
+]
+
 
 # Package scope, not session: Playwright's sync API keeps an asyncio loop running in
 # this thread while it is open, and every later test that calls asyncio.run() would
@@ -33,7 +42,7 @@ def browser() -> Iterator[Browser]:
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=["--no-sandbox"]
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
         )
         yield browser
         browser.close()

@@ -42,12 +42,13 @@ from pathlib import Path
 from typing import Any
 
 from hotline.crypto import Identity, make_card
-from hotline.terminal import ControlClient, LinkSettings, load_settings
+from hotline.terminal import CallSettings, ControlClient, LinkSettings, load_settings
 from hotline.terminal.settings import render_settings
 from hotline.testing import RouteProxy
 from tests.cli.helpers import TerminalProcess, free_port, hotline
 
 __all__ = [
+    "CALLS",
     "FAST_LINK",
     "PARTIES",
     "USERS",
@@ -64,6 +65,10 @@ __all__ = [
 FAST_LINK = LinkSettings(
     heartbeat_interval=0.1, dead_after=3, reconnect_initial=0.1, reconnect_cap=0.5
 )
+
+#: A call rings 6 s before it is missed, and may reconnect for 4 s before it fails:
+#: short enough for tests of both, long enough for a person (a test) to answer.
+CALLS = CallSettings(ring_timeout=6, reconnect_timeout=4)
 
 #: (party, IANA time zone) of the two terminals.
 PARTIES = (("Washington", "America/New_York"), ("Moscow", "Europe/Moscow"))
@@ -168,6 +173,17 @@ class Console:
         with ControlClient(self.directory, timeout=10) as client:
             return client.messages(**filters)
 
+    def calls(self) -> list[dict[str, Any]]:
+        """The terminal's call records, newest first (what ``hotline calls DIR --json`` prints)."""
+        with ControlClient(self.directory, timeout=10) as client:
+            return client.calls()
+
+    def call(self, call_id: str) -> dict[str, Any]:
+        """The one record of call ``call_id``; AssertionError unless there is exactly one."""
+        found = [record for record in self.calls() if record["id"] == call_id]
+        assert len(found) == 1, f"{self.party} holds {len(found)} records of call {call_id}"
+        return found[0]
+
     def run_tests(self) -> list[dict[str, Any]]:
         """Test every route end to end now (``hotline test``); each result says ok or not."""
         with ControlClient(self.directory, timeout=70) as client:
@@ -207,9 +223,9 @@ class ConsolePair:
 
 
 def _configure(directory: Path, *, console: str, link: LinkSettings) -> None:
-    """Set ``[console] listen`` and the ``[link]`` timings in ``DIR/hotline.toml``."""
+    """Set ``[console] listen``, the ``[link]`` timings and ``[calls]`` in ``DIR/hotline.toml``."""
     config = directory / "hotline.toml"
-    settings = dataclasses.replace(load_settings(config), console=console, link=link)
+    settings = dataclasses.replace(load_settings(config), console=console, link=link, calls=CALLS)
     config.write_text(render_settings(settings), encoding="utf-8")
 
 

@@ -25,6 +25,9 @@ __all__ = [
     "CHROMIUM",
     "VIEWPORT",
     "acknowledge",
+    "call_id",
+    "call_state",
+    "call_stat",
     "compose",
     "fill_flight",
     "login",
@@ -33,6 +36,7 @@ __all__ = [
     "notify_field",
     "open_message",
     "page_was_kept",
+    "place_call",
     "require_browser",
     "sent_id",
     "set_language",
@@ -156,3 +160,33 @@ def mark_page(page: Page) -> None:
 def page_was_kept(page: Page) -> bool:
     """True if the page has not been reloaded since :func:`mark_page`."""
     return bool(page.evaluate("window.__hotlineMarker === 'kept'"))
+
+
+# -- calls --------------------------------------------------------------------------
+
+
+def place_call(page: Page, peer: str, *, kind: str = "video", channel: str | None = None) -> None:
+    """On ``/calls``, press "Video call" (or "Audio call") on ``peer``'s card."""
+    if channel is not None:
+        page.fill(f"[data-testid=call-channel-{peer}]", channel)
+    page.click(f"[data-testid=call-{kind}-{peer}]")
+
+
+def call_state(page: Page) -> Locator:
+    """The call panel's state (``data-state``: calling, ringing, connected, reconnecting, ended)."""
+    return page.locator("[data-testid=call-view] [data-testid=call-state]")
+
+
+def call_id(page: Page) -> str:
+    """The id of the call the page's panel shows, once the terminal has given it one."""
+    panel = page.locator("[data-testid=call-view][data-call-id]")
+    panel.wait_for()
+    found = panel.get_attribute("data-call-id")
+    assert found
+    return found
+
+
+def call_stat(page: Page, name: str) -> int | None:
+    """A figure of the panel's media line (``data-<name>``), or None before it is known."""
+    value = page.locator("[data-testid=call-stats]").get_attribute(f"data-{name}")
+    return None if value is None else round(float(value))

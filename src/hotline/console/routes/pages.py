@@ -1,12 +1,14 @@
 """The console's HTML pages: ``/`` (line), ``/traffic``, ``/messages/{id}``, ``/notify``,
-``/reports``, ``/shift``.
+``/reports``, ``/calls``, ``/shift``.
 
 Each page is rendered by the server in the user's language with the data it
 shows embedded as JSON (never as script): ``console.js`` draws from that data
 at once, then keeps it live from ``/api/events``. The header on every page
 carries the party, the EXERCISE banner, the clocks (ZULU, this party's local
 time, each peer's, from the cards' time zones), the language switcher, the
-user and their role, and logout.
+user and their role, and logout; and below it, on every page, an incoming
+call ringing, an open presence request, and the panel of a call in progress
+(``call.js``), so that a call is answered wherever the operator happens to be.
 """
 
 from __future__ import annotations
@@ -26,10 +28,16 @@ from hotline.console.reports import PERIOD_LABELS, report_view
 from hotline.console.routes.reports import QueryDep
 from hotline.console.security import ConsoleSession
 from hotline.console.state import ConsoleState
-from hotline.console.views import note_view, status_view, traffic
+from hotline.console.views import call_view, note_view, presence_view, status_view, traffic
 from hotline.crypto import Precedence
 from hotline.errors import UnknownMessage
-from hotline.terminal import DEFAULT_CHANNEL, Permission, Role
+from hotline.terminal import (
+    DEFAULT_CHANNEL,
+    Permission,
+    Role,
+    Terminal,
+    presence_json,
+)
 
 __all__ = ["ROLE_LABELS", "clocks", "render_page", "router"]
 
@@ -43,11 +51,20 @@ ROLE_LABELS: dict[Role, str] = {
 }
 #: How many messages the traffic page shows.
 TRAFFIC_ROWS = 200
+#: How many calls the traffic and calls pages list.
+CALL_ROWS = 100
+#: How many answered presence requests every page carries (to show the requester the answer).
+RECENT_PRESENCE = 10
 
 
 def _precedences() -> list[str]:
     """Every precedence, FLASH first."""
     return [p.value for p in sorted(Precedence, key=lambda p: p.rank)]
+
+
+def _calls(terminal: Terminal, language: str) -> list[dict[str, Any]]:
+    desk = terminal.calls
+    return [call_view(desk.view(record), language=language) for record in desk.recent(CALL_ROWS)]
 
 
 def clocks(console: ConsoleState, language: str) -> list[dict[str, Any]]:
@@ -83,9 +100,15 @@ def render_page(
     status: int = 200,
     **context: Any,
 ) -> HTMLResponse:
-    """Render a page with the header's context; the language is the session's."""
+    """Render a page with the header's context; the language is the session's.
+
+    Every page carries the live calls and the open (and newest) presence
+    requests, so that a call ringing shows (and sounds) at once, before the
+    first refresh.
+    """
     operator = session.operator
     language = session.language
+    calls = console.terminal.calls
     html = console.pages.render(
         template,
         language=language,
@@ -101,10 +124,18 @@ def render_page(
         strings=console.catalogues.client_strings(language),
         can={
             "send": operator.may(Permission.SEND),
+            "call": operator.may(Permission.CALL),
             "acknowledge": operator.may(Permission.ACKNOWLEDGE),
             "acknowledge_alarm": operator.may(Permission.ACKNOWLEDGE_ALARM),
             "shift_note": operator.may(Permission.SHIFT_NOTE),
         },
+        live_calls=[call_view(calls.view(record), language=language) for record in calls.active()],
+        recent_presence=[
+            presence_view(presence_json(record), language=language)
+            for index, record in enumerate(calls.presence())
+            # Open ones ring until answered; the newest answered ones tell the requester.
+            if record.answered_at is None or index < RECENT_PRESENCE
+        ],
         **context,
     )
     return HTMLResponse(html, status_code=status)
@@ -127,6 +158,7 @@ async def traffic_page(console: ConsoleDep, session: SessionDep) -> HTMLResponse
         "traffic.html",
         page="traffic",
         messages=traffic(terminal, limit=TRAFFIC_ROWS, language=session.language),
+        calls=_calls(terminal, session.language),
         status_data=status_view(terminal, language=session.language),
         peers=sorted(terminal.lines),
         precedences=_precedences(),
@@ -189,6 +221,26 @@ async def reports_page(console: ConsoleDep, session: SessionDep, query: QueryDep
         report=report_view(console.terminal, query, language=session.language),
         query=query.params(),
         periods=PERIOD_LABELS,
+    )
+
+
+@router.get("/calls", response_class=HTMLResponse)
+async def calls_page(console: ConsoleDep, session: SessionDep) -> HTMLResponse:
+    """Video and audio calls to each peer, presence requests, and the record of every call."""
+    terminal = console.terminal
+    return render_page(
+        console,
+        session,
+        "calls.html",
+        page="calls",
+        calls=_calls(terminal, session.language),
+        presence=[
+            presence_view(presence_json(record), language=session.language)
+            for record in terminal.calls.presence()
+        ],
+        status_data=status_view(terminal, language=session.language),
+        peers=sorted(terminal.lines),
+        default_channel=DEFAULT_CHANNEL,
     )
 
 

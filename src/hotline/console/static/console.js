@@ -1,11 +1,12 @@
 /*
- * hotline operator console: live views, clocks, alarms and forms.
+ * hotline operator console: live views, clocks, alarms and forms (calls: call.js).
  *
  * Plain JavaScript, no build step, no library. The server renders each page in
  * the user's language and embeds the data it shows as JSON blocks; this script
  * draws from them at once, then keeps them live: it listens to the server-sent
  * events at /api/events and re-reads the JSON API on each change (and every
- * 5 s, should the event stream be down). Every word it shows comes from the
+ * 5 s, should the event stream be down). Each change is also passed on as a
+ * "hotline:change" DOM event with its topics, which call.js follows. Every word it shows comes from the
  * page's string table (t()), so this file holds no language of its own.
  *
  * Requests: JSON, with the session's CSRF token in X-CSRF-Token on anything
@@ -257,6 +258,26 @@
     if (unacknowledged > 0 && soundWanted) beep();
   }, 3000);
 
+  /* A call ringing (call.js asks): a softer two-tone burble than the alarm's. */
+  function ring() {
+    if (!soundWanted || !soundRunning()) return;
+    const start = audio.currentTime;
+    [0, 0.45].forEach(function (offset) {
+      const oscillator = audio.createOscillator();
+      const gain = audio.createGain();
+      oscillator.type = "sine";
+      oscillator.frequency.setValueAtTime(440, start + offset);
+      oscillator.frequency.setValueAtTime(480, start + offset + 0.1);
+      gain.gain.setValueAtTime(0.0001, start + offset);
+      gain.gain.exponentialRampToValueAtTime(0.3, start + offset + 0.03);
+      gain.gain.exponentialRampToValueAtTime(0.0001, start + offset + 0.38);
+      oscillator.connect(gain);
+      gain.connect(audio.destination);
+      oscillator.start(start + offset);
+      oscillator.stop(start + offset + 0.4);
+    });
+  }
+
   function showAlarmBanner(status) {
     unacknowledged = status.unacknowledged_alarms || 0;
     const banner = byId("alarm-banner");
@@ -402,6 +423,7 @@
     showAlarmBanner(status);
     if (page === "line") renderLine(status);
     if (page === "traffic") renderMessages();
+    document.dispatchEvent(new CustomEvent("hotline:status", { detail: status }));
   }
 
   /* -- traffic -------------------------------------------------------------- */
@@ -713,23 +735,68 @@
     }
   }
 
+  /* Topics call.js follows by itself: they need no re-read of the line or the traffic. */
+  const CALL_TOPICS = { calls: true, presence: true };
+
+  function changed(topics) {
+    document.dispatchEvent(new CustomEvent("hotline:change", { detail: { topics: topics } }));
+    const others = topics.filter(function (topic) {
+      return !CALL_TOPICS[topic];
+    });
+    if (others.length) refresh();
+  }
+
   function subscribe() {
     if (!window.EventSource) return;
     const source = new EventSource("/api/events");
-    source.addEventListener("change", refresh);
-    source.addEventListener("ready", refresh); // after a reconnect: catch up
+    source.addEventListener("change", function (event) {
+      let topics = ["everything"];
+      try {
+        const data = JSON.parse(event.data);
+        if (data && Array.isArray(data.topics) && data.topics.length) topics = data.topics;
+      } catch (error) {
+        /* an unreadable notice: re-read everything */
+      }
+      changed(topics);
+    });
+    source.addEventListener("ready", function () {
+      changed(["everything"]); // after a reconnect: catch up
+    });
   }
 
   /* -- shared with notify.js ------------------------------------------------- */
 
+  /* Call states and outcomes in the reader's language (call.js and callboard.js). */
+  const CALL_WORDS = Object.freeze({
+    states: {
+      calling: t("calling"),
+      ringing: t("ringing"),
+      connected: t("connected"),
+      reconnecting: t("reconnecting"),
+      ended: t("ended"),
+    },
+    outcomes: {
+      completed: t("completed"),
+      declined: t("declined"),
+      missed: t("missed"),
+      failed: t("failed"),
+    },
+  });
+
   window.hotlineConsole = Object.freeze({
     t: t,
+    callWords: CALL_WORDS,
     api: api,
     readJson: readJson,
     refresh: function () {
       return refresh();
     },
     stateLabel: stateLabel,
+    ring: ring,
+    /* Milliseconds since the epoch by the terminal's clock (as the header's clocks show). */
+    serverNow: function () {
+      return Date.now() + serverOffset;
+    },
   });
 
   /* -- start ------------------------------------------------------------------ */
