@@ -24,6 +24,7 @@ from hotline.terminal import (
     Terminal,
     authenticate,
     create_user,
+    verify_store,
 )
 
 from .helpers import refusals, wait_until
@@ -136,6 +137,11 @@ def test_a_completed_call_is_on_both_records_with_the_same_times(tmp_path: Path)
             assert ended["duration_ms"] == round(ours.duration * 1000)
             assert ended["caller"] == "Washington"
             assert ended["callee"] == "Moscow"
+        # Every signal is an ordinary message: both stores verify, signatures and chains.
+        for terminal in (line.washington, line.moscow):
+            report = verify_store(terminal.store, terminal.identity)
+            assert report.ok, report.summary()
+            assert report.sent >= 2  # offer and hang-up (Washington), ringing and answer (Moscow)
         # Hanging up again changes nothing; answering an ended call is refused.
         assert line.washington.hang_up(call.id, operator=was) == ours
         with pytest.raises(CallError, match="ended"):

@@ -36,6 +36,8 @@ from hotline.terminal import (
     ControlClient,
     Terminal,
     TerminalPaths,
+    authenticate,
+    create_user,
     parse_card,
 )
 from hotline.terminal.control import create_control_app, messages_json, serve_control_api
@@ -352,6 +354,8 @@ TESTED_ROUTES = {
     ("POST", "/messages/{message_id}/ack"),
     ("POST", "/messages/notifications"),
     ("GET", "/meetings"),
+    ("GET", "/calls"),
+    ("GET", "/presence"),
     ("GET", "/reports/notifications"),
     ("GET", "/reports/notifications.csv"),
 }
@@ -406,6 +410,33 @@ def test_notifications_are_validated_field_by_field(api: Api) -> None:
     assert sent["id"] in csv.text
     assert api.get("/meetings").json() == []
     assert api.get("/reports/notifications", since="yesterday").status_code == 422
+
+
+def test_calls_and_presence_requests_are_listed(api: Api) -> None:
+    assert api.get("/calls").json() == []
+    assert api.get("/presence").json() == []
+
+    def place() -> None:
+        create_user(api.terminal.store, api.terminal.clock, name="ivanov", role="operator",
+                    password="correct horse battery")  # fmt: skip
+        ivanov = authenticate(api.terminal.store, "ivanov", "correct horse battery")
+        sdp = "a=fingerprint:sha-256 " + ":".join(["AB"] * 32) + "\r\n"
+        # Washington is not running: the line is down, so the call fails at once.
+        api.terminal.start_call(
+            to="Washington", channel="leaders", kind="audio", sdp=sdp, operator=ivanov
+        )
+        api.terminal.request_presence(to="Washington", channel="leaders", operator=ivanov)
+
+    api.on_loop(place)
+    [call] = api.get("/calls").json()
+    assert (call["caller"], call["callee"], call["kind"]) == ("Moscow", "Washington", "audio")
+    assert (call["state"], call["outcome"]) == ("ended", "failed")
+    assert call["reason"] == "the line to Washington is down"
+    assert call["our_fingerprint"] == "sha-256 " + ":".join(["AB"] * 32)
+    assert api.get("/calls", limit=0).status_code == 422
+    [request] = api.get("/presence").json()
+    assert (request["direction"], request["requested_by"]) == ("out", "ivanov")
+    assert request["answered_at"] is None
 
 
 def test_users_are_created_listed_and_checked(api: Api) -> None:
