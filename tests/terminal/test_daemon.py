@@ -101,8 +101,10 @@ def test_status_reports_the_line_and_queued_counts(dirs: tuple[Path, Path]) -> N
                 assert up.address.startswith("127.0.0.1:")
                 assert up.last_contact is not None
                 assert up.last_error is None
+                # Under load a heartbeat can come late: "degraded" for a moment is honest.
+                await wait_until(lambda: is_up(washington, "Moscow"), what="W sees Moscow up")
                 from_moscow = peer_status(washington, "Moscow")
-                assert (from_moscow.state, from_moscow.queued) == ("up", 0)
+                assert from_moscow.queued == 0
                 assert from_moscow.address == card_of(moscow_dir).routes[0]
                 await wait_until(
                     lambda: len(received(washington, "Moscow")) == 3, what="all received"
