@@ -400,7 +400,7 @@ def test_a_presence_request_shows_at_the_peer_until_answered(both: Pair) -> None
         None,
     )
     assert request["display"]["requested_at"].endswith("Z")
-    both.wait_until(lambda: len(mos.terminal.calls.presence()) == 1, what="the request")
+    both.wait_until(lambda: len(mos.terminal.presence.recent()) == 1, what="the request")
     (incoming,) = mos.get("/api/presence", params={"open_only": "true"}).json()
     assert (incoming["id"], incoming["direction"], incoming["note"]) == (
         request["id"],
@@ -418,7 +418,7 @@ def test_a_presence_request_shows_at_the_peer_until_answered(both: Pair) -> None
     assert answered.json()["answered_by"] == "mos-principal"
     assert mos.get("/api/presence", params={"open_only": "true"}).json() == []
     both.wait_until(
-        lambda: wash.terminal.calls.presence()[0].answered_by == "mos-principal",
+        lambda: wash.terminal.presence.recent()[0].answered_by == "mos-principal",
         what="the answer at Washington",
     )
     (seen,) = wash.get("/api/presence").json()

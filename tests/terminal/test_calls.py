@@ -20,6 +20,7 @@ from hotline.errors import CallError, PermissionDenied
 from hotline.store import Direction
 from hotline.terminal import (
     CallSettings,
+    LinkSettings,
     Operator,
     Terminal,
     authenticate,
@@ -32,6 +33,16 @@ from .test_routes import Line, both_up, journal, two_routes
 
 PASSWORD = "correct horse battery"
 CALLS = CallSettings(ring_timeout=2.0, reconnect_timeout=1.0)
+#: Calmer than test_routes' 50 ms heartbeats: a call fails at once if the line goes down
+#: before the answer, so a loaded machine must not make the line look down (dead after 0.5 s).
+CALL_LINK = LinkSettings(
+    heartbeat_interval=0.1,
+    dead_after=5,
+    reconnect_initial=0.02,
+    reconnect_cap=0.2,
+    test_interval=3600,
+    test_deadline=1.0,
+)
 
 
 def fake_sdp(fingerprint: str | None = None) -> str:
@@ -68,7 +79,7 @@ async def connected_call(line: Line, was: Operator, mos: Operator) -> str:
 
 def run(tmp_path: Path, scenario: Any, calls: CallSettings = CALLS) -> None:
     async def main() -> None:
-        async with two_routes(tmp_path, calls=calls) as line:
+        async with two_routes(tmp_path, calls=calls, link=CALL_LINK) as line:
             was, mos = person(line.washington, "was-op"), person(line.moscow, "mos-op")
             await scenario(line, was, mos)
 
@@ -335,6 +346,7 @@ def test_a_wrong_dtls_fingerprint_in_signed_signaling_is_refused(tmp_path: Path)
         await wait_until(lambda: state(line.washington, call.id) == "ringing")
         # Moscow's answer carries an SDP whose fingerprint is not the one it signs.
         line.moscow._send_signal(
+            "call",
             "Washington",
             "leaders",
             "CALL: answered",
@@ -383,8 +395,8 @@ def test_presence_requests_and_permissions(tmp_path: Path) -> None:
         request = line.washington.request_presence(
             to="Moscow", channel="leaders", operator=was, note="call at 1500Z"
         )
-        await wait_until(lambda: line.moscow.calls.presence(open_only=True) != [])
-        [incoming] = line.moscow.calls.presence(open_only=True)
+        await wait_until(lambda: line.moscow.presence.recent(open_only=True) != [])
+        [incoming] = line.moscow.presence.recent(open_only=True)
         assert (incoming.id, incoming.note, incoming.requested_by) == (
             request.id,
             "call at 1500Z",
@@ -394,10 +406,10 @@ def test_presence_requests_and_permissions(tmp_path: Path) -> None:
         with pytest.raises(CallError, match="already answered"):
             line.moscow.answer_presence(request.id, operator=mos)
         await wait_until(
-            lambda: line.washington.calls.presence()[0].answered_by == "president",
+            lambda: line.washington.presence.recent()[0].answered_by == "president",
             what="answer back",
         )
-        assert line.moscow.calls.presence(open_only=True) == []
+        assert line.moscow.presence.recent(open_only=True) == []
 
         # A principal may take (and place) a call.
         call = line.moscow.start_call(
@@ -414,7 +426,7 @@ def test_presence_requests_and_permissions(tmp_path: Path) -> None:
 
 def test_calls_live_at_a_restart_end_failed(tmp_path: Path) -> None:
     async def main() -> None:
-        async with two_routes(tmp_path, calls=CALLS) as line:
+        async with two_routes(tmp_path, calls=CALLS, link=CALL_LINK) as line:
             was, mos = person(line.washington, "was-op"), person(line.moscow, "mos-op")
             call_id = await connected_call(line, was, mos)
             directory = line.washington_dir

@@ -31,11 +31,10 @@ from hotline.terminal.alarms import ALARM_KINDS, AlarmDesk, alarm_json
 from hotline.terminal.calls import (
     CALL_KIND,
     MEDIA_STATES,
-    PRESENCE_KIND,
     CallDesk,
     LiveCall,
+    SendSignal,
     call_json,
-    presence_json,
 )
 from hotline.terminal.callstate import (
     CALL_TABLE,
@@ -86,6 +85,12 @@ from hotline.terminal.outbox import (
     is_exercise,
 )
 from hotline.terminal.paths import TerminalPaths
+from hotline.terminal.presence import (
+    MAX_PRESENCE_NOTE_CHARS,
+    PRESENCE_KIND,
+    PresenceDesk,
+    presence_json,
+)
 from hotline.terminal.reports import (
     PERIODS,
     CountRow,
@@ -175,6 +180,7 @@ __all__ = [
     "LinkTestResult",
     "LiveCall",
     "MAX_NOTE_CHARS",
+    "MAX_PRESENCE_NOTE_CHARS",
     "MAX_SDP_BYTES",
     "MAX_TEXT_BYTES",
     "MAX_WATCHES",
@@ -196,12 +202,14 @@ __all__ = [
     "PeerLine",
     "PeerStatus",
     "Permission",
+    "PresenceDesk",
     "ReceiptOutcome",
     "Role",
     "RouteLine",
     "RouteStatus",
     "SHIFT_NOTE_DOMAIN",
     "STARTUP_SCAN",
+    "SendSignal",
     "SentTest",
     "Session",
     "Settings",

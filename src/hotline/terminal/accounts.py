@@ -39,7 +39,7 @@ from cryptography.hazmat.primitives.serialization import (
     PublicFormat,
 )
 
-from hotline.errors import AuthenticationFailed, ConfigError, PeerConflict
+from hotline.errors import AuthenticationFailed, ConfigError, PeerConflict, PermissionDenied
 from hotline.store import Store, UserRecord
 from hotline.terminal.clock import Clock
 from hotline.utc import format_utc
@@ -118,6 +118,11 @@ class Operator:
 
     def may(self, permission: Permission) -> bool:
         return permission in PERMISSIONS[self.role]
+
+    def require(self, permission: Permission, what: str) -> None:
+        """PermissionDenied ("NAME (ROLE) may not WHAT") unless the role allows ``permission``."""
+        if not self.may(permission):
+            raise PermissionDenied(f"{self.name} ({self.role}) may not {what}")
 
     def sign(self, data: bytes) -> bytes:
         return self.signing_key.sign(data)

@@ -20,8 +20,7 @@ Times on the record are the signed ones (requested: the offer's, answered: the
 answer's, ended: the first hang-up's), so both records agree; when both sides
 end a call at once, each keeps the end it saw first.
 
-A "request principal at the machine" (MOLINK asked that the President be "at
-the machine") is a message of kind ``presence``: a request, then one answer.
+"Request principal at the machine" is next door, in :mod:`hotline.terminal.presence`.
 """
 
 from __future__ import annotations
@@ -33,8 +32,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from hotline.errors import CallError, ConfigError, PermissionDenied, UnknownCall
-from hotline.store import CALL_OUTCOMES, CallRecord, Direction, MessageRecord, PresenceRecord, Store
+from hotline.errors import CallError, ConfigError, UnknownCall
+from hotline.store import CALL_OUTCOMES, CallRecord, Direction, MessageRecord, Store
 from hotline.terminal.accounts import Operator, Permission
 from hotline.terminal.callstate import (
     CallEvent,
@@ -50,27 +49,24 @@ from hotline.utc import format_utc, from_epoch, parse_utc
 __all__ = [
     "CALL_KIND",
     "MEDIA_STATES",
-    "PRESENCE_KIND",
     "CallDesk",
     "LiveCall",
     "SendSignal",
     "call_json",
-    "presence_json",
 ]
 
 log = logging.getLogger("hotline.calls")
 
 CALL_KIND = "call"
-PRESENCE_KIND = "presence"
 #: What a browser reports about its media path (RTCPeerConnection ICE states, folded).
 MEDIA_STATES = ("connected", "disconnected", "failed")
 _MAX_CANDIDATE_CHARS = 1024
 _MAX_CANDIDATES = 200
-_MAX_NOTE_CHARS = 500
+_MAX_REASON_CHARS = 500
 
-#: (peer, channel, text, body extra) -> the queued message. Supplied by the daemon,
-#: which queues it durably and wakes the line.
-SendSignal = Callable[[str, str, str, dict[str, Any]], MessageRecord]
+#: (kind, peer, channel, text, body extra) -> the queued message. Supplied by the
+#: daemon, which queues it durably and wakes the line.
+SendSignal = Callable[[str, str, str, str, dict[str, Any]], MessageRecord]
 
 
 @dataclass(slots=True)
@@ -118,25 +114,6 @@ def call_json(record: CallRecord, *, party: str, live: LiveCall | None = None) -
             else None
         ),
     }
-
-
-def presence_json(record: PresenceRecord) -> dict[str, Any]:
-    return {
-        "id": record.id,
-        "peer": record.peer,
-        "direction": str(record.direction),
-        "channel": record.channel,
-        "note": record.note,
-        "requested_at": record.requested_at,
-        "requested_by": record.requested_by,
-        "answered_at": record.answered_at,
-        "answered_by": record.answered_by,
-    }
-
-
-def _require(operator: Operator, permission: Permission, what: str) -> None:
-    if not operator.may(permission):
-        raise PermissionDenied(f"{operator.name} ({operator.role}) may not {what}")
 
 
 class CallDesk:
@@ -205,16 +182,13 @@ class CallDesk:
         data["local_rev"] = live.local_rev if live is not None else 0
         return data
 
-    def presence(self, open_only: bool = False) -> list[PresenceRecord]:
-        return self._store.list_presence(open_only=open_only)
-
     # -- our console's actions ------------------------------------------------------
 
     def start(
         self, *, peer: str, channel: str, kind: str, sdp: str, operator: Operator, line_down: str
     ) -> CallRecord:
         """Place a call; ``line_down`` is why the line is down ("" when it is up)."""
-        _require(operator, Permission.CALL, "place calls")
+        operator.require(Permission.CALL, "place calls")
         check_channel(channel)
         if kind not in ("video", "audio"):
             raise ConfigError(f"a call is video or audio, not {kind!r}")
@@ -255,7 +229,7 @@ class CallDesk:
         return record
 
     def answer(self, call_id: str, *, sdp: str, operator: Operator) -> CallRecord:
-        _require(operator, Permission.CALL, "answer calls")
+        operator.require(Permission.CALL, "answer calls")
         record = self._incoming(call_id, "answer")
         fingerprint = sdp_fingerprint(sdp)
         at = format_utc(self._clock.now())
@@ -283,7 +257,7 @@ class CallDesk:
         return record
 
     def decline(self, call_id: str, *, operator: Operator) -> CallRecord:
-        _require(operator, Permission.CALL, "decline calls")
+        operator.require(Permission.CALL, "decline calls")
         record = self._incoming(call_id, "decline")
         next_state(record.state, CallEvent.DECLINED)
         return self._end(record, "declined", None, by=operator.name, tell_peer=True)
@@ -292,11 +266,11 @@ class CallDesk:
         self, call_id: str, *, operator: Operator, failed: bool = False, reason: str | None = None
     ) -> CallRecord:
         """End a call from our console; idempotent on an ended call."""
-        _require(operator, Permission.CALL, "hang up calls")
+        operator.require(Permission.CALL, "hang up calls")
         record = self.get(call_id)
         if record.state == CallState.ENDED:
             return record
-        reason = (reason or "").strip()[:_MAX_NOTE_CHARS] or None
+        reason = (reason or "").strip()[:_MAX_REASON_CHARS] or None
         if failed:
             outcome = "failed"
             reason = reason or f"{operator.name}'s console reported a failure"
@@ -312,7 +286,7 @@ class CallDesk:
         self, call_id: str, *, sdp_type: str, sdp: str, operator: Operator
     ) -> CallRecord:
         """An ICE restart: the caller's browser re-offers, the callee's answers the re-offer."""
-        _require(operator, Permission.CALL, "renegotiate calls")
+        operator.require(Permission.CALL, "renegotiate calls")
         record = self.get(call_id)
         expected = "offer" if record.direction is Direction.OUT else "answer"
         if sdp_type != expected:
@@ -342,7 +316,7 @@ class CallDesk:
         self, call_id: str, *, candidate: Mapping[str, Any], operator: Operator
     ) -> None:
         """A candidate our browser found after its SDP went: trickled to the peer."""
-        _require(operator, Permission.CALL, "signal calls")
+        operator.require(Permission.CALL, "signal calls")
         record = self.get(call_id)
         if record.state == CallState.ENDED:
             raise CallError("the call has ended")
@@ -356,7 +330,7 @@ class CallDesk:
 
     def report_media(self, call_id: str, *, state: str, operator: Operator) -> CallRecord:
         """Our browser's media path changed; the next tick turns that into call states."""
-        _require(operator, Permission.CALL, "report on calls")
+        operator.require(Permission.CALL, "report on calls")
         if state not in MEDIA_STATES:
             raise ConfigError(f"media state is one of {', '.join(MEDIA_STATES)}, not {state!r}")
         record = self.get(call_id)
@@ -365,80 +339,14 @@ class CallDesk:
         self._live_of(record).media = state
         return self._follow_path(record, line_down="")
 
-    # -- presence ----------------------------------------------------------------
-
-    def request_presence(
-        self, *, peer: str, channel: str, operator: Operator, note: str = ""
-    ) -> PresenceRecord:
-        _require(operator, Permission.SEND, "ask for the principal")
-        check_channel(channel)
-        note = note.strip()
-        if len(note) > _MAX_NOTE_CHARS:
-            raise ConfigError(f"the note is over {_MAX_NOTE_CHARS} characters")
-        at = format_utc(self._clock.now())
-        request = PresenceRecord(
-            id=f"presence-{secrets.token_hex(8)}",
-            peer=peer,
-            direction=Direction.OUT,
-            channel=channel,
-            note=note,
-            requested_at=at,
-            requested_by=operator.name,
-        )
-        text = f"REQUEST: {self._party} asks that the principal be at the machine"
-        with self._store.transaction():
-            self._store.put_presence(request)
-            self._send(
-                peer,
-                channel,
-                text + (f" ({note})" if note else ""),
-                {
-                    "presence": {
-                        "type": "request",
-                        "id": request.id,
-                        "at": at,
-                        "by": operator.name,
-                        "note": note,
-                    }
-                },
-            )
-            self._journal("presence requested", presence_json(request))
-        self._publish("presence", request.id)
-        return request
-
-    def answer_presence(self, request_id: str, *, operator: Operator) -> PresenceRecord:
-        _require(operator, Permission.ACKNOWLEDGE, "answer presence requests")
-        request = self._store.get_presence(request_id)
-        if request is None or request.direction is not Direction.IN:
-            raise UnknownCall(f"no presence request from a peer with id {request_id}")
-        if request.answered_at is not None:
-            raise CallError(f"already answered by {request.answered_by} at {request.answered_at}")
-        at = format_utc(self._clock.now())
-        request = dataclasses.replace(request, answered_at=at, answered_by=operator.name)
-        with self._store.transaction():
-            self._store.put_presence(request)
-            self._send(
-                request.peer,
-                request.channel,
-                f"AT THE MACHINE: {operator.name} at {self._party}",
-                {"presence": {"type": "answer", "id": request.id, "at": at, "by": operator.name}},
-            )
-            self._journal("presence answered", presence_json(request))
-        self._publish("presence", request.id)
-        return request
-
     # -- the peer's signals --------------------------------------------------------
 
     def received(self, message: MessageRecord) -> None:
-        """A ``call`` or ``presence`` message arrived (exactly once, in serial order)."""
+        """A ``call`` message arrived (exactly once, in serial order)."""
         try:
-            body = decode_body(message.body)
-            if message.kind == PRESENCE_KIND:
-                self._presence_signal(message, dict(body["presence"]))
-            else:
-                self._call_signal(message, dict(body["call"]))
+            self._call_signal(message, dict(decode_body(message.body)["call"]))
         except (KeyError, TypeError, ValueError, ConfigError, CallError) as exc:
-            self._refuse(message, f"{message.kind} signal refused: {exc}")
+            self._refuse(message, f"call signal refused: {exc}")
 
     def _call_signal(self, message: MessageRecord, signal: dict[str, Any]) -> None:
         kind, call_id, at = str(signal["type"]), str(signal["id"]), str(signal["at"])
@@ -483,7 +391,7 @@ class CallDesk:
             self._end(
                 record,
                 outcome,
-                None if reason is None else str(reason)[:_MAX_NOTE_CHARS],
+                None if reason is None else str(reason)[:_MAX_REASON_CHARS],
                 at=at,
                 by=str(signal.get("by") or "") or None,
             )
@@ -574,36 +482,6 @@ class CallDesk:
         except ConfigError as exc:
             self._fail_refused(record, message, str(exc))
             return None
-
-    def _presence_signal(self, message: MessageRecord, signal: dict[str, Any]) -> None:
-        kind, request_id, at = str(signal["type"]), str(signal["id"]), str(signal["at"])
-        parse_utc(at)
-        held = self._store.get_presence(request_id)
-        if kind == "request":
-            if held is not None:
-                raise CallError(f"presence request {request_id} is already known")
-            request = PresenceRecord(
-                id=request_id,
-                peer=message.peer,
-                direction=Direction.IN,
-                channel=message.channel,
-                note=str(signal.get("note", ""))[:_MAX_NOTE_CHARS],
-                requested_at=at,
-                requested_by=str(signal["by"]),
-            )
-            journal = "presence requested"
-        elif kind == "answer":
-            if held is None or held.direction is not Direction.OUT or held.peer != message.peer:
-                raise CallError(f"an answer to {request_id}, not our request to {message.peer}")
-            if held.answered_at is not None:
-                return  # the first answer stands
-            request = dataclasses.replace(held, answered_at=at, answered_by=str(signal["by"]))
-            journal = "presence answered"
-        else:
-            raise CallError(f"unknown presence signal {kind!r}")
-        self._store.put_presence(request)
-        self._journal(journal, presence_json(request))
-        self._publish("presence", request.id)
 
     # -- the clock and the line --------------------------------------------------
 
@@ -748,7 +626,9 @@ class CallDesk:
         self._end(record, "failed", reason, by=None, tell_peer=True)
 
     def _signal(self, record: CallRecord, text: str, **signal: Any) -> MessageRecord:
-        return self._send(record.peer, record.channel, text, {"call": {"id": record.id, **signal}})
+        return self._send(
+            CALL_KIND, record.peer, record.channel, text, {"call": {"id": record.id, **signal}}
+        )
 
     def _journal(self, kind: str, data: Mapping[str, Any]) -> None:
         # The journal holds no floats (its hash must not depend on float formatting).

@@ -42,11 +42,11 @@ from hotline.errors import (
 from hotline.store import AckRecord, Direction, MessageRecord
 from hotline.terminal.accounts import authenticate, create_user, user_json
 from hotline.terminal.alarms import alarm_json
-from hotline.terminal.calls import presence_json
 from hotline.terminal.daemon import OutgoingText, Terminal
 from hotline.terminal.line import PeerStatus, RouteStatus
 from hotline.terminal.notifications import notification_of
 from hotline.terminal.outbox import DEFAULT_CHANNEL, is_exercise
+from hotline.terminal.presence import presence_json
 from hotline.terminal.reports import count_notifications, counts_csv, notifications_csv
 
 __all__ = [
@@ -210,7 +210,7 @@ async def get_calls(
 @status_router.get("/presence")
 async def get_presence(terminal: TerminalDep) -> list[dict[str, Any]]:
     """Requests that a principal come to the machine, newest first."""
-    return [presence_json(record) for record in terminal.calls.presence()]
+    return [presence_json(record) for record in terminal.presence.recent()]
 
 
 @status_router.get("/reports/notifications")

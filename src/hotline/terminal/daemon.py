@@ -59,7 +59,7 @@ from hotline.store import (
 from hotline.terminal.accounts import Operator, Permission
 from hotline.terminal.acks import ACK_KIND, AckDesk
 from hotline.terminal.alarms import LINE_DOWN, AlarmDesk
-from hotline.terminal.calls import CALL_KIND, PRESENCE_KIND, CallDesk
+from hotline.terminal.calls import CALL_KIND, CallDesk
 from hotline.terminal.clock import Clock, SystemClock
 from hotline.terminal.deadlines import DeadlineWatch
 from hotline.terminal.events import EventHub
@@ -75,6 +75,7 @@ from hotline.terminal.line import (
 from hotline.terminal.linktest import LinkTestDesk, LinkTestResult
 from hotline.terminal.notifications import NotificationDesk
 from hotline.terminal.outbox import DEFAULT_CHANNEL, Outbox
+from hotline.terminal.presence import PRESENCE_KIND, PresenceDesk
 from hotline.terminal.session import Session
 from hotline.terminal.setup import PeerAdded, TerminalFiles, add_peer_card, open_terminal
 from hotline.terminal.shiftlog import ShiftLog
@@ -146,6 +147,13 @@ class Terminal:
             clock=self.clock,
             party=self.settings.party,
             settings=self.settings.calls,
+            send=self._send_signal,
+            publish=self.events.publish,
+        )
+        self.presence = PresenceDesk(
+            store=self.store,
+            clock=self.clock,
+            party=self.settings.party,
             send=self._send_signal,
             publish=self.events.publish,
         )
@@ -337,19 +345,16 @@ class Terminal:
     ) -> PresenceRecord:
         """Ask the peer's console to bring its principal to the machine."""
         line = self._line(to)
-        return self.calls.request_presence(
-            peer=line.party, channel=channel, operator=operator, note=note
-        )
+        return self.presence.request(peer=line.party, channel=channel, operator=operator, note=note)
 
     def answer_presence(self, request_id: str, *, operator: Operator) -> PresenceRecord:
-        return self.calls.answer_presence(request_id, operator=operator)
+        return self.presence.answer(request_id, operator=operator)
 
     def _send_signal(
-        self, party: str, channel: str, text: str, extra: dict[str, Any]
+        self, kind: str, party: str, channel: str, text: str, extra: dict[str, Any]
     ) -> MessageRecord:
         """Queue a call or presence signal (FLASH: a ringing phone does not wait)."""
         line = self._line(party)
-        kind = PRESENCE_KIND if "presence" in extra else CALL_KIND
         record = self.outbox.queue(
             peer=line.peer,
             text=text,
@@ -785,8 +790,10 @@ class Terminal:
         for record in records:
             if record.kind == ALARM_MESSAGE_KIND:
                 self.tester.peer_alarm(line, record)
-            elif record.kind in (CALL_KIND, PRESENCE_KIND):
+            elif record.kind == CALL_KIND:
                 self.calls.received(record)
+            elif record.kind == PRESENCE_KIND:
+                self.presence.received(record)
             elif record.kind == ACK_KIND:
                 ack = self.acks.received(record)
                 if ack is not None:

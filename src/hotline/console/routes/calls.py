@@ -168,7 +168,7 @@ async def list_presence(
     """Presence requests both ways, newest first (``open_only``: not yet answered)."""
     return [
         presence_view(presence_json(record), language=session.language)
-        for record in terminal.calls.presence(open_only=open_only)[:limit]
+        for record in terminal.presence.recent(open_only=open_only)[:limit]
     ]
 
 

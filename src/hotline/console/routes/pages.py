@@ -132,7 +132,7 @@ def render_page(
         live_calls=[call_view(calls.view(record), language=language) for record in calls.active()],
         recent_presence=[
             presence_view(presence_json(record), language=language)
-            for index, record in enumerate(calls.presence())
+            for index, record in enumerate(console.terminal.presence.recent())
             # Open ones ring until answered; the newest answered ones tell the requester.
             if record.answered_at is None or index < RECENT_PRESENCE
         ],
@@ -236,7 +236,7 @@ async def calls_page(console: ConsoleDep, session: SessionDep) -> HTMLResponse:
         calls=_calls(terminal, session.language),
         presence=[
             presence_view(presence_json(record), language=session.language)
-            for record in terminal.calls.presence()
+            for record in terminal.presence.recent()
         ],
         status_data=status_view(terminal, language=session.language),
         peers=sorted(terminal.lines),
