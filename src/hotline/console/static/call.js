@@ -602,29 +602,13 @@
   /* -- following the call ------------------------------------------------------- */
 
   function follow(current) {
-    let busy = false;
-    let again = false;
-    async function readOnce() {
-      if (busy) {
-        again = true;
-        return;
-      }
-      busy = true;
-      try {
-        do {
-          again = false;
-          if (current.ended || current !== call) return;
-          const record = await api("GET", callPath(current.id), undefined, background);
-          await enqueue(current, function () {
-            return applyView(current, record);
-          });
-        } while (again);
-      } catch (error) {
-        /* the next notice or tick tries again */
-      } finally {
-        busy = false;
-      }
-    }
+    const readOnce = shared.coalesced(async function () {
+      if (current.ended || current !== call) return;
+      const record = await api("GET", callPath(current.id), undefined, background);
+      await enqueue(current, function () {
+        return applyView(current, record);
+      });
+    });
     current.read = readOnce;
     current.timers.follow = window.setInterval(readOnce, FOLLOW_EVERY_MS);
     startStats(current);

@@ -376,31 +376,7 @@
 
   /* -- live updates ------------------------------------------------------------------- */
 
-  /*
-   * One re-read at a time; a notice that comes while one runs asks for one more
-   * pass after it (what it announced may have been stored after that read).
-   */
-  function coalesced(read) {
-    let busy = false;
-    let again = false;
-    return async function () {
-      if (busy) {
-        again = true;
-        return;
-      }
-      busy = true;
-      try {
-        do {
-          again = false;
-          await read();
-        } while (again);
-      } catch (error) {
-        /* the next notice, or the 5 s tick, tries again (console.js shows a lost connection) */
-      } finally {
-        busy = false;
-      }
-    };
-  }
+  const coalesced = shared.coalesced;
 
   const refreshAlerts = coalesced(async function () {
     liveCalls = await api("GET", "/api/calls?live=true", undefined, background);

@@ -783,8 +783,37 @@
     },
   });
 
+  /*
+   * One re-read at a time; a notice that comes while one runs asks for one more
+   * pass after it (what it announced may have been stored after that read). A
+   * failed read is left to the next notice or timer (the header shows a lost
+   * connection). Used by call.js and callboard.js.
+   */
+  function coalesced(read) {
+    let busy = false;
+    let again = false;
+    return async function () {
+      if (busy) {
+        again = true;
+        return;
+      }
+      busy = true;
+      try {
+        do {
+          again = false;
+          await read();
+        } while (again);
+      } catch (error) {
+        /* the next notice or timer tries again */
+      } finally {
+        busy = false;
+      }
+    };
+  }
+
   window.hotlineConsole = Object.freeze({
     t: t,
+    coalesced: coalesced,
     callWords: CALL_WORDS,
     api: api,
     readJson: readJson,
