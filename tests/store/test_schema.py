@@ -167,3 +167,26 @@ def test_state_columns_stay_writable(filled: SQLiteStore, raw: sqlite3.Connectio
     raw.execute("UPDATE messages SET state = 'sent', transmitted_at = ? WHERE serial = 2", (T0,))
     assert filled.get_message("moscow-out-2") is not None
     assert filled.get_message("moscow-out-2").state == "sent"  # type: ignore[union-attr]
+
+
+def test_a_version_4_database_gains_calls_and_keeps_its_data(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with monkeypatch.context() as old:
+        old.setattr(schema_module, "MIGRATIONS", MIGRATIONS[:4])
+        old.setattr(schema_module, "SCHEMA_VERSION", 4)
+        store = SQLiteStore.open(db_path)
+        store.append_journal(kind="terminal started", at="2026-11-22T09:00:00.000000Z", data={})
+        store.close()
+    assert _version(db_path) == 4
+    assert "calls" not in _tables(db_path)
+    store = SQLiteStore.open_existing(db_path)
+    try:
+        assert [entry.kind for entry in store.iter_journal()] == ["terminal started"]
+        assert store.verify_journal() is None
+        assert store.list_calls() == []
+        assert store.list_presence() == []
+    finally:
+        store.close()
+    assert _version(db_path) == 5
+    assert {"calls", "presence_requests"} <= _tables(db_path)
