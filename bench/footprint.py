@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 import tempfile
 import time
@@ -152,16 +153,24 @@ def main() -> None:
     )
     root = args.dir or Path(tempfile.mkdtemp(prefix="hotline-footprint-"))
     root.mkdir(parents=True, exist_ok=True)
+    try:
+        _hub(root, args.n, args.messages)
+    finally:
+        if args.dir is None:  # a temporary hub is ~1.8 GiB at 1,000,000 messages
+            shutil.rmtree(root, ignore_errors=True)
+
+
+def _hub(root: Path, n: int, messages: int) -> None:
     started = time.monotonic()
-    hub_dir, moscow_dir = build_hub(root, args.messages)
+    hub_dir, moscow_dir = build_hub(root, messages)
     print(
-        f"hub store filled with {args.messages:,} messages in {time.monotonic() - started:.0f} s; "
+        f"hub store filled with {messages:,} messages in {time.monotonic() - started:.0f} s; "
         f"database {sum(p.stat().st_size for p in hub_dir.glob('hotline.db*')) / 2**20:,.0f} MiB"
     )
-    idle, after, latency = hub_run(hub_dir, moscow_dir, args.n)
+    idle, after, latency = hub_run(hub_dir, moscow_dir, n)
     print(
-        f"hub with {PEERS} peers and {args.messages:,} messages: idle RSS {idle:.1f} MiB, "
-        f"after {args.n} sends {after:.1f} MiB"
+        f"hub with {PEERS} peers and {messages:,} messages: idle RSS {idle:.1f} MiB, "
+        f"after {n} sends {after:.1f} MiB"
     )
     print(
         f"hub → Moscow delivery latency: p50 {latency['p50']:.3f} ms  p99 {latency['p99']:.3f} ms  "

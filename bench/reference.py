@@ -17,6 +17,7 @@ import asyncio
 import datetime
 import multiprocessing
 import os
+import shutil
 import sqlite3
 import ssl
 import struct
@@ -152,6 +153,8 @@ class _Receiver:
     def stop(self) -> None:
         self.process.terminate()
         self.process.join(10)
+        # Its certificate and the two databases: nothing to keep after the run.
+        shutil.rmtree(self.directory, ignore_errors=True)
 
 
 async def _connect(receiver: _Receiver) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
