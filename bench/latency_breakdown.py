@@ -62,8 +62,8 @@ class _Stamps:
                 stamps.received = time.perf_counter()
             return data
 
-        StreamTransport.send = timed_send  # type: ignore[method-assign]
-        StreamTransport.receive = timed_receive  # type: ignore[method-assign]
+        StreamTransport.send = timed_send  # type: ignore[method-assign,assignment]
+        StreamTransport.receive = timed_receive  # type: ignore[method-assign,assignment]
         delivered = terminal._delivered
 
         def timed_delivered(message_ids: tuple[str, ...]) -> None:

@@ -110,7 +110,7 @@ def _frame(body: bytes) -> bytes:
     return struct.pack(">I", len(body)) + body
 
 
-def _receiver(port: int, directory: str, ready: multiprocessing.synchronize.Event) -> None:  # type: ignore[name-defined]
+def _receiver(port: int, directory: str, ready: multiprocessing.synchronize.Event) -> None:
     root = Path(directory)
     cert_file, key_file = root / "cert.pem", root / "key.pem"
     db = _database(root / "receiver.db")
