@@ -72,7 +72,7 @@ async def connected_call(line: Line, was: Operator, mos: Operator) -> str:
         to="Moscow", channel="leaders", kind="video", sdp=fake_sdp(), operator=was
     )
     await wait_until(lambda: state(line.washington, call.id) == "ringing", what="ringing")
-    line.moscow.answer_call(call.id, sdp=fake_sdp(), operator=mos)
+    line.moscow.calls.answer(call.id, sdp=fake_sdp(), operator=mos)
     await wait_until(lambda: state(line.washington, call.id) == "connected", what="answered")
     return call.id
 
@@ -103,7 +103,7 @@ def test_a_completed_call_is_on_both_records_with_the_same_times(tmp_path: Path)
         assert ringing["remote"]["fingerprint"] == call.our_fingerprint
         await wait_until(lambda: state(line.washington, call.id) == "ringing", what="ringing")
 
-        line.moscow.answer_call(call.id, sdp=answer, operator=mos)
+        line.moscow.calls.answer(call.id, sdp=answer, operator=mos)
         await wait_until(lambda: state(line.washington, call.id) == "connected", what="answer")
         view = line.washington.calls.live_view(call.id)
         assert view["remote"] == {
@@ -116,13 +116,13 @@ def test_a_completed_call_is_on_both_records_with_the_same_times(tmp_path: Path)
         # A trickled candidate reaches the other side's browser view.
         candidate = {"candidate": "candidate:1 1 udp 1 127.0.0.1 5000 typ host", "sdpMid": "0",
                      "sdpMLineIndex": 0}  # fmt: skip
-        line.washington.add_call_candidate(call.id, candidate=candidate, operator=was)
+        line.washington.calls.add_candidate(call.id, candidate=candidate, operator=was)
         await wait_until(
             lambda: line.moscow.calls.live_view(call.id)["remote"]["candidates"] == [candidate],
             what="candidate relayed",
         )
         await asyncio.sleep(0.3)
-        line.washington.hang_up(call.id, operator=was)
+        line.washington.calls.hang_up(call.id, operator=was)
         await wait_until(lambda: state(line.moscow, call.id) == "ended", what="hang-up relayed")
 
         ours, theirs = line.washington.calls.get(call.id), line.moscow.calls.get(call.id)
@@ -154,9 +154,9 @@ def test_a_completed_call_is_on_both_records_with_the_same_times(tmp_path: Path)
             assert report.ok, report.summary()
             assert report.sent >= 2  # offer and hang-up (Washington), ringing and answer (Moscow)
         # Hanging up again changes nothing; answering an ended call is refused.
-        assert line.washington.hang_up(call.id, operator=was) == ours
+        assert line.washington.calls.hang_up(call.id, operator=was) == ours
         with pytest.raises(CallError, match="ended"):
-            line.moscow.answer_call(call.id, sdp=fake_sdp(), operator=mos)
+            line.moscow.calls.answer(call.id, sdp=fake_sdp(), operator=mos)
 
     run(tmp_path, scenario)
 
@@ -169,8 +169,8 @@ def test_declined_and_missed_calls(tmp_path: Path) -> None:
         )
         await wait_until(lambda: line.moscow.store.get_call(declined.id) is not None)
         with pytest.raises(CallError, match="called party"):
-            line.washington.decline_call(declined.id, operator=was)
-        line.moscow.decline_call(declined.id, operator=mos)
+            line.washington.calls.decline(declined.id, operator=was)
+        line.moscow.calls.decline(declined.id, operator=mos)
         await wait_until(lambda: state(line.washington, declined.id) == "ended", what="decline")
         for terminal in (line.washington, line.moscow):
             record = terminal.calls.get(declined.id)
@@ -202,7 +202,7 @@ def test_declined_and_missed_calls(tmp_path: Path) -> None:
             to="Moscow", channel="leaders", kind="video", sdp=fake_sdp(), operator=was
         )
         await wait_until(lambda: line.moscow.store.get_call(cancelled.id) is not None)
-        line.washington.hang_up(cancelled.id, operator=was)
+        line.washington.calls.hang_up(cancelled.id, operator=was)
         await wait_until(lambda: state(line.moscow, cancelled.id) == "ended")
         assert line.moscow.calls.get(cancelled.id).reason == "the caller hung up before an answer"
         assert line.moscow.calls.get(cancelled.id).outcome == "missed"
@@ -256,7 +256,7 @@ def test_a_call_survives_a_short_line_outage(tmp_path: Path) -> None:
             what="connected again",
         )
         assert any(e["id"] == call_id for e in journal(line.washington, "call reconnected"))
-        line.washington.hang_up(call_id, operator=was)
+        line.washington.calls.hang_up(call_id, operator=was)
         await wait_until(lambda: state(line.moscow, call_id) == "ended")
         assert line.moscow.calls.get(call_id).outcome == "completed"
 
@@ -298,17 +298,17 @@ def test_the_media_path_restarts_through_the_line(tmp_path: Path) -> None:
         ours = line.washington.calls.get(call_id).our_fingerprint
         assert ours is not None
         # The caller's browser lost the media path: reconnecting, and it restarts ICE.
-        line.washington.report_call_media(call_id, state="disconnected", operator=was)
+        line.washington.calls.report_media(call_id, state="disconnected", operator=was)
         assert state(line.washington, call_id) == "reconnecting"
         assert state(line.moscow, call_id) == "connected"  # its browser still sees media
         with pytest.raises(CallError, match="fingerprint changed"):
-            line.washington.renegotiate_call(
+            line.washington.calls.renegotiate(
                 call_id, sdp_type="offer", sdp=fake_sdp(), operator=was
             )
         with pytest.raises(CallError, match="only an answer"):
-            line.moscow.renegotiate_call(call_id, sdp_type="offer", sdp=fake_sdp(), operator=mos)
+            line.moscow.calls.renegotiate(call_id, sdp_type="offer", sdp=fake_sdp(), operator=mos)
         reoffer = fake_sdp(ours.split(" ")[1])
-        line.washington.renegotiate_call(call_id, sdp_type="offer", sdp=reoffer, operator=was)
+        line.washington.calls.renegotiate(call_id, sdp_type="offer", sdp=reoffer, operator=was)
         await wait_until(
             lambda: line.moscow.calls.live_view(call_id)["remote"]["rev"] == 2, what="re-offer"
         )
@@ -316,16 +316,16 @@ def test_the_media_path_restarts_through_the_line(tmp_path: Path) -> None:
         theirs = line.moscow.calls.get(call_id).our_fingerprint
         assert theirs is not None
         reanswer = fake_sdp(theirs.split(" ")[1])
-        line.moscow.renegotiate_call(call_id, sdp_type="answer", sdp=reanswer, operator=mos)
+        line.moscow.calls.renegotiate(call_id, sdp_type="answer", sdp=reanswer, operator=mos)
         await wait_until(
             lambda: line.washington.calls.live_view(call_id)["remote"]["sdp"] == reanswer,
             what="re-answer",
         )
-        line.washington.report_call_media(call_id, state="connected", operator=was)
+        line.washington.calls.report_media(call_id, state="connected", operator=was)
         assert state(line.washington, call_id) == "connected"
 
         # Not back within reconnect_timeout: failed, and the peer's record says so too.
-        line.washington.report_call_media(call_id, state="failed", operator=was)
+        line.washington.calls.report_media(call_id, state="failed", operator=was)
         await wait_until(lambda: state(line.moscow, call_id) == "ended", what="failed")
         for terminal in (line.washington, line.moscow):
             record = terminal.calls.get(call_id)
@@ -402,9 +402,9 @@ def test_presence_requests_and_permissions(tmp_path: Path) -> None:
             "call at 1500Z",
             "was-op",
         )
-        line.moscow.answer_presence(request.id, operator=principal)
+        line.moscow.presence.answer(request.id, operator=principal)
         with pytest.raises(CallError, match="already answered"):
-            line.moscow.answer_presence(request.id, operator=mos)
+            line.moscow.presence.answer(request.id, operator=mos)
         await wait_until(
             lambda: line.washington.presence.recent()[0].answered_by == "president",
             what="answer back",
@@ -416,9 +416,9 @@ def test_presence_requests_and_permissions(tmp_path: Path) -> None:
             to="Washington", channel="leaders", kind="audio", sdp=fake_sdp(), operator=principal
         )
         await wait_until(lambda: line.washington.store.get_call(call.id) is not None)
-        line.washington.answer_call(call.id, sdp=fake_sdp(), operator=was)
+        line.washington.calls.answer(call.id, sdp=fake_sdp(), operator=was)
         await wait_until(lambda: state(line.moscow, call.id) == "connected")
-        line.moscow.hang_up(call.id, operator=principal)
+        line.moscow.calls.hang_up(call.id, operator=principal)
         await wait_until(lambda: state(line.washington, call.id) == "ended")
 
     run(tmp_path, scenario)

@@ -58,7 +58,7 @@ from hotline.terminal.events import (
     EventHub,
     Notice,
 )
-from hotline.terminal.inbox import Inbox, InboxOutcome
+from hotline.terminal.inbox import Inbox, InboxOutcome, refuse_content
 from hotline.terminal.line import PeerLine, PeerStatus, RouteLine, RouteStatus, TerminalStatus
 from hotline.terminal.linktest import (
     LinkTestDesk,
@@ -252,6 +252,7 @@ __all__ = [
     "percentile",
     "presence_json",
     "receipt_message_id",
+    "refuse_content",
     "render_settings",
     "rotation",
     "run_terminal",

@@ -20,7 +20,6 @@ stands; later ones are refused.
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 import cbor2
@@ -31,12 +30,12 @@ from hotline.errors import ConfigError, PermissionDenied, UnknownMessage
 from hotline.store import AckRecord, Direction, MessageRecord, PeerRecord, Store
 from hotline.terminal.accounts import Operator, Permission
 from hotline.terminal.clock import Clock
+from hotline.terminal.inbox import refuse_content
 from hotline.terminal.outbox import Outbox, decode_body
 from hotline.utc import format_utc
 
 __all__ = ["ACK_DOMAIN", "ACK_KIND", "ACKNOWLEDGEABLE_KINDS", "AckDesk", "ack_statement"]
 
-log = logging.getLogger("hotline.acks")
 
 ACK_KIND = "ack"
 ACK_DOMAIN = b"hotline-ack-v1\x00"
@@ -167,14 +166,4 @@ class AckDesk:
         return stored
 
     def _refuse(self, record: MessageRecord, reason: str) -> None:
-        log.warning("acknowledgement %s from %s refused: %s", record.id, record.peer, reason)
-        self._store.append_journal(
-            kind="refusal",
-            at=format_utc(self._clock.now()),
-            data={
-                "peer": record.peer,
-                "what": "acknowledgement",
-                "id": record.id,
-                "reason": reason,
-            },
-        )
+        refuse_content(self._store, self._clock, record, what="acknowledgement", reason=reason)

@@ -42,6 +42,7 @@ from hotline.terminal.callstate import (
     sdp_fingerprint,
 )
 from hotline.terminal.clock import Clock
+from hotline.terminal.inbox import refuse_content
 from hotline.terminal.outbox import check_channel, decode_body
 from hotline.terminal.settings import CallSettings
 from hotline.utc import format_utc, from_epoch, parse_utc
@@ -77,7 +78,6 @@ class LiveCall:
     remote_type: str | None = None
     remote_sdp: str | None = None
     remote_rev: int = 0
-    local_rev: int = 0
     candidates: list[dict[str, Any]] = field(default_factory=list)
     media: str | None = None
     lost_since: float | None = None
@@ -179,7 +179,6 @@ class CallDesk:
             if live is not None and record.state != CallState.ENDED
             else None
         )
-        data["local_rev"] = live.local_rev if live is not None else 0
         return data
 
     # -- our console's actions ------------------------------------------------------
@@ -223,7 +222,7 @@ class CallDesk:
             )
             self._journal("call requested", self.view(record))
         self._live[record.id] = LiveCall(
-            ring_deadline=now.timestamp() + self._settings.ring_timeout, local_rev=1
+            ring_deadline=now.timestamp() + self._settings.ring_timeout
         )
         self._publish("calls", record.id)
         return record
@@ -252,7 +251,6 @@ class CallDesk:
                 by=operator.name,
             )
             self._journal("call answered", self.view(record))
-        self._live_of(record).local_rev += 1
         self._publish("calls", record.id)
         return record
 
@@ -297,8 +295,6 @@ class CallDesk:
         if fingerprint != record.our_fingerprint:
             raise CallError("the DTLS fingerprint changed during the call")
         record = self._step(record, CallEvent.RENEGOTIATED)
-        live = self._live_of(record)
-        live.local_rev += 1
         self._signal(
             record,
             f"CALL: {sdp_type} to restart the media path",
@@ -307,7 +303,6 @@ class CallDesk:
             sdp_type=sdp_type,
             sdp=sdp,
             fingerprint=fingerprint,
-            rev=live.local_rev,
         )
         self._publish("calls", record.id)
         return record
@@ -487,9 +482,9 @@ class CallDesk:
 
     def tick(self, line_down: Callable[[str], str]) -> None:
         """Ring and reconnect timeouts, and the line: ``line_down(peer)`` says why it is down."""
-        now = self._clock.now().timestamp()
         if not self._live:
             return  # no call in progress (the common case: no query every tick)
+        now = self._clock.now().timestamp()
         for record in self._store.live_calls():
             live = self._live.get(record.id)
             if live is None:
@@ -638,16 +633,7 @@ class CallDesk:
         self._store.append_journal(kind=kind, at=format_utc(self._clock.now()), data=entry)
 
     def _refuse(self, message: MessageRecord, reason: str) -> None:
-        log.warning("%s from %s refused: %s", message.kind, message.peer, reason)
-        self._journal(
-            "refusal",
-            {
-                "peer": message.peer,
-                "what": f"{message.kind} signal",
-                "id": message.id,
-                "reason": reason,
-            },
-        )
+        refuse_content(self._store, self._clock, message, what="call signal", reason=reason)
 
 
 def _check_candidate(candidate: Any) -> dict[str, Any]:

@@ -299,7 +299,9 @@ class Terminal:
         self.events.publish("shift", note.id)
         return note
 
-    # -- calls (hotline.terminal.calls; docs/protocol/calls.md) ----------------
+    # -- calls (docs/protocol/calls.md) -----------------------------------------
+    # Placing a call and asking for the principal need the line; everything else
+    # about a call goes to ``self.calls`` (CallDesk) and ``self.presence`` directly.
 
     def start_call(
         self, *, to: str, channel: str, kind: str, sdp: str, operator: Operator
@@ -316,39 +318,12 @@ class Terminal:
             line_down=self._line_down_reason(line.party),
         )
 
-    def answer_call(self, call_id: str, *, sdp: str, operator: Operator) -> CallRecord:
-        return self.calls.answer(call_id, sdp=sdp, operator=operator)
-
-    def decline_call(self, call_id: str, *, operator: Operator) -> CallRecord:
-        return self.calls.decline(call_id, operator=operator)
-
-    def hang_up(
-        self, call_id: str, *, operator: Operator, failed: bool = False, reason: str | None = None
-    ) -> CallRecord:
-        return self.calls.hang_up(call_id, operator=operator, failed=failed, reason=reason)
-
-    def renegotiate_call(
-        self, call_id: str, *, sdp_type: str, sdp: str, operator: Operator
-    ) -> CallRecord:
-        return self.calls.renegotiate(call_id, sdp_type=sdp_type, sdp=sdp, operator=operator)
-
-    def add_call_candidate(
-        self, call_id: str, *, candidate: dict[str, Any], operator: Operator
-    ) -> None:
-        self.calls.add_candidate(call_id, candidate=candidate, operator=operator)
-
-    def report_call_media(self, call_id: str, *, state: str, operator: Operator) -> CallRecord:
-        return self.calls.report_media(call_id, state=state, operator=operator)
-
     def request_presence(
         self, *, to: str, channel: str, operator: Operator, note: str = ""
     ) -> PresenceRecord:
         """Ask the peer's console to bring its principal to the machine."""
         line = self._line(to)
         return self.presence.request(peer=line.party, channel=channel, operator=operator, note=note)
-
-    def answer_presence(self, request_id: str, *, operator: Operator) -> PresenceRecord:
-        return self.presence.answer(request_id, operator=operator)
 
     def _send_signal(
         self, kind: str, party: str, channel: str, text: str, extra: dict[str, Any]

@@ -23,6 +23,7 @@ one store transaction, so a burst shares one commit.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -45,7 +46,26 @@ from hotline.terminal.clock import Clock
 from hotline.terminal.outbox import encode_body
 from hotline.utc import format_utc
 
-__all__ = ["Inbox", "InboxOutcome"]
+__all__ = ["Inbox", "InboxOutcome", "refuse_content"]
+
+log = logging.getLogger("hotline.inbox")
+
+
+def refuse_content(
+    store: Store, clock: Clock, record: MessageRecord, *, what: str, reason: str
+) -> None:
+    """Log and journal that a stored incoming message's content was refused, and why.
+
+    The envelope itself held (it is stored and receipted); what it says does not
+    fit (a forged acknowledgement, an illegal meeting reply, a tampered call
+    signal). The desk that reads the content calls this, then ignores it.
+    """
+    log.warning("%s %s from %s refused: %s", what, record.id, record.peer, reason)
+    store.append_journal(
+        kind="refusal",
+        at=format_utc(clock.now()),
+        data={"peer": record.peer, "what": what, "id": record.id, "reason": reason},
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -23,7 +23,6 @@ broken is journaled and ignored, so both sides end in the same state.
 from __future__ import annotations
 
 import json
-import logging
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -39,8 +38,9 @@ from hotline.formats import (
 )
 from hotline.store import MeetingRecord, MessageRecord, PeerRecord, Store
 from hotline.terminal.clock import Clock
+from hotline.terminal.inbox import refuse_content
 from hotline.terminal.outbox import Outbox, decode_body
-from hotline.utc import format_utc, parse_utc
+from hotline.utc import parse_utc
 
 __all__ = [
     "MEETING",
@@ -50,7 +50,6 @@ __all__ = [
     "notification_of",
 ]
 
-log = logging.getLogger("hotline.notifications")
 
 NOTIFICATION_KIND = "notification"
 MEETING = "meeting"
@@ -148,17 +147,7 @@ class NotificationDesk:
                 sent_at=parse_utc(record.sent_at),
             )
         except ConfigError as exc:  # NotificationInvalid, UnknownFormat
-            log.warning("notification %s from %s does not hold: %s", record.id, record.peer, exc)
-            self._store.append_journal(
-                kind="refusal",
-                at=format_utc(self._clock.now()),
-                data={
-                    "peer": record.peer,
-                    "what": "notification",
-                    "id": record.id,
-                    "reason": str(exc),
-                },
-            )
+            refuse_content(self._store, self._clock, record, what="notification", reason=str(exc))
             return
         if code == MEETING:
             if self._store.get_meeting(record.id) is None:
@@ -175,16 +164,8 @@ class NotificationDesk:
             try:
                 meeting = self._next_meeting_state(data, peer=record.peer)
             except (NotificationInvalid, UnknownMessage, ConfigError) as exc:
-                log.warning("meeting reply %s from %s refused: %s", record.id, record.peer, exc)
-                self._store.append_journal(
-                    kind="refusal",
-                    at=format_utc(self._clock.now()),
-                    data={
-                        "peer": record.peer,
-                        "what": "meeting reply",
-                        "id": record.id,
-                        "reason": str(exc),
-                    },
+                refuse_content(
+                    self._store, self._clock, record, what="meeting reply", reason=str(exc)
                 )
                 return
             self._store.put_meeting(

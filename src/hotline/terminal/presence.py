@@ -11,7 +11,6 @@ trigger ``presence_answered_once`` keeps the first (docs/protocol/calls.md §7).
 from __future__ import annotations
 
 import dataclasses
-import logging
 import secrets
 from collections.abc import Callable
 from typing import Any
@@ -21,12 +20,12 @@ from hotline.store import Direction, MessageRecord, PresenceRecord, Store
 from hotline.terminal.accounts import Operator, Permission
 from hotline.terminal.calls import SendSignal
 from hotline.terminal.clock import Clock
+from hotline.terminal.inbox import refuse_content
 from hotline.terminal.outbox import check_channel, decode_body
 from hotline.utc import format_utc, parse_utc
 
 __all__ = ["MAX_PRESENCE_NOTE_CHARS", "PRESENCE_KIND", "PresenceDesk", "presence_json"]
 
-log = logging.getLogger("hotline.presence")
 
 PRESENCE_KIND = "presence"
 #: The longest note a request may carry.
@@ -132,16 +131,8 @@ class PresenceDesk:
         try:
             self._signal(message, dict(decode_body(message.body)["presence"]))
         except (KeyError, TypeError, ValueError, ConfigError, CallError) as exc:
-            log.warning("presence signal from %s refused: %s", message.peer, exc)
-            self._journal(
-                "refusal",
-                {
-                    "peer": message.peer,
-                    "what": "presence signal",
-                    "id": message.id,
-                    "reason": f"presence signal refused: {exc}",
-                },
-            )
+            reason = f"presence signal refused: {exc}"
+            refuse_content(self._store, self._clock, message, what="presence signal", reason=reason)
 
     def _signal(self, message: MessageRecord, signal: dict[str, Any]) -> None:
         kind, request_id, at = str(signal["type"]), str(signal["id"]), str(signal["at"])

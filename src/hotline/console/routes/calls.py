@@ -102,7 +102,7 @@ async def answer_call(
     call_id: str, body: CallAnswer, terminal: TerminalDep, session: SessionDep, operator: Caller
 ) -> dict[str, Any]:
     """Answer a ringing call with the browser's answer to the peer's offer."""
-    terminal.answer_call(call_id, sdp=body.sdp, operator=operator)
+    terminal.calls.answer(call_id, sdp=body.sdp, operator=operator)
     return _live(terminal, call_id, session.language)
 
 
@@ -111,7 +111,7 @@ async def decline_call(
     call_id: str, terminal: TerminalDep, session: SessionDep, operator: Caller
 ) -> dict[str, Any]:
     """Decline a ringing call: both records end "declined"."""
-    terminal.decline_call(call_id, operator=operator)
+    terminal.calls.decline(call_id, operator=operator)
     return _live(terminal, call_id, session.language)
 
 
@@ -120,7 +120,7 @@ async def hang_up(
     call_id: str, body: CallHangup, terminal: TerminalDep, session: SessionDep, operator: Caller
 ) -> dict[str, Any]:
     """Hang up (or give up, ``failed`` with the reason); an ended call is returned unchanged."""
-    terminal.hang_up(call_id, operator=operator, failed=body.failed, reason=body.reason)
+    terminal.calls.hang_up(call_id, operator=operator, failed=body.failed, reason=body.reason)
     return _live(terminal, call_id, session.language)
 
 
@@ -133,7 +133,7 @@ async def renegotiate(
     operator: Caller,
 ) -> dict[str, Any]:
     """An ICE restart: the caller's new offer, or the callee's answer to it."""
-    terminal.renegotiate_call(call_id, sdp_type=body.type, sdp=body.sdp, operator=operator)
+    terminal.calls.renegotiate(call_id, sdp_type=body.type, sdp=body.sdp, operator=operator)
     return _live(terminal, call_id, session.language)
 
 
@@ -142,7 +142,7 @@ async def add_candidate(
     call_id: str, body: CallCandidate, terminal: TerminalDep, operator: Caller
 ) -> None:
     """A trickled ICE candidate for the peer's browser."""
-    terminal.add_call_candidate(call_id, candidate=body.init(), operator=operator)
+    terminal.calls.add_candidate(call_id, candidate=body.init(), operator=operator)
 
 
 @calls_router.post("/{call_id}/media")
@@ -150,7 +150,7 @@ async def report_media(
     call_id: str, body: CallMedia, terminal: TerminalDep, session: SessionDep, operator: Caller
 ) -> dict[str, Any]:
     """The browser's media path: connected, or lost (the call shows "reconnecting")."""
-    terminal.report_call_media(call_id, state=body.state, operator=operator)
+    terminal.calls.report_media(call_id, state=body.state, operator=operator)
     return _live(terminal, call_id, session.language)
 
 
@@ -188,7 +188,7 @@ async def answer_presence(
     request_id: str, terminal: TerminalDep, session: SessionDep, operator: Acknowledger
 ) -> dict[str, Any]:
     """The principal is at the machine: the requesting side is told who, and when."""
-    record = terminal.answer_presence(request_id, operator=operator)
+    record = terminal.presence.answer(request_id, operator=operator)
     return presence_view(presence_json(record), language=session.language)
 
 
