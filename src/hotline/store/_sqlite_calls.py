@@ -37,6 +37,25 @@ _PRESENCE_COLUMNS = (
 _PRESENCE_FIELDS = tuple(name.strip() for name in _PRESENCE_COLUMNS.split(","))
 
 
+def _values(record: CallRecord | PresenceRecord, fields: tuple[str, ...]) -> list[Any]:
+    return [
+        str(value) if isinstance(value, Direction) else value
+        for value in (getattr(record, name) for name in fields)
+    ]
+
+
+def _upsert(
+    connection: sqlite3.Connection, table: str, fields: tuple[str, ...], values: list[Any]
+) -> None:
+    """Insert a row, or rewrite every column but ``id`` of the row with its id."""
+    updates = ", ".join(f"{name} = excluded.{name}" for name in fields[1:])
+    connection.execute(
+        f"INSERT INTO {table} ({', '.join(fields)}) VALUES ({', '.join('?' * len(fields))}) "
+        f"ON CONFLICT (id) DO UPDATE SET {updates}",
+        values,
+    )
+
+
 def _call_from(row: Any) -> CallRecord:
     values = dict(zip(_CALL_FIELDS, row, strict=True))
     values["direction"] = Direction(values["direction"])
@@ -50,14 +69,7 @@ def _presence_from(row: Any) -> PresenceRecord:
 
 
 def put_call(connection: sqlite3.Connection, call: CallRecord) -> None:
-    values = [getattr(call, name) for name in _CALL_FIELDS]
-    values[2] = str(call.direction)
-    updates = ", ".join(f"{name} = excluded.{name}" for name in _CALL_FIELDS[1:])
-    connection.execute(
-        f"INSERT INTO calls ({_CALL_COLUMNS}) VALUES ({', '.join('?' * len(_CALL_FIELDS))}) "
-        f"ON CONFLICT (id) DO UPDATE SET {updates}",
-        values,
-    )
+    _upsert(connection, "calls", _CALL_FIELDS, _values(call, _CALL_FIELDS))
 
 
 def get_call(connection: sqlite3.Connection, call_id: str) -> CallRecord | None:
@@ -82,15 +94,7 @@ def live_calls(connection: sqlite3.Connection) -> list[CallRecord]:
 
 
 def put_presence(connection: sqlite3.Connection, request: PresenceRecord) -> None:
-    values = [getattr(request, name) for name in _PRESENCE_FIELDS]
-    values[2] = str(request.direction)
-    updates = ", ".join(f"{name} = excluded.{name}" for name in _PRESENCE_FIELDS[1:])
-    connection.execute(
-        f"INSERT INTO presence_requests ({_PRESENCE_COLUMNS}) "
-        f"VALUES ({', '.join('?' * len(_PRESENCE_FIELDS))}) "
-        f"ON CONFLICT (id) DO UPDATE SET {updates}",
-        values,
-    )
+    _upsert(connection, "presence_requests", _PRESENCE_FIELDS, _values(request, _PRESENCE_FIELDS))
 
 
 def get_presence(connection: sqlite3.Connection, request_id: str) -> PresenceRecord | None:
