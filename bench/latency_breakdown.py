@@ -7,8 +7,8 @@ process instead, calls ``Terminal.send_text`` directly, and times each of N
 sequential messages in three phases, from timestamps taken on Washington's
 loop:
 
-* **pump**: message durable (``send_text`` returned) → its frame handed to the
-  TLS transport;
+* **pump**: message durable (``Outbox.queue`` returned inside ``send_text``) →
+  its frame handed to the TLS transport;
 * **peer**: frame handed to the transport → the first bytes back (TLS both
   ways, and Moscow's whole work: verify, open, store durably, sign a receipt);
 * **receipt**: those bytes read → the verified receipt durable at Washington.
@@ -28,11 +28,13 @@ import shutil
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from bench.harness import free_port, start_terminal, stop_terminal, summary
 from bench.reference import reference_latency
 from hotline.crypto import Precedence
 from hotline.link.transport import StreamTransport
+from hotline.store import MessageRecord
 from hotline.terminal import Terminal, add_peer_card, init_terminal, open_terminal
 
 __all__ = ["breakdown"]
@@ -49,12 +51,19 @@ class _Stamps:
 
     def install(self, terminal: Terminal) -> None:
         stamps = self
-        send, receive = StreamTransport.send, StreamTransport.receive
+        send, write_now = StreamTransport.send, StreamTransport.write_now
+        receive = StreamTransport.receive
 
         async def timed_send(transport: StreamTransport, data: bytes) -> None:
             if stamps.queued and not stamps.sent:
                 stamps.sent = time.perf_counter()
             await send(transport, data)
+
+        def timed_write_now(transport: StreamTransport, data: bytes) -> bool:
+            taken = write_now(transport, data)
+            if taken and stamps.queued and not stamps.sent:
+                stamps.sent = time.perf_counter()
+            return taken
 
         async def timed_receive(transport: StreamTransport) -> bytes:
             data = await receive(transport)
@@ -63,7 +72,18 @@ class _Stamps:
             return data
 
         StreamTransport.send = timed_send  # type: ignore[method-assign,assignment]
+        StreamTransport.write_now = timed_write_now  # type: ignore[method-assign,assignment]
         StreamTransport.receive = timed_receive  # type: ignore[method-assign,assignment]
+        queue = terminal.outbox.queue
+
+        def timed_queue(**kwargs: Any) -> MessageRecord:
+            # Durable when queue() returns; send_text may hand the frame to TLS
+            # before it returns itself.
+            record = queue(**kwargs)
+            stamps.queued = time.perf_counter()
+            return record
+
+        terminal.outbox.queue = timed_queue  # type: ignore[method-assign]
         delivered = terminal._delivered
 
         def timed_delivered(message_ids: tuple[str, ...]) -> None:
@@ -105,7 +125,6 @@ async def _run(root: Path, n: int) -> dict[str, list[float]]:
             record = washington.send_text(
                 to="Moscow", text=f"FLASH test message {index:05d}", precedence=Precedence.FLASH
             )
-            stamps.queued = time.perf_counter()
             done = await washington.wait_delivered(record.id, within=30)
             if done.delivered_at is None:
                 raise RuntimeError(f"message {index} not delivered within 30 s")

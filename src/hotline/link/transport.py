@@ -35,6 +35,18 @@ class Transport(ABC):
     async def send(self, data: bytes) -> None:
         """Write bytes and wait until the transport has accepted them."""
 
+    def write_now(self, data: bytes) -> bool:
+        """Hand ``data`` to the transport at once, without waiting, if it can take it.
+
+        True if it took the bytes (they go out in order after everything written
+        before); False if the caller must use :meth:`send` instead (the
+        transport is closed, or has unsent bytes waiting: flow control then
+        applies). The session writes a frame this way when its writer is idle,
+        so a receipt leaves as soon as its commit is done, not after the next
+        pass of the event loop. The default never takes any.
+        """
+        return False
+
     @abstractmethod
     async def receive(self) -> bytes:
         """Return the next bytes; ``b""`` means the peer closed its side."""
@@ -85,6 +97,15 @@ class StreamTransport(Transport):
             raise ConnectionResetError("transport closed")
         self._writer.write(data)
         await self._writer.drain()
+
+    def write_now(self, data: bytes) -> bool:
+        # Only into an empty buffer: with bytes still waiting (a slow or stopped
+        # reader) the session's writer sends and waits, and judges the stall.
+        transport = self._writer.transport
+        if self._closed or transport.is_closing() or transport.get_write_buffer_size():
+            return False
+        self._writer.write(data)
+        return True
 
     async def receive(self) -> bytes:
         if self._closed:

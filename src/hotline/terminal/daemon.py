@@ -267,9 +267,9 @@ class Terminal:
     def _queued(self, line: PeerLine, record: MessageRecord, *, exercise: bool = False) -> None:
         # Exercise traffic stays out of the real statistics.
         self.tracker.queued(record.id, counted=not exercise)
+        line.offer(record)  # first: the envelope leaves before the bookkeeping below
         line.last_used = record.created_at
         self.deadlines.watch(record)
-        line.wake()
         self.events.publish("messages", record.id)
 
     def acknowledge(self, message_id: str, operator: Operator) -> AckRecord:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from hotline.link import FailoverPolicy, LineState
-from hotline.store import AlarmRecord, PeerRecord
+from hotline.store import AlarmRecord, MessageRecord, PeerRecord
 from hotline.terminal.linktest import LinkTestResult
 from hotline.terminal.session import Session
 from hotline.terminal.settings import LinkSettings
@@ -124,6 +124,11 @@ class PeerLine:
         """A message was queued for this peer: wake the carrying session's pump, if any."""
         if self.carrier is not None:
             self.carrier.wake()
+
+    def offer(self, record: MessageRecord) -> None:
+        """A message for this peer was just stored: the carrying session sends it or queues it."""
+        if self.carrier is not None:
+            self.carrier.offer(record)
 
     def sessions(self) -> list[Session]:
         return [r.session for r in self.routes.values() if r.session is not None]

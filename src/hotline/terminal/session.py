@@ -131,6 +131,8 @@ class Session:
         self._output_bytes = 0
         self._has_output = asyncio.Event()
         self._drained = asyncio.Event()
+        #: True while the writer task is sending: frames then wait their turn in _output.
+        self._writer_busy = False
         self._closing = False
         self.close_reason = "open"
         self.opened = False
@@ -181,6 +183,31 @@ class Session:
         self._carrying_changed.set()
         self._wakeup.set()
 
+    def offer(self, record: MessageRecord) -> None:
+        """A message for this peer was just stored: send it now, or wake the pump.
+
+        If this session carries the line and its pump has sent everything
+        before ``record`` (nothing pending, no replay, no backlog), the envelope
+        goes out at once, saving the pump's store read and a pass of the event
+        loop; otherwise the pump takes it in turn.
+        """
+        if (
+            self._carrying
+            and self.opened
+            and not self._closing
+            and self._resumed.is_set()
+            and self._replay_after is None
+            and record.serial == self._pump_after + 1
+            and self._output_bytes <= HIGH_WATER
+            and self._conn.state is proto.ConnectionState.OPEN
+        ):
+            self._pump_after = record.serial
+            self._queue(proto.Data(envelope=record.envelope))
+            if record.state is MessageState.QUEUED:
+                self._transmitted.append((record.id, format_utc(self._clock.now())))
+            return
+        self.wake()
+
     def resend(self, envelope: bytes) -> bool:
         """Send one stored envelope again on this session (an overdue message); False if closed.
 
@@ -200,17 +227,29 @@ class Session:
     # -- writing ---------------------------------------------------------
 
     def _queue(self, *events: proto.Event) -> None:
-        """Queue frames for the writer; never blocks. LocalProtocolError if the state forbids one."""
-        for event in events:
-            frame = self._conn.send(event)
+        """Queue frames for the writer; never blocks. LocalProtocolError if the state forbids one.
+
+        When nothing waits to be written and the writer is idle, the frames go
+        straight to the transport (:meth:`Transport.write_now`): a receipt leaves
+        the moment its commit is done, before the callbacks that follow it.
+        """
+        frames = [self._conn.send(event) for event in events]
+        if not frames:
+            return
+        if not self._output and not self._writer_busy:
+            data = frames[0] if len(frames) == 1 else b"".join(frames)
+            if self.transport.write_now(data):
+                return
+        for frame in frames:
             self._output.append(frame)
             self._output_bytes += len(frame)
-        if events:
-            self._has_output.set()
+        self._has_output.set()
 
     async def _writer(self) -> None:
         while True:
+            self._writer_busy = False
             await self._has_output.wait()
+            self._writer_busy = True
             self._has_output.clear()
             while self._output:
                 data = b"".join(self._output)

@@ -41,6 +41,15 @@ class MemoryTransport(Transport):
         self.bytes_sent += len(data)
         self._other._inbound.put_nowait(bytes(data))
 
+    def write_now(self, data: bytes) -> bool:
+        # The in-memory link never has to wait; a closed one leaves the error to send().
+        if self._closed or self._other is None or self._other._closed:
+            return False
+        if not self._severed:
+            self.bytes_sent += len(data)
+            self._other._inbound.put_nowait(bytes(data))
+        return True
+
     async def receive(self) -> bytes:
         if self._closed and self._inbound.empty():
             return b""
