@@ -21,6 +21,7 @@ from hotline.crypto import (
     Receipt,
     sign_receipt,
     verify_receipt,
+    verify_receipt_fields,
 )
 from hotline.errors import (
     EnvelopeInvalid,
@@ -217,3 +218,61 @@ def test_every_single_byte_flip_is_detected(
                 envelope=envelope,
                 recipient_signing_key=washington.signing_public,
             )
+
+
+def _outcome(check: Any) -> str:
+    try:
+        check()
+    except DETECTED as exc:
+        return f"{type(exc).__name__}: {exc}"
+    return "valid"
+
+
+def test_fields_check_is_the_envelope_check(
+    receipt: Receipt, envelope: Envelope, washington, mallory
+) -> None:
+    # The sender checks receipts against the fields it stored (no decode); every
+    # forgery the envelope check refuses, the fields check refuses the same way.
+    header = envelope.header
+    candidates = [
+        receipt,
+        dataclasses.replace(receipt, signature=mallory.sign(receipt.signed_bytes())),
+        _resign(receipt, mallory, recipient=mallory.signing_public),
+        _resign(receipt, washington, message_id="ff" * 16),
+        _resign(receipt, washington, sender=b"\x05" * 32),
+        _resign(receipt, washington, serial=header.serial + 1),
+        _resign(receipt, washington, envelope_hash=b"\x06" * 32),
+    ]
+    for signer in (washington, mallory):
+        for candidate in candidates:
+            by_envelope = _outcome(
+                lambda c=candidate, k=signer.signing_public: verify_receipt(
+                    c, envelope=envelope, recipient_signing_key=k
+                )
+            )
+            by_fields = _outcome(
+                lambda c=candidate, k=signer.signing_public: verify_receipt_fields(
+                    c,
+                    recipient_signing_key=k,
+                    message_id=header.message_id,
+                    envelope_hash=envelope.hash,
+                    sender=header.sender,
+                    recipient=header.recipient,
+                    serial=header.serial,
+                )
+            )
+            assert by_fields == by_envelope
+    assert (
+        _outcome(
+            lambda: verify_receipt_fields(
+                receipt,
+                recipient_signing_key=washington.signing_public,
+                message_id=header.message_id,
+                envelope_hash=envelope.hash,
+                sender=header.sender,
+                recipient=header.recipient,
+                serial=header.serial,
+            )
+        )
+        == "valid"
+    )

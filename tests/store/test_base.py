@@ -57,6 +57,7 @@ _INTERFACE = {
     "mark_transmitted",
     "next_outgoing_serial",
     "outgoing_after",
+    "outgoing_ref",
     "pending_outgoing",
     "set_last_contact",
     "set_party",

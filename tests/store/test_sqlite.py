@@ -291,6 +291,15 @@ def test_delivery_receipt_refuses(peered: SQLiteStore) -> None:
     assert peered.get_message("moscow-out-1") == make_message(1)
 
 
+def test_outgoing_ref(peered: SQLiteStore) -> None:
+    message = make_message(1)
+    peered.add_outgoing(message)
+    peered.add_incoming(make_message(1, Direction.IN))
+    assert peered.outgoing_ref("moscow-out-1") == ("moscow", 1, message.envelope_hash)
+    assert peered.outgoing_ref("moscow-in-1") is None  # incoming: nothing to receipt
+    assert peered.outgoing_ref("nope") is None
+
+
 def test_pending_outgoing(peered: SQLiteStore) -> None:
     for serial in range(1, 6):
         peered.add_outgoing(make_message(serial))
@@ -452,6 +461,45 @@ def test_journal_appends_a_chain(store: SQLiteStore) -> None:
     assert second.data == {"peers": ["moscow"]}
     assert store.journal_head() == second.hash
     assert list(store.iter_journal()) == [first, second]
+    assert store.verify_journal() is None
+
+
+def test_journal_head_follows_another_writer(store: SQLiteStore, db_path: Path) -> None:
+    # The store remembers the head it appended last; an entry appended meanwhile by
+    # another connection makes the schema refuse the stale head, and the append
+    # reads the head again instead of failing.
+    store.append_journal(kind="a", at=at(1), data={})
+    other = SQLiteStore.open_existing(db_path)
+    try:
+        by_other = other.append_journal(kind="b", at=at(2), data={})
+    finally:
+        other.close()
+    assert store.journal_head() == by_other.hash  # outside a transaction: read, not remembered
+    third = store.append_journal(kind="c", at=at(3), data={})
+    assert (third.seq, third.prev_hash) == (3, by_other.hash)
+    assert store.verify_journal() is None
+
+
+def test_journal_head_forgets_a_rolled_back_entry(store: SQLiteStore) -> None:
+    first = store.append_journal(kind="a", at=at(1), data={})
+    seen: list[bytes] = []
+
+    def append_then_fail() -> None:
+        with store.transaction():
+            seen.append(store.append_journal(kind="b", at=at(2), data={}).hash)
+            seen.append(store.journal_head())  # inside its own transaction
+            raise RuntimeError("abandon")
+
+    with pytest.raises(RuntimeError):
+        append_then_fail()
+    assert seen[0] == seen[1]
+    assert store.journal_head() == first.hash
+    with store.transaction():
+        with pytest.raises(RuntimeError):
+            append_then_fail()  # here a savepoint, undone inside the outer transaction
+        assert store.journal_head() == first.hash
+        second = store.append_journal(kind="c", at=at(3), data={})
+    assert (second.seq, second.prev_hash) == (2, first.hash)
     assert store.verify_journal() is None
 
 

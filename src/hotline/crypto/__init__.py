@@ -73,6 +73,7 @@ from hotline.crypto.receipt import (
     Receipt,
     sign_receipt,
     verify_receipt,
+    verify_receipt_fields,
 )
 
 __all__ = [
@@ -126,6 +127,7 @@ __all__ = [
     "validate_timezone",
     "verify_envelope",
     "verify_receipt",
+    "verify_receipt_fields",
     "verify_self_signed",
     "verify_signature",
 ]

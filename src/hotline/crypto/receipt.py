@@ -20,7 +20,7 @@ Encoded as one canonical CBOR map (``docs/protocol/receipts.md``)::
                         of every other field (64)
 
 Checks on receipt, in order: :meth:`Receipt.decode` (:class:`EnvelopeInvalid`),
-then :func:`verify_receipt`: the signer is the expected peer
+then :func:`verify_receipt` (or :func:`verify_receipt_fields`): the signer is the expected peer
 (:class:`WrongSigner`), the signature (:class:`SignatureInvalid`), then the
 match with the envelope we sent (:class:`WrongSigner` for the recipient key,
 :class:`EnvelopeInvalid` for id, hash, serial or sender).
@@ -46,6 +46,7 @@ __all__ = [
     "Receipt",
     "sign_receipt",
     "verify_receipt",
+    "verify_receipt_fields",
 ]
 
 RECEIPT_VERSION = 1
@@ -198,17 +199,44 @@ def verify_receipt(receipt: Receipt, *, envelope: Envelope, recipient_signing_ke
     :class:`WrongSigner` if the envelope was addressed to someone else and
     :class:`EnvelopeInvalid` if the receipt is for a different envelope.
     """
+    header = envelope.header
+    verify_receipt_fields(
+        receipt,
+        recipient_signing_key=recipient_signing_key,
+        message_id=header.message_id,
+        envelope_hash=envelope.hash,
+        sender=header.sender,
+        recipient=header.recipient,
+        serial=header.serial,
+    )
+
+
+def verify_receipt_fields(
+    receipt: Receipt,
+    *,
+    recipient_signing_key: bytes,
+    message_id: str,
+    envelope_hash: bytes,
+    sender: bytes,
+    recipient: bytes,
+    serial: int,
+) -> None:
+    """:func:`verify_receipt` against an envelope's fields as the sender holds them.
+
+    The sender of an envelope already knows its id, hash, serial and both keys
+    (it made the envelope and stored its hash); checking a receipt against them
+    spares decoding the stored envelope again. Same checks, same order, same errors.
+    """
     if receipt.recipient != recipient_signing_key:
         raise WrongSigner("the receipt is signed for a party other than the expected peer")
     verify_signature(recipient_signing_key, receipt.signature, receipt.signed_bytes())
-    header = envelope.header
-    if header.recipient != receipt.recipient:
+    if recipient != receipt.recipient:
         raise WrongSigner("the receipt's signer is not the envelope's recipient")
-    if receipt.message_id != header.message_id:
+    if receipt.message_id != message_id:
         raise EnvelopeInvalid("the receipt is for another message id")
-    if receipt.sender != header.sender:
+    if receipt.sender != sender:
         raise EnvelopeInvalid("the receipt is for another sender's envelope")
-    if receipt.serial != header.serial:
+    if receipt.serial != serial:
         raise EnvelopeInvalid("the receipt's serial is not the envelope's serial")
-    if receipt.envelope_hash != envelope.hash:
+    if receipt.envelope_hash != envelope_hash:
         raise EnvelopeInvalid("the receipt is for different envelope contents (hash differs)")

@@ -156,6 +156,13 @@ class Store(ABC):
         """Store the peer's receipt and mark DELIVERED; False (no change) if one is held."""
 
     @abstractmethod
+    def outgoing_ref(self, message_id: str) -> tuple[str, int, bytes] | None:
+        """(peer, serial, envelope hash) of the OUT message with that id; None if there is none.
+
+        What a receipt is checked against, without reading the whole record.
+        """
+
+    @abstractmethod
     def pending_outgoing(
         self, peer: str, *, after_serial: int = 0, limit: int | None = None
     ) -> list[MessageRecord]:

@@ -76,12 +76,13 @@ def _text(name: str, value: object, *, empty: bool = False) -> str:
         raise StoreError(f"{name} must be a str, not {type(value).__name__}")
     if not empty and not value:
         raise StoreError(f"{name} must not be empty")
-    try:
-        # SQLite and CBOR both need real UTF-8; a lone surrogate would fail
-        # deep inside a write instead of here.
-        value.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise StoreError(f"{name} is not valid Unicode text: {exc}") from None
+    if not value.isascii():  # ASCII is always valid UTF-8; most text here is ASCII
+        try:
+            # SQLite and CBOR both need real UTF-8; a lone surrogate would fail
+            # deep inside a write instead of here.
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise StoreError(f"{name} is not valid Unicode text: {exc}") from None
     return value
 
 
@@ -266,7 +267,8 @@ def _normalise(value: object, path: str) -> Any:
     # Exactly the JSON types, because the entry is stored as JSON and hashed as
     # CBOR: anything that does not survive both unchanged would break the chain
     # on the way back out (a float's form, an int dict key turned into a str).
-    if value is None or type(value) in (bool, int):
+    kind = type(value)
+    if value is None or kind is bool or kind is int:
         return value
     if isinstance(value, str):
         _text(path, value, empty=True)
@@ -276,8 +278,15 @@ def _normalise(value: object, path: str) -> Any:
         for key, item in value.items():
             if not isinstance(key, str):
                 raise StoreError(f"{path}: keys must be str, not {type(key).__name__}")
-            _text(f"{path} key", key, empty=True)
-            out[key] = _normalise(item, f"{path}.{key}")
+            if not key.isascii():
+                _text(f"{path} key", key, empty=True)
+            kind = type(item)
+            # The common leaves inline: this runs for every journal entry, and the
+            # recursion would format a path string for each of them.
+            if item is None or kind is bool or kind is int or (kind is str and item.isascii()):
+                out[key] = item
+            else:
+                out[key] = _normalise(item, f"{path}.{key}")
         return out
     if isinstance(value, list | tuple):
         return [_normalise(item, f"{path}[{index}]") for index, item in enumerate(value)]

@@ -13,6 +13,14 @@ blocks. At depth 0 a mutating method opens its own ``BEGIN IMMEDIATE``, writes
 and commits, so it is durable when it returns. At depth 1 and deeper it runs in
 a ``SAVEPOINT`` inside the outer transaction: a failure undoes just that call
 and the commit (one fsync for the whole burst) waits for the outermost block.
+The calls on every message's path that write with a single statement (store a
+message, mark it sent, store its receipt, append a journal entry, note the
+last contact) skip the savepoint: SQLite undoes a failed statement by itself.
+They insert first and read only to explain a refusal, since the schema's
+triggers and keys already refuse what the reads would (``_explain_refused``).
+The connection remembers the journal head it appended last; the schema's
+``journal_append_at_head`` trigger refuses a stale one (another connection
+appended meanwhile), and the append then reads the head again.
 
 Reads outside a transaction are single statements, each with its own snapshot.
 Iterators read in pages by key instead of holding a statement open across
@@ -197,6 +205,12 @@ class SQLiteStore(Store):
         self._depth = 0
         self._commits = 0
         self._rollbacks = 0
+        #: (seq, hash) of the journal entry this connection appended last, or None
+        #: when unknown. Appends trust it (the journal_append_at_head trigger
+        #: refuses a stale one, and the append then re-reads); journal_head()
+        #: trusts it only inside the transaction that appended.
+        self._head: tuple[int, bytes] | None = None
+        self._head_in_transaction = False
 
     @classmethod
     def open(cls, path: Path) -> SQLiteStore:
@@ -259,14 +273,22 @@ class SQLiteStore(Store):
             with _translated("begin a transaction"):
                 connection.execute("BEGIN IMMEDIATE")
             self._depth = 1
+            self._head_in_transaction = False
             try:
                 yield
             except BaseException:
                 self._depth = 0
+                self._head = None
                 self._rollback(connection)
                 raise
+            finally:
+                self._head_in_transaction = False
             self._depth = 0
-            self._commit(connection)
+            try:
+                self._commit(connection)
+            except BaseException:
+                self._head = None
+                raise
             return
         if not _in_transaction(connection):
             # SQLite itself abandoned the outer transaction (a disk error, say);
@@ -280,6 +302,7 @@ class SQLiteStore(Store):
             yield
         except BaseException:
             self._depth -= 1
+            self._head = None
             if _in_transaction(connection):
                 with _translated("roll back a savepoint"):
                     connection.execute(f"ROLLBACK TO {savepoint}")
@@ -313,6 +336,26 @@ class SQLiteStore(Store):
         """One mutating call: its own commit, or a savepoint in the open transaction."""
         with self.transaction(), _translated(action):
             yield self._live()
+
+    @contextlib.contextmanager
+    def _statement(self, action: str) -> Iterator[sqlite3.Connection]:
+        """A mutating call that writes with one statement (reads before it change nothing).
+
+        Inside a transaction it needs no savepoint: SQLite undoes a failed
+        statement, with whatever its triggers did, on its own. At depth 0 it
+        commits on its own, as :meth:`_writing` does. These are the calls on
+        every message's path, where two savepoint statements each cost more
+        than the write.
+        """
+        if self._depth == 0:
+            with self._writing(action) as connection:
+                yield connection
+            return
+        connection = self._live()
+        if not _in_transaction(connection):
+            raise StoreError("the enclosing transaction was already rolled back")
+        with _translated(action):
+            yield connection
 
     def _read(self, action: str, sql: str, parameters: tuple[Any, ...] = ()) -> list[Any]:
         with _translated(action):
@@ -448,7 +491,7 @@ class SQLiteStore(Store):
 
     def set_last_contact(self, peer: str, at: str) -> None:
         check_utc("at", at)
-        with self._writing(f"set last contact of {peer!r}") as connection:
+        with self._statement(f"set last contact of {peer!r}") as connection:
             cursor = connection.execute(
                 "UPDATE peers SET last_contact = ? WHERE party = ?", (at, peer)
             )
@@ -575,25 +618,32 @@ class SQLiteStore(Store):
             raise StoreError(
                 f"message {message.id} is {message.direction.value}, not {direction.value}"
             )
-        with self._writing(f"store message {message.id}") as connection:
-            # Existence checks only (this runs for every message): no record is built.
-            if not connection.execute(
-                "SELECT 1 FROM peers WHERE party = ?", (message.peer,)
-            ).fetchone():
-                raise UnknownPeer(f"no peer named {message.peer!r}")
-            last, _ = self._last(message.peer, direction)
-            if message.serial != last + 1:
-                word = "outgoing" if direction is Direction.OUT else "incoming"
-                held = ""
-                if message.serial <= last:
-                    held = f"; serial {message.serial} is already held"
-                raise StoreError(
-                    f"{word} serial for {message.peer!r} must be {last + 1}, "
-                    f"not {message.serial}{held}"
-                )
-            if connection.execute("SELECT 1 FROM messages WHERE id = ?", (message.id,)).fetchone():
-                raise StoreError(f"a message with id {message.id} is already stored")
-            connection.execute(_INSERT_MESSAGE, _message_values(message))
+        with self._statement(f"store message {message.id}") as connection:
+            try:
+                # Insert first: the schema refuses an unknown peer, a serial out of
+                # order and a used id; the reads below only explain a refusal.
+                connection.execute(_INSERT_MESSAGE, _message_values(message))
+            except sqlite3.IntegrityError:
+                self._explain_refused(connection, message, direction)
+                raise
+
+    def _explain_refused(
+        self, connection: sqlite3.Connection, message: MessageRecord, direction: Direction
+    ) -> None:
+        """Raise the error that says why the schema refused to store ``message``."""
+        if not connection.execute(
+            "SELECT 1 FROM peers WHERE party = ?", (message.peer,)
+        ).fetchone():
+            raise UnknownPeer(f"no peer named {message.peer!r}")
+        last, _ = self._last(message.peer, direction)
+        if message.serial != last + 1:
+            word = "outgoing" if direction is Direction.OUT else "incoming"
+            held = f"; serial {message.serial} is already held" if message.serial <= last else ""
+            raise StoreError(
+                f"{word} serial for {message.peer!r} must be {last + 1}, not {message.serial}{held}"
+            )
+        if connection.execute("SELECT 1 FROM messages WHERE id = ?", (message.id,)).fetchone():
+            raise StoreError(f"a message with id {message.id} is already stored")
 
     def _outgoing(self, message_id: str) -> MessageRecord:
         message = self.get_message(message_id)
@@ -614,7 +664,7 @@ class SQLiteStore(Store):
 
     def mark_transmitted(self, message_id: str, at: str) -> None:
         check_utc("at", at)
-        with self._writing(f"mark message {message_id} transmitted") as connection:
+        with self._statement(f"mark message {message_id} transmitted") as connection:
             # One conditional UPDATE: this runs for every message sent, on the hot path.
             changed = connection.execute(
                 "UPDATE messages SET state = 'sent', transmitted_at = ? "
@@ -628,7 +678,7 @@ class SQLiteStore(Store):
         check_utc("delivered_at", delivered_at)
         if not isinstance(receipt, bytes) or not receipt:
             raise StoreError("receipt must be non-empty bytes")
-        with self._writing(f"store the receipt for message {message_id}") as connection:
+        with self._statement(f"store the receipt for message {message_id}") as connection:
             changed = connection.execute(
                 "UPDATE messages SET state = 'delivered', receipt = ?, delivered_at = ? "
                 "WHERE id = ? AND direction = 'out' AND receipt IS NULL",
@@ -637,6 +687,17 @@ class SQLiteStore(Store):
             if not changed:
                 self._outgoing(message_id)  # raises if it is unknown or incoming
             return bool(changed)
+
+    def outgoing_ref(self, message_id: str) -> tuple[str, int, bytes] | None:
+        rows = self._read(
+            "read a message",
+            "SELECT peer, serial, envelope_hash FROM messages WHERE id = ? AND direction = 'out'",
+            (message_id,),
+        )
+        if not rows:
+            return None
+        peer, serial, envelope_hash = rows[0]
+        return peer, serial, envelope_hash
 
     def pending_outgoing(
         self, peer: str, *, after_serial: int = 0, limit: int | None = None
@@ -738,27 +799,46 @@ class SQLiteStore(Store):
     def append_journal(self, *, kind: str, at: str, data: Mapping[str, Any]) -> JournalEntry:
         normalised = normalise_journal_data(data)
         encoded = json.dumps(normalised, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-        with self._writing(f"append a {kind!r} journal entry") as connection:
-            rows = connection.execute(
-                "SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1"
-            ).fetchall()
-            seq, prev = (rows[0][0] + 1, rows[0][1]) if rows else (1, ZERO_HASH)
-            entry = JournalEntry(
-                seq=seq,
-                at=at,
-                kind=kind,
-                data=normalised,
-                prev_hash=prev,
-                hash=journal_entry_hash(seq, at, kind, normalised, prev),
-            )
-            connection.execute(
-                "INSERT INTO journal (seq, at, kind, data, prev_hash, hash) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (entry.seq, entry.at, entry.kind, encoded, entry.prev_hash, entry.hash),
-            )
-            return entry
+        with self._statement(f"append a {kind!r} journal entry") as connection:
+            for attempt in (1, 2):
+                if self._head is None:
+                    self._head = self._read_head(connection)
+                seq, prev = self._head[0] + 1, self._head[1]
+                entry = JournalEntry(
+                    seq=seq,
+                    at=at,
+                    kind=kind,
+                    data=normalised,
+                    prev_hash=prev,
+                    hash=journal_entry_hash(seq, at, kind, normalised, prev),
+                )
+                try:
+                    connection.execute(
+                        "INSERT INTO journal (seq, at, kind, data, prev_hash, hash) "
+                        "VALUES (?, ?, ?, ?, ?, ?)",
+                        (entry.seq, entry.at, entry.kind, encoded, entry.prev_hash, entry.hash),
+                    )
+                except sqlite3.IntegrityError:
+                    # Another connection appended since our last entry: read the head again.
+                    self._head = None
+                    if attempt == 2:
+                        raise
+                    continue
+                self._head = (seq, entry.hash)
+                self._head_in_transaction = self._depth > 0
+                return entry
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    @staticmethod
+    def _read_head(connection: sqlite3.Connection) -> tuple[int, bytes]:
+        rows = connection.execute(
+            "SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1"
+        ).fetchall()
+        return (rows[0][0], rows[0][1]) if rows else (0, ZERO_HASH)
 
     def journal_head(self) -> bytes:
+        if self._head is not None and self._head_in_transaction and self._depth > 0:
+            return self._head[1]  # appended in this very transaction: nobody else wrote since
         rows = self._read(
             "read the journal head", "SELECT hash FROM journal ORDER BY seq DESC LIMIT 1"
         )

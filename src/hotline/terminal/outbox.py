@@ -17,14 +17,13 @@ from typing import Any
 import cbor2
 
 from hotline.crypto import (
-    Envelope,
     EnvelopeHeader,
     Identity,
     Precedence,
     Receipt,
     new_message_id,
     seal_envelope,
-    verify_receipt,
+    verify_receipt_fields,
 )
 from hotline.errors import ConfigError, CryptoError, DeliveryError, MessageTooLarge
 from hotline.store import Direction, MessageRecord, MessageState, PeerRecord, Store
@@ -153,17 +152,20 @@ class Outbox:
         for raw in receipts:
             try:
                 receipt = Receipt.decode(raw)
-                message = self._store.get_message(receipt.message_id)
-                if (
-                    message is None
-                    or message.direction is not Direction.OUT
-                    or message.peer != peer.party
-                ):
+                sent = self._store.outgoing_ref(receipt.message_id)
+                if sent is None or sent[0] != peer.party:
                     raise DeliveryError(f"receipt for unknown message {receipt.message_id}")
-                verify_receipt(
+                _, serial, envelope_hash = sent
+                # Checked against what we stored when we sealed it (we are the
+                # sender; the peer's key never changes): no need to decode it again.
+                verify_receipt_fields(
                     receipt,
-                    envelope=Envelope.decode(message.envelope),
                     recipient_signing_key=peer.signing_key,
+                    message_id=receipt.message_id,
+                    envelope_hash=envelope_hash,
+                    sender=self._identity.signing_public,
+                    recipient=peer.signing_key,
+                    serial=serial,
                 )
             except (CryptoError, DeliveryError) as exc:
                 reason = f"receipt refused: {type(exc).__name__}: {exc}"
@@ -179,15 +181,15 @@ class Outbox:
                     },
                 )
                 continue
-            if self._store.add_delivery_receipt(message.id, raw, receipt.received_at):
-                delivered.append(message.id)
+            if self._store.add_delivery_receipt(receipt.message_id, raw, receipt.received_at):
+                delivered.append(receipt.message_id)
                 self._store.append_journal(
                     kind="receipt received",
                     at=format_utc(self._clock.now()),
                     data={
-                        "id": message.id,
+                        "id": receipt.message_id,
                         "peer": peer.party,
-                        "serial": message.serial,
+                        "serial": serial,
                         "receipt_hash": receipt.hash.hex(),
                         "received_at": receipt.received_at,
                     },
