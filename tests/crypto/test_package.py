@@ -25,6 +25,7 @@ ALLOWED_TOP_LEVEL = {
     "dataclasses",
     "datetime",
     "enum",
+    "functools",
     "hashlib",
     "ipaddress",
     "json",

@@ -18,6 +18,7 @@ agree with one.
 
 from __future__ import annotations
 
+import functools
 import os
 import unicodedata
 from pathlib import Path
@@ -92,6 +93,14 @@ def validate_party(party: str) -> str:
     return party
 
 
+@functools.lru_cache(maxsize=1024)
+def _public_key(raw: bytes) -> Ed25519PublicKey:
+    # Loading a key decompresses its curve point, about a sixth of a verification;
+    # a terminal verifies the same few peers' keys over and over. A key that is
+    # not a point raises ValueError, which is not cached.
+    return Ed25519PublicKey.from_public_bytes(raw)
+
+
 def verify_signature(public_key: bytes, signature: bytes, data: bytes) -> None:
     """Check an Ed25519 ``signature`` by raw ``public_key`` over ``data``.
 
@@ -104,8 +113,7 @@ def verify_signature(public_key: bytes, signature: bytes, data: bytes) -> None:
     if len(signature) != SIGNATURE_BYTES:
         raise SignatureInvalid(f"a signature is {SIGNATURE_BYTES} bytes, not {len(signature)}")
     try:
-        key = Ed25519PublicKey.from_public_bytes(public_key)
-        key.verify(signature, data)
+        _public_key(bytes(public_key)).verify(signature, data)
     except (InvalidSignature, ValueError) as exc:
         # ValueError: a 32-byte string that is not a point on the curve. It is
         # still "this signature does not verify under that key".

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from hotline.crypto._cbor import canonical_dumps, loads_canonical_map
@@ -120,18 +120,24 @@ class Receipt:
         """``RECEIPT_DOMAIN || canonical CBOR(signed_map())``."""
         return RECEIPT_DOMAIN + canonical_dumps(self.signed_map())
 
+    #: The encoding, computed once (a receipt is encoded to be sent, stored and hashed).
+    _encoded: bytes | None = field(default=None, init=False, repr=False, compare=False)
+
     def encode(self) -> bytes:
         """The wire and storage form: one canonical CBOR map."""
-        fields = self.signed_map()
-        fields["signature"] = self.signature
-        return canonical_dumps(fields)
+        if self._encoded is None:
+            fields = self.signed_map()
+            fields["signature"] = self.signature
+            object.__setattr__(self, "_encoded", canonical_dumps(fields))
+        assert self._encoded is not None
+        return self._encoded
 
     @classmethod
     def decode(cls, data: bytes) -> Receipt:
         """Parse an encoded receipt; any malformation is :class:`EnvelopeInvalid`."""
         fields = loads_canonical_map(data, what="receipt", max_bytes=MAX_RECEIPT_BYTES)
         _expect_keys(fields)
-        return cls(
+        receipt = cls(
             version=_check_uint(fields["v"], "version"),
             message_id=fields["id"],
             envelope_hash=fields["env"],
@@ -142,6 +148,9 @@ class Receipt:
             journal_head=fields["head"],
             signature=fields["signature"],
         )
+        # loads_canonical_map checked that re-encoding gives exactly these bytes.
+        object.__setattr__(receipt, "_encoded", bytes(data))
+        return receipt
 
     @property
     def hash(self) -> bytes:
@@ -150,6 +159,8 @@ class Receipt:
 
 
 def _expect_keys(fields: Mapping[str, Any]) -> None:
+    if fields.keys() == _KEYS:
+        return
     for key in sorted(_KEYS):
         if key not in fields:
             raise EnvelopeInvalid(f"receipt is missing field {key!r}")

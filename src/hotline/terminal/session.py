@@ -43,6 +43,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
+from datetime import datetime
 
 from hotline import proto
 from hotline.errors import CloseCode, LocalProtocolError, RemoteProtocolError
@@ -136,10 +137,16 @@ class Session:
         self._closing = False
         self.close_reason = "open"
         self.opened = False
-        #: When we last heard anything from the peer (UTC text), heartbeats included.
-        self.last_heard: str | None = None
+        #: When we last heard anything from the peer, heartbeats included (see last_heard).
+        self._heard: datetime | None = None
         #: The same, on the monotonic clock (for the failover policy).
         self.heard_at: float | None = None
+
+    @property
+    def last_heard(self) -> str | None:
+        """When we last heard anything from the peer (UTC text), heartbeats included."""
+        # Formatted when asked, not on every read: reads happen per burst slice.
+        return None if self._heard is None else format_utc(self._heard)
 
     @property
     def dead_window(self) -> float:
@@ -355,7 +362,7 @@ class Session:
                 self.close_reason = f"nothing heard for {self.dead_window:g} s: line presumed dead"
                 return
             if data:
-                self.last_heard = format_utc(self._clock.now())
+                self._heard = self._clock.now()
                 self.heard_at = self._clock.monotonic()
             self._conn.receive_data(data)
             if await self._handle_events():
