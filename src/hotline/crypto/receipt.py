@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from hotline.crypto._cbor import canonical_dumps, loads_canonical_map
@@ -198,8 +198,10 @@ def sign_receipt(
         # signature covers only the other fields.
         signature=bytes(SIGNATURE_BYTES),
     )
-    signature = recipient.sign(unsigned.signed_bytes())
-    return replace(unsigned, signature=signature)
+    # Filled in place, not with dataclasses.replace: nobody else holds the object
+    # yet, and the other fields were validated a line above.
+    object.__setattr__(unsigned, "signature", recipient.sign(unsigned.signed_bytes()))
+    return unsigned
 
 
 def verify_receipt(receipt: Receipt, *, envelope: Envelope, recipient_signing_key: bytes) -> None:

@@ -66,6 +66,8 @@ PUMP_BATCH = 256
 DELIVERY_SLICE = 128
 #: The pump waits while more than this many bytes are queued for writing.
 HIGH_WATER = 1 << 20
+#: The last contact with the peer is stored at most this often (seconds).
+CONTACT_EVERY = 1.0
 #: The writer hands the transport at most this much at once, so "no progress
 #: for the dead-line window" is judged on a small step, not on a whole burst.
 WRITE_STEP = 64 * 1024
@@ -141,6 +143,8 @@ class Session:
         self._heard: datetime | None = None
         #: The same, on the monotonic clock (for the failover policy).
         self.heard_at: float | None = None
+        #: When the last contact was last stored (monotonic); see _note_contact.
+        self._contact_noted: float | None = None
 
     @property
     def last_heard(self) -> str | None:
@@ -454,12 +458,11 @@ class Session:
         self._queue(proto.Resume(last_held=last_serial))
 
     def _deliver(self, envelopes: list[bytes], receipts: list[bytes]) -> None:
-        now = format_utc(self._clock.now())
         with self._store.transaction():
             self._record_transmitted()
             inbound = self._inbox.accept(peer=self.peer, envelopes=envelopes)
             acknowledged = self._outbox.accept_receipts(peer=self.peer, receipts=receipts)
-            self._store.set_last_contact(self.peer.party, now)
+            self._note_contact()
         # Committed: only now may the peer learn that we hold its messages.
         for reason in (*inbound.refusals, *acknowledged.refusals):
             log.warning("%s", reason)
@@ -475,6 +478,19 @@ class Session:
             self._on_delivered(acknowledged.delivered)
         if inbound.accepted and self._on_received is not None:
             self._on_received(inbound.accepted)
+
+    def _note_contact(self) -> None:
+        """Store the last contact with the peer, at most every CONTACT_EVERY seconds.
+
+        It rides on a commit that happens anyway. The stored time is for status
+        while the terminal is stopped; the live one is ``last_heard``, and the
+        terminal stores that when the session ends.
+        """
+        now = self._clock.monotonic()
+        if self._contact_noted is not None and now - self._contact_noted < CONTACT_EVERY:
+            return
+        self._contact_noted = now
+        self._store.set_last_contact(self.peer.party, format_utc(self._clock.now()))
 
     def _heartbeat_received(self, beat: proto.Heartbeat) -> None:
         now = self._clock.monotonic()
