@@ -238,6 +238,58 @@ def test_timestamps_come_from_the_injected_clock(pair: Pair) -> None:
     assert sent.delivered_at == held.delivered_at  # taken from Moscow's signed receipt
 
 
+def test_a_just_stored_message_leaves_at_once_when_the_pump_has_caught_up(pair: Pair) -> None:
+    washington, moscow = pair.washington, pair.moscow
+
+    async def main() -> None:
+        w_end, m_end = pair.link()
+        w_session, m_session = washington.session(w_end), moscow.session(m_end)
+        tasks = await _run_both(w_session, m_session)
+        washington.queue("first")
+        await wait_until(lambda: washington.pending() == 0, what="the first receipt")
+        store = washington.files.store
+        record = washington.outbox.queue(peer=washington.peer, text="second")
+        before = w_end.bytes_sent
+        w_session.offer(record)
+        assert w_end.bytes_sent > before  # written synchronously: no pump, no store read
+        # The pump is behind (a message it has not seen): offer only wakes it, and
+        # the pump sends both in serial order.
+        behind = washington.outbox.queue(peer=washington.peer, text="third")
+        last = washington.outbox.queue(peer=washington.peer, text="fourth")
+        before = w_end.bytes_sent
+        w_session.offer(last)
+        assert w_end.bytes_sent == before
+        await wait_until(lambda: washington.pending() == 0, what="all receipts")
+        assert store.get_message(behind.id) is not None
+        await m_session.close(CloseCode.NORMAL, "done")
+        await _finish(*tasks)
+
+    asyncio.run(main())
+    assert moscow.received() == ["first", "second", "third", "fourth"]
+
+
+def test_last_contact_is_stored_at_most_once_a_second(pair: Pair) -> None:
+    washington, moscow = pair.washington, pair.moscow
+    stored: list[str | None] = []
+
+    async def main() -> None:
+        w_end, m_end = pair.link()
+        w_session, m_session = washington.session(w_end), moscow.session(m_end)
+        tasks = await _run_both(w_session, m_session)
+        for step, advance in enumerate((0.0, 0.3, 0.3, 0.6)):  # the last one past 1 s
+            moscow.clock.advance(advance)
+            washington.queue(f"W{step}")
+            await wait_until(lambda: washington.pending() == 0, what="the receipt")
+            stored.append(moscow.files.store.last_contact("Washington"))
+        await m_session.close(CloseCode.NORMAL, "done")
+        await _finish(*tasks)
+
+    first = format_utc(moscow.clock.now())
+    asyncio.run(main())
+    # Stored with the first delivery, unchanged within the second, then again.
+    assert stored == [first, first, first, format_utc(moscow.clock.now())]
+
+
 @pytest.mark.parametrize("dead_after", [3, 6])
 def test_severed_link_is_declared_dead_after_dead_after_heartbeats(
     pair: Pair, dead_after: int
