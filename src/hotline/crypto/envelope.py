@@ -41,6 +41,7 @@ store's serial and chain checks, then :func:`open_envelope`
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import re
@@ -316,6 +317,12 @@ def _signed_bytes(header: EnvelopeHeader, body: bytes) -> bytes:
     return ENVELOPE_DOMAIN + canonical_dumps(fields)
 
 
+@functools.lru_cache(maxsize=1024)
+def _encryption_key(raw: bytes) -> X25519PublicKey:
+    # A terminal seals to the same few peers' keys over and over.
+    return X25519PublicKey.from_public_bytes(raw)
+
+
 def _body_info(header: EnvelopeHeader) -> bytes:
     return BODY_DOMAIN + header.encode()
 
@@ -374,7 +381,7 @@ def seal_envelope(
     try:
         sealed = _SUITE.encrypt(
             plaintext,
-            X25519PublicKey.from_public_bytes(recipient_encryption_key),
+            _encryption_key(recipient_encryption_key),
             info=_body_info(header),
         )
     except Exception as exc:

@@ -74,7 +74,7 @@ from hotline.terminal.line import (
 )
 from hotline.terminal.linktest import LinkTestDesk, LinkTestResult
 from hotline.terminal.notifications import NotificationDesk
-from hotline.terminal.outbox import DEFAULT_CHANNEL, Outbox
+from hotline.terminal.outbox import DEFAULT_CHANNEL, Draft, Outbox
 from hotline.terminal.presence import PRESENCE_KIND, PresenceDesk
 from hotline.terminal.session import Session
 from hotline.terminal.setup import PeerAdded, TerminalFiles, add_peer_card, open_terminal
@@ -223,9 +223,9 @@ class Terminal:
     def send_many(self, messages: Sequence[OutgoingText]) -> list[MessageRecord]:
         """Queue several messages in one transaction (one commit); all or none."""
         lines = [self._line(message.to) for message in messages]
-        with self.store.transaction():
-            records = [
-                self.outbox.queue(
+        records = self.outbox.queue_many(
+            [
+                Draft(
                     peer=line.peer,
                     text=m.text,
                     channel=m.channel,
@@ -234,6 +234,7 @@ class Terminal:
                 )
                 for line, m in zip(lines, messages, strict=True)
             ]
+        )
         for record, line in zip(records, lines, strict=True):
             self._queued(line, record, exercise=self.settings.exercise)
         return records

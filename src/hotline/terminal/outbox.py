@@ -33,6 +33,7 @@ from hotline.utc import format_utc, time_group
 __all__ = [
     "DEFAULT_CHANNEL",
     "MAX_TEXT_BYTES",
+    "Draft",
     "Outbox",
     "ReceiptOutcome",
     "check_channel",
@@ -53,6 +54,18 @@ def check_channel(channel: str) -> str:
             f"channel {channel!r} is not valid: 1 to 32 characters, lower-case letters, digits, - and _"
         )
     return channel
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Draft:
+    """One message to queue: to whom, what, and how (see :meth:`Outbox.queue`)."""
+
+    peer: PeerRecord
+    text: str
+    channel: str = DEFAULT_CHANNEL
+    precedence: Precedence = Precedence.ROUTINE
+    kind: str = "text"
+    extra_body: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -82,67 +95,99 @@ class Outbox:
         extra_body: Mapping[str, Any] | None = None,
     ) -> MessageRecord:
         """Seal and durably store one message; return its record (state ``queued``)."""
-        check_channel(channel)
-        size = len(text.encode("utf-8"))
-        if size > MAX_TEXT_BYTES:
-            raise MessageTooLarge(f"the text is {size} bytes; the limit is {MAX_TEXT_BYTES} bytes")
-        body: dict[str, Any] = {"text": text, **(extra_body or {})}
+        draft = Draft(
+            peer=peer,
+            text=text,
+            channel=channel,
+            precedence=precedence,
+            kind=kind,
+            extra_body=extra_body,
+        )
+        return self.queue_many([draft])[0]
+
+    def queue_many(self, drafts: Sequence[Draft]) -> list[MessageRecord]:
+        """Seal and durably store several messages in one transaction: all of them, or none.
+
+        Every draft is checked before anything is written. Each peer's serial and
+        ``prev_hash`` are read once and then chained in memory, so a burst costs
+        no read and no savepoint per message.
+        """
+        for draft in drafts:
+            check_channel(draft.channel)
+            size = len(draft.text.encode("utf-8"))
+            if size > MAX_TEXT_BYTES:
+                raise MessageTooLarge(
+                    f"the text is {size} bytes; the limit is {MAX_TEXT_BYTES} bytes"
+                )
         now = self._clock.now()
-        stamp = format_utc(now)
+        stamp, group = format_utc(now), time_group(now)
+        chain: dict[str, tuple[int, bytes]] = {}
+        records: list[MessageRecord] = []
         with self._store.transaction():
-            serial, prev_hash = self._store.next_outgoing_serial(peer.party)
-            header = EnvelopeHeader(
-                version=1,
-                message_id=new_message_id(),
-                sender=self._identity.signing_public,
-                recipient=peer.signing_key,
-                channel=channel,
-                serial=serial,
-                sent_at=stamp,
-                time_group=time_group(now),
-                precedence=precedence,
-                kind=kind,
-                prev_hash=prev_hash,
-            )
-            envelope = seal_envelope(
-                header=header,
-                body=body,
-                sender=self._identity,
-                recipient_encryption_key=peer.encryption_key,
-            )
-            record = MessageRecord(
-                id=header.message_id,
-                direction=Direction.OUT,
-                peer=peer.party,
-                channel=channel,
-                serial=serial,
-                time_group=header.time_group,
-                sent_at=stamp,
-                precedence=str(precedence),
-                kind=kind,
-                text=text,
-                body=encode_body(body),
-                envelope=envelope.encode(),
-                envelope_hash=envelope.hash,
-                state=MessageState.QUEUED,
-                created_at=stamp,
-                transmitted_at=None,
-                delivered_at=None,
-                receipt=None,
-            )
-            self._store.add_outgoing(record)
-            self._store.append_journal(
-                kind="message queued",
-                at=stamp,
-                data={
-                    "id": record.id,
-                    "peer": peer.party,
-                    "serial": serial,
-                    "envelope_hash": envelope.hash.hex(),
-                    "precedence": str(precedence),
-                    "channel": channel,
-                },
-            )
+            for draft in drafts:
+                party = draft.peer.party
+                serial, prev_hash = chain.get(party) or self._store.next_outgoing_serial(party)
+                record = self._seal_and_store(draft, serial, prev_hash, stamp, group)
+                chain[party] = (serial + 1, record.envelope_hash)
+                records.append(record)
+        return records
+
+    def _seal_and_store(
+        self, draft: Draft, serial: int, prev_hash: bytes, stamp: str, group: str
+    ) -> MessageRecord:
+        body: dict[str, Any] = {"text": draft.text, **(draft.extra_body or {})}
+        header = EnvelopeHeader(
+            version=1,
+            message_id=new_message_id(),
+            sender=self._identity.signing_public,
+            recipient=draft.peer.signing_key,
+            channel=draft.channel,
+            serial=serial,
+            sent_at=stamp,
+            time_group=group,
+            precedence=draft.precedence,
+            kind=draft.kind,
+            prev_hash=prev_hash,
+        )
+        envelope = seal_envelope(
+            header=header,
+            body=body,
+            sender=self._identity,
+            recipient_encryption_key=draft.peer.encryption_key,
+        )
+        record = MessageRecord(
+            id=header.message_id,
+            direction=Direction.OUT,
+            peer=draft.peer.party,
+            channel=draft.channel,
+            serial=serial,
+            time_group=group,
+            sent_at=stamp,
+            precedence=str(draft.precedence),
+            kind=draft.kind,
+            text=draft.text,
+            body=encode_body(body),
+            envelope=envelope.encode(),
+            envelope_hash=envelope.hash,
+            state=MessageState.QUEUED,
+            created_at=stamp,
+            transmitted_at=None,
+            delivered_at=None,
+            receipt=None,
+        )
+        self._store.add_outgoing(record)
+        self._store.append_journal(
+            kind="message queued",
+            at=stamp,
+            data={
+                "id": record.id,
+                "peer": draft.peer.party,
+                "serial": serial,
+                "envelope_hash": envelope.hash.hex(),
+                "precedence": str(draft.precedence),
+                "channel": draft.channel,
+            },
+        )
         return record
 
     def accept_receipts(self, *, peer: PeerRecord, receipts: Sequence[bytes]) -> ReceiptOutcome:

@@ -13,14 +13,18 @@ peer breaks the protocol, or the terminal shuts down. Four tasks share it:
   receipts are queued for the writer. The reader never waits for a write: two
   terminals flooding each other must never both block writing receipts that
   neither is reading;
-* the **writer** is the only task that writes to the transport. Everything
-  else queues frames with :meth:`Session._queue`, which never blocks. A write
+* the **writer** is the only task that waits for the transport. Everything
+  else queues frames with :meth:`Session._queue`, which never blocks: when the
+  writer is idle and nothing is queued, ``_queue`` hands the frames to the
+  transport at once (``Transport.write_now``, which takes them only if it has
+  no unsent bytes), so receipts leave as soon as their commit returns. A write
   that makes no progress for the dead-line window ends the session (the peer
   stopped reading: for the sender that is a dead line);
 * the **pump** sends the peer's pending outgoing envelopes in serial order.
   It waits for the peer's RESUME (which says the highest serial it holds),
   then sends every message that has no receipt yet, oldest first, then each
-  new one as it is queued. A RESUME during the session rewinds it. It stops
+  new one as it is queued. A message queued when the pump has caught up is
+  sent by :meth:`Session.offer` right away, without the pump. A RESUME during the session rewinds it. It stops
   queueing while more than :data:`HIGH_WATER` bytes wait to be written;
 * the **heartbeat** queues a HEARTBEAT every ``heartbeat_interval`` so that
   silence means a dead line, never an idle one. Each one echoes the peer's
