@@ -15,6 +15,7 @@ to put something into durable state that must never be there.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -99,14 +100,24 @@ def _blob(name: str, value: object, *, size: int | None = None, empty: bool = Fa
 def check_utc(name: str, value: object) -> str:
     """``value`` if it is a :func:`hotline.utc.format_utc` timestamp; else StoreError."""
     text = _text(name, value)
+    problem = _utc_problem(text)
+    if problem is not None:
+        raise StoreError(f"{name}: {problem}")
+    return text
+
+
+@functools.lru_cache(maxsize=512)
+def _utc_problem(text: str) -> str | None:
+    # Cached: one message's few timestamps are checked again and again on its way
+    # (record, journal entry, receipt), and they are mostly the same string.
     if not text.isascii():
-        # parse_utc's \d would take other scripts' digits; stored times sort as ASCII text.
-        raise StoreError(f"{name}: not a UTC timestamp of the form 2026-11-22T04:31:14.123456Z")
+        # Stored times sort as ASCII text.
+        return "not a UTC timestamp of the form 2026-11-22T04:31:14.123456Z"
     try:
         parse_utc(text)
     except ValueError as exc:
-        raise StoreError(f"{name}: {exc}") from None
-    return text
+        return str(exc)
+    return None
 
 
 def _optional_time(name: str, value: object) -> None:
