@@ -71,6 +71,7 @@ __all__ = [
     "ENVELOPE_DOMAIN",
     "ENVELOPE_VERSION",
     "HPKE_OVERHEAD",
+    "HPKE_SUITE",
     "MAX_BODY_BYTES",
     "MAX_ENVELOPE_BYTES",
     "MAX_SERIAL",
@@ -105,7 +106,8 @@ DEFAULT_CHANNEL = "leaders"
 ENVELOPE_DOMAIN = b"hotline-envelope-v1\x00"
 BODY_DOMAIN = b"hotline-body-v1\x00"
 
-_SUITE = hpke.Suite(hpke.KEM.X25519, hpke.KDF.HKDF_SHA256, hpke.AEAD.CHACHA20_POLY1305)
+HPKE_SUITE = hpke.Suite(hpke.KEM.X25519, hpke.KDF.HKDF_SHA256, hpke.AEAD.CHACHA20_POLY1305)
+"""The body's HPKE suite (RFC 9180 base mode): X25519, HKDF-SHA256, ChaCha20-Poly1305."""
 _MESSAGE_ID = re.compile(r"^[0-9a-f]{32}$")
 _CHANNEL = re.compile(r"^[a-z0-9_-]{1,32}$")
 _KIND = re.compile(r"^[a-z]{1,32}$")
@@ -379,7 +381,7 @@ def seal_envelope(
     if not isinstance(recipient_encryption_key, bytes) or len(recipient_encryption_key) != 32:
         raise CryptoError("the recipient's encryption key must be 32 bytes")
     try:
-        sealed = _SUITE.encrypt(
+        sealed = HPKE_SUITE.encrypt(
             plaintext,
             _encryption_key(recipient_encryption_key),
             info=_body_info(header),
@@ -418,7 +420,7 @@ def open_envelope(envelope: Envelope, *, recipient: Identity) -> dict[str, Any]:
     if envelope.header.recipient != recipient.signing_public:
         raise DecryptionFailed("the envelope is addressed to another party")
     try:
-        plaintext = _SUITE.decrypt(
+        plaintext = HPKE_SUITE.decrypt(
             envelope.body, recipient.encryption_key, info=_body_info(envelope.header)
         )
     except Exception as exc:

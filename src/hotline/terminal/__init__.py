@@ -78,6 +78,7 @@ from hotline.terminal.notifications import (
 from hotline.terminal.outbox import (
     DEFAULT_CHANNEL,
     MAX_TEXT_BYTES,
+    Draft,
     Outbox,
     ReceiptOutcome,
     check_channel,
@@ -169,6 +170,7 @@ __all__ = [
     "DeadlineWatch",
     "DeliveryStatistics",
     "DeliveryTracker",
+    "Draft",
     "EscalationStep",
     "EventHub",
     "ExtraServer",
