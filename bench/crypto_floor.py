@@ -22,6 +22,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 
 from hotline.crypto import (
+    BODY_DOMAIN,
+    ENVELOPE_DOMAIN,
+    HPKE_SUITE,
     ZERO_HASH,
     EnvelopeHeader,
     Identity,
@@ -29,7 +32,6 @@ from hotline.crypto import (
     new_message_id,
     seal_envelope,
 )
-from hotline.crypto.envelope import BODY_DOMAIN, ENVELOPE_DOMAIN, HPKE_SUITE
 from hotline.utc import format_utc, time_group
 
 __all__ = ["crypto_floor"]
