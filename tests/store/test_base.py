@@ -47,6 +47,7 @@ _INTERFACE = {
     "get_party",
     "get_peer",
     "get_peer_by_key",
+    "has_message",
     "iter_journal",
     "iter_messages",
     "journal_head",

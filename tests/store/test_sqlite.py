@@ -291,6 +291,15 @@ def test_delivery_receipt_refuses(peered: SQLiteStore) -> None:
     assert peered.get_message("moscow-out-1") == make_message(1)
 
 
+def test_has_message(peered: SQLiteStore) -> None:
+    assert not peered.has_message("moscow-out-1")
+    peered.add_outgoing(make_message(1))
+    peered.add_incoming(make_message(1, Direction.IN))
+    assert peered.has_message("moscow-out-1")
+    assert peered.has_message("moscow-in-1")
+    assert not peered.has_message("nope")
+
+
 def test_outgoing_ref(peered: SQLiteStore) -> None:
     message = make_message(1)
     peered.add_outgoing(message)

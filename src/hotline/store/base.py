@@ -202,6 +202,10 @@ class Store(ABC):
         """The message with that id, either direction."""
 
     @abstractmethod
+    def has_message(self, message_id: str) -> bool:
+        """Whether a message with that id is held, either direction (no record is built)."""
+
+    @abstractmethod
     def list_messages(
         self,
         *,

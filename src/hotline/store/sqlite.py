@@ -757,6 +757,11 @@ class SQLiteStore(Store):
         messages = self._messages("read a message", "WHERE id = ?", (message_id,))
         return messages[0] if messages else None
 
+    def has_message(self, message_id: str) -> bool:
+        return bool(
+            self._read("read a message", "SELECT 1 FROM messages WHERE id = ?", (message_id,))
+        )
+
     def list_messages(
         self,
         *,

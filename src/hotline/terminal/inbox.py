@@ -96,6 +96,9 @@ class Inbox:
         accepted: list[MessageRecord] = []
         refusals: list[str] = []
         resume_from: int | None = None
+        # The last serial and hash held from the peer: read once, then followed in
+        # memory as the batch stores envelopes (all in this one transaction).
+        last: tuple[int, bytes] | None = None
         for raw in envelopes:
             try:
                 envelope = Envelope.decode(raw)
@@ -106,7 +109,9 @@ class Inbox:
                 if envelope.header.recipient != self._identity.signing_public:
                     raise WrongSigner("envelope is addressed to another party")
                 verify_envelope(envelope, sender_signing_key=peer.signing_key)
-                last_serial, last_hash = self._store.last_incoming(peer.party)
+                if last is None:
+                    last = self._store.last_incoming(peer.party)
+                last_serial, last_hash = last
                 serial = envelope.header.serial
                 if serial <= last_serial:
                     receipts.append(self._repeat_receipt(peer, envelope))
@@ -122,6 +127,7 @@ class Inbox:
             except (CryptoError, DeliveryError) as exc:
                 refusals.append(self._refuse(peer, exc))
                 continue
+            last = (record.serial, record.envelope_hash)
             accepted.append(record)
             assert record.receipt is not None
             receipts.append(record.receipt)
@@ -142,7 +148,7 @@ class Inbox:
 
     def _store_new(self, peer: PeerRecord, envelope: Envelope) -> MessageRecord:
         header = envelope.header
-        if self._store.get_message(header.message_id) is not None:
+        if self._store.has_message(header.message_id):
             raise ReplayDetected(
                 f"message id {header.message_id} is already used by another message"
             )
