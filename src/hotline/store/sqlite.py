@@ -273,7 +273,6 @@ class SQLiteStore(Store):
             with _translated("begin a transaction"):
                 connection.execute("BEGIN IMMEDIATE")
             self._depth = 1
-            self._head_in_transaction = False
             try:
                 yield
             except BaseException:
@@ -282,6 +281,7 @@ class SQLiteStore(Store):
                 self._rollback(connection)
                 raise
             finally:
+                # Only the transaction that appended may trust the remembered head.
                 self._head_in_transaction = False
             self._depth = 0
             try:
@@ -642,7 +642,7 @@ class SQLiteStore(Store):
             raise StoreError(
                 f"{word} serial for {message.peer!r} must be {last + 1}, not {message.serial}{held}"
             )
-        if connection.execute("SELECT 1 FROM messages WHERE id = ?", (message.id,)).fetchone():
+        if self.has_message(message.id):
             raise StoreError(f"a message with id {message.id} is already stored")
 
     def _outgoing(self, message_id: str) -> MessageRecord:
@@ -805,34 +805,51 @@ class SQLiteStore(Store):
         normalised = normalise_journal_data(data)
         encoded = json.dumps(normalised, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
         with self._statement(f"append a {kind!r} journal entry") as connection:
-            for attempt in (1, 2):
-                if self._head is None:
-                    self._head = self._read_head(connection)
-                seq, prev = self._head[0] + 1, self._head[1]
-                entry = JournalEntry(
-                    seq=seq,
-                    at=at,
-                    kind=kind,
-                    data=normalised,
-                    prev_hash=prev,
-                    hash=journal_entry_hash(seq, at, kind, normalised, prev),
+            remembered = self._head
+            try:
+                entry = self._insert_entry(
+                    connection,
+                    remembered or self._read_head(connection),
+                    at,
+                    kind,
+                    normalised,
+                    encoded,
                 )
-                try:
-                    connection.execute(
-                        "INSERT INTO journal (seq, at, kind, data, prev_hash, hash) "
-                        "VALUES (?, ?, ?, ?, ?, ?)",
-                        (entry.seq, entry.at, entry.kind, encoded, entry.prev_hash, entry.hash),
-                    )
-                except sqlite3.IntegrityError:
-                    # Another connection appended since our last entry: read the head again.
-                    self._head = None
-                    if attempt == 2:
-                        raise
-                    continue
-                self._head = (seq, entry.hash)
-                self._head_in_transaction = self._depth > 0
-                return entry
-        raise AssertionError("unreachable")  # pragma: no cover
+            except sqlite3.IntegrityError:
+                self._head = None
+                if remembered is None:
+                    raise
+                # Another connection appended since our last entry: read the head, once more.
+                entry = self._insert_entry(
+                    connection, self._read_head(connection), at, kind, normalised, encoded
+                )
+            self._head = (entry.seq, entry.hash)
+            self._head_in_transaction = True
+            return entry
+
+    @staticmethod
+    def _insert_entry(
+        connection: sqlite3.Connection,
+        head: tuple[int, bytes],
+        at: str,
+        kind: str,
+        data: dict[str, Any],
+        encoded: str,
+    ) -> JournalEntry:
+        seq, prev = head[0] + 1, head[1]
+        entry = JournalEntry(
+            seq=seq,
+            at=at,
+            kind=kind,
+            data=data,
+            prev_hash=prev,
+            hash=journal_entry_hash(seq, at, kind, data, prev),
+        )
+        connection.execute(
+            "INSERT INTO journal (seq, at, kind, data, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?)",
+            (entry.seq, entry.at, entry.kind, encoded, entry.prev_hash, entry.hash),
+        )
+        return entry
 
     @staticmethod
     def _read_head(connection: sqlite3.Connection) -> tuple[int, bytes]:
@@ -842,7 +859,7 @@ class SQLiteStore(Store):
         return (rows[0][0], rows[0][1]) if rows else (0, ZERO_HASH)
 
     def journal_head(self) -> bytes:
-        if self._head is not None and self._head_in_transaction and self._depth > 0:
+        if self._head is not None and self._head_in_transaction:
             return self._head[1]  # appended in this very transaction: nobody else wrote since
         rows = self._read(
             "read the journal head", "SELECT hash FROM journal ORDER BY seq DESC LIMIT 1"

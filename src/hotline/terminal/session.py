@@ -23,9 +23,10 @@ peer breaks the protocol, or the terminal shuts down. Four tasks share it:
 * the **pump** sends the peer's pending outgoing envelopes in serial order.
   It waits for the peer's RESUME (which says the highest serial it holds),
   then sends every message that has no receipt yet, oldest first, then each
-  new one as it is queued. A message queued when the pump has caught up is
-  sent by :meth:`Session.offer` right away, without the pump. A RESUME during the session rewinds it. It stops
-  queueing while more than :data:`HIGH_WATER` bytes wait to be written;
+  new one as it is queued (one queued when the pump has caught up is sent by
+  :meth:`Session.offer` right away, without the pump). A RESUME during the
+  session rewinds it. It stops queueing while more than :data:`HIGH_WATER`
+  bytes wait to be written;
 * the **heartbeat** queues a HEARTBEAT every ``heartbeat_interval`` so that
   silence means a dead line, never an idle one. Each one echoes the peer's
   latest heartbeat, so the peer measures this route's round-trip time.
