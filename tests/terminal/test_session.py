@@ -351,6 +351,35 @@ def test_silent_peer_is_declared_dead(pair: Pair) -> None:
     asyncio.run(main())
 
 
+def test_a_terminal_held_up_longer_than_the_dead_window_does_not_call_a_live_line_dead(
+    pair: Pair,
+) -> None:
+    """A blocked event loop (a long fsync, a paused machine) is not a silent peer."""
+    silence = FAST_LINK.heartbeat_interval * FAST_LINK.dead_after
+
+    async def main() -> None:
+        w_end, m_end = pair.link()
+        w_session, m_session = pair.washington.session(w_end), pair.moscow.session(m_end)
+        tasks = await _run_both(w_session, m_session)
+        await wait_until(lambda: w_session.opened and m_session.opened, what="both open")
+        await asyncio.sleep(0.06)
+        # Block the loop on purpose: nobody listens, nobody beats, both timers fire late.
+        time.sleep(3 * silence)  # noqa: ASYNC251
+        await asyncio.sleep(4 * FAST_LINK.heartbeat_interval)
+        assert (w_session.close_reason, m_session.close_reason) == ("open", "open")
+        message = pair.washington.queue("after the stall")
+        await wait_until(
+            lambda: pair.washington.state_of(message) is MessageState.DELIVERED,
+            what="delivered after the stall",
+        )
+        # A peer that really is silent is still caught, on time or one beat late.
+        w_end.sever()
+        reasons = await _finish(*tasks)
+        assert reasons == [f"nothing heard for {silence:g} s: line presumed dead"] * 2
+
+    asyncio.run(main())
+
+
 def test_resume_resends_exactly_the_unreceipted_messages(pair: Pair) -> None:
     washington, moscow = pair.washington, pair.moscow
 

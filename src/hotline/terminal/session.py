@@ -4,7 +4,8 @@ Theory of operation
 -------------------
 A session starts when a transport is authenticated (TLS pinned to the peer's
 key) and ends when the transport closes, the peer goes quiet for
-``dead_after`` heartbeat intervals, a write makes no progress for as long, the
+``dead_after`` heartbeat intervals (one more if the terminal itself was
+held up and could not listen), a write makes no progress for as long, the
 peer breaks the protocol, or the terminal shuts down. Four tasks share it:
 
 * the **reader** feeds received bytes to the connection and handles the
@@ -73,6 +74,9 @@ DELIVERY_SLICE = 128
 HIGH_WATER = 1 << 20
 #: The last contact with the peer is stored at most this often (seconds).
 CONTACT_EVERY = 1.0
+#: A silence timer observed later than this (seconds) fired while the terminal
+#: was not listening: the session listens one heartbeat more (_receive_or_silence).
+LATE_TIMER = 0.02
 #: The writer hands the transport at most this much at once, so "no progress
 #: for the dead-line window" is judged on a small step, not on a whole burst.
 WRITE_STEP = 64 * 1024
@@ -365,8 +369,7 @@ class Session:
     async def _read(self) -> None:
         while True:
             try:
-                async with asyncio.timeout(self.dead_window):
-                    data = await self.transport.receive()
+                data = await self._receive_or_silence()
             except TimeoutError:
                 self.close_reason = f"nothing heard for {self.dead_window:g} s: line presumed dead"
                 return
@@ -376,6 +379,27 @@ class Session:
             self._conn.receive_data(data)
             if await self._handle_events():
                 return
+
+    async def _receive_or_silence(self) -> bytes:
+        """The next bytes from the peer; TimeoutError after the dead window of silence.
+
+        A timer cannot tell a silent peer from a terminal that was not
+        listening. When this one fires late (the event loop was held up: a long
+        fsync, a paused or overloaded machine), the peer's frames may be waiting
+        unread, and a live peer's next heartbeat is at most one interval away:
+        the session listens that long more before it calls the line dead. A
+        timer that fires on time is believed at once.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.dead_window
+        try:
+            async with asyncio.timeout_at(deadline):
+                return await self.transport.receive()
+        except TimeoutError:
+            if loop.time() - deadline <= LATE_TIMER:
+                raise
+        async with asyncio.timeout(self._settings.heartbeat_interval):
+            return await self.transport.receive()
 
     async def _handle_events(self) -> bool:
         """Handle every event the connection has; True when the session is over."""
