@@ -33,6 +33,8 @@ def run(args: argparse.Namespace) -> int:
         return 0
     print(f"{status['party']}  fingerprint {status['fingerprint']}")
     print(f"listening on {', '.join(status['listen'])}")
+    if status.get("cpu_wake", "not asked") != "not asked":
+        print(f"performance: {status['cpu_wake']}")
     if not status["peers"]:
         print("no peers yet (add one with: hotline peer add)")
     for peer in status["peers"]:

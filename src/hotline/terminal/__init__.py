@@ -46,6 +46,7 @@ from hotline.terminal.callstate import (
 )
 from hotline.terminal.client import ControlClient
 from hotline.terminal.clock import Clock, SystemClock
+from hotline.terminal.cpu_wake import CPU_DMA_LATENCY, CpuWakeHold, hold_cpus_awake
 from hotline.terminal.daemon import OutgoingText, Terminal
 from hotline.terminal.deadlines import (
     MAX_WATCHES,
@@ -158,6 +159,7 @@ __all__ = [
     "ApprovedText",
     "CALL_KIND",
     "CALL_TABLE",
+    "CPU_DMA_LATENCY",
     "CallDesk",
     "CallEvent",
     "CallSettings",
@@ -165,6 +167,7 @@ __all__ = [
     "Clock",
     "ControlClient",
     "CountRow",
+    "CpuWakeHold",
     "DEFAULT_CHANNEL",
     "DEFAULT_DEADLINES",
     "DeadlineWatch",
@@ -239,6 +242,7 @@ __all__ = [
     "create_user",
     "decode_body",
     "format_utc_epoch",
+    "hold_cpus_awake",
     "init_terminal",
     "is_exercise",
     "load_settings",

@@ -263,6 +263,7 @@ async def get_status(terminal: TerminalDep) -> dict[str, Any]:
         "listen": list(status.listen),
         "peers": [_peer_json(peer) for peer in status.peers],
         "alarms": [alarm_json(alarm) for alarm in status.alarms],
+        "cpu_wake": status.cpu_wake,
     }
 
 

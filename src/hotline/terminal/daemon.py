@@ -180,6 +180,9 @@ class Terminal:
         self._card = files.card()
         self._started_at = self.clock.monotonic()
         self.store_closed = False
+        #: Whether the CPUs are held awake ([performance] hold_cpus_awake), for status;
+        #: ``hotline run`` makes the request (runner.py, cpu_wake.py).
+        self.cpu_wake = "not asked"
 
     @classmethod
     def open(cls, directory: Path, *, clock: Clock | None = None) -> Terminal:
@@ -427,6 +430,7 @@ class Terminal:
             listen=self.settings.listen,
             peers=tuple(peers),
             alarms=tuple(self.alarms.open_alarms()),
+            cpu_wake=self.cpu_wake,
         )
 
     def _line(self, party: str) -> PeerLine:

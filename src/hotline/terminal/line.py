@@ -170,3 +170,5 @@ class TerminalStatus:
     listen: tuple[str, ...]
     peers: tuple[PeerStatus, ...]
     alarms: tuple[AlarmRecord, ...]
+    #: "not asked", "CPUs held awake (...)", or why they could not be held.
+    cpu_wake: str = "not asked"

@@ -4,7 +4,8 @@ Takes an exclusive lock on the directory before touching the store (a second
 daemon must not open it at all), starts the :class:`~hotline.terminal.daemon.Terminal`,
 serves the control API on ``DIR/control.sock`` and, when a caller passes one,
 another server on the same loop (the web console, ``hotline.console``), and
-stops cleanly on SIGTERM or SIGINT.
+stops cleanly on SIGTERM or SIGINT. With ``[performance] hold_cpus_awake`` it
+holds a PM QoS request for the process's life (cpu_wake.py).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from hotline.errors import ConfigError, DaemonError, LinkError, NotInitialised
+from hotline.terminal.cpu_wake import CPU_DMA_LATENCY, CpuWakeHold, hold_cpus_awake
 from hotline.terminal.daemon import Terminal
 from hotline.terminal.paths import TerminalPaths
 
@@ -77,6 +79,7 @@ async def run_terminal(
     except BaseException:
         lock.release()
         raise
+    cpu_hold = _hold_cpus(terminal)
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, terminal.request_stop)
@@ -99,9 +102,27 @@ async def run_terminal(
             with contextlib.suppress(BaseException):
                 await server
         await terminal.stop()
+        if cpu_hold is not None:
+            cpu_hold.release()
         lock.release()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(signum)
+
+
+def _hold_cpus(terminal: Terminal, device: Path = CPU_DMA_LATENCY) -> CpuWakeHold | None:
+    """Make the PM QoS request if the settings ask for it; say in the status how it went."""
+    if not terminal.settings.hold_cpus_awake:
+        return None
+    try:
+        hold = hold_cpus_awake(device)
+    except OSError as exc:
+        # The terminal runs either way: a slower line is better than no line.
+        terminal.cpu_wake = f"asked, but not held: {exc.strerror or exc} ({device})"
+        log.warning("[performance] hold_cpus_awake: %s", terminal.cpu_wake)
+        return None
+    terminal.cpu_wake = hold.describe()
+    log.info("%s", terminal.cpu_wake)
+    return hold
 
 
 async def _start_server(serve: ExtraServer, terminal: Terminal) -> asyncio.Task[None]:

@@ -197,6 +197,9 @@ class Settings:
     alarms: AlarmSettings = field(default_factory=AlarmSettings)
     acknowledgement: AckDeadlines = field(default_factory=AckDeadlines)
     calls: CallSettings = field(default_factory=CallSettings)
+    #: Keep the CPUs out of deep idle states while running (cpu_wake.py): lower
+    #: latency per message, more power. Needs access to /dev/cpu_dma_latency.
+    hold_cpus_awake: bool = False
 
 
 def check_timezone(zone: str) -> str:
@@ -292,6 +295,12 @@ def render_settings(settings: Settings) -> str:
             for step in settings.acknowledgement.escalation
         )
         + "\n"
+        "[performance]\n"
+        "# true: keep the CPUs out of deep idle states while the terminal runs (a PM QoS\n"
+        "# request on /dev/cpu_dma_latency, which needs root or a udev rule). Each message\n"
+        "# is handled faster after a pause; the CPUs never rest (docs/performance.md).\n"
+        f"hold_cpus_awake = {'true' if settings.hold_cpus_awake else 'false'}\n"
+        "\n"
         "[calls]\n"
         "# An unanswered call rings this long, then both sides record it as missed.\n"
         f"ring_timeout = {settings.calls.ring_timeout}\n"
@@ -432,6 +441,15 @@ def load_settings(path: Path) -> Settings:
         ),
         ice_servers=tuple(check_ice_server(server) for server in servers),
     )
+    performance_table = data.get("performance", {})
+    if not isinstance(performance_table, dict):
+        raise ConfigError(f"{path}: [performance] must be a table")
+    unknown = set(performance_table) - {"hold_cpus_awake"}
+    if unknown:
+        raise ConfigError(f"[performance] has unknown keys: {', '.join(sorted(unknown))}")
+    hold_cpus_awake = performance_table.get("hold_cpus_awake", False)
+    if not isinstance(hold_cpus_awake, bool):
+        raise ConfigError("[performance] hold_cpus_awake must be true or false")
     return Settings(
         party=party,
         timezone=check_timezone(zone),
@@ -442,4 +460,5 @@ def load_settings(path: Path) -> Settings:
         alarms=alarms,
         acknowledgement=acknowledgement,
         calls=calls,
+        hold_cpus_awake=hold_cpus_awake,
     )
