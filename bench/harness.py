@@ -21,10 +21,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hotline.errors import DaemonNotRunning
-from hotline.terminal import ControlClient, add_peer_card, init_terminal, open_terminal, percentile
+from hotline.terminal import (
+    ControlClient,
+    add_peer_card,
+    hold_cpus_awake,
+    init_terminal,
+    open_terminal,
+    percentile,
+)
 
 __all__ = [
+    "HOLD_HELP",
     "Pair",
+    "cpus_held_awake",
     "free_port",
     "percentiles",
     "rss_mib",
@@ -96,6 +105,28 @@ def stop_terminal(process: subprocess.Popen[bytes]) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+#: The --hold-cpus-awake option's help, the same in every benchmark.
+HOLD_HELP = (
+    "hold the CPUs awake (PM QoS on /dev/cpu_dma_latency, needs root) for the whole run: "
+    "hotline, the reference and Synapse alike, as [performance] hold_cpus_awake does"
+)
+
+
+@contextmanager
+def cpus_held_awake(enabled: bool) -> Iterator[None]:
+    """Hold the CPUs awake for the block if ``enabled``; exit with the reason if it cannot."""
+    if not enabled:
+        yield
+        return
+    try:
+        hold = hold_cpus_awake()
+    except OSError as exc:
+        raise SystemExit(f"--hold-cpus-awake: cannot hold the CPUs awake: {exc}") from exc
+    print(f"{hold.describe()}, for the whole run", flush=True)
+    with hold:
+        yield
 
 
 @dataclass

@@ -115,9 +115,7 @@ def idle_penalty(n: int = 1000) -> dict[str, dict[str, float]]:
         for gap in GAPS_MS:
             label = "back to back" if gap == 0 else f"after sleeping {gap:g} ms"
             timings[label] = _median_after(operation, n, gap, spin=False)
-        timings[f"after spinning {SPIN_MS:g} ms"] = _median_after(
-            operation, n, SPIN_MS, spin=True
-        )
+        timings[f"after spinning {SPIN_MS:g} ms"] = _median_after(operation, n, SPIN_MS, spin=True)
         results[name] = timings
     return results
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from bench.harness import percentiles, summary, terminal_pair
+from bench.harness import HOLD_HELP, cpus_held_awake, percentiles, summary, terminal_pair
 from bench.reference import reference_latency
 
 __all__ = ["hotline_latency"]
@@ -54,10 +54,15 @@ def main() -> None:
     )
     parser.add_argument("--n", type=int, default=1000, help="messages (default 1000)")
     parser.add_argument("--no-synapse", action="store_true", help="skip the Synapse comparison")
+    parser.add_argument("--hold-cpus-awake", action="store_true", help=HOLD_HELP)
     args = parser.parse_args()
+    with cpus_held_awake(args.hold_cpus_awake):
+        _run(args.n, synapse=not args.no_synapse)
 
-    internal, observed = hotline_latency(args.n)
-    reference = reference_latency(args.n)
+
+def _run(n: int, *, synapse: bool) -> None:
+    internal, observed = hotline_latency(n)
+    reference = reference_latency(n)
     print(summary("hotline (durable→receipt)", internal))
     print(summary("hotline (client round trip)", observed))
     print(summary("reference", reference))
@@ -65,10 +70,10 @@ def main() -> None:
     print(
         f"hotline / reference: p50 {hot['p50'] / ref['p50']:.2f}x  p99 {hot['p99'] / ref['p99']:.2f}x"
     )
-    if not args.no_synapse:
+    if synapse:
         from bench.synapse import run_synapse_latency
 
-        result = run_synapse_latency(args.n)
+        result = run_synapse_latency(n)
         syn = percentiles(result.latencies_ms)
         print(summary(f"synapse {result.version}", result.latencies_ms))
         print(

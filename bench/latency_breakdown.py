@@ -30,7 +30,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.harness import free_port, start_terminal, stop_terminal, summary
+from bench.harness import (
+    HOLD_HELP,
+    cpus_held_awake,
+    free_port,
+    start_terminal,
+    stop_terminal,
+    summary,
+)
 from bench.reference import reference_latency
 from hotline.crypto import Precedence
 from hotline.link.transport import StreamTransport
@@ -164,15 +171,21 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--n", type=int, default=1000, help="messages (default 1000)")
+    parser.add_argument("--hold-cpus-awake", action="store_true", help=HOLD_HELP)
     args = parser.parse_args()
-    phases = breakdown(args.n)
+    with cpus_held_awake(args.hold_cpus_awake):
+        _report(args.n)
+
+
+def _report(n: int) -> None:
+    phases = breakdown(n)
     for name in ("total", "pump", "peer", "receipt"):
         print(summary(f"hotline {name}", phases[name]))
     print(
         f"CPU per message: Washington {phases['cpu_washington'][0]:.3f} ms (sends, receipts), "
         f"Moscow {phases['cpu_moscow'][0]:.3f} ms (receives, receipts)"
     )
-    reference = reference_latency(args.n)
+    reference = reference_latency(n)
     print(summary("reference", reference))
     total = sorted(phases["total"])[len(phases["total"]) // 2]
     print(

@@ -15,7 +15,7 @@ import argparse
 import threading
 import time
 
-from bench.harness import Pair, terminal_pair
+from bench.harness import HOLD_HELP, Pair, cpus_held_awake, terminal_pair
 from bench.reference import reference_throughput
 
 __all__ = ["hotline_burst"]
@@ -77,15 +77,21 @@ def main() -> None:
     parser.add_argument(
         "--n", type=int, default=10_000, help="messages per direction (default 10000)"
     )
+    parser.add_argument("--hold-cpus-awake", action="store_true", help=HOLD_HELP)
     args = parser.parse_args()
+    with cpus_held_awake(args.hold_cpus_awake):
+        _run(args.n)
+
+
+def _run(n: int) -> None:
     with terminal_pair() as pair:
-        one_way = hotline_burst(pair, args.n, both_ways=False)
-        two_way = hotline_burst(pair, args.n, both_ways=True)
+        one_way = hotline_burst(pair, n, both_ways=False)
+        two_way = hotline_burst(pair, n, both_ways=True)
         check_order(pair)
-    reference = reference_throughput(args.n, batch=BATCH)
-    print(f"hotline one way   {args.n:>6} msgs: {one_way:9,.0f} msg/s")
-    print(f"hotline both ways {args.n:>6} each: {two_way:9,.0f} msg/s (both directions together)")
-    print(f"reference one way {args.n:>6} msgs: {reference:9,.0f} msg/s")
+    reference = reference_throughput(n, batch=BATCH)
+    print(f"hotline one way   {n:>6} msgs: {one_way:9,.0f} msg/s")
+    print(f"hotline both ways {n:>6} each: {two_way:9,.0f} msg/s (both directions together)")
+    print(f"reference one way {n:>6} msgs: {reference:9,.0f} msg/s")
     print(f"hotline / reference (one way): {one_way / reference:.3f}")
     print("all delivered exactly once, in serial order, with verified receipts")
 
