@@ -15,7 +15,9 @@ import argparse
 import statistics
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import cbor2
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -25,6 +27,7 @@ from hotline.crypto import (
     BODY_DOMAIN,
     HPKE_SUITE,
     ZERO_HASH,
+    Envelope,
     EnvelopeHeader,
     Identity,
     Precedence,
@@ -33,7 +36,7 @@ from hotline.crypto import (
 )
 from hotline.utc import format_utc, time_group
 
-__all__ = ["crypto_floor"]
+__all__ = ["SampleMessage", "crypto_floor", "sample_message"]
 
 
 def _time(operation: Callable[[], object], n: int) -> float:
@@ -47,8 +50,19 @@ def _time(operation: Callable[[], object], n: int) -> float:
     return statistics.median(rounds)
 
 
-def crypto_floor(n: int = 2000) -> dict[str, float]:
-    """Microseconds per call of each primitive one message needs."""
+@dataclass(frozen=True, slots=True)
+class SampleMessage:
+    """One FLASH message from Washington to Moscow, as the benchmarks time it."""
+
+    washington: Identity
+    moscow: Identity
+    header: EnvelopeHeader
+    body: dict[str, Any]
+    envelope: Envelope
+
+
+def sample_message() -> SampleMessage:
+    """A first message (serial 1) between two fresh identities, sealed and signed."""
     washington, moscow = Identity.generate("Washington"), Identity.generate("Moscow")
     now = datetime.now(UTC)
     header = EnvelopeHeader(
@@ -61,19 +75,26 @@ def crypto_floor(n: int = 2000) -> dict[str, float]:
         precedence=Precedence.FLASH,
         prev_hash=ZERO_HASH,
     )
-    body = {"text": "FLASH test message 00001"}
+    body: dict[str, Any] = {"text": "FLASH test message 00001"}
     envelope = seal_envelope(
         header=header,
         body=body,
         sender=washington,
         recipient_encryption_key=moscow.encryption_public,
     )
+    return SampleMessage(washington, moscow, header, body, envelope)
+
+
+def crypto_floor(n: int = 2000) -> dict[str, float]:
+    """Microseconds per call of each primitive one message needs."""
+    sample = sample_message()
+    washington, moscow, envelope = sample.washington, sample.moscow, sample.envelope
     # Signed data of the envelope's size (hotline signs it without its 76-byte signature
     # field; the cost does not depend on the bytes), and the header as the HPKE info.
     signed = envelope.encode()
     signature = washington.sign(signed)
-    info = BODY_DOMAIN + header.encode()
-    plaintext = cbor2.dumps(body, canonical=True)
+    info = BODY_DOMAIN + sample.header.encode()
+    plaintext = cbor2.dumps(sample.body, canonical=True)
     signing_key = Ed25519PublicKey.from_public_bytes(washington.signing_public)
     encryption_key = X25519PublicKey.from_public_bytes(moscow.encryption_public)
     return {

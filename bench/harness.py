@@ -35,6 +35,7 @@ __all__ = [
     "Pair",
     "cpus_held_awake",
     "free_port",
+    "paired_directories",
     "percentiles",
     "rss_mib",
     "start_terminal",
@@ -153,16 +154,8 @@ class Pair:
         raise RuntimeError("the terminals did not link up")
 
 
-@contextmanager
-def terminal_pair(
-    root: Path | None = None, *, heartbeat_interval: float | None = None
-) -> Iterator[Pair]:
-    """Washington and Moscow, paired, running as processes, linked; stopped afterwards.
-
-    Without ``root`` they live in a temporary folder that is removed afterwards.
-    """
-    temporary = root is None
-    root = root or Path(tempfile.mkdtemp(prefix="hotline-bench-"))
+def paired_directories(root: Path, *, heartbeat_interval: float | None = None) -> dict[str, Path]:
+    """Washington's and Moscow's terminal directories under ``root``, each holding the other's card."""
     dirs = {"Washington": root / "washington", "Moscow": root / "moscow"}
     cards = {}
     for party, directory in dirs.items():
@@ -180,6 +173,20 @@ def terminal_pair(
         files = open_terminal(directory)
         add_peer_card(files, cards[other])
         files.store.close()
+    return dirs
+
+
+@contextmanager
+def terminal_pair(
+    root: Path | None = None, *, heartbeat_interval: float | None = None
+) -> Iterator[Pair]:
+    """Washington and Moscow, paired, running as processes, linked; stopped afterwards.
+
+    Without ``root`` they live in a temporary folder that is removed afterwards.
+    """
+    temporary = root is None
+    root = root or Path(tempfile.mkdtemp(prefix="hotline-bench-"))
+    dirs = paired_directories(root, heartbeat_interval=heartbeat_interval)
     processes: dict[str, subprocess.Popen[bytes]] = {}
     try:
         for party, directory in dirs.items():

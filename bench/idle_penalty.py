@@ -26,19 +26,9 @@ import argparse
 import statistics
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 
-from hotline.crypto import (
-    ZERO_HASH,
-    Envelope,
-    EnvelopeHeader,
-    Identity,
-    Precedence,
-    new_message_id,
-    seal_envelope,
-    verify_envelope,
-)
-from hotline.utc import format_utc, time_group
+from bench.crypto_floor import sample_message
+from hotline.crypto import Envelope, verify_envelope
 
 __all__ = ["GAPS_MS", "idle_penalty"]
 
@@ -46,29 +36,6 @@ __all__ = ["GAPS_MS", "idle_penalty"]
 GAPS_MS = (0.0, 0.2, 1.5, 5.0)
 #: The spun pause, as long as the typical gap in the latency benchmarks.
 SPIN_MS = 1.5
-
-
-def _envelope() -> tuple[bytes, bytes]:
-    """An encoded envelope from Washington to Moscow, and Washington's signing key."""
-    washington, moscow = Identity.generate("Washington"), Identity.generate("Moscow")
-    now = datetime.now(UTC)
-    header = EnvelopeHeader(
-        message_id=new_message_id(),
-        sender=washington.signing_public,
-        recipient=moscow.signing_public,
-        serial=1,
-        sent_at=format_utc(now),
-        time_group=time_group(now),
-        precedence=Precedence.FLASH,
-        prev_hash=ZERO_HASH,
-    )
-    envelope = seal_envelope(
-        header=header,
-        body={"text": "FLASH test message 00001"},
-        sender=washington,
-        recipient_encryption_key=moscow.encryption_public,
-    )
-    return envelope.encode(), washington.signing_public
 
 
 def _pause(gap_ms: float, *, spin: bool) -> None:
@@ -97,7 +64,8 @@ def _median_after(operation: Callable[[], object], n: int, gap_ms: float, *, spi
 
 def idle_penalty(n: int = 1000) -> dict[str, dict[str, float]]:
     """{unit: {condition: median µs}} for the two units of work and every pause."""
-    raw, sender = _envelope()
+    sample = sample_message()
+    raw, sender = sample.envelope.encode(), sample.washington.signing_public
 
     def decode_and_verify() -> None:
         verify_envelope(Envelope.decode(raw), sender_signing_key=sender)

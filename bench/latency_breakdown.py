@@ -33,7 +33,7 @@ from typing import Any
 from bench.harness import (
     HOLD_HELP,
     cpus_held_awake,
-    free_port,
+    paired_directories,
     start_terminal,
     stop_terminal,
     summary,
@@ -42,7 +42,7 @@ from bench.reference import reference_latency
 from hotline.crypto import Precedence
 from hotline.link.transport import StreamTransport
 from hotline.store import MessageRecord
-from hotline.terminal import Terminal, add_peer_card, init_terminal, open_terminal
+from hotline.terminal import Terminal
 
 __all__ = ["breakdown"]
 
@@ -104,16 +104,7 @@ class _Stamps:
 
 
 async def _run(root: Path, n: int) -> dict[str, list[float]]:
-    dirs = {"Washington": root / "washington", "Moscow": root / "moscow"}
-    cards = {}
-    for party, directory in dirs.items():
-        files = init_terminal(directory, party=party, listen=[f"127.0.0.1:{free_port()}"])
-        cards[party] = files.card().to_json()
-        files.store.close()
-    for party, directory in dirs.items():
-        files = open_terminal(directory)
-        add_peer_card(files, cards["Moscow" if party == "Washington" else "Washington"])
-        files.store.close()
+    dirs = paired_directories(root)
     moscow = start_terminal(dirs["Moscow"])
     washington = Terminal.open(dirs["Washington"])
     stamps = _Stamps()

@@ -20,6 +20,7 @@ from hotline.store import JournalEntry, Store
 from hotline.terminal import (
     LinkSettings,
     add_peer_card,
+    hold_cpus_awake,
     init_terminal,
     load_settings,
     open_terminal,
@@ -30,6 +31,15 @@ from hotline.terminal.settings import render_settings
 FAST_LINK = LinkSettings(
     heartbeat_interval=0.05, dead_after=3, reconnect_initial=0.02, reconnect_cap=0.2
 )
+
+
+def may_hold_cpus_awake() -> bool:
+    """True if this process may make the PM QoS request (tried: a container's root may be refused)."""
+    try:
+        hold_cpus_awake().release()
+    except OSError:
+        return False
+    return True
 
 
 def free_port() -> int:

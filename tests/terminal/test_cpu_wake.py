@@ -9,7 +9,6 @@ refusal path is tested on a path that does not exist.
 from __future__ import annotations
 
 import json
-import struct
 from pathlib import Path
 
 import pytest
@@ -19,6 +18,7 @@ from hotline.terminal import (
     CPU_DMA_LATENCY,
     Settings,
     Terminal,
+    enforced_latency_us,
     hold_cpus_awake,
     load_settings,
     render_settings,
@@ -26,44 +26,28 @@ from hotline.terminal import (
 from hotline.terminal.runner import _hold_cpus
 from tests.cli.helpers import TerminalProcess, free_port, hotline
 
-from .helpers import make_pair
+from .helpers import make_pair, may_hold_cpus_awake
 
-
-def _may_hold() -> bool:
-    """True if this process may make the request (tried: access bits do not tell a container)."""
-    try:
-        hold_cpus_awake().release()
-    except OSError:
-        return False
-    return True
-
-
-MAY_HOLD = _may_hold()
+MAY_HOLD = may_hold_cpus_awake()
 writable_device = pytest.mark.skipif(
     not MAY_HOLD, reason=f"{CPU_DMA_LATENCY} is missing or refuses this process"
 )
 
 
-def _enforced() -> int:
-    """The wake-up latency the kernel enforces now (opening for reading asks for nothing)."""
-    with open(CPU_DMA_LATENCY, "rb", buffering=0) as device:
-        return int(struct.unpack("=i", device.read(4))[0])
-
-
 @writable_device
 def test_a_hold_sets_the_enforced_latency_to_zero_until_released() -> None:
-    before = _enforced()
+    before = enforced_latency_us()
     hold = hold_cpus_awake()
     try:
         assert hold.held
-        assert _enforced() == 0
-        assert hold.current_us() == 0
+        assert enforced_latency_us() == 0
+        assert enforced_latency_us(hold.path) == 0
         assert "held awake" in hold.describe()
     finally:
         hold.release()
     hold.release()  # idempotent
     assert not hold.held
-    assert _enforced() == before
+    assert enforced_latency_us() == before
 
 
 def test_a_missing_device_is_an_os_error_and_a_bad_latency_a_value_error(
@@ -146,11 +130,11 @@ def test_hotline_run_holds_the_cpus_and_status_says_so(tmp_path: Path) -> None:
         text = hotline("status", directory).stdout
         if MAY_HOLD:
             assert status["cpu_wake"].startswith("CPUs held awake")
-            assert _enforced() == 0
+            assert enforced_latency_us() == 0
         else:
             assert status["cpu_wake"].startswith("asked, but not held: ")
         assert f"performance: {status['cpu_wake']}" in text
     finally:
         terminal.stop()
     if MAY_HOLD:
-        assert _enforced() != 0  # the request ended with the process
+        assert enforced_latency_us() != 0  # the request ended with the process

@@ -861,13 +861,8 @@ class SQLiteStore(Store):
     def journal_head(self) -> bytes:
         if self._head is not None and self._head_in_transaction:
             return self._head[1]  # appended in this very transaction: nobody else wrote since
-        rows = self._read(
-            "read the journal head", "SELECT hash FROM journal ORDER BY seq DESC LIMIT 1"
-        )
-        if not rows:
-            return ZERO_HASH
-        head: bytes = rows[0][0]
-        return head
+        with _translated("read the journal head"):
+            return self._read_head(self._live())[1]
 
     def _journal_pages(self) -> Iterator[sqlite3.Row]:
         after = 0

@@ -46,7 +46,12 @@ from hotline.terminal.callstate import (
 )
 from hotline.terminal.client import ControlClient
 from hotline.terminal.clock import Clock, SystemClock
-from hotline.terminal.cpu_wake import CPU_DMA_LATENCY, CpuWakeHold, hold_cpus_awake
+from hotline.terminal.cpu_wake import (
+    CPU_DMA_LATENCY,
+    CpuWakeHold,
+    enforced_latency_us,
+    hold_cpus_awake,
+)
 from hotline.terminal.daemon import OutgoingText, Terminal
 from hotline.terminal.deadlines import (
     MAX_WATCHES,
@@ -241,6 +246,7 @@ __all__ = [
     "counts_csv",
     "create_user",
     "decode_body",
+    "enforced_latency_us",
     "format_utc_epoch",
     "hold_cpus_awake",
     "init_terminal",

@@ -24,7 +24,7 @@ import os
 import struct
 from pathlib import Path
 
-__all__ = ["CPU_DMA_LATENCY", "CpuWakeHold", "hold_cpus_awake"]
+__all__ = ["CPU_DMA_LATENCY", "CpuWakeHold", "enforced_latency_us", "hold_cpus_awake"]
 
 #: The kernel's PM QoS interface for the CPU wake-up latency, in microseconds.
 CPU_DMA_LATENCY = Path("/dev/cpu_dma_latency")
@@ -43,11 +43,6 @@ class CpuWakeHold:
     @property
     def held(self) -> bool:
         return self._fd is not None
-
-    def current_us(self) -> int:
-        """The latency the kernel now enforces: the lowest of every open request."""
-        with open(self.path, "rb", buffering=0) as device:
-            return int(_VALUE.unpack(device.read(_VALUE.size))[0])
 
     def release(self) -> None:
         """End the request (idempotent)."""
@@ -83,3 +78,12 @@ def hold_cpus_awake(path: Path = CPU_DMA_LATENCY, *, latency_us: int = 0) -> Cpu
         os.close(fd)
         raise
     return CpuWakeHold(fd, Path(path), latency_us)
+
+
+def enforced_latency_us(path: Path = CPU_DMA_LATENCY) -> int:
+    """The wake-up latency the kernel enforces now: the lowest of every open request.
+
+    Reading asks for nothing (an open for reading adds no constraint).
+    """
+    with open(path, "rb", buffering=0) as device:
+        return int(_VALUE.unpack(device.read(_VALUE.size))[0])

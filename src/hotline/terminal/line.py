@@ -171,4 +171,4 @@ class TerminalStatus:
     peers: tuple[PeerStatus, ...]
     alarms: tuple[AlarmRecord, ...]
     #: "not asked", "CPUs held awake (...)", or why they could not be held.
-    cpu_wake: str = "not asked"
+    cpu_wake: str
