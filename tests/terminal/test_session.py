@@ -268,6 +268,40 @@ def test_a_just_stored_message_leaves_at_once_when_the_pump_has_caught_up(pair: 
     assert moscow.received() == ["first", "second", "third", "fourth"]
 
 
+def test_a_sent_mark_rides_on_the_receipt_that_arrives_before_it_is_written(
+    pair: Pair, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    washington, moscow = pair.washington, pair.moscow
+    store = washington.files.store
+    marked: list[str] = []
+    real_mark = store.mark_transmitted
+
+    def mark_transmitted(message_id: str, at: str) -> None:
+        marked.append(message_id)
+        real_mark(message_id, at)
+
+    monkeypatch.setattr(store, "mark_transmitted", mark_transmitted)
+
+    async def main() -> str:
+        w_end, m_end = pair.link()
+        w_session, m_session = washington.session(w_end), moscow.session(m_end)
+        tasks = await _run_both(w_session, m_session)
+        await wait_until(lambda: w_session.opened and m_session.opened, what="both open")
+        record = washington.outbox.queue(peer=washington.peer, text="one write fewer")
+        w_session.offer(record)  # sent here and now; its sent mark waits for a commit
+        await wait_until(lambda: washington.pending() == 0, what="the receipt")
+        await m_session.close(CloseCode.NORMAL, "done")
+        await _finish(*tasks)
+        return record.id
+
+    message_id = asyncio.run(main())
+    sent = store.get_message(message_id)
+    assert sent is not None
+    assert sent.state is MessageState.DELIVERED
+    assert sent.transmitted_at == format_utc(washington.clock.now())
+    assert message_id not in marked  # written with the receipt, not by an UPDATE of its own
+
+
 def test_last_contact_is_stored_at_most_once_a_second(pair: Pair) -> None:
     washington, moscow = pair.washington, pair.moscow
     stored: list[str | None] = []

@@ -152,8 +152,20 @@ class Store(ABC):
         """QUEUED → SENT with ``transmitted_at``; no-op once SENT or DELIVERED."""
 
     @abstractmethod
-    def add_delivery_receipt(self, message_id: str, receipt: bytes, delivered_at: str) -> bool:
-        """Store the peer's receipt and mark DELIVERED; False (no change) if one is held."""
+    def add_delivery_receipt(
+        self,
+        message_id: str,
+        receipt: bytes,
+        delivered_at: str,
+        *,
+        transmitted_at: str | None = None,
+    ) -> bool:
+        """Store the peer's receipt and mark DELIVERED; False (no change) if one is held.
+
+        ``transmitted_at``, when given, is stored as the time the envelope first
+        left unless one is stored already: a sent mark not yet written rides on
+        the receipt's write instead of costing one of its own.
+        """
 
     @abstractmethod
     def outgoing_ref(self, message_id: str) -> tuple[str, int, bytes] | None:

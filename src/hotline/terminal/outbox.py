@@ -190,8 +190,19 @@ class Outbox:
         )
         return record
 
-    def accept_receipts(self, *, peer: PeerRecord, receipts: Sequence[bytes]) -> ReceiptOutcome:
-        """Verify and store receipts from ``peer``. Call inside one store transaction."""
+    def accept_receipts(
+        self,
+        *,
+        peer: PeerRecord,
+        receipts: Sequence[bytes],
+        transmitted: dict[str, str] | None = None,
+    ) -> ReceiptOutcome:
+        """Verify and store receipts from ``peer``. Call inside one store transaction.
+
+        ``transmitted`` maps message ids to when they were first sent, for sent
+        marks not yet written: a receipt stored for one of them takes its mark
+        along (and removes it from the map), so the caller writes only the rest.
+        """
         delivered: list[str] = []
         refusals: list[str] = []
         for raw in receipts:
@@ -226,7 +237,10 @@ class Outbox:
                     },
                 )
                 continue
-            if self._store.add_delivery_receipt(receipt.message_id, raw, receipt.received_at):
+            sent_at = transmitted.pop(receipt.message_id, None) if transmitted else None
+            if self._store.add_delivery_receipt(
+                receipt.message_id, raw, receipt.received_at, transmitted_at=sent_at
+            ):
                 delivered.append(receipt.message_id)
                 self._store.append_journal(
                     kind="receipt received",

@@ -488,9 +488,13 @@ class Session:
 
     def _deliver(self, envelopes: list[bytes], receipts: list[bytes]) -> None:
         with self._store.transaction():
-            self._record_transmitted()
+            unwritten = self._take_transmitted()
             inbound = self._inbox.accept(peer=self.peer, envelopes=envelopes)
-            acknowledged = self._outbox.accept_receipts(peer=self.peer, receipts=receipts)
+            # A sent mark whose receipt is in this batch rides on the receipt's write.
+            acknowledged = self._outbox.accept_receipts(
+                peer=self.peer, receipts=receipts, transmitted=unwritten
+            )
+            self._write_transmitted(unwritten)
             self._note_contact()
         # Committed: only now may the peer learn that we hold its messages.
         for reason in (*inbound.refusals, *acknowledged.refusals):
@@ -572,8 +576,18 @@ class Session:
         delivery. Losing them in a crash is harmless: "sent" only says the
         envelope left once, and every unreceipted envelope is sent again anyway.
         """
+        self._write_transmitted(self._take_transmitted())
+
+    def _take_transmitted(self) -> dict[str, str]:
+        """The sent marks noted since the last call, by message id (the first time each)."""
         noted, self._transmitted = self._transmitted, []
+        first: dict[str, str] = {}
         for message_id, stamp in noted:
+            first.setdefault(message_id, stamp)
+        return first
+
+    def _write_transmitted(self, marks: dict[str, str]) -> None:
+        for message_id, stamp in marks.items():
             self._store.mark_transmitted(message_id, stamp)
 
     async def _heartbeat(self) -> None:
