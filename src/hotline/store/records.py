@@ -257,21 +257,27 @@ class MessageRecord:
         self._check_state()
 
     def _check_state(self) -> None:
-        where = f"message {self.id} ({self.direction} {self.state})"
+        problem = self._state_problem()
+        if problem is not None:
+            # Named only on failure: every record built or read passes through here.
+            raise StoreError(f"message {self.id} ({self.direction} {self.state}): {problem}")
+
+    def _state_problem(self) -> str | None:
         if self.direction is Direction.IN:
             if self.state is not MessageState.DELIVERED:
-                raise StoreError(f"{where}: incoming messages are always delivered")
+                return "incoming messages are always delivered"
             if self.transmitted_at is not None:
-                raise StoreError(f"{where}: transmitted_at is for outgoing messages")
+                return "transmitted_at is for outgoing messages"
         delivered = self.state is MessageState.DELIVERED
         if delivered != (self.receipt is not None):
-            raise StoreError(f"{where}: a receipt exactly when delivered")
+            return "a receipt exactly when delivered"
         if delivered != (self.delivered_at is not None):
-            raise StoreError(f"{where}: delivered_at exactly when delivered")
+            return "delivered_at exactly when delivered"
         if self.state is MessageState.QUEUED and self.transmitted_at is not None:
-            raise StoreError(f"{where}: a queued message has not been transmitted")
+            return "a queued message has not been transmitted"
         if self.state is MessageState.SENT and self.transmitted_at is None:
-            raise StoreError(f"{where}: a sent message needs transmitted_at")
+            return "a sent message needs transmitted_at"
+        return None
 
 
 def _normalise(value: object, path: str) -> Any:
