@@ -409,64 +409,6 @@ def test_incoming_serials(peered: SQLiteStore) -> None:
 # -- queries --------------------------------------------------------------------------
 
 
-def test_a_transaction_reads_the_last_serial_once_and_remembers_what_it_stores(
-    traced_store: SQLiteStore, sql_trace: list[str]
-) -> None:
-    peered, traced = traced_store, sql_trace
-    with peered.transaction():
-        assert peered.last_incoming("moscow") == (0, ZERO_HASH)
-        for serial in (1, 2, 3):
-            message = make_message(serial, Direction.IN)
-            peered.add_incoming(message)
-            assert peered.last_incoming("moscow") == (serial, message.envelope_hash)
-    reads = [s for s in traced if "ORDER BY serial DESC" in s]
-    assert len(reads) == 1
-    traced.clear()
-    with peered.transaction():  # a later transaction still knows it: nobody else wrote
-        assert peered.last_incoming("moscow") == (3, message.envelope_hash)
-    assert not [s for s in traced if "ORDER BY serial DESC" in s]
-
-
-def test_the_remembered_last_serial_follows_another_writer(
-    peered: SQLiteStore, db_path: Path
-) -> None:
-    with peered.transaction():
-        peered.add_incoming(make_message(1, Direction.IN))
-        peered.add_outgoing(make_message(1))
-    other = SQLiteStore.open_existing(db_path)
-    try:
-        by_other = make_message(2, Direction.IN)
-        other.add_incoming(by_other)
-        other.add_outgoing(make_message(2))
-    finally:
-        other.close()
-    with peered.transaction():
-        assert peered.last_incoming("moscow") == (2, by_other.envelope_hash)
-        assert peered.next_outgoing_serial("moscow")[0] == 3
-        peered.add_incoming(make_message(3, Direction.IN))
-
-
-def test_the_remembered_last_serial_forgets_a_rolled_back_message(peered: SQLiteStore) -> None:
-    first = make_message(1, Direction.IN)
-    peered.add_incoming(first)
-
-    def store_then_fail() -> None:
-        with peered.transaction():
-            peered.add_incoming(make_message(2, Direction.IN))
-            assert peered.last_incoming("moscow")[0] == 2
-            raise RuntimeError("abandon")
-
-    with pytest.raises(RuntimeError):
-        store_then_fail()
-    with peered.transaction():
-        assert peered.last_incoming("moscow") == (1, first.envelope_hash)
-        with pytest.raises(RuntimeError):
-            store_then_fail()  # here a savepoint, undone inside the outer transaction
-        assert peered.last_incoming("moscow") == (1, first.envelope_hash)
-        peered.add_incoming(make_message(2, Direction.IN))
-    assert peered.last_incoming("moscow")[0] == 2
-
-
 def test_list_messages_newest_first(peered: SQLiteStore) -> None:
     peered.add_outgoing(make_message(1, created_at=at(10)))
     peered.add_incoming(make_message(1, Direction.IN, created_at=at(30)))

@@ -211,13 +211,6 @@ class SQLiteStore(Store):
         #: trusts it only inside the transaction that appended.
         self._head: tuple[int, bytes] | None = None
         self._head_in_transaction = False
-        #: (peer, direction) -> (serial, envelope hash) of the last message this
-        #: connection stored or read inside a transaction: every message in a
-        #: burst would otherwise read the index for it again. Trusted only inside
-        #: a transaction, forgotten with any rollback, and all forgotten when
-        #: ``PRAGMA data_version`` shows that another connection committed.
-        self._tips: dict[tuple[str, Direction], tuple[int, bytes]] = {}
-        self._data_version: int | None = None
 
     @classmethod
     def open(cls, path: Path) -> SQLiteStore:
@@ -279,13 +272,12 @@ class SQLiteStore(Store):
         if self._depth == 0:
             with _translated("begin a transaction"):
                 connection.execute("BEGIN IMMEDIATE")
-                self._forget_if_written_elsewhere(connection)
             self._depth = 1
             try:
                 yield
             except BaseException:
                 self._depth = 0
-                self._forget()
+                self._head = None
                 self._rollback(connection)
                 raise
             finally:
@@ -295,7 +287,7 @@ class SQLiteStore(Store):
             try:
                 self._commit(connection)
             except BaseException:
-                self._forget()
+                self._head = None
                 raise
             return
         if not _in_transaction(connection):
@@ -310,7 +302,7 @@ class SQLiteStore(Store):
             yield
         except BaseException:
             self._depth -= 1
-            self._forget()
+            self._head = None
             if _in_transaction(connection):
                 with _translated("roll back a savepoint"):
                     connection.execute(f"ROLLBACK TO {savepoint}")
@@ -319,20 +311,6 @@ class SQLiteStore(Store):
         self._depth -= 1
         with _translated("release a savepoint"):
             connection.execute(f"RELEASE {savepoint}")
-
-    def _forget(self) -> None:
-        """Drop what this connection remembers of the tables: a write was undone."""
-        self._head = None
-        self._tips.clear()
-
-    def _forget_if_written_elsewhere(self, connection: sqlite3.Connection) -> None:
-        # Called right after BEGIN IMMEDIATE: from here until COMMIT nobody else
-        # can write, so what is remembered now holds for the whole transaction.
-        # data_version changes only when another connection commits.
-        (version,) = connection.execute("PRAGMA data_version").fetchone()
-        if version != self._data_version:
-            self._data_version = version
-            self._forget()
 
     def _commit(self, connection: sqlite3.Connection) -> None:
         if not _in_transaction(connection):
@@ -622,20 +600,16 @@ class SQLiteStore(Store):
     # -- messages: shared -----------------------------------------------------------
 
     def _last(self, peer: str, direction: Direction) -> tuple[int, bytes]:
-        if self._depth:
-            remembered = self._tips.get((peer, direction))
-            if remembered is not None:
-                return remembered
         rows = self._read(
             "read the last serial",
             "SELECT serial, envelope_hash FROM messages WHERE peer = ? AND direction = ? "
             "ORDER BY serial DESC LIMIT 1",
             (peer, direction.value),
         )
-        tip: tuple[int, bytes] = (rows[0][0], rows[0][1]) if rows else (0, ZERO_HASH)
-        if self._depth:
-            self._tips[peer, direction] = tip
-        return tip
+        if not rows:
+            return 0, ZERO_HASH
+        serial, envelope_hash = rows[0]
+        return serial, envelope_hash
 
     def _add(self, message: MessageRecord, direction: Direction) -> None:
         if not isinstance(message, MessageRecord):
@@ -652,7 +626,6 @@ class SQLiteStore(Store):
             except sqlite3.IntegrityError:
                 self._explain_refused(connection, message, direction)
                 raise
-            self._tips[message.peer, direction] = (message.serial, message.envelope_hash)
 
     def _explain_refused(
         self, connection: sqlite3.Connection, message: MessageRecord, direction: Direction
