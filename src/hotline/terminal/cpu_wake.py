@@ -2,7 +2,7 @@
 
 Every message finds a terminal idle: it handled the last one a millisecond or
 more ago and has slept since. On the project's machines the first work after
-such a pause runs two to four times slower than the same work back to back
+such a pause runs 1.3 to 4 times slower than the same work back to back
 (``bench/idle_penalty.py`` measures it): the CPU has gone into an idle state,
 and waking it, and refilling its caches, is paid on the message's path, on both
 sides. Linux lets a process forbid idle states slower to leave than a given
