@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from hotline.terminal import AckDeadlines, EscalationStep, load_settings, render_settings
-from hotline.terminal.settings import DEFAULT_DEADLINES
+from hotline.terminal.config.settings import DEFAULT_DEADLINES
 
 from .helpers import TerminalProcess, hotline
 

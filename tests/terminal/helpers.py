@@ -25,7 +25,7 @@ from hotline.terminal import (
     load_settings,
     open_terminal,
 )
-from hotline.terminal.settings import render_settings
+from hotline.terminal.config.settings import render_settings
 
 #: Short heartbeats and redials: a silent line is dead after 0.15 s.
 FAST_LINK = LinkSettings(

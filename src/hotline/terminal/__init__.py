@@ -7,7 +7,7 @@ daemon do not need.
 
 from __future__ import annotations
 
-from hotline.terminal.accounts import (
+from hotline.terminal.desks.accounts.users import (
     MIN_PASSWORD_CHARS,
     PERMISSIONS,
     UI_LANGUAGES,
@@ -20,15 +20,15 @@ from hotline.terminal.accounts import (
     set_password,
     user_json,
 )
-from hotline.terminal.acks import (
+from hotline.terminal.desks.acks.desk import (
     ACK_DOMAIN,
     ACK_KIND,
     ACKNOWLEDGEABLE_KINDS,
     AckDesk,
     ack_statement,
 )
-from hotline.terminal.alarms import ALARM_KINDS, AlarmDesk, alarm_json
-from hotline.terminal.calls import (
+from hotline.terminal.core.alarms import ALARM_KINDS, AlarmDesk, alarm_json
+from hotline.terminal.desks.calls.desk import (
     CALL_KIND,
     MEDIA_STATES,
     CallDesk,
@@ -36,7 +36,7 @@ from hotline.terminal.calls import (
     SendSignal,
     call_json,
 )
-from hotline.terminal.callstate import (
+from hotline.terminal.desks.calls.state import (
     CALL_TABLE,
     MAX_SDP_BYTES,
     CallEvent,
@@ -45,28 +45,28 @@ from hotline.terminal.callstate import (
     sdp_fingerprint,
 )
 from hotline.terminal.client import ControlClient
-from hotline.terminal.clock import Clock, SystemClock
-from hotline.terminal.cpu_wake import (
+from hotline.terminal.runtime.clock import Clock, SystemClock
+from hotline.terminal.runtime.cpu_wake import (
     CPU_DMA_LATENCY,
     CpuWakeHold,
     enforced_latency_us,
     hold_cpus_awake,
 )
 from hotline.terminal.daemon import OutgoingText, Terminal
-from hotline.terminal.deadlines import (
+from hotline.terminal.desks.deadlines.watch import (
     MAX_WATCHES,
     STARTUP_SCAN,
     DeadlineWatch,
     Overdue,
     format_utc_epoch,
 )
-from hotline.terminal.events import (
+from hotline.terminal.runtime.events import (
     EventHub,
     Notice,
 )
-from hotline.terminal.inbox import Inbox, InboxOutcome, refuse_content
-from hotline.terminal.line import PeerLine, PeerStatus, RouteLine, RouteStatus, TerminalStatus
-from hotline.terminal.linktest import (
+from hotline.terminal.core.inbox import Inbox, InboxOutcome, refuse_content
+from hotline.terminal.core.line import PeerLine, PeerStatus, RouteLine, RouteStatus, TerminalStatus
+from hotline.terminal.linktest.desk import (
     LinkTestDesk,
     LinkTestResult,
     SentTest,
@@ -74,14 +74,14 @@ from hotline.terminal.linktest import (
     receipt_message_id,
     slot_parity,
 )
-from hotline.terminal.notifications import (
+from hotline.terminal.desks.notifications.desk import (
     MEETING,
     MEETING_REPLY,
     NOTIFICATION_KIND,
     NotificationDesk,
     notification_of,
 )
-from hotline.terminal.outbox import (
+from hotline.terminal.core.outbox import (
     DEFAULT_CHANNEL,
     MAX_TEXT_BYTES,
     Draft,
@@ -91,14 +91,14 @@ from hotline.terminal.outbox import (
     decode_body,
     is_exercise,
 )
-from hotline.terminal.paths import TerminalPaths
-from hotline.terminal.presence import (
+from hotline.terminal.config.paths import TerminalPaths
+from hotline.terminal.desks.calls.presence import (
     MAX_PRESENCE_NOTE_CHARS,
     PRESENCE_KIND,
     PresenceDesk,
     presence_json,
 )
-from hotline.terminal.reports import (
+from hotline.terminal.desks.notifications.reports import (
     PERIODS,
     CountRow,
     count_notifications,
@@ -109,8 +109,8 @@ from hotline.terminal.runner import (
     ExtraServer,
     run_terminal,
 )
-from hotline.terminal.session import Session
-from hotline.terminal.settings import (
+from hotline.terminal.core.session import Session
+from hotline.terminal.config.settings import (
     DEFAULT_DEADLINES,
     TEST_LANGUAGES,
     AckDeadlines,
@@ -124,7 +124,7 @@ from hotline.terminal.settings import (
     load_settings,
     render_settings,
 )
-from hotline.terminal.setup import (
+from hotline.terminal.config.setup import (
     PeerAdded,
     TerminalFiles,
     add_peer_card,
@@ -132,14 +132,14 @@ from hotline.terminal.setup import (
     open_terminal,
     parse_card,
 )
-from hotline.terminal.shiftlog import (
+from hotline.terminal.desks.shiftlog.desk import (
     MAX_NOTE_CHARS,
     SHIFT_NOTE_DOMAIN,
     ShiftLog,
     note_statement,
     verify_note,
 )
-from hotline.terminal.test_texts import (
+from hotline.terminal.linktest.test_texts import (
     ApprovedText,
     approved_texts,
     missing_letters,
@@ -147,9 +147,9 @@ from hotline.terminal.test_texts import (
     rotation,
     text_for,
 )
-from hotline.terminal.tester import ALARM_MESSAGE_KIND, LineTester
-from hotline.terminal.tracker import DeliveryStatistics, DeliveryTracker, percentile
-from hotline.terminal.verify import VerifyReport, verify_store
+from hotline.terminal.linktest.tester import ALARM_MESSAGE_KIND, LineTester
+from hotline.terminal.core.tracker import DeliveryStatistics, DeliveryTracker, percentile
+from hotline.terminal.core.verify import VerifyReport, verify_store
 
 __all__ = [
     "ACKNOWLEDGEABLE_KINDS",

@@ -18,7 +18,7 @@ from urllib.parse import quote, urlencode
 
 from hotline import errors
 from hotline.errors import DaemonError, DaemonNotRunning, HotlineError, NotInitialised
-from hotline.terminal.paths import TerminalPaths
+from hotline.terminal.config.paths import TerminalPaths
 
 __all__ = ["ControlClient"]
 

@@ -2,8 +2,8 @@
 
 Theory of operation
 -------------------
-For every known peer the terminal keeps a :class:`~hotline.terminal.line.PeerLine`:
-the peer's record, a :class:`~hotline.terminal.line.RouteLine` per route of
+For every known peer the terminal keeps a :class:`~hotline.terminal.core.line.PeerLine`:
+the peer's record, a :class:`~hotline.terminal.core.line.RouteLine` per route of
 the pair (its session and dialer), the peer's failover policy, and the
 session that carries the peer's messages. Exactly one side of each pair
 dials: the one whose signing key sorts lower (docs/protocol/delivery.md,
@@ -16,7 +16,7 @@ The supervisor re-evaluates every line often (``heartbeat_interval / 5``) and
 whenever a session opens or ends: the failover policy names the route that
 carries traffic, and the line's state (up, degraded, down) is journaled and
 raises or clears the ``line-down`` alarm (docs/protocol/routes.md). Link tests
-run on their schedule through :class:`~hotline.terminal.tester.LineTester`.
+run on their schedule through :class:`~hotline.terminal.linktest.tester.LineTester`.
 
 Sending never needs the line: :meth:`Terminal.send_text` stores the message
 durably, then wakes the pump, which sends it whenever a session is open.
@@ -56,15 +56,15 @@ from hotline.store import (
     PresenceRecord,
     ShiftNoteRecord,
 )
-from hotline.terminal.accounts import Operator, Permission
-from hotline.terminal.acks import ACK_KIND, AckDesk
-from hotline.terminal.alarms import LINE_DOWN, AlarmDesk
-from hotline.terminal.calls import CALL_KIND, CallDesk
-from hotline.terminal.clock import Clock, SystemClock
-from hotline.terminal.deadlines import DeadlineWatch
-from hotline.terminal.events import EventHub
-from hotline.terminal.inbox import Inbox
-from hotline.terminal.line import (
+from hotline.terminal.desks.accounts.users import Operator, Permission
+from hotline.terminal.desks.acks.desk import ACK_KIND, AckDesk
+from hotline.terminal.core.alarms import LINE_DOWN, AlarmDesk
+from hotline.terminal.desks.calls.desk import CALL_KIND, CallDesk
+from hotline.terminal.runtime.clock import Clock, SystemClock
+from hotline.terminal.desks.deadlines.watch import DeadlineWatch
+from hotline.terminal.runtime.events import EventHub
+from hotline.terminal.core.inbox import Inbox
+from hotline.terminal.core.line import (
     RTT_SAMPLE_EVERY,
     PeerLine,
     PeerStatus,
@@ -72,15 +72,15 @@ from hotline.terminal.line import (
     RouteStatus,
     TerminalStatus,
 )
-from hotline.terminal.linktest import LinkTestDesk, LinkTestResult
-from hotline.terminal.notifications import NotificationDesk
-from hotline.terminal.outbox import DEFAULT_CHANNEL, Draft, Outbox
-from hotline.terminal.presence import PRESENCE_KIND, PresenceDesk
-from hotline.terminal.session import Session
-from hotline.terminal.setup import PeerAdded, TerminalFiles, add_peer_card, open_terminal
-from hotline.terminal.shiftlog import ShiftLog
-from hotline.terminal.tester import ALARM_MESSAGE_KIND, LineTester
-from hotline.terminal.tracker import DeliveryTracker
+from hotline.terminal.linktest.desk import LinkTestDesk, LinkTestResult
+from hotline.terminal.desks.notifications.desk import NotificationDesk
+from hotline.terminal.core.outbox import DEFAULT_CHANNEL, Draft, Outbox
+from hotline.terminal.desks.calls.presence import PRESENCE_KIND, PresenceDesk
+from hotline.terminal.core.session import Session
+from hotline.terminal.config.setup import PeerAdded, TerminalFiles, add_peer_card, open_terminal
+from hotline.terminal.desks.shiftlog.desk import ShiftLog
+from hotline.terminal.linktest.tester import ALARM_MESSAGE_KIND, LineTester
+from hotline.terminal.core.tracker import DeliveryTracker
 from hotline.utc import format_utc
 
 __all__ = ["OutgoingText", "Terminal"]

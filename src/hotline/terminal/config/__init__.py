@@ -1,0 +1,3 @@
+"""hotline.terminal.config."""
+
+from __future__ import annotations

@@ -1,0 +1,193 @@
+"""Creating a terminal directory, reading its card, and adding peers' cards.
+
+These work on the directory directly, with no daemon running: ``init``
+happens before there is a daemon, and a peer can be added before the first
+``run``. While a daemon runs, the CLI adds peers through its control API
+instead, so the daemon starts dialing at once.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from hotline.crypto import Identity, PeerCard, make_card, make_tls_certificate, private_key_pem
+from hotline.crypto import certificate_pem as _certificate_pem
+from hotline.errors import AlreadyInitialised, ConfigError, NotInitialised, PeerConflict
+from hotline.store import PartyRecord, PeerRecord, Store, open_store
+from hotline.terminal.runtime.clock import Clock, SystemClock
+from hotline.terminal.config.paths import TerminalPaths
+from hotline.terminal.config.settings import (
+    LinkSettings,
+    Settings,
+    check_console,
+    check_listen,
+    check_timezone,
+    load_settings,
+    render_settings,
+)
+from hotline.utc import format_utc
+
+__all__ = [
+    "PeerAdded",
+    "TerminalFiles",
+    "add_peer_card",
+    "init_terminal",
+    "open_terminal",
+    "parse_card",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class TerminalFiles:
+    """An initialised terminal directory, opened: settings, identity, store."""
+
+    paths: TerminalPaths
+    settings: Settings
+    identity: Identity
+    store: Store
+
+    def card(self) -> PeerCard:
+        """This terminal's peer card, to hand to its peers."""
+        return make_card(
+            self.identity, routes=self.settings.listen, timezone=self.settings.timezone
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class PeerAdded:
+    """The result of adding a card."""
+
+    peer: PeerRecord
+    new: bool
+
+
+def init_terminal(
+    directory: Path,
+    *,
+    party: str,
+    listen: list[str],
+    timezone: str = "UTC",
+    console: str | None = None,
+    clock: Clock | None = None,
+) -> TerminalFiles:
+    """Create a terminal in ``directory``: keys, TLS certificate, settings, store, journal.
+
+    ``console`` (HOST:PORT) is where ``hotline run`` serves the web console; None for none.
+    """
+    clock = clock or SystemClock()
+    paths = TerminalPaths(directory)
+    if paths.config.exists() or paths.database.exists() or paths.keys.exists():
+        raise AlreadyInitialised(f"{directory} already holds a terminal")
+    settings = Settings(
+        party=party,
+        timezone=check_timezone(timezone),
+        listen=check_listen(listen),
+        console=check_console(console),
+        link=LinkSettings(),
+    )
+    identity = Identity.generate(party)  # validates the party name
+    directory.mkdir(parents=True, exist_ok=True)
+    os.chmod(directory, 0o700)
+    paths.keys.mkdir(mode=0o700)
+    identity.save(paths.keys)
+    _write_tls_files(paths, identity)
+    store = open_store(paths.database)
+    stamp = format_utc(clock.now())
+    store.set_party(
+        PartyRecord(
+            party=party,
+            signing_key=identity.signing_public,
+            encryption_key=identity.encryption_public,
+            routes=settings.listen,
+            timezone=settings.timezone,
+            created_at=stamp,
+        )
+    )
+    files = TerminalFiles(paths=paths, settings=settings, identity=identity, store=store)
+    store.append_journal(
+        kind="terminal initialised",
+        at=stamp,
+        data={
+            "party": party,
+            "fingerprint": files.card().fingerprint,
+            "listen": list(settings.listen),
+        },
+    )
+    # Written last: a directory with hotline.toml is a complete terminal.
+    paths.config.write_text(render_settings(settings), encoding="utf-8")
+    return files
+
+
+def _write_tls_files(paths: TerminalPaths, identity: Identity) -> None:
+    paths.tls.mkdir(mode=0o700, exist_ok=True)
+    paths.certificate.write_text(_certificate_pem(make_tls_certificate(identity)), encoding="ascii")
+    fd = os.open(paths.tls_key, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(private_key_pem(identity))
+
+
+def open_terminal(directory: Path) -> TerminalFiles:
+    """Open an initialised terminal directory; :class:`NotInitialised` if it is not one."""
+    paths = TerminalPaths(directory)
+    if not paths.is_initialised():
+        raise NotInitialised(
+            f"{directory} is not a hotline terminal (create one with: hotline init)"
+        )
+    settings = load_settings(paths.config)
+    identity = Identity.load(settings.party, paths.keys)
+    store = open_store(paths.database)
+    party = store.get_party()
+    if party is None or party.signing_key != identity.signing_public:
+        store.close()
+        raise NotInitialised(f"{directory}: the store and the keys belong to different terminals")
+    if not paths.tls_key.exists() or not paths.certificate.exists():
+        _write_tls_files(paths, identity)
+    return TerminalFiles(paths=paths, settings=settings, identity=identity, store=store)
+
+
+def parse_card(text: str | bytes) -> PeerCard:
+    """Parse and verify a peer card (:class:`~hotline.errors.CardInvalid` if it does not hold)."""
+    card = PeerCard.from_json(text)
+    check_timezone(card.timezone)
+    return card
+
+
+def add_peer_card(
+    files: TerminalFiles, text: str | bytes, *, clock: Clock | None = None
+) -> PeerAdded:
+    """Verify a peer card and add (or refresh) the peer in the store."""
+    clock = clock or SystemClock()
+    card = parse_card(text)
+    if card.signing_key == files.identity.signing_public:
+        raise PeerConflict("that is this terminal's own card")
+    if card.party == files.settings.party:
+        raise PeerConflict(f"the card's party {card.party!r} has this terminal's own name")
+    stamp = format_utc(clock.now())
+    record = PeerRecord(
+        party=card.party,
+        signing_key=card.signing_key,
+        encryption_key=card.encryption_key,
+        routes=card.routes,
+        timezone=card.timezone,
+        certificate=card.certificate,
+        card_json=card.to_json(),
+        fingerprint=card.fingerprint,
+        added_at=stamp,
+    )
+    with files.store.transaction():
+        new = files.store.add_peer(record)
+        files.store.append_journal(
+            kind="peer added" if new else "peer card refreshed",
+            at=stamp,
+            data={
+                "party": card.party,
+                "fingerprint": card.fingerprint,
+                "routes": list(card.routes),
+            },
+        )
+    stored = files.store.get_peer(card.party)
+    if stored is None:  # pragma: no cover - the store just wrote it
+        raise ConfigError("the peer vanished from the store")
+    return PeerAdded(peer=stored, new=new)

@@ -1,0 +1,3 @@
+"""hotline.terminal.core."""
+
+from __future__ import annotations

@@ -1,0 +1,252 @@
+"""Alarms about the line: raised at once, kept until cleared, told to a person.
+
+Real hotlines failed when nobody could tell a broken line from a refusal to
+answer, and when an untested line was assumed to work. An alarm is how this
+terminal says, to a person, that the line needs attention:
+
+* ``test-missed``: our link test on a route came back without a receipt in
+  time (docs/protocol/linktest.md). Cleared by a later test on that route that
+  passes, in either direction.
+* ``peer-test-missed``: the peer told us its test on a route missed. The peer
+  tells us with an ``alarm`` message (kind ``alarm``, channel ``line``) over
+  whatever route works, so it is serialised, signed and receipted like any
+  message and cannot be lost. Cleared like ``test-missed``.
+* ``line-down``: no route to the peer has a session. Cleared when one has.
+* ``ack-overdue``: a message went unacknowledged past its deadline
+  (:mod:`hotline.terminal.desks.deadlines.watch`), on either side. Cleared by the
+  acknowledgement.
+
+Every alarm is stored (the ``alarms`` table), journaled when raised and when
+cleared, logged, and handed to the operator's hook: a shell command run with
+the alarm as one JSON object on its standard input (``[alarms] hook`` in
+hotline.toml), to reach mail, SMS or a pager. A hook that fails or hangs is
+killed after ``hook_timeout`` and the failure journaled; it never delays the
+line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import secrets
+import signal
+from collections.abc import Callable
+from dataclasses import asdict
+from typing import Any
+
+from hotline.store import AlarmRecord, Store
+from hotline.terminal.runtime.clock import Clock
+from hotline.terminal.config.settings import AlarmSettings
+from hotline.utc import format_utc
+
+__all__ = [
+    "ACK_OVERDUE",
+    "ALARM_KINDS",
+    "LINE_DOWN",
+    "PEER_TEST_MISSED",
+    "TEST_MISSED",
+    "AlarmDesk",
+    "alarm_json",
+]
+
+log = logging.getLogger("hotline.alarms")
+
+TEST_MISSED = "test-missed"
+PEER_TEST_MISSED = "peer-test-missed"
+LINE_DOWN = "line-down"
+ACK_OVERDUE = "ack-overdue"
+ALARM_KINDS = (TEST_MISSED, PEER_TEST_MISSED, LINE_DOWN, ACK_OVERDUE)
+#: The kinds a passing link test on a route clears.
+_TEST_KINDS = (TEST_MISSED, PEER_TEST_MISSED)
+
+
+def alarm_json(alarm: AlarmRecord) -> dict[str, Any]:
+    """The alarm as the status API, the hook and the console show it."""
+    return asdict(alarm)
+
+
+class AlarmDesk:
+    """Raises and clears alarms: store, journal, log and hook, in that order."""
+
+    def __init__(
+        self,
+        *,
+        store: Store,
+        clock: Clock,
+        settings: AlarmSettings,
+        spawn: Callable[[Any, str], asyncio.Task[Any]],
+        on_change: Callable[[], None] | None = None,
+    ) -> None:
+        self._on_change = on_change or (lambda: None)
+        self._store = store
+        self._clock = clock
+        self._settings = settings
+        self._spawn = spawn
+        self._open: dict[str, AlarmRecord] = {a.id: a for a in store.open_alarms()}
+        #: Hooks still running, so shutdown can give them a moment to finish.
+        self._hooks: set[asyncio.Task[Any]] = set()
+
+    def open_alarms(self) -> list[AlarmRecord]:
+        return sorted(self._open.values(), key=lambda a: (a.since, a.id))
+
+    def find(self, *, kind: str, peer: str, route: str | None) -> AlarmRecord | None:
+        for alarm in self._open.values():
+            if (alarm.kind, alarm.peer, alarm.route) == (kind, peer, route):
+                return alarm
+        return None
+
+    def raise_alarm(
+        self, *, kind: str, peer: str, route: str | None, detail: str
+    ) -> AlarmRecord | None:
+        """Raise an alarm, unless the same one (kind, peer, route) is already open."""
+        if self.find(kind=kind, peer=peer, route=route) is not None:
+            return None
+        alarm = AlarmRecord(
+            id=secrets.token_hex(8),
+            kind=kind,
+            peer=peer,
+            route=route,
+            since=format_utc(self._clock.now()),
+            detail=detail,
+        )
+        with self._store.transaction():
+            self._store.add_alarm(alarm)
+            self._store.append_journal(
+                kind="alarm raised", at=alarm.since, data=_journal_data(alarm)
+            )
+        self._open[alarm.id] = alarm
+        self._on_change()
+        log.warning("ALARM %s: %s %s: %s", kind, peer, route or "(whole line)", detail)
+        self._run_hook("raised", alarm)
+        return alarm
+
+    def clear(self, alarm_id: str, *, by: str) -> AlarmRecord | None:
+        """Clear one open alarm; None if it is not open."""
+        if alarm_id not in self._open:
+            return None
+        at = format_utc(self._clock.now())
+        with self._store.transaction():
+            cleared = self._store.clear_alarm(alarm_id, at=at, by=by)
+            if cleared is None:
+                return None
+            self._store.append_journal(
+                kind="alarm cleared", at=at, data={**_journal_data(cleared), "by": by}
+            )
+        del self._open[alarm_id]
+        self._on_change()
+        log.warning("alarm %s cleared (%s): %s %s", cleared.kind, by, cleared.peer, cleared.route)
+        self._run_hook("cleared", cleared)
+        return cleared
+
+    def acknowledge(self, alarm_id: str, *, by: str) -> AlarmRecord | None:
+        """An operator has seen an open alarm (it stays open until its condition clears)."""
+        if alarm_id not in self._open:
+            return None
+        at = format_utc(self._clock.now())
+        with self._store.transaction():
+            acked = self._store.acknowledge_alarm(alarm_id, at=at, by=by)
+            if acked is None:
+                return None
+            self._store.append_journal(
+                kind="alarm acknowledged", at=at, data={"id": alarm_id, "by": by}
+            )
+        self._open[alarm_id] = acked
+        self._on_change()
+        return acked
+
+    def clear_matching(
+        self, *, kinds: tuple[str, ...], peer: str, route: str | None, by: str
+    ) -> list[AlarmRecord]:
+        matching = [
+            a.id
+            for a in self._open.values()
+            if a.kind in kinds and a.peer == peer and (route is None or a.route == route)
+        ]
+        return [c for c in (self.clear(i, by=by) for i in matching) if c is not None]
+
+    def clear_route_tests(self, *, peer: str, route: str, by: str) -> list[AlarmRecord]:
+        """A test passed on ``route``: the route's test alarms are over."""
+        return self.clear_matching(kinds=_TEST_KINDS, peer=peer, route=route, by=by)
+
+    # -- the hook -------------------------------------------------------------
+
+    def run_hook(self, event: dict[str, Any]) -> None:
+        """Hand any event (an escalation alert) to the hook, like an alarm."""
+        if not self._settings.hook:
+            return
+        payload = json.dumps(event, ensure_ascii=False)
+        task = self._spawn(self._hook(payload, str(event.get("alarm") or "")), "hook")
+        self._hooks.add(task)
+        task.add_done_callback(self._hooks.discard)
+
+    def _run_hook(self, event: str, alarm: AlarmRecord) -> None:
+        if not self._settings.hook:
+            return
+        payload = json.dumps({"event": event, **alarm_json(alarm)}, ensure_ascii=False)
+        task = self._spawn(self._hook(payload, alarm.id), f"alarm hook {alarm.id}")
+        self._hooks.add(task)
+        task.add_done_callback(self._hooks.discard)
+
+    async def drain(self, within: float) -> None:
+        """Wait up to ``within`` seconds for running hooks (the terminal is stopping)."""
+        if self._hooks:
+            await asyncio.wait(set(self._hooks), timeout=within)
+
+    async def _hook(self, payload: str, alarm_id: str) -> None:
+        outcome = await self._call_hook(payload)
+        if outcome is not None:
+            log.error("alarm hook failed for alarm %s: %s", alarm_id, outcome)
+            with contextlib.suppress(Exception):
+                self._store.append_journal(
+                    kind="alarm hook failed",
+                    at=format_utc(self._clock.now()),
+                    data={"alarm": alarm_id, "hook": self._settings.hook, "error": outcome},
+                )
+
+    async def _call_hook(self, payload: str) -> str | None:
+        """Run the hook with ``payload`` on stdin; None on success, else what went wrong."""
+        try:
+            process = await asyncio.create_subprocess_shell(
+                self._settings.hook,
+                stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.DEVNULL,
+                stderr=asyncio.subprocess.PIPE,
+                # Its own process group, so a timeout kills the shell's children too
+                # (a child left holding the pipes would keep the hook "running").
+                start_new_session=True,
+            )
+        except OSError as exc:
+            return f"cannot start: {exc}"
+        try:
+            async with asyncio.timeout(self._settings.hook_timeout):
+                _, stderr = await process.communicate(payload.encode("utf-8"))
+        except TimeoutError:
+            _kill_group(process.pid)
+            await process.wait()
+            return f"killed after {self._settings.hook_timeout:g} s"
+        except asyncio.CancelledError:
+            # The terminal is stopping: leave no hook behind.
+            _kill_group(process.pid)
+            raise
+        if process.returncode != 0:
+            tail = stderr.decode("utf-8", "replace").strip()[-200:]
+            return f"exit status {process.returncode}" + (f": {tail}" if tail else "")
+        return None
+
+
+def _kill_group(pid: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGKILL)
+
+
+def _journal_data(alarm: AlarmRecord) -> dict[str, Any]:
+    return {
+        "id": alarm.id,
+        "kind": alarm.kind,
+        "peer": alarm.peer,
+        "route": alarm.route,
+        "detail": alarm.detail,
+    }

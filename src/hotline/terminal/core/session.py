@@ -1,0 +1,624 @@
+"""One live session with one peer: drives a sans-IO ``proto.Connection`` over a transport.
+
+Theory of operation
+-------------------
+A session starts when a transport is authenticated (TLS pinned to the peer's
+key) and ends when the transport closes, the peer goes quiet for
+``dead_after`` heartbeat intervals (one more if the terminal itself was
+held up and could not listen), a write makes no progress for as long, the
+peer breaks the protocol, or the terminal shuts down. Four tasks share it:
+
+* the **reader** feeds received bytes to the connection and handles the
+  events in slices of at most :data:`DELIVERY_SLICE` envelopes and receipts:
+  each slice is checked and stored in one transaction (one commit), then its
+  receipts are queued for the writer. The reader never waits for a write: two
+  terminals flooding each other must never both block writing receipts that
+  neither is reading;
+* the **writer** is the only task that waits for the transport. Everything
+  else queues frames with :meth:`Session._queue`, which never blocks: when the
+  writer is idle and nothing is queued, ``_queue`` hands the frames to the
+  transport at once (``Transport.write_now``, which takes them only if it has
+  no unsent bytes), so receipts leave as soon as their commit returns. A write
+  that makes no progress for the dead-line window ends the session (the peer
+  stopped reading: for the sender that is a dead line);
+* the **pump** sends the peer's pending outgoing envelopes in serial order.
+  It waits for the peer's RESUME (which says the highest serial it holds),
+  then sends every message that has no receipt yet, oldest first, then each
+  new one as it is queued (one queued when the pump has caught up is sent by
+  :meth:`Session.offer` right away, without the pump). A RESUME during the
+  session rewinds it. It stops queueing while more than :data:`HIGH_WATER`
+  bytes wait to be written;
+* the **heartbeat** queues a HEARTBEAT every ``heartbeat_interval`` so that
+  silence means a dead line, never an idle one. Each one echoes the peer's
+  latest heartbeat, so the peer measures this route's round-trip time.
+
+With several routes to a peer there is a session per route, and only one,
+the *carrier*, pumps (:meth:`Session.set_carrying`); the others stand by,
+still reading, receipting, heartbeating and answering link tests. A session
+that becomes the carrier resends every unreceipted envelope from the first
+(docs/protocol/routes.md). Link tests (``LinkTest`` frames) are handed to the
+terminal, never to the inbox, and answered on the same session.
+
+Frames never interleave: each is produced whole by ``Connection.send`` and
+queued in the order produced.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from hotline import proto
+from hotline.errors import CloseCode, LocalProtocolError, RemoteProtocolError
+from hotline.link import Transport
+from hotline.store import MessageRecord, MessageState, PeerRecord, Store
+from hotline.terminal.runtime.clock import Clock
+from hotline.terminal.core.inbox import Inbox
+from hotline.terminal.core.outbox import Outbox
+from hotline.terminal.config.settings import LinkSettings
+from hotline.utc import format_utc
+
+__all__ = ["DELIVERY_SLICE", "HIGH_WATER", "PUMP_BATCH", "Session"]
+
+log = logging.getLogger("hotline.session")
+
+#: How many pending envelopes the pump reads from the store per step.
+PUMP_BATCH = 256
+#: At most this many envelopes plus receipts share one commit; between slices the
+#: loop runs other tasks, so heartbeats keep flowing during a long burst.
+DELIVERY_SLICE = 128
+#: The pump waits while more than this many bytes are queued for writing.
+HIGH_WATER = 1 << 20
+#: The last contact with the peer is stored at most this often (seconds).
+CONTACT_EVERY = 1.0
+#: A silence timer observed later than this (seconds) fired while the terminal
+#: was not listening: the session listens one heartbeat more (_receive_or_silence).
+LATE_TIMER = 0.02
+#: The writer hands the transport at most this much at once, so "no progress
+#: for the dead-line window" is judged on a small step, not on a whole burst.
+WRITE_STEP = 64 * 1024
+
+
+class _WriteStalled(Exception):
+    """A write made no progress for the dead-line window."""
+
+
+class Session:
+    """A session with one peer over one authenticated transport."""
+
+    def __init__(
+        self,
+        *,
+        transport: Transport,
+        peer: PeerRecord,
+        our_key: bytes,
+        store: Store,
+        inbox: Inbox,
+        outbox: Outbox,
+        clock: Clock,
+        settings: LinkSettings,
+        on_open: Callable[[Session], None],
+        on_delivered: Callable[[tuple[str, ...]], None] | None = None,
+        on_received: Callable[[tuple[MessageRecord, ...]], None] | None = None,
+        on_link_test: Callable[[Session, bytes], bytes | None] | None = None,
+        on_link_test_receipt: Callable[[Session, bytes], None] | None = None,
+        on_rtt: Callable[[Session, float], None] | None = None,
+        carrying: bool = True,
+    ) -> None:
+        self.transport = transport
+        self.peer = peer
+        self._store = store
+        self._inbox = inbox
+        self._outbox = outbox
+        self._clock = clock
+        self._settings = settings
+        self._on_open = on_open
+        self._on_delivered = on_delivered
+        self._on_received = on_received
+        self._on_link_test = on_link_test
+        self._on_link_test_receipt = on_link_test_receipt
+        self._on_rtt = on_rtt
+        #: Whether this session's pump sends the peer's messages. With several
+        #: routes only the active route's session carries; the others stand by.
+        self._carrying = carrying
+        self._carrying_changed = asyncio.Event()
+        #: The peer's latest heartbeat: (its sent_at_ms, our monotonic time on receipt).
+        self._peer_beat: tuple[int, float] | None = None
+        self._conn = proto.Connection(our_key=our_key, peer_key=transport.peer_key)
+        #: Set when a message is queued for this peer (see :meth:`wake`).
+        self._wakeup = asyncio.Event()
+        self._resumed = asyncio.Event()
+        self._open = asyncio.Event()
+        self._pump_after = 0
+        self._last_resume_asked: int | None = None
+        #: Set when the peer lost messages it had receipted: replay everything after it.
+        self._replay_after: int | None = None
+        #: (message id, when) of envelopes first written since the last commit.
+        self._transmitted: list[tuple[str, str]] = []
+        # The write queue: frames in order, their total size, and two signals.
+        self._output: list[bytes] = []
+        self._output_bytes = 0
+        self._has_output = asyncio.Event()
+        self._drained = asyncio.Event()
+        #: True while the writer task is sending: frames then wait their turn in _output.
+        self._writer_busy = False
+        self._closing = False
+        self.close_reason = "open"
+        self.opened = False
+        #: When we last heard anything from the peer, heartbeats included (see last_heard).
+        self._heard: datetime | None = None
+        #: The same, on the monotonic clock (for the failover policy).
+        self.heard_at: float | None = None
+        #: When the last contact was last stored (monotonic); see _note_contact.
+        self._contact_noted: float | None = None
+
+    @property
+    def last_heard(self) -> str | None:
+        """When we last heard anything from the peer (UTC text), heartbeats included."""
+        # Formatted when asked, not on every read: reads happen per burst slice.
+        return None if self._heard is None else format_utc(self._heard)
+
+    @property
+    def dead_window(self) -> float:
+        """Seconds of silence (or of a stalled write) after which the line is dead."""
+        return self._settings.heartbeat_interval * self._settings.dead_after
+
+    @property
+    def write_stall_window(self) -> float:
+        """Seconds a write may make no progress before the peer is presumed gone.
+
+        Longer than the silence window: a live peer busy storing a large batch does
+        not read for a while, and a dead one is caught by the silence timer first.
+        """
+        return max(4 * self.dead_window, 10.0)
+
+    def wake(self) -> None:
+        """A message was queued for this peer: let the pump look."""
+        self._wakeup.set()
+
+    @property
+    def route(self) -> str:
+        return self.transport.route
+
+    @property
+    def carrying(self) -> bool:
+        return self._carrying
+
+    def set_carrying(self, carrying: bool) -> None:
+        """Make this session carry the peer's traffic, or stand by.
+
+        A session that starts carrying sends every message still without a
+        receipt, from the first: some may have left on another route and been
+        lost with it. The peer's inbox takes each serial once, and answers a
+        duplicate with the receipt it already gave.
+        """
+        if carrying == self._carrying:
+            return
+        self._carrying = carrying
+        if carrying:
+            self._pump_after = 0
+        self._carrying_changed.set()
+        self._wakeup.set()
+
+    def offer(self, record: MessageRecord) -> None:
+        """A message for this peer was just stored: send it now, or wake the pump.
+
+        If this session carries the line and its pump has sent everything
+        before ``record`` (nothing pending, no replay, no backlog), the envelope
+        goes out at once, saving the pump's store read and a pass of the event
+        loop; otherwise the pump takes it in turn.
+        """
+        if (
+            self._carrying
+            and self.opened
+            and not self._closing
+            and self._resumed.is_set()
+            and self._replay_after is None
+            and record.serial == self._pump_after + 1
+            and self._output_bytes <= HIGH_WATER
+            and self._conn.state is proto.ConnectionState.OPEN
+        ):
+            self._pump_after = record.serial
+            self._queue(proto.Data(envelope=record.envelope))
+            if record.state is MessageState.QUEUED:
+                self._transmitted.append((record.id, format_utc(self._clock.now())))
+            return
+        self.wake()
+
+    def resend(self, envelope: bytes) -> bool:
+        """Send one stored envelope again on this session (an overdue message); False if closed.
+
+        The peer takes it once: a duplicate is answered with the receipt it already gave.
+        """
+        if not self.opened or self._closing or self._conn.state is not proto.ConnectionState.OPEN:
+            return False
+        self._queue(proto.Data(envelope=envelope))
+        return True
+
+    def send_link_test(self, envelope: bytes) -> None:
+        """Send a TEST envelope on this session's route (LocalProtocolError if not open)."""
+        if not self.opened or self._closing:
+            raise LocalProtocolError("the session is not open")
+        self._queue(proto.LinkTest(envelope=envelope))
+
+    # -- writing ---------------------------------------------------------
+
+    def _queue(self, *events: proto.Event) -> None:
+        """Queue frames for the writer; never blocks. LocalProtocolError if the state forbids one.
+
+        When nothing waits to be written and the writer is idle, the frames go
+        straight to the transport (:meth:`Transport.write_now`): a receipt leaves
+        the moment its commit is done, before the callbacks that follow it.
+        """
+        frames = [self._conn.send(event) for event in events]
+        if not frames:
+            return
+        if not self._output and not self._writer_busy:
+            data = frames[0] if len(frames) == 1 else b"".join(frames)
+            if self.transport.write_now(data):
+                return
+        for frame in frames:
+            self._output.append(frame)
+            self._output_bytes += len(frame)
+        self._has_output.set()
+
+    async def _writer(self) -> None:
+        while True:
+            self._writer_busy = False
+            await self._has_output.wait()
+            self._writer_busy = True
+            self._has_output.clear()
+            while self._output:
+                data = b"".join(self._output)
+                self._output.clear()
+                for start in range(0, len(data), WRITE_STEP):
+                    step = data[start : start + WRITE_STEP]
+                    try:
+                        # asyncio.timeout, not wait_for: in 3.11 wait_for can swallow a
+                        # cancellation that races with completion, and the session then
+                        # never finishes closing.
+                        async with asyncio.timeout(self.write_stall_window):
+                            await self.transport.send(step)
+                    except TimeoutError:
+                        raise _WriteStalled(
+                            f"the peer read nothing for {self.write_stall_window:g} s: "
+                            "line presumed dead"
+                        ) from None
+                    self._output_bytes -= len(step)
+                self._drained.set()
+
+    async def _flush(self, within: float) -> None:
+        """Wait (up to ``within`` seconds) until everything queued has been written."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(within):
+                while self._output_bytes > 0:
+                    self._drained.clear()
+                    await self._drained.wait()
+
+    # -- lifecycle -------------------------------------------------------
+
+    async def run(self) -> str:
+        """Run the session until it ends; return why it ended."""
+        tasks: list[asyncio.Task[None]] = []
+        try:
+            self._queue(self._conn.hello())
+            for name, coroutine in (
+                ("writer", self._writer()),
+                ("heartbeat", self._heartbeat()),
+                ("pump", self._pump()),
+            ):
+                task = asyncio.create_task(coroutine, name=f"{name} {self.peer.party}")
+                task.add_done_callback(self._task_ended)
+                tasks.append(task)
+            await self._read()
+        except RemoteProtocolError as exc:
+            self.close_reason = f"protocol error from peer: {exc}"
+            self._journal_refusal("protocol", exc)
+            await self._say_goodbye(exc.close_code, str(exc))
+        except (ConnectionError, OSError) as exc:
+            self.close_reason = f"connection lost: {str(exc) or type(exc).__name__}"
+        except Exception as exc:
+            # A bug or a store failure must end this session, not the terminal: the
+            # peer redials, and nothing uncommitted was acknowledged.
+            log.exception("session with %s failed", self.peer.party)
+            self.close_reason = f"internal error: {type(exc).__name__}: {exc}"
+            await self._say_goodbye(CloseCode.PROTOCOL_ERROR, "internal error")
+        finally:
+            if self._transmitted:
+                with contextlib.suppress(Exception), self._store.transaction():
+                    self._record_transmitted()
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(BaseException):
+                    await task
+            await self.transport.aclose()
+        return self.close_reason
+
+    async def _say_goodbye(self, code: CloseCode, reason: str) -> None:
+        with contextlib.suppress(Exception):
+            self._queue(proto.Close(code=code, reason=reason[:200]))
+            await self._flush(within=1.0)
+
+    def _task_ended(self, task: asyncio.Task[None]) -> None:
+        # A writer-side task that fails (stalled write, peer gone, state closed) ends
+        # the whole session: closing the transport makes the reader see end of stream.
+        if task.cancelled() or task.exception() is None:
+            return
+        if self.close_reason == "open":
+            exc = task.exception()
+            self.close_reason = (
+                str(exc) if isinstance(exc, _WriteStalled) else f"send failed: {exc}"
+            )
+        asyncio.get_running_loop().create_task(self.transport.aclose())
+
+    async def close(self, code: CloseCode, reason: str) -> None:
+        """Tell the peer why, then end the session."""
+        if self._closing:
+            return
+        self._closing = True
+        self.close_reason = reason
+        await self._say_goodbye(code, reason)
+        await self.transport.aclose()
+
+    # -- reader ----------------------------------------------------------
+
+    async def _read(self) -> None:
+        while True:
+            try:
+                data = await self._receive_or_silence()
+            except TimeoutError:
+                self.close_reason = f"nothing heard for {self.dead_window:g} s: line presumed dead"
+                return
+            if data:
+                self._heard = self._clock.now()
+                self.heard_at = self._clock.monotonic()
+            self._conn.receive_data(data)
+            if await self._handle_events():
+                return
+
+    async def _receive_or_silence(self) -> bytes:
+        """The next bytes from the peer; TimeoutError after the dead window of silence.
+
+        A timer cannot tell a silent peer from a terminal that was not
+        listening. When this one fires late (the event loop was held up: a long
+        fsync, a paused or overloaded machine), the peer's frames may be waiting
+        unread, and a live peer's next heartbeat is at most one interval away:
+        the session listens that long more before it calls the line dead. A
+        timer that fires on time is believed at once.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.dead_window
+        try:
+            async with asyncio.timeout_at(deadline):
+                return await self.transport.receive()
+        except TimeoutError:
+            if loop.time() - deadline <= LATE_TIMER:
+                raise
+        async with asyncio.timeout(self._settings.heartbeat_interval):
+            return await self.transport.receive()
+
+    async def _handle_events(self) -> bool:
+        """Handle every event the connection has; True when the session is over."""
+        envelopes: list[bytes] = []
+        receipts: list[bytes] = []
+        finished = False
+        for event in self._conn.events():
+            if isinstance(event, proto.Data):
+                envelopes.append(event.envelope)
+            elif isinstance(event, proto.Receipt):
+                receipts.append(event.receipt)
+            elif isinstance(event, proto.Heartbeat):
+                self._heartbeat_received(event)
+            elif isinstance(event, proto.LinkTest):
+                answer = self._on_link_test(self, event.envelope) if self._on_link_test else None
+                if answer is not None and self._conn.state is proto.ConnectionState.OPEN:
+                    self._queue(proto.LinkTestReceipt(receipt=answer))
+            elif isinstance(event, proto.LinkTestReceipt):
+                if self._on_link_test_receipt is not None:
+                    self._on_link_test_receipt(self, event.receipt)
+            elif isinstance(event, proto.Resume):
+                self._pump_after = (
+                    min(self._pump_after, event.last_held) if self._resumed.is_set() else 0
+                )
+                self._check_rewound(event.last_held)
+                self._resumed.set()
+                self._wakeup.set()
+            elif isinstance(event, proto.Close):
+                self.close_reason = f"closed by peer: {event.reason or event.code.name.lower()}"
+                if not self._closing:
+                    # Answer in kind, so the peer sees a clean end (docs/protocol/session.md).
+                    self._closing = True
+                    with contextlib.suppress(LocalProtocolError):
+                        self._queue(proto.Close(code=CloseCode.NORMAL, reason="closing"))
+            elif isinstance(event, proto.ConnectionClosed):
+                if self.close_reason == "open":
+                    self.close_reason = "closed by peer" if event.clean else "connection lost"
+                finished = True
+        if self._conn.state is proto.ConnectionState.OPEN and not self.opened:
+            self._opened()
+        while envelopes or receipts:
+            # Slices keep each commit, and each stretch without yielding, bounded.
+            take_envelopes = envelopes[:DELIVERY_SLICE]
+            take_receipts = receipts[: DELIVERY_SLICE - len(take_envelopes)]
+            del envelopes[: len(take_envelopes)]
+            del receipts[: len(take_receipts)]
+            self._deliver(take_envelopes, take_receipts)
+            await asyncio.sleep(0)
+        if self._closing and self._output_bytes:
+            await self._flush(within=1.0)
+        return finished or self._conn.state is proto.ConnectionState.CLOSED
+
+    def _check_rewound(self, last_held: int) -> None:
+        """Notice a peer that no longer holds messages it once receipted.
+
+        That happens when its store was restored from an old backup or lost. The
+        envelopes are still here, signed: they are replayed, receipted or not, so
+        the peer's record is whole again. The receipts already held stay the record.
+        """
+        following = self._store.outgoing_after(self.peer.party, after_serial=last_held, limit=1)
+        if not following or following[0].receipt is None:
+            return
+        if self._replay_after is None:
+            log.warning(
+                "%s holds messages from us only up to serial %d but had receipted serial %d: "
+                "replaying from there",
+                self.peer.party,
+                last_held,
+                following[0].serial,
+            )
+            self._store.append_journal(
+                kind="peer rewound",
+                at=format_utc(self._clock.now()),
+                data={"peer": self.peer.party, "peer_holds": last_held},
+            )
+        self._replay_after = (
+            last_held if self._replay_after is None else min(self._replay_after, last_held)
+        )
+
+    def _opened(self) -> None:
+        self.opened = True
+        self._open.set()
+        last_serial, _ = self._store.last_incoming(self.peer.party)
+        self._on_open(self)
+        self._queue(proto.Resume(last_held=last_serial))
+
+    def _deliver(self, envelopes: list[bytes], receipts: list[bytes]) -> None:
+        with self._store.transaction():
+            unwritten = self._take_transmitted()
+            inbound = self._inbox.accept(peer=self.peer, envelopes=envelopes)
+            # A sent mark whose receipt is in this batch rides on the receipt's write.
+            acknowledged = self._outbox.accept_receipts(
+                peer=self.peer, receipts=receipts, transmitted=unwritten
+            )
+            self._write_transmitted(unwritten)
+            self._note_contact()
+        # Committed: only now may the peer learn that we hold its messages.
+        for reason in (*inbound.refusals, *acknowledged.refusals):
+            log.warning("%s", reason)
+        if self._conn.state is proto.ConnectionState.OPEN:
+            # After a Close (theirs or ours) no more receipts may be sent; the
+            # messages are stored, and their receipts go out again next session
+            # when the peer resends them as duplicates.
+            self._queue(*(proto.Receipt(receipt=r) for r in inbound.receipts))
+            if inbound.resume_from is not None and inbound.resume_from != self._last_resume_asked:
+                self._last_resume_asked = inbound.resume_from
+                self._queue(proto.Resume(last_held=inbound.resume_from))
+        if acknowledged.delivered and self._on_delivered is not None:
+            self._on_delivered(acknowledged.delivered)
+        if inbound.accepted and self._on_received is not None:
+            self._on_received(inbound.accepted)
+
+    def _note_contact(self) -> None:
+        """Store the last contact with the peer, at most every CONTACT_EVERY seconds.
+
+        It rides on a commit that happens anyway. The stored time is for status
+        while the terminal is stopped; the live one is ``last_heard``, and the
+        terminal stores that when the session ends.
+        """
+        now = self._clock.monotonic()
+        if self._contact_noted is not None and now - self._contact_noted < CONTACT_EVERY:
+            return
+        self._contact_noted = now
+        self._store.set_last_contact(self.peer.party, format_utc(self._clock.now()))
+
+    def _heartbeat_received(self, beat: proto.Heartbeat) -> None:
+        now = self._clock.monotonic()
+        self._peer_beat = (beat.sent_at_ms, now)
+        if beat.echo_ms is not None and beat.held_ms is not None and self._on_rtt is not None:
+            # Our own clock at both ends, minus the time the peer held our beat.
+            rtt_ms = int(now * 1000) - beat.echo_ms - beat.held_ms
+            self._on_rtt(self, max(rtt_ms, 0) / 1000)
+
+    # -- pump and heartbeat ----------------------------------------------
+
+    async def _pump(self) -> None:
+        await self._resumed.wait()
+        while True:
+            while not self._carrying:
+                self._carrying_changed.clear()
+                await self._carrying_changed.wait()
+            while self._output_bytes > HIGH_WATER:
+                self._drained.clear()
+                await self._drained.wait()
+            self._wakeup.clear()
+            if self._replay_after is not None:
+                batch = self._store.outgoing_after(
+                    self.peer.party, after_serial=self._replay_after, limit=PUMP_BATCH
+                )
+                self._replay_after = batch[-1].serial if batch else None
+                if batch:
+                    # The pending ones among them go out again in the pending pass
+                    # below: a duplicate is answered with its receipt, never stored twice.
+                    self._queue(*(proto.Data(envelope=m.envelope) for m in batch))
+                    await asyncio.sleep(0)
+                    continue
+            batch = self._store.pending_outgoing(
+                self.peer.party, after_serial=self._pump_after, limit=PUMP_BATCH
+            )
+            if not batch:
+                await self._wakeup.wait()
+                continue
+            self._pump_after = batch[-1].serial
+            self._queue(*(proto.Data(envelope=m.envelope) for m in batch))
+            stamp = format_utc(self._clock.now())
+            self._transmitted.extend((m.id, stamp) for m in batch if m.state is MessageState.QUEUED)
+            await asyncio.sleep(0)
+
+    def _record_transmitted(self) -> None:
+        """Write the queued → sent transitions noted since the last call (inside a transaction).
+
+        They ride on the next commit that happens anyway (a batch of receipts, or
+        the heartbeat's), instead of costing an fsync of their own on the path to
+        delivery. Losing them in a crash is harmless: "sent" only says the
+        envelope left once, and every unreceipted envelope is sent again anyway.
+        """
+        self._write_transmitted(self._take_transmitted())
+
+    def _take_transmitted(self) -> dict[str, str]:
+        """The sent marks noted since the last call, by message id (the first time each)."""
+        noted, self._transmitted = self._transmitted, []
+        first: dict[str, str] = {}
+        for message_id, stamp in noted:
+            first.setdefault(message_id, stamp)
+        return first
+
+    def _write_transmitted(self, marks: dict[str, str]) -> None:
+        for message_id, stamp in marks.items():
+            self._store.mark_transmitted(message_id, stamp)
+
+    async def _heartbeat(self) -> None:
+        interval = self._settings.heartbeat_interval
+        await self._open.wait()
+        while True:
+            await asyncio.sleep(interval)
+            if self._transmitted:
+                with self._store.transaction():
+                    self._record_transmitted()
+            now = self._clock.monotonic()
+            echo = held = None
+            if self._peer_beat is not None:
+                echo = self._peer_beat[0]
+                held = max(int((now - self._peer_beat[1]) * 1000), 0)
+            try:
+                self._queue(proto.Heartbeat(sent_at_ms=int(now * 1000), echo_ms=echo, held_ms=held))
+            except LocalProtocolError:
+                return  # closing: no more heartbeats are allowed
+
+    def _journal_refusal(self, what: str, exc: Exception) -> None:
+        log.warning("session with %s: %s", self.peer.party, exc)
+        with contextlib.suppress(Exception):
+            self._store.append_journal(
+                kind="refusal",
+                at=format_utc(self._clock.now()),
+                data={
+                    "peer": self.peer.party,
+                    "what": what,
+                    "error": type(exc).__name__,
+                    "reason": str(exc),
+                    "address": self.transport.peer_address,
+                },
+            )

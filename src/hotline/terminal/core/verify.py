@@ -1,0 +1,250 @@
+"""``hotline verify``: re-check everything a terminal has stored, from the bytes up.
+
+It trusts nothing in the database but the bytes of envelopes and receipts and
+the keys of its own identity and its peers' cards. For every peer and each
+direction it checks, in serial order: the envelope decodes and its stored hash
+is the hash of its bytes; the signature verifies under the sender's key; the
+serials run 1, 2, 3 … with no gap; each ``prev_hash`` is the previous
+envelope's hash; the stored fields match the signed header; every receipt
+verifies under the recipient's key and matches its envelope; a message is
+``delivered`` exactly when it holds a receipt; every acknowledgement carries
+its person's valid signature. Then every shift note's author signature, and
+the journal's hash chain.
+The first fault is named; the summary counts what held.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from hotline.crypto import (
+    ZERO_HASH,
+    Envelope,
+    Identity,
+    Receipt,
+    open_envelope,
+    verify_envelope,
+    verify_receipt,
+)
+from hotline.errors import CryptoError, DeliveryError, StoreError
+from hotline.store import Direction, MessageRecord, MessageState, PeerRecord, Store
+from hotline.terminal.desks.acks.desk import ack_statement
+from hotline.terminal.core.outbox import encode_body as canonical_body
+from hotline.terminal.desks.shiftlog.desk import verify_note
+
+__all__ = ["VerifyReport", "verify_store"]
+
+#: Messages whose acknowledgements are looked up per query.
+_ACK_PAGE = 500
+#: Shift notes checked (newest first); far more than years of watches write.
+_MAX_NOTES = 1_000_000
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VerifyReport:
+    """What ``verify`` found."""
+
+    sent: int
+    received: int
+    signatures: int
+    receipts: int
+    chains: int
+    journal_entries: int
+    fault: str | None
+
+    @property
+    def ok(self) -> bool:
+        return self.fault is None
+
+    def summary(self) -> str:
+        counts = (
+            f"{self.sent} sent, {self.received} received, {self.signatures} signatures, "
+            f"{self.receipts} receipts, {self.chains} chains, {self.journal_entries} journal entries"
+        )
+        if self.fault is None:
+            return f"verified: {counts}; all hold"
+        return f"FAULT: {self.fault} (checked before it: {counts})"
+
+
+class _Fault(Exception):
+    pass
+
+
+class _Counter:
+    def __init__(self) -> None:
+        self.sent = self.received = self.signatures = self.receipts = self.chains = 0
+
+
+def verify_store(store: Store, identity: Identity) -> VerifyReport:
+    """Check every stored signature, chain, receipt and the journal chain."""
+    counter = _Counter()
+    fault: str | None = None
+    try:
+        party = store.get_party()
+        if party is None or party.signing_key != identity.signing_public:
+            raise _Fault("the store's party record does not match this terminal's keys")
+        for peer in store.list_peers():
+            _check_direction(store, identity, peer, Direction.OUT, counter)
+            _check_direction(store, identity, peer, Direction.IN, counter)
+        _check_shift_notes(store, counter)
+    except _Fault as exc:
+        fault = str(exc)
+    except StoreError as exc:
+        # The store refuses to load a row that breaks its own rules: that is a fault too.
+        fault = f"a stored row is damaged: {exc}"
+    journal_entries = sum(1 for _ in store.iter_journal())
+    if fault is None:
+        problem = store.verify_journal()
+        if problem is not None:
+            fault = f"journal: {problem}"
+    return VerifyReport(
+        sent=counter.sent,
+        received=counter.received,
+        signatures=counter.signatures,
+        receipts=counter.receipts,
+        chains=counter.chains,
+        journal_entries=journal_entries,
+        fault=fault,
+    )
+
+
+def _check_direction(
+    store: Store, identity: Identity, peer: PeerRecord, direction: Direction, counter: _Counter
+) -> None:
+    outgoing = direction is Direction.OUT
+    sender_key = identity.signing_public if outgoing else peer.signing_key
+    recipient_key = peer.signing_key if outgoing else identity.signing_public
+    label = f"{'to' if outgoing else 'from'} {peer.party}"
+    expected_serial = 1
+    prev_hash = ZERO_HASH
+    any_message = False
+    page: list[MessageRecord] = []
+    for message in store.iter_messages(peer=peer.party, direction=direction):
+        any_message = True
+        page.append(message)
+        if len(page) >= _ACK_PAGE:
+            _check_acknowledgements(store, page, counter)
+            page = []
+        where = f"message {message.id} ({label}, serial {message.serial})"
+        envelope = _check_envelope(message, where, sender_key, recipient_key)
+        counter.signatures += 1
+        if message.serial != expected_serial or envelope.header.serial != expected_serial:
+            raise _Fault(
+                f"{where}: expected serial {expected_serial}: the chain has a gap or a repeat"
+            )
+        if envelope.header.prev_hash != prev_hash:
+            raise _Fault(f"{where}: prev_hash does not match the envelope before it")
+        if not outgoing:
+            _check_plaintext(message, envelope, where, identity)
+        _check_receipt(message, envelope, where, recipient_key, outgoing)
+        if message.receipt is not None:
+            counter.receipts += 1
+        if outgoing:
+            counter.sent += 1
+        else:
+            counter.received += 1
+        prev_hash = envelope.hash
+        expected_serial += 1
+    _check_acknowledgements(store, page, counter)
+    if any_message:
+        counter.chains += 1
+
+
+def _check_acknowledgements(store: Store, messages: list[MessageRecord], counter: _Counter) -> None:
+    """Each acknowledgement held for these messages carries its person's valid signature."""
+    by_id = {m.id: m for m in messages}
+    for message_id, ack in store.acknowledgements(list(by_id)).items():
+        statement = ack_statement(
+            message_id=message_id,
+            envelope_hash=by_id[message_id].envelope_hash,
+            by=ack.by,
+            at=ack.at,
+        )
+        try:
+            Ed25519PublicKey.from_public_bytes(ack.operator_key).verify(
+                ack.operator_signature, statement
+            )
+        except (InvalidSignature, ValueError):
+            raise _Fault(
+                f"acknowledgement of message {message_id} by {ack.by}: the signature does not verify"
+            ) from None
+        counter.signatures += 1
+
+
+def _check_shift_notes(store: Store, counter: _Counter) -> None:
+    for note in store.shift_notes(limit=_MAX_NOTES):
+        if not verify_note(note):
+            raise _Fault(f"shift note {note.id} by {note.author}: the signature does not verify")
+        counter.signatures += 1
+
+
+def _check_envelope(
+    message: MessageRecord, where: str, sender_key: bytes, recipient_key: bytes
+) -> Envelope:
+    try:
+        envelope = Envelope.decode(message.envelope)
+        verify_envelope(envelope, sender_signing_key=sender_key)
+    except (CryptoError, DeliveryError) as exc:
+        raise _Fault(f"{where}: envelope does not verify: {type(exc).__name__}: {exc}") from exc
+    header = envelope.header
+    if envelope.hash != message.envelope_hash:
+        raise _Fault(f"{where}: stored hash is not the hash of the stored envelope")
+    if header.recipient != recipient_key:
+        raise _Fault(f"{where}: envelope is addressed to another party")
+    mismatched = [
+        name
+        for name, stored, signed in (
+            ("id", message.id, header.message_id),
+            ("channel", message.channel, header.channel),
+            ("time_group", message.time_group, header.time_group),
+            ("sent_at", message.sent_at, header.sent_at),
+            ("precedence", message.precedence, str(header.precedence)),
+            ("kind", message.kind, header.kind),
+        )
+        if stored != signed
+    ]
+    if mismatched:
+        raise _Fault(f"{where}: stored {', '.join(mismatched)} differ from the signed envelope")
+    return envelope
+
+
+def _check_plaintext(
+    message: MessageRecord, envelope: Envelope, where: str, identity: Identity
+) -> None:
+    """A received message's stored body and text are what its envelope opens to.
+
+    (A sent message's body is sealed to the peer: we cannot open it, and the
+    signature over the sealed body is what binds it.)
+    """
+    try:
+        body = open_envelope(envelope, recipient=identity)
+    except CryptoError as exc:
+        raise _Fault(f"{where}: envelope does not open: {type(exc).__name__}: {exc}") from exc
+    text = body.get("text", "")
+    if message.body != canonical_body(body) or message.text != (
+        text if isinstance(text, str) else ""
+    ):
+        raise _Fault(f"{where}: stored text differs from the signed, sealed envelope")
+
+
+def _check_receipt(
+    message: MessageRecord, envelope: Envelope, where: str, recipient_key: bytes, outgoing: bool
+) -> None:
+    if message.receipt is None:
+        if not outgoing:
+            raise _Fault(f"{where}: received message has no receipt")
+        if message.state is MessageState.DELIVERED:
+            raise _Fault(f"{where}: marked delivered but holds no receipt")
+        return
+    try:
+        receipt = Receipt.decode(message.receipt)
+        verify_receipt(receipt, envelope=envelope, recipient_signing_key=recipient_key)
+    except (CryptoError, DeliveryError) as exc:
+        raise _Fault(f"{where}: receipt does not verify: {type(exc).__name__}: {exc}") from exc
+    if message.state is not MessageState.DELIVERED:
+        raise _Fault(f"{where}: holds a receipt but is not marked delivered")
+    if message.delivered_at != receipt.received_at:
+        raise _Fault(f"{where}: delivered_at differs from the receipt's received_at")

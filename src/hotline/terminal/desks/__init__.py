@@ -1,0 +1,3 @@
+"""hotline.terminal.desks."""
+
+from __future__ import annotations

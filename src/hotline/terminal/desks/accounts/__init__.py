@@ -1,0 +1,3 @@
+"""hotline.terminal.desks.accounts."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""hotline.terminal.desks.acks."""
+
+from __future__ import annotations

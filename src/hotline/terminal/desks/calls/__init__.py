@@ -1,0 +1,3 @@
+"""hotline.terminal.desks.calls."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""hotline.terminal.desks.deadlines."""
+
+from __future__ import annotations

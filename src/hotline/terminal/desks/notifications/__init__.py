@@ -1,0 +1,3 @@
+"""hotline.terminal.desks.notifications."""
+
+from __future__ import annotations

@@ -1,0 +1,185 @@
+"""Formatted notifications on the line: validated, sent as structured data, meetings tracked.
+
+A notification (flight, launch, exercise, meeting, ceasefire, codeword; see
+:mod:`hotline.formats` and docs/formats.md) is an ordinary message of kind
+``notification`` whose sealed body holds::
+
+    {"text": <the English rendering>, "format": <code>, "version": <n>, "data": {...}}
+
+The structured ``data`` is authoritative; ``text`` is a convenience for a reader
+without the format, and each console renders ``data`` in its user's language.
+Bad data is refused field by field (:class:`~hotline.errors.NotificationInvalid`)
+before anything is stored or sent.
+
+Meetings have a state that both sides must agree on: a ``meeting`` proposal is
+``proposed``; ``meeting-reply`` notifications (naming the proposal's message id)
+move it along the table in :mod:`hotline.formats` (agreed in principle,
+scheduled, held, cancelled). Each side applies the replies it sends and
+receives, in the order it sees them, to its row in the ``meetings`` table; a
+reply that breaks the table is refused before sending, and one that arrives
+broken is journaled and ignored, so both sides end in the same state.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from hotline.crypto import Precedence
+from hotline.errors import ConfigError, NotificationInvalid, UnknownMessage
+from hotline.formats import (
+    Codebook,
+    apply_reply,
+    get_format,
+    parse_codebook,
+    read_notification_body,
+)
+from hotline.store import MeetingRecord, MessageRecord, PeerRecord, Store
+from hotline.terminal.runtime.clock import Clock
+from hotline.terminal.core.inbox import refuse_content
+from hotline.terminal.core.outbox import Outbox, decode_body
+from hotline.utc import parse_utc
+
+__all__ = [
+    "MEETING",
+    "MEETING_REPLY",
+    "NOTIFICATION_KIND",
+    "NotificationDesk",
+    "notification_of",
+]
+
+
+NOTIFICATION_KIND = "notification"
+MEETING = "meeting"
+MEETING_REPLY = "meeting-reply"
+
+
+def notification_of(record: MessageRecord) -> tuple[str, int, dict[str, Any]] | None:
+    """(format code, version, data) of a notification message, or None for any other."""
+    if record.kind != NOTIFICATION_KIND:
+        return None
+    body = decode_body(record.body)
+    code, version, data = body.get("format"), body.get("version"), body.get("data")
+    if not isinstance(code, str) or not isinstance(version, int) or not isinstance(data, dict):
+        return None
+    return code, version, data
+
+
+class NotificationDesk:
+    """Validates and queues notifications, and keeps meetings' states."""
+
+    def __init__(self, *, store: Store, outbox: Outbox, clock: Clock, codebook_path: Path) -> None:
+        self._store = store
+        self._outbox = outbox
+        self._clock = clock
+        self._codebook_path = codebook_path
+
+    def codebook(self) -> Codebook | None:
+        """This side's codebook (``DIR/codebook.json``), if it has one."""
+        if not self._codebook_path.exists():
+            return None
+        try:
+            text = self._codebook_path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(f"cannot read {self._codebook_path}: {exc}") from exc
+        return parse_codebook(text)
+
+    def queue(
+        self,
+        *,
+        peer: PeerRecord,
+        code: str,
+        data: dict[str, Any],
+        precedence: Precedence,
+        channel: str,
+        override: bool = False,
+        extra_body: dict[str, Any] | None = None,
+    ) -> MessageRecord:
+        """Validate ``data`` as format ``code`` and store the notification (one commit)."""
+        fmt = get_format(code)
+        normalised = fmt.validate(data, now=self._clock.now(), override=override)
+        meeting: MeetingRecord | None = None
+        if code == MEETING_REPLY:
+            meeting = self._next_meeting_state(normalised, peer=peer.party)
+        text = fmt.render(normalised, "en", codebook=self.codebook())
+        with self._store.transaction():
+            record = self._outbox.queue(
+                peer=peer,
+                text=text,
+                channel=channel,
+                precedence=precedence,
+                kind=NOTIFICATION_KIND,
+                extra_body={
+                    "format": code,
+                    "version": fmt.version,
+                    "data": normalised,
+                    **(extra_body or {}),
+                },
+            )
+            if code == MEETING:
+                self._store.put_meeting(
+                    MeetingRecord(
+                        proposal_id=record.id,
+                        peer=peer.party,
+                        state="proposed",
+                        data=_json(normalised),
+                        updated_at=record.created_at,
+                    )
+                )
+            elif meeting is not None:
+                self._store.put_meeting(
+                    replace(meeting, updated_at=record.created_at, last_reply=record.id)
+                )
+        return record
+
+    def received(self, record: MessageRecord) -> None:
+        """A notification arrived (its envelope already verified and stored): track meetings."""
+        found = notification_of(record)
+        if found is None:
+            return
+        code, _, data = found
+        try:
+            # Checked as of its signed sending time: a late launch notice must carry its flag.
+            read_notification_body(
+                {"format": code, "version": found[1], "data": data},
+                sent_at=parse_utc(record.sent_at),
+            )
+        except ConfigError as exc:  # NotificationInvalid, UnknownFormat
+            refuse_content(self._store, self._clock, record, what="notification", reason=str(exc))
+            return
+        if code == MEETING:
+            if self._store.get_meeting(record.id) is None:
+                self._store.put_meeting(
+                    MeetingRecord(
+                        proposal_id=record.id,
+                        peer=record.peer,
+                        state="proposed",
+                        data=_json(data),
+                        updated_at=record.created_at,
+                    )
+                )
+        elif code == MEETING_REPLY:
+            try:
+                meeting = self._next_meeting_state(data, peer=record.peer)
+            except (NotificationInvalid, UnknownMessage, ConfigError) as exc:
+                refuse_content(
+                    self._store, self._clock, record, what="meeting reply", reason=str(exc)
+                )
+                return
+            self._store.put_meeting(
+                replace(meeting, updated_at=record.created_at, last_reply=record.id)
+            )
+
+    def _next_meeting_state(self, reply: dict[str, Any], *, peer: str) -> MeetingRecord:
+        proposal_id = str(reply.get("proposal", ""))
+        meeting = self._store.get_meeting(proposal_id)
+        if meeting is None or meeting.peer != peer:
+            raise UnknownMessage(f"no meeting proposal {proposal_id} with {peer}")
+        state, data = apply_reply(json.loads(meeting.data), meeting.state, reply)
+        return replace(meeting, state=state, data=_json(data))
+
+
+def _json(data: dict[str, Any]) -> str:
+    return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))

@@ -1,0 +1,3 @@
+"""hotline.terminal.desks.shiftlog."""
+
+from __future__ import annotations

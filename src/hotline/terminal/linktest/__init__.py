@@ -1,0 +1,3 @@
+"""hotline.terminal.linktest.desk."""
+
+from __future__ import annotations

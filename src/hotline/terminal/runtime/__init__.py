@@ -1,0 +1,3 @@
+"""hotline.terminal.runtime."""
+
+from __future__ import annotations

@@ -1,0 +1,189 @@
+"""Acknowledgement deadlines: overdue on both sides, resent on every route, escalation in order."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+from pathlib import Path
+
+import pytest
+
+from hotline.crypto import Precedence
+from hotline.errors import ConfigError
+from hotline.terminal import (
+    AckDeadlines,
+    EscalationStep,
+    Terminal,
+    authenticate,
+    create_user,
+    load_settings,
+    render_settings,
+)
+from hotline.terminal.config.settings import DEFAULT_DEADLINES
+
+from tests.terminal.helpers import make_pair, wait_until
+
+PASSWORD = "correct horse battery"
+
+
+def _configure(directory: Path, hooks: Path) -> None:
+    config = directory / "hotline.toml"
+    settings = load_settings(config)
+    settings = dataclasses.replace(
+        settings,
+        acknowledgement=AckDeadlines(
+            seconds={**DEFAULT_DEADLINES, "flash": 1.0},
+            escalation=(
+                EscalationStep(who="watch officer", after=0, repeat=2, every=0.4),
+                EscalationStep(who="duty general", after=0.6, repeat=1),
+            ),
+        ),
+        alarms=dataclasses.replace(
+            settings.alarms, hook=f"cat > \"$(mktemp -p '{hooks}' hook.XXXXXX)\""
+        ),
+    )
+    config.write_text(render_settings(settings), encoding="utf-8")
+    assert load_settings(config).acknowledgement == settings.acknowledgement  # round trip
+
+
+def _events(hooks: Path) -> list[dict[str, object]]:
+    found = []
+    for path in hooks.iterdir():
+        text = path.read_text()
+        if text:
+            found.append(json.loads(text))
+    return found
+
+
+def test_an_unacknowledged_flash_goes_overdue_on_both_sides_and_escalates(
+    tmp_path: Path,
+) -> None:
+    washington_dir, moscow_dir = make_pair(tmp_path)
+    hooks = {"w": tmp_path / "w-hooks", "m": tmp_path / "m-hooks"}
+    for key, directory in (("w", washington_dir), ("m", moscow_dir)):
+        hooks[key].mkdir()
+        _configure(directory, hooks[key])
+
+    async def main() -> None:
+        washington, moscow = Terminal.open(washington_dir), Terminal.open(moscow_dir)
+        await washington.start()
+        await moscow.start()
+        try:
+            create_user(
+                moscow.store, moscow.clock, name="ivanov", role="operator", password=PASSWORD
+            )
+            routine = washington.send_text(to="Moscow", text="No hurry.")
+            flash = washington.send_text(
+                to="Moscow", text="Answer at once.", precedence=Precedence.FLASH
+            )
+            await wait_until(
+                lambda: (
+                    washington.deadlines.is_overdue(flash.id)
+                    and moscow.deadlines.is_overdue(flash.id)
+                ),
+                what="overdue on both sides",
+            )
+            assert not washington.deadlines.is_overdue(routine.id)  # 24 h to go
+            for terminal in (washington, moscow):
+                [alarm] = terminal.alarms.open_alarms()
+                assert alarm.kind == "ack-overdue"
+                assert flash.id in alarm.detail
+            [overdue] = [
+                e.data for e in washington.store.iter_journal() if e.kind == "message overdue"
+            ]
+            assert overdue["resent_on_routes"] == 1  # sent again on every live route
+            # The chain runs in order: officer, officer again 0.4 s later, the general at 0.6 s.
+            await wait_until(
+                lambda: (
+                    sum(1 for e in washington.store.iter_journal() if e.kind == "escalation") == 3
+                ),
+                what="three escalation alerts",
+            )
+            steps = [
+                (e.data["step"], e.data["round"], e.data["who"])
+                for e in washington.store.iter_journal()
+                if e.kind == "escalation"
+            ]
+            assert steps == [
+                (1, 1, "watch officer"),
+                (1, 2, "watch officer"),
+                (2, 1, "duty general"),
+            ]
+            # Moscow's nobody-has-read-it alarm escalates on Moscow's side too.
+            await wait_until(
+                lambda: sum(1 for e in moscow.store.iter_journal() if e.kind == "escalation") == 3
+            )
+            # Ivanov acknowledges: both watches end, both alarms clear.
+            moscow.acknowledge(flash.id, authenticate(moscow.store, "ivanov", PASSWORD))
+            await wait_until(
+                lambda: washington.alarms.open_alarms() == [] and moscow.alarms.open_alarms() == [],
+                what="alarms cleared by the acknowledgement",
+            )
+            assert not washington.deadlines.is_overdue(flash.id)
+            await asyncio.sleep(0.5)  # let the last hooks finish writing
+        finally:
+            await washington.stop()
+            await moscow.stop()
+
+    asyncio.run(main())
+    events = _events(hooks["w"])
+    escalations = sorted(
+        (e for e in events if e["event"] == "escalation"), key=lambda e: str(e["at"])
+    )
+    assert [(e["step"], e["round"]) for e in escalations] == [(1, 1), (1, 2), (2, 1)]
+    assert {e["who"] for e in escalations} == {"watch officer", "duty general"}
+    assert {(e["event"], e.get("kind")) for e in events} >= {
+        ("raised", "ack-overdue"),
+        ("cleared", "ack-overdue"),
+    }
+
+
+@pytest.mark.parametrize(
+    ("change", "match"),
+    [
+        ({"seconds": {**DEFAULT_DEADLINES, "flash": 0.0}}, "flash must be"),
+        ({"seconds": {"flash": 60.0}}, "needs exactly"),
+    ],
+)
+def test_bad_deadlines(change: dict[str, object], match: str) -> None:
+    with pytest.raises(ConfigError, match=match):
+        AckDeadlines(**change)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("step", "match"),
+    [
+        ({"who": " "}, "must name someone"),
+        ({"who": "x", "every": 0}, "every > 0"),
+        ({"who": "x", "repeat": 0}, "repeat must be"),
+    ],
+)
+def test_bad_escalation_steps(step: dict[str, object], match: str) -> None:
+    with pytest.raises(ConfigError, match=match):
+        EscalationStep(**step)  # type: ignore[arg-type]
+
+
+def test_the_watch_is_bounded_and_says_so_when_full(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hotline.terminal.desks.deadlines import watch as deadlines
+
+    monkeypatch.setattr(deadlines, "MAX_WATCHES", 2)
+    washington_dir, _ = make_pair(tmp_path)
+
+    async def main() -> None:
+        terminal = Terminal.open(washington_dir)
+        await terminal.start()
+        try:
+            sent = [terminal.send_text(to="Moscow", text=f"m{i}") for i in range(4)]
+            watched = set(terminal.deadlines.pending())
+            assert watched == {sent[0].id, sent[1].id}
+            full = [
+                e.data for e in terminal.store.iter_journal() if e.kind == "deadline watch full"
+            ]
+            assert full == [{"watched": 2, "first_unwatched": sent[2].id}]  # once, not per message
+        finally:
+            await terminal.stop()
+
+    asyncio.run(main())
