@@ -32,8 +32,8 @@ from bench.harness import (
 )
 from hotline.crypto import Envelope, Identity, make_card, sign_receipt
 from hotline.terminal import add_peer_card, init_terminal, open_terminal
-from hotline.terminal.runtime.clock import SystemClock
 from hotline.terminal.core.outbox import Outbox
+from hotline.terminal.runtime.clock import SystemClock
 from hotline.utc import format_utc
 
 __all__ = ["build_hub", "idle_rss"]

@@ -7,109 +7,8 @@ daemon do not need.
 
 from __future__ import annotations
 
-from hotline.terminal.desks.accounts.users import (
-    MIN_PASSWORD_CHARS,
-    PERMISSIONS,
-    UI_LANGUAGES,
-    Operator,
-    Permission,
-    Role,
-    authenticate,
-    check_user_name,
-    create_user,
-    set_password,
-    user_json,
-)
-from hotline.terminal.desks.acks.desk import (
-    ACK_DOMAIN,
-    ACK_KIND,
-    ACKNOWLEDGEABLE_KINDS,
-    AckDesk,
-    ack_statement,
-)
-from hotline.terminal.core.alarms import ALARM_KINDS, AlarmDesk, alarm_json
-from hotline.terminal.desks.calls.desk import (
-    CALL_KIND,
-    MEDIA_STATES,
-    CallDesk,
-    LiveCall,
-    SendSignal,
-    call_json,
-)
-from hotline.terminal.desks.calls.state import (
-    CALL_TABLE,
-    MAX_SDP_BYTES,
-    CallEvent,
-    CallState,
-    next_state,
-    sdp_fingerprint,
-)
 from hotline.terminal.client import ControlClient
-from hotline.terminal.runtime.clock import Clock, SystemClock
-from hotline.terminal.runtime.cpu_wake import (
-    CPU_DMA_LATENCY,
-    CpuWakeHold,
-    enforced_latency_us,
-    hold_cpus_awake,
-)
-from hotline.terminal.daemon import OutgoingText, Terminal
-from hotline.terminal.desks.deadlines.watch import (
-    MAX_WATCHES,
-    STARTUP_SCAN,
-    DeadlineWatch,
-    Overdue,
-    format_utc_epoch,
-)
-from hotline.terminal.runtime.events import (
-    EventHub,
-    Notice,
-)
-from hotline.terminal.core.inbox import Inbox, InboxOutcome, refuse_content
-from hotline.terminal.core.line import PeerLine, PeerStatus, RouteLine, RouteStatus, TerminalStatus
-from hotline.terminal.linktest.desk import (
-    LinkTestDesk,
-    LinkTestResult,
-    SentTest,
-    next_slot,
-    receipt_message_id,
-    slot_parity,
-)
-from hotline.terminal.desks.notifications.desk import (
-    MEETING,
-    MEETING_REPLY,
-    NOTIFICATION_KIND,
-    NotificationDesk,
-    notification_of,
-)
-from hotline.terminal.core.outbox import (
-    DEFAULT_CHANNEL,
-    MAX_TEXT_BYTES,
-    Draft,
-    Outbox,
-    ReceiptOutcome,
-    check_channel,
-    decode_body,
-    is_exercise,
-)
 from hotline.terminal.config.paths import TerminalPaths
-from hotline.terminal.desks.calls.presence import (
-    MAX_PRESENCE_NOTE_CHARS,
-    PRESENCE_KIND,
-    PresenceDesk,
-    presence_json,
-)
-from hotline.terminal.desks.notifications.reports import (
-    PERIODS,
-    CountRow,
-    count_notifications,
-    counts_csv,
-    notifications_csv,
-)
-from hotline.terminal.runner import (
-    ExtraServer,
-    run_terminal,
-)
-from hotline.terminal.core.session import Session
 from hotline.terminal.config.settings import (
     DEFAULT_DEADLINES,
     TEST_LANGUAGES,
@@ -132,12 +31,100 @@ from hotline.terminal.config.setup import (
     open_terminal,
     parse_card,
 )
+from hotline.terminal.core.alarms import ALARM_KINDS, AlarmDesk, alarm_json
+from hotline.terminal.core.inbox import Inbox, InboxOutcome, refuse_content
+from hotline.terminal.core.line import PeerLine, PeerStatus, RouteLine, RouteStatus, TerminalStatus
+from hotline.terminal.core.outbox import (
+    DEFAULT_CHANNEL,
+    MAX_TEXT_BYTES,
+    Draft,
+    Outbox,
+    ReceiptOutcome,
+    check_channel,
+    decode_body,
+    is_exercise,
+)
+from hotline.terminal.core.session import Session
+from hotline.terminal.core.tracker import DeliveryStatistics, DeliveryTracker, percentile
+from hotline.terminal.core.verify import VerifyReport, verify_store
+from hotline.terminal.daemon import OutgoingText, Terminal
+from hotline.terminal.desks.accounts.users import (
+    MIN_PASSWORD_CHARS,
+    PERMISSIONS,
+    UI_LANGUAGES,
+    Operator,
+    Permission,
+    Role,
+    authenticate,
+    check_user_name,
+    create_user,
+    set_password,
+    user_json,
+)
+from hotline.terminal.desks.acks.desk import (
+    ACK_DOMAIN,
+    ACK_KIND,
+    ACKNOWLEDGEABLE_KINDS,
+    AckDesk,
+    ack_statement,
+)
+from hotline.terminal.desks.calls.desk import (
+    CALL_KIND,
+    MEDIA_STATES,
+    CallDesk,
+    LiveCall,
+    SendSignal,
+    call_json,
+)
+from hotline.terminal.desks.calls.presence import (
+    MAX_PRESENCE_NOTE_CHARS,
+    PRESENCE_KIND,
+    PresenceDesk,
+    presence_json,
+)
+from hotline.terminal.desks.calls.state import (
+    CALL_TABLE,
+    MAX_SDP_BYTES,
+    CallEvent,
+    CallState,
+    next_state,
+    sdp_fingerprint,
+)
+from hotline.terminal.desks.deadlines.watch import (
+    MAX_WATCHES,
+    STARTUP_SCAN,
+    DeadlineWatch,
+    Overdue,
+    format_utc_epoch,
+)
+from hotline.terminal.desks.notifications.desk import (
+    MEETING,
+    MEETING_REPLY,
+    NOTIFICATION_KIND,
+    NotificationDesk,
+    notification_of,
+)
+from hotline.terminal.desks.notifications.reports import (
+    PERIODS,
+    CountRow,
+    count_notifications,
+    counts_csv,
+    notifications_csv,
+)
 from hotline.terminal.desks.shiftlog.desk import (
     MAX_NOTE_CHARS,
     SHIFT_NOTE_DOMAIN,
     ShiftLog,
     note_statement,
     verify_note,
+)
+from hotline.terminal.linktest.desk import (
+    LinkTestDesk,
+    LinkTestResult,
+    SentTest,
+    next_slot,
+    receipt_message_id,
+    slot_parity,
 )
 from hotline.terminal.linktest.test_texts import (
     ApprovedText,
@@ -148,8 +135,21 @@ from hotline.terminal.linktest.test_texts import (
     text_for,
 )
 from hotline.terminal.linktest.tester import ALARM_MESSAGE_KIND, LineTester
-from hotline.terminal.core.tracker import DeliveryStatistics, DeliveryTracker, percentile
-from hotline.terminal.core.verify import VerifyReport, verify_store
+from hotline.terminal.runner import (
+    ExtraServer,
+    run_terminal,
+)
+from hotline.terminal.runtime.clock import Clock, SystemClock
+from hotline.terminal.runtime.cpu_wake import (
+    CPU_DMA_LATENCY,
+    CpuWakeHold,
+    enforced_latency_us,
+    hold_cpus_awake,
+)
+from hotline.terminal.runtime.events import (
+    EventHub,
+    Notice,
+)
 
 __all__ = [
     "ACKNOWLEDGEABLE_KINDS",

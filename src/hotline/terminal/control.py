@@ -40,13 +40,13 @@ from hotline.errors import (
     UnknownPeer,
 )
 from hotline.store import AckRecord, Direction, MessageRecord
-from hotline.terminal.desks.accounts.users import authenticate, create_user, user_json
 from hotline.terminal.core.alarms import alarm_json
-from hotline.terminal.daemon import OutgoingText, Terminal
 from hotline.terminal.core.line import PeerStatus, RouteStatus
-from hotline.terminal.desks.notifications.desk import notification_of
 from hotline.terminal.core.outbox import DEFAULT_CHANNEL, is_exercise
+from hotline.terminal.daemon import OutgoingText, Terminal
+from hotline.terminal.desks.accounts.users import authenticate, create_user, user_json
 from hotline.terminal.desks.calls.presence import presence_json
+from hotline.terminal.desks.notifications.desk import notification_of
 from hotline.terminal.desks.notifications.reports import (
     count_notifications,
     counts_csv,

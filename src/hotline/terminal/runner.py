@@ -21,9 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from hotline.errors import ConfigError, DaemonError, LinkError, NotInitialised
-from hotline.terminal.runtime.cpu_wake import CPU_DMA_LATENCY, CpuWakeHold, hold_cpus_awake
-from hotline.terminal.daemon import Terminal
 from hotline.terminal.config.paths import TerminalPaths
+from hotline.terminal.daemon import Terminal
+from hotline.terminal.runtime.cpu_wake import CPU_DMA_LATENCY, CpuWakeHold, hold_cpus_awake
 
 __all__ = ["ExtraServer", "run_terminal"]
 

@@ -26,7 +26,6 @@ from hotline.terminal import (
 )
 from hotline.testing import FakeClock
 from hotline.utc import format_utc
-
 from tests.terminal.helpers import card_of, make_terminal
 
 

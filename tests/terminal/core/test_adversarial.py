@@ -54,7 +54,6 @@ from hotline.link import StreamTransport, client_context, dial
 from hotline.store import Direction, MessageState
 from hotline.terminal import LinkSettings, Terminal, TerminalPaths, verify_store
 from hotline.utc import format_utc, time_group
-
 from tests.terminal.helpers import (
     FAST_LINK,
     card_of,

@@ -12,10 +12,9 @@ import pytest
 from hotline.crypto import Envelope, EnvelopeHeader, seal_envelope
 from hotline.store import Direction
 from hotline.terminal import TerminalFiles, open_terminal
-from hotline.terminal.runtime.clock import SystemClock
 from hotline.terminal.core.inbox import Inbox, InboxOutcome
 from hotline.terminal.core.outbox import Draft, Outbox
-
+from hotline.terminal.runtime.clock import SystemClock
 from tests.terminal.helpers import make_pair, refusals
 
 

@@ -24,7 +24,6 @@ from hotline.store import Direction, MessageState
 from hotline.terminal import AlarmSettings, CallSettings, LinkSettings, Terminal, load_settings
 from hotline.terminal.config.settings import render_settings
 from hotline.testing import RouteProxy
-
 from tests.terminal.helpers import add_peer, card_of, identity_of, make_pair, wait_until
 
 #: Heartbeats every 50 ms: a route is silent after 0.1 s and dead after 0.15 s.

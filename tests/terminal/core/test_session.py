@@ -28,7 +28,6 @@ from hotline.terminal.core.outbox import Outbox
 from hotline.terminal.core.session import Session
 from hotline.testing import FakeClock, MemoryTransport, memory_link
 from hotline.utc import format_utc
-
 from tests.terminal.helpers import FAST_LINK, make_pair, refusals, wait_until
 
 #: For sessions facing a hand-driven peer that sends no heartbeats: 2 s of silence.

@@ -22,7 +22,6 @@ from hotline.terminal import TerminalFiles, VerifyReport, open_terminal, verify_
 from hotline.terminal.core.inbox import Inbox
 from hotline.terminal.core.outbox import Outbox
 from hotline.testing import FakeClock
-
 from tests.terminal.helpers import make_pair
 
 

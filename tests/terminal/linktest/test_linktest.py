@@ -22,7 +22,6 @@ from hotline.terminal import (
     slot_parity,
 )
 from hotline.testing import FakeClock
-
 from tests.terminal.helpers import make_pair
 
 

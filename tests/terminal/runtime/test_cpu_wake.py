@@ -25,7 +25,6 @@ from hotline.terminal import (
 )
 from hotline.terminal.runner import _hold_cpus
 from tests.cli.helpers import TerminalProcess, free_port, hotline
-
 from tests.terminal.helpers import make_pair, may_hold_cpus_awake
 
 MAY_HOLD = may_hold_cpus_awake()

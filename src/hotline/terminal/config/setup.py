@@ -16,7 +16,6 @@ from hotline.crypto import Identity, PeerCard, make_card, make_tls_certificate, 
 from hotline.crypto import certificate_pem as _certificate_pem
 from hotline.errors import AlreadyInitialised, ConfigError, NotInitialised, PeerConflict
 from hotline.store import PartyRecord, PeerRecord, Store, open_store
-from hotline.terminal.runtime.clock import Clock, SystemClock
 from hotline.terminal.config.paths import TerminalPaths
 from hotline.terminal.config.settings import (
     LinkSettings,
@@ -27,6 +26,7 @@ from hotline.terminal.config.settings import (
     load_settings,
     render_settings,
 )
+from hotline.terminal.runtime.clock import Clock, SystemClock
 from hotline.utc import format_utc
 
 __all__ = [

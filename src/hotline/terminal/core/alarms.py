@@ -38,8 +38,8 @@ from dataclasses import asdict
 from typing import Any
 
 from hotline.store import AlarmRecord, Store
-from hotline.terminal.runtime.clock import Clock
 from hotline.terminal.config.settings import AlarmSettings
+from hotline.terminal.runtime.clock import Clock
 from hotline.utc import format_utc
 
 __all__ = [

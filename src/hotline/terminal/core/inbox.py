@@ -42,8 +42,8 @@ from hotline.errors import (
     WrongSigner,
 )
 from hotline.store import Direction, MessageRecord, MessageState, PeerRecord, Store
-from hotline.terminal.runtime.clock import Clock
 from hotline.terminal.core.outbox import encode_body
+from hotline.terminal.runtime.clock import Clock
 from hotline.utc import format_utc
 
 __all__ = ["Inbox", "InboxOutcome", "refuse_content"]

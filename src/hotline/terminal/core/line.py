@@ -22,9 +22,9 @@ from datetime import datetime, timedelta
 
 from hotline.link import FailoverPolicy, LineState
 from hotline.store import AlarmRecord, MessageRecord, PeerRecord
-from hotline.terminal.linktest.desk import LinkTestResult
-from hotline.terminal.core.session import Session
 from hotline.terminal.config.settings import LinkSettings
+from hotline.terminal.core.session import Session
+from hotline.terminal.linktest.desk import LinkTestResult
 from hotline.utc import parse_utc
 
 __all__ = [

@@ -55,10 +55,10 @@ from hotline import proto
 from hotline.errors import CloseCode, LocalProtocolError, RemoteProtocolError
 from hotline.link import Transport
 from hotline.store import MessageRecord, MessageState, PeerRecord, Store
-from hotline.terminal.runtime.clock import Clock
+from hotline.terminal.config.settings import LinkSettings
 from hotline.terminal.core.inbox import Inbox
 from hotline.terminal.core.outbox import Outbox
-from hotline.terminal.config.settings import LinkSettings
+from hotline.terminal.runtime.clock import Clock
 from hotline.utc import format_utc
 
 __all__ = ["DELIVERY_SLICE", "HIGH_WATER", "PUMP_BATCH", "Session"]

@@ -51,8 +51,8 @@ from hotline.crypto import (
 )
 from hotline.errors import CryptoError, EnvelopeInvalid, WrongSigner
 from hotline.store import PeerRecord, Store
-from hotline.terminal.runtime.clock import Clock
 from hotline.terminal.linktest.test_texts import ApprovedText, text_for
+from hotline.terminal.runtime.clock import Clock
 from hotline.utc import format_utc, time_group
 
 __all__ = [

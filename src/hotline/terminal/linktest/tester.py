@@ -23,9 +23,11 @@ from typing import Any
 
 from hotline.errors import CryptoError
 from hotline.store import MessageRecord
+from hotline.terminal.config.settings import LinkSettings
 from hotline.terminal.core.alarms import PEER_TEST_MISSED, TEST_MISSED, AlarmDesk
-from hotline.terminal.runtime.clock import Clock
 from hotline.terminal.core.line import PeerLine, RouteLine
+from hotline.terminal.core.outbox import Outbox, decode_body
+from hotline.terminal.core.session import Session
 from hotline.terminal.linktest.desk import (
     LINE_CHANNEL,
     LinkTestDesk,
@@ -35,9 +37,7 @@ from hotline.terminal.linktest.desk import (
     receipt_message_id,
     slot_parity,
 )
-from hotline.terminal.core.outbox import Outbox, decode_body
-from hotline.terminal.core.session import Session
-from hotline.terminal.config.settings import LinkSettings
+from hotline.terminal.runtime.clock import Clock
 
 __all__ = ["ALARM_MESSAGE_KIND", "LineTester"]
 

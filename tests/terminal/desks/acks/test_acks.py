@@ -18,7 +18,6 @@ from hotline.terminal import (
     verify_note,
     verify_store,
 )
-
 from tests.terminal.helpers import make_pair, wait_until
 
 PASSWORD = "correct horse battery"

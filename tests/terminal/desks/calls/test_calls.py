@@ -27,9 +27,8 @@ from hotline.terminal import (
     create_user,
     verify_store,
 )
-
-from tests.terminal.helpers import refusals, wait_until
 from tests.terminal.core.test_routes import Line, both_up, journal, two_routes
+from tests.terminal.helpers import refusals, wait_until
 
 PASSWORD = "correct horse battery"
 CALLS = CallSettings(ring_timeout=2.0, reconnect_timeout=1.0)

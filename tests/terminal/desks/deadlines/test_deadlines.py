@@ -21,7 +21,6 @@ from hotline.terminal import (
     render_settings,
 )
 from hotline.terminal.config.settings import DEFAULT_DEADLINES
-
 from tests.terminal.helpers import make_pair, wait_until
 
 PASSWORD = "correct horse battery"

@@ -28,10 +28,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from hotline.errors import ConfigError, PermissionDenied, UnknownMessage
 from hotline.store import AckRecord, Direction, MessageRecord, PeerRecord, Store
-from hotline.terminal.desks.accounts.users import Operator, Permission
-from hotline.terminal.runtime.clock import Clock
 from hotline.terminal.core.inbox import refuse_content
 from hotline.terminal.core.outbox import Outbox, decode_body
+from hotline.terminal.desks.accounts.users import Operator, Permission
+from hotline.terminal.runtime.clock import Clock
 from hotline.utc import format_utc
 
 __all__ = ["ACK_DOMAIN", "ACK_KIND", "ACKNOWLEDGEABLE_KINDS", "AckDesk", "ack_statement"]

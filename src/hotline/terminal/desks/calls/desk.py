@@ -34,6 +34,9 @@ from typing import Any
 
 from hotline.errors import CallError, ConfigError, UnknownCall
 from hotline.store import CALL_OUTCOMES, CallRecord, Direction, MessageRecord, Store
+from hotline.terminal.config.settings import CallSettings
+from hotline.terminal.core.inbox import refuse_content
+from hotline.terminal.core.outbox import check_channel, decode_body
 from hotline.terminal.desks.accounts.users import Operator, Permission
 from hotline.terminal.desks.calls.state import (
     CallEvent,
@@ -42,9 +45,6 @@ from hotline.terminal.desks.calls.state import (
     sdp_fingerprint,
 )
 from hotline.terminal.runtime.clock import Clock
-from hotline.terminal.core.inbox import refuse_content
-from hotline.terminal.core.outbox import check_channel, decode_body
-from hotline.terminal.config.settings import CallSettings
 from hotline.utc import format_utc, from_epoch, parse_utc
 
 __all__ = [

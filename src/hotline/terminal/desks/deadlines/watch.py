@@ -33,10 +33,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hotline.store import AckRecord, Direction, MessageRecord, Store
-from hotline.terminal.desks.acks.desk import ACKNOWLEDGEABLE_KINDS
-from hotline.terminal.core.alarms import ACK_OVERDUE, AlarmDesk
-from hotline.terminal.runtime.clock import Clock
 from hotline.terminal.config.settings import AckDeadlines
+from hotline.terminal.core.alarms import ACK_OVERDUE, AlarmDesk
+from hotline.terminal.desks.acks.desk import ACKNOWLEDGEABLE_KINDS
+from hotline.terminal.runtime.clock import Clock
 from hotline.utc import format_utc, from_epoch
 
 __all__ = [

@@ -37,9 +37,9 @@ from hotline.formats import (
     read_notification_body,
 )
 from hotline.store import MeetingRecord, MessageRecord, PeerRecord, Store
-from hotline.terminal.runtime.clock import Clock
 from hotline.terminal.core.inbox import refuse_content
 from hotline.terminal.core.outbox import Outbox, decode_body
+from hotline.terminal.runtime.clock import Clock
 from hotline.utc import parse_utc
 
 __all__ = [

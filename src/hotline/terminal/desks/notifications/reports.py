@@ -18,8 +18,8 @@ from dataclasses import dataclass
 
 from hotline.errors import ConfigError
 from hotline.store import Direction, MessageRecord, Store
-from hotline.terminal.desks.notifications.desk import notification_of
 from hotline.terminal.core.outbox import is_exercise
+from hotline.terminal.desks.notifications.desk import notification_of
 from hotline.utc import parse_utc
 
 __all__ = ["PERIODS", "CountRow", "count_notifications", "counts_csv", "notifications_csv"]
