@@ -138,10 +138,65 @@ def check_module(module: str, source: str, *, is_package: bool, where: str) -> l
     return found
 
 
+#: Inside ``hotline.terminal``: the rooms, bottom up, and the rooms each may import.
+#: A desk (``hotline.terminal.desks.<name>``) may import the core and below, never
+#: another desk; the modules at the top (daemon, runner, control, client) assemble
+#: everything and may import any room.
+TERMINAL_ROOMS: dict[str, frozenset[str]] = {
+    "runtime": frozenset(),
+    "config": frozenset({"runtime"}),
+    "core": frozenset({"runtime", "config"}),
+    "linktest": frozenset({"runtime", "config", "core"}),
+    "desks": frozenset({"runtime", "config", "core"}),
+}
+
+
+def terminal_room(module: str) -> str | None:
+    """The room of a module inside hotline.terminal ("desks.calls" for a desk), else None.
+
+    None too for the top modules (daemon, runner, control, client, the package itself).
+    """
+    parts = module.split(".")
+    if parts[:2] != ["hotline", "terminal"] or len(parts) < 3 or parts[2] not in TERMINAL_ROOMS:
+        return None
+    if parts[2] == "desks":
+        return "desks" if len(parts) == 3 else f"desks.{parts[3]}"
+    return parts[2]
+
+
+def check_terminal_rooms(module: str, source: str, *, is_package: bool, where: str) -> list[str]:
+    """Room violations inside hotline.terminal in one module's source."""
+    room = terminal_room(module)
+    if room is None:
+        return []
+    allowed = TERMINAL_ROOMS[room.split(".")[0]]
+    found = []
+    for line, imported in imports_in(source, module, is_package=is_package):
+        target = terminal_room(imported)
+        if imported.split(".")[:2] == ["hotline", "terminal"] and target is None:
+            found.append(f"{where}:{line}: {room} may not import {imported} (the top)")
+            continue
+        if target is None or target == room:
+            continue
+        if room.startswith("desks.") and target.startswith("desks"):
+            found.append(f"{where}:{line}: desk {room} may not import {imported} (another desk)")
+        elif target.split(".")[0] not in allowed and not (
+            room == "desks" and target.startswith("desks.")
+        ):
+            found.append(f"{where}:{line}: {room} may not import {imported}")
+    return found
+
+
 def violations() -> list[str]:
     found = []
     for path in source_files():
         found += check_module(
+            module_name(path),
+            path.read_text(encoding="utf-8"),
+            is_package=path.name == "__init__.py",
+            where=str(path.relative_to(SRC)),
+        )
+        found += check_terminal_rooms(
             module_name(path),
             path.read_text(encoding="utf-8"),
             is_package=path.name == "__init__.py",
@@ -232,6 +287,35 @@ def test_the_checker_catches_violations(
     module: str, source: str, is_package: bool, count: int
 ) -> None:
     assert len(check_module(module, source, is_package=is_package, where="probe")) == count
+
+
+@pytest.mark.parametrize(
+    ("module", "source", "count"),
+    [
+        ("hotline.terminal.desks.calls.desk", "from hotline.terminal.core.outbox import Outbox", 0),
+        (
+            "hotline.terminal.desks.calls.desk",
+            "from hotline.terminal.desks.calls.state import X",
+            0,
+        ),
+        ("hotline.terminal.desks.calls.desk", "from hotline.terminal.desks.acks import AckDesk", 1),
+        (
+            "hotline.terminal.desks.calls.desk",
+            "from hotline.terminal.linktest import LineTester",
+            1,
+        ),
+        ("hotline.terminal.desks.calls.desk", "from hotline.terminal.daemon import Terminal", 1),
+        ("hotline.terminal.desks.calls.desk", "from hotline.terminal import Terminal", 1),
+        ("hotline.terminal.core.session", "from hotline.terminal.desks.acks import AckDesk", 1),
+        ("hotline.terminal.core.session", "from hotline.terminal.config.settings import X", 0),
+        ("hotline.terminal.config.settings", "from hotline.terminal.core import Outbox", 1),
+        ("hotline.terminal.runtime.clock", "from hotline.terminal.config import Settings", 1),
+        ("hotline.terminal.linktest.tester", "from hotline.terminal.core.line import PeerLine", 0),
+        ("hotline.terminal.daemon", "from hotline.terminal.desks.calls import CallDesk", 0),
+    ],
+)
+def test_the_room_checker_catches_violations(module: str, source: str, count: int) -> None:
+    assert len(check_terminal_rooms(module, source, is_package=False, where="probe")) == count
 
 
 def test_owner_of_imports() -> None:

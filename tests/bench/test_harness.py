@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from bench.harness import cpus_held_awake
 
-from hotline.terminal import enforced_latency_us
+from hotline.terminal.runtime import enforced_latency_us
 from tests.terminal.helpers import may_hold_cpus_awake
 
 

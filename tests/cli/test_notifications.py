@@ -9,7 +9,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from hotline.terminal import AckDeadlines, EscalationStep, load_settings, render_settings
+from hotline.terminal import load_settings
+from hotline.terminal.config import AckDeadlines, EscalationStep, render_settings
 from hotline.terminal.config.settings import DEFAULT_DEADLINES
 
 from .helpers import TerminalProcess, hotline

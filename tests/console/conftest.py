@@ -30,19 +30,9 @@ from fastapi import FastAPI
 from starlette.exceptions import StarletteDeprecationWarning
 
 from hotline.console import SESSION_COOKIE, ConsoleState, create_console_app
-from hotline.terminal import (
-    DEFAULT_DEADLINES,
-    AckDeadlines,
-    LinkSettings,
-    Operator,
-    SystemClock,
-    Terminal,
-    authenticate,
-    create_user,
-    load_settings,
-    open_terminal,
-    render_settings,
-)
+from hotline.terminal import Operator, SystemClock, Terminal, load_settings, open_terminal
+from hotline.terminal.config import DEFAULT_DEADLINES, AckDeadlines, LinkSettings, render_settings
+from hotline.terminal.desks.accounts import authenticate, create_user
 from hotline.testing import FakeClock
 
 from ..terminal.helpers import make_pair, set_link_settings, wait_until

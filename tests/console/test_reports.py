@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from hotline.console import PERIOD_LABELS, ReportQuery, csv_filename
 from hotline.errors import ConfigError
-from hotline.terminal import PERIODS
+from hotline.terminal.desks.notifications import PERIODS
 
 
 def test_every_period_the_terminal_counts_by_is_offered() -> None:

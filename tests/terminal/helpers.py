@@ -18,13 +18,13 @@ from pathlib import Path
 from hotline.crypto import Identity, PeerCard
 from hotline.store import JournalEntry, Store
 from hotline.terminal import (
-    LinkSettings,
     add_peer_card,
     hold_cpus_awake,
     init_terminal,
     load_settings,
     open_terminal,
 )
+from hotline.terminal.config import LinkSettings
 from hotline.terminal.config.settings import render_settings
 
 #: Short heartbeats and redials: a silent line is dead after 0.15 s.

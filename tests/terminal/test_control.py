@@ -31,16 +31,11 @@ from hotline.errors import (
     UnknownMessage,
     UnknownPeer,
 )
-from hotline.terminal import (
-    MAX_TEXT_BYTES,
-    ControlClient,
-    Terminal,
-    TerminalPaths,
-    authenticate,
-    create_user,
-    parse_card,
-)
+from hotline.terminal import ControlClient, Terminal, TerminalPaths
+from hotline.terminal.config import parse_card
 from hotline.terminal.control import create_control_app, messages_json, serve_control_api
+from hotline.terminal.core import MAX_TEXT_BYTES
+from hotline.terminal.desks.accounts import authenticate, create_user
 
 from .helpers import card_of, make_pair, make_terminal
 

@@ -13,7 +13,8 @@ from typing import Any
 
 from hotline.cli._common import Verbs, add_directory, print_json
 from hotline.errors import DaemonNotRunning
-from hotline.terminal import ControlClient, call_json, open_terminal
+from hotline.terminal import ControlClient, open_terminal
+from hotline.terminal.desks.calls import call_json
 
 __all__ = ["register", "run"]
 

@@ -33,11 +33,11 @@ from hotline.terminal import (
     ControlClient,
     SystemClock,
     add_peer_card,
-    create_user,
     init_terminal,
     open_terminal,
     verify_store,
 )
+from hotline.terminal.desks.accounts import create_user
 from hotline.utc import format_utc
 
 __all__ = ["register", "run"]

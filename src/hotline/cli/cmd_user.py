@@ -15,14 +15,8 @@ from pathlib import Path
 
 from hotline.cli._common import Verbs, add_directory, print_json
 from hotline.errors import ConfigError, DaemonNotRunning
-from hotline.terminal import (
-    ControlClient,
-    Role,
-    SystemClock,
-    create_user,
-    open_terminal,
-    user_json,
-)
+from hotline.terminal import ControlClient, Role, SystemClock, open_terminal
+from hotline.terminal.desks.accounts import create_user, user_json
 
 __all__ = ["read_password", "register", "run_add", "run_list"]
 

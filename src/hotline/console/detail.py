@@ -29,14 +29,9 @@ from hotline.console.views import terminal_row
 from hotline.crypto import Envelope, Receipt, verify_envelope, verify_receipt, verify_signature
 from hotline.errors import ConfigError, CryptoError, DeliveryError
 from hotline.store import AckRecord, Direction, MessageRecord, PeerRecord
-from hotline.terminal import (
-    ACKNOWLEDGEABLE_KINDS,
-    MEETING,
-    Operator,
-    Permission,
-    Terminal,
-    ack_statement,
-)
+from hotline.terminal import Operator, Permission, Terminal
+from hotline.terminal.core import ACKNOWLEDGEABLE_KINDS, ack_statement
+from hotline.terminal.desks.notifications import MEETING
 
 __all__ = [
     "VERIFICATION_STATUSES",

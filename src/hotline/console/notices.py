@@ -38,7 +38,8 @@ from hotline.formats import (
     get_format,
 )
 from hotline.store import MeetingRecord, MessageRecord
-from hotline.terminal import MEETING, MEETING_REPLY, Terminal, notification_of
+from hotline.terminal import Terminal
+from hotline.terminal.desks.notifications import MEETING, MEETING_REPLY, notification_of
 
 __all__ = [
     "NOTIFY_FORMATS",

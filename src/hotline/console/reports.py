@@ -23,7 +23,8 @@ from typing import Any, Final
 from hotline.console.i18n import N_
 from hotline.errors import ConfigError
 from hotline.formats import TITLES
-from hotline.terminal import PERIODS, CountRow, Terminal, count_notifications
+from hotline.terminal import Terminal
+from hotline.terminal.desks.notifications import PERIODS, CountRow, count_notifications
 from hotline.utc import format_utc
 
 __all__ = ["PERIOD_LABELS", "ReportQuery", "csv_filename", "report_view"]

@@ -13,7 +13,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from hotline.crypto import Precedence
-from hotline.terminal import DEFAULT_CHANNEL, MAX_NOTE_CHARS, UI_LANGUAGES
+from hotline.terminal import DEFAULT_CHANNEL, UI_LANGUAGES
+from hotline.terminal.desks.shiftlog import MAX_NOTE_CHARS
 
 __all__ = [
     "CallAnswer",

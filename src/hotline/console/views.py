@@ -40,14 +40,8 @@ from hotline.store import (
     MessageRecord,
     ShiftNoteRecord,
 )
-from hotline.terminal import (
-    ACKNOWLEDGEABLE_KINDS,
-    PeerStatus,
-    RouteStatus,
-    Terminal,
-    is_exercise,
-    verify_note,
-)
+from hotline.terminal import PeerStatus, RouteStatus, Terminal, is_exercise
+from hotline.terminal.core import ACKNOWLEDGEABLE_KINDS, verify_note
 
 __all__ = [
     "SPARKLINE_HEIGHT",

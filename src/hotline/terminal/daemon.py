@@ -61,23 +61,24 @@ from hotline.terminal.core.alarms import LINE_DOWN, AlarmDesk
 from hotline.terminal.core.inbox import Inbox
 from hotline.terminal.core.line import (
     RTT_SAMPLE_EVERY,
+    LinkTestResult,
     PeerLine,
     PeerStatus,
     RouteLine,
     RouteStatus,
     TerminalStatus,
 )
+from hotline.terminal.core.operators import Operator, Permission
 from hotline.terminal.core.outbox import DEFAULT_CHANNEL, Draft, Outbox
 from hotline.terminal.core.session import Session
 from hotline.terminal.core.tracker import DeliveryTracker
-from hotline.terminal.desks.accounts.users import Operator, Permission
 from hotline.terminal.desks.acks.desk import ACK_KIND, AckDesk
 from hotline.terminal.desks.calls.desk import CALL_KIND, CallDesk
 from hotline.terminal.desks.calls.presence import PRESENCE_KIND, PresenceDesk
 from hotline.terminal.desks.deadlines.watch import DeadlineWatch
 from hotline.terminal.desks.notifications.desk import NotificationDesk
 from hotline.terminal.desks.shiftlog.desk import ShiftLog
-from hotline.terminal.linktest.desk import LinkTestDesk, LinkTestResult
+from hotline.terminal.linktest.desk import LinkTestDesk
 from hotline.terminal.linktest.tester import ALARM_MESSAGE_KIND, LineTester
 from hotline.terminal.runtime.clock import Clock, SystemClock
 from hotline.terminal.runtime.events import EventHub

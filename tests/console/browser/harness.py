@@ -44,7 +44,8 @@ from pathlib import Path
 from typing import Any
 
 from hotline.crypto import Identity, make_card
-from hotline.terminal import CallSettings, ControlClient, LinkSettings, load_settings
+from hotline.terminal import ControlClient, load_settings
+from hotline.terminal.config import CallSettings, LinkSettings
 from hotline.terminal.config.settings import render_settings
 from hotline.testing import RouteProxy
 from tests.cli.helpers import TerminalProcess, free_port, hotline

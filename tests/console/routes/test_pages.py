@@ -9,7 +9,7 @@ from pathlib import Path
 
 from hotline.console import STATIC_DIR, create_console_app
 from hotline.formats import FORMATS
-from hotline.terminal import ALARM_KINDS
+from hotline.terminal.core import ALARM_KINDS
 
 from ..conftest import FLIGHT, MEETING, ConsoleClient, Pair, TestClient
 

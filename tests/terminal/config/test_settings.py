@@ -9,7 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from hotline.errors import ConfigError
-from hotline.terminal import LinkSettings, Settings, check_timezone, load_settings
+from hotline.terminal import Settings, load_settings
+from hotline.terminal.config import LinkSettings, check_timezone
 from hotline.terminal.config.settings import render_settings
 
 GOOD_TERMINAL = (

@@ -17,13 +17,8 @@ from hotline.errors import (
     NotInitialised,
     PeerConflict,
 )
-from hotline.terminal import (
-    TerminalPaths,
-    add_peer_card,
-    init_terminal,
-    open_terminal,
-    parse_card,
-)
+from hotline.terminal import TerminalPaths, add_peer_card, init_terminal, open_terminal
+from hotline.terminal.config import parse_card
 from hotline.testing import FakeClock
 from hotline.utc import format_utc
 from tests.terminal.helpers import card_of, make_terminal

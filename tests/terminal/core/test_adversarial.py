@@ -52,7 +52,8 @@ from hotline.crypto import (
 from hotline.errors import CloseCode, LinkError, RemoteProtocolError
 from hotline.link import StreamTransport, client_context, dial
 from hotline.store import Direction, MessageState
-from hotline.terminal import LinkSettings, Terminal, TerminalPaths, verify_store
+from hotline.terminal import Terminal, TerminalPaths, verify_store
+from hotline.terminal.config import LinkSettings
 from hotline.utc import format_utc, time_group
 from tests.terminal.helpers import (
     FAST_LINK,

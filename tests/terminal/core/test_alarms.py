@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from hotline.store import SQLiteStore
-from hotline.terminal import AlarmDesk, AlarmSettings
+from hotline.terminal.config import AlarmSettings
+from hotline.terminal.core import AlarmDesk
 from hotline.testing import FakeClock
 
 

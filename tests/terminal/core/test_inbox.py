@@ -11,7 +11,8 @@ import pytest
 
 from hotline.crypto import Envelope, EnvelopeHeader, seal_envelope
 from hotline.store import Direction
-from hotline.terminal import TerminalFiles, open_terminal
+from hotline.terminal import open_terminal
+from hotline.terminal.config import TerminalFiles
 from hotline.terminal.core.inbox import Inbox, InboxOutcome
 from hotline.terminal.core.outbox import Draft, Outbox
 from hotline.terminal.runtime.clock import SystemClock

@@ -10,7 +10,8 @@ import pytest
 from hotline.crypto import ZERO_HASH, Envelope, verify_envelope
 from hotline.errors import ConfigError, MessageTooLarge
 from hotline.store import MessageState
-from hotline.terminal import TerminalFiles, open_terminal
+from hotline.terminal import open_terminal
+from hotline.terminal.config import TerminalFiles
 from hotline.terminal.core.outbox import MAX_TEXT_BYTES, Draft, Outbox
 from hotline.terminal.runtime.clock import SystemClock
 from tests.terminal.helpers import make_pair

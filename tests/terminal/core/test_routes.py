@@ -21,7 +21,8 @@ import pytest
 
 from hotline.crypto import make_card
 from hotline.store import Direction, MessageState
-from hotline.terminal import AlarmSettings, CallSettings, LinkSettings, Terminal, load_settings
+from hotline.terminal import Terminal, load_settings
+from hotline.terminal.config import AlarmSettings, CallSettings, LinkSettings
 from hotline.terminal.config.settings import render_settings
 from hotline.testing import RouteProxy
 from tests.terminal.helpers import add_peer, card_of, identity_of, make_pair, wait_until

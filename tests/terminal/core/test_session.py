@@ -22,7 +22,8 @@ from hotline.crypto import Envelope, Receipt, verify_receipt
 from hotline.errors import CloseCode
 from hotline.link import Transport
 from hotline.store import Direction, MessageState, PeerRecord
-from hotline.terminal import LinkSettings, TerminalFiles, open_terminal, verify_store
+from hotline.terminal import open_terminal, verify_store
+from hotline.terminal.config import LinkSettings, TerminalFiles
 from hotline.terminal.core.inbox import Inbox
 from hotline.terminal.core.outbox import Outbox
 from hotline.terminal.core.session import Session

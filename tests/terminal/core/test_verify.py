@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from hotline.terminal import TerminalFiles, VerifyReport, open_terminal, verify_store
+from hotline.terminal import VerifyReport, open_terminal, verify_store
+from hotline.terminal.config import TerminalFiles
 from hotline.terminal.core.inbox import Inbox
 from hotline.terminal.core.outbox import Outbox
 from hotline.testing import FakeClock

@@ -13,14 +13,9 @@ from hypothesis import strategies as st
 from hotline.crypto import Envelope, Receipt
 from hotline.errors import CryptoError, EnvelopeInvalid, WrongSigner
 from hotline.store import PeerRecord
-from hotline.terminal import (
-    LinkTestDesk,
-    TerminalFiles,
-    next_slot,
-    open_terminal,
-    rotation,
-    slot_parity,
-)
+from hotline.terminal import open_terminal
+from hotline.terminal.config import TerminalFiles
+from hotline.terminal.linktest import LinkTestDesk, next_slot, rotation, slot_parity
 from hotline.testing import FakeClock
 from tests.terminal.helpers import make_pair
 
@@ -142,7 +137,7 @@ def test_the_receiver_refuses_what_is_not_a_test_from_its_peer(desks: Desks) -> 
 
 
 def test_an_ordinary_message_envelope_is_not_a_test(desks: Desks) -> None:
-    from hotline.terminal import Outbox
+    from hotline.terminal.core import Outbox
 
     outbox = Outbox(store=desks.w_files.store, identity=desks.w_files.identity, clock=FakeClock())
     message = outbox.queue(peer=desks.moscow_peer, text="not a test")

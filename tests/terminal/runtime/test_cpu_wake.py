@@ -14,16 +14,10 @@ from pathlib import Path
 import pytest
 
 from hotline.errors import ConfigError
-from hotline.terminal import (
-    CPU_DMA_LATENCY,
-    Settings,
-    Terminal,
-    enforced_latency_us,
-    hold_cpus_awake,
-    load_settings,
-    render_settings,
-)
+from hotline.terminal import Settings, Terminal, hold_cpus_awake, load_settings
+from hotline.terminal.config import render_settings
 from hotline.terminal.runner import _hold_cpus
+from hotline.terminal.runtime import CPU_DMA_LATENCY, enforced_latency_us
 from tests.cli.helpers import TerminalProcess, free_port, hotline
 from tests.terminal.helpers import make_pair, may_hold_cpus_awake
 

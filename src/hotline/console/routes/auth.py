@@ -29,7 +29,8 @@ from hotline.console.security import LOGIN_CSRF_COOKIE, SESSION_COOKIE, new_toke
 from hotline.console.state import ConsoleState
 from hotline.errors import AuthenticationFailed
 from hotline.store import Store, UserRecord
-from hotline.terminal import Operator, authenticate
+from hotline.terminal import Operator
+from hotline.terminal.desks.accounts import authenticate
 
 __all__ = ["router"]
 

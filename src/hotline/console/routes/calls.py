@@ -38,7 +38,8 @@ from hotline.console.schemas import (
     PresenceCreate,
 )
 from hotline.console.views import call_view, presence_view
-from hotline.terminal import Operator, Permission, Terminal, presence_json
+from hotline.terminal import Operator, Permission, Terminal
+from hotline.terminal.desks.calls import presence_json
 
 __all__ = ["router"]
 

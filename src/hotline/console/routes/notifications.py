@@ -33,7 +33,8 @@ from hotline.console.schemas import NotificationCheck, NotificationCreate
 from hotline.console.views import terminal_row
 from hotline.errors import NotificationInvalid, StoreError
 from hotline.formats import apply_reply, get_format
-from hotline.terminal import MEETING_REPLY, Operator, Permission, Terminal
+from hotline.terminal import Operator, Permission, Terminal
+from hotline.terminal.desks.notifications import MEETING_REPLY
 
 __all__ = ["check_meeting_reply", "router"]
 

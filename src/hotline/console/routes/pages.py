@@ -31,13 +31,8 @@ from hotline.console.state import ConsoleState
 from hotline.console.views import call_view, note_view, presence_view, status_view, traffic
 from hotline.crypto import Precedence
 from hotline.errors import UnknownMessage
-from hotline.terminal import (
-    DEFAULT_CHANNEL,
-    Permission,
-    Role,
-    Terminal,
-    presence_json,
-)
+from hotline.terminal import DEFAULT_CHANNEL, Permission, Role, Terminal
+from hotline.terminal.desks.calls import presence_json
 
 __all__ = ["ROLE_LABELS", "clocks", "render_page", "router"]
 

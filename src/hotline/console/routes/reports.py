@@ -22,7 +22,8 @@ from fastapi.responses import Response
 
 from hotline.console.deps import SessionDep, TerminalDep, current_session, require
 from hotline.console.reports import ReportQuery, csv_filename, report_view
-from hotline.terminal import Operator, Permission, counts_csv, notifications_csv
+from hotline.terminal import Operator, Permission
+from hotline.terminal.desks.notifications import counts_csv, notifications_csv
 
 __all__ = ["CSV_MEDIA_TYPE", "report_query", "router"]
 

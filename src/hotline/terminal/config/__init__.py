@@ -1,3 +1,49 @@
-"""hotline.terminal.config."""
+"""A terminal's configuration: its directory, its settings file, and setting one up."""
 
 from __future__ import annotations
+
+from hotline.terminal.config.paths import TerminalPaths
+from hotline.terminal.config.settings import (
+    DEFAULT_DEADLINES,
+    TEST_LANGUAGES,
+    AckDeadlines,
+    AlarmSettings,
+    CallSettings,
+    EscalationStep,
+    LinkSettings,
+    Settings,
+    check_console,
+    check_timezone,
+    load_settings,
+    render_settings,
+)
+from hotline.terminal.config.setup import (
+    PeerAdded,
+    TerminalFiles,
+    add_peer_card,
+    init_terminal,
+    open_terminal,
+    parse_card,
+)
+
+__all__ = [
+    "AckDeadlines",
+    "AlarmSettings",
+    "CallSettings",
+    "DEFAULT_DEADLINES",
+    "EscalationStep",
+    "LinkSettings",
+    "PeerAdded",
+    "Settings",
+    "TEST_LANGUAGES",
+    "TerminalFiles",
+    "TerminalPaths",
+    "add_peer_card",
+    "check_console",
+    "check_timezone",
+    "init_terminal",
+    "load_settings",
+    "open_terminal",
+    "parse_card",
+    "render_settings",
+]

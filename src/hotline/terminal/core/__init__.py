@@ -1,3 +1,99 @@
-"""hotline.terminal.core."""
+"""The delivery core: sessions, lines, inbox and outbox, the tracker, alarms, verification,
+and the types every desk shares (operators, signed statements, the desk registry).
+"""
 
 from __future__ import annotations
+
+from hotline.terminal.core.alarms import (
+    ACK_OVERDUE,
+    ALARM_KINDS,
+    LINE_DOWN,
+    PEER_TEST_MISSED,
+    TEST_MISSED,
+    AlarmDesk,
+    alarm_json,
+)
+from hotline.terminal.core.inbox import Inbox, InboxOutcome, refuse_content
+from hotline.terminal.core.line import (
+    IN_USE_WINDOW,
+    RTT_SAMPLE_EVERY,
+    RTT_SAMPLES,
+    LinkTestResult,
+    PeerLine,
+    PeerStatus,
+    RouteLine,
+    RouteStatus,
+    TerminalStatus,
+)
+from hotline.terminal.core.operators import PERMISSIONS, UI_LANGUAGES, Operator, Permission, Role
+from hotline.terminal.core.outbox import (
+    DEFAULT_CHANNEL,
+    MAX_TEXT_BYTES,
+    Draft,
+    Outbox,
+    ReceiptOutcome,
+    check_channel,
+    decode_body,
+    is_exercise,
+)
+from hotline.terminal.core.session import DELIVERY_SLICE, HIGH_WATER, PUMP_BATCH, Session
+from hotline.terminal.core.statements import (
+    ACK_DOMAIN,
+    ACKNOWLEDGEABLE_KINDS,
+    SHIFT_NOTE_DOMAIN,
+    ack_statement,
+    note_statement,
+    verify_note,
+)
+from hotline.terminal.core.tracker import DeliveryStatistics, DeliveryTracker, percentile
+from hotline.terminal.core.verify import VerifyReport, verify_store
+
+__all__ = [
+    "ACKNOWLEDGEABLE_KINDS",
+    "ACK_DOMAIN",
+    "ACK_OVERDUE",
+    "ALARM_KINDS",
+    "AlarmDesk",
+    "DEFAULT_CHANNEL",
+    "DELIVERY_SLICE",
+    "DeliveryStatistics",
+    "DeliveryTracker",
+    "Draft",
+    "HIGH_WATER",
+    "IN_USE_WINDOW",
+    "Inbox",
+    "InboxOutcome",
+    "LINE_DOWN",
+    "LinkTestResult",
+    "MAX_TEXT_BYTES",
+    "Operator",
+    "Outbox",
+    "PEER_TEST_MISSED",
+    "PERMISSIONS",
+    "PUMP_BATCH",
+    "PeerLine",
+    "PeerStatus",
+    "Permission",
+    "RTT_SAMPLES",
+    "RTT_SAMPLE_EVERY",
+    "ReceiptOutcome",
+    "Role",
+    "RouteLine",
+    "RouteStatus",
+    "SHIFT_NOTE_DOMAIN",
+    "Session",
+    "TEST_MISSED",
+    "TerminalStatus",
+    "UI_LANGUAGES",
+    "VerifyReport",
+    "ack_statement",
+    "alarm_json",
+    "check_channel",
+    "decode_body",
+    "is_exercise",
+    "note_statement",
+    "percentile",
+    "refuse_content",
+    "verify_note",
+    "verify_store",
+]

@@ -19,15 +19,16 @@ import asyncio
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from hotline.link import FailoverPolicy, LineState
 from hotline.store import AlarmRecord, MessageRecord, PeerRecord
 from hotline.terminal.config.settings import LinkSettings
 from hotline.terminal.core.session import Session
-from hotline.terminal.linktest.desk import LinkTestResult
 from hotline.utc import parse_utc
 
 __all__ = [
+    "LinkTestResult",
     "IN_USE_WINDOW",
     "RTT_SAMPLES",
     "RTT_SAMPLE_EVERY",
@@ -44,6 +45,42 @@ IN_USE_WINDOW = timedelta(minutes=5)
 #: RTT_SAMPLE_EVERY seconds over the last hour.
 RTT_SAMPLE_EVERY = 10.0
 RTT_SAMPLES = 360
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LinkTestResult:
+    """How one route's test ended."""
+
+    peer: str
+    route: str
+    id: str
+    slot: int
+    text_id: str
+    sent_at: str
+    ok: bool
+    #: When the result was known (receipt checked, or the deadline passed).
+    at: str
+    #: Seconds from the first send to the receipt, for a test that passed.
+    round_trip: float | None
+    #: The receipt's received-at time, for a test that passed.
+    received_at: str | None
+    #: Why it missed, for a test that did not pass.
+    reason: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "peer": self.peer,
+            "route": self.route,
+            "slot": self.slot,
+            "text_id": self.text_id,
+            "sent_at": self.sent_at,
+            "at": self.at,
+            "ok": self.ok,
+            "rtt_ms": None if self.round_trip is None else round(self.round_trip * 1000, 1),
+            "received_at": self.received_at,
+            "reason": self.reason,
+        }
 
 
 @dataclass(slots=True)

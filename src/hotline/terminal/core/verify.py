@@ -32,8 +32,7 @@ from hotline.crypto import (
 from hotline.errors import CryptoError, DeliveryError, StoreError
 from hotline.store import Direction, MessageRecord, MessageState, PeerRecord, Store
 from hotline.terminal.core.outbox import encode_body as canonical_body
-from hotline.terminal.desks.acks.desk import ack_statement
-from hotline.terminal.desks.shiftlog.desk import verify_note
+from hotline.terminal.core.statements import ack_statement, verify_note
 
 __all__ = ["VerifyReport", "verify_store"]
 

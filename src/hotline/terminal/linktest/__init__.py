@@ -1,3 +1,48 @@
-"""hotline.terminal.linktest.desk."""
+"""Link tests: every route tested end to end on a schedule, with texts from an approved list."""
 
 from __future__ import annotations
+
+from hotline.terminal.core.line import LinkTestResult
+from hotline.terminal.linktest.desk import (
+    LINE_CHANNEL,
+    TEST_KIND,
+    LinkTestDesk,
+    SentTest,
+    next_slot,
+    receipt_message_id,
+    slot_parity,
+)
+from hotline.terminal.linktest.test_texts import (
+    LANGUAGES,
+    MAX_TEXT_CHARS,
+    SCRIPTS,
+    ApprovedText,
+    approved_texts,
+    missing_letters,
+    parse_texts,
+    rotation,
+    text_for,
+)
+from hotline.terminal.linktest.tester import ALARM_MESSAGE_KIND, LineTester
+
+__all__ = [
+    "ALARM_MESSAGE_KIND",
+    "ApprovedText",
+    "LANGUAGES",
+    "LINE_CHANNEL",
+    "LineTester",
+    "LinkTestDesk",
+    "LinkTestResult",
+    "MAX_TEXT_CHARS",
+    "SCRIPTS",
+    "SentTest",
+    "TEST_KIND",
+    "approved_texts",
+    "missing_letters",
+    "next_slot",
+    "parse_texts",
+    "receipt_message_id",
+    "rotation",
+    "slot_parity",
+    "text_for",
+]

@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
 
 from hotline.crypto import (
     ZERO_HASH,
@@ -51,6 +50,7 @@ from hotline.crypto import (
 )
 from hotline.errors import CryptoError, EnvelopeInvalid, WrongSigner
 from hotline.store import PeerRecord, Store
+from hotline.terminal.core.line import LinkTestResult
 from hotline.terminal.linktest.test_texts import ApprovedText, text_for
 from hotline.terminal.runtime.clock import Clock
 from hotline.utc import format_utc, time_group
@@ -98,42 +98,6 @@ class SentTest:
     @property
     def id(self) -> str:
         return self.envelope.header.message_id
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class LinkTestResult:
-    """How one route's test ended."""
-
-    peer: str
-    route: str
-    id: str
-    slot: int
-    text_id: str
-    sent_at: str
-    ok: bool
-    #: When the result was known (receipt checked, or the deadline passed).
-    at: str
-    #: Seconds from the first send to the receipt, for a test that passed.
-    round_trip: float | None
-    #: The receipt's received-at time, for a test that passed.
-    received_at: str | None
-    #: Why it missed, for a test that did not pass.
-    reason: str | None
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "peer": self.peer,
-            "route": self.route,
-            "slot": self.slot,
-            "text_id": self.text_id,
-            "sent_at": self.sent_at,
-            "at": self.at,
-            "ok": self.ok,
-            "rtt_ms": None if self.round_trip is None else round(self.round_trip * 1000, 1),
-            "received_at": self.received_at,
-            "reason": self.reason,
-        }
 
 
 class LinkTestDesk:

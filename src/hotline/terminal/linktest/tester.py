@@ -25,13 +25,12 @@ from hotline.errors import CryptoError
 from hotline.store import MessageRecord
 from hotline.terminal.config.settings import LinkSettings
 from hotline.terminal.core.alarms import PEER_TEST_MISSED, TEST_MISSED, AlarmDesk
-from hotline.terminal.core.line import PeerLine, RouteLine
+from hotline.terminal.core.line import LinkTestResult, PeerLine, RouteLine
 from hotline.terminal.core.outbox import Outbox, decode_body
 from hotline.terminal.core.session import Session
 from hotline.terminal.linktest.desk import (
     LINE_CHANNEL,
     LinkTestDesk,
-    LinkTestResult,
     SentTest,
     next_slot,
     receipt_message_id,

@@ -1,3 +1,23 @@
-"""hotline.terminal.runtime."""
+"""What the terminal runs on: the clock, change notices, supervised tasks, CPU wake-up."""
 
 from __future__ import annotations
+
+from hotline.terminal.runtime.clock import Clock, SystemClock
+from hotline.terminal.runtime.cpu_wake import (
+    CPU_DMA_LATENCY,
+    CpuWakeHold,
+    enforced_latency_us,
+    hold_cpus_awake,
+)
+from hotline.terminal.runtime.events import EventHub, Notice
+
+__all__ = [
+    "CPU_DMA_LATENCY",
+    "Clock",
+    "CpuWakeHold",
+    "EventHub",
+    "Notice",
+    "SystemClock",
+    "enforced_latency_us",
+    "hold_cpus_awake",
+]

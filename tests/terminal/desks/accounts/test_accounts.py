@@ -8,15 +8,9 @@ import pytest
 
 from hotline.errors import AuthenticationFailed, ConfigError, PeerConflict
 from hotline.store import SQLiteStore
-from hotline.terminal import (
-    PERMISSIONS,
-    Permission,
-    Role,
-    authenticate,
-    create_user,
-    set_password,
-    user_json,
-)
+from hotline.terminal import Permission, Role
+from hotline.terminal.core import PERMISSIONS
+from hotline.terminal.desks.accounts import authenticate, create_user, set_password, user_json
 from hotline.testing import FakeClock
 
 PASSWORD = "correct horse battery"

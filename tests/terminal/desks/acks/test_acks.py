@@ -10,14 +10,9 @@ import pytest
 
 from hotline.errors import ConfigError, PermissionDenied
 from hotline.store import Direction
-from hotline.terminal import (
-    Terminal,
-    authenticate,
-    create_user,
-    is_exercise,
-    verify_note,
-    verify_store,
-)
+from hotline.terminal import Terminal, is_exercise, verify_store
+from hotline.terminal.core import verify_note
+from hotline.terminal.desks.accounts import authenticate, create_user
 from tests.terminal.helpers import make_pair, wait_until
 
 PASSWORD = "correct horse battery"

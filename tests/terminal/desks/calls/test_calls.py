@@ -18,15 +18,9 @@ import pytest
 
 from hotline.errors import CallError, PermissionDenied
 from hotline.store import Direction
-from hotline.terminal import (
-    CallSettings,
-    LinkSettings,
-    Operator,
-    Terminal,
-    authenticate,
-    create_user,
-    verify_store,
-)
+from hotline.terminal import Operator, Terminal, verify_store
+from hotline.terminal.config import CallSettings, LinkSettings
+from hotline.terminal.desks.accounts import authenticate, create_user
 from tests.terminal.core.test_routes import Line, both_up, journal, two_routes
 from tests.terminal.helpers import refusals, wait_until
 

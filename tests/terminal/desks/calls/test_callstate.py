@@ -7,7 +7,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from hotline.errors import CallError, ConfigError
-from hotline.terminal import CALL_TABLE, CallEvent, CallState, next_state, sdp_fingerprint
+from hotline.terminal.desks.calls import (
+    CALL_TABLE,
+    CallEvent,
+    CallState,
+    next_state,
+    sdp_fingerprint,
+)
 
 
 def test_every_live_state_can_end_and_ended_is_final() -> None:

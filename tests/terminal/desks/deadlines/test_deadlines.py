@@ -11,16 +11,10 @@ import pytest
 
 from hotline.crypto import Precedence
 from hotline.errors import ConfigError
-from hotline.terminal import (
-    AckDeadlines,
-    EscalationStep,
-    Terminal,
-    authenticate,
-    create_user,
-    load_settings,
-    render_settings,
-)
+from hotline.terminal import Terminal, load_settings
+from hotline.terminal.config import AckDeadlines, EscalationStep, render_settings
 from hotline.terminal.config.settings import DEFAULT_DEADLINES
+from hotline.terminal.desks.accounts import authenticate, create_user
 from tests.terminal.helpers import make_pair, wait_until
 
 PASSWORD = "correct horse battery"

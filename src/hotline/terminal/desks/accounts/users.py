@@ -22,8 +22,6 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -39,18 +37,14 @@ from cryptography.hazmat.primitives.serialization import (
     PublicFormat,
 )
 
-from hotline.errors import AuthenticationFailed, ConfigError, PeerConflict, PermissionDenied
+from hotline.errors import AuthenticationFailed, ConfigError, PeerConflict
 from hotline.store import Store, UserRecord
+from hotline.terminal.core.operators import UI_LANGUAGES, Operator, Role
 from hotline.terminal.runtime.clock import Clock
 from hotline.utc import format_utc
 
 __all__ = [
     "MIN_PASSWORD_CHARS",
-    "PERMISSIONS",
-    "UI_LANGUAGES",
-    "Operator",
-    "Permission",
-    "Role",
     "authenticate",
     "check_user_name",
     "create_user",
@@ -59,73 +53,10 @@ __all__ = [
 ]
 
 MIN_PASSWORD_CHARS = 10
-UI_LANGUAGES = ("en", "id", "ru")
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9._-]{0,63}$")
 _KEY_AAD = b"hotline-user-key-v1\x00"
 _NONCE = bytes(12)  # a fresh salt, hence a fresh key, for every wrap: a fixed nonce is safe
 _HASHER = PasswordHasher()
-
-
-class Role(StrEnum):
-    OPERATOR = "operator"
-    PRINCIPAL = "principal"
-    AUDITOR = "auditor"
-    ADMIN = "admin"
-
-
-class Permission(StrEnum):
-    READ = "read"
-    SEND = "send"
-    CALL = "call"
-    ACKNOWLEDGE = "acknowledge"
-    SHIFT_NOTE = "shift-note"
-    ACKNOWLEDGE_ALARM = "acknowledge-alarm"
-    MANAGE_PEERS = "manage-peers"
-    MANAGE_USERS = "manage-users"
-
-
-#: What each role may do. Operators run the line; principals read, acknowledge
-#: and take calls; auditors only read; admins manage peers and users (and read).
-PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.OPERATOR: frozenset(
-        {
-            Permission.READ,
-            Permission.SEND,
-            Permission.CALL,
-            Permission.ACKNOWLEDGE,
-            Permission.SHIFT_NOTE,
-            Permission.ACKNOWLEDGE_ALARM,
-        }
-    ),
-    Role.PRINCIPAL: frozenset({Permission.READ, Permission.CALL, Permission.ACKNOWLEDGE}),
-    Role.AUDITOR: frozenset({Permission.READ}),
-    Role.ADMIN: frozenset({Permission.READ, Permission.MANAGE_PEERS, Permission.MANAGE_USERS}),
-}
-
-
-@dataclass(frozen=True, slots=True)
-class Operator:
-    """A logged-in user: who they are, what they may do, and their unwrapped signing key."""
-
-    name: str
-    role: Role
-    language: str
-    signing_key: Ed25519PrivateKey
-
-    @property
-    def public_key(self) -> bytes:
-        return self.signing_key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
-
-    def may(self, permission: Permission) -> bool:
-        return permission in PERMISSIONS[self.role]
-
-    def require(self, permission: Permission, what: str) -> None:
-        """PermissionDenied ("NAME (ROLE) may not WHAT") unless the role allows ``permission``."""
-        if not self.may(permission):
-            raise PermissionDenied(f"{self.name} ({self.role}) may not {what}")
-
-    def sign(self, data: bytes) -> bytes:
-        return self.signing_key.sign(data)
 
 
 def user_json(user: UserRecord) -> dict[str, Any]:

@@ -22,31 +22,22 @@ from __future__ import annotations
 
 from typing import Any
 
-import cbor2
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from hotline.errors import ConfigError, PermissionDenied, UnknownMessage
 from hotline.store import AckRecord, Direction, MessageRecord, PeerRecord, Store
 from hotline.terminal.core.inbox import refuse_content
+from hotline.terminal.core.operators import Operator, Permission
 from hotline.terminal.core.outbox import Outbox, decode_body
-from hotline.terminal.desks.accounts.users import Operator, Permission
+from hotline.terminal.core.statements import ACKNOWLEDGEABLE_KINDS, ack_statement
 from hotline.terminal.runtime.clock import Clock
 from hotline.utc import format_utc
 
-__all__ = ["ACK_DOMAIN", "ACK_KIND", "ACKNOWLEDGEABLE_KINDS", "AckDesk", "ack_statement"]
+__all__ = ["ACK_KIND", "AckDesk"]
 
 
 ACK_KIND = "ack"
-ACK_DOMAIN = b"hotline-ack-v1\x00"
-#: Kinds of incoming message a person acknowledges (not tests, alarms or acks).
-ACKNOWLEDGEABLE_KINDS = frozenset({"text", "notification"})
-
-
-def ack_statement(*, message_id: str, envelope_hash: bytes, by: str, at: str) -> bytes:
-    """The bytes a person signs to acknowledge a message."""
-    statement = {"v": 1, "message": message_id, "envelope_hash": envelope_hash, "by": by, "at": at}
-    return ACK_DOMAIN + cbor2.dumps(statement, canonical=True)
 
 
 class AckDesk:

@@ -36,8 +36,8 @@ from hotline.errors import CallError, ConfigError, UnknownCall
 from hotline.store import CALL_OUTCOMES, CallRecord, Direction, MessageRecord, Store
 from hotline.terminal.config.settings import CallSettings
 from hotline.terminal.core.inbox import refuse_content
+from hotline.terminal.core.operators import Operator, Permission
 from hotline.terminal.core.outbox import check_channel, decode_body
-from hotline.terminal.desks.accounts.users import Operator, Permission
 from hotline.terminal.desks.calls.state import (
     CallEvent,
     CallState,

@@ -18,8 +18,8 @@ from typing import Any
 from hotline.errors import CallError, ConfigError, UnknownCall
 from hotline.store import Direction, MessageRecord, PresenceRecord, Store
 from hotline.terminal.core.inbox import refuse_content
+from hotline.terminal.core.operators import Operator, Permission
 from hotline.terminal.core.outbox import check_channel, decode_body
-from hotline.terminal.desks.accounts.users import Operator, Permission
 from hotline.terminal.desks.calls.desk import SendSignal
 from hotline.terminal.runtime.clock import Clock
 from hotline.utc import format_utc, parse_utc

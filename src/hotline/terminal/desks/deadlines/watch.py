@@ -35,7 +35,7 @@ from typing import Any
 from hotline.store import AckRecord, Direction, MessageRecord, Store
 from hotline.terminal.config.settings import AckDeadlines
 from hotline.terminal.core.alarms import ACK_OVERDUE, AlarmDesk
-from hotline.terminal.desks.acks.desk import ACKNOWLEDGEABLE_KINDS
+from hotline.terminal.core.statements import ACKNOWLEDGEABLE_KINDS
 from hotline.terminal.runtime.clock import Clock
 from hotline.utc import format_utc, from_epoch
 

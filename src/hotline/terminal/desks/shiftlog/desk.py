@@ -12,38 +12,16 @@ from __future__ import annotations
 
 import secrets
 
-import cbor2
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-
 from hotline.errors import ConfigError, PermissionDenied
 from hotline.store import ShiftNoteRecord, Store
-from hotline.terminal.desks.accounts.users import Operator, Permission
+from hotline.terminal.core.operators import Operator, Permission
+from hotline.terminal.core.statements import note_statement
 from hotline.terminal.runtime.clock import Clock
 from hotline.utc import format_utc
 
-__all__ = ["MAX_NOTE_CHARS", "SHIFT_NOTE_DOMAIN", "ShiftLog", "note_statement", "verify_note"]
+__all__ = ["MAX_NOTE_CHARS", "ShiftLog"]
 
-SHIFT_NOTE_DOMAIN = b"hotline-shift-note-v1\x00"
 MAX_NOTE_CHARS = 10_000
-
-
-def note_statement(*, note_id: str, author: str, text: str, at: str) -> bytes:
-    """The bytes an author signs for a handover note."""
-    statement = {"v": 1, "id": note_id, "author": author, "text": text, "at": at}
-    return SHIFT_NOTE_DOMAIN + cbor2.dumps(statement, canonical=True)
-
-
-def verify_note(note: ShiftNoteRecord) -> bool:
-    """True if the note's signature verifies under its author's key."""
-    try:
-        Ed25519PublicKey.from_public_bytes(note.author_key).verify(
-            note.signature,
-            note_statement(note_id=note.id, author=note.author, text=note.text, at=note.at),
-        )
-    except (InvalidSignature, ValueError):
-        return False
-    return True
 
 
 class ShiftLog:
