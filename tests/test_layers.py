@@ -2,8 +2,9 @@
 
 Layers, bottom up (src/hotline/__init__.py draws them):
 
-1. ``proto`` (sans-IO protocol) and ``crypto`` (pure crypto): stdlib, third
-   party, ``hotline.errors`` and ``hotline.utc`` only, and not each other.
+1. ``proto`` (sans-IO protocol), ``crypto`` (pure crypto) and ``formats``:
+   stdlib, third party and the bottom modules (``hotline.errors``,
+   ``hotline.utc``, ``hotline.statetable``) only, and not each other.
 2. ``store`` and ``link``: layer 1 too, but not each other.
 3. ``terminal``: layers 1 and 2.
 4. ``cli``: the terminal's public API, plus crypto, errors and utc.
@@ -25,7 +26,7 @@ import pytest
 SRC = Path(__file__).resolve().parents[1] / "src"
 PACKAGE = SRC / "hotline"
 
-BASE = frozenset({"hotline.errors", "hotline.utc"})
+BASE = frozenset({"hotline.errors", "hotline.utc", "hotline.statetable"})
 LAYER1 = frozenset({"hotline.proto", "hotline.crypto", "hotline.formats"})
 LAYER2 = frozenset({"hotline.store", "hotline.link"})
 ANYTHING = frozenset({"*"})
@@ -47,7 +48,12 @@ ALLOWED: dict[str, frozenset[str]] = {
     "hotline.testing": ANYTHING,
 }
 #: The bottom modules depend on nothing else in hotline.
-BOTTOM = {"hotline.errors": frozenset[str](), "hotline.utc": frozenset[str]()}
+BOTTOM = {
+    "hotline.errors": frozenset[str](),
+    "hotline.utc": frozenset[str](),
+    # The state-table shape proto, formats and terminal share: pure data, no I/O.
+    "hotline.statetable": frozenset[str](),
+}
 
 #: Standard-library modules the sans-IO package must never import itself: no
 #: I/O, no threads, no clock, no global randomness.
@@ -277,6 +283,10 @@ def test_relative_imports_in_a_package_init() -> None:
         ("hotline.terminal.daemon", "from hotline.testing import FakeClock", False, 1),
         ("hotline.testing.memory", "from hotline.link import transport", False, 0),
         ("hotline.errors", "from hotline.utc import format_utc", False, 1),
+        ("hotline.proto.states", "from hotline.statetable import StateTable", False, 0),
+        ("hotline.formats.meetingstate", "from hotline.statetable import StateTable", False, 0),
+        ("hotline.statetable", "from hotline.errors import CallError", False, 1),
+        ("hotline.statetable", "from hotline.proto import Hello", False, 1),
         ("hotline.__main__", "from hotline.cli import main", False, 0),
         ("hotline.__main__", "from hotline.store import sqlite", False, 1),
         ("hotline.newthing", "import json", True, 1),

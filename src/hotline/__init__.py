@@ -7,7 +7,8 @@ Layers, bottom up (each imports only the ones below it):
 3. ``hotline.terminal`` (the daemon)
 4. ``hotline.cli`` (the command line)
 
-``hotline.errors`` and ``hotline.utc`` sit below them all.
+``hotline.errors``, ``hotline.utc`` and ``hotline.statetable`` (the one shape
+of the session, call and meeting state tables) sit below them all.
 """
 
 from __future__ import annotations

@@ -96,11 +96,23 @@ def test_an_unknown_state_is_a_problem_on_its_path(bad: object) -> None:
 
 
 def test_the_docs_print_the_same_table() -> None:
-    """docs/formats.md §meeting has one row per state: `from` | the states it can become."""
+    """docs/formats.md prints the table as a grid: one row per state, one column per reply.
+
+    Read independently of the generator (tests/test_state_tables.py checks it
+    reproduces the doc), against the pairs written out by hand above.
+    """
     text = DOCS.read_text(encoding="utf-8")
-    section = text.split("<!-- meeting-transitions -->")[1].strip().split("\n\n")[0]
-    rows = re.findall(r"^\| `([a-z-]+)` \| (.*?) \|$", section, flags=re.MULTILINE)
-    documented = {MeetingState(src): set(re.findall(r"`([a-z-]+)`", dst)) for src, dst in rows}
-    assert documented == {
-        state: {str(t) for t in targets} for state, targets in MEETING_TRANSITIONS.items()
+    section = text.split("<!-- state-table:begin meetings -->")[1].split("<!-- state-table:end")[0]
+    header = next(line for line in section.splitlines() if line.startswith("| State |"))
+    replies = [cell.strip().removeprefix("reply ") for cell in header.strip("|").split("|")[1:]]
+    rows = re.findall(r"^\| \*\*([a-z-]+)\*\* \| (.*) \|$", section, flags=re.MULTILINE)
+    documented = {
+        (MeetingState(src), MeetingState(reply)): cell
+        for src, cells in rows
+        for reply, cell in zip(replies, cells.split(" | "), strict=True)
+        if cell != "—"
     }
+    assert len(rows) == len(MeetingState)
+    assert set(documented) == LEGAL
+    # A reply moves the proposal to the state it names, and nowhere else.
+    assert all(cell == str(reply) for (_, reply), cell in documented.items())

@@ -1,11 +1,11 @@
-"""The state table: its shape, its rules, the lookup's errors, and the doc that prints it."""
+"""The session state table: its rules and the lookup's errors.
+
+The doc that prints it is checked in tests/test_state_tables.py, with the call and meeting tables.
+"""
 
 from __future__ import annotations
 
-import importlib.util
 from collections import deque
-from pathlib import Path
-from types import ModuleType
 
 import pytest
 from hypothesis import given
@@ -29,6 +29,7 @@ from hotline.proto import (
     Resume,
     transition,
 )
+from hotline.proto.states import SESSION_TABLE
 
 S = ConnectionState
 SEND = Direction.SEND
@@ -42,7 +43,6 @@ SESSION_FRAMES: tuple[type[Event], ...] = (
     LinkTestReceipt,
 )
 ALL_EVENTS: tuple[type[Event], ...] = (*FRAME_TYPES.values(), ConnectionClosed)
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_every_state_has_a_row() -> None:
@@ -192,57 +192,11 @@ def test_lookup_agrees_with_the_table(
         transition(state, direction, event)
 
 
-# -- the generated doc -----------------------------------------------------------
-
-
-def _load_script() -> ModuleType:
-    path = ROOT / "scripts" / "make_state_table.py"
-    spec = importlib.util.spec_from_file_location("make_state_table", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_session_doc_table_matches_the_code() -> None:
-    script = _load_script()
-    doc = (ROOT / "docs" / "protocol" / "session.md").read_text(encoding="utf-8")
-    begin = doc.index(script.BEGIN) + len(script.BEGIN)
-    end = doc.index(script.END)
-    assert doc[begin:end] == "\n" + script.render_table(), (
-        "docs/protocol/session.md is stale: run scripts/make_state_table.py"
-    )
-
-
-def test_rendered_table_has_a_column_for_every_event() -> None:
-    table = _load_script().render_table()
-    headers = [line for line in table.splitlines() if line.startswith("| State |")]
-    assert len(headers) == 2
-    sent, received = headers
-    for frame in FRAME_TYPES.values():
-        assert f"| send {frame.__name__} |" in sent
-        assert f"| receive {frame.__name__} |" in received
-    assert "| receive ConnectionClosed |" in received
-    assert "ConnectionClosed" not in sent
-
-
-def test_rendered_table_shows_every_move() -> None:
-    table = _load_script().render_table()
-    rows = [line for line in table.splitlines() if line.startswith("| **")]
-    assert len(rows) == 2 * len(ConnectionState)
-    moves = sum(len(m) for m in TRANSITIONS.values())
-    cells = [cell.strip() for row in rows for cell in row.strip("|").split("|")[1:]]
-    assert sum(cell != "—" for cell in cells) == moves
-
-
-def test_script_check_mode(tmp_path: Path) -> None:
-    script = _load_script()
-    stale = tmp_path / "session.md"
-    stale.write_text(f"intro\n{script.BEGIN}\nold\n{script.END}\nrest\n", encoding="utf-8")
-    assert script.main(["--check", "--doc", str(stale)]) == 1
-    assert script.main(["--doc", str(stale)]) == 0
-    assert script.main(["--check", "--doc", str(stale)]) == 0
-    text = stale.read_text(encoding="utf-8")
-    assert text.startswith("intro\n")
-    assert text.endswith(f"{script.END}\nrest\n")
+def test_transitions_is_the_session_table_by_state() -> None:
+    assert {
+        (state, event): target
+        for state, moves in TRANSITIONS.items()
+        for event, target in moves.items()
+    } == dict(SESSION_TABLE.transitions)
+    assert SESSION_TABLE.initial is S.START
+    assert SESSION_TABLE.final == {S.CLOSED, S.ERROR}

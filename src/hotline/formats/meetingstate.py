@@ -11,8 +11,10 @@ A ``meeting`` notification opens the thread in state ``proposed``; each
 time, format or place on the way. Either side may reply.
 
 Everything that moves a proposal from one state to another lives here, in
-:data:`MEETING_TRANSITIONS`; :func:`transition` only looks pairs up, and
-docs/formats.md prints the same table (a test keeps the two equal). Any pair
+:data:`MEETINGS` (a :class:`~hotline.statetable.StateTable`, the shape the
+session and call tables share; :data:`MEETING_TRANSITIONS` is the same table
+by state); :func:`transition` only looks pairs up, and docs/formats.md prints
+the same table (rendered by scripts/make_state_table.py, checked by a test). Any pair
 missing from the table raises :class:`~hotline.errors.NotificationInvalid` on
 ``state``, so both sides, running the same table on the same replies, always
 show the same state.
@@ -39,9 +41,11 @@ from types import MappingProxyType
 from typing import Final
 
 from hotline.errors import NotificationInvalid
+from hotline.statetable import StateTable
 
 __all__ = [
     "FINAL_STATES",
+    "MEETINGS",
     "MEETING_STATES",
     "MEETING_TRANSITIONS",
     "MeetingState",
@@ -64,24 +68,45 @@ class MeetingState(StrEnum):
 MEETING_STATES: Final = tuple(MeetingState)
 
 #: For each state, the states a reply may move it to. Nothing else is legal.
+_MOVES: Final[Mapping[MeetingState, frozenset[MeetingState]]] = {
+    MeetingState.PROPOSED: frozenset({MeetingState.AGREED_IN_PRINCIPLE, MeetingState.CANCELLED}),
+    MeetingState.AGREED_IN_PRINCIPLE: frozenset({MeetingState.SCHEDULED, MeetingState.CANCELLED}),
+    MeetingState.SCHEDULED: frozenset(
+        {MeetingState.SCHEDULED, MeetingState.HELD, MeetingState.CANCELLED}
+    ),
+    MeetingState.HELD: frozenset(),
+    MeetingState.CANCELLED: frozenset(),
+}
+
+
+def _refuse(source: MeetingState, goal: MeetingState) -> NotificationInvalid:
+    """A refusal on ``state`` that says where the proposal can go instead."""
+    allowed = ", ".join(sorted(_MOVES[source])) or "nothing (it is final)"
+    return NotificationInvalid(
+        (("state", f"a {source} meeting cannot become {goal}; it can become {allowed}"),),
+        format_code="meeting-reply",
+    )
+
+
+#: The meeting's state table. A reply names the state it moves the thread to,
+#: so an event here *is* the target state: ``(current, target) -> target``.
+MEETINGS: Final[StateTable[MeetingState, MeetingState]] = StateTable(
+    name="meetings",
+    states=MEETING_STATES,
+    events=MEETING_STATES,
+    initial=MeetingState.PROPOSED,
+    final=frozenset(state for state, to in _MOVES.items() if not to),
+    transitions={(state, to): to for state, targets in _MOVES.items() for to in targets},
+    refuse=_refuse,
+)
+
+#: For each state, the states a reply may move it to: :data:`MEETINGS` by state. Read-only.
 MEETING_TRANSITIONS: Final[Mapping[MeetingState, frozenset[MeetingState]]] = MappingProxyType(
-    {
-        MeetingState.PROPOSED: frozenset(
-            {MeetingState.AGREED_IN_PRINCIPLE, MeetingState.CANCELLED}
-        ),
-        MeetingState.AGREED_IN_PRINCIPLE: frozenset(
-            {MeetingState.SCHEDULED, MeetingState.CANCELLED}
-        ),
-        MeetingState.SCHEDULED: frozenset(
-            {MeetingState.SCHEDULED, MeetingState.HELD, MeetingState.CANCELLED}
-        ),
-        MeetingState.HELD: frozenset(),
-        MeetingState.CANCELLED: frozenset(),
-    }
+    {state: frozenset(MEETINGS.moves(state).values()) for state in MEETING_STATES}
 )
 
 #: States no reply can leave.
-FINAL_STATES: Final = frozenset(state for state, to in MEETING_TRANSITIONS.items() if not to)
+FINAL_STATES: Final = MEETINGS.final
 
 
 def meeting_state(value: object, *, path: str = "state") -> MeetingState:
@@ -104,11 +129,4 @@ def transition(current: MeetingState | str, target: MeetingState | str) -> Meeti
     a final state has no way out, and no state may be skipped.
     """
     source = meeting_state(current, path="current_state")
-    goal = meeting_state(target)
-    if goal not in MEETING_TRANSITIONS[source]:
-        allowed = ", ".join(sorted(MEETING_TRANSITIONS[source])) or "nothing (it is final)"
-        raise NotificationInvalid(
-            (("state", f"a {source} meeting cannot become {goal}; it can become {allowed}"),),
-            format_code="meeting-reply",
-        )
-    return goal
+    return MEETINGS.next(source, meeting_state(target))

@@ -4,8 +4,10 @@ Theory of operation
 ===================
 
 Everything that moves the session from one state to another lives in this file,
-in :data:`TRANSITIONS`; :class:`~hotline.proto.connection.Connection` only looks
-transitions up, and docs/protocol/session.md prints the same table (rendered by
+in :data:`SESSION_TABLE` (a :class:`~hotline.statetable.StateTable`, the shape
+the call and meeting tables share; :data:`TRANSITIONS` is the same table indexed
+by state); :class:`~hotline.proto.connection.Connection` only looks transitions
+up, and docs/protocol/session.md prints the same table (rendered by
 scripts/make_state_table.py, checked by a test). Add a transition here and the
 code, the docs and the tests move together.
 
@@ -62,10 +64,12 @@ from hotline.proto.events import (
     Receipt,
     Resume,
 )
+from hotline.statetable import StateTable
 
 __all__ = [
     "ConnectionState",
     "Direction",
+    "SESSION_TABLE",
     "TRANSITIONS",
     "transition",
 ]
@@ -144,11 +148,47 @@ _TABLE: dict[ConnectionState, dict[tuple[Direction, type[Event]], ConnectionStat
     },
 }
 
-#: ``TRANSITIONS[state][(direction, event_type)]`` is the state after that event.
-#: A pair that is absent is forbidden. Read-only.
+#: Everything the session meets, in the order the docs print it: what we send,
+#: then what we receive (ConnectionClosed is the transport's EOF, never sent).
+_SENT_EVENTS: Final = (Hello, Data, Receipt, LinkTest, LinkTestReceipt, Heartbeat, Resume, Close)
+_EVENTS: Final[tuple[tuple[Direction, type[Event]], ...]] = (
+    *((_SEND, event) for event in _SENT_EVENTS),
+    *((_RECV, event) for event in (*_SENT_EVENTS, ConnectionClosed)),
+)
+
+
+def _refuse(state: ConnectionState, event: tuple[Direction, type[Event]]) -> Exception:
+    """A forbidden send is our bug; a forbidden receive is the peer's."""
+    direction, event_type = event
+    name = event_type.__name__
+    if direction is Direction.SEND:
+        return LocalProtocolError(f"can't send {name} in state {state.name}")
+    return RemoteProtocolError(
+        f"peer sent {name} in state {state.name}", close_code=CloseCode.PROTOCOL_ERROR
+    )
+
+
+#: The session's state table. ``SESSION_TABLE.next(state, (direction, event_type))``
+#: is :func:`transition`. CLOSED and ERROR are final: every move left in them
+#: (a redundant Close, the EOF) stays where it is.
+SESSION_TABLE: Final[StateTable[ConnectionState, tuple[Direction, type[Event]]]] = StateTable(
+    name="session",
+    states=tuple(ConnectionState),
+    events=_EVENTS,
+    initial=_S.START,
+    final=frozenset({_S.CLOSED, _S.ERROR}),
+    transitions={
+        (state, event): target for state, moves in _TABLE.items() for event, target in moves.items()
+    },
+    refuse=_refuse,
+)
+
+#: ``TRANSITIONS[state][(direction, event_type)]`` is the state after that event:
+#: :data:`SESSION_TABLE` indexed by state first. A pair that is absent is
+#: forbidden. Read-only.
 TRANSITIONS: Final[
     Mapping[ConnectionState, Mapping[tuple[Direction, type[Event]], ConnectionState]]
-] = MappingProxyType({state: MappingProxyType(moves) for state, moves in _TABLE.items()})
+] = MappingProxyType({state: SESSION_TABLE.moves(state) for state in ConnectionState})
 
 
 def transition(
@@ -159,13 +199,4 @@ def transition(
     Raises LocalProtocolError for a forbidden send and RemoteProtocolError (code
     PROTOCOL_ERROR) for a forbidden receive.
     """
-    try:
-        return TRANSITIONS[state][(direction, event_type)]
-    except KeyError:
-        pass
-    name = event_type.__name__
-    if direction is Direction.SEND:
-        raise LocalProtocolError(f"can't send {name} in state {state.name}")
-    raise RemoteProtocolError(
-        f"peer sent {name} in state {state.name}", close_code=CloseCode.PROTOCOL_ERROR
-    )
+    return SESSION_TABLE.next(state, (direction, event_type))

@@ -3,7 +3,9 @@
 A call is kept by both parties (docs/protocol/calls.md). Each side runs the
 same table over the events it sees: its own console's actions, the peer's
 signals, its clock (ring and reconnect timeouts) and the line. The table is
-data, not code, so the rules can be read in one place and tested as a whole
+data, not code (a :class:`~hotline.statetable.StateTable`, the shape the
+session and meeting tables share), so the rules can be read in one place,
+printed into the docs by scripts/make_state_table.py and tested as a whole
 (every pair not in it is refused with :class:`~hotline.errors.CallError`).
 
 This module is pure: no clock, no store, no I/O.
@@ -12,11 +14,14 @@ This module is pure: no clock, no store, no I/O.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from enum import StrEnum
 
 from hotline.errors import CallError, ConfigError
+from hotline.statetable import StateTable
 
 __all__ = [
+    "CALLS",
     "CALL_TABLE",
     "LIVE_STATES",
     "MAX_SDP_BYTES",
@@ -60,7 +65,7 @@ _C, _R, _OK, _RE, _END = (
 )
 
 #: (state, event) -> next state. Anything else is refused.
-CALL_TABLE: dict[tuple[CallState, CallEvent], CallState] = {
+_MOVES: dict[tuple[CallState, CallEvent], CallState] = {
     (_C, CallEvent.RANG): _R,
     (_C, CallEvent.ANSWERED): _OK,  # the answer overtook the ringing signal (never on one line)
     (_R, CallEvent.ANSWERED): _OK,
@@ -79,17 +84,39 @@ CALL_TABLE: dict[tuple[CallState, CallEvent], CallState] = {
     **{(state, CallEvent.FAILED): _END for state in (_C, _R, _OK, _RE)},
 }
 
-LIVE_STATES = frozenset({_C, _R, _OK, _RE})
+
+def _refuse(state: CallState, event: CallEvent) -> CallError:
+    if state == CallState.ENDED:
+        return CallError(f"the call has ended; cannot {event}")
+    return CallError(f"a call that is {state} cannot be {event}")
+
+
+#: The call's state table (docs/protocol/calls.md prints it). Anything not in
+#: it is refused with CallError.
+CALLS: StateTable[CallState, CallEvent] = StateTable(
+    name="calls",
+    states=tuple(CallState),
+    events=tuple(CallEvent),
+    initial=_C,
+    final=frozenset({_END}),
+    transitions=_MOVES,
+    refuse=_refuse,
+)
+
+#: (state, event) -> next state: :data:`CALLS`' transitions. Read-only.
+CALL_TABLE: Mapping[tuple[CallState, CallEvent], CallState] = CALLS.transitions
+
+LIVE_STATES = frozenset(set(CallState) - CALLS.final)
 
 
 def next_state(state: CallState | str, event: CallEvent) -> CallState:
     """The state ``event`` takes a call in ``state`` to; CallError if the table has no such step."""
     try:
-        return CALL_TABLE[(CallState(state), event)]
-    except (KeyError, ValueError):
-        if state == CallState.ENDED:
-            raise CallError(f"the call has ended; cannot {event}") from None
+        current = CallState(state)
+    except ValueError:
+        # A stored record naming no state we know: nothing can move it.
         raise CallError(f"a call that is {state} cannot be {event}") from None
+    return CALLS.next(current, event)
 
 
 _FINGERPRINT_LINE = re.compile(
