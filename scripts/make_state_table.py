@@ -30,7 +30,7 @@ from hotline.formats.meetingstate import MEETINGS
 from hotline.proto.events import Event
 from hotline.proto.states import SESSION_TABLE, Direction
 from hotline.statetable import StateTable
-from hotline.terminal.callstate import CALLS
+from hotline.terminal.desks.calls.state import CALLS
 
 __all__ = [
     "ROOT",
@@ -122,7 +122,7 @@ TARGETS: tuple[Target, ...] = (
     Target(
         table=CALLS,
         noun="call",
-        module="hotline.terminal.callstate",
+        module="hotline.terminal.desks.calls.state",
         doc="docs/protocol/calls.md",
         state_label=_value,
         event_label=_value,

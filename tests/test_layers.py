@@ -311,7 +311,7 @@ def test_the_checker_catches_violations(
         ("hotline.terminal.desks.calls.desk", "from hotline.terminal.desks.acks import AckDesk", 1),
         (
             "hotline.terminal.desks.calls.desk",
-            "from hotline.terminal.linktest import LineTester",
+            "from hotline.terminal.linktest.desk import LineTester",
             1,
         ),
         ("hotline.terminal.desks.calls.desk", "from hotline.terminal.daemon import Terminal", 1),

@@ -33,7 +33,7 @@ from hotline.formats.meetingstate import transition as meeting_transition
 from hotline.proto import FRAME_TYPES, ConnectionClosed, Direction
 from hotline.proto.states import SESSION_TABLE, transition
 from hotline.statetable import StateTable
-from hotline.terminal.callstate import CALLS, CallState, next_state
+from hotline.terminal.desks.calls.state import CALLS, CallState, next_state
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -1,7 +1,7 @@
 """One shape for every state machine in hotline: a frozen table of data.
 
 The session (:mod:`hotline.proto.states`), a call
-(:mod:`hotline.terminal.callstate`) and a meeting proposal
+(:mod:`hotline.terminal.desks.calls.state`) and a meeting proposal
 (:mod:`hotline.formats.meetingstate`) each move by a :class:`StateTable`:
 ``transitions[(state, event)]`` is the state after ``event`` in ``state``, and
 a pair that is absent is refused with the error the table's owner chose.

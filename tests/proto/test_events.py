@@ -133,7 +133,7 @@ def test_events_are_keyword_only() -> None:
 
 
 def test_heartbeat_echo_fields_default_to_absent() -> None:
-    # terminal/session.py builds Heartbeat(sent_at_ms=...) alone: that stays valid.
+    # terminal/core/session.py builds Heartbeat(sent_at_ms=...) alone: that stays valid.
     beat = Heartbeat(sent_at_ms=5)
     assert beat.echo_ms is None
     assert beat.held_ms is None
