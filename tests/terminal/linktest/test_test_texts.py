@@ -363,7 +363,7 @@ def test_the_module_reads_the_real_file_by_default() -> None:
     assert [text.id for text in approved_texts()] == [item["id"] for item in data]
 
 
-DOC = Path(__file__).resolve().parents[2] / "docs" / "test-texts.md"
+DOC = Path(__file__).resolve().parents[3] / "docs" / "test-texts.md"
 
 
 def test_the_doc_lists_exactly_the_approved_texts() -> None:
