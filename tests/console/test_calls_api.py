@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from hotline.console import format_duration
 from hotline.console.schemas import MAX_SDP_CHARS
+from hotline.terminal.desks.calls import CallDesk, PresenceDesk
 
 from .conftest import ConsoleClient, Pair
 from .routes.test_api import events
@@ -75,7 +76,7 @@ def wait_state(pair: Pair, console: ConsoleClient, call_id: str, state: str) -> 
 
 def remote_rev(console: ConsoleClient, call_id: str) -> int:
     """The rev of the remote description ``console``'s terminal holds (on the loop thread)."""
-    rev: int = console.terminal.calls.live_view(call_id)["remote"]["rev"]
+    rev: int = console.terminal.desk(CallDesk).live_view(call_id)["remote"]["rev"]
     return rev
 
 
@@ -187,7 +188,9 @@ def test_ice_candidates_restarts_and_media_state_reach_the_other_side(both: Pair
     response = wash.post(f"/api/calls/{call_id}/candidate", candidate)
     assert response.status_code == 204, response.text
     both.wait_until(
-        lambda: mos.terminal.calls.live_view(call_id)["remote"]["candidates"] == [candidate],
+        lambda: (
+            mos.terminal.desk(CallDesk).live_view(call_id)["remote"]["candidates"] == [candidate]
+        ),
         what="the candidate at Moscow",
     )
 
@@ -400,7 +403,7 @@ def test_a_presence_request_shows_at_the_peer_until_answered(both: Pair) -> None
         None,
     )
     assert request["display"]["requested_at"].endswith("Z")
-    both.wait_until(lambda: len(mos.terminal.presence.recent()) == 1, what="the request")
+    both.wait_until(lambda: len(mos.terminal.desk(PresenceDesk).recent()) == 1, what="the request")
     (incoming,) = mos.get("/api/presence", params={"open_only": "true"}).json()
     assert (incoming["id"], incoming["direction"], incoming["note"]) == (
         request["id"],
@@ -418,7 +421,7 @@ def test_a_presence_request_shows_at_the_peer_until_answered(both: Pair) -> None
     assert answered.json()["answered_by"] == "mos-principal"
     assert mos.get("/api/presence", params={"open_only": "true"}).json() == []
     both.wait_until(
-        lambda: wash.terminal.presence.recent()[0].answered_by == "mos-principal",
+        lambda: wash.terminal.desk(PresenceDesk).recent()[0].answered_by == "mos-principal",
         what="the answer at Washington",
     )
     (seen,) = wash.get("/api/presence").json()

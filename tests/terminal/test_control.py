@@ -36,6 +36,7 @@ from hotline.terminal.config import parse_card
 from hotline.terminal.control import create_control_app, messages_json, serve_control_api
 from hotline.terminal.core import MAX_TEXT_BYTES
 from hotline.terminal.desks.accounts import authenticate, create_user
+from hotline.terminal.desks.calls import CallDesk, PresenceDesk
 
 from .helpers import card_of, make_pair, make_terminal
 
@@ -417,10 +418,10 @@ def test_calls_and_presence_requests_are_listed(api: Api) -> None:
         ivanov = authenticate(api.terminal.store, "ivanov", "correct horse battery")
         sdp = "a=fingerprint:sha-256 " + ":".join(["AB"] * 32) + "\r\n"
         # Washington is not running: the line is down, so the call fails at once.
-        api.terminal.start_call(
+        api.terminal.desk(CallDesk).place(
             to="Washington", channel="leaders", kind="audio", sdp=sdp, operator=ivanov
         )
-        api.terminal.request_presence(to="Washington", channel="leaders", operator=ivanov)
+        api.terminal.desk(PresenceDesk).request(to="Washington", channel="leaders", operator=ivanov)
 
     api.on_loop(place)
     [call] = api.get("/calls").json()

@@ -39,7 +39,12 @@ from hotline.formats import (
 )
 from hotline.store import MeetingRecord, MessageRecord
 from hotline.terminal import Terminal
-from hotline.terminal.desks.notifications import MEETING, MEETING_REPLY, notification_of
+from hotline.terminal.desks.notifications import (
+    MEETING,
+    MEETING_REPLY,
+    NotificationDesk,
+    notification_of,
+)
 
 __all__ = [
     "NOTIFY_FORMATS",
@@ -74,7 +79,7 @@ def _after_title(summary: str, title: str) -> str:
 def read_codebook(terminal: Terminal) -> Codebook | None:
     """This side's codebook, or None if it has none or it cannot be read (logged)."""
     try:
-        return terminal.notifications.codebook()
+        return terminal.desk(NotificationDesk).codebook()
     except ConfigError as exc:
         # A broken codebook must not hide the notice: it renders as "not in the
         # local codebook", and the log says why.

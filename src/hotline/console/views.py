@@ -42,6 +42,7 @@ from hotline.store import (
 )
 from hotline.terminal import PeerStatus, RouteStatus, Terminal, is_exercise
 from hotline.terminal.core import ACKNOWLEDGEABLE_KINDS, verify_note
+from hotline.terminal.desks.deadlines import DeadlineWatch
 
 __all__ = [
     "SPARKLINE_HEIGHT",
@@ -158,8 +159,8 @@ def terminal_row(
         ack=ack,
         line_state=None if line is None else str(line.state),
         language=language,
-        deadline=terminal.deadlines.deadline_of(record),
-        overdue=terminal.deadlines.is_overdue(record.id),
+        deadline=terminal.desk(DeadlineWatch).deadline_of(record),
+        overdue=terminal.desk(DeadlineWatch).is_overdue(record.id),
         meeting=meeting_of(record, meetings),
     )
 

@@ -45,7 +45,11 @@ from hotline.terminal.core.line import PeerStatus, RouteStatus
 from hotline.terminal.core.outbox import DEFAULT_CHANNEL, is_exercise
 from hotline.terminal.daemon import OutgoingText, Terminal
 from hotline.terminal.desks.accounts.users import authenticate, create_user, user_json
+from hotline.terminal.desks.acks import AckDesk
+from hotline.terminal.desks.calls import CallDesk, PresenceDesk
 from hotline.terminal.desks.calls.presence import presence_json
+from hotline.terminal.desks.deadlines import DeadlineWatch
+from hotline.terminal.desks.notifications import NotificationDesk
 from hotline.terminal.desks.notifications.desk import notification_of
 from hotline.terminal.desks.notifications.reports import (
     count_notifications,
@@ -138,8 +142,8 @@ def messages_json(terminal: Terminal, records: list[MessageRecord]) -> list[dict
     return [
         {
             **message_json(r, acks.get(r.id)),
-            "ack_deadline": terminal.deadlines.deadline_of(r),
-            "overdue": terminal.deadlines.is_overdue(r.id),
+            "ack_deadline": terminal.desk(DeadlineWatch).deadline_of(r),
+            "overdue": terminal.desk(DeadlineWatch).is_overdue(r.id),
             **_notification_fields(r),
         }
         for r in records
@@ -175,7 +179,7 @@ users_router = APIRouter(prefix="/users", tags=["users"])
 @messages_router.post("/notifications", status_code=201)
 async def post_notification(body: NotificationCreate, terminal: TerminalDep) -> dict[str, Any]:
     """Validate and send a formatted notification; 422 lists every bad field."""
-    record = terminal.send_notification(
+    record = terminal.desk(NotificationDesk).send(
         to=body.to,
         format_code=body.format,
         data=body.data,
@@ -208,13 +212,15 @@ async def get_calls(
     terminal: TerminalDep, limit: Annotated[int, Query(ge=1, le=10_000)] = 200
 ) -> list[dict[str, Any]]:
     """Call records, newest first (docs/protocol/calls.md)."""
-    return [terminal.calls.view(record) for record in terminal.calls.recent(limit)]
+    return [
+        terminal.desk(CallDesk).view(record) for record in terminal.desk(CallDesk).recent(limit)
+    ]
 
 
 @status_router.get("/presence")
 async def get_presence(terminal: TerminalDep) -> list[dict[str, Any]]:
     """Requests that a principal come to the machine, newest first."""
-    return [presence_json(record) for record in terminal.presence.recent()]
+    return [presence_json(record) for record in terminal.desk(PresenceDesk).recent()]
 
 
 @status_router.get("/reports/notifications")
@@ -369,7 +375,7 @@ async def wait_delivered(
 async def post_ack(message_id: str, body: Credentials, terminal: TerminalDep) -> dict[str, Any]:
     """Acknowledge an incoming message as a console user (their password unlocks their key)."""
     operator = authenticate(terminal.store, body.user, body.password)
-    ack = terminal.acknowledge(message_id, operator)
+    ack = terminal.desk(AckDesk).acknowledge(message_id, operator)
     return {"id": message_id, "acknowledged_by": ack.by, "acknowledged_at": ack.at}
 
 

@@ -46,18 +46,15 @@ from hotline.errors import (
 )
 from hotline.link import LineState, TLSListener, Transport, client_context, dial, server_context
 from hotline.store import (
-    AckRecord,
     AlarmRecord,
-    CallRecord,
     Direction,
     MessageRecord,
     MessageState,
     PeerRecord,
-    PresenceRecord,
-    ShiftNoteRecord,
 )
 from hotline.terminal.config.setup import PeerAdded, TerminalFiles, add_peer_card, open_terminal
-from hotline.terminal.core.alarms import LINE_DOWN, AlarmDesk
+from hotline.terminal.core.alarms import LINE_DOWN, AlarmBoard
+from hotline.terminal.core.desk import D, DeskEvent, DeskRegistry, DeskServices, MessageQueued
 from hotline.terminal.core.inbox import Inbox
 from hotline.terminal.core.line import (
     RTT_SAMPLE_EVERY,
@@ -70,16 +67,11 @@ from hotline.terminal.core.line import (
 )
 from hotline.terminal.core.operators import Operator, Permission
 from hotline.terminal.core.outbox import DEFAULT_CHANNEL, Draft, Outbox
-from hotline.terminal.core.session import Session
+from hotline.terminal.core.session import Session, SessionHandler
 from hotline.terminal.core.tracker import DeliveryTracker
-from hotline.terminal.desks.acks.desk import ACK_KIND, AckDesk
-from hotline.terminal.desks.calls.desk import CALL_KIND, CallDesk
-from hotline.terminal.desks.calls.presence import PRESENCE_KIND, PresenceDesk
-from hotline.terminal.desks.deadlines.watch import DeadlineWatch
-from hotline.terminal.desks.notifications.desk import NotificationDesk
-from hotline.terminal.desks.shiftlog.desk import ShiftLog
+from hotline.terminal.desks import DESKS
 from hotline.terminal.linktest.desk import LinkTestDesk
-from hotline.terminal.linktest.tester import ALARM_MESSAGE_KIND, LineTester
+from hotline.terminal.linktest.tester import LineTester, PeerAlarmDesk
 from hotline.terminal.runtime.clock import Clock, SystemClock
 from hotline.terminal.runtime.events import EventHub
 from hotline.utc import format_utc
@@ -119,44 +111,12 @@ class Terminal:
         self.tracker = DeliveryTracker(self.clock)
         #: Change notices for live views (the console).
         self.events = EventHub()
-        self.alarms = AlarmDesk(
+        self.alarms = AlarmBoard(
             store=self.store,
             clock=self.clock,
             settings=self.settings.alarms,
             spawn=self._spawn,
             on_change=lambda: self.events.publish("alarms"),
-        )
-        self.acks = AckDesk(store=self.store, outbox=self.outbox, clock=self.clock)
-        self.shift_log = ShiftLog(store=self.store, clock=self.clock)
-        self.notifications = NotificationDesk(
-            store=self.store,
-            outbox=self.outbox,
-            clock=self.clock,
-            codebook_path=files.paths.root / "codebook.json",
-        )
-        self.deadlines = DeadlineWatch(
-            store=self.store,
-            clock=self.clock,
-            settings=self.settings.acknowledgement,
-            alarms=self.alarms,
-            resend=self._resend_everywhere,
-            journal=self._journal,
-            hook=self.alarms.run_hook,
-        )
-        self.calls = CallDesk(
-            store=self.store,
-            clock=self.clock,
-            party=self.settings.party,
-            settings=self.settings.calls,
-            send=self._send_signal,
-            publish=self.events.publish,
-        )
-        self.presence = PresenceDesk(
-            store=self.store,
-            clock=self.clock,
-            party=self.settings.party,
-            send=self._send_signal,
-            publish=self.events.publish,
         )
         self.tests = LinkTestDesk(
             store=self.store,
@@ -172,6 +132,23 @@ class Terminal:
             settings=self.settings.link,
             our_key=self.identity.signing_public,
             journal=self._journal,
+        )
+        services = DeskServices(
+            store=self.store,
+            clock=self.clock,
+            identity=self.identity,
+            settings=self.settings,
+            directory=files.paths.root,
+            outbox=self.outbox,
+            alarms=self.alarms,
+            events=self.events,
+            lines=_DeskLines(self),
+            journal=self._journal,
+            announce=self._announce,
+        )
+        #: The features, routed to by the kinds they name (hotline.terminal.core.desk).
+        self.desks = DeskRegistry(
+            [PeerAlarmDesk.create(services), *(desk.create(services) for desk in DESKS)]
         )
         #: host -> (monotonic time of the last journaled refusal, refusals not journaled since)
         self._refusals: dict[str, tuple[float | None, int]] = {}
@@ -243,51 +220,13 @@ class Terminal:
             self._queued(line, record, exercise=self.settings.exercise)
         return records
 
-    def send_notification(
-        self,
-        *,
-        to: str,
-        format_code: str,
-        data: dict[str, Any],
-        precedence: Precedence = Precedence.ROUTINE,
-        channel: str = DEFAULT_CHANNEL,
-        override: bool = False,
-        exercise: bool = False,
-    ) -> MessageRecord:
-        """Validate and queue a formatted notification (NotificationInvalid lists every bad field)."""
-        line = self._line(to)
-        exercise = exercise or self.settings.exercise
-        record = self.notifications.queue(
-            peer=line.peer,
-            code=format_code,
-            data=data,
-            precedence=precedence,
-            channel=channel,
-            override=override,
-            extra_body={"exercise": True} if exercise else None,
-        )
-        self._queued(line, record, exercise=exercise)
-        return record
-
     def _queued(self, line: PeerLine, record: MessageRecord, *, exercise: bool = False) -> None:
         # Exercise traffic stays out of the real statistics.
         self.tracker.queued(record.id, counted=not exercise)
         line.offer(record)  # first: the envelope leaves before the bookkeeping below
         line.last_used = record.created_at
-        self.deadlines.watch(record)
+        self._announce(MessageQueued(record=record))
         self.events.publish("messages", record.id)
-
-    def acknowledge(self, message_id: str, operator: Operator) -> AckRecord:
-        """``operator`` acknowledges an incoming message; the acknowledgement goes back signed."""
-        record = self.store.get_message(message_id)
-        if record is None:
-            raise UnknownMessage(f"no message with id {message_id}")
-        line = self._line(record.peer)
-        ack = self.acks.acknowledge(message_id=message_id, operator=operator, peer=line.peer)
-        self.deadlines.acknowledged(ack)
-        line.wake()
-        self.events.publish("messages", message_id)
-        return ack
 
     def acknowledge_alarm(self, alarm_id: str, operator: Operator) -> AlarmRecord:
         """``operator`` has seen an open alarm (the console stops sounding it)."""
@@ -298,37 +237,12 @@ class Terminal:
             raise UnknownMessage(f"no open, unacknowledged alarm with id {alarm_id}")
         return acked
 
-    def add_shift_note(self, operator: Operator, text: str) -> ShiftNoteRecord:
-        """A handover note, signed by ``operator``'s own key, into the store and journal."""
-        note = self.shift_log.add(operator=operator, text=text)
-        self.events.publish("shift", note.id)
-        return note
+    def desk(self, desk_type: type[D]) -> D:
+        """This terminal's desk of that type, e.g. ``terminal.desk(CallDesk)``."""
+        return self.desks.get(desk_type)
 
-    # -- calls (docs/protocol/calls.md) -----------------------------------------
-    # Placing a call and asking for the principal need the line; everything else
-    # about a call goes to ``self.calls`` (CallDesk) and ``self.presence`` directly.
-
-    def start_call(
-        self, *, to: str, channel: str, kind: str, sdp: str, operator: Operator
-    ) -> CallRecord:
-        """Place a video or audio call; to a peer whose line is down it fails at once, recorded."""
-        line = self._line(to)
-        self._reselect(line)
-        return self.calls.start(
-            peer=line.party,
-            channel=channel,
-            kind=kind,
-            sdp=sdp,
-            operator=operator,
-            line_down=self._line_down_reason(line.party),
-        )
-
-    def request_presence(
-        self, *, to: str, channel: str, operator: Operator, note: str = ""
-    ) -> PresenceRecord:
-        """Ask the peer's console to bring its principal to the machine."""
-        line = self._line(to)
-        return self.presence.request(peer=line.party, channel=channel, operator=operator, note=note)
+    def _announce(self, event: DeskEvent) -> None:
+        self.desks.announce(event)
 
     def _send_signal(
         self, kind: str, party: str, channel: str, text: str, extra: dict[str, Any]
@@ -350,6 +264,8 @@ class Terminal:
     def _line_down_reason(self, party: str) -> str:
         """Why calls to ``party`` cannot go on ("" while its line is up or degraded)."""
         line = self.lines.get(party)
+        if line is not None:
+            self._reselect(line)  # the state as of now, not of the last supervisor beat
         if line is None or line.state is not LineState.DOWN:
             return ""
         return f"the line to {party} is down"
@@ -461,8 +377,7 @@ class Terminal:
         """Open the listeners and start dialing and testing; returns once listening."""
         for peer in self.store.list_peers():
             self._new_line(peer)
-        self.deadlines.load()
-        self.calls.fail_interrupted()
+        self.desks.load()
         for route in self.settings.listen:
             listener = TLSListener(
                 route=route,
@@ -626,12 +541,7 @@ class Terminal:
             outbox=self.outbox,
             clock=self.clock,
             settings=self.settings.link,
-            on_open=lambda s: self._session_opened(line, s),
-            on_delivered=self._delivered,
-            on_received=lambda records: self._received(line, records),
-            on_link_test=lambda s, raw: self.tester.answer(line, s, raw),
-            on_link_test_receipt=lambda s, raw: self.tester.receipt_arrived(line, raw),
-            on_rtt=lambda s, rtt: line.policy.rtt_sample(s.route, rtt),
+            handler=_LineHandler(self, line),
             carrying=False,
         )
         reason = await session.run()
@@ -692,8 +602,7 @@ class Terminal:
             await asyncio.sleep(period)
             for line in list(self.lines.values()):
                 self._reselect(line)
-            self.deadlines.tick()
-            self.calls.tick(self._line_down_reason)
+            self.desks.tick()
             if self.clock.monotonic() >= next_sample:
                 next_sample = self.clock.monotonic() + RTT_SAMPLE_EVERY
                 self._sample_rtt()
@@ -768,20 +677,7 @@ class Terminal:
 
     def _received(self, line: PeerLine, records: tuple[MessageRecord, ...]) -> None:
         line.last_used = records[-1].created_at
-        for record in records:
-            if record.kind == ALARM_MESSAGE_KIND:
-                self.tester.peer_alarm(line, record)
-            elif record.kind == CALL_KIND:
-                self.calls.received(record)
-            elif record.kind == PRESENCE_KIND:
-                self.presence.received(record)
-            elif record.kind == ACK_KIND:
-                ack = self.acks.received(record)
-                if ack is not None:
-                    self.deadlines.acknowledged(ack)
-            else:
-                self.notifications.received(record)
-                self.deadlines.watch(record)
+        self.desks.received(records)
         self.events.publish("messages")
 
     def _resend_everywhere(self, record: MessageRecord) -> int:
@@ -797,3 +693,56 @@ class Terminal:
 
     def _journal(self, kind: str, data: dict[str, Any]) -> None:
         self.store.append_journal(kind=kind, at=format_utc(self.clock.now()), data=data)
+
+
+class _DeskLines:
+    """The terminal's lines as desks see them (hotline.terminal.core.desk.Lines)."""
+
+    def __init__(self, terminal: Terminal) -> None:
+        self._terminal = terminal
+
+    def peer(self, party: str) -> PeerRecord:
+        return self._terminal._line(party).peer
+
+    def queued(self, record: MessageRecord, *, exercise: bool = False) -> None:
+        self._terminal._queued(self._terminal._line(record.peer), record, exercise=exercise)
+
+    def send_signal(
+        self, kind: str, party: str, channel: str, text: str, extra: dict[str, Any]
+    ) -> MessageRecord:
+        return self._terminal._send_signal(kind, party, channel, text, extra)
+
+    def wake(self, party: str) -> None:
+        self._terminal._line(party).wake()
+
+    def line_down_reason(self, party: str) -> str:
+        return self._terminal._line_down_reason(party)
+
+    def resend_everywhere(self, record: MessageRecord) -> int:
+        return self._terminal._resend_everywhere(record)
+
+
+class _LineHandler(SessionHandler):
+    """What a session on one of ``line``'s routes tells the terminal."""
+
+    def __init__(self, terminal: Terminal, line: PeerLine) -> None:
+        self._terminal = terminal
+        self._line = line
+
+    def opened(self, session: Session) -> None:
+        self._terminal._session_opened(self._line, session)
+
+    def delivered(self, message_ids: tuple[str, ...]) -> None:
+        self._terminal._delivered(message_ids)
+
+    def received(self, records: tuple[MessageRecord, ...]) -> None:
+        self._terminal._received(self._line, records)
+
+    def link_test(self, session: Session, envelope: bytes) -> bytes | None:
+        return self._terminal.tester.answer(self._line, session, envelope)
+
+    def link_test_receipt(self, session: Session, receipt: bytes) -> None:
+        self._terminal.tester.receipt_arrived(self._line, receipt)
+
+    def rtt(self, session: Session, seconds: float) -> None:
+        self._line.policy.rtt_sample(session.route, seconds)

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from hotline.formats import get_format
+from hotline.terminal.desks.deadlines import DeadlineWatch
 from hotline.utc import format_utc
 
 from ..conftest import FLIGHT, MEETING, ConsoleClient, Pair
@@ -308,8 +309,8 @@ def test_an_unacknowledged_flash_goes_overdue_on_both_sides_until_acknowledged(
     sent = washington.send("Answer at once.", precedence="flash")
     quick.wait_until(
         lambda: (
-            washington.terminal.deadlines.is_overdue(sent["id"])
-            and moscow.terminal.deadlines.is_overdue(sent["id"])
+            washington.terminal.desk(DeadlineWatch).is_overdue(sent["id"])
+            and moscow.terminal.desk(DeadlineWatch).is_overdue(sent["id"])
         ),
         what="overdue on both sides",
     )
@@ -329,7 +330,7 @@ def test_an_unacknowledged_flash_goes_overdue_on_both_sides_until_acknowledged(
 
     assert moscow.post(f"/api/messages/{sent['id']}/ack").status_code == 200
     quick.wait_until(
-        lambda: not washington.terminal.deadlines.is_overdue(sent["id"]),
+        lambda: not washington.terminal.desk(DeadlineWatch).is_overdue(sent["id"]),
         what="the acknowledgement to end the overdue",
     )
     for console in (washington, moscow):

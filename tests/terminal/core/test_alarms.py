@@ -11,15 +11,15 @@ import pytest
 
 from hotline.store import SQLiteStore
 from hotline.terminal.config import AlarmSettings
-from hotline.terminal.core import AlarmDesk
+from hotline.terminal.core import AlarmBoard
 from hotline.testing import FakeClock
 
 
-def desk(store: SQLiteStore, hook: str = "", timeout: float = 5.0) -> AlarmDesk:
+def desk(store: SQLiteStore, hook: str = "", timeout: float = 5.0) -> AlarmBoard:
     def spawn(coro: Any, name: str) -> asyncio.Task[Any]:
         return asyncio.get_running_loop().create_task(coro, name=name)
 
-    return AlarmDesk(
+    return AlarmBoard(
         store=store,
         clock=FakeClock(),
         settings=AlarmSettings(hook=hook, hook_timeout=timeout),

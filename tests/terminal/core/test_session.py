@@ -26,13 +26,26 @@ from hotline.terminal import open_terminal, verify_store
 from hotline.terminal.config import LinkSettings, TerminalFiles
 from hotline.terminal.core.inbox import Inbox
 from hotline.terminal.core.outbox import Outbox
-from hotline.terminal.core.session import Session
+from hotline.terminal.core.session import Session, SessionHandler
 from hotline.testing import FakeClock, MemoryTransport, memory_link
 from hotline.utc import format_utc
 from tests.terminal.helpers import FAST_LINK, make_pair, refusals, wait_until
 
 #: For sessions facing a hand-driven peer that sends no heartbeats: 2 s of silence.
 PATIENT = LinkSettings(heartbeat_interval=0.05, dead_after=40)
+
+
+class _Recorder(SessionHandler):
+    """Notes sessions opened and messages delivered on ``side``."""
+
+    def __init__(self, side: Side) -> None:
+        self._side = side
+
+    def opened(self, session: Session) -> None:
+        self._side.opened.append(session)
+
+    def delivered(self, message_ids: tuple[str, ...]) -> None:
+        self._side.delivered.extend(message_ids)
 
 
 @dataclass
@@ -62,8 +75,7 @@ class Side:
             outbox=self.outbox,
             clock=self.clock,
             settings=settings,
-            on_open=self.opened.append,
-            on_delivered=self.delivered.extend,
+            handler=_Recorder(self),
         )
         self.sessions.append(session)
         return session

@@ -47,6 +47,8 @@ from hotline.console.state import ConsoleState
 from hotline.console.views import alarm_view, note_view, status_view, terminal_row, traffic
 from hotline.errors import UnknownMessage, UnknownUser
 from hotline.terminal import Notice, Operator, Permission
+from hotline.terminal.desks.acks import AckDesk
+from hotline.terminal.desks.shiftlog import ShiftLog
 
 __all__ = ["router"]
 
@@ -124,7 +126,7 @@ async def acknowledge_message(
     message_id: str, terminal: TerminalDep, session: SessionDep, operator: Acknowledger
 ) -> dict[str, Any]:
     """Acknowledge an incoming message in the operator's name; the peer is told, signed."""
-    ack = terminal.acknowledge(message_id, operator)
+    ack = terminal.desk(AckDesk).acknowledge(message_id, operator)
     return {
         "message_id": ack.message_id,
         "by": ack.by,
@@ -157,7 +159,7 @@ async def list_notes(
     """Handover notes, newest first, each with whether its signature verifies."""
     return [
         note_view(note, language=session.language)
-        for note in terminal.shift_log.recent(limit=limit)
+        for note in terminal.desk(ShiftLog).recent(limit=limit)
     ]
 
 
@@ -166,7 +168,7 @@ async def post_note(
     body: ShiftNoteCreate, terminal: TerminalDep, session: SessionDep, operator: NoteWriter
 ) -> dict[str, Any]:
     """Write a handover note, signed with the operator's own key and journaled."""
-    note = terminal.add_shift_note(operator, body.text)
+    note = terminal.desk(ShiftLog).add(operator, body.text)
     return note_view(note, language=session.language)
 
 

@@ -39,7 +39,7 @@ from hotline.console.schemas import (
 )
 from hotline.console.views import call_view, presence_view
 from hotline.terminal import Operator, Permission, Terminal
-from hotline.terminal.desks.calls import presence_json
+from hotline.terminal.desks.calls import CallDesk, PresenceDesk, presence_json
 
 __all__ = ["router"]
 
@@ -53,7 +53,7 @@ presence_router = APIRouter(prefix="/presence", tags=["presence"])
 
 
 def _live(terminal: Terminal, call_id: str, language: str) -> dict[str, Any]:
-    return call_view(terminal.calls.live_view(call_id), language=language)
+    return call_view(terminal.desk(CallDesk).live_view(call_id), language=language)
 
 
 # -- calls ----------------------------------------------------------------------
@@ -68,7 +68,7 @@ async def list_calls(
     live: bool = False,
 ) -> list[dict[str, Any]]:
     """Calls, newest first; with ``live=true`` only those not ended (ringing, connected, ...)."""
-    desk = terminal.calls
+    desk = terminal.desk(CallDesk)
     records = desk.active() if live else desk.recent(limit)
     return [call_view(desk.view(record), language=session.language) for record in records]
 
@@ -76,7 +76,10 @@ async def list_calls(
 @calls_router.get("/config")
 async def call_config(terminal: TerminalDep, _: Reader) -> dict[str, Any]:
     """What the browser needs before it makes an offer: ICE servers, how long a call rings."""
-    return {"ice_servers": terminal.calls.ice_servers, "ring_timeout": terminal.calls.ring_timeout}
+    return {
+        "ice_servers": terminal.desk(CallDesk).ice_servers,
+        "ring_timeout": terminal.desk(CallDesk).ring_timeout,
+    }
 
 
 @calls_router.get("/{call_id}")
@@ -92,7 +95,7 @@ async def place_call(
     body: CallCreate, terminal: TerminalDep, session: SessionDep, operator: Caller
 ) -> dict[str, Any]:
     """Place a call with the browser's offer; to a peer whose line is down it has failed at once."""
-    record = terminal.start_call(
+    record = terminal.desk(CallDesk).place(
         to=body.to, channel=body.channel, kind=body.kind, sdp=body.sdp, operator=operator
     )
     return _live(terminal, record.id, session.language)
@@ -103,7 +106,7 @@ async def answer_call(
     call_id: str, body: CallAnswer, terminal: TerminalDep, session: SessionDep, operator: Caller
 ) -> dict[str, Any]:
     """Answer a ringing call with the browser's answer to the peer's offer."""
-    terminal.calls.answer(call_id, sdp=body.sdp, operator=operator)
+    terminal.desk(CallDesk).answer(call_id, sdp=body.sdp, operator=operator)
     return _live(terminal, call_id, session.language)
 
 
@@ -112,7 +115,7 @@ async def decline_call(
     call_id: str, terminal: TerminalDep, session: SessionDep, operator: Caller
 ) -> dict[str, Any]:
     """Decline a ringing call: both records end "declined"."""
-    terminal.calls.decline(call_id, operator=operator)
+    terminal.desk(CallDesk).decline(call_id, operator=operator)
     return _live(terminal, call_id, session.language)
 
 
@@ -121,7 +124,9 @@ async def hang_up(
     call_id: str, body: CallHangup, terminal: TerminalDep, session: SessionDep, operator: Caller
 ) -> dict[str, Any]:
     """Hang up (or give up, ``failed`` with the reason); an ended call is returned unchanged."""
-    terminal.calls.hang_up(call_id, operator=operator, failed=body.failed, reason=body.reason)
+    terminal.desk(CallDesk).hang_up(
+        call_id, operator=operator, failed=body.failed, reason=body.reason
+    )
     return _live(terminal, call_id, session.language)
 
 
@@ -134,7 +139,9 @@ async def renegotiate(
     operator: Caller,
 ) -> dict[str, Any]:
     """An ICE restart: the caller's new offer, or the callee's answer to it."""
-    terminal.calls.renegotiate(call_id, sdp_type=body.type, sdp=body.sdp, operator=operator)
+    terminal.desk(CallDesk).renegotiate(
+        call_id, sdp_type=body.type, sdp=body.sdp, operator=operator
+    )
     return _live(terminal, call_id, session.language)
 
 
@@ -143,7 +150,7 @@ async def add_candidate(
     call_id: str, body: CallCandidate, terminal: TerminalDep, operator: Caller
 ) -> None:
     """A trickled ICE candidate for the peer's browser."""
-    terminal.calls.add_candidate(call_id, candidate=body.init(), operator=operator)
+    terminal.desk(CallDesk).add_candidate(call_id, candidate=body.init(), operator=operator)
 
 
 @calls_router.post("/{call_id}/media")
@@ -151,7 +158,7 @@ async def report_media(
     call_id: str, body: CallMedia, terminal: TerminalDep, session: SessionDep, operator: Caller
 ) -> dict[str, Any]:
     """The browser's media path: connected, or lost (the call shows "reconnecting")."""
-    terminal.calls.report_media(call_id, state=body.state, operator=operator)
+    terminal.desk(CallDesk).report_media(call_id, state=body.state, operator=operator)
     return _live(terminal, call_id, session.language)
 
 
@@ -169,7 +176,7 @@ async def list_presence(
     """Presence requests both ways, newest first (``open_only``: not yet answered)."""
     return [
         presence_view(presence_json(record), language=session.language)
-        for record in terminal.presence.recent(open_only=open_only)[:limit]
+        for record in terminal.desk(PresenceDesk).recent(open_only=open_only)[:limit]
     ]
 
 
@@ -178,7 +185,7 @@ async def request_presence(
     body: PresenceCreate, terminal: TerminalDep, session: SessionDep, operator: Sender
 ) -> dict[str, Any]:
     """Ask the peer's console to bring the principal to the machine."""
-    record = terminal.request_presence(
+    record = terminal.desk(PresenceDesk).request(
         to=body.to, channel=body.channel, operator=operator, note=body.note
     )
     return presence_view(presence_json(record), language=session.language)
@@ -189,7 +196,7 @@ async def answer_presence(
     request_id: str, terminal: TerminalDep, session: SessionDep, operator: Acknowledger
 ) -> dict[str, Any]:
     """The principal is at the machine: the requesting side is told who, and when."""
-    record = terminal.presence.answer(request_id, operator=operator)
+    record = terminal.desk(PresenceDesk).answer(request_id, operator=operator)
     return presence_view(presence_json(record), language=session.language)
 
 

@@ -34,7 +34,7 @@ from hotline.console.views import terminal_row
 from hotline.errors import NotificationInvalid, StoreError
 from hotline.formats import apply_reply, get_format
 from hotline.terminal import Operator, Permission, Terminal
-from hotline.terminal.desks.notifications import MEETING_REPLY
+from hotline.terminal.desks.notifications import MEETING_REPLY, NotificationDesk
 
 __all__ = ["check_meeting_reply", "router"]
 
@@ -57,7 +57,7 @@ async def post_notification(
     body: NotificationCreate, terminal: TerminalDep, session: SessionDep, _: Sender
 ) -> dict[str, Any]:
     """Validate and queue a notification (durable before this answers), or 422 per field."""
-    record = terminal.send_notification(
+    record = terminal.desk(NotificationDesk).send(
         to=body.to,
         format_code=body.format,
         data=body.data,

@@ -32,7 +32,8 @@ from hotline.console.views import call_view, note_view, presence_view, status_vi
 from hotline.crypto import Precedence
 from hotline.errors import UnknownMessage
 from hotline.terminal import DEFAULT_CHANNEL, Permission, Role, Terminal
-from hotline.terminal.desks.calls import presence_json
+from hotline.terminal.desks.calls import CallDesk, PresenceDesk, presence_json
+from hotline.terminal.desks.shiftlog import ShiftLog
 
 __all__ = ["ROLE_LABELS", "clocks", "render_page", "router"]
 
@@ -58,7 +59,7 @@ def _precedences() -> list[str]:
 
 
 def _calls(terminal: Terminal, language: str) -> list[dict[str, Any]]:
-    desk = terminal.calls
+    desk = terminal.desk(CallDesk)
     return [call_view(desk.view(record), language=language) for record in desk.recent(CALL_ROWS)]
 
 
@@ -103,7 +104,7 @@ def render_page(
     """
     operator = session.operator
     language = session.language
-    calls = console.terminal.calls
+    calls = console.terminal.desk(CallDesk)
     html = console.pages.render(
         template,
         language=language,
@@ -127,7 +128,7 @@ def render_page(
         live_calls=[call_view(calls.view(record), language=language) for record in calls.active()],
         recent_presence=[
             presence_view(presence_json(record), language=language)
-            for index, record in enumerate(console.terminal.presence.recent())
+            for index, record in enumerate(console.terminal.desk(PresenceDesk).recent())
             # Open ones ring until answered; the newest answered ones tell the requester.
             if record.answered_at is None or index < RECENT_PRESENCE
         ],
@@ -231,7 +232,7 @@ async def calls_page(console: ConsoleDep, session: SessionDep) -> HTMLResponse:
         calls=_calls(terminal, session.language),
         presence=[
             presence_view(presence_json(record), language=session.language)
-            for record in terminal.presence.recent()
+            for record in terminal.desk(PresenceDesk).recent()
         ],
         status_data=status_view(terminal, language=session.language),
         peers=sorted(terminal.lines),
@@ -244,6 +245,6 @@ async def shift_page(console: ConsoleDep, session: SessionDep) -> HTMLResponse:
     """The shift log: handover notes, newest first, and the form to write one."""
     notes = [
         note_view(note, language=session.language)
-        for note in console.terminal.shift_log.recent(limit=100)
+        for note in console.terminal.desk(ShiftLog).recent(limit=100)
     ]
     return render_page(console, session, "shift.html", page="shift", notes=notes)

@@ -10,8 +10,18 @@ from hotline.terminal.core.alarms import (
     LINE_DOWN,
     PEER_TEST_MISSED,
     TEST_MISSED,
-    AlarmDesk,
+    AlarmBoard,
     alarm_json,
+)
+from hotline.terminal.core.desk import (
+    Acknowledged,
+    Desk,
+    DeskEvent,
+    DeskRegistry,
+    DeskServices,
+    Lines,
+    MessageAccepted,
+    MessageQueued,
 )
 from hotline.terminal.core.inbox import Inbox, InboxOutcome, refuse_content
 from hotline.terminal.core.line import (
@@ -36,7 +46,13 @@ from hotline.terminal.core.outbox import (
     decode_body,
     is_exercise,
 )
-from hotline.terminal.core.session import DELIVERY_SLICE, HIGH_WATER, PUMP_BATCH, Session
+from hotline.terminal.core.session import (
+    DELIVERY_SLICE,
+    HIGH_WATER,
+    PUMP_BATCH,
+    Session,
+    SessionHandler,
+)
 from hotline.terminal.core.statements import (
     ACK_DOMAIN,
     ACKNOWLEDGEABLE_KINDS,
@@ -53,19 +69,27 @@ __all__ = [
     "ACK_DOMAIN",
     "ACK_OVERDUE",
     "ALARM_KINDS",
-    "AlarmDesk",
+    "Acknowledged",
+    "AlarmBoard",
     "DEFAULT_CHANNEL",
     "DELIVERY_SLICE",
     "DeliveryStatistics",
     "DeliveryTracker",
+    "Desk",
+    "DeskEvent",
+    "DeskRegistry",
+    "DeskServices",
     "Draft",
     "HIGH_WATER",
     "IN_USE_WINDOW",
     "Inbox",
     "InboxOutcome",
     "LINE_DOWN",
+    "Lines",
     "LinkTestResult",
     "MAX_TEXT_BYTES",
+    "MessageAccepted",
+    "MessageQueued",
     "Operator",
     "Outbox",
     "PEER_TEST_MISSED",
@@ -82,6 +106,7 @@ __all__ = [
     "RouteStatus",
     "SHIFT_NOTE_DOMAIN",
     "Session",
+    "SessionHandler",
     "TEST_MISSED",
     "TerminalStatus",
     "UI_LANGUAGES",

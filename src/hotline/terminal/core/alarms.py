@@ -48,7 +48,7 @@ __all__ = [
     "LINE_DOWN",
     "PEER_TEST_MISSED",
     "TEST_MISSED",
-    "AlarmDesk",
+    "AlarmBoard",
     "alarm_json",
 ]
 
@@ -68,7 +68,7 @@ def alarm_json(alarm: AlarmRecord) -> dict[str, Any]:
     return asdict(alarm)
 
 
-class AlarmDesk:
+class AlarmBoard:
     """Raises and clears alarms: store, journal, log and hook, in that order."""
 
     def __init__(

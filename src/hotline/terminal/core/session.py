@@ -48,7 +48,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
 from datetime import datetime
 
 from hotline import proto
@@ -61,7 +60,7 @@ from hotline.terminal.core.outbox import Outbox
 from hotline.terminal.runtime.clock import Clock
 from hotline.utc import format_utc
 
-__all__ = ["DELIVERY_SLICE", "HIGH_WATER", "PUMP_BATCH", "Session"]
+__all__ = ["DELIVERY_SLICE", "HIGH_WATER", "PUMP_BATCH", "Session", "SessionHandler"]
 
 log = logging.getLogger("hotline.session")
 
@@ -82,6 +81,33 @@ LATE_TIMER = 0.02
 WRITE_STEP = 64 * 1024
 
 
+class SessionHandler:
+    """What a session tells its owner (the terminal's line); each method may be left as is.
+
+    One object instead of a row of callbacks: the daemon gives each session a
+    handler bound to its line, and a test overrides only what it watches.
+    """
+
+    def opened(self, session: Session) -> None:
+        """HELLO was exchanged: the session carries or stands by from now on."""
+
+    def delivered(self, message_ids: tuple[str, ...]) -> None:
+        """These outgoing messages' receipts were verified and stored (one commit)."""
+
+    def received(self, records: tuple[MessageRecord, ...]) -> None:
+        """These incoming messages were accepted and stored, in serial order (one commit)."""
+
+    def link_test(self, session: Session, envelope: bytes) -> bytes | None:
+        """A TEST envelope arrived: the receipt to send back, or None to send none."""
+        return None
+
+    def link_test_receipt(self, session: Session, receipt: bytes) -> None:
+        """The receipt for one of our TEST envelopes arrived."""
+
+    def rtt(self, session: Session, seconds: float) -> None:
+        """A round-trip time was measured from a heartbeat's echo."""
+
+
 class _WriteStalled(Exception):
     """A write made no progress for the dead-line window."""
 
@@ -100,12 +126,7 @@ class Session:
         outbox: Outbox,
         clock: Clock,
         settings: LinkSettings,
-        on_open: Callable[[Session], None],
-        on_delivered: Callable[[tuple[str, ...]], None] | None = None,
-        on_received: Callable[[tuple[MessageRecord, ...]], None] | None = None,
-        on_link_test: Callable[[Session, bytes], bytes | None] | None = None,
-        on_link_test_receipt: Callable[[Session, bytes], None] | None = None,
-        on_rtt: Callable[[Session, float], None] | None = None,
+        handler: SessionHandler,
         carrying: bool = True,
     ) -> None:
         self.transport = transport
@@ -115,12 +136,7 @@ class Session:
         self._outbox = outbox
         self._clock = clock
         self._settings = settings
-        self._on_open = on_open
-        self._on_delivered = on_delivered
-        self._on_received = on_received
-        self._on_link_test = on_link_test
-        self._on_link_test_receipt = on_link_test_receipt
-        self._on_rtt = on_rtt
+        self._handler = handler
         #: Whether this session's pump sends the peer's messages. With several
         #: routes only the active route's session carries; the others stand by.
         self._carrying = carrying
@@ -414,12 +430,11 @@ class Session:
             elif isinstance(event, proto.Heartbeat):
                 self._heartbeat_received(event)
             elif isinstance(event, proto.LinkTest):
-                answer = self._on_link_test(self, event.envelope) if self._on_link_test else None
+                answer = self._handler.link_test(self, event.envelope)
                 if answer is not None and self._conn.state is proto.ConnectionState.OPEN:
                     self._queue(proto.LinkTestReceipt(receipt=answer))
             elif isinstance(event, proto.LinkTestReceipt):
-                if self._on_link_test_receipt is not None:
-                    self._on_link_test_receipt(self, event.receipt)
+                self._handler.link_test_receipt(self, event.receipt)
             elif isinstance(event, proto.Resume):
                 self._pump_after = (
                     min(self._pump_after, event.last_held) if self._resumed.is_set() else 0
@@ -483,7 +498,7 @@ class Session:
         self.opened = True
         self._open.set()
         last_serial, _ = self._store.last_incoming(self.peer.party)
-        self._on_open(self)
+        self._handler.opened(self)
         self._queue(proto.Resume(last_held=last_serial))
 
     def _deliver(self, envelopes: list[bytes], receipts: list[bytes]) -> None:
@@ -507,10 +522,10 @@ class Session:
             if inbound.resume_from is not None and inbound.resume_from != self._last_resume_asked:
                 self._last_resume_asked = inbound.resume_from
                 self._queue(proto.Resume(last_held=inbound.resume_from))
-        if acknowledged.delivered and self._on_delivered is not None:
-            self._on_delivered(acknowledged.delivered)
-        if inbound.accepted and self._on_received is not None:
-            self._on_received(inbound.accepted)
+        if acknowledged.delivered:
+            self._handler.delivered(acknowledged.delivered)
+        if inbound.accepted:
+            self._handler.received(inbound.accepted)
 
     def _note_contact(self) -> None:
         """Store the last contact with the peer, at most every CONTACT_EVERY seconds.
@@ -528,10 +543,10 @@ class Session:
     def _heartbeat_received(self, beat: proto.Heartbeat) -> None:
         now = self._clock.monotonic()
         self._peer_beat = (beat.sent_at_ms, now)
-        if beat.echo_ms is not None and beat.held_ms is not None and self._on_rtt is not None:
+        if beat.echo_ms is not None and beat.held_ms is not None:
             # Our own clock at both ends, minus the time the peer held our beat.
             rtt_ms = int(now * 1000) - beat.echo_ms - beat.held_ms
-            self._on_rtt(self, max(rtt_ms, 0) / 1000)
+            self._handler.rtt(self, max(rtt_ms, 0) / 1000)
 
     # -- pump and heartbeat ----------------------------------------------
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from hotline.terminal.core.line import LinkTestResult
 from hotline.terminal.linktest.desk import (
     LINE_CHANNEL,
     TEST_KIND,
@@ -23,7 +22,7 @@ from hotline.terminal.linktest.test_texts import (
     rotation,
     text_for,
 )
-from hotline.terminal.linktest.tester import ALARM_MESSAGE_KIND, LineTester
+from hotline.terminal.linktest.tester import ALARM_MESSAGE_KIND, LineTester, PeerAlarmDesk
 
 __all__ = [
     "ALARM_MESSAGE_KIND",
@@ -32,8 +31,8 @@ __all__ = [
     "LINE_CHANNEL",
     "LineTester",
     "LinkTestDesk",
-    "LinkTestResult",
     "MAX_TEXT_CHARS",
+    "PeerAlarmDesk",
     "SCRIPTS",
     "SentTest",
     "TEST_KIND",

@@ -59,7 +59,6 @@ __all__ = [
     "LINE_CHANNEL",
     "TEST_KIND",
     "LinkTestDesk",
-    "LinkTestResult",
     "SentTest",
     "next_slot",
     "receipt_message_id",

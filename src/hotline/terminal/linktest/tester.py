@@ -24,7 +24,8 @@ from typing import Any
 from hotline.errors import CryptoError
 from hotline.store import MessageRecord
 from hotline.terminal.config.settings import LinkSettings
-from hotline.terminal.core.alarms import PEER_TEST_MISSED, TEST_MISSED, AlarmDesk
+from hotline.terminal.core.alarms import PEER_TEST_MISSED, TEST_MISSED, AlarmBoard
+from hotline.terminal.core.desk import Desk
 from hotline.terminal.core.line import LinkTestResult, PeerLine, RouteLine
 from hotline.terminal.core.outbox import Outbox, decode_body
 from hotline.terminal.core.session import Session
@@ -38,7 +39,7 @@ from hotline.terminal.linktest.desk import (
 )
 from hotline.terminal.runtime.clock import Clock
 
-__all__ = ["ALARM_MESSAGE_KIND", "LineTester"]
+__all__ = ["ALARM_MESSAGE_KIND", "LineTester", "PeerAlarmDesk"]
 
 log = logging.getLogger("hotline.tests")
 
@@ -55,7 +56,7 @@ class LineTester:
         self,
         *,
         desk: LinkTestDesk,
-        alarms: AlarmDesk,
+        alarms: AlarmBoard,
         outbox: Outbox,
         clock: Clock,
         settings: LinkSettings,
@@ -213,16 +214,21 @@ class LineTester:
             return
         future.set_result(raw)
 
-    def peer_alarm(self, line: PeerLine, record: MessageRecord) -> None:
-        """The peer told us (with an ``alarm`` message) that one of its tests missed."""
+
+class PeerAlarmDesk(Desk):
+    """Takes the peer's ``alarm`` messages: one of *its* tests of our line missed."""
+
+    kinds = frozenset({ALARM_MESSAGE_KIND})
+
+    def received(self, record: MessageRecord) -> None:
         alarm = decode_body(record.body).get("alarm")
         # A well-signed but odd body still raises the alarm, with the text.
         found = alarm.get("route") if isinstance(alarm, dict) else None
         route = str(found) if found is not None else None
-        self._alarms.raise_alarm(
+        self.services.alarms.raise_alarm(
             kind=PEER_TEST_MISSED,
-            peer=line.party,
+            peer=record.peer,
             route=route,
-            detail=f"{line.party} reports (message {record.id}, serial {record.serial}): "
+            detail=f"{record.peer} reports (message {record.id}, serial {record.serial}): "
             f"{record.text}",
         )

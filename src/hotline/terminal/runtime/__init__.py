@@ -10,6 +10,7 @@ from hotline.terminal.runtime.cpu_wake import (
     hold_cpus_awake,
 )
 from hotline.terminal.runtime.events import EventHub, Notice
+from hotline.terminal.runtime.tasks import Supervisor
 
 __all__ = [
     "CPU_DMA_LATENCY",
@@ -17,6 +18,7 @@ __all__ = [
     "CpuWakeHold",
     "EventHub",
     "Notice",
+    "Supervisor",
     "SystemClock",
     "enforced_latency_us",
     "hold_cpus_awake",

@@ -13,6 +13,8 @@ from hotline.store import Direction
 from hotline.terminal import Terminal, is_exercise, verify_store
 from hotline.terminal.core import verify_note
 from hotline.terminal.desks.accounts import authenticate, create_user
+from hotline.terminal.desks.acks import AckDesk
+from hotline.terminal.desks.shiftlog import ShiftLog
 from tests.terminal.helpers import make_pair, wait_until
 
 PASSWORD = "correct horse battery"
@@ -34,13 +36,13 @@ def test_a_person_acknowledges_and_the_sender_sees_who(tmp_path: Path) -> None:
             await wait_until(lambda: moscow.store.get_message(sent.id) is not None)
             auditor = authenticate(moscow.store, "audit", PASSWORD)
             with pytest.raises(PermissionDenied):
-                moscow.acknowledge(sent.id, auditor)
+                moscow.desk(AckDesk).acknowledge(sent.id, auditor)
             operator = authenticate(moscow.store, "ivanov", PASSWORD)
             seq = washington.events.seq
-            given = moscow.acknowledge(sent.id, operator)
+            given = moscow.desk(AckDesk).acknowledge(sent.id, operator)
             assert given.by == "ivanov"
             with pytest.raises(ConfigError, match="already acknowledged by ivanov"):
-                moscow.acknowledge(sent.id, operator)
+                moscow.desk(AckDesk).acknowledge(sent.id, operator)
             await wait_until(
                 lambda: sent.id in washington.store.acknowledgements([sent.id]),
                 what="Washington records the acknowledgement",
@@ -62,7 +64,7 @@ def test_a_person_acknowledges_and_the_sender_sees_who(tmp_path: Path) -> None:
             assert "by ivanov" in ack_message.text
             # An outgoing message cannot be acknowledged here, nor an ack itself.
             with pytest.raises(ConfigError):
-                washington.acknowledge(sent.id, operator)
+                washington.desk(AckDesk).acknowledge(sent.id, operator)
             for terminal in (washington, moscow):
                 assert verify_store(terminal.store, terminal.identity).ok
         finally:
@@ -86,18 +88,18 @@ def test_shift_notes_are_signed_by_their_author(tmp_path: Path) -> None:
                 terminal.store, terminal.clock, name="boss", role="principal", password=PASSWORD
             )
             smith = authenticate(terminal.store, "smith", PASSWORD)
-            note = terminal.add_shift_note(
+            note = terminal.desk(ShiftLog).add(
                 smith, "  Line quiet. Moscow test at 1300Z missed on route 2.  "
             )
             assert note.text == "Line quiet. Moscow test at 1300Z missed on route 2."
             assert verify_note(note)
-            [stored] = terminal.shift_log.recent()
+            [stored] = terminal.desk(ShiftLog).recent()
             assert stored == note
             assert [e.kind for e in terminal.store.iter_journal()][-1] == "shift note"
             with pytest.raises(PermissionDenied):
-                terminal.add_shift_note(authenticate(terminal.store, "boss", PASSWORD), "hi")
+                terminal.desk(ShiftLog).add(authenticate(terminal.store, "boss", PASSWORD), "hi")
             with pytest.raises(ConfigError):
-                terminal.add_shift_note(smith, "   ")
+                terminal.desk(ShiftLog).add(smith, "   ")
             assert not verify_note(replace(note, text="Line busy."))
         finally:
             await terminal.stop()
@@ -181,8 +183,8 @@ def test_verify_catches_a_rewritten_acknowledgement_or_shift_note(tmp_path: Path
             operator = authenticate(moscow.store, "ivanov", PASSWORD)
             sent = washington.send_text(to="Moscow", text="Confirm.")
             await wait_until(lambda: moscow.store.get_message(sent.id) is not None)
-            moscow.acknowledge(sent.id, operator)
-            moscow.add_shift_note(operator, "Quiet watch.")
+            moscow.desk(AckDesk).acknowledge(sent.id, operator)
+            moscow.desk(ShiftLog).add(operator, "Quiet watch.")
         finally:
             await washington.stop()
             await moscow.stop()

@@ -21,6 +21,7 @@ from hotline.store import Direction
 from hotline.terminal import Operator, Terminal, verify_store
 from hotline.terminal.config import CallSettings, LinkSettings
 from hotline.terminal.desks.accounts import authenticate, create_user
+from hotline.terminal.desks.calls import CallDesk, PresenceDesk
 from tests.terminal.core.test_routes import Line, both_up, journal, two_routes
 from tests.terminal.helpers import refusals, wait_until
 
@@ -54,18 +55,18 @@ def person(terminal: Terminal, name: str, role: str = "operator") -> Operator:
 
 
 def state(terminal: Terminal, call_id: str) -> str:
-    return terminal.calls.get(call_id).state
+    return terminal.desk(CallDesk).get(call_id).state
 
 
 async def connected_call(line: Line, was: Operator, mos: Operator) -> str:
     """Washington calls Moscow, Moscow answers; returns the call id once both are connected."""
     # After a heal a dial may first wait out a handshake left hanging on the cut (10 s).
     await wait_until(lambda: both_up(line), within=20, what="line up")
-    call = line.washington.start_call(
+    call = line.washington.desk(CallDesk).place(
         to="Moscow", channel="leaders", kind="video", sdp=fake_sdp(), operator=was
     )
     await wait_until(lambda: state(line.washington, call.id) == "ringing", what="ringing")
-    line.moscow.calls.answer(call.id, sdp=fake_sdp(), operator=mos)
+    line.moscow.desk(CallDesk).answer(call.id, sdp=fake_sdp(), operator=mos)
     await wait_until(lambda: state(line.washington, call.id) == "connected", what="answered")
     return call.id
 
@@ -83,12 +84,12 @@ def test_a_completed_call_is_on_both_records_with_the_same_times(tmp_path: Path)
     async def scenario(line: Line, was: Operator, mos: Operator) -> None:
         await wait_until(lambda: both_up(line), what="line up")
         offer, answer = fake_sdp(), fake_sdp()
-        call = line.washington.start_call(
+        call = line.washington.desk(CallDesk).place(
             to="Moscow", channel="leaders", kind="video", sdp=offer, operator=was
         )
         assert call.state == "calling"
         await wait_until(lambda: line.moscow.store.get_call(call.id) is not None, what="offer")
-        ringing = line.moscow.calls.live_view(call.id)
+        ringing = line.moscow.desk(CallDesk).live_view(call.id)
         assert ringing["state"] == "ringing"
         assert ringing["caller"] == "Washington"
         assert ringing["remote"]["type"] == "offer"
@@ -96,29 +97,34 @@ def test_a_completed_call_is_on_both_records_with_the_same_times(tmp_path: Path)
         assert ringing["remote"]["fingerprint"] == call.our_fingerprint
         await wait_until(lambda: state(line.washington, call.id) == "ringing", what="ringing")
 
-        line.moscow.calls.answer(call.id, sdp=answer, operator=mos)
+        line.moscow.desk(CallDesk).answer(call.id, sdp=answer, operator=mos)
         await wait_until(lambda: state(line.washington, call.id) == "connected", what="answer")
-        view = line.washington.calls.live_view(call.id)
+        view = line.washington.desk(CallDesk).live_view(call.id)
         assert view["remote"] == {
             "type": "answer",
             "sdp": answer,
             "rev": 1,
-            "fingerprint": line.moscow.calls.get(call.id).our_fingerprint,
+            "fingerprint": line.moscow.desk(CallDesk).get(call.id).our_fingerprint,
             "candidates": [],
         }
         # A trickled candidate reaches the other side's browser view.
         candidate = {"candidate": "candidate:1 1 udp 1 127.0.0.1 5000 typ host", "sdpMid": "0",
                      "sdpMLineIndex": 0}  # fmt: skip
-        line.washington.calls.add_candidate(call.id, candidate=candidate, operator=was)
+        line.washington.desk(CallDesk).add_candidate(call.id, candidate=candidate, operator=was)
         await wait_until(
-            lambda: line.moscow.calls.live_view(call.id)["remote"]["candidates"] == [candidate],
+            lambda: (
+                line.moscow.desk(CallDesk).live_view(call.id)["remote"]["candidates"] == [candidate]
+            ),
             what="candidate relayed",
         )
         await asyncio.sleep(0.3)
-        line.washington.calls.hang_up(call.id, operator=was)
+        line.washington.desk(CallDesk).hang_up(call.id, operator=was)
         await wait_until(lambda: state(line.moscow, call.id) == "ended", what="hang-up relayed")
 
-        ours, theirs = line.washington.calls.get(call.id), line.moscow.calls.get(call.id)
+        ours, theirs = (
+            line.washington.desk(CallDesk).get(call.id),
+            line.moscow.desk(CallDesk).get(call.id),
+        )
         assert (ours.direction, theirs.direction) == (Direction.OUT, Direction.IN)
         for field in ("requested_at", "answered_at", "ended_at", "outcome", "kind", "channel"):
             assert getattr(ours, field) == getattr(theirs, field), field
@@ -147,9 +153,9 @@ def test_a_completed_call_is_on_both_records_with_the_same_times(tmp_path: Path)
             assert report.ok, report.summary()
             assert report.sent >= 2  # offer and hang-up (Washington), ringing and answer (Moscow)
         # Hanging up again changes nothing; answering an ended call is refused.
-        assert line.washington.calls.hang_up(call.id, operator=was) == ours
+        assert line.washington.desk(CallDesk).hang_up(call.id, operator=was) == ours
         with pytest.raises(CallError, match="ended"):
-            line.moscow.calls.answer(call.id, sdp=fake_sdp(), operator=mos)
+            line.moscow.desk(CallDesk).answer(call.id, sdp=fake_sdp(), operator=mos)
 
     run(tmp_path, scenario)
 
@@ -157,23 +163,23 @@ def test_a_completed_call_is_on_both_records_with_the_same_times(tmp_path: Path)
 def test_declined_and_missed_calls(tmp_path: Path) -> None:
     async def scenario(line: Line, was: Operator, mos: Operator) -> None:
         await wait_until(lambda: both_up(line), what="line up")
-        declined = line.washington.start_call(
+        declined = line.washington.desk(CallDesk).place(
             to="Moscow", channel="leaders", kind="audio", sdp=fake_sdp(), operator=was
         )
         await wait_until(lambda: line.moscow.store.get_call(declined.id) is not None)
         with pytest.raises(CallError, match="called party"):
-            line.washington.calls.decline(declined.id, operator=was)
-        line.moscow.calls.decline(declined.id, operator=mos)
+            line.washington.desk(CallDesk).decline(declined.id, operator=was)
+        line.moscow.desk(CallDesk).decline(declined.id, operator=mos)
         await wait_until(lambda: state(line.washington, declined.id) == "ended", what="decline")
         for terminal in (line.washington, line.moscow):
-            record = terminal.calls.get(declined.id)
+            record = terminal.desk(CallDesk).get(declined.id)
             assert (record.outcome, record.ended_by, record.duration) == (
                 "declined",
                 "mos-op",
                 None,
             )
 
-        missed = line.washington.start_call(
+        missed = line.washington.desk(CallDesk).place(
             to="Moscow", channel="leaders", kind="video", sdp=fake_sdp(), operator=was
         )
         await wait_until(
@@ -185,20 +191,23 @@ def test_declined_and_missed_calls(tmp_path: Path) -> None:
             what="ring timeout on both sides",
         )
         for terminal in (line.washington, line.moscow):
-            record = terminal.calls.get(missed.id)
+            record = terminal.desk(CallDesk).get(missed.id)
             assert record.outcome == "missed", record
             assert record.reason == "no answer within 2 s"
             assert record.answered_at is None
 
         # The caller gives up before an answer: missed on both records, with the reason.
-        cancelled = line.washington.start_call(
+        cancelled = line.washington.desk(CallDesk).place(
             to="Moscow", channel="leaders", kind="video", sdp=fake_sdp(), operator=was
         )
         await wait_until(lambda: line.moscow.store.get_call(cancelled.id) is not None)
-        line.washington.calls.hang_up(cancelled.id, operator=was)
+        line.washington.desk(CallDesk).hang_up(cancelled.id, operator=was)
         await wait_until(lambda: state(line.moscow, cancelled.id) == "ended")
-        assert line.moscow.calls.get(cancelled.id).reason == "the caller hung up before an answer"
-        assert line.moscow.calls.get(cancelled.id).outcome == "missed"
+        assert (
+            line.moscow.desk(CallDesk).get(cancelled.id).reason
+            == "the caller hung up before an answer"
+        )
+        assert line.moscow.desk(CallDesk).get(cancelled.id).outcome == "missed"
 
     run(tmp_path, scenario)
 
@@ -209,13 +218,13 @@ def test_a_call_to_a_peer_whose_line_is_down_fails_at_once(tmp_path: Path) -> No
         for proxy in line.proxies:
             proxy.cut()
         await wait_until(lambda: line.state(line.washington, "Moscow") == "down", what="down")
-        call = line.washington.start_call(
+        call = line.washington.desk(CallDesk).place(
             to="Moscow", channel="leaders", kind="video", sdp=fake_sdp(), operator=was
         )
         assert (call.state, call.outcome) == ("ended", "failed")
         assert call.reason == "the line to Moscow is down"
         assert call.ended_at == call.requested_at
-        assert line.washington.calls.get(call.id) == call  # on the record
+        assert line.washington.desk(CallDesk).get(call.id) == call  # on the record
         for proxy in line.proxies:
             proxy.heal()
         await wait_until(lambda: both_up(line), within=20, what="line back")
@@ -249,9 +258,9 @@ def test_a_call_survives_a_short_line_outage(tmp_path: Path) -> None:
             what="connected again",
         )
         assert any(e["id"] == call_id for e in journal(line.washington, "call reconnected"))
-        line.washington.calls.hang_up(call_id, operator=was)
+        line.washington.desk(CallDesk).hang_up(call_id, operator=was)
         await wait_until(lambda: state(line.moscow, call_id) == "ended")
-        assert line.moscow.calls.get(call_id).outcome == "completed"
+        assert line.moscow.desk(CallDesk).get(call_id).outcome == "completed"
 
     # Long enough for the line to come back after the heal (a redial may wait out a
     # handshake left hanging on the cut route).
@@ -272,7 +281,7 @@ def test_a_call_whose_line_stays_down_fails_on_both_records(tmp_path: Path) -> N
             what="failed on both sides",
         )
         for terminal, peer in ((line.washington, "Moscow"), (line.moscow, "Washington")):
-            record = terminal.calls.get(call_id)
+            record = terminal.desk(CallDesk).get(call_id)
             assert record.outcome == "failed"
             assert record.reason == f"the line to {peer} is down for 1 s"
         line.proxies[0].heal()
@@ -280,7 +289,10 @@ def test_a_call_whose_line_stays_down_fails_on_both_records(tmp_path: Path) -> N
         await wait_until(lambda: both_up(line), within=20, what="line back")
         # The queued hang-ups arrive after the end: each record stays as it was.
         await asyncio.sleep(0.5)
-        assert line.washington.calls.get(call_id).reason == "the line to Moscow is down for 1 s"
+        assert (
+            line.washington.desk(CallDesk).get(call_id).reason
+            == "the line to Moscow is down for 1 s"
+        )
 
     run(tmp_path, scenario)
 
@@ -288,40 +300,47 @@ def test_a_call_whose_line_stays_down_fails_on_both_records(tmp_path: Path) -> N
 def test_the_media_path_restarts_through_the_line(tmp_path: Path) -> None:
     async def scenario(line: Line, was: Operator, mos: Operator) -> None:
         call_id = await connected_call(line, was, mos)
-        ours = line.washington.calls.get(call_id).our_fingerprint
+        ours = line.washington.desk(CallDesk).get(call_id).our_fingerprint
         assert ours is not None
         # The caller's browser lost the media path: reconnecting, and it restarts ICE.
-        line.washington.calls.report_media(call_id, state="disconnected", operator=was)
+        line.washington.desk(CallDesk).report_media(call_id, state="disconnected", operator=was)
         assert state(line.washington, call_id) == "reconnecting"
         assert state(line.moscow, call_id) == "connected"  # its browser still sees media
         with pytest.raises(CallError, match="fingerprint changed"):
-            line.washington.calls.renegotiate(
+            line.washington.desk(CallDesk).renegotiate(
                 call_id, sdp_type="offer", sdp=fake_sdp(), operator=was
             )
         with pytest.raises(CallError, match="only an answer"):
-            line.moscow.calls.renegotiate(call_id, sdp_type="offer", sdp=fake_sdp(), operator=mos)
+            line.moscow.desk(CallDesk).renegotiate(
+                call_id, sdp_type="offer", sdp=fake_sdp(), operator=mos
+            )
         reoffer = fake_sdp(ours.split(" ")[1])
-        line.washington.calls.renegotiate(call_id, sdp_type="offer", sdp=reoffer, operator=was)
-        await wait_until(
-            lambda: line.moscow.calls.live_view(call_id)["remote"]["rev"] == 2, what="re-offer"
+        line.washington.desk(CallDesk).renegotiate(
+            call_id, sdp_type="offer", sdp=reoffer, operator=was
         )
-        assert line.moscow.calls.live_view(call_id)["remote"]["type"] == "offer"
-        theirs = line.moscow.calls.get(call_id).our_fingerprint
+        await wait_until(
+            lambda: line.moscow.desk(CallDesk).live_view(call_id)["remote"]["rev"] == 2,
+            what="re-offer",
+        )
+        assert line.moscow.desk(CallDesk).live_view(call_id)["remote"]["type"] == "offer"
+        theirs = line.moscow.desk(CallDesk).get(call_id).our_fingerprint
         assert theirs is not None
         reanswer = fake_sdp(theirs.split(" ")[1])
-        line.moscow.calls.renegotiate(call_id, sdp_type="answer", sdp=reanswer, operator=mos)
+        line.moscow.desk(CallDesk).renegotiate(
+            call_id, sdp_type="answer", sdp=reanswer, operator=mos
+        )
         await wait_until(
-            lambda: line.washington.calls.live_view(call_id)["remote"]["sdp"] == reanswer,
+            lambda: line.washington.desk(CallDesk).live_view(call_id)["remote"]["sdp"] == reanswer,
             what="re-answer",
         )
-        line.washington.calls.report_media(call_id, state="connected", operator=was)
+        line.washington.desk(CallDesk).report_media(call_id, state="connected", operator=was)
         assert state(line.washington, call_id) == "connected"
 
         # Not back within reconnect_timeout: failed, and the peer's record says so too.
-        line.washington.calls.report_media(call_id, state="failed", operator=was)
+        line.washington.desk(CallDesk).report_media(call_id, state="failed", operator=was)
         await wait_until(lambda: state(line.moscow, call_id) == "ended", what="failed")
         for terminal in (line.washington, line.moscow):
-            record = terminal.calls.get(call_id)
+            record = terminal.desk(CallDesk).get(call_id)
             assert (record.outcome, record.reason) == (
                 "failed",
                 "the media path is lost for 1 s",
@@ -333,7 +352,7 @@ def test_the_media_path_restarts_through_the_line(tmp_path: Path) -> None:
 def test_a_wrong_dtls_fingerprint_in_signed_signaling_is_refused(tmp_path: Path) -> None:
     async def scenario(line: Line, was: Operator, mos: Operator) -> None:
         await wait_until(lambda: both_up(line), what="line up")
-        call = line.washington.start_call(
+        call = line.washington.desk(CallDesk).place(
             to="Moscow", channel="leaders", kind="video", sdp=fake_sdp(), operator=was
         )
         await wait_until(lambda: state(line.washington, call.id) == "ringing")
@@ -362,13 +381,13 @@ def test_a_wrong_dtls_fingerprint_in_signed_signaling_is_refused(tmp_path: Path)
             what="refused and failed on both sides",
         )
         for terminal in (line.washington, line.moscow):
-            record = terminal.calls.get(call.id)
+            record = terminal.desk(CallDesk).get(call.id)
             assert record.outcome == "failed"
             assert record.reason is not None
             assert "tampered signaling" in record.reason
         [refusal] = refusals(line.washington.store)
         assert refusal.data["what"] == "call signal"
-        assert line.washington.calls.get(call.id).answered_at is None
+        assert line.washington.desk(CallDesk).get(call.id).answered_at is None
 
     run(tmp_path, scenario)
 
@@ -379,39 +398,41 @@ def test_presence_requests_and_permissions(tmp_path: Path) -> None:
         auditor = person(line.washington, "auditor", role="auditor")
         principal = person(line.moscow, "president", role="principal")
         with pytest.raises(PermissionDenied):
-            line.washington.start_call(
+            line.washington.desk(CallDesk).place(
                 to="Moscow", channel="leaders", kind="video", sdp=fake_sdp(), operator=auditor
             )
         with pytest.raises(PermissionDenied):
-            line.washington.request_presence(to="Moscow", channel="leaders", operator=auditor)
+            line.washington.desk(PresenceDesk).request(
+                to="Moscow", channel="leaders", operator=auditor
+            )
 
-        request = line.washington.request_presence(
+        request = line.washington.desk(PresenceDesk).request(
             to="Moscow", channel="leaders", operator=was, note="call at 1500Z"
         )
-        await wait_until(lambda: line.moscow.presence.recent(open_only=True) != [])
-        [incoming] = line.moscow.presence.recent(open_only=True)
+        await wait_until(lambda: line.moscow.desk(PresenceDesk).recent(open_only=True) != [])
+        [incoming] = line.moscow.desk(PresenceDesk).recent(open_only=True)
         assert (incoming.id, incoming.note, incoming.requested_by) == (
             request.id,
             "call at 1500Z",
             "was-op",
         )
-        line.moscow.presence.answer(request.id, operator=principal)
+        line.moscow.desk(PresenceDesk).answer(request.id, operator=principal)
         with pytest.raises(CallError, match="already answered"):
-            line.moscow.presence.answer(request.id, operator=mos)
+            line.moscow.desk(PresenceDesk).answer(request.id, operator=mos)
         await wait_until(
-            lambda: line.washington.presence.recent()[0].answered_by == "president",
+            lambda: line.washington.desk(PresenceDesk).recent()[0].answered_by == "president",
             what="answer back",
         )
-        assert line.moscow.presence.recent(open_only=True) == []
+        assert line.moscow.desk(PresenceDesk).recent(open_only=True) == []
 
         # A principal may take (and place) a call.
-        call = line.moscow.start_call(
+        call = line.moscow.desk(CallDesk).place(
             to="Washington", channel="leaders", kind="audio", sdp=fake_sdp(), operator=principal
         )
         await wait_until(lambda: line.washington.store.get_call(call.id) is not None)
-        line.washington.calls.answer(call.id, sdp=fake_sdp(), operator=was)
+        line.washington.desk(CallDesk).answer(call.id, sdp=fake_sdp(), operator=was)
         await wait_until(lambda: state(line.moscow, call.id) == "connected")
-        line.moscow.calls.hang_up(call.id, operator=principal)
+        line.moscow.desk(CallDesk).hang_up(call.id, operator=principal)
         await wait_until(lambda: state(line.washington, call.id) == "ended")
 
     run(tmp_path, scenario)
@@ -427,7 +448,7 @@ def test_calls_live_at_a_restart_end_failed(tmp_path: Path) -> None:
         washington = Terminal.open(directory)
         await washington.start()
         try:
-            record = washington.calls.get(call_id)
+            record = washington.desk(CallDesk).get(call_id)
             assert (record.outcome, record.reason) == (
                 "failed",
                 "the terminal restarted during the call",

@@ -15,6 +15,8 @@ from hotline.terminal import Terminal, load_settings
 from hotline.terminal.config import AckDeadlines, EscalationStep, render_settings
 from hotline.terminal.config.settings import DEFAULT_DEADLINES
 from hotline.terminal.desks.accounts import authenticate, create_user
+from hotline.terminal.desks.acks import AckDesk
+from hotline.terminal.desks.deadlines import DeadlineWatch
 from tests.terminal.helpers import make_pair, wait_until
 
 PASSWORD = "correct horse battery"
@@ -72,12 +74,12 @@ def test_an_unacknowledged_flash_goes_overdue_on_both_sides_and_escalates(
             )
             await wait_until(
                 lambda: (
-                    washington.deadlines.is_overdue(flash.id)
-                    and moscow.deadlines.is_overdue(flash.id)
+                    washington.desk(DeadlineWatch).is_overdue(flash.id)
+                    and moscow.desk(DeadlineWatch).is_overdue(flash.id)
                 ),
                 what="overdue on both sides",
             )
-            assert not washington.deadlines.is_overdue(routine.id)  # 24 h to go
+            assert not washington.desk(DeadlineWatch).is_overdue(routine.id)  # 24 h to go
             for terminal in (washington, moscow):
                 [alarm] = terminal.alarms.open_alarms()
                 assert alarm.kind == "ack-overdue"
@@ -108,12 +110,14 @@ def test_an_unacknowledged_flash_goes_overdue_on_both_sides_and_escalates(
                 lambda: sum(1 for e in moscow.store.iter_journal() if e.kind == "escalation") == 3
             )
             # Ivanov acknowledges: both watches end, both alarms clear.
-            moscow.acknowledge(flash.id, authenticate(moscow.store, "ivanov", PASSWORD))
+            moscow.desk(AckDesk).acknowledge(
+                flash.id, authenticate(moscow.store, "ivanov", PASSWORD)
+            )
             await wait_until(
                 lambda: washington.alarms.open_alarms() == [] and moscow.alarms.open_alarms() == [],
                 what="alarms cleared by the acknowledgement",
             )
-            assert not washington.deadlines.is_overdue(flash.id)
+            assert not washington.desk(DeadlineWatch).is_overdue(flash.id)
             await asyncio.sleep(0.5)  # let the last hooks finish writing
         finally:
             await washington.stop()
@@ -170,7 +174,7 @@ def test_the_watch_is_bounded_and_says_so_when_full(
         await terminal.start()
         try:
             sent = [terminal.send_text(to="Moscow", text=f"m{i}") for i in range(4)]
-            watched = set(terminal.deadlines.pending())
+            watched = set(terminal.desk(DeadlineWatch).pending())
             assert watched == {sent[0].id, sent[1].id}
             full = [
                 e.data for e in terminal.store.iter_journal() if e.kind == "deadline watch full"

@@ -26,12 +26,12 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from hotline.errors import ConfigError, PermissionDenied, UnknownMessage
-from hotline.store import AckRecord, Direction, MessageRecord, PeerRecord, Store
+from hotline.store import AckRecord, Direction, MessageRecord, PeerRecord
+from hotline.terminal.core.desk import Acknowledged, Desk, DeskServices
 from hotline.terminal.core.inbox import refuse_content
 from hotline.terminal.core.operators import Operator, Permission
-from hotline.terminal.core.outbox import Outbox, decode_body
+from hotline.terminal.core.outbox import decode_body
 from hotline.terminal.core.statements import ACKNOWLEDGEABLE_KINDS, ack_statement
-from hotline.terminal.runtime.clock import Clock
 from hotline.utc import format_utc
 
 __all__ = ["ACK_KIND", "AckDesk"]
@@ -40,15 +40,35 @@ __all__ = ["ACK_KIND", "AckDesk"]
 ACK_KIND = "ack"
 
 
-class AckDesk:
+class AckDesk(Desk):
     """Gives acknowledgements of incoming messages and records the peer's of ours."""
 
-    def __init__(self, *, store: Store, outbox: Outbox, clock: Clock) -> None:
-        self._store = store
-        self._outbox = outbox
-        self._clock = clock
+    kinds = frozenset({ACK_KIND})
 
-    def acknowledge(self, *, message_id: str, operator: Operator, peer: PeerRecord) -> AckRecord:
+    def __init__(self, services: DeskServices) -> None:
+        super().__init__(services)
+        self._store = services.store
+        self._outbox = services.outbox
+        self._clock = services.clock
+
+    def acknowledge(self, message_id: str, operator: Operator) -> AckRecord:
+        """``operator`` acknowledges an incoming message; the acknowledgement goes back signed."""
+        record = self._store.get_message(message_id)
+        if record is None:
+            raise UnknownMessage(f"no message with id {message_id}")
+        peer = self.services.lines.peer(record.peer)
+        ack = self._give(message_id=message_id, operator=operator, peer=peer)
+        self.services.announce(Acknowledged(ack=ack))
+        self.services.lines.wake(peer.party)
+        self.services.events.publish("messages", message_id)
+        return ack
+
+    def received(self, record: MessageRecord) -> None:
+        ack = self._take(record)
+        if ack is not None:
+            self.services.announce(Acknowledged(ack=ack))
+
+    def _give(self, *, message_id: str, operator: Operator, peer: PeerRecord) -> AckRecord:
         """Acknowledge an incoming message as ``operator``; send the acknowledgement back."""
         if not operator.may(Permission.ACKNOWLEDGE):
             raise PermissionDenied(f"{operator.name} ({operator.role}) may not acknowledge")
@@ -112,7 +132,7 @@ class AckDesk:
             )
         return ack
 
-    def received(self, record: MessageRecord) -> AckRecord | None:
+    def _take(self, record: MessageRecord) -> AckRecord | None:
         """The peer's ``ack`` message arrived: record it against our message; None if refused."""
         try:
             ack: dict[str, Any] = decode_body(record.body)["ack"]

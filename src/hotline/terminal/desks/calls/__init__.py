@@ -18,6 +18,7 @@ from hotline.terminal.desks.calls.presence import (
 )
 from hotline.terminal.desks.calls.state import (
     CALL_TABLE,
+    CALLS,
     LIVE_STATES,
     MAX_SDP_BYTES,
     CallEvent,
@@ -27,6 +28,7 @@ from hotline.terminal.desks.calls.state import (
 )
 
 __all__ = [
+    "CALLS",
     "CALL_KIND",
     "CALL_TABLE",
     "CallDesk",

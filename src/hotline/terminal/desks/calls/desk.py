@@ -33,8 +33,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hotline.errors import CallError, ConfigError, UnknownCall
-from hotline.store import CALL_OUTCOMES, CallRecord, Direction, MessageRecord, Store
+from hotline.store import CALL_OUTCOMES, CallRecord, Direction, MessageRecord
 from hotline.terminal.config.settings import CallSettings
+from hotline.terminal.core.desk import Desk, DeskServices
 from hotline.terminal.core.inbox import refuse_content
 from hotline.terminal.core.operators import Operator, Permission
 from hotline.terminal.core.outbox import check_channel, decode_body
@@ -44,7 +45,6 @@ from hotline.terminal.desks.calls.state import (
     next_state,
     sdp_fingerprint,
 )
-from hotline.terminal.runtime.clock import Clock
 from hotline.utc import format_utc, from_epoch, parse_utc
 
 __all__ = [
@@ -116,25 +116,20 @@ def call_json(record: CallRecord, *, party: str, live: LiveCall | None = None) -
     }
 
 
-class CallDesk:
+class CallDesk(Desk):
     """Places, answers and ends calls; follows the peer's signals; keeps the records."""
 
-    def __init__(
-        self,
-        *,
-        store: Store,
-        clock: Clock,
-        party: str,
-        settings: CallSettings,
-        send: SendSignal,
-        publish: Callable[[str, str], None],
-    ) -> None:
-        self._store = store
-        self._clock = clock
-        self._party = party
-        self._settings = settings
-        self._send = send
-        self._publish = publish
+    kinds = frozenset({CALL_KIND})
+
+    def __init__(self, services: DeskServices) -> None:
+        super().__init__(services)
+        self._store = services.store
+        self._clock = services.clock
+        self._party = services.settings.party
+        self._settings: CallSettings = services.settings.calls
+        self._send: SendSignal = services.lines.send_signal
+        self._publish: Callable[[str, str], None] = services.events.publish
+        self._line_down = services.lines.line_down_reason
         self._live: dict[str, LiveCall] = {}
 
     # -- reading ------------------------------------------------------------------
@@ -182,6 +177,20 @@ class CallDesk:
         return data
 
     # -- our console's actions ------------------------------------------------------
+
+    def place(
+        self, *, to: str, channel: str, kind: str, sdp: str, operator: Operator
+    ) -> CallRecord:
+        """Place a video or audio call; to a peer whose line is down it fails at once, recorded."""
+        party = self.services.lines.peer(to).party
+        return self.start(
+            peer=party,
+            channel=channel,
+            kind=kind,
+            sdp=sdp,
+            operator=operator,
+            line_down=self._line_down(party),
+        )
 
     def start(
         self, *, peer: str, channel: str, kind: str, sdp: str, operator: Operator, line_down: str
@@ -480,8 +489,9 @@ class CallDesk:
 
     # -- the clock and the line --------------------------------------------------
 
-    def tick(self, line_down: Callable[[str], str]) -> None:
-        """Ring and reconnect timeouts, and the line: ``line_down(peer)`` says why it is down."""
+    def tick(self) -> None:
+        """Ring and reconnect timeouts, and the line (why it is down, if it is)."""
+        line_down = self._line_down
         if not self._live:
             return  # no call in progress (the common case: no query every tick)
         now = self._clock.now().timestamp()
@@ -518,6 +528,9 @@ class CallDesk:
                     by=None,
                     tell_peer=True,
                 )
+
+    def load(self) -> None:
+        self.fail_interrupted()
 
     def fail_interrupted(self) -> None:
         """At start: calls live when the terminal stopped cannot go on (the SDP was in memory)."""

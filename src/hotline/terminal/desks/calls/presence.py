@@ -16,12 +16,12 @@ from collections.abc import Callable
 from typing import Any
 
 from hotline.errors import CallError, ConfigError, UnknownCall
-from hotline.store import Direction, MessageRecord, PresenceRecord, Store
+from hotline.store import Direction, MessageRecord, PresenceRecord
+from hotline.terminal.core.desk import Desk, DeskServices
 from hotline.terminal.core.inbox import refuse_content
 from hotline.terminal.core.operators import Operator, Permission
 from hotline.terminal.core.outbox import check_channel, decode_body
 from hotline.terminal.desks.calls.desk import SendSignal
-from hotline.terminal.runtime.clock import Clock
 from hotline.utc import format_utc, parse_utc
 
 __all__ = ["MAX_PRESENCE_NOTE_CHARS", "PRESENCE_KIND", "PresenceDesk", "presence_json"]
@@ -47,33 +47,29 @@ def presence_json(record: PresenceRecord) -> dict[str, Any]:
     }
 
 
-class PresenceDesk:
+class PresenceDesk(Desk):
     """Sends presence requests and answers, and records the peer's."""
 
-    def __init__(
-        self,
-        *,
-        store: Store,
-        clock: Clock,
-        party: str,
-        send: SendSignal,
-        publish: Callable[[str, str], None],
-    ) -> None:
-        self._store = store
-        self._clock = clock
-        self._party = party
-        self._send = send
-        self._publish = publish
+    kinds = frozenset({PRESENCE_KIND})
+
+    def __init__(self, services: DeskServices) -> None:
+        super().__init__(services)
+        self._store = services.store
+        self._clock = services.clock
+        self._party = services.settings.party
+        self._send: SendSignal = services.lines.send_signal
+        self._publish: Callable[[str, str], None] = services.events.publish
 
     def recent(self, open_only: bool = False) -> list[PresenceRecord]:
         """Requests both ways, newest first (only unanswered ones with ``open_only``)."""
         return self._store.list_presence(open_only=open_only)
 
     def request(
-        self, *, peer: str, channel: str, operator: Operator, note: str = ""
+        self, *, to: str, channel: str, operator: Operator, note: str = ""
     ) -> PresenceRecord:
-        """Ask ``peer`` to bring its principal to the machine."""
+        """Ask the peer ``to`` to bring its principal to the machine."""
         operator.require(Permission.SEND, "ask for the principal")
+        peer = self.services.lines.peer(to).party
         check_channel(channel)
         note = note.strip()
         if len(note) > MAX_PRESENCE_NOTE_CHARS:

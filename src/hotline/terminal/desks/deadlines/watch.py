@@ -28,15 +28,21 @@ from __future__ import annotations
 
 import heapq
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
-from hotline.store import AckRecord, Direction, MessageRecord, Store
+from hotline.store import AckRecord, Direction, MessageRecord
 from hotline.terminal.config.settings import AckDeadlines
-from hotline.terminal.core.alarms import ACK_OVERDUE, AlarmDesk
+from hotline.terminal.core.alarms import ACK_OVERDUE
+from hotline.terminal.core.desk import (
+    Acknowledged,
+    Desk,
+    DeskEvent,
+    DeskServices,
+    MessageAccepted,
+    MessageQueued,
+)
 from hotline.terminal.core.statements import ACKNOWLEDGEABLE_KINDS
-from hotline.terminal.runtime.clock import Clock
 from hotline.utc import format_utc, from_epoch
 
 __all__ = [
@@ -102,33 +108,35 @@ class _Watch:
     alerts: list[tuple[float, int, int]] = field(default_factory=list)
 
 
-class DeadlineWatch:
-    """Watches acknowledgement deadlines in both directions; call :meth:`tick` often."""
+class DeadlineWatch(Desk):
+    """Watches acknowledgement deadlines in both directions; ticks with the supervisor.
 
-    def __init__(
-        self,
-        *,
-        store: Store,
-        clock: Clock,
-        settings: AckDeadlines,
-        alarms: AlarmDesk,
-        resend: Callable[[MessageRecord], int],
-        journal: Callable[[str, dict[str, Any]], None],
-        hook: Callable[[dict[str, Any]], None],
-    ) -> None:
-        self._store = store
-        self._clock = clock
-        self._settings = settings
-        self._alarms = alarms
-        self._resend = resend
-        self._journal = journal
-        self._hook = hook
+    It takes no kind of its own: it watches every message a person must
+    acknowledge as it is queued or accepted, and stops at the desk event
+    :class:`~hotline.terminal.core.desk.Acknowledged`.
+    """
+
+    def __init__(self, services: DeskServices) -> None:
+        super().__init__(services)
+        self._store = services.store
+        self._clock = services.clock
+        self._settings: AckDeadlines = services.settings.acknowledgement
+        self._alarms = services.alarms
+        self._resend = services.lines.resend_everywhere
+        self._journal = services.journal
+        self._hook = services.alarms.run_hook
         self._watches: dict[str, _Watch] = {}
         #: (deadline, message id), earliest first; entries for ended watches are skipped.
         self._due: list[tuple[float, str]] = []
         #: Overdue messages with escalation alerts still to send (checked every tick).
         self._alerting: set[str] = set()
         self._full = False
+
+    def notice(self, event: DeskEvent) -> None:
+        if isinstance(event, MessageQueued | MessageAccepted):
+            self.watch(event.record)
+        elif isinstance(event, Acknowledged):
+            self.acknowledged(event.ack)
 
     def load(self) -> None:
         """Watch the unacknowledged messages among the newest :data:`STARTUP_SCAN`."""

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 from hotline.crypto import Precedence
@@ -36,10 +35,10 @@ from hotline.formats import (
     parse_codebook,
     read_notification_body,
 )
-from hotline.store import MeetingRecord, MessageRecord, PeerRecord, Store
+from hotline.store import MeetingRecord, MessageRecord, PeerRecord
+from hotline.terminal.core.desk import Desk, DeskServices
 from hotline.terminal.core.inbox import refuse_content
-from hotline.terminal.core.outbox import Outbox, decode_body
-from hotline.terminal.runtime.clock import Clock
+from hotline.terminal.core.outbox import DEFAULT_CHANNEL, decode_body
 from hotline.utc import parse_utc
 
 __all__ = [
@@ -67,14 +66,46 @@ def notification_of(record: MessageRecord) -> tuple[str, int, dict[str, Any]] | 
     return code, version, data
 
 
-class NotificationDesk:
+class NotificationDesk(Desk):
     """Validates and queues notifications, and keeps meetings' states."""
 
-    def __init__(self, *, store: Store, outbox: Outbox, clock: Clock, codebook_path: Path) -> None:
-        self._store = store
-        self._outbox = outbox
-        self._clock = clock
-        self._codebook_path = codebook_path
+    kinds = frozenset({NOTIFICATION_KIND})
+
+    def __init__(self, services: DeskServices) -> None:
+        super().__init__(services)
+        self._store = services.store
+        self._outbox = services.outbox
+        self._clock = services.clock
+        self._codebook_path = services.directory / "codebook.json"
+
+    def send(
+        self,
+        *,
+        to: str,
+        format_code: str,
+        data: dict[str, Any],
+        precedence: Precedence = Precedence.ROUTINE,
+        channel: str = DEFAULT_CHANNEL,
+        override: bool = False,
+        exercise: bool = False,
+    ) -> MessageRecord:
+        """Validate and queue a formatted notification (NotificationInvalid lists every bad field).
+
+        ``exercise`` (or ``[terminal] exercise``) marks it EXERCISE in its signed body.
+        """
+        peer = self.services.lines.peer(to)
+        exercise = exercise or self.services.settings.exercise
+        record = self.queue(
+            peer=peer,
+            code=format_code,
+            data=data,
+            precedence=precedence,
+            channel=channel,
+            override=override,
+            extra_body={"exercise": True} if exercise else None,
+        )
+        self.services.lines.queued(record, exercise=exercise)
+        return record
 
     def codebook(self) -> Codebook | None:
         """This side's codebook (``DIR/codebook.json``), if it has one."""

@@ -13,10 +13,10 @@ from __future__ import annotations
 import secrets
 
 from hotline.errors import ConfigError, PermissionDenied
-from hotline.store import ShiftNoteRecord, Store
+from hotline.store import ShiftNoteRecord
+from hotline.terminal.core.desk import Desk, DeskServices
 from hotline.terminal.core.operators import Operator, Permission
 from hotline.terminal.core.statements import note_statement
-from hotline.terminal.runtime.clock import Clock
 from hotline.utc import format_utc
 
 __all__ = ["MAX_NOTE_CHARS", "ShiftLog"]
@@ -24,14 +24,21 @@ __all__ = ["MAX_NOTE_CHARS", "ShiftLog"]
 MAX_NOTE_CHARS = 10_000
 
 
-class ShiftLog:
-    """Writes and reads handover notes."""
+class ShiftLog(Desk):
+    """Writes and reads handover notes, signed by their authors' own keys."""
 
-    def __init__(self, *, store: Store, clock: Clock) -> None:
-        self._store = store
-        self._clock = clock
+    def __init__(self, services: DeskServices) -> None:
+        super().__init__(services)
+        self._store = services.store
+        self._clock = services.clock
 
-    def add(self, *, operator: Operator, text: str) -> ShiftNoteRecord:
+    def add(self, operator: Operator, text: str) -> ShiftNoteRecord:
+        """A handover note, signed by ``operator``'s own key, into the store and journal."""
+        note = self._write(operator=operator, text=text)
+        self.services.events.publish("shift", note.id)
+        return note
+
+    def _write(self, *, operator: Operator, text: str) -> ShiftNoteRecord:
         if not operator.may(Permission.SHIFT_NOTE):
             raise PermissionDenied(f"{operator.name} ({operator.role}) may not write shift notes")
         text = text.strip()
