@@ -9,9 +9,16 @@ from pathlib import Path
 import pytest
 
 from hotline.errors import NotInitialised, SchemaTooNew, StoreError
-from hotline.store import SCHEMA_VERSION, Direction, SQLiteStore
+from hotline.store import (
+    SCHEMA_VERSION,
+    Direction,
+    Migration,
+    SQLiteStore,
+    ensure_schema,
+    read_version,
+)
 from hotline.store import schema as schema_module
-from hotline.store.schema import MIGRATIONS, Migration, ensure_schema, read_version
+from hotline.store.schema import MIGRATIONS
 
 from .factories import T0, make_message
 
@@ -70,7 +77,7 @@ def test_empty_database_is_not_initialised(db_path: Path) -> None:
 _EXTRA = Migration(
     version=SCHEMA_VERSION + 1,
     summary="test: a notes table",
-    statements=("CREATE TABLE notes (id INTEGER PRIMARY KEY, note TEXT NOT NULL)",),
+    sql={"sqlite": ("CREATE TABLE notes (id INTEGER PRIMARY KEY, note TEXT NOT NULL)",)},
 )
 
 
@@ -88,10 +95,12 @@ def test_failed_migration_changes_nothing(db_path: Path, monkeypatch: pytest.Mon
     broken = Migration(
         version=SCHEMA_VERSION + 1,
         summary="test: half good, half broken",
-        statements=(
-            "CREATE TABLE notes (id INTEGER PRIMARY KEY)",
-            "CREATE TABLE notes (id INTEGER PRIMARY KEY)",  # fails: already exists
-        ),
+        sql={
+            "sqlite": (
+                "CREATE TABLE notes (id INTEGER PRIMARY KEY)",
+                "CREATE TABLE notes (id INTEGER PRIMARY KEY)",  # fails: already exists
+            )
+        },
     )
     monkeypatch.setattr(schema_module, "MIGRATIONS", (*MIGRATIONS, broken))
     monkeypatch.setattr(schema_module, "SCHEMA_VERSION", broken.version)

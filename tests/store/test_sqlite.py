@@ -31,9 +31,10 @@ from hotline.store import (
     MessageRecord,
     MessageState,
     SQLiteStore,
+    _sqlite_journal,
+    _sqlite_messages,
     journal_entry_hash,
 )
-from hotline.store import sqlite as sqlite_module
 from hotline.utc import format_utc
 
 from .factories import T0, at, commits, make_message, make_party, make_peer
@@ -446,7 +447,7 @@ def test_get_message(peered: SQLiteStore) -> None:
 
 
 def test_iter_messages_pages(peered: SQLiteStore, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sqlite_module, "_PAGE", 2)
+    monkeypatch.setattr(_sqlite_messages, "_PAGE", 2)
     with peered.transaction():
         for serial in range(1, 6):
             peered.add_outgoing(make_message(serial))
@@ -462,7 +463,7 @@ def test_iter_messages_pages(peered: SQLiteStore, monkeypatch: pytest.MonkeyPatc
 
 def test_iterating_while_writing(peered: SQLiteStore, monkeypatch: pytest.MonkeyPatch) -> None:
     # The daemon may append while a verify walks the same connection's data.
-    monkeypatch.setattr(sqlite_module, "_PAGE", 2)
+    monkeypatch.setattr(_sqlite_messages, "_PAGE", 2)
     for serial in range(1, 4):
         peered.add_outgoing(make_message(serial))
     seen = []
@@ -597,7 +598,7 @@ def test_unreadable_journal_row_is_found(store: SQLiteStore, raw: sqlite3.Connec
 
 
 def test_journal_verify_pages(store: SQLiteStore, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sqlite_module, "_PAGE", 2)
+    monkeypatch.setattr(_sqlite_journal, "_PAGE", 2)
     _journal_of(store, 7)
     assert [entry.seq for entry in store.iter_journal()] == list(range(1, 8))
     assert store.verify_journal() is None
