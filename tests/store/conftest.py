@@ -1,4 +1,4 @@
-"""Fixtures for the store tests: a fresh store per test, a SQL trace, a raw connection."""
+"""Fixtures for the SQLite store tests: a fresh store per test, a SQL trace, a raw connection."""
 
 from __future__ import annotations
 
@@ -9,9 +9,12 @@ from typing import Any
 
 import pytest
 
-from hotline.store import SQLiteStore
+# Before anything imports the suite (factories.py does), so its asserts show their values.
+pytest.register_assert_rewrite("hotline.testing.store_conformance")
 
-from .factories import make_party, make_peer
+from hotline.store import SQLiteStore  # noqa: E402
+
+from .factories import make_party, make_peer  # noqa: E402
 
 # Taken at import, so the raw connection is never the one a trace wraps.
 _connect = sqlite3.connect

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from hotline.errors import StoreError
 from hotline.store import Direction, JournalEntry, MessageState
 from hotline.store.records import ZERO_HASH, check_utc, normalise_journal_data
+from hotline.testing.store_conformance import make_alarm, make_call
 
 from .factories import T0, make_message, make_party, make_peer
 
@@ -187,3 +188,40 @@ def test_journal_entry_checks_fields() -> None:
         replace(entry, kind="")
     with pytest.raises(StoreError, match="keys must be str"):
         replace(entry, data={"x": {2: 3}})
+
+
+@pytest.mark.parametrize(
+    ("changes", "match"),
+    [
+        ({"since": "yesterday"}, "since"),
+        ({"cleared_at": "2026-11-23T18:00:00.000000Z"}, "go together"),
+        ({"kind": ""}, "kind"),
+    ],
+)
+def test_bad_alarm_records(changes: dict[str, object], match: str) -> None:
+    with pytest.raises(StoreError, match=match):
+        make_alarm("a", **changes)
+
+
+@pytest.mark.parametrize(
+    ("change", "match"),
+    [
+        ({"kind": "telegram"}, "video or audio"),
+        ({"state": "on-hold"}, "call state"),
+        ({"state": "ended"}, "outcome and an end time"),
+        ({"outcome": "completed"}, "outcome and an end time"),
+        (
+            {"state": "ended", "outcome": "completed", "ended_at": "2026-11-23T16:10:05.750000Z"},
+            "completed call was answered",
+        ),
+        (
+            {"state": "ended", "outcome": "lost", "ended_at": "2026-11-23T16:10:05.750000Z"},
+            "outcome",
+        ),
+        ({"requested_at": "16:00Z"}, "requested_at"),
+        ({"direction": "out"}, "Direction"),
+    ],
+)
+def test_bad_call_records_are_refused(change: dict[str, object], match: str) -> None:
+    with pytest.raises(StoreError, match=match):
+        make_call(**change)

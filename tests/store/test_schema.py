@@ -9,9 +9,17 @@ from pathlib import Path
 import pytest
 
 from hotline.errors import NotInitialised, SchemaTooNew, StoreError
-from hotline.store import SCHEMA_VERSION, Direction, SQLiteStore
+from hotline.store import (
+    SCHEMA_VERSION,
+    Direction,
+    Migration,
+    SQLiteStore,
+    ensure_schema,
+    pending_migrations,
+    read_version,
+)
 from hotline.store import schema as schema_module
-from hotline.store.schema import MIGRATIONS, Migration, ensure_schema, read_version
+from hotline.store.schema import DIALECTS, MIGRATIONS
 
 from .factories import T0, make_message
 
@@ -70,7 +78,7 @@ def test_empty_database_is_not_initialised(db_path: Path) -> None:
 _EXTRA = Migration(
     version=SCHEMA_VERSION + 1,
     summary="test: a notes table",
-    statements=("CREATE TABLE notes (id INTEGER PRIMARY KEY, note TEXT NOT NULL)",),
+    sql={"sqlite": ("CREATE TABLE notes (id INTEGER PRIMARY KEY, note TEXT NOT NULL)",)},
 )
 
 
@@ -88,10 +96,12 @@ def test_failed_migration_changes_nothing(db_path: Path, monkeypatch: pytest.Mon
     broken = Migration(
         version=SCHEMA_VERSION + 1,
         summary="test: half good, half broken",
-        statements=(
-            "CREATE TABLE notes (id INTEGER PRIMARY KEY)",
-            "CREATE TABLE notes (id INTEGER PRIMARY KEY)",  # fails: already exists
-        ),
+        sql={
+            "sqlite": (
+                "CREATE TABLE notes (id INTEGER PRIMARY KEY)",
+                "CREATE TABLE notes (id INTEGER PRIMARY KEY)",  # fails: already exists
+            )
+        },
     )
     monkeypatch.setattr(schema_module, "MIGRATIONS", (*MIGRATIONS, broken))
     monkeypatch.setattr(schema_module, "SCHEMA_VERSION", broken.version)
@@ -190,3 +200,100 @@ def test_a_version_4_database_gains_calls_and_keeps_its_data(
         store.close()
     assert _version(db_path) == 5
     assert {"calls", "presence_requests"} <= _tables(db_path)
+
+
+# -- steps per dialect --------------------------------------------------------------
+
+
+def test_every_step_has_sqlite_and_only_known_dialects() -> None:
+    assert DIALECTS == ("sqlite", "postgresql")
+    for migration in MIGRATIONS:
+        assert migration.statements("sqlite")
+        assert set(migration.sql) <= set(DIALECTS)
+    with pytest.raises(ValueError, match="unknown dialect"):
+        Migration(version=9, summary="test", sql={"oracle": ("SELECT 1",)})
+    with pytest.raises(ValueError, match="tuple of statements"):
+        Migration(version=9, summary="test", sql={"sqlite": ()})
+
+
+def test_pending_migrations_in_order_for_a_dialect() -> None:
+    assert pending_migrations(0, dialect="sqlite", create=True) == MIGRATIONS
+    assert pending_migrations(3, dialect="sqlite", create=False) == MIGRATIONS[3:]
+    assert pending_migrations(SCHEMA_VERSION, dialect="sqlite", create=False) == ()
+    with pytest.raises(SchemaTooNew):
+        pending_migrations(SCHEMA_VERSION + 1, dialect="sqlite", create=True)
+    with pytest.raises(NotInitialised):
+        pending_migrations(0, dialect="sqlite", create=False)
+    # A dialect that lacks a step's SQL is refused before anything runs, naming the step.
+    with pytest.raises(StoreError, match=r"migration 1 \(party, peers.*no postgresql statements"):
+        pending_migrations(0, dialect="postgresql", create=True)
+    assert pending_migrations(SCHEMA_VERSION, dialect="postgresql", create=False) == ()
+
+
+def test_a_step_without_sqlite_statements_changes_nothing(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    SQLiteStore.open(db_path).close()
+    later = Migration(
+        version=SCHEMA_VERSION + 1,
+        summary="test: postgresql only",
+        sql={"postgresql": ("CREATE TABLE notes (id BIGINT PRIMARY KEY)",)},
+    )
+    monkeypatch.setattr(schema_module, "MIGRATIONS", (*MIGRATIONS, later))
+    monkeypatch.setattr(schema_module, "SCHEMA_VERSION", later.version)
+    with pytest.raises(StoreError, match="no sqlite statements"):
+        SQLiteStore.open(db_path)
+    assert _version(db_path) == SCHEMA_VERSION
+
+
+# -- a database written before the steps had dialects ---------------------------------------
+
+_OLD_DUMP = Path(__file__).parent / "data" / "hotline-v5.sql"
+
+
+def _schema_rows(connection: sqlite3.Connection) -> list[tuple[str, str, str, str]]:
+    rows = connection.execute(
+        "SELECT type, name, tbl_name, sql FROM sqlite_schema ORDER BY type, name"
+    )
+    return list(rows)
+
+
+def test_a_database_written_by_the_old_code_opens_unchanged(tmp_path: Path, db_path: Path) -> None:
+    assert SCHEMA_VERSION == 5  # the dump's version: a new step needs its own old-database test
+    old = tmp_path / "old.db"
+    with closing(sqlite3.connect(old)) as connection:
+        connection.executescript(_OLD_DUMP.read_text())
+        old_schema = _schema_rows(connection)
+    SQLiteStore.open(db_path).close()
+    with closing(sqlite3.connect(db_path)) as fresh:
+        # Today's steps build, statement for statement, the schema the old code built.
+        assert _schema_rows(fresh) == old_schema
+    before = old.read_bytes()
+    with SQLiteStore.open_existing(old) as store:
+        assert _version(old) == SCHEMA_VERSION
+        party = store.get_party()
+        assert party is not None
+        assert party.party == "washington"
+        assert [m.id for m in store.list_messages()] == [
+            "moscow-out-2",
+            "moscow-out-1",
+            "moscow-in-1",
+        ]
+        assert store.count_pending("moscow") == 1
+        assert [entry.kind for entry in store.iter_journal()] == ["terminal.init", "message.queued"]
+        assert store.verify_journal() is None
+        assert [alarm.id for alarm in store.open_alarms()] == ["alarm-2"]
+        assert [user.name for user in store.list_users()] == ["was-op"]
+        assert list(store.acknowledgements(["moscow-in-1"])) == ["moscow-in-1"]
+        assert [note.text for note in store.shift_notes()] == ["quiet night"]
+        assert [meeting.state for meeting in store.list_meetings()] == ["proposed"]
+        call = store.get_call("call-1")
+        assert call is not None
+        assert call.outcome == "completed"
+        assert [request.id for request in store.list_presence(open_only=True)] == ["presence-1"]
+        # And it takes new writes where the old code left off.
+        store.append_journal(kind="reopened", at=T0, data={})
+        store.add_outgoing(make_message(3))
+    assert old.read_bytes() != before
+    with closing(sqlite3.connect(old)) as connection:
+        assert _schema_rows(connection) == old_schema  # opening migrated nothing

@@ -6,14 +6,32 @@ hash-chained journal. A mutating call is committed to stable storage before it
 returns, or, inside ``with store.transaction():``, together with the rest of the
 block in one commit. See ``docs/store.md`` for the schema and the rules.
 
-SQLite is the backend today (:class:`SQLiteStore`); :func:`open_store` is how
-callers get a store without naming one.
+``Store`` is the composition of one abstract class per domain (peers,
+messages, journal, alarms, accounts, calls, …; see :mod:`hotline.store.interfaces`),
+each stating its contract; ``hotline.testing.store_conformance`` holds a
+backend to them. SQLite is the backend today (:class:`SQLiteStore`);
+:func:`open_store` is how callers get a store without naming one. The schema is
+an ordered list of migration steps with SQL per dialect (:mod:`hotline.store.schema`).
 """
 
 from __future__ import annotations
 
-from hotline.store.base import Store, StoreStatistics
+from hotline.store._sqlite_migrate import ensure_schema, read_version
+from hotline.store.base import Store
 from hotline.store.factory import DATABASE_FILENAME, open_store
+from hotline.store.interfaces import (
+    AccountStore,
+    AcknowledgementStore,
+    AlarmStore,
+    CallStore,
+    JournalStore,
+    MeetingStore,
+    MessageStore,
+    PeerStore,
+    ShiftNoteStore,
+    StoreStatistics,
+    TransactionalStore,
+)
 from hotline.store.journal import JournalChecker, journal_entry_hash, verify_chain
 from hotline.store.records import (
     CALL_OUTCOMES,
@@ -35,31 +53,42 @@ from hotline.store.records import (
     check_utc,
     normalise_journal_data,
 )
-from hotline.store.schema import SCHEMA_VERSION, Migration, ensure_schema, read_version
+from hotline.store.schema import DIALECTS, SCHEMA_VERSION, Migration, pending_migrations
 from hotline.store.sqlite import SQLiteStore
 
 __all__ = [
+    "AccountStore",
     "AckRecord",
+    "AcknowledgementStore",
     "AlarmRecord",
+    "AlarmStore",
     "CALL_OUTCOMES",
     "CALL_STATES",
     "CallRecord",
+    "CallStore",
     "DATABASE_FILENAME",
+    "DIALECTS",
     "Direction",
     "JournalChecker",
     "JournalEntry",
+    "JournalStore",
     "MeetingRecord",
+    "MeetingStore",
     "MessageRecord",
     "MessageState",
+    "MessageStore",
     "Migration",
     "PartyRecord",
     "PeerRecord",
+    "PeerStore",
     "PresenceRecord",
     "SCHEMA_VERSION",
     "SQLiteStore",
     "ShiftNoteRecord",
+    "ShiftNoteStore",
     "Store",
     "StoreStatistics",
+    "TransactionalStore",
     "UserRecord",
     "ZERO_HASH",
     "check_utc",
@@ -67,6 +96,7 @@ __all__ = [
     "journal_entry_hash",
     "normalise_journal_data",
     "open_store",
+    "pending_migrations",
     "read_version",
     "verify_chain",
 ]

@@ -1,23 +1,26 @@
-"""The SQLite statements behind the store's alarm methods.
+"""The SQLite statements behind alarms (table ``alarms``, schema migrations 2 and 3).
 
-Kept apart from :mod:`hotline.store.sqlite` so each module stays one concept:
-that one is messages, peers and the journal; this one is the ``alarms``
-table (schema migration 2). The functions take the live connection and are
-called by :class:`~hotline.store.sqlite.SQLiteStore` inside its own error
-translation and transaction handling.
+A mixin of :class:`~hotline.store.SQLiteStore`. The triggers ``alarms_cleared_once``
+and ``alarms_no_delete`` keep a cleared alarm as it was, even against raw SQL.
 """
 
 from __future__ import annotations
 
 import sqlite3
 
+from hotline.store._sqlite_core import SQLiteCore, translated
+from hotline.store.interfaces import AlarmStore
 from hotline.store.records import AlarmRecord, check_utc
 
-__all__ = ["acknowledge_alarm", "clear_alarm", "insert_alarm", "open_alarms"]
+__all__ = ["SQLiteAlarmStore"]
 
+# Every interpolated name below is a module constant; values always go in as parameters.
 _COLUMNS = (
     "id, kind, peer, route, since, detail, cleared_at, cleared_by, acknowledged_at, acknowledged_by"
 )
+_INSERT = f"INSERT INTO alarms ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"  # noqa: S608
+_SELECT_ONE = f"SELECT {_COLUMNS} FROM alarms WHERE id = ?"  # noqa: S608
+_SELECT_OPEN = f"SELECT {_COLUMNS} FROM alarms WHERE cleared_at IS NULL ORDER BY since, id"  # noqa: S608
 
 
 def _alarm_from(row: tuple[object, ...]) -> AlarmRecord:
@@ -36,61 +39,60 @@ def _alarm_from(row: tuple[object, ...]) -> AlarmRecord:
     )
 
 
-def insert_alarm(connection: sqlite3.Connection, alarm: AlarmRecord) -> None:
-    connection.execute(
-        f"INSERT INTO alarms ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",  # noqa: S608
-        (
-            alarm.id,
-            alarm.kind,
-            alarm.peer,
-            alarm.route,
-            alarm.since,
-            alarm.detail,
-            alarm.cleared_at,
-            alarm.cleared_by,
-            alarm.acknowledged_at,
-            alarm.acknowledged_by,
-        ),
-    )
-
-
-def clear_alarm(
-    connection: sqlite3.Connection, alarm_id: str, *, at: str, by: str
+def _updated(
+    connection: sqlite3.Connection, sql: str, at: str, by: str, alarm_id: str
 ) -> AlarmRecord | None:
-    check_utc("at", at)
-    cursor = connection.execute(
-        "UPDATE alarms SET cleared_at = ?, cleared_by = ? WHERE id = ? AND cleared_at IS NULL",
-        (at, by, alarm_id),
-    )
-    if cursor.rowcount == 0:
+    """Run a conditional UPDATE of one alarm; the alarm as it now is, or None if it matched nothing."""
+    if connection.execute(sql, (at, by, alarm_id)).rowcount == 0:
         return None
-    row = connection.execute(
-        f"SELECT {_COLUMNS} FROM alarms WHERE id = ?",  # noqa: S608
-        (alarm_id,),
-    ).fetchone()
-    return _alarm_from(row)
+    return _alarm_from(connection.execute(_SELECT_ONE, (alarm_id,)).fetchone())
 
 
-def acknowledge_alarm(
-    connection: sqlite3.Connection, alarm_id: str, *, at: str, by: str
-) -> AlarmRecord | None:
-    check_utc("at", at)
-    cursor = connection.execute(
-        "UPDATE alarms SET acknowledged_at = ?, acknowledged_by = ? "
-        "WHERE id = ? AND cleared_at IS NULL AND acknowledged_at IS NULL",
-        (at, by, alarm_id),
-    )
-    if cursor.rowcount == 0:
-        return None
-    row = connection.execute(
-        f"SELECT {_COLUMNS} FROM alarms WHERE id = ?",  # noqa: S608
-        (alarm_id,),
-    ).fetchone()
-    return _alarm_from(row)
+class SQLiteAlarmStore(SQLiteCore, AlarmStore):
+    """:class:`~hotline.store.interfaces.AlarmStore` on the ``alarms`` table."""
 
+    def add_alarm(self, alarm: AlarmRecord) -> None:
+        with self._writing(f"store alarm {alarm.id}") as connection:
+            connection.execute(
+                _INSERT,
+                (
+                    alarm.id,
+                    alarm.kind,
+                    alarm.peer,
+                    alarm.route,
+                    alarm.since,
+                    alarm.detail,
+                    alarm.cleared_at,
+                    alarm.cleared_by,
+                    alarm.acknowledged_at,
+                    alarm.acknowledged_by,
+                ),
+            )
 
-def open_alarms(connection: sqlite3.Connection) -> list[AlarmRecord]:
-    rows = connection.execute(
-        f"SELECT {_COLUMNS} FROM alarms WHERE cleared_at IS NULL ORDER BY since, id"  # noqa: S608
-    ).fetchall()
-    return [_alarm_from(row) for row in rows]
+    def clear_alarm(self, alarm_id: str, *, at: str, by: str) -> AlarmRecord | None:
+        with self._writing(f"clear alarm {alarm_id}") as connection:
+            check_utc("at", at)
+            return _updated(
+                connection,
+                "UPDATE alarms SET cleared_at = ?, cleared_by = ? "
+                "WHERE id = ? AND cleared_at IS NULL",
+                at,
+                by,
+                alarm_id,
+            )
+
+    def open_alarms(self) -> list[AlarmRecord]:
+        with translated("read open alarms"):
+            return [_alarm_from(row) for row in self._live().execute(_SELECT_OPEN).fetchall()]
+
+    def acknowledge_alarm(self, alarm_id: str, *, at: str, by: str) -> AlarmRecord | None:
+        with self._writing(f"acknowledge alarm {alarm_id}") as connection:
+            check_utc("at", at)
+            return _updated(
+                connection,
+                "UPDATE alarms SET acknowledged_at = ?, acknowledged_by = ? "
+                "WHERE id = ? AND cleared_at IS NULL AND acknowledged_at IS NULL",
+                at,
+                by,
+                alarm_id,
+            )

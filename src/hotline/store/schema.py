@@ -1,407 +1,94 @@
-"""The SQLite schema, as an ordered list of migrations, and the code that applies them.
+"""The schema as an ordered list of migration steps, each with its SQL per dialect.
 
-The schema version lives in ``PRAGMA user_version`` (0 for a file that holds no
-schema yet). Migration *n* takes a database from version *n - 1* to *n*;
-migration 1 creates everything. Migrations are append-only: once released, a
-migration is never edited, only followed by another. A database whose version
-is higher than the last migration here was written by a newer hotline and is
-refused (:class:`~hotline.errors.SchemaTooNew`) rather than guessed at.
+Migration *n* takes a database from schema version *n - 1* to *n*; migration 1
+creates everything, and version 0 is a database that holds no schema yet. A
+step carries one tuple of statements per SQL dialect (:data:`DIALECTS`:
+``sqlite`` today, ``postgresql`` next), so every backend walks the same
+versions and a database's version means the same tables whatever holds them.
+Steps are append-only: once released, a step's SQL is never edited, only
+followed by another step.
 
-All pending migrations run in one ``BEGIN IMMEDIATE`` transaction together with
-the ``user_version`` update, so a crash leaves the database at the old version
-or the new one, never between. The statements are run one at a time with
-``execute``: ``executescript`` would commit the transaction behind our back.
-
-The rules SQL can enforce on its own are enforced here too, as a second line
-behind the store's checks: the journal is append-only and gapless, message
-envelopes, serials and hashes never change, a receipt once stored stays, and
-messages are never deleted.
+A backend's runner (SQLite's is :func:`hotline.store.ensure_schema`) reads the version it stored,
+asks :func:`pending_migrations` for the steps to run, and applies them for its
+dialect, in order, in one transaction together with the new version number. A
+database whose version is higher than the last step here was written by a newer
+hotline and is refused (:class:`~hotline.errors.SchemaTooNew`) rather than
+guessed at.
 """
 
 from __future__ import annotations
 
-import sqlite3
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-from hotline.errors import NotInitialised, SchemaTooNew
+from hotline.errors import NotInitialised, SchemaTooNew, StoreError
+from hotline.store import _schema_sqlite as sqlite_sql
 
-__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "Migration", "ensure_schema", "read_version"]
+__all__ = [
+    "DIALECTS",
+    "MIGRATIONS",
+    "SCHEMA_VERSION",
+    "Migration",
+    "pending_migrations",
+]
+
+DIALECTS = ("sqlite", "postgresql")
+"""The SQL dialects a step may carry statements for."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Migration:
-    """One step of the schema: the statements that take version ``version - 1`` to ``version``."""
+    """One step of the schema: the statements, per dialect, that take ``version - 1`` to ``version``."""
 
     version: int
     summary: str
-    statements: tuple[str, ...]
+    sql: Mapping[str, tuple[str, ...]]
+    """Statements by dialect; a dialect missing here cannot migrate past this step yet."""
 
+    def __post_init__(self) -> None:
+        unknown = set(self.sql) - set(DIALECTS)
+        if unknown:
+            raise ValueError(f"migration {self.version}: unknown dialect {sorted(unknown)}")
+        for dialect, statements in self.sql.items():
+            if not isinstance(statements, tuple) or not statements:
+                raise ValueError(f"migration {self.version}: {dialect} needs a tuple of statements")
 
-_CREATE_PARTY = """
-CREATE TABLE party (
-    singleton      INTEGER PRIMARY KEY CHECK (singleton = 1),
-    party          TEXT NOT NULL,
-    signing_key    BLOB NOT NULL,
-    encryption_key BLOB NOT NULL,
-    routes         TEXT NOT NULL,  -- JSON array of str
-    timezone       TEXT NOT NULL,
-    created_at     TEXT NOT NULL
-)"""
+    def statements(self, dialect: str) -> tuple[str, ...]:
+        """This step's statements in ``dialect``; StoreError if it has none."""
+        try:
+            return self.sql[dialect]
+        except KeyError:
+            raise StoreError(
+                f"schema migration {self.version} ({self.summary}) has no {dialect} statements; "
+                f"this hotline cannot build its schema on {dialect}"
+            ) from None
 
-_CREATE_PEERS = """
-CREATE TABLE peers (
-    party          TEXT PRIMARY KEY,
-    signing_key    BLOB NOT NULL UNIQUE,
-    encryption_key BLOB NOT NULL,
-    routes         TEXT NOT NULL,  -- JSON array of str
-    timezone       TEXT NOT NULL,
-    certificate    BLOB NOT NULL,
-    card_json      TEXT NOT NULL,
-    fingerprint    TEXT NOT NULL,
-    added_at       TEXT NOT NULL,
-    last_contact   TEXT
-)"""
-
-_PEER_KEYS_IMMUTABLE = """
-CREATE TRIGGER peers_keys_immutable
-BEFORE UPDATE OF party, signing_key, encryption_key, added_at ON peers
-BEGIN
-    SELECT RAISE(ABORT, 'a peer''s name, keys and added_at never change');
-END"""
-
-_CREATE_MESSAGES = """
-CREATE TABLE messages (
-    id             TEXT PRIMARY KEY,
-    direction      TEXT NOT NULL CHECK (direction IN ('out', 'in')),
-    peer           TEXT NOT NULL REFERENCES peers (party),
-    channel        TEXT NOT NULL,
-    serial         INTEGER NOT NULL CHECK (serial >= 1),
-    time_group     TEXT NOT NULL,
-    sent_at        TEXT NOT NULL,
-    precedence     TEXT NOT NULL,
-    kind           TEXT NOT NULL,
-    text           TEXT NOT NULL,
-    body           BLOB NOT NULL,
-    envelope       BLOB NOT NULL,
-    envelope_hash  BLOB NOT NULL CHECK (length(envelope_hash) = 32),
-    state          TEXT NOT NULL CHECK (state IN ('queued', 'sent', 'delivered')),
-    created_at     TEXT NOT NULL,
-    transmitted_at TEXT,
-    delivered_at   TEXT,
-    receipt        BLOB,
-    UNIQUE (peer, direction, serial)
-)"""
-
-# Newest-first listings, overall and per peer.
-_INDEX_MESSAGES_CREATED = "CREATE INDEX messages_created ON messages (created_at, serial)"
-_INDEX_MESSAGES_PEER_CREATED = (
-    "CREATE INDEX messages_peer_created ON messages (peer, created_at, serial)"
-)
-# The outbox: only unreceipted outgoing rows, which stay few however long the history.
-_INDEX_MESSAGES_PENDING = """
-CREATE INDEX messages_pending ON messages (peer, serial)
-WHERE direction = 'out' AND receipt IS NULL"""
-
-_MESSAGES_SERIAL_IN_ORDER = """
-CREATE TRIGGER messages_serial_in_order
-BEFORE INSERT ON messages
-WHEN NEW.serial IS NOT (
-    SELECT coalesce(max(serial), 0) + 1 FROM messages
-    WHERE peer = NEW.peer AND direction = NEW.direction
-)
-BEGIN
-    SELECT RAISE(ABORT, 'message serials run 1, 2, 3... per peer and direction');
-END"""
-
-_MESSAGES_CONTENT_IMMUTABLE = """
-CREATE TRIGGER messages_content_immutable
-BEFORE UPDATE OF id, direction, peer, channel, serial, time_group, sent_at, precedence, kind,
-                 text, body, envelope, envelope_hash, created_at ON messages
-BEGIN
-    SELECT RAISE(ABORT, 'a stored message''s envelope, serial and content never change');
-END"""
-
-_MESSAGES_RECEIPT_ONCE = """
-CREATE TRIGGER messages_receipt_once
-BEFORE UPDATE OF receipt, delivered_at ON messages
-WHEN OLD.receipt IS NOT NULL
-BEGIN
-    SELECT RAISE(ABORT, 'a stored receipt never changes');
-END"""
-
-_MESSAGES_NO_DELETE = """
-CREATE TRIGGER messages_no_delete
-BEFORE DELETE ON messages
-BEGIN
-    SELECT RAISE(ABORT, 'messages are never deleted');
-END"""
-
-_CREATE_JOURNAL = """
-CREATE TABLE journal (
-    seq       INTEGER PRIMARY KEY CHECK (seq >= 1),
-    at        TEXT NOT NULL,
-    kind      TEXT NOT NULL,
-    data      TEXT NOT NULL,  -- JSON object
-    prev_hash BLOB NOT NULL CHECK (length(prev_hash) = 32),
-    hash      BLOB NOT NULL CHECK (length(hash) = 32)
-)"""
-
-_JOURNAL_NO_UPDATE = """
-CREATE TRIGGER journal_no_update
-BEFORE UPDATE ON journal
-BEGIN
-    SELECT RAISE(ABORT, 'the journal is append-only');
-END"""
-
-_JOURNAL_NO_DELETE = """
-CREATE TRIGGER journal_no_delete
-BEFORE DELETE ON journal
-BEGIN
-    SELECT RAISE(ABORT, 'the journal is append-only');
-END"""
-
-_JOURNAL_APPEND_AT_HEAD = """
-CREATE TRIGGER journal_append_at_head
-BEFORE INSERT ON journal
-WHEN NEW.seq IS NOT (SELECT coalesce(max(seq), 0) + 1 FROM journal)
-  OR NEW.prev_hash IS NOT coalesce(
-        (SELECT hash FROM journal ORDER BY seq DESC LIMIT 1), zeroblob(32))
-BEGIN
-    SELECT RAISE(ABORT, 'journal entries are appended at the head, chained to it');
-END"""
-
-_CREATE_ALARMS = """
-CREATE TABLE alarms (
-    id         TEXT PRIMARY KEY,
-    kind       TEXT NOT NULL,
-    peer       TEXT NOT NULL,
-    route      TEXT,
-    since      TEXT NOT NULL,
-    detail     TEXT NOT NULL,
-    cleared_at TEXT,
-    cleared_by TEXT,
-    CHECK ((cleared_at IS NULL) = (cleared_by IS NULL))
-)"""
-
-_INDEX_ALARMS_OPEN = "CREATE INDEX alarms_open ON alarms (since) WHERE cleared_at IS NULL"
-
-_ALARMS_CLEARED_ONCE = """
-CREATE TRIGGER alarms_cleared_once
-BEFORE UPDATE ON alarms
-WHEN OLD.cleared_at IS NOT NULL
-  OR NEW.id IS NOT OLD.id OR NEW.kind IS NOT OLD.kind OR NEW.peer IS NOT OLD.peer
-  OR NEW.route IS NOT OLD.route OR NEW.since IS NOT OLD.since OR NEW.detail IS NOT OLD.detail
-BEGIN
-    SELECT RAISE(ABORT, 'an alarm is only ever cleared, once');
-END"""
-
-_ALARMS_NO_DELETE = """
-CREATE TRIGGER alarms_no_delete
-BEFORE DELETE ON alarms
-BEGIN
-    SELECT RAISE(ABORT, 'alarms are never deleted');
-END"""
-
-_CREATE_USERS = """
-CREATE TABLE users (
-    name          TEXT PRIMARY KEY,
-    role          TEXT NOT NULL,
-    password_hash TEXT NOT NULL,
-    language      TEXT NOT NULL,
-    signing_key   BLOB NOT NULL,
-    wrapped_key   BLOB NOT NULL,
-    key_salt      BLOB NOT NULL,
-    created_at    TEXT NOT NULL,
-    disabled      INTEGER NOT NULL DEFAULT 0
-)"""
-
-_CREATE_ACKS = """
-CREATE TABLE acknowledgements (
-    message_id         TEXT PRIMARY KEY,
-    direction          TEXT NOT NULL CHECK (direction IN ('given', 'received')),
-    by_name            TEXT NOT NULL,
-    at                 TEXT NOT NULL,
-    ack_id             TEXT NOT NULL,
-    operator_key       BLOB NOT NULL,
-    operator_signature BLOB NOT NULL
-)"""
-
-_ACKS_IMMUTABLE = """
-CREATE TRIGGER acknowledgements_immutable
-BEFORE UPDATE ON acknowledgements
-BEGIN
-    SELECT RAISE(ABORT, 'an acknowledgement is never changed');
-END"""
-
-_ACKS_NO_DELETE = """
-CREATE TRIGGER acknowledgements_no_delete
-BEFORE DELETE ON acknowledgements
-BEGIN
-    SELECT RAISE(ABORT, 'an acknowledgement is never deleted');
-END"""
-
-_CREATE_SHIFT_NOTES = """
-CREATE TABLE shift_notes (
-    seq        INTEGER PRIMARY KEY AUTOINCREMENT,
-    id         TEXT NOT NULL UNIQUE,
-    author     TEXT NOT NULL,
-    text       TEXT NOT NULL,
-    at         TEXT NOT NULL,
-    author_key BLOB NOT NULL,
-    signature  BLOB NOT NULL
-)"""
-
-_SHIFT_NOTES_APPEND_ONLY = """
-CREATE TRIGGER shift_notes_append_only
-BEFORE UPDATE ON shift_notes
-BEGIN
-    SELECT RAISE(ABORT, 'shift notes are append-only');
-END"""
-
-_SHIFT_NOTES_NO_DELETE = """
-CREATE TRIGGER shift_notes_no_delete
-BEFORE DELETE ON shift_notes
-BEGIN
-    SELECT RAISE(ABORT, 'shift notes are append-only');
-END"""
-
-_CREATE_MEETINGS = """
-CREATE TABLE meetings (
-    proposal_id TEXT PRIMARY KEY,
-    peer        TEXT NOT NULL,
-    state       TEXT NOT NULL,
-    data        TEXT NOT NULL,
-    updated_at  TEXT NOT NULL,
-    last_reply  TEXT
-)"""
-
-_CREATE_CALLS = """
-CREATE TABLE calls (
-    seq              INTEGER PRIMARY KEY AUTOINCREMENT,
-    id               TEXT NOT NULL UNIQUE,
-    peer             TEXT NOT NULL,
-    direction        TEXT NOT NULL CHECK (direction IN ('out', 'in')),
-    channel          TEXT NOT NULL,
-    kind             TEXT NOT NULL CHECK (kind IN ('video', 'audio')),
-    state            TEXT NOT NULL,
-    requested_at     TEXT NOT NULL,
-    our_fingerprint  TEXT,
-    peer_fingerprint TEXT,
-    answered_at      TEXT,
-    ended_at         TEXT,
-    outcome          TEXT,
-    reason           TEXT,
-    placed_by        TEXT,
-    answered_by      TEXT,
-    ended_by         TEXT
-)"""
-
-# The record of a call that has ended is final: both parties keep it as it was.
-_CALLS_ENDED_FINAL = """
-CREATE TRIGGER calls_ended_final
-BEFORE UPDATE ON calls
-WHEN OLD.outcome IS NOT NULL
-BEGIN
-    SELECT RAISE(ABORT, 'the record of an ended call is never changed');
-END"""
-
-_CALLS_NO_DELETE = """
-CREATE TRIGGER calls_no_delete
-BEFORE DELETE ON calls
-BEGIN
-    SELECT RAISE(ABORT, 'a call record is never deleted');
-END"""
-
-_INDEX_CALLS_LIVE = "CREATE INDEX calls_live ON calls (seq) WHERE outcome IS NULL"
-
-_CREATE_PRESENCE = """
-CREATE TABLE presence_requests (
-    seq          INTEGER PRIMARY KEY AUTOINCREMENT,
-    id           TEXT NOT NULL UNIQUE,
-    peer         TEXT NOT NULL,
-    direction    TEXT NOT NULL CHECK (direction IN ('out', 'in')),
-    channel      TEXT NOT NULL,
-    note         TEXT NOT NULL,
-    requested_at TEXT NOT NULL,
-    requested_by TEXT NOT NULL,
-    answered_at  TEXT,
-    answered_by  TEXT
-)"""
-
-_PRESENCE_ANSWERED_ONCE = """
-CREATE TRIGGER presence_answered_once
-BEFORE UPDATE ON presence_requests
-WHEN OLD.answered_at IS NOT NULL
-BEGIN
-    SELECT RAISE(ABORT, 'a presence request is answered once');
-END"""
-
-_PRESENCE_NO_DELETE = """
-CREATE TRIGGER presence_no_delete
-BEFORE DELETE ON presence_requests
-BEGIN
-    SELECT RAISE(ABORT, 'a presence request is never deleted');
-END"""
 
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         version=1,
         summary="party, peers, messages and journal, with their integrity triggers",
-        statements=(
-            _CREATE_PARTY,
-            _CREATE_PEERS,
-            _PEER_KEYS_IMMUTABLE,
-            _CREATE_MESSAGES,
-            _INDEX_MESSAGES_CREATED,
-            _INDEX_MESSAGES_PEER_CREATED,
-            _INDEX_MESSAGES_PENDING,
-            _MESSAGES_SERIAL_IN_ORDER,
-            _MESSAGES_CONTENT_IMMUTABLE,
-            _MESSAGES_RECEIPT_ONCE,
-            _MESSAGES_NO_DELETE,
-            _CREATE_JOURNAL,
-            _JOURNAL_NO_UPDATE,
-            _JOURNAL_NO_DELETE,
-            _JOURNAL_APPEND_AT_HEAD,
-        ),
+        sql={"sqlite": sqlite_sql.VERSION_1},
     ),
     Migration(
         version=2,
         summary="alarms about the line (raised, cleared once, never deleted)",
-        statements=(_CREATE_ALARMS, _INDEX_ALARMS_OPEN, _ALARMS_CLEARED_ONCE, _ALARMS_NO_DELETE),
+        sql={"sqlite": sqlite_sql.VERSION_2},
     ),
     Migration(
         version=3,
         summary="console accounts, acknowledgements, shift notes; alarms can be acknowledged",
-        statements=(
-            _CREATE_USERS,
-            _CREATE_ACKS,
-            _ACKS_IMMUTABLE,
-            _ACKS_NO_DELETE,
-            _CREATE_SHIFT_NOTES,
-            _SHIFT_NOTES_APPEND_ONLY,
-            _SHIFT_NOTES_NO_DELETE,
-            "ALTER TABLE alarms ADD COLUMN acknowledged_at TEXT",
-            "ALTER TABLE alarms ADD COLUMN acknowledged_by TEXT",
-        ),
+        sql={"sqlite": sqlite_sql.VERSION_3},
     ),
     Migration(
         version=4,
         summary="meeting proposals and the state their replies have reached",
-        statements=(_CREATE_MEETINGS,),
+        sql={"sqlite": sqlite_sql.VERSION_4},
     ),
     Migration(
         version=5,
         summary="call records (final once ended) and presence requests (answered once)",
-        statements=(
-            _CREATE_CALLS,
-            _CALLS_ENDED_FINAL,
-            _CALLS_NO_DELETE,
-            _INDEX_CALLS_LIVE,
-            _CREATE_PRESENCE,
-            _PRESENCE_ANSWERED_ONCE,
-            _PRESENCE_NO_DELETE,
-        ),
+        sql={"sqlite": sqlite_sql.VERSION_5},
     ),
 )
 
@@ -410,20 +97,15 @@ SCHEMA_VERSION = MIGRATIONS[-1].version
 
 
 def _check_migrations() -> None:
-    # Checked at import so a misnumbered migration fails every test, not a customer's upgrade.
+    # Checked at import so a misnumbered step, or one SQLite cannot run, fails
+    # every test rather than a customer's upgrade.
     for index, migration in enumerate(MIGRATIONS, start=1):
         if migration.version != index:
             raise AssertionError(f"migration {index} is numbered {migration.version}")
+        migration.statements("sqlite")
 
 
 _check_migrations()
-
-
-def read_version(connection: sqlite3.Connection) -> int:
-    """The database's schema version (``PRAGMA user_version``)."""
-    row = connection.execute("PRAGMA user_version").fetchone()
-    version: int = row[0]
-    return version
 
 
 def _too_new(version: int) -> SchemaTooNew:
@@ -433,37 +115,18 @@ def _too_new(version: int) -> SchemaTooNew:
     )
 
 
-def ensure_schema(connection: sqlite3.Connection, *, create: bool) -> int:
-    """Bring the database up to :data:`SCHEMA_VERSION`; return the version found on disk.
+def pending_migrations(found: int, *, dialect: str, create: bool) -> tuple[Migration, ...]:
+    """The steps, in order, that take a database at version ``found`` to :data:`SCHEMA_VERSION`.
 
-    ``connection`` must be in autocommit mode (``isolation_level=None``) and not
-    in a transaction. With ``create=False`` an empty database (version 0) is
-    NotInitialised instead of being given a schema. sqlite3 errors propagate for
-    the caller to translate.
+    Empty for a current database. SchemaTooNew for a newer one; NotInitialised
+    for an empty one (version 0) unless ``create``; StoreError if a step has no
+    statements in ``dialect`` (checked for every step before any is run).
     """
-    # The common case, a current database, takes no write lock, so a reader in
-    # another process opens fine while the daemon holds a transaction.
-    found = read_version(connection)
     if found > SCHEMA_VERSION:
         raise _too_new(found)
-    if found == SCHEMA_VERSION:
-        return found
     if found == 0 and not create:
         raise NotInitialised("the database holds no hotline schema")
-    connection.execute("BEGIN IMMEDIATE")
-    try:
-        # Read again under the write lock: another process may have migrated meanwhile.
-        found = read_version(connection)
-        if found > SCHEMA_VERSION:
-            raise _too_new(found)
-        for migration in MIGRATIONS[found:]:
-            for statement in migration.statements:
-                connection.execute(statement)
-        # user_version is part of the database header, so it commits with the rest.
-        connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION:d}")
-        connection.execute("COMMIT")
-    except BaseException:
-        if connection.in_transaction:
-            connection.execute("ROLLBACK")
-        raise
-    return found
+    steps = MIGRATIONS[found:]
+    for step in steps:
+        step.statements(dialect)
+    return steps

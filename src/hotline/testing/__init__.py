@@ -1,7 +1,9 @@
 """Public test helpers: a memory link, a fake clock, a sans-IO pair, cuttable routes, netns labs.
 
 Nothing under ``src/hotline`` imports this package; tests and downstream
-projects do.
+projects do. ``hotline.testing.store_conformance`` (the Store contract tests a
+backend runs by naming a factory) imports pytest, so it is not imported here:
+name it.
 """
 
 from __future__ import annotations

@@ -1,0 +1,371 @@
+"""The SQLite statements of each schema migration, by version (see :mod:`hotline.store.schema`).
+
+Released statements are never edited: SQLite keeps each ``CREATE`` statement's
+text in ``sqlite_schema``, and a database made by an older hotline must look
+the same as one made today. A new migration adds a ``VERSION_n`` tuple here and
+a step in ``schema.MIGRATIONS``.
+
+The rules SQL can enforce on its own are enforced here too, as a second line
+behind the store's checks: the journal is append-only and gapless, message
+envelopes, serials and hashes never change, a receipt once stored stays, and
+messages are never deleted.
+"""
+
+from __future__ import annotations
+
+__all__ = ["VERSION_1", "VERSION_2", "VERSION_3", "VERSION_4", "VERSION_5"]
+
+_CREATE_PARTY = """
+CREATE TABLE party (
+    singleton      INTEGER PRIMARY KEY CHECK (singleton = 1),
+    party          TEXT NOT NULL,
+    signing_key    BLOB NOT NULL,
+    encryption_key BLOB NOT NULL,
+    routes         TEXT NOT NULL,  -- JSON array of str
+    timezone       TEXT NOT NULL,
+    created_at     TEXT NOT NULL
+)"""
+
+_CREATE_PEERS = """
+CREATE TABLE peers (
+    party          TEXT PRIMARY KEY,
+    signing_key    BLOB NOT NULL UNIQUE,
+    encryption_key BLOB NOT NULL,
+    routes         TEXT NOT NULL,  -- JSON array of str
+    timezone       TEXT NOT NULL,
+    certificate    BLOB NOT NULL,
+    card_json      TEXT NOT NULL,
+    fingerprint    TEXT NOT NULL,
+    added_at       TEXT NOT NULL,
+    last_contact   TEXT
+)"""
+
+_PEER_KEYS_IMMUTABLE = """
+CREATE TRIGGER peers_keys_immutable
+BEFORE UPDATE OF party, signing_key, encryption_key, added_at ON peers
+BEGIN
+    SELECT RAISE(ABORT, 'a peer''s name, keys and added_at never change');
+END"""
+
+_CREATE_MESSAGES = """
+CREATE TABLE messages (
+    id             TEXT PRIMARY KEY,
+    direction      TEXT NOT NULL CHECK (direction IN ('out', 'in')),
+    peer           TEXT NOT NULL REFERENCES peers (party),
+    channel        TEXT NOT NULL,
+    serial         INTEGER NOT NULL CHECK (serial >= 1),
+    time_group     TEXT NOT NULL,
+    sent_at        TEXT NOT NULL,
+    precedence     TEXT NOT NULL,
+    kind           TEXT NOT NULL,
+    text           TEXT NOT NULL,
+    body           BLOB NOT NULL,
+    envelope       BLOB NOT NULL,
+    envelope_hash  BLOB NOT NULL CHECK (length(envelope_hash) = 32),
+    state          TEXT NOT NULL CHECK (state IN ('queued', 'sent', 'delivered')),
+    created_at     TEXT NOT NULL,
+    transmitted_at TEXT,
+    delivered_at   TEXT,
+    receipt        BLOB,
+    UNIQUE (peer, direction, serial)
+)"""
+
+# Newest-first listings, overall and per peer.
+_INDEX_MESSAGES_CREATED = "CREATE INDEX messages_created ON messages (created_at, serial)"
+_INDEX_MESSAGES_PEER_CREATED = (
+    "CREATE INDEX messages_peer_created ON messages (peer, created_at, serial)"
+)
+# The outbox: only unreceipted outgoing rows, which stay few however long the history.
+_INDEX_MESSAGES_PENDING = """
+CREATE INDEX messages_pending ON messages (peer, serial)
+WHERE direction = 'out' AND receipt IS NULL"""
+
+_MESSAGES_SERIAL_IN_ORDER = """
+CREATE TRIGGER messages_serial_in_order
+BEFORE INSERT ON messages
+WHEN NEW.serial IS NOT (
+    SELECT coalesce(max(serial), 0) + 1 FROM messages
+    WHERE peer = NEW.peer AND direction = NEW.direction
+)
+BEGIN
+    SELECT RAISE(ABORT, 'message serials run 1, 2, 3... per peer and direction');
+END"""
+
+_MESSAGES_CONTENT_IMMUTABLE = """
+CREATE TRIGGER messages_content_immutable
+BEFORE UPDATE OF id, direction, peer, channel, serial, time_group, sent_at, precedence, kind,
+                 text, body, envelope, envelope_hash, created_at ON messages
+BEGIN
+    SELECT RAISE(ABORT, 'a stored message''s envelope, serial and content never change');
+END"""
+
+_MESSAGES_RECEIPT_ONCE = """
+CREATE TRIGGER messages_receipt_once
+BEFORE UPDATE OF receipt, delivered_at ON messages
+WHEN OLD.receipt IS NOT NULL
+BEGIN
+    SELECT RAISE(ABORT, 'a stored receipt never changes');
+END"""
+
+_MESSAGES_NO_DELETE = """
+CREATE TRIGGER messages_no_delete
+BEFORE DELETE ON messages
+BEGIN
+    SELECT RAISE(ABORT, 'messages are never deleted');
+END"""
+
+_CREATE_JOURNAL = """
+CREATE TABLE journal (
+    seq       INTEGER PRIMARY KEY CHECK (seq >= 1),
+    at        TEXT NOT NULL,
+    kind      TEXT NOT NULL,
+    data      TEXT NOT NULL,  -- JSON object
+    prev_hash BLOB NOT NULL CHECK (length(prev_hash) = 32),
+    hash      BLOB NOT NULL CHECK (length(hash) = 32)
+)"""
+
+_JOURNAL_NO_UPDATE = """
+CREATE TRIGGER journal_no_update
+BEFORE UPDATE ON journal
+BEGIN
+    SELECT RAISE(ABORT, 'the journal is append-only');
+END"""
+
+_JOURNAL_NO_DELETE = """
+CREATE TRIGGER journal_no_delete
+BEFORE DELETE ON journal
+BEGIN
+    SELECT RAISE(ABORT, 'the journal is append-only');
+END"""
+
+_JOURNAL_APPEND_AT_HEAD = """
+CREATE TRIGGER journal_append_at_head
+BEFORE INSERT ON journal
+WHEN NEW.seq IS NOT (SELECT coalesce(max(seq), 0) + 1 FROM journal)
+  OR NEW.prev_hash IS NOT coalesce(
+        (SELECT hash FROM journal ORDER BY seq DESC LIMIT 1), zeroblob(32))
+BEGIN
+    SELECT RAISE(ABORT, 'journal entries are appended at the head, chained to it');
+END"""
+
+_CREATE_ALARMS = """
+CREATE TABLE alarms (
+    id         TEXT PRIMARY KEY,
+    kind       TEXT NOT NULL,
+    peer       TEXT NOT NULL,
+    route      TEXT,
+    since      TEXT NOT NULL,
+    detail     TEXT NOT NULL,
+    cleared_at TEXT,
+    cleared_by TEXT,
+    CHECK ((cleared_at IS NULL) = (cleared_by IS NULL))
+)"""
+
+_INDEX_ALARMS_OPEN = "CREATE INDEX alarms_open ON alarms (since) WHERE cleared_at IS NULL"
+
+_ALARMS_CLEARED_ONCE = """
+CREATE TRIGGER alarms_cleared_once
+BEFORE UPDATE ON alarms
+WHEN OLD.cleared_at IS NOT NULL
+  OR NEW.id IS NOT OLD.id OR NEW.kind IS NOT OLD.kind OR NEW.peer IS NOT OLD.peer
+  OR NEW.route IS NOT OLD.route OR NEW.since IS NOT OLD.since OR NEW.detail IS NOT OLD.detail
+BEGIN
+    SELECT RAISE(ABORT, 'an alarm is only ever cleared, once');
+END"""
+
+_ALARMS_NO_DELETE = """
+CREATE TRIGGER alarms_no_delete
+BEFORE DELETE ON alarms
+BEGIN
+    SELECT RAISE(ABORT, 'alarms are never deleted');
+END"""
+
+_CREATE_USERS = """
+CREATE TABLE users (
+    name          TEXT PRIMARY KEY,
+    role          TEXT NOT NULL,
+    password_hash TEXT NOT NULL,
+    language      TEXT NOT NULL,
+    signing_key   BLOB NOT NULL,
+    wrapped_key   BLOB NOT NULL,
+    key_salt      BLOB NOT NULL,
+    created_at    TEXT NOT NULL,
+    disabled      INTEGER NOT NULL DEFAULT 0
+)"""
+
+_CREATE_ACKS = """
+CREATE TABLE acknowledgements (
+    message_id         TEXT PRIMARY KEY,
+    direction          TEXT NOT NULL CHECK (direction IN ('given', 'received')),
+    by_name            TEXT NOT NULL,
+    at                 TEXT NOT NULL,
+    ack_id             TEXT NOT NULL,
+    operator_key       BLOB NOT NULL,
+    operator_signature BLOB NOT NULL
+)"""
+
+_ACKS_IMMUTABLE = """
+CREATE TRIGGER acknowledgements_immutable
+BEFORE UPDATE ON acknowledgements
+BEGIN
+    SELECT RAISE(ABORT, 'an acknowledgement is never changed');
+END"""
+
+_ACKS_NO_DELETE = """
+CREATE TRIGGER acknowledgements_no_delete
+BEFORE DELETE ON acknowledgements
+BEGIN
+    SELECT RAISE(ABORT, 'an acknowledgement is never deleted');
+END"""
+
+_CREATE_SHIFT_NOTES = """
+CREATE TABLE shift_notes (
+    seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+    id         TEXT NOT NULL UNIQUE,
+    author     TEXT NOT NULL,
+    text       TEXT NOT NULL,
+    at         TEXT NOT NULL,
+    author_key BLOB NOT NULL,
+    signature  BLOB NOT NULL
+)"""
+
+_SHIFT_NOTES_APPEND_ONLY = """
+CREATE TRIGGER shift_notes_append_only
+BEFORE UPDATE ON shift_notes
+BEGIN
+    SELECT RAISE(ABORT, 'shift notes are append-only');
+END"""
+
+_SHIFT_NOTES_NO_DELETE = """
+CREATE TRIGGER shift_notes_no_delete
+BEFORE DELETE ON shift_notes
+BEGIN
+    SELECT RAISE(ABORT, 'shift notes are append-only');
+END"""
+
+_CREATE_MEETINGS = """
+CREATE TABLE meetings (
+    proposal_id TEXT PRIMARY KEY,
+    peer        TEXT NOT NULL,
+    state       TEXT NOT NULL,
+    data        TEXT NOT NULL,
+    updated_at  TEXT NOT NULL,
+    last_reply  TEXT
+)"""
+
+_CREATE_CALLS = """
+CREATE TABLE calls (
+    seq              INTEGER PRIMARY KEY AUTOINCREMENT,
+    id               TEXT NOT NULL UNIQUE,
+    peer             TEXT NOT NULL,
+    direction        TEXT NOT NULL CHECK (direction IN ('out', 'in')),
+    channel          TEXT NOT NULL,
+    kind             TEXT NOT NULL CHECK (kind IN ('video', 'audio')),
+    state            TEXT NOT NULL,
+    requested_at     TEXT NOT NULL,
+    our_fingerprint  TEXT,
+    peer_fingerprint TEXT,
+    answered_at      TEXT,
+    ended_at         TEXT,
+    outcome          TEXT,
+    reason           TEXT,
+    placed_by        TEXT,
+    answered_by      TEXT,
+    ended_by         TEXT
+)"""
+
+# The record of a call that has ended is final: both parties keep it as it was.
+_CALLS_ENDED_FINAL = """
+CREATE TRIGGER calls_ended_final
+BEFORE UPDATE ON calls
+WHEN OLD.outcome IS NOT NULL
+BEGIN
+    SELECT RAISE(ABORT, 'the record of an ended call is never changed');
+END"""
+
+_CALLS_NO_DELETE = """
+CREATE TRIGGER calls_no_delete
+BEFORE DELETE ON calls
+BEGIN
+    SELECT RAISE(ABORT, 'a call record is never deleted');
+END"""
+
+_INDEX_CALLS_LIVE = "CREATE INDEX calls_live ON calls (seq) WHERE outcome IS NULL"
+
+_CREATE_PRESENCE = """
+CREATE TABLE presence_requests (
+    seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+    id           TEXT NOT NULL UNIQUE,
+    peer         TEXT NOT NULL,
+    direction    TEXT NOT NULL CHECK (direction IN ('out', 'in')),
+    channel      TEXT NOT NULL,
+    note         TEXT NOT NULL,
+    requested_at TEXT NOT NULL,
+    requested_by TEXT NOT NULL,
+    answered_at  TEXT,
+    answered_by  TEXT
+)"""
+
+_PRESENCE_ANSWERED_ONCE = """
+CREATE TRIGGER presence_answered_once
+BEFORE UPDATE ON presence_requests
+WHEN OLD.answered_at IS NOT NULL
+BEGIN
+    SELECT RAISE(ABORT, 'a presence request is answered once');
+END"""
+
+_PRESENCE_NO_DELETE = """
+CREATE TRIGGER presence_no_delete
+BEFORE DELETE ON presence_requests
+BEGIN
+    SELECT RAISE(ABORT, 'a presence request is never deleted');
+END"""
+
+VERSION_1 = (
+    _CREATE_PARTY,
+    _CREATE_PEERS,
+    _PEER_KEYS_IMMUTABLE,
+    _CREATE_MESSAGES,
+    _INDEX_MESSAGES_CREATED,
+    _INDEX_MESSAGES_PEER_CREATED,
+    _INDEX_MESSAGES_PENDING,
+    _MESSAGES_SERIAL_IN_ORDER,
+    _MESSAGES_CONTENT_IMMUTABLE,
+    _MESSAGES_RECEIPT_ONCE,
+    _MESSAGES_NO_DELETE,
+    _CREATE_JOURNAL,
+    _JOURNAL_NO_UPDATE,
+    _JOURNAL_NO_DELETE,
+    _JOURNAL_APPEND_AT_HEAD,
+)
+"""Party, peers, messages and journal, with their integrity triggers."""
+
+VERSION_2 = (_CREATE_ALARMS, _INDEX_ALARMS_OPEN, _ALARMS_CLEARED_ONCE, _ALARMS_NO_DELETE)
+"""Alarms about the line."""
+
+VERSION_3 = (
+    _CREATE_USERS,
+    _CREATE_ACKS,
+    _ACKS_IMMUTABLE,
+    _ACKS_NO_DELETE,
+    _CREATE_SHIFT_NOTES,
+    _SHIFT_NOTES_APPEND_ONLY,
+    _SHIFT_NOTES_NO_DELETE,
+    "ALTER TABLE alarms ADD COLUMN acknowledged_at TEXT",
+    "ALTER TABLE alarms ADD COLUMN acknowledged_by TEXT",
+)
+"""Console accounts, acknowledgements, shift notes; alarms can be acknowledged."""
+
+VERSION_4 = (_CREATE_MEETINGS,)
+"""Meeting proposals."""
+
+VERSION_5 = (
+    _CREATE_CALLS,
+    _CALLS_ENDED_FINAL,
+    _CALLS_NO_DELETE,
+    _INDEX_CALLS_LIVE,
+    _CREATE_PRESENCE,
+    _PRESENCE_ANSWERED_ONCE,
+    _PRESENCE_NO_DELETE,
+)
+"""Call records and presence requests."""

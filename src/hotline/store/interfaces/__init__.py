@@ -1,0 +1,35 @@
+"""The parts of the :class:`~hotline.store.Store` interface, one abstract class per domain.
+
+``Store`` is all of them together, and the terminal is written against it. A
+part names one domain's methods and states that domain's contract in its
+docstring; :class:`TransactionalStore` states what every part shares
+(durable on return, group commit, all or nothing per call). A backend
+implements each part (SQLite does so in one mixin per part) and composes them
+with ``Store``; ``hotline.testing.store_conformance`` holds it to the contracts.
+
+Nothing here knows of SQL, files or connections.
+"""
+
+from __future__ import annotations
+
+from hotline.store.interfaces._accounts import AccountStore, ShiftNoteStore
+from hotline.store.interfaces._alarms import AlarmStore
+from hotline.store.interfaces._calls import CallStore, MeetingStore
+from hotline.store.interfaces._journal import JournalStore
+from hotline.store.interfaces._lifetime import StoreStatistics, TransactionalStore
+from hotline.store.interfaces._messages import AcknowledgementStore, MessageStore
+from hotline.store.interfaces._peers import PeerStore
+
+__all__ = [
+    "AccountStore",
+    "AcknowledgementStore",
+    "AlarmStore",
+    "CallStore",
+    "JournalStore",
+    "MeetingStore",
+    "MessageStore",
+    "PeerStore",
+    "ShiftNoteStore",
+    "StoreStatistics",
+    "TransactionalStore",
+]
