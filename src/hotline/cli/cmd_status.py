@@ -11,7 +11,7 @@ import argparse
 from typing import Any
 
 from hotline.cli._common import Verbs, add_directory, print_json
-from hotline.terminal import ControlClient
+from hotline.terminal import ControlClient, TerminalPaths, load_settings
 
 __all__ = ["register", "run"]
 
@@ -26,6 +26,11 @@ def register(verbs: Verbs) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    paths = TerminalPaths(args.directory)
+    if paths.is_initialised():
+        # The daemon read hotline.toml when it started; an edit since (a misspelt
+        # key, a bad value) would stop its next start, so say so now.
+        load_settings(paths.config)
     with ControlClient(args.directory) as client:
         status = client.status()
     if args.json:
