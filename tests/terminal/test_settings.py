@@ -257,6 +257,7 @@ def test_an_unknown_name_with_nothing_close_gets_no_guess(tmp_path: Path) -> Non
 def test_every_problem_is_named_on_one_line(tmp_path: Path) -> None:
     text = GOOD_TERMINAL + (
         'exercize = true\n[link]\nheartbeat_intervall = 1\ndead_after = "3"\n[alarms]\nhok = "x"\n'
+        "[calls]\nring_timeout = 1\n[acknowledgement]\nflash = 0\n"
     )
     with pytest.raises(ConfigError) as caught:
         load(tmp_path, text)
@@ -267,6 +268,8 @@ def test_every_problem_is_named_on_one_line(tmp_path: Path) -> None:
         "heartbeat_intervall: unknown key in [link]",
         "[link] dead_after must be a whole number, not '3'",
         "hok: unknown key in [alarms]",
+        "[calls] ring_timeout must be between 2 and 600 seconds",
+        "[acknowledgement] flash must be 1 s to 30 days",
     ):
         assert part in message
 

@@ -2,7 +2,8 @@
 
 A peer's line is ``up`` (every route up), ``degraded`` (some) or ``down``
 (none). The route marked ``*`` carries the traffic. The JSON form is the
-contract documented in the README ("Line status").
+contract documented in the README ("Line status"). ``hotline.toml`` is checked
+first, so an edit the terminal would refuse at its next start is reported now.
 """
 
 from __future__ import annotations

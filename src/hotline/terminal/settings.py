@@ -41,7 +41,7 @@ import zoneinfo
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from hotline.crypto import validate_party
 from hotline.errors import ConfigError, LinkError
@@ -79,6 +79,32 @@ _ENVIRONMENT_PREFIX = "HOTLINE_"
 _SCHEMA_CONFIG: dict[str, Any] = {"extra": "forbid", "strict": True}
 
 
+class _Refused(ConfigError, ValueError):
+    """A setting's range rule broken: a ConfigError like any other.
+
+    It is also a ValueError so that pydantic, reading a file, notes it against
+    its section and reads on, and the file's every problem is reported at once.
+    """
+
+
+_Self = TypeVar("_Self")
+
+
+def _reported(post_init: Callable[[_Self], None]) -> Callable[[_Self], None]:
+    """Make a settings dataclass's checks raise :class:`_Refused` (see there)."""
+
+    @functools.wraps(post_init)
+    def check(self: _Self) -> None:
+        try:
+            post_init(self)
+        except _Refused:
+            raise
+        except ConfigError as exc:
+            raise _Refused(str(exc)) from exc
+
+    return check
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class LinkSettings:
     """How sessions keep themselves alive and how dead ones are redialed."""
@@ -96,6 +122,7 @@ class LinkSettings:
     #: Language of this terminal's test texts: en, id or ru.
     test_language: str = "en"
 
+    @_reported
     def __post_init__(self) -> None:
         if not 0.01 <= self.heartbeat_interval <= 3600:
             raise ConfigError("[link] heartbeat_interval must be between 0.01 and 3600 seconds")
@@ -127,6 +154,7 @@ class AlarmSettings:
     #: Seconds the hook may run before it is killed (and the failure journaled).
     hook_timeout: float = 30.0
 
+    @_reported
     def __post_init__(self) -> None:
         if not 0.1 <= self.hook_timeout <= 3600:
             raise ConfigError("[alarms] hook_timeout must be between 0.1 and 3600 seconds")
@@ -149,6 +177,7 @@ class CallSettings:
     #: candidates only (both consoles' browsers on one network).
     ice_servers: tuple[dict[str, Any], ...] = ()
 
+    @_reported
     def __post_init__(self) -> None:
         if not 2 <= self.ring_timeout <= 600:
             raise ConfigError("[calls] ring_timeout must be between 2 and 600 seconds")
@@ -207,6 +236,7 @@ class EscalationStep:
     repeat: int = 1
     every: float = 60.0
 
+    @_reported
     def __post_init__(self) -> None:
         if not self.who.strip():
             raise ConfigError("[[escalation]] who must name someone")
@@ -398,6 +428,7 @@ class _TerminalSection:
     listen: tuple[str, ...]
     exercise: bool = False
 
+    @_reported
     def __post_init__(self) -> None:
         validate_party(self.party)
         check_timezone(self.timezone)
@@ -412,6 +443,7 @@ class _ConsoleSection:
 
     listen: str = ""
 
+    @_reported
     def __post_init__(self) -> None:
         check_console(self.listen)
 
@@ -426,6 +458,10 @@ class _AcknowledgementSection:
     immediate: float = DEFAULT_DEADLINES["immediate"]
     priority: float = DEFAULT_DEADLINES["priority"]
     routine: float = DEFAULT_DEADLINES["routine"]
+
+    @_reported
+    def __post_init__(self) -> None:
+        AckDeadlines(seconds=dataclasses.asdict(self))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -490,16 +526,10 @@ def load_settings(path: Path, environ: Mapping[str, str] | None = None) -> Setti
         if isinstance(table, dict):  # else the file's own error ("must be a table") is reported
             table[key] = value
     variables = {place: variable for place, (variable, _) in overrides.items()}
-    settings = None
-    try:
-        settings = _validate(data, variables, problems).settings()
-    except _Invalid:
-        pass
-    except ConfigError as exc:  # a range rule (__post_init__): one at a time, the first met
-        problems.append(f"{exc}{_set_in_environment(variables)}")
-    if problems or settings is None:
+    file = _validate(data, variables, problems)
+    if file is None or problems:
         raise ConfigError(f"{path}: {'; '.join(problems)}")
-    return settings
+    return file.settings()
 
 
 def _environment_variable(section: str, key: str) -> str:
@@ -507,13 +537,10 @@ def _environment_variable(section: str, key: str) -> str:
     return f"{_ENVIRONMENT_PREFIX}{section}_{key}".upper()
 
 
-class _Invalid(Exception):
-    """The file failed pydantic's checks; the problems are in the caller's list."""
-
-
 def _validate(
     data: dict[str, Any], variables: dict[tuple[str, str], str], problems: list[str]
-) -> _File:
+) -> _File | None:
+    """The file, checked; None if a problem was found (added to ``problems``)."""
     from pydantic import ValidationError
 
     # Through JSON because pydantic's strict mode takes a table for a dataclass
@@ -525,10 +552,7 @@ def _validate(
         return _file_adapter().validate_json(text)
     except ValidationError as exc:
         problems.extend(_problem(error, variables) for error in exc.errors(include_url=False))
-        raise _Invalid from exc
-    except ConfigError as exc:
-        problems.append(f"{exc}{_set_in_environment(variables)}")
-        raise _Invalid from exc
+    return None
 
 
 @functools.cache
@@ -633,6 +657,12 @@ def _problem(error: ErrorDetails, variables: dict[tuple[str, str], str]) -> str:
         if not table:
             return _unknown("unknown section", str(key), known, name=f"[{key}]", spell=_section)
         return _unknown(f"unknown key in {_table(tuple(table))}", str(key), known)
+    refused = error.get("ctx", {}).get("error")
+    if isinstance(refused, ConfigError):  # a range rule (_Refused), against its section
+        section = {key: name for key, name in variables.items() if key[0] == place[0]}
+        return f"{refused}{_set_in_environment(section)}"
+    if not place:
+        return str(error["msg"])
     where = _where(place, variables)
     if error["type"] == "missing":
         return f"{where} is missing"
