@@ -21,15 +21,19 @@ def free_port() -> int:
 
 
 def hotline(
-    *args: str | Path, stdin: str | None = None, check: bool = True
+    *args: str | Path,
+    stdin: str | None = None,
+    check: bool = True,
+    env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """Run the CLI in a fresh interpreter, as a user would."""
+    """Run the CLI in a fresh interpreter, as a user would; ``env`` adds to the environment."""
     result = subprocess.run(
         [sys.executable, "-m", "hotline", *map(str, args)],
         input=stdin,
         capture_output=True,
         text=True,
         timeout=60,
+        env={**os.environ, **env} if env else None,
     )
     if check and result.returncode != 0:
         raise AssertionError(

@@ -2,7 +2,8 @@
 
 A peer's line is ``up`` (every route up), ``degraded`` (some) or ``down``
 (none). The route marked ``*`` carries the traffic. The JSON form is the
-contract documented in the README ("Line status").
+contract documented in the README ("Line status"). ``hotline.toml`` is checked
+first, so an edit the terminal would refuse at its next start is reported now.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import argparse
 from typing import Any
 
 from hotline.cli._common import Verbs, add_directory, print_json
-from hotline.terminal import ControlClient
+from hotline.terminal import ControlClient, TerminalPaths, load_settings
 
 __all__ = ["register", "run"]
 
@@ -26,6 +27,11 @@ def register(verbs: Verbs) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    paths = TerminalPaths(args.directory)
+    if paths.is_initialised():
+        # The daemon read hotline.toml when it started; an edit since (a misspelt
+        # key, a bad value) would stop its next start, so say so now.
+        load_settings(paths.config)
     with ControlClient(args.directory) as client:
         status = client.status()
     if args.json:

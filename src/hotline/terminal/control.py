@@ -45,12 +45,11 @@ from hotline.terminal.core.line import PeerStatus, RouteStatus
 from hotline.terminal.core.outbox import DEFAULT_CHANNEL, is_exercise
 from hotline.terminal.daemon import OutgoingText, Terminal
 from hotline.terminal.desks.accounts.users import authenticate, create_user, user_json
-from hotline.terminal.desks.acks import AckDesk
-from hotline.terminal.desks.calls import CallDesk, PresenceDesk
-from hotline.terminal.desks.calls.presence import presence_json
-from hotline.terminal.desks.deadlines import DeadlineWatch
-from hotline.terminal.desks.notifications import NotificationDesk
-from hotline.terminal.desks.notifications.desk import notification_of
+from hotline.terminal.desks.acks.desk import AckDesk
+from hotline.terminal.desks.calls.desk import CallDesk
+from hotline.terminal.desks.calls.presence import PresenceDesk, presence_json
+from hotline.terminal.desks.deadlines.watch import DeadlineWatch
+from hotline.terminal.desks.notifications.desk import NotificationDesk, notification_of
 from hotline.terminal.desks.notifications.reports import (
     count_notifications,
     counts_csv,

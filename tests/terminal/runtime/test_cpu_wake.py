@@ -83,7 +83,7 @@ def test_the_setting_is_off_by_default_round_trips_and_refuses_bad_values(
         (_settings_file(tmp_path, "a", line='hold_cpus_awake = "yes"'), "must be true or false"),
         (
             _settings_file(tmp_path, "b", line="hold_cpu_awake = true"),
-            "unknown keys: hold_cpu_awake",
+            r"hold_cpu_awake: unknown key in \[performance\]; did you mean hold_cpus_awake\?",
         ),
         (_minimal(tmp_path, 'performance = "fast"'), "must be a table"),
     ):

@@ -83,7 +83,9 @@ def test_aclose_does_not_swallow_the_callers_cancellation() -> None:
         supervisor.spawn(stubborn(), "stubborn")
         await asyncio.sleep(0)
         closer = asyncio.get_running_loop().create_task(supervisor.aclose())
-        await asyncio.sleep(0)
+        # Let the closer cancel the task, and the task reach its slow cleanup.
+        for _ in range(3):
+            await asyncio.sleep(0)
         closer.cancel()
         with pytest.raises(asyncio.CancelledError):
             await closer

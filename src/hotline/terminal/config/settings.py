@@ -2,21 +2,55 @@
 
 The file is the operator's to edit; every value is checked on load and a bad
 one is reported by name (:class:`~hotline.errors.ConfigError`), never ignored.
+
+The dataclasses below are the schema. Each section of the file is one of them
+(``[link]`` is :class:`LinkSettings`, ``[terminal]`` is ``_TerminalSection``,
+...): its fields are the section's keys, with their types and defaults, and
+``load_settings`` has pydantic hold a file to them strictly. A key or section
+that no field names is refused, with the nearest known name when one is close
+(a misspelt key silently left at its default is how a drill goes out unmarked);
+a value of the wrong type is refused, never converted (``"3"`` is not a number,
+``1.0`` not a whole number, ``1`` not ``true``). The range rules are the
+dataclasses' own ``__post_init__`` checks, so settings built in code are held to
+the same rules as settings read from the file.
+
+Every key may be overridden by an environment variable ``HOTLINE_<SECTION>_<KEY>``
+(``HOTLINE_LINK_HEARTBEAT_INTERVAL=2``, ``HOTLINE_TERMINAL_EXERCISE=true``). A
+string key takes the variable's value as it is; any other key takes it as the
+file would hold it after ``key =`` (``2``, ``0.5``, ``true``, and TOML arrays for
+lists: ``HOTLINE_TERMINAL_LISTEN='["0.0.0.0:7001", "[::]:7001"]'``). The
+``[[escalation]]`` steps are an ordered list of tables with no name per step, so
+they are set in the file only. A variable naming a known section and an unknown
+key is refused like an unknown key in the file; ``HOTLINE_`` variables that name
+no section are not settings and are left alone.
+
+pydantic is imported only when a file is loaded: ``import hotline.terminal``
+stays light for the CLI's short-lived commands.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import difflib
+import functools
 import json
+import os
 import tomllib
+import typing
 import zoneinfo
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from hotline.crypto import validate_party
 from hotline.errors import ConfigError, LinkError
 from hotline.link import parse_route
 from hotline.utc import parse_utc
+
+if TYPE_CHECKING:
+    from pydantic import TypeAdapter
+    from pydantic_core import ErrorDetails
 
 __all__ = [
     "DEFAULT_DEADLINES",
@@ -36,10 +70,46 @@ __all__ = [
 #: The languages approved link-test texts exist in (hotline.terminal.linktest.test_texts).
 TEST_LANGUAGES = ("en", "id", "ru")
 
+# ``HOTLINE_<SECTION>_<KEY>`` overrides ``[section] key`` of ``hotline.toml``.
+_ENVIRONMENT_PREFIX = "HOTLINE_"
+
+# How pydantic reads each section (pydantic takes it from a dataclass's
+# ``__pydantic_config__``): unknown keys refused, no type coercion. A plain dict,
+# not a pydantic ConfigDict, so that defining the schema does not import pydantic.
+_SCHEMA_CONFIG: dict[str, Any] = {"extra": "forbid", "strict": True}
+
+
+class _Refused(ConfigError, ValueError):
+    """A setting's range rule broken: a ConfigError like any other.
+
+    It is also a ValueError so that pydantic, reading a file, notes it against
+    its section and reads on, and the file's every problem is reported at once.
+    """
+
+
+_Self = TypeVar("_Self")
+
+
+def _reported(post_init: Callable[[_Self], None]) -> Callable[[_Self], None]:
+    """Make a settings dataclass's checks raise :class:`_Refused` (see there)."""
+
+    @functools.wraps(post_init)
+    def check(self: _Self) -> None:
+        try:
+            post_init(self)
+        except _Refused:
+            raise
+        except ConfigError as exc:
+            raise _Refused(str(exc)) from exc
+
+    return check
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class LinkSettings:
     """How sessions keep themselves alive and how dead ones are redialed."""
+
+    __pydantic_config__ = _SCHEMA_CONFIG
 
     heartbeat_interval: float = 0.5
     dead_after: int = 3
@@ -52,6 +122,7 @@ class LinkSettings:
     #: Language of this terminal's test texts: en, id or ru.
     test_language: str = "en"
 
+    @_reported
     def __post_init__(self) -> None:
         if not 0.01 <= self.heartbeat_interval <= 3600:
             raise ConfigError("[link] heartbeat_interval must be between 0.01 and 3600 seconds")
@@ -76,11 +147,14 @@ class LinkSettings:
 class AlarmSettings:
     """What to run when an alarm is raised or cleared."""
 
+    __pydantic_config__ = _SCHEMA_CONFIG
+
     #: A shell command run with the alarm as JSON on its standard input; "" for none.
     hook: str = ""
     #: Seconds the hook may run before it is killed (and the failure journaled).
     hook_timeout: float = 30.0
 
+    @_reported
     def __post_init__(self) -> None:
         if not 0.1 <= self.hook_timeout <= 3600:
             raise ConfigError("[alarms] hook_timeout must be between 0.1 and 3600 seconds")
@@ -92,6 +166,8 @@ class AlarmSettings:
 class CallSettings:
     """Video and voice calls between consoles (docs/protocol/calls.md)."""
 
+    __pydantic_config__ = _SCHEMA_CONFIG
+
     #: Seconds an unanswered call rings before both sides record it as missed.
     ring_timeout: float = 60.0
     #: Seconds a call may stay "reconnecting" (line or media path lost) before it fails.
@@ -101,6 +177,7 @@ class CallSettings:
     #: candidates only (both consoles' browsers on one network).
     ice_servers: tuple[dict[str, Any], ...] = ()
 
+    @_reported
     def __post_init__(self) -> None:
         if not 2 <= self.ring_timeout <= 600:
             raise ConfigError("[calls] ring_timeout must be between 2 and 600 seconds")
@@ -116,9 +193,14 @@ def check_ice_server(server: Any) -> dict[str, Any]:
         raise ConfigError(
             "[calls] ice_servers entries are tables with urls (and username, credential)"
         )
-    unknown = set(server) - {"urls", "username", "credential"}
+    known = ["urls", "username", "credential"]
+    unknown = [key for key in server if key not in known]
     if unknown:
-        raise ConfigError(f"[calls] ice server has unknown keys: {', '.join(sorted(unknown))}")
+        raise ConfigError(
+            "; ".join(
+                _unknown("unknown key in [[calls.ice_servers]]", key, known) for key in unknown
+            )
+        )
     urls = server.get("urls")
     if isinstance(urls, str):
         urls = [urls]
@@ -147,11 +229,14 @@ DEFAULT_DEADLINES = {"flash": 120.0, "immediate": 600.0, "priority": 3600.0, "ro
 class EscalationStep:
     """Alert ``who`` ``after`` seconds past the deadline, ``repeat`` times, ``every`` seconds apart."""
 
+    __pydantic_config__ = _SCHEMA_CONFIG
+
     who: str
     after: float = 0.0
     repeat: int = 1
     every: float = 60.0
 
+    @_reported
     def __post_init__(self) -> None:
         if not self.who.strip():
             raise ConfigError("[[escalation]] who must name someone")
@@ -329,136 +414,300 @@ def _toml_string(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
-def _number(table: dict[str, Any], key: str, default: float, section: str = "link") -> float:
-    value = table.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ConfigError(f"[{section}] {key} must be a number, not {value!r}")
-    return float(value)
+# --- The file: its sections, the environment, the checks ---------------------------------
 
 
-def _string(table: dict[str, Any], key: str, default: str, section: str) -> str:
-    value = table.get(key, default)
-    if not isinstance(value, str):
-        raise ConfigError(f"[{section}] {key} must be a string, not {value!r}")
-    return value
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _TerminalSection:
+    """``[terminal]``: who this terminal is and where its peers reach it."""
+
+    __pydantic_config__ = _SCHEMA_CONFIG
+
+    party: str
+    timezone: str = "UTC"
+    listen: tuple[str, ...]
+    exercise: bool = False
+
+    @_reported
+    def __post_init__(self) -> None:
+        validate_party(self.party)
+        check_timezone(self.timezone)
+        check_listen(self.listen)
 
 
-def load_settings(path: Path) -> Settings:
-    """Read and check ``hotline.toml``."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _ConsoleSection:
+    """``[console]``: HOST:PORT of the web console, "" for none."""
+
+    __pydantic_config__ = _SCHEMA_CONFIG
+
+    listen: str = ""
+
+    @_reported
+    def __post_init__(self) -> None:
+        check_console(self.listen)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _AcknowledgementSection:
+    """``[acknowledgement]``: seconds to acknowledge, one key per precedence."""
+
+    __pydantic_config__ = _SCHEMA_CONFIG
+
+    flash: float = DEFAULT_DEADLINES["flash"]
+    immediate: float = DEFAULT_DEADLINES["immediate"]
+    priority: float = DEFAULT_DEADLINES["priority"]
+    routine: float = DEFAULT_DEADLINES["routine"]
+
+    @_reported
+    def __post_init__(self) -> None:
+        AckDeadlines(seconds=dataclasses.asdict(self))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _PerformanceSection:
+    """``[performance]``."""
+
+    __pydantic_config__ = _SCHEMA_CONFIG
+
+    hold_cpus_awake: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _File:
+    """The whole of ``hotline.toml``: one field per section."""
+
+    __pydantic_config__ = _SCHEMA_CONFIG
+
+    terminal: _TerminalSection
+    console: _ConsoleSection = field(default_factory=_ConsoleSection)
+    link: LinkSettings = field(default_factory=LinkSettings)
+    alarms: AlarmSettings = field(default_factory=AlarmSettings)
+    acknowledgement: _AcknowledgementSection = field(default_factory=_AcknowledgementSection)
+    escalation: tuple[EscalationStep, ...] = ()
+    performance: _PerformanceSection = field(default_factory=_PerformanceSection)
+    calls: CallSettings = field(default_factory=CallSettings)
+
+    def settings(self) -> Settings:
+        return Settings(
+            party=self.terminal.party,
+            timezone=self.terminal.timezone,
+            listen=self.terminal.listen,
+            exercise=self.terminal.exercise,
+            console=check_console(self.console.listen),
+            link=self.link,
+            alarms=self.alarms,
+            acknowledgement=AckDeadlines(
+                seconds=dataclasses.asdict(self.acknowledgement), escalation=self.escalation
+            ),
+            calls=self.calls,
+            hold_cpus_awake=self.performance.hold_cpus_awake,
+        )
+
+
+def load_settings(path: Path, environ: Mapping[str, str] | None = None) -> Settings:
+    """Read and check ``hotline.toml``, with ``HOTLINE_<SECTION>_<KEY>`` overrides.
+
+    ``environ`` defaults to the process environment. Every problem found is
+    reported in one :class:`ConfigError`, on one line, after the file's path.
+    """
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise ConfigError(f"{path} does not exist") from exc
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
-    terminal = data.get("terminal")
-    if not isinstance(terminal, dict):
+    if not isinstance(data.get("terminal"), dict):
         raise ConfigError(f"{path} has no [terminal] table")
-    party = terminal.get("party")
-    zone = terminal.get("timezone", "UTC")
-    listen = terminal.get("listen")
-    if not isinstance(party, str) or not party:
-        raise ConfigError(f"{path}: [terminal] party must be a non-empty string")
-    validate_party(party)
-    if not isinstance(zone, str):
-        raise ConfigError(f"{path}: [terminal] timezone must be a string")
-    if not isinstance(listen, list) or not all(isinstance(r, str) for r in listen):
-        raise ConfigError(f'{path}: [terminal] listen must be a list of "HOST:PORT" strings')
-    exercise = terminal.get("exercise", False)
-    if not isinstance(exercise, bool):
-        raise ConfigError(f"{path}: [terminal] exercise must be true or false")
-    console_table = data.get("console", {})
-    if not isinstance(console_table, dict):
-        raise ConfigError(f"{path}: [console] must be a table")
-    console = check_console(_string(console_table, "listen", "", "console"))
-    link_table = data.get("link", {})
-    if not isinstance(link_table, dict):
-        raise ConfigError(f"{path}: [link] must be a table")
-    defaults = LinkSettings()
-    dead_after = link_table.get("dead_after", defaults.dead_after)
-    if isinstance(dead_after, bool) or not isinstance(dead_after, int):
-        raise ConfigError(f"[link] dead_after must be a whole number, not {dead_after!r}")
-    link = LinkSettings(
-        heartbeat_interval=_number(link_table, "heartbeat_interval", defaults.heartbeat_interval),
-        dead_after=dead_after,
-        reconnect_initial=_number(link_table, "reconnect_initial", defaults.reconnect_initial),
-        reconnect_cap=_number(link_table, "reconnect_cap", defaults.reconnect_cap),
-        test_interval=_number(link_table, "test_interval", defaults.test_interval),
-        test_deadline=_number(link_table, "test_deadline", defaults.test_deadline),
-        test_language=_string(link_table, "test_language", defaults.test_language, "link"),
-    )
-    alarm_table = data.get("alarms", {})
-    if not isinstance(alarm_table, dict):
-        raise ConfigError(f"{path}: [alarms] must be a table")
-    alarm_defaults = AlarmSettings()
-    alarms = AlarmSettings(
-        hook=_string(alarm_table, "hook", alarm_defaults.hook, "alarms"),
-        hook_timeout=_number(
-            alarm_table, "hook_timeout", alarm_defaults.hook_timeout, section="alarms"
-        ),
-    )
-    ack_table = data.get("acknowledgement", {})
-    if not isinstance(ack_table, dict):
-        raise ConfigError(f"{path}: [acknowledgement] must be a table")
-    seconds = {
-        precedence: _number(ack_table, precedence, default, section="acknowledgement")
-        for precedence, default in DEFAULT_DEADLINES.items()
-    }
-    unknown = set(ack_table) - set(DEFAULT_DEADLINES)
-    if unknown:
-        raise ConfigError(f"[acknowledgement] has unknown keys: {', '.join(sorted(unknown))}")
-    steps_data = data.get("escalation", [])
-    if not isinstance(steps_data, list) or not all(isinstance(t, dict) for t in steps_data):
-        raise ConfigError(f"{path}: escalation steps are [[escalation]] tables")
-    steps = []
-    for step in steps_data:
-        repeat = step.get("repeat", 1)
-        if isinstance(repeat, bool) or not isinstance(repeat, int):
-            raise ConfigError(f"[[escalation]] repeat must be a whole number, not {repeat!r}")
-        steps.append(
-            EscalationStep(
-                who=_string(step, "who", "", "escalation"),
-                after=_number(step, "after", 0.0, section="escalation"),
-                repeat=repeat,
-                every=_number(step, "every", 60.0, section="escalation"),
+    problems: list[str] = []
+    overrides = _environment_overrides(os.environ if environ is None else environ, problems)
+    for (section, key), (_, value) in overrides.items():
+        table = data.setdefault(section, {})
+        if isinstance(table, dict):  # else the file's own error ("must be a table") is reported
+            table[key] = value
+    variables = {place: variable for place, (variable, _) in overrides.items()}
+    file = _validate(data, variables, problems)
+    if file is None or problems:
+        raise ConfigError(f"{path}: {'; '.join(problems)}")
+    return file.settings()
+
+
+def _environment_variable(section: str, key: str) -> str:
+    """The variable that overrides ``[section] key``: ``HOTLINE_LINK_DEAD_AFTER``."""
+    return f"{_ENVIRONMENT_PREFIX}{section}_{key}".upper()
+
+
+def _validate(
+    data: dict[str, Any], variables: dict[tuple[str, str], str], problems: list[str]
+) -> _File | None:
+    """The file, checked; None if a problem was found (added to ``problems``)."""
+    from pydantic import ValidationError
+
+    # Through JSON because pydantic's strict mode takes a table for a dataclass
+    # only from JSON (from Python it wants an instance). TOML's values are JSON's
+    # but for dates and times, which no setting takes: they become an object that
+    # every field refuses, so the problem names the key.
+    text = json.dumps(data, default=lambda value: {"TOML date or time": str(value)})
+    try:
+        return _file_adapter().validate_json(text)
+    except ValidationError as exc:
+        problems.extend(_problem(error, variables) for error in exc.errors(include_url=False))
+    return None
+
+
+@functools.cache
+def _file_adapter() -> TypeAdapter[_File]:
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(_File)
+
+
+def _environment_overrides(
+    environ: Mapping[str, str], problems: list[str]
+) -> dict[tuple[str, str], tuple[str, Any]]:
+    """``(section, key) -> (variable, value)`` for each ``HOTLINE_<SECTION>_<KEY>`` set."""
+    overrides: dict[tuple[str, str], tuple[str, Any]] = {}
+    sections = _schema(())
+    for variable, text in sorted(environ.items()):
+        if not variable.startswith(_ENVIRONMENT_PREFIX):
+            continue
+        # Section names have no underscore, so the first one ends the section.
+        section, _, key = variable.removeprefix(_ENVIRONMENT_PREFIX).lower().partition("_")
+        if section not in sections:
+            continue  # not a setting (another program's variable, say): not ours to judge
+        kinds = _schema((section,))
+        if not kinds:
+            problems.append(
+                f"{variable}: [[{section}]] is a list of tables, set in hotline.toml only"
             )
-        )
-    acknowledgement = AckDeadlines(seconds=seconds, escalation=tuple(steps))
-    calls_table = data.get("calls", {})
-    if not isinstance(calls_table, dict):
-        raise ConfigError(f"{path}: [calls] must be a table")
-    unknown = set(calls_table) - {"ring_timeout", "reconnect_timeout", "ice_servers"}
-    if unknown:
-        raise ConfigError(f"[calls] has unknown keys: {', '.join(sorted(unknown))}")
-    servers = calls_table.get("ice_servers", [])
-    if not isinstance(servers, list):
-        raise ConfigError("[calls] ice_servers is a list of [[calls.ice_servers]] tables")
-    call_defaults = CallSettings()
-    calls = CallSettings(
-        ring_timeout=_number(calls_table, "ring_timeout", call_defaults.ring_timeout, "calls"),
-        reconnect_timeout=_number(
-            calls_table, "reconnect_timeout", call_defaults.reconnect_timeout, "calls"
-        ),
-        ice_servers=tuple(check_ice_server(server) for server in servers),
-    )
-    performance_table = data.get("performance", {})
-    if not isinstance(performance_table, dict):
-        raise ConfigError(f"{path}: [performance] must be a table")
-    unknown = set(performance_table) - {"hold_cpus_awake"}
-    if unknown:
-        raise ConfigError(f"[performance] has unknown keys: {', '.join(sorted(unknown))}")
-    hold_cpus_awake = performance_table.get("hold_cpus_awake", False)
-    if not isinstance(hold_cpus_awake, bool):
-        raise ConfigError("[performance] hold_cpus_awake must be true or false")
-    return Settings(
-        party=party,
-        timezone=check_timezone(zone),
-        listen=check_listen(listen),
-        exercise=exercise,
-        console=console,
-        link=link,
-        alarms=alarms,
-        acknowledgement=acknowledgement,
-        calls=calls,
-        hold_cpus_awake=hold_cpus_awake,
-    )
+        elif key not in kinds:
+            problems.append(
+                _unknown(
+                    f"unknown key in [{section}]",
+                    key,
+                    kinds,
+                    name=variable,
+                    spell=functools.partial(_environment_variable, section),
+                )
+            )
+        else:
+            try:
+                overrides[(section, key)] = (variable, _environment_value(text, kinds[key]))
+            except ValueError as exc:
+                problems.append(f"{variable}: {exc}")
+    return overrides
+
+
+def _environment_value(text: str, kind: Any) -> Any:
+    """A variable's value as the field's type: verbatim for a string, else TOML."""
+    if kind is str:
+        return text
+    try:
+        parsed = tomllib.loads(f"value = {text}")
+    except tomllib.TOMLDecodeError:
+        parsed = {}
+    if list(parsed) != ["value"]:  # unparsable, or smuggling in a second line
+        raise ValueError(f"{text!r} is not {_NOUNS[_TYPE_ERRORS.get(kind, 'tuple_type')]}")
+    return parsed["value"]
+
+
+def _schema(place: tuple[str | int, ...]) -> dict[str, Any]:
+    """The keys of the table at ``place`` in the file and their types ({} if not a table)."""
+    kind: Any = _File
+    for part in place:
+        if isinstance(part, int):
+            arguments = typing.get_args(kind)  # tuple[Step, ...]: a step
+            kind = arguments[0] if arguments else None
+        else:
+            kind = _hints(kind).get(part) if _is_table(kind) else None
+    return _hints(kind) if _is_table(kind) else {}
+
+
+def _is_table(kind: Any) -> bool:
+    return isinstance(kind, type) and dataclasses.is_dataclass(kind)
+
+
+@functools.cache
+def _hints(kind: type) -> dict[str, Any]:
+    hints = typing.get_type_hints(kind)
+    return {f.name: hints[f.name] for f in dataclasses.fields(kind)}
+
+
+# pydantic's error types, as what the value should have been.
+_TYPE_ERRORS = {float: "float_type", int: "int_type", bool: "bool_type", str: "string_type"}
+_NOUNS = {
+    "float_type": "a number",
+    "int_type": "a whole number",
+    "int_from_float": "a whole number",
+    "bool_type": "true or false",
+    "string_type": "a string",
+    "tuple_type": "a list (a TOML array)",
+    "list_type": "a list (a TOML array)",
+    "dict_type": "a table",
+    "dataclass_type": "a table",
+    "dataclass_exact_type": "a table",
+}
+
+
+def _problem(error: ErrorDetails, variables: dict[tuple[str, str], str]) -> str:
+    place = tuple(error["loc"])
+    if error["type"] in {"extra_forbidden", "unexpected_keyword_argument"}:
+        *table, key = place
+        known = list(_schema(tuple(table)))
+        if not table:
+            return _unknown("unknown section", str(key), known, name=f"[{key}]", spell=_section)
+        return _unknown(f"unknown key in {_table(tuple(table))}", str(key), known)
+    refused = error.get("ctx", {}).get("error")
+    if isinstance(refused, ConfigError):  # a range rule (_Refused), against its section
+        section = {key: name for key, name in variables.items() if key[0] == place[0]}
+        return f"{refused}{_set_in_environment(section)}"
+    if not place:
+        return str(error["msg"])
+    where = _where(place, variables)
+    if error["type"] == "missing":
+        return f"{where} is missing"
+    if error["type"] in _NOUNS:
+        return f"{where} must be {_NOUNS[error['type']]}, not {error['input']!r}"
+    return f"{where}: {error['msg']}"
+
+
+def _unknown(
+    what: str,
+    key: str,
+    known: Iterable[str],
+    *,
+    name: str | None = None,
+    spell: Callable[[str], str] = str,
+) -> str:
+    """``key: what; did you mean K?``, K the closest of the ``known`` keys, if one is close."""
+    close = difflib.get_close_matches(key, list(known), n=1)
+    guess = f"; did you mean {spell(close[0])}?" if close else ""
+    return f"{name or key}: {what}{guess}"
+
+
+def _table(place: tuple[str | int, ...]) -> str:
+    """``[link]``, ``[[escalation]]``: how the file writes the table at ``place``."""
+    names = ".".join(str(part) for part in place if isinstance(part, str))
+    return f"[[{names}]]" if isinstance(place[-1], int) else f"[{names}]"
+
+
+def _where(place: tuple[str | int, ...], variables: dict[tuple[str, str], str]) -> str:
+    """The key at ``place`` as the operator wrote it: in the file, or a variable."""
+    variable = variables.get((str(place[0]), str(place[1]))) if len(place) >= 2 else None
+    if variable is not None:
+        return variable + "".join(f"[{part}]" for part in place[2:])
+    text = _section(str(place[0]))
+    for part in place[1:]:
+        text += f"[{part}]" if isinstance(part, int) else f" {part}"
+    return text
+
+
+def _section(name: str) -> str:
+    """``[link]``, or ``[[escalation]]`` for a list of tables."""
+    return f"[{name}]" if _schema((name,)) else f"[[{name}]]"
+
+
+def _set_in_environment(variables: dict[tuple[str, str], str]) -> str:
+    if not variables:
+        return ""
+    return f" (with {', '.join(sorted(variables.values()))} set in the environment)"
