@@ -27,6 +27,7 @@ ALLOWED_TOP_LEVEL = {
     "json",
     "math",
     "re",
+    "string",
     "types",
     "typing",
     "unicodedata",

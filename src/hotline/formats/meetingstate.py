@@ -39,6 +39,7 @@ from types import MappingProxyType
 from typing import Final
 
 from hotline.errors import NotificationInvalid
+from hotline.formats.problems import Problem
 
 __all__ = [
     "FINAL_STATES",
@@ -93,8 +94,9 @@ def meeting_state(value: object, *, path: str = "state") -> MeetingState:
             return MeetingState(value.strip().lower().replace("_", "-").replace(" ", "-"))
         except ValueError:
             pass
-    states = ", ".join(MEETING_STATES)
-    raise NotificationInvalid(((path, f"must be a meeting state ({states}), not {value!r}"),))
+    states = tuple(state.value for state in MEETING_STATES)
+    problem = Problem(path, "not_meeting_state", {"states": states, "value": repr(value)})
+    raise NotificationInvalid((problem,))
 
 
 def transition(current: MeetingState | str, target: MeetingState | str) -> MeetingState:
@@ -106,9 +108,12 @@ def transition(current: MeetingState | str, target: MeetingState | str) -> Meeti
     source = meeting_state(current, path="current_state")
     goal = meeting_state(target)
     if goal not in MEETING_TRANSITIONS[source]:
-        allowed = ", ".join(sorted(MEETING_TRANSITIONS[source])) or "nothing (it is final)"
-        raise NotificationInvalid(
-            (("state", f"a {source} meeting cannot become {goal}; it can become {allowed}"),),
-            format_code="meeting-reply",
+        allowed = tuple(sorted(MEETING_TRANSITIONS[source]))
+        params = {"state": source.value, "target": goal.value}
+        problem = (
+            Problem("state", "bad_transition", {**params, "allowed": allowed})
+            if allowed
+            else Problem("state", "final_state", params)
         )
+        raise NotificationInvalid((problem,), format_code="meeting-reply")
     return goal
