@@ -11,8 +11,10 @@ own import check) instead of reaching a Russian operator in English.
 from __future__ import annotations
 
 import json
+import re
 import string
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -334,3 +336,19 @@ def test_whatever_validation_refuses_renders_everywhere_and_survives_json(
 def test_any_bound_is_shown_as_it_is(bound: int | float, language: str) -> None:
     for code in ("too_small", "too_large", "not_greater"):
         assert str(bound) in render_problem(Problem("x", code, {"limit": bound}), language)
+
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "formats.md"
+DOC_ROW = re.compile(r"^\| `(\w+)` \| ([^|]+) \| (.+) \|$", re.MULTILINE)
+
+
+def test_the_docs_list_every_code_with_its_params_and_english() -> None:
+    """docs/formats.md §3.3 has one row per code: code | params | English text."""
+    section = DOCS.read_text(encoding="utf-8").split("### 3.3 Problems")[1].split("### 3.4")[0]
+    documented = {
+        code: (set(re.findall(r"`(\w+)`", params)), english)
+        for code, params, english in DOC_ROW.findall(section)
+    }
+    assert documented == {
+        code: (placeholders(texts["en"]), texts["en"]) for code, texts in PROBLEM_TEXTS.items()
+    }

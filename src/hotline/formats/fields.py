@@ -6,7 +6,9 @@ first: an operator drafting a launch notice under time pressure should fix it
 in one pass, not discover the errors one by one. Each problem names the field
 by its *path*, dotted for nested records and bracketed for list items
 (``"window.start"``, ``"corridor[2].lat"``, ``"impact_area.circle.radius"``),
-so a form can put the message beside the right input.
+so a form can put the message beside the right input. A problem is a code and
+its params, never a sentence: :mod:`hotline.formats.problems` words it in the
+reader's language.
 
 Normalisation gives each value exactly one canonical form, so that
 ``validate(validate(x)) == validate(x)`` and two sides that mean the same thing
