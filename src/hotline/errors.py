@@ -44,8 +44,9 @@ journal records which one happened, and an operator reads it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from enum import IntEnum
+from typing import Protocol
 
 __all__ = [
     "AccessError",
@@ -63,6 +64,7 @@ __all__ = [
     "DeliveryError",
     "DeliveryTimeout",
     "EnvelopeInvalid",
+    "FieldProblem",
     "HotlineError",
     "LinkError",
     "LocalProtocolError",
@@ -195,20 +197,46 @@ class ConfigError(HotlineError):
     """A setting or an argument is invalid."""
 
 
+class FieldProblem(Protocol):
+    """One problem a :class:`NotificationInvalid` carries: ``hotline.formats.Problem``.
+
+    Described here rather than imported, because this module depends on nothing
+    else in hotline; the wordings in every language live with the formats.
+    """
+
+    @property
+    def path(self) -> str:
+        """The field, dotted with list indices in brackets; ``""`` for the data as a whole."""
+
+    @property
+    def code(self) -> str:
+        """What is wrong, as a stable identifier (``"required"``, ``"too_small"``)."""
+
+    @property
+    def params(self) -> Mapping[str, object]:
+        """The values the problem's sentence needs (``{"limit": 1}``)."""
+
+    @property
+    def message(self) -> str:
+        """The problem in English."""
+
+
 class NotificationInvalid(ConfigError):
     """A formatted notification's data breaks its format; ``problems`` names every bad field.
 
-    Each problem is ``(path, message)``, the path dotted with list indices in
-    brackets (``"window.start"``, ``"corridor[2].lat"``); validation reports all
-    of them at once, so an operator fixes a notice in one pass.
+    Each problem is a ``hotline.formats.Problem``: ``path`` (dotted with list
+    indices in brackets: ``"window.start"``, ``"corridor[2].lat"``), ``code``
+    and ``params``, rendered in a reader's language by
+    ``hotline.formats.render_problem``. Validation reports all of them at once,
+    so an operator fixes a notice in one pass; ``str()`` lists them in English.
     """
 
-    def __init__(self, problems: Iterable[tuple[str, str]], *, format_code: str = "") -> None:
-        self.problems: tuple[tuple[str, str], ...] = tuple(problems)
+    def __init__(self, problems: Iterable[FieldProblem], *, format_code: str = "") -> None:
+        self.problems: tuple[FieldProblem, ...] = tuple(problems)
         self.format_code = format_code
         what = f"{format_code} notification" if format_code else "notification"
         count = len(self.problems)
-        listed = "; ".join(f"{path or '(data)'}: {message}" for path, message in self.problems)
+        listed = "; ".join(f"{p.path or '(data)'}: {p.message}" for p in self.problems)
         super().__init__(f"invalid {what} ({count} problem{'' if count == 1 else 's'}): {listed}")
 
 

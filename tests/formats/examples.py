@@ -120,7 +120,7 @@ def problem_paths(fmt: Format, data: Any, **kwargs: Any) -> list[str]:
     with pytest.raises(NotificationInvalid) as caught:
         fmt.validate(data, **kwargs)
     assert caught.value.format_code == fmt.code
-    return [path for path, _ in caught.value.problems]
+    return [p.path for p in caught.value.problems]
 
 
 def leaf_paths(fields: tuple[Field, ...], prefix: str = "") -> set[str]:

@@ -33,7 +33,7 @@ TRIANGLE = {
 def problems_of(field: Any, value: Any) -> list[tuple[str, str]]:
     problems = Problems()
     assert field.check(value, "area", problems) is INVALID
-    return list(problems.found)
+    return [(problem.path, problem.message) for problem in problems.found]
 
 
 @pytest.mark.parametrize(

@@ -22,6 +22,7 @@ from hotline.formats import (
     IntegerField,
     ListField,
     NumberField,
+    Problem,
     Problems,
     RecordField,
     TextField,
@@ -36,9 +37,10 @@ from .strategies import multiline_texts, texts, times
 
 
 def check(field: Field, value: Any) -> tuple[Any, list[tuple[str, str]]]:
+    """The result, and each problem as (path, English): the wordings the CLI prints."""
     problems = Problems()
     result = field.check(value, "f", problems)
-    return result, list(problems.found)
+    return result, [(problem.path, problem.message) for problem in problems.found]
 
 
 def accepts(field: Field, value: Any) -> Any:
@@ -71,13 +73,16 @@ def test_paths() -> None:
 def test_problems_collect_in_order_and_raise_them_all() -> None:
     problems = Problems()
     problems.raise_if_any("flight")  # none yet: nothing happens
-    problems.add("count", "must be at least 1")
+    problems.add("count", "too_small", limit=1)
     problems.add("window.start", "required")
     assert len(problems) == 2
     with pytest.raises(NotificationInvalid) as caught:
         problems.raise_if_any("flight")
     error = caught.value
-    assert error.problems == (("count", "must be at least 1"), ("window.start", "required"))
+    assert error.problems == (
+        Problem("count", "too_small", {"limit": 1}),
+        Problem("window.start", "required"),
+    )
     assert error.format_code == "flight"
     assert str(error) == (
         "invalid flight notification (2 problems): count: must be at least 1; "
@@ -87,8 +92,10 @@ def test_problems_collect_in_order_and_raise_them_all() -> None:
 
 
 def test_a_problem_with_no_path_is_about_the_whole_data() -> None:
-    error = NotificationInvalid([("", "must be an object")])
-    assert str(error) == "invalid notification (1 problem): (data): must be an object"
+    error = NotificationInvalid([Problem("", "body_not_object")])
+    assert str(error) == (
+        "invalid notification (1 problem): (data): a notification body must be an object"
+    )
 
 
 # -- text ----------------------------------------------------------------------------
@@ -144,17 +151,23 @@ def test_multiline_normalisation_is_idempotent(text: str) -> None:
 
 
 def test_code_field_maps_case_and_checks_the_pattern() -> None:
-    word = CodeField(name="word", pattern="[A-Z]{1,32}", case="upper", description="letters")
+    word = CodeField(name="word", pattern="[A-Z]{1,32}", case="upper", description="code_word")
+    letters = "must be a code word of 1 to 32 letters A-Z"
     assert accepts(word, " nightFall ") == "NIGHTFALL"
-    assert refuses(word, "NIGHT FALL") == "must be letters"
-    assert refuses(word, "A" * 33) == "must be letters"
+    assert refuses(word, "NIGHT FALL") == letters
+    assert refuses(word, "A" * 33) == letters
     # "ß".upper() is "SS": a non-ASCII letter must not turn into ASCII ones.
-    assert refuses(word, "STRAßE") == "must be letters"
-    assert refuses(word, 7) == "must be text: letters"
+    assert refuses(word, "STRAßE") == letters
+    assert refuses(word, 7) == f"must be text: {letters[len('must be ') :]}"
     hexid = CodeField(
-        name="id", label="note", pattern="[0-9a-f]{4}", case="lower", description="hex"
+        name="id", label="note", pattern="[0-9a-f]{4}", case="lower", description="message_id"
     )
     assert accepts(hexid, "AB0F") == "ab0f"
+
+
+def test_a_code_field_must_describe_itself_in_every_language() -> None:
+    with pytest.raises(ConfigError, match="CODE_DESCRIPTIONS"):
+        CodeField(name="word", pattern="[A-Z]+", case="upper", description="letters")
 
 
 # -- numbers -------------------------------------------------------------------------

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 
 from hotline.errors import NotificationInvalid
-from hotline.formats import LANGUAGES, LATE_NOTICE_PROBLEM, LAUNCH, LAUNCH_LEAD_TIME, PHRASES
+from hotline.formats import LANGUAGES, LAUNCH, LAUNCH_LEAD_TIME, PHRASES, Problem
 from hotline.utc import format_utc, parse_utc
 
 from .examples import DROP, NOW, example, generic, leaf_paths, problem_paths, with_value
@@ -31,8 +31,8 @@ def test_the_lead_time_is_a_day() -> None:
 def test_twelve_hours_is_refused_without_the_override() -> None:
     with pytest.raises(NotificationInvalid) as caught:
         LAUNCH.validate(starting(timedelta(hours=12)), now=NOW)
-    assert caught.value.problems == (("window.start", LATE_NOTICE_PROBLEM),)
-    assert LATE_NOTICE_PROBLEM == (
+    assert caught.value.problems == (Problem("window.start", "late_notice"),)
+    assert caught.value.problems[0].message == (
         "less than 24 h before the launch window: needs the explicit late-notice override"
     )
 

@@ -143,8 +143,9 @@ def test_scheduling_needs_a_time_and_a_format(details: dict[str, Any], missing: 
     # The proposal left both "tbd"; the reply must settle whatever is still open.
     with pytest.raises(NotificationInvalid) as caught:
         apply_reply(example("meeting"), "agreed-in-principle", reply("scheduled", **details))
-    assert [path for path, _ in caught.value.problems] == missing
-    assert caught.value.problems[0][1].startswith("a scheduled meeting needs a")
+    assert [p.path for p in caught.value.problems] == missing
+    assert {p.code for p in caught.value.problems} == {"scheduled_needs"}
+    assert caught.value.problems[0].message.startswith("a scheduled meeting needs a")
 
 
 @pytest.mark.parametrize(
@@ -161,13 +162,13 @@ def test_illegal_moves_are_refused(current: str, target: str) -> None:
     details = {**example("meeting"), "time": "2026-12-01T10:00:00Z", "format": "phone"}
     with pytest.raises(NotificationInvalid) as caught:
         apply_reply(details, current, reply(target))
-    assert [path for path, _ in caught.value.problems] == ["state"]
+    assert [p.path for p in caught.value.problems] == ["state"]
 
 
 def test_bad_inputs_are_refused_by_path() -> None:
     with pytest.raises(NotificationInvalid) as caught:
         apply_reply(example("meeting"), "postponed", reply("cancelled"))
-    assert [path for path, _ in caught.value.problems] == ["current_state"]
+    assert [p.path for p in caught.value.problems] == ["current_state"]
     with pytest.raises(NotificationInvalid) as caught:
         apply_reply({**example("meeting"), "participants": []}, "proposed", reply("cancelled"))
     assert caught.value.format_code == "meeting"
@@ -185,7 +186,7 @@ def test_a_reply_either_follows_the_table_or_is_refused(
     try:
         state, details = apply_reply(proposal, current, answer)
     except NotificationInvalid as refused:
-        paths = {path for path, _ in refused.problems}
+        paths = {p.path for p in refused.problems}
         assert target not in MEETING_TRANSITIONS[current] or paths <= {"time", "format"}
         return
     assert state is target in MEETING_TRANSITIONS[current]

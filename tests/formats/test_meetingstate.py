@@ -60,9 +60,10 @@ def test_legal_moves(current: MeetingState, target: MeetingState) -> None:
 def test_illegal_moves_are_refused_on_state(current: MeetingState, target: MeetingState) -> None:
     with pytest.raises(NotificationInvalid) as caught:
         transition(current, target)
-    ((path, message),) = caught.value.problems
-    assert path == "state"
-    assert message.startswith(f"a {current} meeting cannot become {target}")
+    (problem,) = caught.value.problems
+    assert problem.path == "state"
+    assert problem.code == ("final_state" if current in FINAL_STATES else "bad_transition")
+    assert problem.message.startswith(f"a {current} meeting cannot become {target}")
 
 
 def test_the_refusal_says_what_is_possible() -> None:
@@ -89,10 +90,10 @@ def test_states_are_read_leniently(spelling: str, state: MeetingState) -> None:
 def test_an_unknown_state_is_a_problem_on_its_path(bad: object) -> None:
     with pytest.raises(NotificationInvalid) as caught:
         meeting_state(bad, path="current_state")
-    assert [path for path, _ in caught.value.problems] == ["current_state"]
+    assert [p.path for p in caught.value.problems] == ["current_state"]
     with pytest.raises(NotificationInvalid) as caught:
         transition(bad, S)  # type: ignore[arg-type]
-    assert [path for path, _ in caught.value.problems] == ["current_state"]
+    assert [p.path for p in caught.value.problems] == ["current_state"]
 
 
 def test_the_docs_print_the_same_table() -> None:

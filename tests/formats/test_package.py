@@ -27,11 +27,12 @@ ALLOWED_TOP_LEVEL = {
     "json",
     "math",
     "re",
+    "string",
     "types",
     "typing",
     "unicodedata",
 }
-ALLOWED_HOTLINE = {"hotline.errors", "hotline.utc"}
+ALLOWED_HOTLINE = {"hotline.errors", "hotline.utc", "hotline.statetable"}
 
 
 def test_all_is_sorted_and_complete() -> None:

@@ -129,7 +129,7 @@ def test_a_receiver_accepts_a_flagged_late_notice_and_refuses_an_unflagged_one()
 def test_a_malformed_body_is_refused_by_field(body: Any, paths: list[str]) -> None:
     with pytest.raises(NotificationInvalid) as caught:
         read_notification_body(body)
-    assert [path for path, _ in caught.value.problems] == paths
+    assert [p.path for p in caught.value.problems] == paths
 
 
 def test_a_body_of_an_unknown_format_or_version_is_unknown() -> None:

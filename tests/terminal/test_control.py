@@ -365,7 +365,10 @@ def test_notifications_are_validated_field_by_field(api: Api) -> None:
     assert bad.status_code == 422
     body = bad.json()
     assert body["error"] == "NotificationInvalid"
-    paths = {path for path, _ in body["problems"]}
+    paths = {problem["path"] for problem in body["problems"]}
+    assert {"path": "count", "code": "too_small", "params": {"limit": 1}} in [
+        {k: v for k, v in problem.items() if k != "message"} for problem in body["problems"]
+    ]
     assert {"count", "weapon", "time", "source", "place"} <= paths
     unknown = api.post("/messages/notifications", {"to": "Washington", "format": "x", "data": {}})
     assert (unknown.status_code, unknown.json()["error"]) == (404, "UnknownFormat")

@@ -72,8 +72,8 @@ def run(args: argparse.Namespace) -> int:
             )
         except NotificationInvalid as exc:
             print(f"hotline: the {args.format} notification is not valid:", file=sys.stderr)
-            for path, problem in exc.problems:
-                print(f"  {path}: {problem}", file=sys.stderr)
+            for problem in exc.problems:
+                print(f"  {problem.path}: {problem.message}", file=sys.stderr)
             return 1
     if args.json:
         print_json(record)

@@ -77,12 +77,6 @@ from hotline.console.notices import (
     read_codebook,
     unit_labels,
 )
-from hotline.console.problems import (
-    NO_SUCH_PROPOSAL,
-    PROBLEM_PATTERNS,
-    problems_json,
-    translate_problem,
-)
 from hotline.console.reports import (
     PERIOD_LABELS,
     ReportQuery,
@@ -144,6 +138,7 @@ from hotline.console.views import (
     message_state,
     note_view,
     presence_view,
+    problems_json,
     sparkline,
     status_view,
     terminal_row,
@@ -183,12 +178,10 @@ __all__ = [
     "MAX_SDP_CHARS",
     "MessageCreate",
     "NOTIFY_FORMATS",
-    "NO_SUCH_PROPOSAL",
     "N_",
     "NotificationCheck",
     "NotificationCreate",
     "PERIOD_LABELS",
-    "PROBLEM_PATTERNS",
     "PUBLIC_PATHS",
     "PUBLIC_PREFIXES",
     "PageRenderer",
@@ -255,7 +248,6 @@ __all__ = [
     "terminal_row",
     "tokens_match",
     "traffic",
-    "translate_problem",
     "unit_labels",
     "with_actions",
 ]

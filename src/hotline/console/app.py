@@ -31,11 +31,11 @@ from hotline import __version__
 from hotline.console.deps import SESSION_STATE_KEY
 from hotline.console.i18n import negotiate_language
 from hotline.console.middleware import SecurityHeaders, SessionGate
-from hotline.console.problems import problems_json
 from hotline.console.routes import api, auth, calls, notifications, pages, reports
 from hotline.console.security import ConsoleSession
 from hotline.console.state import ConsoleState, build_state
 from hotline.console.templating import STATIC_DIR
+from hotline.console.views import problems_json
 from hotline.crypto import parse_route
 from hotline.errors import (
     AccessError,
@@ -132,9 +132,7 @@ def create_console_app(terminal: Terminal, *, clock: Clock | None = None) -> Fas
             content: dict[str, Any] = {"error": type(exc).__name__, "detail": str(exc)}
             if isinstance(exc, NotificationInvalid):
                 # Field by field, in the reader's language: the form shows each beside its input.
-                content["problems"] = problems_json(
-                    exc, language=_language(request), catalogues=state.catalogues
-                )
+                content["problems"] = problems_json(exc, language=_language(request))
             return JSONResponse(status_code=status, content=content)
         return _error_page(request, status, type(exc).__name__, str(exc))
 

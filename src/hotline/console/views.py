@@ -18,6 +18,10 @@ notification, its format's title and summary in the reader's language
 (``notice``); for a meeting proposal or reply, where the meeting stands
 (``meeting``, the same on both sides).
 
+A refused notification's problems (:func:`problems_json`) are shown in the
+reader's language, each beside the field its path names, with the English and
+the problem's code and params for scripts.
+
 Calls and presence requests are shown as the terminal's own JSON
 (``call_json``, ``live_view``, ``presence_json``: the same shape the CLI
 prints) with a ``display`` object added: their times and duration for the
@@ -32,6 +36,8 @@ from typing import Any
 from hotline.console.i18n import format_utc_text
 from hotline.console.notices import meeting_of, meeting_view, notice_view
 from hotline.crypto import Precedence
+from hotline.errors import NotificationInvalid
+from hotline.formats import problem_json
 from hotline.store import (
     AckRecord,
     AlarmRecord,
@@ -56,6 +62,7 @@ __all__ = [
     "message_state",
     "note_view",
     "presence_view",
+    "problems_json",
     "sparkline",
     "status_view",
     "terminal_row",
@@ -344,3 +351,16 @@ def presence_view(request: Mapping[str, Any], *, language: str) -> dict[str, Any
             "answered_at": format_utc_text(request.get("answered_at"), language),
         },
     }
+
+
+def problems_json(exc: NotificationInvalid, *, language: str) -> list[dict[str, Any]]:
+    """Every problem of ``exc`` for the API, rendered in ``language``.
+
+    Each is ``{"path", "code", "params", "message"}`` as the control socket
+    gives it (the message in the reader's language), plus ``field`` (the path)
+    and ``detail`` (the English) that the notify form has always read.
+    """
+    return [
+        {**problem_json(problem, language), "field": problem.path, "detail": problem.message}
+        for problem in exc.problems
+    ]

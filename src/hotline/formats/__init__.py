@@ -70,7 +70,7 @@ from hotline.formats.i18n import (
     format_moment,
     format_number,
 )
-from hotline.formats.launch import LATE_NOTICE_PROBLEM, LAUNCH, LAUNCH_LEAD_TIME
+from hotline.formats.launch import LAUNCH, LAUNCH_LEAD_TIME
 from hotline.formats.meeting import (
     MEETING,
     MEETING_FORMATS,
@@ -81,6 +81,7 @@ from hotline.formats.meeting import (
 )
 from hotline.formats.meetingstate import (
     FINAL_STATES,
+    MEETINGS,
     MEETING_STATES,
     MEETING_TRANSITIONS,
     MeetingState,
@@ -88,6 +89,14 @@ from hotline.formats.meetingstate import (
     transition,
 )
 from hotline.formats.notices import CEASEFIRE, EXERCISE, FLIGHT, WEAPONS
+from hotline.formats.problems import (
+    CODE_DESCRIPTIONS,
+    PROBLEM_TEXTS,
+    Problem,
+    ProblemValue,
+    problem_json,
+    render_problem,
+)
 from hotline.formats.registry import (
     FORMATS,
     get_format,
@@ -103,6 +112,7 @@ __all__ = [
     "CEASEFIRE",
     "CODEWORD",
     "CODEWORD_NUMBER_MAX",
+    "CODE_DESCRIPTIONS",
     "CODE_WORD_PATTERN",
     "ChoiceField",
     "CodeField",
@@ -120,13 +130,13 @@ __all__ = [
     "IntegerField",
     "LABELS",
     "LANGUAGES",
-    "LATE_NOTICE_PROBLEM",
     "LAUNCH",
     "LAUNCH_LEAD_TIME",
     "ListField",
     "MAX_POINTS",
     "MEANING_MAX_CHARS",
     "MEETING",
+    "MEETINGS",
     "MEETING_FORMATS",
     "MEETING_REPLY",
     "MEETING_STATES",
@@ -134,6 +144,9 @@ __all__ = [
     "MeetingState",
     "NumberField",
     "PHRASES",
+    "PROBLEM_TEXTS",
+    "Problem",
+    "ProblemValue",
     "Problems",
     "REPLY_STATES",
     "RecordField",
@@ -164,10 +177,12 @@ __all__ = [
     "notification_body",
     "parse_codebook",
     "points_field",
+    "problem_json",
     "read_notification_body",
     "render_area",
     "render_coordinates",
     "render_points",
+    "render_problem",
     "render_text",
     "summary",
     "transition",

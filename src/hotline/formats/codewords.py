@@ -209,7 +209,7 @@ CODEWORD: Final = Format(
             name="word",
             pattern=CODE_WORD_PATTERN,
             case="upper",
-            description="a code word of 1 to 32 letters A-Z",
+            description="code_word",
         ),
         IntegerField(name="number", minimum=0, maximum=CODEWORD_NUMBER_MAX),
     ),

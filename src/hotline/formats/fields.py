@@ -6,7 +6,9 @@ first: an operator drafting a launch notice under time pressure should fix it
 in one pass, not discover the errors one by one. Each problem names the field
 by its *path*, dotted for nested records and bracketed for list items
 (``"window.start"``, ``"corridor[2].lat"``, ``"impact_area.circle.radius"``),
-so a form can put the message beside the right input.
+so a form can put the message beside the right input. A problem is a code and
+its params, never a sentence: :mod:`hotline.formats.problems` words it in the
+reader's language.
 
 Normalisation gives each value exactly one canonical form, so that
 ``validate(validate(x)) == validate(x)`` and two sides that mean the same thing
@@ -39,6 +41,7 @@ from typing import Any, ClassVar, Final, Literal
 
 from hotline.errors import ConfigError, NotificationInvalid
 from hotline.formats.i18n import LABELS, VALUES
+from hotline.formats.problems import CODE_DESCRIPTIONS, Problem, ProblemValue
 from hotline.utc import format_utc, parse_utc
 
 __all__ = [
@@ -74,7 +77,6 @@ _NAME = re.compile(r"[a-z][a-z0-9_]*")
 _UTC_TEXT = re.compile(
     r"([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2})(?:\.([0-9]{1,6}))?Z"
 )
-_TIME_HINT = "a UTC time like 2026-11-23T14:00:00Z"
 # Bidirectional overrides, embeddings and isolates can make a text display
 # differently from what it says ("Trojan Source"); a notice must read as it is.
 _BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
@@ -97,18 +99,19 @@ def item_path(path: str, index: int) -> str:
 
 
 class Problems:
-    """The problems validation found so far, each ``(path, message)``, in the order found."""
+    """The problems validation found so far, each a :class:`Problem`, in the order found."""
 
     __slots__ = ("_found",)
 
     def __init__(self) -> None:
-        self._found: list[tuple[str, str]] = []
+        self._found: list[Problem] = []
 
-    def add(self, path: str, message: str) -> None:
-        self._found.append((path, message))
+    def add(self, path: str, code: str, **params: ProblemValue) -> None:
+        """Note problem ``code`` on ``path``, with the params its texts need."""
+        self._found.append(Problem(path, code, params))
 
     @property
-    def found(self) -> tuple[tuple[str, str], ...]:
+    def found(self) -> tuple[Problem, ...]:
         return tuple(self._found)
 
     def __len__(self) -> int:
@@ -187,23 +190,21 @@ class TextField(Field):
 
     def check(self, value: Any, path: str, problems: Problems) -> Any:
         if not isinstance(value, str):
-            problems.add(path, "must be text")
+            problems.add(path, "not_text")
             return INVALID
         text = value.replace("\r\n", "\n").replace("\r", "\n") if self.multiline else value
         text = text.strip()
         if not text:
-            problems.add(path, "must not be empty")
+            problems.add(path, "empty")
             return INVALID
         if self.tbd and text.lower() == "tbd":
             return "tbd"
         bad = _forbidden_character(text, multiline=self.multiline)
         if bad is not None:
-            problems.add(
-                path, f"must not contain control or text-direction characters (U+{ord(bad):04X})"
-            )
+            problems.add(path, "forbidden_character", char=f"U+{ord(bad):04X}")
             return INVALID
         if len(text) > self.max_length:
-            problems.add(path, f"must be at most {self.max_length} characters")
+            problems.add(path, "too_long", max_length=self.max_length)
             return INVALID
         return text
 
@@ -219,19 +220,27 @@ class CodeField(Field):
     #: A regular expression the whole normalised value must match.
     pattern: str
     case: Literal["upper", "lower"]
-    #: What the pattern asks for, in words, for the problem message.
+    #: What the pattern asks for: a key of :data:`~hotline.formats.problems.CODE_DESCRIPTIONS`,
+    #: which words it in every language for the problem message.
     description: str
+
+    def __post_init__(self) -> None:
+        Field.__post_init__(self)
+        if self.description not in CODE_DESCRIPTIONS:
+            raise ConfigError(
+                f"field {self.name!r}: no description {self.description!r} in CODE_DESCRIPTIONS"
+            )
 
     def check(self, value: Any, path: str, problems: Problems) -> Any:
         if not isinstance(value, str):
-            problems.add(path, f"must be text: {self.description}")
+            problems.add(path, "code_not_text", description=self.description)
             return INVALID
         # isascii() first: "ß".upper() is "SS", and non-ASCII letters must not
         # become ASCII ones on the way.
         text = value.strip()
         code = text.upper() if self.case == "upper" else text.lower()
         if not text.isascii() or not re.fullmatch(self.pattern, code):
-            problems.add(path, f"must be {self.description}")
+            problems.add(path, "bad_code", description=self.description)
             return INVALID
         return code
 
@@ -250,13 +259,13 @@ class IntegerField(Field):
     def check(self, value: Any, path: str, problems: Problems) -> Any:
         number = _whole_number(value)
         if number is None:
-            problems.add(path, "must be a whole number")
+            problems.add(path, "not_integer")
             return INVALID
         if self.minimum is not None and number < self.minimum:
-            problems.add(path, f"must be at least {self.minimum}")
+            problems.add(path, "too_small", limit=self.minimum)
             return INVALID
         if self.maximum is not None and number > self.maximum:
-            problems.add(path, f"must be at most {self.maximum}")
+            problems.add(path, "too_large", limit=self.maximum)
             return INVALID
         return number
 
@@ -287,23 +296,23 @@ class NumberField(Field):
 
     def check(self, value: Any, path: str, problems: Problems) -> Any:
         if isinstance(value, bool) or not isinstance(value, int | float):
-            problems.add(path, "must be a number")
+            problems.add(path, "not_number")
             return INVALID
         if isinstance(value, float):
             if not math.isfinite(value):
-                problems.add(path, "must be a finite number")
+                problems.add(path, "not_finite")
                 return INVALID
             if value.is_integer() and abs(value) <= _EXACT_FLOAT_INT:
                 value = int(value)
         if self.minimum is not None:
             if self.exclusive_minimum and value <= self.minimum:
-                problems.add(path, f"must be greater than {self.minimum}")
+                problems.add(path, "not_greater", limit=self.minimum)
                 return INVALID
             if value < self.minimum:
-                problems.add(path, f"must be at least {self.minimum}")
+                problems.add(path, "too_small", limit=self.minimum)
                 return INVALID
         if self.maximum is not None and value > self.maximum:
-            problems.add(path, f"must be at most {self.maximum}")
+            problems.add(path, "too_large", limit=self.maximum)
             return INVALID
         return value
 
@@ -329,27 +338,27 @@ class TimeField(Field):
     after: str | None = None
 
     def check(self, value: Any, path: str, problems: Problems) -> Any:
-        hint = f"{_TIME_HINT} or tbd" if self.tbd else _TIME_HINT
+        not_utc = "not_utc_time_or_tbd" if self.tbd else "not_utc_time"
         if isinstance(value, datetime):
             if value.tzinfo is None:
-                problems.add(path, f"must be timezone-aware: {hint}")
+                problems.add(path, "naive_time_or_tbd" if self.tbd else "naive_time")
                 return INVALID
             return format_utc(value)
         if not isinstance(value, str):
-            problems.add(path, f"must be {hint}")
+            problems.add(path, not_utc)
             return INVALID
         text = value.strip()
         if self.tbd and text.lower() == "tbd":
             return "tbd"
         match = _UTC_TEXT.fullmatch(text)
         if match is None:
-            problems.add(path, f"must be {hint}")
+            problems.add(path, not_utc)
             return INVALID
         canonical = f"{match[1]}.{(match[2] or '').ljust(6, '0')}Z"
         try:
             parse_utc(canonical)
         except ValueError:
-            problems.add(path, f"is not a real date and time: {text}")
+            problems.add(path, "not_a_date", text=text)
             return INVALID
         return canonical
 
@@ -377,7 +386,7 @@ class EnumField(Field):
             word = value.strip().lower().replace("_", "-").replace(" ", "-")
             if word in self.values:
                 return word
-        problems.add(path, f"must be one of: {', '.join(self.values)}")
+        problems.add(path, "not_one_of", values=self.values)
         return INVALID
 
     def _details(self) -> dict[str, Any]:
@@ -396,7 +405,7 @@ class BooleanField(Field):
 
     def check(self, value: Any, path: str, problems: Problems) -> Any:
         if not isinstance(value, bool):
-            problems.add(path, "must be true or false")
+            problems.add(path, "not_boolean")
             return INVALID
         return value
 
@@ -415,13 +424,13 @@ class ListField(Field):
 
     def check(self, value: Any, path: str, problems: Problems) -> Any:
         if not isinstance(value, list | tuple):
-            problems.add(path, "must be a list")
+            problems.add(path, "not_list")
             return INVALID
         before = len(problems)
         if len(value) < self.min_items:
-            problems.add(path, f"must have at least {self.min_items} items")
+            problems.add(path, "too_few_items", count=self.min_items)
         elif len(value) > self.max_items:
-            problems.add(path, f"must have at most {self.max_items} items")
+            problems.add(path, "too_many_items", count=self.max_items)
         items = [self.item.check(v, item_path(path, i), problems) for i, v in enumerate(value)]
         return items if len(problems) == before else INVALID
 
@@ -448,13 +457,13 @@ def check_fields(
     rules about several fields (a format's lead time) can still run and report
     their problems in the same pass.
     """
-    names = [f.name for f in fields]
+    names = tuple(f.name for f in fields)
     if not isinstance(value, Mapping):
-        problems.add(path, f"must be an object with the fields {', '.join(names)}")
+        problems.add(path, "not_record", names=names)
         return INVALID
     for key in value:
         if key not in names:
-            problems.add(child_path(path, str(key)), "unknown field")
+            problems.add(child_path(path, str(key)), "unknown_field")
     result: dict[str, Any] = {}
     for field in fields:
         raw = value.get(field.name)
@@ -470,19 +479,19 @@ def check_fields(
     for group in exactly_one_of:
         given = [name for name in group if value.get(name) is not None]
         if not given:
-            problems.add(child_path(path, group[0]), f"required: give one of {', '.join(group)}")
+            problems.add(child_path(path, group[0]), "required_one_of", names=group)
         for name in given[1:]:
-            problems.add(child_path(path, name), f"give only one of {', '.join(group)}")
+            problems.add(child_path(path, name), "only_one_of", names=group)
     for group in at_least_one_of:
         if all(value.get(name) is None for name in group):
-            problems.add(child_path(path, group[0]), f"give at least one of {', '.join(group)}")
+            problems.add(child_path(path, group[0]), "at_least_one_of", names=group)
     for field in fields:
         if isinstance(field, TimeField) and field.after is not None:
             later, earlier = result.get(field.name, "tbd"), result.get(field.after, "tbd")
             # Canonical times are fixed-width, so they compare as text; a
             # missing or undecided one has nothing to compare.
             if "tbd" not in (later, earlier) and later <= earlier:
-                problems.add(child_path(path, field.name), f"must be later than {field.after}")
+                problems.add(child_path(path, field.name), "not_later", name=field.after)
                 del result[field.name]
     return result
 
@@ -557,19 +566,16 @@ class ChoiceField(Field):
     variants: tuple[Field, ...]
 
     def check(self, value: Any, path: str, problems: Problems) -> Any:
-        names = [v.name for v in self.variants]
-        expected = ", ".join(names)
+        names = tuple(v.name for v in self.variants)
         if not isinstance(value, Mapping) or not value:
-            problems.add(path, f"must be an object with one of: {expected}")
+            problems.add(path, "not_choice", names=names)
             return INVALID
         known = [key for key in value if key in names]
         for key in value:
             if key not in names:
-                problems.add(
-                    child_path(path, str(key)), f"unknown kind; expected one of: {expected}"
-                )
+                problems.add(child_path(path, str(key)), "unknown_kind", names=names)
         if len(known) > 1:
-            problems.add(path, f"must have only one of: {expected}")
+            problems.add(path, "several_kinds", names=names)
         if len(known) != 1 or len(value) != 1:
             return INVALID
         (key,) = known

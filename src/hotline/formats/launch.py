@@ -17,7 +17,7 @@ Lead time
 
 Validation is given ``now``, the moment the notice is given. If the window
 starts less than :data:`LAUNCH_LEAD_TIME` after ``now``, the notice is refused
-on ``window.start`` unless the caller passes the operator's explicit override;
+on ``window.start`` (problem ``late_notice``) unless the caller passes the operator's explicit override;
 with it the notice is accepted and ``late_notice`` is true, and every rendering
 carries a LATE NOTICE line. A late notice is never silent. ``late_notice`` is
 always present in the canonical data; it is recomputed whenever ``now`` is
@@ -42,14 +42,10 @@ from hotline.formats.format import Context, Format
 from hotline.formats.i18n import Renderer
 from hotline.utc import parse_utc
 
-__all__ = ["LATE_NOTICE_PROBLEM", "LAUNCH", "LAUNCH_LEAD_TIME"]
+__all__ = ["LAUNCH", "LAUNCH_LEAD_TIME"]
 
 #: The least lead time the 1988 agreement allows without the late-notice override.
 LAUNCH_LEAD_TIME: Final = timedelta(hours=24)
-#: The problem a late notice without the override gets, on ``window.start``.
-LATE_NOTICE_PROBLEM: Final = (
-    "less than 24 h before the launch window: needs the explicit late-notice override"
-)
 
 
 def _check_lead_time(
@@ -67,7 +63,7 @@ def _check_lead_time(
     elif context.override:
         result["late_notice"] = True
     else:
-        problems.add("window.start", LATE_NOTICE_PROBLEM)
+        problems.add("window.start", "late_notice")
 
 
 def _write_launch(data: Mapping[str, Any], r: Renderer, codebook: Codebook | None) -> list[str]:

@@ -130,7 +130,7 @@ def _scheduled_problems(data: Mapping[str, Any], problems: Problems) -> None:
     """A scheduled meeting needs a time and a format, and neither may be "tbd"."""
     for name in ("time", "format"):
         if data.get(name) == "tbd":
-            problems.add(name, f"a scheduled meeting needs a {name}, not tbd")
+            problems.add(name, "scheduled_needs", name=name)
 
 
 def _check_reply(
@@ -166,7 +166,7 @@ MEETING_REPLY: Final = Format(
             name="proposal",
             pattern="[0-9a-f]{32}",
             case="lower",
-            description="the proposal's message id: 32 hexadecimal digits",
+            description="message_id",
         ),
         EnumField(
             name="state", label="meeting_state", values=REPLY_STATES, vocabulary="meeting_state"

@@ -41,6 +41,7 @@ from types import MappingProxyType
 from typing import Final
 
 from hotline.errors import NotificationInvalid
+from hotline.formats.problems import Problem
 from hotline.statetable import StateTable
 
 __all__ = [
@@ -81,11 +82,14 @@ _MOVES: Final[Mapping[MeetingState, frozenset[MeetingState]]] = {
 
 def _refuse(source: MeetingState, goal: MeetingState) -> NotificationInvalid:
     """A refusal on ``state`` that says where the proposal can go instead."""
-    allowed = ", ".join(sorted(_MOVES[source])) or "nothing (it is final)"
-    return NotificationInvalid(
-        (("state", f"a {source} meeting cannot become {goal}; it can become {allowed}"),),
-        format_code="meeting-reply",
+    allowed = tuple(sorted(_MOVES[source]))
+    params = {"state": source.value, "target": goal.value}
+    problem = (
+        Problem("state", "bad_transition", {**params, "allowed": allowed})
+        if allowed
+        else Problem("state", "final_state", params)
     )
+    return NotificationInvalid((problem,), format_code="meeting-reply")
 
 
 #: The meeting's state table. A reply names the state it moves the thread to,
@@ -118,8 +122,9 @@ def meeting_state(value: object, *, path: str = "state") -> MeetingState:
             return MeetingState(value.strip().lower().replace("_", "-").replace(" ", "-"))
         except ValueError:
             pass
-    states = ", ".join(MEETING_STATES)
-    raise NotificationInvalid(((path, f"must be a meeting state ({states}), not {value!r}"),))
+    states = tuple(state.value for state in MEETING_STATES)
+    problem = Problem(path, "not_meeting_state", {"states": states, "value": repr(value)})
+    raise NotificationInvalid((problem,))
 
 
 def transition(current: MeetingState | str, target: MeetingState | str) -> MeetingState:

@@ -32,6 +32,7 @@ from hotline.formats.format import Format
 from hotline.formats.launch import LAUNCH
 from hotline.formats.meeting import MEETING, MEETING_REPLY
 from hotline.formats.notices import CEASEFIRE, EXERCISE, FLIGHT
+from hotline.formats.problems import Problem
 
 __all__ = [
     "FORMATS",
@@ -106,17 +107,17 @@ def read_notification_body(
     this hotline lacks, NotificationInvalid for anything else wrong.
     """
     if not isinstance(body, Mapping):
-        raise NotificationInvalid((("", "a notification body must be an object"),))
+        raise NotificationInvalid((Problem("", "body_not_object"),))
     problems = []
     if not isinstance(body.get("format"), str):
-        problems.append(("format", "required: the format's code"))
+        problems.append(Problem("format", "body_no_format"))
     version = body.get("version")
     if isinstance(version, bool) or not isinstance(version, int):
-        problems.append(("version", "required: the format's version, a whole number"))
+        problems.append(Problem("version", "body_no_version"))
     if not isinstance(body.get("data"), Mapping):
-        problems.append(("data", "required: the notification's data, an object"))
+        problems.append(Problem("data", "body_no_data"))
     if "text" in body and not isinstance(body["text"], str):
-        problems.append(("text", "must be text"))
+        problems.append(Problem("text", "not_text"))
     if problems:
         raise NotificationInvalid(problems)
     fmt = get_format(body["format"], version)

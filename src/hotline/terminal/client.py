@@ -18,6 +18,7 @@ from urllib.parse import quote, urlencode
 
 from hotline import errors
 from hotline.errors import DaemonError, DaemonNotRunning, HotlineError, NotInitialised
+from hotline.formats import Problem
 from hotline.terminal.config.paths import TerminalPaths
 
 __all__ = ["ControlClient"]
@@ -102,7 +103,8 @@ class ControlClient:
             cls = _ERRORS.get(str(payload["error"]), DaemonError)
             if "problems" in payload and cls is errors.NotificationInvalid:
                 raise errors.NotificationInvalid(
-                    tuple((str(path), str(problem)) for path, problem in payload["problems"])
+                    Problem(str(p["path"]), str(p["code"]), p["params"])
+                    for p in payload["problems"]
                 )
             raise cls(str(payload.get("detail", "")))
         if response.status == 422 and isinstance(payload, dict):

@@ -32,6 +32,7 @@ from hotline.errors import (
     ConfigError,
     HotlineError,
     MessageTooLarge,
+    NotificationInvalid,
     NotInitialised,
     PeerError,
     PermissionDenied,
@@ -39,6 +40,7 @@ from hotline.errors import (
     UnknownMessage,
     UnknownPeer,
 )
+from hotline.formats import problem_json
 from hotline.store import AckRecord, Direction, MessageRecord
 from hotline.terminal.core.alarms import alarm_json
 from hotline.terminal.core.line import PeerStatus, RouteStatus
@@ -476,10 +478,10 @@ def create_control_app(terminal: Terminal) -> FastAPI:
             content={
                 "error": type(exc).__name__,
                 "detail": str(exc),
-                # Field-level problems of a notification, for forms to show inline.
+                # Field-level problems of a notification: {path, code, params, message}.
                 **(
-                    {"problems": [list(p) for p in exc.problems]}
-                    if hasattr(exc, "problems")
+                    {"problems": [problem_json(p) for p in exc.problems]}
+                    if isinstance(exc, NotificationInvalid)
                     else {}
                 ),
             },

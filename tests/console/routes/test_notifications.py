@@ -96,10 +96,17 @@ def test_an_invalid_notice_is_refused_field_by_field_and_nothing_is_sent(
         "aircraft_type": "required",
         "count": "must be at least 1",
         "corridor[1].lat": "must be at most 90",
-        "corridor": "give only one of: area, corridor",
+        "corridor": "give only one of area, corridor",
         "window.end": "must be later than start",
     }
     assert all(p["detail"] for p in body["problems"])  # the English original travels too
+    assert {p["code"] for p in body["problems"]} == {
+        "required",
+        "too_small",
+        "too_large",
+        "only_one_of",
+        "not_later",
+    }
     assert stored(alone) == 0
 
 
@@ -111,6 +118,7 @@ def test_problems_are_in_the_users_language(alone: ConsoleClient) -> None:
     assert problems["count"]["message"] == "не меньше 1"
     assert problems["count"]["detail"] == "must be at least 1"
     assert problems["closest_approach_km"]["message"] == "должно быть числом"
+    assert problems["count"]["params"] == {"limit": 1}
 
 
 @pytest.mark.parametrize(

@@ -28,11 +28,10 @@ from fastapi import APIRouter, Depends
 
 from hotline.console.deps import ConsoleDep, SessionDep, TerminalDep, current_session, require
 from hotline.console.notices import format_catalogue, meeting_view, read_codebook
-from hotline.console.problems import NO_SUCH_PROPOSAL, problems_json
 from hotline.console.schemas import NotificationCheck, NotificationCreate
-from hotline.console.views import terminal_row
+from hotline.console.views import problems_json, terminal_row
 from hotline.errors import NotificationInvalid, StoreError
-from hotline.formats import apply_reply, get_format
+from hotline.formats import Problem, apply_reply, get_format
 from hotline.terminal import Operator, Permission, Terminal
 from hotline.terminal.desks.notifications import MEETING_REPLY, NotificationDesk
 
@@ -77,7 +76,8 @@ def check_meeting_reply(terminal: Terminal, reply: dict[str, Any], *, peer: str 
     """
     meeting = terminal.store.get_meeting(str(reply.get("proposal", "")))
     if meeting is None or (peer is not None and meeting.peer != peer):
-        raise NotificationInvalid((("proposal", NO_SUCH_PROPOSAL),), format_code=MEETING_REPLY)
+        problem = Problem("proposal", "no_such_proposal")
+        raise NotificationInvalid((problem,), format_code=MEETING_REPLY)
     try:
         proposal = json.loads(meeting.data)
     except ValueError as exc:
@@ -97,7 +97,7 @@ async def validate_notification(
         if fmt.code == MEETING_REPLY:
             check_meeting_reply(terminal, clean, peer=body.to)
     except NotificationInvalid as exc:
-        problems = problems_json(exc, language=session.language, catalogues=console.catalogues)
+        problems = problems_json(exc, language=session.language)
         return {"valid": False, "problems": problems, "preview": None}
     preview = fmt.render(clean, session.language, codebook=read_codebook(terminal))
     return {"valid": True, "problems": [], "preview": preview}
