@@ -159,3 +159,20 @@ def test_a_child_process_at_work_is_waited_for_in_real_time() -> None:
             return await process.wait()
 
     assert run_virtual(main()) == 0
+
+
+def test_a_stall_fires_the_timers_due_meanwhile_late_and_together() -> None:
+    async def main() -> list[float]:
+        loop = asyncio.get_running_loop()
+        assert isinstance(loop, VirtualTimeLoop)
+        start = loop.time()
+        fired: list[float] = []
+        for delay in (0.1, 0.2):
+            loop.call_later(delay, lambda: fired.append(loop.time() - start))
+        loop.stall(1.0)  # as a blocking call would hold a real loop up
+        with pytest.raises(ValueError, match="forward"):
+            loop.stall(-1)
+        await asyncio.sleep(0)
+        return fired
+
+    assert run_virtual(main()) == [1.0, 1.0]

@@ -137,6 +137,16 @@ class VirtualTimeLoop(asyncio.SelectorEventLoop):
         """Move the clock forward to ``when`` (never backwards)."""
         self._virtual = max(self._virtual, when)
 
+    def stall(self, seconds: float) -> None:
+        """Move the clock ``seconds`` on without running anything, as a blocked loop would.
+
+        Every timer that falls due meanwhile fires late, together, on the next
+        iteration: what a long fsync or a paused machine does to a real loop.
+        """
+        if seconds < 0:
+            raise ValueError("virtual time only moves forward")
+        self.advance_to(self._virtual + seconds)
+
     def outside_work(self) -> bool:
         """True while a thread or a child process started from this loop is at work."""
         self._children = {child for child in self._children if child.get_returncode() is None}
