@@ -75,6 +75,8 @@ def test_the_clock_and_the_loop_agree() -> None:
         await asyncio.sleep(90.5)
         assert clock.monotonic() == loop.time()
         assert clock.now() == start + timedelta(seconds=90.5)
+        # A clock made later on the same loop reads the same time.
+        assert virtual_clock(start).now() == clock.now()
         # Computing takes no virtual time: only waiting moves the clock.
         before = clock.monotonic()
         sum(range(200_000))

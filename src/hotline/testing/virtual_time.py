@@ -190,8 +190,9 @@ class VirtualClock:
     """A ``Clock`` (now() and monotonic()) that reads a :class:`VirtualTimeLoop`'s time.
 
     ``monotonic()`` is the loop's ``time()``; ``now()`` is ``start`` plus the
-    virtual seconds since the clock was made, so both move together and only
-    when the loop's timers do.
+    virtual seconds since the loop was made, so both move together and only
+    when the loop's timers do, and every clock on one loop with the same
+    ``start`` reads the same (a terminal restarted within a test keeps time).
     """
 
     def __init__(self, loop: VirtualTimeLoop, start: datetime = DEFAULT_START) -> None:
@@ -199,7 +200,7 @@ class VirtualClock:
             raise ValueError("a VirtualClock starts at a timezone-aware instant")
         self._loop = loop
         self._start = start.astimezone(UTC)
-        self._origin = loop.time()
+        self._origin = DEFAULT_MONOTONIC
 
     def now(self) -> datetime:
         return self._start + timedelta(seconds=self._loop.time() - self._origin)
