@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import json
 from pathlib import Path
@@ -21,6 +20,7 @@ from hotline.terminal import (
     render_settings,
 )
 from hotline.terminal.config.settings import DEFAULT_DEADLINES
+from hotline.testing import run_virtual, virtual_clock
 from tests.terminal.helpers import make_pair, wait_until
 
 PASSWORD = "correct horse battery"
@@ -65,7 +65,10 @@ def test_an_unacknowledged_flash_goes_overdue_on_both_sides_and_escalates(
         _configure(directory, hooks[key])
 
     async def main() -> None:
-        washington, moscow = Terminal.open(washington_dir), Terminal.open(moscow_dir)
+        washington, moscow = (
+            Terminal.open(washington_dir, clock=virtual_clock()),
+            Terminal.open(moscow_dir, clock=virtual_clock()),
+        )
         await washington.start()
         await moscow.start()
         try:
@@ -120,12 +123,13 @@ def test_an_unacknowledged_flash_goes_overdue_on_both_sides_and_escalates(
                 what="alarms cleared by the acknowledgement",
             )
             assert not washington.deadlines.is_overdue(flash.id)
-            await asyncio.sleep(0.5)  # let the last hooks finish writing
+            for terminal in (washington, moscow):
+                await terminal.alarms.drain(within=5.0)  # every hook started has written
         finally:
             await washington.stop()
             await moscow.stop()
 
-    asyncio.run(main())
+    run_virtual(main())
     events = _events(hooks["w"])
     escalations = sorted(
         (e for e in events if e["event"] == "escalation"), key=lambda e: str(e["at"])
@@ -172,7 +176,7 @@ def test_the_watch_is_bounded_and_says_so_when_full(
     washington_dir, _ = make_pair(tmp_path)
 
     async def main() -> None:
-        terminal = Terminal.open(washington_dir)
+        terminal = Terminal.open(washington_dir, clock=virtual_clock())
         await terminal.start()
         try:
             sent = [terminal.send_text(to="Moscow", text=f"m{i}") for i in range(4)]
@@ -185,4 +189,4 @@ def test_the_watch_is_bounded_and_says_so_when_full(
         finally:
             await terminal.stop()
 
-    asyncio.run(main())
+    run_virtual(main())
