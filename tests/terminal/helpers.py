@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import socket
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -124,6 +123,18 @@ def make_pair(
     return dialer_dir, listener_dir
 
 
+#: The journal kinds a message's delivery writes (docs/protocol/delivery.md): what
+#: a test about storing, receipting or refusing envelopes counts. Timers journal
+#: other kinds at any moment ("route change", "line state", "link up"), so a
+#: test that counted every entry would count them too.
+DELIVERY_KINDS = frozenset({"message queued", "message received", "receipt received", "refusal"})
+
+
+def delivery_journal(store: Store) -> list[JournalEntry]:
+    """Every journal entry of a :data:`DELIVERY_KINDS` kind, oldest first."""
+    return [entry for entry in store.iter_journal() if entry.kind in DELIVERY_KINDS]
+
+
 def refusals(store: Store) -> list[JournalEntry]:
     """Every ``refusal`` entry in the journal, oldest first."""
     return [entry for entry in store.iter_journal() if entry.kind == "refusal"]
@@ -132,9 +143,15 @@ def refusals(store: Store) -> list[JournalEntry]:
 async def wait_until(
     predicate: Callable[[], bool], *, within: float = 10.0, what: str = "condition"
 ) -> None:
-    """Poll ``predicate`` on the running loop until it holds; AssertionError after ``within`` s."""
-    deadline = time.monotonic() + within
+    """Poll ``predicate`` on the running loop until it holds; AssertionError after ``within`` s.
+
+    ``within`` is on the loop's clock: under ``hotline.testing.run_virtual`` it
+    is virtual time, so a condition the terminal reaches by its timers is given
+    the same protocol time however loaded the machine is.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
     while not predicate():
-        if time.monotonic() > deadline:
+        if loop.time() > deadline:
             raise AssertionError(f"timed out after {within} s waiting for {what}")
         await asyncio.sleep(0.01)

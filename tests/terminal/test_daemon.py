@@ -33,14 +33,15 @@ from hotline.terminal import (
     run_terminal,
     verify_store,
 )
+from hotline.testing import run_virtual, virtual_clock
 
 from .helpers import card_of, make_pair, make_terminal, refusals, wait_until
 
 
 @contextlib.asynccontextmanager
 async def running(directory: Path) -> AsyncIterator[Terminal]:
-    """A started terminal, stopped (store closed) on the way out."""
-    terminal = Terminal.open(directory)
+    """A started terminal on the loop's virtual clock, stopped (store closed) on the way out."""
+    terminal = Terminal.open(directory, clock=virtual_clock())
     await terminal.start()
     try:
         yield terminal
@@ -117,7 +118,7 @@ def test_status_reports_the_line_and_queued_counts(dirs: tuple[Path, Path]) -> N
             assert after.last_contact is not None
             assert_verifies(moscow)
 
-    asyncio.run(main())
+    run_virtual(main())
 
 
 def test_wait_delivered_returns_once_the_verified_receipt_is_stored(
@@ -148,7 +149,7 @@ def test_wait_delivered_returns_once_the_verified_receipt_is_stored(
             with pytest.raises(UnknownMessage):
                 await moscow.wait_delivered("0" * 32, within=0)
 
-    asyncio.run(main())
+    run_virtual(main())
 
 
 @pytest.mark.parametrize("restarted", ["Washington", "Moscow"])
@@ -183,7 +184,7 @@ def test_messages_sent_while_the_peer_is_down_arrive_in_order_after_its_restart(
                 assert stored.state is MessageState.DELIVERED
             assert_verifies(sender)
 
-    asyncio.run(main())
+    run_virtual(main())
 
 
 def test_adding_a_peer_to_a_running_terminal_starts_dialing(tmp_path: Path) -> None:
@@ -213,7 +214,7 @@ def test_adding_a_peer_to_a_running_terminal_starts_dialing(tmp_path: Path) -> N
             assert not again.new  # a refresh, not a second peer
             assert [p.party for p in washington.status().peers] == ["Moscow"]
 
-    asyncio.run(main())
+    run_virtual(main())
 
 
 def test_run_terminal_closes_its_control_socket_on_sigterm(tmp_path: Path) -> None:
@@ -317,7 +318,7 @@ def test_heavy_two_way_traffic_never_stalls(dirs: tuple[Path, Path]) -> None:
             assert_verifies(washington)
             assert_verifies(moscow)
 
-    asyncio.run(main())
+    run_virtual(main())
 
 
 def test_a_peer_restored_from_an_old_backup_gets_its_lost_messages_again(
@@ -354,7 +355,7 @@ def test_a_peer_restored_from_an_old_backup_gets_its_lost_messages_again(
             assert "peer rewound" in kinds
             assert_verifies(washington)
 
-    asyncio.run(main())
+    run_virtual(main())
 
 
 def test_refusals_from_one_host_are_journaled_at_most_once_per_interval(tmp_path: Path) -> None:

@@ -81,9 +81,9 @@ from hotline.formats.meeting import (
 )
 from hotline.formats.meetingstate import (
     FINAL_STATES,
-    MEETINGS,
     MEETING_STATES,
     MEETING_TRANSITIONS,
+    MEETINGS,
     MeetingState,
     meeting_state,
     transition,

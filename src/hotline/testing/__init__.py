@@ -1,4 +1,4 @@
-"""Public test helpers: a memory link, a fake clock, a sans-IO pair, cuttable routes, netns labs.
+"""Public test helpers: a memory link, fake and virtual clocks, a sans-IO pair, cuttable routes, netns labs.
 
 Nothing under ``src/hotline`` imports this package; tests and downstream
 projects do. ``hotline.testing.store_conformance`` (the Store contract tests a
@@ -13,6 +13,7 @@ from hotline.testing.connection_pair import ConnectionPair, Side
 from hotline.testing.memory import MemoryTransport, memory_link
 from hotline.testing.netns import LabFaults, LabSide, NamespacedTerminal, NetnsLab
 from hotline.testing.proxy import RouteProxy
+from hotline.testing.virtual_time import VirtualClock, VirtualTimeLoop, run_virtual, virtual_clock
 
 __all__ = [
     "ConnectionPair",
@@ -24,5 +25,9 @@ __all__ = [
     "NetnsLab",
     "RouteProxy",
     "Side",
+    "VirtualClock",
+    "VirtualTimeLoop",
     "memory_link",
+    "run_virtual",
+    "virtual_clock",
 ]

@@ -3,14 +3,15 @@
 Each side is a real terminal directory (store, identity, inbox, outbox) with a
 :class:`~hotline.testing.FakeClock` for its timestamps; the byte pipe between
 them is :func:`hotline.testing.memory_link`, sometimes wrapped in a
-:class:`Tap` that records (and can drop) the frames one side sends.
+:class:`Tap` that records (and can drop) the frames one side sends. Every test
+runs on :func:`hotline.testing.run_virtual`: heartbeats and dead-line timers
+fire at their virtual deadlines, so the timings asserted are exact.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +28,7 @@ from hotline.terminal.config import LinkSettings, TerminalFiles
 from hotline.terminal.core.inbox import Inbox
 from hotline.terminal.core.outbox import Outbox
 from hotline.terminal.core.session import Session, SessionHandler
-from hotline.testing import FakeClock, MemoryTransport, memory_link
+from hotline.testing import FakeClock, MemoryTransport, VirtualTimeLoop, memory_link, run_virtual
 from hotline.utc import format_utc
 from tests.terminal.helpers import FAST_LINK, make_pair, refusals, wait_until
 
@@ -212,7 +213,7 @@ def test_messages_flow_both_ways_in_order_with_receipts(pair: Pair) -> None:
         assert reasons[0] == "end of exercise"
         assert reasons[1] == "closed by peer: end of exercise"
 
-    asyncio.run(main())
+    run_virtual(main())
     assert moscow.received() == [f"W{i}" for i in range(5)]
     assert washington.received() == [f"M{i}" for i in range(4)]
     # on_delivered heard of each receipt once, after its commit.
@@ -240,7 +241,7 @@ def test_timestamps_come_from_the_injected_clock(pair: Pair) -> None:
         await m_session.close(CloseCode.NORMAL, "done")
         await _finish(*tasks)
 
-    asyncio.run(main())
+    run_virtual(main())
     sent = washington.files.store.get_message(message_id)
     held = moscow.files.store.get_message(message_id)
     assert sent is not None
@@ -276,7 +277,7 @@ def test_a_just_stored_message_leaves_at_once_when_the_pump_has_caught_up(pair: 
         await m_session.close(CloseCode.NORMAL, "done")
         await _finish(*tasks)
 
-    asyncio.run(main())
+    run_virtual(main())
     assert moscow.received() == ["first", "second", "third", "fourth"]
 
 
@@ -306,7 +307,7 @@ def test_a_sent_mark_rides_on_the_receipt_that_arrives_before_it_is_written(
         await _finish(*tasks)
         return record.id
 
-    message_id = asyncio.run(main())
+    message_id = run_virtual(main())
     sent = store.get_message(message_id)
     assert sent is not None
     assert sent.state is MessageState.DELIVERED
@@ -331,7 +332,7 @@ def test_last_contact_is_stored_at_most_once_a_second(pair: Pair) -> None:
         await _finish(*tasks)
 
     first = format_utc(moscow.clock.now())
-    asyncio.run(main())
+    run_virtual(main())
     # Stored with the first delivery, unchanged within the second, then again.
     assert stored == [first, first, first, format_utc(moscow.clock.now())]
 
@@ -351,16 +352,17 @@ def test_severed_link_is_declared_dead_after_dead_after_heartbeats(
         await wait_until(lambda: w_session.opened and m_session.opened, what="both open")
         await asyncio.sleep(0.12)  # a few heartbeats pass while the line is alive
         assert w_session.close_reason == "open"
-        severed_at = time.monotonic()
+        loop = asyncio.get_running_loop()
+        severed_at = loop.time()
         w_end.sever()
         w_reason = await asyncio.wait_for(tasks[0], 5)
-        elapsed = time.monotonic() - severed_at
+        elapsed = loop.time() - severed_at
         assert w_reason == f"nothing heard for {silence:g} s: line presumed dead"
         # The last heartbeat heard came at most one interval before the cut.
-        assert silence - settings.heartbeat_interval - 0.01 <= elapsed < silence + 1.0
+        assert silence - settings.heartbeat_interval - 1e-9 <= elapsed <= silence + 1e-9
         await asyncio.wait_for(tasks[1], 5)
 
-    asyncio.run(main())
+    run_virtual(main())
 
 
 def test_far_end_of_a_severed_link_also_presumes_the_line_dead(pair: Pair) -> None:
@@ -373,7 +375,7 @@ def test_far_end_of_a_severed_link_also_presumes_the_line_dead(pair: Pair) -> No
         reasons = await _finish(*tasks)
         assert reasons[1] == "nothing heard for 0.15 s: line presumed dead"
 
-    asyncio.run(main())
+    run_virtual(main())
 
 
 def test_silent_peer_is_declared_dead(pair: Pair) -> None:
@@ -387,14 +389,16 @@ def test_silent_peer_is_declared_dead(pair: Pair) -> None:
         tasks = await _run_both(w_session, m_session)
         await wait_until(lambda: w_session.opened and m_session.opened, what="both open")
         silenced = True
-        started = time.monotonic()
+        loop = asyncio.get_running_loop()
+        started = loop.time()
         m_reason = await asyncio.wait_for(tasks[1], 5)
         assert m_reason == "nothing heard for 0.15 s: line presumed dead"
-        assert time.monotonic() - started >= 0.15 - 0.05 - 0.01
+        # The last heartbeat got through at most one interval before the silence.
+        assert 0.15 - 0.05 - 1e-9 <= loop.time() - started <= 0.15 + 1e-9
         assert any(isinstance(frame, proto.Heartbeat) for frame in tap.dropped)
         await _finish(tasks[0])
 
-    asyncio.run(main())
+    run_virtual(main())
 
 
 def test_a_terminal_held_up_longer_than_the_dead_window_does_not_call_a_live_line_dead(
@@ -409,8 +413,10 @@ def test_a_terminal_held_up_longer_than_the_dead_window_does_not_call_a_live_lin
         tasks = await _run_both(w_session, m_session)
         await wait_until(lambda: w_session.opened and m_session.opened, what="both open")
         await asyncio.sleep(0.06)
-        # Block the loop on purpose: nobody listens, nobody beats, both timers fire late.
-        time.sleep(3 * silence)  # noqa: ASYNC251
+        # Hold the loop up on purpose: nobody listens, nobody beats, both timers fire late.
+        loop = asyncio.get_running_loop()
+        assert isinstance(loop, VirtualTimeLoop)
+        loop.stall(3 * silence)
         await asyncio.sleep(4 * FAST_LINK.heartbeat_interval)
         assert (w_session.close_reason, m_session.close_reason) == ("open", "open")
         message = pair.washington.queue("after the stall")
@@ -423,7 +429,7 @@ def test_a_terminal_held_up_longer_than_the_dead_window_does_not_call_a_live_lin
         reasons = await _finish(*tasks)
         assert reasons == [f"nothing heard for {silence:g} s: line presumed dead"] * 2
 
-    asyncio.run(main())
+    run_virtual(main())
 
 
 def test_resume_resends_exactly_the_unreceipted_messages(pair: Pair) -> None:
@@ -481,7 +487,7 @@ def test_resume_resends_exactly_the_unreceipted_messages(pair: Pair) -> None:
         await m_session.close(CloseCode.NORMAL, "link 3 done")
         await _finish(*tasks)
 
-    asyncio.run(main())
+    run_virtual(main())
     # Stored once each, in serial order, and every record verifies.
     assert moscow.received() == ["one", "two", "three", "four"]
     for side in (washington, moscow):
@@ -548,7 +554,7 @@ def test_resume_during_a_session_rewinds_to_the_unreceipted(pair: Pair) -> None:
         await hand.transport.aclose()
         assert await asyncio.wait_for(task, 5) == "closed by peer: bye"
 
-    asyncio.run(main())
+    run_virtual(main())
 
 
 def test_incoming_duplicates_are_receipted_from_the_store(pair: Pair) -> None:
@@ -579,7 +585,7 @@ def test_incoming_duplicates_are_receipted_from_the_store(pair: Pair) -> None:
         await hand.transport.aclose()
         await asyncio.wait_for(task, 5)
 
-    asyncio.run(main())
+    run_virtual(main())
     assert moscow.received() == ["say it twice"]
     held = moscow.files.store.get_message(message_id)
     assert held is not None
@@ -609,7 +615,7 @@ def test_protocol_violation_is_journaled_and_closed(pair: Pair) -> None:
         assert isinstance(frames[-1], proto.Close)
         assert frames[-1].code is CloseCode.PROTOCOL_ERROR
 
-    asyncio.run(main())
+    run_virtual(main())
     [entry] = refusals(moscow.files.store)
     assert entry.data["what"] == "protocol"
     assert entry.data["peer"] == washington.files.settings.party

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import replace
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from hotline.terminal.core import verify_note
 from hotline.terminal.desks.accounts import authenticate, create_user
 from hotline.terminal.desks.acks import AckDesk
 from hotline.terminal.desks.shiftlog import ShiftLog
+from hotline.testing import run_virtual, virtual_clock
 from tests.terminal.helpers import make_pair, wait_until
 
 PASSWORD = "correct horse battery"
@@ -24,7 +24,10 @@ def test_a_person_acknowledges_and_the_sender_sees_who(tmp_path: Path) -> None:
     washington_dir, moscow_dir = make_pair(tmp_path)
 
     async def main() -> None:
-        washington, moscow = Terminal.open(washington_dir), Terminal.open(moscow_dir)
+        washington, moscow = (
+            Terminal.open(washington_dir, clock=virtual_clock()),
+            Terminal.open(moscow_dir, clock=virtual_clock()),
+        )
         await washington.start()
         await moscow.start()
         try:
@@ -71,14 +74,14 @@ def test_a_person_acknowledges_and_the_sender_sees_who(tmp_path: Path) -> None:
             await washington.stop()
             await moscow.stop()
 
-    asyncio.run(main())
+    run_virtual(main())
 
 
 def test_shift_notes_are_signed_by_their_author(tmp_path: Path) -> None:
     washington_dir, _ = make_pair(tmp_path)
 
     async def main() -> None:
-        terminal = Terminal.open(washington_dir)
+        terminal = Terminal.open(washington_dir, clock=virtual_clock())
         await terminal.start()
         try:
             create_user(
@@ -104,14 +107,17 @@ def test_shift_notes_are_signed_by_their_author(tmp_path: Path) -> None:
         finally:
             await terminal.stop()
 
-    asyncio.run(main())
+    run_virtual(main())
 
 
 def test_exercise_messages_are_marked_and_left_out_of_statistics(tmp_path: Path) -> None:
     washington_dir, moscow_dir = make_pair(tmp_path)
 
     async def main() -> None:
-        washington, moscow = Terminal.open(washington_dir), Terminal.open(moscow_dir)
+        washington, moscow = (
+            Terminal.open(washington_dir, clock=virtual_clock()),
+            Terminal.open(moscow_dir, clock=virtual_clock()),
+        )
         await washington.start()
         await moscow.start()
         try:
@@ -129,14 +135,14 @@ def test_exercise_messages_are_marked_and_left_out_of_statistics(tmp_path: Path)
             await washington.stop()
             await moscow.stop()
 
-    asyncio.run(main())
+    run_virtual(main())
 
 
 def test_an_operator_acknowledges_an_alarm(tmp_path: Path) -> None:
     washington_dir, _ = make_pair(tmp_path)
 
     async def main() -> None:
-        terminal = Terminal.open(washington_dir)
+        terminal = Terminal.open(washington_dir, clock=virtual_clock())
         await terminal.start()
         try:
             create_user(
@@ -162,7 +168,7 @@ def test_an_operator_acknowledges_an_alarm(tmp_path: Path) -> None:
         finally:
             await terminal.stop()
 
-    asyncio.run(main())
+    run_virtual(main())
 
 
 def test_verify_catches_a_rewritten_acknowledgement_or_shift_note(tmp_path: Path) -> None:
@@ -173,7 +179,10 @@ def test_verify_catches_a_rewritten_acknowledgement_or_shift_note(tmp_path: Path
     washington_dir, moscow_dir = make_pair(tmp_path)
 
     async def main() -> None:
-        washington, moscow = Terminal.open(washington_dir), Terminal.open(moscow_dir)
+        washington, moscow = (
+            Terminal.open(washington_dir, clock=virtual_clock()),
+            Terminal.open(moscow_dir, clock=virtual_clock()),
+        )
         await washington.start()
         await moscow.start()
         try:
@@ -189,7 +198,7 @@ def test_verify_catches_a_rewritten_acknowledgement_or_shift_note(tmp_path: Path
             await washington.stop()
             await moscow.stop()
 
-    asyncio.run(main())
+    run_virtual(main())
     files = open_terminal(moscow_dir)
     assert verify_store(files.store, files.identity).ok
     files.store.close()

@@ -22,6 +22,7 @@ from hotline.terminal import Operator, Terminal, verify_store
 from hotline.terminal.config import CallSettings, LinkSettings
 from hotline.terminal.desks.accounts import authenticate, create_user
 from hotline.terminal.desks.calls import CallDesk, PresenceDesk
+from hotline.testing import run_virtual, virtual_clock
 from tests.terminal.core.test_routes import Line, both_up, journal, two_routes
 from tests.terminal.helpers import refusals, wait_until
 
@@ -77,7 +78,7 @@ def run(tmp_path: Path, scenario: Any, calls: CallSettings = CALLS) -> None:
             was, mos = person(line.washington, "was-op"), person(line.moscow, "mos-op")
             await scenario(line, was, mos)
 
-    asyncio.run(main())
+    run_virtual(main())
 
 
 def test_a_completed_call_is_on_both_records_with_the_same_times(tmp_path: Path) -> None:
@@ -228,7 +229,7 @@ def test_a_call_to_a_peer_whose_line_is_down_fails_at_once(tmp_path: Path) -> No
         for proxy in line.proxies:
             proxy.heal()
         await wait_until(lambda: both_up(line), within=20, what="line back")
-        await asyncio.sleep(0.3)
+        await asyncio.sleep(0.3)  # virtual: three heartbeats of an open line
         assert line.moscow.store.get_call(call.id) is None  # nothing was sent
 
     run(tmp_path, scenario)
@@ -445,7 +446,7 @@ def test_calls_live_at_a_restart_end_failed(tmp_path: Path) -> None:
             call_id = await connected_call(line, was, mos)
             directory = line.washington_dir
         # Both terminals stopped mid-call; Washington starts again alone.
-        washington = Terminal.open(directory)
+        washington = Terminal.open(directory, clock=virtual_clock())
         await washington.start()
         try:
             record = washington.desk(CallDesk).get(call_id)
@@ -461,4 +462,4 @@ def test_calls_live_at_a_restart_end_failed(tmp_path: Path) -> None:
         finally:
             await washington.stop()
 
-    asyncio.run(main())
+    run_virtual(main())

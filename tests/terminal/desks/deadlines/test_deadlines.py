@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import json
 from pathlib import Path
@@ -17,6 +16,7 @@ from hotline.terminal.config.settings import DEFAULT_DEADLINES
 from hotline.terminal.desks.accounts import authenticate, create_user
 from hotline.terminal.desks.acks import AckDesk
 from hotline.terminal.desks.deadlines import DeadlineWatch
+from hotline.testing import run_virtual, virtual_clock
 from tests.terminal.helpers import make_pair, wait_until
 
 PASSWORD = "correct horse battery"
@@ -61,7 +61,10 @@ def test_an_unacknowledged_flash_goes_overdue_on_both_sides_and_escalates(
         _configure(directory, hooks[key])
 
     async def main() -> None:
-        washington, moscow = Terminal.open(washington_dir), Terminal.open(moscow_dir)
+        washington, moscow = (
+            Terminal.open(washington_dir, clock=virtual_clock()),
+            Terminal.open(moscow_dir, clock=virtual_clock()),
+        )
         await washington.start()
         await moscow.start()
         try:
@@ -118,12 +121,13 @@ def test_an_unacknowledged_flash_goes_overdue_on_both_sides_and_escalates(
                 what="alarms cleared by the acknowledgement",
             )
             assert not washington.desk(DeadlineWatch).is_overdue(flash.id)
-            await asyncio.sleep(0.5)  # let the last hooks finish writing
+            for terminal in (washington, moscow):
+                await terminal.alarms.drain(within=5.0)  # every hook started has written
         finally:
             await washington.stop()
             await moscow.stop()
 
-    asyncio.run(main())
+    run_virtual(main())
     events = _events(hooks["w"])
     escalations = sorted(
         (e for e in events if e["event"] == "escalation"), key=lambda e: str(e["at"])
@@ -170,7 +174,7 @@ def test_the_watch_is_bounded_and_says_so_when_full(
     washington_dir, _ = make_pair(tmp_path)
 
     async def main() -> None:
-        terminal = Terminal.open(washington_dir)
+        terminal = Terminal.open(washington_dir, clock=virtual_clock())
         await terminal.start()
         try:
             sent = [terminal.send_text(to="Moscow", text=f"m{i}") for i in range(4)]
@@ -183,4 +187,4 @@ def test_the_watch_is_bounded_and_says_so_when_full(
         finally:
             await terminal.stop()
 
-    asyncio.run(main())
+    run_virtual(main())
