@@ -49,8 +49,9 @@ from hotline.crypto import (
     sign_receipt,
     verify_receipt,
 )
-from hotline.errors import CloseCode, LinkError, RemoteProtocolError
+from hotline.errors import LinkError, RemoteProtocolError
 from hotline.link import StreamTransport, client_context, dial
+from hotline.proto import CloseCode
 from hotline.store import Direction, MessageState
 from hotline.terminal import LinkSettings, Terminal, TerminalPaths, verify_store
 from hotline.utc import format_utc, time_group

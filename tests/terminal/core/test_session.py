@@ -19,8 +19,8 @@ import pytest
 
 from hotline import proto
 from hotline.crypto import Envelope, Receipt, verify_receipt
-from hotline.errors import CloseCode
 from hotline.link import Transport
+from hotline.proto import CloseCode
 from hotline.store import Direction, MessageState, PeerRecord
 from hotline.terminal import LinkSettings, TerminalFiles, open_terminal, verify_store
 from hotline.terminal.core.inbox import Inbox

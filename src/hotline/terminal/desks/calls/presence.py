@@ -15,7 +15,7 @@ import secrets
 from collections.abc import Callable
 from typing import Any
 
-from hotline.errors import CallError, ConfigError, UnknownCall
+from hotline.errors import CallError, InvalidArgument, UnknownCall
 from hotline.store import Direction, MessageRecord, PresenceRecord, Store
 from hotline.terminal.core.inbox import refuse_content
 from hotline.terminal.core.outbox import check_channel, decode_body
@@ -77,7 +77,7 @@ class PresenceDesk:
         check_channel(channel)
         note = note.strip()
         if len(note) > MAX_PRESENCE_NOTE_CHARS:
-            raise ConfigError(f"the note is over {MAX_PRESENCE_NOTE_CHARS} characters")
+            raise InvalidArgument(f"the note is over {MAX_PRESENCE_NOTE_CHARS} characters")
         at = format_utc(self._clock.now())
         request = PresenceRecord(
             id=f"presence-{secrets.token_hex(8)}",
@@ -130,7 +130,7 @@ class PresenceDesk:
         """A ``presence`` message arrived: a request for us, or the answer to ours."""
         try:
             self._signal(message, dict(decode_body(message.body)["presence"]))
-        except (KeyError, TypeError, ValueError, ConfigError, CallError) as exc:
+        except (KeyError, TypeError, ValueError, InvalidArgument, CallError) as exc:
             reason = f"presence signal refused: {exc}"
             refuse_content(self._store, self._clock, message, what="presence signal", reason=reason)
 

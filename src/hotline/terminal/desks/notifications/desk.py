@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from hotline.crypto import Precedence
-from hotline.errors import ConfigError, NotificationInvalid, UnknownMessage
+from hotline.errors import ConfigError, InvalidArgument, UnknownProposal
 from hotline.formats import (
     Codebook,
     apply_reply,
@@ -146,7 +146,7 @@ class NotificationDesk:
                 {"format": code, "version": found[1], "data": data},
                 sent_at=parse_utc(record.sent_at),
             )
-        except ConfigError as exc:  # NotificationInvalid, UnknownFormat
+        except InvalidArgument as exc:  # NotificationInvalid, UnknownFormat
             refuse_content(self._store, self._clock, record, what="notification", reason=str(exc))
             return
         if code == MEETING:
@@ -163,7 +163,7 @@ class NotificationDesk:
         elif code == MEETING_REPLY:
             try:
                 meeting = self._next_meeting_state(data, peer=record.peer)
-            except (NotificationInvalid, UnknownMessage, ConfigError) as exc:
+            except (InvalidArgument, UnknownProposal) as exc:  # NotificationInvalid included
                 refuse_content(
                     self._store, self._clock, record, what="meeting reply", reason=str(exc)
                 )
@@ -176,7 +176,7 @@ class NotificationDesk:
         proposal_id = str(reply.get("proposal", ""))
         meeting = self._store.get_meeting(proposal_id)
         if meeting is None or meeting.peer != peer:
-            raise UnknownMessage(f"no meeting proposal {proposal_id} with {peer}")
+            raise UnknownProposal(f"no meeting proposal {proposal_id} with {peer}")
         state, data = apply_reply(json.loads(meeting.data), meeting.state, reply)
         return replace(meeting, state=state, data=_json(data))
 

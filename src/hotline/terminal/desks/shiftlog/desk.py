@@ -16,7 +16,7 @@ import cbor2
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from hotline.errors import ConfigError, PermissionDenied
+from hotline.errors import InvalidArgument, PermissionDenied
 from hotline.store import ShiftNoteRecord, Store
 from hotline.terminal.desks.accounts.users import Operator, Permission
 from hotline.terminal.runtime.clock import Clock
@@ -58,9 +58,9 @@ class ShiftLog:
             raise PermissionDenied(f"{operator.name} ({operator.role}) may not write shift notes")
         text = text.strip()
         if not text:
-            raise ConfigError("a shift note needs some text")
+            raise InvalidArgument("a shift note needs some text")
         if len(text) > MAX_NOTE_CHARS:
-            raise ConfigError(f"a shift note has at most {MAX_NOTE_CHARS} characters")
+            raise InvalidArgument(f"a shift note has at most {MAX_NOTE_CHARS} characters")
         note_id = secrets.token_hex(8)
         at = format_utc(self._clock.now())
         signature = operator.sign(
