@@ -21,9 +21,10 @@ import argparse
 import random
 import sys
 
-from hotline.errors import CloseCode, RemoteProtocolError
+from hotline.errors import RemoteProtocolError
 from hotline.proto import (
     Close,
+    CloseCode,
     Connection,
     Data,
     Event,

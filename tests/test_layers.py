@@ -266,7 +266,8 @@ def test_relative_imports_in_a_package_init() -> None:
     ("module", "source", "is_package", "count"),
     [
         ("hotline.proto.framing", "from hotline.crypto import envelope", False, 1),
-        ("hotline.proto.framing", "from hotline.errors import CloseCode", False, 0),
+        ("hotline.proto.framing", "from hotline.errors import LocalProtocolError", False, 0),
+        ("hotline.errors", "from hotline.proto import CloseCode", False, 1),
         ("hotline.formats.launch", "from hotline.utc import parse_utc", False, 0),
         ("hotline.formats.launch", "from hotline.crypto import Precedence", False, 1),
         ("hotline.crypto.card", "from hotline import proto", False, 1),

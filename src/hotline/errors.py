@@ -6,6 +6,7 @@
     ├── ProtocolError                 the wire protocol was violated (never raised itself)
     │   ├── LocalProtocolError        we misused the sans-IO API (a bug on our side)
     │   └── RemoteProtocolError       the peer sent something invalid; carries ``close_code``
+    │                                 (a ``hotline.proto.CloseCode``)
     ├── CryptoError                   a cryptographic check failed
     │   ├── SignatureInvalid          a signature does not verify over the signed bytes
     │   ├── DecryptionFailed          a sealed body does not open with our key
@@ -23,11 +24,16 @@
     │   ├── NotInitialised            the directory holds no terminal
     │   ├── AlreadyInitialised        ``init`` on a directory that holds one
     │   └── SchemaTooNew              the database was written by a newer hotline
-    ├── ConfigError                   a setting or an argument is invalid
+    ├── ConfigError                   the configuration is invalid: hotline.toml, the terminal
+    │                                 directory and its key files, or data shipped in the package
+    ├── InvalidArgument               a value someone gave (a CLI argument, a form, a request)
+    │   │                             is refused; also a ``ValueError``
     │   ├── NotificationInvalid       notification data breaks its format; ``problems`` names each field
     │   └── UnknownFormat             no notification format has that code (or version)
     ├── UnknownMessage                no message with that id is stored here
-    │   └── UnknownCall               no call with that id is known here
+    │   ├── UnknownCall               no call with that id is known here
+    │   └── UnknownProposal           no meeting proposal with that id (with that peer) is stored here
+    ├── UnknownAlarm                  no open alarm with that id
     ├── MessageTooLarge               a message body over the size limit
     ├── CallError                     a call operation does not fit the call's state
     ├── LinkError                     transport trouble (TLS refusal, connection loss)
@@ -40,12 +46,17 @@
 
 Crypto failures stay distinct from one another and from ``ValueError``: the
 journal records which one happened, and an operator reads it.
+
+A programming error (a caller breaking a function's contract, a malformed
+definition in the source) is a plain ``ValueError`` or ``TypeError``, not a
+``HotlineError``: the CLI shows a ``HotlineError`` as one line and exits 1,
+while a bug should stop with its traceback. What an HTTP API answers for each
+error is one table, ``hotline.terminal.api.ERROR_STATUS``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from enum import IntEnum
 from typing import Protocol
 
 __all__ = [
@@ -55,7 +66,6 @@ __all__ = [
     "CallError",
     "CardInvalid",
     "ChainBroken",
-    "CloseCode",
     "ConfigError",
     "CryptoError",
     "DaemonError",
@@ -66,6 +76,7 @@ __all__ = [
     "EnvelopeInvalid",
     "FieldProblem",
     "HotlineError",
+    "InvalidArgument",
     "LinkError",
     "LocalProtocolError",
     "MessageTooLarge",
@@ -80,24 +91,15 @@ __all__ = [
     "SchemaTooNew",
     "SignatureInvalid",
     "StoreError",
+    "UnknownAlarm",
     "UnknownCall",
     "UnknownFormat",
     "UnknownMessage",
     "UnknownPeer",
+    "UnknownProposal",
     "UnknownUser",
     "WrongSigner",
 ]
-
-
-class CloseCode(IntEnum):
-    """Why a session is being closed; sent in the CLOSE frame."""
-
-    NORMAL = 0
-    PROTOCOL_ERROR = 1
-    VERSION_MISMATCH = 2
-    IDENTITY_MISMATCH = 3
-    FRAME_TOO_LARGE = 4
-    SHUTTING_DOWN = 5
 
 
 class HotlineError(Exception):
@@ -118,9 +120,14 @@ class LocalProtocolError(ProtocolError):
 
 
 class RemoteProtocolError(ProtocolError):
-    """The peer sent bytes that break the protocol."""
+    """The peer sent bytes that break the protocol.
 
-    def __init__(self, message: str, *, close_code: CloseCode = CloseCode.PROTOCOL_ERROR) -> None:
+    ``close_code`` is the :class:`hotline.proto.CloseCode` to close the session
+    with. It is typed ``int`` because this bottom module imports nothing of
+    hotline; ``hotline.proto`` always passes a ``CloseCode`` member.
+    """
+
+    def __init__(self, message: str, *, close_code: int) -> None:
         super().__init__(message)
         self.close_code = close_code
 
@@ -194,7 +201,7 @@ class SchemaTooNew(StoreError):
 
 
 class ConfigError(HotlineError):
-    """A setting or an argument is invalid."""
+    """The configuration is invalid: hotline.toml, the terminal directory, key files, package data."""
 
 
 class FieldProblem(Protocol):
@@ -221,7 +228,15 @@ class FieldProblem(Protocol):
         """The problem in English."""
 
 
-class NotificationInvalid(ConfigError):
+class InvalidArgument(HotlineError, ValueError):
+    """A value given by a person or a client (CLI argument, form, request body) is refused.
+
+    Also a ``ValueError``, so code that validates with ``except ValueError``
+    (pydantic validators among it) still sees it.
+    """
+
+
+class NotificationInvalid(InvalidArgument):
     """A formatted notification's data breaks its format; ``problems`` names every bad field.
 
     Each problem is a ``hotline.formats.Problem``: ``path`` (dotted with list
@@ -240,7 +255,7 @@ class NotificationInvalid(ConfigError):
         super().__init__(f"invalid {what} ({count} problem{'' if count == 1 else 's'}): {listed}")
 
 
-class UnknownFormat(ConfigError):
+class UnknownFormat(InvalidArgument):
     """No notification format has that code (or this hotline lacks that version of it)."""
 
 
@@ -250,6 +265,14 @@ class UnknownMessage(HotlineError):
 
 class UnknownCall(UnknownMessage):
     """No call with that id is known here."""
+
+
+class UnknownProposal(UnknownMessage):
+    """No meeting proposal with that id (and that peer) is stored here; its id is a message id."""
+
+
+class UnknownAlarm(HotlineError):
+    """No open alarm with that id (or it is already acknowledged)."""
 
 
 class CallError(HotlineError):

@@ -13,42 +13,15 @@ import pytest
 from hotline.console import (
     CONTENT_SECURITY_POLICY,
     create_console_app,
-    error_status,
     serve_console,
 )
 from hotline.errors import (
-    AuthenticationFailed,
     ConfigError,
-    HotlineError,
-    LinkError,
-    MessageTooLarge,
-    PermissionDenied,
-    UnknownMessage,
-    UnknownPeer,
-    UnknownUser,
 )
 from hotline.terminal import Terminal
 
 from ..terminal.helpers import free_port
 from .conftest import ConsoleClient, Pair
-
-
-@pytest.mark.parametrize(
-    ("error", "status"),
-    [
-        (AuthenticationFailed("x"), 401),
-        (PermissionDenied("x"), 403),
-        (UnknownUser("x"), 404),
-        (UnknownMessage("x"), 404),
-        (UnknownPeer("x"), 404),
-        (MessageTooLarge("x"), 413),
-        (ConfigError("x"), 422),
-        (LinkError("x"), 400),
-        (HotlineError("x"), 400),
-    ],
-)
-def test_error_status(error: HotlineError, status: int) -> None:
-    assert error_status(error) == status
 
 
 def test_each_app_has_its_own_state(pair: Pair) -> None:
@@ -71,7 +44,7 @@ def test_validation_errors_use_the_error_shape(wash: ConsoleClient) -> None:
     response = wash.get("/api/messages?limit=0")
     assert response.status_code == 422
     body = response.json()
-    assert body["error"] == "ConfigError"
+    assert body["error"] == "InvalidArgument"
     assert "limit" in body["detail"]
 
 

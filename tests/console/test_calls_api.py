@@ -367,7 +367,7 @@ def test_an_unknown_call_is_404(wash: ConsoleClient) -> None:
 def test_a_bad_call_is_422_and_nothing_is_placed(wash: ConsoleClient, body: dict[str, Any]) -> None:
     response = wash.post("/api/calls", body)
     assert response.status_code == 422, response.text
-    assert response.json()["error"] == "ConfigError"
+    assert response.json()["error"] == "InvalidArgument"
     assert response.json()["detail"]
     assert wash.get("/api/calls").json() == []
 
@@ -385,7 +385,7 @@ def test_bad_signals_during_a_call_are_422(both: Pair) -> None:
     ]:
         response = wash.post(f"/api/calls/{call_id}/{path}", body)
         assert response.status_code == 422, (path, body, response.text)
-        assert response.json()["error"] == "ConfigError"
+        assert response.json()["error"] == "InvalidArgument"
     assert live(wash, call_id)["state"] == "connected"
 
 

@@ -13,7 +13,6 @@ from hotline.console import (
     check_signature,
     message_detail,
 )
-from hotline.errors import ConfigError
 from hotline.store import AckRecord, MessageRecord, MessageState
 
 from .conftest import ConsoleClient, Pair
@@ -145,9 +144,9 @@ def test_detail_of_each_kind_of_record_builds(pair: Pair) -> None:
 
 def test_a_verification_checks_itself() -> None:
     assert Verification(status="verified").to_json() == {"status": "verified", "reason": ""}
-    with pytest.raises(ConfigError):
+    with pytest.raises(ValueError):
         Verification(status="maybe")
-    with pytest.raises(ConfigError):
+    with pytest.raises(ValueError):
         Verification(status="failed")  # a failure needs a reason
-    with pytest.raises(ConfigError):
+    with pytest.raises(ValueError):
         Verification(status="verified", reason="but why")

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from hotline.console import PERIOD_LABELS, ReportQuery, csv_filename
-from hotline.errors import ConfigError
+from hotline.errors import InvalidArgument
 from hotline.terminal.desks.notifications import PERIODS
 
 
@@ -33,8 +33,8 @@ def test_days_become_the_terminals_bounds_with_the_last_day_included() -> None:
         ({"since": "2026-11-02", "until": "2026-11-01"}, "until must not be before since"),
     ],
 )
-def test_a_bad_query_is_a_config_error(fields: dict[str, str], says: str) -> None:
-    with pytest.raises(ConfigError, match=says):
+def test_a_bad_query_is_an_invalid_argument(fields: dict[str, str], says: str) -> None:
+    with pytest.raises(InvalidArgument, match=says):
         ReportQuery(**fields)  # type: ignore[arg-type]
 
 

@@ -17,7 +17,7 @@ from hotline.console import (
     new_token,
     tokens_match,
 )
-from hotline.errors import ConfigError
+from hotline.errors import InvalidArgument
 from hotline.terminal import Operator, Role
 from hotline.testing import FakeClock
 
@@ -97,7 +97,7 @@ def test_language_switch_keeps_the_session_and_refuses_unknown_languages() -> No
     assert switched.language == "ru"
     assert switched.csrf_token == session.csrf_token
     assert sessions.get(token) is not None
-    with pytest.raises(ConfigError):
+    with pytest.raises(InvalidArgument):
         sessions.set_language(token, "de")
     assert sessions.get(token, touch=False).language == "ru"  # type: ignore[union-attr]
 
@@ -120,11 +120,12 @@ def test_the_session_table_is_bounded() -> None:
 
 
 def test_a_session_checks_its_own_fields() -> None:
-    with pytest.raises(ConfigError):
+    # Programming errors are ValueError; an unknown language is InvalidArgument (one too).
+    with pytest.raises(ValueError, match="CSRF"):
         ConsoleSession(operator=operator(), csrf_token="", language="en", created=1, last_seen=1)
-    with pytest.raises(ConfigError):
+    with pytest.raises(InvalidArgument):
         ConsoleSession(operator=operator(), csrf_token="x", language="xx", created=1, last_seen=1)
-    with pytest.raises(ConfigError):
+    with pytest.raises(ValueError, match="before"):
         ConsoleSession(operator=operator(), csrf_token="x", language="en", created=2, last_seen=1)
 
 

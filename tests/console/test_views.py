@@ -18,6 +18,7 @@ from hotline.console import (
     traffic,
 )
 from hotline.store import Direction, MessageState
+from hotline.terminal.api.models import Message
 
 from .conftest import ConsoleClient, Pair
 
@@ -102,6 +103,29 @@ def test_rows_say_what_happened_to_a_message(wash: ConsoleClient) -> None:
     assert row["line_state"] == "down"
     assert row["times"][0]["display"].endswith("Z")
     assert row["text"] == "hello"
+
+
+def test_a_row_is_the_shared_message_shape_with_the_consoles_keys_beside_it(
+    wash: ConsoleClient,
+) -> None:
+    sent = wash.send("hello", precedence="priority")
+    record = wash.on_loop(lambda: wash.terminal.store.get_message(sent["id"]))
+    assert record is not None
+    deadline = "2026-11-23T16:00:00Z"
+    row = message_row(record, ack=None, line_state="up", language="ru", deadline=deadline)
+    shared = Message.of(record, ack=None, deadline=deadline).model_dump(mode="json")
+    # Every key the control API gives a message, with the same value; the console's own beside them.
+    assert {key: row[key] for key in shared} == shared
+    assert row["ack_deadline"] == deadline
+    assert row["display"]["ack_deadline"].endswith("Z")  # written for the reader, in UTC
+    assert set(row) - set(shared) == {
+        "line_state",
+        "times",
+        "acknowledgement",
+        "notice",
+        "meeting",
+        "display",
+    }
 
 
 def test_traffic_puts_flash_first_then_newest_first(wash: ConsoleClient) -> None:

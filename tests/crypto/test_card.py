@@ -22,7 +22,7 @@ from hotline.crypto import (
     parse_route,
     validate_timezone,
 )
-from hotline.errors import CardInvalid, ConfigError
+from hotline.errors import CardInvalid, InvalidArgument
 
 FINGERPRINT = re.compile(r"^(\d{5} ){11}\d{5}$")
 SIGNATURE_MESSAGE = (
@@ -158,7 +158,7 @@ def test_b64url_round_trip(data: bytes) -> None:
 @pytest.mark.parametrize("text", ["AB=", "A", "AB+/", "AB CD", "AB\n", "AB", "AAB"])
 def test_b64url_rejects_non_canonical(text: str) -> None:
     # "AB" and "AAB" carry stray bits in their last character.
-    with pytest.raises(ConfigError):
+    with pytest.raises(InvalidArgument):
         b64url_decode(text)
 
 
@@ -204,7 +204,7 @@ def test_parse_route_valid(route: str, expected: tuple[str, int]) -> None:
     ],
 )
 def test_parse_route_invalid(route: str) -> None:
-    with pytest.raises(ConfigError):
+    with pytest.raises(InvalidArgument):
         parse_route(route)
 
 
@@ -220,7 +220,7 @@ def test_timezone_shape_valid(zone: str) -> None:
     "zone", ["", "/Europe", "Europe/", "Europe//Moscow", "../etc/passwd", "Europe Moscow", "x" * 65]
 )
 def test_timezone_shape_invalid(zone: str) -> None:
-    with pytest.raises(ConfigError):
+    with pytest.raises(InvalidArgument):
         validate_timezone(zone)
 
 
@@ -238,7 +238,7 @@ def test_timezone_shape_invalid(zone: str) -> None:
 def test_make_card_rejects_bad_settings(
     moscow: Identity, routes: Any, timezone: str, message: str
 ) -> None:
-    with pytest.raises(ConfigError, match=message):
+    with pytest.raises(InvalidArgument, match=message):
         make_card(moscow, routes=routes, timezone=timezone)
 
 

@@ -21,8 +21,8 @@ from hotline.crypto import (
 )
 from hotline.errors import (
     AlreadyInitialised,
-    ConfigError,
     CryptoError,
+    InvalidArgument,
     NotInitialised,
     SignatureInvalid,
 )
@@ -119,10 +119,10 @@ def test_valid_party_names(party: str) -> None:
     ],
 )
 def test_invalid_party_names(party: str) -> None:
-    with pytest.raises(ConfigError):
+    with pytest.raises(InvalidArgument):
         validate_party(party)
     if isinstance(party, str):
-        with pytest.raises(ConfigError):
+        with pytest.raises(InvalidArgument):
             Identity.generate(party)
 
 
@@ -203,7 +203,7 @@ def test_load_wrong_length_is_crypto_error(tmp_path, moscow: Identity, size: int
 
 def test_load_validates_the_party(tmp_path, moscow: Identity) -> None:
     moscow.save(tmp_path)
-    with pytest.raises(ConfigError):
+    with pytest.raises(InvalidArgument):
         Identity.load("", tmp_path)
 
 

@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 from hypothesis import given
 
-from hotline.errors import ConfigError
 from hotline.formats import (
     INVALID,
     Problems,
@@ -99,9 +98,9 @@ def test_an_impact_area_cannot_be_just_a_name() -> None:
 
 
 def test_area_kinds_must_be_known() -> None:
-    with pytest.raises(ConfigError):
+    with pytest.raises(ValueError):
         area_field("area", kinds=("hexagon",))
-    with pytest.raises(ConfigError):
+    with pytest.raises(ValueError):
         area_field("area", kinds=())
 
 

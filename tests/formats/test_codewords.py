@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from hotline.errors import ConfigError
+from hotline.errors import ConfigError, InvalidArgument
 from hotline.formats import (
     CODEWORD,
     LANGUAGES,
@@ -62,7 +62,7 @@ def test_a_codebook_is_read_only() -> None:
 
 
 def test_asking_in_an_unknown_language_is_an_error() -> None:
-    with pytest.raises(ConfigError):
+    with pytest.raises(InvalidArgument):
         parse_codebook(BOOK_TEXT).meaning("HARVEST", "fr")
 
 

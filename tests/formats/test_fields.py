@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hotline.errors import ConfigError, NotificationInvalid
+from hotline.errors import InvalidArgument, NotificationInvalid
 from hotline.formats import (
     INVALID,
     BooleanField,
@@ -88,7 +88,7 @@ def test_problems_collect_in_order_and_raise_them_all() -> None:
         "invalid flight notification (2 problems): count: must be at least 1; "
         "window.start: required"
     )
-    assert isinstance(error, ConfigError)
+    assert isinstance(error, InvalidArgument)
 
 
 def test_a_problem_with_no_path_is_about_the_whole_data() -> None:
@@ -166,7 +166,7 @@ def test_code_field_maps_case_and_checks_the_pattern() -> None:
 
 
 def test_a_code_field_must_describe_itself_in_every_language() -> None:
-    with pytest.raises(ConfigError, match="CODE_DESCRIPTIONS"):
+    with pytest.raises(ValueError, match="CODE_DESCRIPTIONS"):
         CodeField(name="word", pattern="[A-Z]+", case="upper", description="letters")
 
 
@@ -422,5 +422,5 @@ def test_describe_is_json_with_labels_in_every_language() -> None:
     ],
 )
 def test_bad_definitions_fail_at_once(make: Any) -> None:
-    with pytest.raises(ConfigError):
+    with pytest.raises(ValueError):
         make()

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from hotline.errors import ConfigError
+from hotline.errors import InvalidArgument
 from hotline.formats import (
     FORMATS,
     LABELS,
@@ -30,7 +30,7 @@ def test_languages() -> None:
     assert LANGUAGES == ("en", "id", "ru")
     assert check_language("ru") == "ru"
     for bad in ("fr", "EN", None, ""):
-        with pytest.raises(ConfigError, match="en, id, ru"):
+        with pytest.raises(InvalidArgument, match="en, id, ru"):
             check_language(bad)
 
 
@@ -140,5 +140,5 @@ def test_renderer_lines_and_lists() -> None:
 
 
 def test_a_renderer_needs_a_known_language() -> None:
-    with pytest.raises(ConfigError):
+    with pytest.raises(InvalidArgument):
         Renderer("de")

@@ -21,7 +21,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hotline.errors import ConfigError, NotificationInvalid
+from hotline.errors import InvalidArgument, NotificationInvalid
 from hotline.formats import (
     CODE_DESCRIPTIONS,
     FORMATS,
@@ -255,7 +255,7 @@ def test_the_wordings_are_the_ones_operators_know(
 
 
 def test_an_unknown_language_is_refused() -> None:
-    with pytest.raises(ConfigError):
+    with pytest.raises(InvalidArgument):
         render_problem(Problem("", "required"), "fr")
 
 

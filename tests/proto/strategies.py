@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from hotline.errors import CloseCode
 from hotline.proto import (
     AGENT_MAX_CHARS,
     CLOSE_REASON_MAX_CHARS,
@@ -12,6 +11,7 @@ from hotline.proto import (
     UINT64_MAX,
     VERSION_MAX,
     Close,
+    CloseCode,
     Data,
     Frame,
     Heartbeat,

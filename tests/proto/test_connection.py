@@ -11,10 +11,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hotline.errors import CloseCode, ConfigError, LocalProtocolError, RemoteProtocolError
+from hotline.errors import LocalProtocolError, RemoteProtocolError
 from hotline.proto import (
     NEED_DATA,
     Close,
+    CloseCode,
     Connection,
     ConnectionClosed,
     ConnectionState,
@@ -492,7 +493,7 @@ def test_after_a_remote_error(open_pair: ConnectionPair) -> None:
     with pytest.raises(LocalProtocolError, match="in state ERROR"):
         conn.send(Data(envelope=b"x"))
     # Only Close may go out, to tell the peer why.
-    wire = conn.send(Close(code=first.value.close_code, reason=str(first.value)[:200]))
+    wire = conn.send(Close(code=CloseCode(first.value.close_code), reason=str(first.value)[:200]))
     assert open_pair.deliver(Side.B, wire)[0].code is CloseCode.FRAME_TOO_LARGE  # type: ignore[attr-defined]
     assert conn.state is S.ERROR
 
@@ -590,5 +591,5 @@ def test_pair_generates_distinct_keys() -> None:
 
 
 def test_pair_refuses_a_zero_chunk_size() -> None:
-    with pytest.raises(ConfigError):
+    with pytest.raises(ValueError):
         ConnectionPair(chunk_size=0)

@@ -9,11 +9,12 @@ from typing import Any
 import pytest
 from hypothesis import given
 
-from hotline.errors import CloseCode, LocalProtocolError
+from hotline.errors import LocalProtocolError
 from hotline.proto import (
     FRAME_TYPES,
     NEED_DATA,
     Close,
+    CloseCode,
     ConnectionClosed,
     Data,
     Event,

@@ -11,11 +11,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hotline.errors import CloseCode, LocalProtocolError, RemoteProtocolError
+from hotline.errors import LocalProtocolError, RemoteProtocolError
 from hotline.proto import (
     DEFAULT_MAX_FRAME_SIZE,
     FRAME_SIZE_LIMIT,
     Close,
+    CloseCode,
     ConnectionClosed,
     Data,
     Frame,

@@ -11,11 +11,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hotline.errors import CloseCode, LocalProtocolError, RemoteProtocolError
+from hotline.errors import LocalProtocolError, RemoteProtocolError
 from hotline.proto import (
     FRAME_TYPES,
     TRANSITIONS,
     Close,
+    CloseCode,
     ConnectionClosed,
     ConnectionState,
     Data,

@@ -24,8 +24,8 @@ from starlette.exceptions import StarletteDeprecationWarning
 
 from hotline.crypto import Identity, make_card
 from hotline.errors import (
-    ConfigError,
     DaemonNotRunning,
+    InvalidArgument,
     MessageTooLarge,
     NotInitialised,
     UnknownMessage,
@@ -155,7 +155,10 @@ def test_post_message_queues_it_and_it_can_be_read_back(api: Api) -> None:
     assert sent["text"] == "Привет"
     record = api.on_loop(lambda: api.terminal.store.get_message(sent["id"]))
     assert record is not None
-    assert api.on_loop(lambda: messages_json(api.terminal, [record]))[0] == sent
+    assert (
+        api.on_loop(lambda: messages_json(api.terminal, [record]))[0].model_dump(mode="json")
+        == sent
+    )
     assert api.get(f"/messages/{sent['id']}").json() == sent
     assert api.get("/status").json()["peers"][0]["queued"] == 1
 
@@ -182,7 +185,9 @@ def test_list_messages_filters(api: Api) -> None:
 def test_list_messages_rejects_bad_query(api: Api, params: dict[str, Any], where: str) -> None:
     response = api.get("/messages", **params)
     assert response.status_code == 422
-    assert response.json()["detail"][0]["loc"] == ["query", where]
+    body = response.json()
+    assert body["error"] == "InvalidArgument"
+    assert body["detail"].startswith(f"{where}: ")
 
 
 def test_unknown_peer_is_404_unknown_peer(api: Api) -> None:
@@ -205,7 +210,8 @@ def test_text_too_large_is_413(api: Api) -> None:
 def test_bad_precedence_is_422(api: Api) -> None:
     response = api.post("/messages", {"to": "Washington", "text": "x", "precedence": "urgent"})
     assert response.status_code == 422
-    assert response.json()["detail"][0]["loc"] == ["body", "precedence"]
+    assert response.json()["error"] == "InvalidArgument"
+    assert response.json()["detail"].startswith("precedence: ")
     assert api.get("/messages").json() == []
 
 
@@ -222,10 +228,10 @@ def test_malformed_message_body_is_422(api: Api, body: dict[str, Any]) -> None:
     assert api.post("/messages", body).status_code == 422
 
 
-def test_bad_channel_is_422_config_error(api: Api) -> None:
+def test_bad_channel_is_422_invalid_argument(api: Api) -> None:
     response = api.post("/messages", {"to": "Washington", "text": "x", "channel": "No Spaces"})
     assert response.status_code == 422
-    assert response.json()["error"] == "ConfigError"
+    assert response.json()["error"] == "InvalidArgument"
 
 
 @pytest.mark.parametrize("suffix", ["", "/delivered"])
@@ -371,7 +377,7 @@ def test_notifications_are_validated_field_by_field(api: Api) -> None:
     ]
     assert {"count", "weapon", "time", "source", "place"} <= paths
     unknown = api.post("/messages/notifications", {"to": "Washington", "format": "x", "data": {}})
-    assert (unknown.status_code, unknown.json()["error"]) == (404, "UnknownFormat")
+    assert (unknown.status_code, unknown.json()["error"]) == (422, "UnknownFormat")
     good = api.post(
         "/messages/notifications",
         {
@@ -536,7 +542,7 @@ def test_client_against_a_served_api_raises_the_daemons_errors(tmp_path: Path) -
             client.send(to="Beijing", text="x")
         with pytest.raises(MessageTooLarge):
             client.send(to="Washington", text="x" * (MAX_TEXT_BYTES + 1))
-        with pytest.raises(ConfigError, match="precedence"):
+        with pytest.raises(InvalidArgument, match="precedence"):
             client.send(to="Washington", text="x", precedence="urgent")
         with pytest.raises(UnknownMessage):
             client.message("f" * 32)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from hotline.cli._common import Verbs, add_directory, print_json
-from hotline.errors import ConfigError
+from hotline.errors import InvalidArgument
 from hotline.terminal import ControlClient
 
 __all__ = ["register", "run"]
@@ -50,9 +50,9 @@ def register(verbs: Verbs) -> None:
 
 def run(args: argparse.Namespace) -> int:
     if args.direction not in (None, "in", "out"):
-        raise ConfigError("--direction must be 'in' or 'out'")
+        raise InvalidArgument("--direction must be 'in' or 'out'")
     if args.limit is not None and args.limit < 1:
-        raise ConfigError("--limit must be at least 1")
+        raise InvalidArgument("--limit must be at least 1")
     with ControlClient(args.directory) as client:
         records = client.messages(peer=args.peer, direction=args.direction, limit=args.limit)
     if args.json:

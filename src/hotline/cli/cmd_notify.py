@@ -15,7 +15,7 @@ from typing import Any
 
 from hotline.cli._common import Verbs, add_directory, print_json
 from hotline.crypto import Precedence
-from hotline.errors import ConfigError, NotificationInvalid
+from hotline.errors import InvalidArgument, NotificationInvalid
 from hotline.terminal import DEFAULT_CHANNEL, ControlClient
 
 __all__ = ["read_data", "register", "run"]
@@ -47,13 +47,13 @@ def read_data(name: str) -> dict[str, Any]:
     try:
         text = sys.stdin.read() if name == "-" else Path(name).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read {name}: {exc}") from exc
+        raise InvalidArgument(f"cannot read {name}: {exc}") from exc
     try:
         data = json.loads(text)
     except ValueError as exc:
-        raise ConfigError(f"{name} is not valid JSON: {exc}") from exc
+        raise InvalidArgument(f"{name} is not valid JSON: {exc}") from exc
     if not isinstance(data, dict):
-        raise ConfigError(f"{name} must hold a JSON object (the notification's fields)")
+        raise InvalidArgument(f"{name} must hold a JSON object (the notification's fields)")
     return data
 
 

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from hotline.cli._common import Verbs, add_directory, print_json
-from hotline.errors import ConfigError, DaemonNotRunning
+from hotline.errors import DaemonNotRunning, InvalidArgument
 from hotline.terminal import ControlClient, add_peer_card, open_terminal
 
 __all__ = ["register", "run_add", "run_list"]
@@ -34,7 +34,7 @@ def _read_card(name: str) -> str:
     try:
         return Path(name).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(
+        raise InvalidArgument(
             f"cannot read card file {name}: {getattr(exc, 'strerror', None) or exc}"
         ) from exc
 

@@ -11,7 +11,7 @@ import sys
 
 from hotline.cli._common import Verbs, add_directory, print_json, read_text_argument
 from hotline.crypto import Precedence
-from hotline.errors import ConfigError, DeliveryTimeout
+from hotline.errors import DeliveryTimeout, InvalidArgument
 from hotline.terminal import ControlClient
 
 __all__ = ["register", "run"]
@@ -54,12 +54,14 @@ def register(verbs: Verbs) -> None:
 def run(args: argparse.Namespace) -> int:
     precedence = args.precedence.lower()
     if precedence not in PRECEDENCES:
-        raise ConfigError(f"precedence {args.precedence!r} is not one of {', '.join(PRECEDENCES)}")
+        raise InvalidArgument(
+            f"precedence {args.precedence!r} is not one of {', '.join(PRECEDENCES)}"
+        )
     text = read_text_argument(args.text)
     if not text.strip():
-        raise ConfigError("the message text is empty")
+        raise InvalidArgument("the message text is empty")
     if not 0 < args.timeout <= 3600:
-        raise ConfigError("--timeout takes a number of seconds from 0 to 3600")
+        raise InvalidArgument("--timeout takes a number of seconds from 0 to 3600")
     with ControlClient(args.directory) as client:
         record = client.send(to=args.to, text=text, precedence=precedence, channel=args.channel)
         _show(record, args.json)

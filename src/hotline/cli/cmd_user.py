@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from hotline.cli._common import Verbs, add_directory, print_json
-from hotline.errors import ConfigError, DaemonNotRunning
+from hotline.errors import DaemonNotRunning, InvalidArgument
 from hotline.terminal import ControlClient, Role, SystemClock, open_terminal
 from hotline.terminal.desks.accounts import create_user, user_json
 
@@ -56,15 +56,15 @@ def read_password(path: Path | None, *, confirm: bool) -> str:
         try:
             lines = path.read_text(encoding="utf-8").splitlines()
         except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"cannot read password file {path}: {exc}") from exc
+            raise InvalidArgument(f"cannot read password file {path}: {exc}") from exc
         if not lines or not lines[0]:
-            raise ConfigError(f"password file {path} is empty")
+            raise InvalidArgument(f"password file {path} is empty")
         return lines[0]
     if not sys.stdin.isatty():
-        raise ConfigError("no terminal to ask for a password on: use --password-file")
+        raise InvalidArgument("no terminal to ask for a password on: use --password-file")
     password = getpass.getpass("password: ")
     if confirm and getpass.getpass("again: ") != password:
-        raise ConfigError("the two passwords differ")
+        raise InvalidArgument("the two passwords differ")
     return password
 
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from hotline.console.app import (
     create_console_app,
-    error_status,
     serve_console,
 )
 from hotline.console.deps import (
@@ -218,7 +217,6 @@ __all__ = [
     "csv_filename",
     "current_operator",
     "current_session",
-    "error_status",
     "format_catalogue",
     "format_duration",
     "format_moment",

@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
-from typing import Any
 
 import uvicorn
 from fastapi import FastAPI, Request
@@ -37,51 +36,19 @@ from hotline.console.state import ConsoleState, build_state
 from hotline.console.templating import STATIC_DIR
 from hotline.console.views import problems_json
 from hotline.crypto import parse_route
-from hotline.errors import (
-    AccessError,
-    AuthenticationFailed,
-    CallError,
-    ConfigError,
-    HotlineError,
-    MessageTooLarge,
-    NotificationInvalid,
-    NotInitialised,
-    PeerError,
-    PermissionDenied,
-    UnknownCall,
-    UnknownMessage,
-    UnknownPeer,
-    UnknownUser,
-)
+from hotline.errors import ConfigError, HotlineError, NotificationInvalid
 from hotline.terminal import Clock, Terminal
+from hotline.terminal.api.errors import (
+    VALIDATION_ERROR,
+    error_body,
+    error_status,
+    validation_detail,
+)
 from hotline.terminal.control import serve_uvicorn
 
-__all__ = ["create_console_app", "error_status", "serve_console"]
+__all__ = ["create_console_app", "serve_console"]
 
 log = logging.getLogger("hotline.console")
-
-_STATUS_BY_ERROR: tuple[tuple[type[HotlineError], int], ...] = (
-    (AuthenticationFailed, 401),
-    (PermissionDenied, 403),
-    (UnknownUser, 404),
-    (AccessError, 403),
-    (UnknownCall, 404),  # before its parent UnknownMessage (the same status, its own name)
-    (UnknownMessage, 404),
-    (UnknownPeer, 404),
-    (PeerError, 409),
-    (CallError, 409),  # the call is not in a state that allows this (answer an ended call)
-    (MessageTooLarge, 413),
-    (ConfigError, 422),
-    (NotInitialised, 409),
-)
-
-
-def error_status(exc: HotlineError) -> int:
-    """The HTTP status the console answers a refusal with (400 if nothing closer fits)."""
-    for cls, code in _STATUS_BY_ERROR:
-        if isinstance(exc, cls):
-            return code
-    return 400
 
 
 def _wants_json(request: Request) -> bool:
@@ -127,26 +94,25 @@ def create_console_app(terminal: Terminal, *, clock: Clock | None = None) -> Fas
 
     async def hotline_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HotlineError)
+        # The status and the body are the contract both HTTP APIs share
+        # (hotline.terminal.api.errors); a page shows the same error as HTML.
         status = error_status(exc)
         if _wants_json(request):
-            content: dict[str, Any] = {"error": type(exc).__name__, "detail": str(exc)}
+            problems = None
             if isinstance(exc, NotificationInvalid):
                 # Field by field, in the reader's language: the form shows each beside its input.
-                content["problems"] = problems_json(exc, language=_language(request))
-            return JSONResponse(status_code=status, content=content)
+                problems = problems_json(exc, language=_language(request))
+            return JSONResponse(status_code=status, content=error_body(exc, problems=problems))
         return _error_page(request, status, type(exc).__name__, str(exc))
 
     async def invalid_request(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
-        problems = "; ".join(
-            f"{'.'.join(str(part) for part in error.get('loc', ()))}: {error.get('msg', '')}"
-            for error in exc.errors()
-        )
+        detail = validation_detail(exc.errors())
         if _wants_json(request):
             return JSONResponse(
-                status_code=422, content={"error": "ConfigError", "detail": problems}
+                status_code=422, content={"error": VALIDATION_ERROR, "detail": detail}
             )
-        return _error_page(request, 422, "ConfigError", problems)
+        return _error_page(request, 422, VALIDATION_ERROR, detail)
 
     app.add_exception_handler(HotlineError, hotline_error)
     app.add_exception_handler(RequestValidationError, invalid_request)

@@ -27,7 +27,7 @@ from hotline.console.i18n import format_utc_text
 from hotline.console.notices import notice_view, read_codebook
 from hotline.console.views import terminal_row
 from hotline.crypto import Envelope, Receipt, verify_envelope, verify_receipt, verify_signature
-from hotline.errors import ConfigError, CryptoError, DeliveryError
+from hotline.errors import CryptoError, DeliveryError
 from hotline.store import AckRecord, Direction, MessageRecord, PeerRecord
 from hotline.terminal import Operator, Permission, Terminal
 from hotline.terminal.core import ACKNOWLEDGEABLE_KINDS, ack_statement
@@ -55,9 +55,9 @@ class Verification:
 
     def __post_init__(self) -> None:
         if self.status not in VERIFICATION_STATUSES:
-            raise ConfigError(f"verification status must be one of {sorted(VERIFICATION_STATUSES)}")
+            raise ValueError(f"verification status must be one of {sorted(VERIFICATION_STATUSES)}")
         if (self.status == "failed") != bool(self.reason):
-            raise ConfigError("a failed verification needs a reason, and only a failed one")
+            raise ValueError("a failed verification needs a reason, and only a failed one")
 
     def to_json(self) -> dict[str, str]:
         return {"status": self.status, "reason": self.reason}
@@ -157,8 +157,6 @@ def message_detail(
         acknowledgement["signature"] = check_acknowledgement(record, ack).to_json()
     return {
         **row,
-        "sent_at": {"at": record.sent_at, "display": format_utc_text(record.sent_at, language)},
-        "envelope_hash": record.envelope_hash.hex(),
         "sender": sender,
         "recipient": recipient,
         "signature": check_signature(record, sender_key=sender_key).to_json(),

@@ -30,7 +30,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
 
-from hotline.errors import ConfigError
+from hotline.errors import ConfigError, InvalidArgument
 from hotline.terminal import UI_LANGUAGES
 from hotline.utc import parse_utc
 
@@ -181,11 +181,11 @@ class Catalogues:
         return UI_LANGUAGES
 
     def translations(self, language: str) -> Translations:
-        """The catalogue for ``language``; ConfigError for a language the console lacks."""
+        """The catalogue for ``language``; InvalidArgument for a language the console lacks."""
         try:
             return self._translations[language]
         except KeyError:
-            raise ConfigError(
+            raise InvalidArgument(
                 f"language must be one of {', '.join(UI_LANGUAGES)}, not {language!r}"
             ) from None
 
@@ -246,7 +246,7 @@ def negotiate_language(accept_language: str | None) -> str:
 def format_moment(moment: datetime, language: str) -> str:
     """A UTC moment for a reader of ``language``: ``Nov 23, 2026 16:00:01Z`` (in English)."""
     if moment.tzinfo is None:
-        raise ConfigError("naive datetime: console times must be timezone-aware")
+        raise ValueError("naive datetime: console times must be timezone-aware")
     moment = moment.astimezone(UTC)
     day = format_date(moment, "medium", locale=language)
     clock = format_time(moment, "HH:mm:ss", tzinfo=UTC, locale=language)

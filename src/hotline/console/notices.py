@@ -26,7 +26,7 @@ import json
 import logging
 from typing import Any, Final
 
-from hotline.errors import ConfigError
+from hotline.errors import ConfigError, InvalidArgument
 from hotline.formats import (
     FORMATS,
     MEETING_TRANSITIONS,
@@ -120,7 +120,7 @@ def notice_view(
         fmt = get_format(code, version)
         summary = fmt.summary(data, language)
         rendered = fmt.render(data, language, codebook=codebook) if full else None
-    except ConfigError:  # UnknownFormat, NotificationInvalid: the text as sent stands in
+    except InvalidArgument:  # UnknownFormat, NotificationInvalid: the text as sent stands in
         return view
     title = fmt.titles[language]
     view.update(known=True, title=title, summary=summary, line=_after_title(summary, title))

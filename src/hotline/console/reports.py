@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
 from hotline.console.i18n import N_
-from hotline.errors import ConfigError
+from hotline.errors import InvalidArgument
 from hotline.formats import TITLES
 from hotline.terminal import Terminal
 from hotline.terminal.desks.notifications import PERIODS, CountRow, count_notifications
@@ -43,11 +43,11 @@ _FILE_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 def _day_start(text: str, name: str) -> datetime:
     match = _DAY.fullmatch(text.strip())
     if match is None:
-        raise ConfigError(f"{name} must be a day like 2026-11-23, not {text!r}")
+        raise InvalidArgument(f"{name} must be a day like 2026-11-23, not {text!r}")
     try:
         return datetime(int(match[1]), int(match[2]), int(match[3]), tzinfo=UTC)
     except ValueError:
-        raise ConfigError(f"{name} is not a real day: {text!r}") from None
+        raise InvalidArgument(f"{name} is not a real day: {text!r}") from None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -63,11 +63,13 @@ class ReportQuery:
 
     def __post_init__(self) -> None:
         if self.period not in PERIODS:
-            raise ConfigError(f"period must be one of {', '.join(PERIODS)}, not {self.period!r}")
+            raise InvalidArgument(
+                f"period must be one of {', '.join(PERIODS)}, not {self.period!r}"
+            )
         low = None if self.since is None else _day_start(self.since, "since")
         high = None if self.until is None else _day_start(self.until, "until")
         if low is not None and high is not None and high < low:
-            raise ConfigError("until must not be before since")
+            raise InvalidArgument("until must not be before since")
 
     @classmethod
     def parse(

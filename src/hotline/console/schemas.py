@@ -3,7 +3,8 @@
 What the API returns is built in :mod:`hotline.console.views` and
 :mod:`hotline.console.detail`, from the terminal's own records; these are
 only the requests. A body that fails validation is answered 422 as
-``{"error": "ConfigError", "detail": ...}``, like every other refusal.
+``{"error": "InvalidArgument", "detail": ...}``, like every other refusal
+(:mod:`hotline.terminal.api.errors`).
 """
 
 from __future__ import annotations

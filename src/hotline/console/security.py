@@ -35,7 +35,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from hotline.errors import ConfigError
+from hotline.errors import InvalidArgument
 from hotline.terminal import UI_LANGUAGES, Clock, Operator
 
 __all__ = [
@@ -95,13 +95,13 @@ class ConsoleSession:
 
     def __post_init__(self) -> None:
         if not self.csrf_token:
-            raise ConfigError("a console session needs a CSRF token")
+            raise ValueError("a console session needs a CSRF token")
         if self.language not in UI_LANGUAGES:
-            raise ConfigError(
+            raise InvalidArgument(
                 f"language must be one of {', '.join(UI_LANGUAGES)}, not {self.language!r}"
             )
         if self.last_seen < self.created:
-            raise ConfigError("a session cannot be seen before it was created")
+            raise ValueError("a session cannot be seen before it was created")
 
     def expired(self, now: float, *, idle: float, absolute: float) -> bool:
         return now - self.last_seen > idle or now - self.created > absolute
@@ -119,7 +119,7 @@ class SessionStore:
         limit: int = _MAX_SESSIONS,
     ) -> None:
         if not 0 < idle <= absolute:
-            raise ConfigError("session timeouts need 0 < idle <= absolute")
+            raise ValueError("session timeouts need 0 < idle <= absolute")
         self._clock = clock
         self._idle = idle
         self._absolute = absolute
@@ -164,10 +164,10 @@ class SessionStore:
         return session
 
     def set_language(self, token: str, language: str) -> ConsoleSession:
-        """Switch a live session's language; ConfigError for an unknown one or a dead session."""
+        """Switch a live session's language; InvalidArgument for an unknown one or a dead session."""
         session = self.get(token, touch=True)
         if session is None:
-            raise ConfigError("the session has ended")
+            raise InvalidArgument("the session has ended")
         session = replace(session, language=language)  # __post_init__ checks the language
         self._sessions[token] = session
         return session
@@ -225,7 +225,7 @@ class LoginLimiter:
         remembered: int = 4096,
     ) -> None:
         if max_failures < 1 or not 0 < first_lockout <= max_lockout or window <= 0:
-            raise ConfigError("login limits need max_failures >= 1 and 0 < first <= max lockout")
+            raise ValueError("login limits need max_failures >= 1 and 0 < first <= max lockout")
         self._clock = clock
         self._max_failures = max_failures
         self._window = window

@@ -11,6 +11,11 @@ what people wrote (kinds ``text`` and ``notification``); link tests, alarms
 and the acknowledgements that travel as messages show up where they belong
 (the line view, and the acknowledged message's state).
 
+A message, a peer's line and an alarm have the shape both HTTP APIs share
+(:mod:`hotline.terminal.api.models`: the same keys and raw values as the
+control API's); the console adds keys beside them, never in their place, and
+writes the raw times for the reader under ``display``.
+
 Each row also carries what silence and formats add (docs/protocol/acknowledgements.md
 section 6, docs/formats.md): the acknowledgement deadline and whether it has
 passed (``overdue``, a flag beside the state, never instead of it); for a
@@ -46,7 +51,8 @@ from hotline.store import (
     MessageRecord,
     ShiftNoteRecord,
 )
-from hotline.terminal import PeerStatus, RouteStatus, Terminal, is_exercise
+from hotline.terminal import PeerStatus, RouteStatus, Terminal
+from hotline.terminal.api.models import Alarm, Message, Peer
 from hotline.terminal.core import ACKNOWLEDGEABLE_KINDS, verify_note
 from hotline.terminal.desks.deadlines import DeadlineWatch
 
@@ -81,6 +87,10 @@ def _moment(at: str | None, language: str) -> dict[str, str] | None:
     if at is None:
         return None
     return {"at": at, "display": format_utc_text(at, language) or at}
+
+
+def _display(at: str | None, language: str) -> str | None:
+    return None if at is None else format_utc_text(at, language) or at
 
 
 def message_state(record: MessageRecord, ack: AckRecord | None) -> str:
@@ -121,28 +131,20 @@ def message_row(
         moment = _moment(at, language)
         if moment is not None:
             times.append({"state": step, **moment})
+    message = Message.of(record, ack=ack, deadline=deadline, overdue=overdue)
     return {
-        "id": record.id,
-        "direction": str(record.direction),
-        "peer": record.peer,
-        "channel": record.channel,
-        "serial": record.serial,
-        "time_group": record.time_group,
-        "precedence": record.precedence,
-        "kind": record.kind,
-        "state": message_state(record, ack),
-        # Exactly as signed: never translated, trimmed or reformatted.
-        "text": record.text,
-        "exercise": is_exercise(record),
+        **message.model_dump(mode="json"),
         "line_state": line_state,
         "times": times,
         "acknowledgement": None
         if ack is None
         else {"by": ack.by, **(_moment(ack.at, language) or {}), "direction": ack.direction},
-        "ack_deadline": _moment(deadline, language),
-        "overdue": overdue and ack is None,
         "notice": notice_view(record, language=language),
         "meeting": None if meeting is None else meeting_view(meeting, language=language),
+        "display": {
+            "sent_at": _display(record.sent_at, language),
+            "ack_deadline": _display(deadline, language),
+        },
     }
 
 
@@ -235,53 +237,42 @@ def sparkline(
     }
 
 
-def _route_view(route: RouteStatus, *, now: float, language: str) -> dict[str, Any]:
-    test = route.last_test
-    return {
-        "address": route.address,
-        "state": route.state,
-        "active": route.active,
-        "rtt_ms": route.rtt_ms,
-        "last_error": route.last_error,
-        "last_test": None
-        if test is None
-        else {
-            "ok": test.ok,
-            **(_moment(test.at, language) or {}),
-            "rtt_ms": None if test.round_trip is None else round(test.round_trip * 1000, 1),
-            "reason": test.reason,
-        },
-        "sparkline": sparkline(route.rtt_history, now=now),
-    }
+def _route_view(
+    view: dict[str, Any], route: RouteStatus, *, now: float, language: str
+) -> dict[str, Any]:
+    """The shared route shape (``view``) with its sparkline, and its last test's time for the reader."""
+    test = view["last_test"]
+    if test is not None:
+        test = {**test, "display": _display(test["at"], language)}
+    return {**view, "last_test": test, "sparkline": sparkline(route.rtt_history, now=now)}
 
 
 def _peer_view(
     peer: PeerStatus, *, timezone: str | None, now: float, language: str
 ) -> dict[str, Any]:
+    view = Peer.of(peer).model_dump(mode="json")
     return {
-        "party": peer.party,
-        "state": peer.state,
+        **view,
         "timezone": timezone,
-        "queued": peer.queued,
+        # The route carrying traffic now, as console.js has always named it (``address``).
         "carrier": peer.address,
-        "last_contact": _moment(peer.last_contact, language),
-        "last_error": peer.last_error,
-        "in_use": peer.in_use,
-        "routes": [_route_view(route, now=now, language=language) for route in peer.routes],
+        "routes": [
+            _route_view(shown, route, now=now, language=language)
+            for shown, route in zip(view["routes"], peer.routes, strict=True)
+        ],
+        "display": {"last_contact": _display(peer.last_contact, language)},
     }
 
 
 def alarm_view(alarm: AlarmRecord, *, language: str) -> dict[str, Any]:
+    """The shared alarm shape, whether it was acknowledged, and its times for the reader."""
     return {
-        "id": alarm.id,
-        "kind": alarm.kind,
-        "peer": alarm.peer,
-        "route": alarm.route,
-        "detail": alarm.detail,
-        "since": _moment(alarm.since, language),
+        **Alarm.of(alarm).model_dump(mode="json"),
         "acknowledged": alarm.acknowledged_at is not None,
-        "acknowledged_by": alarm.acknowledged_by,
-        "acknowledged_at": _moment(alarm.acknowledged_at, language),
+        "display": {
+            "since": _display(alarm.since, language),
+            "acknowledged_at": _display(alarm.acknowledged_at, language),
+        },
     }
 
 

@@ -52,7 +52,7 @@ from hotline.crypto.identity import (
     validate_party,
     verify_signature,
 )
-from hotline.errors import CardInvalid, ConfigError, SignatureInvalid
+from hotline.errors import CardInvalid, InvalidArgument, SignatureInvalid
 
 __all__ = [
     "CARD_DOMAIN",
@@ -108,20 +108,20 @@ def b64url_encode(data: bytes) -> str:
 
 
 def b64url_decode(text: str) -> bytes:
-    """Strict inverse of :func:`b64url_encode`; :class:`ConfigError` otherwise.
+    """Strict inverse of :func:`b64url_encode`; :class:`~hotline.errors.InvalidArgument` otherwise.
 
     Strict means canonical: no padding, no whitespace, and no stray bits in
     the last character. Without that last rule several strings decode to the
     same bytes, and an edited card could still carry a valid signature.
     """
     if not isinstance(text, str) or not _B64URL.match(text) or len(text) % 4 == 1:
-        raise ConfigError("not base64url without padding")
+        raise InvalidArgument("not base64url without padding")
     try:
         data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
     except (binascii.Error, ValueError) as exc:
-        raise ConfigError("not base64url without padding") from exc
+        raise InvalidArgument("not base64url without padding") from exc
     if b64url_encode(data) != text:
-        raise ConfigError("not canonical base64url (stray bits in the last character)")
+        raise InvalidArgument("not canonical base64url (stray bits in the last character)")
     return data
 
 
@@ -129,24 +129,24 @@ def b64url_decode(text: str) -> bytes:
 
 
 def parse_route(route: str) -> tuple[str, int]:
-    """Split ``HOST:PORT`` into host and port; :class:`ConfigError` if malformed.
+    """Split ``HOST:PORT`` into host and port; :class:`~hotline.errors.InvalidArgument` if malformed.
 
     HOST is a dotted IPv4 address, a DNS hostname (RFC 1123 labels, not all
     digits in the last label), or ``[IPv6]``; the returned host has no
     brackets. PORT is 1-65535 without leading zeros.
     """
     if not isinstance(route, str):
-        raise ConfigError(f"route {route!r} is not HOST:PORT")
+        raise InvalidArgument(f"route {route!r} is not HOST:PORT")
     host, sep, port_text = route.rpartition(":")
     if not sep or not _PORT.match(port_text) or int(port_text) > 65535:
-        raise ConfigError(f"route {route!r} is not HOST:PORT with a port from 1 to 65535")
+        raise InvalidArgument(f"route {route!r} is not HOST:PORT with a port from 1 to 65535")
     if host.startswith("[") and host.endswith("]"):
         try:
             return str(ipaddress.IPv6Address(host[1:-1])), int(port_text)
         except ValueError as exc:
-            raise ConfigError(f"route {route!r} is not HOST:PORT: bad IPv6 address") from exc
+            raise InvalidArgument(f"route {route!r} is not HOST:PORT: bad IPv6 address") from exc
     if not _is_ipv4(host) and not _is_hostname(host):
-        raise ConfigError(
+        raise InvalidArgument(
             f"route {route!r} is not HOST:PORT: the host must be an IPv4 address, "
             "a hostname, or [IPv6]"
         )
@@ -170,7 +170,7 @@ def _is_hostname(host: str) -> bool:
 
 
 def validate_timezone(timezone: str) -> str:
-    """Return ``timezone`` if it has the shape of an IANA zone name, else ConfigError.
+    """Return ``timezone`` if it has the shape of an IANA zone name, else InvalidArgument.
 
     ``Europe/Moscow``, ``America/Argentina/Buenos_Aires``, ``Etc/GMT+5`` and
     ``UTC`` pass; whether the zone exists is the CLI's check.
@@ -180,7 +180,7 @@ def validate_timezone(timezone: str) -> str:
         or len(timezone) > _MAX_TIMEZONE_LENGTH
         or not _TIMEZONE.match(timezone)
     ):
-        raise ConfigError(
+        raise InvalidArgument(
             f"time zone {timezone!r} is not an IANA zone name like 'Europe/Moscow' or 'UTC'"
         )
     return timezone
@@ -188,16 +188,16 @@ def validate_timezone(timezone: str) -> str:
 
 def _validate_routes(routes: Sequence[str]) -> tuple[str, ...]:
     if isinstance(routes, str):
-        raise ConfigError("routes must be a list of HOST:PORT strings, not one string")
+        raise InvalidArgument("routes must be a list of HOST:PORT strings, not one string")
     routes = tuple(routes)
     if not routes:
-        raise ConfigError("a card needs at least one route")
+        raise InvalidArgument("a card needs at least one route")
     if len(routes) > MAX_ROUTES:
-        raise ConfigError(f"a card has at most {MAX_ROUTES} routes, not {len(routes)}")
+        raise InvalidArgument(f"a card has at most {MAX_ROUTES} routes, not {len(routes)}")
     for route in routes:
         parse_route(route)
     if len(set(routes)) != len(routes):
-        raise ConfigError("a route is listed twice")
+        raise InvalidArgument("a route is listed twice")
     return routes
 
 
@@ -246,7 +246,7 @@ class PeerCard:
             validate_party(self.party)
             validate_timezone(self.timezone)
             _validate_routes(self.routes)
-        except ConfigError as exc:
+        except InvalidArgument as exc:
             raise CardInvalid(str(exc)) from exc
         for name, value, size in (
             ("signing_key", self.signing_key, KEY_BYTES),
@@ -330,7 +330,7 @@ class PeerCard:
 
 
 def make_card(identity: Identity, *, routes: Sequence[str], timezone: str) -> PeerCard:
-    """Our own signed card. Raises :class:`ConfigError` for a bad route or time zone."""
+    """Our own signed card. Raises :class:`~hotline.errors.InvalidArgument` for a bad route or time zone."""
     checked_routes = _validate_routes(routes)
     validate_timezone(timezone)
     certificate = make_tls_certificate(identity)
@@ -437,7 +437,7 @@ def _bytes_field(document: dict[str, Any], name: str) -> bytes:
     value = _text_field(document, name)
     try:
         return b64url_decode(value)
-    except ConfigError as exc:
+    except InvalidArgument as exc:
         raise CardInvalid(f"field '{name}' is {exc}") from exc
 
 

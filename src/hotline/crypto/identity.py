@@ -35,6 +35,7 @@ from hotline.errors import (
     AlreadyInitialised,
     ConfigError,
     CryptoError,
+    InvalidArgument,
     NotInitialised,
     SignatureInvalid,
 )
@@ -66,7 +67,7 @@ _ASCII_DIGITS = frozenset("0123456789")
 
 
 def validate_party(party: str) -> str:
-    """Return ``party`` if it is a valid party name, else raise :class:`ConfigError`.
+    """Return ``party`` if it is a valid party name, else raise :class:`~hotline.errors.InvalidArgument`.
 
     A party name is 1-64 characters of letters (any script, so ``Москва`` is
     fine), ASCII digits, space, ``-``, ``_`` and ``.``; it neither starts nor
@@ -75,21 +76,21 @@ def validate_party(party: str) -> str:
     look the same must not give two different fingerprints.
     """
     if not isinstance(party, str):
-        raise ConfigError(f"a party name must be text, not {type(party).__name__}")
+        raise InvalidArgument(f"a party name must be text, not {type(party).__name__}")
     if not 1 <= len(party) <= MAX_PARTY_LENGTH:
-        raise ConfigError(
+        raise InvalidArgument(
             f"a party name must be 1 to {MAX_PARTY_LENGTH} characters long, not {len(party)}"
         )
     for char in party:
         if not (char.isalpha() or char in _ASCII_DIGITS or char in _PARTY_PUNCTUATION):
-            raise ConfigError(
+            raise InvalidArgument(
                 f"party name {party!r} contains {char!r}: use letters, digits, "
                 "spaces, '-', '_' and '.' only"
             )
     if party[0] == " " or party[-1] == " ":
-        raise ConfigError(f"party name {party!r} must not start or end with a space")
+        raise InvalidArgument(f"party name {party!r} must not start or end with a space")
     if not unicodedata.is_normalized("NFC", party):
-        raise ConfigError(f"party name {party!r} is not in Unicode NFC form")
+        raise InvalidArgument(f"party name {party!r} is not in Unicode NFC form")
     return party
 
 

@@ -23,7 +23,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
-from hotline.errors import ConfigError
 from hotline.formats.fields import (
     ChoiceField,
     EnumField,
@@ -111,7 +110,7 @@ def area_field(
     """An area given as one of ``kinds`` (a launch's impact area allows polygon and circle only)."""
     unknown = set(kinds) - set(AREA_KINDS)
     if unknown or not kinds:
-        raise ConfigError(f"area kinds must be among {AREA_KINDS}, not {kinds}")
+        raise ValueError(f"area kinds must be among {AREA_KINDS}, not {kinds}")
     return ChoiceField(
         name=name,
         label=label,

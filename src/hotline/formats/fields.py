@@ -39,7 +39,7 @@ from datetime import datetime
 from enum import Enum
 from typing import Any, ClassVar, Final, Literal
 
-from hotline.errors import ConfigError, NotificationInvalid
+from hotline.errors import NotificationInvalid
 from hotline.formats.i18n import LABELS, VALUES
 from hotline.formats.problems import CODE_DESCRIPTIONS, Problem, ProblemValue
 from hotline.utc import format_utc, parse_utc
@@ -139,9 +139,9 @@ class Field(ABC):
         # Field definitions are constants of this package; a bad one is our bug,
         # caught the moment the module defining it is imported.
         if not _NAME.fullmatch(self.name):
-            raise ConfigError(f"field name {self.name!r} is not lower_case")
+            raise ValueError(f"field name {self.name!r} is not lower_case")
         if self.label_key not in LABELS:
-            raise ConfigError(f"field {self.name!r}: no label {self.label_key!r} in LABELS")
+            raise ValueError(f"field {self.name!r}: no label {self.label_key!r} in LABELS")
 
     @property
     def label_key(self) -> str:
@@ -227,7 +227,7 @@ class CodeField(Field):
     def __post_init__(self) -> None:
         Field.__post_init__(self)
         if self.description not in CODE_DESCRIPTIONS:
-            raise ConfigError(
+            raise ValueError(
                 f"field {self.name!r}: no description {self.description!r} in CODE_DESCRIPTIONS"
             )
 
@@ -379,7 +379,7 @@ class EnumField(Field):
         Field.__post_init__(self)
         unread = [v for v in self.values if v not in VALUES.get(self.vocabulary, {})]
         if unread:
-            raise ConfigError(f"field {self.name!r}: no reading for {unread} in VALUES")
+            raise ValueError(f"field {self.name!r}: no reading for {unread} in VALUES")
 
     def check(self, value: Any, path: str, problems: Problems) -> Any:
         if isinstance(value, str):
@@ -497,7 +497,7 @@ def check_fields(
 
 
 def check_definition(fields: tuple[Field, ...], *groupings: tuple[tuple[str, ...], ...]) -> None:
-    """Check a record's definition; ConfigError if it is inconsistent.
+    """Check a record's definition; ValueError if it is inconsistent.
 
     Field names must be distinct; groups must name optional fields the record
     has, and ``after`` a sibling it has. Definitions are this package's own
@@ -505,16 +505,16 @@ def check_definition(fields: tuple[Field, ...], *groupings: tuple[tuple[str, ...
     """
     names = {f.name for f in fields}
     if len(names) != len(fields):
-        raise ConfigError(f"two fields share a name in {[f.name for f in fields]}")
+        raise ValueError(f"two fields share a name in {[f.name for f in fields]}")
     for grouping in groupings:
         for group in grouping:
             if not set(group) <= names:
-                raise ConfigError(f"group {group} names fields that do not exist")
+                raise ValueError(f"group {group} names fields that do not exist")
             if any(f.required for f in fields if f.name in group):
-                raise ConfigError(f"group {group}: its fields must be optional")
+                raise ValueError(f"group {group}: its fields must be optional")
     for field in fields:
         if isinstance(field, TimeField) and field.after is not None and field.after not in names:
-            raise ConfigError(f"field {field.name!r}: no sibling {field.after!r} to follow")
+            raise ValueError(f"field {field.name!r}: no sibling {field.after!r} to follow")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

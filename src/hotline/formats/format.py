@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from hotline.errors import ConfigError
 from hotline.formats.fields import INVALID, Field, Problems, check_definition, check_fields
 from hotline.formats.i18n import LANGUAGES, TITLES, Renderer
 
@@ -51,7 +50,7 @@ class Context:
 
     def __post_init__(self) -> None:
         if self.now is not None and self.now.tzinfo is None:
-            raise ConfigError("now must be a timezone-aware datetime (UTC)")
+            raise ValueError("now must be a timezone-aware datetime (UTC)")
 
 
 #: A rule across fields: (the raw data, the fields that passed, problems, context).
@@ -83,11 +82,11 @@ class Format:
 
     def __post_init__(self) -> None:
         if not _CODE.fullmatch(self.code):
-            raise ConfigError(f"format code {self.code!r} is not lower-case words joined by -")
+            raise ValueError(f"format code {self.code!r} is not lower-case words joined by -")
         if isinstance(self.version, bool) or not isinstance(self.version, int) or self.version < 1:
-            raise ConfigError(f"format {self.code}: version must be a positive integer")
+            raise ValueError(f"format {self.code}: version must be a positive integer")
         if self.code not in TITLES:
-            raise ConfigError(f"format {self.code}: no title in TITLES")
+            raise ValueError(f"format {self.code}: no title in TITLES")
         check_definition(self.fields, self.exactly_one_of, self.at_least_one_of)
 
     @property

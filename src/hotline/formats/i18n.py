@@ -34,7 +34,7 @@ from babel import Locale
 from babel.dates import format_date, format_time
 from babel.numbers import format_decimal
 
-from hotline.errors import ConfigError
+from hotline.errors import InvalidArgument
 from hotline.utc import parse_utc
 
 __all__ = [
@@ -240,10 +240,10 @@ UNITS: Mapping[str, Mapping[str, Mapping[str, str]]] = _freeze(
 
 
 def check_language(language: object) -> str:
-    """``language`` if it is one of :data:`LANGUAGES`, else ConfigError naming them."""
+    """``language`` if it is one of :data:`LANGUAGES`, else InvalidArgument naming them."""
     if isinstance(language, str) and language in LANGUAGES:
         return language
-    raise ConfigError(f"language must be one of {', '.join(LANGUAGES)}, not {language!r}")
+    raise InvalidArgument(f"language must be one of {', '.join(LANGUAGES)}, not {language!r}")
 
 
 def format_number(value: int | float, language: str) -> str:

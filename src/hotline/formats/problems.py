@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Final
 
-from hotline.errors import ConfigError, FieldProblem
+from hotline.errors import FieldProblem
 from hotline.formats.i18n import LANGUAGES, check_language
 
 __all__ = [
@@ -336,12 +336,12 @@ def _check_tables() -> None:
     for code, texts in PROBLEM_TEXTS.items():
         for language in LANGUAGES:
             if language not in texts:
-                raise ConfigError(f"problem {code!r}: no text in {language!r}")
+                raise ValueError(f"problem {code!r}: no text in {language!r}")
             if _placeholders(texts[language]) != _PARAMS[code]:
-                raise ConfigError(f"problem {code!r}: the {language!r} text has other params")
+                raise ValueError(f"problem {code!r}: the {language!r} text has other params")
     for key, descriptions in CODE_DESCRIPTIONS.items():
         if set(descriptions) != set(LANGUAGES):
-            raise ConfigError(f"code description {key!r}: not in every language")
+            raise ValueError(f"code description {key!r}: not in every language")
 
 
 _check_tables()

@@ -12,8 +12,6 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from hotline.errors import ConfigError
-
 __all__ = ["Backoff"]
 
 
@@ -30,9 +28,9 @@ class Backoff:
 
     def __post_init__(self) -> None:
         if not (0 < self.initial <= self.cap):
-            raise ConfigError("backoff needs 0 < initial <= cap")
+            raise ValueError("backoff needs 0 < initial <= cap")
         if self.factor < 1 or not (0 <= self.jitter < 1):
-            raise ConfigError("backoff needs factor >= 1 and 0 <= jitter < 1")
+            raise ValueError("backoff needs factor >= 1 and 0 <= jitter < 1")
 
     @property
     def failures(self) -> int:

@@ -38,7 +38,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from hotline.errors import ConfigError
 from hotline.link.backoff import Backoff
 
 __all__ = [
@@ -117,7 +116,7 @@ class FailoverPolicy:
 
     def __post_init__(self) -> None:
         if self.heartbeat_interval <= 0 or self.dead_after < 1:
-            raise ConfigError("failover needs heartbeat_interval > 0 and dead_after >= 1")
+            raise ValueError("failover needs heartbeat_interval > 0 and dead_after >= 1")
         self._routes = {}
         self.set_routes(self.routes)
 
@@ -126,9 +125,9 @@ class FailoverPolicy:
     def set_routes(self, routes: Sequence[str]) -> None:
         """Adopt a new list of routes (a refreshed card); known routes keep their state."""
         if not routes:
-            raise ConfigError("a peer needs at least one route")
+            raise ValueError("a peer needs at least one route")
         if len(set(routes)) != len(routes):
-            raise ConfigError("a route is listed twice")
+            raise ValueError("a route is listed twice")
         self.routes = tuple(routes)
         self._routes = {
             address: self._routes.get(address)
@@ -262,4 +261,4 @@ class FailoverPolicy:
         try:
             return self._routes[route]
         except KeyError:
-            raise ConfigError(f"{route} is not one of this peer's routes") from None
+            raise ValueError(f"{route} is not one of this peer's routes") from None

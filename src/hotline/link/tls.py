@@ -24,7 +24,7 @@ from pathlib import Path
 
 from hotline.crypto import certificate_pem, certificate_public_key
 from hotline.crypto import parse_route as card_route
-from hotline.errors import CardInvalid, ConfigError, LinkError
+from hotline.errors import CardInvalid, InvalidArgument, LinkError
 from hotline.link.transport import StreamTransport
 
 __all__ = [
@@ -50,7 +50,7 @@ def parse_route(route: str) -> tuple[str, int]:
     """Split ``HOST:PORT`` (``[v6]:PORT`` for IPv6) into host and port; :class:`LinkError` if bad."""
     try:
         return card_route(route)
-    except ConfigError as exc:
+    except InvalidArgument as exc:
         raise LinkError(str(exc)) from exc
 
 

@@ -26,11 +26,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from hotline.errors import CloseCode, LocalProtocolError, RemoteProtocolError
+from hotline.errors import LocalProtocolError, RemoteProtocolError
 from hotline.proto.events import (
     KEY_SIZE,
     NEED_DATA,
     Close,
+    CloseCode,
     ConnectionClosed,
     Data,
     Event,

@@ -26,16 +26,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from enum import Enum
+from enum import Enum, IntEnum
 from types import MappingProxyType
 from typing import Final, TypeAlias, final
 
-from hotline.errors import CloseCode, LocalProtocolError
+from hotline.errors import LocalProtocolError
 
 __all__ = [
     "AGENT_MAX_CHARS",
     "CLOSE_REASON_MAX_CHARS",
     "Close",
+    "CloseCode",
     "ConnectionClosed",
     "Data",
     "Event",
@@ -221,6 +222,17 @@ class Resume(Event):
 
     def __post_init__(self) -> None:
         _check_uint("last_held", self.last_held)
+
+
+class CloseCode(IntEnum):
+    """Why a session is being closed; sent in the CLOSE frame (docs/protocol/framing.md)."""
+
+    NORMAL = 0
+    PROTOCOL_ERROR = 1
+    VERSION_MISMATCH = 2
+    IDENTITY_MISMATCH = 3
+    FRAME_TOO_LARGE = 4
+    SHUTTING_DOWN = 5
 
 
 @final

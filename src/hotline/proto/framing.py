@@ -28,10 +28,11 @@ from typing import Any, Final
 
 import cbor2
 
-from hotline.errors import CloseCode, LocalProtocolError, RemoteProtocolError
+from hotline.errors import LocalProtocolError, RemoteProtocolError
 from hotline.proto.events import (
     FRAME_TYPES,
     Close,
+    CloseCode,
     Data,
     Frame,
     Heartbeat,

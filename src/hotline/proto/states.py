@@ -51,9 +51,10 @@ from enum import Enum
 from types import MappingProxyType
 from typing import Final
 
-from hotline.errors import CloseCode, LocalProtocolError, RemoteProtocolError
+from hotline.errors import LocalProtocolError, RemoteProtocolError
 from hotline.proto.events import (
     Close,
+    CloseCode,
     ConnectionClosed,
     Data,
     Event,

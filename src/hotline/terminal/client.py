@@ -2,8 +2,10 @@
 
 This is how the CLI (and tests, and scripts) talk to ``hotline run``. Errors
 the daemon reports come back as the same :class:`~hotline.errors.HotlineError`
-subclass it raised, with its message; a directory with no daemon answering
-gives :class:`~hotline.errors.DaemonNotRunning`.
+subclass it raised, with its message: the body names the class
+(:mod:`hotline.terminal.api.errors`), so the client needs no table of statuses.
+A request the API refused before any route ran is ``InvalidArgument`` too. A
+directory with no daemon answering gives :class:`~hotline.errors.DaemonNotRunning`.
 """
 
 from __future__ import annotations
@@ -107,8 +109,6 @@ class ControlClient:
                     for p in payload["problems"]
                 )
             raise cls(str(payload.get("detail", "")))
-        if response.status == 422 and isinstance(payload, dict):
-            raise errors.ConfigError(_validation_message(payload))
         raise DaemonError(f"the terminal answered {response.status}: {content[:200]!r}")
 
     # -- operations -----------------------------------------------------------
@@ -272,20 +272,6 @@ class ControlClient:
         except DaemonNotRunning:
             return False
         return True
-
-
-def _validation_message(payload: dict[str, Any]) -> str:
-    details = payload.get("detail")
-    if isinstance(details, list) and details:
-        first = details[0]
-        if isinstance(first, dict):
-            where = ".".join(str(part) for part in first.get("loc", [])[1:])
-            return (
-                f"{where}: {first.get('msg', 'invalid')}"
-                if where
-                else str(first.get("msg", "invalid"))
-            )
-    return "invalid request"
 
 
 class _UnixHTTPConnection(http.client.HTTPConnection):

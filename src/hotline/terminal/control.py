@@ -5,8 +5,12 @@ the operator console will mount more routers on the same factory. The socket
 is a Unix socket created with mode 0600 inside the terminal directory, so only
 the terminal's owner can reach it: no password is needed on it.
 
-Errors come back as ``{"error": "<HotlineError subclass name>", "detail": "..."}``
-with a 4xx status, so the client can raise the same error class locally.
+Resources and errors follow the contract both HTTP APIs share
+(:mod:`hotline.terminal.api`): a message, a peer's line and an alarm have one
+shape (:mod:`hotline.terminal.api.models`), and an error comes back as
+``{"error": "<HotlineError subclass name>", "detail": "..."}`` with the status
+:data:`~hotline.terminal.api.errors.ERROR_STATUS` gives it, so the client can
+raise the same error class locally.
 """
 
 from __future__ import annotations
@@ -22,36 +26,36 @@ from typing import Annotated, Any
 
 import uvicorn
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import BaseModel, Field
 
 from hotline import __version__
 from hotline.crypto import Precedence
 from hotline.errors import (
-    AuthenticationFailed,
     ConfigError,
     HotlineError,
-    MessageTooLarge,
+    InvalidArgument,
     NotificationInvalid,
-    NotInitialised,
-    PeerError,
-    PermissionDenied,
-    UnknownFormat,
     UnknownMessage,
-    UnknownPeer,
 )
 from hotline.formats import problem_json
-from hotline.store import AckRecord, Direction, MessageRecord
-from hotline.terminal.core.alarms import alarm_json
-from hotline.terminal.core.line import PeerStatus, RouteStatus
-from hotline.terminal.core.outbox import DEFAULT_CHANNEL, is_exercise
+from hotline.store import Direction, MessageRecord
+from hotline.terminal.api.errors import (
+    VALIDATION_ERROR,
+    error_body,
+    error_status,
+    validation_detail,
+)
+from hotline.terminal.api.models import Alarm, Message, Peer
+from hotline.terminal.core.outbox import DEFAULT_CHANNEL
 from hotline.terminal.daemon import OutgoingText, Terminal
 from hotline.terminal.desks.accounts.users import authenticate, create_user, user_json
 from hotline.terminal.desks.acks.desk import AckDesk
 from hotline.terminal.desks.calls.desk import CallDesk
 from hotline.terminal.desks.calls.presence import PresenceDesk, presence_json
 from hotline.terminal.desks.deadlines.watch import DeadlineWatch
-from hotline.terminal.desks.notifications.desk import NotificationDesk, notification_of
+from hotline.terminal.desks.notifications.desk import NotificationDesk
 from hotline.terminal.desks.notifications.reports import (
     count_notifications,
     counts_csv,
@@ -60,7 +64,6 @@ from hotline.terminal.desks.notifications.reports import (
 
 __all__ = [
     "create_control_app",
-    "message_json",
     "messages_json",
     "serve_control_api",
     "serve_uvicorn",
@@ -107,56 +110,18 @@ class UserCreate(BaseModel):
     language: str = "en"
 
 
-def message_json(record: MessageRecord, ack: AckRecord | None = None) -> dict[str, Any]:
-    """The public JSON form of a message (the CLI's ``messages --json`` contract).
-
-    With its acknowledgement (``ack``), the state is ``acknowledged`` and
-    ``acknowledged_by``/``acknowledged_at`` say by whom and when: for an outgoing
-    message, a person at the peer; for an incoming one, a person here.
-    """
-    return {
-        "id": record.id,
-        "direction": str(record.direction),
-        "peer": record.peer,
-        "channel": record.channel,
-        "serial": record.serial,
-        "time_group": record.time_group,
-        "precedence": record.precedence,
-        "kind": record.kind,
-        "state": str(record.state),
-        "text": record.text,
-        "created_at": record.created_at,
-        "sent_at": record.sent_at,
-        "transmitted_at": record.transmitted_at,
-        "delivered_at": record.delivered_at,
-        "envelope_hash": record.envelope_hash.hex(),
-        "exercise": is_exercise(record),
-        "acknowledged_by": ack.by if ack else None,
-        "acknowledged_at": ack.at if ack else None,
-        **({"state": "acknowledged"} if ack else {}),
-    }
-
-
-def messages_json(terminal: Terminal, records: list[MessageRecord]) -> list[dict[str, Any]]:
-    """``message_json`` for many records, with their acknowledgements (one query)."""
+def messages_json(terminal: Terminal, records: list[MessageRecord]) -> list[Message]:
+    """The records as :class:`~hotline.terminal.api.models.Message`, with acknowledgements (one query)."""
     acks = terminal.store.acknowledgements([r.id for r in records])
     return [
-        {
-            **message_json(r, acks.get(r.id)),
-            "ack_deadline": terminal.desk(DeadlineWatch).deadline_of(r),
-            "overdue": terminal.desk(DeadlineWatch).is_overdue(r.id),
-            **_notification_fields(r),
-        }
+        Message.of(
+            r,
+            ack=acks.get(r.id),
+            deadline=terminal.desk(DeadlineWatch).deadline_of(r),
+            overdue=terminal.desk(DeadlineWatch).is_overdue(r.id),
+        )
         for r in records
     ]
-
-
-def _notification_fields(record: MessageRecord) -> dict[str, Any]:
-    found = notification_of(record)
-    if found is None:
-        return {"format": None, "data": None}
-    code, version, data = found
-    return {"format": code, "format_version": version, "data": data}
 
 
 # -- dependencies -------------------------------------------------------------
@@ -178,7 +143,7 @@ users_router = APIRouter(prefix="/users", tags=["users"])
 
 
 @messages_router.post("/notifications", status_code=201)
-async def post_notification(body: NotificationCreate, terminal: TerminalDep) -> dict[str, Any]:
+async def post_notification(body: NotificationCreate, terminal: TerminalDep) -> Message:
     """Validate and send a formatted notification; 422 lists every bad field."""
     record = terminal.desk(NotificationDesk).send(
         to=body.to,
@@ -238,8 +203,10 @@ async def get_report(
         rows = count_notifications(
             terminal.store, period=period, since=since, until=until, exercise=exercise
         )
+    except InvalidArgument:
+        raise  # a period that is not one of the periods: said as it is
     except ValueError as exc:  # a since/until that is not a UTC time
-        raise ConfigError(
+        raise InvalidArgument(
             f"since/until must be UTC times like 2026-11-01T00:00:00Z: {exc}"
         ) from exc
     if csv:
@@ -258,56 +225,41 @@ async def get_notifications_csv(
     try:
         text = notifications_csv(terminal.store, since=since, until=until, exercise=exercise)
     except ValueError as exc:
-        raise ConfigError(
+        raise InvalidArgument(
             f"since/until must be UTC times like 2026-11-01T00:00:00Z: {exc}"
         ) from exc
     return PlainTextResponse(text, media_type="text/csv")
 
 
+class Status(BaseModel):
+    """``GET /status``: who this terminal is, the line to every peer, the open alarms."""
+
+    party: str
+    fingerprint: str
+    listen: list[str]
+    peers: list[Peer]
+    alarms: list[Alarm]
+    cpu_wake: str
+
+
 @status_router.get("/status")
-async def get_status(terminal: TerminalDep) -> dict[str, Any]:
+async def get_status(terminal: TerminalDep) -> Status:
     """The line to every peer, route by route, and the open alarms (docs: README, status)."""
     status = terminal.status()
-    return {
-        "party": status.party,
-        "fingerprint": status.fingerprint,
-        "listen": list(status.listen),
-        "peers": [_peer_json(peer) for peer in status.peers],
-        "alarms": [alarm_json(alarm) for alarm in status.alarms],
-        "cpu_wake": status.cpu_wake,
-    }
-
-
-def _peer_json(peer: PeerStatus) -> dict[str, Any]:
-    return {
-        "party": peer.party,
-        "state": peer.state,
-        "last_contact": peer.last_contact,
-        "queued": peer.queued,
-        "address": peer.address,
-        "last_error": peer.last_error,
-        "in_use": peer.in_use,
-        "last_used": peer.last_used,
-        "routes": [_route_json(route) for route in peer.routes],
-    }
-
-
-def _route_json(route: RouteStatus) -> dict[str, Any]:
-    test = route.last_test
-    return {
-        "address": route.address,
-        "state": route.state,
-        "active": route.active,
-        "rtt_ms": route.rtt_ms,
-        "last_test": None if test is None else test.to_json(),
-        "last_error": route.last_error,
-    }
+    return Status(
+        party=status.party,
+        fingerprint=status.fingerprint,
+        listen=list(status.listen),
+        peers=[Peer.of(peer) for peer in status.peers],
+        alarms=[Alarm.of(alarm) for alarm in status.alarms],
+        cpu_wake=status.cpu_wake,
+    )
 
 
 @status_router.get("/alarms")
-async def get_alarms(terminal: TerminalDep) -> list[dict[str, Any]]:
+async def get_alarms(terminal: TerminalDep) -> list[Alarm]:
     """The open alarms, oldest first."""
-    return [alarm_json(alarm) for alarm in terminal.alarms.open_alarms()]
+    return [Alarm.of(alarm) for alarm in terminal.alarms.open_alarms()]
 
 
 @status_router.post("/tests")
@@ -324,7 +276,7 @@ async def get_card(terminal: TerminalDep) -> dict[str, str]:
 
 
 @messages_router.post("", status_code=201)
-async def post_message(body: MessageCreate, terminal: TerminalDep) -> dict[str, Any]:
+async def post_message(body: MessageCreate, terminal: TerminalDep) -> Message:
     record = terminal.send_text(
         to=body.to, text=body.text, precedence=body.precedence, channel=body.channel
     )
@@ -332,7 +284,7 @@ async def post_message(body: MessageCreate, terminal: TerminalDep) -> dict[str, 
 
 
 @messages_router.post("/batch", status_code=201)
-async def post_messages(body: MessageBatch, terminal: TerminalDep) -> list[dict[str, Any]]:
+async def post_messages(body: MessageBatch, terminal: TerminalDep) -> list[Message]:
     """Queue several messages in one transaction: all are durable, or none is."""
     records = terminal.send_many(
         [
@@ -349,13 +301,13 @@ async def list_messages(
     peer: str | None = None,
     direction: Direction | None = None,
     limit: Annotated[int | None, Query(ge=1, le=1_000_000)] = None,
-) -> list[dict[str, Any]]:
+) -> list[Message]:
     records = terminal.store.list_messages(peer=peer, direction=direction, limit=limit)
     return messages_json(terminal, records)
 
 
 @messages_router.get("/{message_id}")
-async def get_message(message_id: str, terminal: TerminalDep) -> dict[str, Any]:
+async def get_message(message_id: str, terminal: TerminalDep) -> Message:
     record = terminal.store.get_message(message_id)
     if record is None:
         raise UnknownMessage(f"no message with id {message_id}")
@@ -367,7 +319,7 @@ async def wait_delivered(
     message_id: str,
     terminal: TerminalDep,
     within: Annotated[float, Query(ge=0, le=3600)] = 30.0,
-) -> dict[str, Any]:
+) -> Message:
     """Long-poll: answer once the message is delivered or ``within`` seconds have passed."""
     return messages_json(terminal, [await terminal.wait_delivered(message_id, within=within)])[0]
 
@@ -442,26 +394,6 @@ async def post_peer(body: PeerCreate, terminal: TerminalDep) -> dict[str, Any]:
     return {"party": added.peer.party, "fingerprint": added.peer.fingerprint, "new": added.new}
 
 
-_STATUS_BY_ERROR: tuple[tuple[type[HotlineError], int], ...] = (
-    (UnknownMessage, 404),
-    (UnknownFormat, 404),
-    (AuthenticationFailed, 401),
-    (PermissionDenied, 403),
-    (UnknownPeer, 404),
-    (PeerError, 409),
-    (MessageTooLarge, 413),
-    (ConfigError, 422),
-    (NotInitialised, 409),
-)
-
-
-def _error_status(exc: HotlineError) -> int:
-    for cls, code in _STATUS_BY_ERROR:
-        if isinstance(exc, cls):
-            return code
-    return 400
-
-
 def create_control_app(terminal: Terminal) -> FastAPI:
     """Build the control API for one running terminal.
 
@@ -473,19 +405,20 @@ def create_control_app(terminal: Terminal) -> FastAPI:
 
     @app.exception_handler(HotlineError)
     async def _hotline_error(request: Request, exc: HotlineError) -> JSONResponse:
-        return JSONResponse(
-            status_code=_error_status(exc),
-            content={
-                "error": type(exc).__name__,
-                "detail": str(exc),
-                # Field-level problems of a notification: {path, code, params, message}.
-                **(
-                    {"problems": [problem_json(p) for p in exc.problems]}
-                    if isinstance(exc, NotificationInvalid)
-                    else {}
-                ),
-            },
+        # Field-level problems of a notification, for scripts to show field by field.
+        problems = (
+            [problem_json(p) for p in exc.problems]
+            if isinstance(exc, NotificationInvalid)
+            else None
         )
+        return JSONResponse(
+            status_code=error_status(exc), content=error_body(exc, problems=problems)
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        detail = validation_detail(exc.errors())
+        return JSONResponse(status_code=422, content={"error": VALIDATION_ERROR, "detail": detail})
 
     app.include_router(status_router)
     app.include_router(messages_router)

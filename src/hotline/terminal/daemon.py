@@ -38,13 +38,14 @@ from typing import Any
 
 from hotline.crypto import Precedence
 from hotline.errors import (
-    CloseCode,
     LinkError,
     PermissionDenied,
+    UnknownAlarm,
     UnknownMessage,
     UnknownPeer,
 )
 from hotline.link import LineState, TLSListener, Transport, client_context, dial, server_context
+from hotline.proto import CloseCode
 from hotline.store import (
     AlarmRecord,
     Direction,
@@ -234,7 +235,7 @@ class Terminal:
             raise PermissionDenied(f"{operator.name} ({operator.role}) may not acknowledge alarms")
         acked = self.alarms.acknowledge(alarm_id, by=operator.name)
         if acked is None:
-            raise UnknownMessage(f"no open, unacknowledged alarm with id {alarm_id}")
+            raise UnknownAlarm(f"no open, unacknowledged alarm with id {alarm_id}")
         return acked
 
     def desk(self, desk_type: type[D]) -> D:

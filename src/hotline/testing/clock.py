@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from hotline.errors import ConfigError
-
 __all__ = ["FakeClock"]
 
 
@@ -25,6 +23,6 @@ class FakeClock:
     def advance(self, seconds: float) -> None:
         """Move both clocks forward."""
         if seconds < 0:
-            raise ConfigError("a FakeClock only moves forward")
+            raise ValueError("a FakeClock only moves forward")
         self._now += timedelta(seconds=seconds)
         self._monotonic += seconds

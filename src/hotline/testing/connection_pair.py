@@ -17,7 +17,6 @@ import os
 from collections.abc import Sequence
 from enum import Enum
 
-from hotline.errors import ConfigError
 from hotline.proto import (
     DEFAULT_MAX_FRAME_SIZE,
     KEY_SIZE,
@@ -63,7 +62,7 @@ class ConnectionPair:
         chunk_size: int | None = None,
     ) -> None:
         if chunk_size is not None and chunk_size < 1:
-            raise ConfigError(f"chunk_size must be at least 1, not {chunk_size}")
+            raise ValueError(f"chunk_size must be at least 1, not {chunk_size}")
         self.chunk_size = chunk_size
         self.key_a = os.urandom(KEY_SIZE) if key_a is None else key_a
         self.key_b = os.urandom(KEY_SIZE) if key_b is None else key_b

@@ -102,7 +102,7 @@ class LabFaults:
 
     def __post_init__(self) -> None:
         if any(not 0 < percent <= 100 for _, percent in self.loss):
-            raise ConfigError("a loss in force is between 1 and 100 percent")
+            raise ValueError("a loss in force is between 1 and 100 percent")
 
     @property
     def clear(self) -> bool:
@@ -149,7 +149,7 @@ def _side(side: LabSide | str) -> LabSide:
     try:
         return LabSide(side)
     except ValueError:
-        raise ConfigError(f"a lab side is 'a' or 'b', not {side!r}") from None
+        raise ValueError(f"a lab side is 'a' or 'b', not {side!r}") from None
 
 
 class NetnsLab:
@@ -161,17 +161,17 @@ class NetnsLab:
         try:
             network = ipaddress.ip_network(subnet, strict=True)
         except ValueError as exc:
-            raise ConfigError(f"lab subnet: {exc}") from None
+            raise ValueError(f"lab subnet: {exc}") from None
         # A /16 gives each route its own /24; private so it can never be anybody's real address.
         if not isinstance(network, ipaddress.IPv4Network) or network.prefixlen != 16:
-            raise ConfigError(f"the lab subnet must be an IPv4 /16, not {subnet}")
+            raise ValueError(f"the lab subnet must be an IPv4 /16, not {subnet}")
         if not network.is_private:
-            raise ConfigError(f"the lab subnet must be private (RFC 1918), not {subnet}")
+            raise ValueError(f"the lab subnet must be private (RFC 1918), not {subnet}")
         if not 1 <= routes <= _MAX_ROUTES:
-            raise ConfigError(f"a lab has 1 to {_MAX_ROUTES} routes, not {routes}")
+            raise ValueError(f"a lab has 1 to {_MAX_ROUTES} routes, not {routes}")
         tag = tag or f"hl{os.getpid() % 100000}{secrets.token_hex(2)}"
         if not _TAG.fullmatch(tag):
-            raise ConfigError(f"a lab tag is 'hl' and 1 to 9 of [0-9a-z], not {tag!r}")
+            raise ValueError(f"a lab tag is 'hl' and 1 to 9 of [0-9a-z], not {tag!r}")
         self._network = network
         self._route_count = routes
         self._tag = tag
@@ -334,7 +334,7 @@ class NetnsLab:
 
     def _route(self, route: int) -> int:
         if isinstance(route, bool) or not isinstance(route, int) or route not in self.routes:
-            raise ConfigError(f"this lab has routes 1 to {self._route_count}, not {route!r}")
+            raise ValueError(f"this lab has routes 1 to {self._route_count}, not {route!r}")
         return route
 
     def _interface(self, side: LabSide, route: int) -> str:
@@ -373,7 +373,7 @@ class NetnsLab:
         """Drop ``percent`` % of the packets each side sends on the route (replaces any loss there)."""
         route = self._route(route)
         if isinstance(percent, bool) or not isinstance(percent, int) or not 0 <= percent <= 100:
-            raise ConfigError(f"loss is a whole percentage, 0 to 100, not {percent!r}")
+            raise ValueError(f"loss is a whole percentage, 0 to 100, not {percent!r}")
         self.clear_loss(route)
         if percent == 0:
             return
@@ -501,9 +501,9 @@ def _set_link_values(text: str, values: Mapping[str, float | int]) -> str:
         end -= 1  # new keys go before the blank lines that separate sections
     for key, value in values.items():
         if not _LINK_KEY.fullmatch(key):
-            raise ConfigError(f"not a [link] setting name: {key!r}")
+            raise ValueError(f"not a [link] setting name: {key!r}")
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ConfigError(f"[link] {key} must be a number, not {value!r}")
+            raise ValueError(f"[link] {key} must be a number, not {value!r}")
         rendered = f"{key} = {value!r}"
         pattern = re.compile(rf"\s*{key}\s*=")
         for index in range(start + 1, end):
@@ -530,7 +530,7 @@ class NamespacedTerminal:
         timezone: str = "UTC",
     ) -> None:
         if not 1 <= port <= 65535:
-            raise ConfigError(f"not a port: {port}")
+            raise ValueError(f"not a port: {port}")
         self.lab = lab
         self.side = _side(side)
         self.directory = Path(directory)

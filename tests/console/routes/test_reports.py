@@ -81,7 +81,7 @@ def test_a_bad_query_is_refused(wash: ConsoleClient, query: str) -> None:
     for path in ("/api/reports", "/api/reports/counts.csv", "/api/reports/notifications.csv"):
         response = wash.get(f"{path}?{query}")
         assert response.status_code == 422, (path, query)
-        assert response.json()["error"] == "ConfigError"
+        assert response.json()["error"] == "InvalidArgument"
 
 
 def test_the_counts_download_as_a_csv_attachment(alone: ConsoleClient) -> None:

@@ -14,6 +14,7 @@ from hotline.errors import (
     AlreadyInitialised,
     CardInvalid,
     ConfigError,
+    InvalidArgument,
     NotInitialised,
     PeerConflict,
 )
@@ -83,25 +84,27 @@ def test_init_over_leftover_keys_is_already_initialised(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("arguments", "message"),
+    ("arguments", "message", "error"),
     [
-        ({"timezone": "Mars/Olympus_Mons"}, "time zone"),
-        ({"timezone": "moscow"}, "time zone"),
-        ({"listen": []}, "listen"),
-        ({"listen": ["nohost"]}, "listen address"),
-        ({"listen": ["127.0.0.1:0"]}, "listen address"),
-        ({"listen": ["127.0.0.1:7001", "127.0.0.1:7001"]}, "twice"),
-        ({"party": "Mos/cow"}, "party name"),
-        ({"party": ""}, "party name"),
+        ({"timezone": "Mars/Olympus_Mons"}, "time zone", ConfigError),
+        ({"timezone": "moscow"}, "time zone", ConfigError),
+        ({"listen": []}, "listen", ConfigError),
+        ({"listen": ["nohost"]}, "listen address", ConfigError),
+        ({"listen": ["127.0.0.1:0"]}, "listen address", ConfigError),
+        ({"listen": ["127.0.0.1:7001", "127.0.0.1:7001"]}, "twice", ConfigError),
+        ({"party": "Mos/cow"}, "party name", InvalidArgument),
+        ({"party": ""}, "party name", InvalidArgument),
     ],
 )
-def test_bad_arguments_are_config_errors_and_create_nothing(
-    tmp_path: Path, arguments: dict[str, object], message: str
+def test_bad_arguments_are_refused_and_create_nothing(
+    tmp_path: Path, arguments: dict[str, object], message: str, error: type[Exception]
 ) -> None:
+    # The settings init writes are configuration (ConfigError); the party name is
+    # checked by the identity as any caller's value (InvalidArgument).
     directory = tmp_path / "moscow"
     given: dict[str, object] = {"party": "Moscow", "listen": ["127.0.0.1:7001"], "timezone": "UTC"}
     given.update(arguments)
-    with pytest.raises(ConfigError, match=message):
+    with pytest.raises(error, match=message):
         init_terminal(directory, **given)  # type: ignore[arg-type]
     assert not directory.exists()
 

@@ -49,8 +49,9 @@ from hotline.crypto import (
     sign_receipt,
     verify_receipt,
 )
-from hotline.errors import CloseCode, LinkError, RemoteProtocolError
+from hotline.errors import LinkError, RemoteProtocolError
 from hotline.link import StreamTransport, client_context, dial
+from hotline.proto import CloseCode
 from hotline.store import Direction, MessageState
 from hotline.terminal import Terminal, TerminalPaths, verify_store
 from hotline.terminal.config import LinkSettings

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from hotline.crypto import ZERO_HASH, Envelope, verify_envelope
-from hotline.errors import ConfigError, MessageTooLarge
+from hotline.errors import InvalidArgument, MessageTooLarge
 from hotline.store import MessageState
 from hotline.terminal import open_terminal
 from hotline.terminal.config import TerminalFiles
@@ -51,7 +51,7 @@ def test_queue_many_chains_serials_in_one_commit(washington: TerminalFiles) -> N
 @pytest.mark.parametrize(
     ("bad", "error"),
     [
-        ({"channel": "Not A Channel"}, ConfigError),
+        ({"channel": "Not A Channel"}, InvalidArgument),
         ({"text": "x" * (MAX_TEXT_BYTES + 1)}, MessageTooLarge),
     ],
 )

@@ -20,8 +20,8 @@ import pytest
 
 from hotline import proto
 from hotline.crypto import Envelope, Receipt, verify_receipt
-from hotline.errors import CloseCode
 from hotline.link import Transport
+from hotline.proto import CloseCode
 from hotline.store import Direction, MessageState, PeerRecord
 from hotline.terminal import open_terminal, verify_store
 from hotline.terminal.config import LinkSettings, TerminalFiles

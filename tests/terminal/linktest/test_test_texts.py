@@ -187,7 +187,7 @@ def test_any_run_of_tests_as_long_as_the_rotation_sends_every_text_once(
 
 @pytest.mark.parametrize("number", [-1, True, 1.0, "3"])
 def test_text_for_rejects_a_bad_test_number(number: object) -> None:
-    with pytest.raises(ConfigError, match="test number"):
+    with pytest.raises(ValueError, match="test number"):
         text_for("en", number)  # type: ignore[arg-type]
 
 
@@ -214,7 +214,7 @@ def test_missing_letters_is_case_insensitive_and_per_script() -> None:
 
 
 def test_missing_letters_unknown_script() -> None:
-    with pytest.raises(ConfigError, match="unknown script 'greek'"):
+    with pytest.raises(ValueError, match="unknown script 'greek'"):
         missing_letters([], "greek")
 
 

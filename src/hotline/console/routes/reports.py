@@ -39,7 +39,7 @@ async def report_query(
     until: Annotated[str | None, Query(max_length=10)] = None,
     exercise: bool = False,
 ) -> ReportQuery:
-    """The report's query from the URL; ConfigError (422) for a bad period or day."""
+    """The report's query from the URL; InvalidArgument (422) for a bad period or day."""
     return ReportQuery.parse(period=period, since=since, until=until, exercise=exercise)
 
 

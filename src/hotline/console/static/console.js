@@ -359,7 +359,7 @@
     badge(card.querySelector(".peer-state"), "state", peer.state, LINE_STATES[peer.state] || peer.state);
     setText(card, ".peer-carrier", peer.carrier || "—");
     setText(card, ".peer-queued", numbers.format(peer.queued));
-    setText(card, ".peer-contact", peer.last_contact ? peer.last_contact.display : t("never"));
+    setText(card, ".peer-contact", peer.last_contact ? peer.display.last_contact : t("never"));
     const rows = card.querySelector(".route-rows");
     peer.routes.forEach(function (route) {
       rows.appendChild(renderRoute(route));
@@ -374,7 +374,7 @@
     item.classList.toggle("acknowledged", alarm.acknowledged);
     setText(item, ".alarm-kind", ALARM_KINDS[alarm.kind] || alarm.kind);
     setText(item, ".alarm-where", alarm.peer + (alarm.route ? " · " + alarm.route : ""));
-    setText(item, ".alarm-since", alarm.since ? t("since %(time)s", { time: alarm.since.display }) : "");
+    setText(item, ".alarm-since", alarm.since ? t("since %(time)s", { time: alarm.display.since }) : "");
     setText(item, ".alarm-detail", alarm.detail);
     setText(item, ".alarm-seen", alarm.acknowledged ? t("seen by %(name)s", { name: alarm.acknowledged_by }) : "");
     const button = item.querySelector('[data-testid="alarm-ack"]');
@@ -478,7 +478,7 @@
     if (message.ack_deadline && !message.acknowledgement) {
       const due = document.createElement("div");
       due.className = message.overdue ? "due overdue-text" : "due";
-      due.textContent = t("due %(time)s", { time: message.ack_deadline.display });
+      due.textContent = t("due %(time)s", { time: message.display.ack_deadline });
       times.appendChild(due);
     }
     row.addEventListener("click", function (event) {

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from hotline.crypto import Identity, PeerCard, make_card, make_tls_certificate, private_key_pem
 from hotline.crypto import certificate_pem as _certificate_pem
-from hotline.errors import AlreadyInitialised, ConfigError, NotInitialised, PeerConflict
+from hotline.errors import AlreadyInitialised, NotInitialised, PeerConflict, StoreError
 from hotline.store import PartyRecord, PeerRecord, Store, open_store
 from hotline.terminal.config.paths import TerminalPaths
 from hotline.terminal.config.settings import (
@@ -189,5 +189,5 @@ def add_peer_card(
         )
     stored = files.store.get_peer(card.party)
     if stored is None:  # pragma: no cover - the store just wrote it
-        raise ConfigError("the peer vanished from the store")
+        raise StoreError("the peer vanished from the store")
     return PeerAdded(peer=stored, new=new)

@@ -25,7 +25,7 @@ from hotline.crypto import (
     seal_envelope,
     verify_receipt_fields,
 )
-from hotline.errors import ConfigError, CryptoError, DeliveryError, MessageTooLarge
+from hotline.errors import CryptoError, DeliveryError, InvalidArgument, MessageTooLarge
 from hotline.store import Direction, MessageRecord, MessageState, PeerRecord, Store
 from hotline.terminal.runtime.clock import Clock
 from hotline.utc import format_utc, time_group
@@ -50,7 +50,7 @@ _CHANNEL = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 def check_channel(channel: str) -> str:
     """Return ``channel`` if it is a valid channel name."""
     if not _CHANNEL.match(channel):
-        raise ConfigError(
+        raise InvalidArgument(
             f"channel {channel!r} is not valid: 1 to 32 characters, lower-case letters, digits, - and _"
         )
     return channel

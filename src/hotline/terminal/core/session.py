@@ -51,8 +51,9 @@ import logging
 from datetime import datetime
 
 from hotline import proto
-from hotline.errors import CloseCode, LocalProtocolError, RemoteProtocolError
+from hotline.errors import LocalProtocolError, RemoteProtocolError
 from hotline.link import Transport
+from hotline.proto import CloseCode
 from hotline.store import MessageRecord, MessageState, PeerRecord, Store
 from hotline.terminal.config.settings import LinkSettings
 from hotline.terminal.core.inbox import Inbox
@@ -333,7 +334,7 @@ class Session:
         except RemoteProtocolError as exc:
             self.close_reason = f"protocol error from peer: {exc}"
             self._journal_refusal("protocol", exc)
-            await self._say_goodbye(exc.close_code, str(exc))
+            await self._say_goodbye(CloseCode(exc.close_code), str(exc))
         except (ConnectionError, OSError) as exc:
             self.close_reason = f"connection lost: {str(exc) or type(exc).__name__}"
         except Exception as exc:

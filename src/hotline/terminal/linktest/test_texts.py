@@ -238,7 +238,7 @@ def text_for(
 ) -> ApprovedText:
     """The text for test ``number`` (0, 1, 2, …): ``rotation(language)[number % len]``."""
     if not isinstance(number, int) or isinstance(number, bool) or number < 0:
-        raise ConfigError(f"the test number must be a whole number >= 0, not {number!r}")
+        raise ValueError(f"the test number must be a whole number >= 0, not {number!r}")
     cycle = rotation(language, texts=texts)
     if not cycle:
         raise ConfigError(f"no approved test texts in the {LANGUAGES[language]} script")
@@ -249,6 +249,6 @@ def missing_letters(texts: Iterable[ApprovedText], script: str) -> frozenset[str
     """The letters of ``script`` that none of ``texts`` uses (case-insensitive)."""
     if script not in SCRIPTS:
         choices = " or ".join(sorted(SCRIPTS))
-        raise ConfigError(f"unknown script {script!r} (choose {choices})")
+        raise ValueError(f"unknown script {script!r} (choose {choices})")
     used = {ch for text in texts for ch in text.text.lower()}
     return SCRIPTS[script] - used

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from hotline.errors import AuthenticationFailed, ConfigError, PeerConflict
+from hotline.errors import AuthenticationFailed, InvalidArgument, PeerConflict
 from hotline.store import SQLiteStore
 from hotline.terminal import Permission, Role
 from hotline.terminal.core import PERMISSIONS
@@ -67,7 +67,7 @@ def test_a_new_password_keeps_the_same_key(store: SQLiteStore) -> None:
 )
 def test_bad_accounts_are_refused(store: SQLiteStore, kwargs: dict[str, str], match: str) -> None:
     args = {"name": "ok", "role": "operator", "password": PASSWORD, **kwargs}
-    with pytest.raises(ConfigError, match=match):
+    with pytest.raises(InvalidArgument, match=match):
         create_user(store, FakeClock(), **args)  # type: ignore[arg-type]
 
 

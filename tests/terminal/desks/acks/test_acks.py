@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from hotline.errors import ConfigError, PermissionDenied
+from hotline.errors import InvalidArgument, PermissionDenied
 from hotline.store import Direction
 from hotline.terminal import Terminal, is_exercise, verify_store
 from hotline.terminal.core import verify_note
@@ -44,7 +44,7 @@ def test_a_person_acknowledges_and_the_sender_sees_who(tmp_path: Path) -> None:
             seq = washington.events.seq
             given = moscow.desk(AckDesk).acknowledge(sent.id, operator)
             assert given.by == "ivanov"
-            with pytest.raises(ConfigError, match="already acknowledged by ivanov"):
+            with pytest.raises(InvalidArgument, match="already acknowledged by ivanov"):
                 moscow.desk(AckDesk).acknowledge(sent.id, operator)
             await wait_until(
                 lambda: sent.id in washington.store.acknowledgements([sent.id]),
@@ -66,7 +66,7 @@ def test_a_person_acknowledges_and_the_sender_sees_who(tmp_path: Path) -> None:
             ]
             assert "by ivanov" in ack_message.text
             # An outgoing message cannot be acknowledged here, nor an ack itself.
-            with pytest.raises(ConfigError):
+            with pytest.raises(InvalidArgument):
                 washington.desk(AckDesk).acknowledge(sent.id, operator)
             for terminal in (washington, moscow):
                 assert verify_store(terminal.store, terminal.identity).ok
@@ -101,7 +101,7 @@ def test_shift_notes_are_signed_by_their_author(tmp_path: Path) -> None:
             assert [e.kind for e in terminal.store.iter_journal()][-1] == "shift note"
             with pytest.raises(PermissionDenied):
                 terminal.desk(ShiftLog).add(authenticate(terminal.store, "boss", PASSWORD), "hi")
-            with pytest.raises(ConfigError):
+            with pytest.raises(InvalidArgument):
                 terminal.desk(ShiftLog).add(smith, "   ")
             assert not verify_note(replace(note, text="Line busy."))
         finally:

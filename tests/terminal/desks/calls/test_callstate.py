@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hotline.errors import CallError, ConfigError
+from hotline.errors import CallError, InvalidArgument
 from hotline.terminal.desks.calls import (
     CALL_TABLE,
     CallEvent,
@@ -88,5 +88,5 @@ def test_the_fingerprint_of_an_sdp_round_trips(digest: str, lines: int) -> None:
     ],
 )
 def test_sdp_without_one_strong_fingerprint_is_refused(sdp: str, match: str) -> None:
-    with pytest.raises(ConfigError, match=match):
+    with pytest.raises(InvalidArgument, match=match):
         sdp_fingerprint(sdp)

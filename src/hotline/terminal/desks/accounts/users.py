@@ -37,7 +37,7 @@ from cryptography.hazmat.primitives.serialization import (
     PublicFormat,
 )
 
-from hotline.errors import AuthenticationFailed, ConfigError, PeerConflict
+from hotline.errors import AuthenticationFailed, InvalidArgument, PeerConflict
 from hotline.store import Store, UserRecord
 from hotline.terminal.core.operators import UI_LANGUAGES, Operator, Role
 from hotline.terminal.runtime.clock import Clock
@@ -73,7 +73,7 @@ def user_json(user: UserRecord) -> dict[str, Any]:
 
 def check_user_name(name: str) -> str:
     if not _NAME.match(name):
-        raise ConfigError(
+        raise InvalidArgument(
             f"user name {name!r} is not valid: 1 to 64 characters, letters, digits, . _ -, "
             "starting with a letter"
         )
@@ -82,12 +82,14 @@ def check_user_name(name: str) -> str:
 
 def _check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD_CHARS:
-        raise ConfigError(f"the password must have at least {MIN_PASSWORD_CHARS} characters")
+        raise InvalidArgument(f"the password must have at least {MIN_PASSWORD_CHARS} characters")
 
 
 def _check_language(language: str) -> str:
     if language not in UI_LANGUAGES:
-        raise ConfigError(f"language must be one of {', '.join(UI_LANGUAGES)}, not {language!r}")
+        raise InvalidArgument(
+            f"language must be one of {', '.join(UI_LANGUAGES)}, not {language!r}"
+        )
     return language
 
 
@@ -126,7 +128,7 @@ def create_user(
     try:
         role = Role(role)
     except ValueError:
-        raise ConfigError(
+        raise InvalidArgument(
             f"role must be one of {', '.join(r.value for r in Role)}, not {role!r}"
         ) from None
     _check_password(password)

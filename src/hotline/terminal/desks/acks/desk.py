@@ -25,7 +25,7 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from hotline.errors import ConfigError, PermissionDenied, UnknownMessage
+from hotline.errors import InvalidArgument, PermissionDenied, UnknownMessage
 from hotline.store import AckRecord, Direction, MessageRecord, PeerRecord
 from hotline.terminal.core.desk import Acknowledged, Desk, DeskServices
 from hotline.terminal.core.inbox import refuse_content
@@ -76,12 +76,12 @@ class AckDesk(Desk):
         if record is None:
             raise UnknownMessage(f"no message with id {message_id}")
         if record.direction is not Direction.IN:
-            raise ConfigError("only an incoming message can be acknowledged here")
+            raise InvalidArgument("only an incoming message can be acknowledged here")
         if record.kind not in ACKNOWLEDGEABLE_KINDS:
-            raise ConfigError(f"a message of kind {record.kind!r} is not acknowledged")
+            raise InvalidArgument(f"a message of kind {record.kind!r} is not acknowledged")
         held = self._store.acknowledgements([message_id]).get(message_id)
         if held is not None:
-            raise ConfigError(f"already acknowledged by {held.by} at {held.at}")
+            raise InvalidArgument(f"already acknowledged by {held.by} at {held.at}")
         at = format_utc(self._clock.now())
         signature = operator.sign(
             ack_statement(

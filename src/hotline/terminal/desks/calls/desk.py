@@ -32,7 +32,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from hotline.errors import CallError, ConfigError, UnknownCall
+from hotline.errors import CallError, InvalidArgument, UnknownCall
 from hotline.store import CALL_OUTCOMES, CallRecord, Direction, MessageRecord
 from hotline.terminal.config.settings import CallSettings
 from hotline.terminal.core.desk import Desk, DeskServices
@@ -199,7 +199,7 @@ class CallDesk(Desk):
         operator.require(Permission.CALL, "place calls")
         check_channel(channel)
         if kind not in ("video", "audio"):
-            raise ConfigError(f"a call is video or audio, not {kind!r}")
+            raise InvalidArgument(f"a call is video or audio, not {kind!r}")
         fingerprint = sdp_fingerprint(sdp)
         now = self._clock.now()
         record = CallRecord(
@@ -336,7 +336,7 @@ class CallDesk(Desk):
         """Our browser's media path changed; the next tick turns that into call states."""
         operator.require(Permission.CALL, "report on calls")
         if state not in MEDIA_STATES:
-            raise ConfigError(f"media state is one of {', '.join(MEDIA_STATES)}, not {state!r}")
+            raise InvalidArgument(f"media state is one of {', '.join(MEDIA_STATES)}, not {state!r}")
         record = self.get(call_id)
         if record.state == CallState.ENDED:
             return record
@@ -349,7 +349,7 @@ class CallDesk(Desk):
         """A ``call`` message arrived (exactly once, in serial order)."""
         try:
             self._call_signal(message, dict(decode_body(message.body)["call"]))
-        except (KeyError, TypeError, ValueError, ConfigError, CallError) as exc:
+        except (KeyError, TypeError, ValueError, InvalidArgument, CallError) as exc:
             self._refuse(message, f"call signal refused: {exc}")
 
     def _call_signal(self, message: MessageRecord, signal: dict[str, Any]) -> None:
@@ -439,7 +439,7 @@ class CallDesk(Desk):
         )
         try:
             sdp, fingerprint = self._signed_sdp(signal)
-        except ConfigError as exc:
+        except InvalidArgument as exc:
             self._fail_refused(record, message, str(exc))
             return
         record = dataclasses.replace(record, peer_fingerprint=fingerprint)
@@ -472,7 +472,7 @@ class CallDesk(Desk):
         """The SDP of a signal and its signed fingerprint, which must be the SDP's own."""
         sdp, signed = str(signal["sdp"]), str(signal["fingerprint"])
         if sdp_fingerprint(sdp) != signed:
-            raise ConfigError(
+            raise InvalidArgument(
                 "tampered signaling: the signed DTLS fingerprint is not the one in the SDP"
             )
         return sdp, signed
@@ -483,7 +483,7 @@ class CallDesk(Desk):
         """The signal's SDP and fingerprint; a mismatch is refused and ends the call as failed."""
         try:
             return self._signed_sdp(signal)
-        except ConfigError as exc:
+        except InvalidArgument as exc:
             self._fail_refused(record, message, str(exc))
             return None
 
@@ -652,16 +652,18 @@ class CallDesk(Desk):
 def _check_candidate(candidate: Any) -> dict[str, Any]:
     """A trickled ICE candidate as the browser gives it (RTCIceCandidateInit)."""
     if not isinstance(candidate, Mapping):
-        raise ConfigError("a candidate is an object with candidate, sdpMid, sdpMLineIndex")
+        raise InvalidArgument("a candidate is an object with candidate, sdpMid, sdpMLineIndex")
     text = candidate.get("candidate")
     mid = candidate.get("sdpMid")
     index = candidate.get("sdpMLineIndex")
     if not isinstance(text, str) or len(text) > _MAX_CANDIDATE_CHARS:
-        raise ConfigError(f"candidate must be text of at most {_MAX_CANDIDATE_CHARS} characters")
+        raise InvalidArgument(
+            f"candidate must be text of at most {_MAX_CANDIDATE_CHARS} characters"
+        )
     if mid is not None and (not isinstance(mid, str) or len(mid) > 32):
-        raise ConfigError("sdpMid must be short text or null")
+        raise InvalidArgument("sdpMid must be short text or null")
     if index is not None and (
         isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < 64
     ):
-        raise ConfigError("sdpMLineIndex must be a small whole number or null")
+        raise InvalidArgument("sdpMLineIndex must be a small whole number or null")
     return {"candidate": text, "sdpMid": mid, "sdpMLineIndex": index}

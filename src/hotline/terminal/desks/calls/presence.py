@@ -15,7 +15,7 @@ import secrets
 from collections.abc import Callable
 from typing import Any
 
-from hotline.errors import CallError, ConfigError, UnknownCall
+from hotline.errors import CallError, InvalidArgument, UnknownCall
 from hotline.store import Direction, MessageRecord, PresenceRecord
 from hotline.terminal.core.desk import Desk, DeskServices
 from hotline.terminal.core.inbox import refuse_content
@@ -73,7 +73,7 @@ class PresenceDesk(Desk):
         check_channel(channel)
         note = note.strip()
         if len(note) > MAX_PRESENCE_NOTE_CHARS:
-            raise ConfigError(f"the note is over {MAX_PRESENCE_NOTE_CHARS} characters")
+            raise InvalidArgument(f"the note is over {MAX_PRESENCE_NOTE_CHARS} characters")
         at = format_utc(self._clock.now())
         request = PresenceRecord(
             id=f"presence-{secrets.token_hex(8)}",
@@ -126,7 +126,7 @@ class PresenceDesk(Desk):
         """A ``presence`` message arrived: a request for us, or the answer to ours."""
         try:
             self._signal(message, dict(decode_body(message.body)["presence"]))
-        except (KeyError, TypeError, ValueError, ConfigError, CallError) as exc:
+        except (KeyError, TypeError, ValueError, InvalidArgument, CallError) as exc:
             reason = f"presence signal refused: {exc}"
             refuse_content(self._store, self._clock, message, what="presence signal", reason=reason)
 

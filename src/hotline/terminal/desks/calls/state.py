@@ -17,7 +17,7 @@ import re
 from collections.abc import Mapping
 from enum import StrEnum
 
-from hotline.errors import CallError, ConfigError
+from hotline.errors import CallError, InvalidArgument
 from hotline.statetable import StateTable
 
 __all__ = [
@@ -130,22 +130,22 @@ def sdp_fingerprint(sdp: str) -> str:
 
     Every ``a=fingerprint`` line must agree (a browser bundles all media on one
     DTLS transport); a missing, weak-hash or disagreeing fingerprint is a
-    ConfigError, because the call could then not be bound to the signed one.
+    InvalidArgument, because the call could then not be bound to the signed one.
     """
     if len(sdp.encode("utf-8")) > MAX_SDP_BYTES:
-        raise ConfigError(f"the SDP is over {MAX_SDP_BYTES} bytes")
+        raise InvalidArgument(f"the SDP is over {MAX_SDP_BYTES} bytes")
     found = {
         f"{algorithm.lower()} {digest.upper()}"
         for algorithm, digest in _FINGERPRINT_LINE.findall(sdp)
     }
     if not found:
-        raise ConfigError("the SDP carries no a=fingerprint line (no DTLS certificate)")
+        raise InvalidArgument("the SDP carries no a=fingerprint line (no DTLS certificate)")
     if len(found) > 1:
-        raise ConfigError("the SDP's a=fingerprint lines disagree")
+        raise InvalidArgument("the SDP's a=fingerprint lines disagree")
     fingerprint = found.pop()
     algorithm, digest = fingerprint.split(" ")
     if _HASHES.get(algorithm) != len(digest.split(":")):
-        raise ConfigError(
+        raise InvalidArgument(
             f"the SDP's fingerprint uses {algorithm!r}; sha-256 or stronger is needed"
         )
     return fingerprint

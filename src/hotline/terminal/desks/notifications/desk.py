@@ -27,7 +27,7 @@ from dataclasses import replace
 from typing import Any
 
 from hotline.crypto import Precedence
-from hotline.errors import ConfigError, NotificationInvalid, UnknownMessage
+from hotline.errors import ConfigError, InvalidArgument, UnknownProposal
 from hotline.formats import (
     Codebook,
     apply_reply,
@@ -177,7 +177,7 @@ class NotificationDesk(Desk):
                 {"format": code, "version": found[1], "data": data},
                 sent_at=parse_utc(record.sent_at),
             )
-        except ConfigError as exc:  # NotificationInvalid, UnknownFormat
+        except InvalidArgument as exc:  # NotificationInvalid, UnknownFormat
             refuse_content(self._store, self._clock, record, what="notification", reason=str(exc))
             return
         if code == MEETING:
@@ -194,7 +194,7 @@ class NotificationDesk(Desk):
         elif code == MEETING_REPLY:
             try:
                 meeting = self._next_meeting_state(data, peer=record.peer)
-            except (NotificationInvalid, UnknownMessage, ConfigError) as exc:
+            except (InvalidArgument, UnknownProposal) as exc:  # NotificationInvalid included
                 refuse_content(
                     self._store, self._clock, record, what="meeting reply", reason=str(exc)
                 )
@@ -207,7 +207,7 @@ class NotificationDesk(Desk):
         proposal_id = str(reply.get("proposal", ""))
         meeting = self._store.get_meeting(proposal_id)
         if meeting is None or meeting.peer != peer:
-            raise UnknownMessage(f"no meeting proposal {proposal_id} with {peer}")
+            raise UnknownProposal(f"no meeting proposal {proposal_id} with {peer}")
         state, data = apply_reply(json.loads(meeting.data), meeting.state, reply)
         return replace(meeting, state=state, data=_json(data))
 

@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from hotline.errors import ConfigError
+from hotline.errors import InvalidArgument
 from hotline.store import Direction, MessageRecord, Store
 from hotline.terminal.core.outbox import is_exercise
 from hotline.terminal.desks.notifications.desk import notification_of
@@ -64,7 +64,7 @@ def count_notifications(
 ) -> list[CountRow]:
     """Counts by period, peer, direction and format, sorted."""
     if period not in PERIODS:
-        raise ConfigError(f"period must be one of {', '.join(PERIODS)}, not {period!r}")
+        raise InvalidArgument(f"period must be one of {', '.join(PERIODS)}, not {period!r}")
     width = PERIODS[period]
     counts: Counter[tuple[str, str, str, str]] = Counter()
     for record, code, _ in _notifications(store, since=since, until=until, exercise=exercise):

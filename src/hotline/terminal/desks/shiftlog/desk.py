@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import secrets
 
-from hotline.errors import ConfigError, PermissionDenied
+from hotline.errors import InvalidArgument, PermissionDenied
 from hotline.store import ShiftNoteRecord
 from hotline.terminal.core.desk import Desk, DeskServices
 from hotline.terminal.core.operators import Operator, Permission
@@ -43,9 +43,9 @@ class ShiftLog(Desk):
             raise PermissionDenied(f"{operator.name} ({operator.role}) may not write shift notes")
         text = text.strip()
         if not text:
-            raise ConfigError("a shift note needs some text")
+            raise InvalidArgument("a shift note needs some text")
         if len(text) > MAX_NOTE_CHARS:
-            raise ConfigError(f"a shift note has at most {MAX_NOTE_CHARS} characters")
+            raise InvalidArgument(f"a shift note has at most {MAX_NOTE_CHARS} characters")
         note_id = secrets.token_hex(8)
         at = format_utc(self._clock.now())
         signature = operator.sign(

@@ -1,0 +1,115 @@
+"""The error contract of both HTTP APIs: which status each error gets, and the body.
+
+A refusal is answered with the status :data:`ERROR_STATUS` gives the error's
+class (found along its MRO, so a subclass inherits its parent's status unless
+it has its own row) and the body ``{"error": "<HotlineError subclass name>",
+"detail": "<its message>"}``, plus ``problems`` for a
+:class:`~hotline.errors.NotificationInvalid`. A request FastAPI itself refuses
+(a body or query that does not fit its model) is answered the same way, 422
+``InvalidArgument`` (:func:`validation_detail` says where). The client
+(:class:`~hotline.terminal.client.ControlClient`) raises the class the body
+names, so the CLI sees the daemon's own error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from types import MappingProxyType
+from typing import Any, Final
+
+from hotline.errors import (
+    AccessError,
+    AlreadyInitialised,
+    AuthenticationFailed,
+    CallError,
+    ConfigError,
+    HotlineError,
+    InvalidArgument,
+    MessageTooLarge,
+    NotInitialised,
+    PeerError,
+    PermissionDenied,
+    UnknownAlarm,
+    UnknownFormat,
+    UnknownMessage,
+    UnknownPeer,
+    UnknownUser,
+)
+
+__all__ = [
+    "ERROR_STATUS",
+    "VALIDATION_ERROR",
+    "error_body",
+    "error_status",
+    "validation_detail",
+]
+
+#: The HTTP status for each error class; a class not listed takes its nearest
+#: listed ancestor's (``HotlineError`` itself: 400).
+ERROR_STATUS: Final[Mapping[type[HotlineError], int]] = MappingProxyType(
+    {
+        HotlineError: 400,
+        AuthenticationFailed: 401,
+        AccessError: 403,  # PermissionDenied, and any refusal of access not named here
+        PermissionDenied: 403,
+        # A thing this terminal stores (or would) is not there: the request is
+        # sound, the state does not hold it. UnknownCall, UnknownProposal inherit.
+        UnknownUser: 404,
+        UnknownMessage: 404,
+        UnknownPeer: 404,
+        UnknownAlarm: 404,
+        PeerError: 409,  # PeerConflict: a card that clashes with a stored one
+        CallError: 409,  # the call's state does not allow this (answer an ended call)
+        NotInitialised: 409,
+        AlreadyInitialised: 409,
+        MessageTooLarge: 413,
+        # A value in the request is refused: the request cannot be processed as
+        # given (NotificationInvalid inherits).
+        InvalidArgument: 422,
+        # UnknownFormat is 422, not 404. The format code is a value inside a request
+        # body, checked like the data it names, and the set of formats is fixed
+        # by this hotline's version, not by the terminal's state: "version 2 of
+        # flight is not known here" is a bad value, not a missing resource. The
+        # console's notify form shows it beside the field, as it shows the
+        # NotificationInvalid problems, and a 404 would read as a wrong URL.
+        UnknownFormat: 422,
+        # A request cannot make the configuration wrong; when a route meets a
+        # bad setting (no console address, an unreadable codebook) the terminal
+        # cannot do what was asked. Kept 422 as both APIs answered it before.
+        ConfigError: 422,
+    }
+)
+
+#: The error name a request FastAPI refuses before any route runs is answered with.
+VALIDATION_ERROR: Final = InvalidArgument.__name__
+
+
+def error_status(exc: HotlineError) -> int:
+    """The HTTP status for ``exc``: its class's row in :data:`ERROR_STATUS`, else its nearest ancestor's."""
+    for cls in type(exc).__mro__:
+        if issubclass(cls, HotlineError) and cls in ERROR_STATUS:
+            return ERROR_STATUS[cls]
+    raise TypeError(f"{type(exc).__name__} is not a HotlineError")
+
+
+def error_body(exc: HotlineError, *, problems: Any = None) -> dict[str, Any]:
+    """``{"error", "detail"}`` for ``exc``; ``problems`` added when given (NotificationInvalid)."""
+    body: dict[str, Any] = {"error": type(exc).__name__, "detail": str(exc)}
+    if problems is not None:
+        body["problems"] = problems
+    return body
+
+
+def validation_detail(errors: Iterable[Mapping[str, Any]]) -> str:
+    """One line for what FastAPI's request validation refused: ``where: why`` per problem.
+
+    ``where`` is the field's path without its first part (``body``, ``query``,
+    ``path``), dotted: ``to: String should have at least 1 character``.
+    """
+    parts = []
+    for error in errors:
+        location = [str(part) for part in error.get("loc", ())]
+        where = ".".join(location[1:] if len(location) > 1 else location)
+        message = str(error.get("msg", "invalid"))
+        parts.append(f"{where}: {message}" if where else message)
+    return "; ".join(parts) or "invalid request"

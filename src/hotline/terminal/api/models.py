@@ -1,0 +1,216 @@
+"""The resources both HTTP APIs return: one shape each for a message, a peer's line, an alarm.
+
+Each model holds raw values only: ids, states, RFC 3339 UTC times as text,
+hex hashes. The control API returns them as they are (``hotline messages
+--json`` and ``hotline status --json`` print them); the console returns the
+same keys with the same values and adds what its reader needs beside them
+(``display``: the times written for the reader's language; the traffic view's
+``line_state``, ``times``, ``acknowledgement``, ``notice`` and ``meeting``).
+docs/console.md and the README describe the shapes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from hotline.store import AckRecord, AlarmRecord, MessageRecord
+from hotline.terminal.core.line import PeerStatus, RouteStatus
+from hotline.terminal.core.outbox import is_exercise
+from hotline.terminal.desks.notifications.desk import notification_of
+
+__all__ = ["Alarm", "LinkTest", "Message", "Peer", "Route"]
+
+
+class _Resource(BaseModel):
+    # What the API promises is exactly these keys: a field added by mistake
+    # in a builder fails here, not in a client.
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Message(_Resource):
+    """A message on the line, in or out, with its acknowledgement and deadline.
+
+    ``state`` is ``queued``, ``sent``, ``delivered`` (``received`` is
+    ``delivered`` for an incoming one), or ``acknowledged`` once a person has
+    acknowledged it (``acknowledged_by``/``acknowledged_at`` say who and when:
+    for an outgoing message a person at the peer, for an incoming one a person
+    here). ``ack_deadline`` is when that acknowledgement is due (None for kinds
+    nobody acknowledges) and ``overdue`` whether it passed unacknowledged. For a
+    formatted notification, ``format``, ``format_version`` and ``data`` (the
+    structured data, which is what counts); None for any other message.
+    """
+
+    id: str
+    direction: str
+    peer: str
+    channel: str
+    serial: int
+    time_group: str
+    precedence: str
+    kind: str
+    state: str
+    #: Exactly as signed: never translated, trimmed or reformatted.
+    text: str
+    created_at: str
+    sent_at: str
+    transmitted_at: str | None
+    delivered_at: str | None
+    envelope_hash: str
+    exercise: bool
+    acknowledged_by: str | None
+    acknowledged_at: str | None
+    ack_deadline: str | None
+    overdue: bool
+    format: str | None
+    format_version: int | None
+    data: dict[str, Any] | None
+
+    @classmethod
+    def of(
+        cls,
+        record: MessageRecord,
+        *,
+        ack: AckRecord | None,
+        deadline: str | None = None,
+        overdue: bool = False,
+    ) -> Message:
+        """The message of a stored record, with its acknowledgement (if any) and deadline."""
+        found = notification_of(record)
+        code, version, data = (None, None, None) if found is None else found
+        return cls(
+            id=record.id,
+            direction=str(record.direction),
+            peer=record.peer,
+            channel=record.channel,
+            serial=record.serial,
+            time_group=record.time_group,
+            precedence=record.precedence,
+            kind=record.kind,
+            state="acknowledged" if ack is not None else str(record.state),
+            text=record.text,
+            created_at=record.created_at,
+            sent_at=record.sent_at,
+            transmitted_at=record.transmitted_at,
+            delivered_at=record.delivered_at,
+            envelope_hash=record.envelope_hash.hex(),
+            exercise=is_exercise(record),
+            acknowledged_by=None if ack is None else ack.by,
+            acknowledged_at=None if ack is None else ack.at,
+            ack_deadline=deadline,
+            # Overdue is a flag beside the state; an acknowledged message is never overdue.
+            overdue=overdue and ack is None,
+            format=code,
+            format_version=version,
+            data=data,
+        )
+
+
+class LinkTest(_Resource):
+    """The last link test on a route: passed (``ok``) or missed, and when (docs/protocol/linktest.md)."""
+
+    id: str
+    peer: str
+    route: str
+    slot: int
+    text_id: str
+    sent_at: str
+    #: When it passed or was given up on.
+    at: str
+    ok: bool
+    rtt_ms: float | None
+    received_at: str | None
+    reason: str | None
+
+
+class Route(_Resource):
+    """One route to a peer: ``up``, ``silent`` or ``down``, and whether it carries traffic now."""
+
+    address: str
+    state: str
+    active: bool
+    rtt_ms: float | None
+    last_test: LinkTest | None
+    last_error: str | None
+
+    @classmethod
+    def of(cls, route: RouteStatus) -> Route:
+        test = route.last_test
+        return cls(
+            address=route.address,
+            state=route.state,
+            active=route.active,
+            rtt_ms=route.rtt_ms,
+            last_test=None if test is None else LinkTest.model_validate(test.to_json()),
+            last_error=route.last_error,
+        )
+
+
+class Peer(_Resource):
+    """The line to one peer: ``up`` (every route), ``degraded`` (some) or ``down`` (none).
+
+    ``address`` is the route carrying traffic now, if any; ``queued`` the
+    messages waiting for it; ``in_use``/``last_used`` whether and when people
+    last used the line (beyond link tests).
+    """
+
+    party: str
+    state: str
+    last_contact: str | None
+    queued: int
+    address: str | None
+    last_error: str | None
+    in_use: bool
+    last_used: str | None
+    routes: list[Route]
+
+    @classmethod
+    def of(cls, peer: PeerStatus) -> Peer:
+        return cls(
+            party=peer.party,
+            state=peer.state,
+            last_contact=peer.last_contact,
+            queued=peer.queued,
+            address=peer.address,
+            last_error=peer.last_error,
+            in_use=peer.in_use,
+            last_used=peer.last_used,
+            routes=[Route.of(route) for route in peer.routes],
+        )
+
+
+class Alarm(_Resource):
+    """An alarm about the line, open from ``since`` until ``cleared_at``.
+
+    ``kind`` is ``test-missed``, ``peer-test-missed``, ``line-down`` or
+    ``ack-overdue``; ``route`` None for an alarm about the whole line.
+    ``acknowledged_by``/``acknowledged_at``: an operator has seen it (it stops
+    sounding, and stays open until it clears).
+    """
+
+    id: str
+    kind: str
+    peer: str
+    route: str | None
+    since: str
+    detail: str
+    cleared_at: str | None
+    cleared_by: str | None
+    acknowledged_at: str | None
+    acknowledged_by: str | None
+
+    @classmethod
+    def of(cls, alarm: AlarmRecord) -> Alarm:
+        return cls(
+            id=alarm.id,
+            kind=alarm.kind,
+            peer=alarm.peer,
+            route=alarm.route,
+            since=alarm.since,
+            detail=alarm.detail,
+            cleared_at=alarm.cleared_at,
+            cleared_by=alarm.cleared_by,
+            acknowledged_at=alarm.acknowledged_at,
+            acknowledged_by=alarm.acknowledged_by,
+        )
