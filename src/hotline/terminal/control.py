@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import dataclasses
 import json
+import logging
 import os
 import socket
 from collections.abc import Callable, Iterator
@@ -68,6 +69,8 @@ __all__ = [
     "serve_control_api",
     "serve_uvicorn",
 ]
+
+log = logging.getLogger("hotline.control")
 
 
 # -- schemas ------------------------------------------------------------------
@@ -466,9 +469,17 @@ async def serve_uvicorn(
         if on_stop is not None:
             on_stop()
         server.should_exit = True
-        with contextlib.suppress(BaseException):
-            async with asyncio.timeout(5.0):
-                await task
+        try:
+            await asyncio.wait({task}, timeout=5.0)
+        finally:
+            # Past the 5 s, or if we are cancelled meanwhile, the server is cancelled;
+            # its end is collected (a failure while stopping is logged, not raised),
+            # and a cancellation of *this* task still propagates after the finally.
+            if not task.done():
+                task.cancel()
+            for result in await asyncio.gather(task, return_exceptions=True):
+                if isinstance(result, Exception):
+                    log.warning("%s stopped with an error: %s", what, result)
 
 
 async def serve_control_api(terminal: Terminal, started: asyncio.Event) -> None:

@@ -31,7 +31,7 @@ import asyncio
 import contextlib
 import logging
 import ssl
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -75,6 +75,7 @@ from hotline.terminal.linktest.desk import LinkTestDesk
 from hotline.terminal.linktest.tester import LineTester, PeerAlarmDesk
 from hotline.terminal.runtime.clock import Clock, SystemClock
 from hotline.terminal.runtime.events import EventHub
+from hotline.terminal.runtime.tasks import Supervisor
 from hotline.utc import format_utc
 
 __all__ = ["OutgoingText", "Terminal"]
@@ -155,7 +156,8 @@ class Terminal:
         self._refusals: dict[str, tuple[float | None, int]] = {}
         self._listeners: list[TLSListener] = []
         self._stopping = asyncio.Event()
-        self._tasks: set[asyncio.Task[Any]] = set()
+        #: Owns every task the terminal starts (dialers, link tests, the supervisor loop).
+        self._tasks = Supervisor(f"terminal {self.settings.party}")
         self._card = files.card()
         self._started_at = self.clock.monotonic()
         self.store_closed = False
@@ -414,20 +416,18 @@ class Terminal:
             await listener.aclose()
         # An alarm raised a moment ago must still reach its hook (up to 2 s).
         await self.alarms.drain(within=min(2.0, self.settings.alarms.hook_timeout))
-        for task in list(self._tasks):
-            task.cancel()
-        for task in list(self._tasks):
-            with contextlib.suppress(BaseException):
-                await task
+        await self._tasks.aclose()
         self._journal("terminal stopped", {})
         self.store_closed = True
         self.store.close()
 
-    def _spawn(self, coro: Any, name: str) -> asyncio.Task[Any]:
-        task = asyncio.get_running_loop().create_task(coro, name=name)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-        return task
+    def _spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any] | None:
+        """Start a task the terminal owns; once it has stopped, nothing new starts (None)."""
+        if self._tasks.closed:
+            coro.close()
+            log.debug("not starting %r: the terminal has stopped", name)
+            return None
+        return self._tasks.spawn(coro, name)
 
     def _server_context(self) -> Any:
         # Rebuilt per connection so a peer added a moment ago is accepted.

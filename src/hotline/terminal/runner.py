@@ -11,7 +11,6 @@ holds a PM QoS request for the process's life (cpu_wake.py).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import fcntl
 import logging
 import os
@@ -24,6 +23,7 @@ from hotline.errors import ConfigError, DaemonError, LinkError, NotInitialised
 from hotline.terminal.config.paths import TerminalPaths
 from hotline.terminal.daemon import Terminal
 from hotline.terminal.runtime.cpu_wake import CPU_DMA_LATENCY, CpuWakeHold, hold_cpus_awake
+from hotline.terminal.runtime.tasks import Supervisor
 
 __all__ = ["ExtraServer", "run_terminal"]
 
@@ -83,24 +83,27 @@ async def run_terminal(
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, terminal.request_stop)
-    servers: list[asyncio.Task[None]] = []
+
+    def server_failed(name: str, exc: BaseException) -> None:
+        # A server that dies leaves the terminal out of its operators' reach: stop, say why.
+        log.error("%s stopped: %s", name, exc)
+        terminal.request_stop()
+
+    servers = Supervisor(f"servers {terminal.party}", on_failure=server_failed)
     try:
         try:
             await terminal.start()
         except LinkError as exc:
             raise ConfigError(str(exc)) from exc
-        servers.append(await _start_server(serve_control_api, terminal))
+        await _start_server(servers, serve_control_api, terminal)
         if extra is not None:
-            servers.append(await _start_server(extra, terminal))
+            await _start_server(servers, extra, terminal)
         if ready is not None:
             ready.set()
         await terminal.wait_stopped()
         log.info("%s shutting down", terminal.party)
     finally:
-        for server in reversed(servers):
-            server.cancel()
-            with contextlib.suppress(BaseException):
-                await server
+        await servers.aclose()
         await terminal.stop()
         if cpu_hold is not None:
             cpu_hold.release()
@@ -125,14 +128,18 @@ def _hold_cpus(terminal: Terminal, device: Path = CPU_DMA_LATENCY) -> CpuWakeHol
     return hold
 
 
-async def _start_server(serve: ExtraServer, terminal: Terminal) -> asyncio.Task[None]:
-    """Start ``serve`` and return its task once it listens; raise why if it cannot start."""
+async def _start_server(
+    servers: Supervisor, serve: ExtraServer, terminal: Terminal
+) -> asyncio.Task[None]:
+    """Start ``serve`` under ``servers``; return its task once it listens, or raise why not."""
     started = asyncio.Event()
-    task: asyncio.Task[None] = asyncio.create_task(serve(terminal, started))
-    waiter = asyncio.create_task(started.wait())
-    done, _ = await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
-    if task in done:
+    task = servers.spawn(serve(terminal, started), getattr(serve, "__name__", "server"))
+    waiter = asyncio.get_running_loop().create_task(started.wait())
+    try:
+        done, _ = await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
         waiter.cancel()
+    if task in done:
         task.result()  # raises why the server could not start
         raise ConfigError("a server stopped as soon as it started")
     return task

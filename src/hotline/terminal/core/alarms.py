@@ -77,7 +77,7 @@ class AlarmBoard:
         store: Store,
         clock: Clock,
         settings: AlarmSettings,
-        spawn: Callable[[Any, str], asyncio.Task[Any]],
+        spawn: Callable[[Any, str], asyncio.Task[Any] | None],
         on_change: Callable[[], None] | None = None,
     ) -> None:
         self._on_change = on_change or (lambda: None)
@@ -179,16 +179,18 @@ class AlarmBoard:
             return
         payload = json.dumps(event, ensure_ascii=False)
         task = self._spawn(self._hook(payload, str(event.get("alarm") or "")), "hook")
-        self._hooks.add(task)
-        task.add_done_callback(self._hooks.discard)
+        if task is not None:  # None once the terminal has stopped
+            self._hooks.add(task)
+            task.add_done_callback(self._hooks.discard)
 
     def _run_hook(self, event: str, alarm: AlarmRecord) -> None:
         if not self._settings.hook:
             return
         payload = json.dumps({"event": event, **alarm_json(alarm)}, ensure_ascii=False)
         task = self._spawn(self._hook(payload, alarm.id), f"alarm hook {alarm.id}")
-        self._hooks.add(task)
-        task.add_done_callback(self._hooks.discard)
+        if task is not None:  # None once the terminal has stopped
+            self._hooks.add(task)
+            task.add_done_callback(self._hooks.discard)
 
     async def drain(self, within: float) -> None:
         """Wait up to ``within`` seconds for running hooks (the terminal is stopping)."""

@@ -59,6 +59,7 @@ from hotline.terminal.config.settings import LinkSettings
 from hotline.terminal.core.inbox import Inbox
 from hotline.terminal.core.outbox import Outbox
 from hotline.terminal.runtime.clock import Clock
+from hotline.terminal.runtime.tasks import Supervisor
 from hotline.utc import format_utc
 
 __all__ = ["DELIVERY_SLICE", "HIGH_WATER", "PUMP_BATCH", "Session", "SessionHandler"]
@@ -138,6 +139,8 @@ class Session:
         self._clock = clock
         self._settings = settings
         self._handler = handler
+        #: The writer, heartbeat and pump (and a transport being closed): run() stops them.
+        self._tasks = Supervisor(f"session {peer.party}", on_failure=self._task_failed)
         #: Whether this session's pump sends the peer's messages. With several
         #: routes only the active route's session carries; the others stand by.
         self._carrying = carrying
@@ -319,7 +322,6 @@ class Session:
 
     async def run(self) -> str:
         """Run the session until it ends; return why it ended."""
-        tasks: list[asyncio.Task[None]] = []
         try:
             self._queue(self._conn.hello())
             for name, coroutine in (
@@ -327,9 +329,7 @@ class Session:
                 ("heartbeat", self._heartbeat()),
                 ("pump", self._pump()),
             ):
-                task = asyncio.create_task(coroutine, name=f"{name} {self.peer.party}")
-                task.add_done_callback(self._task_ended)
-                tasks.append(task)
+                self._tasks.spawn(coroutine, f"{name} {self.peer.party}")
             await self._read()
         except RemoteProtocolError as exc:
             self.close_reason = f"protocol error from peer: {exc}"
@@ -347,11 +347,7 @@ class Session:
             if self._transmitted:
                 with contextlib.suppress(Exception), self._store.transaction():
                     self._record_transmitted()
-            for task in tasks:
-                task.cancel()
-            for task in tasks:
-                with contextlib.suppress(BaseException):
-                    await task
+            await self._tasks.aclose()
             await self.transport.aclose()
         return self.close_reason
 
@@ -360,17 +356,15 @@ class Session:
             self._queue(proto.Close(code=code, reason=reason[:200]))
             await self._flush(within=1.0)
 
-    def _task_ended(self, task: asyncio.Task[None]) -> None:
+    def _task_failed(self, name: str, exc: BaseException) -> None:
         # A writer-side task that fails (stalled write, peer gone, state closed) ends
         # the whole session: closing the transport makes the reader see end of stream.
-        if task.cancelled() or task.exception() is None:
-            return
         if self.close_reason == "open":
-            exc = task.exception()
             self.close_reason = (
                 str(exc) if isinstance(exc, _WriteStalled) else f"send failed: {exc}"
             )
-        asyncio.get_running_loop().create_task(self.transport.aclose())
+        if not self._tasks.closed:
+            self._tasks.spawn(self.transport.aclose(), f"close {self.peer.party}")
 
     async def close(self, code: CloseCode, reason: str) -> None:
         """Tell the peer why, then end the session."""

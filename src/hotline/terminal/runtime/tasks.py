@@ -11,8 +11,9 @@ same three promises:
 * **Nothing runs unowned.** :meth:`Supervisor.spawn` keeps a strong reference
   until the task ends (asyncio keeps only a weak one), and names it.
 * **Nothing fails silently.** A task that ends with an exception (not by
-  being cancelled) is logged with its name and handed to ``on_failure``, which
-  decides what it means (a session ends; the terminal logs and goes on).
+  being cancelled) is handed to ``on_failure``, which decides what it means (a
+  session ends, and says why); without one, it is logged with its name and
+  traceback.
 * **Stopping stops everything, and no cancellation is swallowed.**
   :meth:`Supervisor.aclose` cancels every task and waits for all of them. If the
   task calling ``aclose`` is itself cancelled meanwhile, the cancellation
@@ -69,9 +70,10 @@ class Supervisor:
         exc = task.exception()
         if exc is None:
             return
-        log.error("%s: task %r failed", self.name, task.get_name(), exc_info=exc)
         if self._on_failure is not None:
             self._on_failure(task.get_name(), exc)
+        else:
+            log.error("%s: task %r failed", self.name, task.get_name(), exc_info=exc)
 
     async def aclose(self) -> None:
         """Cancel every task and wait until all have ended; no new task may start."""
