@@ -23,5 +23,7 @@ def test_the_state_journals_into_the_terminals_journal(pair: Pair) -> None:
     state = pair.washington.state
     pair.portal.call(state.journal, "console login", {"name": "wash-op"})
     entries = pair.portal.call(lambda: list(terminal.store.iter_journal()))
-    assert entries[-1].kind == "console login"
-    assert entries[-1].data == {"name": "wash-op"}
+    # The terminal's own timers may journal meanwhile (route changes, line states):
+    # the console's entry is the login, wherever it landed.
+    logins = [entry for entry in entries if entry.kind == "console login"]
+    assert [entry.data for entry in logins] == [{"name": "wash-op"}]

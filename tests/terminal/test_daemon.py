@@ -379,3 +379,27 @@ def test_refusals_from_one_host_are_journaled_at_most_once_per_interval(tmp_path
         ("192.0.2.8:40000", None),
         ("192.0.2.7:40009", 4),
     ]
+
+
+def test_the_daemon_routes_by_the_registry_never_by_kind() -> None:
+    """No comparison in daemon.py reads an envelope's ``kind``: desks are found by the registry."""
+    import ast
+    import inspect
+
+    from hotline.terminal import daemon
+
+    tree = ast.parse(inspect.getsource(daemon))
+    branches = [
+        node.lineno
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Compare)
+        and any(
+            isinstance(part, ast.Attribute) and part.attr == "kind"
+            for side in (node.left, *node.comparators)
+            for part in ast.walk(side)
+        )
+    ]
+    assert branches == []
+    # ... and the check can fail: the old dispatch is caught.
+    old = ast.parse("if record.kind == ALARM_MESSAGE_KIND:\n    pass\n")
+    assert any(isinstance(node, ast.Compare) for node in ast.walk(old))
