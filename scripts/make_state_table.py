@@ -5,9 +5,9 @@ and this one script prints each into its doc as Markdown (one grid of states by
 events, a forbidden pair marked ``—``) and a Mermaid state diagram, between the
 marker comments ``<!-- state-table:begin NAME -->`` and ``<!-- state-table:end NAME -->``:
 
-    session   hotline.proto.states.SESSION_TABLE        docs/protocol/session.md
-    calls     hotline.terminal.callstate.CALLS          docs/protocol/calls.md
-    meetings  hotline.formats.meetingstate.MEETINGS     docs/formats.md
+    session   hotline.proto.states.SESSION_TABLE         docs/protocol/session.md
+    calls     hotline.terminal.desks.calls.state.CALLS   docs/protocol/calls.md
+    meetings  hotline.formats.meetingstate.MEETINGS      docs/formats.md
 
 Nothing between the markers is written by hand. tests/test_state_tables.py fails
 if a doc drifts from its table; run this script to bring the docs back in line:

@@ -6,8 +6,11 @@ Layers, bottom up (src/hotline/__init__.py draws them):
    stdlib, third party and the bottom modules (``hotline.errors``,
    ``hotline.utc``, ``hotline.statetable``) only, and not each other.
 2. ``store`` and ``link``: layer 1 too, but not each other.
-3. ``terminal``: layers 1 and 2.
-4. ``cli``: the terminal's public API, plus crypto, errors and utc.
+3. ``terminal``: layers 1 and 2. Inside it, rooms (:data:`TERMINAL_ROOMS`):
+   runtime < config < core < linktest and desks; a desk never imports another
+   desk; the top modules (daemon, runner, control, client) may import any room.
+4. ``console`` and ``cli``: the terminal (and crypto, formats; the console also
+   the store's records), never each other's internals (cli may start the console).
 
 ``testing`` may import anything, and nothing else in src may import it. A
 subpackage that does not exist yet is skipped; a new one must get a rule here.

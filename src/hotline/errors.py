@@ -51,7 +51,7 @@ A programming error (a caller breaking a function's contract, a malformed
 definition in the source) is a plain ``ValueError`` or ``TypeError``, not a
 ``HotlineError``: the CLI shows a ``HotlineError`` as one line and exits 1,
 while a bug should stop with its traceback. What an HTTP API answers for each
-error is one table, ``hotline.terminal.api.ERROR_STATUS``.
+error is one table, ``hotline.terminal.api.errors.ERROR_STATUS``.
 """
 
 from __future__ import annotations

@@ -1,9 +1,10 @@
 """Reports in the console: how many formatted notifications went where, and CSV downloads.
 
 "Flights notified this month" is a count of ``flight`` notifications to one
-peer in one month. The terminal counts (:func:`~hotline.terminal.count_notifications`,
+peer in one month. The terminal counts (:func:`~hotline.terminal.desks.notifications.count_notifications`,
 by period, peer, direction and format) and writes the CSV files
-(:func:`~hotline.terminal.counts_csv`, :func:`~hotline.terminal.notifications_csv`);
+(:func:`~hotline.terminal.desks.notifications.counts_csv`,
+:func:`~hotline.terminal.desks.notifications.notifications_csv`);
 this module turns the console's query (a period, optional first and last days,
 and whether to count exercise traffic) into those calls, and the rows into
 what the reports page shows: each format by its title in the reader's language.

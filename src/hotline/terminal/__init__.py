@@ -9,6 +9,8 @@ The package is made of rooms (docs/ARCHITECTURE.md draws them):
 * :mod:`hotline.terminal.linktest` — routes tested end to end on a schedule;
 * :mod:`hotline.terminal.desks` — one subpackage per feature, registered by
   the envelope kinds it handles;
+* :mod:`hotline.terminal.api` — the one HTTP contract: shared resource models
+  and the error → status table, for the control socket and the console;
 * ``daemon``, ``runner``, ``control`` and ``client`` — the terminal assembled,
   run, and spoken to over its control socket.
 

@@ -1,7 +1,8 @@
 """The terminal's control API: a FastAPI app factory, served on ``DIR/control.sock``.
 
 The CLI drives a running terminal only through this API (``hotline.terminal.client``);
-the operator console will mount more routers on the same factory. The socket
+the web console is its own app (``hotline.console.create_console_app``) and shares
+only the contract below with this one. The socket
 is a Unix socket created with mode 0600 inside the terminal directory, so only
 the terminal's owner can reach it: no password is needed on it.
 

@@ -99,7 +99,7 @@ class OutgoingText:
 
 
 class Terminal:
-    """One running terminal. Create with :meth:`open`, then ``await run()``."""
+    """One running terminal. Create with :meth:`open`, then ``await start()``; ``await stop()`` ends it."""
 
     def __init__(self, files: TerminalFiles, *, clock: Clock | None = None) -> None:
         self.files = files
