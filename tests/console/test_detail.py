@@ -113,7 +113,7 @@ def test_a_wrong_receipt_fails(pair: Pair) -> None:
 def test_the_acknowledgement_signature_is_checked(pair: Pair) -> None:
     message_id = delivered(pair)
     pair.moscow.login_as("mos-op")
-    assert pair.moscow.post(f"/api/messages/{message_id}/ack").status_code == 200
+    assert pair.moscow.post(f"/api/messages/{message_id}/ack").status_code == 201
     pair.wait_until(
         lambda: bool(pair.washington.terminal.store.acknowledgements([message_id])),
         what="the acknowledgement",

@@ -49,7 +49,7 @@ from hotline.terminal.api.errors import (
     error_status,
     validation_detail,
 )
-from hotline.terminal.api.models import Alarm, Message, Peer
+from hotline.terminal.api.models import Acknowledgement, Alarm, Message, Peer
 from hotline.terminal.core.outbox import DEFAULT_CHANNEL
 from hotline.terminal.daemon import OutgoingText, Terminal
 from hotline.terminal.desks.accounts.users import authenticate, create_user, user_json
@@ -329,11 +329,10 @@ async def wait_delivered(
 
 
 @messages_router.post("/{message_id}/ack", status_code=201)
-async def post_ack(message_id: str, body: Credentials, terminal: TerminalDep) -> dict[str, Any]:
+async def post_ack(message_id: str, body: Credentials, terminal: TerminalDep) -> Acknowledgement:
     """Acknowledge an incoming message as a console user (their password unlocks their key)."""
     operator = authenticate(terminal.store, body.user, body.password)
-    ack = terminal.desk(AckDesk).acknowledge(message_id, operator)
-    return {"id": message_id, "acknowledged_by": ack.by, "acknowledged_at": ack.at}
+    return Acknowledgement.of(terminal.desk(AckDesk).acknowledge(message_id, operator))
 
 
 @users_router.get("")

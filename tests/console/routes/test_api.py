@@ -94,8 +94,9 @@ def test_flash_sent_received_acknowledged_and_shown_acknowledged(pair: Pair) -> 
     assert moscow.get(f"/api/messages/{sent['id']}").json()["can_acknowledge"] is True
 
     response = moscow.post(f"/api/messages/{sent['id']}/ack")
-    assert response.status_code == 200
-    assert response.json()["by"] == "mos-op"
+    assert response.status_code == 201
+    assert response.json()["acknowledged_by"] == "mos-op"
+    assert response.json()["id"] == sent["id"]
     again = moscow.post(f"/api/messages/{sent['id']}/ack")
     assert again.status_code == 422
     assert "already acknowledged" in again.json()["detail"]

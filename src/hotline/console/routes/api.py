@@ -47,6 +47,7 @@ from hotline.console.state import ConsoleState
 from hotline.console.views import alarm_view, note_view, status_view, terminal_row, traffic
 from hotline.errors import UnknownMessage, UnknownUser
 from hotline.terminal import Notice, Operator, Permission
+from hotline.terminal.api.models import Acknowledgement
 from hotline.terminal.desks.acks import AckDesk
 from hotline.terminal.desks.shiftlog import ShiftLog
 
@@ -121,17 +122,18 @@ async def get_message(
     return with_actions(detail, operator)
 
 
-@messages_router.post("/{message_id}/ack")
+@messages_router.post("/{message_id}/ack", status_code=201)
 async def acknowledge_message(
     message_id: str, terminal: TerminalDep, session: SessionDep, operator: Acknowledger
 ) -> dict[str, Any]:
-    """Acknowledge an incoming message in the operator's name; the peer is told, signed."""
-    ack = terminal.desk(AckDesk).acknowledge(message_id, operator)
-    return {
-        "message_id": ack.message_id,
-        "by": ack.by,
-        "at": {"at": ack.at, "display": format_utc_text(ack.at, session.language)},
-    }
+    """Acknowledge an incoming message in the operator's name; the peer is told, signed.
+
+    The shared shape (:class:`~hotline.terminal.api.models.Acknowledgement`), as the
+    control socket answers it, plus the time as the reader reads it under ``display``.
+    """
+    ack = Acknowledgement.of(terminal.desk(AckDesk).acknowledge(message_id, operator))
+    display = {"acknowledged_at": format_utc_text(ack.acknowledged_at, session.language)}
+    return {**ack.model_dump(), "display": display}
 
 
 # -- alarms ---------------------------------------------------------------------

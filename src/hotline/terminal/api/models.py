@@ -20,7 +20,7 @@ from hotline.terminal.core.line import PeerStatus, RouteStatus
 from hotline.terminal.core.outbox import is_exercise
 from hotline.terminal.desks.notifications.desk import notification_of
 
-__all__ = ["Alarm", "LinkTest", "Message", "Peer", "Route"]
+__all__ = ["Acknowledgement", "Alarm", "LinkTest", "Message", "Peer", "Route"]
 
 
 class _Resource(BaseModel):
@@ -214,3 +214,19 @@ class Alarm(_Resource):
             acknowledged_at=alarm.acknowledged_at,
             acknowledged_by=alarm.acknowledged_by,
         )
+
+
+class Acknowledgement(_Resource):
+    """What acknowledging a message answers (201): which message, who, and when (UTC).
+
+    The keys are the message's own (``Message.acknowledged_by``/``_at``), so a
+    client reads an acknowledgement the same way it reads a message row.
+    """
+
+    id: str
+    acknowledged_by: str
+    acknowledged_at: str
+
+    @classmethod
+    def of(cls, ack: AckRecord) -> Acknowledgement:
+        return cls(id=ack.message_id, acknowledged_by=ack.by, acknowledged_at=ack.at)
