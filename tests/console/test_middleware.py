@@ -149,7 +149,7 @@ def test_the_gate_is_the_first_line(template: object, pair: Pair) -> None:
         return {"secret": "yes"}
 
     client = TestClient(app, follow_redirects=False)
-    client.portal = pair.portal  # type: ignore[assignment]
+    client.portal = pair.portal
     assert client.get("/api/forgotten").status_code == 401
 
 

@@ -212,7 +212,9 @@ def test_mutual_tls_13_handshake(tmp_path, moscow: Identity, washington: Identit
     assert seen["client_peer"] == make_tls_certificate(moscow)
     assert seen["server_got"] == b"hello"
     assert seen["client_got"] == b"ack"
-    assert certificate_public_key(seen["server_peer"]) == washington.signing_public  # type: ignore[arg-type]
+    server_peer = seen["server_peer"]
+    assert isinstance(server_peer, bytes)
+    assert certificate_public_key(server_peer) == washington.signing_public
 
 
 def test_client_refuses_unpinned_server(

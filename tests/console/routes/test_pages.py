@@ -178,7 +178,7 @@ def test_exercise_mode_shows_the_banner_everywhere(pair: Pair) -> None:
     terminal.settings = dataclasses.replace(terminal.settings, exercise=True)
     app = create_console_app(terminal)
     client = TestClient(app, follow_redirects=False)
-    client.portal = pair.portal  # type: ignore[assignment]
+    client.portal = pair.portal
     assert 'id="exercise-banner"' in client.get("/login").text
     token, _ = pair.portal.call(
         app.state.console.sessions.create, pair.washington.operators["wash-op"]
