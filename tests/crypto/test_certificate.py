@@ -12,6 +12,7 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.x509.oid import NameOID
 
 from hotline.crypto import (
@@ -134,7 +135,8 @@ def test_private_key_pem_round_trip(moscow: Identity) -> None:
     pem = private_key_pem(moscow)
     assert pem.startswith(b"-----BEGIN PRIVATE KEY-----\n")
     key = serialization.load_pem_private_key(pem, password=None)
-    assert key.public_key().public_bytes_raw() == moscow.signing_public  # type: ignore[union-attr]
+    assert isinstance(key, Ed25519PrivateKey)
+    assert key.public_key().public_bytes_raw() == moscow.signing_public
 
 
 # -- mutual TLS 1.3 with the stdlib ssl module -------------------------------

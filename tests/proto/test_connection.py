@@ -495,7 +495,9 @@ def test_after_a_remote_error(open_pair: ConnectionPair) -> None:
         conn.send(Data(envelope=b"x"))
     # Only Close may go out, to tell the peer why.
     wire = conn.send(Close(code=CloseCode(first.value.close_code), reason=str(first.value)[:200]))
-    assert open_pair.deliver(Side.B, wire)[0].code is CloseCode.FRAME_TOO_LARGE  # type: ignore[attr-defined]
+    close = open_pair.deliver(Side.B, wire)[0]
+    assert isinstance(close, Close)
+    assert close.code is CloseCode.FRAME_TOO_LARGE
     assert conn.state is S.ERROR
 
 
