@@ -16,7 +16,7 @@ from hotline.errors import (
 from hotline.proto import CloseCode
 
 
-def _error_classes() -> list[type[HotlineError]]:
+def _error_classes() -> list[type[BaseException]]:
     return [
         cls
         for name in errors.__all__

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -14,8 +15,8 @@ from .helpers import TerminalProcess, free_port, hotline
 FINGERPRINT = re.compile(r"^(\d{5} ){11}\d{5}$")
 
 
-def _one_clear_line(result: object) -> str:
-    stderr = result.stderr.strip()  # type: ignore[attr-defined]
+def _one_clear_line(result: subprocess.CompletedProcess[str]) -> str:
+    stderr = result.stderr.strip()
     assert "Traceback" not in stderr
     assert len(stderr.splitlines()) == 1, stderr
     assert stderr.startswith("hotline: error: ")

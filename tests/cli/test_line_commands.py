@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -52,14 +53,16 @@ def two_route_pair(tmp_path: Path) -> Iterator[tuple[TerminalProcess, TerminalPr
         terminal.stop()
 
 
-def status(terminal: TerminalProcess) -> dict[str, object]:
-    result: dict[str, object] = json.loads(hotline("status", terminal.directory, "--json").stdout)
+def status(terminal: TerminalProcess) -> dict[str, Any]:
+    """The ``status --json`` document: JSON, so its values are read without static types."""
+    result = json.loads(hotline("status", terminal.directory, "--json").stdout)
+    assert isinstance(result, dict)
     return result
 
 
-def wait_for(predicate: object, within: float = 30.0) -> None:
+def wait_for(predicate: Callable[[], bool], within: float = 30.0) -> None:
     deadline = time.monotonic() + within
-    while not predicate():  # type: ignore[operator]
+    while not predicate():
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.1)
 
@@ -70,8 +73,8 @@ def test_status_test_and_alarms_through_the_cli(
     washington, moscow = two_route_pair
     washington.start()
     moscow.start()
-    wait_for(lambda: status(washington)["peers"][0]["state"] == "up")  # type: ignore[index]
-    [peer] = status(washington)["peers"]  # type: ignore[misc]
+    wait_for(lambda: status(washington)["peers"][0]["state"] == "up")
+    [peer] = status(washington)["peers"]
     assert [r["state"] for r in peer["routes"]] == ["up", "up"]
     assert sum(r["active"] for r in peer["routes"]) == 1
     assert status(washington)["alarms"] == []
@@ -99,19 +102,19 @@ def test_status_test_and_alarms_through_the_cli(
     missed = hotline("test", washington.directory, check=False)
     assert missed.returncode == 1
     assert missed.stdout.count(" MISSED ") == 2
-    wait_for(lambda: status(washington)["peers"][0]["state"] == "down")  # type: ignore[index]
+    wait_for(lambda: status(washington)["peers"][0]["state"] == "down")
     alarms = hotline("alarms", washington.directory, "--json", check=False)
     assert alarms.returncode == 3
     kinds = sorted(a["kind"] for a in json.loads(alarms.stdout))
     assert kinds == ["line-down", "test-missed", "test-missed"]
-    down = status(washington)["peers"][0]  # type: ignore[index]
+    down = status(washington)["peers"][0]
     assert [r["last_test"]["ok"] for r in down["routes"]] == [False, False]
 
     # Moscow back: it learns of Washington's missed tests; a passing test clears them.
     moscow.start()
     wait_for(
         lambda: (
-            sorted(a["kind"] for a in status(moscow)["alarms"])  # type: ignore[union-attr]
+            sorted(a["kind"] for a in status(moscow)["alarms"])
             == ["peer-test-missed", "peer-test-missed"]
         )
     )

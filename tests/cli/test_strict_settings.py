@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -15,9 +16,9 @@ def _initialised(tmp_path: Path) -> Path:
     return directory
 
 
-def _error_line(result: object) -> str:
-    assert result.returncode == 1, result  # type: ignore[attr-defined]
-    stderr = result.stderr  # type: ignore[attr-defined]
+def _error_line(result: subprocess.CompletedProcess[str]) -> str:
+    assert result.returncode == 1, result
+    stderr = result.stderr
     assert stderr.count("\n") == 1, stderr
     assert stderr.startswith("hotline: error: ")
     return str(stderr.strip())

@@ -41,7 +41,8 @@ with warnings.catch_warnings():
     # Starlette 1.x prefers the httpx2 package and warns once, at import, that
     # plain httpx is deprecated; httpx still works.
     warnings.simplefilter("ignore", StarletteDeprecationWarning)
-    from fastapi.testclient import TestClient
+    # Re-exported (``as``) for the tests that build their own client.
+    from fastapi.testclient import TestClient as TestClient
 
 T = TypeVar("T")
 
@@ -113,7 +114,10 @@ class ConsoleClient:
     """One terminal's console app, a TestClient on it, and the browser's CSRF token."""
 
     app: FastAPI
-    client: TestClient
+    # A TestClient, typed as its httpx base: Starlette 1.x annotates TestClient
+    # against the httpx2 package, which is not installed (it runs on httpx),
+    # so mypy would see every TestClient call as returning Any.
+    client: httpx.Client
     portal: BlockingPortal
     terminal: Terminal
     operators: dict[str, Operator]

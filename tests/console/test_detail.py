@@ -25,8 +25,8 @@ def delivered(pair: Pair, text: str = "detail check") -> str:
     sent = pair.washington.send(text)
     pair.wait_until(
         lambda: (
-            pair.washington.terminal.store.get_message(sent["id"]).state  # type: ignore[union-attr]
-            is MessageState.DELIVERED
+            (message := pair.washington.terminal.store.get_message(sent["id"])) is not None
+            and message.state is MessageState.DELIVERED
         ),
         what="delivery",
     )
@@ -34,10 +34,10 @@ def delivered(pair: Pair, text: str = "detail check") -> str:
 
 
 def stored(pair: Pair, side: str, message_id: str) -> MessageRecord:
-    console = getattr(pair, side)
+    console: ConsoleClient = getattr(pair, side)
     record = console.on_loop(lambda: console.terminal.store.get_message(message_id))
     assert record is not None
-    return record  # type: ignore[no-any-return]
+    return record
 
 
 def flip(data: bytes, index: int) -> bytes:

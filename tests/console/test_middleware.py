@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
@@ -149,15 +150,15 @@ def test_the_gate_is_the_first_line(template: object, pair: Pair) -> None:
         return {"secret": "yes"}
 
     client = TestClient(app, follow_redirects=False)
-    client.portal = pair.portal  # type: ignore[assignment]
+    client.portal = pair.portal
     assert client.get("/api/forgotten").status_code == 401
 
 
 # -- security headers ------------------------------------------------------------
 
 
-def assert_security_headers(response: object, *, cache: str = "no-store") -> None:
-    headers = response.headers  # type: ignore[attr-defined]
+def assert_security_headers(response: httpx.Response, *, cache: str = "no-store") -> None:
+    headers = response.headers
     assert headers["content-security-policy"] == CONTENT_SECURITY_POLICY
     assert "frame-ancestors 'none'" in headers["content-security-policy"]
     assert "script-src 'self'" in headers["content-security-policy"]

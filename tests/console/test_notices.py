@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from typing import Any
 
 import cbor2
 import pytest
@@ -69,15 +70,15 @@ def test_the_catalogue_has_every_format_titled_in_the_language(language: str) ->
 
 
 def test_every_unit_a_number_field_names_has_a_word() -> None:
-    def units(fields: list[dict[str, object]]) -> set[str]:
+    def units(fields: list[dict[str, Any]]) -> set[str]:
         found: set[str] = set()
         for spec in fields:
             if spec.get("unit"):
                 found.add(str(spec["unit"]))
             for key in ("fields", "variants"):
-                found |= units(spec.get(key, []))  # type: ignore[arg-type]
+                found |= units(spec.get(key, []))
             if "item" in spec:
-                found |= units([spec["item"]])  # type: ignore[list-item]
+                found |= units([spec["item"]])
         return found
 
     named = set().union(*(units(fmt.schema()["fields"]) for fmt in FORMATS.values()))

@@ -99,7 +99,9 @@ def test_language_switch_keeps_the_session_and_refuses_unknown_languages() -> No
     assert sessions.get(token) is not None
     with pytest.raises(InvalidArgument):
         sessions.set_language(token, "de")
-    assert sessions.get(token, touch=False).language == "ru"  # type: ignore[union-attr]
+    kept = sessions.get(token, touch=False)
+    assert kept is not None
+    assert kept.language == "ru"
 
 
 def test_the_session_table_is_bounded() -> None:

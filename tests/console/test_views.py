@@ -185,8 +185,8 @@ def test_message_states_in_both_directions(pair: Pair) -> None:
     sent = pair.washington.send("state check")
     pair.wait_until(
         lambda: (
-            pair.washington.terminal.store.get_message(sent["id"]).state  # type: ignore[union-attr]
-            is MessageState.DELIVERED
+            (message := pair.washington.terminal.store.get_message(sent["id"])) is not None
+            and message.state is MessageState.DELIVERED
         ),
         what="delivery",
     )

@@ -40,7 +40,9 @@ def card(moscow: Identity) -> PeerCard:
 
 
 def _document(card: PeerCard) -> dict[str, Any]:
-    return json.loads(card.to_json())
+    document = json.loads(card.to_json())
+    assert isinstance(document, dict)
+    return document
 
 
 def _dump(document: dict[str, Any]) -> str:

@@ -244,7 +244,9 @@ def test_precedence_rank_orders_flash_first() -> None:
 
 
 def _fields(envelope: Envelope) -> dict[str, Any]:
-    return cbor2.loads(envelope.encode())
+    fields = cbor2.loads(envelope.encode())
+    assert isinstance(fields, dict)
+    return fields
 
 
 @pytest.mark.parametrize(

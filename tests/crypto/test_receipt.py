@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -52,7 +53,7 @@ receipts = st.builds(
 
 
 @pytest.fixture(scope="module")
-def envelope(seal, moscow, washington) -> Envelope:
+def envelope(seal: Callable[..., Envelope], moscow: Identity, washington: Identity) -> Envelope:
     return seal(moscow, washington)
 
 

@@ -38,7 +38,9 @@ VECTORS_PATH = Path(__file__).resolve().parent.parent / "data" / "crypto_vectors
 
 @pytest.fixture(scope="module")
 def vectors() -> dict[str, Any]:
-    return json.loads(VECTORS_PATH.read_text(encoding="utf-8"))
+    loaded = json.loads(VECTORS_PATH.read_text(encoding="utf-8"))
+    assert isinstance(loaded, dict)
+    return loaded
 
 
 def _identity(vector: dict[str, str]) -> Identity:

@@ -108,7 +108,8 @@ def test_now_must_be_aware() -> None:
 
 @pytest.mark.parametrize("code", FORMATS)
 def test_data_must_be_an_object(code: str) -> None:
-    for data in (None, [], "flight", 3):
+    not_objects: tuple[object, ...] = (None, [], "flight", 3)
+    for data in not_objects:
         assert problem_paths(FORMATS[code], data) == [""]
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -12,8 +14,8 @@ from hotline.testing import FakeClock
 R1, R2, R3 = "10.0.1.2:7000", "10.0.2.2:7000", "10.0.3.2:7000"
 
 
-def policy(*routes: str, **kwargs: object) -> FailoverPolicy:
-    return FailoverPolicy(routes=routes or (R1, R2), uniform=lambda: 0.0, **kwargs)  # type: ignore[arg-type]
+def policy(*routes: str, **kwargs: Any) -> FailoverPolicy:
+    return FailoverPolicy(routes=routes or (R1, R2), uniform=lambda: 0.0, **kwargs)
 
 
 def test_no_session_no_active_route_and_line_down() -> None:

@@ -317,9 +317,16 @@ def test_bytes_after_the_map_are_a_protocol_error(chunk_size: int | None) -> Non
     assert "after the CBOR map" in str(error)
 
 
-DATA = {"t": "data", "envelope": b"x"}
-HELLO = {"t": "hello", "versions": [1], "sender_key": KEY_A, "recipient_key": KEY_B, "agent": ""}
-CLOSE = {"t": "close", "code": 0, "reason": ""}
+# Raw frame maps as a peer might send them: CBOR allows keys of any type.
+DATA: dict[object, object] = {"t": "data", "envelope": b"x"}
+HELLO: dict[object, object] = {
+    "t": "hello",
+    "versions": [1],
+    "sender_key": KEY_A,
+    "recipient_key": KEY_B,
+    "agent": "",
+}
+CLOSE: dict[object, object] = {"t": "close", "code": 0, "reason": ""}
 
 
 @pytest.mark.parametrize(

@@ -49,6 +49,7 @@ def sql_trace(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
     def connect(*args: Any, **kwargs: Any) -> sqlite3.Connection:
         connection = real_connect(*args, **kwargs)
+        assert isinstance(connection, sqlite3.Connection)
         connection.set_trace_callback(statements.append)
         return connection
 

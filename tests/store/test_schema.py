@@ -175,8 +175,9 @@ def test_triggers_guard_raw_sql(
 def test_state_columns_stay_writable(filled: SQLiteStore, raw: sqlite3.Connection) -> None:
     # The triggers must not block the updates the store itself makes.
     raw.execute("UPDATE messages SET state = 'sent', transmitted_at = ? WHERE serial = 2", (T0,))
-    assert filled.get_message("moscow-out-2") is not None
-    assert filled.get_message("moscow-out-2").state == "sent"  # type: ignore[union-attr]
+    message = filled.get_message("moscow-out-2")
+    assert message is not None
+    assert message.state == "sent"
 
 
 def test_a_version_4_database_gains_calls_and_keeps_its_data(

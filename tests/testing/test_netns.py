@@ -18,6 +18,7 @@ Without root, ``ip`` or ``nft`` these tests skip, except under CI
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -30,7 +31,6 @@ import pytest
 
 from hotline.errors import ConfigError, DaemonError, LinkError
 from hotline.terminal import ControlClient, load_settings
-from hotline.testing import netns
 from hotline.testing.netns import LabSide, NamespacedTerminal, NetnsLab
 
 PROBE_PORT = 7500
@@ -165,10 +165,11 @@ def test_faults_need_an_open_lab() -> None:
 
 
 def test_available_gives_reasons(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(netns.os, "geteuid", lambda: 1000)
+    # netns looks these up on the os and shutil modules at each call.
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)
     assert "root" in (NetnsLab.available() or "")
-    monkeypatch.setattr(netns.os, "geteuid", lambda: 0)
-    monkeypatch.setattr(netns.shutil, "which", lambda name, path=None: None)
+    monkeypatch.setattr(os, "geteuid", lambda: 0)
+    monkeypatch.setattr(shutil, "which", lambda name, path=None: None)
     assert "ip is not installed" in (NetnsLab.available() or "")
 
 

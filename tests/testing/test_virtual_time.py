@@ -18,8 +18,12 @@ def test_timers_fire_in_virtual_order_at_their_deadlines() -> None:
         start = loop.time()
         fired: list[tuple[str, float]] = []
         done = asyncio.Event()
+
+        def record(name: str) -> None:
+            fired.append((name, loop.time() - start))
+
         for name, delay in (("third", 3.0), ("first", 1.0), ("second", 2.0)):
-            loop.call_later(delay, lambda n=name: fired.append((n, loop.time() - start)))
+            loop.call_later(delay, record, name)
         loop.call_later(3.5, done.set)
         await done.wait()
         return fired

@@ -19,7 +19,7 @@ import pytest
 from .harness import User
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Locator, Page
+    from playwright.sync_api import Locator, Page, ViewportSize
 
 __all__ = [
     "CHROMIUM",
@@ -43,7 +43,7 @@ __all__ = [
 ]
 
 CHROMIUM = "/usr/lib/chromium/chromium"
-VIEWPORT = {"width": 1280, "height": 800}
+VIEWPORT: ViewportSize = {"width": 1280, "height": 800}
 _MESSAGE_ID = re.compile(r"[0-9a-f]{32}")
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 
@@ -104,7 +105,9 @@ def _ended(page: Page, outcome: str) -> None:
     expect(state).to_have_attribute("data-outcome", outcome)
 
 
-def _records(consoles: ConsolePair, call: str, outcome: str) -> tuple[dict, dict]:
+def _records(
+    consoles: ConsolePair, call: str, outcome: str
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """Both terminals' one record of ``call``, once both have ended it with ``outcome``."""
     wait_for(
         lambda: all(

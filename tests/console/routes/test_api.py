@@ -295,8 +295,8 @@ def test_delivery_changes_reach_the_stream_too(pair: Pair) -> None:
     sent = washington.send("tell me when delivered")
     pair.wait_until(
         lambda: (
-            washington.terminal.store.get_message(sent["id"]).state  # type: ignore[union-attr]
-            is MessageState.DELIVERED
+            (message := washington.terminal.store.get_message(sent["id"])) is not None
+            and message.state is MessageState.DELIVERED
         ),
         what="delivery",
     )

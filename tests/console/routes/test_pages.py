@@ -6,6 +6,7 @@ import dataclasses
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 from hotline.console import STATIC_DIR, create_console_app
 from hotline.formats import FORMATS
@@ -14,7 +15,7 @@ from hotline.terminal.core import ALARM_KINDS
 from ..conftest import FLIGHT, MEETING, ConsoleClient, Pair, TestClient
 
 
-def data_block(html: str, block: str) -> object:
+def data_block(html: str, block: str) -> Any:
     match = re.search(rf'<script type="application/json" id="{block}">(.*?)</script>', html, re.S)
     assert match is not None, block
     return json.loads(match.group(1))
@@ -149,9 +150,9 @@ def test_the_pages_speak_indonesian_and_keep_message_texts_as_written(pair: Pair
     html = console.get("/traffic").text
     assert '<html lang="id">' in html
     assert ">Lalu lintas<" in html
-    assert data_block(html, "console-strings")["FLASH"] == "KILAT"  # type: ignore[index]
+    assert data_block(html, "console-strings")["FLASH"] == "KILAT"
     messages = data_block(html, "messages-data")
-    assert messages[0]["text"] == "Agreed: the call at 1400Z"  # type: ignore[index]
+    assert messages[0]["text"] == "Agreed: the call at 1400Z"
     detail = console.get(f"/messages/{sent['id']}").text
     assert "Agreed: the call at 1400Z" in detail
     assert "belum dikonfirmasi" in detail
@@ -162,7 +163,7 @@ def test_the_shift_page_carries_the_notes(wash: ConsoleClient) -> None:
     html = wash.get("/shift").text
     assert 'id="note-form"' in html
     notes = data_block(html, "notes-data")
-    assert notes[0]["text"] == "<b>not markup</b>"  # type: ignore[index]
+    assert notes[0]["text"] == "<b>not markup</b>"
     assert "<b>not markup</b>" not in html  # escaped in the data block
 
 
@@ -178,7 +179,7 @@ def test_exercise_mode_shows_the_banner_everywhere(pair: Pair) -> None:
     terminal.settings = dataclasses.replace(terminal.settings, exercise=True)
     app = create_console_app(terminal)
     client = TestClient(app, follow_redirects=False)
-    client.portal = pair.portal  # type: ignore[assignment]
+    client.portal = pair.portal
     assert 'id="exercise-banner"' in client.get("/login").text
     token, _ = pair.portal.call(
         app.state.console.sessions.create, pair.washington.operators["wash-op"]

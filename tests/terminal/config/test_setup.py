@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import stat
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -230,7 +231,9 @@ def _flip_b64(text: str) -> str:
         pytest.param(lambda c: "[]", id="json-list"),
     ],
 )
-def test_tampered_card_is_card_invalid(moscow: Path, washington_card: PeerCard, tamper) -> None:  # type: ignore[no-untyped-def]
+def test_tampered_card_is_card_invalid(
+    moscow: Path, washington_card: PeerCard, tamper: Callable[[PeerCard], str]
+) -> None:
     text = tamper(washington_card)
     with pytest.raises(CardInvalid):
         parse_card(text)

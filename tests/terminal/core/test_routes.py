@@ -54,7 +54,8 @@ class Line:
         return self.proxies[index].address
 
     def carrying(self, terminal: Terminal, party: str) -> str | None:
-        return terminal.lines[party].carrier.route if terminal.lines[party].carrier else None
+        carrier = terminal.lines[party].carrier
+        return carrier.route if carrier else None
 
     def state(self, terminal: Terminal, party: str) -> str:
         """The line's state as the daemon's supervisor last judged it (every heartbeat / 5).

@@ -10,6 +10,7 @@ import unicodedata
 from collections.abc import Callable, Iterator
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -37,9 +38,9 @@ MISSING_ALONE = {
 }
 
 
-def entry(**changes: object) -> dict[str, object]:
+def entry(**changes: Any) -> dict[str, Any]:
     """A valid JSON entry, with some fields changed."""
-    base: dict[str, object] = {
+    base: dict[str, Any] = {
         "id": "en-test-1",
         "language": "en",
         "author": "Jane Austen",
@@ -240,7 +241,7 @@ def test_parse_texts_builds_the_entries_in_order() -> None:
         [entry(), entry(id="id-pantun-1", language="id", year=None, text="Ke hulu")]
     )
     assert [text.id for text in parsed] == ["en-test-1", "id-pantun-1"]
-    assert parsed[0] == ApprovedText(**entry())  # type: ignore[arg-type]
+    assert parsed[0] == ApprovedText(**entry())
     assert parsed[1].year is None
     assert parsed[1].script == "latin"
 

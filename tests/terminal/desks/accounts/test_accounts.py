@@ -68,7 +68,7 @@ def test_a_new_password_keeps_the_same_key(store: SQLiteStore) -> None:
 def test_bad_accounts_are_refused(store: SQLiteStore, kwargs: dict[str, str], match: str) -> None:
     args = {"name": "ok", "role": "operator", "password": PASSWORD, **kwargs}
     with pytest.raises(InvalidArgument, match=match):
-        create_user(store, FakeClock(), **args)  # type: ignore[arg-type]
+        create_user(store, FakeClock(), **args)
 
 
 def test_names_are_unique(store: SQLiteStore) -> None:
