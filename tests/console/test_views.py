@@ -149,7 +149,7 @@ def test_the_traffic_leaves_out_acknowledgements_carried_as_messages(pair: Pair)
     pair.wait_until(
         lambda: moscow.terminal.store.get_message(sent["id"]) is not None, what="delivery"
     )
-    assert moscow.post(f"/api/messages/{sent['id']}/ack").status_code == 200
+    assert moscow.post(f"/api/messages/{sent['id']}/ack").status_code == 201
     pair.wait_until(
         lambda: bool(pair.washington.terminal.store.acknowledgements([sent["id"]])),
         what="the acknowledgement",

@@ -336,7 +336,7 @@ def test_an_unacknowledged_flash_goes_overdue_on_both_sides_until_acknowledged(
         "delivered — nobody has acknowledged it yet"
     )
 
-    assert moscow.post(f"/api/messages/{sent['id']}/ack").status_code == 200
+    assert moscow.post(f"/api/messages/{sent['id']}/ack").status_code == 201
     quick.wait_until(
         lambda: not washington.terminal.desk(DeadlineWatch).is_overdue(sent["id"]),
         what="the acknowledgement to end the overdue",

@@ -109,7 +109,7 @@ def test_the_message_page_shows_the_checks_and_the_acknowledge_button(pair: Pair
     assert 'id="ack-status"' in html
     assert "not yet acknowledged" in html
     assert "acknowledge me" in html
-    assert pair.moscow.post(f"/api/messages/{sent['id']}/ack").status_code == 200
+    assert pair.moscow.post(f"/api/messages/{sent['id']}/ack").status_code == 201
     again = pair.moscow.get(f"/messages/{sent['id']}").text
     assert 'id="ack"' not in again
     assert "acknowledged by mos-op at " in again
