@@ -7,7 +7,7 @@ Layers, bottom up (src/hotline/__init__.py draws them):
    ``hotline.utc``, ``hotline.statetable``) only, and not each other.
 2. ``store`` and ``link``: layer 1 too, but not each other.
 3. ``terminal``: layers 1 and 2. Inside it, rooms (:data:`TERMINAL_ROOMS`):
-   runtime < config < core < linktest and desks; a desk never imports another
+   runtime < config < core < linktest, desks and record; a desk never imports another
    desk; the top modules (daemon, runner, control, client) may import any room.
 4. ``console`` and ``cli``: the terminal (and crypto, formats; the console also
    the store's records), never each other's internals (cli may start the console).
@@ -157,6 +157,7 @@ TERMINAL_ROOMS: dict[str, frozenset[str]] = {
     "core": frozenset({"runtime", "config"}),
     "linktest": frozenset({"runtime", "config", "core"}),
     "desks": frozenset({"runtime", "config", "core"}),
+    "record": frozenset({"runtime", "config", "core"}),
 }
 
 

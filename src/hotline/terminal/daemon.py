@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from hotline import proto
 from hotline.crypto import Precedence
 from hotline.errors import (
     LinkError,
@@ -73,6 +74,8 @@ from hotline.terminal.core.tracker import DeliveryTracker
 from hotline.terminal.desks import DESKS
 from hotline.terminal.linktest.desk import LinkTestDesk
 from hotline.terminal.linktest.tester import LineTester, PeerAlarmDesk
+from hotline.terminal.record.keeper import RecordKeeper
+from hotline.terminal.record.witness import Witnessing
 from hotline.terminal.runtime.clock import Clock, SystemClock
 from hotline.terminal.runtime.events import EventHub
 from hotline.terminal.runtime.tasks import Supervisor
@@ -133,6 +136,23 @@ class Terminal:
             clock=self.clock,
             settings=self.settings.link,
             our_key=self.identity.signing_public,
+            journal=self._journal,
+        )
+        #: The shared record: the journal as a Merkle log, its checkpoints, and
+        #: the witnessing of peers' logs (docs/protocol/record.md).
+        self.record = RecordKeeper(
+            store=self.store,
+            identity=self.identity,
+            clock=self.clock,
+            settings=self.settings.record,
+        )
+        self.witnessing = Witnessing(
+            keeper=self.record,
+            store=self.store,
+            identity=self.identity,
+            clock=self.clock,
+            alarms=self.alarms,
+            settings=self.settings.record,
             journal=self._journal,
         )
         services = DeskServices(
@@ -592,6 +612,7 @@ class Terminal:
         )
         log.info("link to %s up via %s", line.party, route.address)
         self._reselect(line)
+        self._ask_to_cosign(line, session)
 
     # -- which route carries, and the line's state ----------------------------
 
@@ -604,9 +625,37 @@ class Terminal:
             for line in list(self.lines.values()):
                 self._reselect(line)
             self.desks.tick()
+            self._record_tick()
             if self.clock.monotonic() >= next_sample:
                 next_sample = self.clock.monotonic() + RTT_SAMPLE_EVERY
                 self._sample_rtt()
+
+    def _record_tick(self) -> None:
+        """Sign a checkpoint when one is due, and ask every peer on the line to cosign it."""
+        if self.record.checkpoint() is not None:
+            for line in self.lines.values():
+                self._ask_to_cosign(line, None)
+        self.witnessing.overdue()
+
+    def _ask_to_cosign(self, line: PeerLine, session: Session | None) -> None:
+        """Send ``line``'s peer our newest checkpoint to cosign, on ``session`` or the carrier."""
+        session = session or line.carrier or next(iter(line.sessions()), None)
+        if session is None:
+            return  # asked again when a session opens
+        request = self.witnessing.request_for(line.peer, again=session is not line.carrier)
+        if request is not None:
+            session.send_witness_request(request)
+
+    def _witness_answer(
+        self, line: PeerLine, session: Session, answer: proto.WitnessCosignature | proto.WitnessRefusal
+    ) -> None:
+        if isinstance(answer, proto.WitnessCosignature):
+            self.witnessing.take_cosignature(line.peer, answer)
+        else:
+            again = self.witnessing.take_refusal(line.peer, answer)
+            if again is not None:
+                session.send_witness_request(again)
+        self.events.publish("record")
 
     def _sample_rtt(self) -> None:
         """Note every route's smoothed RTT (None when down), for the console's sparkline."""
@@ -747,3 +796,15 @@ class _LineHandler(SessionHandler):
 
     def rtt(self, session: Session, seconds: float) -> None:
         self._line.policy.rtt_sample(session.route, seconds)
+
+    def witness_request(
+        self, session: Session, request: proto.WitnessRequest
+    ) -> proto.WitnessCosignature | proto.WitnessRefusal | None:
+        answer = self._terminal.witnessing.answer(self._line.peer, request)
+        self._terminal.events.publish("record")
+        return answer
+
+    def witness_answer(
+        self, session: Session, answer: proto.WitnessCosignature | proto.WitnessRefusal
+    ) -> None:
+        self._terminal._witness_answer(self._line, session, answer)

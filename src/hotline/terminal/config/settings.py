@@ -60,6 +60,7 @@ __all__ = [
     "CallSettings",
     "EscalationStep",
     "LinkSettings",
+    "RecordSettings",
     "Settings",
     "check_console",
     "check_timezone",
@@ -160,6 +161,32 @@ class AlarmSettings:
             raise ConfigError("[alarms] hook_timeout must be between 0.1 and 3600 seconds")
         if "\x00" in self.hook:
             raise ConfigError("[alarms] hook must not contain a NUL character")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RecordSettings:
+    """The shared record: when checkpoints are signed, when a silent witness is an alarm."""
+
+    __pydantic_config__ = _SCHEMA_CONFIG
+
+    #: Seconds between checkpoints while the log grows: one signature covers every
+    #: entry of the batch, and a busy line is witnessed at least this often.
+    checkpoint_interval: float = 5.0
+    #: Seconds a peer may go without cosigning our newest checkpoint (while it is
+    #: newer than the last one it cosigned) before a ``cosign-overdue`` alarm.
+    cosign_overdue_after: float = 3600.0
+
+    @_reported
+    def __post_init__(self) -> None:
+        if not 0.1 <= self.checkpoint_interval <= 60:
+            raise ConfigError(
+                "[record] checkpoint_interval must be between 0.1 and 60 seconds "
+                "(a checkpoint at least every minute while anything is new)"
+            )
+        if not 10 <= self.cosign_overdue_after <= 30 * 86400:
+            raise ConfigError(
+                "[record] cosign_overdue_after must be between 10 seconds and 30 days"
+            )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -282,6 +309,7 @@ class Settings:
     alarms: AlarmSettings = field(default_factory=AlarmSettings)
     acknowledgement: AckDeadlines = field(default_factory=AckDeadlines)
     calls: CallSettings = field(default_factory=CallSettings)
+    record: RecordSettings = field(default_factory=RecordSettings)
     #: Keep the CPUs out of deep idle states while running (cpu_wake.py): lower
     #: latency per message, more power. Needs access to /dev/cpu_dma_latency.
     hold_cpus_awake: bool = False
@@ -386,6 +414,13 @@ def render_settings(settings: Settings) -> str:
         "# is handled faster after a pause; the CPUs never rest (docs/performance.md).\n"
         f"hold_cpus_awake = {'true' if settings.hold_cpus_awake else 'false'}\n"
         "\n"
+        "[record]\n"
+        "# The shared record (docs/protocol/record.md): a checkpoint of the log is signed\n"
+        "# and sent to every peer to cosign this often while the log grows.\n"
+        f"checkpoint_interval = {settings.record.checkpoint_interval}\n"
+        "# An alarm when a peer has not cosigned our newest checkpoint for this long.\n"
+        f"cosign_overdue_after = {settings.record.cosign_overdue_after}\n"
+        "\n"
         "[calls]\n"
         "# An unanswered call rings this long, then both sides record it as missed.\n"
         f"ring_timeout = {settings.calls.ring_timeout}\n"
@@ -487,6 +522,7 @@ class _File:
     escalation: tuple[EscalationStep, ...] = ()
     performance: _PerformanceSection = field(default_factory=_PerformanceSection)
     calls: CallSettings = field(default_factory=CallSettings)
+    record: RecordSettings = field(default_factory=RecordSettings)
 
     def settings(self) -> Settings:
         return Settings(
@@ -501,6 +537,7 @@ class _File:
                 seconds=dataclasses.asdict(self.acknowledgement), escalation=self.escalation
             ),
             calls=self.calls,
+            record=self.record,
             hold_cpus_awake=self.performance.hold_cpus_awake,
         )
 

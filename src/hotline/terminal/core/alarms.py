@@ -15,6 +15,11 @@ terminal says, to a person, that the line needs attention:
 * ``ack-overdue``: a message went unacknowledged past its deadline
   (:mod:`hotline.terminal.desks.deadlines.watch`), on either side. Cleared by the
   acknowledgement.
+* ``record-conflict``: a peer's log, or ours as a peer sees it, was rolled back
+  or forked (:mod:`hotline.terminal.record.witness`). The evidence is kept;
+  a person clears it after dealing with the peer.
+* ``cosign-overdue``: a peer has not cosigned our newest checkpoint for
+  ``[record] cosign_overdue_after``. Cleared by its cosignature.
 
 Every alarm is stored (the ``alarms`` table), journaled when raised and when
 cleared, logged, and handed to the operator's hook: a shell command run with
@@ -45,8 +50,10 @@ from hotline.utc import format_utc
 __all__ = [
     "ACK_OVERDUE",
     "ALARM_KINDS",
+    "COSIGN_OVERDUE",
     "LINE_DOWN",
     "PEER_TEST_MISSED",
+    "RECORD_CONFLICT",
     "TEST_MISSED",
     "AlarmBoard",
     "alarm_json",
@@ -58,7 +65,9 @@ TEST_MISSED = "test-missed"
 PEER_TEST_MISSED = "peer-test-missed"
 LINE_DOWN = "line-down"
 ACK_OVERDUE = "ack-overdue"
-ALARM_KINDS = (TEST_MISSED, PEER_TEST_MISSED, LINE_DOWN, ACK_OVERDUE)
+RECORD_CONFLICT = "record-conflict"
+COSIGN_OVERDUE = "cosign-overdue"
+ALARM_KINDS = (TEST_MISSED, PEER_TEST_MISSED, LINE_DOWN, ACK_OVERDUE, RECORD_CONFLICT, COSIGN_OVERDUE)
 #: The kinds a passing link test on a route clears.
 _TEST_KINDS = (TEST_MISSED, PEER_TEST_MISSED)
 

@@ -37,7 +37,9 @@ the *carrier*, pumps (:meth:`Session.set_carrying`); the others stand by,
 still reading, receipting, heartbeating and answering link tests. A session
 that becomes the carrier resends every unreceipted envelope from the first
 (docs/protocol/routes.md). Link tests (``LinkTest`` frames) are handed to the
-terminal, never to the inbox, and answered on the same session.
+terminal, never to the inbox, and answered on the same session; so are
+witness requests (``WitnessRequest``: the peer asks us to cosign a checkpoint
+of its record, docs/protocol/record.md), and their answers go to the terminal.
 
 Frames never interleave: each is produced whole by ``Connection.send`` and
 queued in the order produced.
@@ -108,6 +110,17 @@ class SessionHandler:
 
     def rtt(self, session: Session, seconds: float) -> None:
         """A round-trip time was measured from a heartbeat's echo."""
+
+    def witness_request(
+        self, session: Session, request: proto.WitnessRequest
+    ) -> proto.WitnessCosignature | proto.WitnessRefusal | None:
+        """The peer asks us to cosign its checkpoint: the answer to send, or None."""
+        return None
+
+    def witness_answer(
+        self, session: Session, answer: proto.WitnessCosignature | proto.WitnessRefusal
+    ) -> None:
+        """The peer answered one of our witness requests."""
 
 
 class _WriteStalled(Exception):
@@ -256,6 +269,13 @@ class Session:
         if not self.opened or self._closing or self._conn.state is not proto.ConnectionState.OPEN:
             return False
         self._queue(proto.Data(envelope=envelope))
+        return True
+
+    def send_witness_request(self, request: proto.WitnessRequest) -> bool:
+        """Ask the peer to cosign a checkpoint (docs/protocol/record.md); False if closed."""
+        if not self.opened or self._closing or self._conn.state is not proto.ConnectionState.OPEN:
+            return False
+        self._queue(request)
         return True
 
     def send_link_test(self, envelope: bytes) -> None:
@@ -430,6 +450,12 @@ class Session:
                     self._queue(proto.LinkTestReceipt(receipt=answer))
             elif isinstance(event, proto.LinkTestReceipt):
                 self._handler.link_test_receipt(self, event.receipt)
+            elif isinstance(event, proto.WitnessRequest):
+                reply = self._handler.witness_request(self, event)
+                if reply is not None and self._conn.state is proto.ConnectionState.OPEN:
+                    self._queue(reply)
+            elif isinstance(event, proto.WitnessCosignature | proto.WitnessRefusal):
+                self._handler.witness_answer(self, event)
             elif isinstance(event, proto.Resume):
                 self._pump_after = (
                     min(self._pump_after, event.last_held) if self._resumed.is_set() else 0

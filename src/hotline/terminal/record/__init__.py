@@ -1,0 +1,16 @@
+"""The shared record (docs/protocol/record.md).
+
+Every terminal's journal is an RFC 6962 Merkle log (:mod:`.keeper`) whose
+C2SP checkpoints its peers cosign over the line (:mod:`.witness`). An export
+(:mod:`.export`) is one self-contained bundle of entries with inclusion proofs
+against a cosigned checkpoint, which :mod:`.audit` verifies with nothing but
+the bundle (and, if given, the parties' cards).
+"""
+
+from __future__ import annotations
+
+from hotline.terminal.record.keeper import RecordKeeper, RecordTree
+from hotline.terminal.record.origin import record_origin
+from hotline.terminal.record.witness import Witnessing
+
+__all__ = ["RecordKeeper", "RecordTree", "Witnessing", "record_origin"]
