@@ -31,6 +31,9 @@ from hotline.proto import (
     Heartbeat,
     Receipt,
     Resume,
+    WitnessRefusal,
+    WitnessRefusalCode,
+    WitnessRequest,
     encode_frame,
 )
 
@@ -47,6 +50,8 @@ SEEDS: list[bytes] = [
         Heartbeat(sent_at_ms=1_763_786_400_000),
         Resume(last_held=12),
         Close(code=CloseCode.NORMAL, reason="bye"),
+        WitnessRequest(checkpoint=b"log\n9\nroot\n\n- sig\n", old_size=8, proof=(b"\x07" * 32,)),
+        WitnessRefusal(size=9, known_size=7, code=WitnessRefusalCode.INCONSISTENT, reason="fork"),
     )
 ]
 

@@ -28,6 +28,10 @@ from hotline.proto import (
     LinkTestReceipt,
     Receipt,
     Resume,
+    WitnessCosignature,
+    WitnessRefusal,
+    WitnessRefusalCode,
+    WitnessRequest,
     encode_frame,
 )
 from hotline.testing.connection_pair import ConnectionPair, Side
@@ -46,6 +50,9 @@ SESSION = [
     Resume(last_held=41),
     LinkTest(envelope=b"sealed test envelope"),
     LinkTestReceipt(receipt=b"signed test receipt"),
+    WitnessRequest(checkpoint=b"signed checkpoint", old_size=3, proof=(b"\x11" * 32,)),
+    WitnessCosignature(size=5, signature=b"cosignature line"),
+    WitnessRefusal(size=5, known_size=4, code=WitnessRefusalCode.INCONSISTENT, reason="fork"),
 ]
 BYE = Close(code=CloseCode.NORMAL, reason="bye")
 

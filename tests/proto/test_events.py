@@ -26,6 +26,9 @@ from hotline.proto import (
     NeedData,
     Receipt,
     Resume,
+    WitnessCosignature,
+    WitnessRefusal,
+    WitnessRequest,
 )
 
 from .strategies import frames, heartbeats, uint64
@@ -186,10 +189,12 @@ def test_frame_types_name_every_frame_class_once() -> None:
     assert list(FRAME_TYPES) == [
         *("hello", "data", "receipt", "heartbeat", "resume", "close"),
         *("test", "test_receipt"),
+        *("witness", "cosigned", "refused"),
     ]
     assert list(FRAME_TYPES.values()) == [
         *(Hello, Data, Receipt, Heartbeat, Resume, Close),
         *(LinkTest, LinkTestReceipt),
+        *(WitnessRequest, WitnessCosignature, WitnessRefusal),
     ]
     # Typed as any event class: the point is what FRAME_TYPES holds at run time.
     closed: type[Event] = ConnectionClosed

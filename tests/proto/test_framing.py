@@ -27,6 +27,10 @@ from hotline.proto import (
     LinkTestReceipt,
     Receipt,
     Resume,
+    WitnessCosignature,
+    WitnessRefusal,
+    WitnessRefusalCode,
+    WitnessRequest,
     decode_frame,
     encode_frame,
     max_envelope_size,
@@ -61,6 +65,27 @@ VECTORS: list[tuple[Frame, str]] = [
     (
         LinkTestReceipt(receipt=b"\x01\x02"),
         "0000001ba261746c746573745f726563656970746772656365697074420102",
+    ),
+    (
+        WitnessRequest(checkpoint=b"x", old_size=0, proof=()),
+        "00000029a46174677769746e6573736570726f6f6680686f6c645f73697a65006a636865636b706f696e74"
+        "4178",
+    ),
+    (
+        WitnessRequest(checkpoint=b"x", old_size=1, proof=(bytes(range(32)),)),
+        "0000004ba46174677769746e6573736570726f6f66815820000102030405060708090a0b0c0d0e0f1011"
+        "12131415161718191a1b1c1d1e1f686f6c645f73697a65016a636865636b706f696e744178",
+    ),
+    (
+        WitnessCosignature(size=2, signature="— w AAAA\n".encode()),
+        "00000028a3617468636f7369676e65646473697a6502697369676e61747572654be28094207720414141410a",
+    ),
+    (
+        WitnessRefusal(
+            size=5, known_size=9, code=WitnessRefusalCode.OLD_SIZE_MISMATCH, reason="old"
+        ),
+        "0000002ea56174677265667573656464636f6465016473697a650566726561736f6e636f6c646a6b6e6f"
+        "776e5f73697a6509",
     ),
     (
         Hello(versions=(1,), sender_key=KEY_A, recipient_key=KEY_B, agent="hotline"),
@@ -327,6 +352,69 @@ HELLO: dict[object, object] = {
     "agent": "",
 }
 CLOSE: dict[object, object] = {"t": "close", "code": 0, "reason": ""}
+WITNESS: dict[object, object] = {"t": "witness", "checkpoint": b"note", "old_size": 3, "proof": []}
+COSIGNED: dict[object, object] = {"t": "cosigned", "size": 3, "signature": b"sig"}
+REFUSED: dict[object, object] = {
+    "t": "refused",
+    "size": 3,
+    "known_size": 4,
+    "code": 2,
+    "reason": "",
+}
+H = bytes(32)
+
+
+def _without(fields: dict[object, object], key: str) -> dict[object, object]:
+    return {k: v for k, v in fields.items() if k != key}
+
+
+WITNESS_ILL_FORMED = [
+    pytest.param(_without(WITNESS, "checkpoint"), id="witness-no-checkpoint"),
+    pytest.param(_without(WITNESS, "old_size"), id="witness-no-old-size"),
+    pytest.param(_without(WITNESS, "proof"), id="witness-no-proof"),
+    pytest.param({**WITNESS, "checkpoint": b""}, id="witness-empty-checkpoint"),
+    pytest.param({**WITNESS, "checkpoint": "note"}, id="witness-text-checkpoint"),
+    pytest.param({**WITNESS, "checkpoint": b"n" * 8193}, id="witness-checkpoint-over-8k"),
+    pytest.param({**WITNESS, "old_size": -1}, id="witness-negative-old-size"),
+    pytest.param({**WITNESS, "old_size": 2**64}, id="witness-bignum-old-size"),
+    pytest.param({**WITNESS, "old_size": True}, id="witness-bool-old-size"),
+    pytest.param({**WITNESS, "old_size": 3.0}, id="witness-float-old-size"),
+    pytest.param({**WITNESS, "proof": H}, id="witness-proof-not-array"),
+    pytest.param({**WITNESS, "proof": None}, id="witness-proof-null"),
+    pytest.param({**WITNESS, "proof": [H[:31]]}, id="witness-short-hash"),
+    pytest.param({**WITNESS, "proof": [H + b"\x00"]}, id="witness-long-hash"),
+    pytest.param({**WITNESS, "proof": [H, b""]}, id="witness-empty-hash"),
+    pytest.param({**WITNESS, "proof": [H.hex()]}, id="witness-text-hash"),
+    pytest.param({**WITNESS, "proof": [[H]]}, id="witness-nested-hash"),
+    pytest.param({**WITNESS, "proof": [H] * 64}, id="witness-64-hashes"),
+    pytest.param({**WITNESS, "old_size": 0, "proof": [H]}, id="witness-proof-from-zero"),
+    pytest.param(_without(COSIGNED, "size"), id="cosigned-no-size"),
+    pytest.param(_without(COSIGNED, "signature"), id="cosigned-no-signature"),
+    pytest.param({**COSIGNED, "size": -3}, id="cosigned-negative-size"),
+    pytest.param({**COSIGNED, "size": "3"}, id="cosigned-text-size"),
+    pytest.param({**COSIGNED, "signature": b""}, id="cosigned-empty-signature"),
+    pytest.param({**COSIGNED, "signature": "sig"}, id="cosigned-text-signature"),
+    pytest.param({**COSIGNED, "signature": b"\xff\xfe"}, id="cosigned-signature-not-utf8"),
+    pytest.param({**COSIGNED, "signature": b"s" * 4097}, id="cosigned-signature-over-4k"),
+    pytest.param(_without(REFUSED, "size"), id="refused-no-size"),
+    pytest.param(_without(REFUSED, "known_size"), id="refused-no-known-size"),
+    pytest.param(_without(REFUSED, "code"), id="refused-no-code"),
+    pytest.param(_without(REFUSED, "reason"), id="refused-no-reason"),
+    pytest.param({**REFUSED, "code": 0}, id="refused-code-0"),
+    pytest.param({**REFUSED, "code": 6}, id="refused-unknown-code"),
+    pytest.param({**REFUSED, "code": "INCONSISTENT"}, id="refused-text-code"),
+    pytest.param({**REFUSED, "code": True}, id="refused-bool-code"),
+    pytest.param({**REFUSED, "known_size": -1}, id="refused-negative-known-size"),
+    pytest.param({**REFUSED, "size": 2**64}, id="refused-bignum-size"),
+    pytest.param({**REFUSED, "reason": "r" * 201}, id="refused-long-reason"),
+    pytest.param({**REFUSED, "reason": b"why"}, id="refused-bytes-reason"),
+    pytest.param(
+        {**REFUSED, "code": 3, "size": 4, "known_size": 4}, id="refused-rollback-not-smaller"
+    ),
+    pytest.param({**REFUSED, "code": 5, "known_size": 1}, id="refused-unknown-log-known-size"),
+    pytest.param({**WITNESS, "t": "WITNESS"}, id="witness-wrong-case"),
+    pytest.param({**COSIGNED, "t": "cosignature"}, id="cosigned-wrong-name"),
+]
 
 
 @pytest.mark.parametrize(
@@ -392,6 +480,7 @@ CLOSE: dict[object, object] = {"t": "close", "code": 0, "reason": ""}
         pytest.param({"t": "TEST", "envelope": b"x"}, id="test-wrong-case"),
         pytest.param({"t": "test-receipt", "receipt": b"x"}, id="test-receipt-wrong-spelling"),
         pytest.param({"t": "resume"}, id="resume-missing"),
+        *WITNESS_ILL_FORMED,
         pytest.param({"t": "resume", "last_held": "1"}, id="resume-text"),
         pytest.param({**HELLO, "versions": []}, id="hello-no-versions"),
         pytest.param({**HELLO, "versions": [0]}, id="hello-version-0"),
@@ -454,6 +543,21 @@ def test_ill_formed_frames_are_protocol_errors(
             {"t": "test_receipt", "receipt": b"r", "envelope": 7},
             LinkTestReceipt(receipt=b"r"),
             id="test-receipt",
+        ),
+        pytest.param(
+            {**WITNESS, "origin": "example.com/log", "new_size": 9},
+            WitnessRequest(checkpoint=b"note", old_size=3, proof=()),
+            id="witness",
+        ),
+        pytest.param(
+            {**COSIGNED, "timestamp": 1_700_000_000},
+            WitnessCosignature(size=3, signature=b"sig"),
+            id="cosigned",
+        ),
+        pytest.param(
+            {**REFUSED, "old_size": 1},
+            WitnessRefusal(size=3, known_size=4, code=WitnessRefusalCode.INCONSISTENT, reason=""),
+            id="refused",
         ),
     ],
 )
@@ -528,12 +632,13 @@ _field_names = st.sampled_from(
         *("t", "versions", "sender_key", "recipient_key", "agent"),
         *("envelope", "receipt", "sent_at_ms", "last_held", "code", "reason"),
         *("echo_ms", "held_ms"),
+        *("checkpoint", "old_size", "proof", "size", "signature", "known_size"),
     ]
 )
 _type_names = st.sampled_from(
     [
         *("hello", "data", "receipt", "heartbeat", "resume", "close"),
-        *("test", "test_receipt", "x"),
+        *("test", "test_receipt", "witness", "cosigned", "refused", "x"),
     ]
 )
 
@@ -551,5 +656,16 @@ def test_structured_garbage_gives_a_frame_or_remote_protocol_error(
     except RemoteProtocolError:
         return
     assert isinstance(
-        frame, Hello | Data | Receipt | Heartbeat | Resume | Close | LinkTest | LinkTestReceipt
+        frame,
+        Hello
+        | Data
+        | Receipt
+        | Heartbeat
+        | Resume
+        | Close
+        | LinkTest
+        | LinkTestReceipt
+        | WitnessRequest
+        | WitnessCosignature
+        | WitnessRefusal,
     )

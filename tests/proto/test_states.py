@@ -28,6 +28,9 @@ from hotline.proto import (
     LinkTestReceipt,
     Receipt,
     Resume,
+    WitnessCosignature,
+    WitnessRefusal,
+    WitnessRequest,
     transition,
 )
 from hotline.proto.states import SESSION_TABLE
@@ -42,6 +45,9 @@ SESSION_FRAMES: tuple[type[Event], ...] = (
     Resume,
     LinkTest,
     LinkTestReceipt,
+    WitnessRequest,
+    WitnessCosignature,
+    WitnessRefusal,
 )
 ALL_EVENTS: tuple[type[Event], ...] = (*FRAME_TYPES.values(), ConnectionClosed)
 

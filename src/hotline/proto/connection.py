@@ -42,6 +42,9 @@ from hotline.proto.events import (
     NeedData,
     Receipt,
     Resume,
+    WitnessCosignature,
+    WitnessRefusal,
+    WitnessRequest,
 )
 from hotline.proto.framing import (
     DEFAULT_MAX_FRAME_SIZE,
@@ -165,7 +168,17 @@ class Connection:
         # is for the type checker, and for a table edited by mistake.
         if not isinstance(
             event,
-            Hello | Data | Receipt | Heartbeat | Resume | Close | LinkTest | LinkTestReceipt,
+            Hello
+            | Data
+            | Receipt
+            | Heartbeat
+            | Resume
+            | Close
+            | LinkTest
+            | LinkTestReceipt
+            | WitnessRequest
+            | WitnessCosignature
+            | WitnessRefusal,
         ):
             raise LocalProtocolError(f"can't send {type(event).__name__}: not a frame")
         if isinstance(event, Hello):

@@ -1,9 +1,11 @@
 """The events of the hotline wire protocol: immutable values, one class per frame type.
 
 A :class:`~hotline.proto.connection.Connection` turns bytes into these events and
-these events into bytes. Eight of them are *frames*, things that travel on the wire
+these events into bytes. Eleven of them are *frames*, things that travel on the wire
 (:class:`Hello`, :class:`Data`, :class:`Receipt`, :class:`Heartbeat`,
-:class:`Resume`, :class:`Close`, :class:`LinkTest`, :class:`LinkTestReceipt`);
+:class:`Resume`, :class:`Close`, :class:`LinkTest`, :class:`LinkTestReceipt`,
+and the witnessing exchange :class:`WitnessRequest`, :class:`WitnessCosignature`
+and :class:`WitnessRefusal`);
 :class:`ConnectionClosed` is not a frame but reports the end of the byte stream;
 :data:`NEED_DATA` is the sentinel ``next_event()`` returns when it needs more
 bytes.
@@ -16,7 +18,10 @@ is a bug in the caller. When the bad values come from the peer, the decoder in
 
 Envelopes and receipts (including the TEST envelopes of link tests and their
 receipts) are opaque ``bytes`` here: another layer signs, seals and parses them.
-This module only knows their size is bounded by the frame size.
+This module only knows their size is bounded by the frame size. Likewise the
+signed checkpoints and cosignatures of the witnessing exchange are opaque here
+(the record layer parses and verifies them); this module bounds their sizes and
+checks the shape of the consistency proof.
 
 The classes are ``@final``: do not subclass them, the codec and the state table
 key on the exact type.
@@ -53,6 +58,15 @@ __all__ = [
     "Resume",
     "UINT64_MAX",
     "VERSION_MAX",
+    "WITNESS_CHECKPOINT_MAX_SIZE",
+    "WITNESS_COSIGNATURE_MAX_SIZE",
+    "WITNESS_HASH_SIZE",
+    "WITNESS_PROOF_MAX_HASHES",
+    "WITNESS_REASON_MAX_CHARS",
+    "WitnessCosignature",
+    "WitnessRefusal",
+    "WitnessRefusalCode",
+    "WitnessRequest",
 ]
 
 #: Size in bytes of an Ed25519 public key, the only kind of key a Hello names.
@@ -65,6 +79,17 @@ UINT64_MAX: Final = (1 << 64) - 1
 AGENT_MAX_CHARS: Final = 64
 #: Upper bound on ``Close.reason``, counted in characters (code points).
 CLOSE_REASON_MAX_CHARS: Final = 200
+#: Upper bound on ``WitnessRequest.checkpoint`` (a signed note), in bytes: 8 KiB.
+WITNESS_CHECKPOINT_MAX_SIZE: Final = 8 * 1024
+#: Upper bound on ``WitnessCosignature.signature`` (note signature lines), in bytes: 4 KiB.
+WITNESS_COSIGNATURE_MAX_SIZE: Final = 4 * 1024
+#: Size of each hash of a consistency proof: SHA-256, as RFC 6962 hashes the tree.
+WITNESS_HASH_SIZE: Final = 32
+#: Most hashes a consistency proof may hold: C2SP tlog-witness's bound ("MUST NOT send
+#: more than 63 consistency proof lines"), enough for any tree of fewer than 2**62 entries.
+WITNESS_PROOF_MAX_HASHES: Final = 63
+#: Upper bound on ``WitnessRefusal.reason``, counted in characters (code points).
+WITNESS_REASON_MAX_CHARS: Final = 200
 
 
 class NeedData(Enum):
@@ -279,6 +304,136 @@ class LinkTestReceipt(Event):
         _check_bytes("receipt", self.receipt, empty=False)
 
 
+# -- witnessing ----------------------------------------------------------------
+#
+# Terminals witness each other's logs over the session, after C2SP tlog-witness
+# (an HTTP protocol there; a request and its answer here). The sender of a
+# WitnessRequest is the log; the receiver is its witness, and answers with
+# exactly one WitnessCosignature or WitnessRefusal. docs/protocol/framing.md §4.2
+# says how the fields map onto tlog-witness's request and status codes.
+
+
+@final
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WitnessRequest(Event):
+    """Asks the peer to cosign a new checkpoint of the sender's log.
+
+    ``checkpoint`` is the signed note (C2SP tlog-checkpoint, signed-note), opaque
+    here: a checkpoint the witness cannot parse or verify is answered with a
+    :class:`WitnessRefusal`, so it can be journaled as evidence, never with a
+    protocol error that would only end the session. ``old_size`` is the size of the
+    newest checkpoint of this log the receiver has cosigned, as the sender
+    believes (0: none), and ``proof`` the RFC 6962 consistency proof from
+    ``old_size`` to the new checkpoint's size. As in tlog-witness, the proof is
+    empty when ``old_size`` is 0.
+    """
+
+    checkpoint: bytes
+    old_size: int
+    proof: tuple[bytes, ...]
+
+    def __post_init__(self) -> None:
+        _check_bytes("checkpoint", self.checkpoint, empty=False)
+        if len(self.checkpoint) > WITNESS_CHECKPOINT_MAX_SIZE:
+            raise LocalProtocolError(
+                f"checkpoint must be at most {WITNESS_CHECKPOINT_MAX_SIZE} bytes, "
+                f"not {len(self.checkpoint)}"
+            )
+        _check_uint("old_size", self.old_size)
+        if type(self.proof) is not tuple:
+            raise LocalProtocolError(f"proof must be a tuple, not {type(self.proof).__name__}")
+        if len(self.proof) > WITNESS_PROOF_MAX_HASHES:
+            raise LocalProtocolError(
+                f"proof must hold at most {WITNESS_PROOF_MAX_HASHES} hashes, not {len(self.proof)}"
+            )
+        for node in self.proof:
+            _check_bytes("proof hash", node, size=WITNESS_HASH_SIZE)
+        # Nothing is consistent *from* the empty tree but trivially: a proof here
+        # would be a sender that does not know what it is proving.
+        if self.old_size == 0 and self.proof:
+            raise LocalProtocolError("proof must be empty when old_size is 0")
+
+
+@final
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WitnessCosignature(Event):
+    """The witness's answer when it cosigned: the tree size, and its cosignature line(s).
+
+    ``signature`` is one or more C2SP signed-note signature lines (tlog-cosignature,
+    ``cosignature/v1``), UTF-8, opaque here: the requester appends them to its
+    checkpoint and verifies them with the witness's key.
+    """
+
+    size: int
+    signature: bytes
+
+    def __post_init__(self) -> None:
+        _check_uint("size", self.size)
+        _check_bytes("signature", self.signature, empty=False)
+        if len(self.signature) > WITNESS_COSIGNATURE_MAX_SIZE:
+            raise LocalProtocolError(
+                f"signature must be at most {WITNESS_COSIGNATURE_MAX_SIZE} bytes, "
+                f"not {len(self.signature)}"
+            )
+        # Note signature lines are text; bytes with no UTF-8 reading cannot be one.
+        try:
+            self.signature.decode("utf-8")
+        except UnicodeDecodeError:
+            raise LocalProtocolError("signature is not valid UTF-8") from None
+
+
+class WitnessRefusalCode(IntEnum):
+    """Why a witness did not cosign; sent in the ``refused`` frame (docs/protocol/framing.md)."""
+
+    #: The witness has cosigned ``known_size``, not the request's ``old_size``:
+    #: resend with a proof from ``known_size`` (tlog-witness's 409 Conflict).
+    OLD_SIZE_MISMATCH = 1
+    #: The consistency proof does not verify, or the same size has another root: a fork.
+    INCONSISTENT = 2
+    #: The checkpoint is smaller than one the witness has already cosigned.
+    ROLLBACK = 3
+    #: The note's signature or origin line is wrong, or the note cannot be read.
+    BAD_SIGNATURE = 4
+    #: The witness knows no log of that origin from this peer.
+    UNKNOWN_LOG = 5
+
+
+@final
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WitnessRefusal(Event):
+    """The witness's answer when it did not cosign, and why.
+
+    ``size`` is the tree size of the refused checkpoint as the witness read it
+    (0 if it could not read one); ``known_size`` the size of the newest checkpoint
+    of this log the witness has cosigned (0: none). ``reason`` is text for the
+    journal and the operator; ``code`` is what the requester acts on.
+    """
+
+    size: int
+    known_size: int
+    code: WitnessRefusalCode
+    reason: str
+
+    def __post_init__(self) -> None:
+        _check_uint("size", self.size)
+        _check_uint("known_size", self.known_size)
+        if not isinstance(self.code, WitnessRefusalCode):
+            raise LocalProtocolError(
+                f"code must be a WitnessRefusalCode, not {type(self.code).__name__}"
+            )
+        _check_text("reason", self.reason, max_chars=WITNESS_REASON_MAX_CHARS)
+        # Each follows from the code's own definition; a refusal that breaks one
+        # would hand the requester (and the journal) a claim that cannot be true.
+        if self.code is WitnessRefusalCode.ROLLBACK and not self.size < self.known_size:
+            raise LocalProtocolError(
+                f"a ROLLBACK refusal needs size < known_size, not {self.size} >= {self.known_size}"
+            )
+        if self.code is WitnessRefusalCode.UNKNOWN_LOG and self.known_size != 0:
+            raise LocalProtocolError(
+                f"an UNKNOWN_LOG refusal has known_size 0, not {self.known_size}"
+            )
+
+
 @final
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ConnectionClosed(Event):
@@ -296,7 +451,19 @@ class ConnectionClosed(Event):
 
 
 #: The events that travel on the wire, as one type.
-Frame: TypeAlias = Hello | Data | Receipt | Heartbeat | Resume | Close | LinkTest | LinkTestReceipt
+Frame: TypeAlias = (
+    Hello
+    | Data
+    | Receipt
+    | Heartbeat
+    | Resume
+    | Close
+    | LinkTest
+    | LinkTestReceipt
+    | WitnessRequest
+    | WitnessCosignature
+    | WitnessRefusal
+)
 
 #: Wire name (the ``"t"`` key of the frame map) of each frame type. Append only:
 #: a name, once used, keeps its meaning for ever.
@@ -310,5 +477,8 @@ FRAME_TYPES: Final[Mapping[str, type[Frame]]] = MappingProxyType(
         "close": Close,
         "test": LinkTest,
         "test_receipt": LinkTestReceipt,
+        "witness": WitnessRequest,
+        "cosigned": WitnessCosignature,
+        "refused": WitnessRefusal,
     }
 )

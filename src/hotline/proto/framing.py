@@ -41,6 +41,10 @@ from hotline.proto.events import (
     LinkTestReceipt,
     Receipt,
     Resume,
+    WitnessCosignature,
+    WitnessRefusal,
+    WitnessRefusalCode,
+    WitnessRequest,
 )
 
 __all__ = [
@@ -63,7 +67,7 @@ LENGTH_PREFIX_SIZE: Final = 4
 
 _LENGTH = struct.Struct(">I")
 
-# Legitimate frames nest two levels deep (map, then the versions array). The
+# Legitimate frames nest two levels deep (map, then the versions or proof array). The
 # bound leaves room for extra keys from later versions while keeping hostile
 # nesting from costing more than a few frames of work.
 _MAX_CBOR_DEPTH: Final = 32
@@ -116,6 +120,21 @@ def _to_map(frame: Frame) -> dict[str, object]:
         fields = {"envelope": frame.envelope}
     elif isinstance(frame, LinkTestReceipt):
         fields = {"receipt": frame.receipt}
+    elif isinstance(frame, WitnessRequest):
+        fields = {
+            "checkpoint": frame.checkpoint,
+            "old_size": frame.old_size,
+            "proof": list(frame.proof),
+        }
+    elif isinstance(frame, WitnessCosignature):
+        fields = {"size": frame.size, "signature": frame.signature}
+    elif isinstance(frame, WitnessRefusal):
+        fields = {
+            "size": frame.size,
+            "known_size": frame.known_size,
+            "code": int(frame.code),
+            "reason": frame.reason,
+        }
     else:
         raise LocalProtocolError(f"{type(frame).__name__} is not a frame and cannot be sent")
     fields[_TYPE_KEY] = _WIRE_NAMES[type(frame)]
@@ -215,6 +234,32 @@ def _from_map(fields: Mapping[Any, Any]) -> Frame:
         return LinkTest(envelope=_field(fields, "envelope", bytes, frame_type))
     if frame_type == "test_receipt":
         return LinkTestReceipt(receipt=_field(fields, "receipt", bytes, frame_type))
+    if frame_type == "witness":
+        # Each hash's type and size are WitnessRequest's own checks.
+        proof = _field(fields, "proof", list, frame_type)
+        return WitnessRequest(
+            checkpoint=_field(fields, "checkpoint", bytes, frame_type),
+            old_size=_field(fields, "old_size", int, frame_type),
+            proof=tuple(proof),
+        )
+    if frame_type == "cosigned":
+        return WitnessCosignature(
+            size=_field(fields, "size", int, frame_type),
+            signature=_field(fields, "signature", bytes, frame_type),
+        )
+    if frame_type == "refused":
+        code = _field(fields, "code", int, frame_type)
+        try:
+            refusal_code = WitnessRefusalCode(code)
+        except ValueError:
+            # Like close codes: new refusal codes come only with a new version.
+            raise _remote(f"refused frame has unknown code {code}") from None
+        return WitnessRefusal(
+            size=_field(fields, "size", int, frame_type),
+            known_size=_field(fields, "known_size", int, frame_type),
+            code=refusal_code,
+            reason=_field(fields, "reason", str, frame_type),
+        )
     raise _remote(f"unknown frame type {frame_type[:40]!r}")
 
 

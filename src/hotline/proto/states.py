@@ -23,8 +23,11 @@ because the protocol is symmetric:
    ordered, so a peer's Data can never arrive before its Hello, and a correct
    peer sends Data only once it has *our* Hello too.
 2. **Open.** In OPEN both sides send and receive :class:`Data`,
-   :class:`Receipt`, :class:`Heartbeat`, :class:`Resume`, :class:`LinkTest` and
-   :class:`LinkTestReceipt` freely; none of them changes the state.
+   :class:`Receipt`, :class:`Heartbeat`, :class:`Resume`, :class:`LinkTest`,
+   :class:`LinkTestReceipt` and the witnessing frames (:class:`WitnessRequest`,
+   :class:`WitnessCosignature`, :class:`WitnessRefusal`) freely; none of them
+   changes the state. Which answer belongs to which request is the record
+   layer's business, not the session's.
 3. **Close.** Either side may send :class:`Close` from any state but ERROR
    (even before its Hello, to refuse a session early): we enter CLOSING and
    send nothing else. While CLOSING we keep receiving, so frames already in
@@ -64,6 +67,9 @@ from hotline.proto.events import (
     LinkTestReceipt,
     Receipt,
     Resume,
+    WitnessCosignature,
+    WitnessRefusal,
+    WitnessRequest,
 )
 from hotline.statetable import StateTable
 
@@ -102,7 +108,19 @@ _RECV = Direction.RECEIVE
 # The frames of an open session: they flow both ways and leave the state alone.
 # A link test goes wherever an envelope and its receipt may: it tests the path
 # that Data and Receipt take, so it must be allowed exactly when they are.
-_SESSION_FRAMES: Final = (Data, Receipt, Heartbeat, Resume, LinkTest, LinkTestReceipt)
+# Witnessing is symmetric too: each terminal is the log for its own record and
+# the witness for its peer's, so requests and answers flow both ways.
+_SESSION_FRAMES: Final = (
+    Data,
+    Receipt,
+    Heartbeat,
+    Resume,
+    LinkTest,
+    LinkTestReceipt,
+    WitnessRequest,
+    WitnessCosignature,
+    WitnessRefusal,
+)
 
 # Every state but ERROR may start a close, end on the peer's Close, or end on EOF.
 _ENDINGS: Final[Mapping[tuple[Direction, type[Event]], ConnectionState]] = {
@@ -151,7 +169,19 @@ _TABLE: dict[ConnectionState, dict[tuple[Direction, type[Event]], ConnectionStat
 
 #: Everything the session meets, in the order the docs print it: what we send,
 #: then what we receive (ConnectionClosed is the transport's EOF, never sent).
-_SENT_EVENTS: Final = (Hello, Data, Receipt, LinkTest, LinkTestReceipt, Heartbeat, Resume, Close)
+_SENT_EVENTS: Final = (
+    Hello,
+    Data,
+    Receipt,
+    LinkTest,
+    LinkTestReceipt,
+    WitnessRequest,
+    WitnessCosignature,
+    WitnessRefusal,
+    Heartbeat,
+    Resume,
+    Close,
+)
 _EVENTS: Final[tuple[tuple[Direction, type[Event]], ...]] = (
     *((_SEND, event) for event in _SENT_EVENTS),
     *((_RECV, event) for event in (*_SENT_EVENTS, ConnectionClosed)),
