@@ -695,7 +695,9 @@ class RecordConflictRecord:
         _text("log", self.log)
         _text("peer", self.peer)
         if self.kind not in CONFLICT_KINDS:
-            raise StoreError(f"conflict kind {self.kind!r} is not one of {', '.join(CONFLICT_KINDS)}")
+            raise StoreError(
+                f"conflict kind {self.kind!r} is not one of {', '.join(CONFLICT_KINDS)}"
+            )
         check_utc("detected_at", self.detected_at)
         _blob("known", self.known, empty=True)
         _blob("offered", self.offered)

@@ -218,10 +218,17 @@ class TestRecordTree:
     def test_a_batch_is_undone_with_its_transaction(self, store: Store) -> None:
         held: dict[tuple[int, int], bytes] = {}
         nodes = perfect_nodes(_journal(store, 2), held)
-        with pytest.raises(RuntimeError), store.transaction():
-            store.add_record_nodes(2, nodes)
-            assert store.record_tree_size() == 2  # seen inside its own transaction
-            raise RuntimeError("abandon")
+        seen: list[int] = []
+
+        def grow_then_fail() -> None:
+            with store.transaction():
+                store.add_record_nodes(2, nodes)
+                seen.append(store.record_tree_size())  # inside its own transaction
+                raise RuntimeError("abandon")
+
+        with pytest.raises(RuntimeError):
+            grow_then_fail()
+        assert seen == [2]
         assert store.record_tree_size() == 0
         assert store.record_nodes(list(held)) == {}
 
