@@ -1,4 +1,4 @@
-"""The record's tables refuse, even to raw SQL, what the store never does: rewrite, delete, go back."""
+"""The record's tables refuse, even to raw SQL, what the store never does: rewrite, delete, undo."""
 
 from __future__ import annotations
 

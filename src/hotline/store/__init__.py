@@ -3,9 +3,10 @@
 What is kept: this terminal's party, its peers (from their cards), every
 message sent and received with its envelope and receipt, an append-only,
 hash-chained journal, and the record built over it (the Merkle tree's nodes,
-checkpoints, peers' cosignatures and the evidence of conflicts). A mutating call is committed to stable storage before it
-returns, or, inside ``with store.transaction():``, together with the rest of the
-block in one commit. See ``docs/store.md`` for the schema and the rules.
+checkpoints, peers' cosignatures and the evidence of conflicts). A mutating
+call is committed to stable storage before it returns, or, inside
+``with store.transaction():``, together with the rest of the block in one
+commit. See ``docs/store.md`` for the schema and the rules.
 
 ``Store`` is the composition of one abstract class per domain (peers,
 messages, journal, alarms, accounts, calls, …; see :mod:`hotline.store.interfaces`),

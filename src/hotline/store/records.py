@@ -1,4 +1,4 @@
-"""The values a store holds: this terminal's party, its peers, messages, journal entries, the record.
+"""The values a store holds: this terminal's party, peers, messages, journal entries, the record.
 
 Records are plain immutable values, the same for every backend. Each one checks
 its own invariants when it is built, so a record that reaches a backend is
@@ -597,9 +597,7 @@ class PresenceRecord:
 
 #: What a record conflict is evidence of.
 CONFLICT_KINDS = ("fork", "rollback", "bad-proof", "bad-signature")
-
-# Sizes, indexes and timestamps are stored as SQL integers, which are signed 64-bit.
-_INT64_MAX = 2**63 - 1
+_INT64_MAX = 2**63 - 1  # sizes and timestamps are stored as SQL integers, signed 64-bit
 
 
 def _count(name: str, value: object) -> None:
@@ -626,11 +624,7 @@ class CheckpointRecord:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CosignatureRecord:
-    """A peer's C2SP ``cosignature/v1`` over one of our checkpoints: evidence, kept for good.
-
-    ``line`` is the note signature line as received (``"— name base64"``, no
-    newline); ``timestamp`` the cosigner's (seconds since the epoch).
-    """
+    """A peer's ``cosignature/v1`` of our checkpoint: ``line`` as received, its ``timestamp``."""
 
     peer: str
     size: int
@@ -672,11 +666,9 @@ class WitnessedRecord:
 class RecordConflictRecord:
     """Evidence that a log forked, rolled back, or offered a bad proof or signature.
 
-    ``log`` is whose log it is (``"ours"`` or the peer's party), ``peer`` who
-    offered or reported it. ``known`` is the signed note we held (empty when we
-    held none, as for a first checkpoint with a bad signature); ``offered`` the
-    signed note offered; ``proof`` the hashes of the consistency proof offered
-    with it, if any. ``id`` is None until the store assigns one.
+    ``log``: whose log (``"ours"`` or the peer's party). ``known``: the signed note
+    we held (empty if none); ``offered``: the one offered, with ``proof`` (the
+    consistency proof's hashes, if any). ``id`` is None until the store gives one.
     """
 
     id: int | None
@@ -695,9 +687,7 @@ class RecordConflictRecord:
         _text("log", self.log)
         _text("peer", self.peer)
         if self.kind not in CONFLICT_KINDS:
-            raise StoreError(
-                f"conflict kind {self.kind!r} is not one of {', '.join(CONFLICT_KINDS)}"
-            )
+            raise StoreError(f"conflict kind {self.kind!r} is not one of {CONFLICT_KINDS}")
         check_utc("detected_at", self.detected_at)
         _blob("known", self.known, empty=True)
         _blob("offered", self.offered)
