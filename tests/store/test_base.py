@@ -20,6 +20,7 @@ from hotline.store.interfaces import (
     _lifetime,
     _messages,
     _peers,
+    _record,
 )
 
 _PARTS = [getattr(hotline.store.interfaces, name) for name in hotline.store.interfaces.__all__]
@@ -79,6 +80,24 @@ _INTERFACE = {
     "statistics",
     "transaction",
     "verify_journal",
+    # the record (RecordStore)
+    "record_tree_size",
+    "add_record_nodes",
+    "record_node",
+    "record_nodes",
+    "journal_entries",
+    "journal_entry",
+    "add_checkpoint",
+    "latest_checkpoint",
+    "checkpoint_at",
+    "add_cosignature",
+    "latest_cosignatures",
+    "cosignatures_for",
+    "add_witnessed",
+    "latest_witnessed",
+    "latest_witnessed_all",
+    "add_record_conflict",
+    "record_conflicts",
 }
 
 
@@ -113,7 +132,8 @@ def test_sqlite_implements_each_part_in_its_own_mixin() -> None:
 
 
 @pytest.mark.parametrize(
-    "module", [base_module, _accounts, _alarms, _calls, _journal, _lifetime, _messages, _peers]
+    "module",
+    [base_module, _accounts, _alarms, _calls, _journal, _lifetime, _messages, _peers, _record],
 )
 def test_interface_knows_nothing_of_sqlite(module: ModuleType) -> None:
     tree = ast.parse(inspect.getsource(module))

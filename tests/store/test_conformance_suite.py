@@ -6,13 +6,21 @@ import ast
 import dataclasses
 import inspect
 import pkgutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from hotline.store import AlarmRecord, Direction, MessageRecord, SQLiteStore, Store
+from hotline.store import (
+    AlarmRecord,
+    CosignatureRecord,
+    Direction,
+    MessageRecord,
+    SQLiteStore,
+    Store,
+    WitnessedRecord,
+)
 from hotline.testing import store_conformance as suite
 
 
@@ -90,11 +98,50 @@ class _IncomingAnySerial(SQLiteStore):
         super().add_incoming(message)
 
 
+class _NodesOverwritten(SQLiteStore):
+    def add_record_nodes(self, size: int, nodes: Sequence[tuple[int, int, bytes]]) -> None:
+        with self.transaction():
+            self._live().execute("DROP TRIGGER IF EXISTS record_nodes_no_update")
+            self._live().execute("DROP TRIGGER IF EXISTS record_nodes_no_delete")
+            self._live().executemany(
+                "DELETE FROM record_nodes WHERE level = ? AND idx = ?",
+                [(level, index) for level, index, _ in nodes],
+            )
+            super().add_record_nodes(size, nodes)
+
+
+class _FirstCosignatureWinsTies(SQLiteStore):
+    def latest_cosignatures(self) -> dict[str, CosignatureRecord]:
+        newest: dict[str, CosignatureRecord] = {}
+        for size in range(100):
+            for c in self.cosignatures_for(size):
+                held = newest.get(c.peer)
+                if held is None or (c.size, c.timestamp) > (held.size, held.timestamp):
+                    newest[c.peer] = c
+        return newest
+
+
+class _WitnessedGoesBack(SQLiteStore):
+    def add_witnessed(self, w: WitnessedRecord) -> None:
+        self._live().execute("DROP TRIGGER IF EXISTS record_witnessed_forward")
+        self._live().execute(
+            "INSERT OR IGNORE INTO record_witnessed (peer, size, root, note, cosigned_at) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (w.peer, w.size, w.root, w.note, w.cosigned_at),
+        )
+
+
 _BROKEN: list[tuple[type[SQLiteStore], Callable[[Store], None]]] = [
     (_ReceiptsOverwritten, suite.TestOutgoing().test_delivery_receipt_once),
     (_OldestFirst, suite.TestQueries().test_list_messages_newest_first),
     (_AlarmsClearedTwice, suite.TestAlarms().test_raise_list_clear),
     (_IncomingAnySerial, suite.TestIncoming().test_incoming_serials),
+    (
+        _NodesOverwritten,
+        suite.TestRecordTree().test_a_node_keeps_its_hash_and_a_refused_batch_stores_nothing,
+    ),
+    (_FirstCosignatureWinsTies, suite.TestCosignatures().test_a_tie_goes_to_the_one_added_last),
+    (_WitnessedGoesBack, suite.TestWitnessed().test_going_back_or_forking_is_refused),
 ]
 
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from hotline.store import ZERO_HASH, JournalEntry, journal_entry_hash
-from hotline.store.journal import JOURNAL_DOMAIN, JournalChecker, verify_chain
+from hotline.store.journal import JOURNAL_DOMAIN, JournalChecker, journal_leaf_data, verify_chain
 
 from .factories import T0, at
 
@@ -118,3 +118,22 @@ def test_repeated_entry() -> None:
     assert verify_chain([*entries[:2], entries[1]]) == (
         "journal seq 2: out of order (expected seq 3)"
     )
+
+
+def test_leaf_data_is_what_the_hash_is_taken_over() -> None:
+    # The record's leaf is exactly the hashed bytes: the pinned vector, by hand.
+    entry = JournalEntry(
+        seq=1,
+        at=T0,
+        kind="message.queued",
+        data=_DATA,
+        prev_hash=ZERO_HASH,
+        hash=bytes.fromhex(_VECTOR_HASH),
+    )
+    assert journal_leaf_data(entry) == b"hotline-journal-v1\x00" + bytes.fromhex(_VECTOR_CBOR)
+    for entry in _chain(4):
+        assert hashlib.sha256(journal_leaf_data(entry)).digest() == entry.hash
+    # The stored hash is not part of the leaf: a tampered hash leaves the leaf as it was.
+    tampered = replace(entry, hash=b"\x09" * 32)
+    assert journal_leaf_data(tampered) == journal_leaf_data(entry)
+    assert journal_leaf_data(replace(entry, kind="forged")) != journal_leaf_data(entry)

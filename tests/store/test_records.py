@@ -11,9 +11,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from hotline.errors import StoreError
-from hotline.store import Direction, JournalEntry, MessageState
+from hotline.store import CONFLICT_KINDS, Direction, JournalEntry, MessageState
 from hotline.store.records import ZERO_HASH, check_utc, normalise_journal_data
-from hotline.testing.store_conformance import make_alarm, make_call
+from hotline.testing.store_conformance import (
+    make_alarm,
+    make_call,
+    make_checkpoint,
+    make_conflict,
+    make_cosignature,
+    make_witnessed,
+)
 
 from .factories import T0, make_message, make_party, make_peer
 
@@ -226,3 +233,63 @@ def test_bad_alarm_records(changes: dict[str, str], match: str) -> None:
 def test_bad_call_records_are_refused(change: dict[str, str], match: str) -> None:
     with pytest.raises(StoreError, match=match):
         make_call(**change)
+
+
+# -- the record ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("factory", "field", "value"),
+    [
+        (make_checkpoint, "size", -1),
+        (make_checkpoint, "size", True),
+        (make_checkpoint, "size", 2**63),
+        (make_checkpoint, "root", b"r" * 31),
+        (make_checkpoint, "root", "ab" * 32),
+        (make_checkpoint, "note", b""),
+        (make_checkpoint, "issued_at", "now"),
+        (make_cosignature, "peer", ""),
+        (make_cosignature, "size", -3),
+        (make_cosignature, "root", bytearray(32)),
+        (make_cosignature, "timestamp", -1),
+        (make_cosignature, "timestamp", 2**64 - 1),
+        (make_cosignature, "line", ""),
+        (make_cosignature, "line", "— moscow abc=\n— moscow def="),
+        (make_cosignature, "received_at", "2026-11-22"),
+        (make_witnessed, "peer", ""),
+        (make_witnessed, "size", 1.0),
+        (make_witnessed, "root", b""),
+        (make_witnessed, "note", b""),
+        (make_witnessed, "cosigned_at", ""),
+        (make_conflict, "id", 0),
+        (make_conflict, "log", ""),
+        (make_conflict, "peer", ""),
+        (make_conflict, "kind", "disagreement"),
+        (make_conflict, "detected_at", "soon"),
+        (make_conflict, "offered", b""),
+        (make_conflict, "known", "text"),
+        (make_conflict, "proof", b"\x00" * 32),
+        (make_conflict, "proof", (b"\x00" * 32, b"\x00" * 33)),
+    ],
+)
+def test_record_values_are_checked(factory: Any, field: str, value: object) -> None:
+    with pytest.raises(StoreError, match=field):
+        replace(factory(**_RECORD_ARGS[factory]), **{field: value})
+
+
+_RECORD_ARGS: dict[Any, dict[str, Any]] = {
+    make_checkpoint: {"size": 3},
+    make_cosignature: {"peer": "moscow", "size": 3, "timestamp": 100},
+    make_witnessed: {"peer": "moscow", "size": 3},
+    make_conflict: {},
+}
+
+
+def test_record_values_that_pass() -> None:
+    assert make_checkpoint(0).size == 0  # the empty tree has a checkpoint too
+    assert make_cosignature("moscow", 3, 2**63 - 1).timestamp == 2**63 - 1
+    conflict = make_conflict(proof=[b"\x01" * 32], known=b"")
+    assert conflict.proof == (b"\x01" * 32,)  # a list is kept as a tuple
+    assert conflict.known == b""  # no note held yet (a first checkpoint, badly signed)
+    for kind in CONFLICT_KINDS:
+        assert make_conflict(kind=kind).kind == kind

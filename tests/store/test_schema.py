@@ -199,8 +199,40 @@ def test_a_version_4_database_gains_calls_and_keeps_its_data(
         assert store.list_presence() == []
     finally:
         store.close()
-    assert _version(db_path) == 5
+    assert _version(db_path) == SCHEMA_VERSION
     assert {"calls", "presence_requests"} <= _tables(db_path)
+
+
+def test_a_version_5_database_gains_the_record_and_keeps_its_data(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with monkeypatch.context() as old:
+        old.setattr(schema_module, "MIGRATIONS", MIGRATIONS[:5])
+        old.setattr(schema_module, "SCHEMA_VERSION", 5)
+        store = SQLiteStore.open(db_path)
+        for n in range(3):
+            store.append_journal(kind="tick", at=T0, data={"n": n})
+        store.close()
+    assert _version(db_path) == 5
+    assert not {name for name in _tables(db_path) if name.startswith("record_")}
+    with SQLiteStore.open_existing(db_path) as store:
+        assert store.verify_journal() is None
+        # The journal written before the record existed is its log, from leaf 0.
+        assert [entry.seq for entry in store.journal_entries(0, 10)] == [1, 2, 3]
+        assert store.record_tree_size() == 0
+        assert store.latest_checkpoint() is None
+        assert store.latest_cosignatures() == {}
+        assert store.latest_witnessed_all() == {}
+        assert store.record_conflicts() == []
+    assert _version(db_path) == 6
+    assert {
+        "record_tree",
+        "record_nodes",
+        "record_checkpoints",
+        "record_cosignatures",
+        "record_witnessed",
+        "record_conflicts",
+    } <= _tables(db_path)
 
 
 # -- steps per dialect --------------------------------------------------------------
@@ -259,16 +291,25 @@ def _schema_rows(connection: sqlite3.Connection) -> list[tuple[str, str, str, st
     return list(rows)
 
 
-def test_a_database_written_by_the_old_code_opens_unchanged(tmp_path: Path, db_path: Path) -> None:
-    assert SCHEMA_VERSION == 5  # the dump's version: a new step needs its own old-database test
+def test_a_database_written_by_the_old_code_opens_unchanged(
+    tmp_path: Path, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     old = tmp_path / "old.db"
     with closing(sqlite3.connect(old)) as connection:
         connection.executescript(_OLD_DUMP.read_text())
         old_schema = _schema_rows(connection)
-    SQLiteStore.open(db_path).close()
+    assert _version(old) == 5  # the dump's version
+    with monkeypatch.context() as at_5:
+        at_5.setattr(schema_module, "MIGRATIONS", MIGRATIONS[:5])
+        at_5.setattr(schema_module, "SCHEMA_VERSION", 5)
+        SQLiteStore.open(db_path).close()
     with closing(sqlite3.connect(db_path)) as fresh:
-        # Today's steps build, statement for statement, the schema the old code built.
+        # Today's first five steps build, statement for statement, the schema the old code built.
         assert _schema_rows(fresh) == old_schema
+    current = tmp_path / "current.db"
+    SQLiteStore.open(current).close()
+    with closing(sqlite3.connect(current)) as connection:
+        current_schema = _schema_rows(connection)
     before = old.read_bytes()
     with SQLiteStore.open_existing(old) as store:
         assert _version(old) == SCHEMA_VERSION
@@ -297,4 +338,5 @@ def test_a_database_written_by_the_old_code_opens_unchanged(tmp_path: Path, db_p
         store.add_outgoing(make_message(3))
     assert old.read_bytes() != before
     with closing(sqlite3.connect(old)) as connection:
-        assert _schema_rows(connection) == old_schema  # opening migrated nothing
+        # Opening migrated it to today's schema, exactly as a new database has it.
+        assert _schema_rows(connection) == current_schema

@@ -1,10 +1,12 @@
 """Durable state of a terminal, behind one interface: :class:`Store`.
 
 What is kept: this terminal's party, its peers (from their cards), every
-message sent and received with its envelope and receipt, and an append-only,
-hash-chained journal. A mutating call is committed to stable storage before it
-returns, or, inside ``with store.transaction():``, together with the rest of the
-block in one commit. See ``docs/store.md`` for the schema and the rules.
+message sent and received with its envelope and receipt, an append-only,
+hash-chained journal, and the record built over it (the Merkle tree's nodes,
+checkpoints, peers' cosignatures and the evidence of conflicts). A mutating
+call is committed to stable storage before it returns, or, inside
+``with store.transaction():``, together with the rest of the block in one
+commit. See ``docs/store.md`` for the schema and the rules.
 
 ``Store`` is the composition of one abstract class per domain (peers,
 messages, journal, alarms, accounts, calls, …; see :mod:`hotline.store.interfaces`),
@@ -28,18 +30,27 @@ from hotline.store.interfaces import (
     MeetingStore,
     MessageStore,
     PeerStore,
+    RecordStore,
     ShiftNoteStore,
     StoreStatistics,
     TransactionalStore,
 )
-from hotline.store.journal import JournalChecker, journal_entry_hash, verify_chain
+from hotline.store.journal import (
+    JournalChecker,
+    journal_entry_hash,
+    journal_leaf_data,
+    verify_chain,
+)
 from hotline.store.records import (
     CALL_OUTCOMES,
     CALL_STATES,
+    CONFLICT_KINDS,
     ZERO_HASH,
     AckRecord,
     AlarmRecord,
     CallRecord,
+    CheckpointRecord,
+    CosignatureRecord,
     Direction,
     JournalEntry,
     MeetingRecord,
@@ -48,8 +59,10 @@ from hotline.store.records import (
     PartyRecord,
     PeerRecord,
     PresenceRecord,
+    RecordConflictRecord,
     ShiftNoteRecord,
     UserRecord,
+    WitnessedRecord,
     check_utc,
     normalise_journal_data,
 )
@@ -64,8 +77,11 @@ __all__ = [
     "AlarmStore",
     "CALL_OUTCOMES",
     "CALL_STATES",
+    "CONFLICT_KINDS",
     "CallRecord",
     "CallStore",
+    "CheckpointRecord",
+    "CosignatureRecord",
     "DATABASE_FILENAME",
     "DIALECTS",
     "Direction",
@@ -82,6 +98,8 @@ __all__ = [
     "PeerRecord",
     "PeerStore",
     "PresenceRecord",
+    "RecordConflictRecord",
+    "RecordStore",
     "SCHEMA_VERSION",
     "SQLiteStore",
     "ShiftNoteRecord",
@@ -90,10 +108,12 @@ __all__ = [
     "StoreStatistics",
     "TransactionalStore",
     "UserRecord",
+    "WitnessedRecord",
     "ZERO_HASH",
     "check_utc",
     "ensure_schema",
     "journal_entry_hash",
+    "journal_leaf_data",
     "normalise_journal_data",
     "open_store",
     "pending_migrations",

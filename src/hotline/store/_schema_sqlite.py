@@ -13,7 +13,7 @@ messages are never deleted.
 
 from __future__ import annotations
 
-__all__ = ["VERSION_1", "VERSION_2", "VERSION_3", "VERSION_4", "VERSION_5"]
+__all__ = ["VERSION_1", "VERSION_2", "VERSION_3", "VERSION_4", "VERSION_5", "VERSION_6"]
 
 _CREATE_PARTY = """
 CREATE TABLE party (
@@ -321,6 +321,114 @@ BEGIN
     SELECT RAISE(ABORT, 'a presence request is never deleted');
 END"""
 
+# -- version 6: the record (docs/store.md §8). Every table is append-only; sizes only grow.
+
+_CREATE_RECORD_TREE = """
+CREATE TABLE record_tree (
+    size INTEGER PRIMARY KEY CHECK (size >= 1)  -- one row per batch: the tree size is the largest
+)"""
+
+_RECORD_TREE_GROWS = """
+CREATE TRIGGER record_tree_grows
+BEFORE INSERT ON record_tree
+WHEN NEW.size <= (SELECT coalesce(max(size), 0) FROM record_tree)
+BEGIN
+    SELECT RAISE(ABORT, 'the record tree only grows');
+END"""
+
+_CREATE_RECORD_NODES = """
+CREATE TABLE record_nodes (
+    level INTEGER NOT NULL CHECK (level BETWEEN 0 AND 63),
+    idx   INTEGER NOT NULL CHECK (idx >= 0),
+    hash  BLOB NOT NULL CHECK (length(hash) = 32),
+    PRIMARY KEY (level, idx)
+) WITHOUT ROWID"""
+
+_CREATE_RECORD_CHECKPOINTS = """
+CREATE TABLE record_checkpoints (
+    size      INTEGER PRIMARY KEY CHECK (size >= 0),
+    root      BLOB NOT NULL CHECK (length(root) = 32),
+    note      BLOB NOT NULL,
+    issued_at TEXT NOT NULL
+)"""
+
+_RECORD_CHECKPOINTS_GROW = """
+CREATE TRIGGER record_checkpoints_grow
+BEFORE INSERT ON record_checkpoints
+WHEN NEW.size <= (SELECT max(size) FROM record_checkpoints)
+BEGIN
+    SELECT RAISE(ABORT, 'our checkpoints are issued in increasing size');
+END"""
+
+_CREATE_RECORD_COSIGNATURES = """
+CREATE TABLE record_cosignatures (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    peer        TEXT NOT NULL,
+    size        INTEGER NOT NULL CHECK (size >= 0),
+    root        BLOB NOT NULL CHECK (length(root) = 32),
+    timestamp   INTEGER NOT NULL CHECK (timestamp >= 0),
+    line        TEXT NOT NULL,
+    received_at TEXT NOT NULL,
+    UNIQUE (peer, line)
+)"""
+
+_INDEX_RECORD_COSIGNATURES_NEWEST = (
+    "CREATE INDEX record_cosignatures_newest ON record_cosignatures (peer, size, timestamp, id)"
+)
+
+_INDEX_RECORD_COSIGNATURES_SIZE = (
+    "CREATE INDEX record_cosignatures_size ON record_cosignatures (size, id)"
+)
+
+_CREATE_RECORD_WITNESSED = """
+CREATE TABLE record_witnessed (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    peer        TEXT NOT NULL,
+    size        INTEGER NOT NULL CHECK (size >= 0),
+    root        BLOB NOT NULL CHECK (length(root) = 32),
+    note        BLOB NOT NULL,
+    cosigned_at TEXT NOT NULL,
+    UNIQUE (peer, note)
+)"""
+
+_INDEX_RECORD_WITNESSED_NEWEST = (
+    "CREATE INDEX record_witnessed_newest ON record_witnessed (peer, size, id)"
+)
+
+_RECORD_WITNESSED_FORWARD = """
+CREATE TRIGGER record_witnessed_forward
+BEFORE INSERT ON record_witnessed
+WHEN EXISTS (SELECT 1 FROM record_witnessed WHERE peer = NEW.peer
+             AND (size > NEW.size OR (size = NEW.size AND root IS NOT NEW.root)))
+BEGIN
+    SELECT RAISE(ABORT, 'a witnessed log never goes back or forks; record a conflict');
+END"""
+
+_CREATE_RECORD_CONFLICTS = """
+CREATE TABLE record_conflicts (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    log         TEXT NOT NULL,
+    peer        TEXT NOT NULL,
+    kind        TEXT NOT NULL
+                CHECK (kind IN ('fork', 'rollback', 'bad-proof', 'bad-signature')),
+    detected_at TEXT NOT NULL,
+    known       BLOB NOT NULL,
+    offered     BLOB NOT NULL,
+    proof       BLOB NOT NULL CHECK (length(proof) % 32 = 0),  -- the hashes, concatenated
+    detail      TEXT NOT NULL
+)"""
+
+
+def _append_only(table: str) -> tuple[str, str]:
+    # Part of released step 6: its text must never change (see the module docstring).
+    return (
+        f"CREATE TRIGGER {table}_no_update\nBEFORE UPDATE ON {table}\nBEGIN\n"
+        f"    SELECT RAISE(ABORT, 'the record is append-only');\nEND",
+        f"CREATE TRIGGER {table}_no_delete\nBEFORE DELETE ON {table}\nBEGIN\n"
+        f"    SELECT RAISE(ABORT, 'the record is append-only');\nEND",
+    )
+
+
 VERSION_1 = (
     _CREATE_PARTY,
     _CREATE_PEERS,
@@ -369,3 +477,25 @@ VERSION_5 = (
     _PRESENCE_NO_DELETE,
 )
 """Call records and presence requests."""
+
+VERSION_6 = (
+    _CREATE_RECORD_TREE,
+    _RECORD_TREE_GROWS,
+    *_append_only("record_tree"),
+    _CREATE_RECORD_NODES,
+    *_append_only("record_nodes"),
+    _CREATE_RECORD_CHECKPOINTS,
+    _RECORD_CHECKPOINTS_GROW,
+    *_append_only("record_checkpoints"),
+    _CREATE_RECORD_COSIGNATURES,
+    _INDEX_RECORD_COSIGNATURES_NEWEST,
+    _INDEX_RECORD_COSIGNATURES_SIZE,
+    *_append_only("record_cosignatures"),
+    _CREATE_RECORD_WITNESSED,
+    _INDEX_RECORD_WITNESSED_NEWEST,
+    _RECORD_WITNESSED_FORWARD,
+    *_append_only("record_witnessed"),
+    _CREATE_RECORD_CONFLICTS,
+    *_append_only("record_conflicts"),
+)
+"""The record: tree nodes over the journal, our checkpoints, cosignatures, witnessed, conflicts."""

@@ -7,8 +7,9 @@ without the terminal noticing.
 ``Store`` is the composition of one abstract class per domain
 (:mod:`hotline.store.interfaces`): lifetime and transactions, party and peers,
 messages, acknowledgements, journal, alarms, accounts, shift notes, meetings,
-calls and presence requests. Each part states its own contract; what they all
-share:
+calls and presence requests, and the record (the Merkle tree over the journal,
+checkpoints, cosignatures, evidence of conflicts). Each part states its own
+contract; what they all share:
 
 * **Durable on return.** A mutating method has committed (and flushed to stable
   storage) before it returns, unless it runs inside :meth:`Store.transaction`.
@@ -39,6 +40,7 @@ from hotline.store.interfaces import (
     MeetingStore,
     MessageStore,
     PeerStore,
+    RecordStore,
     ShiftNoteStore,
     StoreStatistics,
     TransactionalStore,
@@ -58,5 +60,6 @@ class Store(
     ShiftNoteStore,
     MeetingStore,
     CallStore,
+    RecordStore,
 ):
     """Durable state of one terminal: every part of :mod:`hotline.store.interfaces` at once."""

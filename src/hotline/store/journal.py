@@ -9,7 +9,9 @@ verifies the same way in PostgreSQL.
 
 The chain cannot, by itself, show that entries were cut off the *end*; that
 takes the head hash kept somewhere else (a printout, a peer). ``journal_head``
-exists to be kept.
+exists to be kept. The journal is also the terminal's record log: entry ``seq``
+is leaf ``seq - 1`` of an RFC 6962 Merkle tree whose checkpoints peers cosign,
+and :func:`journal_leaf_data` is that leaf's data (docs/store.md §8).
 """
 
 from __future__ import annotations
@@ -22,19 +24,42 @@ import cbor2
 
 from hotline.store.records import ZERO_HASH, JournalEntry
 
-__all__ = ["JOURNAL_DOMAIN", "JournalChecker", "journal_entry_hash", "verify_chain"]
+__all__ = [
+    "JOURNAL_DOMAIN",
+    "JournalChecker",
+    "journal_entry_hash",
+    "journal_leaf_data",
+    "verify_chain",
+]
 
 JOURNAL_DOMAIN = b"hotline-journal-v1\x00"
 """Prefix of every hashed journal entry, so the hash cannot be reused for anything else."""
 
 
-def journal_entry_hash(seq: int, at: str, kind: str, data: Mapping[str, Any], prev: bytes) -> bytes:
-    """SHA-256 over the domain tag and the canonical CBOR of the entry's five fields."""
+def _entry_bytes(seq: int, at: str, kind: str, data: Mapping[str, Any], prev: bytes) -> bytes:
+    # The one encoding of an entry: its chain hash and its record leaf are both
+    # taken over these bytes, so the two can never disagree about an entry.
     encoded = cbor2.dumps(
         {"seq": seq, "at": at, "kind": kind, "data": dict(data), "prev": prev},
         canonical=True,
     )
-    return hashlib.sha256(JOURNAL_DOMAIN + encoded).digest()
+    return JOURNAL_DOMAIN + encoded
+
+
+def journal_entry_hash(seq: int, at: str, kind: str, data: Mapping[str, Any], prev: bytes) -> bytes:
+    """SHA-256 over the domain tag and the canonical CBOR of the entry's five fields."""
+    return hashlib.sha256(_entry_bytes(seq, at, kind, data, prev)).digest()
+
+
+def journal_leaf_data(entry: JournalEntry) -> bytes:
+    """The entry's leaf data in the record (RFC 6962 tree; leaf index ``entry.seq - 1``).
+
+    Exactly the bytes whose SHA-256 is the entry's hash: the domain tag and the
+    canonical CBOR of its five fields, taken from the entry as stored (its
+    ``hash`` field is not part of them). The tree's leaf hash is
+    ``SHA-256(0x00 || journal_leaf_data(entry))``.
+    """
+    return _entry_bytes(entry.seq, entry.at, entry.kind, entry.data, entry.prev_hash)
 
 
 class JournalChecker:

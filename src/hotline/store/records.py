@@ -1,4 +1,4 @@
-"""The values a store holds: this terminal's party, its peers, messages, journal entries.
+"""The values a store holds: this terminal's party, peers, messages, journal entries, the record.
 
 Records are plain immutable values, the same for every backend. Each one checks
 its own invariants when it is built, so a record that reaches a backend is
@@ -30,7 +30,10 @@ __all__ = [
     "AlarmRecord",
     "CALL_OUTCOMES",
     "CALL_STATES",
+    "CONFLICT_KINDS",
     "CallRecord",
+    "CheckpointRecord",
+    "CosignatureRecord",
     "Direction",
     "HASH_SIZE",
     "JournalEntry",
@@ -40,8 +43,10 @@ __all__ = [
     "PartyRecord",
     "PeerRecord",
     "PresenceRecord",
+    "RecordConflictRecord",
     "ShiftNoteRecord",
     "UserRecord",
+    "WitnessedRecord",
     "ZERO_HASH",
     "check_utc",
     "normalise_journal_data",
@@ -586,3 +591,109 @@ class PresenceRecord:
         _optional_time("answered_at", self.answered_at)
         if (self.answered_at is None) != (self.answered_by is None):
             raise StoreError("an answered presence request has both who and when")
+
+
+# -- the record: checkpoints, cosignatures, witnessed checkpoints, conflicts (docs/store.md §8)
+
+#: What a record conflict is evidence of.
+CONFLICT_KINDS = ("fork", "rollback", "bad-proof", "bad-signature")
+_INT64_MAX = 2**63 - 1  # sizes and timestamps are stored as SQL integers, signed 64-bit
+
+
+def _count(name: str, value: object) -> None:
+    _serial(name, value, minimum=0)
+    if isinstance(value, int) and value > _INT64_MAX:
+        raise StoreError(f"{name} must be below 2**63, not {value}")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CheckpointRecord:
+    """A checkpoint of our record that we signed (C2SP ``tlog-checkpoint`` in a signed note)."""
+
+    size: int
+    root: bytes
+    note: bytes
+    issued_at: str
+
+    def __post_init__(self) -> None:
+        _count("size", self.size)
+        _blob("root", self.root, size=HASH_SIZE)
+        _blob("note", self.note)
+        check_utc("issued_at", self.issued_at)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CosignatureRecord:
+    """A peer's ``cosignature/v1`` of our checkpoint: ``line`` as received, its ``timestamp``."""
+
+    peer: str
+    size: int
+    root: bytes
+    timestamp: int
+    line: str
+    received_at: str
+
+    def __post_init__(self) -> None:
+        _text("peer", self.peer)
+        _count("size", self.size)
+        _blob("root", self.root, size=HASH_SIZE)
+        _count("timestamp", self.timestamp)
+        _text("line", self.line)
+        if "\n" in self.line:
+            raise StoreError("a cosignature line holds no newline")
+        check_utc("received_at", self.received_at)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WitnessedRecord:
+    """A peer's checkpoint that we checked and cosigned: ``note`` includes our cosignature line."""
+
+    peer: str
+    size: int
+    root: bytes
+    note: bytes
+    cosigned_at: str
+
+    def __post_init__(self) -> None:
+        _text("peer", self.peer)
+        _count("size", self.size)
+        _blob("root", self.root, size=HASH_SIZE)
+        _blob("note", self.note)
+        check_utc("cosigned_at", self.cosigned_at)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RecordConflictRecord:
+    """Evidence that a log forked, rolled back, or offered a bad proof or signature.
+
+    ``log``: whose log (``"ours"`` or the peer's party). ``known``: the signed note
+    we held (empty if none); ``offered``: the one offered, with ``proof`` (the
+    consistency proof's hashes, if any). ``id`` is None until the store gives one.
+    """
+
+    id: int | None
+    log: str
+    peer: str
+    kind: str
+    detected_at: str
+    known: bytes
+    offered: bytes
+    proof: tuple[bytes, ...]
+    detail: str
+
+    def __post_init__(self) -> None:
+        if self.id is not None:
+            _serial("id", self.id, minimum=1)
+        _text("log", self.log)
+        _text("peer", self.peer)
+        if self.kind not in CONFLICT_KINDS:
+            raise StoreError(f"conflict kind {self.kind!r} is not one of {CONFLICT_KINDS}")
+        check_utc("detected_at", self.detected_at)
+        _blob("known", self.known, empty=True)
+        _blob("offered", self.offered)
+        if isinstance(self.proof, bytes) or not isinstance(self.proof, Sequence):
+            raise StoreError(f"proof must be a sequence of hashes, not {type(self.proof).__name__}")
+        object.__setattr__(self, "proof", tuple(self.proof))
+        for index, node in enumerate(self.proof):
+            _blob(f"proof[{index}]", node, size=HASH_SIZE)
+        _text("detail", self.detail, empty=True)

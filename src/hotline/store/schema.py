@@ -90,6 +90,12 @@ MIGRATIONS: tuple[Migration, ...] = (
         summary="call records (final once ended) and presence requests (answered once)",
         sql={"sqlite": sqlite_sql.VERSION_5},
     ),
+    Migration(
+        version=6,
+        summary="the record: Merkle tree nodes over the journal, checkpoints, cosignatures, "
+        "witnessed checkpoints and conflicts (all append-only)",
+        sql={"sqlite": sqlite_sql.VERSION_6},
+    ),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].version

@@ -16,7 +16,9 @@ module, over a shared core:
 * ``_sqlite_peers``: party and peers; ``_sqlite_messages``: messages and
   acknowledgements; ``_sqlite_journal``: the journal;
 * ``_sqlite_alarms``; ``_sqlite_accounts``: users and shift notes;
-  ``_sqlite_calls``: calls, presence requests and meetings.
+  ``_sqlite_calls``: calls, presence requests and meetings;
+* ``_sqlite_record``: the record (tree nodes over the journal, checkpoints,
+  cosignatures, witnessed checkpoints, conflicts).
 
 The mixins are flattened into one class, so a call costs what it did when they
 were one: no delegation, no extra statement. Reads outside a transaction are
@@ -39,6 +41,7 @@ from hotline.store._sqlite_journal import SQLiteJournalStore
 from hotline.store._sqlite_messages import SQLiteAcknowledgementStore, SQLiteMessageStore
 from hotline.store._sqlite_migrate import ensure_schema
 from hotline.store._sqlite_peers import SQLitePeerStore
+from hotline.store._sqlite_record import SQLiteRecordStore
 from hotline.store.base import Store
 
 __all__ = ["SQLiteStore"]
@@ -93,6 +96,7 @@ class SQLiteStore(
     SQLiteShiftNoteStore,
     SQLiteMeetingStore,
     SQLiteCallStore,
+    SQLiteRecordStore,
     Store,
 ):
     """A :class:`~hotline.store.Store` in one SQLite file. Build it with :meth:`open`."""

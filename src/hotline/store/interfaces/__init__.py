@@ -19,6 +19,7 @@ from hotline.store.interfaces._journal import JournalStore
 from hotline.store.interfaces._lifetime import StoreStatistics, TransactionalStore
 from hotline.store.interfaces._messages import AcknowledgementStore, MessageStore
 from hotline.store.interfaces._peers import PeerStore
+from hotline.store.interfaces._record import RecordStore
 
 __all__ = [
     "AccountStore",
@@ -29,6 +30,7 @@ __all__ = [
     "MeetingStore",
     "MessageStore",
     "PeerStore",
+    "RecordStore",
     "ShiftNoteStore",
     "StoreStatistics",
     "TransactionalStore",

@@ -62,6 +62,18 @@ from hotline.testing.store_conformance._messages import (
     iterate_while_writing,
 )
 from hotline.testing.store_conformance._peers import TestParty, TestPeers
+from hotline.testing.store_conformance._record import (
+    TestCheckpoints,
+    TestCosignatures,
+    TestRecordConflicts,
+    TestRecordTree,
+    TestWitnessed,
+    make_checkpoint,
+    make_conflict,
+    make_cosignature,
+    make_witnessed,
+    perfect_nodes,
+)
 
 __all__ = [
     "StoreFactory",
@@ -70,6 +82,8 @@ __all__ = [
     "TestAcknowledgements",
     "TestAlarms",
     "TestCalls",
+    "TestCheckpoints",
+    "TestCosignatures",
     "TestIncoming",
     "TestInterface",
     "TestJournal",
@@ -81,8 +95,11 @@ __all__ = [
     "TestPeers",
     "TestPresence",
     "TestQueries",
+    "TestRecordConflicts",
+    "TestRecordTree",
     "TestShiftNotes",
     "TestTransactions",
+    "TestWitnessed",
     "at",
     "burst",
     "fill",
@@ -90,13 +107,18 @@ __all__ = [
     "make_ack",
     "make_alarm",
     "make_call",
+    "make_checkpoint",
+    "make_conflict",
+    "make_cosignature",
     "make_meeting",
     "make_message",
     "make_note",
     "make_party",
     "make_peer",
     "make_user",
+    "make_witnessed",
     "peered",
+    "perfect_nodes",
     "snapshot",
     "store",
 ]
