@@ -102,6 +102,12 @@ class SQLiteJournalStore(SQLiteCore, JournalStore):
         with translated("read the journal head"):
             return self._read_head(self._live())[1]
 
+    def journal_size(self) -> int:
+        if self._head is not None and self._head_in_transaction:
+            return self._head[0]
+        with translated("count the journal"):
+            return self._read_head(self._live())[0]
+
     def _journal_pages(self) -> Iterator[sqlite3.Row]:
         after = 0
         while True:

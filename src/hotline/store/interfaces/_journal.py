@@ -31,6 +31,10 @@ class JournalStore(ABC):
         """Hash of the newest entry, or 32 zero bytes if the journal is empty."""
 
     @abstractmethod
+    def journal_size(self) -> int:
+        """How many entries the journal holds (the newest seq; 0 when empty)."""
+
+    @abstractmethod
     def iter_journal(self) -> Iterator[JournalEntry]:
         """Every entry, ascending seq."""
 

@@ -18,6 +18,7 @@ class TestJournal:
 
     def test_journal_appends_a_chain(self, store: Store) -> None:
         assert store.journal_head() == ZERO_HASH
+        assert store.journal_size() == 0
         assert list(store.iter_journal()) == []
         assert store.verify_journal() is None
         first = store.append_journal(kind="terminal.init", at=at(1), data={"party": "washington"})
@@ -28,6 +29,7 @@ class TestJournal:
         assert second.prev_hash == first.hash
         assert second.data == {"peers": ["moscow"]}
         assert store.journal_head() == second.hash
+        assert store.journal_size() == 2
         assert list(store.iter_journal()) == [first, second]
         assert store.verify_journal() is None
 
@@ -40,6 +42,7 @@ class TestJournal:
         with store_factory() as other:
             by_other = other.append_journal(kind="b", at=at(2), data={})
         assert store.journal_head() == by_other.hash  # outside a transaction: read, not remembered
+        assert store.journal_size() == 2
         third = store.append_journal(kind="c", at=at(3), data={})
         assert (third.seq, third.prev_hash) == (3, by_other.hash)
         assert store.verify_journal() is None
@@ -58,6 +61,7 @@ class TestJournal:
             append_then_fail()
         assert seen[0] == seen[1]
         assert store.journal_head() == first.hash
+        assert store.journal_size() == 1
         with store.transaction():
             with pytest.raises(RuntimeError):
                 append_then_fail()  # here a savepoint, undone inside the outer transaction
