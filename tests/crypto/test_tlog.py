@@ -175,7 +175,9 @@ def big_store() -> Store:
 def test_hashing_primitives() -> None:
     assert EMPTY_ROOT.hex() == ROOT_HASHES[0]
     assert leaf_hash(b"") == hashlib.sha256(b"\x00").digest()
-    assert node_hash(b"a" * 32, b"b" * 32) == hashlib.sha256(b"\x01" + b"a" * 32 + b"b" * 32).digest()
+    assert (
+        node_hash(b"a" * 32, b"b" * 32) == hashlib.sha256(b"\x01" + b"a" * 32 + b"b" * 32).digest()
+    )
     # A leaf and a node over the same bytes never collide: the prefixes differ.
     assert leaf_hash(b"a" * 32 + b"b" * 32) != node_hash(b"a" * 32, b"b" * 32)
 
