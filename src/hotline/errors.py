@@ -11,7 +11,10 @@
     │   ├── SignatureInvalid          a signature does not verify over the signed bytes
     │   ├── DecryptionFailed          a sealed body does not open with our key
     │   ├── EnvelopeInvalid           an envelope or receipt is malformed
-    │   └── CardInvalid               a peer card is malformed, tampered or self-inconsistent
+    │   ├── CardInvalid               a peer card is malformed, tampered or self-inconsistent
+    │   ├── NoteInvalid               a signed note, checkpoint or cosignature is malformed,
+    │   │                             or lacks the signature looked for
+    │   └── ProofInvalid              a Merkle inclusion or consistency proof does not hold
     ├── DeliveryError                 a verified object breaks the delivery rules
     │   ├── DeliveryTimeout           no receipt came back within the time asked for
     │   ├── WrongSigner               signed by someone other than the authenticated peer
@@ -81,10 +84,12 @@ __all__ = [
     "LocalProtocolError",
     "MessageTooLarge",
     "NotInitialised",
+    "NoteInvalid",
     "NotificationInvalid",
     "PeerConflict",
     "PeerError",
     "PermissionDenied",
+    "ProofInvalid",
     "ProtocolError",
     "RemoteProtocolError",
     "ReplayDetected",
@@ -150,6 +155,14 @@ class EnvelopeInvalid(CryptoError):
 
 class CardInvalid(CryptoError):
     """A peer card is malformed, tampered with, or inconsistent with itself."""
+
+
+class NoteInvalid(CryptoError):
+    """A C2SP signed note, checkpoint or cosignature is malformed, or lacks the signature sought."""
+
+
+class ProofInvalid(CryptoError):
+    """An RFC 9162 inclusion or consistency proof does not hold (the message says which step)."""
 
 
 class DeliveryError(HotlineError):
