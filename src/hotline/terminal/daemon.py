@@ -647,7 +647,10 @@ class Terminal:
             session.send_witness_request(request)
 
     def _witness_answer(
-        self, line: PeerLine, session: Session, answer: proto.WitnessCosignature | proto.WitnessRefusal
+        self,
+        line: PeerLine,
+        session: Session,
+        answer: proto.WitnessCosignature | proto.WitnessRefusal,
     ) -> None:
         if isinstance(answer, proto.WitnessCosignature):
             self.witnessing.take_cosignature(line.peer, answer)

@@ -67,7 +67,14 @@ LINE_DOWN = "line-down"
 ACK_OVERDUE = "ack-overdue"
 RECORD_CONFLICT = "record-conflict"
 COSIGN_OVERDUE = "cosign-overdue"
-ALARM_KINDS = (TEST_MISSED, PEER_TEST_MISSED, LINE_DOWN, ACK_OVERDUE, RECORD_CONFLICT, COSIGN_OVERDUE)
+ALARM_KINDS = (
+    TEST_MISSED,
+    PEER_TEST_MISSED,
+    LINE_DOWN,
+    ACK_OVERDUE,
+    RECORD_CONFLICT,
+    COSIGN_OVERDUE,
+)
 #: The kinds a passing link test on a route clears.
 _TEST_KINDS = (TEST_MISSED, PEER_TEST_MISSED)
 

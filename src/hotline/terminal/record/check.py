@@ -84,7 +84,7 @@ def _check(store: Store, identity: Identity, counts: dict[str, int]) -> None:
         counts["checkpoints"] += 1
         if peer is not None:
             try:
-                signatures = parse_cosignature_line(body, cosignature.line.encode())
+                signatures = parse_cosignature_line(body, cosignature.line.encode() + b"\n")
                 name = record_origin(party, peer.signing_key)
                 verify_cosignature(
                     body,

@@ -47,7 +47,6 @@ from hotline.crypto import (
 from hotline.errors import CryptoError
 from hotline.proto import WitnessRefusalCode
 from hotline.store import (
-    CheckpointRecord,
     CosignatureRecord,
     PeerRecord,
     RecordConflictRecord,
@@ -158,9 +157,7 @@ class Witnessing:
         try:
             signatures = parse_cosignature_line(body, frame.signature)
             signature = next(s for s in signatures if s.name == name)
-            timestamp = verify_cosignature(
-                body, signature, name=name, public_key=peer.signing_key
-            )
+            timestamp = verify_cosignature(body, signature, name=name, public_key=peer.signing_key)
         except (CryptoError, StopIteration) as exc:
             log.warning("cosignature from %s refused: %s", peer.party, exc or "not its name")
             return
@@ -169,7 +166,7 @@ class Witnessing:
             size=ours.size,
             root=ours.root,
             timestamp=timestamp,
-            line=signature.line(),
+            line=signature.line().rstrip("\n"),
             received_at=format_utc(self._clock.now()),
         )
         with self._store.transaction():
