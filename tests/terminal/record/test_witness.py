@@ -123,21 +123,26 @@ def test_each_side_cosigns_the_other_and_proofs_follow_growth(
     washington.checkpoint()
     # The second request carries a proof from the size Moscow cosigned.
     request = washington.witnessing.request_for(washington.peer, again=True)
-    assert request is not None and request.old_size == first.size and request.proof
+    assert request is not None
+    assert request.old_size == first.size
+    assert request.proof
     assert isinstance(exchange(washington, moscow), proto.WitnessCosignature)
     latest = washington.keeper.latest()
     assert latest is not None
     cosigned = washington.files.store.latest_cosignatures()["Moscow"]
     assert (cosigned.size, cosigned.root) == (latest.size, latest.root)
     witnessed = moscow.files.store.latest_witnessed("Washington")
-    assert witnessed is not None and witnessed.size == latest.size
+    assert witnessed is not None
+    assert witnessed.size == latest.size
     # Nothing new: nothing to ask.
     assert washington.witnessing.request_for(washington.peer) is None
     # Moscow witnesses; Washington's record holds against Moscow's signature.
     report = check_record(washington.files.store, washington.files.identity)
-    assert report.fault is None and report.cosignatures == 1
+    assert report.fault is None
+    assert report.cosignatures == 1
     assert report.entries == washington.files.store.journal_size()
-    assert not open_kinds(washington) and not open_kinds(moscow)
+    assert not open_kinds(washington)
+    assert not open_kinds(moscow)
 
 
 def test_a_witness_restored_from_a_backup_is_given_a_proof_from_what_it_knows(
@@ -154,7 +159,8 @@ def test_a_witness_restored_from_a_backup_is_given_a_proof_from_what_it_knows(
     washington.witnessing._peers.clear()
     answer = exchange(washington, moscow)
     assert isinstance(answer, proto.WitnessCosignature)
-    assert not open_kinds(washington) and not open_kinds(moscow)
+    assert not open_kinds(washington)
+    assert not open_kinds(moscow)
 
 
 def test_a_smaller_checkpoint_is_a_rollback_on_both_sides(
@@ -183,13 +189,17 @@ def test_a_smaller_checkpoint_is_a_rollback_on_both_sides(
     restored.checkpoint()
     answer = exchange(restored, moscow)
     assert isinstance(answer, proto.WitnessRefusal)
-    assert answer.code is WitnessRefusalCode.ROLLBACK and answer.known_size == cosigned
-    assert RECORD_CONFLICT in open_kinds(moscow) and RECORD_CONFLICT in open_kinds(restored)
+    assert answer.code is WitnessRefusalCode.ROLLBACK
+    assert answer.known_size == cosigned
+    assert RECORD_CONFLICT in open_kinds(moscow)
+    assert RECORD_CONFLICT in open_kinds(restored)
     [evidence] = moscow.files.store.record_conflicts()
-    assert evidence.kind == "rollback" and evidence.log == "Washington"
+    assert evidence.kind == "rollback"
+    assert evidence.log == "Washington"
     known = Checkpoint.parse(SignedNote.decode(evidence.known).text)
     offered = Checkpoint.parse(SignedNote.decode(evidence.offered).text)
-    assert known.size == cosigned and offered.size < cosigned
+    assert known.size == cosigned
+    assert offered.size < cosigned
     # Then the restored terminal writes a different history, past what Moscow cosigned.
     restored.write(40, clock)
     clock.advance(6)
@@ -294,5 +304,7 @@ def test_verify_finds_the_tail_cut_off_against_the_peers_cosignature(
     files = open_terminal(washington.files.paths.root)
     report = check_record(files.store, files.identity)
     assert report.fault is not None
-    assert "Moscow" in report.fault and f"{size - 3} entries" in report.fault
-    assert f"{size} entries" in report.fault and "cut off the end" in report.fault
+    assert "Moscow" in report.fault
+    assert f"{size - 3} entries" in report.fault
+    assert f"{size} entries" in report.fault
+    assert "cut off the end" in report.fault

@@ -28,6 +28,7 @@ conflicts are.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -100,7 +101,7 @@ class Witnessing:
         clock: Clock,
         alarms: AlarmBoard,
         settings: RecordSettings,
-        journal: Callable[[str, dict[str, Any]], None],
+        journal: Callable[[str, dict[str, Any]], object],
     ) -> None:
         self._keeper = keeper
         self._store = store
@@ -327,10 +328,8 @@ class Witnessing:
         self, frame: proto.WitnessRequest, code: WitnessRefusalCode, known_size: int, reason: str
     ) -> proto.WitnessRefusal:
         size = 0
-        try:
+        with contextlib.suppress(CryptoError):
             size = Checkpoint.parse(SignedNote.decode(frame.checkpoint).text).size
-        except CryptoError:
-            pass
         return proto.WitnessRefusal(
             size=size, known_size=known_size, code=code, reason=reason[:200]
         )
