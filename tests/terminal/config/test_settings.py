@@ -19,6 +19,7 @@ from hotline.terminal.config import (
     CallSettings,
     EscalationStep,
     LinkSettings,
+    RecordSettings,
     check_timezone,
 )
 from hotline.terminal.config.settings import render_settings
@@ -291,6 +292,7 @@ def test_every_section_of_a_freshly_initialised_file_loads(tmp_path: Path) -> No
         "alarms",
         "acknowledgement",
         "performance",
+        "record",
         "calls",
     }
     assert load_settings(path, environ={}) == files.settings
@@ -363,6 +365,8 @@ def test_every_key_of_a_fresh_file_can_be_set_from_the_environment(tmp_path: Pat
         ("calls", "ring_timeout"): 30,
         ("calls", "reconnect_timeout"): 10,
         ("calls", "ice_servers"): [{"urls": "stun:stun.example.org"}],
+        ("record", "checkpoint_interval"): 2,
+        ("record", "cosign_overdue_after"): 900,
     }
     on_file = tomllib.loads(path.read_text(encoding="utf-8"))
     # Every key the file holds, and ice_servers, which it shows only in a comment.
@@ -398,6 +402,7 @@ def test_every_key_of_a_fresh_file_can_be_set_from_the_environment(tmp_path: Pat
             reconnect_timeout=10.0,
             ice_servers=({"urls": "stun:stun.example.org"},),
         ),
+        record=RecordSettings(checkpoint_interval=2.0, cosign_overdue_after=900.0),
         hold_cpus_awake=True,
     )
     assert load_settings(path, environ={}) == files.settings  # the file itself is untouched
@@ -496,3 +501,10 @@ def test_the_process_environment_is_read_by_default(
     load(tmp_path, GOOD_TERMINAL)
     monkeypatch.setenv("HOTLINE_TERMINAL_EXERCISE", "true")
     assert load_settings(tmp_path / "hotline.toml").exercise
+
+
+def test_record_settings_are_checked(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"\[record\] checkpoint_interval must be between"):
+        load(tmp_path, GOOD_TERMINAL + "[record]\ncheckpoint_interval = 61.0\n")
+    settings = load(tmp_path, GOOD_TERMINAL + "[record]\ncosign_overdue_after = 600.0\n")
+    assert settings.record.cosign_overdue_after == 600.0
