@@ -90,4 +90,3 @@ def seal() -> Callable[..., Envelope]:
         )
 
     return _seal
-

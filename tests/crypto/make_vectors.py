@@ -210,7 +210,8 @@ def carried_over_v1() -> dict[str, Any]:
     """The version-1 envelope vector of the existing file, unchanged (see the docstring)."""
     existing = json.loads(OUTPUT.read_text(encoding="utf-8"))
     vector = existing["envelope_v1"]
-    assert isinstance(vector, dict) and vector["header"]["version"] == 1
+    assert isinstance(vector, dict)
+    assert vector["header"]["version"] == 1
     return vector
 
 

@@ -192,9 +192,7 @@ def test_a_third_party_proves_the_text_without_keys(seal, moscow, washington) ->
     check_body_commitment(shown, plaintext)
     assert cbor2.loads(plaintext)["text"] == "Stand down at 0400Z."
     # A recipient who edits the text cannot make it pass.
-    forged = cbor2.dumps(
-        {**cbor2.loads(plaintext), "text": "Stand down at 0500Z."}, canonical=True
-    )
+    forged = cbor2.dumps({**cbor2.loads(plaintext), "text": "Stand down at 0500Z."}, canonical=True)
     with pytest.raises(EnvelopeInvalid):
         check_body_commitment(shown, forged)
     # Nor by changing the commitment: that breaks the sender's signature.
