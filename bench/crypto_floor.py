@@ -32,6 +32,7 @@ from hotline.crypto import (
     Identity,
     Precedence,
     new_message_id,
+    salted,
     seal_envelope,
 )
 from hotline.utc import format_utc, time_group
@@ -75,14 +76,15 @@ def sample_message() -> SampleMessage:
         precedence=Precedence.FLASH,
         prev_hash=ZERO_HASH,
     )
-    body: dict[str, Any] = {"text": "FLASH test message 00001"}
+    body = salted({"text": "FLASH test message 00001"})
     envelope = seal_envelope(
         header=header,
         body=body,
         sender=washington,
         recipient_encryption_key=moscow.encryption_public,
     )
-    return SampleMessage(washington, moscow, header, body, envelope)
+    # The sealed header: the one given gains its body commitment in seal_envelope.
+    return SampleMessage(washington, moscow, envelope.header, body, envelope)
 
 
 def crypto_floor(n: int = 2000) -> dict[str, float]:

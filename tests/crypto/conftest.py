@@ -14,6 +14,7 @@ from hotline.crypto import (
     EnvelopeHeader,
     Identity,
     Precedence,
+    salted,
     seal_envelope,
 )
 
@@ -67,7 +68,11 @@ def make_header() -> Callable[..., EnvelopeHeader]:
 
 @pytest.fixture(scope="session")
 def seal() -> Callable[..., Envelope]:
-    """``seal(sender, recipient, body=None, **header_overrides)``: a sealed, signed envelope."""
+    """``seal(sender, recipient, body=None, **header_overrides)``: a sealed, signed envelope.
+
+    A body without a ``"salt"`` is given a fresh one (:func:`salted`), as
+    every real caller does; one with a salt is sealed as it is.
+    """
 
     def _seal(
         sender: Identity,
@@ -76,9 +81,10 @@ def seal() -> Callable[..., Envelope]:
         /,
         **overrides: Any,
     ) -> Envelope:
+        body = body if body is not None else {"text": "Hello, Washington."}
         return seal_envelope(
             header=_make_header(sender, recipient, **overrides),
-            body=body if body is not None else {"text": "Hello, Washington."},
+            body=body if "salt" in body else salted(body),
             sender=sender,
             recipient_encryption_key=recipient.encryption_public,
         )

@@ -4,14 +4,20 @@ Run from the repository root::
 
     .venv/bin/python tests/crypto/make_vectors.py
 
-Everything is derived from fixed private keys, a fixed message id and fixed
-times, and Ed25519 is deterministic, so the header bytes, signatures, receipt,
-card and certificate come out identical on every run. The one exception is
-the HPKE-sealed body: ``cryptography`` draws the ephemeral key itself, so each
-run seals a different (equally valid) envelope. The test therefore checks the
-*stored* envelope: it decodes, verifies, opens to the known plaintext, and its
+Everything is derived from fixed private keys, a fixed message id, a fixed
+salt and fixed times, and Ed25519 is deterministic, so the header bytes (body
+commitment included), signatures, receipt, card and certificate come out
+identical on every run. The one exception is the HPKE-sealed body:
+``cryptography`` draws the ephemeral key itself, so each run seals a
+different (equally valid) envelope. The test therefore checks the *stored*
+envelope: it decodes, verifies, opens to the known plaintext, and its
 signature is the deterministic signature over its stored bytes. Regenerate
 only when a format change is intended, and say so in the commit.
+
+``envelope`` is version 2 (made by ``seal_envelope``). ``envelope_v1`` is a
+version-1 envelope made by the version-1 code before body commitments
+existed; nothing makes version 1 any more, so it is carried over from the
+existing file byte for byte, and proves old stored envelopes still verify.
 
 This file is not collected by pytest (its name does not start with ``test_``).
 """
@@ -26,6 +32,7 @@ from typing import Any
 import cbor2
 
 from hotline.crypto import (
+    BODY_COMMIT_DOMAIN,
     BODY_DOMAIN,
     ENVELOPE_DOMAIN,
     ZERO_HASH,
@@ -36,9 +43,11 @@ from hotline.crypto import (
     fingerprint,
     make_card,
     make_tls_certificate,
+    salted,
     seal_envelope,
     sign_receipt,
 )
+from hotline.crypto.envelope import _seal_plaintext
 
 OUTPUT = Path(__file__).resolve().parent.parent / "data" / "crypto_vectors.json"
 
@@ -46,7 +55,9 @@ MESSAGE_ID = "5553535230312c2032333136303a5a00"
 SENT_AT = "1973-10-23T16:00:00.000000Z"
 RECEIVED_AT = "1973-10-23T16:00:02.500000Z"
 JOURNAL_HEAD = hashlib.sha256(b"hotline vector journal head").digest()
-BODY = {"text": "Москва — Вашингтон. Hotline test vector, FLASH."}
+TEXT_BODY = {"text": "Москва — Вашингтон. Hotline test vector, FLASH."}
+SALT = hashlib.sha256(b"hotline vector salt").digest()[:16]
+BODY = salted(TEXT_BODY, lambda n: SALT[:n])
 ROUTES = ["127.0.0.1:7001", "[::1]:7001", "hotline.example.org:443"]
 TIMEZONE = "Europe/Moscow"
 
@@ -85,6 +96,7 @@ def header_vector(header: EnvelopeHeader) -> dict[str, Any]:
         "precedence": header.precedence.value,
         "kind": header.kind,
         "prev_hash": header.prev_hash.hex(),
+        "body_commitment": None if header.body_commitment is None else header.body_commitment.hex(),
     }
 
 
@@ -102,6 +114,19 @@ def invalid_envelopes(envelope: Envelope, moscow: Identity) -> list[dict[str, st
         unsigned,
         signature=moscow.sign(ENVELOPE_DOMAIN + cbor2.dumps(unsigned, canonical=True)),
     )
+    # The sender commits to one body in the signed header and seals another:
+    # the signature verifies, HPKE opens, the commitment does not match.
+    other_body = dict(BODY, text="Not what was committed to.")
+    switched = _seal_plaintext(
+        header=envelope.header,
+        plaintext=cbor2.dumps(other_body, canonical=True),
+        sender=moscow,
+        recipient_encryption_key=vector_identity("Washington").encryption_public,
+    )
+    # A downgrade: "bc" dropped and "v" set to 1; a valid version-1 form, but
+    # the signature was over the version-2 header.
+    downgraded = {key: value for key, value in fields.items() if key != "bc"}
+    downgraded["v"] = 1
     return [
         {"name": "trailing byte", "hex": (data + b"\x00").hex(), "error": "EnvelopeInvalid"},
         {
@@ -111,7 +136,29 @@ def invalid_envelopes(envelope: Envelope, moscow: Identity) -> list[dict[str, st
         },
         {
             "name": "unknown version",
-            "hex": cbor2.dumps(dict(fields, v=2), canonical=True).hex(),
+            "hex": cbor2.dumps(dict(fields, v=3), canonical=True).hex(),
+            "error": "EnvelopeInvalid",
+        },
+        {
+            "name": "version 2 without its body commitment",
+            "hex": cbor2.dumps(
+                {key: value for key, value in fields.items() if key != "bc"}, canonical=True
+            ).hex(),
+            "error": "EnvelopeInvalid",
+        },
+        {
+            "name": "downgraded to version 1 (bc removed)",
+            "hex": cbor2.dumps(downgraded, canonical=True).hex(),
+            "error": "SignatureInvalid",
+        },
+        {
+            "name": "body commitment changed after signing",
+            "hex": cbor2.dumps(dict(fields, bc=bytes(32)), canonical=True).hex(),
+            "error": "SignatureInvalid",
+        },
+        {
+            "name": "sealed body is not the committed one, signed by the sender",
+            "hex": switched.encode().hex(),
             "error": "EnvelopeInvalid",
         },
         {
@@ -137,6 +184,37 @@ def invalid_envelopes(envelope: Envelope, moscow: Identity) -> list[dict[str, st
     ]
 
 
+def envelope_vector(envelope: Envelope, body: dict[str, Any]) -> dict[str, Any]:
+    header = envelope.header
+    signed = ENVELOPE_DOMAIN + cbor2.dumps(
+        {**header.to_map(), "body": envelope.body}, canonical=True
+    )
+    plaintext = cbor2.dumps(body, canonical=True)
+    vector: dict[str, Any] = {
+        "header": header_vector(header),
+        "header_cbor": header.encode().hex(),
+        "body": {key: value for key, value in body.items() if key != "salt"},
+        "salt": body["salt"].hex(),
+        "body_plaintext": plaintext.hex(),
+        "body_commitment": hashlib.sha256(BODY_COMMIT_DOMAIN + plaintext).hexdigest(),
+        "hpke_info": (BODY_DOMAIN + header.encode()).hex(),
+        "encoded": envelope.encode().hex(),
+        "signed_bytes": signed.hex(),
+        "signature": envelope.signature.hex(),
+        "hash": envelope.hash.hex(),
+    }
+    return vector
+
+
+def carried_over_v1() -> dict[str, Any]:
+    """The version-1 envelope vector of the existing file, unchanged (see the docstring)."""
+    existing = json.loads(OUTPUT.read_text(encoding="utf-8"))
+    vector = existing["envelope_v1"]
+    assert isinstance(vector, dict)
+    assert vector["header"]["version"] == 1
+    return vector
+
+
 def build() -> dict[str, Any]:
     moscow = vector_identity("Moscow")
     washington = vector_identity("Washington")
@@ -159,9 +237,6 @@ def build() -> dict[str, Any]:
         sender=moscow,
         recipient_encryption_key=washington.encryption_public,
     )
-    signed = ENVELOPE_DOMAIN + cbor2.dumps(
-        {**header.to_map(), "body": envelope.body}, canonical=True
-    )
     receipt = sign_receipt(
         envelope=envelope,
         received_at=RECEIVED_AT,
@@ -176,17 +251,8 @@ def build() -> dict[str, Any]:
             "moscow": identity_vector(moscow),
             "washington": identity_vector(washington),
         },
-        "envelope": {
-            "header": header_vector(header),
-            "header_cbor": header.encode().hex(),
-            "body": BODY,
-            "body_plaintext": cbor2.dumps(BODY, canonical=True).hex(),
-            "hpke_info": (BODY_DOMAIN + header.encode()).hex(),
-            "encoded": envelope.encode().hex(),
-            "signed_bytes": signed.hex(),
-            "signature": envelope.signature.hex(),
-            "hash": envelope.hash.hex(),
-        },
+        "envelope": envelope_vector(envelope, BODY),
+        "envelope_v1": carried_over_v1(),
         "invalid_envelopes": invalid_envelopes(envelope, moscow),
         "receipt": {
             "received_at": RECEIVED_AT,

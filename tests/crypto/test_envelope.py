@@ -1,4 +1,8 @@
-"""Envelopes: header rules, canonical encoding, seal/verify/open, and tampering."""
+"""Envelopes: header rules, canonical encoding, seal/verify/open, and tampering.
+
+The body commitment itself (version 2) and version-1 compatibility are in
+test_commitment.py.
+"""
 
 from __future__ import annotations
 
@@ -26,8 +30,10 @@ from hotline.crypto import (
     EnvelopeHeader,
     Identity,
     Precedence,
+    body_commitment,
     new_message_id,
     open_envelope,
+    salted,
     seal_envelope,
     verify_envelope,
 )
@@ -41,6 +47,7 @@ from hotline.errors import (
     WrongSigner,
 )
 from hotline.utc import format_utc, time_group
+from tests.crypto.helpers import without_salt
 
 DETECTED = (EnvelopeInvalid, SignatureInvalid, DecryptionFailed, WrongSigner)
 SUITE = hpke.Suite(hpke.KEM.X25519, hpke.KDF.HKDF_SHA256, hpke.AEAD.CHACHA20_POLY1305)
@@ -60,7 +67,9 @@ def headers(draw: st.DrawFn) -> EnvelopeHeader:
     moment = draw(moments)
     serial = draw(st.one_of(st.just(1), st.integers(min_value=1, max_value=MAX_SERIAL)))
     prev_hash = ZERO_HASH if serial == 1 else draw(keys32.filter(lambda b: b != ZERO_HASH))
+    version = draw(st.sampled_from([1, 2]))
     return EnvelopeHeader(
+        version=version,
         message_id=draw(st.binary(min_size=16, max_size=16)).hex(),
         sender=draw(keys32),
         recipient=draw(keys32),
@@ -71,6 +80,7 @@ def headers(draw: st.DrawFn) -> EnvelopeHeader:
         precedence=draw(st.sampled_from(Precedence)),
         kind=draw(st.from_regex(r"[a-z]{1,32}", fullmatch=True)),
         prev_hash=prev_hash,
+        body_commitment=draw(keys32) if version == 2 else None,
     )
 
 
@@ -103,6 +113,7 @@ _VALID_ENCODING = Envelope(
         sent_at="1973-10-23T16:00:00.000000Z",
         time_group="231600Z",
         prev_hash=ZERO_HASH,
+        body_commitment=b"\x05" * 32,
     ),
     body=b"\x03" * 60,
     signature=b"\x04" * 64,
@@ -119,6 +130,7 @@ ENVELOPE_KEYS = (
     "pr",
     "k",
     "prev",
+    "bc",
     "body",
     "signature",
 )
@@ -156,7 +168,7 @@ def test_envelope_round_trip(envelope: Envelope) -> None:
 
 def test_seal_verify_open(seal: Callable[..., Envelope], moscow, washington) -> None:
     envelope = seal(moscow, washington, {"text": "Привет, Вашингтон", "lang": "ru"})
-    assert _accept(envelope.encode(), moscow, washington) == {
+    assert without_salt(_accept(envelope.encode(), moscow, washington)) == {
         "text": "Привет, Вашингтон",
         "lang": "ru",
     }
@@ -166,13 +178,18 @@ def test_sealing_is_randomised_but_both_open(seal, moscow, washington) -> None:
     one, two = seal(moscow, washington), seal(moscow, washington)
     assert one.body != two.body
     assert one.hash != two.hash
-    assert open_envelope(one, recipient=washington) == open_envelope(two, recipient=washington)
+    opened_one = open_envelope(one, recipient=washington)
+    opened_two = open_envelope(two, recipient=washington)
+    assert without_salt(opened_one) == without_salt(opened_two) == {"text": "Hello, Washington."}
+    # Each seal salts afresh, so the same text never gives the same commitment.
+    assert opened_one["salt"] != opened_two["salt"]
+    assert one.header.body_commitment != two.header.body_commitment
 
 
 def test_other_kinds_carry_any_text_keyed_map(seal, moscow, washington) -> None:
     body = {"fields": {"a": [1, 2]}, "schema": "notice-v1"}
     envelope = seal(moscow, washington, body, kind="notice")
-    assert _accept(envelope.encode(), moscow, washington) == body
+    assert without_salt(_accept(envelope.encode(), moscow, washington)) == body
 
 
 # -- header rules ----------------------------------------------------------------
@@ -181,8 +198,12 @@ def test_other_kinds_carry_any_text_keyed_map(seal, moscow, washington) -> None:
 @pytest.mark.parametrize(
     "overrides",
     [
-        {"version": 2},
+        {"version": 0},
+        {"version": 3},
         {"version": True},
+        {"version": 1, "body_commitment": b"\x01" * 32},
+        {"body_commitment": bytes(31)},
+        {"body_commitment": "00" * 32},
         {"message_id": "00112233445566778899AABBCCDDEEFF"},
         {"message_id": "0011223344556677889900"},
         {"message_id": 7},
@@ -261,6 +282,11 @@ def _fields(envelope: Envelope) -> dict[str, Any]:
         lambda f: f.update(pr=3),
         lambda f: f.update(body="text"),
         lambda f: f.update(to=None),
+        lambda f: f.pop("bc"),
+        lambda f: f.update(bc=bytes(31)),
+        lambda f: f.update(bc=None),
+        lambda f: f.update(v=1),  # a version-1 envelope has no "bc"
+        lambda f: f.update(v=3),
     ],
 )
 def test_decode_rejects_wrong_fields(seal, moscow, washington, edit) -> None:
@@ -309,7 +335,7 @@ def test_decode_of_arbitrary_bytes_only_raises_envelope_invalid(data: bytes) -> 
     assert envelope.encode() == data  # anything accepted is canonical
 
 
-@given(st.dictionaries(st.sampled_from(["v", "id", "n", "pr", "body", "x"]), cbor_values))
+@given(st.dictionaries(st.sampled_from(["v", "id", "n", "pr", "bc", "body", "x"]), cbor_values))
 def test_decode_of_arbitrary_maps_only_raises_envelope_invalid(fields: dict[str, Any]) -> None:
     with pytest.raises(EnvelopeInvalid):
         Envelope.decode(cbor2.dumps(fields, canonical=True))
@@ -334,18 +360,33 @@ def test_seal_refuses_header_of_another_sender(make_header, moscow, washington) 
     with pytest.raises(LocalProtocolError):
         seal_envelope(
             header=make_header(washington, moscow),
-            body={"text": "x"},
+            body=salted({"text": "x"}),
             sender=moscow,
             recipient_encryption_key=washington.encryption_public,
         )
 
 
+SALT = bytes(range(16))
+
+
 @pytest.mark.parametrize(
-    "body",
-    [{}, {"text": 7}, {"txt": "x"}, {1: "x"}, ["text"], {"text": "x", "bad": object()}],
+    ("body", "why"),
+    [
+        ({"salt": SALT}, "'text' field"),
+        ({"text": 7, "salt": SALT}, "'text' field"),
+        ({"txt": "x", "salt": SALT}, "'text' field"),
+        ({1: "x", "salt": SALT}, "keys must be text"),
+        (["text"], "mapping"),
+        ({"text": "x", "salt": SALT, "bad": object()}, "CBOR"),
+        ({"text": "x"}, "salt"),
+        ({"text": "x", "salt": SALT[:15]}, "salt"),
+        ({"text": "x", "salt": SALT.hex()}, "salt"),
+    ],
 )
-def test_seal_refuses_bodies_that_do_not_fit(make_header, moscow, washington, body) -> None:
-    with pytest.raises(LocalProtocolError):
+def test_seal_refuses_bodies_that_do_not_fit(
+    make_header, moscow, washington, body, why: str
+) -> None:
+    with pytest.raises(LocalProtocolError, match=why):
         seal_envelope(
             header=make_header(moscow, washington),
             body=body,
@@ -355,13 +396,15 @@ def test_seal_refuses_bodies_that_do_not_fit(make_header, moscow, washington, bo
 
 
 def test_body_size_limit(seal, moscow, washington) -> None:
-    length = MAX_BODY_BYTES - 9  # map head, "text" key, and a 3-byte string head
-    assert len(cbor2.dumps({"text": "a" * length}, canonical=True)) == MAX_BODY_BYTES
-    envelope = seal(moscow, washington, {"text": "a" * length})
+    # Map head, "text" key, a 3-byte string head, "salt" key, salt head and 16 bytes.
+    length = MAX_BODY_BYTES - 31
+    largest = {"text": "a" * length, "salt": SALT}
+    assert len(cbor2.dumps(largest, canonical=True)) == MAX_BODY_BYTES
+    envelope = seal(moscow, washington, largest)
     assert len(envelope.encode()) <= MAX_ENVELOPE_BYTES
-    assert _accept(envelope.encode(), moscow, washington) == {"text": "a" * length}
+    assert _accept(envelope.encode(), moscow, washington) == largest
     with pytest.raises(MessageTooLarge):
-        seal(moscow, washington, {"text": "a" * (length + 1)})
+        seal(moscow, washington, {"text": "a" * (length + 1), "salt": SALT})
 
 
 @pytest.mark.parametrize("key", [bytes(32), bytes(31), b"\x01" + bytes(31)])
@@ -369,7 +412,7 @@ def test_seal_refuses_unusable_recipient_keys(make_header, moscow, washington, k
     with pytest.raises(CryptoError):
         seal_envelope(
             header=make_header(moscow, washington),
-            body={"text": "x"},
+            body=salted({"text": "x"}),
             sender=moscow,
             recipient_encryption_key=key,
         )
@@ -395,9 +438,10 @@ def test_verify_rejects_another_sender(seal, moscow, washington, mallory) -> Non
 
 def test_verify_rejects_forged_signature(make_header, moscow, washington, mallory) -> None:
     # Mallory seals a message that claims to be from Moscow.
-    header = make_header(moscow, washington)
+    plaintext = cbor2.dumps(salted({"text": "forged"}), canonical=True)
+    header = make_header(moscow, washington, body_commitment=body_commitment(plaintext))
     sealed = SUITE.encrypt(
-        cbor2.dumps({"text": "forged"}, canonical=True),
+        plaintext,
         X25519PublicKey.from_public_bytes(washington.encryption_public),
         info=BODY_DOMAIN + header.encode(),
     )
@@ -405,7 +449,7 @@ def test_verify_rejects_forged_signature(make_header, moscow, washington, mallor
     with pytest.raises(SignatureInvalid):
         verify_envelope(forged, sender_signing_key=moscow.signing_public)
     # It would open: opening alone authenticates nothing.
-    assert open_envelope(forged, recipient=washington) == {"text": "forged"}
+    assert without_salt(open_envelope(forged, recipient=washington)) == {"text": "forged"}
 
 
 def test_signature_matches_the_specification(seal, moscow, washington) -> None:
@@ -424,21 +468,27 @@ def test_swapped_bodies_are_detected(seal, moscow, washington) -> None:
 def test_body_is_bound_to_its_header(seal, make_header, moscow, washington) -> None:
     # Even the sender cannot re-use a sealed body under another header.
     original = seal(moscow, washington)
-    other_header = make_header(moscow, washington, serial=2, prev_hash=original.hash)
+    other_header = make_header(
+        moscow,
+        washington,
+        serial=2,
+        prev_hash=original.hash,
+        body_commitment=original.header.body_commitment,
+    )
     moved = _sign_raw(moscow, other_header, original.body)
     verify_envelope(moved, sender_signing_key=moscow.signing_public)
     with pytest.raises(DecryptionFailed):
         open_envelope(moved, recipient=washington)
 
 
-def test_open_refuses_envelopes_for_others(seal, moscow, washington, mallory) -> None:
+def test_open_refuses_envelopes_for_others(seal, make_header, moscow, washington, mallory) -> None:
     envelope = seal(moscow, washington)
     with pytest.raises(DecryptionFailed, match="another party"):
         open_envelope(envelope, recipient=mallory)
     # Addressed to Washington but sealed to Mallory's encryption key.
     misdirected = seal_envelope(
-        header=envelope.header,
-        body={"text": "x"},
+        header=make_header(moscow, washington),
+        body=salted({"text": "x"}),
         sender=moscow,
         recipient_encryption_key=mallory.encryption_public,
     )
@@ -450,17 +500,20 @@ def test_open_refuses_envelopes_for_others(seal, moscow, washington, mallory) ->
     ("plaintext", "kind"),
     [
         (cbor2.dumps(["text"], canonical=True), "text"),
-        (cbor2.dumps({"txt": "x"}, canonical=True), "text"),
-        (cbor2.dumps({"text": b"x"}, canonical=True), "text"),
-        (cbor2.dumps({1: "x"}, canonical=True), "notice"),
-        (cbor2.dumps({"text": "x", "a": 1}), "text"),  # insertion order: not canonical
-        (cbor2.dumps({"text": "x"}, canonical=True) + b"\x00", "text"),
+        (cbor2.dumps({"txt": "x", "salt": SALT}, canonical=True), "text"),
+        (cbor2.dumps({"text": b"x", "salt": SALT}, canonical=True), "text"),
+        (cbor2.dumps({1: "x", "salt": SALT}, canonical=True), "notice"),
+        (cbor2.dumps({"text": "x", "a": 1, "salt": SALT}), "text"),  # not canonical
+        (cbor2.dumps({"text": "x", "salt": SALT}, canonical=True) + b"\x00", "text"),
+        (cbor2.dumps({"text": "x"}, canonical=True), "text"),  # no salt
+        (cbor2.dumps({"text": "x", "salt": SALT[:8]}, canonical=True), "text"),
     ],
 )
 def test_open_rejects_malformed_plaintext(
     make_header, moscow, washington, plaintext: bytes, kind: str
 ) -> None:
-    header = make_header(moscow, washington, kind=kind)
+    # The commitment is over these very bytes, so only the malformation can fail.
+    header = make_header(moscow, washington, kind=kind, body_commitment=body_commitment(plaintext))
     sealed = SUITE.encrypt(
         plaintext,
         X25519PublicKey.from_public_bytes(washington.encryption_public),
@@ -504,6 +557,7 @@ def test_every_byte_deletion_and_truncation_is_detected(seal, moscow, washington
         {"sent_at": "1973-10-23T16:00:00.000001Z"},
         {"precedence": Precedence.ROUTINE},
         {"kind": "notice"},
+        {"body_commitment": b"\x09" * 32},
     ],
 )
 def test_any_header_change_breaks_the_signature(seal, moscow, washington, overrides) -> None:

@@ -20,6 +20,7 @@ from hotline.crypto import (
     Envelope,
     Identity,
     Receipt,
+    open_envelope,
     sign_receipt,
     verify_receipt,
     verify_receipt_fields,
@@ -197,8 +198,9 @@ def test_verify_rejects_receipt_from_a_party_the_envelope_was_not_for(
 def test_receipt_for_a_different_envelope_body(
     seal, moscow, washington, envelope: Envelope, receipt: Receipt
 ) -> None:
-    # Same header (id, serial, keys), resealed body: only the hash tells them apart.
-    other = seal(moscow, washington)
+    # Same header (id, serial, keys, body commitment), the same body sealed
+    # again: only the hash tells them apart.
+    other = seal(moscow, washington, open_envelope(envelope, recipient=washington))
     assert other.header == envelope.header
     assert other.hash != envelope.hash
     with pytest.raises(EnvelopeInvalid, match="hash"):

@@ -2,7 +2,9 @@
 
 A change to any encoding, domain tag, key order, certificate field or
 fingerprint rule breaks these tests: such a change breaks interoperability
-with every terminal already deployed, so it must be deliberate.
+with every terminal already deployed, so it must be deliberate. The
+version-1 envelope (``envelope_v1``) was made by the code before body
+commitments and is kept byte for byte: stored envelopes must stay readable.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import cbor2
 import pytest
 
 import hotline.errors
@@ -23,6 +26,8 @@ from hotline.crypto import (
     PeerCard,
     Precedence,
     Receipt,
+    body_commitment,
+    check_body_commitment,
     fingerprint,
     make_card,
     make_tls_certificate,
@@ -85,25 +90,63 @@ def _header(vector: dict[str, Any]) -> EnvelopeHeader:
         precedence=Precedence(vector["precedence"]),
         kind=vector["kind"],
         prev_hash=bytes.fromhex(vector["prev_hash"]),
+        body_commitment=(
+            bytes.fromhex(vector["body_commitment"]) if vector.get("body_commitment") else None
+        ),
     )
 
 
-def test_header_bytes(vectors: dict[str, Any], moscow_v: Identity, washington_v) -> None:
-    vector = vectors["envelope"]
+ENVELOPE_VECTORS = [
+    # 0xac: a map of 12 entries (with "bc"); 0xab: 11. Shortest keys first, "k": "text".
+    pytest.param("envelope", 2, "ac616b6474657874", id="version-2"),
+    pytest.param("envelope_v1", 1, "ab616b6474657874", id="version-1"),
+]
+
+
+@pytest.mark.parametrize(("name", "version", "prefix"), ENVELOPE_VECTORS)
+def test_header_bytes(
+    vectors: dict[str, Any],
+    moscow_v: Identity,
+    washington_v: Identity,
+    name: str,
+    version: int,
+    prefix: str,
+) -> None:
+    vector = vectors[name]
     header = _header(vector["header"])
+    assert header.version == version
     assert header.sender == moscow_v.signing_public
     assert header.recipient == washington_v.signing_public
     assert header.encode().hex() == vector["header_cbor"]
     assert (BODY_DOMAIN + header.encode()).hex() == vector["hpke_info"]
-    # 0xab: a map of 11 entries; then the shortest keys first, "k": "text".
-    assert vector["header_cbor"].startswith("ab616b6474657874")
+    assert vector["header_cbor"].startswith(prefix)
     assert EnvelopeHeader.decode(bytes.fromhex(vector["header_cbor"])) == header
 
 
-def test_stored_envelope_decodes_verifies_and_opens(
-    vectors: dict[str, Any], moscow_v: Identity, washington_v: Identity
-) -> None:
+def test_body_commitment_bytes(vectors: dict[str, Any]) -> None:
     vector = vectors["envelope"]
+    plaintext = bytes.fromhex(vector["body_plaintext"])
+    salt = bytes.fromhex(vector["salt"])
+    assert plaintext == cbor2.dumps({**vector["body"], "salt": salt}, canonical=True)
+    # The rule as envelope.md words it, written independently of the module.
+    expected = hashlib.sha256(b"hotline-body-commit-v1\x00" + plaintext).hexdigest()
+    assert vector["body_commitment"] == expected
+    assert body_commitment(plaintext).hex() == expected
+    assert vector["header"]["body_commitment"] == expected
+    # In the canonical header: text "bc" (62 6263), then a 32-byte string (5820 ...).
+    assert "626263" + "5820" + expected in vector["header_cbor"]
+
+
+@pytest.mark.parametrize(("name", "version", "prefix"), ENVELOPE_VECTORS)
+def test_stored_envelope_decodes_verifies_and_opens(
+    vectors: dict[str, Any],
+    moscow_v: Identity,
+    washington_v: Identity,
+    name: str,
+    version: int,
+    prefix: str,
+) -> None:
+    vector = vectors[name]
     data = bytes.fromhex(vector["encoded"])
     envelope = Envelope.decode(data)
     assert envelope.encode() == data
@@ -118,8 +161,17 @@ def test_stored_envelope_decodes_verifies_and_opens(
 
     verify_envelope(envelope, sender_signing_key=moscow_v.signing_public)
     body = open_envelope(envelope, recipient=washington_v)
-    assert body == vector["body"]
     assert body["text"] == "Москва — Вашингтон. Hotline test vector, FLASH."
+    assert cbor2.dumps(body, canonical=True).hex() == vector["body_plaintext"]
+    if version == 1:
+        assert envelope.header.body_commitment is None
+        assert body == vector["body"]
+        with pytest.raises(hotline.errors.EnvelopeInvalid, match="committed to no plaintext"):
+            check_body_commitment(envelope, body)
+    else:
+        assert envelope.header.body_commitment == bytes.fromhex(vector["body_commitment"])
+        assert body == {**vector["body"], "salt": bytes.fromhex(vector["salt"])}
+        check_body_commitment(envelope, bytes.fromhex(vector["body_plaintext"]))
 
 
 def test_receipt_bytes(vectors: dict[str, Any], moscow_v: Identity, washington_v: Identity) -> None:
@@ -193,7 +245,7 @@ def _receive(data: bytes, sender: Identity, recipient: Identity) -> dict[str, An
 def test_invalid_envelopes_raise_the_documented_error(
     vectors: dict[str, Any], moscow_v: Identity, washington_v: Identity
 ) -> None:
-    assert len(vectors["invalid_envelopes"]) >= 5
+    assert len(vectors["invalid_envelopes"]) >= 11
     for case in vectors["invalid_envelopes"]:
         error = getattr(hotline.errors, case["error"])
         with pytest.raises(error) as info:

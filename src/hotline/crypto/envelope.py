@@ -8,17 +8,28 @@ whom, the per-direction serial and the hash chain (``prev_hash``) that let a
 receiver detect loss, replay and reordering, and the precedence that orders
 the queue. The body holds what the leaders wrote.
 
-Two bindings make the parts inseparable:
+Three bindings make the parts inseparable:
 
 * the HPKE ``info`` is ``b"hotline-body-v1\\x00" || canonical CBOR(header)``,
   so a body opens only under the header it was sealed with;
 * the signature covers ``b"hotline-envelope-v1\\x00" || canonical CBOR(header
   map + {"body": body})``, so neither the header nor the sealed body can be
-  changed or swapped without the sender's key.
+  changed or swapped without the sender's key;
+* (version 2) the header's ``"bc"`` is ``SHA-256(b"hotline-body-commit-v1\\x00"
+  || plaintext)``, the plaintext being the canonical CBOR of the body map, so
+  the sender's signature commits to *what was said*, not only to a seal that
+  only the recipient can open. The recipient can later show the plaintext to
+  a third party, who checks it against the signed header without any private
+  key. A version-2 body carries ``"salt"``, 16 random bytes: the commitment is
+  public, and without the salt a short or predictable text could be found by
+  hashing guesses.
+
+Version 1 envelopes (no ``"bc"``, no salt) still decode, verify and open, so
+stored ones stay readable; :func:`seal_envelope` makes only version 2.
 
 Header CBOR keys (short, stable, never reused)::
 
-    "v"     uint   version, 1
+    "v"     uint   version: 2 (1 is still read)
     "id"    text   message id, 32 lowercase hex digits
     "from"  bytes  sender's Ed25519 public key (32)
     "to"    bytes  recipient's Ed25519 public key (32)
@@ -29,6 +40,7 @@ Header CBOR keys (short, stable, never reused)::
     "pr"    text   precedence: routine | priority | immediate | flash
     "k"     text   kind, 1-32 of [a-z]; "text" for now
     "prev"  bytes  SHA-256 of the previous envelope's encoding (32); zeros for serial 1
+    "bc"    bytes  body commitment (32); version 2 only, required there
 
 The envelope adds ``"body"`` (bytes, HPKE ``enc || ciphertext``) and
 ``"signature"`` (bytes, 64).
@@ -36,11 +48,13 @@ The envelope adds ``"body"`` (bytes, HPKE ``enc || ciphertext``) and
 A receiver runs, in order: :meth:`Envelope.decode` (:class:`EnvelopeInvalid`),
 :func:`verify_envelope` (:class:`WrongSigner`, :class:`SignatureInvalid`), the
 store's serial and chain checks, then :func:`open_envelope`
-(:class:`DecryptionFailed`, :class:`EnvelopeInvalid` for a malformed body).
+(:class:`DecryptionFailed`, :class:`EnvelopeInvalid` for a malformed body or,
+in version 2, one that does not match ``"bc"``).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import os
@@ -66,6 +80,7 @@ from hotline.errors import (
 from hotline.utc import parse_utc, time_group
 
 __all__ = [
+    "BODY_COMMIT_DOMAIN",
     "BODY_DOMAIN",
     "DEFAULT_CHANNEL",
     "ENVELOPE_DOMAIN",
@@ -75,18 +90,30 @@ __all__ = [
     "MAX_BODY_BYTES",
     "MAX_ENVELOPE_BYTES",
     "MAX_SERIAL",
+    "SALT_BYTES",
+    "SUPPORTED_ENVELOPE_VERSIONS",
     "ZERO_HASH",
     "Envelope",
     "EnvelopeHeader",
     "Precedence",
+    "body_commitment",
+    "check_body_commitment",
     "new_message_id",
     "open_envelope",
+    "salted",
     "seal_envelope",
     "validate_message_id",
     "verify_envelope",
 ]
 
-ENVELOPE_VERSION = 1
+ENVELOPE_VERSION = 2
+"""The version :func:`seal_envelope` makes."""
+
+SUPPORTED_ENVELOPE_VERSIONS = frozenset({1, 2})
+"""The versions a receiver decodes, verifies and opens (1: before body commitments)."""
+
+SALT_BYTES = 16
+"""Size of a version-2 body's ``"salt"``."""
 MAX_BODY_BYTES = 65536
 """Limit on the body plaintext (its canonical CBOR); over it is :class:`MessageTooLarge`."""
 
@@ -105,14 +132,16 @@ ZERO_HASH = bytes(32)
 DEFAULT_CHANNEL = "leaders"
 ENVELOPE_DOMAIN = b"hotline-envelope-v1\x00"
 BODY_DOMAIN = b"hotline-body-v1\x00"
+BODY_COMMIT_DOMAIN = b"hotline-body-commit-v1\x00"
 
 HPKE_SUITE = hpke.Suite(hpke.KEM.X25519, hpke.KDF.HKDF_SHA256, hpke.AEAD.CHACHA20_POLY1305)
 """The body's HPKE suite (RFC 9180 base mode): X25519, HKDF-SHA256, ChaCha20-Poly1305."""
 _MESSAGE_ID = re.compile(r"^[0-9a-f]{32}$")
 _CHANNEL = re.compile(r"^[a-z0-9_-]{1,32}$")
 _KIND = re.compile(r"^[a-z]{1,32}$")
-_HEADER_KEYS = frozenset({"v", "id", "from", "to", "ch", "n", "at", "tg", "pr", "k", "prev"})
-_ENVELOPE_KEYS = _HEADER_KEYS | {"body", "signature"}
+_HEADER_KEYS_V1 = frozenset({"v", "id", "from", "to", "ch", "n", "at", "tg", "pr", "k", "prev"})
+_HEADER_KEYS = {1: _HEADER_KEYS_V1, 2: _HEADER_KEYS_V1 | {"bc"}}
+_ENVELOPE_KEYS = {version: keys | {"body", "signature"} for version, keys in _HEADER_KEYS.items()}
 # Smallest sealed body: the overhead plus a one-byte CBOR plaintext.
 _MIN_SEALED_BODY = HPKE_OVERHEAD + 1
 
@@ -155,7 +184,16 @@ def validate_message_id(message_id: object) -> str:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class EnvelopeHeader:
-    """The cleartext, signed part of an envelope. Invalid values raise EnvelopeInvalid."""
+    """The cleartext, signed part of an envelope. Invalid values raise EnvelopeInvalid.
+
+    ``body_commitment`` is None for a version-1 header. A version-2 header
+    built by a caller also leaves it None: :func:`seal_envelope` computes it
+    from the body and returns the envelope with the completed header. Such an
+    unsealed header cannot be encoded (:class:`LocalProtocolError`), and every
+    :class:`Envelope`, decoded or sealed, has a version-2 header that carries
+    its commitment; so on any envelope ``body_commitment is None`` exactly when
+    the version is 1.
+    """
 
     version: int = ENVELOPE_VERSION
     message_id: str
@@ -168,12 +206,13 @@ class EnvelopeHeader:
     precedence: Precedence = Precedence.ROUTINE
     kind: str = "text"
     prev_hash: bytes
+    body_commitment: bytes | None = None
 
     def __post_init__(self) -> None:
-        if _check_uint(self.version, "version") != ENVELOPE_VERSION:
+        if _check_uint(self.version, "version") not in SUPPORTED_ENVELOPE_VERSIONS:
             raise EnvelopeInvalid(
                 f"unsupported envelope version {self.version}; this hotline reads "
-                f"version {ENVELOPE_VERSION}"
+                f"versions {', '.join(map(str, sorted(SUPPORTED_ENVELOPE_VERSIONS)))}"
             )
         validate_message_id(self.message_id)
         _check_bytes(self.sender, "sender", KEY_BYTES)
@@ -199,10 +238,15 @@ class EnvelopeHeader:
         # later on would let an envelope claim to start a fresh chain.
         if (self.serial == 1) != (self.prev_hash == ZERO_HASH):
             raise EnvelopeInvalid("prev_hash must be all zeros exactly when serial is 1")
+        if self.version == 1:
+            if self.body_commitment is not None:
+                raise EnvelopeInvalid("a version-1 header carries no body commitment")
+        elif self.body_commitment is not None:
+            _check_bytes(self.body_commitment, "body commitment", 32)
 
     def to_map(self) -> dict[str, Any]:
         """The header as the CBOR map described in the module docstring."""
-        return {
+        fields: dict[str, Any] = {
             "v": self.version,
             "id": self.message_id,
             "from": self.sender,
@@ -215,17 +259,25 @@ class EnvelopeHeader:
             "k": self.kind,
             "prev": self.prev_hash,
         }
+        if self.version >= 2:
+            if self.body_commitment is None:
+                raise LocalProtocolError(
+                    "a version-2 header has no body commitment until seal_envelope sets it"
+                )
+            fields["bc"] = self.body_commitment
+        return fields
 
     @classmethod
     def from_map(cls, fields: Mapping[str, Any]) -> EnvelopeHeader:
         """The header from its CBOR map; :class:`EnvelopeInvalid` if anything is off."""
-        _expect_keys(fields, _HEADER_KEYS, "envelope header")
+        version = _map_version(fields, "envelope header")
+        _expect_keys(fields, _HEADER_KEYS[version], "envelope header")
         try:
             precedence = Precedence(fields["pr"])
         except ValueError as exc:
             raise EnvelopeInvalid(f"unknown precedence {fields['pr']!r}") from exc
         return cls(
-            version=_check_uint(fields["v"], "version"),
+            version=version,
             message_id=fields["id"],
             sender=fields["from"],
             recipient=fields["to"],
@@ -236,6 +288,8 @@ class EnvelopeHeader:
             precedence=precedence,
             kind=fields["k"],
             prev_hash=fields["prev"],
+            # Present exactly in version 2 (the key set says so); checked in __post_init__.
+            body_commitment=fields.get("bc"),
         )
 
     def encode(self) -> bytes:
@@ -267,6 +321,8 @@ class Envelope:
                 f"sealed body must be {_MIN_SEALED_BODY} to {MAX_BODY_BYTES + HPKE_OVERHEAD} bytes"
             )
         _check_bytes(self.signature, "signature", SIGNATURE_BYTES)
+        if self.header.version >= 2 and self.header.body_commitment is None:
+            raise EnvelopeInvalid("a version-2 envelope's header must carry its body commitment")
 
     #: The encoding, computed once: an envelope is encoded and hashed several times
     #: on its way (stored, chained, receipted), and the object is immutable.
@@ -289,8 +345,9 @@ class Envelope:
         This checks form only; :func:`verify_envelope` checks the signature.
         """
         fields = loads_canonical_map(data, what="envelope", max_bytes=MAX_ENVELOPE_BYTES)
-        _expect_keys(fields, _ENVELOPE_KEYS, "envelope")
-        header = EnvelopeHeader.from_map({key: fields[key] for key in _HEADER_KEYS})
+        version = _map_version(fields, "envelope")
+        _expect_keys(fields, _ENVELOPE_KEYS[version], "envelope")
+        header = EnvelopeHeader.from_map({key: fields[key] for key in _HEADER_KEYS[version]})
         envelope = cls(header=header, body=fields["body"], signature=fields["signature"])
         # loads_canonical_map checked that re-encoding gives exactly these bytes.
         object.__setattr__(envelope, "_encoded", bytes(data))
@@ -300,6 +357,19 @@ class Envelope:
     def hash(self) -> bytes:
         """SHA-256 of :meth:`encode`: the next envelope's ``prev_hash``, the receipt's anchor."""
         return hashlib.sha256(self.encode()).digest()
+
+
+def _map_version(fields: Mapping[str, Any], what: str) -> int:
+    # The version decides which keys the map must have, so it is read first.
+    if "v" not in fields:
+        raise EnvelopeInvalid(f"{what} is missing field 'v'")
+    version = _check_uint(fields["v"], "version")
+    if version not in SUPPORTED_ENVELOPE_VERSIONS:
+        raise EnvelopeInvalid(
+            f"unsupported envelope version {version}; this hotline reads "
+            f"versions {', '.join(map(str, sorted(SUPPORTED_ENVELOPE_VERSIONS)))}"
+        )
+    return version
 
 
 def _expect_keys(fields: Mapping[str, Any], expected: frozenset[str], what: str) -> None:
@@ -337,15 +407,73 @@ def new_message_id(random_bytes: Callable[[int], bytes] = os.urandom) -> str:
     return raw.hex()
 
 
-def _body_problem(kind: str, body: Mapping[Any, Any]) -> str | None:
-    """Why ``body`` is not a valid body for ``kind``, or None if it is."""
+def _body_problem(kind: str, body: Mapping[Any, Any], version: int) -> str | None:
+    """Why ``body`` is not a valid body for ``kind`` in ``version``, or None if it is."""
     if not all(isinstance(key, str) for key in body):
         return "body keys must be text"
     # Extra keys are allowed beside "text" (formatted notifications carry
     # their structured fields there); the text itself must be present.
     if kind == "text" and not isinstance(body.get("text"), str):
         return "a text message body needs a 'text' field holding a string"
+    if version >= 2:
+        salt = body.get("salt")
+        if not isinstance(salt, bytes) or len(salt) != SALT_BYTES:
+            return f"a version-2 body needs a 'salt' of {SALT_BYTES} random bytes (see salted())"
     return None
+
+
+def salted(
+    body: Mapping[str, Any], random_bytes: Callable[[int], bytes] = os.urandom
+) -> dict[str, Any]:
+    """``body`` with a fresh ``"salt"`` added: what :func:`seal_envelope` needs.
+
+    The salt is protocol, not content: it must never be shown to a reader.
+    Raises :class:`LocalProtocolError` if ``body`` already has a salt (a
+    caller's field must not take the reserved name) or ``random_bytes`` does
+    not give :data:`SALT_BYTES` bytes.
+    """
+    if "salt" in body:
+        raise LocalProtocolError("the body already has a 'salt': the name is reserved")
+    salt = random_bytes(SALT_BYTES)
+    if not isinstance(salt, bytes) or len(salt) != SALT_BYTES:
+        raise LocalProtocolError(f"random_bytes({SALT_BYTES}) must return {SALT_BYTES} bytes")
+    return {**body, "salt": salt}
+
+
+def body_commitment(plaintext_cbor: bytes) -> bytes:
+    """The version-2 header's ``"bc"`` for a body plaintext (its canonical CBOR)."""
+    return hashlib.sha256(BODY_COMMIT_DOMAIN + plaintext_cbor).digest()
+
+
+def check_body_commitment(envelope: Envelope, body: Mapping[str, Any] | bytes) -> None:
+    """Check that ``body`` is the plaintext the sender committed to in ``envelope``.
+
+    ``body`` is the body map, or its plaintext bytes as stored (which must
+    then be exactly the canonical CBOR that was sealed). This needs no key:
+    with :func:`verify_envelope`, it lets anyone holding the plaintext prove
+    the sender said it. Raises :class:`EnvelopeInvalid` if it does not match,
+    and also for a version-1 envelope, which commits to no plaintext (check
+    ``envelope.header.body_commitment is None`` first to tell the two apart).
+    """
+    expected = envelope.header.body_commitment
+    if expected is None:
+        raise EnvelopeInvalid(
+            f"envelope {envelope.header.message_id} is version {envelope.header.version}: "
+            "its sender committed to no plaintext"
+        )
+    if isinstance(body, bytes | bytearray | memoryview):
+        plaintext = bytes(body)
+    else:
+        try:
+            plaintext = canonical_dumps(dict(body))
+        except Exception as exc:
+            raise EnvelopeInvalid(f"the body cannot be encoded as CBOR: {exc}") from exc
+    # Both values are public (the commitment is in the clear header): no timing concern.
+    if body_commitment(plaintext) != expected:
+        raise EnvelopeInvalid(
+            f"the body of envelope {envelope.header.message_id} is not the one its sender "
+            "committed to"
+        )
 
 
 def seal_envelope(
@@ -357,16 +485,27 @@ def seal_envelope(
 ) -> Envelope:
     """Seal ``body`` to the recipient's X25519 key and sign the result as ``sender``.
 
-    Raises :class:`LocalProtocolError` if ``header.sender`` is not ``sender``'s
-    key or ``body`` does not fit ``header.kind`` (both are caller bugs),
-    :class:`MessageTooLarge` if the encoded body is over :data:`MAX_BODY_BYTES`,
-    and :class:`CryptoError` if the recipient key is unusable.
+    ``header`` is a version-2 header; its body commitment is computed here
+    from ``body`` (a header that already carries one must carry that one),
+    and the returned envelope holds the completed header. ``body`` must hold
+    a ``"salt"`` (:func:`salted`). The plaintext sealed is
+    ``canonical CBOR(body)``: store exactly that to be able to prove it later.
+
+    Raises :class:`LocalProtocolError` if ``header`` is not version 2, its
+    sender is not ``sender``'s key or ``body`` does not fit ``header.kind``
+    or lacks its salt (all caller bugs), :class:`MessageTooLarge` if the
+    encoded body is over :data:`MAX_BODY_BYTES`, and :class:`CryptoError` if
+    the recipient key is unusable.
     """
+    if header.version != ENVELOPE_VERSION:
+        raise LocalProtocolError(
+            f"new envelopes are version {ENVELOPE_VERSION}; version {header.version} is only read"
+        )
     if header.sender != sender.signing_public:
         raise LocalProtocolError("the header's sender is not the signing identity")
     if not isinstance(body, Mapping):
         raise LocalProtocolError("a message body is a mapping")
-    problem = _body_problem(header.kind, body)
+    problem = _body_problem(header.kind, body, header.version)
     if problem is not None:
         raise LocalProtocolError(problem)
     try:
@@ -378,6 +517,26 @@ def seal_envelope(
             f"the message body is {len(plaintext)} bytes encoded, "
             f"over the {MAX_BODY_BYTES}-byte limit"
         )
+    commitment = body_commitment(plaintext)
+    if header.body_commitment not in (None, commitment):
+        raise LocalProtocolError("the header's body commitment is not that of this body")
+    header = dataclasses.replace(header, body_commitment=commitment)
+    return _seal_plaintext(
+        header=header,
+        plaintext=plaintext,
+        sender=sender,
+        recipient_encryption_key=recipient_encryption_key,
+    )
+
+
+def _seal_plaintext(
+    *, header: EnvelopeHeader, plaintext: bytes, sender: Identity, recipient_encryption_key: bytes
+) -> Envelope:
+    """HPKE-seal ``plaintext`` under ``header`` and sign: no check of the body.
+
+    The whole of §5 and §6 of envelope.md for any header version; the tests
+    use it to make version-1 envelopes, which :func:`seal_envelope` no longer does.
+    """
     if not isinstance(recipient_encryption_key, bytes) or len(recipient_encryption_key) != 32:
         raise CryptoError("the recipient's encryption key must be 32 bytes")
     try:
@@ -414,8 +573,11 @@ def open_envelope(envelope: Envelope, *, recipient: Identity) -> dict[str, Any]:
     Raises :class:`DecryptionFailed` if the envelope is addressed to another
     party or the body does not open under this header, and
     :class:`EnvelopeInvalid` if the opened body is not a canonical CBOR map
-    that fits the kind. Call :func:`verify_envelope` first: opening does not
-    authenticate the sender (anyone can seal to a public key).
+    that fits the kind or, in version 2, lacks its salt or is not the body
+    the header commits to. Call :func:`verify_envelope` first: opening does
+    not authenticate the sender (anyone can seal to a public key). The dict
+    returned includes the ``"salt"`` of a version-2 body: store it (the
+    commitment is checked against it), never show it.
     """
     if envelope.header.recipient != recipient.signing_public:
         raise DecryptionFailed("the envelope is addressed to another party")
@@ -429,7 +591,10 @@ def open_envelope(envelope: Envelope, *, recipient: Identity) -> dict[str, Any]:
             "it was altered, or sealed to another key"
         ) from exc
     body = loads_canonical_map(plaintext, what="message body", max_bytes=MAX_BODY_BYTES)
-    problem = _body_problem(envelope.header.kind, body)
+    problem = _body_problem(envelope.header.kind, body, envelope.header.version)
     if problem is not None:
         raise EnvelopeInvalid(problem)
+    if envelope.header.body_commitment is not None:
+        # loads_canonical_map made sure plaintext is the canonical CBOR of body.
+        check_body_commitment(envelope, plaintext)
     return body

@@ -43,8 +43,10 @@ from hotline.crypto import (
     PeerCard,
     Precedence,
     Receipt,
+    body_commitment,
     new_message_id,
     open_envelope,
+    salted,
     seal_envelope,
     sign_receipt,
     verify_receipt,
@@ -153,18 +155,30 @@ class Forger:
         )
         return seal_envelope(
             header=header,
-            body={"text": text},
+            body=salted({"text": text}),
             sender=signer,
             recipient_encryption_key=self.recipient.encryption_key,
         )
 
-    def sealed_by_hand(self, plaintext: bytes, *, encryption_key: bytes | None = None) -> Envelope:
+    def sealed_by_hand(
+        self,
+        plaintext: bytes,
+        *,
+        encryption_key: bytes | None = None,
+        committed: bytes | None = None,
+    ) -> Envelope:
         """The next envelope, validly signed, around any ``plaintext`` sealed to any key.
 
         ``seal_envelope`` only seals well-formed bodies to the recipient; this
         does the HPKE and the signature itself (envelope.md) to go around it.
+        The header commits to ``committed`` (default: ``plaintext`` itself,
+        so nothing but the plaintext is at fault).
         """
-        template = self.envelope("template")
+        sealed = self.envelope("template")
+        header = dataclasses.replace(
+            sealed.header, body_commitment=body_commitment(committed or plaintext)
+        )
+        template = dataclasses.replace(sealed, header=header)
         suite = hpke.Suite(hpke.KEM.X25519, hpke.KDF.HKDF_SHA256, hpke.AEAD.CHACHA20_POLY1305)
         body = suite.encrypt(
             plaintext,
@@ -529,7 +543,7 @@ def test_body_sealed_to_another_key_is_decryption_failed(scene: Scene) -> None:
             await deliver(wire, forger, terminal, "before the attack")
             # Signed by Washington, addressed to Moscow, but sealed to Beijing's key.
             bad = forger.sealed_by_hand(
-                cbor2.dumps({"text": "for Beijing's eyes"}, canonical=True),
+                cbor2.dumps(salted({"text": "for Beijing's eyes"}), canonical=True),
                 encryption_key=beijing.encryption_public,
             )
             await expect_refusal(wire, forger, terminal, bad.encode(), "DecryptionFailed")
@@ -544,6 +558,7 @@ def test_body_sealed_to_another_key_is_decryption_failed(scene: Scene) -> None:
         pytest.param(cbor2.dumps(["text", "a list"]), id="not-a-map"),
         pytest.param(cbor2.dumps({"text": 7}, canonical=True), id="text-not-a-string"),
         pytest.param(cbor2.dumps({"text": "x", 1: 2}, canonical=True), id="non-text-key"),
+        pytest.param(cbor2.dumps({"text": "x"}, canonical=True), id="no-salt"),
     ],
 )
 def test_body_that_opens_but_is_malformed_is_envelope_invalid(
@@ -554,6 +569,23 @@ def test_body_that_opens_but_is_malformed_is_envelope_invalid(
         async with open_wire(scene) as wire:
             bad = forger.sealed_by_hand(plaintext)
             await expect_refusal(wire, forger, terminal, bad.encode(), "EnvelopeInvalid")
+
+    against_moscow(scene, attack)
+
+
+def test_body_other_than_the_committed_one_is_envelope_invalid(scene: Scene) -> None:
+    """Washington signs a commitment to one text and seals another: Moscow stores neither."""
+
+    async def attack(terminal: Terminal) -> None:
+        forger = Forger(scene.washington, scene.moscow)
+        async with open_wire(scene) as wire:
+            salt = bytes(16)
+            bad = forger.sealed_by_hand(
+                cbor2.dumps({"text": "We refuse.", "salt": salt}, canonical=True),
+                committed=cbor2.dumps({"text": "We agree.", "salt": salt}, canonical=True),
+            )
+            await expect_refusal(wire, forger, terminal, bad.encode(), "EnvelopeInvalid")
+            assert "committed to" in refusals(terminal.store)[-1].data["reason"]
 
     against_moscow(scene, attack)
 

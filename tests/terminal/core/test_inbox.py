@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from hotline.crypto import Envelope, EnvelopeHeader, seal_envelope
+from hotline.crypto import Envelope, EnvelopeHeader, salted, seal_envelope
 from hotline.store import Direction
 from hotline.terminal import open_terminal
 from hotline.terminal.config import TerminalFiles
@@ -92,7 +92,7 @@ def test_a_refused_envelope_does_not_move_the_chain(pair: Pair) -> None:
     assert moscow_card is not None
     forged = seal_envelope(
         header=forged_header,
-        body={"text": "forged"},
+        body=salted({"text": "forged"}),
         sender=washington,
         recipient_encryption_key=moscow_card.encryption_key,
     ).encode()

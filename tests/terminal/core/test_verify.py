@@ -16,13 +16,17 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import cbor2
 import pytest
 
+from hotline.crypto import EnvelopeHeader, new_message_id
+from hotline.store import Direction, MessageRecord, MessageState
 from hotline.terminal import VerifyReport, open_terminal, verify_store
 from hotline.terminal.config import TerminalFiles
 from hotline.terminal.core.inbox import Inbox
 from hotline.terminal.core.outbox import Outbox
 from hotline.testing import FakeClock
+from tests.crypto.helpers import seal_version_1
 from tests.terminal.helpers import make_pair
 
 
@@ -255,3 +259,153 @@ def test_keys_of_another_terminal_do_not_verify_this_store(record: Record) -> No
         washington.store.close()
         moscow.store.close()
     assert report.fault == "the store's party record does not match this terminal's keys"
+
+
+# -- body commitments (envelope version 2) and stores written before them ----------
+
+
+def test_every_stored_body_matches_its_commitment(record: Record) -> None:
+    washington, moscow = verify(record.washington), verify(record.moscow)
+    # Sent ones count too: we sealed them, we stored exactly what we sealed.
+    assert washington.commitments == washington.sent + washington.received == 6
+    assert moscow.commitments == moscow.sent + moscow.received == 5
+    assert "6 body commitments" in washington.summary()
+
+
+def _rewrite_body(db: sqlite3.Connection, message_id: str, text: str, *, column: bool) -> None:
+    """Put ``text`` in the stored body (salt kept, still canonical) and, if asked, the text column."""
+    [(body,)] = db.execute("SELECT body FROM messages WHERE id = ?", (message_id,))
+    edited = cbor2.dumps({**cbor2.loads(body), "text": text}, canonical=True)
+    db.execute("UPDATE messages SET body = ? WHERE id = ?", (edited, message_id))
+    if column:
+        db.execute("UPDATE messages SET text = ? WHERE id = ?", (text, message_id))
+
+
+@pytest.mark.parametrize(
+    ("holder", "label"),
+    [("washington", "to Moscow"), ("moscow", "from Washington")],
+    ids=["sent", "received"],
+)
+def test_edited_body_breaks_the_commitment(record: Record, holder: str, label: str) -> None:
+    """Text and body edited together, consistently: the sender's commitment catches it."""
+    victim = record.ids[("Washington", 2)]
+    directory = getattr(record, holder)
+    with tampered(directory) as db:
+        _rewrite_body(db, victim, "w2, edited", column=True)
+    report = verify(directory)
+    assert report.fault == (
+        f"message {victim} ({label}, serial 2): stored body is not the one "
+        "the sender committed to in the signed envelope"
+    )
+
+
+def test_edited_text_of_a_sent_message_is_caught(record: Record) -> None:
+    """What the operator reads for a sent message is checked against the committed body."""
+    victim = record.ids[("Washington", 1)]
+    with tampered(record.washington) as db:
+        db.execute("UPDATE messages SET text = 'w1, edited' WHERE id = ?", (victim,))
+    report = verify(record.washington)
+    assert report.fault == (
+        f"message {victim} (to Moscow, serial 1): stored text differs from the committed body"
+    )
+
+
+def _queue_version_1(sender: TerminalFiles, receiver: TerminalFiles, texts: list[str]) -> None:
+    """Store ``texts`` as ``sender`` did before version 2: v1 envelopes, unsalted bodies.
+
+    Only the sealing is done by hand (``seal_envelope`` makes v2 only); the
+    record is stored as the version-1 outbox stored it.
+    """
+    peer = sender.store.get_peer(receiver.settings.party)
+    assert peer is not None
+    with sender.store.transaction():
+        for text in texts:
+            serial, prev_hash = sender.store.next_outgoing_serial(peer.party)
+            stamp = "2025-05-10T06:00:00.000000Z"
+            body = {"text": text}
+            envelope = seal_version_1(
+                header=EnvelopeHeader(
+                    version=1,
+                    message_id=new_message_id(),
+                    sender=sender.identity.signing_public,
+                    recipient=peer.signing_key,
+                    serial=serial,
+                    sent_at=stamp,
+                    time_group="100600Z",
+                    prev_hash=prev_hash,
+                ),
+                body=body,
+                sender=sender.identity,
+                recipient_encryption_key=peer.encryption_key,
+            )
+            sender.store.add_outgoing(
+                MessageRecord(
+                    id=envelope.header.message_id,
+                    direction=Direction.OUT,
+                    peer=peer.party,
+                    channel=envelope.header.channel,
+                    serial=serial,
+                    time_group=envelope.header.time_group,
+                    sent_at=stamp,
+                    precedence=str(envelope.header.precedence),
+                    kind="text",
+                    text=text,
+                    body=cbor2.dumps(body, canonical=True),
+                    envelope=envelope.encode(),
+                    envelope_hash=envelope.hash,
+                    state=MessageState.QUEUED,
+                    created_at=stamp,
+                    transmitted_at=None,
+                    delivered_at=None,
+                    receipt=None,
+                )
+            )
+
+
+def _deliver_queued(sender: TerminalFiles, receiver: TerminalFiles, clock: FakeClock) -> None:
+    """Hand every queued envelope of ``sender`` to ``receiver``'s inbox and the receipts back."""
+    to_peer = sender.store.get_peer(receiver.settings.party)
+    from_peer = receiver.store.get_peer(sender.settings.party)
+    assert to_peer is not None
+    assert from_peer is not None
+    queued = [
+        m.envelope
+        for m in sender.store.iter_messages(peer=to_peer.party, direction=Direction.OUT)
+        if m.state is MessageState.QUEUED
+    ]
+    inbox = Inbox(store=receiver.store, identity=receiver.identity, clock=clock)
+    with receiver.store.transaction():
+        outcome = inbox.accept(peer=from_peer, envelopes=queued)
+    assert outcome.refusals == ()
+    outbox = Outbox(store=sender.store, identity=sender.identity, clock=clock)
+    with sender.store.transaction():
+        delivered = outbox.accept_receipts(peer=to_peer, receipts=list(outcome.receipts))
+    assert len(delivered.delivered) == len(queued)
+
+
+def test_a_store_of_version_1_envelopes_still_verifies(tmp_path: Path) -> None:
+    """An old store, then an upgrade: v1 envelopes verify, the chain runs on into v2."""
+    washington_dir, moscow_dir = make_pair(tmp_path)
+    washington, moscow = open_terminal(washington_dir), open_terminal(moscow_dir)
+    clock = FakeClock()
+    try:
+        _queue_version_1(washington, moscow, ["old 1", "old 2"])
+        # A receiver takes version 1 off the wire (envelope.md §11).
+        _deliver_queued(washington, moscow, clock)
+        for files in (washington, moscow):
+            old = verify_store(files.store, files.identity)
+            assert old.ok, old.summary()
+            assert (old.sent + old.received, old.receipts, old.commitments) == (2, 2, 0)
+        held = [
+            m.text for m in moscow.store.iter_messages(peer="Washington", direction=Direction.IN)
+        ]
+        assert held == ["old 1", "old 2"]
+        # The upgraded sender chains its first version-2 envelope to the last v1 one.
+        _exchange(washington, moscow, ["new 3"], clock)
+        for files, sent, received in ((washington, 3, 0), (moscow, 0, 3)):
+            report = verify_store(files.store, files.identity)
+            assert report.ok, report.summary()
+            assert (report.sent, report.received, report.commitments) == (sent, received, 1)
+    finally:
+        washington.store.close()
+        moscow.store.close()

@@ -22,6 +22,7 @@ from hotline.crypto import (
     Precedence,
     Receipt,
     new_message_id,
+    salted,
     seal_envelope,
     verify_receipt_fields,
 )
@@ -135,9 +136,10 @@ class Outbox:
     def _seal_and_store(
         self, draft: Draft, serial: int, prev_hash: bytes, stamp: str, group: str
     ) -> MessageRecord:
-        body: dict[str, Any] = {"text": draft.text, **(draft.extra_body or {})}
+        # The salt makes the body commitment in the signed header unguessable;
+        # the stored body keeps it, so the commitment can be re-checked later.
+        body = salted({"text": draft.text, **(draft.extra_body or {})})
         header = EnvelopeHeader(
-            version=1,
             message_id=new_message_id(),
             sender=self._identity.signing_public,
             recipient=draft.peer.signing_key,

@@ -5,7 +5,9 @@ the keys of its own identity and its peers' cards. For every peer and each
 direction it checks, in serial order: the envelope decodes and its stored hash
 is the hash of its bytes; the signature verifies under the sender's key; the
 serials run 1, 2, 3 … with no gap; each ``prev_hash`` is the previous
-envelope's hash; the stored fields match the signed header; every receipt
+envelope's hash; the stored fields match the signed header; a version-2
+envelope's stored plaintext body (sent or received) is the one its sender
+committed to in the header, and its stored text is that body's; every receipt
 verifies under the recipient's key and matches its envelope; a message is
 ``delivered`` exactly when it holds a receipt; every acknowledgement carries
 its person's valid signature. Then every shift note's author signature, and
@@ -25,12 +27,14 @@ from hotline.crypto import (
     Envelope,
     Identity,
     Receipt,
+    check_body_commitment,
     open_envelope,
     verify_envelope,
     verify_receipt,
 )
 from hotline.errors import CryptoError, DeliveryError, StoreError
 from hotline.store import Direction, MessageRecord, MessageState, PeerRecord, Store
+from hotline.terminal.core.outbox import decode_body
 from hotline.terminal.core.outbox import encode_body as canonical_body
 from hotline.terminal.core.statements import ack_statement, verify_note
 
@@ -51,6 +55,8 @@ class VerifyReport:
     signatures: int
     receipts: int
     chains: int
+    #: Version-2 messages whose stored body matched the sender's commitment.
+    commitments: int
     journal_entries: int
     fault: str | None
 
@@ -61,7 +67,8 @@ class VerifyReport:
     def summary(self) -> str:
         counts = (
             f"{self.sent} sent, {self.received} received, {self.signatures} signatures, "
-            f"{self.receipts} receipts, {self.chains} chains, {self.journal_entries} journal entries"
+            f"{self.receipts} receipts, {self.chains} chains, "
+            f"{self.commitments} body commitments, {self.journal_entries} journal entries"
         )
         if self.fault is None:
             return f"verified: {counts}; all hold"
@@ -75,6 +82,7 @@ class _Fault(Exception):
 class _Counter:
     def __init__(self) -> None:
         self.sent = self.received = self.signatures = self.receipts = self.chains = 0
+        self.commitments = 0
 
 
 def verify_store(store: Store, identity: Identity) -> VerifyReport:
@@ -105,6 +113,7 @@ def verify_store(store: Store, identity: Identity) -> VerifyReport:
         signatures=counter.signatures,
         receipts=counter.receipts,
         chains=counter.chains,
+        commitments=counter.commitments,
         journal_entries=journal_entries,
         fault=fault,
     )
@@ -136,6 +145,9 @@ def _check_direction(
             )
         if envelope.header.prev_hash != prev_hash:
             raise _Fault(f"{where}: prev_hash does not match the envelope before it")
+        if envelope.header.body_commitment is not None:
+            _check_commitment(message, envelope, where)
+            counter.commitments += 1
         if not outgoing:
             _check_plaintext(message, envelope, where, identity)
         _check_receipt(message, envelope, where, recipient_key, outgoing)
@@ -208,6 +220,24 @@ def _check_envelope(
     if mismatched:
         raise _Fault(f"{where}: stored {', '.join(mismatched)} differ from the signed envelope")
     return envelope
+
+
+def _check_commitment(message: MessageRecord, envelope: Envelope, where: str) -> None:
+    """A version-2 message's stored body is what its sender committed to, and its text is that body's.
+
+    This holds for a sent message too: we cannot open what we sealed to the
+    peer, but the commitment we signed is over the plaintext we stored.
+    """
+    try:
+        check_body_commitment(envelope, message.body)
+    except CryptoError:
+        raise _Fault(
+            f"{where}: stored body is not the one the sender committed to in the signed envelope"
+        ) from None
+    # The body matched a commitment over canonical CBOR, so it decodes.
+    text = decode_body(message.body).get("text", "")
+    if message.text != (text if isinstance(text, str) else ""):
+        raise _Fault(f"{where}: stored text differs from the committed body")
 
 
 def _check_plaintext(

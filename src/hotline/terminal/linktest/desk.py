@@ -43,6 +43,7 @@ from hotline.crypto import (
     Receipt,
     new_message_id,
     open_envelope,
+    salted,
     seal_envelope,
     sign_receipt,
     verify_envelope,
@@ -114,7 +115,6 @@ class LinkTestDesk:
         now = self._clock.now()
         stamp = format_utc(now)
         header = EnvelopeHeader(
-            version=1,
             message_id=new_message_id(),
             sender=self._identity.signing_public,
             recipient=peer.signing_key,
@@ -128,7 +128,7 @@ class LinkTestDesk:
         )
         envelope = seal_envelope(
             header=header,
-            body={"text": text.text, "text_id": text.id, "route": route, "slot": slot},
+            body=salted({"text": text.text, "text_id": text.id, "route": route, "slot": slot}),
             sender=self._identity,
             recipient_encryption_key=peer.encryption_key,
         )
