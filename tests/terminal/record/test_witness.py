@@ -21,6 +21,7 @@ from hotline.store import PeerRecord
 from hotline.terminal.config import AlarmSettings, RecordSettings, TerminalFiles, open_terminal
 from hotline.terminal.core.alarms import COSIGN_OVERDUE, RECORD_CONFLICT, AlarmBoard
 from hotline.terminal.record import RecordKeeper, Witnessing, record_origin
+from hotline.terminal import verify_store
 from hotline.terminal.record.check import check_record
 from hotline.testing import FakeClock
 from tests.terminal.helpers import make_pair
@@ -302,6 +303,10 @@ def test_verify_finds_the_tail_cut_off_against_the_peers_cosignature(
     connection.commit()
     connection.close()
     files = open_terminal(washington.files.paths.root)
+    verified = verify_store(files.store, files.identity)
+    assert not verified.ok
+    assert verified.fault is not None
+    assert "Moscow's cosignature" in verified.fault
     report = check_record(files.store, files.identity)
     assert report.fault is not None
     assert "Moscow" in report.fault

@@ -62,7 +62,6 @@ from hotline.terminal.core.statements import (
     verify_note,
 )
 from hotline.terminal.core.tracker import DeliveryStatistics, DeliveryTracker, percentile
-from hotline.terminal.core.verify import VerifyReport, verify_store
 
 __all__ = [
     "ACKNOWLEDGEABLE_KINDS",
@@ -110,7 +109,6 @@ __all__ = [
     "TEST_MISSED",
     "TerminalStatus",
     "UI_LANGUAGES",
-    "VerifyReport",
     "ack_statement",
     "alarm_json",
     "check_channel",
@@ -120,5 +118,4 @@ __all__ = [
     "percentile",
     "refuse_content",
     "verify_note",
-    "verify_store",
 ]

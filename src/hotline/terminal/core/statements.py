@@ -1,6 +1,6 @@
 """The statements people sign: what an acknowledgement and a handover note bind.
 
-They are record formats, not features: :mod:`hotline.terminal.core.verify`
+They are record formats, not features: :mod:`hotline.terminal.record.verify`
 re-checks every stored signature, and the shared record (docs/ARCHITECTURE.md)
 will hold them, without importing the desks that make them. Each statement is
 canonical CBOR behind a domain-separation prefix.

@@ -10,9 +10,11 @@ envelope's stored plaintext body (sent or received) is the one its sender
 committed to in the header, and its stored text is that body's; every receipt
 verifies under the recipient's key and matches its envelope; a message is
 ``delivered`` exactly when it holds a receipt; every acknowledgement carries
-its person's valid signature. Then every shift note's author signature, and
-the journal's hash chain.
-The first fault is named; the summary counts what held.
+its person's valid signature. Then every shift note's author signature, the
+journal's hash chain, and the record (:mod:`hotline.terminal.record.check`):
+the journal against every checkpoint of it that we signed or a peer cosigned,
+so a record cut short or rewritten is named with the peer whose signature
+shows it. The first fault is named; the summary counts what held.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from hotline.store import Direction, MessageRecord, MessageState, PeerRecord, St
 from hotline.terminal.core.outbox import decode_body
 from hotline.terminal.core.outbox import encode_body as canonical_body
 from hotline.terminal.core.statements import ack_statement, verify_note
+from hotline.terminal.record.check import check_record
 
 __all__ = ["VerifyReport", "verify_store"]
 
@@ -58,6 +61,9 @@ class VerifyReport:
     #: Version-2 messages whose stored body matched the sender's commitment.
     commitments: int
     journal_entries: int
+    #: Our checkpoints, and peers' cosignatures of them, that verified.
+    checkpoints: int = 0
+    cosignatures: int = 0
     fault: str | None
 
     @property
@@ -68,7 +74,8 @@ class VerifyReport:
         counts = (
             f"{self.sent} sent, {self.received} received, {self.signatures} signatures, "
             f"{self.receipts} receipts, {self.chains} chains, "
-            f"{self.commitments} body commitments, {self.journal_entries} journal entries"
+            f"{self.commitments} body commitments, {self.journal_entries} journal entries, "
+            f"{self.checkpoints} checkpoints, {self.cosignatures} cosignatures"
         )
         if self.fault is None:
             return f"verified: {counts}; all hold"
@@ -107,6 +114,9 @@ def verify_store(store: Store, identity: Identity) -> VerifyReport:
         problem = store.verify_journal()
         if problem is not None:
             fault = f"journal: {problem}"
+    record = check_record(store, identity)
+    if fault is None:
+        fault = record.fault
     return VerifyReport(
         sent=counter.sent,
         received=counter.received,
@@ -115,6 +125,8 @@ def verify_store(store: Store, identity: Identity) -> VerifyReport:
         chains=counter.chains,
         commitments=counter.commitments,
         journal_entries=journal_entries,
+        checkpoints=record.checkpoints,
+        cosignatures=record.cosignatures,
         fault=fault,
     )
 
