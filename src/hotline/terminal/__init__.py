@@ -31,8 +31,8 @@ from hotline.terminal.core.line import PeerStatus, RouteStatus, TerminalStatus
 from hotline.terminal.core.operators import UI_LANGUAGES, Operator, Permission, Role
 from hotline.terminal.core.outbox import DEFAULT_CHANNEL, is_exercise
 from hotline.terminal.core.tracker import percentile
-from hotline.terminal.record.verify import VerifyReport, verify_store
 from hotline.terminal.daemon import OutgoingText, Terminal
+from hotline.terminal.record.verify import VerifyReport, verify_store
 from hotline.terminal.runner import run_terminal
 from hotline.terminal.runtime.clock import Clock, SystemClock
 from hotline.terminal.runtime.cpu_wake import hold_cpus_awake

@@ -18,10 +18,10 @@ from hotline import proto
 from hotline.crypto import Checkpoint, SignedNote, sign_note
 from hotline.proto import WitnessRefusalCode
 from hotline.store import PeerRecord
+from hotline.terminal import verify_store
 from hotline.terminal.config import AlarmSettings, RecordSettings, TerminalFiles, open_terminal
 from hotline.terminal.core.alarms import COSIGN_OVERDUE, RECORD_CONFLICT, AlarmBoard
 from hotline.terminal.record import RecordKeeper, Witnessing, record_origin
-from hotline.terminal import verify_store
 from hotline.terminal.record.check import check_record
 from hotline.testing import FakeClock
 from tests.terminal.helpers import make_pair
