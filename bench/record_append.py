@@ -66,7 +66,8 @@ def record_costs(entries: int, batch: int = 1000) -> dict[str, float]:
         started = time.perf_counter()
         checkpoint = keeper.checkpoint(force=True)
         checkpoint_us = (time.perf_counter() - started) * 1e6
-        assert checkpoint is not None and checkpoint.size == size
+        assert checkpoint is not None
+        assert checkpoint.size == size
         reads = 0
 
         def counting(level: int, index: int) -> bytes:
