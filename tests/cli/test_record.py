@@ -37,11 +37,14 @@ def test_a_new_terminal_has_an_empty_record(tmp_path: Path) -> None:
     assert record["origin"].startswith("hotline/Washington/")
     assert len(record["origin"].rsplit("/", 1)[1]) == 16  # 8 bytes of the key's hash, hex
     assert record["checkpoint"] is None
-    assert record["cosigners"] == [] and record["never_cosigned"] == []
-    assert record["witnessed"] == [] and record["conflicts"] == 0
+    assert record["cosigners"] == []
+    assert record["never_cosigned"] == []
+    assert record["witnessed"] == []
+    assert record["conflicts"] == 0
     text = hotline("record", directory).stdout
     assert "checkpoint  none yet" in text
-    assert "no peers" in text and "conflicts   0" in text
+    assert "no peers" in text
+    assert "conflicts   0" in text
 
 
 def test_record_shows_both_witnesses_running_and_stopped(
@@ -86,7 +89,8 @@ def test_record_shows_both_witnesses_running_and_stopped(
     assert f"    {record['origin']}" in text  # the note, indented
     moscow_view = _record(moscow.directory)
     [witnessed] = moscow_view["witnessed"]
-    assert witnessed["peer"] == "Washington" and witnessed["size"] > 0
+    assert witnessed["peer"] == "Washington"
+    assert witnessed["size"] > 0
 
     washington.stop()
     moscow.stop()
@@ -135,7 +139,8 @@ def test_the_human_form_names_laggards_and_peers_that_never_cosigned() -> None:
         in text
     )
     assert "    Jakarta          never cosigned" in text
-    assert f"    Moscow           size 4, root {'cd' * 32}, cosigned 2026-11-23T15:00:01.000000Z" in (
-        text
+    assert (
+        f"    Moscow           size 4, root {'cd' * 32}, cosigned 2026-11-23T15:00:01.000000Z"
+        in (text)
     )
     assert text.splitlines()[-1].startswith("conflicts   2 ")

@@ -69,4 +69,5 @@ def test_the_record_page_is_live_and_exports(
         with page.expect_download() as download:
             page.click("#export-download")
         name = download.value.suggested_filename
-        assert name.startswith("Washington-record-") and name.endswith("Z.json")
+        assert name.startswith("Washington-record-")
+        assert name.endswith("Z.json")

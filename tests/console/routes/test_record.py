@@ -1,3 +1,5 @@
+# ruff: noqa: RUF001
+# Russian words are what these renderings must say.
 """The Record page, ``/api/record``, and the export form: what each role sees and may do."""
 
 from __future__ import annotations
@@ -79,8 +81,10 @@ def test_the_record_page_shows_the_log_its_witnesses_and_the_form(
     assert re.fullmatch(r"\d+ (second|minute|hour|day)s?", cosigner["display"]["age"])
     assert isinstance(cosigner["age_seconds"], float)
     [witnessed] = api["witnessed"]
-    assert witnessed["peer"] == "Moscow" and len(witnessed["root"]) == 64
-    assert api["never_cosigned"] == [] and api["conflicts"] == 0
+    assert witnessed["peer"] == "Moscow"
+    assert len(witnessed["root"]) == 64
+    assert api["never_cosigned"] == []
+    assert api["conflicts"] == 0
 
     html = wash.get("/record").text
     shown = data_block(html, "record-data")
@@ -123,7 +127,8 @@ def test_the_record_speaks_the_readers_language(pair: Pair) -> None:
     assert re.fullmatch(r"\d+ \w+", cosigner["display"]["age"])
     assert re.search(r"[а-я]", cosigner["display"]["age"])
     html = moscow.get("/record").text
-    assert "Общая запись" in html and "Скачать пакет" in html
+    assert "Общая запись" in html
+    assert "Скачать пакет" in html
     strings = data_block(html, "console-strings")
     assert strings["Record conflict"] == "Расхождение в записи"
 
@@ -136,7 +141,8 @@ def test_conflicts_are_counted_and_listed(wash: ConsoleClient) -> None:
     assert conflict["log"] == conflict["peer"] == "Moscow"
     assert conflict["detail"] == "Moscow offered 3 entries after we cosigned 9"
     assert conflict["display"]["detected_at"].endswith("Z")
-    assert "known" not in conflict and "offered" not in conflict  # evidence is for the export
+    assert "known" not in conflict
+    assert "offered" not in conflict
     assert data_block(wash.get("/record").text, "conflicts-data") == [conflict]
 
 
@@ -176,7 +182,8 @@ def test_a_bad_time_is_shown_in_the_form_and_nothing_is_sent(wash: ConsoleClient
     html = response.text
     error = re.search(r'<p id="export-error" class="form-error" role="alert">(.*?)</p>', html)
     assert error is not None
-    assert "since must be a UTC time" in error.group(1) and "yesterday" in error.group(1)
+    assert "since must be a UTC time" in error.group(1)
+    assert "yesterday" in error.group(1)
     # The values stay in the form, to correct.
     assert 'id="export-since" name="since" type="text" value="yesterday"' in html
     assert ">abc def</textarea>" in html
