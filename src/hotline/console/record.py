@@ -53,7 +53,7 @@ _FILE_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 def _age_words(seconds: float, language: str) -> str:
-    """ "5 minutes", "5 минут", "5 menit": an age as a watch officer reads it."""
+    """An age as a watch officer reads it: "5 minutes", "5 минут", "5 menit"."""
     return format_timedelta(timedelta(seconds=seconds), locale=language)
 
 
