@@ -16,6 +16,7 @@ note, and saves each main view at 1280x800 with Debian's chromium:
     notify.png       the flight notification form, generated from the format, filled in
     notification-ru.png  that notification's detail in Moscow, rendered in Russian
     reports.png      the reports page: notification counts, CSV downloads
+    record.png       the Record page: the log, its newest checkpoint, who cosigned it, export
 
 Run from the repository root: ``.venv/bin/python scripts/console_screenshots.py``
 (``--out DIR`` to write elsewhere).
@@ -188,6 +189,13 @@ def _drive(shooter: Shooter) -> None:
     washington.goto(f"{pair.washington.url}/reports?period=month")
     expect(washington.locator("[data-testid=report-row]").first).to_be_attached()
     shooter.shoot(washington, "reports")
+
+    # The shared record: by now Moscow has cosigned a checkpoint of Washington's log.
+    washington.click("#nav-record")
+    cosigner = washington.locator('[data-testid=cosigner][data-peer="Moscow"][data-never="false"]')
+    expect(cosigner).to_be_visible()
+    expect(cosigner.locator(".cosigner-behind")).to_have_text("up to date")
+    shooter.shoot(washington, "record", full_page=True)
 
     # A video call (fake camera): presence asked, Moscow rings, answers; then the record.
     set_language(moscow, "en")

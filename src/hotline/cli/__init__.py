@@ -23,6 +23,7 @@ from hotline.cli import (
     cmd_messages,
     cmd_notify,
     cmd_peer,
+    cmd_record,
     cmd_report,
     cmd_run,
     cmd_send,
@@ -53,6 +54,7 @@ _VERBS = (
     cmd_calls,
     cmd_user,
     cmd_verify,
+    cmd_record,
     cmd_demo,
 )
 

@@ -8,7 +8,8 @@ notifications sent from forms generated from their schemas and read in each
 user's own language; acknowledgement deadlines and OVERDUE beside every
 message; reports with CSV downloads; video and voice calls between consoles
 (WebRTC in the browser, signaling and the record in the terminal), ringing on
-every page, and presence requests. See docs/console.md.
+every page, and presence requests; the shared record (its checkpoints, who
+cosigned them, conflicts) and the export of a bundle. See docs/console.md.
 
 It imports the terminal's public API (and crypto, store, errors, utc), never
 ``hotline.link`` or ``hotline.proto``, and FastAPI, uvicorn, Jinja2 and Babel.
@@ -75,6 +76,17 @@ from hotline.console.notices import (
     notice_view,
     read_codebook,
     unit_labels,
+)
+from hotline.console.record import (
+    CONFLICT_ROWS,
+    EXPORT_MEDIA_TYPE,
+    MAX_EXPORT_IDS,
+    ExportRequest,
+    conflict_view,
+    conflicts_view,
+    export_filename,
+    export_record,
+    record_view,
 )
 from hotline.console.reports import (
     PERIOD_LABELS,
@@ -148,6 +160,7 @@ __all__ = [
     "ABSOLUTE_TIMEOUT",
     "BACKGROUND_HEADER",
     "CLIENT_MSGIDS",
+    "CONFLICT_ROWS",
     "CONTENT_SECURITY_POLICY",
     "CSRF_FIELD",
     "CSRF_HEADER",
@@ -164,6 +177,8 @@ __all__ = [
     "CurrentOperator",
     "DEFAULT_LANGUAGE",
     "DOMAIN",
+    "EXPORT_MEDIA_TYPE",
+    "ExportRequest",
     "IDLE_TIMEOUT",
     "LANGUAGE_NAMES",
     "LOCALE_DIR",
@@ -173,6 +188,7 @@ __all__ = [
     "LoginFailureLog",
     "LoginLimiter",
     "MAX_CANDIDATE_CHARS",
+    "MAX_EXPORT_IDS",
     "MAX_REASON_CHARS",
     "MAX_SDP_CHARS",
     "MessageCreate",
@@ -213,10 +229,14 @@ __all__ = [
     "check_csrf",
     "check_receipt",
     "check_signature",
+    "conflict_view",
+    "conflicts_view",
     "create_console_app",
     "csv_filename",
     "current_operator",
     "current_session",
+    "export_filename",
+    "export_record",
     "format_catalogue",
     "format_duration",
     "format_moment",
@@ -237,6 +257,7 @@ __all__ = [
     "presence_view",
     "problems_json",
     "read_codebook",
+    "record_view",
     "report_view",
     "require",
     "serve_console",

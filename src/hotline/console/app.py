@@ -2,7 +2,7 @@
 
 ``create_console_app(terminal)`` builds the whole console for one running
 terminal: the routers (``auth``, ``pages``, ``api``, ``notifications``,
-``reports``, ``calls``), the static files, the
+``reports``, ``calls``, ``record``), the static files, the
 session gate and the security headers, with all its state on ``app.state``
 (no module-level globals). ``serve_console`` runs it with uvicorn on the
 address in ``[console] listen`` (``hotline init --console HOST:PORT``), on the
@@ -30,7 +30,7 @@ from hotline import __version__
 from hotline.console.deps import SESSION_STATE_KEY
 from hotline.console.i18n import negotiate_language
 from hotline.console.middleware import SecurityHeaders, SessionGate
-from hotline.console.routes import api, auth, calls, notifications, pages, reports
+from hotline.console.routes import api, auth, calls, notifications, pages, record, reports
 from hotline.console.security import ConsoleSession
 from hotline.console.state import ConsoleState, build_state
 from hotline.console.templating import STATIC_DIR
@@ -122,6 +122,7 @@ def create_console_app(terminal: Terminal, *, clock: Clock | None = None) -> Fas
     app.include_router(notifications.router)
     app.include_router(reports.router)
     app.include_router(calls.router)
+    app.include_router(record.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     # The last added is the outermost: headers go on every answer, the gate's too.
     app.add_middleware(SessionGate, sessions=state.sessions)

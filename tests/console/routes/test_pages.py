@@ -22,13 +22,14 @@ def data_block(html: str, block: str) -> Any:
 
 
 def test_every_page_has_the_header(wash: ConsoleClient) -> None:
-    for path in ("/", "/traffic", "/notify", "/reports", "/shift"):
+    for path in ("/", "/traffic", "/notify", "/reports", "/record", "/shift"):
         html = wash.get(path).text
         for hook in (
             'id="nav-line"',
             'id="nav-traffic"',
             'id="nav-notify"',
             'id="nav-reports"',
+            'id="nav-record"',
             'id="nav-shift"',
             '<select id="language"',
             'id="logout"',

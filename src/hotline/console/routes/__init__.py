@@ -1,10 +1,11 @@
 """The console's routers, one module per concern: ``auth`` (login, logout), ``pages`` (HTML),
 ``api`` (JSON under ``/api``, one router per resource), and the JSON of formatted
 ``notifications`` (formats, sending, checking, meetings), ``reports`` (counts, CSV)
-and ``calls`` (video and voice calls, presence requests)."""
+``calls`` (video and voice calls, presence requests) and ``record`` (the shared record:
+its page, its JSON and the export download)."""
 
 from __future__ import annotations
 
-from hotline.console.routes import api, auth, calls, notifications, pages, reports
+from hotline.console.routes import api, auth, calls, notifications, pages, record, reports
 
-__all__ = ["api", "auth", "calls", "notifications", "pages", "reports"]
+__all__ = ["api", "auth", "calls", "notifications", "pages", "record", "reports"]

@@ -120,6 +120,8 @@
     "peer-test-missed": t("Peer's link test missed"),
     "line-down": t("Line down"),
     "ack-overdue": t("Acknowledgement overdue"),
+    "record-conflict": t("Record conflict"),
+    "cosign-overdue": t("Record not cosigned"),
   };
   const STEPS = {
     queued: t("queued"),
@@ -662,6 +664,104 @@
     });
   }
 
+  /* -- the record ------------------------------------------------------------ */
+
+  let record = readJson("record-data");
+  let conflicts = readJson("conflicts-data") || [];
+  const CONFLICT_KINDS = {
+    fork: t("Fork"),
+    rollback: t("Rollback"),
+    "bad-proof": t("Bad consistency proof"),
+    "bad-signature": t("Bad signature"),
+  };
+
+  function emptyNote(id, shown, text) {
+    const element = byId(id);
+    element.textContent = text;
+    element.hidden = !shown;
+  }
+
+  function renderCosigner(cosigner) {
+    const row = clone("cosigner-template");
+    row.dataset.peer = cosigner.peer;
+    row.dataset.never = "false";
+    row.dataset.behind = String(cosigner.behind);
+    row.dataset.behindAny = cosigner.behind > 0 ? "true" : "false";
+    setText(row, ".cosigner-peer", cosigner.peer);
+    setText(row, ".cosigner-size", numbers.format(cosigner.size));
+    setText(row, ".cosigner-at", cosigner.display.cosigned_at);
+    setText(row, ".cosigner-age", t("%(age)s ago", { age: cosigner.display.age }));
+    setText(
+      row,
+      ".cosigner-behind",
+      cosigner.behind > 0 ? t("%(count)s entries behind", { count: numbers.format(cosigner.behind) }) : t("up to date")
+    );
+    return row;
+  }
+
+  function renderNeverCosigned(peer) {
+    const row = clone("cosigner-template");
+    row.dataset.peer = peer;
+    row.dataset.never = "true";
+    setText(row, ".cosigner-peer", peer);
+    setText(row, ".cosigner-size", "—");
+    setText(row, ".cosigner-at", t("never cosigned"));
+    setText(row, ".cosigner-age", "—");
+    setText(row, ".cosigner-behind", "—");
+    return row;
+  }
+
+  function renderWitnessed(witnessed) {
+    const row = clone("witnessed-template");
+    row.dataset.peer = witnessed.peer;
+    setText(row, ".witnessed-peer", witnessed.peer);
+    setText(row, ".witnessed-size", numbers.format(witnessed.size));
+    setText(row, ".witnessed-root", witnessed.root);
+    setText(row, ".witnessed-at", witnessed.display.cosigned_at);
+    return row;
+  }
+
+  function renderConflict(conflict) {
+    const row = clone("conflict-template");
+    row.dataset.id = String(conflict.id);
+    row.dataset.kind = conflict.kind;
+    setText(row, ".conflict-kind", CONFLICT_KINDS[conflict.kind] || conflict.kind);
+    setText(row, ".conflict-log", conflict.log === "ours" ? t("our log") : t("%(party)s's log", { party: conflict.log }));
+    setText(row, ".conflict-peer", conflict.peer);
+    setText(row, ".conflict-at", conflict.display.detected_at);
+    setText(row, ".conflict-detail", conflict.detail);
+    return row;
+  }
+
+  function renderRecord() {
+    if (!record || !byId("record-origin")) return;
+    byId("record-origin").textContent = record.origin;
+    byId("record-entries").textContent = numbers.format(record.entries);
+    byId("record-tree-size").textContent = numbers.format(record.tree_size);
+    byId("record-conflicts").textContent = numbers.format(record.conflicts);
+    const checkpoint = record.checkpoint;
+    byId("checkpoint").hidden = !checkpoint;
+    emptyNote("no-checkpoint", !checkpoint, t("No checkpoint yet."));
+    if (checkpoint) {
+      byId("checkpoint-size").textContent = numbers.format(checkpoint.size);
+      byId("checkpoint-root").textContent = checkpoint.root;
+      byId("checkpoint-at").textContent = checkpoint.display.issued_at;
+      byId("checkpoint-note").textContent = checkpoint.note;
+    }
+    const cosigners = byId("cosigners");
+    cosigners.replaceChildren.apply(
+      cosigners,
+      record.cosigners.map(renderCosigner).concat(record.never_cosigned.map(renderNeverCosigned))
+    );
+    emptyNote("no-cosigners", cosigners.children.length === 0, t("No peers yet."));
+    const witnessed = byId("witnessed");
+    witnessed.replaceChildren.apply(witnessed, record.witnessed.map(renderWitnessed));
+    emptyNote("no-witnessed", record.witnessed.length === 0, t("No peer's log witnessed yet."));
+    const list = byId("conflict-list");
+    list.replaceChildren.apply(list, conflicts.map(renderConflict));
+    emptyNote("no-conflicts", conflicts.length === 0, t("No conflicts."));
+  }
+
   /* -- language ------------------------------------------------------------- */
 
   const languageSelect = byId("language");
@@ -703,6 +803,18 @@
     if (page === "message" && detail) {
       work.push(
         api("GET", "/api/messages/" + encodeURIComponent(detail.id), undefined, background).then(renderDetail)
+      );
+    }
+    if (page === "record") {
+      work.push(
+        Promise.all([
+          api("GET", "/api/record", undefined, background),
+          api("GET", "/api/record/conflicts", undefined, background),
+        ]).then(function (both) {
+          record = both[0];
+          conflicts = both[1];
+          renderRecord();
+        })
       );
     }
     if (page === "shift") {
@@ -835,6 +947,7 @@
   if (initialStatus) applyStatus(initialStatus);
   renderMessages();
   renderNotes();
+  renderRecord();
   if (page !== "login" && page !== "error") {
     subscribe();
     window.setInterval(refresh, 5000);
