@@ -26,7 +26,7 @@ from hotline.terminal import Terminal, open_terminal
 from hotline.terminal.desks.accounts import authenticate, create_user
 from hotline.terminal.desks.acks import AckDesk
 from hotline.terminal.record.audit import audit_bundle
-from hotline.terminal.record.bundle import Bundle, BundleConflict, BundleEntry, Selection
+from hotline.terminal.record.bundle import Bundle, BundleConflict, BundleEntry, Selection, jcs
 from hotline.terminal.record.export import export_bundle
 from hotline.testing import run_virtual, virtual_clock
 from tests.terminal.helpers import make_pair, wait_until
@@ -569,6 +569,8 @@ def test_encode_then_decode_is_the_same_bundle(bundle: Bundle) -> None:
     except BundleInvalid:
         # Lone surrogates cannot be UTF-8: refused on the way out, as on the way in.
         return
+    whole = {**bundle.unsigned_document(), "signature": base64.b64encode(bundle.signature).decode()}
+    assert data == jcs(whole) + b"\n"
     assert Bundle.decode(data) == bundle
     assert Bundle.decode(data).encode() == data
 
