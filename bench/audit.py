@@ -119,7 +119,7 @@ def build_bundle(entries: int) -> bytes:
             },
         )
     if entries % 2:
-        append("terminal stopped", format_utc(_START), {})
+        append("line state", format_utc(_START), {"peer": "Moscow", "state": "up"})
     leaves = [journal_leaf_data(entry) for entry in journal]
     nodes: dict[tuple[int, int], bytes] = {}
     builder = TreeBuilder()

@@ -571,6 +571,9 @@ class _Audit:
                     raise ValueError("it acknowledges other contents (envelope hash)")
                 if e.kind == KIND_ACK_RECEIVED and at != e.data.get("at"):
                     raise ValueError("its time is not the entry's")
+                named = e.data.get("operator_key")
+                if named is not None and bytes.fromhex(str(named)) != key:
+                    raise ValueError("it is signed by another key than the entry names")
                 verify_signature(
                     key,
                     signature,
