@@ -40,6 +40,11 @@
     ├── MessageTooLarge               a message body over the size limit
     ├── CallError                     a call operation does not fit the call's state
     ├── LinkError                     transport trouble (TLS refusal, connection loss)
+    ├── RecordError                   the shared record cannot do what was asked
+    │   ├── NotCosigned               no checkpoint of our log is cosigned (by that peer): nothing
+    │   │                             can be exported with a proof a third party accepts
+    │   └── BundleInvalid             an export bundle is malformed: unknown format or version,
+    │                                 missing or unknown keys, bad base64, not canonical JSON
     ├── AccessError                   a console user may not do this
     │   ├── AuthenticationFailed      wrong name or password, or a disabled account
     │   ├── PermissionDenied          the user's role does not allow the action
@@ -66,6 +71,7 @@ __all__ = [
     "AccessError",
     "AlreadyInitialised",
     "AuthenticationFailed",
+    "BundleInvalid",
     "CallError",
     "CardInvalid",
     "ChainBroken",
@@ -83,6 +89,7 @@ __all__ = [
     "LinkError",
     "LocalProtocolError",
     "MessageTooLarge",
+    "NotCosigned",
     "NotInitialised",
     "NoteInvalid",
     "NotificationInvalid",
@@ -91,6 +98,7 @@ __all__ = [
     "PermissionDenied",
     "ProofInvalid",
     "ProtocolError",
+    "RecordError",
     "RemoteProtocolError",
     "ReplayDetected",
     "SchemaTooNew",
@@ -298,6 +306,18 @@ class MessageTooLarge(HotlineError):
 
 class LinkError(HotlineError):
     """Transport trouble: a TLS refusal or a lost connection."""
+
+
+class RecordError(HotlineError):
+    """The shared record cannot do what was asked (an export, an audit's input)."""
+
+
+class NotCosigned(RecordError):
+    """No checkpoint of our log has been cosigned (by the peer asked for): nothing to export."""
+
+
+class BundleInvalid(RecordError):
+    """An export bundle is malformed: its format, version, keys, base64 or JSON form."""
 
 
 class AccessError(HotlineError):

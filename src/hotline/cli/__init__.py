@@ -14,9 +14,11 @@ from hotline import __version__
 from hotline.cli import (
     cmd_ack,
     cmd_alarms,
+    cmd_audit,
     cmd_calls,
     cmd_card,
     cmd_demo,
+    cmd_export,
     cmd_formats,
     cmd_init,
     cmd_meetings,
@@ -55,6 +57,8 @@ _VERBS = (
     cmd_user,
     cmd_verify,
     cmd_record,
+    cmd_export,
+    cmd_audit,
     cmd_demo,
 )
 

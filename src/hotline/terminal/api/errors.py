@@ -21,11 +21,13 @@ from hotline.errors import (
     AccessError,
     AlreadyInitialised,
     AuthenticationFailed,
+    BundleInvalid,
     CallError,
     ConfigError,
     HotlineError,
     InvalidArgument,
     MessageTooLarge,
+    NotCosigned,
     NotInitialised,
     PeerError,
     PermissionDenied,
@@ -63,6 +65,10 @@ ERROR_STATUS: Final[Mapping[type[HotlineError], int]] = MappingProxyType(
         NotInitialised: 409,
         AlreadyInitialised: 409,
         MessageTooLarge: 413,
+        # The record holds no checkpoint a peer cosigned (yet): the request is sound,
+        # the state cannot answer it until a peer cosigns.
+        NotCosigned: 409,
+        BundleInvalid: 422,
         # A value in the request is refused: the request cannot be processed as
         # given (NotificationInvalid inherits).
         InvalidArgument: 422,

@@ -9,8 +9,23 @@ the bundle (and, if given, the parties' cards).
 
 from __future__ import annotations
 
+from hotline.terminal.record.audit import AuditReport, MessageAccount, audit_bundle
+from hotline.terminal.record.bundle import Bundle, Selection
+from hotline.terminal.record.export import ExportSummary, export_bundle
 from hotline.terminal.record.keeper import RecordKeeper, RecordTree
 from hotline.terminal.record.origin import record_origin
 from hotline.terminal.record.witness import Witnessing
 
-__all__ = ["RecordKeeper", "RecordTree", "Witnessing", "record_origin"]
+__all__ = [
+    "AuditReport",
+    "Bundle",
+    "ExportSummary",
+    "MessageAccount",
+    "RecordKeeper",
+    "RecordTree",
+    "Selection",
+    "Witnessing",
+    "audit_bundle",
+    "export_bundle",
+    "record_origin",
+]
