@@ -14,7 +14,6 @@ value is refused, naming the field, before the export reads anything.
 
 from __future__ import annotations
 
-import importlib
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -26,6 +25,7 @@ from hotline.console.i18n import format_utc_text
 from hotline.errors import InvalidArgument
 from hotline.store import RecordConflictRecord
 from hotline.terminal import Terminal
+from hotline.terminal.record.export import export_bundle
 from hotline.terminal.record.status import record_status
 from hotline.utc import format_utc, parse_utc
 
@@ -162,10 +162,7 @@ def export_record(terminal: Terminal, request: ExportRequest) -> bytes:
     Nothing is written anywhere: the bytes go to the browser, whole, or a
     HotlineError says why not.
     """
-    # hotline.terminal.record.export is written beside this; it is found when called
-    # so that the console runs on a terminal built before it.
-    export = importlib.import_module("hotline.terminal.record.export")
-    bundle, _summary = export.export_bundle(
+    bundle, _summary = export_bundle(
         terminal.store,
         terminal.identity,
         terminal.card_json(),

@@ -8,7 +8,6 @@ a reload.
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Callable
 
 from hotline.terminal import ControlClient
@@ -19,8 +18,6 @@ from .pages import mark_page, page_was_kept, require_browser
 require_browser()  # before Playwright is imported: skip locally, fail in CI
 
 from playwright.sync_api import Page, expect  # noqa: E402
-
-HAS_EXPORT = importlib.util.find_spec("hotline.terminal.record.export") is not None
 
 
 def _number(page: Page, selector: str) -> int:
@@ -63,11 +60,10 @@ def test_the_record_page_is_live_and_exports(
     expect(page.locator("#export-error")).to_contain_text("since must be a UTC time")
     expect(page.locator("#export-since")).to_have_value("yesterday")
 
-    if HAS_EXPORT:
-        page.fill("#export-since", "")
-        page.select_option("#export-peer", "Moscow")
-        with page.expect_download() as download:
-            page.click("#export-download")
-        name = download.value.suggested_filename
-        assert name.startswith("Washington-record-")
-        assert name.endswith("Z.json")
+    page.fill("#export-since", "")
+    page.select_option("#export-peer", "Moscow")
+    with page.expect_download() as download:
+        page.click("#export-download")
+    name = download.value.suggested_filename
+    assert name.startswith("Washington-record-")
+    assert name.endswith("Z.json")

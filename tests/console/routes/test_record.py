@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 from typing import Any
@@ -19,10 +18,6 @@ from hotline.utc import format_utc
 
 from ..conftest import ConsoleClient, Pair
 from .test_pages import data_block
-
-#: The export itself is hotline.terminal.record.export (built beside the console).
-HAS_EXPORT = importlib.util.find_spec("hotline.terminal.record.export") is not None
-needs_export = pytest.mark.skipif(not HAS_EXPORT, reason="hotline.terminal.record.export absent")
 
 
 def _cosigned(console: ConsoleClient, pair: Pair) -> dict[str, Any]:
@@ -216,7 +211,6 @@ def test_the_bundle_is_named_after_the_party_and_the_time() -> None:
     assert export_filename('Ne"w York', now) == "Ne_w_York-record-20261123T160001Z.json"
 
 
-@needs_export
 def test_the_export_downloads_the_bundle(wash: ConsoleClient, pair: Pair) -> None:
     message = wash.send("to be exported")
     _cosigned(wash, pair)
@@ -231,7 +225,6 @@ def test_the_export_downloads_the_bundle(wash: ConsoleClient, pair: Pair) -> Non
         json.loads(response.content)  # a bundle is one JSON document
 
 
-@needs_export
 def test_a_refused_export_is_shown_in_the_form(wash: ConsoleClient) -> None:
     response = _export(wash, peer="Atlantis")
     assert 400 <= response.status_code < 500

@@ -14,6 +14,8 @@ from hotline.terminal.record.bundle import Bundle, Selection
 from hotline.terminal.record.export import ExportSummary, export_bundle
 from hotline.terminal.record.keeper import RecordKeeper, RecordTree
 from hotline.terminal.record.origin import record_origin
+from hotline.terminal.record.status import RecordStatus, record_status
+from hotline.terminal.record.verify import VerifyReport, verify_store
 from hotline.terminal.record.witness import Witnessing
 
 __all__ = [
@@ -22,10 +24,14 @@ __all__ = [
     "ExportSummary",
     "MessageAccount",
     "RecordKeeper",
+    "RecordStatus",
     "RecordTree",
     "Selection",
+    "VerifyReport",
     "Witnessing",
     "audit_bundle",
     "export_bundle",
     "record_origin",
+    "record_status",
+    "verify_store",
 ]
