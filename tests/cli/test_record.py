@@ -114,9 +114,9 @@ def test_two_hundred_messages_each_way_exported_and_audited(
                 [{"to": to, "text": f"{to} line check {n}"} for n in range(200)]
             )
             sent[to] = [m["id"] for m in done]
-    for terminal, frm in ((moscow, "Moscow"), (washington, "Washington")):
+    for terminal, to in ((washington, "Moscow"), (moscow, "Washington")):
         with ControlClient(terminal.directory) as client:
-            for message_id in sent[frm][-1:] + sent[frm][:5]:
+            for message_id in sent[to][-1:] + sent[to][:5]:
                 client.wait_delivered(message_id, timeout=60)
     # A person at each end acknowledges a few of what they received.
     for terminal, received in ((moscow, sent["Moscow"]), (washington, sent["Washington"])):

@@ -194,6 +194,7 @@ class AuditReport:
             out.append(
                 f"  [{mark}] #{m.index + 1} {m.sender} -> {m.recipient} serial {m.serial} "
                 f"{m.time_group} {m.precedence.upper()} {m.kind} ({m.channel}) sent {m.sent_at}"
+                f" id {m.id}"
             )
             if m.text:
                 out.extend(f"      | {line}" for line in m.text.splitlines() or [""])
