@@ -66,6 +66,7 @@ _INTERFACE = {
     "iter_journal",
     "iter_messages",
     "journal_head",
+    "journal_size",
     "last_contact",
     "last_incoming",
     "list_messages",
