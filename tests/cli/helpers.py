@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from hotline.errors import DaemonNotRunning
@@ -18,6 +19,20 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+def wait_for(
+    predicate: Callable[[], bool], within: float = 30.0, what: str = "the condition"
+) -> None:
+    """Poll ``predicate`` until it holds; AssertionError after ``within`` seconds.
+
+    Real processes run on the wall clock; the deadline is generous, and the
+    test goes on the moment the condition holds.
+    """
+    deadline = time.monotonic() + within
+    while not predicate():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.1)
 
 
 def hotline(

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 import re
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from .helpers import TerminalProcess, free_port, hotline
+from .helpers import TerminalProcess, free_port, hotline, wait_for
 
 FAST = """
 [link]
@@ -58,13 +57,6 @@ def status(terminal: TerminalProcess) -> dict[str, Any]:
     result = json.loads(hotline("status", terminal.directory, "--json").stdout)
     assert isinstance(result, dict)
     return result
-
-
-def wait_for(predicate: Callable[[], bool], within: float = 30.0) -> None:
-    deadline = time.monotonic() + within
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.1)
 
 
 def test_status_test_and_alarms_through_the_cli(

@@ -12,23 +12,15 @@ from __future__ import annotations
 import base64
 import json
 import sqlite3
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from hotline.terminal import ControlClient
 
-from .helpers import TerminalProcess, hotline
+from .helpers import TerminalProcess, hotline, wait_for
 
 PASSWORD = "correct horse battery"
-
-
-def wait_for(predicate: Callable[[], bool], within: float = 90.0, what: str = "it") -> None:
-    deadline = time.monotonic() + within
-    while not predicate():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.2)
 
 
 def record(terminal: TerminalProcess) -> dict[str, Any]:
@@ -81,7 +73,7 @@ def test_a_tail_cut_off_the_store_fails_verify_naming_the_witness(
     with ControlClient(washington.directory) as client:
         for n in range(5):
             client.send(to="Moscow", text=f"Message {n}")
-    wait_for(witnessed_up_to_now(washington, "Moscow"), what="Moscow to cosign")
+    wait_for(witnessed_up_to_now(washington, "Moscow"), within=90, what="Moscow to cosign")
     washington.stop()
     moscow.stop()
     assert hotline("verify", washington.directory).stdout.startswith("verified:")
@@ -125,9 +117,17 @@ def test_two_hundred_messages_each_way_exported_and_audited(
                 "ack", terminal.directory, message_id, "--user", "duty",
                 "--password-file", secret,
             )  # fmt: skip
-    time.sleep(1)
+    # The acknowledgements reach the senders (and their logs) before anything is exported.
+    for terminal, to in ((washington, "Moscow"), (moscow, "Washington")):
+        with ControlClient(terminal.directory) as client:
+            for message_id in sent[to][:3]:
+                wait_for(
+                    lambda: client.message(message_id)["state"] == "acknowledged",  # noqa: B023
+                    within=90,
+                    what=f"the acknowledgement of {message_id}",
+                )
     for terminal, peer in ((washington, "Moscow"), (moscow, "Washington")):
-        wait_for(witnessed_up_to_now(terminal, peer), what=f"{peer} to cosign")
+        wait_for(witnessed_up_to_now(terminal, peer), within=90, what=f"{peer} to cosign")
     bundles = {}
     for terminal, peer in ((washington, "Moscow"), (moscow, "Washington")):
         output = tmp_path / f"{terminal.directory.name}.json"

@@ -612,7 +612,8 @@ class Terminal:
         )
         log.info("link to %s up via %s", line.party, route.address)
         self._reselect(line)
-        self._ask_to_cosign(line, session)
+        # A new session: the request sent on an older one may have been lost with it.
+        self._ask_to_cosign(line, session, again=True)
 
     # -- which route carries, and the line's state ----------------------------
 
@@ -634,15 +635,18 @@ class Terminal:
         """Sign a checkpoint when one is due, and ask every peer on the line to cosign it."""
         if self.record.checkpoint() is not None:
             for line in self.lines.values():
-                self._ask_to_cosign(line, None)
+                self._ask_to_cosign(line, None, again=False)
         self.witnessing.overdue()
 
-    def _ask_to_cosign(self, line: PeerLine, session: Session | None) -> None:
-        """Send ``line``'s peer our newest checkpoint to cosign, on ``session`` or the carrier."""
+    def _ask_to_cosign(self, line: PeerLine, session: Session | None, *, again: bool) -> None:
+        """Send ``line``'s peer our newest checkpoint to cosign, on ``session`` or the carrier.
+
+        ``again``: even if this very request was sent before (see Witnessing.request_for).
+        """
         session = session or line.carrier or next(iter(line.sessions()), None)
         if session is None:
             return  # asked again when a session opens
-        request = self.witnessing.request_for(line.peer, again=session is not line.carrier)
+        request = self.witnessing.request_for(line.peer, again=again)
         if request is not None:
             session.send_witness_request(request)
 

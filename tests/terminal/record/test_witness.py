@@ -24,6 +24,7 @@ from hotline.terminal.core.alarms import COSIGN_OVERDUE, RECORD_CONFLICT, AlarmB
 from hotline.terminal.record import RecordKeeper, Witnessing, record_origin
 from hotline.terminal.record.check import check_record
 from hotline.testing import FakeClock
+from hotline.utc import format_utc
 from tests.terminal.helpers import make_pair
 
 
@@ -49,8 +50,6 @@ class Side:
 
 
 def _at(clock: FakeClock) -> str:
-    from hotline.utc import format_utc
-
     return format_utc(clock.now())
 
 

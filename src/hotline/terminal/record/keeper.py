@@ -11,9 +11,10 @@ is extended in batches, off the message path, by :meth:`RecordKeeper.extend`,
 which hashes the new leaves and stores the perfect subtrees they complete
 (on average two nodes per leaf). Roots and proofs then read O(log n) stored
 nodes. A checkpoint (C2SP ``tlog-checkpoint``, signed as a ``signed-note``
-with the terminal's Ed25519 key) is issued when the tree has grown and the
-last one is at least ``[record] checkpoint_interval`` old: one signature for
-the whole batch, and a busy log is signed at least that often.
+with the terminal's Ed25519 key) is issued when the tree has grown: the keeper
+looks once every ``[record] checkpoint_interval``, so a busy log is signed that
+often, one signature for the whole batch, and an idle one costs one small read
+per interval.
 """
 
 from __future__ import annotations
@@ -68,8 +69,10 @@ class RecordKeeper:
         self._settings = settings
         self.origin = record_origin(identity.party, identity.signing_public)
         self._nodes: dict[tuple[int, int], bytes] = {}
-        #: Monotonic time of the last checkpoint issued by this process (None: none yet).
-        self._issued_at: float | None = None
+        #: Monotonic time this process last looked for growth (None: not yet). Set
+        #: whether or not a checkpoint came of it, so an idle log is read once per
+        #: interval, not on every supervisor tick.
+        self._checked_at: float | None = None
 
     # -- the tree ---------------------------------------------------------
 
@@ -131,10 +134,10 @@ class RecordKeeper:
         return self._store.latest_checkpoint()
 
     def due(self) -> bool:
-        """Whether the checkpoint interval has passed since this process last issued one."""
+        """Whether the checkpoint interval has passed since this process last looked."""
         return (
-            self._issued_at is None
-            or self._clock.monotonic() - self._issued_at >= self._settings.checkpoint_interval
+            self._checked_at is None
+            or self._clock.monotonic() - self._checked_at >= self._settings.checkpoint_interval
         )
 
     def checkpoint(self, *, force: bool = False) -> CheckpointRecord | None:
@@ -145,6 +148,7 @@ class RecordKeeper:
         """
         if not force and not self.due():
             return None
+        self._checked_at = self._clock.monotonic()
         tree = self.extend()
         latest = self._store.latest_checkpoint()
         if tree.size == 0 or (latest is not None and latest.size >= tree.size):
@@ -164,6 +168,5 @@ class RecordKeeper:
         )
         with self._store.transaction():
             self._store.add_checkpoint(record)
-        self._issued_at = self._clock.monotonic()
         log.debug("checkpoint %s size %d", self.origin, tree.size)
         return record

@@ -28,7 +28,6 @@ conflicts are.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -137,7 +136,7 @@ class Witnessing:
             return None
         if state.owing_since is None:
             state.owing_since = self._clock.monotonic()
-        old = state.cosigned if state.cosigned <= latest.size else 0
+        old = state.cosigned
         if not again and state.sent == (old, latest.size):
             return None
         state.sent = (old, latest.size)
@@ -237,14 +236,16 @@ class Witnessing:
     def answer(self, peer: PeerRecord, frame: proto.WitnessRequest) -> WitnessAnswer:
         """Check a peer's checkpoint against what we cosigned of its log; cosign or refuse."""
         origin = record_origin(peer.party, peer.signing_key)
+        offered_size = 0  # the refusal names the size offered, when it could be read
         try:
             note = SignedNote.decode(frame.checkpoint)
             checkpoint = Checkpoint.parse(note.text)
+            offered_size = checkpoint.size
             if checkpoint.origin != origin:
                 raise CryptoError(f"origin {checkpoint.origin!r} is not {origin!r}")
             verify_note(note, name=origin, public_key=peer.signing_key)
         except CryptoError as exc:
-            return self._refuse(frame, WitnessRefusalCode.BAD_SIGNATURE, 0, str(exc))
+            return _refusal(offered_size, WitnessRefusalCode.BAD_SIGNATURE, 0, str(exc))
         known = self._store.latest_witnessed(peer.party)
         known_size = known.size if known is not None else 0
         if known is not None and checkpoint.size < known.size:
@@ -261,13 +262,13 @@ class Witnessing:
                 proof=frame.proof,
                 detail=detail,
             )
-            return self._refuse(frame, WitnessRefusalCode.ROLLBACK, known_size, detail)
+            return _refusal(checkpoint.size, WitnessRefusalCode.ROLLBACK, known_size, detail)
         if known is not None and checkpoint.size == known.size:
             if checkpoint.root == known.root:
                 return self._cosign_again(known, checkpoint)
         elif frame.old_size != known_size:
-            return self._refuse(
-                frame,
+            return _refusal(
+                checkpoint.size,
                 WitnessRefusalCode.OLD_SIZE_MISMATCH,
                 known_size,
                 f"the last checkpoint of this log we cosigned has size {known_size}",
@@ -291,7 +292,9 @@ class Witnessing:
                     proof=frame.proof,
                     detail=detail,
                 )
-                return self._refuse(frame, WitnessRefusalCode.INCONSISTENT, known_size, detail)
+                return _refusal(
+                    checkpoint.size, WitnessRefusalCode.INCONSISTENT, known_size, detail
+                )
         return self._cosign(peer, note, checkpoint)
 
     def _cosign(
@@ -320,19 +323,8 @@ class Witnessing:
     ) -> proto.WitnessCosignature:
         """The same checkpoint again (the answer was lost): the cosignature we gave."""
         held = SignedNote.decode(known.note)
-        ours = [s for s in held.signatures if s.name == self._keeper.origin]
-        line = ours[-1].line() if ours else ""
-        return proto.WitnessCosignature(size=checkpoint.size, signature=line.encode())
-
-    def _refuse(
-        self, frame: proto.WitnessRequest, code: WitnessRefusalCode, known_size: int, reason: str
-    ) -> proto.WitnessRefusal:
-        size = 0
-        with contextlib.suppress(CryptoError):
-            size = Checkpoint.parse(SignedNote.decode(frame.checkpoint).text).size
-        return proto.WitnessRefusal(
-            size=size, known_size=known_size, code=code, reason=reason[:200]
-        )
+        ours = [s for s in held.signatures if s.name == self._keeper.origin][-1]
+        return proto.WitnessCosignature(size=checkpoint.size, signature=ours.line().encode())
 
     # -- conflicts --------------------------------------------------------
 
@@ -376,6 +368,12 @@ class Witnessing:
                 )
             log.error("record conflict with %s (%s): %s", peer.party, kind, detail)
         self._alarms.raise_alarm(kind=RECORD_CONFLICT, peer=peer.party, route=None, detail=detail)
+
+
+def _refusal(
+    size: int, code: WitnessRefusalCode, known_size: int, reason: str
+) -> proto.WitnessRefusal:
+    return proto.WitnessRefusal(size=size, known_size=known_size, code=code, reason=reason[:200])
 
 
 _CONFLICT_KIND = {
