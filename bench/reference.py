@@ -23,6 +23,7 @@ import ssl
 import struct
 import tempfile
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from cryptography import x509
@@ -30,9 +31,18 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 from cryptography.x509.oid import NameOID
 
-from bench.harness import free_port, summary
+from bench.harness import free_port, percentiles, summary
+from bench.report import JSON_HELP, emit_json
 
-__all__ = ["reference_latency", "reference_throughput"]
+__all__ = [
+    "Receiver",
+    "connect",
+    "context",
+    "frame",
+    "read_frames",
+    "reference_latency",
+    "reference_throughput",
+]
 
 PAYLOAD = os.urandom(420)  # about the size of a sealed hotline envelope with a short text
 ACK = os.urandom(240)  # about the size of a signed receipt
@@ -65,7 +75,7 @@ def _certificate(directory: Path) -> tuple[Path, Path]:
     return cert_file, key_file
 
 
-def _context(server: bool, cert_file: Path, key_file: Path) -> ssl.SSLContext:
+def context(server: bool, cert_file: Path, key_file: Path) -> ssl.SSLContext:
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER if server else ssl.PROTOCOL_TLS_CLIENT)
     context.minimum_version = ssl.TLSVersion.TLSv1_3
     context.check_hostname = False
@@ -89,7 +99,7 @@ def _store(db: sqlite3.Connection, bodies: list[bytes]) -> None:
     db.execute("COMMIT")
 
 
-async def _read_frames(reader: asyncio.StreamReader, buffer: bytearray) -> list[bytes]:
+async def read_frames(reader: asyncio.StreamReader, buffer: bytearray) -> list[bytes]:
     """Read at least one whole frame; return all whole frames buffered."""
     frames: list[bytes] = []
     while not frames:
@@ -106,7 +116,7 @@ async def _read_frames(reader: asyncio.StreamReader, buffer: bytearray) -> list[
     return frames
 
 
-def _frame(body: bytes) -> bytes:
+def frame(body: bytes) -> bytes:
     return struct.pack(">I", len(body)) + body
 
 
@@ -119,16 +129,16 @@ def _receiver(port: int, directory: str, ready: multiprocessing.synchronize.Even
         buffer = bytearray()
         try:
             while True:
-                frames = await _read_frames(reader, buffer)
+                frames = await read_frames(reader, buffer)
                 _store(db, frames)  # one commit for everything that arrived together
-                writer.write(b"".join(_frame(ACK) for _ in frames))
+                writer.write(b"".join(frame(ACK) for _ in frames))
                 await writer.drain()
         except ConnectionError:
             writer.close()
 
-    async def main() -> None:
+    async def main(argv: Sequence[str] | None = None) -> None:
         server = await asyncio.start_server(
-            handle, "127.0.0.1", port, ssl=_context(True, cert_file, key_file)
+            handle, "127.0.0.1", port, ssl=context(True, cert_file, key_file)
         )
         ready.set()
         async with server:
@@ -137,14 +147,23 @@ def _receiver(port: int, directory: str, ready: multiprocessing.synchronize.Even
     asyncio.run(main())
 
 
-class _Receiver:
-    def __init__(self) -> None:
+class Receiver:
+    """A receiver process listening on TLS 1.3 loopback, with its own folder and certificate.
+
+    ``target(port, directory, ready, *extra)`` runs in the spawned process (the TLS +
+    commits receiver by default; bench/lean.py passes its own) and sets ``ready`` once
+    it listens.
+    """
+
+    def __init__(
+        self, target: Callable[..., None] = _receiver, extra: tuple[object, ...] = ()
+    ) -> None:
         self.directory = Path(tempfile.mkdtemp(prefix="hotline-reference-"))
         self.cert_file, self.key_file = _certificate(self.directory)
         self.port = free_port()
         ready = multiprocessing.get_context("spawn").Event()
         self.process = multiprocessing.get_context("spawn").Process(
-            target=_receiver, args=(self.port, str(self.directory), ready), daemon=True
+            target=target, args=(self.port, str(self.directory), ready, *extra), daemon=True
         )
         self.process.start()
         if not ready.wait(30):
@@ -157,42 +176,42 @@ class _Receiver:
         shutil.rmtree(self.directory, ignore_errors=True)
 
 
-async def _connect(receiver: _Receiver) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+async def connect(receiver: Receiver) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
     return await asyncio.open_connection(
         "127.0.0.1",
         receiver.port,
-        ssl=_context(False, receiver.cert_file, receiver.key_file),
+        ssl=context(False, receiver.cert_file, receiver.key_file),
         server_hostname=None,
     )
 
 
-async def _latency(receiver: _Receiver, n: int) -> list[float]:
+async def _latency(receiver: Receiver, n: int) -> list[float]:
     db = _database(receiver.directory / "sender.db")
-    reader, writer = await _connect(receiver)
+    reader, writer = await connect(receiver)
     buffer = bytearray()
     latencies = []
     for _ in range(n):
         _store(db, [PAYLOAD])
         started = time.perf_counter()
-        writer.write(_frame(PAYLOAD))
+        writer.write(frame(PAYLOAD))
         await writer.drain()
-        acks = await _read_frames(reader, buffer)
+        acks = await read_frames(reader, buffer)
         _store(db, acks)
         latencies.append((time.perf_counter() - started) * 1000.0)
     writer.close()
     return latencies
 
 
-async def _throughput(receiver: _Receiver, n: int, batch: int) -> float:
+async def _throughput(receiver: Receiver, n: int, batch: int) -> float:
     db = _database(receiver.directory / "sender-burst.db")
-    reader, writer = await _connect(receiver)
+    reader, writer = await connect(receiver)
     buffer = bytearray()
     acknowledged = 0
 
     async def read_acks() -> None:
         nonlocal acknowledged
         while acknowledged < n:
-            acks = await _read_frames(reader, buffer)
+            acks = await read_frames(reader, buffer)
             _store(db, acks)
             acknowledged += len(acks)
 
@@ -201,7 +220,7 @@ async def _throughput(receiver: _Receiver, n: int, batch: int) -> float:
     for offset in range(0, n, batch):
         count = min(batch, n - offset)
         _store(db, [PAYLOAD] * count)
-        writer.write(_frame(PAYLOAD) * count)
+        writer.write(frame(PAYLOAD) * count)
         await writer.drain()
     await acks_task
     elapsed = time.perf_counter() - started
@@ -211,7 +230,7 @@ async def _throughput(receiver: _Receiver, n: int, batch: int) -> float:
 
 def reference_latency(n: int) -> list[float]:
     """Per-message latency (ms) from durable send to durable acknowledgement."""
-    receiver = _Receiver()
+    receiver = Receiver()
     try:
         return asyncio.run(_latency(receiver, n))
     finally:
@@ -220,21 +239,31 @@ def reference_latency(n: int) -> list[float]:
 
 def reference_throughput(n: int, *, batch: int = 500) -> float:
     """Messages per second for a burst of ``n``, committed in batches of ``batch``."""
-    receiver = _Receiver()
+    receiver = Receiver()
     try:
         return asyncio.run(_throughput(receiver, n, batch))
     finally:
         receiver.stop()
 
 
-def main() -> None:
+def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--n", type=int, default=1000)
-    args = parser.parse_args()
-    print(summary("reference latency", reference_latency(args.n)))
-    print(f"reference burst throughput: {reference_throughput(10 * args.n):,.0f} msg/s")
+    parser.add_argument("--json", action="store_true", help=JSON_HELP)
+    args = parser.parse_args(argv)
+    latencies = reference_latency(args.n)
+    burst = reference_throughput(10 * args.n)
+    print(summary("reference latency", latencies))
+    print(f"reference burst throughput: {burst:,.0f} msg/s")
+    if args.json:
+        emit_json(
+            "reference",
+            {"latency_ms": percentiles(latencies), "burst_msg_s": burst},
+            n=args.n,
+            burst_n=10 * args.n,
+        )
 
 
 if __name__ == "__main__":

@@ -37,6 +37,10 @@ from urllib.parse import quote
 
 import httpx
 
+if not __package__:  # run as ``python bench/synapse.py``: make the ``bench`` package importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.report import JSON_HELP, emit_json
 from hotline.errors import ConfigError, DaemonError
 
 __all__ = [
@@ -46,8 +50,10 @@ __all__ = [
     "ensure_synapse",
     "free_port",
     "main",
+    "new_password",
     "percentile",
     "print_stderr",
+    "register_command",
     "render_overrides",
     "run_synapse_latency",
     "summarise",
@@ -413,23 +419,43 @@ class _Homeserver:
     def register(self, user: str, password: str) -> None:
         """``register_new_matrix_user`` with the generated config's shared secret."""
         done = subprocess.run(
-            [
-                str(self.python.parent / "register_new_matrix_user"),
-                "-c",
-                str(self.config),
-                "-u",
-                user,
-                "-p",
-                password,
-                "--no-admin",
-                self.base_url,
-            ],
+            register_command(
+                self.python.parent / "register_new_matrix_user",
+                config=self.config,
+                user=user,
+                password=password,
+                base_url=self.base_url,
+            ),
             capture_output=True,
             text=True,
             timeout=120,
         )
         if done.returncode != 0:
             raise DaemonError(f"registering {user} failed:\n{done.stdout}{done.stderr}")
+
+
+def new_password() -> str:
+    """A random password that begins with a letter (never "-", never an option lookalike)."""
+    return "pw" + secrets.token_urlsafe(18)
+
+
+def register_command(
+    script: Path, *, config: Path, user: str, password: str, base_url: str
+) -> list[str]:
+    """``register_new_matrix_user``'s arguments.
+
+    Each value rides in the ``--option=value`` form: a separate ``-p VALUE`` is read
+    by argparse as an option whenever VALUE starts with "-", which
+    ``secrets.token_urlsafe`` produces about once in 32 passwords.
+    """
+    return [
+        str(script),
+        f"--config={config}",
+        f"--user={user}",
+        f"--password={password}",
+        "--no-admin",
+        base_url,
+    ]
 
 
 # --- the client side ----------------------------------------------------------
@@ -618,7 +644,7 @@ def run_synapse_latency(
 def _run_in(python: Path, home: Path, n: int, log: Callable[[str], None]) -> list[float]:
     server = _Homeserver(python, home.resolve(), log)
     server.configure()
-    passwords = {user: secrets.token_urlsafe(18) for user in ("alice", "bob")}
+    passwords = {user: new_password() for user in ("alice", "bob")}
     try:
         server.start()
         for user, password in passwords.items():
@@ -637,6 +663,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--n", type=int, default=100, help="messages to time (default 100)")
     parser.add_argument("--workdir", type=Path, help="keep the server's files under this folder")
     parser.add_argument("--venv", type=Path, default=DEFAULT_VENV, help="Synapse's own venv")
+    parser.add_argument("--json", action="store_true", help=JSON_HELP)
     args = parser.parse_args(argv)
     if args.n < 1:
         parser.error("--n must be at least 1")
@@ -648,6 +675,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name, value in figures.items():
         print(f"  {name:>4} {value:8.2f} ms")
     print_stderr(f"synapse: whole run {elapsed:.1f} s")
+    if args.json:
+        emit_json(
+            "synapse",
+            {"latency_ms": figures, "synapse_version": result.version, "whole_run_s": elapsed},
+            n=args.n,
+        )
     return 0
 
 

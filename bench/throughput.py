@@ -1,12 +1,21 @@
-"""Burst throughput: 10,000 messages each way, durable, in order, receipted.
+"""Burst throughput: 10,000 messages each way, durable, in order, receipted, against two floors.
 
 Each side queues its burst through the control API in batches of 500 (one
 commit per batch), both sides at once. The clock stops when every message of
-both bursts holds a verified receipt at its sender. Then one direction alone,
-and the reference (bench/reference.py) doing the same physical work for a
-one-way burst of the same size, committed in the same batches.
+both bursts holds a verified receipt at its sender. Then one direction alone.
+In the same round, two references do a one-way burst of the same size in the
+same batches:
 
-    .venv/bin/python -m bench.throughput --n 10000
+* the **lean crypto reference** (bench/lean.py): protocol v2's cryptographic and
+  physical work per message (ratchet step, AEAD, Ed25519 sign and verify, group
+  commit, one signed batch receipt per commit), in plain Python;
+* the **TLS + commits reference** (bench/reference.py): the same frames and
+  commits with no cryptography beyond TLS.
+
+``--rounds R`` (default 3) alternates hotline, lean and reference R times (a
+fresh terminal pair each round) and reports each figure's median and spread.
+
+    .venv/bin/python -m bench.throughput --n 10000 --rounds 3 --json
 """
 
 from __future__ import annotations
@@ -14,9 +23,13 @@ from __future__ import annotations
 import argparse
 import threading
 import time
+from collections.abc import Sequence
+from typing import Any
 
 from bench.harness import HOLD_HELP, Pair, cpus_held_awake, terminal_pair
+from bench.lean import lean_throughput
 from bench.reference import reference_throughput
+from bench.report import JSON_HELP, emit_json, spread
 
 __all__ = ["hotline_burst"]
 
@@ -70,30 +83,80 @@ def check_order(pair: Pair) -> None:
             raise RuntimeError(f"{sender}→{receiver}: undelivered messages remain")
 
 
-def main() -> None:
+def one_round(n: int) -> dict[str, float]:
+    """One round: hotline one way and both ways, then the lean and the TLS reference."""
+    with terminal_pair() as pair:
+        one_way = hotline_burst(pair, n, both_ways=False)
+        two_way = hotline_burst(pair, n, both_ways=True)
+        check_order(pair)
+    lean = lean_throughput(n, batch=BATCH)
+    reference = reference_throughput(n, batch=BATCH)
+    return {
+        "hotline_one_way_msg_s": one_way,
+        "hotline_both_ways_msg_s": two_way,
+        "lean_crypto_msg_s": lean,
+        "reference_msg_s": reference,
+        "hotline_over_lean_crypto": one_way / lean,
+        "hotline_over_reference": one_way / reference,
+    }
+
+
+def summarise(rounds: Sequence[dict[str, float]]) -> dict[str, dict[str, float]]:
+    """Each figure's median, min and max over the rounds (ratios taken within each round)."""
+    return {key: spread([r[key] for r in rounds]) for key in rounds[0]}
+
+
+_LABELS = {
+    "hotline_one_way_msg_s": "hotline one way (msg/s)",
+    "hotline_both_ways_msg_s": "hotline both ways, sum (msg/s)",
+    "lean_crypto_msg_s": "lean crypto reference (msg/s)",
+    "reference_msg_s": "TLS + commits reference (msg/s)",
+    "hotline_over_lean_crypto": "hotline / lean_crypto",
+    "hotline_over_reference": "hotline / reference",
+}
+
+
+def report(n: int, rounds: Sequence[dict[str, float]]) -> list[str]:
+    """The human-readable table: one column per round, then median and min-max."""
+    lines = [f"burst of {n} per direction, {len(rounds)} round(s), one way unless said"]
+    for key, figure in summarise(rounds).items():
+        ratio = key.startswith("hotline_over")
+        cells = " ".join(f"{r[key]:>9.3f}" if ratio else f"{r[key]:>9,.0f}" for r in rounds)
+        if ratio:
+            tail = f"median {figure['median']:.3f} ({figure['min']:.3f} - {figure['max']:.3f})"
+        else:
+            tail = f"median {figure['median']:,.0f} ({figure['min']:,.0f} - {figure['max']:,.0f})"
+        lines.append(f"{_LABELS[key]:<32} {cells}   {tail}")
+    lines.append("hotline: all delivered exactly once, in serial order, with verified receipts")
+    return lines
+
+
+def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument(
         "--n", type=int, default=10_000, help="messages per direction (default 10000)"
     )
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds (default 3)")
     parser.add_argument("--hold-cpus-awake", action="store_true", help=HOLD_HELP)
-    args = parser.parse_args()
+    parser.add_argument("--json", action="store_true", help=JSON_HELP)
+    args = parser.parse_args(argv)
+    if args.n < 1 or args.rounds < 1:
+        parser.error("--n and --rounds must be at least 1")
     with cpus_held_awake(args.hold_cpus_awake):
-        _run(args.n)
-
-
-def _run(n: int) -> None:
-    with terminal_pair() as pair:
-        one_way = hotline_burst(pair, n, both_ways=False)
-        two_way = hotline_burst(pair, n, both_ways=True)
-        check_order(pair)
-    reference = reference_throughput(n, batch=BATCH)
-    print(f"hotline one way   {n:>6} msgs: {one_way:9,.0f} msg/s")
-    print(f"hotline both ways {n:>6} each: {two_way:9,.0f} msg/s (both directions together)")
-    print(f"reference one way {n:>6} msgs: {reference:9,.0f} msg/s")
-    print(f"hotline / reference (one way): {one_way / reference:.3f}")
-    print("all delivered exactly once, in serial order, with verified receipts")
+        rounds = [one_round(args.n) for _ in range(args.rounds)]
+    print("\n".join(report(args.n, rounds)))
+    if args.json:
+        figures: dict[str, Any] = {**summarise(rounds), "rounds": rounds}
+        emit_json(
+            "throughput",
+            figures,
+            n=args.n,
+            rounds=args.rounds,
+            batch=BATCH,
+            hold_cpus_awake=args.hold_cpus_awake,
+        )
 
 
 if __name__ == "__main__":
