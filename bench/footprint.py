@@ -10,7 +10,12 @@
    it would. Then the hub runs: its RSS once idle, and the p50/p99 delivery
    latency of 1,000 messages to Moscow.
 
-    .venv/bin/python -m bench.footprint --messages 1000000
+Every stored message is unacknowledged (nobody reads the hub's traffic), so the
+hub also measures what the acknowledgement-deadline watch costs at start.
+``--dir D --reuse`` runs an already filled hub in D again (to compare code
+versions on the same store without refilling it).
+
+    .venv/bin/python -m bench.footprint --messages 1000000 --json
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from bench.harness import (
     free_port,
@@ -30,6 +36,7 @@ from bench.harness import (
     stop_terminal,
     terminal_pair,
 )
+from bench.report import JSON_HELP, emit_json
 from hotline.crypto import Envelope, Identity, make_card, sign_receipt
 from hotline.terminal import add_peer_card, init_terminal, open_terminal
 from hotline.terminal.core.outbox import Outbox
@@ -135,7 +142,7 @@ def hub_run(hub_dir: Path, moscow_dir: Path, n: int) -> tuple[float, float, dict
         stop_terminal(moscow)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -146,7 +153,13 @@ def main() -> None:
         "--n", type=int, default=1000, help="latency messages to Moscow (default 1000)"
     )
     parser.add_argument("--dir", type=Path, help="keep the hub here (default: a temporary folder)")
-    args = parser.parse_args()
+    parser.add_argument(
+        "--reuse", action="store_true", help="run the hub already filled in --dir, do not fill"
+    )
+    parser.add_argument("--json", action="store_true", help=JSON_HELP)
+    args = parser.parse_args(argv)
+    if args.reuse and args.dir is None:
+        parser.error("--reuse needs --dir")
     rss = idle_rss()
     print(
         f"idle RSS, linked pair: Washington {rss['Washington']:.1f} MiB, Moscow {rss['Moscow']:.1f} MiB"
@@ -154,19 +167,34 @@ def main() -> None:
     root = args.dir or Path(tempfile.mkdtemp(prefix="hotline-footprint-"))
     root.mkdir(parents=True, exist_ok=True)
     try:
-        _hub(root, args.n, args.messages)
+        hub = _hub(root, args.n, args.messages, reuse=args.reuse)
     finally:
         if args.dir is None:  # a temporary hub is ~1.8 GiB at 1,000,000 messages
             shutil.rmtree(root, ignore_errors=True)
+    if args.json:
+        emit_json(
+            "footprint",
+            {
+                "pair_idle_rss_mib": rss,
+                **hub,
+            },
+            messages=args.messages,
+            n=args.n,
+            peers=PEERS,
+            reuse=args.reuse,
+        )
 
 
-def _hub(root: Path, n: int, messages: int) -> None:
+def _hub(root: Path, n: int, messages: int, *, reuse: bool) -> dict[str, Any]:
     started = time.monotonic()
-    hub_dir, moscow_dir = build_hub(root, messages)
-    print(
-        f"hub store filled with {messages:,} messages in {time.monotonic() - started:.0f} s; "
-        f"database {sum(p.stat().st_size for p in hub_dir.glob('hotline.db*')) / 2**20:,.0f} MiB"
-    )
+    if reuse:
+        hub_dir, moscow_dir = root / "hub", root / "moscow"
+        print("hub store reused")
+    else:
+        hub_dir, moscow_dir = build_hub(root, messages)
+        print(f"hub store filled with {messages:,} messages in {time.monotonic() - started:.0f} s")
+    database = sum(p.stat().st_size for p in hub_dir.glob("hotline.db*")) / 2**20
+    print(f"hub database {database:,.0f} MiB")
     idle, after, latency = hub_run(hub_dir, moscow_dir, n)
     print(
         f"hub with {PEERS} peers and {messages:,} messages: idle RSS {idle:.1f} MiB, "
@@ -178,6 +206,12 @@ def _hub(root: Path, n: int, messages: int) -> None:
     )
     files = open_terminal(hub_dir)
     files.store.close()
+    return {
+        "hub_database_mib": database,
+        "hub_idle_rss_mib": idle,
+        "hub_rss_after_sends_mib": after,
+        "hub_latency_ms": latency,
+    }
 
 
 if __name__ == "__main__":

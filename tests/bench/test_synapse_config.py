@@ -5,6 +5,7 @@ Nothing here installs or starts Synapse; the suite must run offline.
 
 from __future__ import annotations
 
+import argparse
 import json
 import socket
 from pathlib import Path
@@ -14,7 +15,9 @@ from bench.synapse import (
     SynapseResult,
     free_port,
     main,
+    new_password,
     percentile,
+    register_command,
     render_overrides,
     run_synapse_latency,
     summarise,
@@ -237,3 +240,44 @@ def test_cli_refuses_zero_messages(capsys: pytest.CaptureFixture[str]) -> None:
         main(["--n", "0"])
     assert exit_info.value.code == 2
     assert "--n" in capsys.readouterr().err
+
+
+# --- registering users --------------------------------------------------------
+
+
+def _synapse_parser() -> argparse.ArgumentParser:
+    """The options of Synapse's register_new_matrix_user that the bench uses, as it declares them."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("-u", "--user")
+    parser.add_argument("-p", "--password")
+    parser.add_argument("-c", "--config", action="append")
+    parser.add_argument("--no-admin", action="store_true")
+    parser.add_argument("server_url", nargs="?")
+    return parser
+
+
+@pytest.mark.parametrize("password", ["-starts-with-a-dash", "--x", "plain_Password-1", "-"])
+def test_register_command_passes_any_password_as_a_value(password: str) -> None:
+    command = register_command(
+        Path("/venv/bin/register_new_matrix_user"),
+        config=Path("/s/homeserver.yaml"),
+        user="alice",
+        password=password,
+        base_url="http://127.0.0.1:8008",
+    )
+    args = _synapse_parser().parse_args(command[1:])
+    assert args.password == password
+    assert args.user == "alice"
+    assert args.config == ["/s/homeserver.yaml"]
+    assert args.server_url == "http://127.0.0.1:8008"
+    assert args.no_admin
+
+
+def test_the_old_separate_form_fails_on_a_leading_dash() -> None:
+    # What the bench did before: "-p", password. This is the ~1-in-32 failure.
+    with pytest.raises(SystemExit):
+        _synapse_parser().parse_args(["-p", "-starts-with-a-dash", "-u", "alice"])
+
+
+def test_new_passwords_never_start_with_a_dash() -> None:
+    assert all(new_password()[0].isalpha() for _ in range(2000))

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import heapq
 import logging
+from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -57,9 +58,11 @@ log = logging.getLogger("hotline.deadlines")
 
 #: At start, the newest this many messages are checked for open deadlines.
 STARTUP_SCAN = 5000
-#: At most this many messages are watched at once (~460 bytes each, ~46 MB in all). Past
-#: it, new messages go unwatched until some are acknowledged or overdue; this is logged
-#: and journaled once each time the watch fills. A real line is far below it.
+#: At most this many messages are watched at once. A watch waiting for its deadline is
+#: one heap entry and one set entry (~200 bytes, ~20 MB in all); only an overdue message
+#: keeps more (its alarm and escalation). Past the bound, new messages go unwatched until
+#: some are acknowledged or overdue; this is logged and journaled once each time the
+#: watch fills. A real line is far below it.
 MAX_WATCHES = 100_000
 
 
@@ -76,34 +79,11 @@ class Overdue:
     alarm_id: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class _Watched:
-    """What a watch keeps of its message: a few fields, never the envelope (memory per message)."""
-
-    id: str
-    peer: str
-    direction: Direction
-    precedence: str
-    serial: int
-    time_group: str
-
-    @classmethod
-    def of(cls, record: MessageRecord) -> _Watched:
-        return cls(
-            id=record.id,
-            peer=record.peer,
-            direction=record.direction,
-            precedence=record.precedence,
-            serial=record.serial,
-            time_group=record.time_group,
-        )
-
-
 @dataclass(slots=True)
 class _Watch:
-    record: _Watched
-    deadline: float
-    overdue: Overdue | None = None
+    """An overdue message: its alarm and the escalation alerts still to send."""
+
+    overdue: Overdue
     #: Escalation alerts still to send: (epoch due, step index, round), earliest first.
     alerts: list[tuple[float, int, int]] = field(default_factory=list)
 
@@ -114,6 +94,11 @@ class DeadlineWatch(Desk):
     It takes no kind of its own: it watches every message a person must
     acknowledge as it is queued or accepted, and stops at the desk event
     :class:`~hotline.terminal.core.desk.Acknowledged`.
+
+    Memory is the point of its shape: a message waiting for its deadline costs
+    only its id in a set and a ``(deadline, id)`` pair in a heap, never an object
+    of its own and never the record; the record is read again from the store in
+    the rare case the deadline passes. Only overdue messages hold a :class:`_Watch`.
     """
 
     def __init__(self, services: DeskServices) -> None:
@@ -125,9 +110,12 @@ class DeadlineWatch(Desk):
         self._resend = services.lines.resend_everywhere
         self._journal = services.journal
         self._hook = services.alarms.run_hook
-        self._watches: dict[str, _Watch] = {}
-        #: (deadline, message id), earliest first; entries for ended watches are skipped.
+        #: Messages waiting for their deadline (not yet overdue, not acknowledged).
+        self._waiting: set[str] = set()
+        #: (deadline, message id), earliest first; entries no longer waiting are skipped.
         self._due: list[tuple[float, str]] = []
+        #: Overdue, unacknowledged messages.
+        self._overdue: dict[str, _Watch] = {}
         #: Overdue messages with escalation alerts still to send (checked every tick).
         self._alerting: set[str] = set()
         self._full = False
@@ -142,34 +130,52 @@ class DeadlineWatch(Desk):
         """Watch the unacknowledged messages among the newest :data:`STARTUP_SCAN`."""
         records = self._store.list_messages(limit=STARTUP_SCAN)
         acks = self._store.acknowledgements([r.id for r in records])
-        for record in records:
-            if record.id not in acks:
-                self.watch(record)
+        opened = [r for r in records if r.kind in ACKNOWLEDGEABLE_KINDS and r.id not in acks]
+        # What the watch keeps is first packed into two buffers (one string, one array),
+        # and only unpacked once the records are gone. Keeping the records' own id
+        # strings would leave one small object in each page of the allocator that the
+        # read filled, so the whole read (~8 MiB for 5,000 records) would stay resident.
+        ids = "\n".join(r.id for r in reversed(opened))  # oldest first, as they were queued
+        deadlines = array("d", [self._settings.deadline(r.sent_at, r.precedence) for r in opened])
+        del records, acks, opened
+        deadlines.reverse()
+        for message_id, deadline in zip(ids.split("\n") if ids else (), deadlines, strict=True):
+            self._arm(message_id, deadline)
 
     def watch(self, record: MessageRecord) -> None:
         """Start the deadline of a message a person must acknowledge (others are ignored)."""
-        if record.kind not in ACKNOWLEDGEABLE_KINDS or record.id in self._watches:
+        if record.kind not in ACKNOWLEDGEABLE_KINDS:
             return
-        if len(self._watches) >= MAX_WATCHES:
+        self._arm(record.id, self._settings.deadline(record.sent_at, record.precedence))
+
+    def _arm(self, message_id: str, deadline: float) -> None:
+        if message_id in self._waiting or message_id in self._overdue:
+            return
+        if len(self._waiting) + len(self._overdue) >= MAX_WATCHES:
             if not self._full:
                 self._full = True
                 log.error(
-                    "deadline watch full (%d messages): %s not watched", MAX_WATCHES, record.id
+                    "deadline watch full (%d messages): %s not watched", MAX_WATCHES, message_id
                 )
                 self._journal(
-                    "deadline watch full", {"watched": MAX_WATCHES, "first_unwatched": record.id}
+                    "deadline watch full", {"watched": MAX_WATCHES, "first_unwatched": message_id}
                 )
             return
         self._full = False
-        deadline = self._settings.deadline(record.sent_at, record.precedence)
-        self._watches[record.id] = _Watch(record=_Watched.of(record), deadline=deadline)
-        heapq.heappush(self._due, (deadline, record.id))
+        self._waiting.add(message_id)
+        heapq.heappush(self._due, (deadline, message_id))
 
     def acknowledged(self, ack: AckRecord) -> None:
         """A person acknowledged the message: the watch, its alarm and its escalation end."""
-        watch = self._watches.pop(ack.message_id, None)
+        self._waiting.discard(ack.message_id)
         self._alerting.discard(ack.message_id)
-        if watch is None or watch.overdue is None:
+        if len(self._due) > 2 * len(self._waiting) + 64:
+            # Acknowledged messages leave their heap entry behind (skipped when due);
+            # drop them once they outnumber the live ones, so the heap stays O(watched).
+            self._due = [entry for entry in self._due if entry[1] in self._waiting]
+            heapq.heapify(self._due)
+        watch = self._overdue.pop(ack.message_id, None)
+        if watch is None:
             return
         if watch.overdue.alarm_id is not None:
             self._alarms.clear(watch.overdue.alarm_id, by=f"acknowledged by {ack.by}")
@@ -179,11 +185,10 @@ class DeadlineWatch(Desk):
         )
 
     def overdue(self) -> list[Overdue]:
-        return [w.overdue for w in self._watches.values() if w.overdue is not None]
+        return [w.overdue for w in self._overdue.values()]
 
     def is_overdue(self, message_id: str) -> bool:
-        watch = self._watches.get(message_id)
-        return watch is not None and watch.overdue is not None
+        return message_id in self._overdue
 
     def deadline_of(self, record: MessageRecord) -> str | None:
         """The message's acknowledgement deadline (UTC text), if it has one."""
@@ -191,24 +196,29 @@ class DeadlineWatch(Desk):
             return None
         return format_utc_epoch(self._settings.deadline(record.sent_at, record.precedence))
 
+    def watched(self) -> int:
+        """How many messages are watched now (waiting or overdue)."""
+        return len(self._waiting) + len(self._overdue)
+
     def tick(self) -> None:
         """Raise what became overdue and send the escalation alerts that are due."""
         now = self._clock.now().timestamp()
         while self._due and self._due[0][0] <= now:
-            _, message_id = heapq.heappop(self._due)
-            watch = self._watches.get(message_id)
-            if watch is not None and watch.overdue is None:
-                self._went_overdue(watch, now)
+            deadline, message_id = heapq.heappop(self._due)
+            if message_id not in self._waiting:
+                continue  # acknowledged meanwhile
+            self._waiting.discard(message_id)
+            record = self._store.get_message(message_id)
+            if record is not None:
+                self._went_overdue(record, deadline, now)
         for message_id in list(self._alerting):
-            watch = self._watches.get(message_id)
+            watch = self._overdue.get(message_id)
             if watch is not None:
                 self._fire_due_now(watch, now)
             if watch is None or not watch.alerts:
                 self._alerting.discard(message_id)
 
-    def _went_overdue(self, watch: _Watch, now: float) -> None:
-        record = watch.record
-        full = self._store.get_message(record.id) if record.direction is Direction.OUT else None
+    def _went_overdue(self, record: MessageRecord, deadline: float, now: float) -> None:
         outgoing = record.direction is Direction.OUT
         who = f"{record.peer}" if outgoing else "anyone here"
         detail = (
@@ -220,16 +230,19 @@ class DeadlineWatch(Desk):
         alarm = self._alarms.raise_alarm(
             kind=ACK_OVERDUE, peer=record.peer, route=None, detail=detail
         )
-        watch.overdue = Overdue(
-            message_id=record.id,
-            peer=record.peer,
-            direction=record.direction,
-            precedence=record.precedence,
-            serial=record.serial,
-            deadline=format_utc_epoch(watch.deadline),
-            alarm_id=alarm.id if alarm is not None else None,
+        watch = _Watch(
+            overdue=Overdue(
+                message_id=record.id,
+                peer=record.peer,
+                direction=record.direction,
+                precedence=record.precedence,
+                serial=record.serial,
+                deadline=format_utc_epoch(deadline),
+                alarm_id=alarm.id if alarm is not None else None,
+            )
         )
-        resent = self._resend(full) if full is not None else 0
+        self._overdue[record.id] = watch
+        resent = self._resend(record) if outgoing else 0
         self._journal(
             "message overdue",
             {
@@ -259,7 +272,6 @@ class DeadlineWatch(Desk):
     def _escalate(self, watch: _Watch, index: int, round_: int) -> None:
         step = self._settings.escalation[index]
         overdue = watch.overdue
-        assert overdue is not None
         event = {
             "event": "escalation",
             "step": index + 1,
@@ -291,7 +303,8 @@ class DeadlineWatch(Desk):
         self._hook(event)
 
     def pending(self) -> Iterable[str]:
-        return iter(self._watches)
+        """The ids of the watched messages (waiting, then overdue)."""
+        return iter([*self._waiting, *self._overdue])
 
 
 def format_utc_epoch(epoch: float) -> str:
