@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from bench.report import JSON_HELP, emit_json
 from hotline.crypto import (
     ZERO_HASH,
     Checkpoint,
@@ -214,7 +214,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--entries", type=int, default=100_000, help="log entries (default 100000)")
-    parser.add_argument("--json", action="store_true", help="also print one JSON object")
+    parser.add_argument("--json", action="store_true", help=JSON_HELP)
     args = parser.parse_args()
     result = run(args.entries)
     print(
@@ -224,7 +224,7 @@ def main() -> None:
         f"{result['reference_sha256_s']} s (x{result['ratio_to_reference']})"
     )
     if args.json:
-        print(json.dumps(result))
+        emit_json("audit", result, entries=args.entries)
 
 
 if __name__ == "__main__":

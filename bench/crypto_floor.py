@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -23,6 +23,7 @@ import cbor2
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 
+from bench.report import JSON_HELP, emit_json
 from hotline.crypto import (
     BODY_DOMAIN,
     HPKE_SUITE,
@@ -109,12 +110,13 @@ def crypto_floor(n: int = 2000) -> dict[str, float]:
     }
 
 
-def main() -> None:
+def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--n", type=int, default=2000, help="calls per round (default 2000)")
-    args = parser.parse_args()
+    parser.add_argument("--json", action="store_true", help=JSON_HELP)
+    args = parser.parse_args(argv)
     floor = crypto_floor(args.n)
     names = {
         "sign": "Ed25519 sign",
@@ -132,6 +134,14 @@ def main() -> None:
         f"one direction, cryptography alone on one core each: at most "
         f"{1e6 / max(sender, receiver):,.0f} msg/s"
     )
+    if args.json:
+        figures = {f"{key}_us": floor[key] for key in names}
+        figures |= {
+            "sender_us": sender,
+            "receiver_us": receiver,
+            "one_way_bound_msg_s": 1e6 / max(sender, receiver),
+        }
+        emit_json("crypto_floor", figures, n=args.n)
 
 
 if __name__ == "__main__":

@@ -25,9 +25,10 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from bench.crypto_floor import sample_message
+from bench.report import JSON_HELP, emit_json
 from hotline.crypto import Envelope, verify_envelope
 
 __all__ = ["GAPS_MS", "idle_penalty"]
@@ -88,17 +89,21 @@ def idle_penalty(n: int = 1000) -> dict[str, dict[str, float]]:
     return results
 
 
-def main() -> None:
+def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=1000, help="timed calls per condition")
-    args = parser.parse_args()
+    parser.add_argument("--json", action="store_true", help=JSON_HELP)
+    args = parser.parse_args(argv)
     if args.n < 1:
         parser.error("--n must be at least 1")
-    for unit, timings in idle_penalty(args.n).items():
+    results = idle_penalty(args.n)
+    for unit, timings in results.items():
         best = timings["back to back"]
         print(f"{unit}:")
         for condition, micros in timings.items():
             print(f"  {condition:24} {micros:8.1f} µs   {micros / best:5.2f}x back to back")
+    if args.json:
+        emit_json("idle_penalty", {"us": results}, n=args.n)
 
 
 if __name__ == "__main__":

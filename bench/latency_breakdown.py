@@ -27,6 +27,7 @@ import os
 import shutil
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -34,11 +35,13 @@ from bench.harness import (
     HOLD_HELP,
     cpus_held_awake,
     paired_directories,
+    percentiles,
     start_terminal,
     stop_terminal,
     summary,
 )
 from bench.reference import reference_latency
+from bench.report import JSON_HELP, emit_json
 from hotline.crypto import Precedence
 from hotline.link.transport import StreamTransport
 from hotline.store import MessageRecord
@@ -157,18 +160,21 @@ def breakdown(n: int) -> dict[str, list[float]]:
         shutil.rmtree(root, ignore_errors=True)
 
 
-def main() -> None:
+def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--n", type=int, default=1000, help="messages (default 1000)")
     parser.add_argument("--hold-cpus-awake", action="store_true", help=HOLD_HELP)
-    args = parser.parse_args()
+    parser.add_argument("--json", action="store_true", help=JSON_HELP)
+    args = parser.parse_args(argv)
     with cpus_held_awake(args.hold_cpus_awake):
-        _report(args.n)
+        figures = _report(args.n)
+    if args.json:
+        emit_json("latency_breakdown", figures, n=args.n, hold_cpus_awake=args.hold_cpus_awake)
 
 
-def _report(n: int) -> None:
+def _report(n: int) -> dict[str, Any]:
     phases = breakdown(n)
     for name in ("total", "pump", "peer", "receipt"):
         print(summary(f"hotline {name}", phases[name]))
@@ -179,9 +185,20 @@ def _report(n: int) -> None:
     reference = reference_latency(n)
     print(summary("reference", reference))
     total = sorted(phases["total"])[len(phases["total"]) // 2]
-    print(
-        f"hotline (no control API) / reference: p50 {total / sorted(reference)[len(reference) // 2]:.2f}x"
-    )
+    ratio = total / sorted(reference)[len(reference) // 2]
+    print(f"hotline (no control API) / reference: p50 {ratio:.2f}x")
+    figures: dict[str, Any] = {
+        f"{name}_ms": percentiles(phases[name]) for name in ("total", "pump", "peer", "receipt")
+    }
+    figures |= {
+        "cpu_per_message_ms": {
+            "Washington": phases["cpu_washington"][0],
+            "Moscow": phases["cpu_moscow"][0],
+        },
+        "reference_ms": percentiles(reference),
+        "hotline_over_reference_p50": ratio,
+    }
+    return figures
 
 
 if __name__ == "__main__":

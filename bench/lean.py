@@ -50,7 +50,7 @@ from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from nacl.signing import SigningKey, VerifyKey
 
-from bench.reference import Receiver, connect, context, frame, read_frames
+from bench.reference import Receiver, closed, connect, context, frame, read_frames
 from bench.report import JSON_HELP, emit_json
 
 __all__ = ["EPOCH_MESSAGES", "lean_throughput", "merkle_root"]
@@ -317,6 +317,7 @@ async def _burst(receiver: Receiver, keys: dict[str, bytes], n: int, batch: int)
     await receipts
     elapsed = time.perf_counter() - started
     writer.close()
+    await closed(writer)
     (undelivered,) = db.execute("SELECT count(*) FROM m WHERE delivered = 0").fetchone()
     db.close()
     if undelivered:

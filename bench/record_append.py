@@ -19,11 +19,11 @@ signed. This measures, on a real SQLite store of N journal entries:
 from __future__ import annotations
 
 import argparse
-import json
 import tempfile
 import time
 from pathlib import Path
 
+from bench.report import JSON_HELP, emit_json
 from hotline.crypto import tlog
 from hotline.terminal import init_terminal
 from hotline.terminal.config import RecordSettings
@@ -107,16 +107,15 @@ def record_costs(entries: int, batch: int = 1000) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--entries", type=int, default=20000, help="journal entries to grow to")
-    parser.add_argument("--json", action="store_true", help="print JSON")
+    parser.add_argument("--json", action="store_true", help=JSON_HELP)
     args = parser.parse_args()
     if args.entries < 10:
         parser.error("--entries must be at least 10")
     result = record_costs(args.entries)
-    if args.json:
-        print(json.dumps(result, indent=1))
-        return
     for key, value in result.items():
         print(f"{key:32} {value}")
+    if args.json:
+        emit_json("record_append", result, entries=args.entries)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import datetime
 import multiprocessing
 import os
@@ -36,6 +37,7 @@ from bench.report import JSON_HELP, emit_json
 
 __all__ = [
     "Receiver",
+    "closed",
     "connect",
     "context",
     "frame",
@@ -176,6 +178,13 @@ class Receiver:
         shutil.rmtree(self.directory, ignore_errors=True)
 
 
+async def closed(writer: asyncio.StreamWriter) -> None:
+    """Wait for the TLS connection to close, so no socket outlives the run (ResourceWarning)."""
+    # The peer may go first: closed all the same.
+    with contextlib.suppress(ConnectionError, TimeoutError, ssl.SSLError):
+        await asyncio.wait_for(writer.wait_closed(), 10)
+
+
 async def connect(receiver: Receiver) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
     return await asyncio.open_connection(
         "127.0.0.1",
@@ -199,6 +208,7 @@ async def _latency(receiver: Receiver, n: int) -> list[float]:
         _store(db, acks)
         latencies.append((time.perf_counter() - started) * 1000.0)
     writer.close()
+    await closed(writer)
     return latencies
 
 
@@ -225,6 +235,7 @@ async def _throughput(receiver: Receiver, n: int, batch: int) -> float:
     await acks_task
     elapsed = time.perf_counter() - started
     writer.close()
+    await closed(writer)
     return n / elapsed
 
 

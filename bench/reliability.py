@@ -34,7 +34,6 @@ from __future__ import annotations
 import argparse
 import functools
 import itertools
-import json
 import random
 import shutil
 import subprocess
@@ -49,6 +48,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from bench.report import JSON_HELP, emit_json
 from hotline.errors import ConfigError, DaemonError
 from hotline.terminal import ControlClient, percentile
 from hotline.testing.netns import NamespacedTerminal, NetnsLab
@@ -715,7 +715,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--max-both-down", type=float, default=3.0, help="seconds (default 3)")
     parser.add_argument("--kill-gap", type=float, default=5.0, help="seconds between kills")
     parser.add_argument("--subnet", default="10.201.0.0/16", help="the lab's private /16")
-    parser.add_argument("--json", action="store_true", help="also print one JSON object")
+    parser.add_argument("--json", action="store_true", help=JSON_HELP)
     parser.add_argument(
         "--keep", action="store_true", help="keep the terminals' directories (kept on failure)"
     )
@@ -729,7 +729,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     result = run(args)
     print(summary(result))
     if args.json:
-        print(json.dumps(result))
+        emit_json(
+            "reliability",
+            result,
+            messages=args.messages,
+            kills=args.kills,
+            loss=args.loss,
+            seed=args.seed,
+            cuts=args.cuts,
+        )
     if failed(result) or args.keep:
         print(f"terminal directories kept in {result['directory']}", file=sys.stderr)
     else:

@@ -36,4 +36,4 @@ def test_run_reports_the_figures(
     main()
     out = capsys.readouterr().out.splitlines()
     assert "goal < 30 s" in out[0]
-    assert json.loads(out[1])["entries"] == 4
+    assert json.loads(out[-1])["figures"]["entries"] == 4
