@@ -160,6 +160,11 @@ def _string(value: dict[str, Any], key: str, *, default: str = "", empty: bool =
     item = value.get(key)
     if not isinstance(item, str) or (not item and not empty):
         raise InvalidArgument(f"{key}: a {'string' if empty else 'non-empty string'}")
+    try:
+        # JSON can spell a lone surrogate (\\ud800); UTF-8, the store and the body cannot.
+        item.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidArgument(f"{key}: not valid Unicode (a lone surrogate)") from None
     return item
 
 
@@ -242,24 +247,34 @@ class _Lane:
         self._terminal = terminal
         self._group: list[_Queued] = []
         self._loop = asyncio.get_running_loop()
-        self.connections: set[asyncio.Task[None]] = set()
+        self.connections: dict[asyncio.Task[None], _Connection] = {}
 
     async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
         assert task is not None
-        self.connections.add(task)
         connection = _Connection(writer)
+        self.connections[task] = connection
         try:
             await self._read(reader, connection)
         except (ConnectionError, asyncio.IncompleteReadError):
             pass  # the client went away: nothing to answer
         finally:
-            self.connections.discard(task)
+            del self.connections[task]
             for wait in connection.waits:
                 wait.cancel()
             with contextlib.suppress(ConnectionError):
                 writer.close()
                 await writer.wait_closed()
+
+    async def close(self) -> None:
+        """End every connection: each reader sees its input end and finishes normally.
+
+        Not by cancelling their tasks: asyncio's server logs a cancelled
+        connection task as an error (Python 3.11).
+        """
+        for connection in self.connections.values():
+            connection.writer.transport.abort()
+        await asyncio.gather(*self.connections, return_exceptions=True)
 
     async def _read(self, reader: asyncio.StreamReader, connection: _Connection) -> None:
         while True:
@@ -406,9 +421,7 @@ async def serve_send_lane(terminal: Terminal, started: asyncio.Event) -> None:
         await asyncio.Event().wait()  # until cancelled
     finally:
         server.close()
-        for task in list(lane.connections):
-            task.cancel()
-        await asyncio.gather(*lane.connections, return_exceptions=True)
+        await lane.close()
         await server.wait_closed()
         with contextlib.suppress(FileNotFoundError):
             path.unlink()
