@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from hotline.crypto import Precedence
 from hotline.errors import (
     DaemonNotRunning,
     InvalidArgument,
@@ -124,7 +125,7 @@ def test_parse_request_reads_both_ops_with_their_defaults() -> None:
     flash = parse_request(
         b'{"op":"send","to":"M","text":"","precedence":"flash","channel":"ops","tag":"a"}'
     )
-    assert flash == LaneSend(to="M", text="", precedence="flash", channel="ops", tag="a")
+    assert flash == LaneSend(to="M", text="", precedence=Precedence.FLASH, channel="ops", tag="a")
     assert parse_request(b'{"op":"wait","id":"x","within":0,"tag":7}') == LaneWait(
         id="x", within=0.0, tag=7
     )
@@ -319,7 +320,8 @@ def test_an_unknown_party_in_a_group_does_not_fail_the_others(dirs: tuple[Path, 
             assert (bad["error"], big["error"]) == ("UnknownPeer", "MessageTooLarge")
             assert sorted([a["serial"], b["serial"]]) == [1, 2]
             texts = [
-                r.text for r in washington.store.list_messages(peer="Moscow", direction=Direction.OUT)
+                r.text
+                for r in washington.store.list_messages(peer="Moscow", direction=Direction.OUT)
             ]
             assert sorted(texts) == ["a", "b"]
             await first.close()
