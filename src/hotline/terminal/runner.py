@@ -97,8 +97,10 @@ async def run_terminal(
             await terminal.start()
         except LinkError as exc:
             raise ConfigError(str(exc)) from exc
+        # The send lane first (DIR/send.sock, docs/lane.md): once the control API
+        # answers, a client may count on the lane listening too.
+        await _start_server(servers, serve_send_lane, terminal)
         await _start_server(servers, serve_control_api, terminal)
-        await _start_server(servers, serve_send_lane, terminal)  # DIR/send.sock (docs/lane.md)
         if extra is not None:
             await _start_server(servers, extra, terminal)
         if ready is not None:
