@@ -79,6 +79,7 @@ CURATED = {
         "Permission",
         "Role",
         "RouteStatus",
+        "SendLane",
         "Settings",
         "SystemClock",
         "Terminal",

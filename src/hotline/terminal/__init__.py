@@ -11,8 +11,8 @@ The package is made of rooms (docs/ARCHITECTURE.md draws them):
   the envelope kinds it handles;
 * :mod:`hotline.terminal.api` — the one HTTP contract: shared resource models
   and the error → status table, for the control socket and the console;
-* ``daemon``, ``runner``, ``control`` and ``client`` — the terminal assembled,
-  run, and spoken to over its control socket.
+* ``daemon``, ``runner``, ``control``, ``lane`` and ``client`` — the terminal
+  assembled, run, and spoken to over its control socket and its send lane.
 
 This namespace holds what most callers need; a feature's own names (a call's
 JSON, a report's CSV) are imported from its desk, e.g.
@@ -23,7 +23,7 @@ daemon must not pay for FastAPI and uvicorn.
 
 from __future__ import annotations
 
-from hotline.terminal.client import ControlClient
+from hotline.terminal.client import ControlClient, SendLane
 from hotline.terminal.config.paths import TerminalPaths
 from hotline.terminal.config.settings import Settings, load_settings
 from hotline.terminal.config.setup import add_peer_card, init_terminal, open_terminal
@@ -49,6 +49,7 @@ __all__ = [
     "Permission",
     "Role",
     "RouteStatus",
+    "SendLane",
     "Settings",
     "SystemClock",
     "Terminal",

@@ -1,6 +1,8 @@
-"""A client for a running terminal's control API, over ``DIR/control.sock``.
+"""Clients for a running terminal: its control API (``DIR/control.sock``) and its send lane.
 
-This is how the CLI (and tests, and scripts) talk to ``hotline run``. Errors
+:class:`ControlClient` is how the CLI (and tests, and scripts) talk to ``hotline run``.
+:class:`SendLane` is the fast sender path for local programs (``DIR/send.sock``,
+docs/lane.md): one persistent connection, newline-delimited JSON, no HTTP. Errors
 the daemon reports come back as the same :class:`~hotline.errors.HotlineError`
 subclass it raised, with its message: the body names the class
 (:mod:`hotline.terminal.api.errors`), so the client needs no table of statuses.
@@ -11,8 +13,11 @@ directory with no daemon answering gives :class:`~hotline.errors.DaemonNotRunnin
 from __future__ import annotations
 
 import http.client
+import itertools
 import json
 import socket
+from collections import deque
+from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -22,8 +27,13 @@ from hotline import errors
 from hotline.errors import DaemonError, DaemonNotRunning, HotlineError, NotInitialised
 from hotline.formats import Problem
 from hotline.terminal.config.paths import TerminalPaths
+from hotline.terminal.lane import send_socket_path
 
-__all__ = ["ControlClient"]
+__all__ = ["ControlClient", "SendLane", "lane_answer"]
+
+#: Requests :meth:`SendLane.send_many` writes before it reads answers: the
+#: answers in flight then fit the socket buffers, so neither side blocks writing.
+LANE_WINDOW = 256
 
 _ERRORS: dict[str, type[HotlineError]] = {
     name: cls
@@ -290,3 +300,143 @@ class _UnixHTTPConnection(http.client.HTTPConnection):
             sock.close()
             raise
         self.sock = sock
+
+
+class SendLane:
+    """Synchronous client for one terminal's send lane (``DIR/send.sock``, docs/lane.md).
+
+    One connection, opened here and kept until :meth:`close`. :meth:`send`
+    answers once the message is durable; :meth:`send_many` pipelines, so the
+    terminal queues what it has read in one commit; :meth:`wait_delivered` is
+    the lane's ``wait``. Refusals raise the daemon's own error class, as
+    :class:`ControlClient` does. Not thread-safe: one lane per thread.
+    """
+
+    def __init__(self, directory: Path, *, timeout: float = 30.0) -> None:
+        self.paths = TerminalPaths(directory)
+        if not self.paths.is_initialised():
+            raise NotInitialised(
+                f"{directory} is not a hotline terminal (create one with: hotline init)"
+            )
+        self._timeout = timeout
+        self._tags = itertools.count(1)
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            sock.settimeout(timeout)
+            sock.connect(str(send_socket_path(self.paths)))
+        except (FileNotFoundError, ConnectionRefusedError) as exc:
+            sock.close()
+            raise DaemonNotRunning(
+                f"no terminal is running in {self.paths.root} (start it with: hotline run {self.paths.root})"
+            ) from exc
+        except OSError as exc:
+            sock.close()
+            raise DaemonError(f"cannot reach the terminal in {self.paths.root}: {exc}") from exc
+        self._sock = sock
+        self._file = sock.makefile("rwb")
+
+    def close(self) -> None:
+        self._file.close()
+        self._sock.close()
+
+    def __enter__(self) -> SendLane:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def send(
+        self, *, to: str, text: str, precedence: str = "routine", channel: str = "leaders"
+    ) -> dict[str, Any]:
+        """Queue one message; ``{"ok", "id", "serial", "time_group", "tag"}`` once it is durable."""
+        request = {"op": "send", "to": to, "text": text, "precedence": precedence}
+        if channel != "leaders":
+            request["channel"] = channel
+        (tag,) = self._write([request])
+        return lane_answer(self._read(tag))
+
+    def send_many(self, messages: Sequence[dict[str, str]]) -> list[dict[str, Any]]:
+        """Queue several messages (dicts with to, text, optionally precedence, channel), pipelined.
+
+        Unlike :meth:`ControlClient.send_many`, each message stands alone: one
+        answer per message, in order, each either a send's answer or a refusal
+        ``{"ok": false, "error", "detail", "tag"}`` (:func:`lane_answer` raises it).
+        """
+        requests = [{"op": "send", **message} for message in messages]
+        answers: list[dict[str, Any]] = []
+        pending: deque[int] = deque()
+        index = 0
+        while index < len(requests) or pending:
+            # At most two windows in flight: their answers fit the socket buffers,
+            # so the terminal never blocks writing while we are still writing.
+            while index < len(requests) and len(pending) <= LANE_WINDOW:
+                chunk = requests[index : index + LANE_WINDOW]
+                pending.extend(self._write(chunk))
+                index += len(chunk)
+            answers.append(self._read(pending.popleft()))
+        return answers
+
+    def wait_delivered(self, message_id: str, *, timeout: float = 30.0) -> dict[str, Any]:
+        """Wait until the message is delivered or ``timeout`` passes: ``{"ok", "id", "state", ...}``."""
+        (tag,) = self._write([{"op": "wait", "id": message_id, "within": timeout}])
+        return lane_answer(self._read(tag, timeout=timeout + 10))
+
+    def _write(self, requests: Sequence[dict[str, Any]]) -> list[int]:
+        tags = [next(self._tags) for _ in requests]
+        data = b"".join(
+            json.dumps({**request, "tag": tag}, ensure_ascii=False, separators=(",", ":")).encode()
+            + b"\n"
+            for request, tag in zip(requests, tags, strict=True)
+        )
+        try:
+            self._file.write(data)
+            self._file.flush()
+        except OSError as exc:
+            raise self._broken(
+                f"the terminal in {self.paths.root} did not take the request: {exc}"
+            ) from exc
+        return tags
+
+    def _read(self, tag: int, *, timeout: float | None = None) -> dict[str, Any]:
+        """The next answer, which must be ``tag``'s: this client has one wait at most in flight."""
+        try:
+            if timeout is not None:
+                self._sock.settimeout(max(timeout, self._timeout))
+            line = self._file.readline()
+        except OSError as exc:  # a timeout included: the stream's position is lost
+            raise self._broken(f"the terminal in {self.paths.root} did not answer: {exc}") from exc
+        finally:
+            if timeout is not None and self._sock.fileno() != -1:
+                self._sock.settimeout(self._timeout)
+        if not line:
+            raise self._broken(f"the terminal in {self.paths.root} closed the send lane")
+        try:
+            answer = json.loads(line)
+        except ValueError as exc:
+            raise self._broken(f"the send lane answered something not JSON: {exc}") from exc
+        if not isinstance(answer, dict):
+            raise self._broken(f"the send lane answered {line[:200]!r}")
+        if answer.get("tag") != tag:
+            if answer.get("tag") is None and answer.get("ok") is False:
+                # Refused before its tag could be read (a line over the limit): the
+                # terminal closes the connection after it.
+                self.close()
+                lane_answer(answer)
+            raise self._broken(f"the send lane answered tag {answer.get('tag')!r}, not {tag}")
+        return answer
+
+    def _broken(self, detail: str) -> DaemonError:
+        self.close()
+        return DaemonError(detail)
+
+
+def lane_answer(answer: dict[str, Any]) -> dict[str, Any]:
+    """``answer`` if it is ``ok``; else raise the error it names (as the daemon raised it)."""
+    if answer.get("ok") is True:
+        return answer
+    raise _ERRORS.get(str(answer.get("error")), DaemonError)(str(answer.get("detail", "")))

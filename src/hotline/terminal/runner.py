@@ -2,7 +2,8 @@
 
 Takes an exclusive lock on the directory before touching the store (a second
 daemon must not open it at all), starts the :class:`~hotline.terminal.daemon.Terminal`,
-serves the control API on ``DIR/control.sock`` and, when a caller passes one,
+serves the control API on ``DIR/control.sock`` and the send lane on
+``DIR/send.sock`` (lane.py) and, when a caller passes one,
 another server on the same loop (the web console, ``hotline.console``), and
 stops cleanly on SIGTERM or SIGINT. With ``[performance] hold_cpus_awake`` it
 holds a PM QoS request for the process's life (cpu_wake.py).
@@ -66,6 +67,7 @@ async def run_terminal(
 ) -> None:
     """Run a terminal in the foreground until SIGTERM or SIGINT; the body of ``hotline run``."""
     from hotline.terminal.control import serve_control_api
+    from hotline.terminal.lane import serve_send_lane
 
     paths = TerminalPaths(directory)
     if not paths.is_initialised():
@@ -95,6 +97,9 @@ async def run_terminal(
             await terminal.start()
         except LinkError as exc:
             raise ConfigError(str(exc)) from exc
+        # The send lane first (DIR/send.sock, docs/lane.md): once the control API
+        # answers, a client may count on the lane listening too.
+        await _start_server(servers, serve_send_lane, terminal)
         await _start_server(servers, serve_control_api, terminal)
         if extra is not None:
             await _start_server(servers, extra, terminal)
