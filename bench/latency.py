@@ -1,10 +1,13 @@
 """Delivery latency: hotline against the reference and Matrix Synapse, in one run.
 
 N sequential messages from Washington to Moscow, two ``hotline run`` processes
-on loopback. Each latency is measured inside the sending terminal, from the
-moment the message is durable (its id could be returned) to the moment the
-verified signed receipt is durable (``GET /statistics``). The next message is
-sent once the previous one is delivered. Then the reference (bench/reference.py:
+on loopback, sent and awaited through the send lane (``DIR/send.sock``,
+docs/lane.md: the path for local clients that need speed). Each latency is
+measured inside the sending terminal, from the moment the message is durable
+(its id could be returned) to the moment the verified signed receipt is
+durable (``GET /statistics``); the client round trip (send, then wait until
+delivered) is reported beside it. The next message is sent once the previous
+one is delivered. Then the reference (bench/reference.py:
 TLS 1.3 + three SQLite commits, no protocol) and, unless ``--no-synapse``,
 Synapse (send → seen in the other user's /sync) do the same N, and the ratios
 are printed.
@@ -27,26 +30,27 @@ from typing import Any
 from bench.harness import HOLD_HELP, cpus_held_awake, percentiles, summary, terminal_pair
 from bench.reference import reference_latency
 from bench.report import JSON_HELP, emit_json, spread
+from hotline.terminal import SendLane
 
 __all__ = ["hotline_latency"]
 
 
 def hotline_latency(n: int) -> tuple[list[float], list[float]]:
     """(internal latencies, client-observed latencies) in ms for ``n`` sequential messages."""
-    with terminal_pair() as pair:
+    with terminal_pair() as pair, SendLane(pair.washington, timeout=120) as lane:
         client = pair.client("Washington")
         # Warm up: the first messages pay for imports and caches.
         for index in range(20):
-            record = client.send(to="Moscow", text=f"warm-up {index}")
-            client.wait_delivered(record["id"], timeout=30)
+            record = lane.send(to="Moscow", text=f"warm-up {index}")
+            lane.wait_delivered(record["id"], timeout=30)
         client.reset_statistics()
         observed = []
         for index in range(n):
             started = time.perf_counter()
-            record = client.send(
+            record = lane.send(
                 to="Moscow", text=f"FLASH test message {index:05d}", precedence="flash"
             )
-            delivered = client.wait_delivered(record["id"], timeout=30)
+            delivered = lane.wait_delivered(record["id"], timeout=30)
             observed.append((time.perf_counter() - started) * 1000.0)
             if delivered["state"] != "delivered":
                 raise RuntimeError(f"message {index} not delivered within 30 s")
