@@ -28,10 +28,12 @@ _LEAVES = (
 _OTHER = st.floats(allow_nan=False) | st.builds(cbor2.CBORTag, st.integers(6, 100), st.integers())
 _VALUES = st.recursive(
     _LEAVES | _OTHER,
-    lambda inner: st.lists(inner, max_size=4)
-    | st.lists(inner, max_size=4).map(tuple)
-    | st.dictionaries(_TEXT, inner, max_size=6)
-    | st.dictionaries(st.integers(-30, 30) | st.binary(max_size=3), inner, max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.lists(inner, max_size=4).map(tuple)
+        | st.dictionaries(_TEXT, inner, max_size=6)
+        | st.dictionaries(st.integers(-30, 30) | st.binary(max_size=3), inner, max_size=3)
+    ),
     max_leaves=30,
 )
 

@@ -39,7 +39,9 @@ def _entry_bytes(seq: int, at: str, kind: str, data: Mapping[str, Any], prev: by
     # The one encoding of an entry: its chain hash and its record leaf are both
     # taken over these bytes, so the two can never disagree about an entry.
     # canonical_dumps is cbor2's canonical encoding, byte for byte, a few times faster.
-    encoded = canonical_dumps({"seq": seq, "at": at, "kind": kind, "data": dict(data), "prev": prev})
+    encoded = canonical_dumps(
+        {"seq": seq, "at": at, "kind": kind, "data": dict(data), "prev": prev}
+    )
     return JOURNAL_DOMAIN + encoded
 
 

@@ -244,6 +244,44 @@ class TestIncoming:
         peered.add_outgoing(make_message(1))
         assert peered.get_incoming_by_serial("moscow", 1) == first
 
+    def test_add_incoming_many(self, peered: Store) -> None:
+        peered.add_incoming_many([])
+        batch = [make_message(serial, Direction.IN) for serial in (1, 2, 3)]
+        peered.add_incoming_many(batch)
+        assert peered.last_incoming("moscow") == (3, batch[-1].envelope_hash)
+        assert [peered.get_incoming_by_serial("moscow", n) for n in (1, 2, 3)] == batch
+        # All or nothing, with the error a single add would raise for the first refused.
+        refused = [
+            ([make_message(4, Direction.IN), make_message(6, Direction.IN)], "must be 5, not 6"),
+            ([make_message(4, Direction.IN), make_message(4, Direction.IN, id="again")], "held"),
+            ([make_message(4, Direction.IN), make_message(5)], "is out, not in"),
+        ]
+        for messages, match in refused:
+            with pytest.raises(StoreError, match=match):
+                peered.add_incoming_many(messages)
+        with pytest.raises(UnknownPeer):
+            peered.add_incoming_many([make_message(1, Direction.IN, peer="paris")])
+        assert peered.last_incoming("moscow") == (3, batch[-1].envelope_hash)
+        with peered.transaction():
+            peered.add_incoming_many([make_message(4, Direction.IN)])
+            with pytest.raises(StoreError):
+                peered.add_incoming_many(
+                    [make_message(5, Direction.IN), make_message(7, Direction.IN)]
+                )
+            peered.add_incoming_many([make_message(5, Direction.IN)])
+        assert peered.last_incoming("moscow")[0] == 5
+
+    def test_add_outgoing_many(self, peered: Store) -> None:
+        batch = [make_message(serial) for serial in (1, 2)]
+        peered.add_outgoing_many(batch)
+        assert peered.next_outgoing_serial("moscow") == (3, batch[-1].envelope_hash)
+        assert [peered.get_message(m.id) for m in batch] == batch
+        with pytest.raises(StoreError, match="must be 4, not 5"):
+            peered.add_outgoing_many([make_message(3), make_message(5)])
+        with pytest.raises(StoreError, match="already stored"):
+            peered.add_outgoing_many([make_message(3, id=batch[0].id)])
+        assert peered.next_outgoing_serial("moscow")[0] == 3
+
 
 class TestQueries:
     """Listings, lookups and iterators, in either direction."""
