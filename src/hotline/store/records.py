@@ -243,11 +243,13 @@ class MessageRecord:
 
     def __post_init__(self) -> None:
         _text("id", self.id)
-        try:
-            object.__setattr__(self, "direction", Direction(self.direction))
-            object.__setattr__(self, "state", MessageState(self.state))
-        except ValueError as exc:
-            raise StoreError(f"message {self.id}: {exc}") from None
+        # Built on the path, they are members already; read from a row, text.
+        if type(self.direction) is not Direction or type(self.state) is not MessageState:
+            try:
+                object.__setattr__(self, "direction", Direction(self.direction))
+                object.__setattr__(self, "state", MessageState(self.state))
+            except ValueError as exc:
+                raise StoreError(f"message {self.id}: {exc}") from None
         _text("peer", self.peer)
         _text("channel", self.channel)
         _serial("serial", self.serial, minimum=1)
