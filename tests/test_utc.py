@@ -103,3 +103,16 @@ def test_parse_matches_the_old_implementation(text: str) -> None:
     if new is not None and old is not None:
         assert new.tzinfo is old.tzinfo is UTC
         assert new.utcoffset() == old.utcoffset()
+
+
+@given(_MOMENTS, st.lists(st.integers(-2_000_000, 2_000_000), max_size=20), st.integers(1, 9998))
+def test_format_reuses_a_second_only_for_that_second(
+    moment: datetime, steps: list[int], year: int
+) -> None:
+    # Runs of the same second (the cache hits), neighbours, and the same day and
+    # time of another year (a key that differs in the year only).
+    moments = [moment + timedelta(microseconds=step) for step in steps]
+    moments.append(moment.astimezone(UTC).replace(year=year, month=1, day=1))
+    moments.append(moment.astimezone(UTC).replace(month=1, day=1))
+    for each in moments:
+        assert format_utc(each) == _old_format_utc(each)

@@ -20,6 +20,9 @@ __all__ = ["format_utc", "from_epoch", "parse_utc", "time_group"]
 _RFC3339_UTC = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z")
 
 
+_last_second: tuple[tuple[int, ...], str] = ((), "")
+
+
 def format_utc(moment: datetime) -> str:
     """Render an aware datetime as ``YYYY-MM-DDTHH:MM:SS.ffffffZ`` in UTC."""
     zone = moment.tzinfo
@@ -27,9 +30,17 @@ def format_utc(moment: datetime) -> str:
         if zone is None:
             raise ValueError("naive datetime: hotline times must be timezone-aware")
         moment = moment.astimezone(UTC)
-    # isoformat, not strftime: a third faster (this runs several times per message),
-    # and it pads years before 1000 to four digits, where glibc's %Y does not.
-    return moment.isoformat(timespec="microseconds")[:-6] + "Z"
+    # The text up to the second is kept for the last second seen: the times of a
+    # burst share it, and the microseconds alone are cheap to format. One tuple,
+    # rebound in one step, so that threads never see a key with another's prefix.
+    global _last_second
+    key = (moment.second, moment.minute, moment.hour, moment.day, moment.month, moment.year)
+    cached = _last_second
+    if cached[0] != key:
+        # isoformat, not strftime: faster, and it pads years before 1000 to four
+        # digits, where glibc's %Y does not.
+        cached = _last_second = (key, moment.isoformat(timespec="seconds")[:-6])
+    return f"{cached[1]}.{moment.microsecond:06d}Z"
 
 
 def parse_utc(text: str) -> datetime:
