@@ -174,6 +174,7 @@ def _store_ops(n: int, batch: int) -> dict[str, float]:
     stamps = _stamps(n)
     out = [_message(i + 1, Direction.OUT, stamps[i]) for i in range(n)]
     into = [_message(i + 1, Direction.IN, stamps[i]) for i in range(n)]
+    more = [_message(n + i + 1, Direction.OUT, stamps[i]) for i in range(n)]
     data = [
         {"id": m.id, "peer": "Moscow", "serial": m.serial, "envelope_hash": m.envelope_hash.hex()}
         for m in out
@@ -221,6 +222,14 @@ def _store_ops(n: int, batch: int) -> dict[str, float]:
                     )
 
             figures["append_journal_many (per entry)"] = _per_message(n, journal_batches)
+        if hasattr(store, "mark_transmitted_many"):
+            store.add_outgoing_many(more)
+
+            def transmitted_batches() -> None:
+                for chunk in _batches(n, batch):
+                    store.mark_transmitted_many([more[i].id for i in chunk], stamps[chunk[-1]])
+
+            figures["mark_transmitted_many (per message)"] = _per_message(n, transmitted_batches)
     with _store() as store:
         if hasattr(store, "add_incoming_many"):
 

@@ -75,6 +75,7 @@ _INTERFACE = {
     "list_messages",
     "list_peers",
     "mark_transmitted",
+    "mark_transmitted_many",
     "next_outgoing_serial",
     "outgoing_after",
     "outgoing_ref",

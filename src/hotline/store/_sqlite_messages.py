@@ -35,6 +35,11 @@ _INSERT_MESSAGE = (
     f"VALUES ({', '.join('?' * len(_MESSAGE_FIELDS))})"
 )
 
+_MARK_TRANSMITTED = (
+    "UPDATE messages SET state = 'sent', transmitted_at = ? "
+    "WHERE id = ? AND direction = 'out' AND state = 'queued'"
+)
+
 
 def _message_from(row: sqlite3.Row) -> MessageRecord:
     # The record turns the stored direction and state strings back into enums
@@ -167,13 +172,23 @@ class SQLiteMessageStore(SQLiteCore, MessageStore):
         check_utc("at", at)
         # One conditional UPDATE: this runs for every message sent, on the hot path.
         changed = self._write_one(
-            f"mark message {message_id} transmitted",
-            "UPDATE messages SET state = 'sent', transmitted_at = ? "
-            "WHERE id = ? AND direction = 'out' AND state = 'queued'",
-            (at, message_id),
+            f"mark message {message_id} transmitted", _MARK_TRANSMITTED, (at, message_id)
         )
         if not changed:
             self._outgoing(message_id)  # raises if it is unknown or incoming; else a no-op
+
+    def mark_transmitted_many(self, message_ids: Sequence[str], at: str) -> None:
+        check_utc("at", at)
+        ids = list(message_ids)
+        if not ids:
+            return
+        with self._writing(f"mark {len(ids)} messages transmitted") as connection:
+            changed = connection.executemany(
+                _MARK_TRANSMITTED, [(at, message_id) for message_id in ids]
+            ).rowcount
+            if changed != len(ids):
+                for message_id in ids:
+                    self._outgoing(message_id)  # raises (undoing all) if unknown or incoming
 
     def add_delivery_receipt(
         self,

@@ -54,6 +54,10 @@ class MessageStore(ABC):
         """QUEUED → SENT with ``transmitted_at``; no-op once SENT or DELIVERED."""
 
     @abstractmethod
+    def mark_transmitted_many(self, message_ids: Sequence[str], at: str) -> None:
+        """:meth:`mark_transmitted` for each id, all at ``at``, all or none; else StoreError."""
+
+    @abstractmethod
     def add_delivery_receipt(
         self,
         message_id: str,

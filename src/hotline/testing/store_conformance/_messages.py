@@ -109,6 +109,28 @@ class TestOutgoing:
             peered.mark_transmitted("moscow-out-1", "2026-11-22")
         assert peered.get_message("moscow-out-1") == make_message(1)
 
+    def test_mark_transmitted_many(self, peered: Store) -> None:
+        peered.mark_transmitted_many([], at(10))
+        peered.add_outgoing_many([make_message(serial) for serial in (1, 2, 3)])
+        peered.mark_transmitted("moscow-out-1", at(20))
+        peered.mark_transmitted_many(["moscow-out-1", "moscow-out-2", "moscow-out-2"], at(30))
+        states = {
+            m.id: (m.state, m.transmitted_at) for m in peered.list_messages(direction=Direction.OUT)
+        }
+        assert states == {
+            "moscow-out-1": (MessageState.SENT, at(20)),  # the first write's time stays
+            "moscow-out-2": (MessageState.SENT, at(30)),
+            "moscow-out-3": (MessageState.QUEUED, None),
+        }
+        # All or none: an unknown or incoming id undoes the marks before it.
+        peered.add_incoming(make_message(1, Direction.IN))
+        for bad, match in (("nope", "no message"), ("moscow-in-1", "incoming")):
+            with pytest.raises(StoreError, match=match):
+                peered.mark_transmitted_many(["moscow-out-3", bad], at(40))
+        with pytest.raises(StoreError, match="at"):
+            peered.mark_transmitted_many(["moscow-out-3"], "2026-11-22")
+        assert peered.get_message("moscow-out-3") == make_message(3)
+
     def test_delivery_receipt_once(self, peered: Store) -> None:
         peered.add_outgoing(make_message(1))
         assert peered.add_delivery_receipt("moscow-out-1", b"first receipt", at(7)) is True
