@@ -63,6 +63,8 @@ from hotline.store.records import (
     ShiftNoteRecord,
     UserRecord,
     WitnessedRecord,
+    built_journal_entry,
+    check_text,
     check_utc,
     normalise_journal_data,
 )
@@ -110,6 +112,8 @@ __all__ = [
     "UserRecord",
     "WitnessedRecord",
     "ZERO_HASH",
+    "built_journal_entry",
+    "check_text",
     "check_utc",
     "ensure_schema",
     "journal_entry_hash",

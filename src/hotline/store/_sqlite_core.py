@@ -186,6 +186,33 @@ class SQLiteCore(TransactionalStore):
         with translated(action):
             yield connection
 
+    def _open_transaction(self) -> sqlite3.Connection | None:
+        """The connection when a transaction is open (a write needs no savepoint); else None.
+
+        The hot-path writes use this instead of :meth:`_statement`: a generator
+        context manager costs more than the check it wraps, several times per message.
+        """
+        if self._depth == 0:
+            return None
+        connection = self._live()
+        if not _in_transaction(connection):
+            raise StoreError("the enclosing transaction was already rolled back")
+        return connection
+
+    def _write_one(self, action: str, sql: str, parameters: tuple[Any, ...]) -> int:
+        """One mutating statement, as :meth:`_statement` runs it; the rows it changed."""
+        connection = self._open_transaction()
+        if connection is None:
+            with self._writing(action) as connection:
+                return connection.execute(sql, parameters).rowcount
+        try:
+            return connection.execute(sql, parameters).rowcount
+        except sqlite3.Error as exc:
+            raise StoreError(f"could not {action}: {exc}") from exc
+
     def _read(self, action: str, sql: str, parameters: tuple[Any, ...] = ()) -> list[Any]:
-        with translated(action):
+        # try/except, not translated(): a read runs several times per message.
+        try:
             return self._live().execute(sql, parameters).fetchall()
+        except sqlite3.Error as exc:
+            raise StoreError(f"could not {action}: {exc}") from exc

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from hotline.errors import StoreError
@@ -20,9 +20,39 @@ from hotline.store._sqlite_core import PAGE as _PAGE
 from hotline.store._sqlite_core import SQLiteCore, translated
 from hotline.store.interfaces import JournalStore
 from hotline.store.journal import JournalChecker, journal_entry_hash
-from hotline.store.records import ZERO_HASH, JournalEntry, normalise_journal_data
+from hotline.store.records import (
+    ZERO_HASH,
+    JournalEntry,
+    built_journal_entry,
+    check_text,
+    check_utc,
+    normalise_journal_data,
+)
 
 __all__ = ["SQLiteJournalStore"]
+
+_INSERT_ENTRY = (
+    "INSERT INTO journal (seq, at, kind, data, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?)"
+)
+
+# One encoder, made once: json.dumps with options builds a new one per call.
+_to_json = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode
+
+# (kind, at, normalised data, its JSON): an entry checked and encoded, not yet chained.
+_Prepared = tuple[str, str, dict[str, Any], str]
+
+
+def _prepare(kind: str, at: str, data: Mapping[str, Any]) -> _Prepared:
+    # The checks JournalEntry's constructor makes, made once (built_journal_entry trusts them).
+    _check_kind(kind)
+    check_utc("at", at)
+    normalised = normalise_journal_data(data)
+    return kind, at, normalised, _to_json(normalised)
+
+
+def _check_kind(kind: object) -> None:
+    if type(kind) is not str or not kind or not kind.isascii():
+        check_text("kind", kind)  # the uncommon cases, with the record's own message
 
 
 def _journal_from(row: sqlite3.Row) -> JournalEntry:
@@ -40,54 +70,69 @@ class SQLiteJournalStore(SQLiteCore, JournalStore):
     """:class:`~hotline.store.interfaces.JournalStore` on the ``journal`` table."""
 
     def append_journal(self, *, kind: str, at: str, data: Mapping[str, Any]) -> JournalEntry:
-        normalised = normalise_journal_data(data)
-        encoded = json.dumps(normalised, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-        with self._statement(f"append a {kind!r} journal entry") as connection:
-            remembered = self._head
-            try:
-                entry = self._insert_entry(
-                    connection,
-                    remembered or self._read_head(connection),
-                    at,
-                    kind,
-                    normalised,
-                    encoded,
-                )
-            except sqlite3.IntegrityError:
-                self._head = None
-                if remembered is None:
-                    raise
-                # Another connection appended since our last entry: read the head, once more.
-                entry = self._insert_entry(
-                    connection, self._read_head(connection), at, kind, normalised, encoded
-                )
-            self._head = (entry.seq, entry.hash)
-            self._head_in_transaction = True
-            return entry
+        prepared = _prepare(kind, at, data)
+        connection = self._open_transaction()
+        if connection is None:
+            with self._writing(f"append a {kind!r} journal entry") as connection:
+                return self._append(connection, [prepared])[0]
+        try:
+            return self._append(connection, [prepared])[0]
+        except sqlite3.Error as exc:
+            raise StoreError(f"could not append a {kind!r} journal entry: {exc}") from exc
+
+    def append_journal_many(
+        self, entries: Sequence[tuple[str, str, Mapping[str, Any]]]
+    ) -> list[JournalEntry]:
+        prepared = [_prepare(kind, at, data) for kind, at, data in entries]
+        if not prepared:
+            return []
+        # A savepoint (or its own transaction): a failure undoes every entry of the call.
+        with self._writing(f"append {len(prepared)} journal entries") as connection:
+            return self._append(connection, prepared)
+
+    def _append(
+        self, connection: sqlite3.Connection, prepared: list[_Prepared]
+    ) -> list[JournalEntry]:
+        """Chain ``prepared`` to the head and insert them (one statement for all)."""
+        remembered = self._head
+        try:
+            entries = self._insert_entries(
+                connection, remembered or self._read_head(connection), prepared
+            )
+        except sqlite3.IntegrityError:
+            self._head = None
+            if remembered is None:
+                raise
+            # Another connection appended since our last entry: read the head, once more.
+            # The refused row was the first (the head trigger), so nothing was inserted.
+            entries = self._insert_entries(connection, self._read_head(connection), prepared)
+        last = entries[-1]
+        self._head = (last.seq, last.hash)
+        self._head_in_transaction = True
+        return entries
 
     @staticmethod
-    def _insert_entry(
-        connection: sqlite3.Connection,
-        head: tuple[int, bytes],
-        at: str,
-        kind: str,
-        data: dict[str, Any],
-        encoded: str,
-    ) -> JournalEntry:
-        seq, prev = head[0] + 1, head[1]
-        entry = JournalEntry(
-            seq=seq,
-            at=at,
-            kind=kind,
-            data=data,
-            prev_hash=prev,
-            hash=journal_entry_hash(seq, at, kind, data, prev),
-        )
-        connection.execute(
-            "INSERT INTO journal (seq, at, kind, data, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?)",
-            (entry.seq, entry.at, entry.kind, encoded, entry.prev_hash, entry.hash),
-        )
-        return entry
+    def _insert_entries(
+        connection: sqlite3.Connection, head: tuple[int, bytes], prepared: list[_Prepared]
+    ) -> list[JournalEntry]:
+        seq, prev = head
+        entries = []
+        rows = []
+        for kind, at, data, encoded in prepared:
+            seq += 1
+            digest = journal_entry_hash(seq, at, kind, data, prev)
+            entries.append(
+                built_journal_entry(
+                    seq=seq, at=at, kind=kind, data=data, prev_hash=prev, hash=digest
+                )
+            )
+            rows.append((seq, at, kind, encoded, prev, digest))
+            prev = digest
+        if len(rows) == 1:
+            connection.execute(_INSERT_ENTRY, rows[0])
+        else:
+            connection.executemany(_INSERT_ENTRY, rows)
+        return entries
 
     @staticmethod
     def _read_head(connection: sqlite3.Connection) -> tuple[int, bytes]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import fields
-from enum import Enum
+from operator import attrgetter
 from typing import Any
 
 from hotline.errors import StoreError, UnknownPeer
@@ -35,6 +35,11 @@ _INSERT_MESSAGE = (
     f"VALUES ({', '.join('?' * len(_MESSAGE_FIELDS))})"
 )
 
+_MARK_TRANSMITTED = (
+    "UPDATE messages SET state = 'sent', transmitted_at = ? "
+    "WHERE id = ? AND direction = 'out' AND state = 'queued'"
+)
+
 
 def _message_from(row: sqlite3.Row) -> MessageRecord:
     # The record turns the stored direction and state strings back into enums
@@ -42,9 +47,9 @@ def _message_from(row: sqlite3.Row) -> MessageRecord:
     return MessageRecord(**dict(row))
 
 
-def _message_values(message: MessageRecord) -> tuple[Any, ...]:
-    values = (getattr(message, name) for name in _MESSAGE_FIELDS)
-    return tuple(value.value if isinstance(value, Enum) else value for value in values)
+# The row's values in column order. Direction and state are StrEnums, which
+# sqlite3 binds as their text ("out", "queued"): no conversion needed.
+_message_values: Any = attrgetter(*_MESSAGE_FIELDS)
 
 
 def _direction(value: object) -> Direction:
@@ -76,21 +81,54 @@ class SQLiteMessageStore(SQLiteCore, MessageStore):
         serial, envelope_hash = rows[0]
         return serial, envelope_hash
 
-    def _add(self, message: MessageRecord, direction: Direction) -> None:
+    @staticmethod
+    def _check_added(message: MessageRecord, direction: Direction) -> None:
         if not isinstance(message, MessageRecord):
             raise StoreError(f"expected a MessageRecord, not {type(message).__name__}")
         if message.direction is not direction:
             raise StoreError(
                 f"message {message.id} is {message.direction.value}, not {direction.value}"
             )
-        with self._statement(f"store message {message.id}") as connection:
-            try:
-                # Insert first: the schema refuses an unknown peer, a serial out of
-                # order and a used id; the reads below only explain a refusal.
-                connection.execute(_INSERT_MESSAGE, _message_values(message))
-            except sqlite3.IntegrityError:
-                self._explain_refused(connection, message, direction)
+
+    def _add(self, message: MessageRecord, direction: Direction) -> None:
+        self._check_added(message, direction)
+        connection = self._open_transaction()
+        if connection is None:
+            with self._writing(f"store message {message.id}") as connection:
+                self._insert(connection, message, direction)
+            return
+        try:
+            self._insert(connection, message, direction)
+        except sqlite3.Error as exc:
+            raise StoreError(f"could not store message {message.id}: {exc}") from exc
+
+    def _insert(
+        self, connection: sqlite3.Connection, message: MessageRecord, direction: Direction
+    ) -> None:
+        try:
+            # Insert first: the schema refuses an unknown peer, a serial out of
+            # order and a used id; the reads below only explain a refusal.
+            connection.execute(_INSERT_MESSAGE, _message_values(message))
+        except sqlite3.IntegrityError:
+            self._explain_refused(connection, message, direction)
+            raise
+
+    def _add_many(self, messages: Sequence[MessageRecord], direction: Direction) -> None:
+        for message in messages:
+            self._check_added(message, direction)
+        if not messages:
+            return
+        try:
+            with self._writing(f"store {len(messages)} messages") as connection:
+                connection.executemany(_INSERT_MESSAGE, map(_message_values, messages))
+        except StoreError as exc:
+            if not isinstance(exc.__cause__, sqlite3.IntegrityError):
                 raise
+            # All undone. One at a time, to raise the error that names the
+            # message and the reason (or to store them all, if the refusal is gone).
+            with self.transaction():
+                for message in messages:
+                    self._add(message, direction)
 
     def _explain_refused(
         self, connection: sqlite3.Connection, message: MessageRecord, direction: Direction
@@ -127,17 +165,30 @@ class SQLiteMessageStore(SQLiteCore, MessageStore):
     def add_outgoing(self, message: MessageRecord) -> None:
         self._add(message, Direction.OUT)
 
+    def add_outgoing_many(self, messages: Sequence[MessageRecord]) -> None:
+        self._add_many(messages, Direction.OUT)
+
     def mark_transmitted(self, message_id: str, at: str) -> None:
         check_utc("at", at)
-        with self._statement(f"mark message {message_id} transmitted") as connection:
-            # One conditional UPDATE: this runs for every message sent, on the hot path.
-            changed = connection.execute(
-                "UPDATE messages SET state = 'sent', transmitted_at = ? "
-                "WHERE id = ? AND direction = 'out' AND state = 'queued'",
-                (at, message_id),
+        # One conditional UPDATE: this runs for every message sent, on the hot path.
+        changed = self._write_one(
+            f"mark message {message_id} transmitted", _MARK_TRANSMITTED, (at, message_id)
+        )
+        if not changed:
+            self._outgoing(message_id)  # raises if it is unknown or incoming; else a no-op
+
+    def mark_transmitted_many(self, message_ids: Sequence[str], at: str) -> None:
+        check_utc("at", at)
+        ids = list(message_ids)
+        if not ids:
+            return
+        with self._writing(f"mark {len(ids)} messages transmitted") as connection:
+            changed = connection.executemany(
+                _MARK_TRANSMITTED, [(at, message_id) for message_id in ids]
             ).rowcount
-            if not changed:
-                self._outgoing(message_id)  # raises if it is unknown or incoming; else a no-op
+            if changed != len(ids):
+                for message_id in ids:
+                    self._outgoing(message_id)  # raises (undoing all) if unknown or incoming
 
     def add_delivery_receipt(
         self,
@@ -152,16 +203,16 @@ class SQLiteMessageStore(SQLiteCore, MessageStore):
             check_utc("transmitted_at", transmitted_at)
         if not isinstance(receipt, bytes) or not receipt:
             raise StoreError("receipt must be non-empty bytes")
-        with self._statement(f"store the receipt for message {message_id}") as connection:
-            changed = connection.execute(
-                "UPDATE messages SET state = 'delivered', receipt = ?, delivered_at = ?, "
-                "transmitted_at = coalesce(transmitted_at, ?) "
-                "WHERE id = ? AND direction = 'out' AND receipt IS NULL",
-                (receipt, delivered_at, transmitted_at, message_id),
-            ).rowcount
-            if not changed:
-                self._outgoing(message_id)  # raises if it is unknown or incoming
-            return bool(changed)
+        changed = self._write_one(
+            f"store the receipt for message {message_id}",
+            "UPDATE messages SET state = 'delivered', receipt = ?, delivered_at = ?, "
+            "transmitted_at = coalesce(transmitted_at, ?) "
+            "WHERE id = ? AND direction = 'out' AND receipt IS NULL",
+            (receipt, delivered_at, transmitted_at, message_id),
+        )
+        if not changed:
+            self._outgoing(message_id)  # raises if it is unknown or incoming
+        return bool(changed)
 
     def outgoing_ref(self, message_id: str) -> tuple[str, int, bytes] | None:
         rows = self._read(
@@ -217,6 +268,9 @@ class SQLiteMessageStore(SQLiteCore, MessageStore):
 
     def add_incoming(self, message: MessageRecord) -> None:
         self._add(message, Direction.IN)
+
+    def add_incoming_many(self, messages: Sequence[MessageRecord]) -> None:
+        self._add_many(messages, Direction.IN)
 
     def get_incoming_by_serial(self, peer: str, serial: int) -> MessageRecord | None:
         messages = self._messages(

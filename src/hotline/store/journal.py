@@ -20,8 +20,7 @@ import hashlib
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-import cbor2
-
+from hotline.crypto._cbor import canonical_dumps
 from hotline.store.records import ZERO_HASH, JournalEntry
 
 __all__ = [
@@ -39,9 +38,9 @@ JOURNAL_DOMAIN = b"hotline-journal-v1\x00"
 def _entry_bytes(seq: int, at: str, kind: str, data: Mapping[str, Any], prev: bytes) -> bytes:
     # The one encoding of an entry: its chain hash and its record leaf are both
     # taken over these bytes, so the two can never disagree about an entry.
-    encoded = cbor2.dumps(
-        {"seq": seq, "at": at, "kind": kind, "data": dict(data), "prev": prev},
-        canonical=True,
+    # canonical_dumps is cbor2's canonical encoding, byte for byte, a few times faster.
+    encoded = canonical_dumps(
+        {"seq": seq, "at": at, "kind": kind, "data": dict(data), "prev": prev}
     )
     return JOURNAL_DOMAIN + encoded
 

@@ -48,6 +48,8 @@ __all__ = [
     "UserRecord",
     "WitnessedRecord",
     "ZERO_HASH",
+    "built_journal_entry",
+    "check_text",
     "check_utc",
     "normalise_journal_data",
 ]
@@ -100,6 +102,11 @@ def _blob(name: str, value: object, *, size: int | None = None, empty: bool = Fa
         raise StoreError(f"{name} must be {size} bytes, not {len(value)}")
     if not empty and not value:
         raise StoreError(f"{name} must not be empty")
+
+
+def check_text(name: str, value: object) -> str:
+    """``value`` if it is non-empty text that encodes as UTF-8; else StoreError."""
+    return _text(name, value)
 
 
 def check_utc(name: str, value: object) -> str:
@@ -236,11 +243,13 @@ class MessageRecord:
 
     def __post_init__(self) -> None:
         _text("id", self.id)
-        try:
-            object.__setattr__(self, "direction", Direction(self.direction))
-            object.__setattr__(self, "state", MessageState(self.state))
-        except ValueError as exc:
-            raise StoreError(f"message {self.id}: {exc}") from None
+        # Built on the path, they are members already; read from a row, text.
+        if type(self.direction) is not Direction or type(self.state) is not MessageState:
+            try:
+                object.__setattr__(self, "direction", Direction(self.direction))
+                object.__setattr__(self, "state", MessageState(self.state))
+            except ValueError as exc:
+                raise StoreError(f"message {self.id}: {exc}") from None
         _text("peer", self.peer)
         _text("channel", self.channel)
         _serial("serial", self.serial, minimum=1)
@@ -352,6 +361,29 @@ class JournalEntry:
         object.__setattr__(self, "data", normalise_journal_data(self.data))
         _blob("prev_hash", self.prev_hash, size=HASH_SIZE)
         _blob("hash", self.hash, size=HASH_SIZE)
+
+
+def built_journal_entry(
+    *, seq: int, at: str, kind: str, data: dict[str, Any], prev_hash: bytes, hash: bytes
+) -> JournalEntry:
+    """A :class:`JournalEntry` from parts a store has just checked, without checking them again.
+
+    For a backend's append path only: ``at`` passed :func:`check_utc`, ``kind``
+    is non-empty text, ``data`` is what :func:`normalise_journal_data` returned,
+    ``seq`` is the next int and the hashes are 32-byte digests. The constructor
+    would repeat all of it (normalising ``data`` a second time), once per
+    message on the hot path.
+    """
+    entry = object.__new__(JournalEntry)
+    # The slots of a frozen dataclass, set as its own __init__ sets them.
+    set_field = object.__setattr__
+    set_field(entry, "seq", seq)
+    set_field(entry, "at", at)
+    set_field(entry, "kind", kind)
+    set_field(entry, "data", data)
+    set_field(entry, "prev_hash", prev_hash)
+    set_field(entry, "hash", hash)
+    return entry
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from hotline.store.records import JournalEntry
@@ -25,6 +25,17 @@ class JournalStore(ABC):
     @abstractmethod
     def append_journal(self, *, kind: str, at: str, data: Mapping[str, Any]) -> JournalEntry:
         """Append an entry chained to the current head and return it."""
+
+    @abstractmethod
+    def append_journal_many(
+        self, entries: Sequence[tuple[str, str, Mapping[str, Any]]]
+    ) -> list[JournalEntry]:
+        """Append ``(kind, at, data)`` entries in order, chained, all or none; return them.
+
+        The same entries as that many :meth:`append_journal` calls in one
+        transaction, for a batch (a burst received or queued together).
+        An empty sequence appends nothing.
+        """
 
     @abstractmethod
     def journal_head(self) -> bytes:

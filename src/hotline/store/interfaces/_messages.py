@@ -42,8 +42,20 @@ class MessageStore(ABC):
         """Store an OUT message whose serial is the next one; else StoreError."""
 
     @abstractmethod
+    def add_outgoing_many(self, messages: Sequence[MessageRecord]) -> None:
+        """Store OUT messages, each at the next serial, all or none; else StoreError.
+
+        The same as one :meth:`add_outgoing` per message in one transaction,
+        with the same errors (the one naming the first message refused).
+        """
+
+    @abstractmethod
     def mark_transmitted(self, message_id: str, at: str) -> None:
         """QUEUED → SENT with ``transmitted_at``; no-op once SENT or DELIVERED."""
+
+    @abstractmethod
+    def mark_transmitted_many(self, message_ids: Sequence[str], at: str) -> None:
+        """:meth:`mark_transmitted` for each id, all at ``at``, all or none; else StoreError."""
 
     @abstractmethod
     def add_delivery_receipt(
@@ -96,6 +108,14 @@ class MessageStore(ABC):
     @abstractmethod
     def add_incoming(self, message: MessageRecord) -> None:
         """Store an IN message (with the receipt we issued) at serial last + 1; else StoreError."""
+
+    @abstractmethod
+    def add_incoming_many(self, messages: Sequence[MessageRecord]) -> None:
+        """Store IN messages, each at serial last + 1, all or none; else StoreError.
+
+        The same as one :meth:`add_incoming` per message in one transaction,
+        with the same errors (the one naming the first message refused).
+        """
 
     @abstractmethod
     def get_incoming_by_serial(self, peer: str, serial: int) -> MessageRecord | None:

@@ -97,3 +97,45 @@ class TestJournal:
         assert stored == entry
         assert stored.data == data
         assert store.verify_journal() is None
+
+    def test_append_journal_many_is_a_chain_of_single_appends(
+        self, store: Store, store_factory: StoreFactory
+    ) -> None:
+        assert store.append_journal_many([]) == []
+        first = store.append_journal(kind="a", at=at(1), data={"n": 1})
+        batch = store.append_journal_many(
+            [("b", at(2), {"peers": ("moscow",)}), ("c", at(3), {}), ("d", at(4), {"x": None})]
+        )
+        assert [entry.seq for entry in batch] == [2, 3, 4]
+        assert batch[0].prev_hash == first.hash
+        assert batch[0].data == {"peers": ["moscow"]}
+        for before, entry in zip([first, *batch[:-1]], batch, strict=True):
+            assert entry.prev_hash == before.hash
+            assert entry.hash == journal_entry_hash(
+                entry.seq, entry.at, entry.kind, entry.data, entry.prev_hash
+            )
+        assert list(store.iter_journal()) == [first, *batch]
+        assert store.journal_head() == batch[-1].hash
+        # Another writer appends; the next batch chains to it.
+        with store_factory() as other:
+            by_other = other.append_journal(kind="e", at=at(5), data={})
+        (after,) = store.append_journal_many([("f", at(6), {})])
+        assert (after.seq, after.prev_hash) == (6, by_other.hash)
+        assert store.verify_journal() is None
+
+    def test_append_journal_many_is_all_or_nothing(self, store: Store) -> None:
+        first = store.append_journal(kind="ok", at=T0, data={})
+        bad_data: list[dict[Any, Any]] = [{"ratio": 0.5}, {1: "int key"}]
+        for bad in bad_data:
+            with pytest.raises(StoreError):
+                store.append_journal_many([("x", at(1), {}), ("y", at(2), bad)])
+        with pytest.raises(StoreError):
+            store.append_journal_many([("x", at(1), {}), ("", at(2), {})])
+        with pytest.raises(StoreError):
+            store.append_journal_many([("x", "noon", {})])
+        assert list(store.iter_journal()) == [first]
+        with store.transaction():
+            inside = store.append_journal_many([("x", at(1), {}), ("y", at(2), {})])
+            assert store.journal_head() == inside[-1].hash
+        assert store.journal_size() == 3
+        assert store.verify_journal() is None

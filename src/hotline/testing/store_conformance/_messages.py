@@ -109,6 +109,28 @@ class TestOutgoing:
             peered.mark_transmitted("moscow-out-1", "2026-11-22")
         assert peered.get_message("moscow-out-1") == make_message(1)
 
+    def test_mark_transmitted_many(self, peered: Store) -> None:
+        peered.mark_transmitted_many([], at(10))
+        peered.add_outgoing_many([make_message(serial) for serial in (1, 2, 3)])
+        peered.mark_transmitted("moscow-out-1", at(20))
+        peered.mark_transmitted_many(["moscow-out-1", "moscow-out-2", "moscow-out-2"], at(30))
+        states = {
+            m.id: (m.state, m.transmitted_at) for m in peered.list_messages(direction=Direction.OUT)
+        }
+        assert states == {
+            "moscow-out-1": (MessageState.SENT, at(20)),  # the first write's time stays
+            "moscow-out-2": (MessageState.SENT, at(30)),
+            "moscow-out-3": (MessageState.QUEUED, None),
+        }
+        # All or none: an unknown or incoming id undoes the marks before it.
+        peered.add_incoming(make_message(1, Direction.IN))
+        for bad, match in (("nope", "no message"), ("moscow-in-1", "incoming")):
+            with pytest.raises(StoreError, match=match):
+                peered.mark_transmitted_many(["moscow-out-3", bad], at(40))
+        with pytest.raises(StoreError, match="at"):
+            peered.mark_transmitted_many(["moscow-out-3"], "2026-11-22")
+        assert peered.get_message("moscow-out-3") == make_message(3)
+
     def test_delivery_receipt_once(self, peered: Store) -> None:
         peered.add_outgoing(make_message(1))
         assert peered.add_delivery_receipt("moscow-out-1", b"first receipt", at(7)) is True
@@ -243,6 +265,44 @@ class TestIncoming:
         # An outgoing message at the same serial is not an incoming one.
         peered.add_outgoing(make_message(1))
         assert peered.get_incoming_by_serial("moscow", 1) == first
+
+    def test_add_incoming_many(self, peered: Store) -> None:
+        peered.add_incoming_many([])
+        batch = [make_message(serial, Direction.IN) for serial in (1, 2, 3)]
+        peered.add_incoming_many(batch)
+        assert peered.last_incoming("moscow") == (3, batch[-1].envelope_hash)
+        assert [peered.get_incoming_by_serial("moscow", n) for n in (1, 2, 3)] == batch
+        # All or nothing, with the error a single add would raise for the first refused.
+        refused = [
+            ([make_message(4, Direction.IN), make_message(6, Direction.IN)], "must be 5, not 6"),
+            ([make_message(4, Direction.IN), make_message(4, Direction.IN, id="again")], "held"),
+            ([make_message(4, Direction.IN), make_message(5)], "is out, not in"),
+        ]
+        for messages, match in refused:
+            with pytest.raises(StoreError, match=match):
+                peered.add_incoming_many(messages)
+        with pytest.raises(UnknownPeer):
+            peered.add_incoming_many([make_message(1, Direction.IN, peer="paris")])
+        assert peered.last_incoming("moscow") == (3, batch[-1].envelope_hash)
+        with peered.transaction():
+            peered.add_incoming_many([make_message(4, Direction.IN)])
+            with pytest.raises(StoreError):
+                peered.add_incoming_many(
+                    [make_message(5, Direction.IN), make_message(7, Direction.IN)]
+                )
+            peered.add_incoming_many([make_message(5, Direction.IN)])
+        assert peered.last_incoming("moscow")[0] == 5
+
+    def test_add_outgoing_many(self, peered: Store) -> None:
+        batch = [make_message(serial) for serial in (1, 2)]
+        peered.add_outgoing_many(batch)
+        assert peered.next_outgoing_serial("moscow") == (3, batch[-1].envelope_hash)
+        assert [peered.get_message(m.id) for m in batch] == batch
+        with pytest.raises(StoreError, match="must be 4, not 5"):
+            peered.add_outgoing_many([make_message(3), make_message(5)])
+        with pytest.raises(StoreError, match="already stored"):
+            peered.add_outgoing_many([make_message(3, id=batch[0].id)])
+        assert peered.next_outgoing_serial("moscow")[0] == 3
 
 
 class TestQueries:
