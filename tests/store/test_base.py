@@ -104,7 +104,7 @@ _INTERFACE = {
     "set_chain",
     "peer_protocol",
     "set_peer_protocol",
-    "outgoing_hashes",
+    "envelope_hashes",
     "deliver_range",
 }
 

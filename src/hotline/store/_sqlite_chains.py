@@ -24,7 +24,7 @@ _UPSERT_PROTOCOL = (
     "ON CONFLICT (peer) DO UPDATE SET version = excluded.version"
 )
 _HASHES = (
-    "SELECT envelope_hash FROM messages WHERE peer = ? AND direction = 'out' "
+    "SELECT envelope_hash FROM messages WHERE peer = ? AND direction = ? "
     "AND serial BETWEEN ? AND ? ORDER BY serial"
 )
 # The partial index messages_pending covers exactly these rows.
@@ -88,9 +88,13 @@ class SQLiteChainStore(SQLiteCore, ChainStore):
         with self._statement(f"store the protocol of {peer}") as connection:
             connection.execute(_UPSERT_PROTOCOL, (peer, version))
 
-    def outgoing_hashes(self, peer: str, first_serial: int, last_serial: int) -> list[bytes]:
+    def envelope_hashes(
+        self, peer: str, direction: Direction, first_serial: int, last_serial: int
+    ) -> list[bytes]:
         _check_range(first_serial, last_serial)
-        rows = self._read("read envelope hashes", _HASHES, (peer, first_serial, last_serial))
+        rows = self._read(
+            "read envelope hashes", _HASHES, (peer, str(direction), first_serial, last_serial)
+        )
         return [bytes(row[0]) for row in rows]
 
     def deliver_range(

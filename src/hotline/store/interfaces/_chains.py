@@ -57,8 +57,10 @@ class ChainStore(ABC):
         """Remember the session protocol version the peer spoke (UnknownPeer if unknown)."""
 
     @abstractmethod
-    def outgoing_hashes(self, peer: str, first_serial: int, last_serial: int) -> list[bytes]:
-        """Envelope hashes of our messages to ``peer`` with serials first..last, in order.
+    def envelope_hashes(
+        self, peer: str, direction: Direction, first_serial: int, last_serial: int
+    ) -> list[bytes]:
+        """Envelope hashes of the messages with ``peer`` one way, serials first..last, in order.
 
         Shorter than the range if some serial is not stored (the caller compares).
         """

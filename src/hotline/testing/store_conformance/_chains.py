@@ -68,12 +68,12 @@ class TestChains:
         with pytest.raises(StoreError):
             peered.set_peer_protocol("moscow", 0)
 
-    def test_outgoing_hashes_come_in_serial_order(self, peered: Store) -> None:
+    def test_envelope_hashes_come_in_serial_order(self, peered: Store) -> None:
         _outgoing(peered, 5)
-        assert peered.outgoing_hashes("moscow", 2, 4) == [bytes([n]) * 32 for n in (2, 3, 4)]
-        assert peered.outgoing_hashes("moscow", 4, 9) == [bytes([n]) * 32 for n in (4, 5)]
+        assert peered.envelope_hashes("moscow", Direction.OUT, 2, 4) == [bytes([n]) * 32 for n in (2, 3, 4)]
+        assert peered.envelope_hashes("moscow", Direction.OUT, 4, 9) == [bytes([n]) * 32 for n in (4, 5)]
         with pytest.raises(StoreError):
-            peered.outgoing_hashes("moscow", 3, 2)
+            peered.envelope_hashes("moscow", Direction.OUT, 3, 2)
 
     def test_a_range_is_delivered_once_with_one_receipt(self, peered: Store) -> None:
         ids = _outgoing(peered, 6)
