@@ -106,7 +106,7 @@ class SQLiteChainStore(SQLiteCore, ChainStore):
         receipt: bytes,
         delivered_at: str,
         transmitted_at: str | None = None,
-    ) -> list[str]:
+    ) -> list[tuple[str, int]]:
         _check_range(first_serial, last_serial)
         check_utc("delivered_at", delivered_at)
         if transmitted_at is not None:
@@ -119,4 +119,8 @@ class SQLiteChainStore(SQLiteCore, ChainStore):
                 (receipt, delivered_at, transmitted_at, peer, first_serial, last_serial),
             ).fetchall()
         # RETURNING gives no order guarantee.
-        return [str(message_id) for message_id, _ in sorted(rows, key=lambda row: row[1])]
+        return sorted(((str(message_id), int(serial)) for message_id, serial in rows), key=_serial)
+
+
+def _serial(delivered: tuple[str, int]) -> int:
+    return delivered[1]

@@ -75,9 +75,9 @@ class ChainStore(ABC):
         receipt: bytes,
         delivered_at: str,
         transmitted_at: str | None = None,
-    ) -> list[str]:
+    ) -> list[tuple[str, int]]:
         """Mark every unreceipted outgoing message to ``peer`` in the range delivered.
 
         Each gets ``receipt``, ``delivered_at`` and, if it had none,
-        ``transmitted_at``. Returns the ids newly delivered, in serial order.
+        ``transmitted_at``. Returns (id, serial) of each newly delivered, in serial order.
         """

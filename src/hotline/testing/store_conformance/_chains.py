@@ -70,8 +70,12 @@ class TestChains:
 
     def test_envelope_hashes_come_in_serial_order(self, peered: Store) -> None:
         _outgoing(peered, 5)
-        assert peered.envelope_hashes("moscow", Direction.OUT, 2, 4) == [bytes([n]) * 32 for n in (2, 3, 4)]
-        assert peered.envelope_hashes("moscow", Direction.OUT, 4, 9) == [bytes([n]) * 32 for n in (4, 5)]
+        assert peered.envelope_hashes("moscow", Direction.OUT, 2, 4) == [
+            bytes([n]) * 32 for n in (2, 3, 4)
+        ]
+        assert peered.envelope_hashes("moscow", Direction.OUT, 4, 9) == [
+            bytes([n]) * 32 for n in (4, 5)
+        ]
         with pytest.raises(StoreError):
             peered.envelope_hashes("moscow", Direction.OUT, 3, 2)
 
@@ -81,8 +85,8 @@ class TestChains:
         delivered = peered.deliver_range(
             "moscow", 1, 4, receipt=b"batch", delivered_at=at(9), transmitted_at=at(8)
         )
-        assert delivered == [ids[0], ids[2], ids[3]]
-        for message_id in delivered:
+        assert delivered == [(ids[0], 1), (ids[2], 3), (ids[3], 4)]
+        for message_id, _ in delivered:
             message = peered.get_message(message_id)
             assert message is not None
             assert (message.state, message.receipt) == (MessageState.DELIVERED, b"batch")
