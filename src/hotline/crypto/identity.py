@@ -139,8 +139,8 @@ class Identity:
 
     __slots__ = (
         "_encryption_public",
-        "_sodium_secret",
         "_signing_public",
+        "_sodium_secret",
         "encryption_key",
         "party",
         "signing_key",
