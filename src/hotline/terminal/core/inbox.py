@@ -170,22 +170,21 @@ class Inbox:
             if batched:
                 unsigned.append(fields)
                 continue
-            fields["receipt"] = sign_receipt(
+            receipt = sign_receipt(
                 envelope=envelope,
                 received_at=fields["created_at"],
                 journal_head=self._store.journal_head(),
                 recipient=self._identity,
             ).encode()
-            record = MessageRecord(**fields)
+            record = MessageRecord(**fields, receipt=receipt)
             self._store.add_incoming(record)
             accepted.append(record)
-            receipts.append(record.receipt)
+            receipts.append(receipt)
         if unsigned:
             # One signature for the run, over the journal head after its last entry.
             receipt = self._receipt_for(peer, unsigned)
             for fields in unsigned:
-                fields["receipt"] = receipt
-                record = MessageRecord(**fields)
+                record = MessageRecord(**fields, receipt=receipt)
                 self._store.add_incoming(record)
                 accepted.append(record)
             receipts.append(receipt)
