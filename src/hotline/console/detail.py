@@ -147,9 +147,12 @@ def message_detail(
     else:
         sender, recipient, sender_key, recipient_key = them, us, theirs, ours
     ack = terminal.store.acknowledgements([record.id]).get(record.id)
-    receipt, received_at = check_receipt(
-        record, recipient_key=recipient_key, proof=receipt_proof(terminal.store, record)
-    )
+    try:
+        proof = receipt_proof(terminal.store, record)
+    except DeliveryError as exc:
+        receipt, received_at = Verification(status="failed", reason=str(exc)), None
+    else:
+        receipt, received_at = check_receipt(record, recipient_key=recipient_key, proof=proof)
     row = terminal_row(terminal, record, ack=ack, language=language)
     if row["notice"] is not None:
         row["notice"] = notice_view(

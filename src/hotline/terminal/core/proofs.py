@@ -11,7 +11,7 @@ checked by :func:`hotline.crypto.verify_receipt` with no private key.
 from __future__ import annotations
 
 from hotline.crypto import Receipt, batch_proof, receipt_covers
-from hotline.errors import CryptoError
+from hotline.errors import CryptoError, DeliveryError
 from hotline.store import MessageRecord, Store
 
 __all__ = ["receipt_proof"]
@@ -21,9 +21,10 @@ def receipt_proof(store: Store, message: MessageRecord) -> list[bytes]:
     """The inclusion path that proves ``message`` under its stored receipt.
 
     Empty for a version-1 receipt (none is needed), for a message without a
-    receipt, and when the proof cannot be built (a malformed receipt, one that
-    does not cover the message, a missing envelope): checking the receipt then
-    fails, and says why.
+    receipt, and for a malformed receipt or one that does not cover the
+    message (checking the receipt then fails, and says why). DeliveryError if
+    the store lacks an envelope of the range the receipt covers: a gap in
+    the chain.
     """
     if message.receipt is None:
         return []
@@ -37,5 +38,8 @@ def receipt_proof(store: Store, message: MessageRecord) -> list[bytes]:
         message.peer, message.direction, receipt.first_serial, receipt.serial
     )
     if len(hashes) != receipt.serial - receipt.first_serial + 1:
-        return []
+        raise DeliveryError(
+            f"the receipt covers serials {receipt.first_serial}..{receipt.serial}, "
+            f"but only {len(hashes)} of those envelopes are stored: the chain has a gap"
+        )
     return batch_proof(hashes, message.serial - receipt.first_serial)

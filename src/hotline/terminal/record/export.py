@@ -31,7 +31,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from hotline.crypto import Identity, NoteSignature, SignedNote
-from hotline.errors import InvalidArgument, NotCosigned, RecordError, UnknownPeer
+from hotline.errors import DeliveryError, InvalidArgument, NotCosigned, RecordError, UnknownPeer
 from hotline.store import JournalEntry, MessageRecord, Store, journal_leaf_data
 from hotline.terminal.config.settings import RecordSettings
 from hotline.terminal.core.proofs import receipt_proof
@@ -325,6 +325,9 @@ def _objects(
 
 
 def _add_proof(store: Store, message: MessageRecord, proofs: dict[str, tuple[bytes, ...]]) -> None:
-    path = receipt_proof(store, message)
+    try:
+        path = receipt_proof(store, message)
+    except DeliveryError as exc:
+        raise RecordError(f"message {message.id}: {exc}") from None
     if path:
         proofs[message.id] = tuple(path)

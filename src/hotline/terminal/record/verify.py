@@ -165,9 +165,7 @@ def _check_direction(
             # A version-3 body was sealed under a message key that is gone by
             # design; its commitment, checked above, binds the stored body instead.
             _check_plaintext(message, envelope, where, identity)
-        _check_receipt(
-            message, envelope, where, recipient_key, outgoing, receipt_proof(store, message)
-        )
+        _check_receipt(store, message, envelope, where, recipient_key, outgoing)
         if message.receipt is not None:
             counter.receipts += 1
         if outgoing:
@@ -277,12 +275,12 @@ def _check_plaintext(
 
 
 def _check_receipt(
+    store: Store,
     message: MessageRecord,
     envelope: Envelope,
     where: str,
     recipient_key: bytes,
     outgoing: bool,
-    proof: list[bytes],
 ) -> None:
     if message.receipt is None:
         if not outgoing:
@@ -292,7 +290,12 @@ def _check_receipt(
         return
     try:
         receipt = Receipt.decode(message.receipt)
-        verify_receipt(receipt, envelope=envelope, recipient_signing_key=recipient_key, proof=proof)
+        verify_receipt(
+            receipt,
+            envelope=envelope,
+            recipient_signing_key=recipient_key,
+            proof=receipt_proof(store, message),
+        )
     except (CryptoError, DeliveryError) as exc:
         raise _Fault(f"{where}: receipt does not verify: {type(exc).__name__}: {exc}") from exc
     if message.state is not MessageState.DELIVERED:
