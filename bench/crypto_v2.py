@@ -92,7 +92,10 @@ def measure(calls: int) -> dict[str, float]:
 
     header = _header(washington, moscow, 2)
     envelope = seal_envelope(
-        header=header, body=body, sender=washington, recipient_encryption_key=moscow.encryption_public
+        header=header,
+        body=body,
+        sender=washington,
+        recipient_encryption_key=moscow.encryption_public,
     )
     data = envelope.encode()
 
@@ -203,9 +206,7 @@ def _measure_v2(
             ),
             calls,
         ),
-        "v2: decode + verify_envelope + open_envelope_ratcheted (mid-epoch)": _best(
-            receive, calls
-        ),
+        "v2: decode + verify_envelope + open_envelope_ratcheted (mid-epoch)": _best(receive, calls),
         "v2: decode + verify_envelope + open_envelope_ratcheted (epoch opener)": _best(
             receive_opener, calls
         ),

@@ -96,11 +96,13 @@ def test_an_epoch_opener_and_its_followers(
 ) -> None:
     first, chain = seal3(1, None, "one", random_bytes=fixed())
     assert first.header.version == 3
-    assert first.header.epoch == 1 and first.header.epoch_key is not None
+    assert first.header.epoch == 1
+    assert first.header.epoch_key is not None
     assert len(first.header.epoch_key) == EPOCH_KEY_BYTES == 80
     assert chain == ChainKey(1, 1, step(new_chain(SECRET, 1))[1].key)
     second, chain = seal3(2, chain, "two")
-    assert second.header.epoch == 1 and second.header.epoch_key is None
+    assert second.header.epoch == 1
+    assert second.header.epoch_key is None
     body, receiver = _receive(first.encode(), moscow, washington, None)
     assert body["text"] == "one"
     body, receiver = _receive(second.encode(), moscow, washington, receiver)
@@ -136,12 +138,14 @@ def test_the_body_is_the_aead_the_spec_describes(seal3: Sealer, washington: Iden
 def test_a_new_epoch_when_out_of_step_or_full(seal3: Sealer) -> None:
     envelope, chain = seal3(5, None)
     assert envelope.header.epoch == 5
-    envelope, skipped = seal3(7, chain)  # the chain is at 6: out of step
-    assert envelope.header.epoch == 7 and envelope.header.epoch_key is not None
+    envelope, _skipped = seal3(7, chain)  # the chain is at 6: out of step
+    assert envelope.header.epoch == 7
+    assert envelope.header.epoch_key is not None
     full = ChainKey(10, EPOCH_MESSAGES, bytes(32))
     envelope, after = seal3(10 + EPOCH_MESSAGES, full)
     assert envelope.header.epoch == 10 + EPOCH_MESSAGES
-    assert after.epoch == 10 + EPOCH_MESSAGES and after.index == 1
+    assert after.epoch == 10 + EPOCH_MESSAGES
+    assert after.index == 1
     last = ChainKey(10, EPOCH_MESSAGES - 1, bytes(32))
     envelope, _ = seal3(9 + EPOCH_MESSAGES, last)
     assert envelope.header.epoch == 10  # the last key of the epoch is still used
@@ -152,13 +156,13 @@ def test_a_new_epoch_when_out_of_step_or_full(seal3: Sealer) -> None:
 def test_round_trips_through_epochs(
     moscow: Identity, washington: Identity, script: list[str]
 ) -> None:
-    header = dict(
-        message_id="00112233445566778899aabbccddeeff",
-        sender=moscow.signing_public,
-        recipient=washington.signing_public,
-        sent_at="1973-10-23T16:00:00.000000Z",
-        time_group="231600Z",
-    )
+    header: dict[str, Any] = {
+        "message_id": "00112233445566778899aabbccddeeff",
+        "sender": moscow.signing_public,
+        "recipient": washington.signing_public,
+        "sent_at": "1973-10-23T16:00:00.000000Z",
+        "time_group": "231600Z",
+    }
     sender: ChainKey | None = None
     receiver: ChainKey | None = None
     serial, prev = 0, ZERO_HASH
@@ -282,7 +286,7 @@ def test_tampering_by_the_sender_is_refused(
 def test_tampering_by_anyone_else_breaks_the_signature(
     seal3: Sealer, moscow: Identity, washington: Identity
 ) -> None:
-    first, chain = seal3(1, None)
+    first, _chain = seal3(1, None)
     data = first.encode()
     for position in range(0, len(data), 3):
         altered = bytearray(data)
@@ -375,7 +379,8 @@ def test_sealing_is_deterministic_but_for_hpke(
     # the opener's ek differs (HPKE draws its own ephemeral key).
     first_a, chain_a = seal3(1, None, random_bytes=fixed())
     first_b, chain_b = seal3(1, None, random_bytes=fixed())
-    assert chain_a == chain_b and first_a.header.epoch_key != first_b.header.epoch_key
+    assert chain_a == chain_b
+    assert first_a.header.epoch_key != first_b.header.epoch_key
     body = salted({"text": "same"}, lambda n: bytes(n))
     header = dataclasses.replace(
         first_a.header,

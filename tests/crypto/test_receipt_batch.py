@@ -61,7 +61,8 @@ def test_fields_signature_and_encoding(moscow: Identity, washington: Identity) -
     hs = hashes(5)
     receipt = batch(washington, moscow, 3, hs)
     assert (receipt.version, receipt.first_serial, receipt.serial, receipt.size) == (2, 3, 7, 5)
-    assert receipt.message_id is None and receipt.envelope_hash == hs[-1]
+    assert receipt.message_id is None
+    assert receipt.envelope_hash == hs[-1]
     assert receipt.batch_root == root_of([leaf_hash(h) for h in hs])
     signed = {
         "v": 2,
@@ -101,7 +102,8 @@ def test_round_trip_and_root(count: int, first: int) -> None:
         recipient=washington,
     )
     decoded = Receipt.decode(receipt.encode())
-    assert decoded == receipt and decoded.encode() == receipt.encode()
+    assert decoded == receipt
+    assert decoded.encode() == receipt.encode()
     verify_batch_receipt(
         decoded,
         recipient_signing_key=washington.signing_public,
@@ -113,11 +115,11 @@ def test_round_trip_and_root(count: int, first: int) -> None:
 def test_refusals(moscow: Identity, washington: Identity, mallory: Identity) -> None:
     hs = hashes(4)
     receipt = batch(washington, moscow, 10, hs)
-    check: dict[str, Any] = dict(
-        recipient_signing_key=washington.signing_public,
-        sender=moscow.signing_public,
-        envelope_hashes=hs,
-    )
+    check: dict[str, Any] = {
+        "recipient_signing_key": washington.signing_public,
+        "sender": moscow.signing_public,
+        "envelope_hashes": hs,
+    }
     with pytest.raises(WrongSigner):
         verify_batch_receipt(receipt, **(check | {"recipient_signing_key": mallory.signing_public}))
     forged = dataclasses.replace(receipt, signature=mallory.sign(receipt.signed_bytes()))
@@ -220,7 +222,8 @@ def test_proof_for_every_index(
                     recipient_signing_key=washington.signing_public,
                     proof=batch_proof(hs, (index + 1) % size),
                 )
-    assert not receipt_covers(receipt, 4) and not receipt_covers(receipt, 5 + size)
+    assert not receipt_covers(receipt, 4)
+    assert not receipt_covers(receipt, 5 + size)
     outside = seal(moscow, washington, None, serial=5 + size, prev_hash=b"\x01" * 32)
     with pytest.raises(EnvelopeInvalid, match="acknowledges serials"):
         verify_receipt(receipt, envelope=outside, recipient_signing_key=washington.signing_public)
@@ -255,8 +258,10 @@ def test_version_1_still_works_and_takes_no_proof(
     receipt = sign_receipt(
         envelope=envelope, received_at=AT, journal_head=HEAD, recipient=washington
     )
-    assert receipt.first_serial == receipt.serial == 1 and receipt.batch_root is None
-    assert receipt_covers(receipt, 1) and not receipt_covers(receipt, 2)
+    assert receipt.first_serial == receipt.serial == 1
+    assert receipt.batch_root is None
+    assert receipt_covers(receipt, 1)
+    assert not receipt_covers(receipt, 2)
     verify_receipt(receipt, envelope=envelope, recipient_signing_key=washington.signing_public)
     with pytest.raises(LocalProtocolError):
         verify_receipt(
