@@ -42,6 +42,7 @@ from hotline.crypto import (
     BODY_DOMAIN,
     ENVELOPE_DOMAIN,
     ZERO_HASH,
+    ChainKey,
     Envelope,
     EnvelopeHeader,
     Identity,
@@ -247,10 +248,10 @@ def ratcheted_envelopes(moscow: Identity, washington: Identity) -> list[dict[str
         assert isinstance(stored, list)
         return stored
     vectors: list[dict[str, Any]] = []
-    chain = None
+    chain: ChainKey | None = None
     prev = ZERO_HASH
     for serial, text in ((1, "Первое сообщение эпохи."), (2, "Second message, same epoch.")):
-        body = salted({"text": text}, lambda n, s=serial: bytes([s]) * n)
+        body = salted({"text": text}, bytes([serial]).__mul__)
         header = EnvelopeHeader(
             message_id=f"{serial:032x}",
             sender=moscow.signing_public,
