@@ -111,6 +111,9 @@ class _Batch:
     chain_moved: bool = False
     #: Message ids stored in this batch (the store does not hold them yet when batched).
     ids: set[str] | None = None
+    #: When the batch was received: one time for all of it, as it has one commit (and,
+    #: batched, one receipt whose received-at every message's delivered-at must equal).
+    stamp: str = ""
 
 
 class Inbox:
@@ -135,7 +138,7 @@ class Inbox:
         unsigned: list[dict[str, Any]] = []
         refusals: list[str] = []
         resume_from: int | None = None
-        batch = _Batch(peer=peer, ids=set())
+        batch = _Batch(peer=peer, ids=set(), stamp=format_utc(self._clock.now()))
         for raw in envelopes:
             try:
                 envelope = Envelope.decode(raw)
@@ -256,7 +259,7 @@ class Inbox:
             )
         body = self._open(batch, envelope)
         text = body.get("text", "")
-        stamp = format_utc(self._clock.now())
+        stamp = batch.stamp
         self._store.append_journal(
             kind="message received",
             at=stamp,
