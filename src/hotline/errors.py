@@ -14,6 +14,9 @@
     │   ├── CardInvalid               a peer card is malformed, tampered or self-inconsistent
     │   ├── NoteInvalid               a signed note, checkpoint or cosignature is malformed,
     │   │                             or lacks the signature looked for
+    │   ├── NoMessageKey              no message key for a ratcheted (version-3) envelope: not an
+    │   │                             epoch opener and our chain is missing, of another epoch or
+    │   │                             out of step (the keys of opened messages are gone by design)
     │   └── ProofInvalid              a Merkle inclusion or consistency proof does not hold
     ├── DeliveryError                 a verified object breaks the delivery rules
     │   ├── DeliveryTimeout           no receipt came back within the time asked for
@@ -89,6 +92,7 @@ __all__ = [
     "LinkError",
     "LocalProtocolError",
     "MessageTooLarge",
+    "NoMessageKey",
     "NotCosigned",
     "NotInitialised",
     "NoteInvalid",
@@ -167,6 +171,10 @@ class CardInvalid(CryptoError):
 
 class NoteInvalid(CryptoError):
     """A C2SP signed note, checkpoint or cosignature is malformed, or lacks the signature sought."""
+
+
+class NoMessageKey(CryptoError):
+    """No message key opens this ratcheted envelope: the chain held does not reach it."""
 
 
 class ProofInvalid(CryptoError):

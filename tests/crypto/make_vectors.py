@@ -19,6 +19,12 @@ version-1 envelope made by the version-1 code before body commitments
 existed; nothing makes version 1 any more, so it is carried over from the
 existing file byte for byte, and proves old stored envelopes still verify.
 
+``envelope_v3`` (protocol v2) is an epoch-opening envelope and the next one
+of its epoch, sealed with an injected epoch secret: the ratchet's keys, the
+follower's body and both signatures are deterministic, the opener's ``"ek"``
+is not (HPKE again), so the envelopes are carried over once made, like the
+others. ``ratchet`` and ``receipt_v2`` are fully deterministic.
+
 This file is not collected by pytest (its name does not start with ``test_``).
 """
 
@@ -36,16 +42,22 @@ from hotline.crypto import (
     BODY_DOMAIN,
     ENVELOPE_DOMAIN,
     ZERO_HASH,
+    ChainKey,
     Envelope,
     EnvelopeHeader,
     Identity,
     Precedence,
+    batch_proof,
     fingerprint,
     make_card,
     make_tls_certificate,
+    new_chain,
     salted,
     seal_envelope,
+    seal_envelope_ratcheted,
+    sign_batch_receipt,
     sign_receipt,
+    step,
 )
 from hotline.crypto.envelope import _seal_plaintext
 
@@ -215,6 +227,86 @@ def carried_over_v1() -> dict[str, Any]:
     return vector
 
 
+EPOCH_SECRET = hashlib.sha256(b"hotline vector epoch secret").digest()
+
+
+def ratchet_vector() -> dict[str, Any]:
+    chain = new_chain(EPOCH_SECRET, 1)
+    keys = []
+    for _ in range(4):
+        keys.append({"chain_key": chain.key.hex()})
+        message_key, chain = step(chain)
+        keys[-1]["message_key"] = message_key.hex()
+    return {"epoch_secret": EPOCH_SECRET.hex(), "epoch": 1, "steps": keys}
+
+
+def ratcheted_envelopes(moscow: Identity, washington: Identity) -> list[dict[str, Any]]:
+    """Serials 1 (opens the epoch) and 2 of one epoch, or the stored ones if already made."""
+    existing = json.loads(OUTPUT.read_text(encoding="utf-8")) if OUTPUT.exists() else {}
+    if "envelope_v3" in existing:
+        stored = existing["envelope_v3"]
+        assert isinstance(stored, list)
+        return stored
+    vectors: list[dict[str, Any]] = []
+    chain: ChainKey | None = None
+    prev = ZERO_HASH
+    for serial, text in ((1, "Первое сообщение эпохи."), (2, "Second message, same epoch.")):
+        body = salted({"text": text}, bytes([serial]).__mul__)
+        header = EnvelopeHeader(
+            message_id=f"{serial:032x}",
+            sender=moscow.signing_public,
+            recipient=washington.signing_public,
+            serial=serial,
+            sent_at=SENT_AT,
+            time_group="231600Z",
+            precedence=Precedence.FLASH,
+            prev_hash=prev,
+        )
+        envelope, chain = seal_envelope_ratcheted(
+            header=header,
+            body=body,
+            sender=moscow,
+            recipient_encryption_key=washington.encryption_public,
+            chain=chain,
+            random_bytes=lambda n: EPOCH_SECRET[:n],
+        )
+        vectors.append(
+            {
+                "serial": serial,
+                "body_plaintext": cbor2.dumps(body, canonical=True).hex(),
+                "header_cbor": envelope.header.encode().hex(),
+                "encoded": envelope.encode().hex(),
+                "hash": envelope.hash.hex(),
+            }
+        )
+        prev = envelope.hash
+    return vectors
+
+
+def batch_receipt_vector(moscow: Identity, washington: Identity) -> dict[str, Any]:
+    hashes = [hashlib.sha256(b"hotline vector envelope %d" % i).digest() for i in range(5)]
+    receipt = sign_batch_receipt(
+        sender=moscow.signing_public,
+        first_serial=3,
+        envelope_hashes=hashes,
+        received_at=RECEIVED_AT,
+        journal_head=JOURNAL_HEAD,
+        recipient=washington,
+    )
+    return {
+        "first_serial": 3,
+        "envelope_hashes": [h.hex() for h in hashes],
+        "received_at": RECEIVED_AT,
+        "journal_head": JOURNAL_HEAD.hex(),
+        "root": (receipt.batch_root or b"").hex(),
+        "proof_of_index_2": [p.hex() for p in batch_proof(hashes, 2)],
+        "signed_bytes": receipt.signed_bytes().hex(),
+        "signature": receipt.signature.hex(),
+        "encoded": receipt.encode().hex(),
+        "hash": receipt.hash.hex(),
+    }
+
+
 def build() -> dict[str, Any]:
     moscow = vector_identity("Moscow")
     washington = vector_identity("Washington")
@@ -262,6 +354,9 @@ def build() -> dict[str, Any]:
             "encoded": receipt.encode().hex(),
             "hash": receipt.hash.hex(),
         },
+        "envelope_v3": ratcheted_envelopes(moscow, washington),
+        "ratchet": ratchet_vector(),
+        "receipt_v2": batch_receipt_vector(moscow, washington),
         "card": {
             "party": "Moscow",
             "routes": ROUTES,

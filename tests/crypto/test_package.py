@@ -12,7 +12,7 @@ import hotline.crypto
 PACKAGE_DIR = Path(hotline.crypto.__file__).resolve().parent
 MODULES = sorted(p for p in PACKAGE_DIR.glob("*.py") if p.name != "__init__.py")
 
-# Layer 1 may import the standard library's pure parts, cryptography, cbor2,
+# Layer 1 may import the standard library's pure parts, cryptography, PyNaCl (Ed25519), cbor2,
 # and the two hotline modules below it. No I/O, clock or global randomness
 # modules (os is allowed for Identity.save/load and the os.urandom default).
 ALLOWED_TOP_LEVEL = {
@@ -29,6 +29,7 @@ ALLOWED_TOP_LEVEL = {
     "hashlib",
     "ipaddress",
     "json",
+    "nacl",
     "os",
     "pathlib",
     "re",

@@ -16,6 +16,7 @@ from typing import Any
 
 import cbor2
 import pytest
+from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 
 import hotline.errors
 from hotline.crypto import (
@@ -26,13 +27,19 @@ from hotline.crypto import (
     PeerCard,
     Precedence,
     Receipt,
+    batch_proof,
     body_commitment,
     check_body_commitment,
     fingerprint,
     make_card,
     make_tls_certificate,
+    new_chain,
     open_envelope,
+    open_envelope_ratcheted,
+    sign_batch_receipt,
     sign_receipt,
+    step,
+    verify_batch_receipt,
     verify_envelope,
     verify_receipt,
 )
@@ -251,3 +258,70 @@ def test_invalid_envelopes_raise_the_documented_error(
         with pytest.raises(error) as info:
             _receive(bytes.fromhex(case["hex"]), moscow_v, washington_v)
         assert type(info.value) is error, case["name"]
+
+
+def test_ratchet_steps(vectors: dict[str, Any]) -> None:
+    vector = vectors["ratchet"]
+    chain = new_chain(bytes.fromhex(vector["epoch_secret"]), vector["epoch"])
+    for expected in vector["steps"]:
+        assert chain.key.hex() == expected["chain_key"]
+        message_key, chain = step(chain)
+        assert message_key.hex() == expected["message_key"]
+
+
+def test_ratcheted_envelopes(
+    vectors: dict[str, Any], moscow_v: Identity, washington_v: Identity
+) -> None:
+    secret = bytes.fromhex(vectors["ratchet"]["epoch_secret"])
+    receiver = None
+    sender_chain = new_chain(secret, 1)
+    prev = bytes(32)
+    for vector in vectors["envelope_v3"]:
+        data = bytes.fromhex(vector["encoded"])
+        envelope = Envelope.decode(data)
+        assert envelope.encode() == data
+        assert envelope.hash.hex() == vector["hash"] == hashlib.sha256(data).hexdigest()
+        assert envelope.header.encode().hex() == vector["header_cbor"]
+        assert envelope.header.version == 3
+        assert envelope.header.prev_hash == prev
+        # Deterministic given the stored header: the body under the message key, the signature.
+        message_key, sender_chain = step(sender_chain)
+        plaintext = bytes.fromhex(vector["body_plaintext"])
+        aad = b"hotline-body-v3\x00" + bytes.fromhex(vector["header_cbor"])
+        assert ChaCha20Poly1305(message_key).encrypt(bytes(12), plaintext, aad) == envelope.body
+        assert moscow_v.sign(_signed_bytes(envelope.header, envelope.body)) == envelope.signature
+        verify_envelope(envelope, sender_signing_key=moscow_v.signing_public)
+        body, receiver = open_envelope_ratcheted(envelope, recipient=washington_v, chain=receiver)
+        assert cbor2.dumps(body, canonical=True) == plaintext
+        prev = envelope.hash
+    assert receiver == sender_chain
+
+
+def test_batch_receipt_bytes(
+    vectors: dict[str, Any], moscow_v: Identity, washington_v: Identity
+) -> None:
+    vector = vectors["receipt_v2"]
+    hashes = [bytes.fromhex(h) for h in vector["envelope_hashes"]]
+    receipt = sign_batch_receipt(
+        sender=moscow_v.signing_public,
+        first_serial=vector["first_serial"],
+        envelope_hashes=hashes,
+        received_at=vector["received_at"],
+        journal_head=bytes.fromhex(vector["journal_head"]),
+        recipient=washington_v,
+    )
+    assert receipt.batch_root is not None
+    assert receipt.batch_root.hex() == vector["root"]
+    assert receipt.signed_bytes().hex() == vector["signed_bytes"]
+    assert receipt.signature.hex() == vector["signature"]
+    assert receipt.encode().hex() == vector["encoded"]
+    assert receipt.hash.hex() == vector["hash"]
+    assert [p.hex() for p in batch_proof(hashes, 2)] == vector["proof_of_index_2"]
+    decoded = Receipt.decode(bytes.fromhex(vector["encoded"]))
+    assert decoded == receipt
+    verify_batch_receipt(
+        decoded,
+        recipient_signing_key=washington_v.signing_public,
+        sender=moscow_v.signing_public,
+        envelope_hashes=hashes,
+    )

@@ -103,6 +103,13 @@ _INTERFACE = {
     "latest_witnessed_all",
     "add_record_conflict",
     "record_conflicts",
+    # protocol v2 (ChainStore)
+    "chain",
+    "set_chain",
+    "peer_protocol",
+    "set_peer_protocol",
+    "envelope_hashes",
+    "deliver_range",
 }
 
 

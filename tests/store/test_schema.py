@@ -21,7 +21,7 @@ from hotline.store import (
 from hotline.store import schema as schema_module
 from hotline.store.schema import DIALECTS, MIGRATIONS
 
-from .factories import T0, make_message
+from .factories import T0, make_message, make_party, make_peer
 
 
 def _version(path: Path) -> int:
@@ -224,7 +224,7 @@ def test_a_version_5_database_gains_the_record_and_keeps_its_data(
         assert store.latest_cosignatures() == {}
         assert store.latest_witnessed_all() == {}
         assert store.record_conflicts() == []
-    assert _version(db_path) == 6
+    assert _version(db_path) == SCHEMA_VERSION
     assert {
         "record_tree",
         "record_nodes",
@@ -340,3 +340,25 @@ def test_a_database_written_by_the_old_code_opens_unchanged(
     with closing(sqlite3.connect(old)) as connection:
         # Opening migrated it to today's schema, exactly as a new database has it.
         assert _schema_rows(connection) == current_schema
+
+
+def test_a_version_6_database_gains_chains_and_keeps_its_messages(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with monkeypatch.context() as old:
+        old.setattr(schema_module, "MIGRATIONS", MIGRATIONS[:6])
+        old.setattr(schema_module, "SCHEMA_VERSION", 6)
+        store = SQLiteStore.open(db_path)
+        store.set_party(make_party())
+        store.add_peer(make_peer("moscow"))
+        store.add_outgoing(make_message(1))
+        store.close()
+    assert _version(db_path) == 6
+    assert not {"chains", "peer_protocols"} & _tables(db_path)
+    with SQLiteStore.open_existing(db_path) as store:
+        # A peer known before protocol v2 existed speaks version 1 until it says otherwise.
+        assert store.peer_protocol("moscow") == 1
+        assert store.chain("moscow", Direction.OUT) is None
+        assert [m.serial for m in store.pending_outgoing("moscow")] == [1]
+    assert _version(db_path) == 7
+    assert {"chains", "peer_protocols"} <= _tables(db_path)

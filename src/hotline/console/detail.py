@@ -20,6 +20,7 @@ JSON, which is what counts (:func:`~hotline.console.notices.notice_view`).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,7 +31,7 @@ from hotline.crypto import Envelope, Receipt, verify_envelope, verify_receipt, v
 from hotline.errors import CryptoError, DeliveryError
 from hotline.store import AckRecord, Direction, MessageRecord, PeerRecord
 from hotline.terminal import Operator, Permission, Terminal
-from hotline.terminal.core import ACKNOWLEDGEABLE_KINDS, ack_statement
+from hotline.terminal.core import ACKNOWLEDGEABLE_KINDS, ack_statement, receipt_proof
 from hotline.terminal.desks.notifications import MEETING
 
 __all__ = [
@@ -87,7 +88,7 @@ def check_signature(record: MessageRecord, *, sender_key: bytes | None) -> Verif
 
 
 def check_receipt(
-    record: MessageRecord, *, recipient_key: bytes | None
+    record: MessageRecord, *, recipient_key: bytes | None, proof: Sequence[bytes] = ()
 ) -> tuple[Verification, str | None]:
     """Does the stored receipt verify under the recipient's key? And its received-at time."""
     if record.receipt is None:
@@ -102,7 +103,7 @@ def check_receipt(
     if recipient_key is None:
         return Verification(status="failed", reason="the recipient's key is not known here"), None
     try:
-        verify_receipt(receipt, envelope=envelope, recipient_signing_key=recipient_key)
+        verify_receipt(receipt, envelope=envelope, recipient_signing_key=recipient_key, proof=proof)
     except (CryptoError, DeliveryError) as exc:
         reason = str(exc) or type(exc).__name__
         return Verification(status="failed", reason=reason), receipt.received_at
@@ -146,7 +147,12 @@ def message_detail(
     else:
         sender, recipient, sender_key, recipient_key = them, us, theirs, ours
     ack = terminal.store.acknowledgements([record.id]).get(record.id)
-    receipt, received_at = check_receipt(record, recipient_key=recipient_key)
+    try:
+        proof = receipt_proof(terminal.store, record)
+    except DeliveryError as exc:
+        receipt, received_at = Verification(status="failed", reason=str(exc)), None
+    else:
+        receipt, received_at = check_receipt(record, recipient_key=recipient_key, proof=proof)
     row = terminal_row(terminal, record, ack=ack, language=language)
     if row["notice"] is not None:
         row["notice"] = notice_view(

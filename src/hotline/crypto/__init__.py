@@ -1,10 +1,10 @@
-"""Pure cryptography for hotline: identities, cards, envelopes, receipts, the record's log.
+"""Pure cryptography for hotline: identities, cards, envelopes, ratchet, receipts, the record's log.
 
 Layer 1 of hotline. Nothing here does I/O (except :meth:`Identity.save` and
 :meth:`Identity.load`), reads a clock, or draws randomness that a caller cannot
 inject: key generation accepts key objects, message ids take a random source,
 and every time is passed in. It imports only the standard library,
-``cryptography``, ``cbor2``, :mod:`hotline.errors` and :mod:`hotline.utc`.
+``cryptography``, PyNaCl (Ed25519 only), ``cbor2``, :mod:`hotline.errors` and :mod:`hotline.utc`.
 
 The normative wire formats are ``docs/protocol/cards.md``,
 ``docs/protocol/envelope.md``, ``docs/protocol/receipts.md`` and, for the
@@ -41,11 +41,16 @@ from hotline.crypto.certificate import (
     verify_self_signed,
 )
 from hotline.crypto.envelope import (
+    AEAD_OVERHEAD,
     BODY_COMMIT_DOMAIN,
     BODY_DOMAIN,
+    BODY_DOMAIN_RATCHETED,
     DEFAULT_CHANNEL,
     ENVELOPE_DOMAIN,
     ENVELOPE_VERSION,
+    ENVELOPE_VERSION_RATCHETED,
+    EPOCH_DOMAIN,
+    EPOCH_KEY_BYTES,
     HPKE_OVERHEAD,
     HPKE_SUITE,
     MAX_BODY_BYTES,
@@ -61,8 +66,10 @@ from hotline.crypto.envelope import (
     check_body_commitment,
     new_message_id,
     open_envelope,
+    open_envelope_ratcheted,
     salted,
     seal_envelope,
+    seal_envelope_ratcheted,
     validate_message_id,
     verify_envelope,
 )
@@ -95,12 +102,29 @@ from hotline.crypto.note import (
     verify_cosignature,
     verify_note,
 )
+from hotline.crypto.ratchet import (
+    CHAIN_INFO,
+    CHAIN_KEY_BYTES,
+    EPOCH_MESSAGES,
+    EPOCH_SECRET_BYTES,
+    ChainKey,
+    new_chain,
+    step,
+)
 from hotline.crypto.receipt import (
+    BATCH_RECEIPT_DOMAIN,
+    BATCH_RECEIPT_VERSION,
+    MAX_BATCH,
     MAX_RECEIPT_BYTES,
     RECEIPT_DOMAIN,
     RECEIPT_VERSION,
     Receipt,
+    batch_proof,
+    batch_root,
+    receipt_covers,
+    sign_batch_receipt,
     sign_receipt,
+    verify_batch_receipt,
     verify_receipt,
     verify_receipt_fields,
 )
@@ -122,11 +146,18 @@ from hotline.crypto.tlog import (
 )
 
 __all__ = [
+    "AEAD_OVERHEAD",
+    "BATCH_RECEIPT_DOMAIN",
+    "BATCH_RECEIPT_VERSION",
     "BODY_COMMIT_DOMAIN",
     "BODY_DOMAIN",
+    "BODY_DOMAIN_RATCHETED",
     "CARD_DOMAIN",
     "CARD_VERSION",
+    "CHAIN_INFO",
+    "CHAIN_KEY_BYTES",
     "COSIGNATURE_V1_TYPE",
+    "ChainKey",
     "Checkpoint",
     "DEFAULT_CHANNEL",
     "ED25519_SIGNATURE_TYPE",
@@ -134,6 +165,11 @@ __all__ = [
     "ENCRYPTION_KEY_FILE",
     "ENVELOPE_DOMAIN",
     "ENVELOPE_VERSION",
+    "ENVELOPE_VERSION_RATCHETED",
+    "EPOCH_DOMAIN",
+    "EPOCH_KEY_BYTES",
+    "EPOCH_MESSAGES",
+    "EPOCH_SECRET_BYTES",
     "Envelope",
     "EnvelopeHeader",
     "FINGERPRINT_DOMAIN",
@@ -144,6 +180,7 @@ __all__ = [
     "Identity",
     "KEY_BYTES",
     "KEY_ID_BYTES",
+    "MAX_BATCH",
     "MAX_BODY_BYTES",
     "MAX_COSIGNATURE_TIMESTAMP",
     "MAX_ENVELOPE_BYTES",
@@ -170,6 +207,8 @@ __all__ = [
     "ZERO_HASH",
     "b64url_decode",
     "b64url_encode",
+    "batch_proof",
+    "batch_root",
     "body_commitment",
     "certificate_party",
     "certificate_pem",
@@ -184,19 +223,25 @@ __all__ = [
     "leaf_hash",
     "make_card",
     "make_tls_certificate",
+    "new_chain",
     "new_message_id",
     "node_hash",
     "note_key_id",
     "open_envelope",
+    "open_envelope_ratcheted",
     "parse_route",
     "parse_verifier_key",
     "private_key_pem",
+    "receipt_covers",
     "right_edge",
     "root_of",
     "salted",
     "seal_envelope",
+    "seal_envelope_ratcheted",
+    "sign_batch_receipt",
     "sign_note",
     "sign_receipt",
+    "step",
     "subtree_hash",
     "tree_root",
     "validate_key_name",
@@ -204,6 +249,7 @@ __all__ = [
     "validate_party",
     "validate_timezone",
     "verifier_key",
+    "verify_batch_receipt",
     "verify_consistency",
     "verify_cosignature",
     "verify_envelope",

@@ -26,6 +26,7 @@ from hotline.store.interfaces import (
     AcknowledgementStore,
     AlarmStore,
     CallStore,
+    ChainStore,
     JournalStore,
     MeetingStore,
     MessageStore,
@@ -35,6 +36,7 @@ from hotline.store.interfaces import (
     StoreStatistics,
     TransactionalStore,
 )
+from hotline.store.interfaces._chains import ChainRecord
 from hotline.store.journal import (
     JournalChecker,
     journal_entry_hash,
@@ -82,6 +84,8 @@ __all__ = [
     "CONFLICT_KINDS",
     "CallRecord",
     "CallStore",
+    "ChainRecord",
+    "ChainStore",
     "CheckpointRecord",
     "CosignatureRecord",
     "DATABASE_FILENAME",

@@ -13,7 +13,15 @@ messages are never deleted.
 
 from __future__ import annotations
 
-__all__ = ["VERSION_1", "VERSION_2", "VERSION_3", "VERSION_4", "VERSION_5", "VERSION_6"]
+__all__ = [
+    "VERSION_1",
+    "VERSION_2",
+    "VERSION_3",
+    "VERSION_4",
+    "VERSION_5",
+    "VERSION_6",
+    "VERSION_7",
+]
 
 _CREATE_PARTY = """
 CREATE TABLE party (
@@ -499,3 +507,22 @@ VERSION_6 = (
     *_append_only("record_conflicts"),
 )
 """The record: tree nodes over the journal, our checkpoints, cosignatures, witnessed, conflicts."""
+
+_CREATE_CHAINS = """
+CREATE TABLE chains (
+    peer      TEXT NOT NULL REFERENCES peers (party),
+    direction TEXT NOT NULL CHECK (direction IN ('out', 'in')),
+    epoch     INTEGER NOT NULL CHECK (epoch >= 1),
+    idx       INTEGER NOT NULL CHECK (idx >= 0),
+    key       BLOB NOT NULL CHECK (length(key) = 32),
+    PRIMARY KEY (peer, direction)
+)"""
+
+_CREATE_PEER_PROTOCOLS = """
+CREATE TABLE peer_protocols (
+    peer    TEXT PRIMARY KEY REFERENCES peers (party),
+    version INTEGER NOT NULL CHECK (version >= 1)
+)"""
+
+VERSION_7 = (_CREATE_CHAINS, _CREATE_PEER_PROTOCOLS)
+"""Protocol v2: each direction's message-key chain, and the protocol each peer speaks."""

@@ -7,8 +7,9 @@ without the terminal noticing.
 ``Store`` is the composition of one abstract class per domain
 (:mod:`hotline.store.interfaces`): lifetime and transactions, party and peers,
 messages, acknowledgements, journal, alarms, accounts, shift notes, meetings,
-calls and presence requests, and the record (the Merkle tree over the journal,
-checkpoints, cosignatures, evidence of conflicts). Each part states its own
+calls and presence requests, the record (the Merkle tree over the journal,
+checkpoints, cosignatures, evidence of conflicts), and protocol v2's per-peer
+state (message-key chains, protocol versions, range delivery). Each part states its own
 contract; what they all share:
 
 * **Durable on return.** A mutating method has committed (and flushed to stable
@@ -36,6 +37,7 @@ from hotline.store.interfaces import (
     AcknowledgementStore,
     AlarmStore,
     CallStore,
+    ChainStore,
     JournalStore,
     MeetingStore,
     MessageStore,
@@ -61,5 +63,6 @@ class Store(
     MeetingStore,
     CallStore,
     RecordStore,
+    ChainStore,
 ):
     """Durable state of one terminal: every part of :mod:`hotline.store.interfaces` at once."""

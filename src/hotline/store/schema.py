@@ -96,6 +96,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         "witnessed checkpoints and conflicts (all append-only)",
         sql={"sqlite": sqlite_sql.VERSION_6},
     ),
+    Migration(
+        version=7,
+        summary="protocol v2: the message-key chain of each direction, and each peer's protocol",
+        sql={"sqlite": sqlite_sql.VERSION_7},
+    ),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].version

@@ -18,7 +18,8 @@ module, over a shared core:
 * ``_sqlite_alarms``; ``_sqlite_accounts``: users and shift notes;
   ``_sqlite_calls``: calls, presence requests and meetings;
 * ``_sqlite_record``: the record (tree nodes over the journal, checkpoints,
-  cosignatures, witnessed checkpoints, conflicts).
+  cosignatures, witnessed checkpoints, conflicts); ``_sqlite_chains``: protocol
+  v2's message-key chains, peer protocol versions and range delivery.
 
 The mixins are flattened into one class, so a call costs what it did when they
 were one: no delegation, no extra statement. Reads outside a transaction are
@@ -36,6 +37,7 @@ from hotline.errors import NotInitialised, StoreError
 from hotline.store._sqlite_accounts import SQLiteAccountStore, SQLiteShiftNoteStore
 from hotline.store._sqlite_alarms import SQLiteAlarmStore
 from hotline.store._sqlite_calls import SQLiteCallStore, SQLiteMeetingStore
+from hotline.store._sqlite_chains import SQLiteChainStore
 from hotline.store._sqlite_core import translated
 from hotline.store._sqlite_journal import SQLiteJournalStore
 from hotline.store._sqlite_messages import SQLiteAcknowledgementStore, SQLiteMessageStore
@@ -97,6 +99,7 @@ class SQLiteStore(
     SQLiteMeetingStore,
     SQLiteCallStore,
     SQLiteRecordStore,
+    SQLiteChainStore,
     Store,
 ):
     """A :class:`~hotline.store.Store` in one SQLite file. Build it with :meth:`open`."""

@@ -601,6 +601,9 @@ class Terminal:
                 old.close(CloseCode.NORMAL, "replaced by a newer session"), "close old session"
             )
         line.policy.opened(route.address, self.clock.monotonic())
+        if session.protocol is not None:
+            # From now on the outbox seals what this peer's version can open.
+            self.outbox.peer_speaks(line.peer, session.protocol)
         self._journal(
             "link up",
             {
@@ -608,6 +611,7 @@ class Terminal:
                 "route": route.address,
                 "address": session.transport.peer_address,
                 "dialed": session.transport.dialed,
+                "protocol": session.protocol,
             },
         )
         log.info("link to %s up via %s", line.party, route.address)

@@ -355,6 +355,7 @@ def test_every_key_of_a_fresh_file_can_be_set_from_the_environment(tmp_path: Pat
         ("link", "test_interval"): 600,
         ("link", "test_deadline"): 30,
         ("link", "test_language"): "ru",
+        ("link", "protocol"): 1,
         ("alarms", "hook"): "mail -s 'hotline alarm' ops@example.org",
         ("alarms", "hook_timeout"): 5,
         ("acknowledgement", "flash"): 60,
@@ -392,6 +393,7 @@ def test_every_key_of_a_fresh_file_can_be_set_from_the_environment(tmp_path: Pat
             test_interval=600.0,
             test_deadline=30.0,
             test_language="ru",
+            protocol=1,
         ),
         alarms=AlarmSettings(hook="mail -s 'hotline alarm' ops@example.org", hook_timeout=5.0),
         acknowledgement=AckDeadlines(

@@ -15,6 +15,7 @@ from __future__ import annotations
 from hotline.store.interfaces._accounts import AccountStore, ShiftNoteStore
 from hotline.store.interfaces._alarms import AlarmStore
 from hotline.store.interfaces._calls import CallStore, MeetingStore
+from hotline.store.interfaces._chains import ChainStore
 from hotline.store.interfaces._journal import JournalStore
 from hotline.store.interfaces._lifetime import StoreStatistics, TransactionalStore
 from hotline.store.interfaces._messages import AcknowledgementStore, MessageStore
@@ -26,6 +27,7 @@ __all__ = [
     "AcknowledgementStore",
     "AlarmStore",
     "CallStore",
+    "ChainStore",
     "JournalStore",
     "MeetingStore",
     "MessageStore",

@@ -54,6 +54,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_DEADLINES",
+    "PROTOCOL_VERSIONS",
     "TEST_LANGUAGES",
     "AckDeadlines",
     "AlarmSettings",
@@ -70,6 +71,8 @@ __all__ = [
 
 #: The languages approved link-test texts exist in (hotline.terminal.linktest.test_texts).
 TEST_LANGUAGES = ("en", "id", "ru")
+#: The session protocol versions this hotline speaks (docs/protocol/session.md §3).
+PROTOCOL_VERSIONS = (1, 2)
 
 # ``HOTLINE_<SECTION>_<KEY>`` overrides ``[section] key`` of ``hotline.toml``.
 _ENVIRONMENT_PREFIX = "HOTLINE_"
@@ -122,6 +125,9 @@ class LinkSettings:
     test_deadline: float = 60.0
     #: Language of this terminal's test texts: en, id or ru.
     test_language: str = "en"
+    #: The highest session protocol version offered in the hello (docs/protocol/session.md §3).
+    #: 2 (ratcheted message keys, one receipt per batch); 1 speaks as a version-1 terminal.
+    protocol: int = 2
 
     @_reported
     def __post_init__(self) -> None:
@@ -136,6 +142,11 @@ class LinkSettings:
         if not 0.1 <= self.test_deadline <= self.test_interval:
             raise ConfigError(
                 "[link] test_deadline must be at least 0.1 s and at most test_interval"
+            )
+        if self.protocol not in PROTOCOL_VERSIONS:
+            raise ConfigError(
+                f"[link] protocol must be one of {', '.join(map(str, PROTOCOL_VERSIONS))}, "
+                f"not {self.protocol!r}"
             )
         if self.test_language not in TEST_LANGUAGES:
             raise ConfigError(
@@ -382,6 +393,9 @@ def render_settings(settings: Settings) -> str:
         f"test_deadline = {link.test_deadline}\n"
         "# Language of this terminal's test texts: en, id or ru (docs/test-texts.md).\n"
         f"test_language = {_toml_string(link.test_language)}\n"
+        "# The highest session protocol offered to peers: 2 (ratcheted message keys,\n"
+        "# one receipt per batch; docs/protocol/session.md) or 1 (as hotline before it).\n"
+        f"protocol = {link.protocol}\n"
         "\n"
         "[alarms]\n"
         "# A command run (by /bin/sh) for every alarm raised or cleared, with the alarm\n"

@@ -46,6 +46,7 @@ from hotline.terminal.core.outbox import (
     decode_body,
     is_exercise,
 )
+from hotline.terminal.core.proofs import receipt_proof
 from hotline.terminal.core.session import (
     DELIVERY_SLICE,
     HIGH_WATER,
@@ -116,6 +117,7 @@ __all__ = [
     "is_exercise",
     "note_statement",
     "percentile",
+    "receipt_proof",
     "refuse_content",
     "verify_note",
 ]

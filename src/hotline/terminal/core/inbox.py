@@ -13,12 +13,17 @@ For each envelope from an authenticated peer, in this order (docs/protocol/deliv
    * ``s > L + 1``: a gap. It is dropped and the peer is asked to resume
      from ``L``.
    * ``s == L + 1``: its ``prev_hash`` must be the hash of envelope ``L``; its
-     body must open. Then the message, a journal entry and a receipt signed
-     over the journal head are stored, and the receipt is sent once the
-     transaction has committed.
+     body must open (an envelope of version 3 with the next key of the
+     peer's message-key chain, which then moves on: the used key is gone).
+     Then the message, a journal entry and a receipt signed over the journal
+     head are stored, and the receipt is sent once the transaction has
+     committed.
 
-Every refusal is journaled with its reason. The caller wraps a whole batch in
-one store transaction, so a burst shares one commit.
+On a protocol-2 session (``batched``) the accepted envelopes of a batch share
+one receipt, signed once over the whole run of serials after the last of them
+is journaled (docs/protocol/receipts.md §7); on a version-1 session each gets
+its own. Every refusal is journaled with its reason. The caller wraps a whole
+batch in one store transaction, so a burst shares one commit.
 """
 
 from __future__ import annotations
@@ -26,11 +31,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from hotline.crypto import (
+    ChainKey,
     Envelope,
     Identity,
     open_envelope,
+    open_envelope_ratcheted,
+    sign_batch_receipt,
     sign_receipt,
     verify_envelope,
 )
@@ -41,7 +50,14 @@ from hotline.errors import (
     ReplayDetected,
     WrongSigner,
 )
-from hotline.store import Direction, MessageRecord, MessageState, PeerRecord, Store
+from hotline.store import (
+    ChainRecord,
+    Direction,
+    MessageRecord,
+    MessageState,
+    PeerRecord,
+    Store,
+)
 from hotline.terminal.core.outbox import encode_body
 from hotline.terminal.runtime.clock import Clock
 from hotline.utc import format_utc
@@ -82,6 +98,24 @@ class InboxOutcome:
     refusals: tuple[str, ...]
 
 
+@dataclass(slots=True)
+class _Batch:
+    """What one call of :meth:`Inbox.accept` has read and stored so far."""
+
+    peer: PeerRecord
+    #: The last serial and hash held from the peer: read once, then followed in memory.
+    last: tuple[int, bytes] | None = None
+    #: The peer's message-key chain, read when the first ratcheted envelope needs it.
+    chain: ChainKey | None = None
+    chain_read: bool = False
+    chain_moved: bool = False
+    #: Message ids stored in this batch (the store does not hold them yet when batched).
+    ids: set[str] | None = None
+    #: When the batch was received: one time for all of it, as it has one commit (and,
+    #: batched, one receipt whose received-at every message's delivered-at must equal).
+    stamp: str = ""
+
+
 class Inbox:
     """Accepts envelopes from authenticated peers."""
 
@@ -90,15 +124,21 @@ class Inbox:
         self._identity = identity
         self._clock = clock
 
-    def accept(self, *, peer: PeerRecord, envelopes: Sequence[bytes]) -> InboxOutcome:
-        """Process a batch from ``peer``. Call inside one store transaction."""
+    def accept(
+        self, *, peer: PeerRecord, envelopes: Sequence[bytes], batched: bool = False
+    ) -> InboxOutcome:
+        """Process a batch from ``peer``. Call inside one store transaction.
+
+        ``batched`` (a protocol-2 session): the newly accepted envelopes share
+        one receipt; otherwise each gets its own.
+        """
         receipts: list[bytes] = []
         accepted: list[MessageRecord] = []
+        #: Batched: the records' fields, until the one receipt for them all is signed.
+        unsigned: list[dict[str, Any]] = []
         refusals: list[str] = []
         resume_from: int | None = None
-        # The last serial and hash held from the peer: read once, then followed in
-        # memory as the batch stores envelopes (all in this one transaction).
-        last: tuple[int, bytes] | None = None
+        batch = _Batch(peer=peer, ids=set(), stamp=format_utc(self._clock.now()))
         for raw in envelopes:
             try:
                 envelope = Envelope.decode(raw)
@@ -109,12 +149,14 @@ class Inbox:
                 if envelope.header.recipient != self._identity.signing_public:
                     raise WrongSigner("envelope is addressed to another party")
                 verify_envelope(envelope, sender_signing_key=peer.signing_key)
-                if last is None:
-                    last = self._store.last_incoming(peer.party)
-                last_serial, last_hash = last
+                if batch.last is None:
+                    batch.last = self._store.last_incoming(peer.party)
+                last_serial, last_hash = batch.last
                 serial = envelope.header.serial
                 if serial <= last_serial:
-                    receipts.append(self._repeat_receipt(peer, envelope))
+                    repeated = self._repeat_receipt(peer, envelope, unsigned)
+                    if repeated is not None and repeated not in receipts:
+                        receipts.append(repeated)
                     continue
                 if serial > last_serial + 1:
                     resume_from = last_serial
@@ -123,14 +165,33 @@ class Inbox:
                     raise ChainBroken(
                         f"serial {serial} does not chain to the envelope with serial {last_serial}"
                     )
-                record = self._store_new(peer, envelope)
+                fields = self._take(batch, envelope)
             except (CryptoError, DeliveryError) as exc:
                 refusals.append(self._refuse(peer, exc))
                 continue
-            last = (record.serial, record.envelope_hash)
+            batch.last = (serial, envelope.hash)
+            if batched:
+                unsigned.append(fields)
+                continue
+            receipt = sign_receipt(
+                envelope=envelope,
+                received_at=fields["created_at"],
+                journal_head=self._store.journal_head(),
+                recipient=self._identity,
+            ).encode()
+            record = MessageRecord(**fields, receipt=receipt)
+            self._store.add_incoming(record)
             accepted.append(record)
-            assert record.receipt is not None
-            receipts.append(record.receipt)
+            receipts.append(receipt)
+        if unsigned:
+            # One signature for the run, over the journal head after its last entry.
+            receipt = self._receipt_for(peer, unsigned)
+            for fields in unsigned:
+                record = MessageRecord(**fields, receipt=receipt)
+                self._store.add_incoming(record)
+                accepted.append(record)
+            receipts.append(receipt)
+        self._save_chain(batch)
         return InboxOutcome(
             receipts=tuple(receipts),
             accepted=tuple(accepted),
@@ -138,23 +199,67 @@ class Inbox:
             refusals=tuple(refusals),
         )
 
-    def _repeat_receipt(self, peer: PeerRecord, envelope: Envelope) -> bytes:
-        held = self._store.get_incoming_by_serial(peer.party, envelope.header.serial)
-        if held is None or held.envelope_hash != envelope.hash or held.receipt is None:
-            raise ReplayDetected(
-                f"serial {envelope.header.serial} is already held with different content"
-            )
-        return held.receipt
+    def _receipt_for(self, peer: PeerRecord, unsigned: list[dict[str, Any]]) -> bytes:
+        """One receipt for a run of newly journaled envelopes (consecutive serials)."""
+        return sign_batch_receipt(
+            sender=peer.signing_key,
+            first_serial=unsigned[0]["serial"],
+            envelope_hashes=[fields["envelope_hash"] for fields in unsigned],
+            received_at=unsigned[-1]["created_at"],
+            journal_head=self._store.journal_head(),
+            recipient=self._identity,
+        ).encode()
 
-    def _store_new(self, peer: PeerRecord, envelope: Envelope) -> MessageRecord:
+    def _save_chain(self, batch: _Batch) -> None:
+        if batch.chain_moved and batch.chain is not None:
+            chain = batch.chain
+            self._store.set_chain(
+                batch.peer.party,
+                Direction.IN,
+                ChainRecord(epoch=chain.epoch, index=chain.index, key=chain.key),
+            )
+
+    def _repeat_receipt(
+        self, peer: PeerRecord, envelope: Envelope, unsigned: list[dict[str, Any]]
+    ) -> bytes | None:
+        """The receipt already given for a duplicate (None: it is in this very batch)."""
+        serial = envelope.header.serial
+        if unsigned and unsigned[0]["serial"] <= serial:
+            # Sent twice in one batch: the batch's receipt, about to be signed, covers it.
+            if unsigned[serial - unsigned[0]["serial"]]["envelope_hash"] != envelope.hash:
+                raise ReplayDetected(f"serial {serial} is already held with different content")
+            return None
+        stored = self._store.get_incoming_by_serial(peer.party, serial)
+        if stored is None or stored.envelope_hash != envelope.hash or stored.receipt is None:
+            raise ReplayDetected(f"serial {serial} is already held with different content")
+        return stored.receipt
+
+    def _open(self, batch: _Batch, envelope: Envelope) -> dict[str, object]:
+        if envelope.header.version < 3:
+            return open_envelope(envelope, recipient=self._identity)
+        if not batch.chain_read:
+            stored = self._store.chain(batch.peer.party, Direction.IN)
+            if stored is not None:
+                batch.chain = ChainKey(epoch=stored.epoch, index=stored.index, key=stored.key)
+            batch.chain_read = True
+        body, batch.chain = open_envelope_ratcheted(
+            envelope, recipient=self._identity, chain=batch.chain
+        )
+        batch.chain_moved = True
+        return body
+
+    def _take(self, batch: _Batch, envelope: Envelope) -> dict[str, Any]:
+        """Open and journal the next envelope; its record's fields, all but the receipt."""
         header = envelope.header
-        if self._store.has_message(header.message_id):
+        peer = batch.peer
+        assert batch.ids is not None
+        if header.message_id in batch.ids or self._store.has_message(header.message_id):
             raise ReplayDetected(
                 f"message id {header.message_id} is already used by another message"
             )
-        body = open_envelope(envelope, recipient=self._identity)
+        body = self._open(batch, envelope)
         text = body.get("text", "")
-        stamp = format_utc(self._clock.now())
+        stamp = batch.stamp
         self._store.append_journal(
             kind="message received",
             at=stamp,
@@ -165,34 +270,26 @@ class Inbox:
                 "envelope_hash": envelope.hash.hex(),
             },
         )
-        receipt = sign_receipt(
-            envelope=envelope,
-            received_at=stamp,
-            journal_head=self._store.journal_head(),
-            recipient=self._identity,
-        )
-        record = MessageRecord(
-            id=header.message_id,
-            direction=Direction.IN,
-            peer=peer.party,
-            channel=header.channel,
-            serial=header.serial,
-            time_group=header.time_group,
-            sent_at=header.sent_at,
-            precedence=str(header.precedence),
-            kind=header.kind,
-            text=text if isinstance(text, str) else "",
-            body=encode_body(body),
-            envelope=envelope.encode(),
-            envelope_hash=envelope.hash,
-            state=MessageState.DELIVERED,
-            created_at=stamp,
-            transmitted_at=None,
-            delivered_at=stamp,
-            receipt=receipt.encode(),
-        )
-        self._store.add_incoming(record)
-        return record
+        batch.ids.add(header.message_id)
+        return {
+            "id": header.message_id,
+            "direction": Direction.IN,
+            "peer": peer.party,
+            "channel": header.channel,
+            "serial": header.serial,
+            "time_group": header.time_group,
+            "sent_at": header.sent_at,
+            "precedence": str(header.precedence),
+            "kind": header.kind,
+            "text": text if isinstance(text, str) else "",
+            "body": encode_body(body),
+            "envelope": envelope.encode(),
+            "envelope_hash": envelope.hash,
+            "state": MessageState.DELIVERED,
+            "created_at": stamp,
+            "transmitted_at": None,
+            "delivered_at": stamp,
+        }
 
     def _refuse(self, peer: PeerRecord, exc: Exception) -> str:
         reason = f"envelope from {peer.party} refused: {type(exc).__name__}: {exc}"

@@ -17,6 +17,7 @@ from typing import Any
 import cbor2
 
 from hotline.crypto import (
+    ChainKey,
     EnvelopeHeader,
     Identity,
     Precedence,
@@ -24,10 +25,19 @@ from hotline.crypto import (
     new_message_id,
     salted,
     seal_envelope,
+    seal_envelope_ratcheted,
+    verify_batch_receipt,
     verify_receipt_fields,
 )
 from hotline.errors import CryptoError, DeliveryError, InvalidArgument, MessageTooLarge
-from hotline.store import Direction, MessageRecord, MessageState, PeerRecord, Store
+from hotline.store import (
+    ChainRecord,
+    Direction,
+    MessageRecord,
+    MessageState,
+    PeerRecord,
+    Store,
+)
 from hotline.terminal.runtime.clock import Clock
 from hotline.utc import format_utc, time_group
 
@@ -77,6 +87,17 @@ class ReceiptOutcome:
     refusals: tuple[str, ...]
 
 
+@dataclass(slots=True)
+class _Direction:
+    """One peer's outgoing chain while a batch is sealed: serial, hash and message-key chain."""
+
+    serial: int
+    prev_hash: bytes
+    chain: ChainKey | None
+    ratcheted: bool
+    chain_moved: bool = False
+
+
 class Outbox:
     """Creates outgoing envelopes and records their receipts."""
 
@@ -84,6 +105,26 @@ class Outbox:
         self._store = store
         self._identity = identity
         self._clock = clock
+        #: The session protocol each peer last spoke, read from the store once.
+        self._protocols: dict[str, int] = {}
+
+    def protocol(self, party: str) -> int:
+        """The session protocol version ``party`` last spoke with us (1 until it speaks)."""
+        version = self._protocols.get(party)
+        if version is None:
+            version = self._protocols[party] = self._store.peer_protocol(party)
+        return version
+
+    def peer_speaks(self, peer: PeerRecord, version: int) -> None:
+        """A session with ``peer`` negotiated ``version``: seal what it can open from now on.
+
+        From version 2 on, bodies are sealed under ratcheted message keys
+        (envelope version 3); with a version-1 peer, each body is sealed to its
+        key with HPKE (envelope version 2), which every hotline opens.
+        """
+        if self.protocol(peer.party) != version:
+            self._store.set_peer_protocol(peer.party, version)
+            self._protocols[peer.party] = version
 
     def queue(
         self,
@@ -122,20 +163,45 @@ class Outbox:
                 )
         now = self._clock.now()
         stamp, group = format_utc(now), time_group(now)
-        chain: dict[str, tuple[int, bytes]] = {}
+        directions: dict[str, _Direction] = {}
         records: list[MessageRecord] = []
         with self._store.transaction():
             for draft in drafts:
                 party = draft.peer.party
-                serial, prev_hash = chain.get(party) or self._store.next_outgoing_serial(party)
-                record = self._seal_and_store(draft, serial, prev_hash, stamp, group)
-                chain[party] = (serial + 1, record.envelope_hash)
+                direction = directions.get(party)
+                if direction is None:
+                    direction = directions[party] = self._direction(party)
+                record = self._seal_and_store(draft, direction, stamp, group)
+                direction.serial += 1
+                direction.prev_hash = record.envelope_hash
                 records.append(record)
+            for party, direction in directions.items():
+                if direction.chain_moved and direction.chain is not None:
+                    chain = direction.chain
+                    # The used message keys are gone with the old chain key.
+                    self._store.set_chain(
+                        party,
+                        Direction.OUT,
+                        ChainRecord(epoch=chain.epoch, index=chain.index, key=chain.key),
+                    )
         return records
 
+    def _direction(self, party: str) -> _Direction:
+        serial, prev_hash = self._store.next_outgoing_serial(party)
+        if self.protocol(party) < 2:
+            return _Direction(serial=serial, prev_hash=prev_hash, chain=None, ratcheted=False)
+        stored = self._store.chain(party, Direction.OUT)
+        chain = (
+            None
+            if stored is None
+            else ChainKey(epoch=stored.epoch, index=stored.index, key=stored.key)
+        )
+        return _Direction(serial=serial, prev_hash=prev_hash, chain=chain, ratcheted=True)
+
     def _seal_and_store(
-        self, draft: Draft, serial: int, prev_hash: bytes, stamp: str, group: str
+        self, draft: Draft, direction: _Direction, stamp: str, group: str
     ) -> MessageRecord:
+        serial, prev_hash = direction.serial, direction.prev_hash
         # The salt makes the body commitment in the signed header unguessable;
         # the stored body keeps it, so the commitment can be re-checked later.
         body = salted({"text": draft.text, **(draft.extra_body or {})})
@@ -151,12 +217,22 @@ class Outbox:
             kind=draft.kind,
             prev_hash=prev_hash,
         )
-        envelope = seal_envelope(
-            header=header,
-            body=body,
-            sender=self._identity,
-            recipient_encryption_key=draft.peer.encryption_key,
-        )
+        if direction.ratcheted:
+            envelope, direction.chain = seal_envelope_ratcheted(
+                header=header,
+                body=body,
+                sender=self._identity,
+                recipient_encryption_key=draft.peer.encryption_key,
+                chain=direction.chain,
+            )
+            direction.chain_moved = True
+        else:
+            envelope = seal_envelope(
+                header=header,
+                body=body,
+                sender=self._identity,
+                recipient_encryption_key=draft.peer.encryption_key,
+            )
         record = MessageRecord(
             id=header.message_id,
             direction=Direction.OUT,
@@ -201,30 +277,22 @@ class Outbox:
     ) -> ReceiptOutcome:
         """Verify and store receipts from ``peer``. Call inside one store transaction.
 
-        ``transmitted`` maps message ids to when they were first sent, for sent
-        marks not yet written: a receipt stored for one of them takes its mark
-        along (and removes it from the map), so the caller writes only the rest.
+        A version-1 receipt covers one message; a version-2 receipt covers a
+        range of serials (docs/protocol/receipts.md §7), and every message of
+        the range still without a receipt is delivered by it. ``transmitted``
+        maps message ids to when they were first sent, for sent marks not yet
+        written: a receipt stored for one of them takes its mark along (and
+        removes it from the map), so the caller writes only the rest.
         """
         delivered: list[str] = []
         refusals: list[str] = []
         for raw in receipts:
             try:
                 receipt = Receipt.decode(raw)
-                sent = self._store.outgoing_ref(receipt.message_id)
-                if sent is None or sent[0] != peer.party:
-                    raise DeliveryError(f"receipt for unknown message {receipt.message_id}")
-                _, serial, envelope_hash = sent
-                # Checked against what we stored when we sealed it (we are the
-                # sender; the peer's key never changes): no need to decode it again.
-                verify_receipt_fields(
-                    receipt,
-                    recipient_signing_key=peer.signing_key,
-                    message_id=receipt.message_id,
-                    envelope_hash=envelope_hash,
-                    sender=self._identity.signing_public,
-                    recipient=peer.signing_key,
-                    serial=serial,
-                )
+                if receipt.version >= 2:
+                    delivered.extend(self._accept_batch(peer, receipt, raw, transmitted))
+                else:
+                    delivered.extend(self._accept_single(peer, receipt, raw, transmitted))
             except (CryptoError, DeliveryError) as exc:
                 reason = f"receipt refused: {type(exc).__name__}: {exc}"
                 refusals.append(reason)
@@ -238,24 +306,85 @@ class Outbox:
                         "reason": str(exc),
                     },
                 )
-                continue
-            sent_at = transmitted.pop(receipt.message_id, None) if transmitted else None
-            if self._store.add_delivery_receipt(
-                receipt.message_id, raw, receipt.received_at, transmitted_at=sent_at
-            ):
-                delivered.append(receipt.message_id)
-                self._store.append_journal(
-                    kind="receipt received",
-                    at=format_utc(self._clock.now()),
-                    data={
-                        "id": receipt.message_id,
-                        "peer": peer.party,
-                        "serial": serial,
-                        "receipt_hash": receipt.hash.hex(),
-                        "received_at": receipt.received_at,
-                    },
-                )
         return ReceiptOutcome(delivered=tuple(delivered), refusals=tuple(refusals))
+
+    def _accept_single(
+        self,
+        peer: PeerRecord,
+        receipt: Receipt,
+        raw: bytes,
+        transmitted: dict[str, str] | None,
+    ) -> list[str]:
+        message_id = receipt.message_id
+        sent = None if message_id is None else self._store.outgoing_ref(message_id)
+        if message_id is None or sent is None or sent[0] != peer.party:
+            raise DeliveryError(f"receipt for unknown message {message_id}")
+        _, serial, envelope_hash = sent
+        # Checked against what we stored when we sealed it (we are the sender;
+        # the peer's key never changes): no need to decode the envelope again.
+        verify_receipt_fields(
+            receipt,
+            recipient_signing_key=peer.signing_key,
+            message_id=message_id,
+            envelope_hash=envelope_hash,
+            sender=self._identity.signing_public,
+            recipient=peer.signing_key,
+            serial=serial,
+        )
+        sent_at = transmitted.pop(message_id, None) if transmitted else None
+        if not self._store.add_delivery_receipt(
+            message_id, raw, receipt.received_at, transmitted_at=sent_at
+        ):
+            return []
+        self._journal_receipt(peer, receipt, message_id, serial)
+        return [message_id]
+
+    def _accept_batch(
+        self,
+        peer: PeerRecord,
+        receipt: Receipt,
+        raw: bytes,
+        transmitted: dict[str, str] | None,
+    ) -> list[str]:
+        first, last = receipt.first_serial, receipt.serial
+        # Our own hashes of the range: the receipt's root must be theirs.
+        hashes = self._store.envelope_hashes(peer.party, Direction.OUT, first, last)
+        if len(hashes) != last - first + 1:
+            raise DeliveryError(f"receipt for serials {first}..{last}, not all of which we sent")
+        verify_batch_receipt(
+            receipt,
+            recipient_signing_key=peer.signing_key,
+            sender=self._identity.signing_public,
+            envelope_hashes=hashes,
+        )
+        if transmitted:
+            # Sent marks not yet written go first, so each keeps its own time.
+            for message_id, sent_at in list(transmitted.items()):
+                self._store.mark_transmitted(message_id, sent_at)
+            transmitted.clear()
+        delivered = self._store.deliver_range(
+            peer.party, first, last, receipt=raw, delivered_at=receipt.received_at
+        )
+        for message_id, serial in delivered:
+            self._journal_receipt(peer, receipt, message_id, serial)
+        return [message_id for message_id, _ in delivered]
+
+    def _journal_receipt(
+        self, peer: PeerRecord, receipt: Receipt, message_id: str, serial: int
+    ) -> None:
+        # One entry per message, as with version 1: the record binds each message
+        # to the receipt that covers it (a batch receipt is bound by each of its messages).
+        self._store.append_journal(
+            kind="receipt received",
+            at=format_utc(self._clock.now()),
+            data={
+                "id": message_id,
+                "peer": peer.party,
+                "serial": serial,
+                "receipt_hash": receipt.hash.hex(),
+                "received_at": receipt.received_at,
+            },
+        )
 
 
 def encode_body(body: Mapping[str, Any]) -> bytes:

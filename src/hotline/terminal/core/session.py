@@ -160,7 +160,11 @@ class Session:
         self._carrying_changed = asyncio.Event()
         #: The peer's latest heartbeat: (its sent_at_ms, our monotonic time on receipt).
         self._peer_beat: tuple[int, float] | None = None
-        self._conn = proto.Connection(our_key=our_key, peer_key=transport.peer_key)
+        self._conn = proto.Connection(
+            our_key=our_key,
+            peer_key=transport.peer_key,
+            versions=tuple(range(1, settings.protocol + 1)),
+        )
         #: Set when a message is queued for this peer (see :meth:`wake`).
         self._wakeup = asyncio.Event()
         self._resumed = asyncio.Event()
@@ -215,6 +219,15 @@ class Session:
     @property
     def route(self) -> str:
         return self.transport.route
+
+    @property
+    def protocol(self) -> int | None:
+        """The negotiated session protocol version; None until the hellos have passed.
+
+        Version 2 answers a committed batch of envelopes with one receipt
+        (docs/protocol/receipts.md §7); version 1 with one receipt per envelope.
+        """
+        return self._conn.version
 
     @property
     def carrying(self) -> bool:
@@ -525,7 +538,9 @@ class Session:
     def _deliver(self, envelopes: list[bytes], receipts: list[bytes]) -> None:
         with self._store.transaction():
             unwritten = self._take_transmitted()
-            inbound = self._inbox.accept(peer=self.peer, envelopes=envelopes)
+            inbound = self._inbox.accept(
+                peer=self.peer, envelopes=envelopes, batched=(self._conn.version or 1) >= 2
+            )
             # A sent mark whose receipt is in this batch rides on the receipt's write.
             acknowledged = self._outbox.accept_receipts(
                 peer=self.peer, receipts=receipts, transmitted=unwritten

@@ -260,6 +260,7 @@ class _Audit:
         self.cards: dict[str, PeerCard] = {}
         self.origins: dict[str, str] = {}
         self.notes: list[str] = []
+        self._received_entries: dict[tuple[str, Any], _Entry] = {}
 
     def run(self) -> AuditReport:
         b = self.bundle
@@ -440,6 +441,12 @@ class _Audit:
         messages: dict[str, _Message] = {}
         received_at: dict[str, str] = {}
         bound_receipts: set[str] = set()
+        # (sender, serial) -> its "message received" entry: a batch receipt names the last.
+        self._received_entries = {
+            (str(e.data.get("peer")), e.data.get("serial")): e
+            for e in entries
+            if e.kind == KIND_RECEIVED
+        }
         for e in entries:
             if e.kind in (KIND_QUEUED, KIND_RECEIVED):
                 message = self._message(e, exporter)
@@ -504,10 +511,24 @@ class _Audit:
         )
 
     def _own_receipt(self, e: _Entry, message: _Message, exporter: PeerCard) -> str:
-        """The exporter's receipt of an incoming message: names this entry as its journal head."""
+        """The exporter's receipt of an incoming message: names this entry as its journal head.
+
+        A batch receipt (version 2) was signed once for a run of messages, after
+        the last of them was journaled: it names that message's entry, which
+        this one precedes in the log.
+        """
         message_id = message.envelope.header.message_id
         receipt = self._receipt(message_id, message, exporter, e)
-        if receipt.journal_head != e.entry_hash:
+        if receipt.version >= 2:
+            last = self._received_entries.get((message.sender, receipt.serial))
+            if last is not None and (
+                receipt.journal_head != last.entry_hash or last.index < e.index
+            ):
+                raise _Fault(
+                    f"the receipt of {message_id} does not name the log entry of serial "
+                    f"{receipt.serial}, the last it covers, as its journal head"
+                )
+        elif receipt.journal_head != e.entry_hash:
             raise _Fault(
                 f"the receipt of {message_id} does not name log entry #{e.index + 1} as "
                 "the journal head it was signed at"
@@ -535,7 +556,10 @@ class _Audit:
         try:
             receipt = Receipt.decode(raw)
             verify_receipt(
-                receipt, envelope=message.envelope, recipient_signing_key=signer.signing_key
+                receipt,
+                envelope=message.envelope,
+                recipient_signing_key=signer.signing_key,
+                proof=self.bundle.proofs.get(message_id, ()),
             )
         except (CryptoError, DeliveryError) as exc:
             raise _Fault(f"the receipt of {message_id} by {signer.party}: {exc}") from None

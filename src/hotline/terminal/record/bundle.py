@@ -182,6 +182,9 @@ class Bundle:
     bodies: Mapping[str, bytes]
     #: Encoded receipts by message id.
     receipts: Mapping[str, bytes]
+    #: For each message whose receipt covers a batch (receipt version 2): the
+    #: inclusion path of its envelope hash under the receipt's root.
+    proofs: Mapping[str, tuple[bytes, ...]] = field(default_factory=dict)
     #: Peers' checkpoint notes the exporter cosigned (its cosignature among the lines).
     witnessed: tuple[str, ...]
     conflicts: tuple[BundleConflict, ...]
@@ -212,6 +215,11 @@ class Bundle:
                 "envelopes": {key: _b64(value) for key, value in self.envelopes.items()},
                 "bodies": {key: _b64(value) for key, value in self.bodies.items()},
                 "receipts": {key: _b64(value) for key, value in self.receipts.items()},
+                **(
+                    {"proofs": {key: [_b64(h) for h in path] for key, path in self.proofs.items()}}
+                    if self.proofs
+                    else {}
+                ),
             },
             "witnessed": list(self.witnessed),
             "conflicts": [c.to_json() for c in self.conflicts],
@@ -429,7 +437,11 @@ def _log(value: Any) -> dict[str, Any]:
 
 
 def _objects(value: Any) -> dict[str, Any]:
-    _keys(value, "objects", _OBJECT_KEYS)
+    # "proofs" appears only when some receipt covers a batch (protocol v2).
+    _keys(value, "objects", _OBJECT_KEYS | {"proofs"}, required=_OBJECT_KEYS)
+    for key in sorted(value):
+        if key not in _OBJECT_KEYS | {"proofs"}:
+            raise BundleInvalid(f"objects has the unknown key {key!r}")
     envelopes: dict[str, bytes] = {}
     for key, raw in _object(value["envelopes"], "envelopes").items():
         if not _HASH_HEX.fullmatch(key):
@@ -443,7 +455,18 @@ def _objects(value: Any) -> dict[str, Any]:
         _message_id(key, "a receipt's key"): _bytes(raw, f"receipt of {key}")
         for key, raw in _object(value["receipts"], "receipts").items()
     }
-    return {"envelopes": envelopes, "bodies": bodies, "receipts": receipts}
+    proofs = {
+        _message_id(key, "a proof's key"): tuple(
+            _bytes(h, f"proof of {key}") for h in _list(path, f"proof of {key}")
+        )
+        for key, path in _object(value.get("proofs", {}), "proofs").items()
+    }
+    for key, path in proofs.items():
+        if key not in receipts:
+            raise BundleInvalid(f"a proof for {key}, whose receipt the bundle does not hold")
+        if len(path) > 64 or any(len(h) != 32 for h in path):
+            raise BundleInvalid(f"the proof of {key} is not a list of SHA-256 hashes")
+    return {"envelopes": envelopes, "bodies": bodies, "receipts": receipts, "proofs": proofs}
 
 
 def _object(value: Any, what: str) -> dict[str, Any]:

@@ -31,9 +31,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from hotline.crypto import Identity, NoteSignature, SignedNote
-from hotline.errors import InvalidArgument, NotCosigned, RecordError, UnknownPeer
-from hotline.store import JournalEntry, Store, journal_leaf_data
+from hotline.errors import DeliveryError, InvalidArgument, NotCosigned, RecordError, UnknownPeer
+from hotline.store import JournalEntry, MessageRecord, Store, journal_leaf_data
 from hotline.terminal.config.settings import RecordSettings
+from hotline.terminal.core.proofs import receipt_proof
 from hotline.terminal.record.bundle import (
     KIND_QUEUED,
     KIND_RECEIPT,
@@ -147,6 +148,7 @@ def export_bundle(
     envelopes: dict[str, bytes] = {}
     bodies: dict[str, bytes] = {}
     receipts: dict[str, bytes] = {}
+    proofs: dict[str, tuple[bytes, ...]] = {}
     for entry in selected:
         entries.append(
             BundleEntry(
@@ -155,7 +157,7 @@ def export_bundle(
                 proof=tuple(keeper.inclusion(entry.seq - 1, size)),
             )
         )
-        _objects(store, entry, envelopes, bodies, receipts)
+        _objects(store, entry, envelopes, bodies, receipts, proofs)
     witnessed = [
         w.note.decode("utf-8")
         for party, w in sorted(store.latest_witnessed_all().items())
@@ -186,6 +188,7 @@ def export_bundle(
         envelopes=envelopes,
         bodies=bodies,
         receipts=receipts,
+        proofs=proofs,
         witnessed=tuple(witnessed),
         conflicts=tuple(conflicts),
         signature=bytes(64),
@@ -284,8 +287,9 @@ def _objects(
     envelopes: dict[str, bytes],
     bodies: dict[str, bytes],
     receipts: dict[str, bytes],
+    proofs: dict[str, tuple[bytes, ...]],
 ) -> None:
-    """Add the signed objects ``entry`` binds by hash."""
+    """Add the signed objects ``entry`` binds by hash (and a batch receipt's proof)."""
     if entry.kind not in (KIND_QUEUED, KIND_RECEIVED, KIND_RECEIPT):
         return
     data: dict[str, Any] = entry.data
@@ -303,6 +307,7 @@ def _objects(
                 f"journal entry {entry.seq} binds a receipt of {message.id} the store does not hold"
             )
         receipts[message.id] = message.receipt
+        _add_proof(store, message, proofs)
         return
     if message.envelope_hash.hex() != data.get("envelope_hash"):
         raise RecordError(
@@ -313,5 +318,16 @@ def _objects(
     if entry.kind == KIND_RECEIVED:
         if message.receipt is None:
             raise RecordError(f"the store holds no receipt for incoming message {message.id}")
-        # The receipt we signed names, as our journal head, this very entry's hash.
+        # The receipt we signed names, as our journal head, this very entry's hash
+        # (or, for a batch, the entry of the batch's last message).
         receipts[message.id] = message.receipt
+        _add_proof(store, message, proofs)
+
+
+def _add_proof(store: Store, message: MessageRecord, proofs: dict[str, tuple[bytes, ...]]) -> None:
+    try:
+        path = receipt_proof(store, message)
+    except DeliveryError as exc:
+        raise RecordError(f"message {message.id}: {exc}") from None
+    if path:
+        proofs[message.id] = tuple(path)

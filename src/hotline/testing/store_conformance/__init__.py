@@ -28,6 +28,7 @@ from __future__ import annotations
 from hotline.testing.store_conformance._accounts import TestAccounts, TestShiftNotes
 from hotline.testing.store_conformance._alarms import TestAlarms
 from hotline.testing.store_conformance._calls import TestCalls, TestMeetings, TestPresence
+from hotline.testing.store_conformance._chains import TestChains
 from hotline.testing.store_conformance._fixtures import (
     T0,
     StoreFactory,
@@ -76,6 +77,7 @@ from hotline.testing.store_conformance._record import (
 )
 
 __all__ = [
+    "TestChains",
     "StoreFactory",
     "T0",
     "TestAccounts",
