@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable, Iterator
+import dataclasses
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -281,23 +282,33 @@ def test_a_just_stored_message_leaves_at_once_when_the_pump_has_caught_up(pair: 
     assert moscow.received() == ["first", "second", "third", "fourth"]
 
 
+@pytest.mark.parametrize("protocol", [1, 2])
 def test_a_sent_mark_rides_on_the_receipt_that_arrives_before_it_is_written(
-    pair: Pair, monkeypatch: pytest.MonkeyPatch
+    pair: Pair, monkeypatch: pytest.MonkeyPatch, protocol: int
 ) -> None:
+    """Protocol 1: the receipt's own UPDATE writes the mark. Protocol 2: a batch receipt
+    delivers a range with one statement, so waiting marks go first, one statement per time."""
     washington, moscow = pair.washington, pair.moscow
     store = washington.files.store
-    marked: list[str] = []
-    real_mark = store.mark_transmitted
+    marked: list[list[str]] = []
+    real_mark, real_many = store.mark_transmitted, store.mark_transmitted_many
 
     def mark_transmitted(message_id: str, at: str) -> None:
-        marked.append(message_id)
+        marked.append([message_id])
         real_mark(message_id, at)
 
+    def mark_transmitted_many(message_ids: Sequence[str], at: str) -> None:
+        marked.append(list(message_ids))
+        real_many(message_ids, at)
+
     monkeypatch.setattr(store, "mark_transmitted", mark_transmitted)
+    monkeypatch.setattr(store, "mark_transmitted_many", mark_transmitted_many)
+    settings = dataclasses.replace(FAST_LINK, protocol=protocol)
 
     async def main() -> str:
         w_end, m_end = pair.link()
-        w_session, m_session = washington.session(w_end), moscow.session(m_end)
+        w_session = washington.session(w_end, settings)
+        m_session = moscow.session(m_end, settings)
         tasks = await _run_both(w_session, m_session)
         await wait_until(lambda: w_session.opened and m_session.opened, what="both open")
         record = washington.outbox.queue(peer=washington.peer, text="one write fewer")
@@ -312,7 +323,10 @@ def test_a_sent_mark_rides_on_the_receipt_that_arrives_before_it_is_written(
     assert sent is not None
     assert sent.state is MessageState.DELIVERED
     assert sent.transmitted_at == format_utc(washington.clock.now())
-    assert message_id not in marked  # written with the receipt, not by an UPDATE of its own
+    if protocol == 1:
+        assert marked == []  # written with the receipt, not by an UPDATE of its own
+    else:
+        assert marked == [[message_id]]
 
 
 def test_last_contact_is_stored_at_most_once_a_second(pair: Pair) -> None:

@@ -155,7 +155,8 @@ class Inbox:
                 serial = envelope.header.serial
                 if serial <= last_serial:
                     repeated = self._repeat_receipt(peer, envelope, unsigned)
-                    if repeated is not None and repeated not in receipts:
+                    # One batch receipt covers many duplicates: it goes back once.
+                    if repeated is not None and not (batched and repeated in receipts):
                         receipts.append(repeated)
                     continue
                 if serial > last_serial + 1:
@@ -186,10 +187,9 @@ class Inbox:
         if unsigned:
             # One signature for the run, over the journal head after its last entry.
             receipt = self._receipt_for(peer, unsigned)
-            for fields in unsigned:
-                record = MessageRecord(**fields, receipt=receipt)
-                self._store.add_incoming(record)
-                accepted.append(record)
+            batch_records = [MessageRecord(**fields, receipt=receipt) for fields in unsigned]
+            self._store.add_incoming_many(batch_records)
+            accepted.extend(batch_records)
             receipts.append(receipt)
         self._save_chain(batch)
         return InboxOutcome(

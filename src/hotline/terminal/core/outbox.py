@@ -358,9 +358,9 @@ class Outbox:
             envelope_hashes=hashes,
         )
         if transmitted:
-            # Sent marks not yet written go first, so each keeps its own time.
-            for message_id, sent_at in list(transmitted.items()):
-                self._store.mark_transmitted(message_id, sent_at)
+            # Sent marks not yet written go first, so each keeps its own time: one
+            # statement per distinct time (the pump stamps a whole batch with one).
+            write_transmitted(self._store, transmitted)
             transmitted.clear()
         delivered = self._store.deliver_range(
             peer.party, first, last, receipt=raw, delivered_at=receipt.received_at
@@ -385,6 +385,15 @@ class Outbox:
                 "received_at": receipt.received_at,
             },
         )
+
+
+def write_transmitted(store: Store, marks: Mapping[str, str]) -> None:
+    """Write queued → sent marks (message id → first sent), one statement per distinct time."""
+    by_time: dict[str, list[str]] = {}
+    for message_id, sent_at in marks.items():
+        by_time.setdefault(sent_at, []).append(message_id)
+    for sent_at, message_ids in by_time.items():
+        store.mark_transmitted_many(message_ids, sent_at)
 
 
 def encode_body(body: Mapping[str, Any]) -> bytes:

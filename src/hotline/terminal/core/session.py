@@ -59,7 +59,7 @@ from hotline.proto import CloseCode
 from hotline.store import MessageRecord, MessageState, PeerRecord, Store
 from hotline.terminal.config.settings import LinkSettings
 from hotline.terminal.core.inbox import Inbox
-from hotline.terminal.core.outbox import Outbox
+from hotline.terminal.core.outbox import Outbox, write_transmitted
 from hotline.terminal.runtime.clock import Clock
 from hotline.terminal.runtime.tasks import Supervisor
 from hotline.utc import format_utc
@@ -638,8 +638,7 @@ class Session:
         return first
 
     def _write_transmitted(self, marks: dict[str, str]) -> None:
-        for message_id, stamp in marks.items():
-            self._store.mark_transmitted(message_id, stamp)
+        write_transmitted(self._store, marks)
 
     async def _heartbeat(self) -> None:
         interval = self._settings.heartbeat_interval
