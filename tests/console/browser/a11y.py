@@ -65,7 +65,7 @@ class AxeResult:
         return [v for v in self.violations if v["impact"] in BLOCKING]
 
     def figures(self) -> str:
-        """"critical 0 · serious 0 · moderate 0 · minor 0" (violating nodes)."""
+        """ "critical 0 · serious 0 · moderate 0 · minor 0" (violating nodes)."""
         impacts = ("critical", "serious", "moderate", "minor")
         return " · ".join(f"{impact} {self.count(impact)}" for impact in impacts)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
@@ -33,7 +33,7 @@ class Traffic:
 
 
 @pytest.fixture(scope="module")
-def traffic(consoles: ConsolePair) -> Iterator[Traffic]:
+def traffic(consoles: ConsolePair) -> Traffic:
     tag = uuid.uuid4().hex[:6]
     with consoles.washington.control() as client:
         out = client.send(to="Moscow", text=f"a11y {tag}: outgoing", precedence="flash")
@@ -42,7 +42,7 @@ def traffic(consoles: ConsolePair) -> Iterator[Traffic]:
     for console, message in ((consoles.washington, out), (consoles.moscow, back)):
         with console.control() as client:
             assert client.wait_delivered(message["id"])["state"] == "delivered"
-    yield Traffic(outgoing=out["id"], incoming=back["id"])
+    return Traffic(outgoing=out["id"], incoming=back["id"])
 
 
 def _settle(page: Page) -> None:
