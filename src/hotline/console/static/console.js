@@ -700,11 +700,15 @@
       ackButton.disabled = true;
       const status = byId("ack-status");
       api("POST", "/api/messages/" + encodeURIComponent(detail.id) + "/ack")
-        .then(refresh)
-        .then(function () {
-          // The button is gone: the focus goes to what it did, which is also announced.
+        .then(function (done) {
+          // The button goes: the focus moves to what it did, which is also announced.
+          status.textContent = t("acknowledged by %(name)s at %(time)s", {
+            name: done.acknowledged_by,
+            time: done.display ? done.display.acknowledged_at : done.acknowledged_at,
+          });
           status.focus();
           announce(status.textContent);
+          return refresh();
         })
         .catch(function (error) {
           ackButton.disabled = false;
