@@ -113,7 +113,7 @@ def test_no_serious_violation_logged_in(
 _COLOURED = re.compile(
     r"^\.((?:state|precedence|meeting-is|outcome|call-state)-[a-z-]+"
     r"|overdue|exercise-label|format-badge|conflict-kind|user-role"
-    r"|test-ok|test-missed|check-verified|check-failed|check-none|field-error|form-error)\b",
+    r"|test-ok|test-stale|test-missed|check-verified|check-failed|check-none|field-error|form-error)\b",
     re.MULTILINE,
 )
 

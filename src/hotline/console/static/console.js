@@ -377,7 +377,9 @@
         ? t("Last test: %(result)s at %(time)s", { result: test.ok ? t("passed") : t("missed"), time: test.display })
         : t("No link test yet")
     );
-    if (test) testCell.classList.add(test.ok ? "test-ok" : "test-missed");
+    // A pass is green only while the route is up: on a route that is down now, an old pass
+    // is history, shown plain (green there read as "all is well").
+    if (test) testCell.classList.add(!test.ok ? "test-missed" : route.state === "up" ? "test-ok" : "test-stale");
     if (route.last_error) row.title = route.last_error;
     return row;
   }
