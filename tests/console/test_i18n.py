@@ -36,8 +36,9 @@ METHODS = [("templates/**.html", "jinja2.ext:babel_extract"), ("**.py", "python"
 JS_CALL = re.compile(r'(?<![\w.$])t\("((?:[^"\\]|\\.)*)"')
 
 
-def key(msgid: str, context: str | None) -> str:
+def key(msgid: object, context: str | None) -> str:
     """A message's key: its msgid, after its context and gettext's EOT where it has one."""
+    assert isinstance(msgid, str), f"plural message {msgid!r}"  # the console has none
     return f"{context}\x04{msgid}" if context else msgid
 
 
