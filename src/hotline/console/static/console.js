@@ -1115,8 +1115,6 @@
     } else if (key === "l") {
       if (page === "line" && byId("alarms")) byId("alarms").focus();
       else window.location.href = "/#alarms";
-    } else if (key === "w") {
-      window.location.href = "/watch";
     } else {
       return;
     }
