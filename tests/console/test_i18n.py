@@ -36,19 +36,24 @@ METHODS = [("templates/**.html", "jinja2.ext:babel_extract"), ("**.py", "python"
 JS_CALL = re.compile(r'(?<![\w.$])t\("((?:[^"\\]|\\.)*)"')
 
 
+def key(msgid: object, context: str | None) -> str:
+    """A message's key: its msgid, after its context and gettext's EOT where it has one."""
+    assert isinstance(msgid, str), f"plural message {msgid!r}"  # the console has none
+    return f"{context}\x04{msgid}" if context else msgid
+
+
 def used_msgids() -> dict[str, str]:
-    """msgid -> where it is first used, in templates and Python."""
+    """msgid (with its context, see :func:`key`) -> where it is first used."""
     found: dict[str, str] = {}
-    for filename, lineno, message, _comments, _context in extract_from_dir(
+    for filename, lineno, message, _comments, context in extract_from_dir(
         str(CONSOLE_DIR),
         method_map=METHODS,
-        keywords={"_": None, "gettext": None, "N_": None},
+        # pgettext: one English word with two meanings ("To": a recipient, an end date).
+        keywords={"_": None, "gettext": None, "N_": None, "pgettext": ((1, "c"), 2)},
         options_map={"templates/**.html": {"extensions": "jinja2.ext.i18n"}},
     ):
-        assert isinstance(message, str), (
-            f"{filename}:{lineno}: plural or context forms are not used"
-        )
-        found.setdefault(message, f"{filename}:{lineno}")
+        assert isinstance(message, str), f"{filename}:{lineno}: plural forms are not used"
+        found.setdefault(key(message, context), f"{filename}:{lineno}")
     return found
 
 
@@ -78,6 +83,8 @@ def test_the_extraction_finds_templates_python_and_javascript() -> None:
     assert {"Video call with %(party)s", "ended: %(outcome)s"} <= javascript_msgids()  # call.js
     assert {"No calls yet.", "waiting for an answer"} <= javascript_msgids()  # callboard.js
     assert "Reports" in used  # base.html
+    assert "To" in used  # the recipient (traffic.html)
+    assert "report end date\x04To" in used  # reports.html: a different word in Russian
     assert len(used) > 100
 
 
@@ -87,7 +94,7 @@ def test_the_scripts_ask_only_for_strings_the_page_carries() -> None:
 
 @pytest.mark.parametrize("language", ["id", "ru"])
 def test_every_msgid_used_has_a_translation(language: str) -> None:
-    messages = {m.id: m for m in catalogue(language) if m.id}
+    messages = {key(m.id, m.context): m for m in catalogue(language) if m.id}
     used = used_msgids()
     missing = {msgid: where for msgid, where in used.items() if msgid not in messages}
     assert missing == {}
@@ -97,7 +104,7 @@ def test_every_msgid_used_has_a_translation(language: str) -> None:
 
 @pytest.mark.parametrize("language", list(UI_LANGUAGES))
 def test_the_catalogue_holds_no_stale_msgid(language: str) -> None:
-    ids = {m.id for m in catalogue(language) if m.id}
+    ids = {key(m.id, m.context) for m in catalogue(language) if m.id}
     assert ids == set(used_msgids())
 
 

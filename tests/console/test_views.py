@@ -197,3 +197,25 @@ def test_message_states_in_both_directions(pair: Pair) -> None:
     assert record is not None
     assert record.direction is Direction.IN
     assert message_state(record, None) == "delivered"
+
+
+def test_an_acknowledged_flash_is_no_longer_pinned_first(pair: Pair) -> None:
+    """A FLASH waits at the top until acknowledged; then newer traffic goes above it."""
+    pair.washington.login_as("wash-op")
+    pair.moscow.login_as("mos-op")
+    pair.wait_line_up()
+    flash = pair.washington.send("flash: acknowledge", precedence="flash")
+    later = pair.washington.send("routine, sent later")
+    rows = pair.washington.get("/api/messages").json()
+    assert [row["id"] for row in rows][:2] == [flash["id"], later["id"]]
+    moscow = pair.moscow
+    pair.wait_until(
+        lambda: moscow.terminal.store.get_message(flash["id"]) is not None, what="delivery"
+    )
+    assert moscow.post(f"/api/messages/{flash['id']}/ack").status_code == 201
+    pair.wait_until(
+        lambda: bool(pair.washington.terminal.store.acknowledgements([flash["id"]])),
+        what="the acknowledgement",
+    )
+    rows = pair.washington.get("/api/messages").json()
+    assert [row["id"] for row in rows][:2] == [later["id"], flash["id"]]

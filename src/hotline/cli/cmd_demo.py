@@ -44,6 +44,9 @@ __all__ = ["register", "run"]
 
 PARTIES = (("Washington", "America/New_York"), ("Moscow", "Europe/Moscow"))
 
+#: Each demo operator's console language: Moscow's reads Russian, as the README shows it.
+LANGUAGES = {"Washington": "en", "Moscow": "ru"}
+
 #: (sender, precedence, text): the seed scenario (23 November, chiefs of staff).
 SCRIPT = (
     (
@@ -163,7 +166,14 @@ def run(args: argparse.Namespace) -> int:
         )
         cards[party] = files.card()
         password = secrets.token_urlsafe(12)
-        create_user(files.store, SystemClock(), name="operator", role="operator", password=password)
+        create_user(
+            files.store,
+            SystemClock(),
+            name="operator",
+            role="operator",
+            password=password,
+            language=LANGUAGES[party],
+        )
         secret = dirs[party] / "demo-password.txt"
         secret.write_text(password + "\n", encoding="utf-8")
         secret.chmod(0o600)

@@ -88,6 +88,7 @@ CLIENT_MSGIDS: tuple[str, ...] = (
     N_("Line down"),
     N_("Link test missed"),
     N_("Message %(id)s: %(state)s"),
+    N_("Message %(serial)s, %(time)s, %(direction)s %(peer)s, %(precedence)s"),
     N_("missed"),
     N_("never"),
     N_("No link test yet"),

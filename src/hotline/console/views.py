@@ -35,7 +35,7 @@ reader's language.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from hotline.console.i18n import format_utc_text
@@ -174,9 +174,20 @@ def terminal_row(
     )
 
 
-def _flash_first(records: Sequence[MessageRecord]) -> list[MessageRecord]:
+def _flash_first(
+    records: Sequence[MessageRecord], acknowledged: Collection[str] = ()
+) -> list[MessageRecord]:
+    """FLASH that still waits for its acknowledgement first, then newest first.
+
+    An acknowledged FLASH has been dealt with: it goes back among the rest by its
+    time rather than staying pinned above newer traffic for ever.
+    """
+
+    def waiting_flash(record: MessageRecord) -> bool:
+        return record.precedence == Precedence.FLASH.value and record.id not in acknowledged
+
     # sorted() is stable: within each group the store's newest-first order stays.
-    return sorted(records, key=lambda record: record.precedence != Precedence.FLASH.value)
+    return sorted(records, key=lambda record: not waiting_flash(record))
 
 
 def traffic(terminal: Terminal, *, limit: int, language: str) -> list[dict[str, Any]]:
@@ -191,7 +202,7 @@ def traffic(terminal: Terminal, *, limit: int, language: str) -> list[dict[str, 
         terminal_row(
             terminal, record, ack=acks.get(record.id), language=language, meetings=meetings
         )
-        for record in _flash_first(records)
+        for record in _flash_first(records, acks.keys())
     ]
 
 

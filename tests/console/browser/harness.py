@@ -100,6 +100,10 @@ USERS = {
         User(name="wash-auditor", party="Washington", role="auditor"),
         User(name="mos-op", party="Moscow", role="operator", language="en"),
         User(name="mos-op-id", party="Moscow", role="operator", language="id"),
+        # The accessibility and small-screen tests switch languages: accounts of their own,
+        # so that no other test finds its user's language changed.
+        User(name="wash-a11y", party="Washington", role="operator"),
+        User(name="mos-op-ru", party="Moscow", role="operator", language="ru"),
     )
 }
 
@@ -162,6 +166,10 @@ class Console:
     directory: Path
     url: str
     process: TerminalProcess
+
+    def control(self) -> ControlClient:
+        """A client of the terminal's control API (use it in a ``with``)."""
+        return ControlClient(self.directory, timeout=10)
 
     def status(self) -> dict[str, Any]:
         with ControlClient(self.directory, timeout=10) as client:

@@ -101,6 +101,35 @@
     return data;
   }
 
+  /* One polite live region for outcomes (sent, acknowledged, failed): screen readers say
+     them without the focus having to move there. */
+  function announce(text) {
+    const region = byId("announcer");
+    if (!region) return;
+    region.textContent = "";
+    window.setTimeout(function () {
+      region.textContent = text;
+    }, 50);
+  }
+
+  /* Each cell learns its column's name (data-label), shown before it when a narrow
+     screen stacks the table as cards. Cells drawn later are labelled as they come. */
+  function labelTables() {
+    document.querySelectorAll("table").forEach(function (table) {
+      const heads = [];
+      table.querySelectorAll("thead tr:first-child > th").forEach(function (th) {
+        for (let span = 0; span < (th.colSpan || 1); span += 1) heads.push(th.textContent.trim());
+      });
+      table.querySelectorAll("tbody > tr, tfoot > tr").forEach(function (tr) {
+        let column = 0;
+        Array.prototype.forEach.call(tr.children, function (cell) {
+          if (cell.tagName === "TD" && !cell.dataset.label && heads[column]) cell.dataset.label = heads[column];
+          column += cell.colSpan || 1;
+        });
+      });
+    });
+  }
+
   /* -- labels ------------------------------------------------------------- */
 
   const LINE_STATES = {
@@ -348,7 +377,9 @@
         ? t("Last test: %(result)s at %(time)s", { result: test.ok ? t("passed") : t("missed"), time: test.display })
         : t("No link test yet")
     );
-    if (test) testCell.classList.add(test.ok ? "test-ok" : "test-missed");
+    // A pass is green only while the route is up: on a route that is down now, an old pass
+    // is history, shown plain (green there read as "all is well").
+    if (test) testCell.classList.add(!test.ok ? "test-missed" : route.state === "up" ? "test-ok" : "test-stale");
     if (route.last_error) row.title = route.last_error;
     return row;
   }
@@ -388,6 +419,14 @@
           button.disabled = true;
           api("POST", "/api/alarms/" + encodeURIComponent(alarm.id) + "/ack")
             .then(refresh)
+            .then(function () {
+              // The next alarm still waiting, or the list itself; and say what happened.
+              const next = document.querySelector('[data-testid="alarm-ack"]:not([disabled])');
+              const list = byId("alarms");
+              if (next) next.focus();
+              else if (list) list.focus();
+              announce(t("seen by %(name)s", { name: body.dataset.user || "" }));
+            })
             .catch(function (error) {
               button.disabled = false;
               button.title = t("Failed: %(reason)s", { reason: error.message });
@@ -398,13 +437,19 @@
     return item;
   }
 
+  let drawnLine = { peers: null, alarms: null };
+
   function renderLine(status) {
-    const peers = byId("peers");
+    const peersKey = JSON.stringify(status.peers);
+    const alarmsKey = JSON.stringify(status.alarms);
+    const unchanged = { peers: drawnLine.peers === peersKey, alarms: drawnLine.alarms === alarmsKey };
+    drawnLine = { peers: peersKey, alarms: alarmsKey };
+    const peers = unchanged.peers ? null : byId("peers");
     if (peers) {
       peers.replaceChildren.apply(peers, status.peers.map(renderPeer));
       byId("no-peers").hidden = status.peers.length > 0;
     }
-    const alarms = byId("alarms");
+    const alarms = unchanged.alarms ? null : byId("alarms");
     if (alarms) {
       if (status.alarms.length) {
         alarms.replaceChildren.apply(alarms, status.alarms.map(renderAlarm));
@@ -444,6 +489,17 @@
     setText(row, ".serial", String(message.serial));
     const link = setText(row, ".time-group", message.time_group);
     link.href = "/messages/" + encodeURIComponent(message.id);
+    // Every link reads a time group; its name says which message it opens.
+    link.setAttribute(
+      "aria-label",
+      t("Message %(serial)s, %(time)s, %(direction)s %(peer)s, %(precedence)s", {
+        serial: message.serial,
+        time: message.time_group,
+        direction: message.direction === "out" ? t("out") : t("in"),
+        peer: message.peer,
+        precedence: PRECEDENCES[message.precedence] || message.precedence,
+      })
+    );
     setText(row, ".direction", message.direction === "out" ? "→ " + t("out") : "← " + t("in"));
     setText(row, ".message-peer", message.peer);
     setText(row, ".channel code", message.channel);
@@ -490,10 +546,47 @@
     return row;
   }
 
+  /*
+   * The traffic table is patched, not redrawn: a row is rebuilt only when its message
+   * (or its peer's line state) changed, and rows are moved only when the order changed.
+   * Whatever had the keyboard focus keeps it, and a screen reader is not thrown back
+   * to the top of the page every few seconds.
+   */
+  const drawnRows = new Map();
+
   function renderMessages() {
     const table = byId("messages");
     if (!table) return;
-    table.replaceChildren.apply(table, messages.map(renderMessage));
+    const focused = document.activeElement;
+    const focusedRow = focused && table.contains(focused) ? focused.closest("tr") : null;
+    const focusedId = focusedRow ? focusedRow.dataset.id : null;
+    const focusedHook = focused && focused.dataset ? focused.dataset.testid : null;
+    const seen = new Set();
+    const rows = messages.map(function (message) {
+      const key = JSON.stringify(message) + "|" + lineStateOf(message);
+      const drawn = drawnRows.get(message.id);
+      seen.add(message.id);
+      if (drawn && drawn.key === key) return drawn.row;
+      const row = renderMessage(message);
+      if (drawn && drawn.row.classList.contains("selected")) row.classList.add("selected");
+      drawnRows.set(message.id, { key: key, row: row });
+      if (drawn && drawn.row.parentNode === table) table.replaceChild(row, drawn.row);
+      return row;
+    });
+    drawnRows.forEach(function (drawn, id) {
+      if (!seen.has(id)) {
+        drawn.row.remove();
+        drawnRows.delete(id);
+      }
+    });
+    rows.forEach(function (row, index) {
+      if (table.children[index] !== row) table.insertBefore(row, table.children[index] || null);
+    });
+    if (focusedId && document.activeElement !== focused) {
+      const again = drawnRows.get(focusedId);
+      const target = again && (again.row.querySelector('[data-testid="' + focusedHook + '"]') || again.row.querySelector("a"));
+      if (target) target.focus();
+    }
     const empty = byId("no-messages");
     empty.textContent = t("No messages yet.");
     empty.hidden = messages.length > 0;
@@ -523,6 +616,7 @@
           result.textContent = t("Message %(id)s: %(state)s", { id: message.id, state: stateLabel(message) });
           result.classList.add(message.state === "queued" && lineStateOf(message) === "down" ? "warning" : "ok");
           text.value = "";
+          announce(result.textContent);
           messages = [message].concat(messages.filter(function (m) {
             return m.id !== message.id;
           }));
@@ -532,9 +626,12 @@
         .catch(function (error) {
           result.textContent = t("Failed: %(reason)s", { reason: error.message });
           result.classList.add("error");
+          announce(result.textContent);
         })
         .finally(function () {
           send.disabled = false;
+          // The disabled button dropped the focus to <body>: back to the text, ready for the next.
+          text.focus();
         });
     });
   }
@@ -603,11 +700,23 @@
   if (ackButton && detail) {
     ackButton.addEventListener("click", function () {
       ackButton.disabled = true;
+      const status = byId("ack-status");
       api("POST", "/api/messages/" + encodeURIComponent(detail.id) + "/ack")
-        .then(refresh)
+        .then(function (done) {
+          // The button goes: the focus moves to what it did, which is also announced.
+          status.textContent = t("acknowledged by %(name)s at %(time)s", {
+            name: done.acknowledged_by,
+            time: done.display ? done.display.acknowledged_at : done.acknowledged_at,
+          });
+          status.focus();
+          announce(status.textContent);
+          return refresh();
+        })
         .catch(function (error) {
           ackButton.disabled = false;
-          byId("ack-status").textContent = t("Failed: %(reason)s", { reason: error.message });
+          status.textContent = t("Failed: %(reason)s", { reason: error.message });
+          ackButton.focus();
+          announce(status.textContent);
         });
     });
   }
@@ -941,6 +1050,97 @@
   });
 
   /* -- start ------------------------------------------------------------------ */
+
+  /* -- keyboard shortcuts (docs/console.md) ------------------------------------ */
+
+  function typing(target) {
+    return target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName));
+  }
+
+  function selectRow(step) {
+    const rows = Array.prototype.slice.call(document.querySelectorAll('#messages [data-testid="message"]'));
+    if (!rows.length) return;
+    let index = rows.findIndex(function (row) {
+      return row.classList.contains("selected");
+    });
+    if (index >= 0) rows[index].classList.remove("selected");
+    index = Math.max(0, Math.min(rows.length - 1, index + step));
+    rows[index].classList.add("selected");
+    rows[index].querySelector("a").focus();
+  }
+
+  function selectedMessageId() {
+    if (detail) return detail.id;
+    const row = document.querySelector('#messages [data-testid="message"].selected');
+    return row ? row.dataset.id : null;
+  }
+
+  function acknowledgeSelected() {
+    const button = byId("ack");
+    if (button && !button.disabled) {
+      button.click();
+      return;
+    }
+    const id = selectedMessageId();
+    if (!id) return;
+    api("POST", "/api/messages/" + encodeURIComponent(id) + "/ack")
+      .then(function (done) {
+        announce(t("acknowledged by %(name)s at %(time)s", {
+          name: done.acknowledged_by,
+          time: done.display ? done.display.acknowledged_at : done.acknowledged_at,
+        }));
+        return refresh();
+      })
+      .catch(function (error) {
+        announce(t("Failed: %(reason)s", { reason: error.message }));
+      });
+  }
+
+  const shortcuts = byId("shortcuts");
+
+  document.addEventListener("keydown", function (event) {
+    if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return;
+    if (shortcuts && shortcuts.open) return; // the dialog has the keys (Escape closes it)
+    const key = event.key;
+    if (key === "?") {
+      if (shortcuts) shortcuts.showModal();
+    } else if (key === "c") {
+      const text = byId("compose-text");
+      if (text) text.focus();
+      else window.location.href = "/traffic#compose-text";
+    } else if (key === "j" || key === "k") {
+      selectRow(key === "j" ? 1 : -1);
+    } else if (key === "a") {
+      acknowledgeSelected();
+    } else if (key === "l") {
+      if (page === "line" && byId("alarms")) byId("alarms").focus();
+      else window.location.href = "/#alarms";
+    } else {
+      return;
+    }
+    event.preventDefault();
+  });
+
+  if (shortcuts) {
+    const close = byId("shortcuts-close");
+    if (close) close.addEventListener("click", function () {
+      shortcuts.close();
+    });
+  }
+  const help = byId("shortcuts-open");
+  if (help && shortcuts) help.addEventListener("click", function () {
+    shortcuts.showModal();
+  });
+
+  /* Arriving from "c" or "l" on another page: straight to the form or the alarms. */
+  if (window.location.hash === "#compose-text" && byId("compose-text")) byId("compose-text").focus();
+  if (window.location.hash === "#alarms" && byId("alarms")) byId("alarms").focus();
+
+  labelTables();
+  const main = byId("content");
+  if (main && window.MutationObserver) {
+    new MutationObserver(labelTables).observe(main, { childList: true, subtree: true });
+  }
 
   startClocks();
   const initialStatus = readJson("status-data");
