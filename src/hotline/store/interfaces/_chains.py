@@ -1,6 +1,6 @@
 """Protocol v2 state per peer: the message-key chains, the version it speaks, batch delivery.
 
-Protocol v2 (docs/protocol/envelope.md §12, receipts.md §7) keeps a little state
+Protocol v2 (docs/protocol/envelope.md §12, receipts.md §6) keeps a little state
 per peer that v1 did not need: the symmetric ratchet of each direction (so the
 next message key can be derived, and the used ones forgotten), the highest
 session protocol version the peer has spoken (so the outbox seals envelopes it

@@ -21,7 +21,7 @@ For each envelope from an authenticated peer, in this order (docs/protocol/deliv
 
 On a protocol-2 session (``batched``) the accepted envelopes of a batch share
 one receipt, signed once over the whole run of serials after the last of them
-is journaled (docs/protocol/receipts.md §7); on a version-1 session each gets
+is journaled (docs/protocol/receipts.md §6); on a version-1 session each gets
 its own. Every refusal is journaled with its reason. The caller wraps a whole
 batch in one store transaction, so a burst shares one commit.
 """

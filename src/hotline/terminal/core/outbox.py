@@ -278,7 +278,7 @@ class Outbox:
         """Verify and store receipts from ``peer``. Call inside one store transaction.
 
         A version-1 receipt covers one message; a version-2 receipt covers a
-        range of serials (docs/protocol/receipts.md §7), and every message of
+        range of serials (docs/protocol/receipts.md §6), and every message of
         the range still without a receipt is delivered by it. ``transmitted``
         maps message ids to when they were first sent, for sent marks not yet
         written: a receipt stored for one of them takes its mark along (and

@@ -1,7 +1,7 @@
 """Proofs of delivery: what a stored receipt needs beside it to prove one message.
 
 A version-1 receipt names its message outright. A version-2 receipt covers a
-run of serials (docs/protocol/receipts.md §7) through the RFC 6962 root of
+run of serials (docs/protocol/receipts.md §6) through the RFC 6962 root of
 their envelope hashes, so one message's proof is the receipt plus the
 inclusion path of that message's envelope hash: at most a dozen hashes,
 read from the store (which holds every envelope hash of both directions) and

@@ -225,7 +225,7 @@ class Session:
         """The negotiated session protocol version; None until the hellos have passed.
 
         Version 2 answers a committed batch of envelopes with one receipt
-        (docs/protocol/receipts.md §7); version 1 with one receipt per envelope.
+        (docs/protocol/receipts.md §6); version 1 with one receipt per envelope.
         """
         return self._conn.version
 
