@@ -87,6 +87,14 @@ class _Fault(Exception):
     pass
 
 
+class _Gap(_Fault):
+    """A batch receipt covers envelopes the store no longer holds: messages were lost.
+
+    The record's check usually says more (a cosigned checkpoint larger than the
+    store: the tail was cut), so its fault is reported first.
+    """
+
+
 class _Counter:
     def __init__(self) -> None:
         self.sent = self.received = self.signatures = self.receipts = self.chains = 0
@@ -97,6 +105,7 @@ def verify_store(store: Store, identity: Identity) -> VerifyReport:
     """Check every stored signature, chain, receipt and the journal chain."""
     counter = _Counter()
     fault: str | None = None
+    gap: str | None = None
     try:
         party = store.get_party()
         if party is None or party.signing_key != identity.signing_public:
@@ -105,6 +114,8 @@ def verify_store(store: Store, identity: Identity) -> VerifyReport:
             _check_direction(store, identity, peer, Direction.OUT, counter)
             _check_direction(store, identity, peer, Direction.IN, counter)
         _check_shift_notes(store, counter)
+    except _Gap as exc:
+        gap = str(exc)
     except _Fault as exc:
         fault = str(exc)
     except StoreError as exc:
@@ -116,6 +127,8 @@ def verify_store(store: Store, identity: Identity) -> VerifyReport:
         if problem is not None:
             fault = f"journal: {problem}"
     record = check_record(store, identity)
+    if gap is not None and fault is None:
+        fault = gap if record.fault is None else f"{record.fault}; and {gap}"
     if fault is None:
         fault = record.fault
     return VerifyReport(
@@ -289,12 +302,16 @@ def _check_receipt(
             raise _Fault(f"{where}: marked delivered but holds no receipt")
         return
     try:
+        proof = receipt_proof(store, message)
+    except DeliveryError as exc:
+        raise _Gap(f"{where}: receipt does not verify: {exc}") from exc
+    try:
         receipt = Receipt.decode(message.receipt)
         verify_receipt(
             receipt,
             envelope=envelope,
             recipient_signing_key=recipient_key,
-            proof=receipt_proof(store, message),
+            proof=proof,
         )
     except (CryptoError, DeliveryError) as exc:
         raise _Fault(f"{where}: receipt does not verify: {type(exc).__name__}: {exc}") from exc
