@@ -12,7 +12,6 @@ killed mid-request, as a script would.
 from __future__ import annotations
 
 import threading
-import time
 from collections import Counter
 
 from hotline.errors import DaemonError
@@ -37,8 +36,8 @@ def _queue(sender: TerminalProcess, accepted: list[str], errors: list[str]) -> N
                     break
                 except DaemonError:
                     # Killed mid-request: the batch is stored whole or not at all, and
-                    # nobody was told its ids; queue it again (a script would).
-                    time.sleep(0.05)
+                    # nobody was told its ids; queue it again once the terminal answers.
+                    wait_for(lambda: _delivered(sender) >= 0, within=60, what="the restart")
                 except Exception as exc:  # pragma: no cover - reported by the test
                     errors.append(repr(exc))
                     return

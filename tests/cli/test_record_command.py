@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import base64
 import json
-import time
 from pathlib import Path
 from typing import Any
 
 from hotline.cli.cmd_record import render
 from hotline.terminal.record.status import CosignerStatus, RecordStatus, WitnessedStatus
 
-from .helpers import TerminalProcess, free_port, hotline
+from .helpers import TerminalProcess, free_port, hotline, wait_for
 
 
 def _record(directory: Path) -> dict[str, Any]:
@@ -20,14 +19,15 @@ def _record(directory: Path) -> dict[str, Any]:
 
 
 def _wait_for(directory: Path, predicate: Any, what: str, within: float = 30.0) -> dict[str, Any]:
-    deadline = time.monotonic() + within
-    while True:
-        record = _record(directory)
-        if predicate(record):
-            return record
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what} did not happen within {within}s: {record}")
-        time.sleep(0.3)
+    seen: dict[str, Any] = {}
+
+    def holds() -> bool:
+        seen["record"] = _record(directory)
+        return bool(predicate(seen["record"]))
+
+    wait_for(holds, within=within, what=what)
+    record: dict[str, Any] = seen["record"]
+    return record
 
 
 def test_a_new_terminal_has_an_empty_record(tmp_path: Path) -> None:

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from hotline.crypto import (
@@ -103,6 +103,9 @@ class _Batch:
     """What one call of :meth:`Inbox.accept` has read and stored so far."""
 
     peer: PeerRecord
+    #: When the batch was received: one time for all of it, as it has one commit (and,
+    #: batched, one receipt whose received-at every message's delivered-at must equal).
+    stamp: str
     #: The last serial and hash held from the peer: read once, then followed in memory.
     last: tuple[int, bytes] | None = None
     #: The peer's message-key chain, read when the first ratcheted envelope needs it.
@@ -110,10 +113,7 @@ class _Batch:
     chain_read: bool = False
     chain_moved: bool = False
     #: Message ids stored in this batch (the store does not hold them yet when batched).
-    ids: set[str] | None = None
-    #: When the batch was received: one time for all of it, as it has one commit (and,
-    #: batched, one receipt whose received-at every message's delivered-at must equal).
-    stamp: str = ""
+    ids: set[str] = field(default_factory=set)
 
 
 class Inbox:
@@ -138,7 +138,7 @@ class Inbox:
         unsigned: list[dict[str, Any]] = []
         refusals: list[str] = []
         resume_from: int | None = None
-        batch = _Batch(peer=peer, ids=set(), stamp=format_utc(self._clock.now()))
+        batch = _Batch(peer=peer, stamp=format_utc(self._clock.now()))
         for raw in envelopes:
             try:
                 envelope = Envelope.decode(raw)
@@ -252,7 +252,6 @@ class Inbox:
         """Open and journal the next envelope; its record's fields, all but the receipt."""
         header = envelope.header
         peer = batch.peer
-        assert batch.ids is not None
         if header.message_id in batch.ids or self._store.has_message(header.message_id):
             raise ReplayDetected(
                 f"message id {header.message_id} is already used by another message"
