@@ -110,6 +110,11 @@ _INTERFACE = {
     "set_peer_protocol",
     "envelope_hashes",
     "deliver_range",
+    # messages to several parties (GroupStore)
+    "add_group_links",
+    "group_links",
+    "group_members",
+    "conference_groups",
 }
 
 

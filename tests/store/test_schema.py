@@ -12,6 +12,7 @@ from hotline.errors import NotInitialised, SchemaTooNew, StoreError
 from hotline.store import (
     SCHEMA_VERSION,
     Direction,
+    GroupLink,
     Migration,
     SQLiteStore,
     ensure_schema,
@@ -360,5 +361,28 @@ def test_a_version_6_database_gains_chains_and_keeps_its_messages(
         assert store.peer_protocol("moscow") == 1
         assert store.chain("moscow", Direction.OUT) is None
         assert [m.serial for m in store.pending_outgoing("moscow")] == [1]
-    assert _version(db_path) == 7
+    assert _version(db_path) == SCHEMA_VERSION
     assert {"chains", "peer_protocols"} <= _tables(db_path)
+
+
+def test_a_version_7_database_gains_group_links_and_keeps_its_messages(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with monkeypatch.context() as old:
+        old.setattr(schema_module, "MIGRATIONS", MIGRATIONS[:7])
+        old.setattr(schema_module, "SCHEMA_VERSION", 7)
+        store = SQLiteStore.open(db_path)
+        store.set_party(make_party())
+        store.add_peer(make_peer("moscow"))
+        store.add_outgoing(make_message(1))
+        store.close()
+    assert _version(db_path) == 7
+    assert "message_groups" not in _tables(db_path)
+    with SQLiteStore.open_existing(db_path) as store:
+        # A message sent before groups existed belongs to none.
+        assert store.group_links(["moscow-out-1"]) == {}
+        store.add_group_links(
+            [GroupLink(message_id="moscow-out-1", group_id="g1", payload_hash=bytes(32))]
+        )
+    assert _version(db_path) == SCHEMA_VERSION
+    assert "message_groups" in _tables(db_path)

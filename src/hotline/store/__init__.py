@@ -27,6 +27,7 @@ from hotline.store.interfaces import (
     AlarmStore,
     CallStore,
     ChainStore,
+    GroupStore,
     JournalStore,
     MeetingStore,
     MessageStore,
@@ -37,6 +38,7 @@ from hotline.store.interfaces import (
     TransactionalStore,
 )
 from hotline.store.interfaces._chains import ChainRecord
+from hotline.store.interfaces._groups import GroupLink
 from hotline.store.journal import (
     JournalChecker,
     journal_entry_hash,
@@ -91,6 +93,8 @@ __all__ = [
     "DATABASE_FILENAME",
     "DIALECTS",
     "Direction",
+    "GroupLink",
+    "GroupStore",
     "JournalChecker",
     "JournalEntry",
     "JournalStore",

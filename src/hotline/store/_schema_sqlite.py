@@ -21,6 +21,7 @@ __all__ = [
     "VERSION_5",
     "VERSION_6",
     "VERSION_7",
+    "VERSION_8",
 ]
 
 _CREATE_PARTY = """
@@ -526,3 +527,26 @@ CREATE TABLE peer_protocols (
 
 VERSION_7 = (_CREATE_CHAINS, _CREATE_PEER_PROTOCOLS)
 """Protocol v2: each direction's message-key chain, and the protocol each peer speaks."""
+
+_CREATE_MESSAGE_GROUPS = """
+CREATE TABLE message_groups (
+    message_id   TEXT PRIMARY KEY REFERENCES messages (id),
+    group_id     TEXT NOT NULL,
+    payload_hash BLOB NOT NULL CHECK (length(payload_hash) = 32),
+    conference   TEXT
+)"""
+
+_INDEX_MESSAGE_GROUPS_GROUP = "CREATE INDEX message_groups_group ON message_groups (group_id)"
+
+_INDEX_MESSAGE_GROUPS_CONFERENCE = (
+    "CREATE INDEX message_groups_conference ON message_groups (conference, group_id) "
+    "WHERE conference IS NOT NULL"
+)
+
+VERSION_8 = (
+    _CREATE_MESSAGE_GROUPS,
+    _INDEX_MESSAGE_GROUPS_GROUP,
+    _INDEX_MESSAGE_GROUPS_CONFERENCE,
+    *_append_only("message_groups"),
+)
+"""Messages to several parties: which per-line copies carry one payload (append-only)."""

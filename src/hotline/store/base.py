@@ -38,6 +38,7 @@ from hotline.store.interfaces import (
     AlarmStore,
     CallStore,
     ChainStore,
+    GroupStore,
     JournalStore,
     MeetingStore,
     MessageStore,
@@ -64,5 +65,6 @@ class Store(
     CallStore,
     RecordStore,
     ChainStore,
+    GroupStore,
 ):
     """Durable state of one terminal: every part of :mod:`hotline.store.interfaces` at once."""

@@ -101,6 +101,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         summary="protocol v2: the message-key chain of each direction, and each peer's protocol",
         sql={"sqlite": sqlite_sql.VERSION_7},
     ),
+    Migration(
+        version=8,
+        summary="messages to several parties: the per-line copies of one payload",
+        sql={"sqlite": sqlite_sql.VERSION_8},
+    ),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].version

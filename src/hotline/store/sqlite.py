@@ -39,6 +39,7 @@ from hotline.store._sqlite_alarms import SQLiteAlarmStore
 from hotline.store._sqlite_calls import SQLiteCallStore, SQLiteMeetingStore
 from hotline.store._sqlite_chains import SQLiteChainStore
 from hotline.store._sqlite_core import translated
+from hotline.store._sqlite_groups import SQLiteGroupStore
 from hotline.store._sqlite_journal import SQLiteJournalStore
 from hotline.store._sqlite_messages import SQLiteAcknowledgementStore, SQLiteMessageStore
 from hotline.store._sqlite_migrate import ensure_schema
@@ -100,6 +101,7 @@ class SQLiteStore(
     SQLiteCallStore,
     SQLiteRecordStore,
     SQLiteChainStore,
+    SQLiteGroupStore,
     Store,
 ):
     """A :class:`~hotline.store.Store` in one SQLite file. Build it with :meth:`open`."""

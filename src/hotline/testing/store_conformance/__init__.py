@@ -48,6 +48,7 @@ from hotline.testing.store_conformance._fixtures import (
     snapshot,
     store,
 )
+from hotline.testing.store_conformance._groups import TestGroups
 from hotline.testing.store_conformance._journal import TestJournal
 from hotline.testing.store_conformance._lifetime import (
     TestInterface,
@@ -86,6 +87,7 @@ __all__ = [
     "TestCalls",
     "TestCheckpoints",
     "TestCosignatures",
+    "TestGroups",
     "TestIncoming",
     "TestInterface",
     "TestJournal",
