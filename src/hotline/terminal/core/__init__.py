@@ -35,6 +35,7 @@ from hotline.terminal.core.line import (
     RouteStatus,
     TerminalStatus,
 )
+from hotline.terminal.core.markings import MAX_CLASSIFICATION, Markings, markings_of, parse_markings
 from hotline.terminal.core.operators import PERMISSIONS, UI_LANGUAGES, Operator, Permission, Role
 from hotline.terminal.core.outbox import (
     DEFAULT_CHANNEL,
@@ -87,7 +88,9 @@ __all__ = [
     "LINE_DOWN",
     "Lines",
     "LinkTestResult",
+    "MAX_CLASSIFICATION",
     "MAX_TEXT_BYTES",
+    "Markings",
     "MessageAccepted",
     "MessageQueued",
     "Operator",
@@ -115,7 +118,9 @@ __all__ = [
     "check_channel",
     "decode_body",
     "is_exercise",
+    "markings_of",
     "note_statement",
+    "parse_markings",
     "percentile",
     "receipt_proof",
     "refuse_content",
