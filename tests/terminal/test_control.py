@@ -126,6 +126,7 @@ def test_status(api: Api) -> None:
                 # the listening side's, whichever that is.
                 for route in api.terminal.lines["Washington"].policy.routes
             ],
+            "messages": {"queued": 0, "sent": 0, "delivered": 0, "acknowledged": 0, "overdue": 0},
         }
     ]
     assert body["alarms"] == []
@@ -241,6 +242,31 @@ def test_unknown_message_is_404(api: Api, suffix: str) -> None:
     assert response.json()["error"] == "UnknownMessage"
 
 
+def test_post_group_answers_the_group_and_refuses_bad_input_whole(api: Api) -> None:
+    marked = {"classification": "HOTLINE // RESTRICTED", "not_for_release": True}
+    response = api.post(
+        "/messages/group", {"to": ["Washington"], "text": "marked", "markings": marked}
+    )
+    assert response.status_code == 201
+    group = response.json()
+    [message] = group["messages"]
+    assert message["group"] == group["group"]
+    assert message["payload_hash"] == group["payload_hash"]
+    assert message["markings"] == marked
+    assert message["to"] == ["Washington"]
+    assert [(r["party"], r["state"]) for r in message["recipients"]] == [("Washington", "queued")]
+    unknown = api.post("/messages/group", {"to": ["Washington", "Beijing"], "text": "x"})
+    assert (unknown.status_code, unknown.json()["error"]) == (404, "UnknownPeer")
+    twice = api.post("/messages/group", {"to": ["Washington", "Washington"], "text": "x"})
+    assert (twice.status_code, twice.json()["error"]) == (422, "InvalidArgument")
+    bad_marking = api.post(
+        "/messages/group", {"to": ["Washington"], "text": "x", "markings": {"secret": True}}
+    )
+    assert (bad_marking.status_code, bad_marking.json()["error"]) == (422, "InvalidArgument")
+    assert api.post("/messages/group", {"to": [], "text": "x"}).status_code == 422
+    assert len(api.get("/messages").json()) == 1
+
+
 def test_post_batch_queues_all_in_order_or_none(api: Api) -> None:
     batch = [{"to": "Washington", "text": f"b{i}", "precedence": "priority"} for i in range(3)]
     response = api.post("/messages/batch", {"messages": batch})
@@ -342,6 +368,7 @@ TESTED_ROUTES = {
     ("GET", "/card"),
     ("POST", "/messages"),
     ("POST", "/messages/batch"),
+    ("POST", "/messages/group"),
     ("GET", "/messages"),
     ("GET", "/messages/{message_id}"),
     ("GET", "/messages/{message_id}/delivered"),
