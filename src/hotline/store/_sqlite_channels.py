@@ -192,9 +192,13 @@ class SQLiteChannelStore(SQLiteCore, ChannelStore):
             "p.version = (SELECT max(q.version) FROM peer_channels q "
             "WHERE q.peer = p.peer AND q.channel = p.channel)"
         )
-        where, parameters = (newest, ()) if channel is None else (
-            f"p.channel = ? AND {newest}",
-            (channel,),
+        where, parameters = (
+            (newest, ())
+            if channel is None
+            else (
+                f"p.channel = ? AND {newest}",
+                (channel,),
+            )
         )
         rows = self._read(
             "read the peers' channel announcements",
