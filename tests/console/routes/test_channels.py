@@ -106,7 +106,7 @@ def test_only_members_read_send_and_acknowledge_a_restricted_channel(pair: Pair)
         lambda: bool(wash.terminal.store.peer_channels(channel="defence")),
         what="Washington keeps Moscow's announcement",
     )
-    page = wash.get("/channels").text
-    assert re.search(r'data-peer="Moscow"[^>]*>\s*Moscow announced', page)
-    assert "mos-principal (principal)" in page
+    listing = wash.get("/channels").text
+    assert re.search(r'data-peer="Moscow"[^>]*>\s*Moscow announced', listing)
+    assert "mos-principal (principal)" in listing
     assert wash.get("/api/channels").json()[0]["peers"][0]["peer"] == "Moscow"
