@@ -35,6 +35,7 @@ PACKAGES = (
     "hotline.terminal.desks.accounts",
     "hotline.terminal.desks.acks",
     "hotline.terminal.desks.calls",
+    "hotline.terminal.desks.channels",
     "hotline.terminal.desks.deadlines",
     "hotline.terminal.desks.notifications",
     "hotline.terminal.desks.shiftlog",

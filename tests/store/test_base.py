@@ -116,6 +116,15 @@ _INTERFACE = {
     "group_links",
     "group_members",
     "conference_groups",
+    # channels with their own people (ChannelStore)
+    "add_channel",
+    "get_channel",
+    "list_channels",
+    "add_channel_member",
+    "remove_channel_member",
+    "channel_members",
+    "add_peer_channel",
+    "peer_channels",
 }
 
 

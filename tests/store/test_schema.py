@@ -386,3 +386,24 @@ def test_a_version_7_database_gains_group_links_and_keeps_its_messages(
         )
     assert _version(db_path) == SCHEMA_VERSION
     assert "message_groups" in _tables(db_path)
+
+
+def test_a_version_8_database_gains_channels_and_keeps_its_messages(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with monkeypatch.context() as old:
+        old.setattr(schema_module, "MIGRATIONS", MIGRATIONS[:8])
+        old.setattr(schema_module, "SCHEMA_VERSION", 8)
+        store = SQLiteStore.open(db_path)
+        store.set_party(make_party())
+        store.add_peer(make_peer("moscow"))
+        store.add_outgoing(make_message(1))
+        store.close()
+    assert _version(db_path) == 8
+    assert "channels" not in _tables(db_path)
+    with SQLiteStore.open_existing(db_path) as store:
+        # Channels configured before this step: none, so every channel stays open.
+        assert store.list_channels() == []
+        assert [m.serial for m in store.pending_outgoing("moscow")] == [1]
+    assert _version(db_path) == SCHEMA_VERSION
+    assert {"channels", "channel_members", "peer_channels"} <= _tables(db_path)

@@ -387,6 +387,11 @@ TESTED_ROUTES = {
     ("GET", "/presence"),
     ("GET", "/reports/notifications"),
     ("GET", "/reports/notifications.csv"),
+    ("GET", "/channels"),
+    ("POST", "/channels"),
+    ("GET", "/channels/{name}"),
+    ("POST", "/channels/{name}/members"),
+    ("DELETE", "/channels/{name}/members/{user}"),
 }
 
 
@@ -484,6 +489,28 @@ def test_users_are_created_listed_and_checked(api: Api) -> None:
     assert bad.status_code == 422
     again = api.post("/users", {"name": "ivanov", "role": "admin", "password": "0123456789"})
     assert again.status_code == 409
+
+
+def test_channels_are_configured_through_the_control_api(api: Api) -> None:
+    for name in ("ivanov", "petrov"):
+        api.post("/users", {"name": name, "role": "operator", "password": "correct horse battery"})
+    unknown = api.post("/channels", {"name": "defence", "members": [{"name": "ghost"}]})
+    assert (unknown.status_code, unknown.json()["error"]) == (404, "UnknownUser")
+    created = api.post("/channels", {"name": "defence", "members": [{"name": "ivanov"}]})
+    assert created.status_code == 201
+    assert created.json()["created_by"] == "root"
+    added = api.post("/channels/defence/members", {"name": "petrov", "role": "principal"})
+    assert added.status_code == 201
+    assert [(m["name"], m["role"]) for m in added.json()["members"]] == [
+        ("ivanov", "member"),
+        ("petrov", "principal"),
+    ]
+    removed = api.client.delete("/channels/defence/members/ivanov")
+    assert removed.status_code == 200
+    assert removed.json()["version"] == 3
+    assert [c["name"] for c in api.get("/channels").json()] == ["defence"]
+    assert api.get("/channels/defence").json()["history"][0]["removed_by"] == "root"
+    assert api.get("/channels/chiefs").status_code == 422
 
 
 def test_ack_needs_the_users_password(api: Api) -> None:

@@ -67,6 +67,7 @@ CLIENT_MSGIDS: tuple[str, ...] = (
     N_("%(ms)s ms"),
     N_("acknowledged"),
     N_("acknowledged by %(name)s at %(time)s"),
+    N_("restricted to channel %(channel)s"),
     N_("Acknowledgement overdue"),
     N_("Add %(what)s"),
     N_("ALARM: %(count)s open alarm(s) not acknowledged"),

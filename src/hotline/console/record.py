@@ -22,9 +22,10 @@ from typing import Any
 from babel.dates import format_timedelta
 
 from hotline.console.i18n import format_utc_text
-from hotline.errors import InvalidArgument
+from hotline.console.visibility import message_view
+from hotline.errors import InvalidArgument, PermissionDenied
 from hotline.store import RecordConflictRecord
-from hotline.terminal import Terminal
+from hotline.terminal import Operator, Terminal
 from hotline.terminal.record.export import export_bundle
 from hotline.terminal.record.status import record_status
 from hotline.utc import format_utc, parse_utc
@@ -156,11 +157,14 @@ def export_filename(party: str, now: datetime) -> str:
     return f"{safe}-record-{now.strftime('%Y%m%dT%H%M%SZ')}.json"
 
 
-def export_record(terminal: Terminal, request: ExportRequest) -> bytes:
+def export_record(terminal: Terminal, request: ExportRequest, operator: Operator) -> bytes:
     """The bundle file's bytes, made by the terminal's export (hotline export's own code).
 
     Nothing is written anywhere: the bytes go to the browser, whole, or a
-    HotlineError says why not.
+    HotlineError says why not. A bundle holds each message's plaintext body (an
+    auditor checks it against the signed commitment), so one that would hold a
+    message on a channel restricted to others is refused (PermissionDenied,
+    naming the channels): the reader narrows the selection, or a member exports.
     """
     bundle, _summary = export_bundle(
         terminal.store,
@@ -171,5 +175,15 @@ def export_record(terminal: Terminal, request: ExportRequest) -> bytes:
         until=request.until,
         ids=request.ids,
     )
+    hidden: set[str] = set()
+    for message_id in bundle.bodies:
+        record = terminal.store.get_message(message_id)
+        if record is not None and not message_view(terminal, operator, record).readable:
+            hidden.add(record.channel)
+    if hidden:
+        raise PermissionDenied(
+            f"the export would hold messages on channel {', '.join(sorted(hidden))}, restricted "
+            f"to its members, which {operator.name} is not: narrow it by peer, time or ids"
+        )
     data: bytes = bundle.encode()
     return data

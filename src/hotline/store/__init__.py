@@ -27,6 +27,7 @@ from hotline.store.interfaces import (
     AlarmStore,
     CallStore,
     ChainStore,
+    ChannelStore,
     GroupStore,
     JournalStore,
     MeetingStore,
@@ -38,6 +39,11 @@ from hotline.store.interfaces import (
     TransactionalStore,
 )
 from hotline.store.interfaces._chains import ChainRecord
+from hotline.store.interfaces._channels import (
+    ChannelMemberRecord,
+    ChannelRecord,
+    PeerChannelRecord,
+)
 from hotline.store.interfaces._groups import GroupLink
 from hotline.store.journal import (
     JournalChecker,
@@ -88,6 +94,9 @@ __all__ = [
     "CallStore",
     "ChainRecord",
     "ChainStore",
+    "ChannelMemberRecord",
+    "ChannelRecord",
+    "ChannelStore",
     "CheckpointRecord",
     "CosignatureRecord",
     "DATABASE_FILENAME",
@@ -105,6 +114,7 @@ __all__ = [
     "MessageStore",
     "Migration",
     "PartyRecord",
+    "PeerChannelRecord",
     "PeerRecord",
     "PeerStore",
     "PresenceRecord",

@@ -14,6 +14,7 @@ messages are never deleted.
 from __future__ import annotations
 
 __all__ = [
+    "CHANNELS",
     "VERSION_1",
     "VERSION_2",
     "VERSION_3",
@@ -550,3 +551,87 @@ VERSION_8 = (
     *_append_only("message_groups"),
 )
 """Messages to several parties: which per-line copies carry one payload (append-only)."""
+
+_CREATE_CHANNELS = """
+CREATE TABLE channels (
+    name       TEXT PRIMARY KEY,
+    created_at TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    version    INTEGER NOT NULL CHECK (version >= 1)
+)"""
+
+_CHANNELS_NO_DELETE = """
+CREATE TRIGGER channels_no_delete
+BEFORE DELETE ON channels
+BEGIN
+    SELECT RAISE(ABORT, 'channels are never deleted');
+END"""
+
+_CHANNELS_VERSION_RISES = """
+CREATE TRIGGER channels_version_rises
+BEFORE UPDATE ON channels
+WHEN NEW.name IS NOT OLD.name OR NEW.created_at IS NOT OLD.created_at
+    OR NEW.created_by IS NOT OLD.created_by OR NEW.version <= OLD.version
+BEGIN
+    SELECT RAISE(ABORT, 'a channel only changes by a higher version');
+END"""
+
+_CREATE_CHANNEL_MEMBERS = """
+CREATE TABLE channel_members (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    channel    TEXT NOT NULL REFERENCES channels (name),
+    user       TEXT NOT NULL REFERENCES users (name),
+    role       TEXT NOT NULL,
+    added_at   TEXT NOT NULL,
+    added_by   TEXT NOT NULL,
+    removed_at TEXT,
+    removed_by TEXT,
+    CHECK ((removed_at IS NULL) = (removed_by IS NULL))
+)"""
+
+_INDEX_CHANNEL_MEMBERS_OPEN = (
+    "CREATE UNIQUE INDEX channel_members_open ON channel_members (channel, user) "
+    "WHERE removed_at IS NULL"
+)
+
+_CHANNEL_MEMBERS_NO_DELETE = """
+CREATE TRIGGER channel_members_no_delete
+BEFORE DELETE ON channel_members
+BEGIN
+    SELECT RAISE(ABORT, 'membership history is never deleted');
+END"""
+
+_CHANNEL_MEMBERS_CLOSE_ONCE = """
+CREATE TRIGGER channel_members_close_once
+BEFORE UPDATE ON channel_members
+WHEN OLD.removed_at IS NOT NULL
+    OR NEW.id IS NOT OLD.id OR NEW.channel IS NOT OLD.channel OR NEW.user IS NOT OLD.user
+    OR NEW.role IS NOT OLD.role OR NEW.added_at IS NOT OLD.added_at
+    OR NEW.added_by IS NOT OLD.added_by
+BEGIN
+    SELECT RAISE(ABORT, 'a membership is only ever closed, once');
+END"""
+
+_CREATE_PEER_CHANNELS = """
+CREATE TABLE peer_channels (
+    peer        TEXT NOT NULL REFERENCES peers (party),
+    channel     TEXT NOT NULL,
+    version     INTEGER NOT NULL CHECK (version >= 1),
+    members     TEXT NOT NULL,  -- JSON array of [name, role]
+    received_at TEXT NOT NULL,
+    message_id  TEXT NOT NULL,
+    PRIMARY KEY (peer, channel, version)
+)"""
+
+CHANNELS = (
+    _CREATE_CHANNELS,
+    _CHANNELS_NO_DELETE,
+    _CHANNELS_VERSION_RISES,
+    _CREATE_CHANNEL_MEMBERS,
+    _INDEX_CHANNEL_MEMBERS_OPEN,
+    _CHANNEL_MEMBERS_NO_DELETE,
+    _CHANNEL_MEMBERS_CLOSE_ONCE,
+    _CREATE_PEER_CHANNELS,
+    *_append_only("peer_channels"),
+)
+"""Channels with their own people: members with history, and each peer's announced members."""

@@ -38,6 +38,7 @@ from hotline.store.interfaces import (
     AlarmStore,
     CallStore,
     ChainStore,
+    ChannelStore,
     GroupStore,
     JournalStore,
     MeetingStore,
@@ -66,5 +67,6 @@ class Store(
     RecordStore,
     ChainStore,
     GroupStore,
+    ChannelStore,
 ):
     """Durable state of one terminal: every part of :mod:`hotline.store.interfaces` at once."""

@@ -106,6 +106,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         summary="messages to several parties: the per-line copies of one payload",
         sql={"sqlite": sqlite_sql.VERSION_8},
     ),
+    Migration(
+        version=9,
+        summary="channels with their own people: members (with history) and peers' announcements",
+        sql={"sqlite": sqlite_sql.CHANNELS},
+    ),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].version

@@ -38,6 +38,7 @@ from hotline.store._sqlite_accounts import SQLiteAccountStore, SQLiteShiftNoteSt
 from hotline.store._sqlite_alarms import SQLiteAlarmStore
 from hotline.store._sqlite_calls import SQLiteCallStore, SQLiteMeetingStore
 from hotline.store._sqlite_chains import SQLiteChainStore
+from hotline.store._sqlite_channels import SQLiteChannelStore
 from hotline.store._sqlite_core import translated
 from hotline.store._sqlite_groups import SQLiteGroupStore
 from hotline.store._sqlite_journal import SQLiteJournalStore
@@ -102,6 +103,7 @@ class SQLiteStore(
     SQLiteRecordStore,
     SQLiteChainStore,
     SQLiteGroupStore,
+    SQLiteChannelStore,
     Store,
 ):
     """A :class:`~hotline.store.Store` in one SQLite file. Build it with :meth:`open`."""

@@ -229,6 +229,33 @@ class ControlClient:
         )
         return result
 
+    def channels(self) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = self._request("GET", "/channels")
+        return result
+
+    def channel(self, name: str) -> dict[str, Any]:
+        result: dict[str, Any] = self._request("GET", f"/channels/{quote(name, safe='')}")
+        return result
+
+    def create_channel(self, name: str, members: list[tuple[str, str]]) -> dict[str, Any]:
+        body = {"name": name, "members": [{"name": n, "role": r} for n, r in members]}
+        result: dict[str, Any] = self._request("POST", "/channels", json_body=body)
+        return result
+
+    def add_channel_member(self, name: str, user: str, role: str) -> dict[str, Any]:
+        result: dict[str, Any] = self._request(
+            "POST",
+            f"/channels/{quote(name, safe='')}/members",
+            json_body={"name": user, "role": role},
+        )
+        return result
+
+    def remove_channel_member(self, name: str, user: str) -> dict[str, Any]:
+        result: dict[str, Any] = self._request(
+            "DELETE", f"/channels/{quote(name, safe='')}/members/{quote(user, safe='')}"
+        )
+        return result
+
     def users(self) -> list[dict[str, Any]]:
         result: list[dict[str, Any]] = self._request("GET", "/users")
         return result

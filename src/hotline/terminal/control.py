@@ -58,6 +58,7 @@ from hotline.terminal.desks.accounts.users import authenticate, create_user, use
 from hotline.terminal.desks.acks.desk import AckDesk
 from hotline.terminal.desks.calls.desk import CallDesk
 from hotline.terminal.desks.calls.presence import PresenceDesk, presence_json
+from hotline.terminal.desks.channels import ChannelDesk, channel_json
 from hotline.terminal.desks.deadlines.watch import DeadlineWatch
 from hotline.terminal.desks.notifications.desk import NotificationDesk
 from hotline.terminal.desks.notifications.reports import (
@@ -116,6 +117,20 @@ class NotificationCreate(BaseModel):
 class Credentials(BaseModel):
     user: str = Field(min_length=1)
     password: str = Field(min_length=1)
+
+
+class ChannelMemberIn(BaseModel):
+    name: str = Field(min_length=1)
+    role: str = "member"
+
+
+class ChannelCreate(BaseModel):
+    name: str
+    members: list[ChannelMemberIn]
+
+
+#: Who the journal names for a change made through the control socket (root on the machine).
+CONTROL_ACTOR = "root"
 
 
 class UserCreate(BaseModel):
@@ -177,6 +192,7 @@ status_router = APIRouter(tags=["status"])
 messages_router = APIRouter(prefix="/messages", tags=["messages"])
 peers_router = APIRouter(prefix="/peers", tags=["peers"])
 users_router = APIRouter(prefix="/users", tags=["users"])
+channels_router = APIRouter(prefix="/channels", tags=["channels"])
 
 
 @messages_router.post("/notifications", status_code=201)
@@ -401,6 +417,37 @@ async def list_users(terminal: TerminalDep) -> list[dict[str, Any]]:
     return [user_json(u) for u in terminal.store.list_users()]
 
 
+@channels_router.get("")
+async def list_channels(terminal: TerminalDep) -> list[dict[str, Any]]:
+    """Every channel configured here or announced by a peer (the CLI is not restricted)."""
+    return [channel_json(view) for view in terminal.desk(ChannelDesk).list_channels()]
+
+
+@channels_router.get("/{name}")
+async def get_channel(name: str, terminal: TerminalDep) -> dict[str, Any]:
+    return channel_json(terminal.desk(ChannelDesk).show(name))
+
+
+@channels_router.post("", status_code=201)
+async def post_channel(body: ChannelCreate, terminal: TerminalDep) -> dict[str, Any]:
+    members = [(member.name, member.role) for member in body.members]
+    view = terminal.desk(ChannelDesk).create_channel(body.name, members, CONTROL_ACTOR)
+    return channel_json(view)
+
+
+@channels_router.post("/{name}/members", status_code=201)
+async def post_channel_member(
+    name: str, body: ChannelMemberIn, terminal: TerminalDep
+) -> dict[str, Any]:
+    view = terminal.desk(ChannelDesk).add_member(name, body.name, CONTROL_ACTOR, role=body.role)
+    return channel_json(view)
+
+
+@channels_router.delete("/{name}/members/{user}")
+async def delete_channel_member(name: str, user: str, terminal: TerminalDep) -> dict[str, Any]:
+    return channel_json(terminal.desk(ChannelDesk).remove_member(name, user, CONTROL_ACTOR))
+
+
 @users_router.post("", status_code=201)
 async def post_user(body: UserCreate, terminal: TerminalDep) -> dict[str, Any]:
     user = create_user(
@@ -488,6 +535,7 @@ def create_control_app(terminal: Terminal) -> FastAPI:
     app.include_router(messages_router)
     app.include_router(peers_router)
     app.include_router(users_router)
+    app.include_router(channels_router)
     return app
 
 

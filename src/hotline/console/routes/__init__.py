@@ -6,6 +6,15 @@ its page, its JSON and the export download)."""
 
 from __future__ import annotations
 
-from hotline.console.routes import api, auth, calls, notifications, pages, record, reports
+from hotline.console.routes import (
+    api,
+    auth,
+    calls,
+    channels,
+    notifications,
+    pages,
+    record,
+    reports,
+)
 
-__all__ = ["api", "auth", "calls", "notifications", "pages", "record", "reports"]
+__all__ = ["api", "auth", "calls", "channels", "notifications", "pages", "record", "reports"]

@@ -45,6 +45,7 @@ from hotline.console.i18n import format_utc_text
 from hotline.console.schemas import LanguageChange, MessageCreate, ShiftNoteCreate
 from hotline.console.state import ConsoleState
 from hotline.console.views import alarm_view, note_view, status_view, terminal_row, traffic
+from hotline.console.visibility import message_view, redacted, require_member, visible_row
 from hotline.errors import UnknownMessage, UnknownUser
 from hotline.terminal import Notice, Operator, Permission
 from hotline.terminal.api.models import Acknowledgement
@@ -86,18 +87,25 @@ async def get_openapi(request: Request, _: Reader) -> dict[str, Any]:
 async def list_messages(
     terminal: TerminalDep,
     session: SessionDep,
-    _: Reader,
+    operator: Reader,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> list[dict[str, Any]]:
-    """The traffic: FLASH first, then newest first."""
-    return traffic(terminal, limit=limit, language=session.language)
+    """The traffic: FLASH first, then newest first; a restricted channel's text only to members."""
+    return [
+        visible_row(terminal, operator, row)
+        for row in traffic(terminal, limit=limit, language=session.language)
+    ]
 
 
 @messages_router.post("", status_code=201)
 async def post_message(
-    body: MessageCreate, terminal: TerminalDep, session: SessionDep, _: Sender
+    body: MessageCreate, terminal: TerminalDep, session: SessionDep, operator: Sender
 ) -> dict[str, Any]:
-    """Queue a message (durable before this answers); the row shows its state at once."""
+    """Queue a message (durable before this answers); the row shows its state at once.
+
+    On a restricted channel only its members send.
+    """
+    require_member(terminal, operator, body.channel, "send")
     record = terminal.send_text(
         to=body.to,
         text=body.text,
@@ -105,7 +113,9 @@ async def post_message(
         channel=body.channel,
         exercise=body.exercise,
     )
-    return terminal_row(terminal, record, ack=None, language=session.language)
+    return visible_row(
+        terminal, operator, terminal_row(terminal, record, ack=None, language=session.language)
+    )
 
 
 @messages_router.get("/{message_id}")
@@ -119,7 +129,9 @@ async def get_message(
     detail = message_detail(
         console.terminal, record, fingerprint=console.fingerprint, language=session.language
     )
-    return with_actions(detail, operator)
+    return redacted(
+        with_actions(detail, operator), message_view(console.terminal, operator, record)
+    )
 
 
 @messages_router.post("/{message_id}/ack", status_code=201)
@@ -130,7 +142,11 @@ async def acknowledge_message(
 
     The shared shape (:class:`~hotline.terminal.api.models.Acknowledgement`), as the
     control socket answers it, plus the time as the reader reads it under ``display``.
+    On a restricted channel only its members acknowledge, each in their own name.
     """
+    record = terminal.store.get_message(message_id)
+    if record is not None:
+        require_member(terminal, operator, record.channel, "acknowledge")
     ack = Acknowledgement.of(terminal.desk(AckDesk).acknowledge(message_id, operator))
     display = {"acknowledged_at": format_utc_text(ack.acknowledged_at, session.language)}
     return {**ack.model_dump(), "display": display}

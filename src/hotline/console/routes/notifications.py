@@ -30,6 +30,7 @@ from hotline.console.deps import ConsoleDep, SessionDep, TerminalDep, current_se
 from hotline.console.notices import format_catalogue, meeting_view, read_codebook
 from hotline.console.schemas import NotificationCheck, NotificationCreate
 from hotline.console.views import problems_json, terminal_row
+from hotline.console.visibility import channel_view, require_member
 from hotline.errors import NotificationInvalid, StoreError
 from hotline.formats import Problem, apply_reply, get_format
 from hotline.terminal import Operator, Permission, Terminal
@@ -53,9 +54,13 @@ async def list_formats(session: SessionDep, _: Reader) -> dict[str, Any]:
 
 @notifications_router.post("", status_code=201)
 async def post_notification(
-    body: NotificationCreate, terminal: TerminalDep, session: SessionDep, _: Sender
+    body: NotificationCreate, terminal: TerminalDep, session: SessionDep, operator: Sender
 ) -> dict[str, Any]:
-    """Validate and queue a notification (durable before this answers), or 422 per field."""
+    """Validate and queue a notification (durable before this answers), or 422 per field.
+
+    On a restricted channel only its members send.
+    """
+    require_member(terminal, operator, body.channel, "send")
     record = terminal.desk(NotificationDesk).send(
         to=body.to,
         format_code=body.format,
@@ -105,13 +110,19 @@ async def validate_notification(
 
 @meetings_router.get("/meetings")
 async def list_meetings(
-    terminal: TerminalDep, session: SessionDep, _: Reader
+    terminal: TerminalDep, session: SessionDep, operator: Reader
 ) -> list[dict[str, Any]]:
-    """Every meeting proposal, most recently changed first, and the replies it may take."""
-    return [
-        meeting_view(meeting, language=session.language)
-        for meeting in terminal.store.list_meetings()
-    ]
+    """Every meeting proposal, most recently changed first, and the replies it may take.
+
+    A proposal made on a channel restricted to others is left out: its data is
+    what the meeting says (console/visibility.py).
+    """
+    shown = []
+    for meeting in terminal.store.list_meetings():
+        proposal = terminal.store.get_message(meeting.proposal_id)
+        if proposal is None or channel_view(terminal, operator, proposal.channel).readable:
+            shown.append(meeting_view(meeting, language=session.language))
+    return shown
 
 
 router = APIRouter(prefix="/api", dependencies=[Depends(current_session)])

@@ -29,6 +29,7 @@ from hotline.console.routes.reports import QueryDep
 from hotline.console.security import ConsoleSession
 from hotline.console.state import ConsoleState
 from hotline.console.views import call_view, note_view, presence_view, status_view, traffic
+from hotline.console.visibility import message_view, redacted, visible_row
 from hotline.crypto import Precedence
 from hotline.errors import UnknownMessage
 from hotline.terminal import DEFAULT_CHANNEL, Permission, Role, Terminal
@@ -124,6 +125,7 @@ def render_page(
             "acknowledge": operator.may(Permission.ACKNOWLEDGE),
             "acknowledge_alarm": operator.may(Permission.ACKNOWLEDGE_ALARM),
             "shift_note": operator.may(Permission.SHIFT_NOTE),
+            "manage_users": operator.may(Permission.MANAGE_USERS),
         },
         live_calls=[call_view(calls.view(record), language=language) for record in calls.active()],
         recent_presence=[
@@ -153,7 +155,10 @@ async def traffic_page(console: ConsoleDep, session: SessionDep) -> HTMLResponse
         session,
         "traffic.html",
         page="traffic",
-        messages=traffic(terminal, limit=TRAFFIC_ROWS, language=session.language),
+        messages=[
+            visible_row(terminal, session.operator, row)
+            for row in traffic(terminal, limit=TRAFFIC_ROWS, language=session.language)
+        ],
         calls=_calls(terminal, session.language),
         status_data=status_view(terminal, language=session.language),
         peers=sorted(terminal.lines),
@@ -171,7 +176,11 @@ async def message_page(message_id: str, console: ConsoleDep, session: SessionDep
     detail = message_detail(
         console.terminal, record, fingerprint=console.fingerprint, language=session.language
     )
-    with_actions(detail, session.operator)
+    # A non-member sees that the message exists, never its text (console/visibility.py).
+    detail = redacted(
+        with_actions(detail, session.operator),
+        message_view(console.terminal, session.operator, record),
+    )
     return render_page(
         console,
         session,

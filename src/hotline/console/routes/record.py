@@ -96,7 +96,7 @@ async def export_bundle_download(
     shown = {"peer": peer, "since": since, "until": until, "ids": ids}
     try:
         request = ExportRequest.parse(peer=peer, since=since, until=until, ids=ids)
-        data = export_record(console.terminal, request)
+        data = export_record(console.terminal, request, session.operator)
     except HotlineError as exc:
         return _record_page(console, session, form=shown, error=str(exc), status=error_status(exc))
     filename = export_filename(console.terminal.party, console.terminal.clock.now())

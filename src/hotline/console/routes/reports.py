@@ -22,6 +22,7 @@ from fastapi.responses import Response
 
 from hotline.console.deps import SessionDep, TerminalDep, current_session, require
 from hotline.console.reports import ReportQuery, csv_filename, report_view
+from hotline.console.visibility import message_view
 from hotline.terminal import Operator, Permission
 from hotline.terminal.desks.notifications import counts_csv, notifications_csv
 
@@ -71,10 +72,22 @@ async def get_counts_csv(query: QueryDep, terminal: TerminalDep, _: Reader) -> R
 
 
 @reports_router.get("/notifications.csv", response_class=Response)
-async def get_notifications_csv(query: QueryDep, terminal: TerminalDep, _: Reader) -> Response:
-    """Every notification counted, one CSV row each, with its state and its data (JSON)."""
+async def get_notifications_csv(
+    query: QueryDep, terminal: TerminalDep, operator: Reader
+) -> Response:
+    """Every notification counted, one CSV row each, with its state and its data (JSON).
+
+    A notification on a channel restricted to others keeps its row without its
+    format and data (console/visibility.py).
+    """
     since, until = query.bounds()
-    text = notifications_csv(terminal.store, since=since, until=until, exercise=query.exercise)
+    text = notifications_csv(
+        terminal.store,
+        since=since,
+        until=until,
+        exercise=query.exercise,
+        readable=lambda record: message_view(terminal, operator, record).readable,
+    )
     return _attachment(text, csv_filename(terminal.party, "notifications", query))
 
 

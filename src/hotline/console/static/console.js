@@ -508,7 +508,11 @@
     const notice = message.notice;
     const formatBadge = row.querySelector(".format-badge");
     row.dataset.format = notice ? notice.format : "";
-    if (notice) {
+    row.dataset.restricted = message.restricted ? "true" : "false";
+    if (message.restricted) {
+      // A channel restricted to others: the traffic exists, its text is not here.
+      setText(row, ".text-body", t("restricted to channel %(channel)s", { channel: message.channel }));
+    } else if (notice) {
       formatBadge.hidden = false;
       formatBadge.textContent = notice.title;
       formatBadge.dataset.format = notice.format;

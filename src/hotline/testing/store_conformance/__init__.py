@@ -29,6 +29,7 @@ from hotline.testing.store_conformance._accounts import TestAccounts, TestShiftN
 from hotline.testing.store_conformance._alarms import TestAlarms
 from hotline.testing.store_conformance._calls import TestCalls, TestMeetings, TestPresence
 from hotline.testing.store_conformance._chains import TestChains
+from hotline.testing.store_conformance._channels import TestChannels
 from hotline.testing.store_conformance._fixtures import (
     T0,
     StoreFactory,
@@ -85,6 +86,7 @@ __all__ = [
     "TestAcknowledgements",
     "TestAlarms",
     "TestCalls",
+    "TestChannels",
     "TestCheckpoints",
     "TestCosignatures",
     "TestGroups",

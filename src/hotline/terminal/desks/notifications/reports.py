@@ -13,7 +13,7 @@ import csv
 import io
 import json
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from hotline.errors import InvalidArgument
@@ -86,15 +86,39 @@ def counts_csv(rows: list[CountRow]) -> str:
 
 
 def notifications_csv(
-    store: Store, *, since: str | None = None, until: str | None = None, exercise: bool = False
+    store: Store,
+    *,
+    since: str | None = None,
+    until: str | None = None,
+    exercise: bool = False,
+    readable: Callable[[MessageRecord], bool] | None = None,
 ) -> str:
-    """Every notification as one CSV row: when, who, which format, its state, its data (JSON)."""
+    """Every notification as one CSV row: when, who, which format, its state, its data (JSON).
+
+    A row ``readable`` refuses (the console's reader is not a member of its
+    channel) keeps its place with the format and data left empty.
+    """
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(
         ["sent_at", "time_group", "direction", "peer", "serial", "id", "format", "state", "data"]
     )
     for record, code, data in _notifications(store, since=since, until=until, exercise=exercise):
+        if readable is not None and not readable(record):
+            writer.writerow(
+                [
+                    record.sent_at,
+                    record.time_group,
+                    str(record.direction),
+                    record.peer,
+                    record.serial,
+                    record.id,
+                    "",
+                    str(record.state),
+                    "",
+                ]
+            )
+            continue
         writer.writerow(
             [
                 record.sent_at,
