@@ -115,6 +115,15 @@ _INTERFACE = {
     "group_links",
     "group_members",
     "conference_groups",
+    # conferences (ConferenceStore)
+    "add_conference",
+    "get_conference",
+    "list_conferences",
+    "add_roster",
+    "rosters",
+    "latest_roster",
+    "add_answer",
+    "conference_answers",
 }
 
 

@@ -27,6 +27,7 @@ from hotline.store.interfaces import (
     AlarmStore,
     CallStore,
     ChainStore,
+    ConferenceStore,
     GroupStore,
     JournalStore,
     MeetingStore,
@@ -38,6 +39,13 @@ from hotline.store.interfaces import (
     TransactionalStore,
 )
 from hotline.store.interfaces._chains import ChainRecord
+from hotline.store.interfaces._conferences import (
+    CONFERENCE_ANSWERS,
+    CONFERENCE_ROLES,
+    ConferenceAnswer,
+    ConferenceRecord,
+    RosterRecord,
+)
 from hotline.store.interfaces._groups import GroupLink
 from hotline.store.journal import (
     JournalChecker,
@@ -83,12 +91,17 @@ __all__ = [
     "AlarmStore",
     "CALL_OUTCOMES",
     "CALL_STATES",
+    "CONFERENCE_ANSWERS",
+    "CONFERENCE_ROLES",
     "CONFLICT_KINDS",
     "CallRecord",
     "CallStore",
     "ChainRecord",
     "ChainStore",
     "CheckpointRecord",
+    "ConferenceAnswer",
+    "ConferenceRecord",
+    "ConferenceStore",
     "CosignatureRecord",
     "DATABASE_FILENAME",
     "DIALECTS",
@@ -110,6 +123,7 @@ __all__ = [
     "PresenceRecord",
     "RecordConflictRecord",
     "RecordStore",
+    "RosterRecord",
     "SCHEMA_VERSION",
     "SQLiteStore",
     "ShiftNoteRecord",

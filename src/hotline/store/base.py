@@ -38,6 +38,7 @@ from hotline.store.interfaces import (
     AlarmStore,
     CallStore,
     ChainStore,
+    ConferenceStore,
     GroupStore,
     JournalStore,
     MeetingStore,
@@ -66,5 +67,6 @@ class Store(
     RecordStore,
     ChainStore,
     GroupStore,
+    ConferenceStore,
 ):
     """Durable state of one terminal: every part of :mod:`hotline.store.interfaces` at once."""

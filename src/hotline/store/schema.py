@@ -106,6 +106,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         summary="messages to several parties: the per-line copies of one payload",
         sql={"sqlite": sqlite_sql.VERSION_8},
     ),
+    Migration(
+        version=9,
+        summary="conferences: each one, its roster versions and the members' answers",
+        sql={"sqlite": sqlite_sql.CONFERENCES},
+    ),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].version

@@ -16,6 +16,7 @@ from hotline.store.interfaces._accounts import AccountStore, ShiftNoteStore
 from hotline.store.interfaces._alarms import AlarmStore
 from hotline.store.interfaces._calls import CallStore, MeetingStore
 from hotline.store.interfaces._chains import ChainStore
+from hotline.store.interfaces._conferences import ConferenceStore
 from hotline.store.interfaces._groups import GroupStore
 from hotline.store.interfaces._journal import JournalStore
 from hotline.store.interfaces._lifetime import StoreStatistics, TransactionalStore
@@ -29,6 +30,7 @@ __all__ = [
     "AlarmStore",
     "CallStore",
     "ChainStore",
+    "ConferenceStore",
     "GroupStore",
     "JournalStore",
     "MeetingStore",

@@ -29,6 +29,7 @@ from hotline.testing.store_conformance._accounts import TestAccounts, TestShiftN
 from hotline.testing.store_conformance._alarms import TestAlarms
 from hotline.testing.store_conformance._calls import TestCalls, TestMeetings, TestPresence
 from hotline.testing.store_conformance._chains import TestChains
+from hotline.testing.store_conformance._conferences import TestConferences
 from hotline.testing.store_conformance._fixtures import (
     T0,
     StoreFactory,
@@ -87,6 +88,7 @@ __all__ = [
     "TestCalls",
     "TestCheckpoints",
     "TestCosignatures",
+    "TestConferences",
     "TestGroups",
     "TestIncoming",
     "TestInterface",
