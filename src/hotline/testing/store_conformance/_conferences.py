@@ -115,9 +115,13 @@ class TestConferences:
         assert store.conference_answers("c1") == []
 
     def test_a_write_inside_a_failed_transaction_is_undone(self, store: Store) -> None:
-        with pytest.raises(StoreError), store.transaction():
-            store.add_conference(_conference())
-            store.add_roster(_roster(1))
-            store.add_roster(_roster(1))
+        def both() -> None:
+            with store.transaction():
+                store.add_conference(_conference())
+                store.add_roster(_roster(1))
+                store.add_roster(_roster(1))
+
+        with pytest.raises(StoreError):
+            both()
         assert store.get_conference("c1") is None
         assert store.rosters("c1") == []
