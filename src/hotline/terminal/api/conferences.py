@@ -28,7 +28,7 @@ _PENDING = frozenset({"queued", "sent"})
 def conference_grid(
     terminal: Terminal, conference: Conference, *, limit: int = 20
 ) -> dict[str, Any]:
-    """The conference's recent messages (newest first) × its parties, and the slowest party.
+    """The conference's recent messages (newest first) by its parties, and the slowest party.
 
     A row we sent has a cell per recipient (queued, sent, delivered or
     acknowledged, and overdue); a row we received has the sender and our own
