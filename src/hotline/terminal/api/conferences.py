@@ -137,7 +137,7 @@ async def list_conferences(terminal: _TerminalDep) -> list[dict[str, Any]]:
 @conferences_router.post("", status_code=201)
 async def create_conference(body: ConferenceCreate, terminal: _TerminalDep) -> dict[str, Any]:
     """Convene a conference: its first roster goes to every party named."""
-    conference = terminal.desk(ConferenceDesk).create(body.name, body.parties)
+    conference = terminal.desk(ConferenceDesk).convene(body.name, body.parties)
     return conference_json(terminal, conference)
 
 

@@ -91,8 +91,10 @@ class ConferenceDesk(Desk):
 
     # -- the convener's actions ----------------------------------------------------
 
-    def create(self, name: str, parties: Sequence[str]) -> Conference:
+    def convene(self, name: str, parties: Sequence[str]) -> Conference:
         """Convene a conference of us and ``parties``; its first roster goes to each.
+
+        (Not ``create``: that is every desk's builder, :meth:`Desk.create`.)
 
         InvalidArgument for a bad or taken name, fewer than 2 other parties, a
         party named twice or ourselves; UnknownPeer naming every party with no
