@@ -87,7 +87,8 @@ def test_every_member_joins_and_one_payload_reaches_all(tmp_path: Path) -> None:
             assert signed is not None
             for member in ("Kyiv", "Tbilisi"):
                 held = t[member].store.latest_roster(created.id)
-                assert held is not None and held.roster == signed.roster
+                assert held is not None
+                assert held.roster == signed.roster
                 assert held.group_id == signed.group_id
                 assert desk(t[member]).show("ops").role == "member"
                 assert desk(t[member]).show(created.id).convener == "Vienna"
@@ -122,7 +123,8 @@ def test_every_member_joins_and_one_payload_reaches_all(tmp_path: Path) -> None:
             # Both sides journal every roster version and every answer.
             for party in ("Vienna", "Kyiv"):
                 kinds = [e.kind for e in t[party].store.iter_journal()]
-                assert "conference roster" in kinds and "conference answer" in kinds
+                assert "conference roster" in kinds
+                assert "conference answer" in kinds
             assert not refusals(t["Vienna"].store)
 
     run_virtual(main())
