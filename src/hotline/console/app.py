@@ -30,7 +30,16 @@ from hotline import __version__
 from hotline.console.deps import SESSION_STATE_KEY
 from hotline.console.i18n import negotiate_language
 from hotline.console.middleware import SecurityHeaders, SessionGate
-from hotline.console.routes import api, auth, calls, notifications, pages, record, reports
+from hotline.console.routes import (
+    api,
+    auth,
+    calls,
+    conferences,
+    notifications,
+    pages,
+    record,
+    reports,
+)
 from hotline.console.security import ConsoleSession
 from hotline.console.state import ConsoleState, build_state
 from hotline.console.templating import STATIC_DIR
@@ -123,6 +132,7 @@ def create_console_app(terminal: Terminal, *, clock: Clock | None = None) -> Fas
     app.include_router(reports.router)
     app.include_router(calls.router)
     app.include_router(record.router)
+    app.include_router(conferences.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     # The last added is the outermost: headers go on every answer, the gate's too.
     app.add_middleware(SessionGate, sessions=state.sessions)

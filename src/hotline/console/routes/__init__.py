@@ -2,10 +2,29 @@
 ``api`` (JSON under ``/api``, one router per resource), and the JSON of formatted
 ``notifications`` (formats, sending, checking, meetings), ``reports`` (counts, CSV)
 ``calls`` (video and voice calls, presence requests) and ``record`` (the shared record:
-its page, its JSON and the export download)."""
+its page, its JSON and the export download) and ``conferences`` (the conference pages
+and their grid)."""
 
 from __future__ import annotations
 
-from hotline.console.routes import api, auth, calls, notifications, pages, record, reports
+from hotline.console.routes import (
+    api,
+    auth,
+    calls,
+    conferences,
+    notifications,
+    pages,
+    record,
+    reports,
+)
 
-__all__ = ["api", "auth", "calls", "notifications", "pages", "record", "reports"]
+__all__ = [
+    "api",
+    "auth",
+    "calls",
+    "conferences",
+    "notifications",
+    "pages",
+    "record",
+    "reports",
+]
