@@ -22,13 +22,22 @@ def _answers(terminal: TerminalProcess) -> dict[str, str | None]:
 def test_a_conference_from_creation_to_roster_changes(trio: dict[str, TerminalProcess]) -> None:
     washington, moscow, london = trio["Washington"], trio["Moscow"], trio["London"]
     created = hotline(
-        "conference", "create", washington.directory, "ops", "--party", "Moscow", "--party", "London"
+        "conference",
+        "create",
+        washington.directory,
+        "ops",
+        "--party",
+        "Moscow",
+        "--party",
+        "London",
     ).stdout
     assert created.startswith("conference ops  id ")
     assert "version 1, convened by Washington; we are the convener" in created
     wait_for(
-        lambda: _answers(washington)
-        == {"Washington": "convener", "Moscow": "joined", "London": "joined"},
+        lambda: (
+            _answers(washington)
+            == {"Washington": "convener", "Moscow": "joined", "London": "joined"}
+        ),
         what="both members to join",
     )
     conference_id = _show(washington)["id"]

@@ -1,7 +1,9 @@
 """``hotline send DIR --to PARTY [--precedence P] [--channel C] TEXT``: queue a message.
 
 Prints the message id once the message is durable in the terminal's store,
-whether or not the peer is reachable now (it waits, in order, if not).
+whether or not the peer is reachable now (it waits, in order, if not). With
+``--conference NAME`` instead of ``--to``, one message goes to every other
+member of the conference and the group id is printed (docs/protocol/conferences.md).
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from hotline.cli import cmd_conference
 from hotline.cli._common import Verbs, add_directory, print_json, read_text_argument
 from hotline.crypto import Precedence
 from hotline.errors import DeliveryTimeout, InvalidArgument
@@ -22,7 +25,13 @@ PRECEDENCES = tuple(str(p) for p in Precedence)
 def register(verbs: Verbs) -> None:
     parser = verbs.add_parser("send", help="send a message (prints its id once it is durable)")
     add_directory(parser)
-    parser.add_argument("--to", required=True, metavar="PARTY", help="the peer to send to")
+    to = parser.add_mutually_exclusive_group(required=True)
+    to.add_argument("--to", metavar="PARTY", help="the peer to send to")
+    to.add_argument(
+        "--conference",
+        metavar="NAME",
+        help="a conference (name or id): one message to every other member",
+    )
     parser.add_argument(
         "--precedence",
         default="routine",
@@ -63,6 +72,8 @@ def run(args: argparse.Namespace) -> int:
     if not 0 < args.timeout <= 3600:
         raise InvalidArgument("--timeout takes a number of seconds from 0 to 3600")
     with ControlClient(args.directory) as client:
+        if args.conference is not None:
+            return cmd_conference.send(client, args, text=text, precedence=precedence)
         record = client.send(to=args.to, text=text, precedence=precedence, channel=args.channel)
         _show(record, args.json)
         if not args.wait:
