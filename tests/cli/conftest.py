@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from .helpers import TerminalProcess, free_port, hotline
+from .helpers import TerminalProcess, free_port, hotline, make_mesh
 
 
 @pytest.fixture
@@ -34,3 +34,16 @@ def pair(tmp_path: Path) -> Iterator[tuple[TerminalProcess, TerminalProcess]]:
     yield terminals
     for terminal in terminals:
         terminal.stop()
+
+
+@pytest.fixture
+def trio(tmp_path: Path) -> Iterator[dict[str, TerminalProcess]]:
+    """Washington, Moscow and London, each paired with the other two, running."""
+    terminals = make_mesh(tmp_path, ("Washington", "Moscow", "London"))
+    try:
+        for terminal in terminals.values():
+            terminal.start()
+        yield terminals
+    finally:
+        for terminal in terminals.values():
+            terminal.stop()

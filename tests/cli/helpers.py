@@ -8,7 +8,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from hotline.errors import DaemonNotRunning
@@ -101,3 +101,22 @@ class TerminalProcess:
             return self.process.returncode if self.process else 0
         os.kill(self.process.pid, signal.SIGTERM)
         return self.process.wait(timeout=20)
+
+
+def make_mesh(root: Path, parties: Sequence[str]) -> dict[str, TerminalProcess]:
+    """Terminals for ``parties``, initialised and each paired with every other through the CLI.
+
+    Not yet running; the caller starts them and stops them (or uses ``mesh`` in conftest).
+    """
+    directories = {}
+    for party in parties:
+        directories[party] = root / party.lower()
+        hotline(
+            "init", directories[party], "--party", party, "--listen", f"127.0.0.1:{free_port()}"
+        )
+    cards = {party: hotline("card", directory).stdout for party, directory in directories.items()}
+    for party, directory in directories.items():
+        for other, card in cards.items():
+            if other != party:
+                hotline("peer", "add", directory, "-", stdin=card)
+    return {party: TerminalProcess(directory) for party, directory in directories.items()}

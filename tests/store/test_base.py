@@ -110,6 +110,7 @@ _INTERFACE = {
     "set_peer_protocol",
     "envelope_hashes",
     "deliver_range",
+    "outgoing_counts",
     # messages to several parties (GroupStore)
     "add_group_links",
     "group_links",

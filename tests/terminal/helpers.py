@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from hotline.crypto import Identity, PeerCard
@@ -121,6 +121,33 @@ def make_pair(
         add_peer(dialer_dir, card_of(listener_dir))
         add_peer(listener_dir, card_of(dialer_dir))
     return dialer_dir, listener_dir
+
+
+def make_mesh(
+    root: Path,
+    parties: Sequence[str],
+    *,
+    link: LinkSettings = FAST_LINK,
+    links: Sequence[tuple[str, str]] | None = None,
+) -> dict[str, Path]:
+    """Terminals for ``parties``, each knowing every other (or only the pairs in ``links``).
+
+    Who dials whom follows from the keys (docs/protocol/session.md), so any
+    mesh works without choosing sides. Returns each party's directory.
+    """
+    directories = {
+        party: make_terminal(root / party.lower(), party, link=link) for party in parties
+    }
+    cards = {party: card_of(directory) for party, directory in directories.items()}
+    pairs = (
+        [(a, b) for i, a in enumerate(parties) for b in parties[i + 1 :]]
+        if links is None
+        else list(links)
+    )
+    for a, b in pairs:
+        add_peer(directories[a], cards[b])
+        add_peer(directories[b], cards[a])
+    return directories
 
 
 #: The journal kinds a message's delivery writes (docs/protocol/delivery.md): what

@@ -9,7 +9,7 @@ hash, and roster changes reach every member (the removed one too).
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -21,24 +21,7 @@ from hotline.terminal import Terminal
 from hotline.terminal.desks.conferences import ConferenceDesk, Roster
 from hotline.testing import run_virtual, virtual_clock
 
-from .helpers import add_peer, card_of, make_terminal, refusals, wait_until
-
-
-def _mesh(
-    root: Path, parties: Sequence[str], *, links: Sequence[tuple[str, str]] | None = None
-) -> dict[str, Path]:
-    """Terminals for ``parties``, each knowing every other (or only the pairs in ``links``)."""
-    directories = {p: make_terminal(root / p.lower(), p) for p in parties}
-    cards = {p: card_of(d) for p, d in directories.items()}
-    pairs = (
-        [(a, b) for i, a in enumerate(parties) for b in parties[i + 1 :]]
-        if links is None
-        else list(links)
-    )
-    for a, b in pairs:
-        add_peer(directories[a], cards[b])
-        add_peer(directories[b], cards[a])
-    return directories
+from .helpers import make_mesh, refusals, wait_until
 
 
 @contextlib.asynccontextmanager
@@ -63,7 +46,7 @@ def answers(terminal: Terminal, name: str) -> dict[str, str | None]:
 
 
 def test_every_member_joins_and_one_payload_reaches_all(tmp_path: Path) -> None:
-    directories = _mesh(tmp_path, ["Vienna", "Kyiv", "Tbilisi"])
+    directories = make_mesh(tmp_path, ["Vienna", "Kyiv", "Tbilisi"])
 
     async def main() -> None:
         async with running(directories) as t:
@@ -132,7 +115,7 @@ def test_every_member_joins_and_one_payload_reaches_all(tmp_path: Path) -> None:
 
 def test_a_member_without_a_link_refuses_and_sending_is_refused(tmp_path: Path) -> None:
     # Kyiv and Tbilisi both know Vienna, but not each other.
-    directories = _mesh(
+    directories = make_mesh(
         tmp_path,
         ["Vienna", "Kyiv", "Tbilisi"],
         links=[("Vienna", "Kyiv"), ("Vienna", "Tbilisi")],
@@ -163,7 +146,7 @@ def test_a_member_without_a_link_refuses_and_sending_is_refused(tmp_path: Path) 
 
 
 def test_roster_changes_reach_every_member_and_the_removed_one(tmp_path: Path) -> None:
-    directories = _mesh(tmp_path, ["Vienna", "Kyiv", "Tbilisi", "Yerevan"])
+    directories = make_mesh(tmp_path, ["Vienna", "Kyiv", "Tbilisi", "Yerevan"])
 
     async def main() -> None:
         async with running(directories) as t:
@@ -203,7 +186,7 @@ def test_roster_changes_reach_every_member_and_the_removed_one(tmp_path: Path) -
 
 
 def test_a_roster_not_from_the_convener_is_refused(tmp_path: Path) -> None:
-    directories = _mesh(tmp_path, ["Vienna", "Kyiv", "Tbilisi"])
+    directories = make_mesh(tmp_path, ["Vienna", "Kyiv", "Tbilisi"])
 
     async def main() -> None:
         async with running(directories) as t:
@@ -243,7 +226,7 @@ def test_a_roster_not_from_the_convener_is_refused(tmp_path: Path) -> None:
 
 
 def test_create_refuses_what_it_cannot_convene(tmp_path: Path) -> None:
-    directories = _mesh(tmp_path, ["Vienna", "Kyiv", "Tbilisi"])
+    directories = make_mesh(tmp_path, ["Vienna", "Kyiv", "Tbilisi"])
 
     async def main() -> None:
         async with running(directories) as t:

@@ -10,14 +10,12 @@ NAME TEXT``.
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Any
 
 from hotline.cli._common import Verbs, add_directory, print_json
-from hotline.errors import DeliveryTimeout
 from hotline.terminal import ControlClient
 
-__all__ = ["format_conference", "register", "send"]
+__all__ = ["format_conference", "register"]
 
 #: One letter per cell state in the grid, so a row of many parties fits a line.
 _CELL = {"queued": "q", "sent": "s", "delivered": "d", "acknowledged": "A"}
@@ -148,41 +146,3 @@ def format_conference(c: dict[str, Any]) -> str:
                 f"slowest: {slowest['party']} ({slowest['pending']} not yet delivered or overdue)"
             )
     return "\n".join(lines) + "\n"
-
-
-def send(
-    client: ControlClient,
-    args: argparse.Namespace,
-    *,
-    text: str,
-    precedence: str,
-) -> int:
-    """``hotline send DIR --conference NAME TEXT``: one payload to every other member.
-
-    Prints the group id once every copy is durable; with ``--wait``, waits for
-    every copy's receipt (one shared timeout) and names the late parties.
-    """
-    group = client.send_conference(
-        args.conference, text=text, precedence=precedence, channel=args.channel
-    )
-    if args.json:
-        print_json(group)
-    else:
-        print(group["group"])
-    if not args.wait:
-        return 0
-    sys.stdout.flush()
-    late = []
-    for copy in group["messages"]:
-        # In turn: each wait ends when that receipt is in, so the total is the slowest's.
-        record = client.wait_delivered(copy["id"], timeout=args.timeout)
-        if record["state"] not in ("delivered", "acknowledged"):
-            late.append(f"{record['peer']} (message {record['id']} is still {record['state']})")
-        else:
-            print(f"delivered to {record['peer']} {record['delivered_at']}", file=sys.stderr)
-    if late:
-        raise DeliveryTimeout(
-            f"no receipt after {args.timeout:g} s from {', '.join(late)} "
-            f"(check: hotline conference show {args.directory} {args.conference})"
-        )
-    return 0

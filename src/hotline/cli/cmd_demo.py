@@ -44,8 +44,23 @@ __all__ = ["register", "run"]
 
 PARTIES = (("Washington", "America/New_York"), ("Moscow", "Europe/Moscow"))
 
+#: ``--parties 4``: the multilateral crisis, a full mesh on loopback.
+FOUR_PARTIES = (
+    ("Moscow", "Europe/Moscow"),
+    ("Washington", "America/New_York"),
+    ("London", "Europe/London"),
+    ("Paris", "Europe/Paris"),
+)
+
 #: Each demo operator's console language: Moscow's reads Russian, as the README shows it.
-LANGUAGES = {"Washington": "en", "Moscow": "ru"}
+LANGUAGES = {"Washington": "en", "Moscow": "ru", "London": "en", "Paris": "en"}
+
+#: Moscow's defence minister to the three capitals at once (``--parties 4``).
+FLASH_TO_THREE = (
+    "The Minister of Defence of the Russian Federation to the Ministers of Defence of the United "
+    "States, the United Kingdom and France: we have detected a launch from the Barents Sea region "
+    "that is not ours. We propose an immediate call of the four ministers to deconflict."
+)
 
 #: (sender, precedence, text): the seed scenario (23 November, chiefs of staff).
 SCRIPT = (
@@ -78,6 +93,14 @@ def register(verbs: Verbs) -> None:
     )
     parser.add_argument(
         "--dir", type=Path, help="where to create the terminals (default: a new temporary folder)"
+    )
+    parser.add_argument(
+        "--parties",
+        type=int,
+        choices=(2, 4),
+        default=2,
+        help="2: Washington and Moscow (default); 4: Moscow, Washington, London and Paris, "
+        "a full mesh, with one message to three parties",
     )
     parser.add_argument(
         "--duration",
@@ -148,14 +171,31 @@ def _flights() -> dict[str, object]:
     }
 
 
+def _four_party_traffic(clients: dict[str, ControlClient]) -> None:
+    """The multilateral part of ``--parties 4``: one FLASH from Moscow to three capitals."""
+    group = clients["Moscow"].send_group(
+        to=["Washington", "London", "Paris"], text=FLASH_TO_THREE, precedence="flash"
+    )
+    print(
+        f"\nMoscow -> Washington, London, Paris  FLASH  group {group['group']}\n"
+        f"  {FLASH_TO_THREE}\n  payload {group['payload_hash'][:16]}… (the same in all three copies)"
+    )
+    _wait_delivered(clients, [m["id"] for m in group["messages"]])
+    for copy in group["messages"]:
+        print(
+            f"  {copy['peer']:<10} serial {copy['serial']} on its own line: delivered, receipt verified"
+        )
+
+
 def run(args: argparse.Namespace) -> int:
+    parties = FOUR_PARTIES if args.parties == 4 else PARTIES
     root = args.dir or Path(tempfile.mkdtemp(prefix="hotline-demo-"))
     root.mkdir(parents=True, exist_ok=True)
-    dirs = {party: root / party.lower() for party, _ in PARTIES}
-    print(f"creating two terminals in {root}")
+    dirs = {party: root / party.lower() for party, _ in parties}
+    print(f"creating {len(parties)} terminals in {root}")
     cards = {}
     consoles: dict[str, tuple[str, str]] = {}
-    for party, zone in PARTIES:
+    for party, zone in parties:
         # Two routes each, as a real line has (on loopback here: two ports).
         files = init_terminal(
             dirs[party],
@@ -183,18 +223,19 @@ def run(args: argparse.Namespace) -> int:
             f"  {party:<10} {', '.join(cards[party].routes):<32} "
             f"fingerprint {cards[party].fingerprint}"
         )
-    for party, _ in PARTIES:
-        other = next(p for p, _ in PARTIES if p != party)
+    for party, _ in parties:
         files = open_terminal(dirs[party])
         try:
-            add_peer_card(files, cards[other].to_json())
+            for other, _ in parties:
+                if other != party:  # every pair linked directly: nothing is relayed
+                    add_peer_card(files, cards[other].to_json())
         finally:
             files.store.close()
-    print("cards exchanged; starting both terminals")
+    print("cards exchanged; starting the terminals")
     processes: dict[str, subprocess.Popen[bytes]] = {}
-    clients = {party: ControlClient(dirs[party]) for party, _ in PARTIES}
+    clients = {party: ControlClient(dirs[party]) for party, _ in parties}
     try:
-        for party, _ in PARTIES:
+        for party, _ in parties:
             log = (dirs[party] / "stderr.log").open("wb")
             processes[party] = subprocess.Popen(
                 [sys.executable, "-m", "hotline", "run", str(dirs[party])],
@@ -202,11 +243,13 @@ def run(args: argparse.Namespace) -> int:
                 stderr=log,
                 start_new_session=True,
             )
-        for party, _ in PARTIES:
+        for party, _ in parties:
             _wait_running(clients[party], processes[party])
+        if len(parties) == 4:
+            _four_party_traffic(clients)
         ids = []
         for sender, precedence, text in SCRIPT:
-            receiver = next(p for p, _ in PARTIES if p != sender)
+            receiver = "Moscow" if sender == "Washington" else "Washington"
             record = clients[sender].send(to=receiver, text=text, precedence=precedence)
             ids.append(record["id"])
             print(
@@ -224,28 +267,28 @@ def run(args: argparse.Namespace) -> int:
         for result in clients["Washington"].run_tests(timeout=120):
             outcome = "passed" if result["ok"] else f"MISSED: {result['reason']}"
             print(f"  Washington -> {result['peer']} via {result['route']}: {outcome}")
-        for party, _ in PARTIES:
+        for party, _ in parties:
             files = open_terminal(dirs[party])
             try:
                 print(f"{party}: {verify_store(files.store, files.identity).summary()}")
             finally:
                 files.store.close()
-        print("\nBoth terminals are running. Drive them with the CLI, for example:")
+        print("\nThe terminals are running. Drive them with the CLI, for example:")
         command = _command()
-        for party, _ in PARTIES:
-            other = next(p for p, _ in PARTIES if p != party)
+        for party, _ in parties:
+            other = "Moscow" if party != "Moscow" else "Washington"
             print(f"  {command} send {dirs[party]} --to {other} --precedence flash 'Your text'")
             print(f"  {command} messages {dirs[party]}      {command} status {dirs[party]}")
             print(f"  {command} test {dirs[party]}          {command} alarms {dirs[party]}")
         print("\nWeb consoles (log in as 'operator'):")
-        for party, _ in PARTIES:
+        for party, _ in parties:
             address, password = consoles[party]
             print(f"  {party:<10} http://{address}/   password {password}")
         print(
             "Open both (two browser windows), then Calls -> Video call: Moscow's console rings;\n"
             f"afterwards `{command} calls DIR` shows the call on both records."
         )
-        print(f"Logs: {dirs['Washington'] / 'terminal.log'}, {dirs['Moscow'] / 'terminal.log'}")
+        print("Logs: " + ", ".join(str(dirs[party] / "terminal.log") for party, _ in parties))
         if args.duration is None:
             print("Press Ctrl-C to stop.")
         deadline = None if args.duration is None else time.monotonic() + args.duration

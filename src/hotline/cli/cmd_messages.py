@@ -7,6 +7,7 @@ import argparse
 from hotline.cli._common import Verbs, add_directory, print_json
 from hotline.errors import InvalidArgument
 from hotline.terminal import ControlClient
+from hotline.terminal.core import Markings
 
 __all__ = ["register", "run"]
 
@@ -35,6 +36,12 @@ PUBLIC_KEYS = (
     "format",
     "format_version",
     "data",
+    "group",
+    "payload_hash",
+    "conference",
+    "to",
+    "recipients",
+    "markings",
 )
 
 
@@ -72,4 +79,10 @@ def run(args: argparse.Namespace) -> int:
                 f"  [acknowledged by {record['acknowledged_by']} at {record['acknowledged_at']}]"
             )
         print(line)
+        if record.get("markings"):
+            markings = Markings.from_body({"markings": record["markings"]})
+            print("    " + " / ".join(markings.lines() if markings else []))
+        if record.get("group"):
+            also = [p for p in record["to"] if p != record["peer"]]
+            print(f"    group {record['group']}, also to {', '.join(also) or 'nobody else'}")
     return 0

@@ -24,7 +24,13 @@ __all__ = ["read_data", "register", "run"]
 def register(verbs: Verbs) -> None:
     parser = verbs.add_parser("notify", help="send a formatted notification (see: hotline formats)")
     add_directory(parser)
-    parser.add_argument("--to", required=True, metavar="PARTY", help="the peer to notify")
+    parser.add_argument(
+        "--to",
+        required=True,
+        action="append",
+        metavar="PARTY",
+        help="the peer to notify; repeat it to notify several parties with one payload",
+    )
     parser.add_argument("--format", required=True, metavar="CODE", help="e.g. flight, launch")
     parser.add_argument(
         "--file", required=True, metavar="DATA.json", help="the notification's data (- for stdin)"
@@ -59,10 +65,14 @@ def read_data(name: str) -> dict[str, Any]:
 
 def run(args: argparse.Namespace) -> int:
     data = read_data(args.file)
+    recipients: list[str] = args.to
+    twice = sorted({party for party in recipients if recipients.count(party) > 1})
+    if twice:
+        raise InvalidArgument(f"--to {', '.join(twice)} given more than once; nothing was sent")
     with ControlClient(args.directory) as client:
         try:
             record = client.notify(
-                to=args.to,
+                to=recipients[0] if len(recipients) == 1 else recipients,
                 format_code=args.format,
                 data=data,
                 precedence=args.precedence,
@@ -78,5 +88,5 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print_json(record)
     else:
-        print(record["id"])
+        print(record["group"] if "group" in record and "messages" in record else record["id"])
     return 0

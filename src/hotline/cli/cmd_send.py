@@ -1,17 +1,20 @@
-"""``hotline send DIR --to PARTY [--precedence P] [--channel C] TEXT``: queue a message.
+"""``hotline send DIR --to PARTY [--to PARTY …] [--precedence P] [--channel C] TEXT``: queue a message.
 
 Prints the message id once the message is durable in the terminal's store,
 whether or not the peer is reachable now (it waits, in order, if not). With
-``--conference NAME`` instead of ``--to``, one message goes to every other
-member of the conference and the group id is printed (docs/protocol/conferences.md).
+several ``--to``, one payload goes to every party named, each copy over its
+own line (docs/protocol/parties.md), and the group's id is printed; an unknown
+party anywhere, or one named twice, refuses the whole send and nothing is queued.
+With ``--conference NAME`` instead of ``--to``, one payload goes to every other
+member of the conference (docs/protocol/conferences.md); the group id is printed.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
-from hotline.cli import cmd_conference
 from hotline.cli._common import Verbs, add_directory, print_json, read_text_argument
 from hotline.crypto import Precedence
 from hotline.errors import DeliveryTimeout, InvalidArgument
@@ -26,7 +29,12 @@ def register(verbs: Verbs) -> None:
     parser = verbs.add_parser("send", help="send a message (prints its id once it is durable)")
     add_directory(parser)
     to = parser.add_mutually_exclusive_group(required=True)
-    to.add_argument("--to", metavar="PARTY", help="the peer to send to")
+    to.add_argument(
+        "--to",
+        action="append",
+        metavar="PARTY",
+        help="a peer to send to; repeat it to send one message to several parties",
+    )
     to.add_argument(
         "--conference",
         metavar="NAME",
@@ -42,10 +50,14 @@ def register(verbs: Verbs) -> None:
         "--channel", default="leaders", metavar="C", help="the channel (default leaders)"
     )
     parser.add_argument(
-        "--json", action="store_true", help="print the whole message record as JSON"
+        "--json",
+        action="store_true",
+        help="print the whole message record (several parties: the group) as JSON",
     )
     parser.add_argument(
-        "--wait", action="store_true", help="after printing the id, wait for the signed receipt"
+        "--wait",
+        action="store_true",
+        help="after printing the id, wait for the signed receipt (of every party)",
     )
     parser.add_argument(
         "--timeout",
@@ -71,26 +83,66 @@ def run(args: argparse.Namespace) -> int:
         raise InvalidArgument("the message text is empty")
     if not 0 < args.timeout <= 3600:
         raise InvalidArgument("--timeout takes a number of seconds from 0 to 3600")
+    if args.conference is not None:
+        with ControlClient(args.directory) as client:
+            group = client.send_conference(
+                args.conference, text=text, precedence=precedence, channel=args.channel
+            )
+            _show(group, group["group"], args.json)
+            if not args.wait:
+                return 0
+            sys.stdout.flush()
+            return wait_for_copies(client, group["messages"], args.timeout, args.directory)
+    recipients: list[str] = args.to
+    twice = sorted({party for party in recipients if recipients.count(party) > 1})
+    if twice:
+        # Refused, not merged: a repeated --to is usually a typo for another party.
+        raise InvalidArgument(f"--to {', '.join(twice)} given more than once; nothing was sent")
     with ControlClient(args.directory) as client:
-        if args.conference is not None:
-            return cmd_conference.send(client, args, text=text, precedence=precedence)
-        record = client.send(to=args.to, text=text, precedence=precedence, channel=args.channel)
-        _show(record, args.json)
+        if len(recipients) == 1:
+            record = client.send(
+                to=recipients[0], text=text, precedence=precedence, channel=args.channel
+            )
+            _show(record, record["id"], args.json)
+            copies = [record]
+        else:
+            group = client.send_group(
+                to=recipients, text=text, precedence=precedence, channel=args.channel
+            )
+            _show(group, group["group"], args.json)
+            copies = group["messages"]
         if not args.wait:
             return 0
         sys.stdout.flush()
-        record = client.wait_delivered(record["id"], timeout=args.timeout)
-    if record["state"] != "delivered":
+        return wait_for_copies(client, copies, args.timeout, args.directory)
+
+
+def wait_for_copies(
+    client: ControlClient, copies: list[dict[str, Any]], timeout: float, directory: object
+) -> int:
+    """Wait for every copy's receipt (one shared timeout); DeliveryTimeout naming the late ones."""
+    late: list[str] = []
+    single = len(copies) == 1
+    for copy in copies:
+        # Waited for in turn: each wait ends as soon as that receipt is in, so the
+        # total is the slowest party's time, not the sum.
+        record = client.wait_delivered(copy["id"], timeout=timeout)
+        if record["state"] not in ("delivered", "acknowledged"):
+            late.append(f"{record['peer']} (message {record['id']} is still {record['state']})")
+        elif single:
+            print(f"delivered {record['delivered_at']}", file=sys.stderr)
+        else:
+            print(f"delivered to {record['peer']} {record['delivered_at']}", file=sys.stderr)
+    if late:
         raise DeliveryTimeout(
-            f"message {record['id']} is still {record['state']} after {args.timeout:g} s: "
-            f"no receipt from {args.to} yet (check: hotline status {args.directory})"
+            f"no receipt after {timeout:g} s from {', '.join(late)} "
+            f"(check: hotline status {directory})"
         )
-    print(f"delivered {record['delivered_at']}", file=sys.stderr)
     return 0
 
 
-def _show(record: dict[str, object], as_json: bool) -> None:
+def _show(result: dict[str, Any], identifier: str, as_json: bool) -> None:
     if as_json:
-        print_json(record)
+        print_json(result)
     else:
-        print(record["id"])
+        print(identifier)

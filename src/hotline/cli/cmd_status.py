@@ -48,6 +48,12 @@ def run(args: argparse.Namespace) -> int:
         line += f" last contact {peer['last_contact'] or 'never'}"
         line += "  in use" if peer["in_use"] else ""
         print(line)
+        counts = peer["messages"]
+        print(
+            f"    sent to it: {counts['queued']} queued, {counts['sent']} sent, "
+            f"{counts['delivered']} delivered, {counts['acknowledged']} acknowledged"
+            + (f", {counts['overdue']} OVERDUE" if counts["overdue"] else "")
+        )
         for route in peer["routes"]:
             print("    " + _route_line(route))
     alarms = status["alarms"]

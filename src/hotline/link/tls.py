@@ -191,6 +191,7 @@ class TLSListener:
         self._on_refusal = on_refusal
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        self._closing = False
 
     async def start(self) -> None:
         host, port = parse_route(self.route)
@@ -200,6 +201,11 @@ class TLSListener:
             raise LinkError(f"cannot listen on {self.route}: {exc.strerror or exc}") from exc
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if self._closing:
+            # Accepted just before the server closed, started after aclose() took
+            # its list of tasks: nobody is left to hand it to (or to journal into).
+            writer.close()
+            return
         task = asyncio.current_task()
         if task is not None:
             self._tasks.add(task)
@@ -211,9 +217,11 @@ class TLSListener:
                 )
                 peer_key = _peer_key(writer)
             except (ssl.SSLError, LinkError, OSError, TimeoutError) as exc:
-                reason = getattr(exc, "reason", None) or str(exc) or type(exc).__name__
-                self._on_refusal(address, f"TLS handshake failed: {reason}")
+                # Closed first: reporting may fail (a stopping terminal), the socket must not leak.
                 writer.close()
+                if not self._closing:
+                    reason = getattr(exc, "reason", None) or str(exc) or type(exc).__name__
+                    self._on_refusal(address, f"TLS handshake failed: {reason}")
                 return
             except BaseException:
                 writer.close()  # cancelled mid-handshake (the listener is closing)
@@ -232,6 +240,7 @@ class TLSListener:
                 self._tasks.discard(task)
 
     async def aclose(self) -> None:
+        self._closing = True
         if self._server is not None:
             self._server.close()
             with contextlib.suppress(Exception):

@@ -153,6 +153,27 @@ class ControlClient:
         )
         return result
 
+    def send_group(
+        self,
+        *,
+        to: list[str],
+        text: str,
+        precedence: str = "routine",
+        channel: str = "leaders",
+        markings: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """One payload to several parties; ``{"group", "payload_hash", "conference", "messages"}``."""
+        body: dict[str, Any] = {
+            "to": to,
+            "text": text,
+            "precedence": precedence,
+            "channel": channel,
+        }
+        if markings:
+            body["markings"] = markings
+        result: dict[str, Any] = self._request("POST", "/messages/group", json_body=body)
+        return result
+
     def send_many(self, messages: list[dict[str, str]]) -> list[dict[str, Any]]:
         """Queue several messages (dicts with to, text, and optionally precedence, channel) in one commit."""
         result: list[dict[str, Any]] = self._request(
@@ -224,7 +245,7 @@ class ControlClient:
     def notify(
         self,
         *,
-        to: str,
+        to: str | list[str],
         format_code: str,
         data: dict[str, Any],
         precedence: str = "routine",
@@ -232,7 +253,10 @@ class ControlClient:
         override: bool = False,
         exercise: bool = False,
     ) -> dict[str, Any]:
-        """Send a formatted notification; NotificationInvalid (with ``problems``) if bad."""
+        """Send a formatted notification; NotificationInvalid (with ``problems``) if bad.
+
+        ``to`` a list: one payload to each party, answered with the group.
+        """
         result: dict[str, Any] = self._request(
             "POST",
             "/messages/notifications",

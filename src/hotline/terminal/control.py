@@ -50,7 +50,9 @@ from hotline.terminal.api.errors import (
     error_status,
     validation_detail,
 )
-from hotline.terminal.api.models import Acknowledgement, Alarm, Message, Peer
+from hotline.terminal.api.models import Acknowledgement, Alarm, Group, Message, Peer
+from hotline.terminal.core.groups import GroupQueued
+from hotline.terminal.core.markings import Markings
 from hotline.terminal.core.outbox import DEFAULT_CHANNEL
 from hotline.terminal.daemon import OutgoingText, Terminal
 from hotline.terminal.desks.accounts.users import authenticate, create_user, user_json
@@ -85,6 +87,14 @@ class MessageCreate(BaseModel):
     channel: str = DEFAULT_CHANNEL
 
 
+class GroupCreate(BaseModel):
+    to: list[str] = Field(min_length=1)
+    text: str
+    precedence: Precedence = Precedence.ROUTINE
+    channel: str = DEFAULT_CHANNEL
+    markings: dict[str, Any] | None = None
+
+
 class MessageBatch(BaseModel):
     messages: list[MessageCreate] = Field(min_length=1, max_length=10_000)
 
@@ -94,7 +104,8 @@ class PeerCreate(BaseModel):
 
 
 class NotificationCreate(BaseModel):
-    to: str = Field(min_length=1)
+    #: One party, or several: one payload to each (the answer is then a Group).
+    to: str | list[str] = Field(min_length=1)
     format: str = Field(min_length=1)
     data: dict[str, Any]
     precedence: Precedence = Precedence.ROUTINE
@@ -116,17 +127,39 @@ class UserCreate(BaseModel):
 
 
 def messages_json(terminal: Terminal, records: list[MessageRecord]) -> list[Message]:
-    """The records as :class:`~hotline.terminal.api.models.Message`, with acknowledgements (one query)."""
+    """The records as :class:`~hotline.terminal.api.models.Message`, with acknowledgements
+    (one query) and, for outgoing ones, every recipient's copy."""
     acks = terminal.store.acknowledgements([r.id for r in records])
+    recipients = terminal.recipient_states(records)
+    watch = terminal.desk(DeadlineWatch)
     return [
         Message.of(
             r,
             ack=acks.get(r.id),
-            deadline=terminal.desk(DeadlineWatch).deadline_of(r),
-            overdue=terminal.desk(DeadlineWatch).is_overdue(r.id),
+            deadline=watch.deadline_of(r),
+            overdue=watch.is_overdue(r.id),
+            recipients=states,
+            our_party=terminal.party,
         )
-        for r in records
+        for r, states in zip(records, recipients, strict=True)
     ]
+
+
+def group_json(terminal: Terminal, group: GroupQueued) -> Group:
+    """What sending one payload to several parties answers: the group and each copy."""
+    return Group(
+        group=group.group_id,
+        payload_hash=group.payload_hash.hex(),
+        conference=group.conference,
+        messages=messages_json(terminal, list(group.records)),
+    )
+
+
+def markings_from_json(found: dict[str, Any] | None) -> Markings | None:
+    """Markings given as JSON (the body's keys); None for none; InvalidArgument if malformed."""
+    if not found:
+        return None
+    return Markings.from_body({"markings": found})
 
 
 # -- dependencies -------------------------------------------------------------
@@ -148,8 +181,22 @@ users_router = APIRouter(prefix="/users", tags=["users"])
 
 
 @messages_router.post("/notifications", status_code=201)
-async def post_notification(body: NotificationCreate, terminal: TerminalDep) -> Message:
-    """Validate and send a formatted notification; 422 lists every bad field."""
+async def post_notification(body: NotificationCreate, terminal: TerminalDep) -> Message | Group:
+    """Validate and send a formatted notification; 422 lists every bad field.
+
+    ``to`` a list: one payload to every party named, answered with the Group.
+    """
+    if isinstance(body.to, list):
+        group = terminal.desk(NotificationDesk).send_group(
+            to=body.to,
+            format_code=body.format,
+            data=body.data,
+            precedence=body.precedence,
+            channel=body.channel,
+            override=body.override,
+            exercise=body.exercise,
+        )
+        return group_json(terminal, group)
     record = terminal.desk(NotificationDesk).send(
         to=body.to,
         format_code=body.format,
@@ -251,11 +298,12 @@ class Status(BaseModel):
 async def get_status(terminal: TerminalDep) -> Status:
     """The line to every peer, route by route, and the open alarms (docs: README, status)."""
     status = terminal.status()
+    counts = terminal.outgoing_counts()
     return Status(
         party=status.party,
         fingerprint=status.fingerprint,
         listen=list(status.listen),
-        peers=[Peer.of(peer) for peer in status.peers],
+        peers=[Peer.of(peer, messages=counts.get(peer.party)) for peer in status.peers],
         alarms=[Alarm.of(alarm) for alarm in status.alarms],
         cpu_wake=status.cpu_wake,
     )
@@ -286,6 +334,19 @@ async def post_message(body: MessageCreate, terminal: TerminalDep) -> Message:
         to=body.to, text=body.text, precedence=body.precedence, channel=body.channel
     )
     return messages_json(terminal, [record])[0]
+
+
+@messages_router.post("/group", status_code=201)
+async def post_group(body: GroupCreate, terminal: TerminalDep) -> Group:
+    """One payload to several parties, each copy over its own line: all durable, or none."""
+    group = terminal.send_group(
+        to=body.to,
+        text=body.text,
+        precedence=body.precedence,
+        channel=body.channel,
+        markings=markings_from_json(body.markings),
+    )
+    return group_json(terminal, group)
 
 
 @messages_router.post("/batch", status_code=201)

@@ -31,7 +31,7 @@ import asyncio
 import contextlib
 import logging
 import ssl
-from collections.abc import Coroutine, Sequence
+from collections.abc import Coroutine, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,6 +39,7 @@ from typing import Any
 from hotline import proto
 from hotline.crypto import Precedence
 from hotline.errors import (
+    InvalidArgument,
     LinkError,
     PermissionDenied,
     UnknownAlarm,
@@ -57,6 +58,7 @@ from hotline.store import (
 from hotline.terminal.config.setup import PeerAdded, TerminalFiles, add_peer_card, open_terminal
 from hotline.terminal.core.alarms import LINE_DOWN, AlarmBoard
 from hotline.terminal.core.desk import D, DeskEvent, DeskRegistry, DeskServices, MessageQueued
+from hotline.terminal.core.groups import GroupQueued, RecipientState, recipient_states
 from hotline.terminal.core.inbox import Inbox
 from hotline.terminal.core.line import (
     RTT_SAMPLE_EVERY,
@@ -67,11 +69,13 @@ from hotline.terminal.core.line import (
     RouteStatus,
     TerminalStatus,
 )
+from hotline.terminal.core.markings import Markings
 from hotline.terminal.core.operators import Operator, Permission
 from hotline.terminal.core.outbox import DEFAULT_CHANNEL, Draft, Outbox
 from hotline.terminal.core.session import Session, SessionHandler
 from hotline.terminal.core.tracker import DeliveryTracker
 from hotline.terminal.desks import DESKS
+from hotline.terminal.desks.deadlines import DeadlineWatch
 from hotline.terminal.linktest.desk import LinkTestDesk
 from hotline.terminal.linktest.tester import LineTester, PeerAlarmDesk
 from hotline.terminal.record.keeper import RecordKeeper
@@ -206,11 +210,13 @@ class Terminal:
         precedence: Precedence = Precedence.ROUTINE,
         channel: str = DEFAULT_CHANNEL,
         exercise: bool = False,
+        markings: Markings | None = None,
     ) -> MessageRecord:
         """Queue a message durably and wake the line; returns once it is committed.
 
         ``exercise`` (or ``[terminal] exercise`` in the settings) marks it EXERCISE
         in its signed body: shown as such on both sides, left out of statistics.
+        ``markings`` travel in the signed body too (docs/protocol/parties.md §4).
         """
         line = self._line(to)
         exercise = exercise or self.settings.exercise
@@ -219,10 +225,109 @@ class Terminal:
             text=text,
             channel=channel,
             precedence=precedence,
-            extra_body={"exercise": True} if exercise else None,
+            extra_body=self._extra_body(exercise, markings, None) or None,
         )
         self._queued(line, record, exercise=exercise)
         return record
+
+    def send_group(
+        self,
+        *,
+        to: Sequence[str],
+        text: str,
+        precedence: Precedence = Precedence.ROUTINE,
+        channel: str = DEFAULT_CHANNEL,
+        exercise: bool = False,
+        conference: str | None = None,
+        markings: Markings | None = None,
+        kind: str = "text",
+        extra_body: Mapping[str, Any] | None = None,
+    ) -> GroupQueued:
+        """Queue one payload to several parties, each copy over its own line; all or none.
+
+        Every party is checked before anything is written: InvalidArgument if
+        ``to`` is empty or names a party twice, UnknownPeer naming every party
+        with no line here. Returns once every copy is committed.
+        """
+        names = list(to)
+        if not names:
+            raise InvalidArgument("name at least one party to send to")
+        unknown = [name for name in dict.fromkeys(names) if name not in self.lines]
+        if unknown:
+            known = ", ".join(sorted(self.lines)) or "none yet"
+            raise UnknownPeer(
+                f"no peer named {', '.join(map(repr, unknown))} (known peers: {known}; "
+                "nothing was sent)"
+            )
+        lines = [self.lines[name] for name in names]
+        exercise = exercise or self.settings.exercise
+        group = self.outbox.queue_group(
+            peers=[line.peer for line in lines],
+            text=text,
+            channel=channel,
+            precedence=precedence,
+            kind=kind,
+            extra_body=self._extra_body(exercise, markings, extra_body),
+            conference=conference,
+        )
+        for line, record in zip(lines, group.records, strict=True):
+            self._queued(line, record, exercise=exercise)
+        return group
+
+    @staticmethod
+    def _extra_body(
+        exercise: bool, markings: Markings | None, extra: Mapping[str, Any] | None
+    ) -> dict[str, Any]:
+        body: dict[str, Any] = dict(extra or {})
+        if exercise:
+            body["exercise"] = True
+        if markings is not None and not markings.empty:
+            body["markings"] = markings.to_body()
+        return body
+
+    def outgoing_counts(self) -> dict[str, dict[str, int]]:
+        """Per peer, our outgoing messages by where they stand, with ``overdue`` counted too."""
+        counts = {party: self.store.outgoing_counts(party) for party in self.lines}
+        for party in counts:
+            counts[party]["overdue"] = 0
+        for message_id in self.desk(DeadlineWatch).overdue_ids():
+            record = self.store.get_message(message_id)
+            if record is not None and record.direction is Direction.OUT and record.peer in counts:
+                counts[record.peer]["overdue"] += 1
+        return counts
+
+    def recipients(self, message_id: str) -> list[RecipientState]:
+        """Where each copy of an outgoing message stands: one per recipient of its group.
+
+        A message sent to one party has one. UnknownMessage if there is no
+        such message; [] for an incoming one (its other copies are not ours).
+        """
+        record = self.store.get_message(message_id)
+        if record is None:
+            raise UnknownMessage(f"no message with id {message_id}")
+        return self.recipient_states([record])[0]
+
+    def recipient_states(self, records: Sequence[MessageRecord]) -> list[list[RecipientState]]:
+        """:meth:`recipients` for many records at once (one read of the links and acks)."""
+        links = self.store.group_links([r.id for r in records])
+        copies: dict[str, list[MessageRecord]] = {}
+        for record in records:
+            link = links.get(record.id)
+            if link is None or link.group_id in copies:
+                continue
+            members = self.store.group_members(link.group_id)
+            copies[link.group_id] = [
+                found
+                for found in (self.store.get_message(m.message_id) for m in members)
+                if found is not None
+            ]
+        overdue = self.desk(DeadlineWatch).is_overdue
+        result = []
+        for record in records:
+            link = links.get(record.id)
+            group = [record] if link is None else copies[link.group_id]
+            result.append(recipient_states(self.store, group, overdue=overdue))
+        return result
 
     def send_many(self, messages: Sequence[OutgoingText]) -> list[MessageRecord]:
         """Queue several messages in one transaction (one commit); all or none."""

@@ -91,6 +91,14 @@ class MessageStore(ABC):
         """How many OUT messages to ``peer`` still lack a receipt."""
 
     @abstractmethod
+    def outgoing_counts(self, peer: str) -> dict[str, int]:
+        """How many OUT messages to ``peer`` stand where: every kind, each counted once.
+
+        Keys ``queued``, ``sent``, ``delivered`` (receipted, not acknowledged) and
+        ``acknowledged`` (receipted and acknowledged by a person at the peer).
+        """
+
+    @abstractmethod
     def outgoing_after(
         self, peer: str, *, after_serial: int, limit: int | None = None
     ) -> list[MessageRecord]:

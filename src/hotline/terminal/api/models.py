@@ -11,22 +11,49 @@ docs/console.md and the README describe the shapes.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from hotline.store import AckRecord, AlarmRecord, MessageRecord
+from hotline.crypto import body_commitment
+from hotline.errors import DeliveryError, InvalidArgument
+from hotline.store import AckRecord, AlarmRecord, Direction, MessageRecord
+from hotline.terminal.core.groups import PartyBlock, RecipientState, party_block
 from hotline.terminal.core.line import PeerStatus, RouteStatus
-from hotline.terminal.core.outbox import is_exercise
+from hotline.terminal.core.markings import Markings
+from hotline.terminal.core.outbox import decode_body, is_exercise
 from hotline.terminal.desks.notifications.desk import notification_of
 
-__all__ = ["Acknowledgement", "Alarm", "LinkTest", "Message", "Peer", "Route"]
+__all__ = [
+    "Acknowledgement",
+    "Alarm",
+    "Group",
+    "LinkTest",
+    "Message",
+    "Peer",
+    "Recipient",
+    "Route",
+]
 
 
 class _Resource(BaseModel):
     # What the API promises is exactly these keys: a field added by mistake
     # in a builder fails here, not in a client.
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Recipient(_Resource):
+    """One recipient's copy of an outgoing message: queued, sent, delivered or acknowledged."""
+
+    party: str
+    id: str
+    serial: int
+    state: str
+    delivered_at: str | None
+    acknowledged_by: str | None
+    acknowledged_at: str | None
+    overdue: bool
 
 
 class Message(_Resource):
@@ -66,6 +93,18 @@ class Message(_Resource):
     format: str | None
     format_version: int | None
     data: dict[str, Any] | None
+    #: A message to several parties: the group its copies share, the payload
+    #: hash every copy's header commits to, and the conference (all None for a
+    #: message to one party).
+    group: str | None
+    payload_hash: str | None
+    conference: str | None
+    #: Every party the message names as a recipient.
+    to: list[str]
+    #: Outgoing: each recipient's copy and where it stands ([] for incoming).
+    recipients: list[Recipient]
+    #: The handling markings in its signed body (docs/protocol/parties.md §4), or None.
+    markings: dict[str, Any] | None
 
     @classmethod
     def of(
@@ -75,10 +114,18 @@ class Message(_Resource):
         ack: AckRecord | None,
         deadline: str | None = None,
         overdue: bool = False,
+        recipients: Sequence[RecipientState] = (),
+        our_party: str = "",
     ) -> Message:
         """The message of a stored record, with its acknowledgement (if any) and deadline."""
         found = notification_of(record)
         code, version, data = (None, None, None) if found is None else found
+        body = _body(record)
+        block = _block(body)
+        try:
+            markings = Markings.from_body(body)
+        except InvalidArgument:
+            markings = None
         return cls(
             id=record.id,
             direction=str(record.direction),
@@ -104,7 +151,46 @@ class Message(_Resource):
             format=code,
             format_version=version,
             data=data,
+            group=None if block is None else block.group_id,
+            payload_hash=None if block is None else _payload_hash(record),
+            conference=None if block is None else block.conference,
+            to=_named(record, block, our_party),
+            recipients=[Recipient(**state.to_json()) for state in recipients],
+            markings=None if markings is None else markings.to_body(),
         )
+
+
+class Group(_Resource):
+    """What sending to several parties answers (201): the group and one message per copy."""
+
+    group: str
+    payload_hash: str
+    conference: str | None
+    messages: list[Message]
+
+
+def _body(record: MessageRecord) -> dict[str, Any]:
+    return decode_body(record.body)
+
+
+def _block(body: dict[str, Any]) -> PartyBlock | None:
+    # A malformed map was refused on arrival and is shown as no group.
+    try:
+        return party_block(body)
+    except DeliveryError:
+        return None
+
+
+def _payload_hash(record: MessageRecord) -> str:
+    return body_commitment(record.body).hex()
+
+
+def _named(record: MessageRecord, block: PartyBlock | None, our_party: str) -> list[str]:
+    if block is not None:
+        return block.names()
+    if record.direction is Direction.OUT:
+        return [record.peer]
+    return [our_party] if our_party else []
 
 
 class LinkTest(_Resource):
@@ -147,6 +233,9 @@ class Route(_Resource):
         )
 
 
+_NO_MESSAGES = {"queued": 0, "sent": 0, "delivered": 0, "acknowledged": 0, "overdue": 0}
+
+
 class Peer(_Resource):
     """The line to one peer: ``up`` (every route), ``degraded`` (some) or ``down`` (none).
 
@@ -164,10 +253,15 @@ class Peer(_Resource):
     in_use: bool
     last_used: str | None
     routes: list[Route]
+    #: Our outgoing messages to this peer by where they stand: ``queued``,
+    #: ``sent``, ``delivered``, ``acknowledged``, and ``overdue`` (unacknowledged
+    #: past the deadline; also counted in the state it is in).
+    messages: dict[str, int]
 
     @classmethod
-    def of(cls, peer: PeerStatus) -> Peer:
+    def of(cls, peer: PeerStatus, *, messages: dict[str, int] | None = None) -> Peer:
         return cls(
+            messages=dict(messages or _NO_MESSAGES),
             party=peer.party,
             state=peer.state,
             last_contact=peer.last_contact,

@@ -23,6 +23,13 @@ from hotline.terminal.core.desk import (
     MessageAccepted,
     MessageQueued,
 )
+from hotline.terminal.core.groups import (
+    GroupQueued,
+    PartyBlock,
+    RecipientState,
+    party_block,
+    recipient_states,
+)
 from hotline.terminal.core.inbox import Inbox, InboxOutcome, refuse_content
 from hotline.terminal.core.line import (
     IN_USE_WINDOW,
@@ -81,6 +88,7 @@ __all__ = [
     "DeskRegistry",
     "DeskServices",
     "Draft",
+    "GroupQueued",
     "HIGH_WATER",
     "IN_USE_WINDOW",
     "Inbox",
@@ -98,12 +106,14 @@ __all__ = [
     "PEER_TEST_MISSED",
     "PERMISSIONS",
     "PUMP_BATCH",
+    "PartyBlock",
     "PeerLine",
     "PeerStatus",
     "Permission",
     "RTT_SAMPLES",
     "RTT_SAMPLE_EVERY",
     "ReceiptOutcome",
+    "RecipientState",
     "Role",
     "RouteLine",
     "RouteStatus",
@@ -121,8 +131,10 @@ __all__ = [
     "markings_of",
     "note_statement",
     "parse_markings",
+    "party_block",
     "percentile",
     "receipt_proof",
+    "recipient_states",
     "refuse_content",
     "verify_note",
 ]

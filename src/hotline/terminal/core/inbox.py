@@ -47,17 +47,21 @@ from hotline.errors import (
     ChainBroken,
     CryptoError,
     DeliveryError,
+    InvalidArgument,
     ReplayDetected,
     WrongSigner,
 )
 from hotline.store import (
     ChainRecord,
     Direction,
+    GroupLink,
     MessageRecord,
     MessageState,
     PeerRecord,
     Store,
 )
+from hotline.terminal.core.groups import party_block
+from hotline.terminal.core.markings import Markings
 from hotline.terminal.core.outbox import encode_body
 from hotline.terminal.runtime.clock import Clock
 from hotline.utc import format_utc
@@ -114,6 +118,10 @@ class _Batch:
     chain_moved: bool = False
     #: Message ids stored in this batch (the store does not hold them yet when batched).
     ids: set[str] = field(default_factory=set)
+    #: Group copies to link once their messages are stored (the link references them).
+    links: list[GroupLink] = field(default_factory=list)
+    #: (message id, what, why) of content to refuse once stored: the envelope held.
+    refused: list[tuple[str, str, str]] = field(default_factory=list)
 
 
 class Inbox:
@@ -191,6 +199,7 @@ class Inbox:
             self._store.add_incoming_many(batch_records)
             accepted.extend(batch_records)
             receipts.append(receipt)
+        self._settle_content(batch, accepted)
         self._save_chain(batch)
         return InboxOutcome(
             receipts=tuple(receipts),
@@ -209,6 +218,65 @@ class Inbox:
             journal_head=self._store.journal_head(),
             recipient=self._identity,
         ).encode()
+
+    def _settle_content(self, batch: _Batch, accepted: list[MessageRecord]) -> None:
+        """Link the stored group copies; journal the content refused in stored messages."""
+        if batch.links:
+            self._store.add_group_links(batch.links)
+        if batch.refused:
+            by_id = {record.id: record for record in accepted}
+            for message_id, what, reason in batch.refused:
+                refuse_content(
+                    self._store, self._clock, by_id[message_id], what=what, reason=reason
+                )
+
+    def _check_content(
+        self, batch: _Batch, envelope: Envelope, body: dict[str, object]
+    ) -> dict[str, str]:
+        """Read the party map and markings of a body; what the journal entry adds.
+
+        A map that does not fit refuses the content, not the envelope: the
+        envelope is signed and in order, so refusing it would stall the line at
+        this serial for good. The message is stored and receipted, not linked to
+        any group, and the refusal journaled.
+        """
+        header = envelope.header
+        try:
+            Markings.from_body(body)
+        except InvalidArgument as exc:
+            batch.refused.append((header.message_id, "markings", str(exc)))
+        try:
+            block = party_block(body)
+        except DeliveryError as exc:
+            batch.refused.append((header.message_id, "group", str(exc)))
+            return {}
+        if block is None:
+            return {}
+        if not block.names_key(self._identity.signing_public):
+            batch.refused.append(
+                (header.message_id, "group", "the recipients it names do not include us")
+            )
+            return {}
+        if block.names_key(header.sender):
+            batch.refused.append(
+                (header.message_id, "group", "the sender names itself as a recipient")
+            )
+            return {}
+        payload_hash = header.body_commitment
+        if payload_hash is None:  # a version-1 envelope commits to no payload
+            batch.refused.append(
+                (header.message_id, "group", "a group copy must be a version-2 or -3 envelope")
+            )
+            return {}
+        batch.links.append(
+            GroupLink(
+                message_id=header.message_id,
+                group_id=block.group_id,
+                payload_hash=payload_hash,
+                conference=block.conference,
+            )
+        )
+        return {"group": block.group_id, "payload": payload_hash.hex()}
 
     def _save_chain(self, batch: _Batch) -> None:
         if batch.chain_moved and batch.chain is not None:
@@ -259,16 +327,15 @@ class Inbox:
         body = self._open(batch, envelope)
         text = body.get("text", "")
         stamp = batch.stamp
-        self._store.append_journal(
-            kind="message received",
-            at=stamp,
-            data={
-                "id": header.message_id,
-                "peer": peer.party,
-                "serial": header.serial,
-                "envelope_hash": envelope.hash.hex(),
-            },
-        )
+        data: dict[str, object] = {
+            "id": header.message_id,
+            "peer": peer.party,
+            "serial": header.serial,
+            "envelope_hash": envelope.hash.hex(),
+        }
+        if "party" in body or "markings" in body:
+            data.update(self._check_content(batch, envelope, body))
+        self._store.append_journal(kind="message received", at=stamp, data=data)
         batch.ids.add(header.message_id)
         return {
             "id": header.message_id,

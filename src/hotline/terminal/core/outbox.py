@@ -22,6 +22,7 @@ from hotline.crypto import (
     Identity,
     Precedence,
     Receipt,
+    body_commitment,
     new_message_id,
     salted,
     seal_envelope,
@@ -33,11 +34,13 @@ from hotline.errors import CryptoError, DeliveryError, InvalidArgument, MessageT
 from hotline.store import (
     ChainRecord,
     Direction,
+    GroupLink,
     MessageRecord,
     MessageState,
     PeerRecord,
     Store,
 )
+from hotline.terminal.core.groups import MAX_RECIPIENTS, GroupQueued, PartyBlock
 from hotline.terminal.runtime.clock import Clock
 from hotline.utc import format_utc, time_group
 
@@ -77,6 +80,9 @@ class Draft:
     precedence: Precedence = Precedence.ROUTINE
     kind: str = "text"
     extra_body: Mapping[str, Any] | None = None
+    #: A body salted already, shared by every copy of a group message (then
+    #: ``text`` and ``extra_body`` are only what it holds, and are not used).
+    salted_body: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -186,6 +192,71 @@ class Outbox:
                     )
         return records
 
+    def queue_group(
+        self,
+        *,
+        peers: Sequence[PeerRecord],
+        text: str,
+        channel: str = DEFAULT_CHANNEL,
+        precedence: Precedence = Precedence.ROUTINE,
+        kind: str = "text",
+        extra_body: Mapping[str, Any] | None = None,
+        conference: str | None = None,
+    ) -> GroupQueued:
+        """Seal one payload to several peers, each over its own line; all copies or none.
+
+        The body is built and salted once and names every recipient (its
+        ``"party"`` map), so every copy's header commits to the same bytes.
+        InvalidArgument if ``peers`` is empty or names a party twice.
+        """
+        names = [peer.party for peer in peers]
+        if not names:
+            raise InvalidArgument("a message needs at least one recipient")
+        twice = sorted({name for name in names if names.count(name) > 1})
+        if twice:
+            raise InvalidArgument(f"{', '.join(twice)} named more than once as a recipient")
+        if len(names) > MAX_RECIPIENTS:
+            raise InvalidArgument(f"{len(names)} recipients; one message may name {MAX_RECIPIENTS}")
+        if extra_body is not None and "party" in extra_body:
+            raise ValueError("'party' is reserved for the group map")
+        block = PartyBlock(
+            group_id=new_message_id(),
+            to=tuple(sorted(((p.party, p.signing_key) for p in peers), key=lambda e: e[1])),
+            conference=conference,
+        )
+        body = salted({"text": text, **(extra_body or {}), "party": block.to_body()})
+        drafts = [
+            Draft(
+                peer=peer,
+                text=text,
+                channel=channel,
+                precedence=precedence,
+                kind=kind,
+                salted_body=body,
+            )
+            for peer in peers
+        ]
+        with self._store.transaction():
+            records = self.queue_many(drafts)
+            payload_hash = body_commitment(records[0].body)
+            self._store.add_group_links(
+                [
+                    GroupLink(
+                        message_id=record.id,
+                        group_id=block.group_id,
+                        payload_hash=payload_hash,
+                        conference=conference,
+                    )
+                    for record in records
+                ]
+            )
+        return GroupQueued(
+            group_id=block.group_id,
+            payload_hash=payload_hash,
+            conference=conference,
+            records=tuple(records),
+        )
+
     def _direction(self, party: str) -> _Direction:
         serial, prev_hash = self._store.next_outgoing_serial(party)
         if self.protocol(party) < 2:
@@ -204,7 +275,10 @@ class Outbox:
         serial, prev_hash = direction.serial, direction.prev_hash
         # The salt makes the body commitment in the signed header unguessable;
         # the stored body keeps it, so the commitment can be re-checked later.
-        body = salted({"text": draft.text, **(draft.extra_body or {})})
+        if draft.salted_body is not None:
+            body = dict(draft.salted_body)
+        else:
+            body = salted({"text": draft.text, **(draft.extra_body or {})})
         header = EnvelopeHeader(
             message_id=new_message_id(),
             sender=self._identity.signing_public,
@@ -254,18 +328,20 @@ class Outbox:
             receipt=None,
         )
         self._store.add_outgoing(record)
-        self._store.append_journal(
-            kind="message queued",
-            at=stamp,
-            data={
-                "id": record.id,
-                "peer": draft.peer.party,
-                "serial": serial,
-                "envelope_hash": envelope.hash.hex(),
-                "precedence": str(draft.precedence),
-                "channel": draft.channel,
-            },
-        )
+        data = {
+            "id": record.id,
+            "peer": draft.peer.party,
+            "serial": serial,
+            "envelope_hash": envelope.hash.hex(),
+            "precedence": str(draft.precedence),
+            "channel": draft.channel,
+        }
+        party = body.get("party")
+        if party is not None:
+            # The record names the group and the payload every copy carries.
+            data["group"] = party["group"]
+            data["payload"] = body_commitment(record.body).hex()
+        self._store.append_journal(kind="message queued", at=stamp, data=data)
         return record
 
     def accept_receipts(

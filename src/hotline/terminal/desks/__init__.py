@@ -14,6 +14,7 @@ from __future__ import annotations
 from hotline.terminal.core.desk import Desk
 from hotline.terminal.desks.acks import AckDesk
 from hotline.terminal.desks.calls import CallDesk, PresenceDesk
+from hotline.terminal.desks.conferences import ConferenceDesk
 from hotline.terminal.desks.deadlines import DeadlineWatch
 from hotline.terminal.desks.notifications import NotificationDesk
 from hotline.terminal.desks.shiftlog import ShiftLog
@@ -28,4 +29,5 @@ DESKS: tuple[type[Desk], ...] = (
     CallDesk,
     PresenceDesk,
     ShiftLog,
+    ConferenceDesk,
 )

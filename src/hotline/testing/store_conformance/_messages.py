@@ -46,6 +46,29 @@ def iterate_while_writing(store: Store) -> list[int]:
 class TestOutgoing:
     """Outgoing serials chain; QUEUED → SENT → DELIVERED, each mark written once."""
 
+    def test_outgoing_counts_say_where_each_message_stands(self, peered: Store) -> None:
+        assert peered.outgoing_counts("moscow") == {
+            "queued": 0,
+            "sent": 0,
+            "delivered": 0,
+            "acknowledged": 0,
+        }
+        for serial in range(1, 6):
+            peered.add_outgoing(make_message(serial))
+        peered.mark_transmitted("moscow-out-2", at(20))
+        for serial in (3, 4, 5):
+            peered.add_delivery_receipt(f"moscow-out-{serial}", b"r", at(30))
+        peered.add_acknowledgement(make_ack("moscow-out-5", direction="received"))
+        # An acknowledgement we gave is of an incoming message: not counted here.
+        peered.add_incoming(make_message(1, Direction.IN))
+        peered.add_acknowledgement(make_ack("moscow-in-1", direction="given"))
+        assert peered.outgoing_counts("moscow") == {
+            "queued": 1,
+            "sent": 1,
+            "delivered": 2,
+            "acknowledged": 1,
+        }
+
     def test_outgoing_serials_chain(self, peered: Store) -> None:
         assert peered.next_outgoing_serial("moscow") == (1, ZERO_HASH)
         first = make_message(1)

@@ -20,6 +20,7 @@ version and every answer is journalled, so both are in the shared record.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -73,7 +74,7 @@ class ConferenceDesk(Desk):
 
     # -- reading ------------------------------------------------------------------
 
-    def list(self) -> list[Conference]:
+    def list(self) -> builtins.list[Conference]:
         """Every conference this terminal convened or was named in, oldest first."""
         return [self._view(record) for record in self._store.list_conferences()]
 
@@ -85,7 +86,7 @@ class ConferenceDesk(Desk):
         """The newest roster of a conference."""
         return self._latest(self._find(name_or_id).id)
 
-    def group_ids(self, name_or_id: str, *, limit: int | None = 50) -> list[str]:
+    def group_ids(self, name_or_id: str, *, limit: int | None = 50) -> builtins.list[str]:
         """The groups (messages) sent in a conference, newest first; rosters included."""
         return self._store.conference_groups(self._find(name_or_id).id, limit=limit)
 
@@ -473,7 +474,7 @@ class ConferenceDesk(Desk):
             parties=parties,
         )
 
-    def _others(self, roster: Roster) -> list[str]:
+    def _others(self, roster: Roster) -> builtins.list[str]:
         return [m.party for m in roster.parties if m.key != self._key]
 
     def _us(self) -> RosterMember:
@@ -483,7 +484,7 @@ class ConferenceDesk(Desk):
     def _member(peer: PeerRecord) -> RosterMember:
         return RosterMember(party=peer.party, key=peer.signing_key, fingerprint=peer.fingerprint)
 
-    def _peers(self, names: Sequence[str]) -> list[PeerRecord]:
+    def _peers(self, names: Sequence[str]) -> builtins.list[PeerRecord]:
         """The peers named; UnknownPeer naming every one with no line here."""
         found = {name: self._store.get_peer(name) for name in names}
         unknown = [name for name, peer in found.items() if peer is None]
@@ -494,7 +495,7 @@ class ConferenceDesk(Desk):
             )
         return [peer for peer in found.values() if peer is not None]
 
-    def _peers_by_key(self, members: Sequence[RosterMember]) -> list[PeerRecord]:
+    def _peers_by_key(self, members: Sequence[RosterMember]) -> builtins.list[PeerRecord]:
         found = [(m, self._store.get_peer_by_key(m.key)) for m in members]
         missing = [m.party for m, peer in found if peer is None]
         if missing:
@@ -515,7 +516,11 @@ class ConferenceDesk(Desk):
                 MemberView(
                     party=m.party,
                     fingerprint=m.fingerprint,
-                    answer="convener" if m.party == roster.convener else (found and found.answer),
+                    answer=(
+                        "convener"
+                        if m.party == roster.convener
+                        else (found.answer if found is not None else None)
+                    ),
                     missing=found.missing if found is not None else (),
                     at=found.at if found is not None else None,
                     us=us,

@@ -187,6 +187,10 @@ class DeadlineWatch(Desk):
     def overdue(self) -> list[Overdue]:
         return [w.overdue for w in self._overdue.values()]
 
+    def overdue_ids(self) -> list[str]:
+        """The ids of the messages overdue now, either direction."""
+        return list(self._overdue)
+
     def is_overdue(self, message_id: str) -> bool:
         return message_id in self._overdue
 

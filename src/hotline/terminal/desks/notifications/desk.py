@@ -23,11 +23,12 @@ broken is journaled and ignored, so both sides end in the same state.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
 from hotline.crypto import Precedence
-from hotline.errors import ConfigError, InvalidArgument, UnknownProposal
+from hotline.errors import ConfigError, InvalidArgument, UnknownPeer, UnknownProposal
 from hotline.formats import (
     Codebook,
     apply_reply,
@@ -37,6 +38,7 @@ from hotline.formats import (
 )
 from hotline.store import MeetingRecord, MessageRecord, PeerRecord
 from hotline.terminal.core.desk import Desk, DeskServices
+from hotline.terminal.core.groups import GroupQueued
 from hotline.terminal.core.inbox import refuse_content
 from hotline.terminal.core.outbox import DEFAULT_CHANNEL, decode_body
 from hotline.utc import parse_utc
@@ -106,6 +108,69 @@ class NotificationDesk(Desk):
         )
         self.services.lines.queued(record, exercise=exercise)
         return record
+
+    def send_group(
+        self,
+        *,
+        to: Sequence[str],
+        format_code: str,
+        data: dict[str, Any],
+        precedence: Precedence = Precedence.ROUTINE,
+        channel: str = DEFAULT_CHANNEL,
+        override: bool = False,
+        exercise: bool = False,
+    ) -> GroupQueued:
+        """One formatted notification to several parties ("TO: ALL STATES PARTIES").
+
+        Validated once and sealed over each party's own line with the same
+        payload (docs/protocol/parties.md). UnknownPeer naming every unknown
+        party, InvalidArgument for a party named twice or a meeting reply (it
+        answers one proposer), NotificationInvalid for the data; nothing is
+        queued unless all of it holds.
+        """
+        if format_code == MEETING_REPLY:
+            raise InvalidArgument("a meeting reply answers one proposer: send it to one party")
+        unknown, peers = [], []
+        for party in dict.fromkeys(to):
+            try:
+                peers.append(self.services.lines.peer(party))
+            except UnknownPeer:
+                unknown.append(party)
+        if unknown:
+            raise UnknownPeer(f"no peer named {', '.join(map(repr, unknown))}; nothing was sent")
+        if len(peers) != len(list(to)):
+            raise InvalidArgument("a party is named more than once; nothing was sent")
+        exercise = exercise or self.services.settings.exercise
+        fmt = get_format(format_code)
+        normalised = fmt.validate(data, now=self._clock.now(), override=override)
+        text = fmt.render(normalised, "en", codebook=self.codebook())
+        extra: dict[str, Any] = {"format": format_code, "version": fmt.version, "data": normalised}
+        if exercise:
+            extra["exercise"] = True
+        with self._store.transaction():
+            group = self._outbox.queue_group(
+                peers=peers,
+                text=text,
+                channel=channel,
+                precedence=precedence,
+                kind=NOTIFICATION_KIND,
+                extra_body=extra,
+            )
+            if format_code == MEETING:
+                # Each party answers the proposal on its own line: one state each.
+                for record in group.records:
+                    self._store.put_meeting(
+                        MeetingRecord(
+                            proposal_id=record.id,
+                            peer=record.peer,
+                            state="proposed",
+                            data=_json(normalised),
+                            updated_at=record.created_at,
+                        )
+                    )
+        for record in group.records:
+            self.services.lines.queued(record, exercise=exercise)
+        return group
 
     def codebook(self) -> Codebook | None:
         """This side's codebook (``DIR/codebook.json``), if it has one."""
