@@ -360,6 +360,13 @@ TESTED_ROUTES = {
     ("GET", "/presence"),
     ("GET", "/reports/notifications"),
     ("GET", "/reports/notifications.csv"),
+    # Conferences: through the real CLI in tests/cli/test_conference.py.
+    ("GET", "/conferences"),
+    ("POST", "/conferences"),
+    ("GET", "/conferences/{ref}"),
+    ("POST", "/conferences/{ref}/parties"),
+    ("DELETE", "/conferences/{ref}/parties/{party}"),
+    ("POST", "/conferences/{ref}/messages"),
 }
 
 
