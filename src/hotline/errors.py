@@ -38,7 +38,8 @@
     │   └── UnknownFormat             no notification format has that code (or version)
     ├── UnknownMessage                no message with that id is stored here
     │   ├── UnknownCall               no call with that id is known here
-    │   └── UnknownProposal           no meeting proposal with that id (with that peer) is stored here
+    │   ├── UnknownProposal           no meeting proposal with that id (with that peer) is stored here
+    │   └── UnknownConference         no conference with that id or name is known here
     ├── UnknownAlarm                  no open alarm with that id
     ├── MessageTooLarge               a message body over the size limit
     ├── CallError                     a call operation does not fit the call's state
@@ -110,6 +111,7 @@ __all__ = [
     "StoreError",
     "UnknownAlarm",
     "UnknownCall",
+    "UnknownConference",
     "UnknownFormat",
     "UnknownMessage",
     "UnknownPeer",
@@ -298,6 +300,10 @@ class UnknownCall(UnknownMessage):
 
 class UnknownProposal(UnknownMessage):
     """No meeting proposal with that id (and that peer) is stored here; its id is a message id."""
+
+
+class UnknownConference(UnknownMessage):
+    """No conference with that id (or name) is known here; its id is a message id."""
 
 
 class UnknownAlarm(HotlineError):

@@ -125,6 +125,15 @@ _INTERFACE = {
     "channel_members",
     "add_peer_channel",
     "peer_channels",
+    # conferences (ConferenceStore)
+    "add_conference",
+    "get_conference",
+    "list_conferences",
+    "add_roster",
+    "rosters",
+    "latest_roster",
+    "add_answer",
+    "conference_answers",
 }
 
 

@@ -392,6 +392,13 @@ TESTED_ROUTES = {
     ("GET", "/channels/{name}"),
     ("POST", "/channels/{name}/members"),
     ("DELETE", "/channels/{name}/members/{user}"),
+    # Conferences: through the real CLI in tests/cli/test_conference.py.
+    ("GET", "/conferences"),
+    ("POST", "/conferences"),
+    ("GET", "/conferences/{ref}"),
+    ("POST", "/conferences/{ref}/parties"),
+    ("DELETE", "/conferences/{ref}/parties/{party}"),
+    ("POST", "/conferences/{ref}/messages"),
 }
 
 

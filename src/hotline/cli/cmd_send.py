@@ -5,6 +5,8 @@ whether or not the peer is reachable now (it waits, in order, if not). With
 several ``--to``, one payload goes to every party named, each copy over its
 own line (docs/protocol/parties.md), and the group's id is printed; an unknown
 party anywhere, or one named twice, refuses the whole send and nothing is queued.
+With ``--conference NAME`` instead of ``--to``, one payload goes to every other
+member of the conference (docs/protocol/conferences.md); the group id is printed.
 """
 
 from __future__ import annotations
@@ -26,12 +28,17 @@ PRECEDENCES = tuple(str(p) for p in Precedence)
 def register(verbs: Verbs) -> None:
     parser = verbs.add_parser("send", help="send a message (prints its id once it is durable)")
     add_directory(parser)
-    parser.add_argument(
+    to = parser.add_mutually_exclusive_group(required=True)
+    to.add_argument(
         "--to",
-        required=True,
         action="append",
         metavar="PARTY",
         help="a peer to send to; repeat it to send one message to several parties",
+    )
+    to.add_argument(
+        "--conference",
+        metavar="NAME",
+        help="a conference (name or id): one message to every other member",
     )
     parser.add_argument(
         "--precedence",
@@ -76,6 +83,16 @@ def run(args: argparse.Namespace) -> int:
         raise InvalidArgument("the message text is empty")
     if not 0 < args.timeout <= 3600:
         raise InvalidArgument("--timeout takes a number of seconds from 0 to 3600")
+    if args.conference is not None:
+        with ControlClient(args.directory) as client:
+            group = client.send_conference(
+                args.conference, text=text, precedence=precedence, channel=args.channel
+            )
+            _show(group, group["group"], args.json)
+            if not args.wait:
+                return 0
+            sys.stdout.flush()
+            return wait_for_copies(client, group["messages"], args.timeout, args.directory)
     recipients: list[str] = args.to
     twice = sorted({party for party in recipients if recipients.count(party) > 1})
     if twice:

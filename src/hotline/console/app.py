@@ -35,6 +35,7 @@ from hotline.console.routes import (
     auth,
     calls,
     channels,
+    conferences,
     notifications,
     pages,
     record,
@@ -133,6 +134,7 @@ def create_console_app(terminal: Terminal, *, clock: Clock | None = None) -> Fas
     app.include_router(calls.router)
     app.include_router(record.router)
     app.include_router(channels.router)
+    app.include_router(conferences.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     # The last added is the outermost: headers go on every answer, the gate's too.
     app.add_middleware(SessionGate, sessions=state.sessions)

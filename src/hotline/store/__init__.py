@@ -28,6 +28,7 @@ from hotline.store.interfaces import (
     CallStore,
     ChainStore,
     ChannelStore,
+    ConferenceStore,
     GroupStore,
     JournalStore,
     MeetingStore,
@@ -43,6 +44,13 @@ from hotline.store.interfaces._channels import (
     ChannelMemberRecord,
     ChannelRecord,
     PeerChannelRecord,
+)
+from hotline.store.interfaces._conferences import (
+    CONFERENCE_ANSWERS,
+    CONFERENCE_ROLES,
+    ConferenceAnswer,
+    ConferenceRecord,
+    RosterRecord,
 )
 from hotline.store.interfaces._groups import GroupLink
 from hotline.store.journal import (
@@ -89,6 +97,8 @@ __all__ = [
     "AlarmStore",
     "CALL_OUTCOMES",
     "CALL_STATES",
+    "CONFERENCE_ANSWERS",
+    "CONFERENCE_ROLES",
     "CONFLICT_KINDS",
     "CallRecord",
     "CallStore",
@@ -98,6 +108,9 @@ __all__ = [
     "ChannelRecord",
     "ChannelStore",
     "CheckpointRecord",
+    "ConferenceAnswer",
+    "ConferenceRecord",
+    "ConferenceStore",
     "CosignatureRecord",
     "DATABASE_FILENAME",
     "DIALECTS",
@@ -120,6 +133,7 @@ __all__ = [
     "PresenceRecord",
     "RecordConflictRecord",
     "RecordStore",
+    "RosterRecord",
     "SCHEMA_VERSION",
     "SQLiteStore",
     "ShiftNoteRecord",

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 __all__ = [
     "CHANNELS",
+    "CONFERENCES",
     "VERSION_1",
     "VERSION_2",
     "VERSION_3",
@@ -635,3 +636,60 @@ CHANNELS = (
     *_append_only("peer_channels"),
 )
 """Channels with their own people: members with history, and each peer's announced members."""
+
+_CREATE_CONFERENCES = """
+CREATE TABLE conferences (
+    id         TEXT PRIMARY KEY CHECK (id <> ''),
+    name       TEXT NOT NULL CHECK (name <> ''),
+    convener   TEXT NOT NULL CHECK (convener <> ''),
+    role       TEXT NOT NULL CHECK (role IN ('convener', 'member')),
+    created_at TEXT NOT NULL
+)"""
+
+_CREATE_CONFERENCE_ROSTERS = """
+CREATE TABLE conference_rosters (
+    conference TEXT NOT NULL REFERENCES conferences (id),
+    version    INTEGER NOT NULL CHECK (version >= 1),
+    roster     BLOB NOT NULL,
+    group_id   TEXT NOT NULL,
+    direction  TEXT NOT NULL CHECK (direction IN ('sent', 'received')),
+    at         TEXT NOT NULL,
+    PRIMARY KEY (conference, version)
+)"""
+
+_CREATE_CONFERENCE_ANSWERS = """
+CREATE TABLE conference_answers (
+    conference TEXT NOT NULL,
+    version    INTEGER NOT NULL,
+    party      TEXT NOT NULL CHECK (party <> ''),
+    answer     TEXT NOT NULL CHECK (answer IN ('invited', 'joined', 'refused')),
+    missing    TEXT NOT NULL,  -- a JSON list of party names
+    at         TEXT NOT NULL,
+    message_id TEXT,
+    FOREIGN KEY (conference, version) REFERENCES conference_rosters (conference, version)
+)"""
+
+_INDEX_CONFERENCE_ANSWERS = (
+    "CREATE INDEX conference_answers_conference ON conference_answers (conference)"
+)
+
+
+def _conference_append_only(table: str) -> tuple[str, str]:
+    return (
+        f"CREATE TRIGGER {table}_no_update\nBEFORE UPDATE ON {table}\nBEGIN\n"
+        f"    SELECT RAISE(ABORT, 'conferences are append-only');\nEND",
+        f"CREATE TRIGGER {table}_no_delete\nBEFORE DELETE ON {table}\nBEGIN\n"
+        f"    SELECT RAISE(ABORT, 'conferences are append-only');\nEND",
+    )
+
+
+CONFERENCES = (
+    _CREATE_CONFERENCES,
+    _CREATE_CONFERENCE_ROSTERS,
+    _CREATE_CONFERENCE_ANSWERS,
+    _INDEX_CONFERENCE_ANSWERS,
+    *_conference_append_only("conferences"),
+    *_conference_append_only("conference_rosters"),
+    *_conference_append_only("conference_answers"),
+)
+"""Conferences: each one, its roster versions and the members' answers (append-only)."""

@@ -39,6 +39,7 @@ from hotline.store.interfaces import (
     CallStore,
     ChainStore,
     ChannelStore,
+    ConferenceStore,
     GroupStore,
     JournalStore,
     MeetingStore,
@@ -68,5 +69,6 @@ class Store(
     ChainStore,
     GroupStore,
     ChannelStore,
+    ConferenceStore,
 ):
     """Durable state of one terminal: every part of :mod:`hotline.store.interfaces` at once."""

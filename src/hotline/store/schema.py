@@ -111,6 +111,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         summary="channels with their own people: members (with history) and peers' announcements",
         sql={"sqlite": sqlite_sql.CHANNELS},
     ),
+    Migration(
+        version=10,
+        summary="conferences: each one, its roster versions and the members' answers",
+        sql={"sqlite": sqlite_sql.CONFERENCES},
+    ),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].version

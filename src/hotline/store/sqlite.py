@@ -19,7 +19,8 @@ module, over a shared core:
   ``_sqlite_calls``: calls, presence requests and meetings;
 * ``_sqlite_record``: the record (tree nodes over the journal, checkpoints,
   cosignatures, witnessed checkpoints, conflicts); ``_sqlite_chains``: protocol
-  v2's message-key chains, peer protocol versions and range delivery.
+  v2's message-key chains, peer protocol versions and range delivery;
+  ``_sqlite_groups``: group messages' links; ``_sqlite_conferences``: conferences.
 
 The mixins are flattened into one class, so a call costs what it did when they
 were one: no delegation, no extra statement. Reads outside a transaction are
@@ -39,6 +40,7 @@ from hotline.store._sqlite_alarms import SQLiteAlarmStore
 from hotline.store._sqlite_calls import SQLiteCallStore, SQLiteMeetingStore
 from hotline.store._sqlite_chains import SQLiteChainStore
 from hotline.store._sqlite_channels import SQLiteChannelStore
+from hotline.store._sqlite_conferences import SQLiteConferenceStore
 from hotline.store._sqlite_core import translated
 from hotline.store._sqlite_groups import SQLiteGroupStore
 from hotline.store._sqlite_journal import SQLiteJournalStore
@@ -104,6 +106,7 @@ class SQLiteStore(
     SQLiteChainStore,
     SQLiteGroupStore,
     SQLiteChannelStore,
+    SQLiteConferenceStore,
     Store,
 ):
     """A :class:`~hotline.store.Store` in one SQLite file. Build it with :meth:`open`."""

@@ -327,6 +327,57 @@ class ControlClient:
         result: list[dict[str, Any]] = self._request("GET", "/peers")
         return result
 
+    # -- conferences (docs/protocol/conferences.md) --------------------------------
+
+    def conferences(self) -> list[dict[str, Any]]:
+        """Every conference convened here or naming us."""
+        result: list[dict[str, Any]] = self._request("GET", "/conferences")
+        return result
+
+    def conference(self, ref: str, *, limit: int = 20) -> dict[str, Any]:
+        """One conference (by name or id) with its recent messages as a grid."""
+        result: dict[str, Any] = self._request(
+            "GET", f"/conferences/{quote(ref, safe='')}", params={"limit": limit}
+        )
+        return result
+
+    def create_conference(self, name: str, parties: list[str]) -> dict[str, Any]:
+        """Convene a conference of us and ``parties``."""
+        result: dict[str, Any] = self._request(
+            "POST", "/conferences", json_body={"name": name, "parties": parties}
+        )
+        return result
+
+    def add_conference_party(self, ref: str, party: str) -> dict[str, Any]:
+        result: dict[str, Any] = self._request(
+            "POST", f"/conferences/{quote(ref, safe='')}/parties", json_body={"party": party}
+        )
+        return result
+
+    def remove_conference_party(self, ref: str, party: str) -> dict[str, Any]:
+        result: dict[str, Any] = self._request(
+            "DELETE", f"/conferences/{quote(ref, safe='')}/parties/{quote(party, safe='')}"
+        )
+        return result
+
+    def send_conference(
+        self,
+        ref: str,
+        *,
+        text: str,
+        precedence: str = "routine",
+        channel: str = "leaders",
+        markings: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """One payload to every other member: ``{"group", "payload_hash", "conference", "messages"}``."""
+        body: dict[str, Any] = {"text": text, "precedence": precedence, "channel": channel}
+        if markings:
+            body["markings"] = markings
+        result: dict[str, Any] = self._request(
+            "POST", f"/conferences/{quote(ref, safe='')}/messages", json_body=body
+        )
+        return result
+
     def is_running(self) -> bool:
         try:
             self.status()

@@ -43,6 +43,7 @@ from hotline.errors import (
 )
 from hotline.formats import problem_json
 from hotline.store import Direction, MessageRecord
+from hotline.terminal.api.conferences import conferences_router
 from hotline.terminal.api.errors import (
     VALIDATION_ERROR,
     error_body,
@@ -536,6 +537,7 @@ def create_control_app(terminal: Terminal) -> FastAPI:
     app.include_router(peers_router)
     app.include_router(users_router)
     app.include_router(channels_router)
+    app.include_router(conferences_router)
     return app
 
 

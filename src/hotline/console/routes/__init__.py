@@ -2,7 +2,8 @@
 ``api`` (JSON under ``/api``, one router per resource), and the JSON of formatted
 ``notifications`` (formats, sending, checking, meetings), ``reports`` (counts, CSV)
 ``calls`` (video and voice calls, presence requests) and ``record`` (the shared record:
-its page, its JSON and the export download)."""
+its page, its JSON and the export download) and ``conferences`` (the conference pages
+and their grid)."""
 
 from __future__ import annotations
 
@@ -11,10 +12,21 @@ from hotline.console.routes import (
     auth,
     calls,
     channels,
+    conferences,
     notifications,
     pages,
     record,
     reports,
 )
 
-__all__ = ["api", "auth", "calls", "channels", "notifications", "pages", "record", "reports"]
+__all__ = [
+    "api",
+    "auth",
+    "calls",
+    "channels",
+    "conferences",
+    "notifications",
+    "pages",
+    "record",
+    "reports",
+]

@@ -17,6 +17,7 @@ from hotline.store.interfaces._alarms import AlarmStore
 from hotline.store.interfaces._calls import CallStore, MeetingStore
 from hotline.store.interfaces._chains import ChainStore
 from hotline.store.interfaces._channels import ChannelStore
+from hotline.store.interfaces._conferences import ConferenceStore
 from hotline.store.interfaces._groups import GroupStore
 from hotline.store.interfaces._journal import JournalStore
 from hotline.store.interfaces._lifetime import StoreStatistics, TransactionalStore
@@ -31,6 +32,7 @@ __all__ = [
     "CallStore",
     "ChainStore",
     "ChannelStore",
+    "ConferenceStore",
     "GroupStore",
     "JournalStore",
     "MeetingStore",

@@ -15,6 +15,7 @@ from hotline.terminal.core.desk import Desk
 from hotline.terminal.desks.acks import AckDesk
 from hotline.terminal.desks.calls import CallDesk, PresenceDesk
 from hotline.terminal.desks.channels import ChannelDesk
+from hotline.terminal.desks.conferences import ConferenceDesk
 from hotline.terminal.desks.deadlines import DeadlineWatch
 from hotline.terminal.desks.notifications import NotificationDesk
 from hotline.terminal.desks.shiftlog import ShiftLog
@@ -30,4 +31,5 @@ DESKS: tuple[type[Desk], ...] = (
     PresenceDesk,
     ShiftLog,
     ChannelDesk,
+    ConferenceDesk,
 )

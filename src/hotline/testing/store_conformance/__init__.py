@@ -30,6 +30,7 @@ from hotline.testing.store_conformance._alarms import TestAlarms
 from hotline.testing.store_conformance._calls import TestCalls, TestMeetings, TestPresence
 from hotline.testing.store_conformance._chains import TestChains
 from hotline.testing.store_conformance._channels import TestChannels
+from hotline.testing.store_conformance._conferences import TestConferences
 from hotline.testing.store_conformance._fixtures import (
     T0,
     StoreFactory,
@@ -89,6 +90,7 @@ __all__ = [
     "TestChannels",
     "TestCheckpoints",
     "TestCosignatures",
+    "TestConferences",
     "TestGroups",
     "TestIncoming",
     "TestInterface",
