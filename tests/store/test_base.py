@@ -115,6 +115,10 @@ _INTERFACE = {
     "group_links",
     "group_members",
     "conference_groups",
+    # releases of marked messages (ReleaseStore)
+    "add_release",
+    "release_of",
+    "releases",
 }
 
 

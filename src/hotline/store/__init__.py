@@ -33,12 +33,14 @@ from hotline.store.interfaces import (
     MessageStore,
     PeerStore,
     RecordStore,
+    ReleaseStore,
     ShiftNoteStore,
     StoreStatistics,
     TransactionalStore,
 )
 from hotline.store.interfaces._chains import ChainRecord
 from hotline.store.interfaces._groups import GroupLink
+from hotline.store.interfaces._releases import ReleaseRecord
 from hotline.store.journal import (
     JournalChecker,
     journal_entry_hash,
@@ -110,6 +112,8 @@ __all__ = [
     "PresenceRecord",
     "RecordConflictRecord",
     "RecordStore",
+    "ReleaseRecord",
+    "ReleaseStore",
     "SCHEMA_VERSION",
     "SQLiteStore",
     "ShiftNoteRecord",

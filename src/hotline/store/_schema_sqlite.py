@@ -22,6 +22,7 @@ __all__ = [
     "VERSION_6",
     "VERSION_7",
     "VERSION_8",
+    "RELEASES",
 ]
 
 _CREATE_PARTY = """
@@ -550,3 +551,15 @@ VERSION_8 = (
     *_append_only("message_groups"),
 )
 """Messages to several parties: which per-line copies carry one payload (append-only)."""
+
+_CREATE_RELEASES = """
+CREATE TABLE releases (
+    message_id  TEXT PRIMARY KEY REFERENCES messages (id),
+    released_by TEXT NOT NULL CHECK (length(released_by) > 0),
+    released_at TEXT NOT NULL CHECK (length(released_at) > 0),
+    public_text TEXT,
+    release_id  TEXT NOT NULL UNIQUE REFERENCES messages (id)
+)"""
+
+RELEASES = (_CREATE_RELEASES, *_append_only("releases"))
+"""Releases of marked messages: which message was made public, by whom, when (append-only)."""

@@ -9,7 +9,8 @@ without the terminal noticing.
 messages, acknowledgements, journal, alarms, accounts, shift notes, meetings,
 calls and presence requests, the record (the Merkle tree over the journal,
 checkpoints, cosignatures, evidence of conflicts), and protocol v2's per-peer
-state (message-key chains, protocol versions, range delivery). Each part states its own
+state (message-key chains, protocol versions, range delivery), and the releases of
+marked messages. Each part states its own
 contract; what they all share:
 
 * **Durable on return.** A mutating method has committed (and flushed to stable
@@ -44,6 +45,7 @@ from hotline.store.interfaces import (
     MessageStore,
     PeerStore,
     RecordStore,
+    ReleaseStore,
     ShiftNoteStore,
     StoreStatistics,
     TransactionalStore,
@@ -66,5 +68,6 @@ class Store(
     RecordStore,
     ChainStore,
     GroupStore,
+    ReleaseStore,
 ):
     """Durable state of one terminal: every part of :mod:`hotline.store.interfaces` at once."""

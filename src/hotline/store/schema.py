@@ -106,6 +106,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         summary="messages to several parties: the per-line copies of one payload",
         sql={"sqlite": sqlite_sql.VERSION_8},
     ),
+    Migration(
+        version=9,
+        summary="releases: marked messages made public statements, by whom and when",
+        sql={"sqlite": sqlite_sql.RELEASES},
+    ),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].version

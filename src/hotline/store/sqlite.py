@@ -19,7 +19,8 @@ module, over a shared core:
   ``_sqlite_calls``: calls, presence requests and meetings;
 * ``_sqlite_record``: the record (tree nodes over the journal, checkpoints,
   cosignatures, witnessed checkpoints, conflicts); ``_sqlite_chains``: protocol
-  v2's message-key chains, peer protocol versions and range delivery.
+  v2's message-key chains, peer protocol versions and range delivery;
+  ``_sqlite_releases``: releases of marked messages.
 
 The mixins are flattened into one class, so a call costs what it did when they
 were one: no delegation, no extra statement. Reads outside a transaction are
@@ -45,6 +46,7 @@ from hotline.store._sqlite_messages import SQLiteAcknowledgementStore, SQLiteMes
 from hotline.store._sqlite_migrate import ensure_schema
 from hotline.store._sqlite_peers import SQLitePeerStore
 from hotline.store._sqlite_record import SQLiteRecordStore
+from hotline.store._sqlite_releases import SQLiteReleaseStore
 from hotline.store.base import Store
 
 __all__ = ["SQLiteStore"]
@@ -102,6 +104,7 @@ class SQLiteStore(
     SQLiteRecordStore,
     SQLiteChainStore,
     SQLiteGroupStore,
+    SQLiteReleaseStore,
     Store,
 ):
     """A :class:`~hotline.store.Store` in one SQLite file. Build it with :meth:`open`."""

@@ -22,6 +22,7 @@ from hotline.store.interfaces._lifetime import StoreStatistics, TransactionalSto
 from hotline.store.interfaces._messages import AcknowledgementStore, MessageStore
 from hotline.store.interfaces._peers import PeerStore
 from hotline.store.interfaces._record import RecordStore
+from hotline.store.interfaces._releases import ReleaseStore
 
 __all__ = [
     "AccountStore",
@@ -35,6 +36,7 @@ __all__ = [
     "MessageStore",
     "PeerStore",
     "RecordStore",
+    "ReleaseStore",
     "ShiftNoteStore",
     "StoreStatistics",
     "TransactionalStore",
