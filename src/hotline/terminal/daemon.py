@@ -67,6 +67,7 @@ from hotline.terminal.core.line import (
     RouteStatus,
     TerminalStatus,
 )
+from hotline.terminal.core.markings import Markings, check_classification, screen_incoming
 from hotline.terminal.core.operators import Operator, Permission
 from hotline.terminal.core.outbox import DEFAULT_CHANNEL, Draft, Outbox
 from hotline.terminal.core.session import Session, SessionHandler
@@ -206,20 +207,27 @@ class Terminal:
         precedence: Precedence = Precedence.ROUTINE,
         channel: str = DEFAULT_CHANNEL,
         exercise: bool = False,
+        markings: Markings | None = None,
     ) -> MessageRecord:
         """Queue a message durably and wake the line; returns once it is committed.
 
         ``exercise`` (or ``[terminal] exercise`` in the settings) marks it EXERCISE
         in its signed body: shown as such on both sides, left out of statistics.
+        ``markings`` (docs/protocol/markings.md) go in the signed body too; a
+        classification must be one agreed in ``[markings] classifications``.
         """
+        check_classification(markings, self.settings.markings.classifications)
         line = self._line(to)
         exercise = exercise or self.settings.exercise
+        extra: dict[str, Any] = {"exercise": True} if exercise else {}
+        if markings is not None and not markings.empty:
+            extra["markings"] = markings.to_body()
         record = self.outbox.queue(
             peer=line.peer,
             text=text,
             channel=channel,
             precedence=precedence,
-            extra_body={"exercise": True} if exercise else None,
+            extra_body=extra or None,
         )
         self._queued(line, record, exercise=exercise)
         return record
@@ -738,7 +746,15 @@ class Terminal:
 
     def _received(self, line: PeerLine, records: tuple[MessageRecord, ...]) -> None:
         line.last_used = records[-1].created_at
-        self.desks.received(records)
+        # Markings are every desk's concern: a malformed map refuses the content
+        # before any desk acts on it (hotline.terminal.core.markings).
+        standing = screen_incoming(
+            self.store,
+            self.clock,
+            records,
+            classifications=self.settings.markings.classifications,
+        )
+        self.desks.received(standing)
         self.events.publish("messages")
 
     def _resend_everywhere(self, record: MessageRecord) -> int:

@@ -35,7 +35,18 @@ from hotline.terminal.core.line import (
     RouteStatus,
     TerminalStatus,
 )
-from hotline.terminal.core.markings import MAX_CLASSIFICATION, Markings, markings_of, parse_markings
+from hotline.terminal.core.markings import (
+    CLASSIFICATION_NOT_AGREED,
+    MAX_CLASSIFICATION,
+    Markings,
+    check_classification,
+    classification_agreed,
+    markings_of,
+    markings_problem,
+    parse_markings,
+    parse_moment,
+    screen_incoming,
+)
 from hotline.terminal.core.operators import PERMISSIONS, UI_LANGUAGES, Operator, Permission, Role
 from hotline.terminal.core.outbox import (
     DEFAULT_CHANNEL,
@@ -72,6 +83,7 @@ __all__ = [
     "ALARM_KINDS",
     "Acknowledged",
     "AlarmBoard",
+    "CLASSIFICATION_NOT_AGREED",
     "DEFAULT_CHANNEL",
     "DELIVERY_SLICE",
     "DeliveryStatistics",
@@ -116,13 +128,18 @@ __all__ = [
     "ack_statement",
     "alarm_json",
     "check_channel",
+    "check_classification",
+    "classification_agreed",
     "decode_body",
     "is_exercise",
     "markings_of",
+    "markings_problem",
     "note_statement",
     "parse_markings",
+    "parse_moment",
     "percentile",
     "receipt_proof",
     "refuse_content",
+    "screen_incoming",
     "verify_note",
 ]

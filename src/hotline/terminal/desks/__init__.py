@@ -16,6 +16,7 @@ from hotline.terminal.desks.acks import AckDesk
 from hotline.terminal.desks.calls import CallDesk, PresenceDesk
 from hotline.terminal.desks.deadlines import DeadlineWatch
 from hotline.terminal.desks.notifications import NotificationDesk
+from hotline.terminal.desks.releases import ReleaseDesk
 from hotline.terminal.desks.shiftlog import ShiftLog
 
 __all__ = ["DESKS"]
@@ -28,4 +29,5 @@ DESKS: tuple[type[Desk], ...] = (
     CallDesk,
     PresenceDesk,
     ShiftLog,
+    ReleaseDesk,
 )
