@@ -1,7 +1,9 @@
-"""``hotline send DIR --to PARTY [--precedence P] [--channel C] TEXT``: queue a message.
+"""``hotline send DIR --to PARTY [--precedence P] [--channel C] [markings] TEXT``: queue a message.
 
 Prints the message id once the message is durable in the terminal's store,
-whether or not the peer is reachable now (it waits, in order, if not).
+whether or not the peer is reachable now (it waits, in order, if not). The
+handling markings (``--eyes-only``, ``--embargoed-until``, ``--not-for-release``,
+``--classification``) go in its signed body (cli/_markings.py).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import argparse
 import sys
 
 from hotline.cli._common import Verbs, add_directory, print_json, read_text_argument
+from hotline.cli._markings import add_marking_options, markings_argument
 from hotline.crypto import Precedence
 from hotline.errors import DeliveryTimeout, InvalidArgument
 from hotline.terminal import ControlClient
@@ -45,6 +48,7 @@ def register(verbs: Verbs) -> None:
         metavar="SECONDS",
         help="with --wait: give up after this long and exit 1 (default 60)",
     )
+    add_marking_options(parser)
     parser.add_argument(
         "text", nargs="+", metavar="TEXT", help="the message text, or - to read standard input"
     )
@@ -62,8 +66,11 @@ def run(args: argparse.Namespace) -> int:
         raise InvalidArgument("the message text is empty")
     if not 0 < args.timeout <= 3600:
         raise InvalidArgument("--timeout takes a number of seconds from 0 to 3600")
+    markings = markings_argument(args)
     with ControlClient(args.directory) as client:
-        record = client.send(to=args.to, text=text, precedence=precedence, channel=args.channel)
+        record = client.send(
+            to=args.to, text=text, precedence=precedence, channel=args.channel, markings=markings
+        )
         _show(record, args.json)
         if not args.wait:
             return 0

@@ -50,6 +50,7 @@ from hotline.terminal.api.errors import (
     validation_detail,
 )
 from hotline.terminal.api.models import Acknowledgement, Alarm, Message, Peer
+from hotline.terminal.core.markings import Markings
 from hotline.terminal.core.outbox import DEFAULT_CHANNEL
 from hotline.terminal.daemon import OutgoingText, Terminal
 from hotline.terminal.desks.accounts.users import authenticate, create_user, user_json
@@ -63,6 +64,7 @@ from hotline.terminal.desks.notifications.reports import (
     counts_csv,
     notifications_csv,
 )
+from hotline.terminal.desks.releases.desk import ReleaseDesk, release_json
 
 __all__ = [
     "create_control_app",
@@ -82,6 +84,21 @@ class MessageCreate(BaseModel):
     text: str
     precedence: Precedence = Precedence.ROUTINE
     channel: str = DEFAULT_CHANNEL
+    #: The body's markings map (docs/protocol/markings.md): eyes_only, embargoed_until,
+    #: not_for_release, classification.
+    markings: dict[str, Any] | None = None
+
+
+class ReleaseCreate(BaseModel):
+    public_text: str | None = None
+    at: str | None = None
+
+
+def markings_from_json(found: dict[str, Any] | None) -> Markings | None:
+    """The markings a request gave as a JSON map; None for none; InvalidArgument if malformed."""
+    if not found:
+        return None
+    return Markings.from_body({"markings": found})
 
 
 class MessageBatch(BaseModel):
@@ -100,6 +117,7 @@ class NotificationCreate(BaseModel):
     channel: str = DEFAULT_CHANNEL
     override: bool = False
     exercise: bool = False
+    markings: dict[str, Any] | None = None
 
 
 class Credentials(BaseModel):
@@ -117,10 +135,12 @@ class UserCreate(BaseModel):
 def messages_json(terminal: Terminal, records: list[MessageRecord]) -> list[Message]:
     """The records as :class:`~hotline.terminal.api.models.Message`, with acknowledgements (one query)."""
     acks = terminal.store.acknowledgements([r.id for r in records])
+    releases = terminal.store.releases([r.id for r in records])
     return [
         Message.of(
             r,
             ack=acks.get(r.id),
+            release=releases.get(r.id),
             deadline=terminal.desk(DeadlineWatch).deadline_of(r),
             overdue=terminal.desk(DeadlineWatch).is_overdue(r.id),
         )
@@ -157,6 +177,7 @@ async def post_notification(body: NotificationCreate, terminal: TerminalDep) -> 
         channel=body.channel,
         override=body.override,
         exercise=body.exercise,
+        markings=markings_from_json(body.markings),
     )
     return messages_json(terminal, [record])[0]
 
@@ -282,9 +303,24 @@ async def get_card(terminal: TerminalDep) -> dict[str, str]:
 @messages_router.post("", status_code=201)
 async def post_message(body: MessageCreate, terminal: TerminalDep) -> Message:
     record = terminal.send_text(
-        to=body.to, text=body.text, precedence=body.precedence, channel=body.channel
+        to=body.to,
+        text=body.text,
+        precedence=body.precedence,
+        channel=body.channel,
+        markings=markings_from_json(body.markings),
     )
     return messages_json(terminal, [record])[0]
+
+
+@messages_router.post("/{message_id}/release", status_code=201)
+async def post_release(
+    message_id: str, body: ReleaseCreate, terminal: TerminalDep
+) -> dict[str, Any]:
+    """Release a marked message: sign and send the release record (docs/protocol/markings.md §3)."""
+    release = terminal.desk(ReleaseDesk).release(
+        message_id, public_text=body.public_text, at=body.at
+    )
+    return release_json(release)
 
 
 @messages_router.post("/batch", status_code=201)

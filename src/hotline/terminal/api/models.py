@@ -15,8 +15,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from hotline.store import AckRecord, AlarmRecord, MessageRecord
+from hotline.store import AckRecord, AlarmRecord, MessageRecord, ReleaseRecord
 from hotline.terminal.core.line import PeerStatus, RouteStatus
+from hotline.terminal.core.markings import markings_of
 from hotline.terminal.core.outbox import is_exercise
 from hotline.terminal.desks.notifications.desk import notification_of
 
@@ -40,6 +41,9 @@ class Message(_Resource):
     nobody acknowledges) and ``overdue`` whether it passed unacknowledged. For a
     formatted notification, ``format``, ``format_version`` and ``data`` (the
     structured data, which is what counts); None for any other message.
+    ``markings``: the handling markings of its signed body (docs/protocol/markings.md),
+    as the body holds them, or None; ``release``: its release once released
+    (``released_by``, ``released_at``, ``public_text``, ``release_id``), else None.
     """
 
     id: str
@@ -66,6 +70,8 @@ class Message(_Resource):
     format: str | None
     format_version: int | None
     data: dict[str, Any] | None
+    markings: dict[str, Any] | None = None
+    release: dict[str, Any] | None = None
 
     @classmethod
     def of(
@@ -75,9 +81,11 @@ class Message(_Resource):
         ack: AckRecord | None,
         deadline: str | None = None,
         overdue: bool = False,
+        release: ReleaseRecord | None = None,
     ) -> Message:
         """The message of a stored record, with its acknowledgement (if any) and deadline."""
         found = notification_of(record)
+        markings = markings_of(record)
         code, version, data = (None, None, None) if found is None else found
         return cls(
             id=record.id,
@@ -104,6 +112,15 @@ class Message(_Resource):
             format=code,
             format_version=version,
             data=data,
+            markings=None if markings is None else markings.to_body(),
+            release=None
+            if release is None
+            else {
+                "released_by": release.released_by,
+                "released_at": release.released_at,
+                "public_text": release.public_text,
+                "release_id": release.release_id,
+            },
         )
 
 
