@@ -50,7 +50,7 @@ from hotline.terminal.api.errors import (
     validation_detail,
 )
 from hotline.terminal.api.models import Acknowledgement, Alarm, Message, Peer
-from hotline.terminal.core.markings import Markings
+from hotline.terminal.core.markings import markings_from_json
 from hotline.terminal.core.outbox import DEFAULT_CHANNEL
 from hotline.terminal.daemon import OutgoingText, Terminal
 from hotline.terminal.desks.accounts.users import authenticate, create_user, user_json
@@ -92,13 +92,6 @@ class MessageCreate(BaseModel):
 class ReleaseCreate(BaseModel):
     public_text: str | None = None
     at: str | None = None
-
-
-def markings_from_json(found: dict[str, Any] | None) -> Markings | None:
-    """The markings a request gave as a JSON map; None for none; InvalidArgument if malformed."""
-    if not found:
-        return None
-    return Markings.from_body({"markings": found})
 
 
 class MessageBatch(BaseModel):

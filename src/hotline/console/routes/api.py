@@ -42,13 +42,15 @@ from hotline.console.deps import (
 )
 from hotline.console.detail import message_detail, with_actions
 from hotline.console.i18n import format_utc_text
-from hotline.console.schemas import LanguageChange, MessageCreate, ShiftNoteCreate
+from hotline.console.schemas import LanguageChange, MessageCreate, ReleaseCreate, ShiftNoteCreate
 from hotline.console.state import ConsoleState
 from hotline.console.views import alarm_view, note_view, status_view, terminal_row, traffic
 from hotline.errors import UnknownMessage, UnknownUser
 from hotline.terminal import Notice, Operator, Permission
 from hotline.terminal.api.models import Acknowledgement
+from hotline.terminal.core import markings_from_json
 from hotline.terminal.desks.acks import AckDesk
+from hotline.terminal.desks.releases import ReleaseDesk, release_json
 from hotline.terminal.desks.shiftlog import ShiftLog
 
 __all__ = ["router"]
@@ -90,7 +92,7 @@ async def list_messages(
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> list[dict[str, Any]]:
     """The traffic: FLASH first, then newest first."""
-    return traffic(terminal, limit=limit, language=session.language)
+    return traffic(terminal, limit=limit, language=session.language, reader=session.operator.name)
 
 
 @messages_router.post("", status_code=201)
@@ -104,8 +106,11 @@ async def post_message(
         precedence=body.precedence,
         channel=body.channel,
         exercise=body.exercise,
+        markings=markings_from_json(body.markings),
     )
-    return terminal_row(terminal, record, ack=None, language=session.language)
+    return terminal_row(
+        terminal, record, ack=None, language=session.language, reader=session.operator.name
+    )
 
 
 @messages_router.get("/{message_id}")
@@ -117,7 +122,11 @@ async def get_message(
     if record is None:
         raise UnknownMessage(f"no message with id {message_id}")
     detail = message_detail(
-        console.terminal, record, fingerprint=console.fingerprint, language=session.language
+        console.terminal,
+        record,
+        fingerprint=console.fingerprint,
+        language=session.language,
+        reader=operator.name,
     )
     return with_actions(detail, operator)
 
@@ -134,6 +143,22 @@ async def acknowledge_message(
     ack = Acknowledgement.of(terminal.desk(AckDesk).acknowledge(message_id, operator))
     display = {"acknowledged_at": format_utc_text(ack.acknowledged_at, session.language)}
     return {**ack.model_dump(), "display": display}
+
+
+@messages_router.post("/{message_id}/release", status_code=201)
+async def release_message(
+    message_id: str,
+    body: ReleaseCreate,
+    terminal: TerminalDep,
+    session: SessionDep,
+    operator: Sender,
+) -> dict[str, Any]:
+    """Release a marked message (docs/protocol/markings.md §3): it becomes a public statement."""
+    release = terminal.desk(ReleaseDesk).release(
+        message_id, public_text=body.public_text, operator=operator
+    )
+    display = {"released_at": format_utc_text(release.released_at, session.language)}
+    return {**release_json(release), "display": display}
 
 
 # -- alarms ---------------------------------------------------------------------

@@ -153,7 +153,12 @@ async def traffic_page(console: ConsoleDep, session: SessionDep) -> HTMLResponse
         session,
         "traffic.html",
         page="traffic",
-        messages=traffic(terminal, limit=TRAFFIC_ROWS, language=session.language),
+        messages=traffic(
+            terminal,
+            limit=TRAFFIC_ROWS,
+            language=session.language,
+            reader=session.operator.name,
+        ),
         calls=_calls(terminal, session.language),
         status_data=status_view(terminal, language=session.language),
         peers=sorted(terminal.lines),
@@ -169,7 +174,11 @@ async def message_page(message_id: str, console: ConsoleDep, session: SessionDep
     if record is None:
         raise UnknownMessage(f"no message with id {message_id}")
     detail = message_detail(
-        console.terminal, record, fingerprint=console.fingerprint, language=session.language
+        console.terminal,
+        record,
+        fingerprint=console.fingerprint,
+        language=session.language,
+        reader=session.operator.name,
     )
     with_actions(detail, session.operator)
     return render_page(

@@ -38,6 +38,7 @@ __all__ = [
     "Markings",
     "check_classification",
     "classification_agreed",
+    "markings_from_json",
     "markings_of",
     "markings_problem",
     "parse_markings",
@@ -156,6 +157,16 @@ class Markings:
         if self.not_for_release:
             shown.append("NOT FOR RELEASE")
         return shown
+
+
+def markings_from_json(found: Mapping[str, Any] | None) -> Markings | None:
+    """The markings an API request gave as a JSON map (the body's own keys); None for none.
+
+    InvalidArgument if the map is malformed, as :meth:`Markings.from_body` says.
+    """
+    if not found:
+        return None
+    return Markings.from_body({"markings": found})
 
 
 def parse_markings(

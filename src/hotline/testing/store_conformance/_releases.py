@@ -85,7 +85,7 @@ class TestReleases:
         marked, release_id = _marked_and_release(peered)
         fields = {"message_id": marked, "release_id": release_id, missing: "not-stored"}
         with pytest.raises(StoreError, match="not-stored"):
-            peered.add_release(_release(**fields))  # type: ignore[arg-type]
+            peered.add_release(_release(**fields))
         assert peered.releases([marked, "not-stored"]) == {}
 
     @pytest.mark.parametrize("field", ["released_by", "released_at"])
