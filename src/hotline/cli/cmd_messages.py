@@ -35,6 +35,8 @@ PUBLIC_KEYS = (
     "format",
     "format_version",
     "data",
+    "markings",
+    "release",
 )
 
 
