@@ -126,6 +126,4 @@ def test_marked_message_arrives_intact_and_is_released(
         "id": cosmic, "peer": "Washington", "classification": "COSMIC",
         "flag": "classification not agreed",
     }) in entries  # fmt: skip
-    assert any(
-        kind == "message released" and data["id"] == message_id for kind, data in entries
-    )
+    assert any(kind == "message released" and data["id"] == message_id for kind, data in entries)

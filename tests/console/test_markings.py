@@ -29,7 +29,12 @@ def test_eyes_only_embargo_and_release(pair: Pair) -> None:
     pair.wait_until(lambda: _arrived(pair, sent["id"]), what="the marked message to arrive")
 
     moscow.login_as("mos-op")
-    for path in ("/api/messages", f"/api/messages/{sent['id']}", "/traffic", f"/messages/{sent['id']}"):
+    for path in (
+        "/api/messages",
+        f"/api/messages/{sent['id']}",
+        "/traffic",
+        f"/messages/{sent['id']}",
+    ):
         response = moscow.get(path)
         assert response.status_code == 200, path
         assert SECRET.encode() not in response.content, path
