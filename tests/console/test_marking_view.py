@@ -82,8 +82,15 @@ def test_a_release_lifts_the_markings_from_its_time() -> None:
 
 def test_an_unreadable_row_loses_its_content() -> None:
     record = _record({"eyes_only": ["alice"]})
-    row = {"id": record.id, "text": "secret", "data": {"x": 1}, "notice": {"line": "secret"}}
-    row.update(meeting={"state": "proposed"}, format="flight", format_version=1)
+    row: dict[str, Any] = {
+        "id": record.id,
+        "text": "secret",
+        "data": {"x": 1},
+        "notice": {"line": "secret"},
+        "meeting": {"state": "proposed"},
+        "format": "flight",
+        "format_version": 1,
+    }
     hidden = hide_if_unreadable(row, marking_view(record, "bob", NOW))
     assert "secret" not in repr(hidden)
     assert (hidden["text"], hidden["data"], hidden["notice"], hidden["meeting"]) == (
