@@ -116,6 +116,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         summary="conferences: each one, its roster versions and the members' answers",
         sql={"sqlite": sqlite_sql.CONFERENCES},
     ),
+    Migration(
+        version=11,
+        summary="releases: marked messages made public statements, by whom and when",
+        sql={"sqlite": sqlite_sql.RELEASES},
+    ),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].version
