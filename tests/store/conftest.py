@@ -9,12 +9,10 @@ from typing import Any
 
 import pytest
 
-# Before anything imports the suite (factories.py does), so its asserts show their values.
-pytest.register_assert_rewrite("hotline.testing.store_conformance")
+# The suite's asserts are rewritten by tests/conftest.py, before anything imports it.
+from hotline.store import SQLiteStore
 
-from hotline.store import SQLiteStore  # noqa: E402
-
-from .factories import make_party, make_peer  # noqa: E402
+from .factories import make_party, make_peer
 
 # Taken at import, so the raw connection is never the one a trace wraps.
 _connect = sqlite3.connect
