@@ -77,13 +77,14 @@ class PostgreSQLServer:
         return f"postgresql://{_USER}@127.0.0.1:{self.port}/{database}"
 
     @contextlib.contextmanager
-    def database(self) -> Iterator[str]:
-        """A new, empty database for one test; dropped (with any open sessions) afterwards."""
+    def database(self, *, template: str | None = None) -> Iterator[str]:
+        """A new database for one test, a copy of ``template`` (default: empty); dropped after."""
         import psycopg  # noqa: PLC0415 - the postgresql extra, needed only here
 
         name = f"test_{os.getpid()}_{next(_databases)}"
         with psycopg.connect(self.url(), autocommit=True) as admin:
-            admin.execute(f"CREATE DATABASE {name}".encode())
+            copy = f" TEMPLATE {template}" if template else ""
+            admin.execute(f"CREATE DATABASE {name}{copy}".encode())
         try:
             yield self.url(name)
         finally:
