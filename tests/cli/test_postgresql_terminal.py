@@ -50,8 +50,17 @@ def test_a_terminal_on_postgresql_talks_to_one_on_sqlite(
         assert settings["store"]["url"] == url
         assert not (moscow_dir / "hotline.db").exists()
         # A second terminal cannot be initialised into the same database.
-        again = hotline("init", tmp_path / "again", "--party", "Paris", "--listen",
-                        f"127.0.0.1:{free_port()}", "--store", url, check=False)
+        again = hotline(
+            "init",
+            tmp_path / "again",
+            "--party",
+            "Paris",
+            "--listen",
+            f"127.0.0.1:{free_port()}",
+            "--store",
+            url,
+            check=False,
+        )
         assert again.returncode != 0
         hotline("peer", "add", washington_dir, "-", stdin=hotline("card", moscow_dir).stdout)
         hotline("peer", "add", moscow_dir, "-", stdin=hotline("card", washington_dir).stdout)
@@ -63,8 +72,10 @@ def test_a_terminal_on_postgresql_talks_to_one_on_sqlite(
                 for index in range(N):
                     w.send(to="Moscow", text=f"W->M {index}")
                     m.send(to="Washington", text=f"M->W {index}")
-            wait_for(lambda: _delivered(washington) == N and _delivered(moscow) == N,
-                     what="every message delivered both ways")
+            wait_for(
+                lambda: _delivered(washington) == N and _delivered(moscow) == N,
+                what="every message delivered both ways",
+            )
             moscow.stop()
             moscow.start()  # reopens the same database: everything is still there
             with ControlClient(moscow_dir) as m:

@@ -5,6 +5,9 @@ A mixin of :class:`~hotline.store.PostgreSQLStore`, the counterpart of
 keep a cleared alarm as it was, even against raw SQL.
 """
 
+# Every interpolated name below is a module constant; values always go in as parameters.
+# ruff: noqa: S608
+
 from __future__ import annotations
 
 from hotline.store._pg_core import Connection, PostgreSQLCore
@@ -18,11 +21,13 @@ __all__ = ["PostgreSQLAlarmStore"]
 _COLUMNS = (
     "id, kind, peer, route, since, detail, cleared_at, cleared_by, acknowledged_at, acknowledged_by"
 )
-_INSERT = f"INSERT INTO alarms ({_COLUMNS}) VALUES ({', '.join(['%s'] * 10)})"  # noqa: S608
-_SELECT_OPEN = f"SELECT {_COLUMNS} FROM alarms WHERE cleared_at IS NULL ORDER BY since, id"  # noqa: S608
+_INSERT = f"INSERT INTO alarms ({_COLUMNS}) VALUES ({', '.join(['%s'] * 10)})"
+_SELECT_OPEN = f"SELECT {_COLUMNS} FROM alarms WHERE cleared_at IS NULL ORDER BY since, id"
 
 
-def _updated(connection: Connection, sql: str, at: str, by: str, alarm_id: str) -> AlarmRecord | None:
+def _updated(
+    connection: Connection, sql: str, at: str, by: str, alarm_id: str
+) -> AlarmRecord | None:
     """Run a conditional UPDATE … RETURNING of one alarm; the alarm as it now is, or None."""
     row = connection.execute(sql, (at, by, alarm_id)).fetchone()
     return None if row is None else _alarm_from(row)
@@ -55,7 +60,7 @@ class PostgreSQLAlarmStore(PostgreSQLCore, AlarmStore):
             return _updated(
                 connection,
                 "UPDATE alarms SET cleared_at = %s, cleared_by = %s "
-                f"WHERE id = %s AND cleared_at IS NULL RETURNING {_COLUMNS}",  # noqa: S608
+                f"WHERE id = %s AND cleared_at IS NULL RETURNING {_COLUMNS}",
                 at,
                 by,
                 alarm_id,
@@ -71,7 +76,7 @@ class PostgreSQLAlarmStore(PostgreSQLCore, AlarmStore):
                 connection,
                 "UPDATE alarms SET acknowledged_at = %s, acknowledged_by = %s "
                 "WHERE id = %s AND cleared_at IS NULL AND acknowledged_at IS NULL "
-                f"RETURNING {_COLUMNS}",  # noqa: S608
+                f"RETURNING {_COLUMNS}",
                 at,
                 by,
                 alarm_id,

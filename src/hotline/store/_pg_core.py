@@ -123,9 +123,7 @@ class PostgreSQLCore(TransactionalStore):
         if self._depth == 0:
             with translated("begin a transaction"):
                 # One round trip: the simple-query protocol runs both statements.
-                connection.execute(
-                    f"BEGIN; SELECT pg_advisory_xact_lock({WRITER_LOCK:d})".encode()
-                )
+                connection.execute(f"BEGIN; SELECT pg_advisory_xact_lock({WRITER_LOCK:d})".encode())
             self._depth = 1
             try:
                 yield

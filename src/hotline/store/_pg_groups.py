@@ -45,7 +45,9 @@ class PostgreSQLGroupStore(PostgreSQLCore, GroupStore):
         encoded = [(row[0].encode("utf-8"), row[1], row[2], row[3]) for row in rows]
         with self._writing("link a group's messages") as connection:
             for row in encoded:
-                if not self._read("find a message", "SELECT 1 FROM messages WHERE id = %s", (row[0],)):
+                if not self._read(
+                    "find a message", "SELECT 1 FROM messages WHERE id = %s", (row[0],)
+                ):
                     raise StoreError(
                         f"message {decode_text('id', row[0])} is not stored: it cannot join a group"
                     )

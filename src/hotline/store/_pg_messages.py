@@ -43,9 +43,11 @@ _MARK_TRANSMITTED = (
 
 def decode_text(name: str, value: object) -> str:
     """A UTF-8 BYTEA column back to str; StoreError if the stored bytes are not UTF-8."""
+    if not isinstance(value, bytes | bytearray | memoryview):
+        raise StoreError(f"stored message {name} is not bytes but {type(value).__name__}")
     try:
-        return bytes(value).decode("utf-8")  # type: ignore[call-overload]
-    except (TypeError, UnicodeDecodeError) as exc:
+        return bytes(value).decode("utf-8")
+    except UnicodeDecodeError as exc:
         raise StoreError(f"stored message {name} is not UTF-8 text: {exc}") from None
 
 
@@ -85,7 +87,7 @@ def _refused(exc: StoreError) -> bool:
 class PostgreSQLMessageStore(PostgreSQLCore, MessageStore):
     """:class:`~hotline.store.interfaces.MessageStore` on the ``messages`` table."""
 
-    def _messages(self, action: str, clause: str, parameters: tuple[Any, ...]) -> list[Any]:
+    def _messages(self, action: str, clause: str, parameters: Any) -> list[Any]:
         # A constant column list and a constant clause from this module; values are parameters.
         sql = f"SELECT {_MESSAGE_COLUMNS} FROM messages {clause}"  # noqa: S608
         return [_message_from(row) for row in self._read(action, sql, parameters)]

@@ -230,7 +230,9 @@ _ALARMS_CLEARED_ONCE = _refuse(
     "OR NEW.detail IS DISTINCT FROM OLD.detail",
 )
 
-_ALARMS_NO_DELETE = _refuse("alarms_no_delete", "BEFORE DELETE", "alarms", "alarms are never deleted")
+_ALARMS_NO_DELETE = _refuse(
+    "alarms_no_delete", "BEFORE DELETE", "alarms", "alarms are never deleted"
+)
 
 _CREATE_USERS = f"""
 CREATE TABLE users (
@@ -359,8 +361,8 @@ VERSION_3 = (
     _no_truncate("acknowledgements", "an acknowledgement is never deleted"),
     _CREATE_SHIFT_NOTES,
     *_append_only("shift_notes", "shift notes are append-only"),
-    "ALTER TABLE alarms ADD COLUMN acknowledged_at TEXT COLLATE \"C\"",
-    "ALTER TABLE alarms ADD COLUMN acknowledged_by TEXT COLLATE \"C\"",
+    'ALTER TABLE alarms ADD COLUMN acknowledged_at TEXT COLLATE "C"',
+    'ALTER TABLE alarms ADD COLUMN acknowledged_by TEXT COLLATE "C"',
 )
 """Console accounts, acknowledgements, shift notes; alarms can be acknowledged."""
 
@@ -455,8 +457,7 @@ CREATE TABLE record_cosignatures (
     received_at {_T} NOT NULL,
     UNIQUE (peer, line)
 )""",
-    "CREATE INDEX record_cosignatures_newest "
-    "ON record_cosignatures (peer, size, timestamp, id)",
+    "CREATE INDEX record_cosignatures_newest ON record_cosignatures (peer, size, timestamp, id)",
     "CREATE INDEX record_cosignatures_size ON record_cosignatures (size, id)",
     *_append_only("record_cosignatures", _RECORD),
     f"""

@@ -35,7 +35,7 @@ def open_store(path: Path | str, *, create: bool = True) -> Store:
     """
     if isinstance(path, str) and path.startswith(_URL_SCHEMES):
         try:
-            from hotline.store.postgresql import PostgreSQLStore  # noqa: PLC0415 - optional extra
+            from hotline.store.postgresql import PostgreSQLStore
         except ImportError as exc:
             raise StoreError(
                 f"a PostgreSQL store needs psycopg: pip install 'hotline[postgresql]' ({exc})"

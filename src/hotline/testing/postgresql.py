@@ -79,7 +79,7 @@ class PostgreSQLServer:
     @contextlib.contextmanager
     def database(self, *, template: str | None = None) -> Iterator[str]:
         """A new database for one test, a copy of ``template`` (default: empty); dropped after."""
-        import psycopg  # noqa: PLC0415 - the postgresql extra, needed only here
+        import psycopg
 
         name = f"test_{os.getpid()}_{next(_databases)}"
         with psycopg.connect(self.url(), autocommit=True) as admin:
@@ -123,7 +123,9 @@ def start_server(directory: Path, *, binaries: Path | None = None) -> Iterator[P
     )
     pg_ctl = str(binaries / "pg_ctl")
     subprocess.run(
-        _as_owner([pg_ctl, "-D", str(data), "-l", str(directory / "log"), "-w", "-o", options, "start"]),
+        _as_owner(
+            [pg_ctl, "-D", str(data), "-l", str(directory / "log"), "-w", "-o", options, "start"]
+        ),
         check=True,
         capture_output=True,
     )
@@ -145,7 +147,7 @@ def server_or_skip() -> Iterator[PostgreSQLServer]:
     pytest's own (``/tmp/pytest-of-root``, mode 0700) is closed to the
     ``postgres`` user the server runs as.
     """
-    import pytest  # noqa: PLC0415 - only tests call this
+    import pytest
 
     binaries = find_binaries()
     if binaries is None:

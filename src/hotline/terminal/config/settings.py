@@ -334,7 +334,9 @@ def check_store_url(url: str | None) -> str | None:
     if not url:
         return None
     if not url.startswith(("postgresql://", "postgres://")):
-        raise ConfigError(f"[store] url must be a postgresql:// URL (or empty for SQLite), not {url!r}")
+        raise ConfigError(
+            f"[store] url must be a postgresql:// URL (or empty for SQLite), not {url!r}"
+        )
     return url
 
 
