@@ -263,6 +263,30 @@ class PostgreSQLMessageStore(PostgreSQLCore, MessageStore):
             (peer, after_serial, check_limit(limit)),
         )
 
+    def outgoing_counts(self, peer: str) -> dict[str, int]:
+        # As SQLite's: serials run without a gap, so the highest is the total (no
+        # scan of the delivered rows, nearly all of them); the partial index
+        # messages_pending covers the unreceipted ones.
+        total = self.next_outgoing_serial(peer)[0] - 1
+        waiting, sent = self._read(
+            "count pending messages",
+            "SELECT count(*), count(transmitted_at) FROM messages "
+            "WHERE peer = %s AND direction = 'out' AND receipt IS NULL",
+            (peer,),
+        )[0]
+        acknowledged = self._read(
+            "count acknowledged messages",
+            "SELECT count(*) FROM acknowledgements a JOIN messages m ON m.id = a.message_id "
+            "WHERE a.direction = 'received' AND m.peer = %s AND m.direction = 'out'",
+            (peer,),
+        )[0][0]
+        return {
+            "queued": int(waiting) - int(sent),
+            "sent": int(sent),
+            "delivered": total - int(waiting) - int(acknowledged),
+            "acknowledged": int(acknowledged),
+        }
+
     def count_pending(self, peer: str) -> int:
         rows = self._read(
             "count pending messages",

@@ -37,6 +37,8 @@ __all__ = [
     "VERSION_6",
     "VERSION_7",
     "VERSION_8",
+    "VERSION_9",
+    "VERSION_10",
 ]
 
 _T = 'TEXT COLLATE "C"'
@@ -517,3 +519,111 @@ CREATE TABLE message_groups (
     *_append_only("message_groups", _RECORD),
 )
 """Messages to several parties: which per-line copies carry one payload (append-only)."""
+
+VERSION_9 = (
+    f"""
+CREATE TABLE channels (
+    name       {_T} PRIMARY KEY,
+    created_at {_T} NOT NULL,
+    created_by {_T} NOT NULL,
+    version    BIGINT NOT NULL CHECK (version >= 1)
+)""",
+    _refuse("channels_no_delete", "BEFORE DELETE", "channels", "channels are never deleted"),
+    _no_truncate("channels", "channels are never deleted"),
+    _refuse(
+        "channels_version_rises",
+        "BEFORE UPDATE",
+        "channels",
+        "a channel only changes by a higher version",
+        condition="NEW.name IS DISTINCT FROM OLD.name "
+        "OR NEW.created_at IS DISTINCT FROM OLD.created_at "
+        "OR NEW.created_by IS DISTINCT FROM OLD.created_by OR NEW.version <= OLD.version",
+    ),
+    # "user" is a reserved word in PostgreSQL (SQLite takes it bare), so it is quoted.
+    f"""
+CREATE TABLE channel_members (
+    id         BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,  -- opening order
+    channel    {_T} NOT NULL REFERENCES channels (name),
+    "user"     {_T} NOT NULL REFERENCES users (name),
+    role       {_T} NOT NULL,
+    added_at   {_T} NOT NULL,
+    added_by   {_T} NOT NULL,
+    removed_at {_T},
+    removed_by {_T},
+    CHECK ((removed_at IS NULL) = (removed_by IS NULL))
+)""",
+    'CREATE UNIQUE INDEX channel_members_open ON channel_members (channel, "user") '
+    "WHERE removed_at IS NULL",
+    _refuse(
+        "channel_members_no_delete",
+        "BEFORE DELETE",
+        "channel_members",
+        "membership history is never deleted",
+    ),
+    _no_truncate("channel_members", "membership history is never deleted"),
+    _refuse(
+        "channel_members_close_once",
+        "BEFORE UPDATE",
+        "channel_members",
+        "a membership is only ever closed, once",
+        condition="OLD.removed_at IS NOT NULL "
+        "OR NEW.id IS DISTINCT FROM OLD.id OR NEW.channel IS DISTINCT FROM OLD.channel "
+        'OR NEW."user" IS DISTINCT FROM OLD."user" OR NEW.role IS DISTINCT FROM OLD.role '
+        "OR NEW.added_at IS DISTINCT FROM OLD.added_at "
+        "OR NEW.added_by IS DISTINCT FROM OLD.added_by",
+    ),
+    f"""
+CREATE TABLE peer_channels (
+    peer        {_T} NOT NULL REFERENCES peers (party),
+    channel     {_T} NOT NULL,
+    version     BIGINT NOT NULL CHECK (version >= 1),
+    members     {_T} NOT NULL,  -- JSON array of [name, role]
+    received_at {_T} NOT NULL,
+    message_id  BYTEA NOT NULL,  -- UTF-8, as messages.id
+    PRIMARY KEY (peer, channel, version)
+)""",
+    # SQLite's step reuses the record's append-only triggers, message and all.
+    *_append_only("peer_channels", _RECORD),
+)
+"""Channels with their own people: members with history, and each peer's announced members."""
+
+_CONFERENCES = "conferences are append-only"
+
+VERSION_10 = (
+    f"""
+CREATE TABLE conferences (
+    seq        BIGINT GENERATED ALWAYS AS IDENTITY UNIQUE,  -- storing order (SQLite's rowid)
+    id         {_T} PRIMARY KEY CHECK (id <> ''),
+    name       {_T} NOT NULL CHECK (name <> ''),
+    convener   {_T} NOT NULL CHECK (convener <> ''),
+    role       {_T} NOT NULL CHECK (role IN ('convener', 'member')),
+    created_at {_T} NOT NULL
+)""",
+    f"""
+CREATE TABLE conference_rosters (
+    conference {_T} NOT NULL REFERENCES conferences (id),
+    version    BIGINT NOT NULL CHECK (version >= 1),
+    roster     BYTEA NOT NULL,
+    group_id   {_T} NOT NULL,
+    direction  {_T} NOT NULL CHECK (direction IN ('sent', 'received')),
+    at         {_T} NOT NULL,
+    PRIMARY KEY (conference, version)
+)""",
+    f"""
+CREATE TABLE conference_answers (
+    seq        BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,  -- storing order (SQLite's rowid)
+    conference {_T} NOT NULL,
+    version    BIGINT NOT NULL,
+    party      {_T} NOT NULL CHECK (party <> ''),
+    answer     {_T} NOT NULL CHECK (answer IN ('invited', 'joined', 'refused')),
+    missing    {_T} NOT NULL,  -- a JSON list of party names
+    at         {_T} NOT NULL,
+    message_id BYTEA,  -- UTF-8, as messages.id
+    FOREIGN KEY (conference, version) REFERENCES conference_rosters (conference, version)
+)""",
+    "CREATE INDEX conference_answers_conference ON conference_answers (conference, seq)",
+    *_append_only("conferences", _CONFERENCES),
+    *_append_only("conference_rosters", _CONFERENCES),
+    *_append_only("conference_answers", _CONFERENCES),
+)
+"""Conferences: each one, its roster versions and the members' answers (append-only)."""

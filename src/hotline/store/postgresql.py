@@ -8,7 +8,8 @@ with SQLite's contracts, as one mixin per part over a shared core, mirroring
   writers' advisory lock) and error translation;
 * ``_pg_peers``, ``_pg_messages`` (and acknowledgements), ``_pg_journal``,
   ``_pg_alarms``, ``_pg_accounts`` (and shift notes), ``_pg_calls`` (presence
-  requests, meetings), ``_pg_record``, ``_pg_chains``, ``_pg_groups``;
+  requests, meetings), ``_pg_record``, ``_pg_chains``, ``_pg_groups``,
+  ``_pg_channels``, ``_pg_conferences``;
 * ``_pg_migrate``: the schema runner; ``_schema_postgresql``: the statements.
 
 It needs the ``postgresql`` extra (psycopg 3): ``pip install 'hotline[postgresql]'``.
@@ -29,6 +30,8 @@ from hotline.store._pg_accounts import PostgreSQLAccountStore, PostgreSQLShiftNo
 from hotline.store._pg_alarms import PostgreSQLAlarmStore
 from hotline.store._pg_calls import PostgreSQLCallStore, PostgreSQLMeetingStore
 from hotline.store._pg_chains import PostgreSQLChainStore
+from hotline.store._pg_channels import PostgreSQLChannelStore
+from hotline.store._pg_conferences import PostgreSQLConferenceStore
 from hotline.store._pg_core import Connection, translated
 from hotline.store._pg_groups import PostgreSQLGroupStore
 from hotline.store._pg_journal import PostgreSQLJournalStore
@@ -90,6 +93,8 @@ class PostgreSQLStore(
     PostgreSQLRecordStore,
     PostgreSQLChainStore,
     PostgreSQLGroupStore,
+    PostgreSQLChannelStore,
+    PostgreSQLConferenceStore,
     Store,
 ):
     """A :class:`~hotline.store.Store` in one PostgreSQL database. Build it with :meth:`open`."""

@@ -110,12 +110,12 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         version=9,
         summary="channels with their own people: members (with history) and peers' announcements",
-        sql={"sqlite": sqlite_sql.CHANNELS},
+        sql={"sqlite": sqlite_sql.CHANNELS, "postgresql": postgresql_sql.VERSION_9},
     ),
     Migration(
         version=10,
         summary="conferences: each one, its roster versions and the members' answers",
-        sql={"sqlite": sqlite_sql.CONFERENCES},
+        sql={"sqlite": sqlite_sql.CONFERENCES, "postgresql": postgresql_sql.VERSION_10},
     ),
 )
 
