@@ -93,9 +93,7 @@ class PostgreSQLChannelStore(PostgreSQLCore, ChannelStore):
         return _channel(rows[0]) if rows else None
 
     def list_channels(self) -> list[ChannelRecord]:
-        rows = self._read(
-            "list channels", f"SELECT {_CHANNEL_COLUMNS} FROM channels ORDER BY name"
-        )
+        rows = self._read("list channels", f"SELECT {_CHANNEL_COLUMNS} FROM channels ORDER BY name")
         return [_channel(row) for row in rows]
 
     def _set_version(self, channel: str, version: int) -> None:
@@ -107,9 +105,7 @@ class PostgreSQLChannelStore(PostgreSQLCore, ChannelStore):
             raise StoreError(
                 f"channel {channel}: version {version} is not above the held {held.version}"
             )
-        self._live().execute(
-            "UPDATE channels SET version = %s WHERE name = %s", (version, channel)
-        )
+        self._live().execute("UPDATE channels SET version = %s WHERE name = %s", (version, channel))
 
     def add_channel_member(self, member: ChannelMemberRecord, *, version: int) -> None:
         row = _check_member(member)

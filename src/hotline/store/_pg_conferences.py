@@ -171,8 +171,7 @@ class PostgreSQLConferenceStore(PostgreSQLCore, ConferenceStore):
     def conference_answers(self, conference_id: str) -> list[ConferenceAnswer]:
         rows = self._read(
             "read a conference's answers",
-            f"SELECT {_ANSWER_COLUMNS} FROM conference_answers WHERE conference = %s "
-            "ORDER BY seq",
+            f"SELECT {_ANSWER_COLUMNS} FROM conference_answers WHERE conference = %s ORDER BY seq",
             (conference_id,),
         )
         return [_answer(row) for row in rows]

@@ -15,14 +15,15 @@ What differs from SQLite, and why:
   and text arrive from peers and may hold U+0000, which PostgreSQL's ``TEXT``
   cannot store; refusing them would let one peer stall the line. The store
   encodes and decodes them; ``convert_from(text, 'UTF8')`` reads them in psql.
-  Tables that name a message (``acknowledgements``, ``message_groups``) use the
-  same type.
+  Tables that name a message (``acknowledgements``, ``message_groups``,
+  ``peer_channels``, ``conference_answers``) use the same type.
+* **Reserved words.** ``channel_members.user`` is written ``"user"``.
 * **Triggers** are PL/pgSQL functions. Every refusal is raised with SQLSTATE
   23000 (integrity_constraint_violation), as SQLite's ``RAISE(ABORT)`` is an
   integrity error, so the store explains a refusal the same way on both.
   Append-only tables also refuse ``TRUNCATE``, which SQLite does not have.
 * **Ordering columns.** SQLite's ``AUTOINCREMENT`` and ``rowid`` become identity
-  columns (only their order matters), except ``record_conflicts.id``, which the
+  columns (only their order matters; ``seq`` where SQLite reads ``rowid``), except ``record_conflicts.id``, which the
   store hands out as 1, 2, 3… (an identity would leave gaps after a rollback).
 """
 
