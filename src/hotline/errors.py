@@ -35,6 +35,8 @@
     ├── InvalidArgument               a value someone gave (a CLI argument, a form, a request)
     │   │                             is refused; also a ``ValueError``
     │   ├── NotificationInvalid       notification data breaks its format; ``problems`` names each field
+    │   ├── ReleaseRefused            a release the markings rules do not allow (an unmarked
+    │   │                             message, one already released, or not this side's to release)
     │   └── UnknownFormat             no notification format has that code (or version)
     ├── UnknownMessage                no message with that id is stored here
     │   ├── UnknownCall               no call with that id is known here
@@ -104,6 +106,7 @@ __all__ = [
     "ProofInvalid",
     "ProtocolError",
     "RecordError",
+    "ReleaseRefused",
     "RemoteProtocolError",
     "ReplayDetected",
     "SchemaTooNew",
@@ -284,6 +287,10 @@ class NotificationInvalid(InvalidArgument):
         count = len(self.problems)
         listed = "; ".join(f"{p.path or '(data)'}: {p.message}" for p in self.problems)
         super().__init__(f"invalid {what} ({count} problem{'' if count == 1 else 's'}): {listed}")
+
+
+class ReleaseRefused(InvalidArgument):
+    """A release the markings rules do not allow: an unmarked message, a second release, or not ours to release."""
 
 
 class UnknownFormat(InvalidArgument):

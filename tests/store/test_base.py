@@ -134,6 +134,10 @@ _INTERFACE = {
     "latest_roster",
     "add_answer",
     "conference_answers",
+    # releases of marked messages (ReleaseStore)
+    "add_release",
+    "release_of",
+    "releases",
 }
 
 

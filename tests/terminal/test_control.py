@@ -164,6 +164,40 @@ def test_post_message_queues_it_and_it_can_be_read_back(api: Api) -> None:
     assert api.get("/status").json()["peers"][0]["queued"] == 1
 
 
+def test_a_marked_message_and_its_release(api: Api) -> None:
+    markings = {"eyes_only": ["alice", "channel:ministers"], "not_for_release": True}
+    response = api.post("/messages", {"to": "Washington", "text": "Hold", "markings": markings})
+    assert response.status_code == 201
+    sent = response.json()
+    assert (sent["markings"], sent["release"]) == (markings, None)
+    refused = api.post(
+        "/messages", {"to": "Washington", "text": "x", "markings": {"classification": "SECRET"}}
+    )
+    assert (refused.status_code, refused.json()["error"]) == (422, "InvalidArgument")
+    assert "no classification is" in refused.json()["detail"]
+    malformed = api.post("/messages", {"to": "Washington", "text": "x", "markings": {"eyes": 1}})
+    assert (malformed.status_code, malformed.json()["error"]) == (422, "InvalidArgument")
+    plain = api.post("/messages", {"to": "Washington", "text": "plain"}).json()
+    assert plain["markings"] is None
+    release = api.post(f"/messages/{sent['id']}/release", {"public_text": "Talks held."})
+    assert release.status_code == 201
+    body = release.json()
+    assert (body["message"], body["released_by"], body["public_text"]) == (
+        sent["id"],
+        "Moscow",
+        "Talks held.",
+    )
+    shown = api.get(f"/messages/{sent['id']}").json()
+    assert shown["release"]["release_id"] == body["release_id"]
+    release_message = api.get(f"/messages/{body['release_id']}").json()
+    assert (release_message["kind"], release_message["peer"]) == ("release", "Washington")
+    again = api.post(f"/messages/{sent['id']}/release", {})
+    assert (again.status_code, again.json()["error"]) == (422, "ReleaseRefused")
+    unmarked = api.post(f"/messages/{plain['id']}/release", {})
+    assert (unmarked.status_code, unmarked.json()["error"]) == (422, "ReleaseRefused")
+    assert api.post("/messages/nope/release", {}).status_code == 404
+
+
 def test_list_messages_filters(api: Api) -> None:
     ids = [
         api.post("/messages", {"to": "Washington", "text": f"n{i}", "channel": "ops"}).json()["id"]
@@ -243,7 +277,7 @@ def test_unknown_message_is_404(api: Api, suffix: str) -> None:
 
 
 def test_post_group_answers_the_group_and_refuses_bad_input_whole(api: Api) -> None:
-    marked = {"classification": "HOTLINE // RESTRICTED", "not_for_release": True}
+    marked = {"eyes_only": ["duty-officer"], "not_for_release": True}
     response = api.post(
         "/messages/group", {"to": ["Washington"], "text": "marked", "markings": marked}
     )
@@ -381,6 +415,7 @@ TESTED_ROUTES = {
     ("GET", "/users"),
     ("POST", "/users"),
     ("POST", "/messages/{message_id}/ack"),
+    ("POST", "/messages/{message_id}/release"),
     ("POST", "/messages/notifications"),
     ("GET", "/meetings"),
     ("GET", "/calls"),

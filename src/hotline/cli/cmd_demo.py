@@ -172,7 +172,7 @@ def _flights() -> dict[str, object]:
 
 
 def _four_party_traffic(clients: dict[str, ControlClient]) -> None:
-    """The multilateral part of ``--parties 4``: one FLASH from Moscow to three capitals."""
+    """The multilateral part of ``--parties 4``: Moscow's FLASH to three capitals, a conference."""
     group = clients["Moscow"].send_group(
         to=["Washington", "London", "Paris"], text=FLASH_TO_THREE, precedence="flash"
     )
@@ -185,6 +185,28 @@ def _four_party_traffic(clients: dict[str, ControlClient]) -> None:
         print(
             f"  {copy['peer']:<10} serial {copy['serial']} on its own line: delivered, receipt verified"
         )
+    # The three Western parties confer: a roster signed by its convener, joined by each.
+    washington = clients["Washington"]
+    washington.create_conference("western-three", ["London", "Paris"])
+    deadline = time.monotonic() + 30
+    while True:
+        members = washington.conference("western-three")["members"]
+        if all(m["answer"] == "joined" for m in members if not m["us"]):
+            break
+        if time.monotonic() > deadline:
+            raise HotlineError(f"the conference was not joined within 30 s: {members}")
+        time.sleep(0.1)
+    print("\nWashington convened 'western-three' with London and Paris: both joined")
+    sent = washington.send_conference(
+        "western-three",
+        text="Proposed reply to Moscow: the four ministers' call at 1500Z on this line.",
+        precedence="immediate",
+    )
+    _wait_delivered(clients, [m["id"] for m in sent["messages"]])
+    print(
+        f"  Washington -> conference  group {sent['group']}: delivered to "
+        + ", ".join(m["peer"] for m in sent["messages"])
+    )
 
 
 def run(args: argparse.Namespace) -> int:

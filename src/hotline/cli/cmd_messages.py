@@ -42,6 +42,7 @@ PUBLIC_KEYS = (
     "to",
     "recipients",
     "markings",
+    "release",
 )
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from hotline.cli._common import Verbs, add_directory, print_json
+from hotline.cli._markings import add_marking_options, markings_argument
 from hotline.crypto import Precedence
 from hotline.errors import InvalidArgument, NotificationInvalid
 from hotline.terminal import DEFAULT_CHANNEL, ControlClient
@@ -46,6 +47,7 @@ def register(verbs: Verbs) -> None:
     )
     parser.add_argument("--exercise", action="store_true", help="mark it EXERCISE")
     parser.add_argument("--json", action="store_true", help="print the message record as JSON")
+    add_marking_options(parser)
     parser.set_defaults(handler=run)
 
 
@@ -69,6 +71,7 @@ def run(args: argparse.Namespace) -> int:
     twice = sorted({party for party in recipients if recipients.count(party) > 1})
     if twice:
         raise InvalidArgument(f"--to {', '.join(twice)} given more than once; nothing was sent")
+    markings = markings_argument(args)
     with ControlClient(args.directory) as client:
         try:
             record = client.notify(
@@ -79,6 +82,7 @@ def run(args: argparse.Namespace) -> int:
                 channel=args.channel,
                 override=args.late_notice,
                 exercise=args.exercise,
+                markings=markings,
             )
         except NotificationInvalid as exc:
             print(f"hotline: the {args.format} notification is not valid:", file=sys.stderr)

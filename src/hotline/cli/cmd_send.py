@@ -7,6 +7,8 @@ own line (docs/protocol/parties.md), and the group's id is printed; an unknown
 party anywhere, or one named twice, refuses the whole send and nothing is queued.
 With ``--conference NAME`` instead of ``--to``, one payload goes to every other
 member of the conference (docs/protocol/conferences.md); the group id is printed.
+The handling markings (``--eyes-only``, ``--embargoed-until``, ``--not-for-release``,
+``--classification``) go in the signed body (cli/_markings.py).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import sys
 from typing import Any
 
 from hotline.cli._common import Verbs, add_directory, print_json, read_text_argument
+from hotline.cli._markings import add_marking_options, markings_argument
 from hotline.crypto import Precedence
 from hotline.errors import DeliveryTimeout, InvalidArgument
 from hotline.terminal import ControlClient
@@ -66,6 +69,7 @@ def register(verbs: Verbs) -> None:
         metavar="SECONDS",
         help="with --wait: give up after this long and exit 1 (default 60)",
     )
+    add_marking_options(parser)
     parser.add_argument(
         "text", nargs="+", metavar="TEXT", help="the message text, or - to read standard input"
     )
@@ -83,10 +87,15 @@ def run(args: argparse.Namespace) -> int:
         raise InvalidArgument("the message text is empty")
     if not 0 < args.timeout <= 3600:
         raise InvalidArgument("--timeout takes a number of seconds from 0 to 3600")
+    markings = markings_argument(args)
     if args.conference is not None:
         with ControlClient(args.directory) as client:
             group = client.send_conference(
-                args.conference, text=text, precedence=precedence, channel=args.channel
+                args.conference,
+                text=text,
+                precedence=precedence,
+                channel=args.channel,
+                markings=markings,
             )
             _show(group, group["group"], args.json)
             if not args.wait:
@@ -101,13 +110,21 @@ def run(args: argparse.Namespace) -> int:
     with ControlClient(args.directory) as client:
         if len(recipients) == 1:
             record = client.send(
-                to=recipients[0], text=text, precedence=precedence, channel=args.channel
+                to=recipients[0],
+                text=text,
+                precedence=precedence,
+                channel=args.channel,
+                markings=markings,
             )
             _show(record, record["id"], args.json)
             copies = [record]
         else:
             group = client.send_group(
-                to=recipients, text=text, precedence=precedence, channel=args.channel
+                to=recipients,
+                text=text,
+                precedence=precedence,
+                channel=args.channel,
+                markings=markings,
             )
             _show(group, group["group"], args.json)
             copies = group["messages"]

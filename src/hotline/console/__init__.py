@@ -59,6 +59,12 @@ from hotline.console.i18n import (
     load_catalogues,
     negotiate_language,
 )
+from hotline.console.marking_view import (
+    ChannelMember,
+    MarkingView,
+    hide_if_unreadable,
+    marking_view,
+)
 from hotline.console.middleware import (
     CONTENT_SECURITY_POLICY,
     PUBLIC_PATHS,
@@ -109,6 +115,7 @@ from hotline.console.schemas import (
     NotificationCheck,
     NotificationCreate,
     PresenceCreate,
+    ReleaseCreate,
     ShiftNoteCreate,
 )
 from hotline.console.security import (
@@ -181,6 +188,7 @@ __all__ = [
     "CallHangup",
     "CallMedia",
     "Catalogues",
+    "ChannelMember",
     "ConsoleDep",
     "ConsoleSession",
     "ConsoleState",
@@ -201,6 +209,7 @@ __all__ = [
     "MAX_EXPORT_IDS",
     "MAX_REASON_CHARS",
     "MAX_SDP_CHARS",
+    "MarkingView",
     "MessageCreate",
     "NOTIFY_FORMATS",
     "N_",
@@ -211,6 +220,7 @@ __all__ = [
     "PUBLIC_PREFIXES",
     "PageRenderer",
     "PresenceCreate",
+    "ReleaseCreate",
     "ReportQuery",
     "SECURITY_HEADERS",
     "SESSION_COOKIE",
@@ -255,8 +265,10 @@ __all__ = [
     "format_utc_text",
     "get_console",
     "get_terminal",
+    "hide_if_unreadable",
     "is_public",
     "load_catalogues",
+    "marking_view",
     "meeting_of",
     "meeting_view",
     "message_detail",

@@ -33,6 +33,7 @@ from hotline.store import AckRecord, Direction, MessageRecord, PeerRecord
 from hotline.terminal import Operator, Permission, Terminal
 from hotline.terminal.core import ACKNOWLEDGEABLE_KINDS, ack_statement, receipt_proof
 from hotline.terminal.desks.notifications import MEETING
+from hotline.terminal.desks.releases import ReleaseDesk
 
 __all__ = [
     "VERIFICATION_STATUSES",
@@ -129,11 +130,17 @@ def _party(party: str, key: bytes | None, fingerprint: str | None) -> dict[str, 
 
 
 def message_detail(
-    terminal: Terminal, record: MessageRecord, *, fingerprint: str, language: str
+    terminal: Terminal,
+    record: MessageRecord,
+    *,
+    fingerprint: str,
+    language: str,
+    reader: str | None = None,
 ) -> dict[str, Any]:
     """Every field of the message, its line, and the three checks re-done now.
 
-    ``fingerprint`` is this party's own (the console computes it once).
+    ``fingerprint`` is this party's own (the console computes it once);
+    ``reader`` the console user it is shown to (its markings applied for them).
     """
     peer: PeerRecord | None = terminal.store.get_peer(record.peer)
     ours = terminal.identity.signing_public
@@ -153,7 +160,7 @@ def message_detail(
         receipt, received_at = Verification(status="failed", reason=str(exc)), None
     else:
         receipt, received_at = check_receipt(record, recipient_key=recipient_key, proof=proof)
-    row = terminal_row(terminal, record, ack=ack, language=language)
+    row = terminal_row(terminal, record, ack=ack, language=language, reader=reader)
     if row["notice"] is not None:
         row["notice"] = notice_view(
             record, language=language, full=True, codebook=read_codebook(terminal)
@@ -175,6 +182,8 @@ def message_detail(
         "acknowledgeable": record.direction is Direction.IN
         and record.kind in ACKNOWLEDGEABLE_KINDS
         and ack is None,
+        # This side may release it (marked, not yet released, and ours to release).
+        "releasable": terminal.desk(ReleaseDesk).may_release(record) is None,
     }
 
 
@@ -189,6 +198,7 @@ def with_actions(detail: dict[str, Any], operator: Operator) -> dict[str, Any]:
     detail["can_acknowledge"] = bool(detail["acknowledgeable"]) and operator.may(
         Permission.ACKNOWLEDGE
     )
+    detail["can_release"] = bool(detail.get("releasable")) and operator.may(Permission.SEND)
     detail["can_reply"] = (
         operator.may(Permission.SEND)
         and notice is not None

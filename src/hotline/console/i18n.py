@@ -64,6 +64,12 @@ def N_(msgid: str) -> str:
 #: show, by msgid. The page carries their translations; tests check that the scripts
 #: ask for no other.
 CLIENT_MSGIDS: tuple[str, ...] = (
+    N_("Embargoed: public in %(time)s"),
+    N_("Embargo over"),
+    N_("Text withheld: eyes only"),
+    N_("classification not agreed"),
+    N_("Released %(time)s"),
+    N_("Released."),
     N_("%(ms)s ms"),
     N_("acknowledged"),
     N_("acknowledged by %(name)s at %(time)s"),

@@ -32,6 +32,7 @@ __all__ = [
     "NotificationCheck",
     "NotificationCreate",
     "PresenceCreate",
+    "ReleaseCreate",
     "ShiftNoteCreate",
 ]
 
@@ -54,6 +55,8 @@ class MessageCreate(BaseModel):
     precedence: Precedence = Precedence.ROUTINE
     channel: str = DEFAULT_CHANNEL
     exercise: bool = False
+    #: Handling markings (docs/protocol/markings.md): the body's markings map.
+    markings: dict[str, Any] | None = None
 
     @field_validator("text")
     @classmethod
@@ -93,6 +96,16 @@ class NotificationCreate(BaseModel):
     exercise: bool = False
     #: The operator's explicit consent to a late launch notice (flagged on both sides).
     override: bool = False
+    #: Handling markings (docs/protocol/markings.md): the body's markings map.
+    markings: dict[str, Any] | None = None
+
+
+class ReleaseCreate(BaseModel):
+    """The release of a marked message: its public text (optional)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    public_text: str | None = Field(default=None, max_length=4000)
 
 
 class ShiftNoteCreate(BaseModel):

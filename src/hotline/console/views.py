@@ -39,6 +39,7 @@ from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from hotline.console.i18n import format_utc_text
+from hotline.console.marking_view import ChannelMember, hide_if_unreadable, marking_view
 from hotline.console.notices import meeting_of, meeting_view, notice_view
 from hotline.crypto import Precedence
 from hotline.errors import NotificationInvalid
@@ -49,11 +50,13 @@ from hotline.store import (
     Direction,
     MeetingRecord,
     MessageRecord,
+    ReleaseRecord,
     ShiftNoteRecord,
 )
 from hotline.terminal import PeerStatus, RouteStatus, Terminal
 from hotline.terminal.api.models import Alarm, Message, Peer
 from hotline.terminal.core import ACKNOWLEDGEABLE_KINDS, verify_note
+from hotline.terminal.desks.channels import ChannelDesk
 from hotline.terminal.desks.deadlines import DeadlineWatch
 
 __all__ = [
@@ -109,6 +112,7 @@ def message_row(
     deadline: str | None = None,
     overdue: bool = False,
     meeting: MeetingRecord | None = None,
+    release: ReleaseRecord | None = None,
 ) -> dict[str, Any]:
     """One message as the traffic view and the API show it.
 
@@ -131,7 +135,7 @@ def message_row(
         moment = _moment(at, language)
         if moment is not None:
             times.append({"state": step, **moment})
-    message = Message.of(record, ack=ack, deadline=deadline, overdue=overdue)
+    message = Message.of(record, ack=ack, deadline=deadline, overdue=overdue, release=release)
     return {
         **message.model_dump(mode="json"),
         "line_state": line_state,
@@ -155,15 +159,22 @@ def terminal_row(
     ack: AckRecord | None,
     language: str,
     meetings: dict[str, MeetingRecord] | None = None,
+    reader: str | None = None,
+    releases: dict[str, ReleaseRecord] | None = None,
 ) -> dict[str, Any]:
     """:func:`message_row` with the line, deadline and meeting the terminal knows of.
 
-    ``meetings`` (by proposal id) saves reading them once per row in a list.
+    ``meetings`` (by proposal id) saves reading them once per row in a list, as
+    ``releases`` (by message id) does the releases. ``reader``: the console user
+    the row is for; its handling markings are applied for them
+    (:mod:`hotline.console.marking_view`: the ``marking`` key, and the content
+    left out where they may not read it).
     """
     if meetings is None:
         meetings = {m.proposal_id: m for m in terminal.store.list_meetings()}
+    release = terminal.store.release_of(record.id) if releases is None else releases.get(record.id)
     line = terminal.lines.get(record.peer)
-    return message_row(
+    row = message_row(
         record,
         ack=ack,
         line_state=None if line is None else str(line.state),
@@ -171,7 +182,30 @@ def terminal_row(
         deadline=terminal.desk(DeadlineWatch).deadline_of(record),
         overdue=terminal.desk(DeadlineWatch).is_overdue(record.id),
         meeting=meeting_of(record, meetings),
+        release=release,
     )
+    view = marking_view(
+        record,
+        reader or "",
+        terminal.clock.now(),
+        release=release,
+        agreed=terminal.settings.markings.classifications
+        if record.direction is Direction.IN
+        else None,
+        channel_member=_channel_member(terminal),
+    )
+    return hide_if_unreadable(row, view)
+
+
+def _channel_member(terminal: Terminal) -> ChannelMember:
+    """EYES ONLY ``channel:NAME`` admits that configured channel's members, and nobody for a
+    channel without members (an unconfigured channel is open, which eyes-only must not be)."""
+    channels = terminal.desk(ChannelDesk)
+
+    def member(channel: str, user: str) -> bool:
+        return channels.is_restricted(channel) and channels.may_read(user, channel)
+
+    return member
 
 
 def _flash_first(
@@ -190,17 +224,29 @@ def _flash_first(
     return sorted(records, key=lambda record: not waiting_flash(record))
 
 
-def traffic(terminal: Terminal, *, limit: int, language: str) -> list[dict[str, Any]]:
-    """The newest ``limit`` messages people wrote, FLASH first, then newest first."""
+def traffic(
+    terminal: Terminal, *, limit: int, language: str, reader: str | None = None
+) -> list[dict[str, Any]]:
+    """The newest ``limit`` messages people wrote, FLASH first, then newest first.
+
+    ``reader``: the console user they are shown to (markings applied for them).
+    """
     # Acknowledgements and alarm messages share the table: read a wider window,
     # then keep the traffic kinds (bounded, so a view never scans everything).
     window = terminal.store.list_messages(limit=min(limit * 4, 4000))
     records = [record for record in window if record.kind in TRAFFIC_KINDS][:limit]
     acks = terminal.store.acknowledgements([record.id for record in records])
     meetings = {meeting.proposal_id: meeting for meeting in terminal.store.list_meetings()}
+    releases = terminal.store.releases([record.id for record in records])
     return [
         terminal_row(
-            terminal, record, ack=acks.get(record.id), language=language, meetings=meetings
+            terminal,
+            record,
+            ack=acks.get(record.id),
+            language=language,
+            meetings=meetings,
+            reader=reader,
+            releases=releases,
         )
         for record in _flash_first(records, acks.keys())
     ]

@@ -234,7 +234,13 @@ class TLSListener:
                 dialed=False,
                 route=self.route,
             )
-            await self._on_transport(transport)
+            try:
+                await self._on_transport(transport)
+            except BaseException:
+                # Cancelled (the listener is closing) or failed while the terminal
+                # held it: the socket must not outlive the listener.
+                writer.close()
+                raise
         finally:
             if task is not None:
                 self._tasks.discard(task)
@@ -246,6 +252,10 @@ class TLSListener:
             with contextlib.suppress(Exception):
                 async with asyncio.timeout(2.0):
                     await self._server.wait_closed()
+        # A connection accepted just before the close has its task scheduled but
+        # not started: one turn of the loop lets it start, see _closing and close
+        # its socket (a task cancelled before its first step never runs its body).
+        await asyncio.sleep(0)
         tasks = list(self._tasks)
         for task in tasks:
             task.cancel()

@@ -35,6 +35,7 @@ from hotline.store.interfaces import (
     MessageStore,
     PeerStore,
     RecordStore,
+    ReleaseStore,
     ShiftNoteStore,
     StoreStatistics,
     TransactionalStore,
@@ -53,6 +54,7 @@ from hotline.store.interfaces._conferences import (
     RosterRecord,
 )
 from hotline.store.interfaces._groups import GroupLink
+from hotline.store.interfaces._releases import ReleaseRecord
 from hotline.store.journal import (
     JournalChecker,
     journal_entry_hash,
@@ -133,6 +135,8 @@ __all__ = [
     "PresenceRecord",
     "RecordConflictRecord",
     "RecordStore",
+    "ReleaseRecord",
+    "ReleaseStore",
     "RosterRecord",
     "SCHEMA_VERSION",
     "SQLiteStore",

@@ -16,7 +16,8 @@ What differs from SQLite, and why:
   cannot store; refusing them would let one peer stall the line. The store
   encodes and decodes them; ``convert_from(text, 'UTF8')`` reads them in psql.
   Tables that name a message (``acknowledgements``, ``message_groups``,
-  ``peer_channels``, ``conference_answers``) use the same type.
+  ``peer_channels``, ``conference_answers``, ``releases``) use the same type,
+  as does a release's ``public_text``.
 * **Reserved words.** ``channel_members.user`` is written ``"user"``.
 * **Triggers** are PL/pgSQL functions. Every refusal is raised with SQLSTATE
   23000 (integrity_constraint_violation), as SQLite's ``RAISE(ABORT)`` is an
@@ -40,6 +41,7 @@ __all__ = [
     "VERSION_8",
     "VERSION_9",
     "VERSION_10",
+    "VERSION_11",
 ]
 
 _T = 'TEXT COLLATE "C"'
@@ -628,3 +630,17 @@ CREATE TABLE conference_answers (
     *_append_only("conference_answers", _CONFERENCES),
 )
 """Conferences: each one, its roster versions and the members' answers (append-only)."""
+
+VERSION_11 = (
+    f"""
+CREATE TABLE releases (
+    message_id  BYTEA PRIMARY KEY REFERENCES messages (id),  -- UTF-8, as messages.id
+    released_by {_T} NOT NULL CHECK (length(released_by) > 0),
+    released_at {_T} NOT NULL CHECK (length(released_at) > 0),
+    public_text BYTEA,  -- UTF-8, as messages.text: it comes from the peer
+    release_id  BYTEA NOT NULL UNIQUE REFERENCES messages (id)
+)""",
+    # SQLite's step reuses the record's append-only triggers, message and all.
+    *_append_only("releases", _RECORD),
+)
+"""Releases of marked messages: which message was made public, by whom, when (append-only)."""

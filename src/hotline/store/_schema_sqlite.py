@@ -16,6 +16,7 @@ from __future__ import annotations
 __all__ = [
     "CHANNELS",
     "CONFERENCES",
+    "RELEASES",
     "VERSION_1",
     "VERSION_2",
     "VERSION_3",
@@ -693,3 +694,14 @@ CONFERENCES = (
     *_conference_append_only("conference_answers"),
 )
 """Conferences: each one, its roster versions and the members' answers (append-only)."""
+_CREATE_RELEASES = """
+CREATE TABLE releases (
+    message_id  TEXT PRIMARY KEY REFERENCES messages (id),
+    released_by TEXT NOT NULL CHECK (length(released_by) > 0),
+    released_at TEXT NOT NULL CHECK (length(released_at) > 0),
+    public_text TEXT,
+    release_id  TEXT NOT NULL UNIQUE REFERENCES messages (id)
+)"""
+
+RELEASES = (_CREATE_RELEASES, *_append_only("releases"))
+"""Releases of marked messages: which message was made public, by whom, when (append-only)."""

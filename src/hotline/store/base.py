@@ -9,7 +9,8 @@ without the terminal noticing.
 messages, acknowledgements, journal, alarms, accounts, shift notes, meetings,
 calls and presence requests, the record (the Merkle tree over the journal,
 checkpoints, cosignatures, evidence of conflicts), and protocol v2's per-peer
-state (message-key chains, protocol versions, range delivery). Each part states its own
+state (message-key chains, protocol versions, range delivery), and the releases of
+marked messages. Each part states its own
 contract; what they all share:
 
 * **Durable on return.** A mutating method has committed (and flushed to stable
@@ -46,6 +47,7 @@ from hotline.store.interfaces import (
     MessageStore,
     PeerStore,
     RecordStore,
+    ReleaseStore,
     ShiftNoteStore,
     StoreStatistics,
     TransactionalStore,
@@ -70,5 +72,6 @@ class Store(
     GroupStore,
     ChannelStore,
     ConferenceStore,
+    ReleaseStore,
 ):
     """Durable state of one terminal: every part of :mod:`hotline.store.interfaces` at once."""

@@ -9,7 +9,7 @@ with SQLite's contracts, as one mixin per part over a shared core, mirroring
 * ``_pg_peers``, ``_pg_messages`` (and acknowledgements), ``_pg_journal``,
   ``_pg_alarms``, ``_pg_accounts`` (and shift notes), ``_pg_calls`` (presence
   requests, meetings), ``_pg_record``, ``_pg_chains``, ``_pg_groups``,
-  ``_pg_channels``, ``_pg_conferences``;
+  ``_pg_channels``, ``_pg_conferences``, ``_pg_releases``;
 * ``_pg_migrate``: the schema runner; ``_schema_postgresql``: the statements.
 
 It needs the ``postgresql`` extra (psycopg 3): ``pip install 'hotline[postgresql]'``.
@@ -39,6 +39,7 @@ from hotline.store._pg_messages import PostgreSQLAcknowledgementStore, PostgreSQ
 from hotline.store._pg_migrate import ensure_schema
 from hotline.store._pg_peers import PostgreSQLPeerStore
 from hotline.store._pg_record import PostgreSQLRecordStore
+from hotline.store._pg_releases import PostgreSQLReleaseStore
 from hotline.store.base import Store
 
 __all__ = ["URL_SCHEMES", "PostgreSQLStore", "describe_url", "is_postgresql_url"]
@@ -95,6 +96,7 @@ class PostgreSQLStore(
     PostgreSQLGroupStore,
     PostgreSQLChannelStore,
     PostgreSQLConferenceStore,
+    PostgreSQLReleaseStore,
     Store,
 ):
     """A :class:`~hotline.store.Store` in one PostgreSQL database. Build it with :meth:`open`."""

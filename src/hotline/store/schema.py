@@ -117,6 +117,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         summary="conferences: each one, its roster versions and the members' answers",
         sql={"sqlite": sqlite_sql.CONFERENCES, "postgresql": postgresql_sql.VERSION_10},
     ),
+    Migration(
+        version=11,
+        summary="releases: marked messages made public statements, by whom and when",
+        sql={"sqlite": sqlite_sql.RELEASES, "postgresql": postgresql_sql.VERSION_11},
+    ),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].version

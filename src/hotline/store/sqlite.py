@@ -21,6 +21,7 @@ module, over a shared core:
   cosignatures, witnessed checkpoints, conflicts); ``_sqlite_chains``: protocol
   v2's message-key chains, peer protocol versions and range delivery;
   ``_sqlite_groups``: group messages' links; ``_sqlite_conferences``: conferences.
+  ``_sqlite_releases``: releases of marked messages.
 
 The mixins are flattened into one class, so a call costs what it did when they
 were one: no delegation, no extra statement. Reads outside a transaction are
@@ -48,6 +49,7 @@ from hotline.store._sqlite_messages import SQLiteAcknowledgementStore, SQLiteMes
 from hotline.store._sqlite_migrate import ensure_schema
 from hotline.store._sqlite_peers import SQLitePeerStore
 from hotline.store._sqlite_record import SQLiteRecordStore
+from hotline.store._sqlite_releases import SQLiteReleaseStore
 from hotline.store.base import Store
 
 __all__ = ["SQLiteStore"]
@@ -107,6 +109,7 @@ class SQLiteStore(
     SQLiteGroupStore,
     SQLiteChannelStore,
     SQLiteConferenceStore,
+    SQLiteReleaseStore,
     Store,
 ):
     """A :class:`~hotline.store.Store` in one SQLite file. Build it with :meth:`open`."""

@@ -144,12 +144,34 @@ class ControlClient:
         return str(self._request("GET", "/card")["card"])
 
     def send(
-        self, *, to: str, text: str, precedence: str = "routine", channel: str = "leaders"
+        self,
+        *,
+        to: str,
+        text: str,
+        precedence: str = "routine",
+        channel: str = "leaders",
+        markings: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
+        """Queue a message; ``markings`` is the body's markings map (docs/protocol/markings.md)."""
+        body: dict[str, Any] = {
+            "to": to,
+            "text": text,
+            "precedence": precedence,
+            "channel": channel,
+        }
+        if markings:
+            body["markings"] = markings
+        result: dict[str, Any] = self._request("POST", "/messages", json_body=body)
+        return result
+
+    def release(
+        self, message_id: str, *, public_text: str | None = None, at: str | None = None
+    ) -> dict[str, Any]:
+        """Release a marked message (docs/protocol/markings.md §3); returns the release."""
         result: dict[str, Any] = self._request(
             "POST",
-            "/messages",
-            json_body={"to": to, "text": text, "precedence": precedence, "channel": channel},
+            f"/messages/{message_id}/release",
+            json_body={"public_text": public_text, "at": at},
         )
         return result
 
@@ -279,6 +301,7 @@ class ControlClient:
         channel: str = "leaders",
         override: bool = False,
         exercise: bool = False,
+        markings: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         """Send a formatted notification; NotificationInvalid (with ``problems``) if bad.
 
@@ -295,6 +318,7 @@ class ControlClient:
                 "channel": channel,
                 "override": override,
                 "exercise": exercise,
+                **({"markings": markings} if markings else {}),
             },
         )
         return result

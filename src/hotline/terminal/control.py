@@ -52,7 +52,7 @@ from hotline.terminal.api.errors import (
 )
 from hotline.terminal.api.models import Acknowledgement, Alarm, Group, Message, Peer
 from hotline.terminal.core.groups import GroupQueued
-from hotline.terminal.core.markings import Markings
+from hotline.terminal.core.markings import markings_from_json
 from hotline.terminal.core.outbox import DEFAULT_CHANNEL
 from hotline.terminal.daemon import OutgoingText, Terminal
 from hotline.terminal.desks.accounts.users import authenticate, create_user, user_json
@@ -67,6 +67,7 @@ from hotline.terminal.desks.notifications.reports import (
     counts_csv,
     notifications_csv,
 )
+from hotline.terminal.desks.releases.desk import ReleaseDesk, release_json
 
 __all__ = [
     "create_control_app",
@@ -86,6 +87,14 @@ class MessageCreate(BaseModel):
     text: str
     precedence: Precedence = Precedence.ROUTINE
     channel: str = DEFAULT_CHANNEL
+    #: The body's markings map (docs/protocol/markings.md): eyes_only, embargoed_until,
+    #: not_for_release, classification.
+    markings: dict[str, Any] | None = None
+
+
+class ReleaseCreate(BaseModel):
+    public_text: str | None = None
+    at: str | None = None
 
 
 class GroupCreate(BaseModel):
@@ -113,6 +122,7 @@ class NotificationCreate(BaseModel):
     channel: str = DEFAULT_CHANNEL
     override: bool = False
     exercise: bool = False
+    markings: dict[str, Any] | None = None
 
 
 class Credentials(BaseModel):
@@ -147,10 +157,12 @@ def messages_json(terminal: Terminal, records: list[MessageRecord]) -> list[Mess
     acks = terminal.store.acknowledgements([r.id for r in records])
     recipients = terminal.recipient_states(records)
     watch = terminal.desk(DeadlineWatch)
+    releases = terminal.store.releases([r.id for r in records])
     return [
         Message.of(
             r,
             ack=acks.get(r.id),
+            release=releases.get(r.id),
             deadline=watch.deadline_of(r),
             overdue=watch.is_overdue(r.id),
             recipients=states,
@@ -168,13 +180,6 @@ def group_json(terminal: Terminal, group: GroupQueued) -> Group:
         conference=group.conference,
         messages=messages_json(terminal, list(group.records)),
     )
-
-
-def markings_from_json(found: dict[str, Any] | None) -> Markings | None:
-    """Markings given as JSON (the body's keys); None for none; InvalidArgument if malformed."""
-    if not found:
-        return None
-    return Markings.from_body({"markings": found})
 
 
 # -- dependencies -------------------------------------------------------------
@@ -205,6 +210,7 @@ async def post_notification(body: NotificationCreate, terminal: TerminalDep) -> 
     if isinstance(body.to, list):
         group = terminal.desk(NotificationDesk).send_group(
             to=body.to,
+            markings=markings_from_json(body.markings),
             format_code=body.format,
             data=body.data,
             precedence=body.precedence,
@@ -221,6 +227,7 @@ async def post_notification(body: NotificationCreate, terminal: TerminalDep) -> 
         channel=body.channel,
         override=body.override,
         exercise=body.exercise,
+        markings=markings_from_json(body.markings),
     )
     return messages_json(terminal, [record])[0]
 
@@ -347,7 +354,11 @@ async def get_card(terminal: TerminalDep) -> dict[str, str]:
 @messages_router.post("", status_code=201)
 async def post_message(body: MessageCreate, terminal: TerminalDep) -> Message:
     record = terminal.send_text(
-        to=body.to, text=body.text, precedence=body.precedence, channel=body.channel
+        to=body.to,
+        text=body.text,
+        precedence=body.precedence,
+        channel=body.channel,
+        markings=markings_from_json(body.markings),
     )
     return messages_json(terminal, [record])[0]
 
@@ -363,6 +374,17 @@ async def post_group(body: GroupCreate, terminal: TerminalDep) -> Group:
         markings=markings_from_json(body.markings),
     )
     return group_json(terminal, group)
+
+
+@messages_router.post("/{message_id}/release", status_code=201)
+async def post_release(
+    message_id: str, body: ReleaseCreate, terminal: TerminalDep
+) -> dict[str, Any]:
+    """Release a marked message: sign and send the release record (docs/protocol/markings.md §3)."""
+    release = terminal.desk(ReleaseDesk).release(
+        message_id, public_text=body.public_text, at=body.at
+    )
+    return release_json(release)
 
 
 @messages_router.post("/batch", status_code=201)

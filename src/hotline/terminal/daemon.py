@@ -69,7 +69,7 @@ from hotline.terminal.core.line import (
     RouteStatus,
     TerminalStatus,
 )
-from hotline.terminal.core.markings import Markings
+from hotline.terminal.core.markings import Markings, check_classification, screen_incoming
 from hotline.terminal.core.operators import Operator, Permission
 from hotline.terminal.core.outbox import DEFAULT_CHANNEL, Draft, Outbox
 from hotline.terminal.core.session import Session, SessionHandler
@@ -216,16 +216,19 @@ class Terminal:
 
         ``exercise`` (or ``[terminal] exercise`` in the settings) marks it EXERCISE
         in its signed body: shown as such on both sides, left out of statistics.
-        ``markings`` travel in the signed body too (docs/protocol/parties.md §4).
+        ``markings`` (docs/protocol/markings.md) go in the signed body too; a
+        classification must be one agreed in ``[markings] classifications``.
         """
+        check_classification(markings, self.settings.markings.classifications)
         line = self._line(to)
         exercise = exercise or self.settings.exercise
+        extra = self._extra_body(exercise, markings, None)
         record = self.outbox.queue(
             peer=line.peer,
             text=text,
             channel=channel,
             precedence=precedence,
-            extra_body=self._extra_body(exercise, markings, None) or None,
+            extra_body=extra or None,
         )
         self._queued(line, record, exercise=exercise)
         return record
@@ -249,6 +252,7 @@ class Terminal:
         ``to`` is empty or names a party twice, UnknownPeer naming every party
         with no line here. Returns once every copy is committed.
         """
+        check_classification(markings, self.settings.markings.classifications)
         names = list(to)
         if not names:
             raise InvalidArgument("name at least one party to send to")
@@ -843,7 +847,15 @@ class Terminal:
 
     def _received(self, line: PeerLine, records: tuple[MessageRecord, ...]) -> None:
         line.last_used = records[-1].created_at
-        self.desks.received(records)
+        # Markings are every desk's concern: a malformed map refuses the content
+        # before any desk acts on it (hotline.terminal.core.markings).
+        standing = screen_incoming(
+            self.store,
+            self.clock,
+            records,
+            classifications=self.settings.markings.classifications,
+        )
+        self.desks.received(standing)
         self.events.publish("messages")
 
     def _resend_everywhere(self, record: MessageRecord) -> int:

@@ -1,5 +1,5 @@
-"""PostgreSQL's migrations 9 and 10 (channels, conferences): the triggers against raw SQL,
-the same columns as SQLite's tables, and a version-8 database migrated with its data kept."""
+"""PostgreSQL's migrations 9 to 11 (channels, conferences, releases): the triggers against raw
+SQL, the same columns as SQLite's tables, and a version-8 database migrated with its data kept."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from hotline.store import (
     ConferenceAnswer,
     ConferenceRecord,
     PeerChannelRecord,
+    ReleaseRecord,
     RosterRecord,
     SQLiteStore,
 )
@@ -40,6 +41,7 @@ _NEW_TABLES = (
     "conferences",
     "conference_rosters",
     "conference_answers",
+    "releases",
 )
 
 
@@ -77,6 +79,17 @@ def _fill(store: PostgreSQLStore) -> None:
     )
     store.add_answer(
         ConferenceAnswer(conference="c1", version=1, party="moscow", answer="invited", at=_AT)
+    )
+    marked, release = make_message(1), make_message(2, kind="release")
+    store.add_outgoing_many([marked, release])
+    store.add_release(
+        ReleaseRecord(
+            message_id=marked.id,
+            released_by="washington",
+            released_at=_AT,
+            public_text="The talks were held.\x00",
+            release_id=release.id,
+        )
     )
 
 
@@ -125,6 +138,9 @@ def _rows(raw: psycopg.Connection[tuple[object, ...]]) -> dict[str, int]:
         ("DELETE FROM conference_answers", "append-only"),
         ("UPDATE conference_rosters SET roster = '\\x00'", "append-only"),
         ("TRUNCATE conferences, conference_rosters, conference_answers", "append-only"),
+        ("UPDATE releases SET public_text = NULL", "append-only"),
+        ("DELETE FROM releases", "append-only"),
+        ("TRUNCATE releases", "append-only"),
     ],
 )
 def test_triggers_guard_raw_sql(
@@ -141,6 +157,10 @@ def test_triggers_guard_raw_sql(
         name="defence", created_at=_AT, created_by="admin", version=1
     )
     assert [m.user for m in filled.channel_members("defence")] == ["alice", "bob"]
+    release = filled.release_of("moscow-out-1")
+    assert release is not None
+    # U+0000 is kept: a release's public text comes from the peer, as a message's text does.
+    assert release.public_text == "The talks were held.\x00"
 
 
 def test_a_membership_closes_once_and_the_version_rises(

@@ -19,6 +19,7 @@ from hotline.terminal.config import (
     CallSettings,
     EscalationStep,
     LinkSettings,
+    MarkingSettings,
     RecordSettings,
     check_timezone,
 )
@@ -293,7 +294,9 @@ def test_every_section_of_a_freshly_initialised_file_loads(tmp_path: Path) -> No
         "acknowledgement",
         "performance",
         "record",
+        "markings",
         "calls",
+        "store",
     }
     assert load_settings(path, environ={}) == files.settings
 
@@ -348,6 +351,7 @@ def test_every_key_of_a_fresh_file_can_be_set_from_the_environment(tmp_path: Pat
         ("terminal", "listen"): ["127.0.0.1:7002", "[::1]:7002"],
         ("terminal", "exercise"): True,
         ("console", "listen"): "127.0.0.1:8081",
+        ("store", "url"): "postgresql://hotline@db.example.org:5432/hotline",
         ("link", "heartbeat_interval"): 2,
         ("link", "dead_after"): 4,
         ("link", "reconnect_initial"): 0.5,
@@ -368,6 +372,8 @@ def test_every_key_of_a_fresh_file_can_be_set_from_the_environment(tmp_path: Pat
         ("calls", "ice_servers"): [{"urls": "stun:stun.example.org"}],
         ("record", "checkpoint_interval"): 2,
         ("record", "cosign_overdue_after"): 900,
+        ("markings", "classifications"): ["RESTRICTED", "CONFIDENTIAL"],
+        ("markings", "release_by"): "either",
     }
     on_file = tomllib.loads(path.read_text(encoding="utf-8"))
     # Every key the file holds, and ice_servers, which it shows only in a comment.
@@ -405,7 +411,11 @@ def test_every_key_of_a_fresh_file_can_be_set_from_the_environment(tmp_path: Pat
             ice_servers=({"urls": "stun:stun.example.org"},),
         ),
         record=RecordSettings(checkpoint_interval=2.0, cosign_overdue_after=900.0),
+        markings=MarkingSettings(
+            classifications=("RESTRICTED", "CONFIDENTIAL"), release_by="either"
+        ),
         hold_cpus_awake=True,
+        store_url="postgresql://hotline@db.example.org:5432/hotline",
     )
     assert load_settings(path, environ={}) == files.settings  # the file itself is untouched
 
@@ -510,3 +520,16 @@ def test_record_settings_are_checked(tmp_path: Path) -> None:
         load(tmp_path, GOOD_TERMINAL + "[record]\ncheckpoint_interval = 61.0\n")
     settings = load(tmp_path, GOOD_TERMINAL + "[record]\ncosign_overdue_after = 600.0\n")
     assert settings.record.cosign_overdue_after == 600.0
+
+
+def test_marking_settings_are_checked(tmp_path: Path) -> None:
+    settings = load(tmp_path, GOOD_TERMINAL)
+    assert settings.markings == MarkingSettings(classifications=(), release_by="sender")
+    with pytest.raises(ConfigError, match=r"\[markings\] release_by must be one of sender, either"):
+        load(tmp_path, GOOD_TERMINAL + '[markings]\nrelease_by = "recipient"\n')
+    with pytest.raises(ConfigError, match="listed twice"):
+        load(tmp_path, GOOD_TERMINAL + '[markings]\nclassifications = ["A", "A"]\n')
+    with pytest.raises(ConfigError, match="one printable line"):
+        load(tmp_path, GOOD_TERMINAL + '[markings]\nclassifications = [" A"]\n')
+    settings = load(tmp_path, GOOD_TERMINAL + '[markings]\nclassifications = ["NATO SECRET"]\n')
+    assert settings.markings.classifications == ("NATO SECRET",)

@@ -42,14 +42,16 @@ from hotline.console.deps import (
 )
 from hotline.console.detail import message_detail, with_actions
 from hotline.console.i18n import format_utc_text
-from hotline.console.schemas import LanguageChange, MessageCreate, ShiftNoteCreate
+from hotline.console.schemas import LanguageChange, MessageCreate, ReleaseCreate, ShiftNoteCreate
 from hotline.console.state import ConsoleState
 from hotline.console.views import alarm_view, note_view, status_view, terminal_row, traffic
 from hotline.console.visibility import message_view, redacted, require_member, visible_row
 from hotline.errors import UnknownMessage, UnknownUser
 from hotline.terminal import Notice, Operator, Permission
 from hotline.terminal.api.models import Acknowledgement
+from hotline.terminal.core import markings_from_json
 from hotline.terminal.desks.acks import AckDesk
+from hotline.terminal.desks.releases import ReleaseDesk, release_json
 from hotline.terminal.desks.shiftlog import ShiftLog
 
 __all__ = ["router"]
@@ -90,10 +92,13 @@ async def list_messages(
     operator: Reader,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> list[dict[str, Any]]:
-    """The traffic: FLASH first, then newest first; a restricted channel's text only to members."""
+    """The traffic: FLASH first, then newest first; a restricted channel's text only to members,
+    a marked message's as its markings say."""
     return [
         visible_row(terminal, operator, row)
-        for row in traffic(terminal, limit=limit, language=session.language)
+        for row in traffic(
+            terminal, limit=limit, language=session.language, reader=session.operator.name
+        )
     ]
 
 
@@ -112,9 +117,14 @@ async def post_message(
         precedence=body.precedence,
         channel=body.channel,
         exercise=body.exercise,
+        markings=markings_from_json(body.markings),
     )
     return visible_row(
-        terminal, operator, terminal_row(terminal, record, ack=None, language=session.language)
+        terminal,
+        operator,
+        terminal_row(
+            terminal, record, ack=None, language=session.language, reader=session.operator.name
+        ),
     )
 
 
@@ -127,7 +137,11 @@ async def get_message(
     if record is None:
         raise UnknownMessage(f"no message with id {message_id}")
     detail = message_detail(
-        console.terminal, record, fingerprint=console.fingerprint, language=session.language
+        console.terminal,
+        record,
+        fingerprint=console.fingerprint,
+        language=session.language,
+        reader=operator.name,
     )
     return redacted(
         with_actions(detail, operator), message_view(console.terminal, operator, record)
@@ -150,6 +164,22 @@ async def acknowledge_message(
     ack = Acknowledgement.of(terminal.desk(AckDesk).acknowledge(message_id, operator))
     display = {"acknowledged_at": format_utc_text(ack.acknowledged_at, session.language)}
     return {**ack.model_dump(), "display": display}
+
+
+@messages_router.post("/{message_id}/release", status_code=201)
+async def release_message(
+    message_id: str,
+    body: ReleaseCreate,
+    terminal: TerminalDep,
+    session: SessionDep,
+    operator: Sender,
+) -> dict[str, Any]:
+    """Release a marked message (docs/protocol/markings.md §3): it becomes a public statement."""
+    release = terminal.desk(ReleaseDesk).release(
+        message_id, public_text=body.public_text, operator=operator
+    )
+    display = {"released_at": format_utc_text(release.released_at, session.language)}
+    return {**release_json(release), "display": display}
 
 
 # -- alarms ---------------------------------------------------------------------

@@ -34,6 +34,7 @@ from hotline.console.visibility import channel_view, require_member
 from hotline.errors import NotificationInvalid, StoreError
 from hotline.formats import Problem, apply_reply, get_format
 from hotline.terminal import Operator, Permission, Terminal
+from hotline.terminal.core import markings_from_json
 from hotline.terminal.desks.notifications import MEETING_REPLY, NotificationDesk
 
 __all__ = ["check_meeting_reply", "router"]
@@ -69,8 +70,11 @@ async def post_notification(
         channel=body.channel,
         override=body.override,
         exercise=body.exercise,
+        markings=markings_from_json(body.markings),
     )
-    return terminal_row(terminal, record, ack=None, language=session.language)
+    return terminal_row(
+        terminal, record, ack=None, language=session.language, reader=session.operator.name
+    )
 
 
 def check_meeting_reply(terminal: Terminal, reply: dict[str, Any], *, peer: str | None) -> None:

@@ -157,7 +157,12 @@ async def traffic_page(console: ConsoleDep, session: SessionDep) -> HTMLResponse
         page="traffic",
         messages=[
             visible_row(terminal, session.operator, row)
-            for row in traffic(terminal, limit=TRAFFIC_ROWS, language=session.language)
+            for row in traffic(
+                terminal,
+                limit=TRAFFIC_ROWS,
+                language=session.language,
+                reader=session.operator.name,
+            )
         ],
         calls=_calls(terminal, session.language),
         status_data=status_view(terminal, language=session.language),
@@ -174,7 +179,11 @@ async def message_page(message_id: str, console: ConsoleDep, session: SessionDep
     if record is None:
         raise UnknownMessage(f"no message with id {message_id}")
     detail = message_detail(
-        console.terminal, record, fingerprint=console.fingerprint, language=session.language
+        console.terminal,
+        record,
+        fingerprint=console.fingerprint,
+        language=session.language,
+        reader=session.operator.name,
     )
     # A non-member sees that the message exists, never its text (console/visibility.py).
     detail = redacted(

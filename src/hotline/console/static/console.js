@@ -473,6 +473,69 @@
     document.dispatchEvent(new CustomEvent("hotline:status", { detail: status }));
   }
 
+  /* -- handling markings (docs/protocol/markings.md) ------------------------ */
+
+  /*
+   * The server has already left out what this reader may not see; here the banner
+   * is written and the embargo counted down. The marking lines are shown as signed.
+   */
+  function showMarking(row, marking) {
+    const banner = row.querySelector(".marking-banner");
+    if (!banner || !marking || !marking.marked) return;
+    const lines = marking.banner.concat(marking.flags.map(function (flag) { return t(flag); }));
+    if (!marking.readable) lines.push(t("Text withheld: eyes only"));
+    banner.textContent = lines.join(" · ");
+    banner.hidden = false;
+    row.classList.add(marking.released ? "is-released" : "is-marked");
+    const countdown = row.querySelector(".embargo-countdown");
+    if (countdown && marking.countdown) {
+      countdown.dataset.until = marking.embargo_until;
+      countdown.hidden = false;
+      tickEmbargo(countdown);
+    }
+  }
+
+  function twoDigits(n) {
+    return (n < 10 ? "0" : "") + n;
+  }
+
+  /* "2d 03:04:05" to the embargo's end, from the server's clock. */
+  function tickEmbargo(element) {
+    const left = Math.ceil((Date.parse(element.dataset.until) - (Date.now() + serverOffset)) / 1000);
+    if (left <= 0) {
+      element.textContent = t("Embargo over");
+      element.dataset.over = "true";
+      return;
+    }
+    const days = Math.floor(left / 86400);
+    const clock = twoDigits(Math.floor((left % 86400) / 3600)) + ":" + twoDigits(Math.floor((left % 3600) / 60)) + ":" + twoDigits(left % 60);
+    const text = t("Embargoed: public in %(time)s", { time: (days ? days + "d " : "") + clock });
+    if (element.textContent !== text) element.textContent = text;
+  }
+
+  window.setInterval(function () {
+    document.querySelectorAll(".embargo-countdown[data-until]").forEach(tickEmbargo);
+  }, 1000);
+  document.querySelectorAll(".embargo-countdown[data-until]").forEach(tickEmbargo);
+
+  const releaseForm = byId("release-form");
+  if (releaseForm) {
+    releaseForm.addEventListener("submit", function (event) {
+      event.preventDefault();
+      const result = byId("release-result");
+      result.textContent = t("Sending…");
+      const text = byId("release-text").value.trim();
+      api("POST", "/api/messages/" + encodeURIComponent(releaseForm.dataset.id) + "/release", { public_text: text || null })
+        .then(function () {
+          result.textContent = t("Released.");
+          window.location.reload();
+        })
+        .catch(function (error) {
+          result.textContent = t("Failed: %(reason)s", { reason: error.message });
+        });
+    });
+  }
+
   /* -- traffic -------------------------------------------------------------- */
 
   let messages = readJson("messages-data") || [];
@@ -521,6 +584,7 @@
     } else {
       setText(row, ".text-body", message.text);
     }
+    showMarking(row, message.marking);
     const meetingBadge = row.querySelector(".meeting-state");
     if (message.meeting) {
       meetingBadge.hidden = false;

@@ -24,6 +24,7 @@ from hotline.store.interfaces._lifetime import StoreStatistics, TransactionalSto
 from hotline.store.interfaces._messages import AcknowledgementStore, MessageStore
 from hotline.store.interfaces._peers import PeerStore
 from hotline.store.interfaces._record import RecordStore
+from hotline.store.interfaces._releases import ReleaseStore
 
 __all__ = [
     "AccountStore",
@@ -39,6 +40,7 @@ __all__ = [
     "MessageStore",
     "PeerStore",
     "RecordStore",
+    "ReleaseStore",
     "ShiftNoteStore",
     "StoreStatistics",
     "TransactionalStore",

@@ -166,7 +166,8 @@ async def remove_party(ref: str, party: str, terminal: _TerminalDep) -> dict[str
 async def send_to_conference(ref: str, body: ConferenceMessage, terminal: _TerminalDep) -> Group:
     """One payload to every other member; refused while a member refused the roster."""
     # The top module holds the Group shape and the markings' JSON form.
-    from hotline.terminal.control import group_json, markings_from_json
+    from hotline.terminal.control import group_json
+    from hotline.terminal.core.markings import markings_from_json
 
     group = terminal.desk(ConferenceDesk).send(
         ref,

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict
 
 from hotline.crypto import body_commitment
 from hotline.errors import DeliveryError, InvalidArgument
-from hotline.store import AckRecord, AlarmRecord, Direction, MessageRecord
+from hotline.store import AckRecord, AlarmRecord, Direction, MessageRecord, ReleaseRecord
 from hotline.terminal.core.groups import PartyBlock, RecipientState, party_block
 from hotline.terminal.core.line import PeerStatus, RouteStatus
 from hotline.terminal.core.markings import Markings
@@ -67,6 +67,9 @@ class Message(_Resource):
     nobody acknowledges) and ``overdue`` whether it passed unacknowledged. For a
     formatted notification, ``format``, ``format_version`` and ``data`` (the
     structured data, which is what counts); None for any other message.
+    ``markings``: the handling markings of its signed body (docs/protocol/markings.md),
+    as the body holds them, or None; ``release``: its release once released
+    (``released_by``, ``released_at``, ``public_text``, ``release_id``), else None.
     """
 
     id: str
@@ -105,6 +108,8 @@ class Message(_Resource):
     recipients: list[Recipient]
     #: The handling markings in its signed body (docs/protocol/parties.md §4), or None.
     markings: dict[str, Any] | None
+    #: Once a marked message is released: who, when, the public text (else None).
+    release: dict[str, Any] | None
 
     @classmethod
     def of(
@@ -116,6 +121,7 @@ class Message(_Resource):
         overdue: bool = False,
         recipients: Sequence[RecipientState] = (),
         our_party: str = "",
+        release: ReleaseRecord | None = None,
     ) -> Message:
         """The message of a stored record, with its acknowledgement (if any) and deadline."""
         found = notification_of(record)
@@ -157,6 +163,14 @@ class Message(_Resource):
             to=_named(record, block, our_party),
             recipients=[Recipient(**state.to_json()) for state in recipients],
             markings=None if markings is None else markings.to_body(),
+            release=None
+            if release is None
+            else {
+                "released_by": release.released_by,
+                "released_at": release.released_at,
+                "public_text": release.public_text,
+                "release_id": release.release_id,
+            },
         )
 
 

@@ -61,6 +61,7 @@ __all__ = [
     "CallSettings",
     "EscalationStep",
     "LinkSettings",
+    "MarkingSettings",
     "RecordSettings",
     "Settings",
     "check_console",
@@ -260,6 +261,43 @@ def check_ice_server(server: Any) -> dict[str, Any]:
     return server
 
 
+#: Who may release a marked message (docs/protocol/markings.md §3).
+RELEASE_BY = ("sender", "either")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MarkingSettings:
+    """Handling markings agreed for the line (docs/protocol/markings.md)."""
+
+    __pydantic_config__ = _SCHEMA_CONFIG
+
+    #: The classification lines agreed with the peers; a message may carry only one
+    #: of these (empty: no classification may be used). One printable line each.
+    classifications: tuple[str, ...] = ()
+    #: Who may release a marked message: its ``sender`` only, or ``either`` party.
+    release_by: str = "sender"
+
+    @_reported
+    def __post_init__(self) -> None:
+        if self.release_by not in RELEASE_BY:
+            raise ConfigError(
+                f"[markings] release_by must be one of {', '.join(RELEASE_BY)}, "
+                f"not {self.release_by!r}"
+            )
+        for line in self.classifications:
+            if not line.strip() or line != line.strip() or not line.isprintable():
+                raise ConfigError(
+                    f"[markings] classification {line!r} must be one printable line, "
+                    "without leading or trailing spaces"
+                )
+            if len(line) > 120:
+                raise ConfigError(
+                    f"[markings] classification {line!r} is longer than 120 characters"
+                )
+        if len(set(self.classifications)) != len(self.classifications):
+            raise ConfigError("[markings] a classification is listed twice")
+
+
 #: Seconds to acknowledge, by precedence.
 DEFAULT_DEADLINES = {"flash": 120.0, "immediate": 600.0, "priority": 3600.0, "routine": 86400.0}
 
@@ -322,6 +360,7 @@ class Settings:
     acknowledgement: AckDeadlines = field(default_factory=AckDeadlines)
     calls: CallSettings = field(default_factory=CallSettings)
     record: RecordSettings = field(default_factory=RecordSettings)
+    markings: MarkingSettings = field(default_factory=MarkingSettings)
     #: Keep the CPUs out of deep idle states while running (cpu_wake.py): lower
     #: latency per message, more power. Needs access to /dev/cpu_dma_latency.
     hold_cpus_awake: bool = False
@@ -454,6 +493,13 @@ def render_settings(settings: Settings) -> str:
         "# An alarm when a peer has not cosigned our newest checkpoint for this long.\n"
         f"cosign_overdue_after = {settings.record.cosign_overdue_after}\n"
         "\n"
+        "[markings]\n"
+        "# The classification lines agreed with the peers (docs/protocol/markings.md); a\n"
+        "# message may carry one of these only. Empty: no classification may be used.\n"
+        f"classifications = [{', '.join(_toml_string(c) for c in settings.markings.classifications)}]\n"
+        '# Who may release a marked message: "sender" (its sender only) or "either" party.\n'
+        f"release_by = {_toml_string(settings.markings.release_by)}\n"
+        "\n"
         "[calls]\n"
         "# An unanswered call rings this long, then both sides record it as missed.\n"
         f"ring_timeout = {settings.calls.ring_timeout}\n"
@@ -570,6 +616,7 @@ class _File:
     calls: CallSettings = field(default_factory=CallSettings)
     record: RecordSettings = field(default_factory=RecordSettings)
     store: _StoreSection = field(default_factory=_StoreSection)
+    markings: MarkingSettings = field(default_factory=MarkingSettings)
 
     def settings(self) -> Settings:
         return Settings(
@@ -585,6 +632,7 @@ class _File:
             ),
             calls=self.calls,
             record=self.record,
+            markings=self.markings,
             hold_cpus_awake=self.performance.hold_cpus_awake,
             store_url=check_store_url(self.store.url),
         )

@@ -42,7 +42,19 @@ from hotline.terminal.core.line import (
     RouteStatus,
     TerminalStatus,
 )
-from hotline.terminal.core.markings import MAX_CLASSIFICATION, Markings, markings_of, parse_markings
+from hotline.terminal.core.markings import (
+    CLASSIFICATION_NOT_AGREED,
+    MAX_CLASSIFICATION,
+    Markings,
+    check_classification,
+    classification_agreed,
+    markings_from_json,
+    markings_of,
+    markings_problem,
+    parse_markings,
+    parse_moment,
+    screen_incoming,
+)
 from hotline.terminal.core.operators import PERMISSIONS, UI_LANGUAGES, Operator, Permission, Role
 from hotline.terminal.core.outbox import (
     DEFAULT_CHANNEL,
@@ -79,6 +91,7 @@ __all__ = [
     "ALARM_KINDS",
     "Acknowledged",
     "AlarmBoard",
+    "CLASSIFICATION_NOT_AGREED",
     "DEFAULT_CHANNEL",
     "DELIVERY_SLICE",
     "DeliveryStatistics",
@@ -126,15 +139,21 @@ __all__ = [
     "ack_statement",
     "alarm_json",
     "check_channel",
+    "check_classification",
+    "classification_agreed",
     "decode_body",
     "is_exercise",
+    "markings_from_json",
     "markings_of",
+    "markings_problem",
     "note_statement",
     "parse_markings",
+    "parse_moment",
     "party_block",
     "percentile",
     "receipt_proof",
     "recipient_states",
     "refuse_content",
+    "screen_incoming",
     "verify_note",
 ]

@@ -47,7 +47,6 @@ from hotline.errors import (
     ChainBroken,
     CryptoError,
     DeliveryError,
-    InvalidArgument,
     ReplayDetected,
     WrongSigner,
 )
@@ -61,7 +60,6 @@ from hotline.store import (
     Store,
 )
 from hotline.terminal.core.groups import party_block
-from hotline.terminal.core.markings import Markings
 from hotline.terminal.core.outbox import encode_body
 from hotline.terminal.runtime.clock import Clock
 from hotline.utc import format_utc
@@ -233,7 +231,10 @@ class Inbox:
     def _check_content(
         self, batch: _Batch, envelope: Envelope, body: dict[str, object]
     ) -> dict[str, str]:
-        """Read the party map and markings of a body; what the journal entry adds.
+        """Read the party map of a body; what the journal entry adds.
+
+        (Markings are screened once the batch is stored, by
+        :func:`hotline.terminal.core.markings.screen_incoming`.)
 
         A map that does not fit refuses the content, not the envelope: the
         envelope is signed and in order, so refusing it would stall the line at
@@ -241,10 +242,6 @@ class Inbox:
         any group, and the refusal journaled.
         """
         header = envelope.header
-        try:
-            Markings.from_body(body)
-        except InvalidArgument as exc:
-            batch.refused.append((header.message_id, "markings", str(exc)))
         try:
             block = party_block(body)
         except DeliveryError as exc:
@@ -333,7 +330,7 @@ class Inbox:
             "serial": header.serial,
             "envelope_hash": envelope.hash.hex(),
         }
-        if "party" in body or "markings" in body:
+        if "party" in body:
             data.update(self._check_content(batch, envelope, body))
         self._store.append_journal(kind="message received", at=stamp, data=data)
         batch.ids.add(header.message_id)

@@ -10,12 +10,16 @@ console enforces them (docs/protocol/parties.md §4).
 This module is the markings' one shape: parsed from what a person typed
 (:func:`parse_markings`), written into a body (:meth:`Markings.to_body`), read
 back from a stored body (:meth:`Markings.from_body`, :func:`markings_of`).
+It also holds the two rules every terminal applies whatever desk a message
+goes to: a classification must be one agreed for the line
+(:func:`check_classification`, at send), and an incoming message whose
+markings map is malformed has its content refused (:func:`screen_incoming`).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -23,10 +27,27 @@ from typing import Any
 import cbor2
 
 from hotline.errors import InvalidArgument
-from hotline.store import MessageRecord
+from hotline.store import Direction, MessageRecord, Store
+from hotline.terminal.core.inbox import refuse_content
+from hotline.terminal.runtime.clock import Clock
 from hotline.utc import format_utc, parse_utc
 
-__all__ = ["MAX_CLASSIFICATION", "Markings", "markings_of", "parse_markings"]
+__all__ = [
+    "CLASSIFICATION_NOT_AGREED",
+    "MAX_CLASSIFICATION",
+    "Markings",
+    "check_classification",
+    "classification_agreed",
+    "markings_from_json",
+    "markings_of",
+    "markings_problem",
+    "parse_markings",
+    "parse_moment",
+    "screen_incoming",
+]
+
+#: How a message whose classification is not one agreed for the line is flagged.
+CLASSIFICATION_NOT_AGREED = "classification not agreed"
 
 #: The longest classification line, in characters.
 MAX_CLASSIFICATION = 120
@@ -138,6 +159,16 @@ class Markings:
         return shown
 
 
+def markings_from_json(found: Mapping[str, Any] | None) -> Markings | None:
+    """The markings an API request gave as a JSON map (the body's own keys); None for none.
+
+    InvalidArgument if the map is malformed, as :meth:`Markings.from_body` says.
+    """
+    if not found:
+        return None
+    return Markings.from_body({"markings": found})
+
+
 def parse_markings(
     *,
     eyes_only: Iterable[str] = (),
@@ -151,25 +182,30 @@ def parse_markings(
     """
     markings = Markings(
         eyes_only=tuple(eyes_only),
-        embargoed_until=None if embargoed_until is None else _utc(embargoed_until),
+        embargoed_until=None
+        if embargoed_until is None
+        else parse_moment(embargoed_until, what="embargoed until"),
         not_for_release=not_for_release,
         classification=classification,
     )
     return None if markings.empty else markings
 
 
-def _utc(text: str) -> str:
-    # A person may type "2026-12-01T18:00Z" or "2026-12-01 18:00:00+00:00"; the
-    # body always holds the one canonical form. A time without a zone is refused:
-    # guessing the zone of an embargo is how it gets broken.
+def parse_moment(text: str, *, what: str) -> str:
+    """A time a person typed, in the canonical UTC form; InvalidArgument naming ``what``.
+
+    A person may type "2026-12-01T18:00Z" or "2026-12-01 18:00:00+00:00"; a body
+    always holds the one canonical form. A time without a zone is refused:
+    guessing the zone of an embargo (or a release) is how it gets broken.
+    """
     try:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:
         raise InvalidArgument(
-            f"embargoed until {text!r}: not a date and time (e.g. 2026-12-01T18:00Z)"
+            f"{what} {text!r}: not a date and time (e.g. 2026-12-01T18:00Z)"
         ) from None
     if moment.tzinfo is None:
-        raise InvalidArgument(f"embargoed until {text!r}: say the zone (Z for UTC)")
+        raise InvalidArgument(f"{what} {text!r}: say the zone (Z for UTC)")
     return format_utc(moment.astimezone(UTC))
 
 
@@ -189,3 +225,89 @@ def markings_of(record: MessageRecord) -> Markings | None:
         return Markings.from_body(body)
     except InvalidArgument:
         return None
+
+
+def markings_problem(record: MessageRecord) -> str | None:
+    """Why a stored message's markings map is malformed; None if it has none, or good ones.
+
+    The console reads this to keep such a message's text hidden: markings it
+    cannot read say nothing about who may read the text, so nobody does.
+    """
+    try:
+        body = cbor2.loads(record.body)
+    except Exception:
+        return None  # not a body a terminal wrote: no markings to speak of
+    if not isinstance(body, dict) or "markings" not in body:
+        return None
+    try:
+        Markings.from_body(body)
+    except InvalidArgument as exc:
+        return str(exc)
+    return None
+
+
+def check_classification(markings: Markings | None, agreed: Sequence[str]) -> None:
+    """InvalidArgument, naming the agreed lines, unless the classification is one of them.
+
+    The lines are agreed per line in ``[markings] classifications``; an empty
+    list means no classification may be used at all.
+    """
+    if markings is None or markings.classification is None:
+        return
+    if not agreed:
+        raise InvalidArgument(
+            f"classification {markings.classification!r} is not agreed for the line: "
+            "no classification is ([markings] classifications is empty)"
+        )
+    if markings.classification not in agreed:
+        raise InvalidArgument(
+            f"classification {markings.classification!r} is not agreed for the line; "
+            f"the agreed ones are {', '.join(repr(line) for line in agreed)}"
+        )
+
+
+def classification_agreed(markings: Markings | None, agreed: Sequence[str]) -> bool:
+    """True unless the markings carry a classification that is not in ``agreed``."""
+    return markings is None or markings.classification is None or markings.classification in agreed
+
+
+def screen_incoming(
+    store: Store,
+    clock: Clock,
+    records: Sequence[MessageRecord],
+    *,
+    classifications: Sequence[str],
+) -> tuple[MessageRecord, ...]:
+    """The incoming messages whose content stands, after the markings rules.
+
+    Called once a batch is stored and receipted, before any desk reads it. A
+    message whose markings map is malformed has its content refused (journaled
+    with the reason, and left out of what desks see): the envelope held, what it
+    says cannot be handled as its sender meant. A classification not agreed for
+    the line is kept but flagged: journaled here, and shown as
+    :data:`CLASSIFICATION_NOT_AGREED` wherever the message is shown.
+    """
+    standing: list[MessageRecord] = []
+    for record in records:
+        if record.direction is not Direction.IN:
+            standing.append(record)
+            continue
+        problem = markings_problem(record)
+        if problem is not None:
+            refuse_content(store, clock, record, what="markings", reason=problem)
+            continue
+        markings = markings_of(record)
+        if not classification_agreed(markings, classifications):
+            assert markings is not None
+            store.append_journal(
+                kind="markings flagged",
+                at=format_utc(clock.now()),
+                data={
+                    "id": record.id,
+                    "peer": record.peer,
+                    "classification": markings.classification,
+                    "flag": CLASSIFICATION_NOT_AGREED,
+                },
+            )
+        standing.append(record)
+    return tuple(standing)

@@ -18,6 +18,7 @@ from hotline.terminal.desks.channels import ChannelDesk
 from hotline.terminal.desks.conferences import ConferenceDesk
 from hotline.terminal.desks.deadlines import DeadlineWatch
 from hotline.terminal.desks.notifications import NotificationDesk
+from hotline.terminal.desks.releases import ReleaseDesk
 from hotline.terminal.desks.shiftlog import ShiftLog
 
 __all__ = ["DESKS"]
@@ -32,4 +33,5 @@ DESKS: tuple[type[Desk], ...] = (
     ShiftLog,
     ChannelDesk,
     ConferenceDesk,
+    ReleaseDesk,
 )

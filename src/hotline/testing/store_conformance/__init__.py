@@ -78,6 +78,7 @@ from hotline.testing.store_conformance._record import (
     make_witnessed,
     perfect_nodes,
 )
+from hotline.testing.store_conformance._releases import TestReleases
 
 __all__ = [
     "TestChains",
@@ -105,6 +106,7 @@ __all__ = [
     "TestQueries",
     "TestRecordConflicts",
     "TestRecordTree",
+    "TestReleases",
     "TestShiftNotes",
     "TestTransactions",
     "TestWitnessed",

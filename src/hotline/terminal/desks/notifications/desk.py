@@ -40,6 +40,7 @@ from hotline.store import MeetingRecord, MessageRecord, PeerRecord
 from hotline.terminal.core.desk import Desk, DeskServices
 from hotline.terminal.core.groups import GroupQueued
 from hotline.terminal.core.inbox import refuse_content
+from hotline.terminal.core.markings import Markings, check_classification
 from hotline.terminal.core.outbox import DEFAULT_CHANNEL, decode_body
 from hotline.utc import parse_utc
 
@@ -90,13 +91,19 @@ class NotificationDesk(Desk):
         channel: str = DEFAULT_CHANNEL,
         override: bool = False,
         exercise: bool = False,
+        markings: Markings | None = None,
     ) -> MessageRecord:
         """Validate and queue a formatted notification (NotificationInvalid lists every bad field).
 
-        ``exercise`` (or ``[terminal] exercise``) marks it EXERCISE in its signed body.
+        ``exercise`` (or ``[terminal] exercise``) marks it EXERCISE in its signed body;
+        ``markings`` go in it too (a classification must be agreed for the line).
         """
+        check_classification(markings, self.services.settings.markings.classifications)
         peer = self.services.lines.peer(to)
         exercise = exercise or self.services.settings.exercise
+        extra: dict[str, Any] = {"exercise": True} if exercise else {}
+        if markings is not None and not markings.empty:
+            extra["markings"] = markings.to_body()
         record = self.queue(
             peer=peer,
             code=format_code,
@@ -104,7 +111,7 @@ class NotificationDesk(Desk):
             precedence=precedence,
             channel=channel,
             override=override,
-            extra_body={"exercise": True} if exercise else None,
+            extra_body=extra or None,
         )
         self.services.lines.queued(record, exercise=exercise)
         return record
@@ -119,6 +126,7 @@ class NotificationDesk(Desk):
         channel: str = DEFAULT_CHANNEL,
         override: bool = False,
         exercise: bool = False,
+        markings: Markings | None = None,
     ) -> GroupQueued:
         """One formatted notification to several parties ("TO: ALL STATES PARTIES").
 
@@ -147,6 +155,9 @@ class NotificationDesk(Desk):
         extra: dict[str, Any] = {"format": format_code, "version": fmt.version, "data": normalised}
         if exercise:
             extra["exercise"] = True
+        check_classification(markings, self.services.settings.markings.classifications)
+        if markings is not None and not markings.empty:
+            extra["markings"] = markings.to_body()
         with self._store.transaction():
             group = self._outbox.queue_group(
                 peers=peers,
