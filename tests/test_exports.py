@@ -106,6 +106,10 @@ NOT_REEXPORTED = {
     # FastAPI and uvicorn take ~0.3 s to import; CLI verbs that only talk to a
     # running daemon must not pay for them. The daemon imports it when it starts.
     "hotline.terminal.control",
+    # The PostgreSQL backend and its test server need psycopg, the optional
+    # `postgresql` extra: importing hotline.store must not require it.
+    "hotline.store.postgresql",
+    "hotline.testing.postgresql",
 }
 
 

@@ -1,4 +1,4 @@
-"""``hotline init DIR --party NAME --listen HOST:PORT [...] [--timezone ZONE] [--console HOST:PORT]``."""
+"""``hotline init DIR --party NAME --listen HOST:PORT [...] [--timezone ZONE] [--console HOST:PORT] [--store URL]``."""
 
 from __future__ import annotations
 
@@ -34,6 +34,12 @@ def register(verbs: Verbs) -> None:
         metavar="HOST:PORT",
         help="serve the web console here while running (e.g. 127.0.0.1:8301; default none)",
     )
+    parser.add_argument(
+        "--store",
+        metavar="URL",
+        help="keep the terminal's state in this PostgreSQL database (postgresql://user@host/db; "
+        "it must exist); default: DIR/hotline.db (SQLite)",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -44,6 +50,7 @@ def run(args: argparse.Namespace) -> int:
         listen=args.listen,
         timezone=args.timezone,
         console=args.console,
+        store_url=args.store,
     )
     card = files.card()
     files.store.close()

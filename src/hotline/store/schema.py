@@ -3,7 +3,7 @@
 Migration *n* takes a database from schema version *n - 1* to *n*; migration 1
 creates everything, and version 0 is a database that holds no schema yet. A
 step carries one tuple of statements per SQL dialect (:data:`DIALECTS`:
-``sqlite`` today, ``postgresql`` next), so every backend walks the same
+``sqlite`` and ``postgresql``), so every backend walks the same
 versions and a database's version means the same tables whatever holds them.
 Steps are append-only: once released, a step's SQL is never edited, only
 followed by another step.
@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from hotline.errors import NotInitialised, SchemaTooNew, StoreError
+from hotline.store import _schema_postgresql as postgresql_sql
 from hotline.store import _schema_sqlite as sqlite_sql
 
 __all__ = [
@@ -68,58 +69,58 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         version=1,
         summary="party, peers, messages and journal, with their integrity triggers",
-        sql={"sqlite": sqlite_sql.VERSION_1},
+        sql={"sqlite": sqlite_sql.VERSION_1, "postgresql": postgresql_sql.VERSION_1},
     ),
     Migration(
         version=2,
         summary="alarms about the line (raised, cleared once, never deleted)",
-        sql={"sqlite": sqlite_sql.VERSION_2},
+        sql={"sqlite": sqlite_sql.VERSION_2, "postgresql": postgresql_sql.VERSION_2},
     ),
     Migration(
         version=3,
         summary="console accounts, acknowledgements, shift notes; alarms can be acknowledged",
-        sql={"sqlite": sqlite_sql.VERSION_3},
+        sql={"sqlite": sqlite_sql.VERSION_3, "postgresql": postgresql_sql.VERSION_3},
     ),
     Migration(
         version=4,
         summary="meeting proposals and the state their replies have reached",
-        sql={"sqlite": sqlite_sql.VERSION_4},
+        sql={"sqlite": sqlite_sql.VERSION_4, "postgresql": postgresql_sql.VERSION_4},
     ),
     Migration(
         version=5,
         summary="call records (final once ended) and presence requests (answered once)",
-        sql={"sqlite": sqlite_sql.VERSION_5},
+        sql={"sqlite": sqlite_sql.VERSION_5, "postgresql": postgresql_sql.VERSION_5},
     ),
     Migration(
         version=6,
         summary="the record: Merkle tree nodes over the journal, checkpoints, cosignatures, "
         "witnessed checkpoints and conflicts (all append-only)",
-        sql={"sqlite": sqlite_sql.VERSION_6},
+        sql={"sqlite": sqlite_sql.VERSION_6, "postgresql": postgresql_sql.VERSION_6},
     ),
     Migration(
         version=7,
         summary="protocol v2: the message-key chain of each direction, and each peer's protocol",
-        sql={"sqlite": sqlite_sql.VERSION_7},
+        sql={"sqlite": sqlite_sql.VERSION_7, "postgresql": postgresql_sql.VERSION_7},
     ),
     Migration(
         version=8,
         summary="messages to several parties: the per-line copies of one payload",
-        sql={"sqlite": sqlite_sql.VERSION_8},
+        sql={"sqlite": sqlite_sql.VERSION_8, "postgresql": postgresql_sql.VERSION_8},
     ),
     Migration(
         version=9,
         summary="channels with their own people: members (with history) and peers' announcements",
-        sql={"sqlite": sqlite_sql.CHANNELS},
+        sql={"sqlite": sqlite_sql.CHANNELS, "postgresql": postgresql_sql.VERSION_9},
     ),
     Migration(
         version=10,
         summary="conferences: each one, its roster versions and the members' answers",
-        sql={"sqlite": sqlite_sql.CONFERENCES},
+        sql={"sqlite": sqlite_sql.CONFERENCES, "postgresql": postgresql_sql.VERSION_10},
     ),
     Migration(
         version=11,
         summary="releases: marked messages made public statements, by whom and when",
-        sql={"sqlite": sqlite_sql.RELEASES},
+        sql={"sqlite": sqlite_sql.RELEASES, "postgresql": postgresql_sql.VERSION_11},
     ),
 )
 
@@ -128,12 +129,13 @@ SCHEMA_VERSION = MIGRATIONS[-1].version
 
 
 def _check_migrations() -> None:
-    # Checked at import so a misnumbered step, or one SQLite cannot run, fails
+    # Checked at import so a misnumbered step, or one a backend cannot run, fails
     # every test rather than a customer's upgrade.
     for index, migration in enumerate(MIGRATIONS, start=1):
         if migration.version != index:
             raise AssertionError(f"migration {index} is numbered {migration.version}")
-        migration.statements("sqlite")
+        for dialect in DIALECTS:
+            migration.statements(dialect)
 
 
 _check_migrations()

@@ -296,6 +296,7 @@ def test_every_section_of_a_freshly_initialised_file_loads(tmp_path: Path) -> No
         "record",
         "markings",
         "calls",
+        "store",
     }
     assert load_settings(path, environ={}) == files.settings
 
@@ -350,6 +351,7 @@ def test_every_key_of_a_fresh_file_can_be_set_from_the_environment(tmp_path: Pat
         ("terminal", "listen"): ["127.0.0.1:7002", "[::1]:7002"],
         ("terminal", "exercise"): True,
         ("console", "listen"): "127.0.0.1:8081",
+        ("store", "url"): "postgresql://hotline@db.example.org:5432/hotline",
         ("link", "heartbeat_interval"): 2,
         ("link", "dead_after"): 4,
         ("link", "reconnect_initial"): 0.5,
@@ -413,6 +415,7 @@ def test_every_key_of_a_fresh_file_can_be_set_from_the_environment(tmp_path: Pat
             classifications=("RESTRICTED", "CONFIDENTIAL"), release_by="either"
         ),
         hold_cpus_awake=True,
+        store_url="postgresql://hotline@db.example.org:5432/hotline",
     )
     assert load_settings(path, environ={}) == files.settings  # the file itself is untouched
 

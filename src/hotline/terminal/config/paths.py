@@ -3,7 +3,8 @@
 ::
 
     DIR/hotline.toml        settings (written by ``init``, edited by the operator)
-    DIR/hotline.db          the SQLite store (WAL: also hotline.db-wal, -shm)
+    DIR/hotline.db          the SQLite store (WAL: also hotline.db-wal, -shm), unless
+                            hotline.toml's [store] url names a PostgreSQL database
     DIR/keys/               signing.key, encryption.key (mode 0600)
     DIR/tls/                cert.pem, key.pem: the identity key as a TLS certificate
     DIR/control.sock        the running daemon's control API (Unix socket, mode 0600)
@@ -13,6 +14,8 @@
 
 from __future__ import annotations
 
+import os
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,4 +65,18 @@ class TerminalPaths:
         return self.root / "terminal.log"
 
     def is_initialised(self) -> bool:
-        return self.config.is_file() and self.database.is_file()
+        """Settings, and a store: the SQLite file, or a ``[store] url`` (its database is elsewhere)."""
+        if not self.config.is_file():
+            return False
+        return self.database.is_file() or self._names_a_store_url()
+
+    def _names_a_store_url(self) -> bool:
+        # A light read: the full settings (and their checks) are load_settings's job.
+        if os.environ.get("HOTLINE_STORE_URL"):
+            return True
+        try:
+            data = tomllib.loads(self.config.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            return False
+        section = data.get("store")
+        return isinstance(section, dict) and bool(section.get("url"))

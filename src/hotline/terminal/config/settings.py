@@ -65,6 +65,7 @@ __all__ = [
     "RecordSettings",
     "Settings",
     "check_console",
+    "check_store_url",
     "check_timezone",
     "load_settings",
     "render_settings",
@@ -363,6 +364,19 @@ class Settings:
     #: Keep the CPUs out of deep idle states while running (cpu_wake.py): lower
     #: latency per message, more power. Needs access to /dev/cpu_dma_latency.
     hold_cpus_awake: bool = False
+    #: ``[store] url``: a ``postgresql://`` URL, or None for the SQLite file in the directory.
+    store_url: str | None = None
+
+
+def check_store_url(url: str | None) -> str | None:
+    """``url`` if it names a PostgreSQL store (None or "" for the directory's SQLite file)."""
+    if not url:
+        return None
+    if not url.startswith(("postgresql://", "postgres://")):
+        raise ConfigError(
+            f"[store] url must be a postgresql:// URL (or empty for SQLite), not {url!r}"
+        )
+    return url
 
 
 def check_timezone(zone: str) -> str:
@@ -416,6 +430,11 @@ def render_settings(settings: Settings) -> str:
         "[console]\n"
         "# The web console (HOST:PORT), served by hotline run; empty for none.\n"
         f"listen = {_toml_string(settings.console or '')}\n"
+        "\n"
+        "[store]\n"
+        "# Where the terminal's state is kept: empty for hotline.db (SQLite) in this directory,\n"
+        "# or a PostgreSQL URL (postgresql://user@host:port/dbname). Env: HOTLINE_STORE_URL.\n"
+        f"url = {_toml_string(settings.store_url or '')}\n"
         "\n"
         "[link]\n"
         "# A heartbeat goes out on an idle session this often.\n"
@@ -560,6 +579,19 @@ class _AcknowledgementSection:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class _StoreSection:
+    """``[store]``: where the terminal's state is kept; url "" is DIR/hotline.db (SQLite)."""
+
+    __pydantic_config__ = _SCHEMA_CONFIG
+
+    url: str = ""
+
+    @_reported
+    def __post_init__(self) -> None:
+        check_store_url(self.url)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class _PerformanceSection:
     """``[performance]``."""
 
@@ -583,6 +615,7 @@ class _File:
     performance: _PerformanceSection = field(default_factory=_PerformanceSection)
     calls: CallSettings = field(default_factory=CallSettings)
     record: RecordSettings = field(default_factory=RecordSettings)
+    store: _StoreSection = field(default_factory=_StoreSection)
     markings: MarkingSettings = field(default_factory=MarkingSettings)
 
     def settings(self) -> Settings:
@@ -601,6 +634,7 @@ class _File:
             record=self.record,
             markings=self.markings,
             hold_cpus_awake=self.performance.hold_cpus_awake,
+            store_url=check_store_url(self.store.url),
         )
 
 

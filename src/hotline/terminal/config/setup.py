@@ -22,6 +22,7 @@ from hotline.terminal.config.settings import (
     Settings,
     check_console,
     check_listen,
+    check_store_url,
     check_timezone,
     load_settings,
     render_settings,
@@ -71,10 +72,13 @@ def init_terminal(
     timezone: str = "UTC",
     console: str | None = None,
     clock: Clock | None = None,
+    store_url: str | None = None,
 ) -> TerminalFiles:
     """Create a terminal in ``directory``: keys, TLS certificate, settings, store, journal.
 
     ``console`` (HOST:PORT) is where ``hotline run`` serves the web console; None for none.
+    ``store_url`` (``postgresql://…``) keeps the state in that database, which must
+    exist and hold no terminal yet; None for ``DIR/hotline.db`` (SQLite).
     """
     clock = clock or SystemClock()
     paths = TerminalPaths(directory)
@@ -86,6 +90,7 @@ def init_terminal(
         listen=check_listen(listen),
         console=check_console(console),
         link=LinkSettings(),
+        store_url=check_store_url(store_url),
     )
     identity = Identity.generate(party)  # validates the party name
     directory.mkdir(parents=True, exist_ok=True)
@@ -93,7 +98,10 @@ def init_terminal(
     paths.keys.mkdir(mode=0o700)
     identity.save(paths.keys)
     _write_tls_files(paths, identity)
-    store = open_store(paths.database)
+    store = open_store(settings.store_url or paths.database)
+    if settings.store_url is not None and store.get_party() is not None:
+        store.close()
+        raise AlreadyInitialised("the PostgreSQL database of --store already holds a terminal")
     stamp = format_utc(clock.now())
     store.set_party(
         PartyRecord(
@@ -137,7 +145,12 @@ def open_terminal(directory: Path) -> TerminalFiles:
         )
     settings = load_settings(paths.config)
     identity = Identity.load(settings.party, paths.keys)
-    store = open_store(paths.database)
+    # A URL's database is opened without creating a schema: a typo must not
+    # leave an empty terminal in someone else's database.
+    if settings.store_url is not None:
+        store = open_store(settings.store_url, create=False)
+    else:
+        store = open_store(paths.database)
     party = store.get_party()
     if party is None or party.signing_key != identity.signing_public:
         store.close()
