@@ -139,6 +139,7 @@ def wait_for_copies(
 ) -> int:
     """Wait for every copy's receipt (one shared timeout); DeliveryTimeout naming the late ones."""
     late: list[str] = []
+    late_state: list[str] = []
     single = len(copies) == 1
     for copy in copies:
         # Waited for in turn: each wait ends as soon as that receipt is in, so the
@@ -146,10 +147,17 @@ def wait_for_copies(
         record = client.wait_delivered(copy["id"], timeout=timeout)
         if record["state"] not in ("delivered", "acknowledged"):
             late.append(f"{record['peer']} (message {record['id']} is still {record['state']})")
+            late_state.append(record["state"])
         elif single:
             print(f"delivered {record['delivered_at']}", file=sys.stderr)
         else:
             print(f"delivered to {record['peer']} {record['delivered_at']}", file=sys.stderr)
+    if late and single:
+        record = copies[0]
+        raise DeliveryTimeout(
+            f"message {record['id']} is still {late_state[0]} after {timeout:g} s: "
+            f"no receipt from {record['peer']} yet (check: hotline status {directory})"
+        )
     if late:
         raise DeliveryTimeout(
             f"no receipt after {timeout:g} s from {', '.join(late)} "
