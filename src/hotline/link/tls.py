@@ -169,6 +169,10 @@ def _is_ip(host: str) -> bool:
     return True
 
 
+#: Loop turns aclose() gives connections accepted at the moment of closing (see there).
+_SETTLE_TURNS = 8
+
+
 class TLSListener:
     """Accepts TCP connections on one address and upgrades each to mutual TLS.
 
@@ -252,10 +256,13 @@ class TLSListener:
             with contextlib.suppress(Exception):
                 async with asyncio.timeout(2.0):
                     await self._server.wait_closed()
-        # A connection accepted just before the close has its task scheduled but
-        # not started: one turn of the loop lets it start, see _closing and close
-        # its socket (a task cancelled before its first step never runs its body).
-        await asyncio.sleep(0)
+        # A connection accepted just before the close is still on its way to us:
+        # asyncio builds its transport, then its protocol, then schedules our
+        # callback's task, one loop turn each. A few turns let that task start, see
+        # _closing and close its socket (a task cancelled before its first step
+        # never runs its body, and its socket would leak).
+        for _ in range(_SETTLE_TURNS):
+            await asyncio.sleep(0)
         tasks = list(self._tasks)
         for task in tasks:
             task.cancel()

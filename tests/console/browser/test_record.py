@@ -44,7 +44,7 @@ def test_the_record_page_is_live_and_exports(
     mark_page(page)
     before = _number(page, "#checkpoint-size")
     with ControlClient(consoles.washington.directory, timeout=10) as client:
-        client.send(to="Moscow", text="for the record, live")
+        live = client.send(to="Moscow", text="for the record, live")
     page.wait_for_function(
         "size => Number(document.querySelector('#checkpoint-size').textContent"
         ".replace(/\\D/g, '')) > size",
@@ -62,6 +62,9 @@ def test_the_record_page_is_live_and_exports(
 
     page.fill("#export-since", "")
     page.select_option("#export-peer", "Moscow")
+    # Narrowed to this test's message: other tests on these consoles leave messages on a
+    # channel restricted to its members, and an export that would hold them is refused.
+    page.fill("#export-ids", live["id"])
     with page.expect_download() as download:
         page.click("#export-download")
     name = download.value.suggested_filename
