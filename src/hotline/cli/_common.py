@@ -8,7 +8,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-__all__ = ["add_directory", "print_json", "read_text_argument"]
+from hotline.errors import InvalidArgument
+
+__all__ = ["add_directory", "print_json", "read_text_argument", "recipients_argument"]
 
 # argparse's own type for the subparsers object is private; this is what register() receives.
 Verbs = Any
@@ -28,3 +30,14 @@ def read_text_argument(words: list[str]) -> str:
     if words == ["-"]:
         return sys.stdin.read()
     return " ".join(words)
+
+
+def recipients_argument(parties: list[str]) -> list[str]:
+    """The parties of repeated ``--to`` options; InvalidArgument if one is given twice.
+
+    Refused, not merged: a repeated ``--to`` is usually a slip for another party.
+    """
+    twice = sorted({party for party in parties if parties.count(party) > 1})
+    if twice:
+        raise InvalidArgument(f"--to {', '.join(twice)} given more than once; nothing was sent")
+    return parties

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from hotline.cli._common import Verbs, add_directory, print_json
+from hotline.cli._common import Verbs, add_directory, print_json, recipients_argument
 from hotline.cli._markings import add_marking_options, markings_argument
 from hotline.crypto import Precedence
 from hotline.errors import InvalidArgument, NotificationInvalid
@@ -67,10 +67,7 @@ def read_data(name: str) -> dict[str, Any]:
 
 def run(args: argparse.Namespace) -> int:
     data = read_data(args.file)
-    recipients: list[str] = args.to
-    twice = sorted({party for party in recipients if recipients.count(party) > 1})
-    if twice:
-        raise InvalidArgument(f"--to {', '.join(twice)} given more than once; nothing was sent")
+    recipients = recipients_argument(args.to)
     markings = markings_argument(args)
     with ControlClient(args.directory) as client:
         try:

@@ -15,9 +15,16 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from typing import Any
 
-from hotline.cli._common import Verbs, add_directory, print_json, read_text_argument
+from hotline.cli._common import (
+    Verbs,
+    add_directory,
+    print_json,
+    read_text_argument,
+    recipients_argument,
+)
 from hotline.cli._markings import add_marking_options, markings_argument
 from hotline.crypto import Precedence
 from hotline.errors import DeliveryTimeout, InvalidArgument
@@ -102,11 +109,7 @@ def run(args: argparse.Namespace) -> int:
                 return 0
             sys.stdout.flush()
             return wait_for_copies(client, group["messages"], args.timeout, args.directory)
-    recipients: list[str] = args.to
-    twice = sorted({party for party in recipients if recipients.count(party) > 1})
-    if twice:
-        # Refused, not merged: a repeated --to is usually a typo for another party.
-        raise InvalidArgument(f"--to {', '.join(twice)} given more than once; nothing was sent")
+    recipients = recipients_argument(args.to)
     with ControlClient(args.directory) as client:
         if len(recipients) == 1:
             record = client.send(
@@ -137,32 +140,32 @@ def run(args: argparse.Namespace) -> int:
 def wait_for_copies(
     client: ControlClient, copies: list[dict[str, Any]], timeout: float, directory: object
 ) -> int:
-    """Wait for every copy's receipt (one shared timeout); DeliveryTimeout naming the late ones."""
-    late: list[str] = []
-    late_state: list[str] = []
-    single = len(copies) == 1
+    """Wait for every copy's receipt within one shared timeout; DeliveryTimeout naming the late.
+
+    Each wait ends as soon as that receipt is in, and takes only what is left of
+    the timeout, so the total is the slowest party's time, never more than ``timeout``.
+    """
+    deadline = time.monotonic() + timeout
+    late: list[dict[str, Any]] = []
     for copy in copies:
-        # Waited for in turn: each wait ends as soon as that receipt is in, so the
-        # total is the slowest party's time, not the sum.
-        record = client.wait_delivered(copy["id"], timeout=timeout)
+        left = max(deadline - time.monotonic(), 0.001)
+        record = client.wait_delivered(copy["id"], timeout=left)
         if record["state"] not in ("delivered", "acknowledged"):
-            late.append(f"{record['peer']} (message {record['id']} is still {record['state']})")
-            late_state.append(record["state"])
-        elif single:
+            late.append(record)
+        elif len(copies) == 1:
             print(f"delivered {record['delivered_at']}", file=sys.stderr)
         else:
             print(f"delivered to {record['peer']} {record['delivered_at']}", file=sys.stderr)
-    if late and single:
-        record = copies[0]
+    check = f"(check: hotline status {directory})"
+    if len(copies) == 1 and late:
+        [record] = late
         raise DeliveryTimeout(
-            f"message {record['id']} is still {late_state[0]} after {timeout:g} s: "
-            f"no receipt from {record['peer']} yet (check: hotline status {directory})"
+            f"message {record['id']} is still {record['state']} after {timeout:g} s: "
+            f"no receipt from {record['peer']} yet {check}"
         )
     if late:
-        raise DeliveryTimeout(
-            f"no receipt after {timeout:g} s from {', '.join(late)} "
-            f"(check: hotline status {directory})"
-        )
+        named = ", ".join(f"{r['peer']} (message {r['id']} is still {r['state']})" for r in late)
+        raise DeliveryTimeout(f"no receipt after {timeout:g} s from {named} {check}")
     return 0
 
 

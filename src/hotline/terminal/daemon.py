@@ -39,7 +39,6 @@ from typing import Any
 from hotline import proto
 from hotline.crypto import Precedence
 from hotline.errors import (
-    InvalidArgument,
     LinkError,
     PermissionDenied,
     UnknownAlarm,
@@ -253,17 +252,7 @@ class Terminal:
         with no line here. Returns once every copy is committed.
         """
         check_classification(markings, self.settings.markings.classifications)
-        names = list(to)
-        if not names:
-            raise InvalidArgument("name at least one party to send to")
-        unknown = [name for name in dict.fromkeys(names) if name not in self.lines]
-        if unknown:
-            known = ", ".join(sorted(self.lines)) or "none yet"
-            raise UnknownPeer(
-                f"no peer named {', '.join(map(repr, unknown))} (known peers: {known}; "
-                "nothing was sent)"
-            )
-        lines = [self.lines[name] for name in names]
+        lines = self._lines_for(to)
         exercise = exercise or self.settings.exercise
         group = self.outbox.queue_group(
             peers=[line.peer for line in lines],
@@ -481,6 +470,19 @@ class Terminal:
             alarms=tuple(self.alarms.open_alarms()),
             cpu_wake=self.cpu_wake,
         )
+
+    def _lines_for(self, parties: Sequence[str]) -> list[PeerLine]:
+        """The lines to ``parties``, in order; UnknownPeer naming every party without one.
+
+        (A party named twice or an empty list is the outbox's to refuse.)
+        """
+        unknown = [party for party in dict.fromkeys(parties) if party not in self.lines]
+        if unknown:
+            known = ", ".join(sorted(self.lines)) or "none yet"
+            raise UnknownPeer(
+                f"no line to {', '.join(unknown)} (known peers: {known}); nothing was sent"
+            )
+        return [self.lines[party] for party in parties]
 
     def _line(self, party: str) -> PeerLine:
         line = self.lines.get(party)
@@ -881,6 +883,9 @@ class _DeskLines:
 
     def peer(self, party: str) -> PeerRecord:
         return self._terminal._line(party).peer
+
+    def peers(self, parties: Sequence[str]) -> list[PeerRecord]:
+        return [line.peer for line in self._terminal._lines_for(parties)]
 
     def queued(self, record: MessageRecord, *, exercise: bool = False) -> None:
         self._terminal._queued(self._terminal._line(record.peer), record, exercise=exercise)

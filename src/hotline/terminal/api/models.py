@@ -22,7 +22,7 @@ from hotline.store import AckRecord, AlarmRecord, Direction, MessageRecord, Rele
 from hotline.terminal.core.groups import PartyBlock, RecipientState, party_block
 from hotline.terminal.core.line import PeerStatus, RouteStatus
 from hotline.terminal.core.markings import Markings
-from hotline.terminal.core.outbox import decode_body, is_exercise
+from hotline.terminal.core.outbox import decode_body
 from hotline.terminal.desks.notifications.desk import notification_of
 
 __all__ = [
@@ -126,7 +126,8 @@ class Message(_Resource):
         """The message of a stored record, with its acknowledgement (if any) and deadline."""
         found = notification_of(record)
         code, version, data = (None, None, None) if found is None else found
-        body = _body(record)
+        # Decoded once here: the group, the markings and the exercise flag all read it.
+        body = decode_body(record.body)
         block = _block(body)
         try:
             markings = Markings.from_body(body)
@@ -148,7 +149,7 @@ class Message(_Resource):
             transmitted_at=record.transmitted_at,
             delivered_at=record.delivered_at,
             envelope_hash=record.envelope_hash.hex(),
-            exercise=is_exercise(record),
+            exercise=body.get("exercise") is True,
             acknowledged_by=None if ack is None else ack.by,
             acknowledged_at=None if ack is None else ack.at,
             ack_deadline=deadline,
@@ -181,10 +182,6 @@ class Group(_Resource):
     payload_hash: str
     conference: str | None
     messages: list[Message]
-
-
-def _body(record: MessageRecord) -> dict[str, Any]:
-    return decode_body(record.body)
 
 
 def _block(body: dict[str, Any]) -> PartyBlock | None:

@@ -27,7 +27,7 @@ change.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Protocol, Self, TypeVar
@@ -82,6 +82,9 @@ class Lines(Protocol):
 
     def peer(self, party: str) -> PeerRecord:
         """The peer named ``party``; UnknownPeer (naming the known ones) if there is none."""
+
+    def peers(self, parties: Sequence[str]) -> list[PeerRecord]:
+        """The peers named, in order; UnknownPeer naming every one with no line here."""
 
     def queued(self, record: MessageRecord, *, exercise: bool = False) -> None:
         """A message a person wrote was stored: send it, track it, announce it."""

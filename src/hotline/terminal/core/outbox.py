@@ -340,7 +340,10 @@ class Outbox:
         if party is not None:
             # The record names the group and the payload every copy carries.
             data["group"] = party["group"]
-            data["payload"] = body_commitment(record.body).hex()
+            # The commitment sealing just computed: every copy's is the same.
+            commitment = envelope.header.body_commitment
+            assert commitment is not None  # envelopes of version 2 and 3 always carry it
+            data["payload"] = commitment.hex()
         self._store.append_journal(kind="message queued", at=stamp, data=data)
         return record
 

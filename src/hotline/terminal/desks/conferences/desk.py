@@ -25,7 +25,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from hotline.crypto import DEFAULT_CHANNEL, Precedence, fingerprint, new_message_id
-from hotline.errors import DeliveryError, InvalidArgument, UnknownConference, UnknownPeer
+from hotline.errors import DeliveryError, InvalidArgument, UnknownConference
 from hotline.store import (
     ConferenceAnswer,
     ConferenceRecord,
@@ -486,14 +486,7 @@ class ConferenceDesk(Desk):
 
     def _peers(self, names: Sequence[str]) -> builtins.list[PeerRecord]:
         """The peers named; UnknownPeer naming every one with no line here."""
-        found = {name: self._store.get_peer(name) for name in names}
-        unknown = [name for name, peer in found.items() if peer is None]
-        if unknown:
-            raise UnknownPeer(
-                f"no line to {', '.join(unknown)}: a conference names only parties with a line "
-                "here (nothing was sent)"
-            )
-        return [peer for peer in found.values() if peer is not None]
+        return self.services.lines.peers(names)
 
     def _peers_by_key(self, members: Sequence[RosterMember]) -> builtins.list[PeerRecord]:
         found = [(m, self._store.get_peer_by_key(m.key)) for m in members]

@@ -28,7 +28,7 @@ from dataclasses import replace
 from typing import Any
 
 from hotline.crypto import Precedence
-from hotline.errors import ConfigError, InvalidArgument, UnknownPeer, UnknownProposal
+from hotline.errors import ConfigError, InvalidArgument, UnknownProposal
 from hotline.formats import (
     Codebook,
     apply_reply,
@@ -138,16 +138,7 @@ class NotificationDesk(Desk):
         """
         if format_code == MEETING_REPLY:
             raise InvalidArgument("a meeting reply answers one proposer: send it to one party")
-        unknown, peers = [], []
-        for party in dict.fromkeys(to):
-            try:
-                peers.append(self.services.lines.peer(party))
-            except UnknownPeer:
-                unknown.append(party)
-        if unknown:
-            raise UnknownPeer(f"no peer named {', '.join(map(repr, unknown))}; nothing was sent")
-        if len(peers) != len(list(to)):
-            raise InvalidArgument("a party is named more than once; nothing was sent")
+        peers = self.services.lines.peers(to)
         exercise = exercise or self.services.settings.exercise
         fmt = get_format(format_code)
         normalised = fmt.validate(data, now=self._clock.now(), override=override)
