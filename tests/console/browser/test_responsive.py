@@ -19,7 +19,7 @@ from .pages import login, require_browser, set_language
 
 require_browser()  # before Playwright is imported: skip locally, fail in CI
 
-from playwright.sync_api import Page  # noqa: E402
+from playwright.sync_api import Page, expect  # noqa: E402
 
 _PAGES = ("/", "/traffic", "/notify", "/reports", "/calls", "/record", "/shift")
 
@@ -101,7 +101,8 @@ def test_traffic_rows_are_cards_on_a_phone(
     page.goto(f"{consoles.washington.url}/traffic")
     row = page.locator(f'[data-testid=message][data-id="{message_id}"]')
     row.wait_for()
-    assert row.evaluate("r => getComputedStyle(r).display") == "block"
+    # Retried until it holds: a live update may redraw the row between finding and reading it.
+    expect(row).to_have_css("display", "block")
     assert (
         page.locator("table.traffic thead").evaluate("e => getComputedStyle(e).display")
         in {

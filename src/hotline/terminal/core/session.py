@@ -380,8 +380,12 @@ class Session:
             if self._transmitted:
                 with contextlib.suppress(Exception), self._store.transaction():
                     self._record_transmitted()
-            await self._tasks.aclose()
-            await self.transport.aclose()
+            try:
+                await self._tasks.aclose()
+            finally:
+                # Even if this task is cancelled while its helpers stop (the terminal
+                # stopping): aclose closes the socket before its first await.
+                await self.transport.aclose()
         return self.close_reason
 
     async def _say_goodbye(self, code: CloseCode, reason: str) -> None:
