@@ -6,6 +6,8 @@ on show the message as a public statement with its release time and public
 text (docs/protocol/markings.md §3). Only the sender of the message may
 release it, or either party where ``[markings] release_by = "either"``; an
 unknown or unmarked message, or one already released, is refused (exit 1).
+A message sent to several parties is released whole: every copy of its group,
+one release message over each line; one line is printed per copy released.
 """
 
 from __future__ import annotations
@@ -41,8 +43,8 @@ def run(args: argparse.Namespace) -> int:
         release = client.release(args.message_id, public_text=args.text, at=args.at)
     if args.json:
         print_json(release)
-    else:
-        print(
-            f"released {release['message']} at {release['released_at']} ({release['release_id']})"
-        )
+        return 0
+    # A group message is released whole: one line per copy, the named one first.
+    for copy in release.get("copies", [release]):
+        print(f"released {copy['message']} at {copy['released_at']} ({copy['release_id']})")
     return 0

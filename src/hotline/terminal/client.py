@@ -167,7 +167,10 @@ class ControlClient:
     def release(
         self, message_id: str, *, public_text: str | None = None, at: str | None = None
     ) -> dict[str, Any]:
-        """Release a marked message (docs/protocol/markings.md §3); returns the release."""
+        """Release a marked message (docs/protocol/markings.md §3); returns the release.
+
+        Every copy released (all of a group message's) is listed under ``"copies"``.
+        """
         result: dict[str, Any] = self._request(
             "POST",
             f"/messages/{message_id}/release",

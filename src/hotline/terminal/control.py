@@ -381,10 +381,11 @@ async def post_release(
     message_id: str, body: ReleaseCreate, terminal: TerminalDep
 ) -> dict[str, Any]:
     """Release a marked message: sign and send the release record (docs/protocol/markings.md §3)."""
-    release = terminal.desk(ReleaseDesk).release(
+    releases = terminal.desk(ReleaseDesk).release(
         message_id, public_text=body.public_text, at=body.at
     )
-    return release_json(release)
+    # The named copy's release, and under "copies" every copy released (a group's all).
+    return {**release_json(releases[0]), "copies": [release_json(r) for r in releases]}
 
 
 @messages_router.post("/batch", status_code=201)

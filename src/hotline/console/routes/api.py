@@ -175,11 +175,12 @@ async def release_message(
     operator: Sender,
 ) -> dict[str, Any]:
     """Release a marked message (docs/protocol/markings.md §3): it becomes a public statement."""
-    release = terminal.desk(ReleaseDesk).release(
+    releases = terminal.desk(ReleaseDesk).release(
         message_id, public_text=body.public_text, operator=operator
     )
-    display = {"released_at": format_utc_text(release.released_at, session.language)}
-    return {**release_json(release), "display": display}
+    display = {"released_at": format_utc_text(releases[0].released_at, session.language)}
+    copies = [release_json(r) for r in releases]
+    return {**release_json(releases[0]), "copies": copies, "display": display}
 
 
 # -- alarms ---------------------------------------------------------------------

@@ -15,6 +15,8 @@ statement with its release time and public text. A release of an unknown or
 unmarked message, of one already released, or by a party the rules do not
 allow, is refused: raised as :class:`~hotline.errors.ReleaseRefused` (or
 UnknownMessage) here, its content refused (``refuse_content``) when it arrives.
+A message sent to several parties is released whole: every copy of its group,
+one release message over each line, in one transaction.
 docs/protocol/markings.md §3 is the normative text.
 """
 
@@ -95,9 +97,14 @@ class ReleaseDesk(Desk):
         public_text: str | None = None,
         at: str | None = None,
         operator: Operator | None = None,
-    ) -> ReleaseRecord:
-        """Release a marked message: sign and send the release record, and store it here.
+    ) -> tuple[ReleaseRecord, ...]:
+        """Release a marked message, and every other copy of its group: sign, send, store.
 
+        A message sent to several parties is one payload sealed over each line
+        (:mod:`hotline.terminal.core.groups`); releasing any copy releases them
+        all, one release message per copy over its own line, in one transaction.
+        Returns the releases, ``message_id``'s first, then the other copies in
+        the order they were linked (a copy already released is left as it is).
         ``public_text`` is what may be said in public (None: the message's own
         text); ``at`` the release time (any UTC form ``parse_markings`` takes;
         default now). UnknownMessage, ReleaseRefused, PermissionDenied.
@@ -112,7 +119,42 @@ class ReleaseDesk(Desk):
             raise ReleaseRefused(refusal)
         released_at = self._time(at)
         public = _public_text(public_text)
-        peer = self.services.lines.peer(record.peer)
+        copies = [record, *self._other_copies(record)]
+        queued: list[MessageRecord] = []
+        releases: list[ReleaseRecord] = []
+        with self._store.transaction():
+            for copy in copies:
+                sent, release = self._release_copy(copy, released_at=released_at, public=public)
+                queued.append(sent)
+                releases.append(release)
+        for sent in queued:
+            self.services.lines.queued(sent)
+        return tuple(releases)
+
+    def _other_copies(self, record: MessageRecord) -> list[MessageRecord]:
+        """The other copies of ``record``'s group that this side may still release."""
+        link = self._store.group_links([record.id]).get(record.id)
+        if link is None:
+            return []
+        copies = []
+        for member in self._store.group_members(link.group_id):
+            if member.message_id == record.id:
+                continue
+            copy = self._store.get_message(member.message_id)
+            # Only copies held in the same direction are ours to release with it;
+            # one released already (before groups were released whole) stays so.
+            if (
+                copy is not None
+                and copy.direction is record.direction
+                and self.may_release(copy) is None
+            ):
+                copies.append(copy)
+        return copies
+
+    def _release_copy(
+        self, record: MessageRecord, *, released_at: str, public: str | None
+    ) -> tuple[MessageRecord, ReleaseRecord]:
+        """Queue the release message of one copy over its line and record it (in a transaction)."""
         body: dict[str, Any] = {
             "op": "release",
             "message": record.id,
@@ -122,20 +164,16 @@ class ReleaseDesk(Desk):
         if public is not None:
             body["public_text"] = public
         line = f"RELEASED {released_at}: message serial {record.serial} ({record.time_group})"
-        with self._store.transaction():
-            sent = self.services.outbox.queue(
-                peer=peer,
-                text=line if public is None else f"{line}: {public}",
-                channel=record.channel,
-                precedence=Precedence(record.precedence),
-                kind=RELEASE_KIND,
-                extra_body=body,
-            )
-            release = self._record(
-                record, sent, released_by=self.services.settings.party, body=body
-            )
-        self.services.lines.queued(sent)
-        return release
+        sent = self.services.outbox.queue(
+            peer=self.services.lines.peer(record.peer),
+            text=line if public is None else f"{line}: {public}",
+            channel=record.channel,
+            precedence=Precedence(record.precedence),
+            kind=RELEASE_KIND,
+            extra_body=body,
+        )
+        release = self._record(record, sent, released_by=self.services.settings.party, body=body)
+        return sent, release
 
     def received(self, record: MessageRecord) -> None:
         """A release arrived (verified and stored): check it against the rules, then record it."""
