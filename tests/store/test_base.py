@@ -125,6 +125,8 @@ _INTERFACE = {
     "channel_members",
     "add_peer_channel",
     "peer_channels",
+    "add_channel_announcement",
+    "announced_channels",
     # conferences (ConferenceStore)
     "add_conference",
     "get_conference",

@@ -2,7 +2,7 @@
 
 A mixin of :class:`~hotline.store.PostgreSQLStore`, the counterpart of
 ``_sqlite_channels`` (its checks and row readers are shared): ``channels``,
-``channel_members`` and ``peer_channels``. The triggers are the second line
+``channel_members``, ``peer_channels`` and ``channel_announcements``. The triggers are the second line
 behind the checks here, as in SQLite: a channel is never deleted and its
 version only rises, a membership is closed once and never deleted, and a
 peer's announcement is append-only (none of the three can be truncated).
@@ -22,7 +22,13 @@ import json
 from hotline.errors import StoreError
 from hotline.store._pg_core import PostgreSQLCore
 from hotline.store._pg_messages import decode_text
-from hotline.store._sqlite_channels import _channel, _check_member, _member, _text
+from hotline.store._sqlite_channels import (
+    _announced,
+    _channel,
+    _check_member,
+    _member,
+    _text,
+)
 from hotline.store.interfaces._channels import (
     ChannelMemberRecord,
     ChannelRecord,
@@ -166,3 +172,27 @@ class PostgreSQLChannelStore(PostgreSQLCore, ChannelStore):
             {"channel": channel},
         )
         return [_announcement(row) for row in rows]
+
+    def add_channel_announcement(
+        self, *, peer: str, channel: str, version: int, message_id: str
+    ) -> None:
+        peer, channel, version, message_id = _announced(peer, channel, version, message_id)
+        encoded = message_id.encode("utf-8")
+        with self._writing(f"note channel {channel}'s announcement to {peer}") as connection:
+            if not self._read("find a message", "SELECT 1 FROM messages WHERE id = %s", (encoded,)):
+                raise StoreError(f"the announcement message {message_id} is not stored")
+            stored = connection.execute(
+                "INSERT INTO channel_announcements (peer, channel, version, message_id) "
+                "VALUES (%s, %s, %s, %s) ON CONFLICT (peer, channel, version) DO NOTHING",
+                (peer, channel, version, encoded),
+            ).rowcount
+            if stored != 1:
+                raise StoreError(f"version {version} of channel {channel} was announced to {peer}")
+
+    def announced_channels(self) -> dict[tuple[str, str], int]:
+        rows = self._read(
+            "read the channel announcements sent",
+            "SELECT peer, channel, max(version) FROM channel_announcements GROUP BY peer, channel",
+            (),
+        )
+        return {(str(peer), str(channel)): int(str(version)) for peer, channel, version in rows}

@@ -42,6 +42,7 @@ __all__ = [
     "VERSION_9",
     "VERSION_10",
     "VERSION_11",
+    "CHANNEL_ANNOUNCEMENTS",
 ]
 
 _T = 'TEXT COLLATE "C"'
@@ -644,3 +645,17 @@ CREATE TABLE releases (
     *_append_only("releases", _RECORD),
 )
 """Releases of marked messages: which message was made public, by whom, when (append-only)."""
+
+CHANNEL_ANNOUNCEMENTS = (
+    f"""
+CREATE TABLE channel_announcements (
+    peer       {_T} NOT NULL REFERENCES peers (party),
+    channel    {_T} NOT NULL,
+    version    BIGINT NOT NULL CHECK (version >= 1),
+    message_id BYTEA NOT NULL REFERENCES messages (id),  -- UTF-8, as messages.id
+    PRIMARY KEY (peer, channel, version)
+)""",
+    # SQLite's step reuses the record's append-only triggers, message and all.
+    *_append_only("channel_announcements", _RECORD),
+)
+"""Which version of each channel was announced to which peer, by which message (append-only)."""

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 __all__ = [
     "CHANNELS",
+    "CHANNEL_ANNOUNCEMENTS",
     "CONFERENCES",
     "RELEASES",
     "VERSION_1",
@@ -705,3 +706,16 @@ CREATE TABLE releases (
 
 RELEASES = (_CREATE_RELEASES, *_append_only("releases"))
 """Releases of marked messages: which message was made public, by whom, when (append-only)."""
+
+
+_CREATE_CHANNEL_ANNOUNCEMENTS = """
+CREATE TABLE channel_announcements (
+    peer       TEXT NOT NULL REFERENCES peers (party),
+    channel    TEXT NOT NULL,
+    version    INTEGER NOT NULL CHECK (version >= 1),
+    message_id TEXT NOT NULL REFERENCES messages (id),
+    PRIMARY KEY (peer, channel, version)
+)"""
+
+CHANNEL_ANNOUNCEMENTS = (_CREATE_CHANNEL_ANNOUNCEMENTS, *_append_only("channel_announcements"))
+"""Which version of each channel was announced to which peer, by which message (append-only)."""

@@ -1,10 +1,10 @@
 """The SQLite statements behind channels with their own people (tables ``channels``,
-``channel_members``, ``peer_channels``).
+``channel_members``, ``peer_channels``, ``channel_announcements``).
 
 A mixin of :class:`~hotline.store.SQLiteStore`. The triggers are the second
 line behind the checks here: a channel is never deleted and its version only
 rises, a membership is closed once and never deleted, and a peer's
-announcement is append-only.
+announcement (and the note of ours to each peer) is append-only.
 """
 
 # ruff: noqa: S608
@@ -209,3 +209,45 @@ class SQLiteChannelStore(SQLiteCore, ChannelStore):
             parameters,
         )
         return [_announcement(row) for row in rows]
+
+    def add_channel_announcement(
+        self, *, peer: str, channel: str, version: int, message_id: str
+    ) -> None:
+        row = _announced(peer, channel, version, message_id)
+        with self._writing(f"note channel {channel}'s announcement to {peer}") as connection:
+            if not self._read(
+                "find a message", "SELECT 1 FROM messages WHERE id = ?", (message_id,)
+            ):
+                raise StoreError(f"the announcement message {message_id} is not stored")
+            if self._read(
+                "find an announcement",
+                "SELECT 1 FROM channel_announcements WHERE peer = ? AND channel = ? "
+                "AND version = ?",
+                row[:3],
+            ):
+                raise StoreError(f"version {version} of channel {channel} was announced to {peer}")
+            connection.execute(
+                "INSERT INTO channel_announcements (peer, channel, version, message_id) "
+                "VALUES (?, ?, ?, ?)",
+                row,
+            )
+
+    def announced_channels(self) -> dict[tuple[str, str], int]:
+        rows = self._read(
+            "read the channel announcements sent",
+            "SELECT peer, channel, max(version) FROM channel_announcements GROUP BY peer, channel",
+            (),
+        )
+        return {(str(peer), str(channel)): int(str(version)) for peer, channel, version in rows}
+
+
+def _announced(peer: str, channel: str, version: int, message_id: str) -> tuple[str, str, int, str]:
+    """The row noting an announcement sent, checked (StoreError naming what is wrong)."""
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise StoreError(f"an announcement's version starts at 1, not {version!r}")
+    return (
+        _text(peer, "an announcement's peer"),
+        _text(channel, "an announcement's channel"),
+        version,
+        _text(message_id, "an announcement's message_id"),
+    )

@@ -122,6 +122,14 @@ MIGRATIONS: tuple[Migration, ...] = (
         summary="releases: marked messages made public statements, by whom and when",
         sql={"sqlite": sqlite_sql.RELEASES, "postgresql": postgresql_sql.VERSION_11},
     ),
+    Migration(
+        version=12,
+        summary="channel announcements: which version of each channel each peer was sent",
+        sql={
+            "sqlite": sqlite_sql.CHANNEL_ANNOUNCEMENTS,
+            "postgresql": postgresql_sql.CHANNEL_ANNOUNCEMENTS,
+        },
+    ),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].version

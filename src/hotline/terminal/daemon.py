@@ -56,7 +56,14 @@ from hotline.store import (
 )
 from hotline.terminal.config.setup import PeerAdded, TerminalFiles, add_peer_card, open_terminal
 from hotline.terminal.core.alarms import LINE_DOWN, AlarmBoard
-from hotline.terminal.core.desk import D, DeskEvent, DeskRegistry, DeskServices, MessageQueued
+from hotline.terminal.core.desk import (
+    D,
+    DeskEvent,
+    DeskRegistry,
+    DeskServices,
+    LineAdded,
+    MessageQueued,
+)
 from hotline.terminal.core.groups import GroupQueued, RecipientState, recipient_states
 from hotline.terminal.core.inbox import Inbox
 from hotline.terminal.core.line import (
@@ -409,6 +416,7 @@ class Terminal:
             line = self._new_line(added.peer)
             if self._listeners:  # running: start its work now
                 self._start_line(line)
+                self._announce(LineAdded(peer=added.peer))
         else:
             for gone in line.adopt(added.peer, self.settings.listen):
                 self._drop_route(gone)

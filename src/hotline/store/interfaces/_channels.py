@@ -9,7 +9,8 @@ read a channel at any moment. Each membership change raises the channel's
 version, and the terminal announces the new list to every peer
 (docs/protocol/channels.md); the peers' announcements are kept here too, one
 row per announced version, so the console can name who on the other side may
-acknowledge.
+acknowledge. Which version was announced to which peer is kept as well, so a
+peer added after a change (or never yet told) is sent the current list once.
 """
 
 from __future__ import annotations
@@ -106,3 +107,17 @@ class ChannelStore(ABC):
     def peer_channels(self, *, channel: str | None = None) -> list[PeerChannelRecord]:
         """Each peer's newest announcement of each channel (of ``channel`` only, if given),
         by peer then channel."""
+
+    @abstractmethod
+    def add_channel_announcement(
+        self, *, peer: str, channel: str, version: int, message_id: str
+    ) -> None:
+        """Note that ``version`` of ``channel`` was announced to ``peer`` by that (stored) message.
+
+        StoreError if that version was already noted for that peer, or the
+        message is not stored.
+        """
+
+    @abstractmethod
+    def announced_channels(self) -> dict[tuple[str, str], int]:
+        """The newest version of each channel announced to each peer, by (peer, channel)."""

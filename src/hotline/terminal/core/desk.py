@@ -46,6 +46,7 @@ __all__ = [
     "DeskEvent",
     "DeskRegistry",
     "DeskServices",
+    "LineAdded",
     "Lines",
     "MessageAccepted",
     "MessageQueued",
@@ -73,8 +74,15 @@ class Acknowledged:
     ack: AckRecord
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LineAdded:
+    """A peer new to this terminal was added while it runs: it has a line now."""
+
+    peer: PeerRecord
+
+
 #: What desks announce to each other through the registry.
-DeskEvent = MessageQueued | MessageAccepted | Acknowledged
+DeskEvent = MessageQueued | MessageAccepted | Acknowledged | LineAdded
 
 
 class Lines(Protocol):

@@ -6,7 +6,7 @@ import pytest
 
 from hotline.errors import StoreError
 from hotline.store import ChannelMemberRecord, ChannelRecord, PeerChannelRecord, Store
-from hotline.testing.store_conformance._fixtures import at, make_user
+from hotline.testing.store_conformance._fixtures import at, make_message, make_user
 
 __all__ = ["TestChannels"]
 
@@ -142,3 +142,36 @@ class TestChannels:
         with pytest.raises(StoreError):
             peered.add_peer_channel(stray)
         assert peered.peer_channels() == []
+
+    def test_announcements_sent_are_noted_once_per_version(self, peered: Store) -> None:
+        first, second = make_message(1, kind="channel"), make_message(2, kind="channel")
+        peered.add_outgoing(first)
+        peered.add_outgoing(second)
+        assert peered.announced_channels() == {}
+        peered.add_channel_announcement(
+            peer="moscow", channel="defence", version=1, message_id=first.id
+        )
+        peered.add_channel_announcement(
+            peer="moscow", channel="defence", version=3, message_id=second.id
+        )
+        peered.add_channel_announcement(
+            peer="moscow", channel="leaders", version=1, message_id=second.id
+        )
+        assert peered.announced_channels() == {("moscow", "defence"): 3, ("moscow", "leaders"): 1}
+        with pytest.raises(StoreError, match="was announced"):
+            peered.add_channel_announcement(
+                peer="moscow", channel="defence", version=3, message_id=first.id
+            )
+        with pytest.raises(StoreError, match="not stored"):
+            peered.add_channel_announcement(
+                peer="moscow", channel="chiefs", version=1, message_id="no-such-message"
+            )
+        with pytest.raises(StoreError):
+            peered.add_channel_announcement(
+                peer="nobody", channel="chiefs", version=1, message_id=first.id
+            )
+        with pytest.raises(StoreError, match="starts at 1"):
+            peered.add_channel_announcement(
+                peer="moscow", channel="chiefs", version=0, message_id=first.id
+            )
+        assert peered.announced_channels() == {("moscow", "defence"): 3, ("moscow", "leaders"): 1}

@@ -13,9 +13,14 @@ change and its journal entry, queues to every peer the announcement (kind
     {"op": "announce", "channel": <name>, "version": <n>,
      "members": [{"name": <user>, "role": <role>}, ...]}
 
-signed and sealed like any message, so it is on both records. An announcement
-that arrives is checked and kept per peer (every version, the newest shown);
-one that does not fit is journaled as refused content and ignored.
+signed and sealed like any message, so it is on both records. Each
+announcement queued is noted per peer (``announced_channels``): a peer added
+after a change, or one never yet told, is sent the current announcement of
+every channel when the terminal starts or the peer is added while it runs,
+once (the note is written in the transaction that queues it).
+
+An announcement that arrives is checked and kept per peer (every version, the
+newest shown); one that does not fit is journaled as refused content and ignored.
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ from hotline.store import (
     MessageRecord,
     PeerChannelRecord,
 )
-from hotline.terminal.core.desk import Desk, DeskServices
+from hotline.terminal.core.desk import Desk, DeskEvent, DeskServices, LineAdded
 from hotline.terminal.core.inbox import refuse_content
 from hotline.terminal.core.outbox import Draft, check_channel, decode_body
 from hotline.utc import format_utc
@@ -128,13 +133,50 @@ class ChannelDesk(Desk):
         self._clock = services.clock
         #: channel -> {user: role}: read on every message a console shows, so held in memory.
         self._members: dict[str, dict[str, str]] = {}
-        self.load()
+        self._load_members()
 
-    def load(self) -> None:
+    def _load_members(self) -> None:
         self._members = {
             channel.name: {m.user: m.role for m in self._store.channel_members(channel.name)}
             for channel in self._store.list_channels()
         }
+
+    def load(self) -> None:
+        """The terminal starts: read the members, and tell every peer what it was never told."""
+        self._load_members()
+        self.announce_missing()
+
+    def notice(self, event: DeskEvent) -> None:
+        if isinstance(event, LineAdded):
+            self.announce_missing(peers=[event.peer.party])
+
+    def announce_missing(self, *, peers: Sequence[str] | None = None) -> list[MessageRecord]:
+        """Send each peer (of ``peers``; default all) every channel's current list it lacks.
+
+        A peer lacks a channel's announcement when the newest version noted as
+        sent to it is older than the channel's version (or none was sent): it
+        was added after the change. Each is queued and noted in one
+        transaction, so a restart never sends it twice. Returns what was queued.
+        """
+        channels = self._store.list_channels()
+        if not channels:
+            return []
+        sent = self._store.announced_channels()
+        parties = [p.party for p in self._store.list_peers()] if peers is None else list(peers)
+        queued: list[MessageRecord] = []
+        with self._store.transaction():
+            for channel in channels:
+                late = [
+                    party
+                    for party in parties
+                    if sent.get((party, channel.name), 0) < channel.version
+                ]
+                if late:
+                    members = list(self._members.get(channel.name, {}).items())
+                    queued += self._announce(channel.name, channel.version, members, to=late)
+        for record in queued:
+            self.services.lines.wake(record.peer)
+        return queued
 
     # -- reading -------------------------------------------------------------
 
@@ -288,9 +330,14 @@ class ChannelDesk(Desk):
             )
 
     def _announce(
-        self, name: str, version: int, members: Sequence[tuple[str, str]]
+        self,
+        name: str,
+        version: int,
+        members: Sequence[tuple[str, str]],
+        *,
+        to: Sequence[str] | None = None,
     ) -> list[MessageRecord]:
-        """Queue the announcement to every peer (inside the caller's transaction)."""
+        """Queue the announcement to every peer (or those named), noting each (in a transaction)."""
         listed = ", ".join(f"{user} ({role})" for user, role in members)
         body = {
             "op": "announce",
@@ -298,7 +345,10 @@ class ChannelDesk(Desk):
             "version": version,
             "members": [{"name": user, "role": role} for user, role in members],
         }
-        return self.services.outbox.queue_many(
+        peers = self._store.list_peers()
+        if to is not None:
+            peers = [peer for peer in peers if peer.party in to]
+        queued = self.services.outbox.queue_many(
             [
                 Draft(
                     peer=peer,
@@ -308,9 +358,14 @@ class ChannelDesk(Desk):
                     kind=CHANNEL_KIND,
                     extra_body=body,
                 )
-                for peer in self._store.list_peers()
+                for peer in peers
             ]
         )
+        for record in queued:
+            self._store.add_channel_announcement(
+                peer=record.peer, channel=name, version=version, message_id=record.id
+            )
+        return queued
 
     def _after_change(self, name: str, queued: Sequence[MessageRecord]) -> None:
         self._members[name] = {m.user: m.role for m in self._store.channel_members(name)}
