@@ -36,7 +36,7 @@ from hotline.store import (
 from hotline.terminal.core.desk import Acknowledged, Desk, DeskEvent, DeskServices
 from hotline.terminal.core.groups import GroupQueued, party_block
 from hotline.terminal.core.inbox import refuse_content
-from hotline.terminal.core.markings import Markings
+from hotline.terminal.core.markings import Markings, check_classification
 from hotline.terminal.core.outbox import decode_body
 from hotline.terminal.desks.conferences.roster import (
     CONFERENCE_KIND,
@@ -190,6 +190,8 @@ class ConferenceDesk(Desk):
                 f"conference {record.name} version {view.version} was refused: {blocked}; "
                 "nothing was sent"
             )
+        # A classification not agreed on these lines is refused here, as a send to one party is.
+        check_classification(markings, self.services.settings.markings.classifications)
         roster = self._latest(record.id)
         peers = self._peers_by_key([m for m in roster.parties if m.key != self._key])
         body: dict[str, Any] = dict(extra_body or {})
