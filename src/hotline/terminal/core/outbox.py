@@ -31,6 +31,7 @@ from hotline.crypto import (
     verify_receipt_fields,
 )
 from hotline.errors import CryptoError, DeliveryError, InvalidArgument, MessageTooLarge
+from hotline.freetext import check_free_text
 from hotline.store import (
     ChainRecord,
     Direction,
@@ -162,6 +163,7 @@ class Outbox:
         """
         for draft in drafts:
             check_channel(draft.channel)
+            check_free_text(draft.text)
             size = len(draft.text.encode("utf-8"))
             if size > MAX_TEXT_BYTES:
                 raise MessageTooLarge(
