@@ -6,8 +6,8 @@ end. Three kinds of character make it read differently from what it says:
 * **control characters** (C0 but newline and tab, DEL, C1): an ESC starts an
   ANSI sequence that recolours a terminal, rewrites its title or moves the
   cursor over earlier lines; NUL truncates the text in C tools;
-* **bidirectional overrides, embeddings and isolates** (U+202A–U+202E,
-  U+2066–U+2069): "Trojan Source" — the text displays in an order other than
+* **bidirectional overrides, embeddings and isolates** (U+202A to U+202E,
+  U+2066 to U+2069): "Trojan Source" — the text displays in an order other than
   the one it is stored in;
 * **line and paragraph separators** (U+2028, U+2029) and lone surrogates:
   lines break where a reader does not see a newline, or the text cannot be
