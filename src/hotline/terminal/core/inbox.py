@@ -46,8 +46,8 @@ from hotline.crypto import (
 from hotline.errors import (
     ChainBroken,
     CryptoError,
-    EnvelopeInvalid,
     DeliveryError,
+    EnvelopeInvalid,
     ReplayDetected,
     WrongSigner,
 )
