@@ -114,7 +114,12 @@ class Terminal:
         self.identity = files.identity
         self.settings = files.settings
         self.inbox = Inbox(store=self.store, identity=self.identity, clock=self.clock)
-        self.outbox = Outbox(store=self.store, identity=self.identity, clock=self.clock)
+        self.outbox = Outbox(
+            store=self.store,
+            identity=self.identity,
+            clock=self.clock,
+            ack_seconds=self.settings.acknowledgement.seconds,
+        )
         self.lines: dict[str, PeerLine] = {}
         self.tracker = DeliveryTracker(self.clock)
         #: Change notices for live views (the console).
