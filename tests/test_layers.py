@@ -29,7 +29,7 @@ import pytest
 SRC = Path(__file__).resolve().parents[1] / "src"
 PACKAGE = SRC / "hotline"
 
-BASE = frozenset({"hotline.errors", "hotline.utc", "hotline.statetable"})
+BASE = frozenset({"hotline.errors", "hotline.utc", "hotline.statetable", "hotline.freetext"})
 LAYER1 = frozenset({"hotline.proto", "hotline.crypto", "hotline.formats"})
 LAYER2 = frozenset({"hotline.store", "hotline.link"})
 ANYTHING = frozenset({"*"})
@@ -56,6 +56,8 @@ BOTTOM = {
     "hotline.utc": frozenset[str](),
     # The state-table shape proto, formats and terminal share: pure data, no I/O.
     "hotline.statetable": frozenset[str](),
+    # What free text may hold; its refusal is an InvalidArgument.
+    "hotline.freetext": frozenset({"hotline.errors"}),
 }
 
 #: Standard-library modules the sans-IO package must never import itself: no

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 
 from hotline.cli._common import Verbs, add_directory, print_json
+from hotline.freetext import for_terminal
 from hotline.terminal import ControlClient
 
 __all__ = ["ALARMS_OPEN", "register", "run"]
@@ -34,5 +35,5 @@ def run(args: argparse.Namespace) -> int:
     for alarm in [] if args.json else alarms:
         where = alarm["route"] or "whole line"
         print(f"{alarm['since']}  {alarm['kind'].upper():<17} {alarm['peer']:<16} {where}")
-        print(f"    {alarm['detail']}")
+        print(f"    {for_terminal(alarm['detail'], one_line=True)}")
     return ALARMS_OPEN if alarms else 0

@@ -300,8 +300,9 @@ def run(args: argparse.Namespace) -> int:
         for party, _ in parties:
             other = "Moscow" if party != "Moscow" else "Washington"
             print(f"  {command} send {dirs[party]} --to {other} --precedence flash 'Your text'")
-            print(f"  {command} messages {dirs[party]}      {command} status {dirs[party]}")
-            print(f"  {command} test {dirs[party]}          {command} alarms {dirs[party]}")
+            # One command a line: each can be copied whole.
+            for verb in ("messages", "status", "test", "alarms"):
+                print(f"  {command} {verb} {dirs[party]}")
         print("\nWeb consoles (log in as 'operator'):")
         for party, _ in parties:
             address, password = consoles[party]

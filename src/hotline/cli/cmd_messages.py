@@ -6,6 +6,7 @@ import argparse
 
 from hotline.cli._common import Verbs, add_directory, print_json
 from hotline.errors import InvalidArgument
+from hotline.freetext import for_terminal
 from hotline.terminal import ControlClient
 from hotline.terminal.core import Markings
 
@@ -68,12 +69,20 @@ def run(args: argparse.Namespace) -> int:
         return 0
     for record in records:
         arrow = "->" if record["direction"] == "out" else "<-"
+        # The console's word: an incoming message is "received" where an
+        # outgoing one is "delivered" (the store's state is the same).
+        state = record["state"]
+        if record["direction"] == "in" and state == "delivered":
+            state = "received"
+        # A peer's text is what the peer signed: shown escaped and on one line,
+        # so it can neither drive the terminal nor break the table.
+        text = for_terminal(record["text"], one_line=True)
         marks = ("OVERDUE " if record.get("overdue") else "") + (
             "EXERCISE " if record.get("exercise") else ""
         )
         line = (
             f"{record['time_group']} {arrow} {record['peer']:<12} #{record['serial']:<5} "
-            f"{record['precedence'].upper():<9} {record['state']:<12} {marks}{record['text'][:60]}"
+            f"{record['precedence'].upper():<9} {state:<12} {marks}{text[:60]}"
         )
         if record.get("acknowledged_by"):
             line += (

@@ -17,6 +17,7 @@ from hotline.cli._common import Verbs, add_directory, print_json, recipients_arg
 from hotline.cli._markings import add_marking_options, markings_argument
 from hotline.crypto import Precedence
 from hotline.errors import InvalidArgument, NotificationInvalid
+from hotline.formats import get_format
 from hotline.terminal import DEFAULT_CHANNEL, ControlClient
 
 __all__ = ["read_data", "register", "run"]
@@ -66,6 +67,8 @@ def read_data(name: str) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
+    # The format first: an unknown code is the mistake to name, whatever the file holds.
+    get_format(args.format)
     data = read_data(args.file)
     recipients = recipients_argument(args.to)
     markings = markings_argument(args)

@@ -12,6 +12,7 @@ import argparse
 from typing import Any
 
 from hotline.cli._common import Verbs, add_directory, print_json
+from hotline.freetext import for_terminal
 from hotline.terminal import ControlClient, TerminalPaths, load_settings
 
 __all__ = ["register", "run"]
@@ -61,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
     for alarm in alarms:
         where = alarm["route"] or "whole line"
         print(f"  {alarm['kind'].upper()} {alarm['peer']} {where} since {alarm['since']}")
-        print(f"    {alarm['detail']}")
+        print(f"    {for_terminal(alarm['detail'], one_line=True)}")
     return 0
 
 

@@ -45,7 +45,15 @@ from hotline.errors import (
     UnknownMessage,
     UnknownPeer,
 )
-from hotline.link import LineState, TLSListener, Transport, client_context, dial, server_context
+from hotline.link import (
+    LineState,
+    RouteState,
+    TLSListener,
+    Transport,
+    client_context,
+    dial,
+    server_context,
+)
 from hotline.proto import CloseCode
 from hotline.store import (
     AlarmRecord,
@@ -55,7 +63,7 @@ from hotline.store import (
     PeerRecord,
 )
 from hotline.terminal.config.setup import PeerAdded, TerminalFiles, add_peer_card, open_terminal
-from hotline.terminal.core.alarms import LINE_DOWN, AlarmBoard
+from hotline.terminal.core.alarms import LINE_DOWN, ROUTE_DOWN, AlarmBoard
 from hotline.terminal.core.desk import (
     D,
     DeskEvent,
@@ -121,7 +129,12 @@ class Terminal:
         self.identity = files.identity
         self.settings = files.settings
         self.inbox = Inbox(store=self.store, identity=self.identity, clock=self.clock)
-        self.outbox = Outbox(store=self.store, identity=self.identity, clock=self.clock)
+        self.outbox = Outbox(
+            store=self.store,
+            identity=self.identity,
+            clock=self.clock,
+            ack_seconds=self.settings.acknowledgement.seconds,
+        )
         self.lines: dict[str, PeerLine] = {}
         self.tracker = DeliveryTracker(self.clock)
         #: Change notices for live views (the console).
@@ -190,6 +203,9 @@ class Terminal:
         self._tasks = Supervisor(f"terminal {self.settings.party}")
         self._card = files.card()
         self._started_at = self.clock.monotonic()
+        #: (peer, route) with a route-down alarm open; read from the open alarms at the
+        #: first look, so an alarm raised before a restart is cleared when the route is up.
+        self._route_down: set[tuple[str, str]] | None = None
         self.store_closed = False
         #: Whether the CPUs are held awake ([performance] hold_cpus_awake), for status;
         #: ``hotline run`` makes the request (runner.py, cpu_wake.py).
@@ -748,6 +764,7 @@ class Terminal:
             await asyncio.sleep(period)
             for line in list(self.lines.values()):
                 self._reselect(line)
+                self._route_alarms(line)
             self.desks.tick()
             self._record_tick()
             if self.clock.monotonic() >= next_sample:
@@ -842,6 +859,49 @@ class Terminal:
                 line,
                 f"no route has answered in the {self.settings.link.test_deadline:g} s "
                 "since the terminal started",
+            )
+
+    def _route_alarms(self, line: PeerLine) -> None:
+        """Raise ``route-down`` for a route down too long while the line holds; clear it when up.
+
+        The whole line down is ``line-down``'s alarm; this one is for the cut
+        route a degraded line hides until the next link test, maybe an hour away.
+        """
+        if self.store_closed or self._stopping.is_set():
+            return
+        if self._route_down is None:
+            self._route_down = {
+                (a.peer, a.route)
+                for a in self.alarms.open_alarms()
+                if a.kind == ROUTE_DOWN and a.route is not None
+            }
+        now = self.clock.monotonic()
+        after = self.settings.alarms.route_down_after
+        for view in line.policy.views(now):
+            key = (line.party, view.address)
+            if view.state is not RouteState.DOWN:
+                if key in self._route_down:
+                    self._route_down.discard(key)
+                    self.alarms.clear_matching(
+                        kinds=(ROUTE_DOWN,),
+                        peer=line.party,
+                        route=view.address,
+                        by="the route is up again",
+                    )
+                continue
+            down_since = view.since if view.since is not None else self._started_at
+            if key in self._route_down or now - down_since < after:
+                continue
+            if line.state is LineState.DOWN:
+                continue  # every route is down: that is line-down's alarm
+            self._route_down.add(key)
+            error = line.routes[view.address].last_error
+            self.alarms.raise_alarm(
+                kind=ROUTE_DOWN,
+                peer=line.party,
+                route=view.address,
+                detail=f"the route has been down for {now - down_since:.0f} s"
+                + (f" ({error})" if error else ""),
             )
 
     def _line_down_alarm(self, line: PeerLine, detail: str) -> None:

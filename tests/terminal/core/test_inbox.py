@@ -13,8 +13,9 @@ from hotline.crypto import Envelope, EnvelopeHeader, salted, seal_envelope
 from hotline.store import Direction
 from hotline.terminal import open_terminal
 from hotline.terminal.config import TerminalFiles
-from hotline.terminal.core.inbox import Inbox, InboxOutcome
+from hotline.terminal.core.inbox import FRAME_ONLY_KINDS, Inbox, InboxOutcome
 from hotline.terminal.core.outbox import Draft, Outbox
+from hotline.terminal.linktest import LinkTestDesk
 from hotline.terminal.runtime.clock import SystemClock
 from tests.terminal.helpers import make_pair, refusals
 
@@ -102,3 +103,28 @@ def test_a_refused_envelope_does_not_move_the_chain(pair: Pair) -> None:
     assert "ChainBroken" in outcome.refusals[0]
     assert _serials(pair) == [1, 2]
     assert len(refusals(pair.moscow.store)) == 1
+
+
+def test_a_link_test_in_a_data_frame_never_enters_the_inbox(pair: Pair) -> None:
+    """Issue 21, defect 7: a TEST envelope sent as a message was stored as kind ``test``.
+
+    A fresh line (no message yet) is where it fitted: serial 1 chaining to zeros.
+    """
+    store = pair.washington.store
+    moscow = store.get_peer("Moscow")
+    assert moscow is not None
+    tester = LinkTestDesk(
+        store=store, identity=pair.washington.identity, clock=SystemClock(), language="en"
+    )
+    with store.transaction():
+        sent = tester.make_test(peer=moscow, route="primary", slot=0, number=0)
+    assert sent.envelope.header.kind in FRAME_ONLY_KINDS
+    outcome = _accept(pair, [sent.envelope.encode()])
+    assert outcome.accepted == ()
+    assert outcome.receipts == ()
+    assert len(outcome.refusals) == 1
+    assert "never enters the inbox" in outcome.refusals[0]
+    assert _serials(pair) == []
+    # The line's first real message still takes serial 1.
+    [one] = _envelopes(pair, 1)
+    assert [r.serial for r in _accept(pair, [one]).accepted] == [1]

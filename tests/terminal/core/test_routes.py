@@ -73,12 +73,15 @@ async def two_routes(
     link: LinkSettings = LINK,
     hook: str = "",
     calls: CallSettings | None = None,
+    route_down_after: float = 300.0,
 ) -> AsyncIterator[Line]:
     washington_dir, moscow_dir = make_pair(tmp_path, link=link, introduce=False, routes=2)
     for directory in (washington_dir, moscow_dir):
         config = directory / "hotline.toml"
         settings = dataclasses.replace(
-            load_settings(config), alarms=AlarmSettings(hook=hook), calls=calls or CallSettings()
+            load_settings(config),
+            alarms=AlarmSettings(hook=hook, route_down_after=route_down_after),
+            calls=calls or CallSettings(),
         )
         config.write_text(render_settings(settings), encoding="utf-8")
     moscow_listen = load_settings(moscow_dir / "hotline.toml").listen
@@ -210,6 +213,39 @@ def test_cutting_the_carrying_route_moves_traffic_with_nothing_lost(
             await wait_until(
                 lambda: line.state(line.washington, "Moscow") == "degraded", what="degraded"
             )
+
+    run_virtual(main())
+
+
+def test_a_route_down_too_long_is_an_alarm_before_any_link_test(tmp_path: Path) -> None:
+    """Issue 21, defect 3: a cut route left the line degraded with no alarm for up to an hour."""
+
+    def route_alarms(line: Line) -> list[tuple[str, str | None]]:
+        return [
+            (a.kind, a.route)
+            for a in line.washington.alarms.open_alarms()
+            if a.kind == "route-down"
+        ]
+
+    async def main() -> None:
+        async with two_routes(tmp_path, route_down_after=2.0) as line:
+            await wait_until(lambda: both_up(line), what="both routes up")
+            line.proxies[0].cut()
+            await wait_until(
+                lambda: line.state(line.washington, "Moscow") == "degraded", what="degraded"
+            )
+            assert route_alarms(line) == []  # not yet: down for less than route_down_after
+            await wait_until(lambda: route_alarms(line) != [], what="the route-down alarm")
+            assert route_alarms(line) == [("route-down", line.route(0))]
+            [alarm] = [a for a in line.washington.alarms.open_alarms() if a.kind == "route-down"]
+            assert "down for" in alarm.detail
+            assert journal(line.washington, "link test sent") == []  # no test was needed
+            line.proxies[0].heal()
+            await wait_until(lambda: route_alarms(line) == [], what="cleared when the route is up")
+            cleared = [
+                e for e in journal(line.washington, "alarm cleared") if e["kind"] == "route-down"
+            ]
+            assert cleared
 
     run_virtual(main())
 

@@ -148,6 +148,7 @@
     "test-missed": t("Link test missed"),
     "peer-test-missed": t("Peer's link test missed"),
     "line-down": t("Line down"),
+    "route-down": t("Route down"),
     "ack-overdue": t("Acknowledgement overdue"),
     "record-conflict": t("Record conflict"),
     "cosign-overdue": t("Record not cosigned"),

@@ -167,11 +167,16 @@ class AlarmSettings:
     hook: str = ""
     #: Seconds the hook may run before it is killed (and the failure journaled).
     hook_timeout: float = 30.0
+    #: Seconds one route may stay down, while the line holds on others, before it is an
+    #: alarm (``route-down``): a cut route must not wait for the next hourly link test.
+    route_down_after: float = 300.0
 
     @_reported
     def __post_init__(self) -> None:
         if not 0.1 <= self.hook_timeout <= 3600:
             raise ConfigError("[alarms] hook_timeout must be between 0.1 and 3600 seconds")
+        if not 1 <= self.route_down_after <= 86400:
+            raise ConfigError("[alarms] route_down_after must be between 1 and 86400 seconds")
         if "\x00" in self.hook:
             raise ConfigError("[alarms] hook must not contain a NUL character")
 
@@ -460,6 +465,8 @@ def render_settings(settings: Settings) -> str:
         "# as JSON on its standard input: wire it to mail, SMS or a pager. Empty: none.\n"
         f"hook = {_toml_string(settings.alarms.hook)}\n"
         f"hook_timeout = {settings.alarms.hook_timeout}\n"
+        "# A route down this long, while the line holds on another, raises a route-down alarm.\n"
+        f"route_down_after = {settings.alarms.route_down_after}\n"
         "\n"
         "[acknowledgement]\n"
         "# Seconds a person has to acknowledge a message, by precedence. Past it, the\n"

@@ -54,6 +54,7 @@ __all__ = [
     "LINE_DOWN",
     "PEER_TEST_MISSED",
     "RECORD_CONFLICT",
+    "ROUTE_DOWN",
     "TEST_MISSED",
     "AlarmBoard",
     "alarm_json",
@@ -67,6 +68,8 @@ LINE_DOWN = "line-down"
 ACK_OVERDUE = "ack-overdue"
 RECORD_CONFLICT = "record-conflict"
 COSIGN_OVERDUE = "cosign-overdue"
+#: One route down longer than ``[alarms] route_down_after`` while the line holds on others.
+ROUTE_DOWN = "route-down"
 ALARM_KINDS = (
     TEST_MISSED,
     PEER_TEST_MISSED,
@@ -74,6 +77,7 @@ ALARM_KINDS = (
     ACK_OVERDUE,
     RECORD_CONFLICT,
     COSIGN_OVERDUE,
+    ROUTE_DOWN,
 )
 #: The kinds a passing link test on a route clears.
 _TEST_KINDS = (TEST_MISSED, PEER_TEST_MISSED)

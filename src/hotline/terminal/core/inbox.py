@@ -47,6 +47,7 @@ from hotline.errors import (
     ChainBroken,
     CryptoError,
     DeliveryError,
+    EnvelopeInvalid,
     ReplayDetected,
     WrongSigner,
 )
@@ -64,7 +65,12 @@ from hotline.terminal.core.outbox import encode_body
 from hotline.terminal.runtime.clock import Clock
 from hotline.utc import format_utc
 
-__all__ = ["Inbox", "InboxOutcome", "refuse_content"]
+__all__ = ["FRAME_ONLY_KINDS", "Inbox", "InboxOutcome", "refuse_content"]
+
+#: Envelope kinds that travel in frames of their own and are never messages:
+#: a link test (docs/protocol/linktest.md §2) takes no serial and never enters
+#: the inbox, whichever frame carries it.
+FRAME_ONLY_KINDS = frozenset({"test"})
 
 log = logging.getLogger("hotline.inbox")
 
@@ -155,6 +161,11 @@ class Inbox:
                 if envelope.header.recipient != self._identity.signing_public:
                     raise WrongSigner("envelope is addressed to another party")
                 verify_envelope(envelope, sender_signing_key=peer.signing_key)
+                if envelope.header.kind in FRAME_ONLY_KINDS:
+                    raise EnvelopeInvalid(
+                        f"a {envelope.header.kind!r} envelope is not a message: it travels"
+                        " in a frame of its own and never enters the inbox"
+                    )
                 if batch.last is None:
                     batch.last = self._store.last_incoming(peer.party)
                 last_serial, last_hash = batch.last

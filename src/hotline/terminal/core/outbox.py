@@ -31,6 +31,7 @@ from hotline.crypto import (
     verify_receipt_fields,
 )
 from hotline.errors import CryptoError, DeliveryError, InvalidArgument, MessageTooLarge
+from hotline.freetext import check_free_text
 from hotline.store import (
     ChainRecord,
     Direction,
@@ -40,6 +41,7 @@ from hotline.store import (
     PeerRecord,
     Store,
 )
+from hotline.terminal.core.ackdeadline import ack_within_for
 from hotline.terminal.core.groups import MAX_RECIPIENTS, GroupQueued, PartyBlock
 from hotline.terminal.runtime.clock import Clock
 from hotline.utc import format_utc, time_group
@@ -107,10 +109,20 @@ class _Direction:
 class Outbox:
     """Creates outgoing envelopes and records their receipts."""
 
-    def __init__(self, *, store: Store, identity: Identity, clock: Clock) -> None:
+    def __init__(
+        self,
+        *,
+        store: Store,
+        identity: Identity,
+        clock: Clock,
+        ack_seconds: Mapping[str, float] | None = None,
+    ) -> None:
+        """``ack_seconds``: the acknowledgement deadline by precedence, carried in each
+        body a person must acknowledge (core/ackdeadline.py); None carries none."""
         self._store = store
         self._identity = identity
         self._clock = clock
+        self._ack_seconds = ack_seconds
         #: The session protocol each peer last spoke, read from the store once.
         self._protocols: dict[str, int] = {}
 
@@ -162,6 +174,7 @@ class Outbox:
         """
         for draft in drafts:
             check_channel(draft.channel)
+            check_free_text(draft.text)
             size = len(draft.text.encode("utf-8"))
             if size > MAX_TEXT_BYTES:
                 raise MessageTooLarge(
@@ -224,7 +237,14 @@ class Outbox:
             to=tuple(sorted(((p.party, p.signing_key) for p in peers), key=lambda e: e[1])),
             conference=conference,
         )
-        body = salted({"text": text, **(extra_body or {}), "party": block.to_body()})
+        body = salted(
+            {
+                "text": text,
+                **ack_within_for(kind, precedence, self._ack_seconds),
+                **(extra_body or {}),
+                "party": block.to_body(),
+            }
+        )
         drafts = [
             Draft(
                 peer=peer,
@@ -278,7 +298,13 @@ class Outbox:
         if draft.salted_body is not None:
             body = dict(draft.salted_body)
         else:
-            body = salted({"text": draft.text, **(draft.extra_body or {})})
+            body = salted(
+                {
+                    "text": draft.text,
+                    **ack_within_for(draft.kind, draft.precedence, self._ack_seconds),
+                    **(draft.extra_body or {}),
+                }
+            )
         header = EnvelopeHeader(
             message_id=new_message_id(),
             sender=self._identity.signing_public,

@@ -13,10 +13,13 @@ from hotline.errors import ConfigError
 from hotline.terminal import Terminal, load_settings
 from hotline.terminal.config import AckDeadlines, EscalationStep, render_settings
 from hotline.terminal.config.settings import DEFAULT_DEADLINES
+from hotline.terminal.core.ackdeadline import ack_within_of
+from hotline.terminal.core.outbox import decode_body
 from hotline.terminal.desks.accounts import authenticate, create_user
 from hotline.terminal.desks.acks import AckDesk
 from hotline.terminal.desks.deadlines import DeadlineWatch
 from hotline.testing import run_virtual, virtual_clock
+from hotline.utc import parse_utc
 from tests.terminal.helpers import make_pair, wait_until
 
 PASSWORD = "correct horse battery"
@@ -188,3 +191,57 @@ def test_the_watch_is_bounded_and_says_so_when_full(
             await terminal.stop()
 
     run_virtual(main())
+
+
+def test_both_sides_watch_the_senders_deadline_whatever_their_own_settings(
+    tmp_path: Path,
+) -> None:
+    """Issue 21, defect 2: the deadline travels in the signed body (``ack_within``).
+
+    Washington gives a FLASH 1 s; Moscow's own settings would give it 120 s.
+    Both must watch Washington's, and both go overdue together.
+    """
+    washington_dir, moscow_dir = make_pair(tmp_path)
+    hooks = tmp_path / "w-hooks"
+    hooks.mkdir()
+    _configure(washington_dir, hooks)
+    assert load_settings(moscow_dir / "hotline.toml").acknowledgement.seconds["flash"] == 120
+
+    async def main() -> None:
+        washington, moscow = (
+            Terminal.open(washington_dir, clock=virtual_clock()),
+            Terminal.open(moscow_dir, clock=virtual_clock()),
+        )
+        await washington.start()
+        await moscow.start()
+        try:
+            flash = washington.send_text(to="Moscow", text="Now.", precedence=Precedence.FLASH)
+            assert decode_body(flash.body)["ack_within"] == 1
+            await wait_until(lambda: moscow.store.get_message(flash.id) is not None)
+            received = moscow.store.get_message(flash.id)
+            assert received is not None
+            due = washington.desk(DeadlineWatch).deadline_of(flash)
+            assert due is not None
+            assert moscow.desk(DeadlineWatch).deadline_of(received) == due
+            assert parse_utc(due).timestamp() - parse_utc(flash.sent_at).timestamp() == 1.0
+            await wait_until(
+                lambda: moscow.desk(DeadlineWatch).is_overdue(flash.id),
+                what="overdue at Moscow on Washington's deadline",
+            )
+            # A restart re-arms the same deadline from the stored body.
+            await moscow.stop()
+            moscow = Terminal.open(moscow_dir, clock=virtual_clock())
+            await moscow.start()
+            assert moscow.desk(DeadlineWatch).deadline_of(received) == due
+        finally:
+            await washington.stop()
+            await moscow.stop()
+
+    run_virtual(main())
+
+
+@pytest.mark.parametrize("value", [0, -5, 30 * 86400 + 1, float("nan"), True, "60", None])
+def test_a_deadline_out_of_range_falls_back_to_our_own(value: object) -> None:
+    assert ack_within_of({"ack_within": value}) is None
+    assert ack_within_of({}) is None
+    assert ack_within_of({"ack_within": 90}) == 90.0

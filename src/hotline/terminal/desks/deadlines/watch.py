@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 
 from hotline.store import AckRecord, Direction, MessageRecord
 from hotline.terminal.config.settings import AckDeadlines
+from hotline.terminal.core.ackdeadline import deadline_epoch
 from hotline.terminal.core.alarms import ACK_OVERDUE
 from hotline.terminal.core.desk import (
     Acknowledged,
@@ -43,6 +44,7 @@ from hotline.terminal.core.desk import (
     MessageAccepted,
     MessageQueued,
 )
+from hotline.terminal.core.outbox import decode_body
 from hotline.terminal.core.statements import ACKNOWLEDGEABLE_KINDS
 from hotline.utc import format_utc, from_epoch
 
@@ -136,7 +138,7 @@ class DeadlineWatch(Desk):
         # strings would leave one small object in each page of the allocator that the
         # read filled, so the whole read (~8 MiB for 5,000 records) would stay resident.
         ids = "\n".join(r.id for r in reversed(opened))  # oldest first, as they were queued
-        deadlines = array("d", [self._settings.deadline(r.sent_at, r.precedence) for r in opened])
+        deadlines = array("d", [self._deadline(r) for r in opened])
         del records, acks, opened
         deadlines.reverse()
         for message_id, deadline in zip(ids.split("\n") if ids else (), deadlines, strict=True):
@@ -146,7 +148,13 @@ class DeadlineWatch(Desk):
         """Start the deadline of a message a person must acknowledge (others are ignored)."""
         if record.kind not in ACKNOWLEDGEABLE_KINDS:
             return
-        self._arm(record.id, self._settings.deadline(record.sent_at, record.precedence))
+        self._arm(record.id, self._deadline(record))
+
+    def _deadline(self, record: MessageRecord) -> float:
+        """The deadline the message carries (the sender's), else ours by precedence."""
+        deadline = deadline_epoch(record, decode_body(record.body), self._settings.seconds)
+        assert deadline is not None  # only called for kinds a person acknowledges
+        return deadline
 
     def _arm(self, message_id: str, deadline: float) -> None:
         if message_id in self._waiting or message_id in self._overdue:
@@ -198,7 +206,7 @@ class DeadlineWatch(Desk):
         """The message's acknowledgement deadline (UTC text), if it has one."""
         if record.kind not in ACKNOWLEDGEABLE_KINDS:
             return None
-        return format_utc_epoch(self._settings.deadline(record.sent_at, record.precedence))
+        return format_utc_epoch(self._deadline(record))
 
     def watched(self) -> int:
         """How many messages are watched now (waiting or overdue)."""
