@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import socket
 import ssl
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -87,6 +87,7 @@ class Listening:
     accepted: list[StreamTransport] = field(default_factory=list)
     refused: list[tuple[str, str]] = field(default_factory=list)
     refusal: asyncio.Event = field(default_factory=asyncio.Event)
+    listener: TLSListener | None = None
 
 
 @contextlib.asynccontextmanager
@@ -115,6 +116,7 @@ async def listening(bob: Party, *trusted: Party) -> AsyncIterator[Listening]:
         on_refusal=on_refusal,
     )
     await listener.start()
+    state.listener = listener
     try:
         yield state
     finally:
@@ -347,6 +349,60 @@ def test_plain_tcp_client_is_refused(alice: Party, bob: Party) -> None:
             with contextlib.suppress(ConnectionError):
                 await writer.wait_closed()
             assert bob_side.refused[0][1].startswith("TLS handshake failed")
+
+    asyncio.run(main())
+
+
+async def _until(predicate: Callable[[], bool], within: float = 30.0) -> None:
+    """Wait for real sockets to get where ``predicate`` says; a wide deadline, no timing asserted."""
+    async with asyncio.timeout(within):
+        while not predicate():  # noqa: ASYNC110 - the listener has no event to wait on
+            await asyncio.sleep(0.01)
+
+
+def test_connections_in_their_handshake_are_capped_per_host_and_a_peer_gets_in_after(
+    alice: Party, bob: Party
+) -> None:
+    """Issue 21, defect 4: idle unauthenticated connections grew the terminal without bound."""
+
+    async def main() -> None:
+        async with listening(bob, alice) as bob_side:
+            listener = bob_side.listener
+            assert listener is not None
+            listener.max_handshakes_per_host = 3
+            host, port = parse_route(bob_side.route)
+            idle = [await asyncio.open_connection(host, port) for _ in range(5)]
+            # Three wait in their handshake (they never speak); two are shed at once.
+            await _until(lambda: listener.shed == 2 and listener.handshaking == 3)
+            assert (listener.shed, listener.handshaking) == (2, 3)
+            shed = [reason for _, reason in bob_side.refused if "too many" in reason]
+            assert len(shed) == 2
+            for reader, _writer in idle[3:]:
+                assert await asyncio.wait_for(reader.read(), 5) == b""  # closed by the listener
+            # The idle ones leave; a pinned peer from the same host is let in.
+            for _, writer in idle:
+                writer.close()
+            await _until(lambda: listener.handshaking == 0)
+            assert listener.handshaking == 0
+            transport = await dial(bob_side.route, alice.client(bob))
+            assert await echo(transport, b"in") == b"IN"
+            await transport.aclose()
+
+    asyncio.run(main())
+
+
+def test_the_total_cap_holds_across_hosts(alice: Party, bob: Party) -> None:
+    async def main() -> None:
+        async with listening(bob, alice) as bob_side:
+            listener = bob_side.listener
+            assert listener is not None
+            listener.max_handshakes = 2
+            host, port = parse_route(bob_side.route)
+            idle = [await asyncio.open_connection(host, port) for _ in range(4)]
+            await _until(lambda: listener.shed == 2)
+            assert (listener.shed, listener.handshaking) == (2, 2)
+            for _, writer in idle:
+                writer.close()
 
     asyncio.run(main())
 

@@ -403,3 +403,23 @@ def test_the_daemon_routes_by_the_registry_never_by_kind() -> None:
     # ... and the check can fail: the old dispatch is caught.
     old = ast.parse("if record.kind == ALARM_MESSAGE_KIND:\n    pass\n")
     assert any(isinstance(node, ast.Compare) for node in ast.walk(old))
+
+
+def test_the_listening_context_is_built_once_per_set_of_peers(tmp_path: Path) -> None:
+    """Issue 21, defect 4: a TLS context was built for every stranger's connection."""
+    washington_dir, moscow_dir = make_pair(tmp_path, introduce=False)
+    moscow_card = card_of(moscow_dir).to_json()
+
+    async def main() -> None:
+        terminal = Terminal.open(washington_dir, clock=virtual_clock())
+        try:
+            first = terminal._server_context()
+            assert terminal._server_context() is first
+            terminal.add_peer(moscow_card)
+            second = terminal._server_context()
+            assert second is not first  # Moscow is trusted from the next connection on
+            assert terminal._server_context() is second
+        finally:
+            terminal.store.close()
+
+    run_virtual(main())

@@ -171,6 +171,20 @@ def _is_ip(host: str) -> bool:
 
 #: Loop turns aclose() gives connections accepted at the moment of closing (see there).
 _SETTLE_TURNS = 8
+#: Connections still in their TLS handshake (not yet proven to be a pinned peer),
+#: at most, in total and from one host. A handshake holds ~100-170 KB of OpenSSL
+#: buffers until it completes or times out (HANDSHAKE_TIMEOUT): without a cap,
+#: anyone who can reach the port can grow the terminal by that much per socket.
+#: A real peer opens one connection per route; the per-host cap leaves room for
+#: several terminals behind one address (or on one test machine).
+MAX_HANDSHAKES = 64
+MAX_HANDSHAKES_PER_HOST = 16
+
+
+def _host(address: str) -> str:
+    """The host part of ``address`` as :func:`_address` formats it."""
+    host = address.rsplit(":", 1)[0]
+    return host[1:-1] if host.startswith("[") else host
 
 
 class TLSListener:
@@ -196,6 +210,17 @@ class TLSListener:
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._closing = False
+        self.max_handshakes = MAX_HANDSHAKES
+        self.max_handshakes_per_host = MAX_HANDSHAKES_PER_HOST
+        #: Connections in their handshake now, by host.
+        self._handshaking: dict[str, int] = {}
+        #: Connections closed at once because a cap was reached (a count for status).
+        self.shed = 0
+
+    @property
+    def handshaking(self) -> int:
+        """How many accepted connections are in their TLS handshake now."""
+        return sum(self._handshaking.values())
 
     async def start(self) -> None:
         host, port = parse_route(self.route)
@@ -214,6 +239,19 @@ class TLSListener:
         if task is not None:
             self._tasks.add(task)
         address = _address(writer)
+        host = _host(address)
+        if (
+            self.handshaking >= self.max_handshakes
+            or self._handshaking.get(host, 0) >= self.max_handshakes_per_host
+        ):
+            # Shed before any TLS state exists: this is what keeps memory flat.
+            writer.close()
+            if task is not None:
+                self._tasks.discard(task)
+            self.shed += 1
+            self._on_refusal(address, "too many connections in their TLS handshake; closed")
+            return
+        self._handshaking[host] = self._handshaking.get(host, 0) + 1
         try:
             try:
                 await writer.start_tls(
@@ -230,6 +268,12 @@ class TLSListener:
             except BaseException:
                 writer.close()  # cancelled mid-handshake (the listener is closing)
                 raise
+            finally:
+                left = self._handshaking[host] - 1
+                if left:
+                    self._handshaking[host] = left
+                else:
+                    del self._handshaking[host]
             transport = StreamTransport(
                 reader,
                 writer,

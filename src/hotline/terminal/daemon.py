@@ -206,6 +206,8 @@ class Terminal:
         #: (peer, route) with a route-down alarm open; read from the open alarms at the
         #: first look, so an alarm raised before a restart is cleared when the route is up.
         self._route_down: set[tuple[str, str]] | None = None
+        #: (the trusted certificates, the context built for them): see _server_context.
+        self._server_context_cache: tuple[tuple[bytes, ...], Any] | None = None
         self.store_closed = False
         #: Whether the CPUs are held awake ([performance] hold_cpus_awake), for status;
         #: ``hotline run`` makes the request (runner.py, cpu_wake.py).
@@ -585,12 +587,22 @@ class Terminal:
         return self._tasks.spawn(coro, name)
 
     def _server_context(self) -> Any:
-        # Rebuilt per connection so a peer added a moment ago is accepted.
-        return server_context(
-            cert_file=self.files.paths.certificate,
-            key_file=self.files.paths.tls_key,
-            trusted=[line.peer.certificate for line in self.lines.values()],
-        )
+        """The listeners' TLS context, built once per set of peers.
+
+        Building one reads the key and every peer's certificate (and holds its
+        own OpenSSL stores): per accepted connection, as before, it cost ~100 KB
+        and a key parse for every stranger's connection. A peer added or removed
+        changes the trusted set, so the next connection gets a new context.
+        """
+        trusted = tuple(line.peer.certificate for line in self.lines.values())
+        if self._server_context_cache is None or self._server_context_cache[0] != trusted:
+            context = server_context(
+                cert_file=self.files.paths.certificate,
+                key_file=self.files.paths.tls_key,
+                trusted=trusted,
+            )
+            self._server_context_cache = (trusted, context)
+        return self._server_context_cache[1]
 
     # -- routes: dialing, accepting, sessions ---------------------------------
 
