@@ -122,6 +122,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         summary="releases: marked messages made public statements, by whom and when",
         sql={"sqlite": sqlite_sql.RELEASES, "postgresql": postgresql_sql.VERSION_11},
     ),
+    Migration(
+        version=12,
+        summary="joint statements: every draft, signature and outcome",
+        sql={"sqlite": sqlite_sql.STATEMENTS, "postgresql": postgresql_sql.VERSION_12},
+    ),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].version
