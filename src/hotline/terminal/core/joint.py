@@ -29,6 +29,7 @@ record's audit both build on it, and neither imports the other.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -513,7 +514,7 @@ def _check_chain(drafts: Sequence[Draft]) -> None:
         raise StatementInvalid("a statement has at least one draft")
     if drafts[0].previous is not None:
         raise StatementInvalid("the first draft revises nothing")
-    for before, after in zip(drafts, drafts[1:], strict=False):
+    for before, after in itertools.pairwise(drafts):
         if after.previous != before.id:
             raise StatementInvalid(f"draft {after.id} does not revise {before.id}")
         if not before.same_terms(after):
