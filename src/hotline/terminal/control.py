@@ -44,6 +44,7 @@ from hotline.errors import (
 from hotline.formats import problem_json
 from hotline.store import Direction, MessageRecord
 from hotline.terminal.api.conferences import conferences_router
+from hotline.terminal.api.statements import statements_router
 from hotline.terminal.api.errors import (
     VALIDATION_ERROR,
     error_body,
@@ -560,6 +561,7 @@ def create_control_app(terminal: Terminal) -> FastAPI:
     app.include_router(users_router)
     app.include_router(channels_router)
     app.include_router(conferences_router)
+    app.include_router(statements_router)
     return app
 
 
