@@ -134,7 +134,8 @@ def test_draft_revise_sign_in_force_export_audit(
     assert "state: in-force" in human
     assert "Paris: signed by minister-paris at" in human
     listed = hotline("statement", "list", three["Paris"].directory).stdout
-    assert statement in listed and "in-force" in listed
+    assert statement in listed
+    assert "in-force" in listed
 
     exported, page = tmp_path / "statement.hotline", tmp_path / "statement.html"
     hotline(
@@ -151,7 +152,7 @@ def test_draft_revise_sign_in_force_export_audit(
 
     # Any byte of any language's text changed: refused, naming the fault.
     data = exported.read_bytes()
-    for needle in ("restraint".encode(), "calme".encode()):
+    for needle in (b"restraint", b"calme"):
         at = data.index(needle)
         tampered = data[:at] + bytes([data[at] ^ 0x20]) + data[at + 1 :]
         (tmp_path / "tampered.hotline").write_bytes(tampered)

@@ -44,7 +44,6 @@ from hotline.errors import (
 from hotline.formats import problem_json
 from hotline.store import Direction, MessageRecord
 from hotline.terminal.api.conferences import conferences_router
-from hotline.terminal.api.statements import statements_router
 from hotline.terminal.api.errors import (
     VALIDATION_ERROR,
     error_body,
@@ -52,6 +51,7 @@ from hotline.terminal.api.errors import (
     validation_detail,
 )
 from hotline.terminal.api.models import Acknowledgement, Alarm, Group, Message, Peer
+from hotline.terminal.api.statements import statements_router
 from hotline.terminal.core.groups import GroupQueued
 from hotline.terminal.core.markings import markings_from_json
 from hotline.terminal.core.outbox import DEFAULT_CHANNEL

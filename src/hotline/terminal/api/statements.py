@@ -65,10 +65,8 @@ def statement_export(terminal: Terminal, ref: str) -> tuple[bytes, str]:
     desk = terminal.desk(StatementDesk)
     drafts, signatures = desk.records(ref)
     status = desk.status(ref)
-    cards = {terminal.store.get_peer_by_key(p.key) for p in status.current.parties}
-    card_texts = [terminal.card_json()] + sorted(
-        peer.card_json for peer in cards if peer is not None
-    )
+    peers = [terminal.store.get_peer_by_key(p.key) for p in status.current.parties]
+    card_texts = [terminal.card_json(), *sorted(p.card_json for p in peers if p is not None)]
     data = export_statement(
         [d.payload for d in drafts],
         [

@@ -138,9 +138,14 @@ class TestStatements:
 
     def test_a_rolled_back_transaction_stores_nothing(self, store: Store) -> None:
         first = _draft("one")
-        with pytest.raises(RuntimeError), store.transaction():
-            store.add_statement_draft(first)
-            store.add_statement_signature(_signature(first.id))
-            raise RuntimeError("abandon")
+
+        def abandoned() -> None:
+            with store.transaction():
+                store.add_statement_draft(first)
+                store.add_statement_signature(_signature(first.id))
+                raise RuntimeError("abandon")
+
+        with pytest.raises(RuntimeError):
+            abandoned()
         assert store.statement_draft(first.id) is None
         assert store.list_statements() == []
