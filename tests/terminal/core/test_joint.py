@@ -14,7 +14,7 @@ from hotline.crypto import Identity
 from hotline.errors import StatementInvalid
 from hotline.terminal.core.joint import (
     STATEMENTS,
-    Draft,
+    StatementDraft,
     StatementEvent,
     StatementParty,
     StatementSignature,
@@ -38,7 +38,7 @@ def _parties() -> tuple[StatementParty, ...]:
     )
 
 
-def _draft(**overrides: object) -> Draft:
+def _draft(**overrides: object) -> StatementDraft:
     fields: dict[str, object] = {
         "conference": "c" * 32,
         "title": "Joint statement",
@@ -53,11 +53,11 @@ def _draft(**overrides: object) -> Draft:
         "drafted_at": T0,
     }
     fields.update(overrides)
-    return Draft(**fields)  # type: ignore[arg-type]
+    return StatementDraft(**fields)  # type: ignore[arg-type]
 
 
 def _sign(
-    draft: Draft, party: str, at: str = "2026-01-01T01:00:00.000000Z", person: str = ""
+    draft: StatementDraft, party: str, at: str = "2026-01-01T01:00:00.000000Z", person: str = ""
 ) -> StatementSignature:
     who = PEOPLE[party] if not person else Identity.generate(person)
     return sign_draft(
@@ -89,16 +89,16 @@ def test_a_draft_round_trips_and_its_id_is_the_hash_of_its_bytes(
 ) -> None:
     draft = _draft(texts=tuple(sorted(texts.items())), title=title, k=k)
     data = draft.encode()
-    assert Draft.decode(data) == draft
+    assert StatementDraft.decode(data) == draft
     assert draft.id == statement_id(data)
-    assert Draft.decode(data).id == draft.id
+    assert StatementDraft.decode(data).id == draft.id
 
 
 def test_a_non_canonical_or_broken_draft_is_refused() -> None:
     draft = _draft()
     shuffled = bytes(cbor2.dumps(dict(reversed(list(draft.to_map().items())))))
     with pytest.raises(StatementInvalid, match="canonical"):
-        Draft.decode(shuffled)
+        StatementDraft.decode(shuffled)
     with pytest.raises(StatementInvalid):
         _draft(k=4)
     with pytest.raises(StatementInvalid):

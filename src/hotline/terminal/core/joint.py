@@ -3,7 +3,7 @@
 Theory of operation
 -------------------
 A joint statement (docs/protocol/statements.md) is a chain of **drafts**. A
-draft is a canonical CBOR map (:class:`Draft`): the conference it circulates
+draft is a canonical CBOR map (:class:`StatementDraft`): the conference it circulates
 in, its title, its parties (name and Ed25519 signing key, sorted by key), the
 policy (``k`` of the ``n`` parties), optional effective and expiry times, the
 text in one or more languages, which language is authoritative (None: all are
@@ -47,11 +47,11 @@ from hotline.utc import parse_utc
 __all__ = [
     "ENDORSE_DOMAIN",
     "MAX_PAYLOAD_BYTES",
-    "MAX_TEXT_BYTES",
+    "MAX_STATEMENT_TEXT_BYTES",
     "SIGN_DOMAIN",
     "STATEMENTS",
     "STATEMENT_DOMAIN",
-    "Draft",
+    "StatementDraft",
     "StatementEvent",
     "StatementParty",
     "StatementSignature",
@@ -68,7 +68,7 @@ STATEMENT_DOMAIN = b"hotline-statement-v1\x00"
 SIGN_DOMAIN = b"hotline-statement-sign-v1\x00"
 ENDORSE_DOMAIN = b"hotline-statement-endorse-v1\x00"
 #: Each language's text at most (UTF-8).
-MAX_TEXT_BYTES = 65_536
+MAX_STATEMENT_TEXT_BYTES = 65_536
 #: The whole draft at most: it travels inside one sealed body (64 KiB with its envelope map).
 MAX_PAYLOAD_BYTES = 48_000
 _KEY_BYTES = 32
@@ -136,11 +136,11 @@ class StatementParty:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Draft:
+class StatementDraft:
     """One draft of a joint statement: exactly what its signers agree to.
 
     The constructor checks every invariant (StatementInvalid naming the
-    first that fails), so a Draft in hand is always one a party may sign.
+    first that fails), so a StatementDraft in hand is always one a party may sign.
     """
 
     conference: str
@@ -196,8 +196,10 @@ class Draft:
                 raise StatementInvalid(f"the {lang} text is empty")
             if not unicodedata.is_normalized("NFC", text):
                 raise StatementInvalid(f"the {lang} text is not in Unicode NFC")
-            if len(text.encode("utf-8")) > MAX_TEXT_BYTES:
-                raise StatementInvalid(f"the {lang} text is longer than {MAX_TEXT_BYTES} bytes")
+            if len(text.encode("utf-8")) > MAX_STATEMENT_TEXT_BYTES:
+                raise StatementInvalid(
+                    f"the {lang} text is longer than {MAX_STATEMENT_TEXT_BYTES} bytes"
+                )
         if self.authoritative is not None and self.authoritative not in languages:
             raise StatementInvalid(f"the authoritative language {self.authoritative!r} has no text")
         if self.previous is not None:
@@ -236,7 +238,7 @@ class Draft:
         return statement_id(self.encode())
 
     @classmethod
-    def decode(cls, data: bytes) -> Draft:
+    def decode(cls, data: bytes) -> StatementDraft:
         """Parse a draft's bytes; StatementInvalid unless they are its canonical encoding."""
         if not isinstance(data, bytes) or len(data) > MAX_PAYLOAD_BYTES:
             raise StatementInvalid(f"a draft is at most {MAX_PAYLOAD_BYTES} bytes")
@@ -250,7 +252,7 @@ class Draft:
         return draft
 
     @classmethod
-    def from_map(cls, found: object) -> Draft:
+    def from_map(cls, found: object) -> StatementDraft:
         if not isinstance(found, Mapping) or set(found) != _KEYS:
             raise StatementInvalid(f"a draft holds exactly {', '.join(sorted(_KEYS))}")
         if found["v"] != 1:
@@ -299,7 +301,7 @@ class Draft:
     def party_by_key(self, key: bytes) -> StatementParty | None:
         return next((p for p in self.parties if p.key == key), None)
 
-    def revised(self, *, texts: Mapping[str, str], drafter: str, drafted_at: str) -> Draft:
+    def revised(self, *, texts: Mapping[str, str], drafter: str, drafted_at: str) -> StatementDraft:
         """The next draft: ``texts`` replace (or add) those languages; parties and policy stay."""
         merged = dict(self.texts)
         merged.update({lang: unicodedata.normalize("NFC", t) for lang, t in texts.items()})
@@ -311,7 +313,7 @@ class Draft:
             drafted_at=drafted_at,
         )
 
-    def same_terms(self, other: Draft) -> bool:
+    def same_terms(self, other: StatementDraft) -> bool:
         """Whether ``other`` keeps this draft's conference, parties and policy (a revision must)."""
         return (self.conference, self.parties, self.k) == (other.conference, other.parties, other.k)
 
@@ -377,7 +379,7 @@ class StatementSignature:
             endorsement=found["endorsement"],
         )
 
-    def verify(self, draft: Draft) -> None:
+    def verify(self, draft: StatementDraft) -> None:
         """StatementInvalid naming the fault unless both signatures hold for ``draft``'s party."""
         if self.draft != draft.id:
             raise StatementInvalid(f"{self.person} of {self.party} signed another draft")
@@ -489,7 +491,7 @@ class StatementStatus:
 
     state: StatementState
     #: The drafts, first to current.
-    drafts: tuple[Draft, ...]
+    drafts: tuple[StatementDraft, ...]
     #: Each party whose signature counts (the earliest on the current draft), by party.
     counted: Mapping[str, StatementSignature]
     #: When the k-th party signed (the later of that and ``effective`` is when it applies).
@@ -497,11 +499,11 @@ class StatementStatus:
     withdrawn_at: str | None
 
     @property
-    def first(self) -> Draft:
+    def first(self) -> StatementDraft:
         return self.drafts[0]
 
     @property
-    def current(self) -> Draft:
+    def current(self) -> StatementDraft:
         return self.drafts[-1]
 
     @property
@@ -509,7 +511,7 @@ class StatementStatus:
         return self.first.id
 
 
-def _check_chain(drafts: Sequence[Draft]) -> None:
+def _check_chain(drafts: Sequence[StatementDraft]) -> None:
     if not drafts:
         raise StatementInvalid("a statement has at least one draft")
     if drafts[0].previous is not None:
@@ -522,7 +524,7 @@ def _check_chain(drafts: Sequence[Draft]) -> None:
 
 
 def derive(
-    drafts: Sequence[Draft],
+    drafts: Sequence[StatementDraft],
     signatures: Iterable[StatementSignature],
     *,
     now: str,

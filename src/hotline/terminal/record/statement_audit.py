@@ -28,7 +28,7 @@ import cbor2
 
 from hotline.crypto import PeerCard
 from hotline.errors import CardInvalid, StatementInvalid
-from hotline.terminal.core.joint import Draft, StatementSignature, StatementStatus, derive
+from hotline.terminal.core.joint import StatementDraft, StatementSignature, StatementStatus, derive
 
 __all__ = [
     "MAGIC",
@@ -173,7 +173,7 @@ def _audit(data: bytes, *, now: str) -> StatementAudit:
     drafts = []
     for index, payload in enumerate(raw_drafts, start=1):
         try:
-            drafts.append(Draft.decode(payload))
+            drafts.append(StatementDraft.decode(payload))
         except StatementInvalid as exc:
             raise StatementInvalid(f"draft {index}: {exc}") from None
     if not drafts:

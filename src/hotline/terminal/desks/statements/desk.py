@@ -1,7 +1,7 @@
 """Joint statements: drafted in a conference, revised by any party, signed by people, in force.
 
 A statement (docs/protocol/statements.md) is a chain of drafts
-(:class:`~hotline.terminal.core.joint.Draft`). Every operation on it is ONE
+(:class:`~hotline.terminal.core.joint.StatementDraft`). Every operation on it is ONE
 group message of kind ``statement`` to every other party of the statement,
 as a conference's roster is::
 
@@ -51,7 +51,7 @@ from hotline.terminal.core.groups import party_block
 from hotline.terminal.core.inbox import refuse_content
 from hotline.terminal.core.joint import (
     STATEMENTS,
-    Draft,
+    StatementDraft,
     StatementEvent,
     StatementParty,
     StatementSignature,
@@ -120,13 +120,13 @@ class StatementDesk(Desk):
         effective: str | None = None,
         expires: str | None = None,
     ) -> StatementView:
-        """Draft a statement among a conference's parties and circulate it to each.
+        """StatementDraft a statement among a conference's parties and circulate it to each.
 
         ``policy`` is how many distinct parties must sign (default: all).
         StatementInvalid for a draft that breaks the rules, UnknownConference.
         """
         parties = self._conference_parties(conference)
-        draft = Draft(
+        draft = StatementDraft(
             conference=parties[0],
             title=title.strip() if isinstance(title, str) else title,
             parties=parties[1],
@@ -251,7 +251,7 @@ class StatementDesk(Desk):
         payload = body.get("draft")
         if not isinstance(payload, bytes):
             raise StatementInvalid("a draft operation carries the draft's bytes")
-        draft = Draft.decode(payload)
+        draft = StatementDraft.decode(payload)
         drafter = draft.party(draft.drafter)
         if drafter is None or drafter.key != sender.signing_key:
             raise StatementInvalid(f"a draft by {draft.drafter} sent by {sender.party}")
@@ -292,7 +292,7 @@ class StatementDesk(Desk):
         held = self._store.statement_draft(signature.draft)
         if held is None:
             raise StatementInvalid(f"a signature on {signature.draft}, unknown here")
-        draft = Draft.decode(held.payload)
+        draft = StatementDraft.decode(held.payload)
         party = draft.party(signature.party)
         if party is None or party.key != sender.signing_key:
             raise StatementInvalid(f"a signature for {signature.party} sent by {sender.party}")
@@ -348,7 +348,7 @@ class StatementDesk(Desk):
 
     # -- storing ------------------------------------------------------------------
 
-    def _circulate(self, draft: Draft, *, op: str, statement: str) -> None:
+    def _circulate(self, draft: StatementDraft, *, op: str, statement: str) -> None:
         peers = self._peers(draft)
         what = "revised" if op == "revise" else "drafted"
         with self._store.transaction():
@@ -365,7 +365,7 @@ class StatementDesk(Desk):
             self.services.lines.queued(copy)
         self.services.events.publish(TOPIC, statement)
 
-    def _store_draft(self, root: str, draft: Draft, *, direction: str, group: str) -> None:
+    def _store_draft(self, root: str, draft: StatementDraft, *, direction: str, group: str) -> None:
         self._store.add_statement_draft(
             StatementDraftRecord(
                 id=draft.id,
@@ -444,7 +444,7 @@ class StatementDesk(Desk):
         return held.statement
 
     def _status(self, root: str, *, now: str | None = None) -> StatementStatus:
-        drafts = [Draft.decode(d.payload) for d in self._store.statement_drafts(root)]
+        drafts = [StatementDraft.decode(d.payload) for d in self._store.statement_drafts(root)]
         signatures = [
             StatementSignature(
                 draft=s.draft,
@@ -493,7 +493,7 @@ class StatementDesk(Desk):
             raise StatementInvalid(f"we are no longer a member of conference {record.name}")
         return record.id, parties
 
-    def _peers(self, draft: Draft) -> builtins.list[PeerRecord]:
+    def _peers(self, draft: StatementDraft) -> builtins.list[PeerRecord]:
         """Every other party's peer record; InvalidArgument naming those with no line here."""
         others = [p for p in draft.parties if p.key != self._key]
         found = [(p, self._store.get_peer_by_key(p.key)) for p in others]
