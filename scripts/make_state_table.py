@@ -8,6 +8,7 @@ marker comments ``<!-- state-table:begin NAME -->`` and ``<!-- state-table:end N
     session   hotline.proto.states.SESSION_TABLE         docs/protocol/session.md
     calls     hotline.terminal.desks.calls.state.CALLS   docs/protocol/calls.md
     meetings  hotline.formats.meetingstate.MEETINGS      docs/formats.md
+    statements hotline.terminal.core.joint.STATEMENTS    docs/protocol/statements.md
 
 Nothing between the markers is written by hand. tests/test_state_tables.py fails
 if a doc drifts from its table; run this script to bring the docs back in line:
@@ -30,6 +31,7 @@ from hotline.formats.meetingstate import MEETINGS
 from hotline.proto.events import Event
 from hotline.proto.states import SESSION_TABLE, Direction
 from hotline.statetable import StateTable
+from hotline.terminal.core.joint import STATEMENTS
 from hotline.terminal.desks.calls.state import CALLS
 
 __all__ = [
@@ -144,6 +146,20 @@ TARGETS: tuple[Target, ...] = (
             Section(
                 "Replies, by the state they name (any other pair is refused with\n"
                 "`NotificationInvalid` on `state`):"
+            ),
+        ),
+    ),
+    Target(
+        table=STATEMENTS,
+        noun="joint statement",
+        module="hotline.terminal.core.joint",
+        doc="docs/protocol/statements.md",
+        state_label=_value,
+        event_label=_value,
+        sections=(
+            Section(
+                "Events (`StatementEvent`; a step not in the table raises `StatementInvalid`,\n"
+                "and an incoming operation it refuses is refused as content):"
             ),
         ),
     ),

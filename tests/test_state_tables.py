@@ -255,11 +255,12 @@ def _between_markers(text: str, name: str) -> str:
 
 
 def test_the_generator_prints_all_three_tables() -> None:
-    assert set(TARGETS) == {"session", "calls", "meetings"}
+    assert set(TARGETS) == {"session", "calls", "meetings", "statements"}
     assert {target.doc for target in TARGETS.values()} == {
         "docs/protocol/session.md",
         "docs/protocol/calls.md",
         "docs/formats.md",
+        "docs/protocol/statements.md",
     }
 
 

@@ -37,11 +37,14 @@
     │   ├── NotificationInvalid       notification data breaks its format; ``problems`` names each field
     │   ├── ReleaseRefused            a release the markings rules do not allow (an unmarked
     │   │                             message, one already released, or not this side's to release)
+    │   ├── StatementInvalid          a joint statement, signature or export breaks its rules
+    │   │                             (docs/protocol/statements.md), or an action its state refuses
     │   └── UnknownFormat             no notification format has that code (or version)
     ├── UnknownMessage                no message with that id is stored here
     │   ├── UnknownCall               no call with that id is known here
     │   ├── UnknownProposal           no meeting proposal with that id (with that peer) is stored here
-    │   └── UnknownConference         no conference with that id or name is known here
+    │   ├── UnknownConference         no conference with that id or name is known here
+    │   └── UnknownStatement          no joint statement with that id is known here
     ├── UnknownAlarm                  no open alarm with that id
     ├── MessageTooLarge               a message body over the size limit
     ├── CallError                     a call operation does not fit the call's state
@@ -111,6 +114,7 @@ __all__ = [
     "ReplayDetected",
     "SchemaTooNew",
     "SignatureInvalid",
+    "StatementInvalid",
     "StoreError",
     "UnknownAlarm",
     "UnknownCall",
@@ -119,6 +123,7 @@ __all__ = [
     "UnknownMessage",
     "UnknownPeer",
     "UnknownProposal",
+    "UnknownStatement",
     "UnknownUser",
     "WrongSigner",
 ]
@@ -293,6 +298,10 @@ class ReleaseRefused(InvalidArgument):
     """A release the markings rules do not allow: an unmarked message, a second release, or not ours to release."""
 
 
+class StatementInvalid(InvalidArgument):
+    """A joint statement, signature or export breaks its rules, or its state refuses the action."""
+
+
 class UnknownFormat(InvalidArgument):
     """No notification format has that code (or this hotline lacks that version of it)."""
 
@@ -311,6 +320,10 @@ class UnknownProposal(UnknownMessage):
 
 class UnknownConference(UnknownMessage):
     """No conference with that id (or name) is known here; its id is a message id."""
+
+
+class UnknownStatement(UnknownMessage):
+    """No joint statement with that id (its first draft's, or any draft's) is known here."""
 
 
 class UnknownAlarm(HotlineError):

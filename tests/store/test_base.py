@@ -140,6 +140,15 @@ _INTERFACE = {
     "add_release",
     "release_of",
     "releases",
+    # joint statements (StatementStore)
+    "add_statement_draft",
+    "statement_draft",
+    "statement_drafts",
+    "list_statements",
+    "add_statement_signature",
+    "statement_signatures",
+    "add_statement_outcome",
+    "statement_outcome",
 }
 
 

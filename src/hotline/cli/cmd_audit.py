@@ -1,5 +1,9 @@
 """``hotline audit FILE [--card CARD_FILE …] [--json]``: check a bundle with nothing else.
 
+A joint statement's export (``hotline statement export``) is recognised by its
+magic first line and verified on its own (every draft, signature, endorsement
+and card; docs/protocol/statements.md).
+
 No terminal directory and no network: every signature, proof, checkpoint and
 cosignature in the bundle is checked (docs/protocol/record.md, "Audit"), then
 the account is printed. Exit 0 only if everything holds; else 1, with
@@ -10,6 +14,7 @@ keys; without it, the keys come from the bundle itself, and the output says so.
 from __future__ import annotations
 
 import argparse
+from datetime import UTC, datetime
 from pathlib import Path
 
 from hotline.cli._common import Verbs, print_json
@@ -17,6 +22,8 @@ from hotline.crypto import PeerCard
 from hotline.errors import BundleInvalid, CardInvalid, InvalidArgument
 from hotline.terminal.record.audit import audit_bundle
 from hotline.terminal.record.bundle import Bundle
+from hotline.terminal.record.statement_audit import audit_statement, is_statement_export
+from hotline.utc import format_utc
 
 __all__ = ["register", "run"]
 
@@ -52,6 +59,8 @@ def run(args: argparse.Namespace) -> int:
         data = args.file.read_bytes()
     except OSError as exc:
         raise InvalidArgument(f"cannot read {args.file}: {exc.strerror}") from None
+    if is_statement_export(data):
+        return _audit_statement(data, as_json=args.json)
     try:
         report = audit_bundle(Bundle.decode(data), pinned)
         fault = report.fault
@@ -67,3 +76,17 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(f"FAULT: {fault}")
     return 0 if fault is None else 1
+
+
+def _audit_statement(data: bytes, *, as_json: bool) -> int:
+    """An exported joint statement (docs/protocol/statements.md, "Export")."""
+    audit = audit_statement(data, now=format_utc(datetime.now(UTC)))
+    if as_json:
+        print_json(audit.to_json())
+    elif audit.fault is None:
+        for line in audit.lines():
+            print(line)
+        print("ALL HOLDS: every draft, signature, endorsement and card verified")
+    else:
+        print(f"FAULT: {audit.fault}")
+    return 0 if audit.fault is None else 1

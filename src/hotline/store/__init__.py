@@ -37,6 +37,7 @@ from hotline.store.interfaces import (
     RecordStore,
     ReleaseStore,
     ShiftNoteStore,
+    StatementStore,
     StoreStatistics,
     TransactionalStore,
 )
@@ -55,6 +56,11 @@ from hotline.store.interfaces._conferences import (
 )
 from hotline.store.interfaces._groups import GroupLink
 from hotline.store.interfaces._releases import ReleaseRecord
+from hotline.store.interfaces._statements import (
+    StatementDraftRecord,
+    StatementOutcomeRecord,
+    StatementSignatureRecord,
+)
 from hotline.store.journal import (
     JournalChecker,
     journal_entry_hash,
@@ -142,6 +148,10 @@ __all__ = [
     "SQLiteStore",
     "ShiftNoteRecord",
     "ShiftNoteStore",
+    "StatementDraftRecord",
+    "StatementOutcomeRecord",
+    "StatementSignatureRecord",
+    "StatementStore",
     "Store",
     "StoreStatistics",
     "TransactionalStore",

@@ -43,6 +43,7 @@ __all__ = [
     "VERSION_10",
     "VERSION_11",
     "CHANNEL_ANNOUNCEMENTS",
+    "STATEMENTS",
 ]
 
 _T = 'TEXT COLLATE "C"'
@@ -659,3 +660,42 @@ CREATE TABLE channel_announcements (
     *_append_only("channel_announcements", _RECORD),
 )
 """Which version of each channel was announced to which peer, by which message (append-only)."""
+_STATEMENTS = "joint statements are append-only"
+
+STATEMENTS = (
+    f"""
+CREATE TABLE statement_drafts (
+    seq        BIGINT GENERATED ALWAYS AS IDENTITY UNIQUE,  -- storing order (SQLite's rowid)
+    id         {_T} PRIMARY KEY CHECK (length(id) = 64),
+    statement  {_T} NOT NULL CHECK (length(statement) = 64),
+    payload    BYTEA NOT NULL,
+    previous   {_T} UNIQUE REFERENCES statement_drafts (id),  -- each draft revised once
+    drafter    {_T} NOT NULL CHECK (drafter <> ''),
+    drafted_at {_T} NOT NULL
+)""",
+    "CREATE INDEX statement_drafts_statement ON statement_drafts (statement, seq)",
+    f"""
+CREATE TABLE statement_signatures (
+    seq         BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,  -- storing order
+    draft       {_T} NOT NULL REFERENCES statement_drafts (id),
+    party       {_T} NOT NULL CHECK (party <> ''),
+    person      {_T} NOT NULL CHECK (person <> ''),
+    person_key  BYTEA NOT NULL,
+    person_sig  BYTEA NOT NULL,
+    endorsement BYTEA NOT NULL,
+    signed_at   {_T} NOT NULL,
+    UNIQUE (draft, party, person_key)
+)""",
+    f"""
+CREATE TABLE statement_outcomes (
+    statement {_T} PRIMARY KEY REFERENCES statement_drafts (id),
+    outcome   {_T} NOT NULL CHECK (outcome IN ('in-force', 'withdrawn', 'expired')),
+    draft     {_T} NOT NULL REFERENCES statement_drafts (id),
+    actor     {_T} NOT NULL CHECK (actor <> ''),
+    at        {_T} NOT NULL
+)""",
+    *_append_only("statement_drafts", _STATEMENTS),
+    *_append_only("statement_signatures", _STATEMENTS),
+    *_append_only("statement_outcomes", _STATEMENTS),
+)
+"""Joint statements: drafts, signatures and outcomes (append-only)."""

@@ -18,6 +18,7 @@ __all__ = [
     "CHANNEL_ANNOUNCEMENTS",
     "CONFERENCES",
     "RELEASES",
+    "STATEMENTS",
     "VERSION_1",
     "VERSION_2",
     "VERSION_3",
@@ -719,3 +720,46 @@ CREATE TABLE channel_announcements (
 
 CHANNEL_ANNOUNCEMENTS = (_CREATE_CHANNEL_ANNOUNCEMENTS, *_append_only("channel_announcements"))
 """Which version of each channel was announced to which peer, by which message (append-only)."""
+_CREATE_STATEMENT_DRAFTS = """
+CREATE TABLE statement_drafts (
+    seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+    id         TEXT NOT NULL UNIQUE CHECK (length(id) = 64),
+    statement  TEXT NOT NULL CHECK (length(statement) = 64),
+    payload    BLOB NOT NULL,
+    previous   TEXT UNIQUE REFERENCES statement_drafts (id),  -- each draft revised once
+    drafter    TEXT NOT NULL CHECK (length(drafter) > 0),
+    drafted_at TEXT NOT NULL
+)"""
+
+_CREATE_STATEMENT_SIGNATURES = """
+CREATE TABLE statement_signatures (
+    seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+    draft       TEXT NOT NULL REFERENCES statement_drafts (id),
+    party       TEXT NOT NULL CHECK (length(party) > 0),
+    person      TEXT NOT NULL CHECK (length(person) > 0),
+    person_key  BLOB NOT NULL,
+    person_sig  BLOB NOT NULL,
+    endorsement BLOB NOT NULL,
+    signed_at   TEXT NOT NULL,
+    UNIQUE (draft, party, person_key)
+)"""
+
+_CREATE_STATEMENT_OUTCOMES = """
+CREATE TABLE statement_outcomes (
+    statement TEXT PRIMARY KEY REFERENCES statement_drafts (id),
+    outcome   TEXT NOT NULL CHECK (outcome IN ('in-force', 'withdrawn', 'expired')),
+    draft     TEXT NOT NULL REFERENCES statement_drafts (id),
+    actor     TEXT NOT NULL CHECK (length(actor) > 0),
+    at        TEXT NOT NULL
+)"""
+
+STATEMENTS = (
+    _CREATE_STATEMENT_DRAFTS,
+    "CREATE INDEX statement_drafts_statement ON statement_drafts (statement, seq)",
+    _CREATE_STATEMENT_SIGNATURES,
+    _CREATE_STATEMENT_OUTCOMES,
+    *_append_only("statement_drafts"),
+    *_append_only("statement_signatures"),
+    *_append_only("statement_outcomes"),
+)
+"""Joint statements: drafts, signatures and outcomes (append-only)."""

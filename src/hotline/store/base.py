@@ -49,6 +49,7 @@ from hotline.store.interfaces import (
     RecordStore,
     ReleaseStore,
     ShiftNoteStore,
+    StatementStore,
     StoreStatistics,
     TransactionalStore,
 )
@@ -73,5 +74,6 @@ class Store(
     ChannelStore,
     ConferenceStore,
     ReleaseStore,
+    StatementStore,
 ):
     """Durable state of one terminal: every part of :mod:`hotline.store.interfaces` at once."""

@@ -40,6 +40,7 @@ from hotline.store._pg_migrate import ensure_schema
 from hotline.store._pg_peers import PostgreSQLPeerStore
 from hotline.store._pg_record import PostgreSQLRecordStore
 from hotline.store._pg_releases import PostgreSQLReleaseStore
+from hotline.store._pg_statements import PostgreSQLStatementStore
 from hotline.store.base import Store
 
 __all__ = ["URL_SCHEMES", "PostgreSQLStore", "describe_url", "is_postgresql_url"]
@@ -97,6 +98,7 @@ class PostgreSQLStore(
     PostgreSQLChannelStore,
     PostgreSQLConferenceStore,
     PostgreSQLReleaseStore,
+    PostgreSQLStatementStore,
     Store,
 ):
     """A :class:`~hotline.store.Store` in one PostgreSQL database. Build it with :meth:`open`."""

@@ -130,6 +130,11 @@ MIGRATIONS: tuple[Migration, ...] = (
             "postgresql": postgresql_sql.CHANNEL_ANNOUNCEMENTS,
         },
     ),
+    Migration(
+        version=13,
+        summary="joint statements: every draft, signature and outcome",
+        sql={"sqlite": sqlite_sql.STATEMENTS, "postgresql": postgresql_sql.STATEMENTS},
+    ),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].version

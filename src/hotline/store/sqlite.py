@@ -22,6 +22,7 @@ module, over a shared core:
   v2's message-key chains, peer protocol versions and range delivery;
   ``_sqlite_groups``: group messages' links; ``_sqlite_conferences``: conferences.
   ``_sqlite_releases``: releases of marked messages.
+  ``_sqlite_statements``: joint statements (drafts, signatures, outcomes).
 
 The mixins are flattened into one class, so a call costs what it did when they
 were one: no delegation, no extra statement. Reads outside a transaction are
@@ -50,6 +51,7 @@ from hotline.store._sqlite_migrate import ensure_schema
 from hotline.store._sqlite_peers import SQLitePeerStore
 from hotline.store._sqlite_record import SQLiteRecordStore
 from hotline.store._sqlite_releases import SQLiteReleaseStore
+from hotline.store._sqlite_statements import SQLiteStatementStore
 from hotline.store.base import Store
 
 __all__ = ["SQLiteStore"]
@@ -110,6 +112,7 @@ class SQLiteStore(
     SQLiteChannelStore,
     SQLiteConferenceStore,
     SQLiteReleaseStore,
+    SQLiteStatementStore,
     Store,
 ):
     """A :class:`~hotline.store.Store` in one SQLite file. Build it with :meth:`open`."""

@@ -387,6 +387,48 @@ class ControlClient:
         )
         return result
 
+    def statements(self) -> list[dict[str, Any]]:
+        """Every joint statement drafted here or received."""
+        result: list[dict[str, Any]] = self._request("GET", "/statements")
+        return result
+
+    def statement(self, ref: str) -> dict[str, Any]:
+        """One statement by its id (or any draft's id)."""
+        result: dict[str, Any] = self._request("GET", f"/statements/{quote(ref, safe='')}")
+        return result
+
+    def draft_statement(self, **fields: Any) -> dict[str, Any]:
+        """Draft a statement: conference, title, texts, and optionally authoritative,
+        policy, effective, expires."""
+        result: dict[str, Any] = self._request("POST", "/statements", json_body=fields)
+        return result
+
+    def revise_statement(self, ref: str, texts: dict[str, str]) -> dict[str, Any]:
+        result: dict[str, Any] = self._request(
+            "POST", f"/statements/{quote(ref, safe='')}/revisions", json_body={"texts": texts}
+        )
+        return result
+
+    def sign_statement(self, ref: str, *, user: str, password: str) -> dict[str, Any]:
+        """Sign the current draft as a console user (AuthenticationFailed if wrong)."""
+        result: dict[str, Any] = self._request(
+            "POST",
+            f"/statements/{quote(ref, safe='')}/signatures",
+            json_body={"user": user, "password": password},
+        )
+        return result
+
+    def withdraw_statement(self, ref: str) -> dict[str, Any]:
+        result: dict[str, Any] = self._request(
+            "POST", f"/statements/{quote(ref, safe='')}/withdrawal"
+        )
+        return result
+
+    def statement_export(self, ref: str) -> dict[str, Any]:
+        """``{"file": base64 of the export, "html": the printable page}``."""
+        result: dict[str, Any] = self._request("GET", f"/statements/{quote(ref, safe='')}/export")
+        return result
+
     def send_conference(
         self,
         ref: str,

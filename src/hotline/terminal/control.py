@@ -51,6 +51,7 @@ from hotline.terminal.api.errors import (
     validation_detail,
 )
 from hotline.terminal.api.models import Acknowledgement, Alarm, Group, Message, Peer
+from hotline.terminal.api.statements import statements_router
 from hotline.terminal.core.groups import GroupQueued
 from hotline.terminal.core.markings import markings_from_json
 from hotline.terminal.core.outbox import DEFAULT_CHANNEL
@@ -561,6 +562,7 @@ def create_control_app(terminal: Terminal) -> FastAPI:
     app.include_router(users_router)
     app.include_router(channels_router)
     app.include_router(conferences_router)
+    app.include_router(statements_router)
     return app
 
 

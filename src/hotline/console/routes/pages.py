@@ -45,6 +45,7 @@ ROLE_LABELS: dict[Role, str] = {
     Role.PRINCIPAL: N_("Principal"),
     Role.AUDITOR: N_("Auditor"),
     Role.ADMIN: N_("Administrator"),
+    Role.SIGNATORY: N_("Signatory"),
 }
 #: How many messages the traffic page shows.
 TRAFFIC_ROWS = 200

@@ -25,6 +25,7 @@ from hotline.store.interfaces._messages import AcknowledgementStore, MessageStor
 from hotline.store.interfaces._peers import PeerStore
 from hotline.store.interfaces._record import RecordStore
 from hotline.store.interfaces._releases import ReleaseStore
+from hotline.store.interfaces._statements import StatementStore
 
 __all__ = [
     "AccountStore",
@@ -42,6 +43,7 @@ __all__ = [
     "RecordStore",
     "ReleaseStore",
     "ShiftNoteStore",
+    "StatementStore",
     "StoreStatistics",
     "TransactionalStore",
 ]

@@ -31,10 +31,12 @@ from hotline.errors import (
     NotInitialised,
     PeerError,
     PermissionDenied,
+    StatementInvalid,
     UnknownAlarm,
     UnknownFormat,
     UnknownMessage,
     UnknownPeer,
+    UnknownStatement,
     UnknownUser,
 )
 
@@ -83,6 +85,9 @@ ERROR_STATUS: Final[Mapping[type[HotlineError], int]] = MappingProxyType(
         # bad setting (no console address, an unreadable codebook) the terminal
         # cannot do what was asked. Kept 422 as both APIs answered it before.
         ConfigError: 422,
+        # A statement action its state refuses, or a draft or signature that does not hold.
+        StatementInvalid: 422,
+        UnknownStatement: 404,
     }
 )
 

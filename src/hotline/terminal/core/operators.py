@@ -27,6 +27,8 @@ class Role(StrEnum):
     PRINCIPAL = "principal"
     AUDITOR = "auditor"
     ADMIN = "admin"
+    #: Signs joint statements for the party (docs/protocol/statements.md), and reads.
+    SIGNATORY = "signatory"
 
 
 class Permission(StrEnum):
@@ -38,6 +40,8 @@ class Permission(StrEnum):
     ACKNOWLEDGE_ALARM = "acknowledge-alarm"
     MANAGE_PEERS = "manage-peers"
     MANAGE_USERS = "manage-users"
+    #: Sign a joint statement on the party's behalf (principals and signatories).
+    SIGN_STATEMENTS = "sign-statements"
 
 
 #: What each role may do. Operators run the line; principals read, acknowledge
@@ -53,9 +57,12 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.ACKNOWLEDGE_ALARM,
         }
     ),
-    Role.PRINCIPAL: frozenset({Permission.READ, Permission.CALL, Permission.ACKNOWLEDGE}),
+    Role.PRINCIPAL: frozenset(
+        {Permission.READ, Permission.CALL, Permission.ACKNOWLEDGE, Permission.SIGN_STATEMENTS}
+    ),
     Role.AUDITOR: frozenset({Permission.READ}),
     Role.ADMIN: frozenset({Permission.READ, Permission.MANAGE_PEERS, Permission.MANAGE_USERS}),
+    Role.SIGNATORY: frozenset({Permission.READ, Permission.SIGN_STATEMENTS}),
 }
 
 

@@ -20,6 +20,7 @@ from hotline.terminal.desks.deadlines import DeadlineWatch
 from hotline.terminal.desks.notifications import NotificationDesk
 from hotline.terminal.desks.releases import ReleaseDesk
 from hotline.terminal.desks.shiftlog import ShiftLog
+from hotline.terminal.desks.statements import StatementDesk
 
 __all__ = ["DESKS"]
 
@@ -34,4 +35,5 @@ DESKS: tuple[type[Desk], ...] = (
     ChannelDesk,
     ConferenceDesk,
     ReleaseDesk,
+    StatementDesk,
 )

@@ -79,6 +79,7 @@ from hotline.testing.store_conformance._record import (
     perfect_nodes,
 )
 from hotline.testing.store_conformance._releases import TestReleases
+from hotline.testing.store_conformance._statements import TestStatements
 
 __all__ = [
     "TestChains",
@@ -108,6 +109,7 @@ __all__ = [
     "TestRecordTree",
     "TestReleases",
     "TestShiftNotes",
+    "TestStatements",
     "TestTransactions",
     "TestWitnessed",
     "at",

@@ -1,0 +1,252 @@
+"""A joint statement exported alone, and its audit with nothing but the file.
+
+The export (docs/protocol/statements.md, "Export") is :data:`MAGIC` followed by
+one canonical CBOR map::
+
+    {"v": 1, "drafts": [<each draft's canonical bytes, first to current>],
+     "signatures": [<each signature map with its endorsement>],
+     "cards": [<each party's card, its JSON text>]}
+
+:func:`audit_statement` checks every byte of it: each draft decodes to itself
+(so its id is the hash of exactly these bytes) and revises the one before,
+each party of the statement has a card here that verifies and holds the key
+the drafts name, each person's signature verifies over the draft it names and
+each endorsement under its party's key; then it derives the state as a
+terminal does (distinct parties on the current draft). A signature listed
+twice is a fault: a file must not look as if a party counted twice.
+:func:`statement_html` renders a printable page per language.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import cbor2
+
+from hotline.crypto import PeerCard
+from hotline.errors import CardInvalid, StatementInvalid
+from hotline.terminal.core.joint import StatementDraft, StatementSignature, StatementStatus, derive
+
+__all__ = [
+    "MAGIC",
+    "StatementAudit",
+    "audit_statement",
+    "export_statement",
+    "is_statement_export",
+    "statement_html",
+]
+
+MAGIC = b"HOTLINE-STATEMENT-EXPORT-1\n"
+_MAX_BYTES = 16 * 1024 * 1024
+
+
+def export_statement(
+    drafts: Sequence[bytes], signatures: Sequence[StatementSignature], cards: Sequence[str]
+) -> bytes:
+    """The self-contained file of a statement: every draft, signature and party card."""
+    document = {
+        "v": 1,
+        "drafts": list(drafts),
+        "signatures": [s.to_map() for s in signatures],
+        "cards": list(cards),
+    }
+    return MAGIC + bytes(cbor2.dumps(document, canonical=True))
+
+
+def is_statement_export(data: bytes) -> bool:
+    return data.startswith(MAGIC)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StatementAudit:
+    """What an exported statement proves, or the first fault found."""
+
+    fault: str | None
+    status: StatementStatus | None = None
+    signatures: tuple[StatementSignature, ...] = ()
+    #: party name -> its card's fingerprint.
+    fingerprints: dict[str, str] = field(default_factory=dict)
+
+    def lines(self) -> list[str]:
+        """The account printed by ``hotline audit``."""
+        if self.status is None:
+            return []
+        current = self.status.current
+        out = [
+            f"joint statement {self.status.id}",
+            f"title: {current.title}",
+            f"current draft: {current.id} ({len(self.status.drafts)} draft(s))",
+            f"state: {self.status.state}  (policy {current.k} of {current.n} parties, "
+            f"{len(self.status.counted)} signed the current draft)",
+        ]
+        if self.status.in_force_at is not None:
+            out.append(f"in force since {self.status.in_force_at}")
+        if current.effective is not None:
+            out.append(f"effective: {current.effective}")
+        if current.expires is not None:
+            out.append(f"expires: {current.expires}")
+        out.append(
+            "authentic texts: "
+            + (
+                f"{current.authoritative} is authoritative"
+                if current.authoritative
+                else "all languages equally"
+            )
+        )
+        for language, text in current.texts:
+            out += ["", f"--- {language} ---", text]
+        out += ["", "signatures:"]
+        for s in self.signatures:
+            counts = self.status.counted.get(s.party) == s
+            note = (
+                "" if counts else "  (does not count: another draft, or the party counted already)"
+            )
+            out.append(
+                f"  {s.signed_at}  {s.person} for {s.party} "
+                f"(party fingerprint {self.fingerprints.get(s.party, '?')}; "
+                f"person key {s.person_key.hex()[:16]}…) on draft {s.draft[:16]}…{note}"
+            )
+        for p in current.parties:
+            if p.party not in self.status.counted:
+                out.append(
+                    f"  {p.party}: not signed (fingerprint {self.fingerprints.get(p.party)})"
+                )
+        return out
+
+    def to_json(self) -> dict[str, Any]:
+        if self.status is None:
+            return {"ok": False, "fault": self.fault}
+        return {
+            "ok": self.fault is None,
+            "fault": self.fault,
+            "id": self.status.id,
+            "current": self.status.current.id,
+            "state": str(self.status.state),
+            "in_force_at": self.status.in_force_at,
+            "texts": dict(self.status.current.texts),
+            "fingerprints": self.fingerprints,
+            "signatures": [
+                {
+                    "party": s.party,
+                    "person": s.person,
+                    "signed_at": s.signed_at,
+                    "draft": s.draft,
+                    "counts": self.status.counted.get(s.party) == s,
+                }
+                for s in self.signatures
+            ],
+        }
+
+
+def audit_statement(data: bytes, *, now: str) -> StatementAudit:
+    """Verify an exported statement offline; the fault names the first thing that fails."""
+    try:
+        return _audit(data, now=now)
+    except StatementInvalid as exc:
+        return StatementAudit(fault=str(exc))
+
+
+def _audit(data: bytes, *, now: str) -> StatementAudit:
+    if not data.startswith(MAGIC) or len(data) > _MAX_BYTES:
+        raise StatementInvalid("not a hotline statement export")
+    body = data[len(MAGIC) :]
+    try:
+        document = cbor2.loads(body)
+    except (cbor2.CBORDecodeError, ValueError, TypeError) as exc:
+        raise StatementInvalid(f"the export is not CBOR: {exc}") from None
+    if not isinstance(document, dict) or set(document) != {"v", "drafts", "signatures", "cards"}:
+        raise StatementInvalid("the export holds exactly v, drafts, signatures and cards")
+    if document["v"] != 1:
+        raise StatementInvalid(f"export version {document['v']!r} is not 1")
+    if bytes(cbor2.dumps(document, canonical=True)) != body:
+        raise StatementInvalid("the export is not in canonical CBOR")
+    raw_drafts, raw_signatures, raw_cards = (
+        document["drafts"],
+        document["signatures"],
+        document["cards"],
+    )
+    if not all(isinstance(x, list) for x in (raw_drafts, raw_signatures, raw_cards)):
+        raise StatementInvalid("drafts, signatures and cards are lists")
+    drafts = []
+    for index, payload in enumerate(raw_drafts, start=1):
+        try:
+            drafts.append(StatementDraft.decode(payload))
+        except StatementInvalid as exc:
+            raise StatementInvalid(f"draft {index}: {exc}") from None
+    if not drafts:
+        raise StatementInvalid("the export holds no draft")
+    current = drafts[-1]
+    cards: dict[bytes, PeerCard] = {}
+    for text in raw_cards:
+        if not isinstance(text, str):
+            raise StatementInvalid("a card is its JSON text")
+        try:
+            card = PeerCard.from_json(text)
+        except CardInvalid as exc:
+            raise StatementInvalid(f"a party card does not verify: {exc}") from None
+        cards[card.signing_key] = card
+    fingerprints = {}
+    for p in current.parties:
+        found = cards.get(p.key)
+        if found is None or found.party != p.party:
+            raise StatementInvalid(f"no card of {p.party} with the key the statement names")
+        fingerprints[p.party] = found.fingerprint
+    by_id = {d.id: d for d in drafts}
+    signatures: list[StatementSignature] = []
+    seen: set[tuple[str, str, bytes]] = set()
+    for entry in raw_signatures:
+        signature = StatementSignature.from_map(entry)
+        draft = by_id.get(signature.draft)
+        if draft is None:
+            raise StatementInvalid(
+                f"a signature of {signature.person} on a draft not in the export"
+            )
+        signature.verify(draft)
+        key = (signature.draft, signature.party, signature.person_key)
+        if key in seen:
+            raise StatementInvalid(
+                f"{signature.person} of {signature.party} is listed twice on one draft: "
+                "a party counts once"
+            )
+        seen.add(key)
+        signatures.append(signature)
+    status = derive(drafts, signatures, now=now)
+    return StatementAudit(
+        fault=None, status=status, signatures=tuple(signatures), fingerprints=fingerprints
+    )
+
+
+def statement_html(audit: StatementAudit, *, file_name: str) -> str:
+    """A printable page: each language's text, the signatures' fingerprints, how to verify."""
+    if audit.status is None:
+        raise StatementInvalid(audit.fault or "nothing to print")
+    status, current = audit.status, audit.status.current
+    e = html.escape
+    rows = "".join(
+        f"<tr><td>{e(s.party)}</td><td>{e(s.person)}</td><td>{e(s.signed_at)}</td>"
+        f"<td><code>{e(audit.fingerprints.get(s.party, ''))}</code></td>"
+        f"<td><code>{s.person_key.hex()}</code></td></tr>"
+        for s in audit.signatures
+        if status.counted.get(s.party) == s
+    )
+    sections = "".join(
+        f'<section lang="{e(lang)}" style="page-break-after: always">'
+        f"<h1>{e(current.title)}</h1>"
+        f"<p><small>{e(lang)}"
+        + (" — authoritative" if current.authoritative == lang else "")
+        + f"</small></p><div style='white-space: pre-wrap'>{e(text)}</div>"
+        f"<h2>Signatures</h2><table border='1' cellpadding='4'><tr><th>Party</th><th>Person</th>"
+        f"<th>Signed at (UTC)</th><th>Party fingerprint</th><th>Person key</th></tr>{rows}</table>"
+        f"<p>State: <strong>{e(str(status.state))}</strong>"
+        + (f" since {e(status.in_force_at)}" if status.in_force_at else "")
+        + f". Statement <code>{status.id}</code>, draft <code>{current.id}</code>.</p>"
+        f"<p>Verify: <code>hotline audit {e(file_name)}</code></p></section>"
+        for lang, text in current.texts
+    )
+    return (
+        '<!DOCTYPE html><html><head><meta charset="utf-8">'
+        f"<title>{e(current.title)}</title></head><body>{sections}</body></html>\n"
+    )
