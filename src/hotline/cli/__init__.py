@@ -33,6 +33,7 @@ from hotline.cli import (
     cmd_run,
     cmd_send,
     cmd_status,
+    cmd_store,
     cmd_test,
     cmd_user,
     cmd_verify,
@@ -66,6 +67,7 @@ _VERBS = (
     cmd_export,
     cmd_audit,
     cmd_demo,
+    cmd_store,
 )
 
 

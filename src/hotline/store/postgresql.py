@@ -42,7 +42,13 @@ from hotline.store._pg_record import PostgreSQLRecordStore
 from hotline.store._pg_releases import PostgreSQLReleaseStore
 from hotline.store.base import Store
 
-__all__ = ["URL_SCHEMES", "PostgreSQLStore", "describe_url", "is_postgresql_url"]
+__all__ = [
+    "URL_SCHEMES",
+    "PostgreSQLStore",
+    "describe_url",
+    "is_postgresql_url",
+    "open_connection",
+]
 
 URL_SCHEMES = ("postgresql://", "postgres://")
 """What a store URL for this backend starts with (libpq accepts both)."""
@@ -67,7 +73,8 @@ def describe_url(url: str) -> str:
     return f"postgresql://{user}{host}:{port}/{parts.get('dbname') or ''}"
 
 
-def _connect(url: str) -> Connection:
+def open_connection(url: str) -> Connection:
+    """A connection as the store uses it: autocommit, the lock timeout, durable commits."""
     connection: Connection = psycopg.connect(url, autocommit=True)
     try:
         connection.execute(f"SET lock_timeout = '{_LOCK_TIMEOUT}'".encode())
@@ -117,7 +124,7 @@ class PostgreSQLStore(
             raise StoreError(f"not a PostgreSQL URL (postgresql://…): {describe_url(str(url))}")
         where = describe_url(url)
         with translated(f"open {where}"):
-            connection = _connect(url)
+            connection = open_connection(url)
             try:
                 ensure_schema(connection, create=create)
             except NotInitialised:

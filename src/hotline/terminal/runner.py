@@ -26,7 +26,7 @@ from hotline.terminal.daemon import Terminal
 from hotline.terminal.runtime.cpu_wake import CPU_DMA_LATENCY, CpuWakeHold, hold_cpus_awake
 from hotline.terminal.runtime.tasks import Supervisor
 
-__all__ = ["ExtraServer", "run_terminal"]
+__all__ = ["DirectoryLock", "ExtraServer", "run_terminal"]
 
 log = logging.getLogger("hotline.terminal")
 
@@ -35,7 +35,7 @@ log = logging.getLogger("hotline.terminal")
 ExtraServer = Callable[[Terminal, asyncio.Event], Coroutine[Any, Any, None]]
 
 
-class _DirectoryLock:
+class DirectoryLock:
     """An exclusive flock on DIR/terminal.lock: one daemon per directory."""
 
     def __init__(self, path: Path) -> None:
@@ -74,7 +74,7 @@ async def run_terminal(
         raise NotInitialised(
             f"{directory} is not a hotline terminal (create one with: hotline init)"
         )
-    lock = _DirectoryLock(paths.lock)
+    lock = DirectoryLock(paths.lock)
     lock.acquire()  # before touching the store: a second daemon must not open it at all
     try:
         terminal = Terminal.open(directory)
