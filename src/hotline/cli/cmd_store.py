@@ -14,7 +14,6 @@ import argparse
 import sys
 
 from hotline.cli._common import Verbs, add_directory
-from hotline.terminal.store_move import move_store_to_postgresql
 
 __all__ = ["register", "run_migrate"]
 
@@ -40,6 +39,9 @@ def _progress(table: str, rows: int) -> None:
 
 
 def run_migrate(args: argparse.Namespace) -> int:
+    # Imported here: it needs psycopg (the `postgresql` extra), which other verbs must not.
+    from hotline.terminal.store_move import move_store_to_postgresql
+
     print(f"copying {args.directory / 'hotline.db'} …", file=sys.stderr, flush=True)
     moved = move_store_to_postgresql(args.directory, args.to, progress=_progress)
     print(
