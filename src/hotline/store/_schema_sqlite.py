@@ -16,6 +16,7 @@ from __future__ import annotations
 __all__ = [
     "CHANNELS",
     "CONFERENCES",
+    "FENCING",
     "RELEASES",
     "VERSION_1",
     "VERSION_2",
@@ -705,3 +706,18 @@ CREATE TABLE releases (
 
 RELEASES = (_CREATE_RELEASES, *_append_only("releases"))
 """Releases of marked messages: which message was made public, by whom, when (append-only)."""
+
+FENCING = (
+    """
+CREATE TABLE fencing (
+    singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+    epoch     INTEGER NOT NULL CHECK (epoch >= 0),
+    holder    TEXT,
+    taken_at  TEXT
+)""",
+    "INSERT INTO fencing (singleton, epoch) VALUES (1, 0)",
+)
+"""The fencing epoch of active/standby terminals: PostgreSQL's; SQLite keeps the table for parity.
+
+A SQLite file has one writer process (the directory lock), so its epoch stays 0.
+"""

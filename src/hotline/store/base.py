@@ -41,6 +41,7 @@ from hotline.store.interfaces import (
     ChainStore,
     ChannelStore,
     ConferenceStore,
+    FencingStore,
     GroupStore,
     JournalStore,
     MeetingStore,
@@ -73,5 +74,6 @@ class Store(
     ChannelStore,
     ConferenceStore,
     ReleaseStore,
+    FencingStore,
 ):
     """Durable state of one terminal: every part of :mod:`hotline.store.interfaces` at once."""

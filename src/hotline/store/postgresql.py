@@ -33,6 +33,7 @@ from hotline.store._pg_chains import PostgreSQLChainStore
 from hotline.store._pg_channels import PostgreSQLChannelStore
 from hotline.store._pg_conferences import PostgreSQLConferenceStore
 from hotline.store._pg_core import Connection, translated
+from hotline.store._pg_fencing import PostgreSQLFencingStore
 from hotline.store._pg_groups import PostgreSQLGroupStore
 from hotline.store._pg_journal import PostgreSQLJournalStore
 from hotline.store._pg_messages import PostgreSQLAcknowledgementStore, PostgreSQLMessageStore
@@ -104,6 +105,7 @@ class PostgreSQLStore(
     PostgreSQLChannelStore,
     PostgreSQLConferenceStore,
     PostgreSQLReleaseStore,
+    PostgreSQLFencingStore,
     Store,
 ):
     """A :class:`~hotline.store.Store` in one PostgreSQL database. Build it with :meth:`open`."""

@@ -122,6 +122,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         summary="releases: marked messages made public statements, by whom and when",
         sql={"sqlite": sqlite_sql.RELEASES, "postgresql": postgresql_sql.VERSION_11},
     ),
+    Migration(
+        version=12,
+        summary="fencing: the epoch an active terminal of an active/standby pair writes under",
+        sql={"sqlite": sqlite_sql.FENCING, "postgresql": postgresql_sql.VERSION_12},
+    ),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].version

@@ -24,6 +24,7 @@ from hotline.errors import (
     BundleInvalid,
     CallError,
     ConfigError,
+    FencedOut,
     HotlineError,
     InvalidArgument,
     MessageTooLarge,
@@ -83,6 +84,9 @@ ERROR_STATUS: Final[Mapping[type[HotlineError], int]] = MappingProxyType(
         # bad setting (no console address, an unreadable codebook) the terminal
         # cannot do what was asked. Kept 422 as both APIs answered it before.
         ConfigError: 422,
+        # A standby process of an active/standby pair (or one that lost the lead):
+        # the other process serves; try it.
+        FencedOut: 503,
     }
 )
 
