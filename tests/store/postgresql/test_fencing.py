@@ -38,9 +38,8 @@ def test_the_second_takes_over_and_the_first_write_is_refused(pg_url: str) -> No
         second.fence(2)
         # The first process wakes up and tries to write: refused, nothing written.
         commits = first.statistics().commits
-        with pytest.raises(FencedOut, match="epoch 1, the store is at 2"):
-            with first.transaction():
-                first.append_journal(kind="stale", at="2026-12-01T00:00:03.000000Z", data={})
+        with pytest.raises(FencedOut, match="epoch 1, the store is at 2"), first.transaction():
+            first.append_journal(kind="stale", at="2026-12-01T00:00:03.000000Z", data={})
         assert first.statistics().commits == commits
         assert all(entry.kind != "stale" for entry in second.iter_journal())
         second.append_journal(kind="new leader", at="2026-12-01T00:00:03.000000Z", data={})
