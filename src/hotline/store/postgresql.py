@@ -33,7 +33,12 @@ from hotline.store._pg_chains import PostgreSQLChainStore
 from hotline.store._pg_channels import PostgreSQLChannelStore
 from hotline.store._pg_conferences import PostgreSQLConferenceStore
 from hotline.store._pg_core import Connection, translated
-from hotline.store._pg_fencing import PostgreSQLFencingStore
+from hotline.store._pg_fencing import (
+    STANDBY_EPOCH,
+    LeaderLock,
+    PostgreSQLFencingStore,
+    leader_key,
+)
 from hotline.store._pg_groups import PostgreSQLGroupStore
 from hotline.store._pg_journal import PostgreSQLJournalStore
 from hotline.store._pg_messages import PostgreSQLAcknowledgementStore, PostgreSQLMessageStore
@@ -44,10 +49,13 @@ from hotline.store._pg_releases import PostgreSQLReleaseStore
 from hotline.store.base import Store
 
 __all__ = [
+    "STANDBY_EPOCH",
     "URL_SCHEMES",
+    "LeaderLock",
     "PostgreSQLStore",
     "describe_url",
     "is_postgresql_url",
+    "leader_key",
     "open_connection",
 ]
 

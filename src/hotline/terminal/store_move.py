@@ -21,8 +21,6 @@ PostgreSQL database may then hold the copy; drop it, or migrate into another).
 
 from __future__ import annotations
 
-import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,8 +32,9 @@ from hotline.terminal.config.paths import TerminalPaths
 from hotline.terminal.config.settings import check_store_url, load_settings
 from hotline.terminal.record.verify import VerifyReport, verify_store
 from hotline.terminal.runner import DirectoryLock
+from hotline.terminal.standby import set_setting
 
-__all__ = ["MIGRATED_SUFFIX", "StoreMoved", "move_store_to_postgresql", "set_store_url"]
+__all__ = ["MIGRATED_SUFFIX", "StoreMoved", "move_store_to_postgresql"]
 
 MIGRATED_SUFFIX = ".migrated"
 """Appended to the SQLite file's name once its state lives in PostgreSQL."""
@@ -90,7 +89,7 @@ def move_store_to_postgresql(
                 "the copy does not verify as the original did; settings unchanged "
                 f"(SQLite: {before.summary()}; PostgreSQL: {after.summary()})"
             )
-        set_store_url(paths.config, url)
+        set_setting(paths.config, "store", "url", url)
         archived = paths.database.with_name(paths.database.name + MIGRATED_SUFFIX)
         for suffix in ("", "-wal", "-shm"):  # a cleanly closed file leaves no WAL behind
             part = paths.database.with_name(paths.database.name + suffix)
@@ -99,31 +98,3 @@ def move_store_to_postgresql(
     finally:
         lock.release()
     return StoreMoved(transfer=transfer, verified=after, archived=archived)
-
-
-def set_store_url(config: Path, url: str) -> None:
-    """Set ``[store] url`` in the settings file, keeping every other line (and comment) as it is."""
-    lines = config.read_text(encoding="utf-8").splitlines(keepends=True)
-    value = f"url = {json.dumps(url)}\n"  # a JSON string is a valid TOML basic string
-    section = None
-    for index, line in enumerate(lines):
-        stripped = line.strip()
-        if stripped.startswith("["):
-            if section == "[store]":
-                lines.insert(index, value)  # [store] without a url line
-                break
-            section = stripped.split("#")[0].strip()
-        elif section == "[store]" and stripped.split("=")[0].strip() == "url":
-            lines[index] = value
-            break
-    else:
-        if section == "[store]":
-            lines.append(value)
-        else:
-            lines.append(f"\n[store]\n{value}")
-    temporary = config.with_name(config.name + ".new")
-    temporary.write_text("".join(lines), encoding="utf-8")
-    if load_settings(temporary, environ={}).store_url != url:
-        temporary.unlink()
-        raise ConfigError(f"{config}: [store] url could not be set")
-    os.replace(temporary, config)
