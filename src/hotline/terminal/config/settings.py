@@ -373,8 +373,11 @@ class Settings:
 
     @property
     def card_routes(self) -> tuple[str, ...]:
-        """Every route of this party: our listen addresses, then the partner's."""
-        return self.listen + tuple(r for r in self.partner_listen if r not in self.listen)
+        """Every route of this party: our listen addresses, with the partner's (sorted, so both
+        processes of a pair print the same card)."""
+        if not self.partner_listen:
+            return self.listen
+        return tuple(sorted(set(self.listen) | set(self.partner_listen)))
 
 
 def check_store_url(url: str | None) -> str | None:
