@@ -86,7 +86,7 @@ ERROR_STATUS: Final[Mapping[type[HotlineError], int]] = MappingProxyType(
         ConfigError: 422,
         # A standby process of an active/standby pair (or one that lost the lead):
         # the other process serves; try it.
-        FencedOut: 503,
+        FencedOut: 409,
     }
 )
 
