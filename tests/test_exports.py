@@ -110,6 +110,8 @@ NOT_REEXPORTED = {
     # `postgresql` extra: importing hotline.store must not require it.
     "hotline.store.postgresql",
     "hotline.testing.postgresql",
+    # Copying a SQLite store into PostgreSQL needs psycopg too.
+    "hotline.store.transfer",
 }
 
 

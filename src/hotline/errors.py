@@ -29,7 +29,9 @@
     ├── StoreError                    durable state is missing, corrupt or too new
     │   ├── NotInitialised            the directory holds no terminal
     │   ├── AlreadyInitialised        ``init`` on a directory that holds one
-    │   └── SchemaTooNew              the database was written by a newer hotline
+    │   ├── SchemaTooNew              the database was written by a newer hotline
+    │   └── FencedOut                 another process of this terminal took over the store
+    │                                 (active/standby): this one may no longer write
     ├── ConfigError                   the configuration is invalid: hotline.toml, the terminal
     │                                 directory and its key files, or data shipped in the package
     ├── InvalidArgument               a value someone gave (a CLI argument, a form, a request)
@@ -92,6 +94,7 @@ __all__ = [
     "DeliveryError",
     "DeliveryTimeout",
     "EnvelopeInvalid",
+    "FencedOut",
     "FieldProblem",
     "HotlineError",
     "InvalidArgument",
@@ -237,6 +240,10 @@ class AlreadyInitialised(StoreError):
 
 class SchemaTooNew(StoreError):
     """The database schema is newer than this hotline understands."""
+
+
+class FencedOut(StoreError):
+    """Another process of this terminal took over the store (a newer fencing epoch): no more writes here."""
 
 
 class ConfigError(HotlineError):

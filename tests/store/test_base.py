@@ -28,6 +28,7 @@ _PARTS.remove(StoreStatistics)
 
 # The methods the daemon and the CLI are written against; a backend provides all of them.
 _INTERFACE = {
+    "fencing_epoch",
     "acknowledge_alarm",
     "get_meeting",
     "list_meetings",

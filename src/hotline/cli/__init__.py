@@ -34,6 +34,7 @@ from hotline.cli import (
     cmd_send,
     cmd_statement,
     cmd_status,
+    cmd_store,
     cmd_test,
     cmd_user,
     cmd_verify,
@@ -68,6 +69,7 @@ _VERBS = (
     cmd_export,
     cmd_audit,
     cmd_demo,
+    cmd_store,
 )
 
 

@@ -1,11 +1,18 @@
-"""``hotline init DIR --party NAME --listen HOST:PORT [...] [--timezone ZONE] [--console HOST:PORT] [--store URL]``."""
+"""``hotline init DIR --party NAME --listen HOST:PORT [...] [--timezone ZONE] [--console HOST:PORT] [--store URL]``.
+
+Or ``hotline init DIR --standby-of ACTIVE_DIR --listen HOST:PORT``: the second process of an
+active/standby pair on one PostgreSQL store (hotline.terminal.standby, docs/ha.md).
+"""
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from hotline.cli._common import Verbs, add_directory
+from hotline.errors import InvalidArgument
 from hotline.terminal import init_terminal
+from hotline.terminal.standby import init_standby
 
 __all__ = ["register", "run"]
 
@@ -15,7 +22,7 @@ def register(verbs: Verbs) -> None:
         "init", help="create this party's terminal: identity keys, settings, store"
     )
     add_directory(parser)
-    parser.add_argument("--party", required=True, help="the party's name, e.g. Washington")
+    parser.add_argument("--party", help="the party's name, e.g. Washington (not with --standby-of)")
     parser.add_argument(
         "--listen",
         action="append",
@@ -40,10 +47,30 @@ def register(verbs: Verbs) -> None:
         help="keep the terminal's state in this PostgreSQL database (postgresql://user@host/db; "
         "it must exist); default: DIR/hotline.db (SQLite)",
     )
+    parser.add_argument(
+        "--standby-of",
+        metavar="ACTIVE_DIR",
+        type=Path,
+        help="make DIR the standby process of the PostgreSQL terminal in ACTIVE_DIR: its keys "
+        "and settings, listening on --listen; both cards then list both (docs/ha.md)",
+    )
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.standby_of is not None:
+        if args.party or args.store:
+            raise InvalidArgument("--standby-of takes the party and the store from ACTIVE_DIR")
+        standby = init_standby(args.directory, of=args.standby_of, listen=args.listen)
+        print(f"initialised the standby of {standby.party} in {args.directory}")
+        print(f"routes on the card: {', '.join(standby.card_routes)}")
+        print(
+            f"next: restart the active process (hotline run {args.standby_of}), hand the new card "
+            f"(hotline card {args.directory}) to each peer, then: hotline run {args.directory}"
+        )
+        return 0
+    if not args.party:
+        raise InvalidArgument("--party is needed (the party's name, e.g. Washington)")
     files = init_terminal(
         args.directory,
         party=args.party,

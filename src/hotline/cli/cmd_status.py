@@ -39,6 +39,12 @@ def run(args: argparse.Namespace) -> int:
         print_json(status)
         return 0
     print(f"{status['party']}  fingerprint {status['fingerprint']}")
+    role = status.get("role", "active")
+    epoch = status.get("epoch")
+    print(f"role: {role}" + (f" (fencing epoch {epoch})" if epoch is not None else ""))
+    if role != "active":
+        print("a standby listens to no peer until it takes the lead (docs/ha.md)")
+        return 0
     print(f"listening on {', '.join(status['listen'])}")
     if status.get("cpu_wake", "not asked") != "not asked":
         print(f"performance: {status['cpu_wake']}")

@@ -33,7 +33,8 @@ from typing import Any
 import psycopg
 from psycopg import pq
 
-from hotline.errors import StoreError
+from hotline.errors import FencedOut, StoreError
+from hotline.store._schema_postgresql import FENCE_SQLSTATE
 from hotline.store.interfaces import StoreStatistics, TransactionalStore
 
 __all__ = ["PAGE", "WRITER_LOCK", "PostgreSQLCore", "check_limit", "translated"]
@@ -53,6 +54,8 @@ def translated(action: str) -> Iterator[None]:
     try:
         yield
     except psycopg.Error as exc:
+        if exc.sqlstate == FENCE_SQLSTATE:
+            raise FencedOut(f"could not {action}: {_reason(exc)}") from exc
         raise StoreError(f"could not {action}: {_reason(exc)}") from exc
 
 
@@ -95,6 +98,8 @@ class PostgreSQLCore(TransactionalStore):
         #: trusts it only inside the transaction that appended.
         self._head: tuple[int, bytes] | None = None
         self._head_in_transaction = False
+        #: The fencing epoch every write transaction checks (None: none; see _pg_fencing).
+        self._fence: int | None = None
 
     @property
     def where(self) -> str:
@@ -121,9 +126,17 @@ class PostgreSQLCore(TransactionalStore):
     def transaction(self) -> Iterator[None]:
         connection = self._live()
         if self._depth == 0:
-            with translated("begin a transaction"):
-                # One round trip: the simple-query protocol runs both statements.
-                connection.execute(f"BEGIN; SELECT pg_advisory_xact_lock({WRITER_LOCK:d})".encode())
+            begin = f"BEGIN; SELECT pg_advisory_xact_lock({WRITER_LOCK:d})"
+            if self._fence is not None:
+                # Checked after the lock: a takeover's epoch bump has committed or not begun.
+                begin += f"; SELECT hotline_fenced({self._fence:d})"
+            try:
+                with translated("begin a transaction"):
+                    # One round trip: the simple-query protocol runs every statement.
+                    connection.execute(begin.encode())
+            except StoreError:
+                self._rollback(connection)
+                raise
             self._depth = 1
             try:
                 yield

@@ -44,6 +44,7 @@ __all__ = [
     "VERSION_11",
     "CHANNEL_ANNOUNCEMENTS",
     "STATEMENTS",
+    "FENCING",
 ]
 
 _T = 'TEXT COLLATE "C"'
@@ -699,3 +700,41 @@ CREATE TABLE statement_outcomes (
     *_append_only("statement_outcomes", _STATEMENTS),
 )
 """Joint statements: drafts, signatures and outcomes (append-only)."""
+FENCE_SQLSTATE = "HF001"
+"""What :data:`FENCING`'s check raises when a write's epoch is not the current one."""
+
+FENCING = (
+    f"""
+CREATE TABLE fencing (
+    singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+    epoch     BIGINT NOT NULL CHECK (epoch >= 0),
+    holder    {_T},
+    taken_at  {_T}
+)""",
+    "INSERT INTO fencing (singleton, epoch) VALUES (1, 0)",
+    _refuse("fencing_no_delete", "BEFORE DELETE", "fencing", "the fencing epoch is never deleted"),
+    _refuse(
+        "fencing_rises",
+        "BEFORE UPDATE",
+        "fencing",
+        "the fencing epoch only rises",
+        condition="NEW.epoch <= OLD.epoch",
+    ),
+    # Called by every write transaction of a fenced store, in BEGIN's round trip,
+    # after the writers' lock: a process whose epoch is no longer the current
+    # one (another took over) writes nothing.
+    f"""
+CREATE FUNCTION hotline_fenced(expected BIGINT) RETURNS void LANGUAGE plpgsql AS $fn$
+DECLARE
+    current_epoch BIGINT;
+BEGIN
+    SELECT epoch INTO current_epoch FROM fencing;
+    IF current_epoch IS DISTINCT FROM expected THEN
+        RAISE EXCEPTION USING ERRCODE = '{FENCE_SQLSTATE}',
+            MESSAGE = format('fenced out: this process holds epoch %s, the store is at %s',
+                             expected, current_epoch);
+    END IF;
+END
+$fn$""",  # noqa: S608
+)
+"""The fencing epoch of active/standby terminals, and the check every fenced write runs."""

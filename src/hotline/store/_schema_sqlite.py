@@ -17,6 +17,7 @@ __all__ = [
     "CHANNELS",
     "CHANNEL_ANNOUNCEMENTS",
     "CONFERENCES",
+    "FENCING",
     "RELEASES",
     "STATEMENTS",
     "VERSION_1",
@@ -763,3 +764,17 @@ STATEMENTS = (
     *_append_only("statement_outcomes"),
 )
 """Joint statements: drafts, signatures and outcomes (append-only)."""
+FENCING = (
+    """
+CREATE TABLE fencing (
+    singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+    epoch     INTEGER NOT NULL CHECK (epoch >= 0),
+    holder    TEXT,
+    taken_at  TEXT
+)""",
+    "INSERT INTO fencing (singleton, epoch) VALUES (1, 0)",
+)
+"""The fencing epoch of active/standby terminals: PostgreSQL's; SQLite keeps the table for parity.
+
+A SQLite file has one writer process (the directory lock), so its epoch stays 0.
+"""

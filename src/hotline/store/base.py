@@ -41,6 +41,7 @@ from hotline.store.interfaces import (
     ChainStore,
     ChannelStore,
     ConferenceStore,
+    FencingStore,
     GroupStore,
     JournalStore,
     MeetingStore,
@@ -75,5 +76,6 @@ class Store(
     ConferenceStore,
     ReleaseStore,
     StatementStore,
+    FencingStore,
 ):
     """Durable state of one terminal: every part of :mod:`hotline.store.interfaces` at once."""

@@ -33,6 +33,12 @@ from hotline.store._pg_chains import PostgreSQLChainStore
 from hotline.store._pg_channels import PostgreSQLChannelStore
 from hotline.store._pg_conferences import PostgreSQLConferenceStore
 from hotline.store._pg_core import Connection, translated
+from hotline.store._pg_fencing import (
+    STANDBY_EPOCH,
+    LeaderLock,
+    PostgreSQLFencingStore,
+    leader_key,
+)
 from hotline.store._pg_groups import PostgreSQLGroupStore
 from hotline.store._pg_journal import PostgreSQLJournalStore
 from hotline.store._pg_messages import PostgreSQLAcknowledgementStore, PostgreSQLMessageStore
@@ -43,7 +49,16 @@ from hotline.store._pg_releases import PostgreSQLReleaseStore
 from hotline.store._pg_statements import PostgreSQLStatementStore
 from hotline.store.base import Store
 
-__all__ = ["URL_SCHEMES", "PostgreSQLStore", "describe_url", "is_postgresql_url"]
+__all__ = [
+    "STANDBY_EPOCH",
+    "URL_SCHEMES",
+    "LeaderLock",
+    "PostgreSQLStore",
+    "describe_url",
+    "is_postgresql_url",
+    "leader_key",
+    "open_connection",
+]
 
 URL_SCHEMES = ("postgresql://", "postgres://")
 """What a store URL for this backend starts with (libpq accepts both)."""
@@ -68,7 +83,8 @@ def describe_url(url: str) -> str:
     return f"postgresql://{user}{host}:{port}/{parts.get('dbname') or ''}"
 
 
-def _connect(url: str) -> Connection:
+def open_connection(url: str) -> Connection:
+    """A connection as the store uses it: autocommit, the lock timeout, durable commits."""
     connection: Connection = psycopg.connect(url, autocommit=True)
     try:
         connection.execute(f"SET lock_timeout = '{_LOCK_TIMEOUT}'".encode())
@@ -99,6 +115,7 @@ class PostgreSQLStore(
     PostgreSQLConferenceStore,
     PostgreSQLReleaseStore,
     PostgreSQLStatementStore,
+    PostgreSQLFencingStore,
     Store,
 ):
     """A :class:`~hotline.store.Store` in one PostgreSQL database. Build it with :meth:`open`."""
@@ -119,7 +136,7 @@ class PostgreSQLStore(
             raise StoreError(f"not a PostgreSQL URL (postgresql://…): {describe_url(str(url))}")
         where = describe_url(url)
         with translated(f"open {where}"):
-            connection = _connect(url)
+            connection = open_connection(url)
             try:
                 ensure_schema(connection, create=create)
             except NotInitialised:

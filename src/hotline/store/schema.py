@@ -135,6 +135,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         summary="joint statements: every draft, signature and outcome",
         sql={"sqlite": sqlite_sql.STATEMENTS, "postgresql": postgresql_sql.STATEMENTS},
     ),
+    Migration(
+        version=14,
+        summary="fencing: the epoch an active terminal of an active/standby pair writes under",
+        sql={"sqlite": sqlite_sql.FENCING, "postgresql": postgresql_sql.FENCING},
+    ),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].version

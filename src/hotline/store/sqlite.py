@@ -44,6 +44,7 @@ from hotline.store._sqlite_chains import SQLiteChainStore
 from hotline.store._sqlite_channels import SQLiteChannelStore
 from hotline.store._sqlite_conferences import SQLiteConferenceStore
 from hotline.store._sqlite_core import translated
+from hotline.store._sqlite_fencing import SQLiteFencingStore
 from hotline.store._sqlite_groups import SQLiteGroupStore
 from hotline.store._sqlite_journal import SQLiteJournalStore
 from hotline.store._sqlite_messages import SQLiteAcknowledgementStore, SQLiteMessageStore
@@ -113,6 +114,7 @@ class SQLiteStore(
     SQLiteConferenceStore,
     SQLiteReleaseStore,
     SQLiteStatementStore,
+    SQLiteFencingStore,
     Store,
 ):
     """A :class:`~hotline.store.Store` in one SQLite file. Build it with :meth:`open`."""

@@ -316,6 +316,10 @@ class Status(BaseModel):
     peers: list[Peer]
     alarms: list[Alarm]
     cpu_wake: str
+    #: "active", or "standby" / "stepped down" for a process of an active/standby pair.
+    role: str = "active"
+    #: The fencing epoch the active process writes under (None on SQLite).
+    epoch: int | None = None
 
 
 @status_router.get("/status")
@@ -330,6 +334,8 @@ async def get_status(terminal: TerminalDep) -> Status:
         peers=[Peer.of(peer, messages=counts.get(peer.party)) for peer in status.peers],
         alarms=[Alarm.of(alarm) for alarm in status.alarms],
         cpu_wake=status.cpu_wake,
+        role=terminal.role,
+        epoch=terminal.epoch,
     )
 
 

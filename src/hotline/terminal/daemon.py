@@ -39,6 +39,7 @@ from typing import Any
 from hotline import proto
 from hotline.crypto import Precedence
 from hotline.errors import (
+    FencedOut,
     LinkError,
     PermissionDenied,
     UnknownAlarm,
@@ -212,6 +213,11 @@ class Terminal:
         #: Whether the CPUs are held awake ([performance] hold_cpus_awake), for status;
         #: ``hotline run`` makes the request (runner.py, cpu_wake.py).
         self.cpu_wake = "not asked"
+        #: Which process of an active/standby pair this is ("active", "standby",
+        #: "stepped down"; runtime/leadership.py) and its fencing epoch, for status;
+        #: set by ``hotline run``. A SQLite terminal is always active.
+        self.role = "active"
+        self.epoch: int | None = None
 
     @classmethod
     def open(cls, directory: Path, *, clock: Clock | None = None) -> Terminal:
@@ -436,7 +442,7 @@ class Terminal:
                 self._start_line(line)
                 self._announce(LineAdded(peer=added.peer))
         else:
-            for gone in line.adopt(added.peer, self.settings.listen):
+            for gone in line.adopt(added.peer, self.settings.card_routes):
                 self._drop_route(gone)
             self._ensure_dialers(line)
         return added
@@ -522,7 +528,7 @@ class Terminal:
     def _new_line(self, peer: PeerRecord) -> PeerLine:
         line = PeerLine.create(
             peer=peer,
-            our_routes=self.settings.listen,
+            our_routes=self.settings.card_routes,
             our_key=self.identity.signing_public,
             link=self.settings.link,
         )
@@ -574,7 +580,10 @@ class Terminal:
         # An alarm raised a moment ago must still reach its hook (up to 2 s).
         await self.alarms.drain(within=min(2.0, self.settings.alarms.hook_timeout))
         await self._tasks.aclose()
-        self._journal("terminal stopped", {})
+        # A standby, or a process that lost the lead, may not write (FencedOut): the
+        # active process's journal tells the story.
+        with contextlib.suppress(FencedOut):
+            self._journal("terminal stopped", {})
         self.store_closed = True
         self.store.close()
 

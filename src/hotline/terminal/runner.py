@@ -16,6 +16,7 @@ import fcntl
 import logging
 import os
 import signal
+import socket
 from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
@@ -24,9 +25,11 @@ from hotline.errors import ConfigError, DaemonError, LinkError, NotInitialised
 from hotline.terminal.config.paths import TerminalPaths
 from hotline.terminal.daemon import Terminal
 from hotline.terminal.runtime.cpu_wake import CPU_DMA_LATENCY, CpuWakeHold, hold_cpus_awake
+from hotline.terminal.runtime.leadership import STEPPED_DOWN, Leadership
 from hotline.terminal.runtime.tasks import Supervisor
+from hotline.utc import format_utc
 
-__all__ = ["ExtraServer", "run_terminal"]
+__all__ = ["DirectoryLock", "ExtraServer", "run_terminal"]
 
 log = logging.getLogger("hotline.terminal")
 
@@ -35,7 +38,7 @@ log = logging.getLogger("hotline.terminal")
 ExtraServer = Callable[[Terminal, asyncio.Event], Coroutine[Any, Any, None]]
 
 
-class _DirectoryLock:
+class DirectoryLock:
     """An exclusive flock on DIR/terminal.lock: one daemon per directory."""
 
     def __init__(self, path: Path) -> None:
@@ -74,11 +77,22 @@ async def run_terminal(
         raise NotInitialised(
             f"{directory} is not a hotline terminal (create one with: hotline init)"
         )
-    lock = _DirectoryLock(paths.lock)
+    lock = DirectoryLock(paths.lock)
     lock.acquire()  # before touching the store: a second daemon must not open it at all
     try:
         terminal = Terminal.open(directory)
     except BaseException:
+        lock.release()
+        raise
+    try:
+        leadership = Leadership.for_store(
+            terminal.store,
+            terminal.settings.store_url,
+            terminal.identity.signing_public,
+            holder=f"{socket.gethostname()}:{os.getpid()}",
+        )
+    except BaseException:
+        terminal.store.close()
         lock.release()
         raise
     cpu_hold = _hold_cpus(terminal)
@@ -93,10 +107,12 @@ async def run_terminal(
 
     servers = Supervisor(f"servers {terminal.party}", on_failure=server_failed)
     try:
-        try:
-            await terminal.start()
-        except LinkError as exc:
-            raise ConfigError(str(exc)) from exc
+        if leadership is None:
+            await _start_terminal(terminal)
+        else:
+            # A standby answers `hotline status` (role: standby) but listens to no
+            # peer and dials none until it holds the lead.
+            terminal.role = leadership.role
         # The send lane first (DIR/send.sock, docs/lane.md): once the control API
         # answers, a client may count on the lane listening too.
         await _start_server(servers, serve_send_lane, terminal)
@@ -105,16 +121,54 @@ async def run_terminal(
             await _start_server(servers, extra, terminal)
         if ready is not None:
             ready.set()
+        if leadership is not None:
+            await _lead(terminal, leadership, servers)
         await terminal.wait_stopped()
+        if leadership is not None and leadership.role == STEPPED_DOWN:
+            raise DaemonError("this process lost the leader lock and stepped down")
         log.info("%s shutting down", terminal.party)
     finally:
         await servers.aclose()
         await terminal.stop()
+        if leadership is not None:
+            leadership.close()
         if cpu_hold is not None:
             cpu_hold.release()
         lock.release()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(signum)
+
+
+async def _start_terminal(terminal: Terminal) -> None:
+    try:
+        await terminal.start()
+    except LinkError as exc:
+        raise ConfigError(str(exc)) from exc
+
+
+async def _lead(terminal: Terminal, leadership: Leadership, servers: Supervisor) -> None:
+    """Wait for the lead (unless asked to stop first), then start the terminal and watch the lock."""
+    waiting = asyncio.ensure_future(
+        leadership.wait_active(lambda: format_utc(terminal.clock.now()))
+    )
+    stopping = asyncio.ensure_future(terminal.wait_stopped())
+    try:
+        await asyncio.wait({waiting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopping.cancel()
+        if not waiting.done():
+            waiting.cancel()
+    if not waiting.done() or waiting.cancelled():
+        return
+    waiting.result()  # a failure to reach the store stops the process, saying why
+    terminal.role, terminal.epoch = leadership.role, leadership.epoch
+    await _start_terminal(terminal)
+
+    def lost() -> None:
+        terminal.role = leadership.role
+        terminal.request_stop()
+
+    servers.spawn(leadership.watch(lost), "leader lock")
 
 
 def _hold_cpus(terminal: Terminal, device: Path = CPU_DMA_LATENCY) -> CpuWakeHold | None:

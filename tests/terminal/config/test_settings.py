@@ -350,6 +350,7 @@ def test_every_key_of_a_fresh_file_can_be_set_from_the_environment(tmp_path: Pat
         ("terminal", "timezone"): "Europe/Moscow",
         ("terminal", "listen"): ["127.0.0.1:7002", "[::1]:7002"],
         ("terminal", "exercise"): True,
+        ("terminal", "partner_listen"): ["127.0.0.2:7002"],
         ("console", "listen"): "127.0.0.1:8081",
         ("store", "url"): "postgresql://hotline@db.example.org:5432/hotline",
         ("link", "heartbeat_interval"): 2,
@@ -390,6 +391,7 @@ def test_every_key_of_a_fresh_file_can_be_set_from_the_environment(tmp_path: Pat
         party="Washington",
         timezone="Europe/Moscow",
         listen=("127.0.0.1:7002", "[::1]:7002"),
+        partner_listen=("127.0.0.2:7002",),
         exercise=True,
         console="127.0.0.1:8081",
         link=LinkSettings(

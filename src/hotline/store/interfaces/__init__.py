@@ -18,6 +18,7 @@ from hotline.store.interfaces._calls import CallStore, MeetingStore
 from hotline.store.interfaces._chains import ChainStore
 from hotline.store.interfaces._channels import ChannelStore
 from hotline.store.interfaces._conferences import ConferenceStore
+from hotline.store.interfaces._fencing import FencingStore
 from hotline.store.interfaces._groups import GroupStore
 from hotline.store.interfaces._journal import JournalStore
 from hotline.store.interfaces._lifetime import StoreStatistics, TransactionalStore
@@ -35,6 +36,7 @@ __all__ = [
     "ChainStore",
     "ChannelStore",
     "ConferenceStore",
+    "FencingStore",
     "GroupStore",
     "JournalStore",
     "MeetingStore",

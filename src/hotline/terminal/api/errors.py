@@ -24,6 +24,7 @@ from hotline.errors import (
     BundleInvalid,
     CallError,
     ConfigError,
+    FencedOut,
     HotlineError,
     InvalidArgument,
     MessageTooLarge,
@@ -88,6 +89,9 @@ ERROR_STATUS: Final[Mapping[type[HotlineError], int]] = MappingProxyType(
         # A statement action its state refuses, or a draft or signature that does not hold.
         StatementInvalid: 422,
         UnknownStatement: 404,
+        # A standby process of an active/standby pair (or one that lost the lead):
+        # the other process serves; try it.
+        FencedOut: 409,
     }
 )
 

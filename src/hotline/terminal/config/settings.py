@@ -371,6 +371,18 @@ class Settings:
     hold_cpus_awake: bool = False
     #: ``[store] url``: a ``postgresql://`` URL, or None for the SQLite file in the directory.
     store_url: str | None = None
+    #: ``[terminal] partner_listen``: the listen addresses of the other process of an
+    #: active/standby pair (docs/ha.md). The card lists them after ours, so peers
+    #: fail over to whichever process is active; this process never listens on them.
+    partner_listen: tuple[str, ...] = ()
+
+    @property
+    def card_routes(self) -> tuple[str, ...]:
+        """Every route of this party: our listen addresses, with the partner's (sorted, so both
+        processes of a pair print the same card)."""
+        if not self.partner_listen:
+            return self.listen
+        return tuple(sorted(set(self.listen) | set(self.partner_listen)))
 
 
 def check_store_url(url: str | None) -> str | None:
@@ -429,6 +441,8 @@ def render_settings(settings: Settings) -> str:
         f"party = {_toml_string(settings.party)}\n"
         f"timezone = {_toml_string(settings.timezone)}\n"
         f"listen = [{listen}]\n"
+        "# Active/standby (docs/ha.md): the other process's listen addresses; the card lists them.\n"
+        f"partner_listen = [{', '.join(_toml_string(route) for route in settings.partner_listen)}]\n"
         "# true: every message sent is marked EXERCISE (a drill), shown as such on both sides.\n"
         f"exercise = {'true' if settings.exercise else 'false'}\n"
         "\n"
@@ -548,12 +562,15 @@ class _TerminalSection:
     timezone: str = "UTC"
     listen: tuple[str, ...]
     exercise: bool = False
+    partner_listen: tuple[str, ...] = ()
 
     @_reported
     def __post_init__(self) -> None:
         validate_party(self.party)
         check_timezone(self.timezone)
         check_listen(self.listen)
+        if self.partner_listen:
+            check_listen(self.partner_listen)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -630,6 +647,7 @@ class _File:
             party=self.terminal.party,
             timezone=self.terminal.timezone,
             listen=self.terminal.listen,
+            partner_listen=self.terminal.partner_listen,
             exercise=self.terminal.exercise,
             console=check_console(self.console.listen),
             link=self.link,

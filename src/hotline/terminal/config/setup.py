@@ -52,7 +52,7 @@ class TerminalFiles:
     def card(self) -> PeerCard:
         """This terminal's peer card, to hand to its peers."""
         return make_card(
-            self.identity, routes=self.settings.listen, timezone=self.settings.timezone
+            self.identity, routes=self.settings.card_routes, timezone=self.settings.timezone
         )
 
 

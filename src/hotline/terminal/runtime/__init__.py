@@ -1,4 +1,4 @@
-"""What the terminal runs on: the clock, change notices, supervised tasks, CPU wake-up."""
+"""What the terminal runs on: the clock, change notices, supervised tasks, CPU wake-up, the lead."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from hotline.terminal.runtime.cpu_wake import (
     hold_cpus_awake,
 )
 from hotline.terminal.runtime.events import EventHub, Notice
+from hotline.terminal.runtime.leadership import Leadership
 from hotline.terminal.runtime.tasks import Supervisor
 
 __all__ = [
@@ -17,6 +18,7 @@ __all__ = [
     "Clock",
     "CpuWakeHold",
     "EventHub",
+    "Leadership",
     "Notice",
     "Supervisor",
     "SystemClock",

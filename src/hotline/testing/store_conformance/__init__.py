@@ -31,6 +31,7 @@ from hotline.testing.store_conformance._calls import TestCalls, TestMeetings, Te
 from hotline.testing.store_conformance._chains import TestChains
 from hotline.testing.store_conformance._channels import TestChannels
 from hotline.testing.store_conformance._conferences import TestConferences
+from hotline.testing.store_conformance._fencing import TestFencing
 from hotline.testing.store_conformance._fixtures import (
     T0,
     StoreFactory,
@@ -93,6 +94,7 @@ __all__ = [
     "TestCheckpoints",
     "TestCosignatures",
     "TestConferences",
+    "TestFencing",
     "TestGroups",
     "TestIncoming",
     "TestInterface",
