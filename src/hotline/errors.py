@@ -29,7 +29,9 @@
     ├── StoreError                    durable state is missing, corrupt or too new
     │   ├── NotInitialised            the directory holds no terminal
     │   ├── AlreadyInitialised        ``init`` on a directory that holds one
-    │   └── SchemaTooNew              the database was written by a newer hotline
+    │   ├── SchemaTooNew              the database was written by a newer hotline
+    │   └── BackupInvalid             a backup archive is damaged, incomplete or cannot be
+    │                                 restored there (a non-empty directory)
     ├── ConfigError                   the configuration is invalid: hotline.toml, the terminal
     │                                 directory and its key files, or data shipped in the package
     ├── InvalidArgument               a value someone gave (a CLI argument, a form, a request)
@@ -77,6 +79,7 @@ __all__ = [
     "AccessError",
     "AlreadyInitialised",
     "AuthenticationFailed",
+    "BackupInvalid",
     "BundleInvalid",
     "CallError",
     "CardInvalid",
@@ -232,6 +235,10 @@ class AlreadyInitialised(StoreError):
 
 class SchemaTooNew(StoreError):
     """The database schema is newer than this hotline understands."""
+
+
+class BackupInvalid(StoreError):
+    """A backup archive is damaged or incomplete, or cannot be made or restored where asked."""
 
 
 class ConfigError(HotlineError):

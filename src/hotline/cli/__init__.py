@@ -15,6 +15,7 @@ from hotline.cli import (
     cmd_ack,
     cmd_alarms,
     cmd_audit,
+    cmd_backup,
     cmd_calls,
     cmd_card,
     cmd_channel,
@@ -30,6 +31,7 @@ from hotline.cli import (
     cmd_record,
     cmd_release,
     cmd_report,
+    cmd_restore,
     cmd_run,
     cmd_send,
     cmd_status,
@@ -65,6 +67,8 @@ _VERBS = (
     cmd_record,
     cmd_export,
     cmd_audit,
+    cmd_backup,
+    cmd_restore,
     cmd_demo,
 )
 
