@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from hotline.terminal.config.backup import (
+    BACKUP_FORMAT,
+    BackupManifest,
+    backup_terminal,
+    restore_terminal,
+)
 from hotline.terminal.config.paths import TerminalPaths
 from hotline.terminal.config.settings import (
     DEFAULT_DEADLINES,
@@ -32,6 +38,8 @@ from hotline.terminal.config.setup import (
 __all__ = [
     "AckDeadlines",
     "AlarmSettings",
+    "BACKUP_FORMAT",
+    "BackupManifest",
     "CallSettings",
     "DEFAULT_DEADLINES",
     "EscalationStep",
@@ -44,6 +52,7 @@ __all__ = [
     "TerminalFiles",
     "TerminalPaths",
     "add_peer_card",
+    "backup_terminal",
     "check_console",
     "check_store_url",
     "check_timezone",
@@ -52,4 +61,5 @@ __all__ = [
     "open_terminal",
     "parse_card",
     "render_settings",
+    "restore_terminal",
 ]
