@@ -1,4 +1,4 @@
-"""``hotline init DIR --party NAME --listen HOST:PORT [...] [--timezone ZONE] [--console HOST:PORT] [--store URL]``."""
+"""``hotline init DIR --party NAME --listen HOST:PORT [...] [--timezone ZONE] [--console HOST:PORT] [--metrics HOST:PORT] [--store URL]``."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 
 from hotline.cli._common import Verbs, add_directory
 from hotline.terminal import init_terminal
+from hotline.terminal.config.console_tls import console_tls
 
 __all__ = ["register", "run"]
 
@@ -35,6 +36,12 @@ def register(verbs: Verbs) -> None:
         help="serve the web console here while running (e.g. 127.0.0.1:8301; default none)",
     )
     parser.add_argument(
+        "--metrics",
+        metavar="HOST:PORT",
+        help="serve Prometheus /metrics, /healthz and /readyz here while running "
+        "(e.g. 127.0.0.1:9464; default none)",
+    )
+    parser.add_argument(
         "--store",
         metavar="URL",
         help="keep the terminal's state in this PostgreSQL database (postgresql://user@host/db; "
@@ -51,6 +58,7 @@ def run(args: argparse.Namespace) -> int:
         timezone=args.timezone,
         console=args.console,
         store_url=args.store,
+        metrics=args.metrics,
     )
     card = files.card()
     files.store.close()
@@ -58,10 +66,16 @@ def run(args: argparse.Namespace) -> int:
     print(f"fingerprint: {card.fingerprint}")
     print(f"listening on: {', '.join(card.routes)} (time zone {card.timezone})")
     if args.console:
+        tls = console_tls(files.paths, files.settings)
+        scheme = "https" if tls is not None else "http"
         print(
-            f"web console: http://{args.console}/ once running; add its users with: "
+            f"web console: {scheme}://{args.console}/ once running; add its users with: "
             f"hotline user add {args.directory} NAME --role operator"
         )
+        if tls is not None:
+            print(f"console certificate (SHA-256): {tls.fingerprint}")
+    if args.metrics:
+        print(f"metrics: http://{args.metrics}/metrics (health: /healthz, /readyz) once running")
     print(
         f"next: hotline card {args.directory} > {card.party.lower().replace(' ', '-')}.card, hand it "
         f"to each peer, add theirs with: hotline peer add {args.directory} PEER.card; "

@@ -77,6 +77,7 @@ from hotline.terminal.desks import DESKS
 from hotline.terminal.desks.deadlines import DeadlineWatch
 from hotline.terminal.linktest.desk import LinkTestDesk
 from hotline.terminal.linktest.tester import LineTester, PeerAlarmDesk
+from hotline.terminal.metrics import TerminalMetrics
 from hotline.terminal.record.keeper import RecordKeeper
 from hotline.terminal.record.witness import Witnessing
 from hotline.terminal.runtime.clock import Clock, SystemClock
@@ -117,6 +118,11 @@ class Terminal:
         self.outbox = Outbox(store=self.store, identity=self.identity, clock=self.clock)
         self.lines: dict[str, PeerLine] = {}
         self.tracker = DeliveryTracker(self.clock)
+        #: Prometheus figures ([metrics] listen); the gauges are read at scrape time.
+        self.metrics = TerminalMetrics(
+            status=lambda: self.status(),
+            overdue=lambda: len(self.desk(DeadlineWatch).overdue_ids()),
+        )
         #: Change notices for live views (the console).
         self.events = EventHub()
         self.alarms = AlarmBoard(
@@ -131,6 +137,7 @@ class Terminal:
             identity=self.identity,
             clock=self.clock,
             language=self.settings.link.test_language,
+            on_result=self.metrics.link_test,
         )
         self.tester = LineTester(
             desk=self.tests,
@@ -628,6 +635,7 @@ class Terminal:
         await self._run_session(transport, line)
 
     def _refused(self, address: str, reason: str) -> None:
+        self.metrics.refused()
         log.warning("refused connection from %s: %s", address, reason)
         # Anyone who can reach a listening port can cause refusals; the journal
         # (fsynced) takes at most one per host per REFUSAL_JOURNAL_INTERVAL and
@@ -868,7 +876,7 @@ class Terminal:
         return sum(session.resend(record.envelope) for session in line.sessions())
 
     def _delivered(self, message_ids: tuple[str, ...]) -> None:
-        self.tracker.delivered(message_ids)
+        self.metrics.delivered(len(message_ids), self.tracker.delivered(message_ids))
         self.events.publish("messages")
 
     def _journal(self, kind: str, data: dict[str, Any]) -> None:

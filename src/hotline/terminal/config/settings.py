@@ -65,6 +65,7 @@ __all__ = [
     "RecordSettings",
     "Settings",
     "check_console",
+    "check_metrics",
     "check_store_url",
     "check_timezone",
     "load_settings",
@@ -366,6 +367,15 @@ class Settings:
     hold_cpus_awake: bool = False
     #: ``[store] url``: a ``postgresql://`` URL, or None for the SQLite file in the directory.
     store_url: str | None = None
+    #: ``[console] tls``: serve the console over HTTPS. None (the key absent, a directory
+    #: made before it existed): HTTPS if the console certificate exists, else plain HTTP.
+    console_tls: bool | None = True
+    #: ``[console] tls_cert``/``tls_key``: PEM files to serve instead of the ones ``init``
+    #: made (DIR/tls/console-cert.pem, console-key.pem); relative paths are under DIR.
+    console_tls_cert: str | None = None
+    console_tls_key: str | None = None
+    #: ``[metrics] listen``: HOST:PORT serving /metrics, /healthz, /readyz; None for none.
+    metrics: str | None = None
 
 
 def check_store_url(url: str | None) -> str | None:
@@ -414,6 +424,17 @@ def check_console(address: str | None) -> str | None:
     return address
 
 
+def check_metrics(address: str | None) -> str | None:
+    """Return the metrics address if it is a valid HOST:PORT (or None for none)."""
+    if not address:
+        return None
+    try:
+        parse_route(address)
+    except LinkError as exc:
+        raise ConfigError(f"metrics address: {exc}") from exc
+    return address
+
+
 def render_settings(settings: Settings) -> str:
     """The text of ``hotline.toml`` for these settings, with comments."""
     listen = ", ".join(_toml_string(route) for route in settings.listen)
@@ -430,6 +451,16 @@ def render_settings(settings: Settings) -> str:
         "[console]\n"
         "# The web console (HOST:PORT), served by hotline run; empty for none.\n"
         f"listen = {_toml_string(settings.console or '')}\n"
+        "# HTTPS with the certificate init made (tls/console-cert.pem), or with these PEM\n"
+        "# files instead; false serves plain HTTP (only behind a TLS proxy on this host).\n"
+        f"tls = {'false' if settings.console_tls is False else 'true'}\n"
+        f"tls_cert = {_toml_string(settings.console_tls_cert or '')}\n"
+        f"tls_key = {_toml_string(settings.console_tls_key or '')}\n"
+        "\n"
+        "[metrics]\n"
+        "# Prometheus metrics and health checks (HOST:PORT: /metrics, /healthz, /readyz),\n"
+        "# on their own listener; empty for none (docs/operations.md).\n"
+        f"listen = {_toml_string(settings.metrics or '')}\n"
         "\n"
         "[store]\n"
         "# Where the terminal's state is kept: empty for hotline.db (SQLite) in this directory,\n"
@@ -556,10 +587,29 @@ class _ConsoleSection:
     __pydantic_config__ = _SCHEMA_CONFIG
 
     listen: str = ""
+    #: None: the key is absent (a directory made before it existed).
+    tls: bool | None = None
+    tls_cert: str = ""
+    tls_key: str = ""
 
     @_reported
     def __post_init__(self) -> None:
         check_console(self.listen)
+        if bool(self.tls_cert) != bool(self.tls_key):
+            raise ConfigError("[console] tls_cert and tls_key are set together, or neither")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _MetricsSection:
+    """``[metrics]``: HOST:PORT of the metrics and health listener, "" for none."""
+
+    __pydantic_config__ = _SCHEMA_CONFIG
+
+    listen: str = ""
+
+    @_reported
+    def __post_init__(self) -> None:
+        check_metrics(self.listen)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -617,6 +667,7 @@ class _File:
     record: RecordSettings = field(default_factory=RecordSettings)
     store: _StoreSection = field(default_factory=_StoreSection)
     markings: MarkingSettings = field(default_factory=MarkingSettings)
+    metrics: _MetricsSection = field(default_factory=_MetricsSection)
 
     def settings(self) -> Settings:
         return Settings(
@@ -635,6 +686,10 @@ class _File:
             markings=self.markings,
             hold_cpus_awake=self.performance.hold_cpus_awake,
             store_url=check_store_url(self.store.url),
+            console_tls=self.console.tls,
+            console_tls_cert=self.console.tls_cert or None,
+            console_tls_key=self.console.tls_key or None,
+            metrics=check_metrics(self.metrics.listen),
         )
 
 
