@@ -297,6 +297,7 @@ def test_every_section_of_a_freshly_initialised_file_loads(tmp_path: Path) -> No
         "markings",
         "calls",
         "store",
+        "metrics",
     }
     assert load_settings(path, environ={}) == files.settings
 
@@ -351,6 +352,10 @@ def test_every_key_of_a_fresh_file_can_be_set_from_the_environment(tmp_path: Pat
         ("terminal", "listen"): ["127.0.0.1:7002", "[::1]:7002"],
         ("terminal", "exercise"): True,
         ("console", "listen"): "127.0.0.1:8081",
+        ("console", "tls"): False,
+        ("console", "tls_cert"): "/etc/hotline/console.pem",
+        ("console", "tls_key"): "/etc/hotline/console.key",
+        ("metrics", "listen"): "127.0.0.1:9464",
         ("store", "url"): "postgresql://hotline@db.example.org:5432/hotline",
         ("link", "heartbeat_interval"): 2,
         ("link", "dead_after"): 4,
@@ -416,6 +421,10 @@ def test_every_key_of_a_fresh_file_can_be_set_from_the_environment(tmp_path: Pat
         ),
         hold_cpus_awake=True,
         store_url="postgresql://hotline@db.example.org:5432/hotline",
+        console_tls=False,
+        console_tls_cert="/etc/hotline/console.pem",
+        console_tls_key="/etc/hotline/console.key",
+        metrics="127.0.0.1:9464",
     )
     assert load_settings(path, environ={}) == files.settings  # the file itself is untouched
 

@@ -367,9 +367,10 @@ class Settings:
     hold_cpus_awake: bool = False
     #: ``[store] url``: a ``postgresql://`` URL, or None for the SQLite file in the directory.
     store_url: str | None = None
-    #: ``[console] tls``: serve the console over HTTPS. None (the key absent, a directory
-    #: made before it existed): HTTPS if the console certificate exists, else plain HTTP.
-    console_tls: bool | None = True
+    #: ``[console] tls``: serve the console over HTTPS (``init`` writes true). None (the key
+    #: absent, a directory made before it existed): HTTPS if the console certificate
+    #: exists, else plain HTTP.
+    console_tls: bool | None = None
     #: ``[console] tls_cert``/``tls_key``: PEM files to serve instead of the ones ``init``
     #: made (DIR/tls/console-cert.pem, console-key.pem); relative paths are under DIR.
     console_tls_cert: str | None = None
@@ -453,8 +454,8 @@ def render_settings(settings: Settings) -> str:
         f"listen = {_toml_string(settings.console or '')}\n"
         "# HTTPS with the certificate init made (tls/console-cert.pem), or with these PEM\n"
         "# files instead; false serves plain HTTP (only behind a TLS proxy on this host).\n"
-        f"tls = {'false' if settings.console_tls is False else 'true'}\n"
-        f"tls_cert = {_toml_string(settings.console_tls_cert or '')}\n"
+        + _console_tls_line(settings.console_tls)
+        + f"tls_cert = {_toml_string(settings.console_tls_cert or '')}\n"
         f"tls_key = {_toml_string(settings.console_tls_key or '')}\n"
         "\n"
         "[metrics]\n"
@@ -543,6 +544,13 @@ def render_settings(settings: Settings) -> str:
         '# credential = "secret"\n'
         + "".join(_ice_server_toml(server) for server in settings.calls.ice_servers)
     )
+
+
+def _console_tls_line(tls: bool | None) -> str:
+    # None is the key left out (HTTPS if the certificate exists): kept out on a rewrite.
+    if tls is None:
+        return "# tls = true\n"
+    return f"tls = {'true' if tls else 'false'}\n"
 
 
 def _ice_server_toml(server: dict[str, Any]) -> str:

@@ -95,6 +95,7 @@ def init_terminal(
         link=LinkSettings(),
         store_url=check_store_url(store_url),
         metrics=check_metrics(metrics),
+        console_tls=True,  # with the certificate made below
     )
     identity = Identity.generate(party)  # validates the party name
     directory.mkdir(parents=True, exist_ok=True)
