@@ -89,7 +89,8 @@ __all__ = ["OutgoingText", "Terminal"]
 
 log = logging.getLogger("hotline.terminal")
 
-#: Seconds between journaled connection refusals from one host (the log gets every one).
+#: Seconds between journaled (and logged) connection refusals from one host; the ones
+#: between are counted, and the count goes with the next line.
 REFUSAL_JOURNAL_INTERVAL = 10.0
 #: Above this many hosts, the refusal memory is pruned of hosts outside their interval.
 REFUSAL_HOSTS_REMEMBERED = 1024
@@ -635,11 +636,10 @@ class Terminal:
         await self._run_session(transport, line)
 
     def _refused(self, address: str, reason: str) -> None:
-        self.metrics.refused()
-        log.warning("refused connection from %s: %s", address, reason)
+        self.metrics.refused()  # every one, for the metrics
         # Anyone who can reach a listening port can cause refusals; the journal
-        # (fsynced) takes at most one per host per REFUSAL_JOURNAL_INTERVAL and
-        # counts the rest, so a port scan cannot flood it.
+        # (fsynced) and the log take at most one per host per REFUSAL_JOURNAL_INTERVAL
+        # and count the rest, so a port scan floods neither.
         host = address.rsplit(":", 1)[0]
         now = self.clock.monotonic()
         last, suppressed = self._refusals.get(host, (None, 0))
@@ -657,6 +657,15 @@ class Terminal:
         data: dict[str, Any] = {"what": "connection", "address": address, "reason": reason}
         if suppressed:
             data["suppressed_since_last"] = suppressed
+            log.warning(
+                "refused connection from %s: %s (and %d more from %s since the last such line)",
+                address,
+                reason,
+                suppressed,
+                host,
+            )
+        else:
+            log.warning("refused connection from %s: %s", address, reason)
         self._journal("refusal", data)
 
     async def _run_session(self, transport: Transport, line: PeerLine) -> bool:

@@ -298,6 +298,7 @@ def test_every_section_of_a_freshly_initialised_file_loads(tmp_path: Path) -> No
         "calls",
         "store",
         "metrics",
+        "log",
     }
     assert load_settings(path, environ={}) == files.settings
 
@@ -356,6 +357,7 @@ def test_every_key_of_a_fresh_file_can_be_set_from_the_environment(tmp_path: Pat
         ("console", "tls_cert"): "/etc/hotline/console.pem",
         ("console", "tls_key"): "/etc/hotline/console.key",
         ("metrics", "listen"): "127.0.0.1:9464",
+        ("log", "format"): "json",
         ("store", "url"): "postgresql://hotline@db.example.org:5432/hotline",
         ("link", "heartbeat_interval"): 2,
         ("link", "dead_after"): 4,
@@ -425,6 +427,7 @@ def test_every_key_of_a_fresh_file_can_be_set_from_the_environment(tmp_path: Pat
         console_tls_cert="/etc/hotline/console.pem",
         console_tls_key="/etc/hotline/console.key",
         metrics="127.0.0.1:9464",
+        log_format="json",
     )
     assert load_settings(path, environ={}) == files.settings  # the file itself is untouched
 

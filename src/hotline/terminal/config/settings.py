@@ -377,6 +377,8 @@ class Settings:
     console_tls_key: str | None = None
     #: ``[metrics] listen``: HOST:PORT serving /metrics, /healthz, /readyz; None for none.
     metrics: str | None = None
+    #: ``[log] format``: "text" or "json" lines (``hotline run --log-format`` overrides it).
+    log_format: str = "text"
 
 
 def check_store_url(url: str | None) -> str | None:
@@ -462,6 +464,10 @@ def render_settings(settings: Settings) -> str:
         "# Prometheus metrics and health checks (HOST:PORT: /metrics, /healthz, /readyz),\n"
         "# on their own listener; empty for none (docs/operations.md).\n"
         f"listen = {_toml_string(settings.metrics or '')}\n"
+        "\n"
+        "[log]\n"
+        '# "text" or "json" (one object per line, for a log shipper); hotline run --log-format.\n'
+        f"format = {_toml_string(settings.log_format)}\n"
         "\n"
         "[store]\n"
         "# Where the terminal's state is kept: empty for hotline.db (SQLite) in this directory,\n"
@@ -608,6 +614,20 @@ class _ConsoleSection:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class _LogSection:
+    """``[log]``: how the daemon writes its log."""
+
+    __pydantic_config__ = _SCHEMA_CONFIG
+
+    format: str = "text"
+
+    @_reported
+    def __post_init__(self) -> None:
+        if self.format not in ("text", "json"):
+            raise ConfigError(f'[log] format must be "text" or "json", not {self.format!r}')
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class _MetricsSection:
     """``[metrics]``: HOST:PORT of the metrics and health listener, "" for none."""
 
@@ -676,6 +696,7 @@ class _File:
     store: _StoreSection = field(default_factory=_StoreSection)
     markings: MarkingSettings = field(default_factory=MarkingSettings)
     metrics: _MetricsSection = field(default_factory=_MetricsSection)
+    log: _LogSection = field(default_factory=_LogSection)
 
     def settings(self) -> Settings:
         return Settings(
@@ -698,6 +719,7 @@ class _File:
             console_tls_cert=self.console.tls_cert or None,
             console_tls_key=self.console.tls_key or None,
             metrics=check_metrics(self.metrics.listen),
+            log_format=self.log.format,
         )
 
 
