@@ -32,6 +32,8 @@
     │   ├── SchemaTooNew              the database was written by a newer hotline
     │   └── FencedOut                 another process of this terminal took over the store
     │                                 (active/standby): this one may no longer write
+    │   └── BackupInvalid             a backup archive is damaged, incomplete or cannot be
+    │                                 restored there (a non-empty directory)
     ├── ConfigError                   the configuration is invalid: hotline.toml, the terminal
     │                                 directory and its key files, or data shipped in the package
     ├── InvalidArgument               a value someone gave (a CLI argument, a form, a request)
@@ -82,6 +84,7 @@ __all__ = [
     "AccessError",
     "AlreadyInitialised",
     "AuthenticationFailed",
+    "BackupInvalid",
     "BundleInvalid",
     "CallError",
     "CardInvalid",
@@ -244,6 +247,10 @@ class SchemaTooNew(StoreError):
 
 class FencedOut(StoreError):
     """Another process of this terminal took over the store (a newer fencing epoch): no more writes here."""
+
+
+class BackupInvalid(StoreError):
+    """A backup archive is damaged or incomplete, or cannot be made or restored where asked."""
 
 
 class ConfigError(HotlineError):

@@ -213,6 +213,9 @@ def test_demo_runs_and_delivers(tmp_path: Path) -> None:
     assert "risk reduction and operational deconfliction" in out
     assert out.count("all hold") == 2
     assert "stopped" in out
+    # The consoles are HTTPS, each with the fingerprint of the certificate init made.
+    assert out.count("https://127.0.0.1:") == 2
+    assert out.count("certificate SHA-256 ") == 2
 
 
 def test_send_wait_reports_delivery_or_times_out(

@@ -359,7 +359,7 @@ def test_a_peer_restored_from_an_old_backup_gets_its_lost_messages_again(
 
 
 def test_refusals_from_one_host_are_journaled_at_most_once_per_interval(tmp_path: Path) -> None:
-    """A port scan must not flood the fsynced journal; the log still gets every refusal."""
+    """A port scan must flood neither the fsynced journal nor the log (test_logs.py)."""
     from hotline.terminal.daemon import REFUSAL_JOURNAL_INTERVAL
     from hotline.testing import FakeClock
 

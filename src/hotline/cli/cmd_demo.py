@@ -37,6 +37,7 @@ from hotline.terminal import (
     open_terminal,
     verify_store,
 )
+from hotline.terminal.config.console_tls import console_tls
 from hotline.terminal.desks.accounts import create_user
 from hotline.utc import format_utc
 
@@ -216,7 +217,7 @@ def run(args: argparse.Namespace) -> int:
     dirs = {party: root / party.lower() for party, _ in parties}
     print(f"creating {len(parties)} terminals in {root}")
     cards = {}
-    consoles: dict[str, tuple[str, str]] = {}
+    consoles: dict[str, tuple[str, str, str | None]] = {}
     for party, zone in parties:
         # Two routes each, as a real line has (on loopback here: two ports).
         files = init_terminal(
@@ -239,7 +240,12 @@ def run(args: argparse.Namespace) -> int:
         secret = dirs[party] / "demo-password.txt"
         secret.write_text(password + "\n", encoding="utf-8")
         secret.chmod(0o600)
-        consoles[party] = (files.settings.console or "", password)
+        tls = console_tls(files.paths, files.settings)
+        consoles[party] = (
+            files.settings.console or "",
+            password,
+            tls.fingerprint if tls is not None else None,
+        )
         files.store.close()
         print(
             f"  {party:<10} {', '.join(cards[party].routes):<32} "
@@ -305,8 +311,12 @@ def run(args: argparse.Namespace) -> int:
                 print(f"  {command} {verb} {dirs[party]}")
         print("\nWeb consoles (log in as 'operator'):")
         for party, _ in parties:
-            address, password = consoles[party]
-            print(f"  {party:<10} http://{address}/   password {password}")
+            address, password, fingerprint = consoles[party]
+            scheme = "https" if fingerprint else "http"
+            print(f"  {party:<10} {scheme}://{address}/   password {password}")
+            if fingerprint:
+                # Self-signed: the browser warns once; this is what it should show.
+                print(f"  {'':<10} certificate SHA-256 {fingerprint}")
         print(
             "Open both (two browser windows), then Calls -> Video call: Moscow's console rings;\n"
             f"afterwards `{command} calls DIR` shows the call on both records."

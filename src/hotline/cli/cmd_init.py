@@ -1,4 +1,4 @@
-"""``hotline init DIR --party NAME --listen HOST:PORT [...] [--timezone ZONE] [--console HOST:PORT] [--store URL]``.
+"""``hotline init DIR --party NAME --listen HOST:PORT [...] [--timezone ZONE] [--console HOST:PORT] [--metrics HOST:PORT] [--store URL]``.
 
 Or ``hotline init DIR --standby-of ACTIVE_DIR --listen HOST:PORT``: the second process of an
 active/standby pair on one PostgreSQL store (hotline.terminal.standby, docs/ha.md).
@@ -12,6 +12,7 @@ from pathlib import Path
 from hotline.cli._common import Verbs, add_directory
 from hotline.errors import InvalidArgument
 from hotline.terminal import init_terminal
+from hotline.terminal.config.console_tls import console_tls
 from hotline.terminal.standby import init_standby
 
 __all__ = ["register", "run"]
@@ -40,6 +41,12 @@ def register(verbs: Verbs) -> None:
         "--console",
         metavar="HOST:PORT",
         help="serve the web console here while running (e.g. 127.0.0.1:8301; default none)",
+    )
+    parser.add_argument(
+        "--metrics",
+        metavar="HOST:PORT",
+        help="serve Prometheus /metrics, /healthz and /readyz here while running "
+        "(e.g. 127.0.0.1:9464; default none)",
     )
     parser.add_argument(
         "--store",
@@ -78,6 +85,7 @@ def run(args: argparse.Namespace) -> int:
         timezone=args.timezone,
         console=args.console,
         store_url=args.store,
+        metrics=args.metrics,
     )
     card = files.card()
     files.store.close()
@@ -85,10 +93,16 @@ def run(args: argparse.Namespace) -> int:
     print(f"fingerprint: {card.fingerprint}")
     print(f"listening on: {', '.join(card.routes)} (time zone {card.timezone})")
     if args.console:
+        tls = console_tls(files.paths, files.settings)
+        scheme = "https" if tls is not None else "http"
         print(
-            f"web console: http://{args.console}/ once running; add its users with: "
+            f"web console: {scheme}://{args.console}/ once running; add its users with: "
             f"hotline user add {args.directory} NAME --role operator"
         )
+        if tls is not None:
+            print(f"console certificate (SHA-256): {tls.fingerprint}")
+    if args.metrics:
+        print(f"metrics: http://{args.metrics}/metrics (health: /healthz, /readyz) once running")
     print(
         f"next: hotline card {args.directory} > {card.party.lower().replace(' ', '-')}.card, hand it "
         f"to each peer, add theirs with: hotline peer add {args.directory} PEER.card; "

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
-import sys
+from pathlib import Path
 
 from hotline.cli._common import Verbs, add_directory
 from hotline.terminal import TerminalPaths, load_settings, run_terminal
+from hotline.terminal.logs import LOG_FORMATS, configure_logging
 
 __all__ = ["register", "run"]
 
@@ -19,29 +19,28 @@ def register(verbs: Verbs) -> None:
     )
     add_directory(parser)
     parser.add_argument("--verbose", "-v", action="store_true", help="log debug detail")
-    parser.set_defaults(handler=run)
-
-
-def _configure_logging(paths: TerminalPaths, verbose: bool) -> None:
-    formatter = logging.Formatter(
-        "%(asctime)sZ %(name)s %(levelname)s %(message)s", "%Y-%m-%dT%H:%M:%S"
+    parser.add_argument(
+        "--log-format",
+        choices=LOG_FORMATS,
+        help="text lines or JSON objects, one per line (default: [log] format, else text)",
     )
-    formatter.converter = __import__("time").gmtime
-    root = logging.getLogger("hotline")
-    root.setLevel(logging.DEBUG if verbose else logging.INFO)
-    for handler in (
-        logging.StreamHandler(sys.stderr),
-        logging.FileHandler(paths.log, encoding="utf-8"),
-    ):
-        handler.setFormatter(formatter)
-        root.addHandler(handler)
+    parser.add_argument(
+        "--log-file",
+        metavar="PATH",
+        help="the log file (default DIR/terminal.log; reopened when logrotate moves it); "
+        "'-' for stderr only (under systemd: the journal)",
+    )
+    parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
     paths = TerminalPaths(args.directory)
-    if paths.is_initialised():
-        _configure_logging(paths, args.verbose)
     settings = load_settings(paths.config) if paths.is_initialised() else None
+    if settings is not None:
+        log_file = None if args.log_file == "-" else Path(args.log_file or paths.log)
+        configure_logging(
+            log_file, verbose=args.verbose, log_format=args.log_format or settings.log_format
+        )
     console = None
     if settings is not None and settings.console is not None:
         # Imported only when wanted: the console pulls in Jinja2 and Babel.

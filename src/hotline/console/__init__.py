@@ -67,6 +67,7 @@ from hotline.console.marking_view import (
 )
 from hotline.console.middleware import (
     CONTENT_SECURITY_POLICY,
+    HSTS,
     PUBLIC_PATHS,
     PUBLIC_PREFIXES,
     SECURITY_HEADERS,
@@ -197,6 +198,7 @@ __all__ = [
     "DOMAIN",
     "EXPORT_MEDIA_TYPE",
     "ExportRequest",
+    "HSTS",
     "IDLE_TIMEOUT",
     "LANGUAGE_NAMES",
     "LOCALE_DIR",

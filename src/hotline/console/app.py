@@ -10,8 +10,9 @@ daemon's own event loop: ``hotline run`` passes it to
 :func:`~hotline.terminal.run_terminal` as its extra server.
 
 Every route is ``async def``, so it runs on the loop thread that owns the
-store (docs/ARCHITECTURE.md, section 4). The console serves plain HTTP; to
-reach it from other machines, put a TLS proxy in front (docs/console.md).
+store (docs/ARCHITECTURE.md, section 4). The console serves HTTPS with the
+certificate ``init`` made or ``[console] tls_cert``/``tls_key``; plain HTTP only
+with ``[console] tls = false`` (behind a TLS proxy on this host; docs/operations.md).
 """
 
 from __future__ import annotations
@@ -45,7 +46,6 @@ from hotline.console.security import ConsoleSession
 from hotline.console.state import ConsoleState, build_state
 from hotline.console.templating import STATIC_DIR
 from hotline.console.views import problems_json
-from hotline.crypto import parse_route
 from hotline.errors import ConfigError, HotlineError, NotificationInvalid
 from hotline.terminal import Clock, Terminal
 from hotline.terminal.api.errors import (
@@ -54,7 +54,8 @@ from hotline.terminal.api.errors import (
     error_status,
     validation_detail,
 )
-from hotline.terminal.control import serve_uvicorn
+from hotline.terminal.config.console_tls import ConsoleTLS, console_tls
+from hotline.terminal.control import listen_tcp, serve_uvicorn
 
 __all__ = ["create_console_app", "serve_console"]
 
@@ -150,16 +151,20 @@ async def serve_console(terminal: Terminal, started: asyncio.Event) -> None:
             "no console address: set [console] listen in hotline.toml "
             "(or hotline init --console HOST:PORT)"
         )
-    host, port = parse_route(address)
-    listener = _listen(host, port, address)
+    tls = console_tls(terminal.files.paths, terminal.settings)
+    listener = listen_tcp(address, what="the console")
     try:
-        await _serve(terminal, listener, address, started)
+        await _serve(terminal, listener, address, started, tls)
     finally:
         listener.close()
 
 
 async def _serve(
-    terminal: Terminal, listener: socket.socket, address: str, started: asyncio.Event
+    terminal: Terminal,
+    listener: socket.socket,
+    address: str,
+    started: asyncio.Event,
+    tls: ConsoleTLS | None,
 ) -> None:
     app = create_console_app(terminal)
     console: ConsoleState = app.state.console
@@ -173,40 +178,19 @@ async def _serve(
         # environment says: the login limit counts failures per client address.
         forwarded_allow_ips="127.0.0.1,::1",
         timeout_graceful_shutdown=2,  # an open event stream must not hold up SIGTERM
+        ssl_certfile=str(tls.certificate) if tls is not None else None,
+        ssl_keyfile=str(tls.key) if tls is not None else None,
     )
+    if tls is not None:
+        where = f"https://{address} (certificate SHA-256 {tls.fingerprint})"
+    else:
+        where = f"http://{address} (plain HTTP: [console] tls = false, or no certificate)"
     await serve_uvicorn(
         config,
         started,
         what=f"the console on {address}",
         sockets=[listener],
-        on_started=lambda: log.info("console listening on http://%s", address),
+        on_started=lambda: log.info("console listening on %s", where),
         # Event streams end now instead of at their next ping.
         on_stop=console.closing.set,
     )
-
-
-def _listen(host: str, port: int, address: str) -> socket.socket:
-    """A listening TCP socket on ``host:port``; ConfigError if it cannot be had.
-
-    Bound here rather than by uvicorn, which answers a failed bind with
-    ``sys.exit``: inside the daemon's event loop that would end the whole
-    terminal instead of reporting one bad setting.
-    """
-    try:
-        family, kind, proto, _, where = socket.getaddrinfo(
-            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
-        )[0]
-        listener = socket.socket(family, kind, proto)
-    except OSError as exc:
-        raise ConfigError(f"the console cannot listen on {address}: {exc}") from exc
-    try:
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind(where)
-        listener.listen(128)
-    except OSError as exc:
-        listener.close()
-        raise ConfigError(
-            f"the console could not listen on {address} (is the port in use?): {exc}"
-        ) from exc
-    listener.setblocking(False)
-    return listener

@@ -27,6 +27,7 @@ from hotline.console.security import BACKGROUND_HEADER, SESSION_COOKIE, SessionS
 
 __all__ = [
     "CONTENT_SECURITY_POLICY",
+    "HSTS",
     "PUBLIC_PATHS",
     "PUBLIC_PREFIXES",
     "SECURITY_HEADERS",
@@ -57,7 +58,12 @@ def is_public(path: str) -> bool:
 
 
 class SecurityHeaders:
-    """Adds the security headers, and ``Cache-Control``, to every HTTP response."""
+    """Adds the security headers, and ``Cache-Control``, to every HTTP response.
+
+    Over HTTPS it also sends ``Strict-Transport-Security`` and marks every cookie
+    ``Secure``, so that a session cookie never travels in the clear, even to a
+    plain-HTTP listener on the same host name.
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -69,21 +75,38 @@ class SecurityHeaders:
         # Static files may be revalidated; pages and API answers must never be kept
         # (they hold messages, and a shared machine's cache is not the place for them).
         cache = "no-cache" if str(scope["path"]).startswith(PUBLIC_PREFIXES) else "no-store"
+        tls = scope.get("scheme") == "https"
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 ours = {name.encode("latin-1") for name, _ in SECURITY_HEADERS} | {b"cache-control"}
                 headers = [
-                    (name, value)
+                    (
+                        name,
+                        _secure_cookie(value) if tls and name.lower() == b"set-cookie" else value,
+                    )
                     for name, value in message.get("headers", [])
                     if name.lower() not in ours
                 ]
                 headers += [(n.encode("latin-1"), v.encode("latin-1")) for n, v in SECURITY_HEADERS]
                 headers.append((b"cache-control", cache.encode("latin-1")))
+                if tls:
+                    headers.append((b"strict-transport-security", HSTS.encode("latin-1")))
                 message = {**message, "headers": headers}
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+#: Over HTTPS: browsers use HTTPS only for this host for a year. No
+#: ``includeSubDomains``: the console's host name may serve other things.
+HSTS = "max-age=31536000"
+
+
+def _secure_cookie(value: bytes) -> bytes:
+    """A ``Set-Cookie`` value with the ``Secure`` attribute (added once)."""
+    attributes = {part.strip().lower() for part in value.split(b";")[1:]}
+    return value if b"secure" in attributes else value + b"; Secure"
 
 
 def _cookie(headers: Iterable[tuple[bytes, bytes]], name: str) -> str | None:

@@ -19,6 +19,7 @@ an ordered list of migration steps with SQL per dialect (:mod:`hotline.store.sch
 from __future__ import annotations
 
 from hotline.store._sqlite_migrate import ensure_schema, read_version
+from hotline.store.backup import copy_sqlite_database
 from hotline.store.base import Store
 from hotline.store.factory import DATABASE_FILENAME, open_store
 from hotline.store.interfaces import (
@@ -163,6 +164,7 @@ __all__ = [
     "built_journal_entry",
     "check_text",
     "check_utc",
+    "copy_sqlite_database",
     "ensure_schema",
     "journal_entry_hash",
     "journal_leaf_data",

@@ -33,7 +33,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import BaseModel, Field
 
 from hotline import __version__
-from hotline.crypto import Precedence
+from hotline.crypto import Precedence, parse_route
 from hotline.errors import (
     ConfigError,
     HotlineError,
@@ -72,6 +72,7 @@ from hotline.terminal.desks.releases.desk import ReleaseDesk, release_json
 
 __all__ = [
     "create_control_app",
+    "listen_tcp",
     "messages_json",
     "serve_control_api",
     "serve_uvicorn",
@@ -622,6 +623,34 @@ async def serve_uvicorn(
             for result in await asyncio.gather(task, return_exceptions=True):
                 if isinstance(result, Exception):
                     log.warning("%s stopped with an error: %s", what, result)
+
+
+def listen_tcp(address: str, *, what: str) -> socket.socket:
+    """A listening TCP socket on ``HOST:PORT`` for ``what``; ConfigError if it cannot be had.
+
+    Bound here rather than by uvicorn, which answers a failed bind with
+    ``sys.exit``: inside the daemon's event loop that would end the whole
+    terminal instead of reporting one bad setting. (The console, the metrics.)
+    """
+    host, port = parse_route(address)
+    try:
+        family, kind, proto, _, where = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+        listener = socket.socket(family, kind, proto)
+    except OSError as exc:
+        raise ConfigError(f"{what} cannot listen on {address}: {exc}") from exc
+    try:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(where)
+        listener.listen(128)
+    except OSError as exc:
+        listener.close()
+        raise ConfigError(
+            f"{what} could not listen on {address} (is the port in use?): {exc}"
+        ) from exc
+    listener.setblocking(False)
+    return listener
 
 
 async def serve_control_api(terminal: Terminal, started: asyncio.Event) -> None:

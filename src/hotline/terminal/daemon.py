@@ -93,6 +93,7 @@ from hotline.terminal.desks import DESKS
 from hotline.terminal.desks.deadlines import DeadlineWatch
 from hotline.terminal.linktest.desk import LinkTestDesk
 from hotline.terminal.linktest.tester import LineTester, PeerAlarmDesk
+from hotline.terminal.metrics import TerminalMetrics
 from hotline.terminal.record.keeper import RecordKeeper
 from hotline.terminal.record.witness import Witnessing
 from hotline.terminal.runtime.clock import Clock, SystemClock
@@ -104,7 +105,8 @@ __all__ = ["OutgoingText", "Terminal"]
 
 log = logging.getLogger("hotline.terminal")
 
-#: Seconds between journaled connection refusals from one host (the log gets every one).
+#: Seconds between journaled (and logged) connection refusals from one host; the ones
+#: between are counted, and the count goes with the next line.
 REFUSAL_JOURNAL_INTERVAL = 10.0
 #: Above this many hosts, the refusal memory is pruned of hosts outside their interval.
 REFUSAL_HOSTS_REMEMBERED = 1024
@@ -138,6 +140,11 @@ class Terminal:
         )
         self.lines: dict[str, PeerLine] = {}
         self.tracker = DeliveryTracker(self.clock)
+        #: Prometheus figures ([metrics] listen); the gauges are read at scrape time.
+        self.metrics = TerminalMetrics(
+            status=lambda: self.status(),
+            overdue=lambda: len(self.desk(DeadlineWatch).overdue_ids()),
+        )
         #: Change notices for live views (the console).
         self.events = EventHub()
         self.alarms = AlarmBoard(
@@ -152,6 +159,7 @@ class Terminal:
             identity=self.identity,
             clock=self.clock,
             language=self.settings.link.test_language,
+            on_result=self.metrics.link_test,
         )
         self.tester = LineTester(
             desk=self.tests,
@@ -673,10 +681,10 @@ class Terminal:
         await self._run_session(transport, line)
 
     def _refused(self, address: str, reason: str) -> None:
-        log.warning("refused connection from %s: %s", address, reason)
+        self.metrics.refused()  # every one, for the metrics
         # Anyone who can reach a listening port can cause refusals; the journal
-        # (fsynced) takes at most one per host per REFUSAL_JOURNAL_INTERVAL and
-        # counts the rest, so a port scan cannot flood it.
+        # (fsynced) and the log take at most one per host per REFUSAL_JOURNAL_INTERVAL
+        # and count the rest, so a port scan floods neither.
         host = address.rsplit(":", 1)[0]
         now = self.clock.monotonic()
         last, suppressed = self._refusals.get(host, (None, 0))
@@ -694,6 +702,15 @@ class Terminal:
         data: dict[str, Any] = {"what": "connection", "address": address, "reason": reason}
         if suppressed:
             data["suppressed_since_last"] = suppressed
+            log.warning(
+                "refused connection from %s: %s (and %d more from %s since the last such line)",
+                address,
+                reason,
+                suppressed,
+                host,
+            )
+        else:
+            log.warning("refused connection from %s: %s", address, reason)
         self._journal("refusal", data)
 
     async def _run_session(self, transport: Transport, line: PeerLine) -> bool:
@@ -957,7 +974,7 @@ class Terminal:
         return sum(session.resend(record.envelope) for session in line.sessions())
 
     def _delivered(self, message_ids: tuple[str, ...]) -> None:
-        self.tracker.delivered(message_ids)
+        self.metrics.delivered(len(message_ids), self.tracker.delivered(message_ids))
         self.events.publish("messages")
 
     def _journal(self, kind: str, data: dict[str, Any]) -> None:

@@ -3,7 +3,8 @@
 Takes an exclusive lock on the directory before touching the store (a second
 daemon must not open it at all), starts the :class:`~hotline.terminal.daemon.Terminal`,
 serves the control API on ``DIR/control.sock`` and the send lane on
-``DIR/send.sock`` (lane.py) and, when a caller passes one,
+``DIR/send.sock`` (lane.py), the metrics and health listener when
+``[metrics] listen`` is set (metrics.py), and, when a caller passes one,
 another server on the same loop (the web console, ``hotline.console``), and
 stops cleanly on SIGTERM or SIGINT. With ``[performance] hold_cpus_awake`` it
 holds a PM QoS request for the process's life (cpu_wake.py).
@@ -117,6 +118,10 @@ async def run_terminal(
         # answers, a client may count on the lane listening too.
         await _start_server(servers, serve_send_lane, terminal)
         await _start_server(servers, serve_control_api, terminal)
+        if terminal.settings.metrics is not None:
+            from hotline.terminal.metrics import serve_metrics
+
+            await _start_server(servers, serve_metrics, terminal)
         if extra is not None:
             await _start_server(servers, extra, terminal)
         if ready is not None:

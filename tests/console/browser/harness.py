@@ -32,6 +32,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import ssl
 import sys
 import threading
 import time
@@ -249,7 +250,8 @@ def _init(directory: Path, party: str, zone: str, *, routes: int, link: LinkSett
     hotline(*args)
     console = f"127.0.0.1:{free_port()}"
     _configure(directory, console=console, link=link)
-    return f"http://{console}"
+    # HTTPS, with the self-signed certificate init made (the browser contexts accept it).
+    return f"https://{console}"
 
 
 def _add_user(directory: Path, user: User) -> None:
@@ -286,11 +288,16 @@ def _add_users(directories: dict[str, Path], users: list[User]) -> None:
 def _wait_console(url: str, process: TerminalProcess, timeout: float = 30.0) -> None:
     """Wait until the console answers HTTP (any status: the login page may redirect)."""
 
+    # The console's own certificate (init made it), pinned as the only trust anchor.
+    pinned = ssl.create_default_context(
+        cadata=(process.directory / "tls" / "console-cert.pem").read_text(encoding="ascii")
+    )
+
     def answers() -> bool:
         assert process.process is not None
         assert process.process.poll() is None, f"terminal exited: {process.stderr()}"
         try:
-            with urllib.request.urlopen(f"{url}/login", timeout=2):
+            with urllib.request.urlopen(f"{url}/login", timeout=2, context=pinned):
                 return True
         except urllib.error.HTTPError:
             return True

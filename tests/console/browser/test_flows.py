@@ -203,7 +203,7 @@ def test_an_auditor_has_no_compose_form_and_cannot_post(
 def test_six_wrong_passwords_show_the_rate_limit_message(browser: Browser, tmp_path: Path) -> None:
     user = User(name="wash-op", party="Washington", role="operator")
     with lone_console(tmp_path, [user]) as console:
-        context = browser.new_context(viewport=VIEWPORT)
+        context = browser.new_context(viewport=VIEWPORT, ignore_https_errors=True)
         try:
             page = context.new_page()
             page.set_default_timeout(10_000)

@@ -297,6 +297,8 @@ def test_every_section_of_a_freshly_initialised_file_loads(tmp_path: Path) -> No
         "markings",
         "calls",
         "store",
+        "metrics",
+        "log",
     }
     assert load_settings(path, environ={}) == files.settings
 
@@ -352,6 +354,11 @@ def test_every_key_of_a_fresh_file_can_be_set_from_the_environment(tmp_path: Pat
         ("terminal", "exercise"): True,
         ("terminal", "partner_listen"): ["127.0.0.2:7002"],
         ("console", "listen"): "127.0.0.1:8081",
+        ("console", "tls"): False,
+        ("console", "tls_cert"): "/etc/hotline/console.pem",
+        ("console", "tls_key"): "/etc/hotline/console.key",
+        ("metrics", "listen"): "127.0.0.1:9464",
+        ("log", "format"): "json",
         ("store", "url"): "postgresql://hotline@db.example.org:5432/hotline",
         ("link", "heartbeat_interval"): 2,
         ("link", "dead_after"): 4,
@@ -421,6 +428,11 @@ def test_every_key_of_a_fresh_file_can_be_set_from_the_environment(tmp_path: Pat
         ),
         hold_cpus_awake=True,
         store_url="postgresql://hotline@db.example.org:5432/hotline",
+        console_tls=False,
+        console_tls_cert="/etc/hotline/console.pem",
+        console_tls_key="/etc/hotline/console.key",
+        metrics="127.0.0.1:9464",
+        log_format="json",
     )
     assert load_settings(path, environ={}) == files.settings  # the file itself is untouched
 

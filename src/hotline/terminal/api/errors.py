@@ -21,6 +21,7 @@ from hotline.errors import (
     AccessError,
     AlreadyInitialised,
     AuthenticationFailed,
+    BackupInvalid,
     BundleInvalid,
     CallError,
     ConfigError,
@@ -72,6 +73,7 @@ ERROR_STATUS: Final[Mapping[type[HotlineError], int]] = MappingProxyType(
         # the state cannot answer it until a peer cosigns.
         NotCosigned: 409,
         BundleInvalid: 422,
+        BackupInvalid: 422,  # a damaged archive, like a malformed bundle
         # A value in the request is refused: the request cannot be processed as
         # given (NotificationInvalid inherits).
         InvalidArgument: 422,

@@ -2,6 +2,20 @@
 
 from __future__ import annotations
 
+from hotline.terminal.config.backup import (
+    BACKUP_FORMAT,
+    BackupManifest,
+    backup_terminal,
+    restore_terminal,
+)
+from hotline.terminal.config.console_tls import (
+    CONSOLE_CERTIFICATE_DAYS,
+    ConsoleTLS,
+    certificate_fingerprint,
+    console_certificate_path,
+    console_tls,
+    make_console_certificate,
+)
 from hotline.terminal.config.paths import TerminalPaths
 from hotline.terminal.config.settings import (
     DEFAULT_DEADLINES,
@@ -15,6 +29,7 @@ from hotline.terminal.config.settings import (
     RecordSettings,
     Settings,
     check_console,
+    check_metrics,
     check_store_url,
     check_timezone,
     load_settings,
@@ -32,7 +47,11 @@ from hotline.terminal.config.setup import (
 __all__ = [
     "AckDeadlines",
     "AlarmSettings",
+    "BACKUP_FORMAT",
+    "BackupManifest",
+    "CONSOLE_CERTIFICATE_DAYS",
     "CallSettings",
+    "ConsoleTLS",
     "DEFAULT_DEADLINES",
     "EscalationStep",
     "LinkSettings",
@@ -44,12 +63,19 @@ __all__ = [
     "TerminalFiles",
     "TerminalPaths",
     "add_peer_card",
+    "backup_terminal",
+    "certificate_fingerprint",
     "check_console",
+    "check_metrics",
     "check_store_url",
     "check_timezone",
+    "console_certificate_path",
+    "console_tls",
     "init_terminal",
     "load_settings",
+    "make_console_certificate",
     "open_terminal",
     "parse_card",
     "render_settings",
+    "restore_terminal",
 ]

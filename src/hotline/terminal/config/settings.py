@@ -65,6 +65,7 @@ __all__ = [
     "RecordSettings",
     "Settings",
     "check_console",
+    "check_metrics",
     "check_store_url",
     "check_timezone",
     "load_settings",
@@ -384,6 +385,19 @@ class Settings:
             return self.listen
         return tuple(sorted(set(self.listen) | set(self.partner_listen)))
 
+    #: ``[console] tls``: serve the console over HTTPS (``init`` writes true). None (the key
+    #: absent, a directory made before it existed): HTTPS if the console certificate
+    #: exists, else plain HTTP.
+    console_tls: bool | None = None
+    #: ``[console] tls_cert``/``tls_key``: PEM files to serve instead of the ones ``init``
+    #: made (DIR/tls/console-cert.pem, console-key.pem); relative paths are under DIR.
+    console_tls_cert: str | None = None
+    console_tls_key: str | None = None
+    #: ``[metrics] listen``: HOST:PORT serving /metrics, /healthz, /readyz; None for none.
+    metrics: str | None = None
+    #: ``[log] format``: "text" or "json" lines (``hotline run --log-format`` overrides it).
+    log_format: str = "text"
+
 
 def check_store_url(url: str | None) -> str | None:
     """``url`` if it names a PostgreSQL store (None or "" for the directory's SQLite file)."""
@@ -431,6 +445,17 @@ def check_console(address: str | None) -> str | None:
     return address
 
 
+def check_metrics(address: str | None) -> str | None:
+    """Return the metrics address if it is a valid HOST:PORT (or None for none)."""
+    if not address:
+        return None
+    try:
+        parse_route(address)
+    except LinkError as exc:
+        raise ConfigError(f"metrics address: {exc}") from exc
+    return address
+
+
 def render_settings(settings: Settings) -> str:
     """The text of ``hotline.toml`` for these settings, with comments."""
     listen = ", ".join(_toml_string(route) for route in settings.listen)
@@ -449,6 +474,20 @@ def render_settings(settings: Settings) -> str:
         "[console]\n"
         "# The web console (HOST:PORT), served by hotline run; empty for none.\n"
         f"listen = {_toml_string(settings.console or '')}\n"
+        "# HTTPS with the certificate init made (tls/console-cert.pem), or with these PEM\n"
+        "# files instead; false serves plain HTTP (only behind a TLS proxy on this host).\n"
+        + _console_tls_line(settings.console_tls)
+        + f"tls_cert = {_toml_string(settings.console_tls_cert or '')}\n"
+        f"tls_key = {_toml_string(settings.console_tls_key or '')}\n"
+        "\n"
+        "[metrics]\n"
+        "# Prometheus metrics and health checks (HOST:PORT: /metrics, /healthz, /readyz),\n"
+        "# on their own listener; empty for none (docs/operations.md).\n"
+        f"listen = {_toml_string(settings.metrics or '')}\n"
+        "\n"
+        "[log]\n"
+        '# "text" or "json" (one object per line, for a log shipper); hotline run --log-format.\n'
+        f"format = {_toml_string(settings.log_format)}\n"
         "\n"
         "[store]\n"
         "# Where the terminal's state is kept: empty for hotline.db (SQLite) in this directory,\n"
@@ -535,6 +574,13 @@ def render_settings(settings: Settings) -> str:
     )
 
 
+def _console_tls_line(tls: bool | None) -> str:
+    # None is the key left out (HTTPS if the certificate exists): kept out on a rewrite.
+    if tls is None:
+        return "# tls = true\n"
+    return f"tls = {'true' if tls else 'false'}\n"
+
+
 def _ice_server_toml(server: dict[str, Any]) -> str:
     urls = server["urls"] if isinstance(server["urls"], list) else [server["urls"]]
     text = f"[[calls.ice_servers]]\nurls = [{', '.join(_toml_string(u) for u in urls)}]\n"
@@ -580,10 +626,43 @@ class _ConsoleSection:
     __pydantic_config__ = _SCHEMA_CONFIG
 
     listen: str = ""
+    #: None: the key is absent (a directory made before it existed).
+    tls: bool | None = None
+    tls_cert: str = ""
+    tls_key: str = ""
 
     @_reported
     def __post_init__(self) -> None:
         check_console(self.listen)
+        if bool(self.tls_cert) != bool(self.tls_key):
+            raise ConfigError("[console] tls_cert and tls_key are set together, or neither")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _LogSection:
+    """``[log]``: how the daemon writes its log."""
+
+    __pydantic_config__ = _SCHEMA_CONFIG
+
+    format: str = "text"
+
+    @_reported
+    def __post_init__(self) -> None:
+        if self.format not in ("text", "json"):
+            raise ConfigError(f'[log] format must be "text" or "json", not {self.format!r}')
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _MetricsSection:
+    """``[metrics]``: HOST:PORT of the metrics and health listener, "" for none."""
+
+    __pydantic_config__ = _SCHEMA_CONFIG
+
+    listen: str = ""
+
+    @_reported
+    def __post_init__(self) -> None:
+        check_metrics(self.listen)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -641,6 +720,8 @@ class _File:
     record: RecordSettings = field(default_factory=RecordSettings)
     store: _StoreSection = field(default_factory=_StoreSection)
     markings: MarkingSettings = field(default_factory=MarkingSettings)
+    metrics: _MetricsSection = field(default_factory=_MetricsSection)
+    log: _LogSection = field(default_factory=_LogSection)
 
     def settings(self) -> Settings:
         return Settings(
@@ -660,6 +741,11 @@ class _File:
             markings=self.markings,
             hold_cpus_awake=self.performance.hold_cpus_awake,
             store_url=check_store_url(self.store.url),
+            console_tls=self.console.tls,
+            console_tls_cert=self.console.tls_cert or None,
+            console_tls_key=self.console.tls_key or None,
+            metrics=check_metrics(self.metrics.listen),
+            log_format=self.log.format,
         )
 
 

@@ -16,12 +16,14 @@ from hotline.crypto import Identity, PeerCard, make_card, make_tls_certificate, 
 from hotline.crypto import certificate_pem as _certificate_pem
 from hotline.errors import AlreadyInitialised, NotInitialised, PeerConflict, StoreError
 from hotline.store import PartyRecord, PeerRecord, Store, open_store
+from hotline.terminal.config.console_tls import make_console_certificate
 from hotline.terminal.config.paths import TerminalPaths
 from hotline.terminal.config.settings import (
     LinkSettings,
     Settings,
     check_console,
     check_listen,
+    check_metrics,
     check_store_url,
     check_timezone,
     load_settings,
@@ -73,6 +75,7 @@ def init_terminal(
     console: str | None = None,
     clock: Clock | None = None,
     store_url: str | None = None,
+    metrics: str | None = None,
 ) -> TerminalFiles:
     """Create a terminal in ``directory``: keys, TLS certificate, settings, store, journal.
 
@@ -91,6 +94,8 @@ def init_terminal(
         console=check_console(console),
         link=LinkSettings(),
         store_url=check_store_url(store_url),
+        metrics=check_metrics(metrics),
+        console_tls=True,  # with the certificate made below
     )
     identity = Identity.generate(party)  # validates the party name
     directory.mkdir(parents=True, exist_ok=True)
@@ -98,6 +103,7 @@ def init_terminal(
     paths.keys.mkdir(mode=0o700)
     identity.save(paths.keys)
     _write_tls_files(paths, identity)
+    make_console_certificate(paths, settings.console, now=clock.now())
     store = open_store(settings.store_url or paths.database)
     if settings.store_url is not None and store.get_party() is not None:
         store.close()

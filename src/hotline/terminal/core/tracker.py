@@ -71,9 +71,13 @@ class DeliveryTracker:
         self._queued_at[message_id] = self._clock.monotonic()
         self._queued_count += 1
 
-    def delivered(self, message_ids: Iterable[str]) -> None:
-        """Their verified receipts are durable now (call right after the commit)."""
+    def delivered(self, message_ids: Iterable[str]) -> list[float]:
+        """Their verified receipts are durable now (call right after the commit).
+
+        Returns the latencies (seconds) of those queued while this tracker ran.
+        """
         now = self._clock.monotonic()
+        latencies: list[float] = []
         for message_id in message_ids:
             if message_id in self._uncounted:
                 self._uncounted.discard(message_id)
@@ -82,9 +86,11 @@ class DeliveryTracker:
             started = self._queued_at.pop(message_id, None)
             if started is not None:
                 self._latencies.append((now - started) * 1000.0)
+                latencies.append(now - started)
             for waiter in self._waiters.pop(message_id, ()):
                 if not waiter.done():
                     waiter.set_result(None)
+        return latencies
 
     async def wait(self, message_id: str, within: float) -> bool:
         """Wait until ``message_id`` is reported delivered; False if ``within`` seconds pass first.

@@ -32,6 +32,7 @@ which makes, answers and checks tests. The daemon runs them on its sessions.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from hotline.crypto import (
@@ -103,11 +104,21 @@ class SentTest:
 class LinkTestDesk:
     """Makes this terminal's test envelopes, answers the peer's, and checks receipts."""
 
-    def __init__(self, *, store: Store, identity: Identity, clock: Clock, language: str) -> None:
+    def __init__(
+        self,
+        *,
+        store: Store,
+        identity: Identity,
+        clock: Clock,
+        language: str,
+        on_result: Callable[[LinkTestResult], None] | None = None,
+    ) -> None:
         self._store = store
         self._identity = identity
         self._clock = clock
         self._language = language
+        #: Told of every finished test once it is journaled (the metrics count them).
+        self._on_result = on_result
 
     def make_test(self, *, peer: PeerRecord, route: str, slot: int, number: int) -> SentTest:
         """Seal a TEST envelope for ``route`` with the ``number``-th text of the rotation."""
@@ -232,6 +243,8 @@ class LinkTestDesk:
         self._store.append_journal(
             kind="link test passed" if result.ok else "link test missed", at=stamp, data=data
         )
+        if self._on_result is not None:
+            self._on_result(result)
         return result
 
 
