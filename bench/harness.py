@@ -15,7 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -154,12 +154,25 @@ class Pair:
         raise RuntimeError("the terminals did not link up")
 
 
-def paired_directories(root: Path, *, heartbeat_interval: float | None = None) -> dict[str, Path]:
-    """Washington's and Moscow's terminal directories under ``root``, each holding the other's card."""
+def paired_directories(
+    root: Path,
+    *,
+    heartbeat_interval: float | None = None,
+    stores: Mapping[str, str] | None = None,
+) -> dict[str, Path]:
+    """Washington's and Moscow's terminal directories under ``root``, each holding the other's card.
+
+    ``stores`` maps a party to its store URL (``postgresql://…``); a party not in it uses SQLite.
+    """
     dirs = {"Washington": root / "washington", "Moscow": root / "moscow"}
     cards = {}
     for party, directory in dirs.items():
-        files = init_terminal(directory, party=party, listen=[f"127.0.0.1:{free_port()}"])
+        files = init_terminal(
+            directory,
+            party=party,
+            listen=[f"127.0.0.1:{free_port()}"],
+            store_url=(stores or {}).get(party),
+        )
         cards[party] = files.card().to_json()
         files.store.close()
         if heartbeat_interval is not None:
@@ -178,15 +191,19 @@ def paired_directories(root: Path, *, heartbeat_interval: float | None = None) -
 
 @contextmanager
 def terminal_pair(
-    root: Path | None = None, *, heartbeat_interval: float | None = None
+    root: Path | None = None,
+    *,
+    heartbeat_interval: float | None = None,
+    stores: Mapping[str, str] | None = None,
 ) -> Iterator[Pair]:
     """Washington and Moscow, paired, running as processes, linked; stopped afterwards.
 
     Without ``root`` they live in a temporary folder that is removed afterwards.
+    ``stores``: as for :func:`paired_directories`.
     """
     temporary = root is None
     root = root or Path(tempfile.mkdtemp(prefix="hotline-bench-"))
-    dirs = paired_directories(root, heartbeat_interval=heartbeat_interval)
+    dirs = paired_directories(root, heartbeat_interval=heartbeat_interval, stores=stores)
     processes: dict[str, subprocess.Popen[bytes]] = {}
     try:
         for party, directory in dirs.items():

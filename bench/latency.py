@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import argparse
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bench.harness import HOLD_HELP, cpus_held_awake, percentiles, summary, terminal_pair
@@ -35,9 +35,14 @@ from hotline.terminal import SendLane
 __all__ = ["hotline_latency"]
 
 
-def hotline_latency(n: int) -> tuple[list[float], list[float]]:
-    """(internal latencies, client-observed latencies) in ms for ``n`` sequential messages."""
-    with terminal_pair() as pair, SendLane(pair.washington, timeout=120) as lane:
+def hotline_latency(
+    n: int, *, stores: Mapping[str, str] | None = None
+) -> tuple[list[float], list[float]]:
+    """(internal latencies, client-observed latencies) in ms for ``n`` sequential messages.
+
+    ``stores``: the parties' store URLs (bench.harness.terminal_pair); SQLite by default.
+    """
+    with terminal_pair(stores=stores) as pair, SendLane(pair.washington, timeout=120) as lane:
         client = pair.client("Washington")
         # Warm up: the first messages pay for imports and caches.
         for index in range(20):
