@@ -7,6 +7,7 @@ daemon not running, verification fault); 2 usage (argparse); 130 interrupted.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -38,6 +39,7 @@ from hotline.cli import (
     cmd_verify,
 )
 from hotline.errors import HotlineError
+from hotline.terminal.config.paths import PRIVATE_UMASK
 
 __all__ = ["build_parser", "main"]
 
@@ -82,6 +84,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # Whatever hotline creates is owner-only, even what other libraries create
+    # for it (SQLite's -wal and -shm, sockets before their chmod): see
+    # hotline.terminal.config.paths.
+    os.umask(PRIVATE_UMASK)
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

@@ -9,6 +9,7 @@ import sys
 
 from hotline.cli._common import Verbs, add_directory
 from hotline.terminal import TerminalPaths, load_settings, run_terminal
+from hotline.terminal.config.paths import private_file
 
 __all__ = ["register", "run"]
 
@@ -29,6 +30,7 @@ def _configure_logging(paths: TerminalPaths, verbose: bool) -> None:
     formatter.converter = __import__("time").gmtime
     root = logging.getLogger("hotline")
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
+    private_file(paths.log)  # the log names peers and addresses: owner-only
     for handler in (
         logging.StreamHandler(sys.stderr),
         logging.FileHandler(paths.log, encoding="utf-8"),

@@ -8,7 +8,6 @@ instead, so the daemon starts dialing at once.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,7 +15,12 @@ from hotline.crypto import Identity, PeerCard, make_card, make_tls_certificate, 
 from hotline.crypto import certificate_pem as _certificate_pem
 from hotline.errors import AlreadyInitialised, NotInitialised, PeerConflict, StoreError
 from hotline.store import PartyRecord, PeerRecord, Store, open_store
-from hotline.terminal.config.paths import TerminalPaths
+from hotline.terminal.config.paths import (
+    TerminalPaths,
+    private_dir,
+    private_file,
+    write_private,
+)
 from hotline.terminal.config.settings import (
     LinkSettings,
     Settings,
@@ -93,11 +97,14 @@ def init_terminal(
         store_url=check_store_url(store_url),
     )
     identity = Identity.generate(party)  # validates the party name
-    directory.mkdir(parents=True, exist_ok=True)
-    os.chmod(directory, 0o700)
-    paths.keys.mkdir(mode=0o700)
+    private_dir(directory)
+    private_dir(paths.keys)
     identity.save(paths.keys)
     _write_tls_files(paths, identity)
+    if settings.store_url is None:
+        # Created here, owner-only: SQLite then gives its -wal and -shm files
+        # the database file's mode, whatever the umask.
+        private_file(paths.database)
     store = open_store(settings.store_url or paths.database)
     if settings.store_url is not None and store.get_party() is not None:
         store.close()
@@ -124,16 +131,14 @@ def init_terminal(
         },
     )
     # Written last: a directory with hotline.toml is a complete terminal.
-    paths.config.write_text(render_settings(settings), encoding="utf-8")
+    write_private(paths.config, render_settings(settings).encode("utf-8"))
     return files
 
 
 def _write_tls_files(paths: TerminalPaths, identity: Identity) -> None:
-    paths.tls.mkdir(mode=0o700, exist_ok=True)
-    paths.certificate.write_text(_certificate_pem(make_tls_certificate(identity)), encoding="ascii")
-    fd = os.open(paths.tls_key, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(private_key_pem(identity))
+    private_dir(paths.tls)
+    write_private(paths.certificate, _certificate_pem(make_tls_certificate(identity)).encode())
+    write_private(paths.tls_key, private_key_pem(identity))
 
 
 def open_terminal(directory: Path) -> TerminalFiles:
