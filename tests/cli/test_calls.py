@@ -57,7 +57,15 @@ def _record_calls(directory: Path) -> None:
 
 def test_calls_lists_the_record_offline_and_online(tmp_path: Path) -> None:
     directory = tmp_path / "washington"
-    hotline("init", directory, "--party", "Washington", "--listen", f"127.0.0.1:{free_port()}")
+    hotline(
+        "init",
+        "--unprotected-keys",
+        directory,
+        "--party",
+        "Washington",
+        "--listen",
+        f"127.0.0.1:{free_port()}",
+    )
     assert hotline("calls", directory).stdout == "no calls\n"
     _record_calls(directory)
 

@@ -31,7 +31,16 @@ def pg_server() -> Iterator[PostgreSQLServer]:
 
 
 def _init(directory: Path, party: str, *extra: str) -> None:
-    hotline("init", directory, "--party", party, "--listen", f"127.0.0.1:{free_port()}", *extra)
+    hotline(
+        "init",
+        "--unprotected-keys",
+        directory,
+        "--party",
+        party,
+        "--listen",
+        f"127.0.0.1:{free_port()}",
+        *extra,
+    )
 
 
 def _delivered(terminal: TerminalProcess) -> int:
@@ -52,6 +61,7 @@ def test_a_terminal_on_postgresql_talks_to_one_on_sqlite(
         # A second terminal cannot be initialised into the same database.
         again = hotline(
             "init",
+            "--unprotected-keys",
             tmp_path / "again",
             "--party",
             "Paris",

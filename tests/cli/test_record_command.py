@@ -32,7 +32,15 @@ def _wait_for(directory: Path, predicate: Any, what: str, within: float = 30.0) 
 
 def test_a_new_terminal_has_an_empty_record(tmp_path: Path) -> None:
     directory = tmp_path / "washington"
-    hotline("init", directory, "--party", "Washington", "--listen", f"127.0.0.1:{free_port()}")
+    hotline(
+        "init",
+        "--unprotected-keys",
+        directory,
+        "--party",
+        "Washington",
+        "--listen",
+        f"127.0.0.1:{free_port()}",
+    )
     record = _record(directory)
     assert record["origin"].startswith("hotline/Washington/")
     assert len(record["origin"].rsplit("/", 1)[1]) == 16  # 8 bytes of the key's hash, hex

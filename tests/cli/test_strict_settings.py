@@ -12,7 +12,15 @@ from .helpers import free_port, hotline
 
 def _initialised(tmp_path: Path) -> Path:
     directory = tmp_path / "w"
-    hotline("init", directory, "--party", "Washington", "--listen", f"127.0.0.1:{free_port()}")
+    hotline(
+        "init",
+        "--unprotected-keys",
+        directory,
+        "--party",
+        "Washington",
+        "--listen",
+        f"127.0.0.1:{free_port()}",
+    )
     return directory
 
 

@@ -1,7 +1,9 @@
 """Layer 4: the ``hotline`` command line. One module per verb; public API only.
 
 Exit codes: 0 success; 1 a clear one-line error (bad input, unknown peer,
-daemon not running, verification fault); 2 usage (argparse); 130 interrupted.
+daemon not running, verification fault); 2 usage (argparse), and sealed keys
+that cannot be opened (a wrong or missing passphrase: nothing was done);
+130 interrupted.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from hotline.cli import (
     cmd_user,
     cmd_verify,
 )
-from hotline.errors import HotlineError
+from hotline.errors import HotlineError, PassphraseError
 from hotline.terminal.config.paths import PRIVATE_UMASK
 
 __all__ = ["build_parser", "main"]
@@ -92,6 +94,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         code: int = args.handler(args)
+    except PassphraseError as exc:
+        print(f"hotline: error: {exc}", file=sys.stderr)
+        return 2
     except HotlineError as exc:
         print(f"hotline: error: {exc}", file=sys.stderr)
         return 1

@@ -1,11 +1,28 @@
-"""``hotline init DIR --party NAME --listen HOST:PORT [...] [--timezone ZONE] [--console HOST:PORT] [--store URL]``."""
+"""``hotline init DIR --party NAME --listen HOST:PORT [...] [--timezone ZONE] [--console HOST:PORT] [--store URL]
+[--passphrase-file F | --unprotected-keys]``.
+
+The private keys are sealed under a passphrase (docs/keys.md) taken from
+``--passphrase-file``, ``$HOTLINE_PASSPHRASE_FILE`` or systemd's credential;
+with none of them, an interactive run asks for it twice, and a run without a
+terminal on standard input refuses unless ``--unprotected-keys`` says to keep
+the keys raw (the demo, the tests, a throwaway terminal).
+"""
 
 from __future__ import annotations
 
 import argparse
+import getpass
+import sys
+from pathlib import Path
 
 from hotline.cli._common import Verbs, add_directory
-from hotline.terminal import init_terminal
+from hotline.errors import AlreadyInitialised, InvalidArgument, PassphraseMissing
+from hotline.terminal import TerminalPaths, init_terminal
+from hotline.terminal.config.passphrase import find_passphrase, passphrase_missing
+
+#: Shorter passphrases are refused when typed: they fall to a guessing attack
+#: on a stolen directory even behind Argon2id.
+MIN_TYPED_PASSPHRASE = 12
 
 __all__ = ["register", "run"]
 
@@ -40,10 +57,49 @@ def register(verbs: Verbs) -> None:
         help="keep the terminal's state in this PostgreSQL database (postgresql://user@host/db; "
         "it must exist); default: DIR/hotline.db (SQLite)",
     )
+    keys = parser.add_mutually_exclusive_group()
+    keys.add_argument(
+        "--passphrase-file",
+        metavar="FILE",
+        type=Path,
+        help="seal the private keys under the passphrase in FILE (also: $HOTLINE_PASSPHRASE_FILE, "
+        "systemd credential 'passphrase'); hotline run needs the same",
+    )
+    keys.add_argument(
+        "--unprotected-keys",
+        action="store_true",
+        help="keep the private keys unencrypted on disk (demos, tests; see docs/keys.md)",
+    )
     parser.set_defaults(handler=run)
 
 
+def _passphrase(args: argparse.Namespace) -> bytes | None:
+    """The passphrase to seal the keys under, or None for --unprotected-keys."""
+    if args.unprotected_keys:
+        return None
+    found = find_passphrase(args.passphrase_file)
+    if found is not None:
+        return found.secret
+    if not sys.stdin.isatty():
+        raise passphrase_missing(
+            "hotline init (not interactive; --unprotected-keys keeps the keys unencrypted)"
+        )
+    first = getpass.getpass("passphrase for the private keys: ")
+    if len(first) < MIN_TYPED_PASSPHRASE:
+        raise InvalidArgument(
+            f"a passphrase must be at least {MIN_TYPED_PASSPHRASE} characters; nothing was created"
+        )
+    if getpass.getpass("the same passphrase again: ") != first:
+        raise PassphraseMissing("the two passphrases differ; nothing was created")
+    return first.encode("utf-8")
+
+
 def run(args: argparse.Namespace) -> int:
+    paths = TerminalPaths(args.directory)
+    if paths.config.exists() or paths.database.exists() or paths.keys.exists():
+        # Said before the passphrase is asked for, not after it was typed twice.
+        raise AlreadyInitialised(f"{args.directory} already holds a terminal")
+    passphrase = _passphrase(args)
     files = init_terminal(
         args.directory,
         party=args.party,
@@ -51,12 +107,17 @@ def run(args: argparse.Namespace) -> int:
         timezone=args.timezone,
         console=args.console,
         store_url=args.store,
+        passphrase=passphrase,
     )
     card = files.card()
     files.store.close()
     print(f"initialised {card.party} in {args.directory}")
     print(f"fingerprint: {card.fingerprint}")
     print(f"listening on: {', '.join(card.routes)} (time zone {card.timezone})")
+    if passphrase is None:
+        print("keys unprotected: stored unencrypted in the terminal directory (docs/keys.md)")
+    else:
+        print("keys sealed under the passphrase: hotline run needs the same passphrase source")
     if args.console:
         print(
             f"web console: http://{args.console}/ once running; add its users with: "

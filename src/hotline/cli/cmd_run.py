@@ -1,4 +1,8 @@
-"""``hotline run DIR``: run the terminal in the foreground until SIGTERM or Ctrl-C."""
+"""``hotline run DIR [--passphrase-file F]``: run the terminal in the foreground until SIGTERM or Ctrl-C.
+
+Sealed keys are opened first, before anything starts: a wrong or missing
+passphrase exits 2 with one line naming the sources tried.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +10,11 @@ import argparse
 import asyncio
 import logging
 import sys
+from pathlib import Path
 
 from hotline.cli._common import Verbs, add_directory
 from hotline.terminal import TerminalPaths, load_settings, run_terminal
+from hotline.terminal.config.passphrase import find_passphrase
 from hotline.terminal.config.paths import private_file
 
 __all__ = ["register", "run"]
@@ -20,6 +26,13 @@ def register(verbs: Verbs) -> None:
     )
     add_directory(parser)
     parser.add_argument("--verbose", "-v", action="store_true", help="log debug detail")
+    parser.add_argument(
+        "--passphrase-file",
+        metavar="FILE",
+        type=Path,
+        help="the passphrase sealing the keys (also: $HOTLINE_PASSPHRASE_FILE, systemd "
+        "credential 'passphrase')",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -40,6 +53,7 @@ def _configure_logging(paths: TerminalPaths, verbose: bool) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    passphrase = find_passphrase(args.passphrase_file)
     paths = TerminalPaths(args.directory)
     if paths.is_initialised():
         _configure_logging(paths, args.verbose)
@@ -50,5 +64,5 @@ def run(args: argparse.Namespace) -> int:
         from hotline.console import serve_console
 
         console = serve_console
-    asyncio.run(run_terminal(args.directory, extra=console))
+    asyncio.run(run_terminal(args.directory, extra=console, passphrase=passphrase))
     return 0

@@ -315,6 +315,8 @@ class Status(BaseModel):
     peers: list[Peer]
     alarms: list[Alarm]
     cpu_wake: str
+    #: "sealed" or "unprotected": whether the private keys are encrypted at rest.
+    keys: str
 
 
 @status_router.get("/status")
@@ -329,6 +331,7 @@ async def get_status(terminal: TerminalDep) -> Status:
         peers=[Peer.of(peer, messages=counts.get(peer.party)) for peer in status.peers],
         alarms=[Alarm.of(alarm) for alarm in status.alarms],
         cpu_wake=status.cpu_wake,
+        keys=status.keys,
     )
 
 

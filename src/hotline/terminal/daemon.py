@@ -54,6 +54,7 @@ from hotline.store import (
     MessageState,
     PeerRecord,
 )
+from hotline.terminal.config.passphrase import Passphrase
 from hotline.terminal.config.setup import PeerAdded, TerminalFiles, add_peer_card, open_terminal
 from hotline.terminal.core.alarms import LINE_DOWN, AlarmBoard
 from hotline.terminal.core.desk import D, DeskEvent, DeskRegistry, DeskServices, MessageQueued
@@ -189,8 +190,10 @@ class Terminal:
         self.cpu_wake = "not asked"
 
     @classmethod
-    def open(cls, directory: Path, *, clock: Clock | None = None) -> Terminal:
-        return cls(open_terminal(directory), clock=clock)
+    def open(
+        cls, directory: Path, *, clock: Clock | None = None, passphrase: Passphrase | None = None
+    ) -> Terminal:
+        return cls(open_terminal(directory, passphrase=passphrase), clock=clock)
 
     # -- public operations (used by the control API) ----------------------
 
@@ -469,6 +472,7 @@ class Terminal:
             peers=tuple(peers),
             alarms=tuple(self.alarms.open_alarms()),
             cpu_wake=self.cpu_wake,
+            keys="sealed" if self.files.keys_sealed else "unprotected",
         )
 
     def _lines_for(self, parties: Sequence[str]) -> list[PeerLine]:
@@ -565,6 +569,7 @@ class Terminal:
         return server_context(
             cert_file=self.files.paths.certificate,
             key_file=self.files.paths.tls_key,
+            key_password=self.files.tls_key_password,
             trusted=[line.peer.certificate for line in self.lines.values()],
         )
 
@@ -612,6 +617,7 @@ class Terminal:
             context = client_context(
                 cert_file=self.files.paths.certificate,
                 key_file=self.files.paths.tls_key,
+                key_password=self.files.tls_key_password,
                 peer_certificate=peer.certificate,
             )
         except ssl.SSLError as exc:

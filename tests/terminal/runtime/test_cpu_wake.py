@@ -111,7 +111,15 @@ def test_a_refused_request_leaves_the_terminal_running_and_says_why(tmp_path: Pa
 
 def test_hotline_run_holds_the_cpus_and_status_says_so(tmp_path: Path) -> None:
     directory = tmp_path / "washington"
-    hotline("init", directory, "--party", "Washington", "--listen", f"127.0.0.1:{free_port()}")
+    hotline(
+        "init",
+        "--unprotected-keys",
+        directory,
+        "--party",
+        "Washington",
+        "--listen",
+        f"127.0.0.1:{free_port()}",
+    )
     config = directory / "hotline.toml"
     config.write_text(
         config.read_text().replace("hold_cpus_awake = false", "hold_cpus_awake = true")

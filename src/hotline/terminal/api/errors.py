@@ -24,12 +24,15 @@ from hotline.errors import (
     BundleInvalid,
     CallError,
     ConfigError,
+    FingerprintMismatch,
     HotlineError,
     InvalidArgument,
     MessageTooLarge,
     NotCosigned,
     NotInitialised,
+    PassphraseError,
     PeerError,
+    PeerRemoved,
     PermissionDenied,
     UnknownAlarm,
     UnknownFormat,
@@ -83,6 +86,13 @@ ERROR_STATUS: Final[Mapping[type[HotlineError], int]] = MappingProxyType(
         # bad setting (no console address, an unreadable codebook) the terminal
         # cannot do what was asked. Kept 422 as both APIs answered it before.
         ConfigError: 422,
+        # A removed peer's line, a fingerprint that does not match: the state
+        # refuses, as for PeerConflict.
+        PeerRemoved: 409,
+        FingerprintMismatch: 409,
+        # The daemon never answers this (it runs with its keys open); a
+        # request that reaches the sealed keys offline is refused plainly.
+        PassphraseError: 400,
     }
 )
 

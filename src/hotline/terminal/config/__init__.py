@@ -2,7 +2,21 @@
 
 from __future__ import annotations
 
-from hotline.terminal.config.paths import TerminalPaths
+from hotline.terminal.config.passphrase import (
+    CREDENTIAL_NAME,
+    PASSPHRASE_ENV,
+    Passphrase,
+    find_passphrase,
+    passphrase_missing,
+    read_passphrase_file,
+)
+from hotline.terminal.config.paths import (
+    PRIVATE_UMASK,
+    TerminalPaths,
+    private_dir,
+    private_file,
+    write_private,
+)
 from hotline.terminal.config.settings import (
     DEFAULT_DEADLINES,
     TEST_LANGUAGES,
@@ -32,11 +46,15 @@ from hotline.terminal.config.setup import (
 __all__ = [
     "AckDeadlines",
     "AlarmSettings",
+    "CREDENTIAL_NAME",
     "CallSettings",
     "DEFAULT_DEADLINES",
     "EscalationStep",
     "LinkSettings",
     "MarkingSettings",
+    "PASSPHRASE_ENV",
+    "PRIVATE_UMASK",
+    "Passphrase",
     "PeerAdded",
     "RecordSettings",
     "Settings",
@@ -47,9 +65,15 @@ __all__ = [
     "check_console",
     "check_store_url",
     "check_timezone",
+    "find_passphrase",
     "init_terminal",
     "load_settings",
     "open_terminal",
     "parse_card",
+    "passphrase_missing",
+    "private_dir",
+    "private_file",
+    "read_passphrase_file",
     "render_settings",
+    "write_private",
 ]

@@ -13,8 +13,15 @@ from pathlib import Path
 
 from hotline.crypto import Identity, PeerCard, make_card, make_tls_certificate, private_key_pem
 from hotline.crypto import certificate_pem as _certificate_pem
-from hotline.errors import AlreadyInitialised, NotInitialised, PeerConflict, StoreError
+from hotline.errors import (
+    AlreadyInitialised,
+    NotInitialised,
+    PeerConflict,
+    StoreError,
+    WrongPassphrase,
+)
 from hotline.store import PartyRecord, PeerRecord, Store, open_store
+from hotline.terminal.config.passphrase import Passphrase, find_passphrase, passphrase_missing
 from hotline.terminal.config.paths import (
     TerminalPaths,
     private_dir,
@@ -52,6 +59,13 @@ class TerminalFiles:
     settings: Settings
     identity: Identity
     store: Store
+    #: Whether the private keys are sealed under a passphrase (False: raw on disk).
+    keys_sealed: bool = False
+
+    @property
+    def tls_key_password(self) -> bytes | None:
+        """The password ``tls/key.pem`` is encrypted under; None when it is plain."""
+        return self.identity.tls_key_password() if self.keys_sealed else None
 
     def card(self) -> PeerCard:
         """This terminal's peer card, to hand to its peers."""
@@ -77,8 +91,12 @@ def init_terminal(
     console: str | None = None,
     clock: Clock | None = None,
     store_url: str | None = None,
+    passphrase: bytes | None = None,
 ) -> TerminalFiles:
     """Create a terminal in ``directory``: keys, TLS certificate, settings, store, journal.
+
+    With ``passphrase`` the private keys (and the TLS key) are sealed under it
+    (docs/keys.md); None keeps them raw, as ``--unprotected-keys`` asks.
 
     ``console`` (HOST:PORT) is where ``hotline run`` serves the web console; None for none.
     ``store_url`` (``postgresql://…``) keeps the state in that database, which must
@@ -99,8 +117,9 @@ def init_terminal(
     identity = Identity.generate(party)  # validates the party name
     private_dir(directory)
     private_dir(paths.keys)
-    identity.save(paths.keys)
-    _write_tls_files(paths, identity)
+    identity.save(paths.keys, passphrase=passphrase)
+    sealed = passphrase is not None
+    _write_tls_files(paths, identity, sealed=sealed)
     if settings.store_url is None:
         # Created here, owner-only: SQLite then gives its -wal and -shm files
         # the database file's mode, whatever the umask.
@@ -120,7 +139,9 @@ def init_terminal(
             created_at=stamp,
         )
     )
-    files = TerminalFiles(paths=paths, settings=settings, identity=identity, store=store)
+    files = TerminalFiles(
+        paths=paths, settings=settings, identity=identity, store=store, keys_sealed=sealed
+    )
     store.append_journal(
         kind="terminal initialised",
         at=stamp,
@@ -128,6 +149,7 @@ def init_terminal(
             "party": party,
             "fingerprint": files.card().fingerprint,
             "listen": list(settings.listen),
+            "keys": "sealed" if sealed else "unprotected",
         },
     )
     # Written last: a directory with hotline.toml is a complete terminal.
@@ -135,21 +157,46 @@ def init_terminal(
     return files
 
 
-def _write_tls_files(paths: TerminalPaths, identity: Identity) -> None:
+def _write_tls_files(paths: TerminalPaths, identity: Identity, *, sealed: bool) -> None:
     private_dir(paths.tls)
     write_private(paths.certificate, _certificate_pem(make_tls_certificate(identity)).encode())
-    write_private(paths.tls_key, private_key_pem(identity))
+    # Sealed keys: the PEM is encrypted too, so no plaintext key is ever on disk.
+    password = identity.tls_key_password() if sealed else None
+    write_private(paths.tls_key, private_key_pem(identity, password=password))
 
 
-def open_terminal(directory: Path) -> TerminalFiles:
-    """Open an initialised terminal directory; :class:`NotInitialised` if it is not one."""
+def open_terminal(directory: Path, *, passphrase: Passphrase | None = None) -> TerminalFiles:
+    """Open an initialised terminal directory; :class:`NotInitialised` if it is not one.
+
+    Sealed keys are opened with ``passphrase``, or else with the one the
+    environment gives (:func:`~hotline.terminal.config.passphrase.find_passphrase`):
+    :class:`~hotline.errors.PassphraseMissing` naming every source tried if
+    none does, :class:`~hotline.errors.WrongPassphrase` naming the source if
+    it does not open them.
+    """
     paths = TerminalPaths(directory)
     if not paths.is_initialised():
         raise NotInitialised(
             f"{directory} is not a hotline terminal (create one with: hotline init)"
         )
     settings = load_settings(paths.config)
-    identity = Identity.load(settings.party, paths.keys)
+    sealed = Identity.keys_sealed(paths.keys)
+    if sealed and passphrase is None:
+        passphrase = find_passphrase()
+        if passphrase is None:
+            raise passphrase_missing(f"{directory} holds sealed keys: opening it")
+    try:
+        identity = Identity.load(
+            settings.party,
+            paths.keys,
+            passphrase=passphrase.secret if sealed and passphrase else None,
+        )
+    except WrongPassphrase as exc:
+        source = passphrase.source if passphrase else "none"
+        raise WrongPassphrase(
+            f"the passphrase from {source} does not open the keys in {directory} "
+            "(a wrong passphrase, or a changed key file)"
+        ) from exc
     # A URL's database is opened without creating a schema: a typo must not
     # leave an empty terminal in someone else's database.
     if settings.store_url is not None:
@@ -161,8 +208,10 @@ def open_terminal(directory: Path) -> TerminalFiles:
         store.close()
         raise NotInitialised(f"{directory}: the store and the keys belong to different terminals")
     if not paths.tls_key.exists() or not paths.certificate.exists():
-        _write_tls_files(paths, identity)
-    return TerminalFiles(paths=paths, settings=settings, identity=identity, store=store)
+        _write_tls_files(paths, identity, sealed=sealed)
+    return TerminalFiles(
+        paths=paths, settings=settings, identity=identity, store=store, keys_sealed=sealed
+    )
 
 
 def parse_card(text: str | bytes) -> PeerCard:
