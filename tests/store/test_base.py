@@ -138,6 +138,12 @@ _INTERFACE = {
     "add_release",
     "release_of",
     "releases",
+    # fingerprint checks and removed peers (PeerConfirmationStore)
+    "add_peer_confirmation",
+    "peer_confirmations",
+    "mark_peer_removed",
+    "peer_removals",
+    "clear_peer_removal",
 }
 
 

@@ -54,6 +54,11 @@ from hotline.store.interfaces._conferences import (
     RosterRecord,
 )
 from hotline.store.interfaces._groups import GroupLink
+from hotline.store.interfaces._peer_confirmations import (
+    CONFIRMATION_METHODS,
+    PeerConfirmation,
+    PeerRemoval,
+)
 from hotline.store.interfaces._releases import ReleaseRecord
 from hotline.store.journal import (
     JournalChecker,
@@ -101,6 +106,7 @@ __all__ = [
     "CALL_STATES",
     "CONFERENCE_ANSWERS",
     "CONFERENCE_ROLES",
+    "CONFIRMATION_METHODS",
     "CONFLICT_KINDS",
     "CallRecord",
     "CallStore",
@@ -130,7 +136,9 @@ __all__ = [
     "Migration",
     "PartyRecord",
     "PeerChannelRecord",
+    "PeerConfirmation",
     "PeerRecord",
+    "PeerRemoval",
     "PeerStore",
     "PresenceRecord",
     "RecordConflictRecord",

@@ -16,6 +16,7 @@ from __future__ import annotations
 __all__ = [
     "CHANNELS",
     "CONFERENCES",
+    "PEER_CONFIRMATIONS",
     "RELEASES",
     "VERSION_1",
     "VERSION_2",
@@ -705,3 +706,29 @@ CREATE TABLE releases (
 
 RELEASES = (_CREATE_RELEASES, *_append_only("releases"))
 """Releases of marked messages: which message was made public, by whom, when (append-only)."""
+
+_CREATE_PEER_CONFIRMATIONS = """
+CREATE TABLE peer_confirmations (
+    seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+    party        TEXT NOT NULL REFERENCES peers (party),
+    fingerprint  TEXT NOT NULL CHECK (length(fingerprint) > 0),
+    method       TEXT NOT NULL CHECK (method IN ('phone', 'in-person', 'video')),
+    confirmed_by TEXT NOT NULL CHECK (length(confirmed_by) > 0),
+    confirmed_at TEXT NOT NULL CHECK (length(confirmed_at) > 0),
+    signature    BLOB NOT NULL CHECK (length(signature) = 64)
+)"""
+
+_CREATE_PEER_REMOVALS = """
+CREATE TABLE peer_removals (
+    party       TEXT PRIMARY KEY REFERENCES peers (party),
+    fingerprint TEXT NOT NULL CHECK (length(fingerprint) > 0),
+    removed_at  TEXT NOT NULL CHECK (length(removed_at) > 0)
+)"""
+
+PEER_CONFIRMATIONS = (
+    _CREATE_PEER_CONFIRMATIONS,
+    "CREATE INDEX peer_confirmations_party ON peer_confirmations (party, seq)",
+    *_append_only("peer_confirmations"),
+    _CREATE_PEER_REMOVALS,
+)
+"""Out-of-band fingerprint checks (signed, append-only) and removed peers (a row while removed)."""

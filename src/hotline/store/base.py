@@ -45,6 +45,7 @@ from hotline.store.interfaces import (
     JournalStore,
     MeetingStore,
     MessageStore,
+    PeerConfirmationStore,
     PeerStore,
     RecordStore,
     ReleaseStore,
@@ -73,5 +74,6 @@ class Store(
     ChannelStore,
     ConferenceStore,
     ReleaseStore,
+    PeerConfirmationStore,
 ):
     """Durable state of one terminal: every part of :mod:`hotline.store.interfaces` at once."""

@@ -122,6 +122,14 @@ MIGRATIONS: tuple[Migration, ...] = (
         summary="releases: marked messages made public statements, by whom and when",
         sql={"sqlite": sqlite_sql.RELEASES, "postgresql": postgresql_sql.VERSION_11},
     ),
+    Migration(
+        version=12,
+        summary="peer confirmations (signed out-of-band fingerprint checks) and removed peers",
+        sql={
+            "sqlite": sqlite_sql.PEER_CONFIRMATIONS,
+            "postgresql": postgresql_sql.PEER_CONFIRMATIONS,
+        },
+    ),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].version
