@@ -55,7 +55,7 @@ def confirmation_of(row: tuple[object, ...]) -> PeerConfirmation:
         fingerprint=str(fingerprint),
         method=str(method),
         confirmed_by=(
-            bytes(confirmed_by).decode("utf-8")  # type: ignore[arg-type]
+            bytes(confirmed_by).decode("utf-8")
             if isinstance(confirmed_by, bytes | memoryview)
             else str(confirmed_by)
         ),

@@ -11,9 +11,9 @@ from hotline.testing.store_conformance._fixtures import T0
 __all__ = ["TestPeerConfirmations"]
 
 
-def _confirmation(party: str = "moscow", **overrides: object) -> PeerConfirmation:
+def _confirmation(**overrides: object) -> PeerConfirmation:
     fields: dict[str, object] = {
-        "party": party,
+        "party": "moscow",
         "fingerprint": "12345 67890 12345 67890",
         "method": "phone",
         "confirmed_by": "Duty officer Ана",
@@ -30,7 +30,7 @@ class TestPeerConfirmations:
     def test_confirmations_read_back_oldest_first(self, peered: Store) -> None:
         first = _confirmation()
         second = _confirmation(method="in-person", confirmed_by="Second shift")
-        other = _confirmation("beijing", method="video")
+        other = _confirmation(party="beijing", method="video")
         for confirmation in (first, other, second):
             peered.add_peer_confirmation(confirmation)
         assert peered.peer_confirmations("moscow") == [first, second]
@@ -69,7 +69,12 @@ class TestPeerConfirmations:
 
     def test_a_removal_inside_a_failed_transaction_is_undone(self, peered: Store) -> None:
         removal = PeerRemoval(party="moscow", fingerprint="1 2 3", removed_at=T0)
-        with pytest.raises(RuntimeError), peered.transaction():
-            peered.mark_peer_removed(removal)
-            raise RuntimeError("rolled back")
+
+        def remove_then_fail() -> None:
+            with peered.transaction():
+                peered.mark_peer_removed(removal)
+                raise RuntimeError("rolled back")
+
+        with pytest.raises(RuntimeError):
+            remove_then_fail()
         assert peered.peer_removals() == {}
