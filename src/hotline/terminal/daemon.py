@@ -40,6 +40,7 @@ from hotline import proto
 from hotline.crypto import Precedence
 from hotline.errors import (
     LinkError,
+    PeerRemoved,
     PermissionDenied,
     UnknownAlarm,
     UnknownMessage,
@@ -52,8 +53,11 @@ from hotline.store import (
     Direction,
     MessageRecord,
     MessageState,
+    PeerConfirmation,
     PeerRecord,
+    PeerRemoval,
 )
+from hotline.terminal.config import trust
 from hotline.terminal.config.passphrase import Passphrase
 from hotline.terminal.config.setup import PeerAdded, TerminalFiles, add_peer_card, open_terminal
 from hotline.terminal.core.alarms import LINE_DOWN, AlarmBoard
@@ -117,6 +121,9 @@ class Terminal:
         self.inbox = Inbox(store=self.store, identity=self.identity, clock=self.clock)
         self.outbox = Outbox(store=self.store, identity=self.identity, clock=self.clock)
         self.lines: dict[str, PeerLine] = {}
+        #: Peers removed with ``hotline peer remove``: no line, sessions refused.
+        self.removed: dict[str, PeerRemoval] = self.store.peer_removals()
+        self._line_tests: dict[str, asyncio.Task[Any]] = {}
         self.tracker = DeliveryTracker(self.clock)
         #: Change notices for live views (the console).
         self.events = EventHub()
@@ -404,9 +411,13 @@ class Terminal:
             record = self.store.get_message(message_id) or record
         return record
 
-    def add_peer(self, card_text: str | bytes) -> PeerAdded:
-        """Add or refresh a peer from its card and start dialing it if it is ours to dial."""
-        added = add_peer_card(self.files, card_text, clock=self.clock)
+    def add_peer(self, card_text: str | bytes, *, readd: bool = False) -> PeerAdded:
+        """Add or refresh a peer from its card and start dialing it if it is ours to dial.
+
+        A removed peer needs ``readd`` (config/trust.py).
+        """
+        added = add_peer_card(self.files, card_text, clock=self.clock, readd=readd)
+        self.removed.pop(added.peer.party, None)
         line = self.lines.get(added.peer.party)
         if line is None:
             line = self._new_line(added.peer)
@@ -417,6 +428,33 @@ class Terminal:
                 self._drop_route(gone)
             self._ensure_dialers(line)
         return added
+
+    def remove_peer(self, party: str) -> PeerRemoval:
+        """Mark ``party`` removed (records kept) and drop its line: no dialing, sessions closed."""
+        removal = trust.remove_peer(self.files, party, clock=self.clock)
+        self.removed[party] = removal
+        line = self.lines.pop(party, None)
+        if line is not None:
+            tests = self._line_tests.pop(party, None)
+            if tests is not None:
+                tests.cancel()
+            for route in line.routes.values():
+                self._drop_route(route)
+        log.warning("%s removed: its line is refused from now on", party)
+        return removal
+
+    def confirm_peer(
+        self, party: str, *, fingerprint: str, method: str, confirmed_by: str
+    ) -> PeerConfirmation:
+        """Record an out-of-band fingerprint check of ``party`` (config/trust.py)."""
+        return trust.confirm_peer(
+            self.files,
+            party,
+            fingerprint=fingerprint,
+            method=method,
+            confirmed_by=confirmed_by,
+            clock=self.clock,
+        )
 
     async def run_link_tests(self, party: str | None = None) -> list[LinkTestResult]:
         """Test every route of one peer (or of every peer) now; return the results."""
@@ -480,6 +518,8 @@ class Terminal:
 
         (A party named twice or an empty list is the outbox's to refuse.)
         """
+        for party in parties:
+            self._refuse_removed(party)
         unknown = [party for party in dict.fromkeys(parties) if party not in self.lines]
         if unknown:
             known = ", ".join(sorted(self.lines)) or "none yet"
@@ -488,9 +528,15 @@ class Terminal:
             )
         return [self.lines[party] for party in parties]
 
+    def _refuse_removed(self, party: str) -> None:
+        removal = self.removed.get(party)
+        if removal is not None:
+            raise PeerRemoved(f"{party} was removed on {removal.removed_at}; nothing was sent")
+
     def _line(self, party: str) -> PeerLine:
         line = self.lines.get(party)
         if line is None:
+            self._refuse_removed(party)
             known = ", ".join(sorted(self.lines)) or "none yet"
             raise UnknownPeer(
                 f"no peer named {party!r} (known peers: {known}; add one with: hotline peer add)"
@@ -514,7 +560,8 @@ class Terminal:
     async def start(self) -> None:
         """Open the listeners and start dialing and testing; returns once listening."""
         for peer in self.store.list_peers():
-            self._new_line(peer)
+            if peer.party not in self.removed:
+                self._new_line(peer)
         self.desks.load()
         for route in self.settings.listen:
             listener = TLSListener(
@@ -533,7 +580,9 @@ class Terminal:
 
     def _start_line(self, line: PeerLine) -> None:
         self._ensure_dialers(line)
-        self._spawn(self.tester.schedule(line), f"link tests {line.party}")
+        tests = self._spawn(self.tester.schedule(line), f"link tests {line.party}")
+        if tests is not None:
+            self._line_tests[line.party] = tests
 
     def request_stop(self) -> None:
         self._stopping.set()
@@ -570,8 +619,15 @@ class Terminal:
             cert_file=self.files.paths.certificate,
             key_file=self.files.paths.tls_key,
             key_password=self.files.tls_key_password,
-            trusted=[line.peer.certificate for line in self.lines.values()],
+            # A removed peer's certificate too: its TLS handshake completes, and
+            # it is refused in _accepted with a reason the log can name.
+            trusted=[line.peer.certificate for line in self.lines.values()]
+            + self._removed_certificates(),
         )
+
+    def _removed_certificates(self) -> list[bytes]:
+        peers = (self.store.get_peer(party) for party in self.removed)
+        return [peer.certificate for peer in peers if peer is not None]
 
     # -- routes: dialing, accepting, sessions ---------------------------------
 
@@ -628,7 +684,13 @@ class Terminal:
         peer = self.store.get_peer_by_key(transport.peer_key)
         line = self.lines.get(peer.party) if peer is not None else None
         if line is None:
-            self._refused(transport.peer_address, "certificate of no known peer")
+            removal = self.removed.get(peer.party) if peer is not None else None
+            self._refused(
+                transport.peer_address,
+                "certificate of no known peer"
+                if removal is None
+                else f"{removal.party} was removed on {removal.removed_at}: its line is refused",
+            )
             await transport.aclose()
             return
         await self._run_session(transport, line)

@@ -17,6 +17,7 @@ from hotline.errors import (
     AlreadyInitialised,
     NotInitialised,
     PeerConflict,
+    PeerRemoved,
     StoreError,
     WrongPassphrase,
 )
@@ -222,11 +223,21 @@ def parse_card(text: str | bytes) -> PeerCard:
 
 
 def add_peer_card(
-    files: TerminalFiles, text: str | bytes, *, clock: Clock | None = None
+    files: TerminalFiles, text: str | bytes, *, clock: Clock | None = None, readd: bool = False
 ) -> PeerAdded:
-    """Verify a peer card and add (or refresh) the peer in the store."""
+    """Verify a peer card and add (or refresh) the peer in the store.
+
+    A removed peer (``hotline peer remove``) is refused (:class:`PeerRemoved`)
+    unless ``readd``, which clears the removal (journal ``peer re-added``).
+    """
     clock = clock or SystemClock()
     card = parse_card(text)
+    removal = files.store.peer_removals().get(card.party)
+    if removal is not None and not readd:
+        raise PeerRemoved(
+            f"{card.party} was removed on {removal.removed_at}; to trust it again: "
+            "hotline peer add --readd DIR CARD_FILE"
+        )
     if card.signing_key == files.identity.signing_public:
         raise PeerConflict("that is this terminal's own card")
     if card.party == files.settings.party:
@@ -244,6 +255,16 @@ def add_peer_card(
         added_at=stamp,
     )
     with files.store.transaction():
+        if removal is not None and files.store.clear_peer_removal(card.party):
+            files.store.append_journal(
+                kind="peer re-added",
+                at=stamp,
+                data={
+                    "party": card.party,
+                    "fingerprint": card.fingerprint,
+                    "removed_at": removal.removed_at,
+                },
+            )
         new = files.store.add_peer(record)
         files.store.append_journal(
             kind="peer added" if new else "peer card refreshed",
