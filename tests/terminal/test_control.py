@@ -410,6 +410,8 @@ TESTED_ROUTES = {
     ("POST", "/statistics/reset"),
     ("GET", "/peers"),
     ("POST", "/peers"),
+    ("POST", "/peers/{party}/remove"),
+    ("POST", "/peers/{party}/confirm"),
     ("GET", "/alarms"),
     ("POST", "/tests"),
     ("GET", "/users"),

@@ -4,7 +4,8 @@ Layer 1 of hotline. Nothing here does I/O (except :meth:`Identity.save` and
 :meth:`Identity.load`), reads a clock, or draws randomness that a caller cannot
 inject: key generation accepts key objects, message ids take a random source,
 and every time is passed in. It imports only the standard library,
-``cryptography``, PyNaCl (Ed25519 only), ``cbor2``, :mod:`hotline.errors` and :mod:`hotline.utc`.
+``cryptography``, PyNaCl (Ed25519 only), ``cbor2``, argon2-cffi (Argon2id, for
+:mod:`~hotline.crypto.sealed`), :mod:`hotline.errors` and :mod:`hotline.utc`.
 
 The normative wire formats are ``docs/protocol/cards.md``,
 ``docs/protocol/envelope.md``, ``docs/protocol/receipts.md`` and, for the
