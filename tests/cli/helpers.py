@@ -58,6 +58,20 @@ def hotline(
     return result
 
 
+def init_unprotected(directory: Path, party: str, *extra: str | Path) -> str:
+    """``hotline init`` one loopback route, keys unprotected (docs/keys.md); its output."""
+    return hotline(
+        "init",
+        "--unprotected-keys",
+        directory,
+        "--party",
+        party,
+        "--listen",
+        f"127.0.0.1:{free_port()}",
+        *extra,
+    ).stdout
+
+
 class TerminalProcess:
     """One ``hotline run DIR`` subprocess that a test can kill and restart."""
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from .helpers import TerminalProcess, free_port, hotline
+from .helpers import TerminalProcess, hotline, init_unprotected
 
 FINGERPRINT = re.compile(r"^(\d{5} ){11}\d{5}$")
 
@@ -118,15 +118,7 @@ def test_bad_input_gives_one_line_and_exit_1(
     tmp_path: Path, args: tuple[str, ...], needle: str
 ) -> None:
     directory = tmp_path / "w"
-    hotline(
-        "init",
-        "--unprotected-keys",
-        directory,
-        "--party",
-        "Washington",
-        "--listen",
-        f"127.0.0.1:{free_port()}",
-    )
+    init_unprotected(directory, "Washington")
     garbage = tmp_path / "garbage.card"
     garbage.write_text("{not json")
     values = {

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from .helpers import TerminalProcess, free_port, hotline, wait_for
+from .helpers import TerminalProcess, free_port, hotline, init_unprotected, wait_for
 
 FAST = """
 [link]
@@ -123,15 +123,7 @@ def test_status_test_and_alarms_through_the_cli(
 
 def test_bad_test_language_is_a_clear_error(tmp_path: Path) -> None:
     directory = tmp_path / "w"
-    hotline(
-        "init",
-        "--unprotected-keys",
-        directory,
-        "--party",
-        "Washington",
-        "--listen",
-        f"127.0.0.1:{free_port()}",
-    )
+    init_unprotected(directory, "Washington")
     config = directory / "hotline.toml"
     config.write_text(config.read_text().replace('test_language = "en"', 'test_language = "fr"'))
     result = hotline("run", directory, check=False)
