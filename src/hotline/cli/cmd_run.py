@@ -1,20 +1,23 @@
 """``hotline run DIR [--passphrase-file F]``: run the terminal in the foreground until SIGTERM or Ctrl-C.
 
 Sealed keys are opened first, before anything starts: a wrong or missing
-passphrase exits 2 with one line naming the sources tried.
+passphrase exits 2 with one line naming the sources tried. Run at a terminal
+with no passphrase source, it asks for the passphrase once.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
 import logging
 import sys
 from pathlib import Path
 
 from hotline.cli._common import Verbs, add_directory
+from hotline.crypto import Identity
 from hotline.terminal import TerminalPaths, load_settings, run_terminal
-from hotline.terminal.config.passphrase import find_passphrase
+from hotline.terminal.config.passphrase import Passphrase, find_passphrase
 from hotline.terminal.config.paths import private_file
 
 __all__ = ["register", "run"]
@@ -52,9 +55,24 @@ def _configure_logging(paths: TerminalPaths, verbose: bool) -> None:
         root.addHandler(handler)
 
 
+def _passphrase(args: argparse.Namespace, paths: TerminalPaths) -> Passphrase | None:
+    """The passphrase from its sources; at a terminal, asked for once if the keys need one."""
+    found = find_passphrase(args.passphrase_file)
+    if (
+        found is None
+        and sys.stdin.isatty()
+        and paths.is_initialised()
+        and Identity.keys_sealed(paths.keys)
+    ):
+        typed = getpass.getpass("passphrase for the private keys: ")
+        if typed:
+            found = Passphrase(secret=typed.encode("utf-8"), source="the prompt")
+    return found
+
+
 def run(args: argparse.Namespace) -> int:
-    passphrase = find_passphrase(args.passphrase_file)
     paths = TerminalPaths(args.directory)
+    passphrase = _passphrase(args, paths)
     if paths.is_initialised():
         _configure_logging(paths, args.verbose)
     settings = load_settings(paths.config) if paths.is_initialised() else None
