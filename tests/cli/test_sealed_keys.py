@@ -104,7 +104,8 @@ def test_run_without_or_with_a_wrong_passphrase_exits_2_and_starts_nothing(
 ) -> None:
     directory = tmp_path / "w"
     _init(directory, "Washington", "--passphrase-file", secret)
-    missing = hotline("run", directory, check=False)
+    # stdin="": not a terminal, so run does not ask (as under a service manager).
+    missing = hotline("run", directory, check=False, stdin="")
     assert missing.returncode == 2, missing
     line = _one_line(missing.stderr)
     for source in ("--passphrase-file", "$HOTLINE_PASSPHRASE_FILE", "$CREDENTIALS_DIRECTORY"):
@@ -114,7 +115,9 @@ def test_run_without_or_with_a_wrong_passphrase_exits_2_and_starts_nothing(
     refused = hotline("run", directory, "--passphrase-file", wrong, check=False)
     assert refused.returncode == 2, refused
     assert "does not open the keys" in _one_line(refused.stderr)
-    refused = hotline("run", directory, check=False, env={"HOTLINE_PASSPHRASE_FILE": str(wrong)})
+    refused = hotline(
+        "run", directory, check=False, stdin="", env={"HOTLINE_PASSPHRASE_FILE": str(wrong)}
+    )
     assert refused.returncode == 2
     assert "$HOTLINE_PASSPHRASE_FILE" in _one_line(refused.stderr)
     assert not (directory / "control.sock").exists()
@@ -128,7 +131,7 @@ def test_a_copied_directory_without_the_passphrase_cannot_start(
     _init(directory, "Washington", "--passphrase-file", secret)
     stolen = tmp_path / "elsewhere" / "w"
     shutil.copytree(directory, stolen)
-    result = hotline("run", stolen, check=False)
+    result = hotline("run", stolen, check=False, stdin="")
     assert result.returncode == 2
     assert "needs the keys' passphrase" in _one_line(result.stderr)
     # Nor does any offline verb give the keys' use away.
