@@ -17,7 +17,10 @@
     │   ├── NoMessageKey              no message key for a ratcheted (version-3) envelope: not an
     │   │                             epoch opener and our chain is missing, of another epoch or
     │   │                             out of step (the keys of opened messages are gone by design)
-    │   └── ProofInvalid              a Merkle inclusion or consistency proof does not hold
+    │   ├── ProofInvalid              a Merkle inclusion or consistency proof does not hold
+    │   └── PassphraseError           a terminal's sealed private keys cannot be opened
+    │       ├── WrongPassphrase       the passphrase given does not open them (or a file changed)
+    │       └── PassphraseMissing     they are sealed and no passphrase source gave one
     ├── DeliveryError                 a verified object breaks the delivery rules
     │   ├── DeliveryTimeout           no receipt came back within the time asked for
     │   ├── WrongSigner               signed by someone other than the authenticated peer
@@ -25,7 +28,9 @@
     │   └── ChainBroken               ``prev_hash`` does not match the previous envelope
     ├── PeerError                     about the set of known peers
     │   ├── UnknownPeer               no card for that party or key
-    │   └── PeerConflict              a card that clashes with one already added
+    │   ├── PeerConflict              a card that clashes with one already added
+    │   ├── PeerRemoved               the peer was removed (``hotline peer remove``): its line is refused
+    │   └── FingerprintMismatch       the fingerprint read out does not match the peer's card
     ├── StoreError                    durable state is missing, corrupt or too new
     │   ├── NotInitialised            the directory holds no terminal
     │   ├── AlreadyInitialised        ``init`` on a directory that holds one
@@ -99,6 +104,7 @@ __all__ = [
     "EnvelopeInvalid",
     "FencedOut",
     "FieldProblem",
+    "FingerprintMismatch",
     "HotlineError",
     "InvalidArgument",
     "LinkError",
@@ -109,8 +115,11 @@ __all__ = [
     "NotInitialised",
     "NoteInvalid",
     "NotificationInvalid",
+    "PassphraseError",
+    "PassphraseMissing",
     "PeerConflict",
     "PeerError",
+    "PeerRemoved",
     "PermissionDenied",
     "ProofInvalid",
     "ProtocolError",
@@ -131,6 +140,7 @@ __all__ = [
     "UnknownProposal",
     "UnknownStatement",
     "UnknownUser",
+    "WrongPassphrase",
     "WrongSigner",
 ]
 
@@ -197,6 +207,18 @@ class ProofInvalid(CryptoError):
     """An RFC 9162 inclusion or consistency proof does not hold (the message says which step)."""
 
 
+class PassphraseError(CryptoError):
+    """A terminal's sealed private keys cannot be opened."""
+
+
+class WrongPassphrase(PassphraseError):
+    """The passphrase given does not open the sealed keys (or a sealed file was changed)."""
+
+
+class PassphraseMissing(PassphraseError):
+    """The keys are sealed and no passphrase source gave a passphrase."""
+
+
 class DeliveryError(HotlineError):
     """A verified object breaks the delivery rules (signer, serial, chain)."""
 
@@ -227,6 +249,14 @@ class UnknownPeer(PeerError):
 
 class PeerConflict(PeerError):
     """A card clashes with one already added (same name, other keys)."""
+
+
+class PeerRemoved(PeerError):
+    """The peer was removed (``hotline peer remove``): its line is refused."""
+
+
+class FingerprintMismatch(PeerError):
+    """The fingerprint read out does not match the peer's card: nothing was recorded."""
 
 
 class StoreError(HotlineError):

@@ -18,6 +18,7 @@ def pair(tmp_path: Path) -> Iterator[tuple[TerminalProcess, TerminalProcess]]:
         dirs[party] = tmp_path / party.lower()
         hotline(
             "init",
+            "--unprotected-keys",
             dirs[party],
             "--party",
             party,

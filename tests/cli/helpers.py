@@ -58,20 +58,44 @@ def hotline(
     return result
 
 
+def init_unprotected(directory: Path, party: str, *extra: str | Path) -> str:
+    """``hotline init`` one loopback route, keys unprotected (docs/keys.md); its output."""
+    return hotline(
+        "init",
+        "--unprotected-keys",
+        directory,
+        "--party",
+        party,
+        "--listen",
+        f"127.0.0.1:{free_port()}",
+        *extra,
+    ).stdout
+
+
 class TerminalProcess:
     """One ``hotline run DIR`` subprocess that a test can kill and restart."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        *,
+        run_args: Sequence[str | Path] = (),
+        env: dict[str, str] | None = None,
+    ) -> None:
         self.directory = directory
+        #: Extra arguments of ``hotline run`` (``--passphrase-file F``) and environment.
+        self.run_args = tuple(map(str, run_args))
+        self.env = env
         self.process: subprocess.Popen[bytes] | None = None
         self.starts = 0
 
     def start(self, timeout: float = 30.0) -> None:
         with (self.directory / f"run-{self.starts}.stderr").open("wb") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "hotline", "run", str(self.directory)],
+                [sys.executable, "-m", "hotline", "run", str(self.directory), *self.run_args],
                 stdout=subprocess.DEVNULL,
                 stderr=log,
+                env={**os.environ, **self.env} if self.env else None,
             )
         self.starts += 1
         deadline = time.monotonic() + timeout
@@ -112,7 +136,13 @@ def make_mesh(root: Path, parties: Sequence[str]) -> dict[str, TerminalProcess]:
     for party in parties:
         directories[party] = root / party.lower()
         hotline(
-            "init", directories[party], "--party", party, "--listen", f"127.0.0.1:{free_port()}"
+            "init",
+            "--unprotected-keys",
+            directories[party],
+            "--party",
+            party,
+            "--listen",
+            f"127.0.0.1:{free_port()}",
         )
     cards = {party: hotline("card", directory).stdout for party, directory in directories.items()}
     for party, directory in directories.items():

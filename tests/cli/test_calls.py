@@ -7,7 +7,7 @@ from pathlib import Path
 
 from hotline.store import CallRecord, Direction, open_store
 
-from .helpers import TerminalProcess, free_port, hotline
+from .helpers import TerminalProcess, hotline, init_unprotected
 
 FP_OURS = "sha-256 " + ":".join(["AB"] * 32)
 FP_THEIRS = "sha-256 " + ":".join(["CD"] * 32)
@@ -57,7 +57,7 @@ def _record_calls(directory: Path) -> None:
 
 def test_calls_lists_the_record_offline_and_online(tmp_path: Path) -> None:
     directory = tmp_path / "washington"
-    hotline("init", directory, "--party", "Washington", "--listen", f"127.0.0.1:{free_port()}")
+    init_unprotected(directory, "Washington")
     assert hotline("calls", directory).stdout == "no calls\n"
     _record_calls(directory)
 

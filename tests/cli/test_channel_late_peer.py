@@ -35,7 +35,15 @@ def _held(terminal: TerminalProcess, channel: str) -> list[dict[str, Any]]:
 
 def _new_party(root: Path, party: str) -> TerminalProcess:
     directory = root / party.lower()
-    hotline("init", directory, "--party", party, "--listen", f"127.0.0.1:{free_port()}")
+    hotline(
+        "init",
+        directory,
+        "--unprotected-keys",
+        "--party",
+        party,
+        "--listen",
+        f"127.0.0.1:{free_port()}",
+    )
     return TerminalProcess(directory)
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from .helpers import TerminalProcess, free_port, hotline
+from .helpers import TerminalProcess, hotline, init_unprotected
 
 FINGERPRINT = re.compile(r"^(\d{5} ){11}\d{5}$")
 
@@ -27,6 +27,7 @@ def test_init_card_and_peer_add(tmp_path: Path) -> None:
     a, b = tmp_path / "a", tmp_path / "b"
     out = hotline(
         "init",
+        "--unprotected-keys",
         a,
         "--party",
         "Washington",
@@ -39,7 +40,15 @@ def test_init_card_and_peer_add(tmp_path: Path) -> None:
     ).stdout
     assert "fingerprint:" in out
     hotline(
-        "init", b, "--party", "Moscow", "--listen", "127.0.0.1:7003", "--timezone", "Europe/Moscow"
+        "init",
+        "--unprotected-keys",
+        b,
+        "--party",
+        "Moscow",
+        "--listen",
+        "127.0.0.1:7003",
+        "--timezone",
+        "Europe/Moscow",
     )
     card = json.loads(hotline("card", a).stdout)
     assert card["party"] == "Washington"
@@ -62,8 +71,8 @@ def test_init_card_and_peer_add(tmp_path: Path) -> None:
 
 def test_tampered_card_is_refused(tmp_path: Path) -> None:
     a, b = tmp_path / "a", tmp_path / "b"
-    hotline("init", a, "--party", "Washington", "--listen", "127.0.0.1:7001")
-    hotline("init", b, "--party", "Moscow", "--listen", "127.0.0.1:7002")
+    hotline("init", "--unprotected-keys", a, "--party", "Washington", "--listen", "127.0.0.1:7001")
+    hotline("init", "--unprotected-keys", b, "--party", "Moscow", "--listen", "127.0.0.1:7002")
     card = json.loads(hotline("card", a).stdout)
     card["routes"] = ["203.0.113.9:7001"]  # an attacker redirects the route
     result = hotline("peer", "add", b, "-", stdin=json.dumps(card), check=False)
@@ -80,12 +89,13 @@ def test_tampered_card_is_refused(tmp_path: Path) -> None:
         (("send", "{dir}", "--to", "Moscow", "hi"), "no terminal is running"),
         (("send", "{dir}", "--to", "Moscow", "--precedence", "urgent", "hi"), "precedence"),
         (
-            ("init", "{dir}", "--party", "Again", "--listen", "127.0.0.1:1"),
+            ("init", "--unprotected-keys", "{dir}", "--party", "Again", "--listen", "127.0.0.1:1"),
             "already holds a terminal",
         ),
         (
             (
                 "init",
+                "--unprotected-keys",
                 "{new}",
                 "--party",
                 "X",
@@ -96,7 +106,10 @@ def test_tampered_card_is_refused(tmp_path: Path) -> None:
             ),
             "unknown time zone",
         ),
-        (("init", "{new}", "--party", "X", "--listen", "nowhere"), "HOST:PORT"),
+        (
+            ("init", "--unprotected-keys", "{new}", "--party", "X", "--listen", "nowhere"),
+            "HOST:PORT",
+        ),
         (("peer", "add", "{dir}", "{missing}"), "cannot read card file"),
         (("peer", "add", "{dir}", "{garbage}"), "card"),
     ],
@@ -105,7 +118,7 @@ def test_bad_input_gives_one_line_and_exit_1(
     tmp_path: Path, args: tuple[str, ...], needle: str
 ) -> None:
     directory = tmp_path / "w"
-    hotline("init", directory, "--party", "Washington", "--listen", f"127.0.0.1:{free_port()}")
+    init_unprotected(directory, "Washington")
     garbage = tmp_path / "garbage.card"
     garbage.write_text("{not json")
     values = {

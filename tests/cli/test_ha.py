@@ -62,11 +62,18 @@ def test_kill_the_active_and_the_standby_delivers_within_5_s(
         washington_dir = tmp_path / "washington"
         active_dir, standby_dir = tmp_path / "moscow-a", tmp_path / "moscow-b"
         hotline(
-            "init", washington_dir, "--party", "Washington", "--listen", f"127.0.0.1:{free_port()}"
+            "init",
+            washington_dir,
+            "--unprotected-keys",
+            "--party",
+            "Washington",
+            "--listen",
+            f"127.0.0.1:{free_port()}",
         )
         hotline(
             "init",
             active_dir,
+            "--unprotected-keys",
             "--party",
             "Moscow",
             "--listen",

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from .helpers import TerminalProcess, free_port, hotline, wait_for
+from .helpers import TerminalProcess, free_port, hotline, init_unprotected, wait_for
 
 FAST = """
 [link]
@@ -31,6 +31,7 @@ def two_route_pair(tmp_path: Path) -> Iterator[tuple[TerminalProcess, TerminalPr
         dirs[party] = tmp_path / party.lower()
         hotline(
             "init",
+            "--unprotected-keys",
             dirs[party],
             "--party",
             party,
@@ -122,7 +123,7 @@ def test_status_test_and_alarms_through_the_cli(
 
 def test_bad_test_language_is_a_clear_error(tmp_path: Path) -> None:
     directory = tmp_path / "w"
-    hotline("init", directory, "--party", "Washington", "--listen", f"127.0.0.1:{free_port()}")
+    init_unprotected(directory, "Washington")
     config = directory / "hotline.toml"
     config.write_text(config.read_text().replace('test_language = "en"', 'test_language = "fr"'))
     result = hotline("run", directory, check=False)

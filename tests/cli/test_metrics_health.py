@@ -48,9 +48,17 @@ def watched(tmp_path: Path) -> Iterator[tuple[TerminalProcess, TerminalProcess, 
     Washington's peer port."""
     metrics, port = f"127.0.0.1:{free_port()}", free_port()
     dirs = {party: tmp_path / party.lower() for party in ("Washington", "Moscow")}
-    hotline("init", dirs["Washington"], "--party", "Washington", "--listen",
+    hotline("init", dirs["Washington"], "--unprotected-keys", "--party", "Washington", "--listen",
             f"127.0.0.1:{port}", "--metrics", metrics)  # fmt: skip
-    hotline("init", dirs["Moscow"], "--party", "Moscow", "--listen", f"127.0.0.1:{free_port()}")
+    hotline(
+        "init",
+        dirs["Moscow"],
+        "--unprotected-keys",
+        "--party",
+        "Moscow",
+        "--listen",
+        f"127.0.0.1:{free_port()}",
+    )
     hotline("peer", "add", dirs["Washington"], "-", stdin=hotline("card", dirs["Moscow"]).stdout)
     hotline("peer", "add", dirs["Moscow"], "-", stdin=hotline("card", dirs["Washington"]).stdout)
     terminals = (TerminalProcess(dirs["Washington"]), TerminalProcess(dirs["Moscow"]))

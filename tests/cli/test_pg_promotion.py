@@ -65,10 +65,19 @@ def test_the_terminal_survives_the_promotion_of_its_replica(
     assert databases.replication_state() == [("replica1", "sync")]
     url = databases.create_database("hotline")
     moscow_dir, washington_dir = tmp_path / "moscow", tmp_path / "washington"
-    hotline("init", washington_dir, "--party", "Washington", "--listen", f"127.0.0.1:{free_port()}")
+    hotline(
+        "init",
+        washington_dir,
+        "--unprotected-keys",
+        "--party",
+        "Washington",
+        "--listen",
+        f"127.0.0.1:{free_port()}",
+    )
     hotline(
         "init",
         moscow_dir,
+        "--unprotected-keys",
         "--party",
         "Moscow",
         "--listen",

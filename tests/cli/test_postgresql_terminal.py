@@ -19,7 +19,7 @@ from hotline.store.postgresql import PostgreSQLStore
 from hotline.terminal import ControlClient
 from hotline.testing.postgresql import PostgreSQLServer, server_or_skip
 
-from .helpers import TerminalProcess, free_port, hotline, wait_for
+from .helpers import TerminalProcess, free_port, hotline, init_unprotected, wait_for
 
 N = 20
 
@@ -28,10 +28,6 @@ N = 20
 def pg_server() -> Iterator[PostgreSQLServer]:
     with server_or_skip() as server:
         yield server
-
-
-def _init(directory: Path, party: str, *extra: str) -> None:
-    hotline("init", directory, "--party", party, "--listen", f"127.0.0.1:{free_port()}", *extra)
 
 
 def _delivered(terminal: TerminalProcess) -> int:
@@ -44,14 +40,15 @@ def test_a_terminal_on_postgresql_talks_to_one_on_sqlite(
 ) -> None:
     with pg_server.database() as url:
         washington_dir, moscow_dir = tmp_path / "washington", tmp_path / "moscow"
-        _init(washington_dir, "Washington")
-        _init(moscow_dir, "Moscow", "--store", url)
+        init_unprotected(washington_dir, "Washington")
+        init_unprotected(moscow_dir, "Moscow", "--store", url)
         settings = tomllib.loads((moscow_dir / "hotline.toml").read_text(encoding="utf-8"))
         assert settings["store"]["url"] == url
         assert not (moscow_dir / "hotline.db").exists()
         # A second terminal cannot be initialised into the same database.
         again = hotline(
             "init",
+            "--unprotected-keys",
             tmp_path / "again",
             "--party",
             "Paris",

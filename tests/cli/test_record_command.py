@@ -10,7 +10,7 @@ from typing import Any
 from hotline.cli.cmd_record import render
 from hotline.terminal.record.status import CosignerStatus, RecordStatus, WitnessedStatus
 
-from .helpers import TerminalProcess, free_port, hotline, wait_for
+from .helpers import TerminalProcess, hotline, init_unprotected, wait_for
 
 
 def _record(directory: Path) -> dict[str, Any]:
@@ -32,7 +32,7 @@ def _wait_for(directory: Path, predicate: Any, what: str, within: float = 30.0) 
 
 def test_a_new_terminal_has_an_empty_record(tmp_path: Path) -> None:
     directory = tmp_path / "washington"
-    hotline("init", directory, "--party", "Washington", "--listen", f"127.0.0.1:{free_port()}")
+    init_unprotected(directory, "Washington")
     record = _record(directory)
     assert record["origin"].startswith("hotline/Washington/")
     assert len(record["origin"].rsplit("/", 1)[1]) == 16  # 8 bytes of the key's hash, hex

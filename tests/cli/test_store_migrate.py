@@ -57,8 +57,10 @@ def _build_history(terminals: dict[str, TerminalProcess], secret: Path) -> None:
         "create",
         washington.directory,
         "ops",
+        "--unprotected-keys",
         "--party",
         "Moscow",
+        "--unprotected-keys",
         "--party",
         "London",
     )
@@ -131,7 +133,15 @@ def test_a_sqlite_terminal_moves_to_postgresql_and_carries_on(
 
         # A database that already holds a terminal is never merged into.
         other = tmp_path / "paris"
-        hotline("init", other, "--party", "Paris", "--listen", f"127.0.0.1:{free_port()}")
+        hotline(
+            "init",
+            other,
+            "--unprotected-keys",
+            "--party",
+            "Paris",
+            "--listen",
+            f"127.0.0.1:{free_port()}",
+        )
         refused = hotline("store", "migrate", other, "--to", url, check=False)
         assert refused.returncode == 1
         assert "not empty" in refused.stderr

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from .helpers import free_port, hotline
+from .helpers import hotline, init_unprotected
 
 
 def _initialised(tmp_path: Path) -> Path:
     directory = tmp_path / "w"
-    hotline("init", directory, "--party", "Washington", "--listen", f"127.0.0.1:{free_port()}")
+    init_unprotected(directory, "Washington")
     return directory
 
 

@@ -17,6 +17,7 @@ MODULES = sorted(p for p in PACKAGE_DIR.glob("*.py") if p.name != "__init__.py")
 # modules (os is allowed for Identity.save/load and the os.urandom default).
 ALLOWED_TOP_LEVEL = {
     "__future__",
+    "argon2",  # sealed.py: Argon2id, for secrets sealed under a passphrase
     "base64",
     "binascii",
     "cbor2",
@@ -27,12 +28,14 @@ ALLOWED_TOP_LEVEL = {
     "enum",
     "functools",
     "hashlib",
+    "hmac",
     "ipaddress",
     "json",
     "nacl",
     "os",
     "pathlib",
     "re",
+    "struct",
     "typing",
     "unicodedata",
 }

@@ -150,6 +150,12 @@ _INTERFACE = {
     "statement_signatures",
     "add_statement_outcome",
     "statement_outcome",
+    # fingerprint checks and removed peers (PeerConfirmationStore)
+    "add_peer_confirmation",
+    "peer_confirmations",
+    "mark_peer_removed",
+    "peer_removals",
+    "clear_peer_removal",
 }
 
 

@@ -392,6 +392,31 @@ def test_empty_card_is_422(api: Api) -> None:
     assert api.post("/peers", {"card": ""}).status_code == 422
 
 
+def test_confirm_then_remove_then_readd_a_peer(api: Api) -> None:
+    washington = card_of(api.washington_dir)
+    wrong = api.post(
+        "/peers/Washington/confirm",
+        {"fingerprint": "0" * 60, "method": "phone", "by": "Duty officer"},
+    )
+    assert (wrong.status_code, wrong.json()["error"]) == (409, "FingerprintMismatch")
+    confirmed = api.post(
+        "/peers/Washington/confirm",
+        {"fingerprint": washington.fingerprint, "method": "video", "by": "Duty officer"},
+    )
+    assert confirmed.status_code == 201
+    assert confirmed.json()["method"] == "video"
+    removed = api.post("/peers/Washington/remove", {})
+    assert removed.status_code == 200
+    assert "Washington" not in api.terminal.lines
+    refused = api.post("/messages", {"to": "Washington", "text": "hi"})
+    assert (refused.status_code, refused.json()["error"]) == (409, "PeerRemoved")
+    assert "was removed on " in refused.json()["detail"]
+    again = api.post("/peers", {"card": washington.to_json()})
+    assert (again.status_code, again.json()["error"]) == (409, "PeerRemoved")
+    assert api.post("/peers", {"card": washington.to_json(), "readd": True}).status_code == 201
+    assert api.post("/messages", {"to": "Washington", "text": "hi"}).status_code == 201
+
+
 # -- schema ----------------------------------------------------------------------
 
 
@@ -410,12 +435,22 @@ TESTED_ROUTES = {
     ("POST", "/statistics/reset"),
     ("GET", "/peers"),
     ("POST", "/peers"),
+    ("POST", "/peers/{party}/remove"),
+    ("POST", "/peers/{party}/confirm"),
     ("GET", "/alarms"),
     ("POST", "/tests"),
     ("GET", "/users"),
     ("POST", "/users"),
     ("POST", "/messages/{message_id}/ack"),
     ("POST", "/messages/{message_id}/release"),
+    # Joint statements: every route driven by tests/cli/test_statements.py (three processes).
+    ("GET", "/statements"),
+    ("POST", "/statements"),
+    ("GET", "/statements/{ref}"),
+    ("POST", "/statements/{ref}/revisions"),
+    ("POST", "/statements/{ref}/signatures"),
+    ("POST", "/statements/{ref}/withdrawal"),
+    ("GET", "/statements/{ref}/export"),
     ("POST", "/messages/notifications"),
     ("GET", "/meetings"),
     ("GET", "/calls"),

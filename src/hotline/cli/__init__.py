@@ -1,12 +1,15 @@
 """Layer 4: the ``hotline`` command line. One module per verb; public API only.
 
 Exit codes: 0 success; 1 a clear one-line error (bad input, unknown peer,
-daemon not running, verification fault); 2 usage (argparse); 130 interrupted.
+daemon not running, verification fault); 2 usage (argparse), and sealed keys
+that cannot be opened (a wrong or missing passphrase: nothing was done);
+130 interrupted.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -41,7 +44,8 @@ from hotline.cli import (
     cmd_user,
     cmd_verify,
 )
-from hotline.errors import HotlineError
+from hotline.errors import HotlineError, PassphraseError
+from hotline.terminal.config.paths import PRIVATE_UMASK
 
 __all__ = ["build_parser", "main"]
 
@@ -90,10 +94,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # Whatever hotline creates is owner-only, even what other libraries create
+    # for it (SQLite's -wal and -shm, sockets before their chmod): see
+    # hotline.terminal.config.paths.
+    os.umask(PRIVATE_UMASK)
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         code: int = args.handler(args)
+    except PassphraseError as exc:
+        print(f"hotline: error: {exc}", file=sys.stderr)
+        return 2
     except HotlineError as exc:
         print(f"hotline: error: {exc}", file=sys.stderr)
         return 1

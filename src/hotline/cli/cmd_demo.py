@@ -215,7 +215,7 @@ def run(args: argparse.Namespace) -> int:
     root = args.dir or Path(tempfile.mkdtemp(prefix="hotline-demo-"))
     root.mkdir(parents=True, exist_ok=True)
     dirs = {party: root / party.lower() for party, _ in parties}
-    print(f"creating {len(parties)} terminals in {root}")
+    print(f"creating {len(parties)} terminals in {root} (keys unprotected: a demo)")
     cards = {}
     consoles: dict[str, tuple[str, str, str | None]] = {}
     for party, zone in parties:
@@ -226,6 +226,9 @@ def run(args: argparse.Namespace) -> int:
             listen=[f"127.0.0.1:{_free_port()}", f"127.0.0.1:{_free_port()}"],
             timezone=zone,
             console=f"127.0.0.1:{_free_port()}",
+            # A throwaway pair on loopback: its keys stay unprotected, as
+            # `hotline init --unprotected-keys` keeps them (docs/keys.md).
+            passphrase=None,
         )
         cards[party] = files.card()
         password = secrets.token_urlsafe(12)

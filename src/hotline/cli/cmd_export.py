@@ -17,6 +17,7 @@ from pathlib import Path
 from hotline.cli._common import Verbs, add_directory
 from hotline.errors import InvalidArgument
 from hotline.terminal import open_terminal
+from hotline.terminal.config.paths import write_private
 from hotline.terminal.record.export import export_bundle
 
 __all__ = ["register", "run"]
@@ -70,10 +71,8 @@ def run(args: argparse.Namespace) -> int:
 def _write_atomically(path: Path, data: bytes) -> None:
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        with open(temporary, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+        # Owner-only: an export carries message texts.
+        write_private(temporary, data)
         os.replace(temporary, path)
     finally:
         with contextlib.suppress(FileNotFoundError):

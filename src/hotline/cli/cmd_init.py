@@ -1,19 +1,34 @@
-"""``hotline init DIR --party NAME --listen HOST:PORT [...] [--timezone ZONE] [--console HOST:PORT] [--metrics HOST:PORT] [--store URL]``.
+"""``hotline init DIR --party NAME --listen HOST:PORT [...] [--timezone ZONE] [--console HOST:PORT]
+[--metrics HOST:PORT] [--store URL] [--passphrase-file F | --unprotected-keys]``.
 
 Or ``hotline init DIR --standby-of ACTIVE_DIR --listen HOST:PORT``: the second process of an
-active/standby pair on one PostgreSQL store (hotline.terminal.standby, docs/ha.md).
+active/standby pair on one PostgreSQL store (hotline.terminal.standby, docs/ha.md); it copies
+the active directory's keys as they are (sealed keys need the same passphrase source).
+
+The private keys are sealed under a passphrase (docs/keys.md) taken from
+``--passphrase-file``, ``$HOTLINE_PASSPHRASE_FILE`` or systemd's credential;
+with none of them, an interactive run asks for it twice, and a run without a
+terminal on standard input refuses unless ``--unprotected-keys`` says to keep
+the keys raw (the demo, the tests, a throwaway terminal).
 """
 
 from __future__ import annotations
 
 import argparse
+import getpass
+import sys
 from pathlib import Path
 
 from hotline.cli._common import Verbs, add_directory
-from hotline.errors import InvalidArgument
-from hotline.terminal import init_terminal
+from hotline.errors import AlreadyInitialised, InvalidArgument, PassphraseMissing
+from hotline.terminal import TerminalPaths, init_terminal
 from hotline.terminal.config.console_tls import console_tls
+from hotline.terminal.config.passphrase import find_passphrase, passphrase_missing
 from hotline.terminal.standby import init_standby
+
+#: Shorter passphrases are refused when typed: they fall to a guessing attack
+#: on a stolen directory even behind Argon2id.
+MIN_TYPED_PASSPHRASE = 12
 
 __all__ = ["register", "run"]
 
@@ -61,7 +76,41 @@ def register(verbs: Verbs) -> None:
         help="make DIR the standby process of the PostgreSQL terminal in ACTIVE_DIR: its keys "
         "and settings, listening on --listen; both cards then list both (docs/ha.md)",
     )
+    keys = parser.add_mutually_exclusive_group()
+    keys.add_argument(
+        "--passphrase-file",
+        metavar="FILE",
+        type=Path,
+        help="seal the private keys under the passphrase in FILE (also: $HOTLINE_PASSPHRASE_FILE, "
+        "systemd credential 'passphrase'); hotline run needs the same",
+    )
+    keys.add_argument(
+        "--unprotected-keys",
+        action="store_true",
+        help="keep the private keys unencrypted on disk (demos, tests; see docs/keys.md)",
+    )
     parser.set_defaults(handler=run)
+
+
+def _passphrase(args: argparse.Namespace) -> bytes | None:
+    """The passphrase to seal the keys under, or None for --unprotected-keys."""
+    if args.unprotected_keys:
+        return None
+    found = find_passphrase(args.passphrase_file)
+    if found is not None:
+        return found.secret
+    if not sys.stdin.isatty():
+        raise passphrase_missing(
+            "hotline init (not interactive; --unprotected-keys keeps the keys unencrypted)"
+        )
+    first = getpass.getpass("passphrase for the private keys: ")
+    if len(first) < MIN_TYPED_PASSPHRASE:
+        raise InvalidArgument(
+            f"a passphrase must be at least {MIN_TYPED_PASSPHRASE} characters; nothing was created"
+        )
+    if getpass.getpass("the same passphrase again: ") != first:
+        raise PassphraseMissing("the two passphrases differ; nothing was created")
+    return first.encode("utf-8")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -78,6 +127,11 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if not args.party:
         raise InvalidArgument("--party is needed (the party's name, e.g. Washington)")
+    paths = TerminalPaths(args.directory)
+    if paths.config.exists() or paths.database.exists() or paths.keys.exists():
+        # Said before the passphrase is asked for, not after it was typed twice.
+        raise AlreadyInitialised(f"{args.directory} already holds a terminal")
+    passphrase = _passphrase(args)
     files = init_terminal(
         args.directory,
         party=args.party,
@@ -86,12 +140,17 @@ def run(args: argparse.Namespace) -> int:
         console=args.console,
         store_url=args.store,
         metrics=args.metrics,
+        passphrase=passphrase,
     )
     card = files.card()
     files.store.close()
     print(f"initialised {card.party} in {args.directory}")
     print(f"fingerprint: {card.fingerprint}")
     print(f"listening on: {', '.join(card.routes)} (time zone {card.timezone})")
+    if passphrase is None:
+        print("keys unprotected: stored unencrypted in the terminal directory (docs/keys.md)")
+    else:
+        print("keys sealed under the passphrase: hotline run needs the same passphrase source")
     if args.console:
         tls = console_tls(files.paths, files.settings)
         scheme = "https" if tls is not None else "http"

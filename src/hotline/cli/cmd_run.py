@@ -1,13 +1,22 @@
-"""``hotline run DIR``: run the terminal in the foreground until SIGTERM or Ctrl-C."""
+"""``hotline run DIR [--passphrase-file F]``: run the terminal in the foreground until SIGTERM or Ctrl-C.
+
+Sealed keys are opened first, before anything starts: a wrong or missing
+passphrase exits 2 with one line naming the sources tried. Run at a terminal
+with no passphrase source, it asks for the passphrase once.
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
+import sys
 from pathlib import Path
 
 from hotline.cli._common import Verbs, add_directory
+from hotline.crypto import Identity
 from hotline.terminal import TerminalPaths, load_settings, run_terminal
+from hotline.terminal.config.passphrase import Passphrase, find_passphrase
 from hotline.terminal.logs import LOG_FORMATS, configure_logging
 
 __all__ = ["register", "run"]
@@ -30,11 +39,34 @@ def register(verbs: Verbs) -> None:
         help="the log file (default DIR/terminal.log; reopened when logrotate moves it); "
         "'-' for stderr only (under systemd: the journal)",
     )
+    parser.add_argument(
+        "--passphrase-file",
+        metavar="FILE",
+        type=Path,
+        help="the passphrase sealing the keys (also: $HOTLINE_PASSPHRASE_FILE, systemd "
+        "credential 'passphrase')",
+    )
     parser.set_defaults(handler=run)
+
+
+def _passphrase(args: argparse.Namespace, paths: TerminalPaths) -> Passphrase | None:
+    """The passphrase from its sources; at a terminal, asked for once if the keys need one."""
+    found = find_passphrase(args.passphrase_file)
+    if (
+        found is None
+        and sys.stdin.isatty()
+        and paths.is_initialised()
+        and Identity.keys_sealed(paths.keys)
+    ):
+        typed = getpass.getpass("passphrase for the private keys: ")
+        if typed:
+            found = Passphrase(secret=typed.encode("utf-8"), source="the prompt")
+    return found
 
 
 def run(args: argparse.Namespace) -> int:
     paths = TerminalPaths(args.directory)
+    passphrase = _passphrase(args, paths)
     settings = load_settings(paths.config) if paths.is_initialised() else None
     if settings is not None:
         log_file = None if args.log_file == "-" else Path(args.log_file or paths.log)
@@ -47,5 +79,5 @@ def run(args: argparse.Namespace) -> int:
         from hotline.console import serve_console
 
         console = serve_console
-    asyncio.run(run_terminal(args.directory, extra=console))
+    asyncio.run(run_terminal(args.directory, extra=console, passphrase=passphrase))
     return 0

@@ -46,6 +46,8 @@ def run(args: argparse.Namespace) -> int:
         print("a standby listens to no peer until it takes the lead (docs/ha.md)")
         return 0
     print(f"listening on {', '.join(status['listen'])}")
+    if status.get("keys") == "unprotected":
+        print("keys unprotected: the private keys are not encrypted at rest (docs/keys.md)")
     if status.get("cpu_wake", "not asked") != "not asked":
         print(f"performance: {status['cpu_wake']}")
     if not status["peers"]:

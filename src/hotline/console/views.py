@@ -350,7 +350,37 @@ def status_view(terminal: Terminal, *, language: str) -> dict[str, Any]:
         ],
         "alarms": alarms,
         "unacknowledged_alarms": sum(1 for alarm in alarms if not alarm["acknowledged"]),
+        "keys": status.keys,
+        "trust": trust_view(terminal, language=language),
     }
+
+
+def trust_view(terminal: Terminal, *, language: str) -> list[dict[str, Any]]:
+    """Per peer: its fingerprint, its newest recorded check of that fingerprint, or its removal."""
+    confirmations = terminal.store.peer_confirmations()
+    removals = terminal.store.peer_removals()
+    rows = []
+    for peer in terminal.store.list_peers():
+        checks = [
+            c for c in confirmations if c.party == peer.party and c.fingerprint == peer.fingerprint
+        ]
+        last = checks[-1] if checks else None
+        removal = removals.get(peer.party)
+        rows.append(
+            {
+                "party": peer.party,
+                "fingerprint": peer.fingerprint,
+                "confirmed": None
+                if last is None
+                else {
+                    "by": last.confirmed_by,
+                    "method": last.method,
+                    "display": _display(last.confirmed_at, language),
+                },
+                "removed": None if removal is None else _display(removal.removed_at, language),
+            }
+        )
+    return rows
 
 
 def note_view(note: ShiftNoteRecord, *, language: str) -> dict[str, Any]:

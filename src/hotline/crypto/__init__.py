@@ -4,7 +4,8 @@ Layer 1 of hotline. Nothing here does I/O (except :meth:`Identity.save` and
 :meth:`Identity.load`), reads a clock, or draws randomness that a caller cannot
 inject: key generation accepts key objects, message ids take a random source,
 and every time is passed in. It imports only the standard library,
-``cryptography``, PyNaCl (Ed25519 only), ``cbor2``, :mod:`hotline.errors` and :mod:`hotline.utc`.
+``cryptography``, PyNaCl (Ed25519 only), ``cbor2``, argon2-cffi (Argon2id, for
+:mod:`~hotline.crypto.sealed`), :mod:`hotline.errors` and :mod:`hotline.utc`.
 
 The normative wire formats are ``docs/protocol/cards.md``,
 ``docs/protocol/envelope.md``, ``docs/protocol/receipts.md`` and, for the
@@ -128,6 +129,16 @@ from hotline.crypto.receipt import (
     verify_receipt,
     verify_receipt_fields,
 )
+from hotline.crypto.sealed import (
+    KDF_PARAMETERS,
+    SEALED_MAGIC,
+    KdfParameters,
+    SealingKey,
+    Unsealer,
+    is_sealed,
+    open_secret,
+    seal_secret,
+)
 from hotline.crypto.tlog import (
     EMPTY_ROOT,
     HASH_BYTES,
@@ -178,8 +189,10 @@ __all__ = [
     "HPKE_OVERHEAD",
     "HPKE_SUITE",
     "Identity",
+    "KDF_PARAMETERS",
     "KEY_BYTES",
     "KEY_ID_BYTES",
+    "KdfParameters",
     "MAX_BATCH",
     "MAX_BODY_BYTES",
     "MAX_COSIGNATURE_TIMESTAMP",
@@ -199,11 +212,14 @@ __all__ = [
     "RECEIPT_VERSION",
     "Receipt",
     "SALT_BYTES",
+    "SEALED_MAGIC",
     "SIGNATURE_BYTES",
     "SIGNING_KEY_FILE",
     "SUPPORTED_ENVELOPE_VERSIONS",
+    "SealingKey",
     "SignedNote",
     "TreeBuilder",
+    "Unsealer",
     "ZERO_HASH",
     "b64url_decode",
     "b64url_encode",
@@ -220,6 +236,7 @@ __all__ = [
     "cosignature_message",
     "fingerprint",
     "inclusion_proof",
+    "is_sealed",
     "leaf_hash",
     "make_card",
     "make_tls_certificate",
@@ -229,6 +246,7 @@ __all__ = [
     "note_key_id",
     "open_envelope",
     "open_envelope_ratcheted",
+    "open_secret",
     "parse_route",
     "parse_verifier_key",
     "private_key_pem",
@@ -238,6 +256,7 @@ __all__ = [
     "salted",
     "seal_envelope",
     "seal_envelope_ratcheted",
+    "seal_secret",
     "sign_batch_receipt",
     "sign_note",
     "sign_receipt",

@@ -173,14 +173,19 @@ def certificate_pem(der: bytes) -> str:
     return _load(der).public_bytes(serialization.Encoding.PEM).decode("ascii")
 
 
-def private_key_pem(identity: Identity) -> bytes:
-    """``identity``'s signing key as unencrypted PKCS#8 PEM, for ``load_cert_chain``.
+def private_key_pem(identity: Identity, *, password: bytes | None = None) -> bytes:
+    """``identity``'s signing key as PKCS#8 PEM, for ``load_cert_chain``.
 
-    The caller must write it to an owner-only file (or memory-backed one) and
-    remove it after loading: it is the party's private identity key.
+    Encrypted under ``password`` when one is given (``BestAvailableEncryption``;
+    ``ssl`` opens it with ``load_cert_chain(..., password=...)``), else plain.
+    The caller must write it to an owner-only file: it is the party's private
+    identity key.
     """
+    encryption: serialization.KeySerializationEncryption = (
+        serialization.BestAvailableEncryption(password)
+        if password is not None
+        else serialization.NoEncryption()
+    )
     return identity.signing_key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption
     )

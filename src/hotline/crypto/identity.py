@@ -6,9 +6,12 @@ its TLS certificate, so the transport and the messages are bound to the same
 identity. The X25519 key receives HPKE-sealed message bodies. Keeping the two
 apart means a signature never doubles as a key exchange, and vice versa.
 
-The keys live on disk as two files of 32 raw bytes, ``signing.key`` and
-``encryption.key``, created owner-only (``0600``) with ``O_EXCL``: a terminal's
-identity is created once and never silently replaced. :meth:`Identity.save` and
+The keys live on disk as two files, ``signing.key`` and ``encryption.key``,
+created owner-only (``0600``) with ``O_EXCL``: a terminal's identity is created
+once and never silently replaced. Each holds either the key's 32 raw bytes
+(``hotline init --unprotected-keys``) or the key sealed under the operator's
+passphrase (:mod:`hotline.crypto.sealed`, labelled ``"<party> signing"`` and
+``"<party> encryption"``; docs/keys.md). :meth:`Identity.save` and
 :meth:`Identity.load` are the only file I/O in :mod:`hotline.crypto`.
 
 Signing and verification run in libsodium (PyNaCl), key handling and
@@ -28,6 +31,8 @@ agree with one.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import unicodedata
 from pathlib import Path
@@ -38,12 +43,14 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
+from hotline.crypto.sealed import SealingKey, Unsealer, is_sealed
 from hotline.errors import (
     AlreadyInitialised,
     ConfigError,
     CryptoError,
     InvalidArgument,
     NotInitialised,
+    PassphraseMissing,
     SignatureInvalid,
 )
 
@@ -68,6 +75,9 @@ MAX_PARTY_LENGTH = 64
 
 SIGNING_KEY_FILE = "signing.key"
 ENCRYPTION_KEY_FILE = "encryption.key"
+
+_KEY_ROLES = ((SIGNING_KEY_FILE, "signing"), (ENCRYPTION_KEY_FILE, "encryption"))
+_TLS_PASSWORD_DOMAIN = b"hotline tls key.pem password v1"
 
 _PARTY_PUNCTUATION = frozenset(" -_.")
 _ASCII_DIGITS = frozenset("0123456789")
@@ -220,48 +230,83 @@ class Identity:
         # crypto_sign returns the signature followed by the message.
         return nacl.bindings.crypto_sign(bytes(data), self._sodium_secret)[:SIGNATURE_BYTES]
 
-    def save(self, keys_dir: Path) -> None:
+    def tls_key_password(self) -> bytes:
+        """The password of ``tls/key.pem`` when the keys are sealed.
+
+        The TLS key *is* the signing key, so its PEM is encrypted (PKCS#8,
+        ``BestAvailableEncryption``) under a password derived from the signing
+        key itself: 256 bits no one without the unsealed signing key can
+        compute, so the PEM's own key derivation, weaker than Argon2id, is
+        never the easier way in, and ``ssl`` loads it from the file with the
+        password in memory: no plaintext key is ever written.
+        """
+        digest = hmac.new(
+            self.signing_key.private_bytes_raw(), _TLS_PASSWORD_DOMAIN, hashlib.sha256
+        )
+        return digest.hexdigest().encode("ascii")
+
+    def save(self, keys_dir: Path, *, passphrase: bytes | None = None) -> None:
         """Write both private keys under ``keys_dir``, owner-only, never overwriting.
 
+        With ``passphrase`` each key is sealed under it (one Argon2id
+        derivation, one salt, a label per key); without, the raw 32 bytes.
         Raises :class:`AlreadyInitialised` if either file already exists; in
         that case nothing is written. Each file is fsynced, then the directory,
         so a crash right after ``init`` does not leave a terminal without keys.
         """
         keys_dir = Path(keys_dir)
-        targets = (
-            (keys_dir / SIGNING_KEY_FILE, _raw_private(self.signing_key)),
-            (keys_dir / ENCRYPTION_KEY_FILE, _raw_private(self.encryption_key)),
-        )
-        for path, _ in targets:
+        raw = {
+            SIGNING_KEY_FILE: _raw_private(self.signing_key),
+            ENCRYPTION_KEY_FILE: _raw_private(self.encryption_key),
+        }
+        for name, _ in _KEY_ROLES:
+            path = keys_dir / name
             if path.exists() or path.is_symlink():
                 raise AlreadyInitialised(f"{path} already exists; refusing to overwrite a key")
+        if passphrase is not None:
+            sealing = SealingKey(passphrase)
+            raw = {
+                name: sealing.seal(raw[name], label=f"{self.party} {role}")
+                for name, role in _KEY_ROLES
+            }
         try:
             keys_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         except OSError as exc:
             raise ConfigError(f"cannot create key directory {keys_dir}: {exc}") from exc
-        for path, raw in targets:
-            _write_new_file(path, raw)
+        for name, _ in _KEY_ROLES:
+            _write_new_file(keys_dir / name, raw[name])
         _fsync_directory(keys_dir)
 
-    @classmethod
-    def load(cls, party: str, keys_dir: Path) -> Identity:
-        """Read the keys :meth:`save` wrote.
+    @staticmethod
+    def keys_sealed(keys_dir: Path) -> bool:
+        """Whether the signing key in ``keys_dir`` is sealed under a passphrase.
 
-        Raises :class:`NotInitialised` if either file is missing and
-        :class:`CryptoError` if one does not hold exactly 32 bytes.
+        :class:`NotInitialised` if there is no key file to look at.
+        """
+        return is_sealed(_read_key_file(Path(keys_dir) / SIGNING_KEY_FILE, Path(keys_dir)))
+
+    @classmethod
+    def load(cls, party: str, keys_dir: Path, *, passphrase: bytes | None = None) -> Identity:
+        """Read the keys :meth:`save` wrote, opening them with ``passphrase`` if sealed.
+
+        Raises :class:`NotInitialised` if either file is missing,
+        :class:`PassphraseMissing` if they are sealed and no passphrase is
+        given, :class:`~hotline.errors.WrongPassphrase` if it does not open
+        them, and :class:`CryptoError` if a raw key does not hold exactly 32
+        bytes. A passphrase given for raw keys is not needed, and not an error.
         """
         keys_dir = Path(keys_dir)
+        unsealer = Unsealer(passphrase) if passphrase else None
         raw: list[bytes] = []
-        for name in (SIGNING_KEY_FILE, ENCRYPTION_KEY_FILE):
+        for name, role in _KEY_ROLES:
             path = keys_dir / name
-            try:
-                data = path.read_bytes()
-            except FileNotFoundError as exc:
-                raise NotInitialised(f"no key file {path}: this terminal has no identity") from exc
-            except NotADirectoryError as exc:
-                raise NotInitialised(f"{keys_dir} is not a key directory") from exc
-            except OSError as exc:
-                raise CryptoError(f"cannot read key file {path}: {exc}") from exc
+            data = _read_key_file(path, keys_dir)
+            if is_sealed(data):
+                if unsealer is None:
+                    raise PassphraseMissing(
+                        f"{path} is sealed under a passphrase, and none was given"
+                    )
+                data = unsealer.open(data, label=f"{party} {role}")
             if len(data) != KEY_BYTES:
                 raise CryptoError(
                     f"key file {path} holds {len(data)} bytes, not {KEY_BYTES}: it is damaged"
@@ -285,6 +330,17 @@ class Identity:
         # Public key prefix only: enough to tell identities apart in a log,
         # and never any private material.
         return f"Identity(party={self.party!r}, signing_public={self.signing_public.hex()[:16]}…)"
+
+
+def _read_key_file(path: Path, keys_dir: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError as exc:
+        raise NotInitialised(f"no key file {path}: this terminal has no identity") from exc
+    except NotADirectoryError as exc:
+        raise NotInitialised(f"{keys_dir} is not a key directory") from exc
+    except OSError as exc:
+        raise CryptoError(f"cannot read key file {path}: {exc}") from exc
 
 
 def _write_new_file(path: Path, data: bytes) -> None:

@@ -54,28 +54,48 @@ def parse_route(route: str) -> tuple[str, int]:
         raise LinkError(str(exc)) from exc
 
 
-def _base_context(*, server_side: bool, cert_file: Path, key_file: Path) -> ssl.SSLContext:
+def _base_context(
+    *, server_side: bool, cert_file: Path, key_file: Path, key_password: bytes | None = None
+) -> ssl.SSLContext:
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER if server_side else ssl.PROTOCOL_TLS_CLIENT)
     context.minimum_version = ssl.TLSVersion.TLSv1_3
     context.maximum_version = ssl.TLSVersion.TLSv1_3
     # Identity comes from the pinned key, not from a host name: there is no CA and no DNS.
     context.check_hostname = False
     context.verify_mode = ssl.CERT_REQUIRED
-    context.load_cert_chain(certfile=str(cert_file), keyfile=str(key_file))
+    # An encrypted key file (sealed keys, docs/keys.md) is opened with its
+    # password in memory: the plaintext key never touches the disk.
+    context.load_cert_chain(certfile=str(cert_file), keyfile=str(key_file), password=key_password)
     return context
 
 
-def server_context(*, cert_file: Path, key_file: Path, trusted: Sequence[bytes]) -> ssl.SSLContext:
+def server_context(
+    *,
+    cert_file: Path,
+    key_file: Path,
+    trusted: Sequence[bytes],
+    key_password: bytes | None = None,
+) -> ssl.SSLContext:
     """A listening context that accepts exactly the peers whose certificates are ``trusted``."""
-    context = _base_context(server_side=True, cert_file=cert_file, key_file=key_file)
+    context = _base_context(
+        server_side=True, cert_file=cert_file, key_file=key_file, key_password=key_password
+    )
     if trusted:
         context.load_verify_locations(cadata="".join(certificate_pem(der) for der in trusted))
     return context
 
 
-def client_context(*, cert_file: Path, key_file: Path, peer_certificate: bytes) -> ssl.SSLContext:
+def client_context(
+    *,
+    cert_file: Path,
+    key_file: Path,
+    peer_certificate: bytes,
+    key_password: bytes | None = None,
+) -> ssl.SSLContext:
     """A dialing context that accepts only the one peer it means to reach."""
-    context = _base_context(server_side=False, cert_file=cert_file, key_file=key_file)
+    context = _base_context(
+        server_side=False, cert_file=cert_file, key_file=key_file, key_password=key_password
+    )
     context.load_verify_locations(cadata=certificate_pem(peer_certificate))
     return context
 

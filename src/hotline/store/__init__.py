@@ -35,6 +35,7 @@ from hotline.store.interfaces import (
     JournalStore,
     MeetingStore,
     MessageStore,
+    PeerConfirmationStore,
     PeerStore,
     RecordStore,
     ReleaseStore,
@@ -57,6 +58,11 @@ from hotline.store.interfaces._conferences import (
     RosterRecord,
 )
 from hotline.store.interfaces._groups import GroupLink
+from hotline.store.interfaces._peer_confirmations import (
+    CONFIRMATION_METHODS,
+    PeerConfirmation,
+    PeerRemoval,
+)
 from hotline.store.interfaces._releases import ReleaseRecord
 from hotline.store.interfaces._statements import (
     StatementDraftRecord,
@@ -109,6 +115,7 @@ __all__ = [
     "CALL_STATES",
     "CONFERENCE_ANSWERS",
     "CONFERENCE_ROLES",
+    "CONFIRMATION_METHODS",
     "CONFLICT_KINDS",
     "CallRecord",
     "CallStore",
@@ -139,7 +146,10 @@ __all__ = [
     "Migration",
     "PartyRecord",
     "PeerChannelRecord",
+    "PeerConfirmation",
+    "PeerConfirmationStore",
     "PeerRecord",
+    "PeerRemoval",
     "PeerStore",
     "PresenceRecord",
     "RecordConflictRecord",

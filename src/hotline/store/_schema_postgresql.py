@@ -45,6 +45,7 @@ __all__ = [
     "CHANNEL_ANNOUNCEMENTS",
     "STATEMENTS",
     "FENCING",
+    "PEER_CONFIRMATIONS",
 ]
 
 _T = 'TEXT COLLATE "C"'
@@ -738,3 +739,24 @@ END
 $fn$""",  # noqa: S608
 )
 """The fencing epoch of active/standby terminals, and the check every fenced write runs."""
+PEER_CONFIRMATIONS = (
+    f"""
+CREATE TABLE peer_confirmations (
+    seq          BIGSERIAL PRIMARY KEY,
+    party        {_T} NOT NULL REFERENCES peers (party),
+    fingerprint  {_T} NOT NULL CHECK (length(fingerprint) > 0),
+    method       {_T} NOT NULL CHECK (method IN ('phone', 'in-person', 'video')),
+    confirmed_by BYTEA NOT NULL CHECK (length(confirmed_by) > 0),  -- UTF-8: a person's name
+    confirmed_at {_T} NOT NULL CHECK (length(confirmed_at) > 0),
+    signature    BYTEA NOT NULL CHECK (length(signature) = 64)
+)""",
+    "CREATE INDEX peer_confirmations_party ON peer_confirmations (party, seq)",
+    *_append_only("peer_confirmations", _RECORD),
+    f"""
+CREATE TABLE peer_removals (
+    party       {_T} PRIMARY KEY REFERENCES peers (party),
+    fingerprint {_T} NOT NULL CHECK (length(fingerprint) > 0),
+    removed_at  {_T} NOT NULL CHECK (length(removed_at) > 0)
+)""",
+)
+"""Out-of-band fingerprint checks (signed, append-only) and removed peers (a row while removed)."""

@@ -18,6 +18,7 @@ __all__ = [
     "CHANNEL_ANNOUNCEMENTS",
     "CONFERENCES",
     "FENCING",
+    "PEER_CONFIRMATIONS",
     "RELEASES",
     "STATEMENTS",
     "VERSION_1",
@@ -778,3 +779,28 @@ CREATE TABLE fencing (
 
 A SQLite file has one writer process (the directory lock), so its epoch stays 0.
 """
+_CREATE_PEER_CONFIRMATIONS = """
+CREATE TABLE peer_confirmations (
+    seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+    party        TEXT NOT NULL REFERENCES peers (party),
+    fingerprint  TEXT NOT NULL CHECK (length(fingerprint) > 0),
+    method       TEXT NOT NULL CHECK (method IN ('phone', 'in-person', 'video')),
+    confirmed_by TEXT NOT NULL CHECK (length(confirmed_by) > 0),
+    confirmed_at TEXT NOT NULL CHECK (length(confirmed_at) > 0),
+    signature    BLOB NOT NULL CHECK (length(signature) = 64)
+)"""
+
+_CREATE_PEER_REMOVALS = """
+CREATE TABLE peer_removals (
+    party       TEXT PRIMARY KEY REFERENCES peers (party),
+    fingerprint TEXT NOT NULL CHECK (length(fingerprint) > 0),
+    removed_at  TEXT NOT NULL CHECK (length(removed_at) > 0)
+)"""
+
+PEER_CONFIRMATIONS = (
+    _CREATE_PEER_CONFIRMATIONS,
+    "CREATE INDEX peer_confirmations_party ON peer_confirmations (party, seq)",
+    *_append_only("peer_confirmations"),
+    _CREATE_PEER_REMOVALS,
+)
+"""Out-of-band fingerprint checks (signed, append-only) and removed peers (a row while removed)."""

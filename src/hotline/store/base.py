@@ -46,6 +46,7 @@ from hotline.store.interfaces import (
     JournalStore,
     MeetingStore,
     MessageStore,
+    PeerConfirmationStore,
     PeerStore,
     RecordStore,
     ReleaseStore,
@@ -77,5 +78,6 @@ class Store(
     ReleaseStore,
     StatementStore,
     FencingStore,
+    PeerConfirmationStore,
 ):
     """Durable state of one terminal: every part of :mod:`hotline.store.interfaces` at once."""

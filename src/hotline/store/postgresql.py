@@ -43,6 +43,7 @@ from hotline.store._pg_groups import PostgreSQLGroupStore
 from hotline.store._pg_journal import PostgreSQLJournalStore
 from hotline.store._pg_messages import PostgreSQLAcknowledgementStore, PostgreSQLMessageStore
 from hotline.store._pg_migrate import ensure_schema
+from hotline.store._pg_peer_confirmations import PostgreSQLPeerConfirmationStore
 from hotline.store._pg_peers import PostgreSQLPeerStore
 from hotline.store._pg_record import PostgreSQLRecordStore
 from hotline.store._pg_releases import PostgreSQLReleaseStore
@@ -116,6 +117,7 @@ class PostgreSQLStore(
     PostgreSQLReleaseStore,
     PostgreSQLStatementStore,
     PostgreSQLFencingStore,
+    PostgreSQLPeerConfirmationStore,
     Store,
 ):
     """A :class:`~hotline.store.Store` in one PostgreSQL database. Build it with :meth:`open`."""

@@ -140,6 +140,14 @@ MIGRATIONS: tuple[Migration, ...] = (
         summary="fencing: the epoch an active terminal of an active/standby pair writes under",
         sql={"sqlite": sqlite_sql.FENCING, "postgresql": postgresql_sql.FENCING},
     ),
+    Migration(
+        version=15,
+        summary="peer confirmations (signed out-of-band fingerprint checks) and removed peers",
+        sql={
+            "sqlite": sqlite_sql.PEER_CONFIRMATIONS,
+            "postgresql": postgresql_sql.PEER_CONFIRMATIONS,
+        },
+    ),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].version

@@ -49,6 +49,7 @@ from hotline.store._sqlite_groups import SQLiteGroupStore
 from hotline.store._sqlite_journal import SQLiteJournalStore
 from hotline.store._sqlite_messages import SQLiteAcknowledgementStore, SQLiteMessageStore
 from hotline.store._sqlite_migrate import ensure_schema
+from hotline.store._sqlite_peer_confirmations import SQLitePeerConfirmationStore
 from hotline.store._sqlite_peers import SQLitePeerStore
 from hotline.store._sqlite_record import SQLiteRecordStore
 from hotline.store._sqlite_releases import SQLiteReleaseStore
@@ -115,6 +116,7 @@ class SQLiteStore(
     SQLiteReleaseStore,
     SQLiteStatementStore,
     SQLiteFencingStore,
+    SQLitePeerConfirmationStore,
     Store,
 ):
     """A :class:`~hotline.store.Store` in one SQLite file. Build it with :meth:`open`."""

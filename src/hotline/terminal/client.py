@@ -240,8 +240,27 @@ class ControlClient:
         result: dict[str, Any] = self._request("GET", f"/messages/{message_id}")
         return result
 
-    def add_peer(self, card_text: str) -> dict[str, Any]:
-        result: dict[str, Any] = self._request("POST", "/peers", json_body={"card": card_text})
+    def add_peer(self, card_text: str, *, readd: bool = False) -> dict[str, Any]:
+        body: dict[str, Any] = {"card": card_text}
+        if readd:
+            body["readd"] = True
+        result: dict[str, Any] = self._request("POST", "/peers", json_body=body)
+        return result
+
+    def remove_peer(self, party: str) -> dict[str, Any]:
+        """Mark ``party`` removed; its line is dropped and refused from then on."""
+        result: dict[str, Any] = self._request("POST", f"/peers/{quote(party, safe='')}/remove")
+        return result
+
+    def confirm_peer(
+        self, party: str, *, fingerprint: str, method: str, confirmed_by: str
+    ) -> dict[str, Any]:
+        """Record an out-of-band fingerprint check of ``party``."""
+        result: dict[str, Any] = self._request(
+            "POST",
+            f"/peers/{quote(party, safe='')}/confirm",
+            json_body={"fingerprint": fingerprint, "method": method, "by": confirmed_by},
+        )
         return result
 
     def add_user(

@@ -52,6 +52,7 @@ from hotline.terminal.api.errors import (
 )
 from hotline.terminal.api.models import Acknowledgement, Alarm, Group, Message, Peer
 from hotline.terminal.api.statements import statements_router
+from hotline.terminal.config.trust import confirmation_json
 from hotline.terminal.core.groups import GroupQueued
 from hotline.terminal.core.markings import markings_from_json
 from hotline.terminal.core.outbox import DEFAULT_CHANNEL
@@ -113,6 +114,14 @@ class MessageBatch(BaseModel):
 
 class PeerCreate(BaseModel):
     card: str = Field(min_length=1)
+    #: Trust again a peer removed with ``hotline peer remove`` (config/trust.py).
+    readd: bool = False
+
+
+class PeerConfirm(BaseModel):
+    fingerprint: str = Field(min_length=1)
+    method: str = Field(min_length=1)
+    by: str = Field(min_length=1)
 
 
 class NotificationCreate(BaseModel):
@@ -321,6 +330,8 @@ class Status(BaseModel):
     role: str = "active"
     #: The fencing epoch the active process writes under (None on SQLite).
     epoch: int | None = None
+    #: "sealed" or "unprotected": whether the private keys are encrypted at rest.
+    keys: str
 
 
 @status_router.get("/status")
@@ -337,6 +348,7 @@ async def get_status(terminal: TerminalDep) -> Status:
         cpu_wake=status.cpu_wake,
         role=terminal.role,
         epoch=terminal.epoch,
+        keys=status.keys,
     )
 
 
@@ -533,8 +545,28 @@ async def list_peers(terminal: TerminalDep) -> list[dict[str, Any]]:
 
 @peers_router.post("", status_code=201)
 async def post_peer(body: PeerCreate, terminal: TerminalDep) -> dict[str, Any]:
-    added = terminal.add_peer(body.card)
+    added = terminal.add_peer(body.card, readd=body.readd)
     return {"party": added.peer.party, "fingerprint": added.peer.fingerprint, "new": added.new}
+
+
+@peers_router.post("/{party}/remove")
+async def post_peer_removal(party: str, terminal: TerminalDep) -> dict[str, Any]:
+    removal = terminal.remove_peer(party)
+    return {
+        "party": removal.party,
+        "fingerprint": removal.fingerprint,
+        "removed_at": removal.removed_at,
+    }
+
+
+@peers_router.post("/{party}/confirm", status_code=201)
+async def post_peer_confirmation(
+    party: str, body: PeerConfirm, terminal: TerminalDep
+) -> dict[str, Any]:
+    confirmation = terminal.confirm_peer(
+        party, fingerprint=body.fingerprint, method=body.method, confirmed_by=body.by
+    )
+    return {"party": confirmation.party, **confirmation_json(confirmation)}
 
 
 def create_control_app(terminal: Terminal) -> FastAPI:

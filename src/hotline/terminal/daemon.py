@@ -41,6 +41,7 @@ from hotline.crypto import Precedence
 from hotline.errors import (
     FencedOut,
     LinkError,
+    PeerRemoved,
     PermissionDenied,
     UnknownAlarm,
     UnknownMessage,
@@ -61,8 +62,12 @@ from hotline.store import (
     Direction,
     MessageRecord,
     MessageState,
+    PeerConfirmation,
     PeerRecord,
+    PeerRemoval,
 )
+from hotline.terminal.config import trust
+from hotline.terminal.config.passphrase import Passphrase
 from hotline.terminal.config.setup import PeerAdded, TerminalFiles, add_peer_card, open_terminal
 from hotline.terminal.core.alarms import LINE_DOWN, ROUTE_DOWN, AlarmBoard
 from hotline.terminal.core.desk import (
@@ -139,6 +144,9 @@ class Terminal:
             ack_seconds=self.settings.acknowledgement.seconds,
         )
         self.lines: dict[str, PeerLine] = {}
+        #: Peers removed with ``hotline peer remove``: no line, sessions refused.
+        self.removed: dict[str, PeerRemoval] = self.store.peer_removals()
+        self._line_tests: dict[str, asyncio.Task[Any]] = {}
         self.tracker = DeliveryTracker(self.clock)
         #: Prometheus figures ([metrics] listen); the gauges are read at scrape time.
         self.metrics = TerminalMetrics(
@@ -228,8 +236,10 @@ class Terminal:
         self.epoch: int | None = None
 
     @classmethod
-    def open(cls, directory: Path, *, clock: Clock | None = None) -> Terminal:
-        return cls(open_terminal(directory), clock=clock)
+    def open(
+        cls, directory: Path, *, clock: Clock | None = None, passphrase: Passphrase | None = None
+    ) -> Terminal:
+        return cls(open_terminal(directory, passphrase=passphrase), clock=clock)
 
     # -- public operations (used by the control API) ----------------------
 
@@ -440,9 +450,13 @@ class Terminal:
             record = self.store.get_message(message_id) or record
         return record
 
-    def add_peer(self, card_text: str | bytes) -> PeerAdded:
-        """Add or refresh a peer from its card and start dialing it if it is ours to dial."""
-        added = add_peer_card(self.files, card_text, clock=self.clock)
+    def add_peer(self, card_text: str | bytes, *, readd: bool = False) -> PeerAdded:
+        """Add or refresh a peer from its card and start dialing it if it is ours to dial.
+
+        A removed peer needs ``readd`` (config/trust.py).
+        """
+        added = add_peer_card(self.files, card_text, clock=self.clock, readd=readd)
+        self.removed.pop(added.peer.party, None)
         line = self.lines.get(added.peer.party)
         if line is None:
             line = self._new_line(added.peer)
@@ -454,6 +468,33 @@ class Terminal:
                 self._drop_route(gone)
             self._ensure_dialers(line)
         return added
+
+    def remove_peer(self, party: str) -> PeerRemoval:
+        """Mark ``party`` removed (records kept) and drop its line: no dialing, sessions closed."""
+        removal = trust.remove_peer(self.files, party, clock=self.clock)
+        self.removed[party] = removal
+        line = self.lines.pop(party, None)
+        if line is not None:
+            tests = self._line_tests.pop(party, None)
+            if tests is not None:
+                tests.cancel()
+            for route in line.routes.values():
+                self._drop_route(route)
+        log.warning("%s removed: its line is refused from now on", party)
+        return removal
+
+    def confirm_peer(
+        self, party: str, *, fingerprint: str, method: str, confirmed_by: str
+    ) -> PeerConfirmation:
+        """Record an out-of-band fingerprint check of ``party`` (config/trust.py)."""
+        return trust.confirm_peer(
+            self.files,
+            party,
+            fingerprint=fingerprint,
+            method=method,
+            confirmed_by=confirmed_by,
+            clock=self.clock,
+        )
 
     async def run_link_tests(self, party: str | None = None) -> list[LinkTestResult]:
         """Test every route of one peer (or of every peer) now; return the results."""
@@ -509,6 +550,7 @@ class Terminal:
             peers=tuple(peers),
             alarms=tuple(self.alarms.open_alarms()),
             cpu_wake=self.cpu_wake,
+            keys="sealed" if self.files.keys_sealed else "unprotected",
         )
 
     def _lines_for(self, parties: Sequence[str]) -> list[PeerLine]:
@@ -516,6 +558,8 @@ class Terminal:
 
         (A party named twice or an empty list is the outbox's to refuse.)
         """
+        for party in parties:
+            self._refuse_removed(party)
         unknown = [party for party in dict.fromkeys(parties) if party not in self.lines]
         if unknown:
             known = ", ".join(sorted(self.lines)) or "none yet"
@@ -524,9 +568,15 @@ class Terminal:
             )
         return [self.lines[party] for party in parties]
 
+    def _refuse_removed(self, party: str) -> None:
+        removal = self.removed.get(party)
+        if removal is not None:
+            raise PeerRemoved(f"{party} was removed on {removal.removed_at}; nothing was sent")
+
     def _line(self, party: str) -> PeerLine:
         line = self.lines.get(party)
         if line is None:
+            self._refuse_removed(party)
             known = ", ".join(sorted(self.lines)) or "none yet"
             raise UnknownPeer(
                 f"no peer named {party!r} (known peers: {known}; add one with: hotline peer add)"
@@ -550,7 +600,8 @@ class Terminal:
     async def start(self) -> None:
         """Open the listeners and start dialing and testing; returns once listening."""
         for peer in self.store.list_peers():
-            self._new_line(peer)
+            if peer.party not in self.removed:
+                self._new_line(peer)
         self.desks.load()
         for route in self.settings.listen:
             listener = TLSListener(
@@ -569,7 +620,9 @@ class Terminal:
 
     def _start_line(self, line: PeerLine) -> None:
         self._ensure_dialers(line)
-        self._spawn(self.tester.schedule(line), f"link tests {line.party}")
+        tests = self._spawn(self.tester.schedule(line), f"link tests {line.party}")
+        if tests is not None:
+            self._line_tests[line.party] = tests
 
     def request_stop(self) -> None:
         self._stopping.set()
@@ -604,22 +657,31 @@ class Terminal:
         return self._tasks.spawn(coro, name)
 
     def _server_context(self) -> Any:
-        """The listeners' TLS context, built once per set of peers.
+        """The listeners' TLS context, built once per set of trusted certificates.
 
         Building one reads the key and every peer's certificate (and holds its
         own OpenSSL stores): per accepted connection, as before, it cost ~100 KB
         and a key parse for every stranger's connection. A peer added or removed
         changes the trusted set, so the next connection gets a new context.
         """
-        trusted = tuple(line.peer.certificate for line in self.lines.values())
+        # A removed peer's certificate too: its TLS handshake completes, and
+        # it is refused in _accepted with a reason the log can name.
+        trusted = tuple(line.peer.certificate for line in self.lines.values()) + tuple(
+            self._removed_certificates()
+        )
         if self._server_context_cache is None or self._server_context_cache[0] != trusted:
             context = server_context(
                 cert_file=self.files.paths.certificate,
                 key_file=self.files.paths.tls_key,
-                trusted=trusted,
+                key_password=self.files.tls_key_password,
+                trusted=list(trusted),
             )
             self._server_context_cache = (trusted, context)
         return self._server_context_cache[1]
+
+    def _removed_certificates(self) -> list[bytes]:
+        peers = (self.store.get_peer(party) for party in self.removed)
+        return [peer.certificate for peer in peers if peer is not None]
 
     # -- routes: dialing, accepting, sessions ---------------------------------
 
@@ -665,6 +727,7 @@ class Terminal:
             context = client_context(
                 cert_file=self.files.paths.certificate,
                 key_file=self.files.paths.tls_key,
+                key_password=self.files.tls_key_password,
                 peer_certificate=peer.certificate,
             )
         except ssl.SSLError as exc:
@@ -675,7 +738,13 @@ class Terminal:
         peer = self.store.get_peer_by_key(transport.peer_key)
         line = self.lines.get(peer.party) if peer is not None else None
         if line is None:
-            self._refused(transport.peer_address, "certificate of no known peer")
+            removal = self.removed.get(peer.party) if peer is not None else None
+            self._refused(
+                transport.peer_address,
+                "certificate of no known peer"
+                if removal is None
+                else f"{removal.party} was removed on {removal.removed_at}: its line is refused",
+            )
             await transport.aclose()
             return
         await self._run_session(transport, line)
@@ -910,8 +979,8 @@ class Terminal:
         if self._route_down is None:
             self._route_down = {
                 (a.peer, a.route)
-                for a in self.alarms.open_alarms()
-                if a.kind == ROUTE_DOWN and a.route is not None
+                for a in self.alarms.open_of_kind(ROUTE_DOWN)
+                if a.route is not None
             }
         now = self.clock.monotonic()
         after = self.settings.alarms.route_down_after

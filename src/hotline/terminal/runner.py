@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from hotline.errors import ConfigError, DaemonError, LinkError, NotInitialised
+from hotline.terminal.config.passphrase import Passphrase
 from hotline.terminal.config.paths import TerminalPaths
 from hotline.terminal.daemon import Terminal
 from hotline.terminal.runtime.cpu_wake import CPU_DMA_LATENCY, CpuWakeHold, hold_cpus_awake
@@ -68,8 +69,12 @@ async def run_terminal(
     *,
     ready: asyncio.Event | None = None,
     extra: ExtraServer | None = None,
+    passphrase: Passphrase | None = None,
 ) -> None:
-    """Run a terminal in the foreground until SIGTERM or SIGINT; the body of ``hotline run``."""
+    """Run a terminal in the foreground until SIGTERM or SIGINT; the body of ``hotline run``.
+
+    ``passphrase`` opens sealed keys; None looks in the environment (open_terminal).
+    """
     from hotline.terminal.control import serve_control_api
     from hotline.terminal.lane import serve_send_lane
 
@@ -81,7 +86,7 @@ async def run_terminal(
     lock = DirectoryLock(paths.lock)
     lock.acquire()  # before touching the store: a second daemon must not open it at all
     try:
-        terminal = Terminal.open(directory)
+        terminal = Terminal.open(directory, passphrase=passphrase)
     except BaseException:
         lock.release()
         raise

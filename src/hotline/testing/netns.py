@@ -555,7 +555,14 @@ class NamespacedTerminal:
         """``hotline init`` with one ``--listen`` per route; optionally set ``[link]`` values."""
         listen = [arg for address in self.listen for arg in ("--listen", address)]
         self.hotline(
-            "init", self.directory, "--party", self.party, *listen, "--timezone", self.timezone
+            "init",
+            "--unprotected-keys",
+            self.directory,
+            "--party",
+            self.party,
+            *listen,
+            "--timezone",
+            self.timezone,
         )
         if link:
             self.configure_link(link)

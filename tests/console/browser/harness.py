@@ -244,7 +244,15 @@ def _configure(directory: Path, *, console: str, link: LinkSettings) -> None:
 
 def _init(directory: Path, party: str, zone: str, *, routes: int, link: LinkSettings) -> str:
     """``hotline init`` a terminal with ``routes`` listen routes; returns its console URL."""
-    args: list[str | Path] = ["init", directory, "--party", party, "--timezone", zone]
+    args: list[str | Path] = [
+        "init",
+        "--unprotected-keys",
+        directory,
+        "--party",
+        party,
+        "--timezone",
+        zone,
+    ]
     for _ in range(routes):
         args += ["--listen", f"127.0.0.1:{free_port()}"]
     hotline(*args)

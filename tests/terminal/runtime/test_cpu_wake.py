@@ -18,7 +18,7 @@ from hotline.terminal import Settings, Terminal, hold_cpus_awake, load_settings
 from hotline.terminal.config import render_settings
 from hotline.terminal.runner import _hold_cpus
 from hotline.terminal.runtime import CPU_DMA_LATENCY, enforced_latency_us
-from tests.cli.helpers import TerminalProcess, free_port, hotline
+from tests.cli.helpers import TerminalProcess, hotline, init_unprotected
 from tests.terminal.helpers import make_pair, may_hold_cpus_awake
 
 MAY_HOLD = may_hold_cpus_awake()
@@ -111,7 +111,7 @@ def test_a_refused_request_leaves_the_terminal_running_and_says_why(tmp_path: Pa
 
 def test_hotline_run_holds_the_cpus_and_status_says_so(tmp_path: Path) -> None:
     directory = tmp_path / "washington"
-    hotline("init", directory, "--party", "Washington", "--listen", f"127.0.0.1:{free_port()}")
+    init_unprotected(directory, "Washington")
     config = directory / "hotline.toml"
     config.write_text(
         config.read_text().replace("hold_cpus_awake = false", "hold_cpus_awake = true")

@@ -23,6 +23,7 @@ from hotline.store.interfaces._groups import GroupStore
 from hotline.store.interfaces._journal import JournalStore
 from hotline.store.interfaces._lifetime import StoreStatistics, TransactionalStore
 from hotline.store.interfaces._messages import AcknowledgementStore, MessageStore
+from hotline.store.interfaces._peer_confirmations import PeerConfirmationStore
 from hotline.store.interfaces._peers import PeerStore
 from hotline.store.interfaces._record import RecordStore
 from hotline.store.interfaces._releases import ReleaseStore
@@ -41,6 +42,7 @@ __all__ = [
     "JournalStore",
     "MeetingStore",
     "MessageStore",
+    "PeerConfirmationStore",
     "PeerStore",
     "RecordStore",
     "ReleaseStore",

@@ -26,12 +26,15 @@ from hotline.errors import (
     CallError,
     ConfigError,
     FencedOut,
+    FingerprintMismatch,
     HotlineError,
     InvalidArgument,
     MessageTooLarge,
     NotCosigned,
     NotInitialised,
+    PassphraseError,
     PeerError,
+    PeerRemoved,
     PermissionDenied,
     StatementInvalid,
     UnknownAlarm,
@@ -94,6 +97,13 @@ ERROR_STATUS: Final[Mapping[type[HotlineError], int]] = MappingProxyType(
         # A standby process of an active/standby pair (or one that lost the lead):
         # the other process serves; try it.
         FencedOut: 409,
+        # A removed peer's line, a fingerprint that does not match: the state
+        # refuses, as for PeerConflict.
+        PeerRemoved: 409,
+        FingerprintMismatch: 409,
+        # The daemon never answers this (it runs with its keys open); a
+        # request that reaches the sealed keys offline is refused plainly.
+        PassphraseError: 400,
     }
 )
 

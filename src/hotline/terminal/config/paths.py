@@ -10,6 +10,17 @@
     DIR/control.sock        the running daemon's control API (Unix socket, mode 0600)
     DIR/terminal.lock       held (flock) by the running daemon
     DIR/terminal.log        the daemon's log
+
+Everything hotline creates in a terminal directory is owner-only, files
+``0600`` and directories ``0700``, whatever the umask: ``hotline.toml`` holds
+the alarm hook's shell command, the log names peers and addresses, and the
+keys need no comment. The helpers below create with the mode given to
+``open``/``mkdir`` *and* set it again with ``chmod`` (a umask can only take
+bits away, but a file that already existed keeps its old mode otherwise).
+The CLI also sets the umask to ``077`` at its start, which covers what
+hotline does not create itself: SQLite's ``-wal`` and ``-shm`` files (SQLite
+gives them the database file's mode, and the database is created here first)
+and the Unix sockets between ``bind`` and their ``chmod``.
 """
 
 from __future__ import annotations
@@ -19,7 +30,48 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["TerminalPaths"]
+__all__ = ["PRIVATE_UMASK", "TerminalPaths", "private_dir", "private_file", "write_private"]
+
+#: The umask the CLI runs under: nothing it creates is readable by others.
+PRIVATE_UMASK = 0o077
+
+_FILE_MODE = 0o600
+_DIR_MODE = 0o700
+
+
+def private_dir(path: Path) -> Path:
+    """Create directory ``path`` (and its missing parents) if need be; make it ``0700``."""
+    path.mkdir(mode=_DIR_MODE, parents=True, exist_ok=True)
+    os.chmod(path, _DIR_MODE)
+    return path
+
+
+def private_file(path: Path) -> Path:
+    """Create ``path`` empty if it does not exist; make it ``0600`` either way.
+
+    For files another library opens afterwards (the log handler, SQLite),
+    so that they find a private file instead of creating one under the umask.
+    """
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), _FILE_MODE)
+    try:
+        os.fchmod(fd, _FILE_MODE)
+    finally:
+        os.close(fd)
+    return path
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` (replacing its content), mode ``0600``, and fsync it."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0)
+    fd = os.open(path, flags, _FILE_MODE)
+    try:
+        os.fchmod(fd, _FILE_MODE)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,16 +8,28 @@ instead, so the daemon starts dialing at once.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from hotline.crypto import Identity, PeerCard, make_card, make_tls_certificate, private_key_pem
 from hotline.crypto import certificate_pem as _certificate_pem
-from hotline.errors import AlreadyInitialised, NotInitialised, PeerConflict, StoreError
+from hotline.errors import (
+    AlreadyInitialised,
+    NotInitialised,
+    PeerConflict,
+    PeerRemoved,
+    StoreError,
+    WrongPassphrase,
+)
 from hotline.store import PartyRecord, PeerRecord, Store, open_store
 from hotline.terminal.config.console_tls import make_console_certificate
-from hotline.terminal.config.paths import TerminalPaths
+from hotline.terminal.config.passphrase import Passphrase, find_passphrase, passphrase_missing
+from hotline.terminal.config.paths import (
+    TerminalPaths,
+    private_dir,
+    private_file,
+    write_private,
+)
 from hotline.terminal.config.settings import (
     LinkSettings,
     Settings,
@@ -50,6 +62,13 @@ class TerminalFiles:
     settings: Settings
     identity: Identity
     store: Store
+    #: Whether the private keys are sealed under a passphrase (False: raw on disk).
+    keys_sealed: bool = False
+
+    @property
+    def tls_key_password(self) -> bytes | None:
+        """The password ``tls/key.pem`` is encrypted under; None when it is plain."""
+        return self.identity.tls_key_password() if self.keys_sealed else None
 
     def card(self) -> PeerCard:
         """This terminal's peer card, to hand to its peers."""
@@ -76,8 +95,12 @@ def init_terminal(
     clock: Clock | None = None,
     store_url: str | None = None,
     metrics: str | None = None,
+    passphrase: bytes | None = None,
 ) -> TerminalFiles:
     """Create a terminal in ``directory``: keys, TLS certificate, settings, store, journal.
+
+    With ``passphrase`` the private keys (and the TLS key) are sealed under it
+    (docs/keys.md); None keeps them raw, as ``--unprotected-keys`` asks.
 
     ``console`` (HOST:PORT) is where ``hotline run`` serves the web console; None for none.
     ``store_url`` (``postgresql://…``) keeps the state in that database, which must
@@ -98,11 +121,15 @@ def init_terminal(
         console_tls=True,  # with the certificate made below
     )
     identity = Identity.generate(party)  # validates the party name
-    directory.mkdir(parents=True, exist_ok=True)
-    os.chmod(directory, 0o700)
-    paths.keys.mkdir(mode=0o700)
-    identity.save(paths.keys)
-    _write_tls_files(paths, identity)
+    private_dir(directory)
+    private_dir(paths.keys)
+    identity.save(paths.keys, passphrase=passphrase)
+    sealed = passphrase is not None
+    _write_tls_files(paths, identity, sealed=sealed)
+    if settings.store_url is None:
+        # Created here, owner-only: SQLite then gives its -wal and -shm files
+        # the database file's mode, whatever the umask.
+        private_file(paths.database)
     make_console_certificate(paths, settings.console, now=clock.now())
     store = open_store(settings.store_url or paths.database)
     if settings.store_url is not None and store.get_party() is not None:
@@ -119,7 +146,9 @@ def init_terminal(
             created_at=stamp,
         )
     )
-    files = TerminalFiles(paths=paths, settings=settings, identity=identity, store=store)
+    files = TerminalFiles(
+        paths=paths, settings=settings, identity=identity, store=store, keys_sealed=sealed
+    )
     store.append_journal(
         kind="terminal initialised",
         at=stamp,
@@ -127,30 +156,54 @@ def init_terminal(
             "party": party,
             "fingerprint": files.card().fingerprint,
             "listen": list(settings.listen),
+            "keys": "sealed" if sealed else "unprotected",
         },
     )
     # Written last: a directory with hotline.toml is a complete terminal.
-    paths.config.write_text(render_settings(settings), encoding="utf-8")
+    write_private(paths.config, render_settings(settings).encode("utf-8"))
     return files
 
 
-def _write_tls_files(paths: TerminalPaths, identity: Identity) -> None:
-    paths.tls.mkdir(mode=0o700, exist_ok=True)
-    paths.certificate.write_text(_certificate_pem(make_tls_certificate(identity)), encoding="ascii")
-    fd = os.open(paths.tls_key, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(private_key_pem(identity))
+def _write_tls_files(paths: TerminalPaths, identity: Identity, *, sealed: bool) -> None:
+    private_dir(paths.tls)
+    write_private(paths.certificate, _certificate_pem(make_tls_certificate(identity)).encode())
+    # Sealed keys: the PEM is encrypted too, so no plaintext key is ever on disk.
+    password = identity.tls_key_password() if sealed else None
+    write_private(paths.tls_key, private_key_pem(identity, password=password))
 
 
-def open_terminal(directory: Path) -> TerminalFiles:
-    """Open an initialised terminal directory; :class:`NotInitialised` if it is not one."""
+def open_terminal(directory: Path, *, passphrase: Passphrase | None = None) -> TerminalFiles:
+    """Open an initialised terminal directory; :class:`NotInitialised` if it is not one.
+
+    Sealed keys are opened with ``passphrase``, or else with the one the
+    environment gives (:func:`~hotline.terminal.config.passphrase.find_passphrase`):
+    :class:`~hotline.errors.PassphraseMissing` naming every source tried if
+    none does, :class:`~hotline.errors.WrongPassphrase` naming the source if
+    it does not open them.
+    """
     paths = TerminalPaths(directory)
     if not paths.is_initialised():
         raise NotInitialised(
             f"{directory} is not a hotline terminal (create one with: hotline init)"
         )
     settings = load_settings(paths.config)
-    identity = Identity.load(settings.party, paths.keys)
+    sealed = Identity.keys_sealed(paths.keys)
+    if sealed and passphrase is None:
+        passphrase = find_passphrase()
+        if passphrase is None:
+            raise passphrase_missing(f"{directory} holds sealed keys: opening it")
+    try:
+        identity = Identity.load(
+            settings.party,
+            paths.keys,
+            passphrase=passphrase.secret if sealed and passphrase else None,
+        )
+    except WrongPassphrase as exc:
+        source = passphrase.source if passphrase else "none"
+        raise WrongPassphrase(
+            f"the passphrase from {source} does not open the keys in {directory} "
+            "(a wrong passphrase, or a changed key file)"
+        ) from exc
     # A URL's database is opened without creating a schema: a typo must not
     # leave an empty terminal in someone else's database.
     if settings.store_url is not None:
@@ -162,8 +215,10 @@ def open_terminal(directory: Path) -> TerminalFiles:
         store.close()
         raise NotInitialised(f"{directory}: the store and the keys belong to different terminals")
     if not paths.tls_key.exists() or not paths.certificate.exists():
-        _write_tls_files(paths, identity)
-    return TerminalFiles(paths=paths, settings=settings, identity=identity, store=store)
+        _write_tls_files(paths, identity, sealed=sealed)
+    return TerminalFiles(
+        paths=paths, settings=settings, identity=identity, store=store, keys_sealed=sealed
+    )
 
 
 def parse_card(text: str | bytes) -> PeerCard:
@@ -174,11 +229,21 @@ def parse_card(text: str | bytes) -> PeerCard:
 
 
 def add_peer_card(
-    files: TerminalFiles, text: str | bytes, *, clock: Clock | None = None
+    files: TerminalFiles, text: str | bytes, *, clock: Clock | None = None, readd: bool = False
 ) -> PeerAdded:
-    """Verify a peer card and add (or refresh) the peer in the store."""
+    """Verify a peer card and add (or refresh) the peer in the store.
+
+    A removed peer (``hotline peer remove``) is refused (:class:`PeerRemoved`)
+    unless ``readd``, which clears the removal (journal ``peer re-added``).
+    """
     clock = clock or SystemClock()
     card = parse_card(text)
+    removal = files.store.peer_removals().get(card.party)
+    if removal is not None and not readd:
+        raise PeerRemoved(
+            f"{card.party} was removed on {removal.removed_at}; to trust it again: "
+            "hotline peer add --readd DIR CARD_FILE"
+        )
     if card.signing_key == files.identity.signing_public:
         raise PeerConflict("that is this terminal's own card")
     if card.party == files.settings.party:
@@ -196,6 +261,16 @@ def add_peer_card(
         added_at=stamp,
     )
     with files.store.transaction():
+        if removal is not None and files.store.clear_peer_removal(card.party):
+            files.store.append_journal(
+                kind="peer re-added",
+                at=stamp,
+                data={
+                    "party": card.party,
+                    "fingerprint": card.fingerprint,
+                    "removed_at": removal.removed_at,
+                },
+            )
         new = files.store.add_peer(record)
         files.store.append_journal(
             kind="peer added" if new else "peer card refreshed",

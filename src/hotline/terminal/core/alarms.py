@@ -112,6 +112,10 @@ class AlarmBoard:
     def open_alarms(self) -> list[AlarmRecord]:
         return sorted(self._open.values(), key=lambda a: (a.since, a.id))
 
+    def open_of_kind(self, kind: str) -> list[AlarmRecord]:
+        """The open alarms of one kind."""
+        return [a for a in self.open_alarms() if a.kind == kind]
+
     def find(self, *, kind: str, peer: str, route: str | None) -> AlarmRecord | None:
         for alarm in self._open.values():
             if (alarm.kind, alarm.peer, alarm.route) == (kind, peer, route):

@@ -209,3 +209,5 @@ class TerminalStatus:
     alarms: tuple[AlarmRecord, ...]
     #: "not asked", "CPUs held awake (...)", or why they could not be held.
     cpu_wake: str
+    #: "sealed" (under a passphrase) or "unprotected" (raw on disk): docs/keys.md.
+    keys: str = "sealed"

@@ -66,6 +66,7 @@ from hotline.testing.store_conformance._messages import (
     TestQueries,
     iterate_while_writing,
 )
+from hotline.testing.store_conformance._peer_confirmations import TestPeerConfirmations
 from hotline.testing.store_conformance._peers import TestParty, TestPeers
 from hotline.testing.store_conformance._record import (
     TestCheckpoints,
@@ -104,6 +105,7 @@ __all__ = [
     "TestMessageRoundTrip",
     "TestOutgoing",
     "TestParty",
+    "TestPeerConfirmations",
     "TestPeers",
     "TestPresence",
     "TestQueries",
