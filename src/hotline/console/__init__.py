@@ -140,6 +140,12 @@ from hotline.console.state import (
     ConsoleState,
     build_state,
 )
+from hotline.console.statements import (
+    DiffSegment,
+    statement_list_view,
+    statement_page_view,
+    word_diff,
+)
 from hotline.console.templating import (
     STATIC_DIR,
     TEMPLATE_DIR,
@@ -196,6 +202,7 @@ __all__ = [
     "CurrentOperator",
     "DEFAULT_LANGUAGE",
     "DOMAIN",
+    "DiffSegment",
     "EXPORT_MEDIA_TYPE",
     "ExportRequest",
     "HSTS",
@@ -292,6 +299,8 @@ __all__ = [
     "serve_console",
     "session_token",
     "sparkline",
+    "statement_list_view",
+    "statement_page_view",
     "status_view",
     "terminal_row",
     "tokens_match",
@@ -299,4 +308,5 @@ __all__ = [
     "unit_labels",
     "visible_row",
     "with_actions",
+    "word_diff",
 ]

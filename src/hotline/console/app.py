@@ -41,6 +41,7 @@ from hotline.console.routes import (
     pages,
     record,
     reports,
+    statements,
 )
 from hotline.console.security import ConsoleSession
 from hotline.console.state import ConsoleState, build_state
@@ -136,6 +137,7 @@ def create_console_app(terminal: Terminal, *, clock: Clock | None = None) -> Fas
     app.include_router(record.router)
     app.include_router(channels.router)
     app.include_router(conferences.router)
+    app.include_router(statements.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     # The last added is the outermost: headers go on every answer, the gate's too.
     app.add_middleware(SessionGate, sessions=state.sessions)

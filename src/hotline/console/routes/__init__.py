@@ -3,7 +3,7 @@
 ``notifications`` (formats, sending, checking, meetings), ``reports`` (counts, CSV)
 ``calls`` (video and voice calls, presence requests) and ``record`` (the shared record:
 its page, its JSON and the export download) and ``conferences`` (the conference pages
-and their grid)."""
+and their grid) and ``statements`` (joint statements: their pages, signing, export)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from hotline.console.routes import (
     pages,
     record,
     reports,
+    statements,
 )
 
 __all__ = [
@@ -29,4 +30,5 @@ __all__ = [
     "pages",
     "record",
     "reports",
+    "statements",
 ]

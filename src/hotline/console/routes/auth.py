@@ -32,7 +32,7 @@ from hotline.store import Store, UserRecord
 from hotline.terminal import Operator
 from hotline.terminal.desks.accounts import authenticate
 
-__all__ = ["router"]
+__all__ = ["check_password", "router"]
 
 log = logging.getLogger("hotline.console")
 
@@ -117,7 +117,8 @@ class _OneUser:
         return self._user if self._user is not None and self._user.name == name else None
 
 
-async def _check_password(console: ConsoleState, name: str, password: str) -> Operator:
+async def check_password(console: ConsoleState, name: str, password: str) -> Operator:
+    """:func:`authenticate` in a worker thread, the store read on the loop (see above)."""
     user = console.terminal.store.get_user(name)  # on the loop, which owns the store
     async with console.login_checks:
         return await asyncio.to_thread(
@@ -165,7 +166,7 @@ async def login(
     try:
         if not name or not password or len(password) > _PASSWORD_LIMIT:
             raise AuthenticationFailed("wrong name or password")
-        operator = await _check_password(console, name, password)
+        operator = await check_password(console, name, password)
     except AuthenticationFailed as exc:
         log.warning("console login failed for %r from %s: %s", name, address, exc)
         # The journal takes valid text only: a name is whatever was typed.
