@@ -31,7 +31,7 @@ def damage_row(tmp_path: Path) -> DamageRow:
             raw_connection.execute("BEGIN IMMEDIATE")
             raw_connection.execute("DROP TRIGGER messages_content_immutable")
             raw_connection.execute(
-                f"UPDATE messages SET {column} = CAST(? AS TEXT) WHERE id = ?",  # noqa: S608
+                f"UPDATE messages SET {column} = CAST(? AS TEXT) WHERE id = ?",
                 (raw, message_id),
             )
             raw_connection.execute(trigger)

