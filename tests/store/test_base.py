@@ -69,6 +69,7 @@ _INTERFACE = {
     "has_message",
     "iter_journal",
     "iter_messages",
+    "damaged_messages",
     "journal_head",
     "journal_size",
     "last_contact",

@@ -18,6 +18,7 @@ an ordered list of migration steps with SQL per dialect (:mod:`hotline.store.sch
 
 from __future__ import annotations
 
+from hotline.store._damage import DamagedMessage
 from hotline.store._sqlite_migrate import ensure_schema, read_version
 from hotline.store.backup import copy_sqlite_database
 from hotline.store.base import Store
@@ -131,6 +132,7 @@ __all__ = [
     "CosignatureRecord",
     "DATABASE_FILENAME",
     "DIALECTS",
+    "DamagedMessage",
     "Direction",
     "FencingStore",
     "GroupLink",

@@ -17,6 +17,7 @@ from typing import Any
 import psycopg
 
 from hotline.errors import StoreError, UnknownPeer
+from hotline.store._damage import DamagedMessage, read_stored
 from hotline.store._pg_core import PAGE as _PAGE
 from hotline.store._pg_core import PostgreSQLCore, check_limit
 from hotline.store.interfaces import AcknowledgementStore, MessageStore
@@ -34,6 +35,8 @@ _INSERT_MESSAGE = (
 #: The str fields kept as UTF-8 BYTEA.
 _ENCODED = frozenset({"id", "channel", "precedence", "kind", "text"})
 _ENUMS = frozenset({"direction", "state"})
+#: Rows per page of :meth:`PostgreSQLMessageStore.damaged_messages`.
+_SCAN_PAGE = 1024
 
 _MARK_TRANSMITTED = (
     "UPDATE messages SET state = 'sent', transmitted_at = %s "
@@ -51,13 +54,26 @@ def decode_text(name: str, value: object) -> str:
         raise StoreError(f"stored message {name} is not UTF-8 text: {exc}") from None
 
 
-def _message_from(row: tuple[Any, ...]) -> MessageRecord:
+def _read_row(row: tuple[Any, ...]) -> tuple[MessageRecord | None, DamagedMessage | None]:
+    """A row as its record (None if quarantined) and what is damaged in it (:mod:`._damage`)."""
     # The record turns the stored direction and state strings back into enums
     # and re-checks every rule, so a damaged row cannot pass as a message.
     stored = dict(zip(_MESSAGE_FIELDS, row, strict=True))
-    for name in _ENCODED:
-        stored[name] = decode_text(name, stored[name])
-    return MessageRecord(**stored)
+    try:
+        for name in _ENCODED:
+            stored[name] = decode_text(name, stored[name])
+    except StoreError:
+        # Bytes that are not UTF-8: decoded leniently, recovered or quarantined.
+        for name in _ENCODED:
+            value = stored[name]
+            if not isinstance(value, str):
+                stored[name] = bytes(value).decode("utf-8", "surrogateescape")
+        return read_stored(stored)
+    return MessageRecord(**stored), None
+
+
+def _message_from(row: tuple[Any, ...]) -> MessageRecord | None:
+    return _read_row(row)[0]
 
 
 def _message_values(message: MessageRecord) -> tuple[Any, ...]:
@@ -90,7 +106,28 @@ class PostgreSQLMessageStore(PostgreSQLCore, MessageStore):
     def _messages(self, action: str, clause: str, parameters: Any) -> list[Any]:
         # A constant column list and a constant clause from this module; values are parameters.
         sql = f"SELECT {_MESSAGE_COLUMNS} FROM messages {clause}"  # noqa: S608
-        return [_message_from(row) for row in self._read(action, sql, parameters)]
+        read = (_message_from(row) for row in self._read(action, sql, parameters))
+        return [message for message in read if message is not None]
+
+    def damaged_messages(self) -> list[DamagedMessage]:
+        found: list[DamagedMessage] = []
+        after = b""
+        while True:
+            # Pages keyed on the id (BYTEA compares bytewise), whole rows:
+            # the text is decoded here, in Python, either way.
+            rows = self._read(
+                "scan messages",
+                f"SELECT {_MESSAGE_COLUMNS} FROM messages "  # noqa: S608 - constants only
+                "WHERE id > %s ORDER BY id LIMIT %s",
+                (after, _SCAN_PAGE),
+            )
+            for row in rows:
+                damage = _read_row(row)[1]
+                if damage is not None:
+                    found.append(damage)
+            if len(rows) < _SCAN_PAGE:
+                return found
+            after = bytes(rows[-1][0])
 
     # -- shared ---------------------------------------------------------------------
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from hotline.errors import StoreError
+from hotline.store._damage import lenient_text, safe_error
 from hotline.store.interfaces import StoreStatistics, TransactionalStore
 
 __all__ = ["PAGE", "SQLiteCore", "check_limit", "translated"]
@@ -36,7 +37,7 @@ def translated(action: str) -> Iterator[None]:
     try:
         yield
     except sqlite3.Error as exc:
-        raise StoreError(f"could not {action}: {exc}") from exc
+        raise StoreError(f"could not {action}: {safe_error(exc)}") from exc
 
 
 def _in_transaction(connection: sqlite3.Connection) -> bool:
@@ -215,4 +216,19 @@ class SQLiteCore(TransactionalStore):
         try:
             return self._live().execute(sql, parameters).fetchall()
         except sqlite3.Error as exc:
-            raise StoreError(f"could not {action}: {exc}") from exc
+            raise StoreError(f"could not {action}: {safe_error(exc)}") from exc
+
+    def _read_lenient(self, action: str, sql: str, parameters: tuple[Any, ...] = ()) -> list[Any]:
+        """:meth:`_read`, with undecodable text as lone surrogates (:mod:`hotline.store._damage`).
+
+        Only after a strict read failed to decode: the factory is the
+        connection's, so it is set for this one statement and put back.
+        """
+        connection = self._live()
+        connection.text_factory = lenient_text
+        try:
+            return connection.execute(sql, parameters).fetchall()
+        except sqlite3.Error as exc:
+            raise StoreError(f"could not {action}: {safe_error(exc)}") from exc
+        finally:
+            connection.text_factory = str

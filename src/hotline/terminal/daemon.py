@@ -59,6 +59,7 @@ from hotline.link import (
 from hotline.proto import CloseCode
 from hotline.store import (
     AlarmRecord,
+    DamagedMessage,
     Direction,
     MessageRecord,
     MessageState,
@@ -69,7 +70,7 @@ from hotline.store import (
 from hotline.terminal.config import trust
 from hotline.terminal.config.passphrase import Passphrase
 from hotline.terminal.config.setup import PeerAdded, TerminalFiles, add_peer_card, open_terminal
-from hotline.terminal.core.alarms import LINE_DOWN, ROUTE_DOWN, AlarmBoard
+from hotline.terminal.core.alarms import LINE_DOWN, ROUTE_DOWN, STORE_DAMAGED, AlarmBoard
 from hotline.terminal.core.desk import (
     D,
     DeskEvent,
@@ -599,6 +600,7 @@ class Terminal:
 
     async def start(self) -> None:
         """Open the listeners and start dialing and testing; returns once listening."""
+        self._report_damage()
         for peer in self.store.list_peers():
             if peer.party not in self.removed:
                 self._new_line(peer)
@@ -617,6 +619,39 @@ class Terminal:
         self._spawn(self._supervise(), "supervise routes")
         self._journal("terminal started", {"listen": list(self.settings.listen)})
         log.info("%s listening on %s", self.party, ", ".join(self.settings.listen))
+
+    def _report_damage(self) -> None:
+        """Journal and alarm damaged message rows (:mod:`hotline.store._damage`), once per peer.
+
+        The store already reads past them (text recovered from the body, or
+        the row left out); this tells a person, naming rows and columns only.
+        An alarm still open from an earlier start is not raised or journaled again.
+        """
+        by_peer: dict[str, list[DamagedMessage]] = {}
+        for damage in self.store.damaged_messages():
+            by_peer.setdefault(damage.peer, []).append(damage)
+        for peer, damaged in sorted(by_peer.items()):
+            if self.alarms.find(kind=STORE_DAMAGED, peer=peer, route=None) is not None:
+                continue
+            with self.store.transaction():
+                for damage in damaged:
+                    self._journal(
+                        "store damaged",
+                        {
+                            "message": damage.id,
+                            "peer": damage.peer,
+                            "direction": damage.direction,
+                            "serial": damage.serial,
+                            "columns": list(damage.columns),
+                            "recovered": damage.recovered,
+                        },
+                    )
+                self.alarms.raise_alarm(
+                    kind=STORE_DAMAGED,
+                    peer=peer,
+                    route=None,
+                    detail="; ".join(damage.describe() for damage in damaged),
+                )
 
     def _start_line(self, line: PeerLine) -> None:
         self._ensure_dialers(line)

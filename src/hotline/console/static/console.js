@@ -152,6 +152,7 @@
     "ack-overdue": t("Acknowledgement overdue"),
     "record-conflict": t("Record conflict"),
     "cosign-overdue": t("Record not cosigned"),
+    "store-damaged": t("Stored messages damaged"),
   };
   const STEPS = {
     queued: t("queued"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 
+from hotline.store._damage import DamagedMessage
 from hotline.store.records import AckRecord, Direction, MessageRecord
 
 __all__ = ["AcknowledgementStore", "MessageStore"]
@@ -26,6 +27,10 @@ class MessageStore(ABC):
     * **Records come back equal** to what was stored, field for field.
     * Iterators may be consumed slowly while the store is written; they yield
       ascending serials and never fail because of those writes.
+    * **Damaged rows** (a stored text that is not UTF-8, :mod:`hotline.store._damage`)
+      never make a read fail: a row whose only damaged column is ``text`` comes
+      back with the text of its body; any other is left out of every read.
+      :meth:`damaged_messages` names them all.
     """
 
     # -- outgoing -------------------------------------------------------------
@@ -152,6 +157,10 @@ class MessageStore(ABC):
     @abstractmethod
     def iter_messages(self, *, peer: str, direction: Direction) -> Iterator[MessageRecord]:
         """Every message in one (peer, direction), ascending serial, for verification."""
+
+    @abstractmethod
+    def damaged_messages(self) -> list[DamagedMessage]:
+        """Every message row with a stored text that is not UTF-8 (a scan of the whole table)."""
 
 
 class AcknowledgementStore(ABC):

@@ -20,6 +20,11 @@ terminal says, to a person, that the line needs attention:
   a person clears it after dealing with the peer.
 * ``cosign-overdue``: a peer has not cosigned our newest checkpoint for
   ``[record] cosign_overdue_after``. Cleared by its cosignature.
+* ``store-damaged``: stored messages exchanged with the peer have a text
+  column that is not UTF-8 (a damaged disk, or a hand in the database), found
+  when the terminal starts (:mod:`hotline.store._damage`). The detail names
+  each message and column, never the content. A person clears it after
+  restoring or repairing the store.
 
 Every alarm is stored (the ``alarms`` table), journaled when raised and when
 cleared, logged, and handed to the operator's hook: a shell command run with
@@ -55,6 +60,7 @@ __all__ = [
     "PEER_TEST_MISSED",
     "RECORD_CONFLICT",
     "ROUTE_DOWN",
+    "STORE_DAMAGED",
     "TEST_MISSED",
     "AlarmBoard",
     "alarm_json",
@@ -70,6 +76,8 @@ RECORD_CONFLICT = "record-conflict"
 COSIGN_OVERDUE = "cosign-overdue"
 #: One route down longer than ``[alarms] route_down_after`` while the line holds on others.
 ROUTE_DOWN = "route-down"
+#: Stored messages with a peer whose text is not UTF-8: recovered or quarantined.
+STORE_DAMAGED = "store-damaged"
 ALARM_KINDS = (
     TEST_MISSED,
     PEER_TEST_MISSED,
@@ -78,6 +86,7 @@ ALARM_KINDS = (
     RECORD_CONFLICT,
     COSIGN_OVERDUE,
     ROUTE_DOWN,
+    STORE_DAMAGED,
 )
 #: The kinds a passing link test on a route clears.
 _TEST_KINDS = (TEST_MISSED, PEER_TEST_MISSED)

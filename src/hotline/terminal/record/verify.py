@@ -15,6 +15,11 @@ journal's hash chain, and the record (:mod:`hotline.terminal.record.check`):
 the journal against every checkpoint of it that we signed or a peer cosigned,
 so a record cut short or rewritten is named with the peer whose signature
 shows it. The first fault is named; the summary counts what held.
+
+Before all that, every message row whose stored text is not UTF-8 is named
+(id, peer, serial, column; never content): the store reads past such a row
+(:mod:`hotline.store._damage`), so the checks after it see the text recovered
+from the body, or a gap where a quarantined row was.
 """
 
 from __future__ import annotations
@@ -106,6 +111,7 @@ def verify_store(store: Store, identity: Identity) -> VerifyReport:
     counter = _Counter()
     fault: str | None = None
     gap: str | None = None
+    damaged = store.damaged_messages()
     try:
         party = store.get_party()
         if party is None or party.signing_key != identity.signing_public:
@@ -131,6 +137,9 @@ def verify_store(store: Store, identity: Identity) -> VerifyReport:
         fault = gap if record.fault is None else f"{record.fault}; and {gap}"
     if fault is None:
         fault = record.fault
+    if damaged:
+        named = "; ".join(damage.describe() for damage in damaged)
+        fault = f"damaged rows: {named}" + (f"; and {fault}" if fault else "")
     return VerifyReport(
         sent=counter.sent,
         received=counter.received,

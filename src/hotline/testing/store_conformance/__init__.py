@@ -31,6 +31,7 @@ from hotline.testing.store_conformance._calls import TestCalls, TestMeetings, Te
 from hotline.testing.store_conformance._chains import TestChains
 from hotline.testing.store_conformance._channels import TestChannels
 from hotline.testing.store_conformance._conferences import TestConferences
+from hotline.testing.store_conformance._damage import DamageRow, TestDamagedRows
 from hotline.testing.store_conformance._fencing import TestFencing
 from hotline.testing.store_conformance._fixtures import (
     T0,
@@ -84,6 +85,7 @@ from hotline.testing.store_conformance._releases import TestReleases
 from hotline.testing.store_conformance._statements import TestStatements
 
 __all__ = [
+    "DamageRow",
     "TestChains",
     "StoreFactory",
     "T0",
@@ -95,6 +97,7 @@ __all__ = [
     "TestCheckpoints",
     "TestCosignatures",
     "TestConferences",
+    "TestDamagedRows",
     "TestFencing",
     "TestGroups",
     "TestIncoming",
