@@ -27,6 +27,7 @@ from hotline.terminal.config.passphrase import Passphrase
 from hotline.terminal.config.paths import TerminalPaths
 from hotline.terminal.daemon import Terminal
 from hotline.terminal.runtime.cpu_wake import CPU_DMA_LATENCY, CpuWakeHold, hold_cpus_awake
+from hotline.terminal.runtime.heap import cap_mmap_threshold
 from hotline.terminal.runtime.leadership import STEPPED_DOWN, Leadership
 from hotline.terminal.runtime.tasks import Supervisor
 from hotline.utc import format_utc
@@ -78,6 +79,9 @@ async def run_terminal(
     from hotline.terminal.control import serve_control_api
     from hotline.terminal.lane import serve_send_lane
 
+    # Large buffers (a TLS handshake's) mapped apart, so a flood of refused
+    # connections is given back to the system (runtime/heap.py).
+    cap_mmap_threshold()
     paths = TerminalPaths(directory)
     if not paths.is_initialised():
         raise NotInitialised(
