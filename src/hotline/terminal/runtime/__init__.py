@@ -1,4 +1,5 @@
-"""What the terminal runs on: the clock, change notices, supervised tasks, CPU wake-up, the lead."""
+"""What the terminal runs on: the clock, change notices, supervised tasks, CPU wake-up, the lead,
+the C heap's mmap threshold."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from hotline.terminal.runtime.cpu_wake import (
     hold_cpus_awake,
 )
 from hotline.terminal.runtime.events import EventHub, Notice
+from hotline.terminal.runtime.heap import MMAP_THRESHOLD, cap_mmap_threshold
 from hotline.terminal.runtime.leadership import Leadership
 from hotline.terminal.runtime.tasks import Supervisor
 
@@ -19,9 +21,11 @@ __all__ = [
     "CpuWakeHold",
     "EventHub",
     "Leadership",
+    "MMAP_THRESHOLD",
     "Notice",
     "Supervisor",
     "SystemClock",
+    "cap_mmap_threshold",
     "enforced_latency_us",
     "hold_cpus_awake",
 ]
