@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -81,6 +82,10 @@ def _state(console: Console, statement: str) -> str:
         return str(client.statement(statement)["state"])
 
 
+def _state_is(console: Console, statement: str, state: str) -> bool:
+    return _state(console, statement) == state
+
+
 def test_sign_on_the_page_and_see_it_come_into_force(
     trio: dict[str, Console], new_page: Callable[[], Page]
 ) -> None:
@@ -146,7 +151,7 @@ def test_sign_on_the_page_and_see_it_come_into_force(
 
     # London and Paris sign on their own terminals: the banner turns to in force, live.
     for party in ("London", "Paris"):
-        wait_for(lambda p=party: _state(trio[p], statement) == "signed", what=f"{party} sees it")
+        wait_for(partial(_state_is, trio[party], statement, "signed"), what=f"{party} sees it")
         with trio[party].control() as client:
             client.sign_statement(
                 statement, user=PRINCIPALS[party].name, password=PRINCIPALS[party].password
@@ -158,4 +163,4 @@ def test_sign_on_the_page_and_see_it_come_into_force(
     expect(page.locator('[data-testid=statement-party][data-signed="true"]')).to_have_count(3)
     assert page_was_kept(page), "the statement page was reloaded, not updated live"
     for console in trio.values():
-        wait_for(lambda c=console: _state(c, statement) == "in-force", what="in force everywhere")
+        wait_for(partial(_state_is, console, statement, "in-force"), what="in force everywhere")
