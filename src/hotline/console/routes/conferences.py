@@ -37,6 +37,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from hotline.console.deps import ConsoleDep, SessionDep, TerminalDep, current_session, require
 from hotline.console.i18n import format_utc_text
+from hotline.console.marking_view import EMPTY_MARKING_FORM
 from hotline.console.routes.pages import render_page
 from hotline.console.security import ConsoleSession
 from hotline.console.state import ConsoleState
@@ -129,6 +130,7 @@ def _conference_page(
         candidates=[p for p in _peers(console) if p not in members],
         precedences=PRECEDENCES,
         message_form=form or _EMPTY_MESSAGE,
+        classifications=console.terminal.settings.markings.classifications,
         conference_error=error,
     )
 
@@ -137,10 +139,7 @@ _EMPTY_MESSAGE: dict[str, Any] = {
     "text": "",
     "precedence": "routine",
     "channel": DEFAULT_CHANNEL,
-    "eyes_only": "",
-    "embargoed_until": "",
-    "not_for_release": False,
-    "classification": "",
+    **EMPTY_MARKING_FORM,
 }
 
 
