@@ -45,13 +45,14 @@ from typing import Any
 
 from hotline.crypto import Identity, make_card
 from hotline.terminal import ControlClient, load_settings
-from hotline.terminal.config import CallSettings, LinkSettings
+from hotline.terminal.config import CallSettings, LinkSettings, MarkingSettings
 from hotline.terminal.config.settings import render_settings
 from hotline.testing import RouteProxy
 from tests.cli.helpers import TerminalProcess, free_port, hotline
 
 __all__ = [
     "CALLS",
+    "CLASSIFICATIONS",
     "FAST_LINK",
     "PARTIES",
     "USERS",
@@ -73,6 +74,9 @@ FAST_LINK = LinkSettings(
 #: A call rings 6 s before it is missed, and may reconnect for 4 s before it fails:
 #: short enough for tests of both, long enough for a person (a test) to answer.
 CALLS = CallSettings(ring_timeout=6, reconnect_timeout=4)
+
+#: The classification lines every harness terminal agrees (``[markings] classifications``).
+CLASSIFICATIONS = ("CONFIDENTIAL", "SECRET//HOTLINE")
 
 #: (party, IANA time zone) of the two terminals.
 PARTIES = (("Washington", "America/New_York"), ("Moscow", "Europe/Moscow"))
@@ -235,9 +239,15 @@ class ConsolePair:
 
 
 def _configure(directory: Path, *, console: str, link: LinkSettings) -> None:
-    """Set ``[console] listen``, the ``[link]`` timings and ``[calls]`` in ``DIR/hotline.toml``."""
+    """Set ``[console] listen``, the ``[link]`` timings, ``[calls]`` and ``[markings]``."""
     config = directory / "hotline.toml"
-    settings = dataclasses.replace(load_settings(config), console=console, link=link, calls=CALLS)
+    settings = dataclasses.replace(
+        load_settings(config),
+        console=console,
+        link=link,
+        calls=CALLS,
+        markings=MarkingSettings(classifications=CLASSIFICATIONS),
+    )
     config.write_text(render_settings(settings), encoding="utf-8")
 
 
