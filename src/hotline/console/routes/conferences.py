@@ -8,7 +8,7 @@
   cell the recipient's state (queued, sent, delivered, acknowledged, overdue;
   by whom and when in its title). The party with the most cells not yet
   delivered (or overdue) is named above the grid and its column marked.
-* ``GET /conferences/{ref}/grid``: that grid alone, as HTML: conference.js
+* ``GET /conferences/{ref}/grid``: that grid alone, as HTML: live.js
   fetches it whenever the ``conferences`` or ``messages`` topic fires, so the
   page stays live without a reload.
 * ``POST /conferences`` (``name``, ``party`` repeated), ``POST
