@@ -37,7 +37,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Callable, Coroutine, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,6 +60,7 @@ __all__ = [
     "ConsolePair",
     "ProxyThread",
     "User",
+    "console_mesh",
     "console_pair",
     "lone_console",
     "wait_for",
@@ -366,6 +367,40 @@ def console_pair(root: Path, *, link: LinkSettings = FAST_LINK) -> Iterator[Cons
         for process in processes.values():
             process.stop()
         proxies.close()
+
+
+@contextlib.contextmanager
+def console_mesh(
+    root: Path, parties: Sequence[tuple[str, str]], users: Sequence[User]
+) -> Iterator[dict[str, Console]]:
+    """Terminals of ``parties`` ((party, time zone) each), every one linked to every other
+    with its real card over one route, with ``users``, running: for conferences.
+
+    Unlike :func:`console_pair` no proxy stands between them: nothing is cut.
+    """
+    dirs = {party: root / party.lower() for party, _ in parties}
+    with ThreadPoolExecutor(max_workers=len(parties)) as pool:
+        started = {
+            party: pool.submit(_init, dirs[party], party, zone, routes=1, link=FAST_LINK)
+            for party, zone in parties
+        }
+        urls = {party: future.result() for party, future in started.items()}
+    cards = {party: hotline("card", directory).stdout for party, directory in dirs.items()}
+    for party, directory in dirs.items():
+        for other, card in cards.items():
+            if other != party:
+                hotline("peer", "add", directory, "-", stdin=card)
+    _add_users(dirs, list(users))
+    processes = {party: TerminalProcess(dirs[party]) for party in dirs}
+    try:
+        with ThreadPoolExecutor(max_workers=len(dirs)) as pool:
+            starting = {
+                party: pool.submit(_start, processes[party], party, urls[party]) for party in dirs
+            }
+            yield {party: future.result() for party, future in starting.items()}
+    finally:
+        for process in processes.values():
+            process.stop()
 
 
 @contextlib.contextmanager

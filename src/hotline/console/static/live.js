@@ -40,13 +40,33 @@
       if (waiting !== null && !part.contains(event.relatedTarget)) put(waiting);
     });
 
+    /* One re-read at a time, in order: a change that comes while one is under way
+       is read after it, so an older answer never replaces a newer one. */
+    let loading = false;
+    let again = false;
+    async function reloadInOrder() {
+      if (loading) {
+        again = true;
+        return;
+      }
+      loading = true;
+      try {
+        do {
+          again = false;
+          await reload().catch(function () { /* console.js shows a lost connection */ });
+        } while (again);
+      } finally {
+        loading = false;
+      }
+    }
+
     document.addEventListener("hotline:change", function (event) {
       const changed = (event.detail && event.detail.topics) || [];
       if (!changed.some(function (topic) { return topics.indexOf(topic) >= 0; })) return;
       if (pending) return; // one re-read for a burst of changes
       pending = setTimeout(function () {
         pending = null;
-        reload().catch(function () { /* console.js shows a lost connection */ });
+        reloadInOrder();
       }, 100);
     });
   }
