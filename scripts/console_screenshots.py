@@ -48,7 +48,6 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: 
 from tests.cli.helpers import hotline  # noqa: E402
 from tests.console.browser.harness import (  # noqa: E402
     CLASSIFICATIONS,
-    Console,
     ConsolePair,
     User,
     _add_user,
@@ -310,18 +309,6 @@ def _marked(shooter: Shooter, washington: Page) -> None:
         shooter.shoot(page, name)
 
 
-def _wait_joined(convener: Console, name: str, parties: tuple[str, ...]) -> None:
-    """Until every one of ``parties`` answered the conference's roster with "joined"."""
-
-    def joined() -> bool:
-        with convener.control() as client:
-            members = client.conference(name)["members"]
-        answers = {m["party"]: m["answer"] for m in members}
-        return all(answers.get(party) == "joined" for party in parties)
-
-    wait_for(joined, what=f"{', '.join(parties)} to join {name}")
-
-
 def _conferences(browser: Browser, root: Path, out: Path) -> None:
     """Three terminals: Washington convenes a conference from its console, and sends into it."""
     with console_mesh(root, MESH, MESH_USERS) as consoles:
@@ -341,8 +328,9 @@ def _conferences(browser: Browser, root: Path, out: Path) -> None:
         washington.click("#conference-create")
         washington.wait_for_url(re.compile(r".*/conferences/[0-9a-f]+$"))
         conference_url = washington.url
-        _wait_joined(consoles["Washington"], "joint-statement", ("Moscow", "London"))
-        washington.reload()  # the roster is drawn with the page; only the grid is live
+        for party in ("Moscow", "London"):  # the answers arrive in the open page
+            member = washington.locator(f'[data-testid=conference-member][data-party="{party}"]')
+            expect(member).to_have_attribute("data-answer", "joined", timeout=30_000)
 
         def send(text: str) -> None:
             washington.fill("#conference-text", text)
