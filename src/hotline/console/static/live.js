@@ -7,6 +7,9 @@
  * is rendered by the server in the reader's language, so this script holds no
  * words at all.
  *
+ * The part is also re-read once as the script starts, since a change may come
+ * between the server drawing the page and this script listening.
+ *
  * The focus is never moved: while it is inside the part (a person choosing a
  * user to add, say), the new part waits and is put in when the focus leaves.
  */
@@ -69,6 +72,10 @@
         reloadInOrder();
       }, 100);
     });
+
+    /* Once at start: a change that came between the server drawing the page and this
+       script listening (console.js's stream may already be open) is not lost. */
+    reloadInOrder();
   }
 
   document.querySelectorAll("[data-live-src]").forEach(keepLive);
