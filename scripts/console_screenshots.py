@@ -17,6 +17,15 @@ note, and saves each main view at 1280x800 with Debian's chromium:
     notification-ru.png  that notification's detail in Moscow, rendered in Russian
     reports.png      the reports page: notification counts, CSV downloads
     record.png       the Record page: the log, its newest checkpoint, who cosigned it, export
+    channels.png     the Channels page: a restricted channel, its members, Moscow's announced ones
+    marked-message.png     an EYES ONLY, embargoed, classified message: banner and countdown
+    marked-message-id.png  the same message read in Bahasa Indonesia
+
+and then, with three terminals (Washington, Moscow, London, a full mesh):
+
+    conferences.png  a conference convened from the console: roster, the live grid, the
+                     slowest recipient (London, stopped), the send form with its markings
+    conference-ru.png      the same conference on Moscow's console, in Russian
 
 Run from the repository root: ``.venv/bin/python scripts/console_screenshots.py``
 (``--out DIR`` to write elsewhere).
@@ -29,13 +38,23 @@ import re
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
-from tests.console.browser.harness import ConsolePair, console_pair, wait_for  # noqa: E402
+from tests.cli.helpers import hotline  # noqa: E402
+from tests.console.browser.harness import (  # noqa: E402
+    CLASSIFICATIONS,
+    ConsolePair,
+    User,
+    _add_user,
+    console_mesh,
+    console_pair,
+    wait_for,
+)
 from tests.console.browser.pages import (  # noqa: E402
     CHROMIUM,
     VIEWPORT,
@@ -65,28 +84,41 @@ NOTE = (
 )
 
 
+MARKED = (
+    "For the two duty officers only: the Minister's aircraft lands at Vnukovo at 1900Z. "
+    "The visit is announced once the embargo ends."
+)
+CONFERENCE_REPORT = "Situation report 1: all three lines up; the joint statement is drafted."
+CONFERENCE_FOLLOW_UP = "Situation report 2: London to confirm the wording by 1700Z."
+#: The three parties of the conference screenshots, and one console user on each.
+MESH = (
+    ("Washington", "America/New_York"),
+    ("Moscow", "Europe/Moscow"),
+    ("London", "Europe/London"),
+)
+MESH_USERS = (
+    User(name="wash-op", party="Washington", role="operator"),
+    User(name="mos-op-ru", party="Moscow", role="operator", language="ru"),
+    User(name="lon-op", party="London", role="operator"),
+)
+
+
 def _say(text: str) -> None:
     sys.stdout.write(text + "\n")
     sys.stdout.flush()
 
 
-class Shooter:
-    """Opens pages as console users and saves what they show."""
+class Camera:
+    """Opens pages in fresh browser contexts and saves what they show."""
 
-    def __init__(self, browser: Browser, pair: ConsolePair, out: Path) -> None:
+    def __init__(self, browser: Browser, out: Path) -> None:
         self.browser = browser
-        self.pair = pair
         self.out = out
 
     def page(self) -> Page:
         context = self.browser.new_context(viewport=VIEWPORT, locale="en-US")
         page = context.new_page()
         page.set_default_timeout(15_000)
-        return page
-
-    def as_user(self, user: str) -> Page:
-        page = self.page()
-        login(page, self.pair.url(user), self.pair.users[user])
         return page
 
     def shoot(self, page: Page, name: str, *, full_page: bool = False) -> None:
@@ -96,6 +128,19 @@ class Shooter:
         path = self.out / f"{name}.png"
         page.screenshot(path=str(path), full_page=full_page)
         _say(f"  {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
+
+
+class Shooter(Camera):
+    """A camera on the pair: opens pages as its console users."""
+
+    def __init__(self, browser: Browser, pair: ConsolePair, out: Path) -> None:
+        super().__init__(browser, out)
+        self.pair = pair
+
+    def as_user(self, user: str) -> Page:
+        page = self.page()
+        login(page, self.pair.url(user), self.pair.users[user])
+        return page
 
 
 def _drive(shooter: Shooter) -> None:
@@ -216,6 +261,104 @@ def _drive(shooter: Shooter) -> None:
     washington.goto(f"{pair.washington.url}/calls")
     shooter.shoot(washington, "calls", full_page=True)
 
+    _channels(shooter)
+    _marked(shooter, washington)
+
+
+def _channels(shooter: Shooter) -> None:
+    """An admin restricts a channel on the Channels page; Moscow announces one of its own."""
+    pair = shooter.pair
+    admin = User(name="wash-admin", party="Washington", role="admin")
+    _add_user(pair.washington.directory, admin)
+    pair.users[admin.name] = admin
+    hotline_channel = ("channel", "create", pair.moscow.directory, "defence-ministers")
+    hotline(*hotline_channel, "--member", "mos-op:principal", "--member", "mos-op-id")
+    page = shooter.as_user(admin.name)
+    page.click("#nav-channels")
+    page.fill("#channel-name", "defence-ministers")
+    page.fill("#channel-members", "wash-op:principal\nwash-auditor")
+    page.click("#channel-create")
+    channel = page.locator('[data-testid=channel][data-channel="defence-ministers"]')
+    expect(channel.locator('[data-testid=member][data-user="wash-op"]')).to_be_visible()
+    expect(channel.locator("[data-testid=peer-members]")).to_contain_text("mos-op")
+    shooter.shoot(page, "channels", full_page=True)
+
+
+def _marked(shooter: Shooter, washington: Page) -> None:
+    """A message marked EYES ONLY for two of Moscow's users, embargoed and classified."""
+    pair = shooter.pair
+    washington.goto(f"{pair.washington.url}/traffic")
+    washington.select_option("#compose-to", "Moscow")
+    washington.fill("#compose-text", MARKED)
+    washington.fill("#compose-eyes-only", "mos-op\nmos-op-id")
+    embargo = datetime.now(UTC) + timedelta(hours=3, minutes=20)
+    washington.fill("#compose-embargo", embargo.strftime("%Y-%m-%dT%H:%MZ"))
+    washington.select_option("#compose-classification", CLASSIFICATIONS[1])
+    washington.check("#compose-not-for-release")
+    washington.click("#compose-send")
+    result = washington.locator("#compose-result")
+    expect(result).to_have_attribute("data-id", re.compile(r"^[0-9a-f]{32}$"))
+    marked = result.get_attribute("data-id")
+    assert marked is not None
+    for user, name in (("mos-op", "marked-message"), ("mos-op-id", "marked-message-id")):
+        page = shooter.as_user(user)
+        page.goto(f"{pair.moscow.url}/traffic")
+        expect(message_row(page, marked)).to_be_attached()
+        open_message(page, marked)
+        expect(page.locator("#embargo-countdown")).to_contain_text("03:1")
+        shooter.shoot(page, name)
+
+
+def _conferences(browser: Browser, root: Path, out: Path) -> None:
+    """Three terminals: Washington convenes a conference from its console, and sends into it."""
+    with console_mesh(root, MESH, MESH_USERS) as consoles:
+        users = {user.name: user for user in MESH_USERS}
+        shooter = Camera(browser, out)
+
+        def as_user(name: str) -> Page:
+            page = shooter.page()
+            login(page, consoles[users[name].party].url, users[name])
+            return page
+
+        washington = as_user("wash-op")
+        washington.click("#nav-conferences")
+        washington.fill("#conference-name", "joint-statement")
+        washington.check('input[name=party][value="Moscow"]')
+        washington.check('input[name=party][value="London"]')
+        washington.click("#conference-create")
+        washington.wait_for_url(re.compile(r".*/conferences/[0-9a-f]+$"))
+        conference_url = washington.url
+        for party in ("Moscow", "London"):  # the answers arrive in the open page
+            member = washington.locator(f'[data-testid=conference-member][data-party="{party}"]')
+            expect(member).to_have_attribute("data-answer", "joined", timeout=30_000)
+
+        def send(text: str) -> None:
+            washington.fill("#conference-text", text)
+            washington.select_option("#conference-precedence", "immediate")
+            washington.click("#conference-send")
+            washington.wait_for_url(conference_url)
+
+        send(CONFERENCE_REPORT)
+        for party in ("Moscow", "London"):
+            cell = washington.locator(f'[data-testid=conference-cell][data-party="{party}"]')
+            expect(cell.first).to_have_attribute("data-state", "delivered", timeout=30_000)
+        # London goes quiet: the next report waits for it, and the grid names it slowest.
+        consoles["London"].process.stop()
+        send(CONFERENCE_FOLLOW_UP)
+        expect(washington.locator("#conference-slowest")).to_have_attribute(
+            "data-party", "London", timeout=30_000
+        )
+        expect(
+            washington.locator('[data-testid=conference-cell][data-party="Moscow"]').first
+        ).to_have_attribute("data-state", "delivered", timeout=30_000)
+        shooter.shoot(washington, "conferences", full_page=True)
+
+        moscow = as_user("mos-op-ru")
+        moscow.click("#nav-conferences")
+        moscow.click("[data-testid=conference-row] a")
+        expect(moscow.locator("[data-testid=conference-message]")).to_have_count(2)
+        shooter.shoot(moscow, "conference-ru", full_page=True)
+
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -241,6 +384,15 @@ def main() -> int:
             try:
                 _say(f"saving screenshots to {args.out}")
                 _drive(Shooter(browser, pair, args.out.resolve()))
+            finally:
+                browser.close()
+        _say("starting Washington, Moscow and London")
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=CHROMIUM, headless=True, args=["--no-sandbox"]
+            )
+            try:
+                _conferences(browser, Path(tmp) / "mesh", args.out.resolve())
             finally:
                 browser.close()
     return 0

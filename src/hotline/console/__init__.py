@@ -64,6 +64,7 @@ from hotline.console.marking_view import (
     MarkingView,
     hide_if_unreadable,
     marking_view,
+    typed_markings,
 )
 from hotline.console.middleware import (
     CONTENT_SECURITY_POLICY,
@@ -305,6 +306,7 @@ __all__ = [
     "terminal_row",
     "tokens_match",
     "traffic",
+    "typed_markings",
     "unit_labels",
     "visible_row",
     "with_actions",

@@ -27,7 +27,7 @@ no channel's members, so a ``channel:`` reader admits nobody.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -35,16 +35,35 @@ from typing import Any
 from hotline.store import MessageRecord, ReleaseRecord
 from hotline.terminal.core import (
     CLASSIFICATION_NOT_AGREED,
+    Markings,
     classification_agreed,
+    markings_from_json,
     markings_of,
     markings_problem,
 )
+from hotline.terminal.core.markings import parse_moment
 from hotline.utc import parse_utc
 
-__all__ = ["ChannelMember", "MarkingView", "hide_if_unreadable", "marking_view"]
+__all__ = [
+    "EMPTY_MARKING_FORM",
+    "ChannelMember",
+    "MarkingView",
+    "hide_if_unreadable",
+    "marking_view",
+    "typed_markings",
+]
 
 #: ``(channel, user name) -> bool``: whether that console user is a member of that channel.
 ChannelMember = Callable[[str, str], bool]
+
+#: What the marking fields of a compose form (templates/_marking_fields.html) hold
+#: before anything is typed.
+EMPTY_MARKING_FORM: dict[str, Any] = {
+    "eyes_only": "",
+    "embargoed_until": "",
+    "not_for_release": False,
+    "classification": "",
+}
 
 #: The row keys that carry what a message says (left out when it may not be read).
 _CONTENT_KEYS = ("text", "data", "notice", "meeting")
@@ -175,3 +194,17 @@ def hide_if_unreadable(row: dict[str, Any], view: MarkingView) -> dict[str, Any]
         if shown.get("format") is not None:
             shown["format_version"] = None
     return shown
+
+
+def typed_markings(found: Mapping[str, Any] | None) -> Markings | None:
+    """The markings a console request gave (the body's own keys), the embargo as typed.
+
+    As :func:`~hotline.terminal.core.markings_from_json`, except that the
+    embargo may be written as a person writes a time ("2026-12-01T18:00Z"):
+    it is put in the canonical form here, and refused, naming it, when it has
+    no zone or is no time. A canonical time passes unchanged.
+    """
+    embargo = found.get("embargoed_until") if found else None
+    if found and isinstance(embargo, str):
+        found = {**found, "embargoed_until": parse_moment(embargo, what="embargoed until")}
+    return markings_from_json(found)

@@ -38,7 +38,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Callable, Coroutine, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,13 +46,14 @@ from typing import Any
 
 from hotline.crypto import Identity, make_card
 from hotline.terminal import ControlClient, load_settings
-from hotline.terminal.config import CallSettings, LinkSettings
+from hotline.terminal.config import CallSettings, LinkSettings, MarkingSettings
 from hotline.terminal.config.settings import render_settings
 from hotline.testing import RouteProxy
 from tests.cli.helpers import TerminalProcess, free_port, hotline
 
 __all__ = [
     "CALLS",
+    "CLASSIFICATIONS",
     "FAST_LINK",
     "PARTIES",
     "USERS",
@@ -60,6 +61,7 @@ __all__ = [
     "ConsolePair",
     "ProxyThread",
     "User",
+    "console_mesh",
     "console_pair",
     "lone_console",
     "wait_for",
@@ -74,6 +76,9 @@ FAST_LINK = LinkSettings(
 #: A call rings 6 s before it is missed, and may reconnect for 4 s before it fails:
 #: short enough for tests of both, long enough for a person (a test) to answer.
 CALLS = CallSettings(ring_timeout=6, reconnect_timeout=4)
+
+#: The classification lines every harness terminal agrees (``[markings] classifications``).
+CLASSIFICATIONS = ("CONFIDENTIAL", "SECRET//HOTLINE")
 
 #: (party, IANA time zone) of the two terminals.
 PARTIES = (("Washington", "America/New_York"), ("Moscow", "Europe/Moscow"))
@@ -236,9 +241,15 @@ class ConsolePair:
 
 
 def _configure(directory: Path, *, console: str, link: LinkSettings) -> None:
-    """Set ``[console] listen``, the ``[link]`` timings and ``[calls]`` in ``DIR/hotline.toml``."""
+    """Set ``[console] listen``, the ``[link]`` timings, ``[calls]`` and ``[markings]``."""
     config = directory / "hotline.toml"
-    settings = dataclasses.replace(load_settings(config), console=console, link=link, calls=CALLS)
+    settings = dataclasses.replace(
+        load_settings(config),
+        console=console,
+        link=link,
+        calls=CALLS,
+        markings=MarkingSettings(classifications=CLASSIFICATIONS),
+    )
     config.write_text(render_settings(settings), encoding="utf-8")
 
 
@@ -371,6 +382,40 @@ def console_pair(root: Path, *, link: LinkSettings = FAST_LINK) -> Iterator[Cons
         for process in processes.values():
             process.stop()
         proxies.close()
+
+
+@contextlib.contextmanager
+def console_mesh(
+    root: Path, parties: Sequence[tuple[str, str]], users: Sequence[User]
+) -> Iterator[dict[str, Console]]:
+    """Terminals of ``parties`` ((party, time zone) each), every one linked to every other
+    with its real card over one route, with ``users``, running: for conferences.
+
+    Unlike :func:`console_pair` no proxy stands between them: nothing is cut.
+    """
+    dirs = {party: root / party.lower() for party, _ in parties}
+    with ThreadPoolExecutor(max_workers=len(parties)) as pool:
+        started = {
+            party: pool.submit(_init, dirs[party], party, zone, routes=1, link=FAST_LINK)
+            for party, zone in parties
+        }
+        urls = {party: future.result() for party, future in started.items()}
+    cards = {party: hotline("card", directory).stdout for party, directory in dirs.items()}
+    for party, directory in dirs.items():
+        for other, card in cards.items():
+            if other != party:
+                hotline("peer", "add", directory, "-", stdin=card)
+    _add_users(dirs, list(users))
+    processes = {party: TerminalProcess(dirs[party]) for party in dirs}
+    try:
+        with ThreadPoolExecutor(max_workers=len(dirs)) as pool:
+            starting = {
+                party: pool.submit(_start, processes[party], party, urls[party]) for party in dirs
+            }
+            yield {party: future.result() for party, future in starting.items()}
+    finally:
+        for process in processes.values():
+            process.stop()
 
 
 @contextlib.contextmanager

@@ -42,6 +42,7 @@ from hotline.console.deps import (
 )
 from hotline.console.detail import message_detail, with_actions
 from hotline.console.i18n import format_utc_text
+from hotline.console.marking_view import typed_markings
 from hotline.console.schemas import LanguageChange, MessageCreate, ReleaseCreate, ShiftNoteCreate
 from hotline.console.state import ConsoleState
 from hotline.console.views import alarm_view, note_view, status_view, terminal_row, traffic
@@ -49,7 +50,6 @@ from hotline.console.visibility import message_view, redacted, require_member, v
 from hotline.errors import UnknownMessage, UnknownUser
 from hotline.terminal import Notice, Operator, Permission
 from hotline.terminal.api.models import Acknowledgement
-from hotline.terminal.core import markings_from_json
 from hotline.terminal.desks.acks import AckDesk
 from hotline.terminal.desks.releases import ReleaseDesk, release_json
 from hotline.terminal.desks.shiftlog import ShiftLog
@@ -117,7 +117,8 @@ async def post_message(
         precedence=body.precedence,
         channel=body.channel,
         exercise=body.exercise,
-        markings=markings_from_json(body.markings),
+        # The console's compose form sends the embargo as typed: canonical here.
+        markings=typed_markings(body.markings),
     )
     return visible_row(
         terminal,

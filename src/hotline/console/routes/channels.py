@@ -3,6 +3,10 @@
 * ``GET /channels``: every channel configured here (members, role, history)
   and every channel a peer announced (who on the other side may acknowledge),
   with the forms to create a channel and to add or remove a member. Admins only.
+* ``GET /channels/list``: that list alone, as HTML (admins only): live.js
+  fetches it whenever the ``channels`` topic fires (a member added or removed
+  here, by the console or the CLI, or a peer's announcement), so the page
+  stays live without a reload.
 * ``POST /channels`` (``name``, ``members``: one ``USER`` or ``USER:ROLE`` a
   line), ``POST /channels/{name}/members`` (``user``, ``role``),
   ``POST /channels/{name}/members/{user}/remove``: plain forms carrying the
@@ -45,6 +49,14 @@ def _channels(console: ConsoleState) -> list[dict[str, Any]]:
     return [channel_json(view) for view in console.terminal.desk(ChannelDesk).list_channels()]
 
 
+def _list_context(console: ConsoleState) -> dict[str, Any]:
+    return {
+        "channels": _channels(console),
+        "users": sorted(user.name for user in console.terminal.store.list_users()),
+        "roles": CHANNEL_ROLES,
+    }
+
+
 def _page(
     console: ConsoleState,
     session: ConsoleSession,
@@ -59,9 +71,7 @@ def _page(
         "channels.html",
         page="channels",
         status=status,
-        channels=_channels(console),
-        users=sorted(user.name for user in console.terminal.store.list_users()),
-        roles=CHANNEL_ROLES,
+        **_list_context(console),
         channel_form=form or {"name": "", "members": ""},
         channel_error=error,
     )
@@ -75,6 +85,18 @@ def _done() -> RedirectResponse:
 async def channels_page(console: ConsoleDep, session: SessionDep, _: Admin) -> HTMLResponse:
     """Every channel, its members and history, the peers' announced members, and the forms."""
     return _page(console, session)
+
+
+@page_router.get("/channels/list", response_class=HTMLResponse)
+async def channel_list(console: ConsoleDep, session: SessionDep, _: Admin) -> HTMLResponse:
+    """The channels and their forms alone, for the page to replace its own with."""
+    html = console.pages.render(
+        "_channel_list.html",
+        language=session.language,
+        csrf_token=session.csrf_token,
+        **_list_context(console),
+    )
+    return HTMLResponse(html)
 
 
 @page_router.post("/channels", response_class=Response)

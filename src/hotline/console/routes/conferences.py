@@ -8,9 +8,11 @@
   cell the recipient's state (queued, sent, delivered, acknowledged, overdue;
   by whom and when in its title). The party with the most cells not yet
   delivered (or overdue) is named above the grid and its column marked.
-* ``GET /conferences/{ref}/grid``: that grid alone, as HTML: conference.js
+* ``GET /conferences/{ref}/grid``: that grid alone, as HTML: live.js
   fetches it whenever the ``conferences`` or ``messages`` topic fires, so the
-  page stays live without a reload.
+  page stays live without a reload; ``GET /conferences/{ref}/roster`` likewise
+  the roster (version, answers, missing links) and the convener's forms, on
+  ``conferences``.
 * ``POST /conferences`` (``name``, ``party`` repeated), ``POST
   /conferences/{ref}/parties`` (``party``), ``POST
   /conferences/{ref}/parties/{party}/remove`` and ``POST
@@ -37,6 +39,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from hotline.console.deps import ConsoleDep, SessionDep, TerminalDep, current_session, require
 from hotline.console.i18n import format_utc_text
+from hotline.console.marking_view import EMPTY_MARKING_FORM
 from hotline.console.routes.pages import render_page
 from hotline.console.security import ConsoleSession
 from hotline.console.state import ConsoleState
@@ -80,6 +83,16 @@ def _grid_html(console: ConsoleState, language: str, view: dict[str, Any]) -> st
     return console.pages.render("_conference_grid.html", language=language, conference=view)
 
 
+def _roster_context(console: ConsoleState, view: dict[str, Any]) -> dict[str, Any]:
+    """What templates/_conference_roster.html draws besides the page's own context."""
+    members = {m["party"] for m in view["members"]}
+    return {
+        "conference": view,
+        "convened": view["convener"] == console.terminal.party,
+        "candidates": [p for p in _peers(console) if p not in members],
+    }
+
+
 def _peers(console: ConsoleState) -> list[str]:
     return sorted(peer.party for peer in console.terminal.store.list_peers())
 
@@ -116,19 +129,17 @@ def _conference_page(
     status: int = 200,
 ) -> HTMLResponse:
     view = conference_view(console, ref, language=session.language)
-    members = {m["party"] for m in view["members"]}
     return render_page(
         console,
         session,
         "conference.html",
         page="conferences",
         status=status,
-        conference=view,
         grid_html=_grid_html(console, session.language, view),
-        convened=view["convener"] == console.terminal.party,
-        candidates=[p for p in _peers(console) if p not in members],
+        **_roster_context(console, view),
         precedences=PRECEDENCES,
         message_form=form or _EMPTY_MESSAGE,
+        classifications=console.terminal.settings.markings.classifications,
         conference_error=error,
     )
 
@@ -137,10 +148,7 @@ _EMPTY_MESSAGE: dict[str, Any] = {
     "text": "",
     "precedence": "routine",
     "channel": DEFAULT_CHANNEL,
-    "eyes_only": "",
-    "embargoed_until": "",
-    "not_for_release": False,
-    "classification": "",
+    **EMPTY_MARKING_FORM,
 }
 
 
@@ -261,6 +269,22 @@ async def conference_grid(
     """The grid alone, for the page to replace its own with."""
     view = conference_view(console, ref, language=session.language)
     return HTMLResponse(_grid_html(console, session.language, view))
+
+
+@page_router.get("/conferences/{ref}/roster", response_class=HTMLResponse)
+async def conference_roster(
+    ref: str, console: ConsoleDep, session: SessionDep, operator: Reader
+) -> HTMLResponse:
+    """The roster and the convener's forms alone, for the page to replace its own with."""
+    view = conference_view(console, ref, language=session.language)
+    html = console.pages.render(
+        "_conference_roster.html",
+        language=session.language,
+        csrf_token=session.csrf_token,
+        can={"send": operator.may(Permission.SEND)},
+        **_roster_context(console, view),
+    )
+    return HTMLResponse(html)
 
 
 @api_router.get("")

@@ -23,6 +23,7 @@ from fastapi.responses import HTMLResponse
 from hotline.console.deps import ConsoleDep, SessionDep, current_session
 from hotline.console.detail import message_detail, with_actions
 from hotline.console.i18n import LANGUAGE_NAMES, N_
+from hotline.console.marking_view import EMPTY_MARKING_FORM
 from hotline.console.notices import NOTIFY_FORMATS, format_catalogue
 from hotline.console.reports import PERIOD_LABELS, report_view
 from hotline.console.routes.reports import QueryDep
@@ -170,6 +171,8 @@ async def traffic_page(console: ConsoleDep, session: SessionDep) -> HTMLResponse
         peers=sorted(terminal.lines),
         precedences=_precedences(),
         default_channel=DEFAULT_CHANNEL,
+        empty_markings=EMPTY_MARKING_FORM,
+        classifications=terminal.settings.markings.classifications,
     )
 
 

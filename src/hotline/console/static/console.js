@@ -662,6 +662,32 @@
     empty.hidden = messages.length > 0;
   }
 
+  /* The compose form's handling markings (templates/_marking_fields.html) as the API takes
+     them: only those set, the embargo as typed (the server puts it in canonical form and
+     names what it cannot read); null when none is. */
+  function composeMarkings() {
+    const markings = {};
+    const readers = byId("compose-eyes-only").value.split("\n").map(function (line) {
+      return line.trim();
+    }).filter(Boolean);
+    if (readers.length) markings.eyes_only = readers;
+    const embargo = byId("compose-embargo").value.trim();
+    if (embargo) markings.embargoed_until = embargo;
+    if (byId("compose-not-for-release").checked) markings.not_for_release = true;
+    const classification = byId("compose-classification");
+    if (classification && classification.value) markings.classification = classification.value;
+    return Object.keys(markings).length ? markings : null;
+  }
+
+  /* After a send, each next message is marked afresh: no restriction carried over unseen. */
+  function clearComposeMarkings() {
+    byId("compose-eyes-only").value = "";
+    byId("compose-embargo").value = "";
+    byId("compose-not-for-release").checked = false;
+    const classification = byId("compose-classification");
+    if (classification) classification.value = "";
+  }
+
   const composeForm = byId("compose-form");
   if (composeForm) {
     composeForm.addEventListener("submit", function (event) {
@@ -675,6 +701,7 @@
         precedence: byId("compose-precedence").value,
         text: text.value,
         exercise: byId("compose-exercise").checked,
+        markings: composeMarkings(),
       };
       result.textContent = t("Sending…");
       result.className = "compose-result";
@@ -686,6 +713,7 @@
           result.textContent = t("Message %(id)s: %(state)s", { id: message.id, state: stateLabel(message) });
           result.classList.add(message.state === "queued" && lineStateOf(message) === "down" ? "warning" : "ok");
           text.value = "";
+          clearComposeMarkings();
           announce(result.textContent);
           messages = [message].concat(messages.filter(function (m) {
             return m.id !== message.id;

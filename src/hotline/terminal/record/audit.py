@@ -5,6 +5,9 @@ docs/protocol/record.md, "Audit", in their order, and stops at the first that
 fails, naming it; a bundle that passes them all gets an account of what it
 proves: each message with sender, recipient, serial, time group, text, when
 the receiver's signed receipt says it arrived, and who acknowledged it when.
+A marked message's handling markings (docs/protocol/markings.md) head its
+text as a banner, as on every other view of it, and its release, when the
+bundle holds the signed release message, follows it.
 
 The keys come from the bundle's own cards unless the auditor pins them
 (``pinned_cards``): a bundle whose exporter invented both parties' cards
@@ -35,8 +38,9 @@ from hotline.crypto import (
     verify_receipt,
     verify_signature,
 )
-from hotline.errors import CryptoError, DeliveryError
+from hotline.errors import CryptoError, DeliveryError, InvalidArgument
 from hotline.store.journal import JOURNAL_DOMAIN
+from hotline.terminal.core.markings import Markings
 from hotline.terminal.core.statements import ack_statement
 from hotline.terminal.record.bundle import (
     KIND_ACK_GIVEN,
@@ -50,7 +54,14 @@ from hotline.terminal.record.bundle import (
 from hotline.terminal.record.origin import record_origin
 from hotline.utc import format_utc, from_epoch, parse_utc
 
-__all__ = ["Acknowledgement", "AuditReport", "LoggedEntry", "MessageAccount", "audit_bundle"]
+__all__ = [
+    "Acknowledgement",
+    "AuditReport",
+    "LoggedEntry",
+    "MessageAccount",
+    "Release",
+    "audit_bundle",
+]
 
 _LEAF_KEYS = frozenset({"seq", "at", "kind", "data", "prev"})
 #: Body keys that are protocol, not what anyone wrote: never shown.
@@ -64,6 +75,28 @@ class Acknowledgement:
     by: str
     at: str
     ack_id: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Release:
+    """A marked message's release, as the releaser's signed release message says it."""
+
+    by: str
+    at: str
+    public_text: str | None
+    release_id: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "by": self.by,
+            "at": self.at,
+            "public_text": self.public_text,
+            "release_id": self.release_id,
+        }
+
+
+#: How a marking line heads a message's text in the account, as a banner.
+MARKING_PREFIX = "      ** "
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -87,6 +120,10 @@ class MessageAccount:
     committed: bool
     received_at: str | None
     acknowledged: Acknowledgement | None
+    #: Its handling markings, one line each as a reader sees them (``Markings.lines``).
+    markings: tuple[str, ...] = ()
+    #: Its release, when the bundle holds the signed release message.
+    release: Release | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -111,6 +148,8 @@ class MessageAccount:
                 "at": self.acknowledged.at,
                 "ack_id": self.acknowledged.ack_id,
             },
+            "markings": list(self.markings),
+            "release": None if self.release is None else self.release.to_json(),
             "verified": True,
         }
 
@@ -196,10 +235,19 @@ class AuditReport:
                 f"{m.time_group} {m.precedence.upper()} {m.kind} ({m.channel}) sent {m.sent_at}"
                 f" id {m.id}"
             )
+            # The markings head the text, as on every view of a marked message.
+            out.extend(MARKING_PREFIX + line for line in m.markings)
             if m.text:
                 out.extend(f"      | {line}" for line in m.text.splitlines() or [""])
-            if m.data:
-                out.append(f"      data {m.data}")
+            data = {k: v for k, v in m.data.items() if k != "markings"} if m.markings else m.data
+            if data:
+                out.append(f"      data {data}")
+            if m.release is not None:
+                public = "" if m.release.public_text is None else f": {m.release.public_text!r}"
+                out.append(
+                    f"      released by {m.release.by} at {m.release.at} "
+                    f"(their signed release, message {m.release.release_id}){public}"
+                )
             received = m.received_at or "no receipt in the bundle"
             out.append(f"      received {received} (the receiver's signed receipt)")
             if m.acknowledged is not None:
@@ -280,7 +328,11 @@ class _Audit:
                 f"the exporter's ({b.exported_by}) signature over the bundle does not verify: "
                 "the bundle was changed after it was exported"
             ) from None
-        accounts = tuple(_account(m, received_at.get(i), acks.get(i)) for i, m in messages.items())
+        releases = _releases(messages)
+        accounts = tuple(
+            _account(m, received_at.get(i), acks.get(i), releases.get(i))
+            for i, m in messages.items()
+        )
         if any(not m.committed for m in accounts):
             self.notes.append(
                 "messages marked 'text not committed by the sender' are version-1 envelopes: "
@@ -726,8 +778,51 @@ def _shown(value: Any) -> Any:
     return value
 
 
+def _marking_lines(body: Mapping[str, Any]) -> tuple[str, ...]:
+    """The markings of a signed body as banner lines; a malformed map says so."""
+    try:
+        markings = Markings.from_body(body)
+    except InvalidArgument as exc:
+        return (f"MARKINGS MALFORMED: {exc}",)
+    return () if markings is None else tuple(markings.lines())
+
+
+def _releases(messages: Mapping[str, _Message]) -> dict[str, Release]:
+    """Each released message's release, from the signed release messages the bundle holds.
+
+    A release counts only where it names a message of the bundle by the hash of
+    the very envelope the bundle holds, and comes from a party of that message's
+    line (its sender or recipient, as ``[markings] release_by`` allows).
+    """
+    found: dict[str, Release] = {}
+    for message in messages.values():
+        body = message.body
+        if message.envelope.header.kind != "release" or body.get("op") != "release":
+            continue
+        target = messages.get(str(body.get("message")))
+        released_at = body.get("released_at")
+        public = body.get("public_text")
+        if (
+            target is None
+            or target.envelope.hash.hex() != body.get("envelope_hash")
+            or message.sender not in (target.sender, target.recipient)
+            or not isinstance(released_at, str)
+        ):
+            continue
+        found[target.envelope.header.message_id] = Release(
+            by=message.sender,
+            at=released_at,
+            public_text=public if isinstance(public, str) else None,
+            release_id=message.envelope.header.message_id,
+        )
+    return found
+
+
 def _account(
-    message: _Message, received_at: str | None, ack: Acknowledgement | None
+    message: _Message,
+    received_at: str | None,
+    ack: Acknowledgement | None,
+    release: Release | None = None,
 ) -> MessageAccount:
     header = message.envelope.header
     text = message.body.get("text")
@@ -747,4 +842,6 @@ def _account(
         committed=header.body_commitment is not None,
         received_at=received_at,
         acknowledged=ack,
+        markings=_marking_lines(message.body),
+        release=release,
     )

@@ -18,6 +18,10 @@ names (its envelope entry, its receipt entry, its acknowledgements and the
 ack messages that carry them) is added, so each message in the bundle comes
 with everything that proves what became of it.
 
+The summary names every marked message the bundle carries, with its marking
+lines and its release, if any: the file carries that material, and whoever
+holds it must handle it as the markings say.
+
 The store is read only; this is safe while the terminal runs (SQLite readers
 see one consistent snapshot per query, and every record read is append-only).
 """
@@ -25,15 +29,16 @@ see one consistent snapshot per query, and every record read is append-only).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
 from hotline.crypto import Identity, NoteSignature, SignedNote
 from hotline.errors import DeliveryError, InvalidArgument, NotCosigned, RecordError, UnknownPeer
-from hotline.store import JournalEntry, MessageRecord, Store, journal_leaf_data
+from hotline.store import Direction, JournalEntry, MessageRecord, Store, journal_leaf_data
 from hotline.terminal.config.settings import RecordSettings
+from hotline.terminal.core.markings import markings_of
 from hotline.terminal.core.proofs import receipt_proof
 from hotline.terminal.record.bundle import (
     KIND_QUEUED,
@@ -49,7 +54,7 @@ from hotline.terminal.record.keeper import RecordKeeper
 from hotline.terminal.runtime.clock import SystemClock
 from hotline.utc import format_utc, parse_utc
 
-__all__ = ["ExportSummary", "export_bundle", "parse_moment"]
+__all__ = ["ExportSummary", "export_bundle", "marked_lines", "parse_moment"]
 
 _BATCH = 4096
 _MAX_CONFLICTS = 100_000
@@ -71,6 +76,9 @@ class ExportSummary:
     left_out: int
     #: Entries in the journal now.
     journal_size: int
+    #: Each marked message in the bundle: a line naming it, then its marking lines
+    #: (``Markings.lines``), then its release, if any (:func:`marked_lines`).
+    marked: tuple[tuple[str, ...], ...] = ()
 
     def lines(self) -> list[str]:
         """The summary as the CLI prints it."""
@@ -83,6 +91,11 @@ class ExportSummary:
                 f"{self.left_out} newer matching entries left out: no peer has cosigned them yet "
                 "(a later export includes them once a peer cosigns a newer checkpoint)"
             )
+        if self.marked:
+            out.append(f"{len(self.marked)} marked messages: handle the file as their markings say")
+            for message in self.marked:
+                out.append(f"  {message[0]}")
+                out.extend(f"      ** {line}" for line in message[1:])
         return out
 
 
@@ -201,8 +214,32 @@ def export_bundle(
         cosigners=tuple(sorted({c.peer for c in cosignatures})),
         left_out=left_out,
         journal_size=journal_size,
+        marked=marked_lines(store, bodies),
     )
     return bundle, summary
+
+
+def marked_lines(store: Store, message_ids: Iterable[str]) -> tuple[tuple[str, ...], ...]:
+    """For each marked message among ``message_ids``: a line naming it, its marking lines, its
+    release (when released), in serial order per line."""
+    found = []
+    for message_id in message_ids:
+        record = store.get_message(message_id)
+        markings = None if record is None else markings_of(record)
+        if record is None or markings is None:
+            continue
+        arrow = "->" if record.direction is Direction.OUT else "<-"
+        head = (
+            f"{arrow} {record.peer} serial {record.serial} {record.time_group} "
+            f"({record.channel}) id {record.id}"
+        )
+        lines = [head, *markings.lines()]
+        release = store.release_of(record.id)
+        if release is not None:
+            public = "" if release.public_text is None else f": {release.public_text!r}"
+            lines.append(f"RELEASED {release.released_at} by {release.released_by}{public}")
+        found.append((record.peer, record.direction.value, record.serial, tuple(lines)))
+    return tuple(lines for *_, lines in sorted(found))
 
 
 def _checkpoint_size(store: Store, peer: str | None) -> int:
