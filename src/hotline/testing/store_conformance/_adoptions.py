@@ -83,8 +83,12 @@ class TestChainAdoptions:
         assert peered.next_outgoing_serial("moscow")[0] == 3
 
     def test_an_adoption_rolls_back_with_its_transaction(self, peered: Store) -> None:
-        with pytest.raises(RuntimeError), peered.transaction():
-            peered.adopt_outgoing_chain(_adoption(held_before=0))
-            raise RuntimeError("undo")
+        def adopt_then_fail() -> None:
+            with peered.transaction():
+                peered.adopt_outgoing_chain(_adoption(held_before=0))
+                raise RuntimeError("undo")
+
+        with pytest.raises(RuntimeError):
+            adopt_then_fail()
         assert peered.chain_adoptions() == []
         assert peered.next_outgoing_serial("moscow") == (1, ZERO_HASH)
