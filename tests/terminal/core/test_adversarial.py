@@ -790,6 +790,7 @@ def test_every_attack_in_one_session_leaves_a_verifiable_record(scene: Scene) ->
             for make_bad, error in attacks:
                 await expect_refusal(wire, forger, terminal, make_bad(), error)
         async with open_wire(scene, last_held=0) as wire:
+            assert wire.moscow_resume is not None
             assert wire.moscow_resume.last_held == forger.serial
             assert (
                 wire.moscow_resume.last_hash is not None
