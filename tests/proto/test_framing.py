@@ -53,6 +53,11 @@ VECTORS: list[tuple[Frame, str]] = [
     ),
     (Resume(last_held=7), "00000015a2617466726573756d65696c6173745f68656c6407"),
     (
+        Resume(last_held=7, last_hash=bytes(range(32))),
+        "00000041a3617466726573756d65696c6173745f686173685820000102030405060708090a0b0c0d0e0f"
+        "101112131415161718191a1b1c1d1e1f696c6173745f68656c6407",
+    ),
+    (
         Close(code=CloseCode.NORMAL, reason="bye"),
         "0000001aa3617465636c6f736564636f64650066726561736f6e63627965",
     ),
@@ -467,6 +472,14 @@ WITNESS_ILL_FORMED = [
         ),
         pytest.param(
             {"t": "heartbeat", "echo_ms": 1, "held_ms": 1}, id="heartbeat-echo-without-sent"
+        ),
+        pytest.param({"t": "resume", "last_held": 1, "last_hash": b"x"}, id="resume-hash-short"),
+        pytest.param(
+            {"t": "resume", "last_held": 1, "last_hash": "00" * 32}, id="resume-hash-text"
+        ),
+        pytest.param({"t": "resume", "last_held": 1, "last_hash": None}, id="resume-hash-null"),
+        pytest.param(
+            {"t": "resume", "last_held": 0, "last_hash": bytes(32)}, id="resume-hash-with-zero"
         ),
         pytest.param({"t": "test"}, id="test-missing-envelope"),
         pytest.param({"t": "test", "envelope": b""}, id="test-empty"),

@@ -157,6 +157,9 @@ _INTERFACE = {
     "mark_peer_removed",
     "peer_removals",
     "clear_peer_removal",
+    # outgoing chain positions adopted from a peer (ChainAdoptionStore)
+    "adopt_outgoing_chain",
+    "chain_adoptions",
 }
 
 

@@ -240,13 +240,22 @@ class Resume(Event):
     """Says "the highest serial I hold, in order, from you"; the peer resends what follows.
 
     0 means "nothing yet". Serials themselves live inside envelopes; this frame
-    only names a number.
+    only names a number. ``last_hash``, when present, is the hash of the held
+    envelope ``last_held`` (never sent with 0): a sender restored from an older
+    backup learns from it where its own chain stands at the peer
+    (docs/protocol/delivery.md §5.1). Omitted by terminals that predate it.
     """
 
     last_held: int
+    last_hash: bytes | None = None
 
     def __post_init__(self) -> None:
         _check_uint("last_held", self.last_held)
+        if self.last_hash is not None:
+            if type(self.last_hash) is not bytes or len(self.last_hash) != 32:
+                raise LocalProtocolError("last_hash must be 32 bytes")
+            if self.last_held == 0:
+                raise LocalProtocolError("last_hash names a held envelope: never with last_held 0")
 
 
 class CloseCode(IntEnum):

@@ -113,6 +113,9 @@ def _to_map(frame: Frame) -> dict[str, object]:
             fields["held_ms"] = frame.held_ms
     elif isinstance(frame, Resume):
         fields = {"last_held": frame.last_held}
+        # Omitted, not null, when absent: byte for byte what older terminals send.
+        if frame.last_hash is not None:
+            fields["last_hash"] = frame.last_hash
     elif isinstance(frame, Close):
         # int() so the encoding never depends on how cbor2 treats IntEnum.
         fields = {"code": int(frame.code), "reason": frame.reason}
@@ -222,7 +225,10 @@ def _from_map(fields: Mapping[Any, Any]) -> Frame:
             held_ms=_optional_field(fields, "held_ms", int, frame_type),
         )
     if frame_type == "resume":
-        return Resume(last_held=_field(fields, "last_held", int, frame_type))
+        return Resume(
+            last_held=_field(fields, "last_held", int, frame_type),
+            last_hash=_optional_field(fields, "last_hash", bytes, frame_type),
+        )
     if frame_type == "close":
         code = _field(fields, "code", int, frame_type)
         try:

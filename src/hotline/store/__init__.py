@@ -28,6 +28,7 @@ from hotline.store.interfaces import (
     AcknowledgementStore,
     AlarmStore,
     CallStore,
+    ChainAdoptionStore,
     ChainStore,
     ChannelStore,
     ConferenceStore,
@@ -45,6 +46,7 @@ from hotline.store.interfaces import (
     StoreStatistics,
     TransactionalStore,
 )
+from hotline.store.interfaces._adoptions import ChainAdoption
 from hotline.store.interfaces._chains import ChainRecord
 from hotline.store.interfaces._channels import (
     ChannelMemberRecord,
@@ -120,6 +122,8 @@ __all__ = [
     "CONFLICT_KINDS",
     "CallRecord",
     "CallStore",
+    "ChainAdoption",
+    "ChainAdoptionStore",
     "ChainRecord",
     "ChainStore",
     "ChannelMemberRecord",

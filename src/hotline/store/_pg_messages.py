@@ -209,6 +209,17 @@ class PostgreSQLMessageStore(PostgreSQLCore, MessageStore):
 
     def next_outgoing_serial(self, peer: str) -> tuple[int, bytes]:
         last, envelope_hash = self._last(peer, Direction.OUT)
+        # A restored terminal's chain continues after the position it adopted
+        # from the peer (ChainAdoptionStore), until it stores a message there.
+        adopted = self._read(
+            "read the last adoption",
+            "SELECT serial, envelope_hash FROM chain_adoptions WHERE peer = %s AND serial > %s "
+            "ORDER BY serial DESC LIMIT 1",
+            (peer, last),
+        )
+        if adopted:
+            serial, envelope_hash = adopted[0]
+            return int(serial) + 1, bytes(envelope_hash)
         return last + 1, envelope_hash
 
     def add_outgoing(self, message: MessageRecord) -> None:

@@ -760,3 +760,33 @@ CREATE TABLE peer_removals (
 )""",
 )
 """Out-of-band fingerprint checks (signed, append-only) and removed peers (a row while removed)."""
+
+CHAIN_ADOPTIONS = (
+    f"""
+CREATE TABLE chain_adoptions (
+    seq           BIGSERIAL PRIMARY KEY,
+    peer          {_T} NOT NULL REFERENCES peers (party),
+    held_before   BIGINT NOT NULL CHECK (held_before >= 0),
+    serial        BIGINT NOT NULL CHECK (serial > held_before),
+    envelope_hash BYTEA NOT NULL CHECK (length(envelope_hash) = 32),
+    adopted_at    {_T} NOT NULL CHECK (length(adopted_at) > 0)
+)""",
+    "CREATE INDEX chain_adoptions_peer ON chain_adoptions (peer, serial)",
+    *_append_only("chain_adoptions", _RECORD),
+    "DROP TRIGGER messages_serial_in_order ON messages",
+    "DROP FUNCTION hotline_messages_serial_in_order()",
+    # The outgoing serials of a peer continue after an adopted position (a
+    # terminal restored from an older backup takes up its chain where the peer
+    # holds it): one past the higher of the last stored and the last adopted.
+    *_checked_insert(
+        "messages_serial_in_order",
+        "messages",
+        "NEW.serial IS DISTINCT FROM GREATEST("
+        "(SELECT coalesce(max(serial), 0) FROM messages "
+        "WHERE peer = NEW.peer AND direction = NEW.direction), "
+        "(SELECT coalesce(max(serial), 0) FROM chain_adoptions "
+        "WHERE peer = NEW.peer AND NEW.direction = 'out')) + 1",
+        "message serials run 1, 2, 3... per peer and direction",
+    ),
+)
+"""Outgoing chain positions adopted from a peer (append-only); serials continue after them."""

@@ -804,3 +804,38 @@ PEER_CONFIRMATIONS = (
     _CREATE_PEER_REMOVALS,
 )
 """Out-of-band fingerprint checks (signed, append-only) and removed peers (a row while removed)."""
+
+_CREATE_CHAIN_ADOPTIONS = """
+CREATE TABLE chain_adoptions (
+    seq           INTEGER PRIMARY KEY AUTOINCREMENT,
+    peer          TEXT NOT NULL REFERENCES peers (party),
+    held_before   INTEGER NOT NULL CHECK (held_before >= 0),
+    serial        INTEGER NOT NULL CHECK (serial > held_before),
+    envelope_hash BLOB NOT NULL CHECK (length(envelope_hash) = 32),
+    adopted_at    TEXT NOT NULL CHECK (length(adopted_at) > 0)
+)"""
+
+# The outgoing serials of a peer continue after an adopted position (a terminal
+# restored from an older backup takes up its chain where the peer holds it):
+# the next serial is one past the higher of the last stored and the last adopted.
+_MESSAGES_SERIAL_AFTER_ADOPTION = """
+CREATE TRIGGER messages_serial_in_order
+BEFORE INSERT ON messages
+WHEN NEW.serial IS NOT max(
+    (SELECT coalesce(max(serial), 0) FROM messages
+     WHERE peer = NEW.peer AND direction = NEW.direction),
+    (SELECT coalesce(max(serial), 0) FROM chain_adoptions
+     WHERE peer = NEW.peer AND NEW.direction = 'out')
+) + 1
+BEGIN
+    SELECT RAISE(ABORT, 'message serials run 1, 2, 3... per peer and direction');
+END"""
+
+CHAIN_ADOPTIONS = (
+    _CREATE_CHAIN_ADOPTIONS,
+    "CREATE INDEX chain_adoptions_peer ON chain_adoptions (peer, serial)",
+    *_append_only("chain_adoptions"),
+    "DROP TRIGGER messages_serial_in_order",
+    _MESSAGES_SERIAL_AFTER_ADOPTION,
+)
+"""Outgoing chain positions adopted from a peer (append-only); serials continue after them."""

@@ -214,6 +214,17 @@ class SQLiteMessageStore(SQLiteCore, MessageStore):
 
     def next_outgoing_serial(self, peer: str) -> tuple[int, bytes]:
         last, envelope_hash = self._last(peer, Direction.OUT)
+        # A restored terminal's chain continues after the position it adopted
+        # from the peer (ChainAdoptionStore), until it stores a message there.
+        adopted = self._read(
+            "read the last adoption",
+            "SELECT serial, envelope_hash FROM chain_adoptions WHERE peer = ? AND serial > ? "
+            "ORDER BY serial DESC LIMIT 1",
+            (peer, last),
+        )
+        if adopted:
+            serial, envelope_hash = adopted[0]
+            return serial + 1, envelope_hash
         return last + 1, envelope_hash
 
     def add_outgoing(self, message: MessageRecord) -> None:

@@ -38,6 +38,7 @@ from hotline.store.interfaces import (
     AcknowledgementStore,
     AlarmStore,
     CallStore,
+    ChainAdoptionStore,
     ChainStore,
     ChannelStore,
     ConferenceStore,
@@ -79,5 +80,6 @@ class Store(
     StatementStore,
     FencingStore,
     PeerConfirmationStore,
+    ChainAdoptionStore,
 ):
     """Durable state of one terminal: every part of :mod:`hotline.store.interfaces` at once."""

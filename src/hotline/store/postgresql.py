@@ -27,6 +27,7 @@ from psycopg import conninfo
 
 from hotline.errors import NotInitialised, StoreError
 from hotline.store._pg_accounts import PostgreSQLAccountStore, PostgreSQLShiftNoteStore
+from hotline.store._pg_adoptions import PostgreSQLChainAdoptionStore
 from hotline.store._pg_alarms import PostgreSQLAlarmStore
 from hotline.store._pg_calls import PostgreSQLCallStore, PostgreSQLMeetingStore
 from hotline.store._pg_chains import PostgreSQLChainStore
@@ -118,6 +119,7 @@ class PostgreSQLStore(
     PostgreSQLStatementStore,
     PostgreSQLFencingStore,
     PostgreSQLPeerConfirmationStore,
+    PostgreSQLChainAdoptionStore,
     Store,
 ):
     """A :class:`~hotline.store.Store` in one PostgreSQL database. Build it with :meth:`open`."""

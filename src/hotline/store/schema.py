@@ -148,6 +148,14 @@ MIGRATIONS: tuple[Migration, ...] = (
             "postgresql": postgresql_sql.PEER_CONFIRMATIONS,
         },
     ),
+    Migration(
+        version=16,
+        summary="outgoing chain positions adopted from a peer (a terminal restored from a backup)",
+        sql={
+            "sqlite": sqlite_sql.CHAIN_ADOPTIONS,
+            "postgresql": postgresql_sql.CHAIN_ADOPTIONS,
+        },
+    ),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].version

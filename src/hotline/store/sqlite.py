@@ -38,6 +38,7 @@ from pathlib import Path
 
 from hotline.errors import NotInitialised, StoreError
 from hotline.store._sqlite_accounts import SQLiteAccountStore, SQLiteShiftNoteStore
+from hotline.store._sqlite_adoptions import SQLiteChainAdoptionStore
 from hotline.store._sqlite_alarms import SQLiteAlarmStore
 from hotline.store._sqlite_calls import SQLiteCallStore, SQLiteMeetingStore
 from hotline.store._sqlite_chains import SQLiteChainStore
@@ -117,6 +118,7 @@ class SQLiteStore(
     SQLiteStatementStore,
     SQLiteFencingStore,
     SQLitePeerConfirmationStore,
+    SQLiteChainAdoptionStore,
     Store,
 ):
     """A :class:`~hotline.store.Store` in one SQLite file. Build it with :meth:`open`."""

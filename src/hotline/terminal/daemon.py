@@ -70,7 +70,13 @@ from hotline.store import (
 from hotline.terminal.config import trust
 from hotline.terminal.config.passphrase import Passphrase
 from hotline.terminal.config.setup import PeerAdded, TerminalFiles, add_peer_card, open_terminal
-from hotline.terminal.core.alarms import LINE_DOWN, ROUTE_DOWN, STORE_DAMAGED, AlarmBoard
+from hotline.terminal.core.alarms import (
+    LINE_DOWN,
+    RESTORED_BEHIND,
+    ROUTE_DOWN,
+    STORE_DAMAGED,
+    AlarmBoard,
+)
 from hotline.terminal.core.desk import (
     D,
     DeskEvent,
@@ -1151,3 +1157,8 @@ class _LineHandler(SessionHandler):
         self, session: Session, answer: proto.WitnessCosignature | proto.WitnessRefusal
     ) -> None:
         self._terminal._witness_answer(self._line, session, answer)
+
+    def restored_behind(self, session: Session, detail: str) -> None:
+        self._terminal.alarms.raise_alarm(
+            kind=RESTORED_BEHIND, peer=self._line.party, route=None, detail=detail
+        )

@@ -790,7 +790,10 @@ def test_every_attack_in_one_session_leaves_a_verifiable_record(scene: Scene) ->
             for make_bad, error in attacks:
                 await expect_refusal(wire, forger, terminal, make_bad(), error)
         async with open_wire(scene, last_held=0) as wire:
-            assert wire.moscow_resume == proto.Resume(last_held=forger.serial)
+            assert wire.moscow_resume is not None
+            assert wire.moscow_resume.last_held == forger.serial
+            # ...and the held envelope's hash (delivery.md §5.1).
+            assert wire.moscow_resume.last_hash is not None
             await deliver(wire, forger, terminal, "second session")
         assert len(incoming(terminal)) == 1 + len(attacks) + 1
 

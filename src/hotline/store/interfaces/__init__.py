@@ -13,6 +13,7 @@ Nothing here knows of SQL, files or connections.
 from __future__ import annotations
 
 from hotline.store.interfaces._accounts import AccountStore, ShiftNoteStore
+from hotline.store.interfaces._adoptions import ChainAdoptionStore
 from hotline.store.interfaces._alarms import AlarmStore
 from hotline.store.interfaces._calls import CallStore, MeetingStore
 from hotline.store.interfaces._chains import ChainStore
@@ -34,6 +35,7 @@ __all__ = [
     "AcknowledgementStore",
     "AlarmStore",
     "CallStore",
+    "ChainAdoptionStore",
     "ChainStore",
     "ChannelStore",
     "ConferenceStore",

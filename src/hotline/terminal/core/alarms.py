@@ -25,6 +25,10 @@ terminal says, to a person, that the line needs attention:
   when the terminal starts (:mod:`hotline.store._damage`). The detail names
   each message and column, never the content. A person clears it after
   restoring or repairing the store.
+* ``restored-behind``: the peer holds more of our messages than our store
+  (it was restored from an older backup); the session adopted the peer's
+  position, or says why it could not (docs/protocol/delivery.md §5.1). A
+  person clears it once they know why the store went back.
 
 Every alarm is stored (the ``alarms`` table), journaled when raised and when
 cleared, logged, and handed to the operator's hook: a shell command run with
@@ -60,6 +64,7 @@ __all__ = [
     "PEER_TEST_MISSED",
     "RECORD_CONFLICT",
     "ROUTE_DOWN",
+    "RESTORED_BEHIND",
     "STORE_DAMAGED",
     "TEST_MISSED",
     "AlarmBoard",
@@ -78,6 +83,8 @@ COSIGN_OVERDUE = "cosign-overdue"
 ROUTE_DOWN = "route-down"
 #: Stored messages with a peer whose text is not UTF-8: recovered or quarantined.
 STORE_DAMAGED = "store-damaged"
+#: The peer holds more of our direction than our store: restored from an older backup.
+RESTORED_BEHIND = "restored-behind"
 ALARM_KINDS = (
     TEST_MISSED,
     PEER_TEST_MISSED,
@@ -87,6 +94,7 @@ ALARM_KINDS = (
     COSIGN_OVERDUE,
     ROUTE_DOWN,
     STORE_DAMAGED,
+    RESTORED_BEHIND,
 )
 #: The kinds a passing link test on a route clears.
 _TEST_KINDS = (TEST_MISSED, PEER_TEST_MISSED)

@@ -56,7 +56,7 @@ from hotline import proto
 from hotline.errors import LocalProtocolError, RemoteProtocolError
 from hotline.link import Transport
 from hotline.proto import CloseCode
-from hotline.store import MessageRecord, MessageState, PeerRecord, Store
+from hotline.store import ChainAdoption, MessageRecord, MessageState, PeerRecord, Store
 from hotline.terminal.config.settings import LinkSettings
 from hotline.terminal.core.inbox import Inbox
 from hotline.terminal.core.outbox import Outbox, write_transmitted
@@ -121,6 +121,12 @@ class SessionHandler:
         self, session: Session, answer: proto.WitnessCosignature | proto.WitnessRefusal
     ) -> None:
         """The peer answered one of our witness requests."""
+
+    def restored_behind(self, session: Session, detail: str) -> None:
+        """The peer holds more of our direction than our store: we were restored from a backup.
+
+        ``detail`` says what was found and done (delivery.md §5.1), for an alarm.
+        """
 
 
 class _WriteStalled(Exception):
@@ -477,6 +483,7 @@ class Session:
                 self._pump_after = (
                     min(self._pump_after, event.last_held) if self._resumed.is_set() else 0
                 )
+                self._check_behind(event)
                 self._check_rewound(event.last_held)
                 self._resumed.set()
                 self._wakeup.set()
@@ -532,12 +539,91 @@ class Session:
             last_held if self._replay_after is None else min(self._replay_after, last_held)
         )
 
+    def _check_behind(self, resume: proto.Resume) -> None:
+        """Notice that the peer holds more of our own direction than our store does.
+
+        Our store was restored from an older backup: the messages we sent after
+        it are delivered, and the peer holds them, but our next serial would
+        collide with them (ReplayDetected, and the direction stalls for good).
+        With the hash of the peer's last held envelope we adopt its position
+        and continue our chain after it (delivery.md §5.1); without it (an
+        older peer), or when our own envelope at that serial differs, we can
+        only say so.
+        """
+        held = resume.last_held
+        if held == 0:
+            return
+        party = self.peer.party
+        next_serial, _ = self._store.next_outgoing_serial(party)
+        ours = next_serial - 1
+        if held <= ours:
+            if resume.last_hash is None:
+                return
+            mine = self._store.outgoing_after(party, after_serial=held - 1, limit=1)
+            if mine and mine[0].serial == held and mine[0].envelope_hash != resume.last_hash:
+                self._handler.restored_behind(
+                    self,
+                    f"{party} holds a different message {held} from us than this store: "
+                    f"messages {held} to {ours} queued here after a restore clash with "
+                    "messages it already holds and will be refused. Restore the newest "
+                    "backup, or stop and ask the peer's operators (delivery.md §5.1)",
+                )
+            return
+        if resume.last_hash is None:
+            self._handler.restored_behind(
+                self,
+                f"{party} holds our messages up to serial {held}, this store only up to "
+                f"{ours} (restored from an older backup?), and its software does not say "
+                "where our chain stands: nothing more can reach it until it is upgraded "
+                "or the newest backup is restored",
+            )
+            return
+        at = format_utc(self._clock.now())
+        with self._store.transaction():
+            self._store.adopt_outgoing_chain(
+                ChainAdoption(
+                    peer=party,
+                    held_before=ours,
+                    serial=held,
+                    envelope_hash=resume.last_hash,
+                    adopted_at=at,
+                )
+            )
+            self._store.append_journal(
+                kind="outgoing chain adopted",
+                at=at,
+                data={
+                    "peer": party,
+                    "held_here": ours,
+                    "peer_holds": held,
+                    "envelope_hash": resume.last_hash.hex(),
+                },
+            )
+        log.warning(
+            "%s holds our messages up to serial %d, this store only up to %d: "
+            "continuing our chain after %d",
+            party,
+            held,
+            ours,
+            held,
+        )
+        self._handler.restored_behind(
+            self,
+            f"this store was restored from an older state: {held - ours} message(s) we sent "
+            f"to {party} (serials {ours + 1} to {held}) were delivered but are not held here; "
+            f"{party} holds them and their record. New messages continue at serial {held + 1}",
+        )
+
     def _opened(self) -> None:
         self.opened = True
         self._open.set()
-        last_serial, _ = self._store.last_incoming(self.peer.party)
+        last_serial, last_hash = self._store.last_incoming(self.peer.party)
         self._handler.opened(self)
-        self._queue(proto.Resume(last_held=last_serial))
+        # The hash lets a peer restored from an older backup continue its chain
+        # where we hold it (delivery.md §5.1).
+        self._queue(
+            proto.Resume(last_held=last_serial, last_hash=last_hash if last_serial else None)
+        )
 
     def _deliver(self, envelopes: list[bytes], receipts: list[bytes]) -> None:
         with self._store.transaction():

@@ -26,6 +26,7 @@ assertion shows its values.
 from __future__ import annotations
 
 from hotline.testing.store_conformance._accounts import TestAccounts, TestShiftNotes
+from hotline.testing.store_conformance._adoptions import TestChainAdoptions
 from hotline.testing.store_conformance._alarms import TestAlarms
 from hotline.testing.store_conformance._calls import TestCalls, TestMeetings, TestPresence
 from hotline.testing.store_conformance._chains import TestChains
@@ -87,6 +88,7 @@ from hotline.testing.store_conformance._statements import TestStatements
 __all__ = [
     "DamageRow",
     "TestChains",
+    "TestChainAdoptions",
     "StoreFactory",
     "T0",
     "TestAccounts",
