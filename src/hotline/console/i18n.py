@@ -95,6 +95,7 @@ CLIENT_MSGIDS: tuple[str, ...] = (
     N_("Line down"),
     N_("Route down"),
     N_("Stored messages damaged"),
+    N_("Restored behind the peer"),
     N_("Link test missed"),
     N_("Message %(id)s: %(state)s"),
     N_("Message %(serial)s, %(time)s, %(direction)s %(peer)s, %(precedence)s"),

@@ -261,6 +261,14 @@ def copy_sqlite_to_postgresql(
         if problem is not None:
             raise StoreError(f"the SQLite journal does not hold, nothing copied: {problem}")
         head = store.journal_head()
+        if store.chain_adoptions():
+            # Its messages and its adoptions must be replayed in the order they
+            # happened for the target's serial trigger to accept them; a copy
+            # table by table cannot, so it is refused before anything is written.
+            raise StoreError(
+                "this store adopted its outgoing chain after a restore (chain_adoptions); "
+                "store migrate cannot copy such a store yet, nothing copied"
+            )
     PostgreSQLStore.open(url).close()  # the current schema, if the database has none yet
     where = describe_url(url)
     source = sqlite3.connect(f"file:{database}?mode=ro", uri=True)

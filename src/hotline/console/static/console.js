@@ -153,6 +153,7 @@
     "record-conflict": t("Record conflict"),
     "cosign-overdue": t("Record not cosigned"),
     "store-damaged": t("Stored messages damaged"),
+    "restored-behind": t("Restored behind the peer"),
   };
   const STEPS = {
     queued: t("queued"),
