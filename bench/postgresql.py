@@ -52,7 +52,7 @@ from hotline.errors import HotlineError
 from hotline.terminal import ControlClient, add_peer_card, init_terminal, open_terminal
 from hotline.testing.postgresql import ReplicatedServers, start_replicated
 
-__all__ = ["failover_times", "store_figures"]
+__all__ = ["failover_times", "ha_pair", "process_role", "store_figures", "wait_until"]
 
 _names = itertools.count(1)
 
@@ -89,7 +89,8 @@ def _hotline(*args: str | Path) -> None:
     )
 
 
-def _role(directory: Path) -> str | None:
+def process_role(directory: Path) -> str | None:
+    """``active`` or ``standby`` as the process in ``directory`` says; None if it does not answer."""
     try:
         with ControlClient(directory, timeout=2) as client:
             role: str = client.status()["role"]
@@ -99,7 +100,7 @@ def _role(directory: Path) -> str | None:
 
 
 @contextmanager
-def _ha_pair(url: str) -> Iterator[tuple[Path, Path, Path]]:
+def ha_pair(url: str) -> Iterator[tuple[Path, Path, Path]]:
     """(washington, moscow-a, moscow-b) directories: paired, Moscow as an active/standby pair."""
     root = Path(tempfile.mkdtemp(prefix="hotline-bench-ha-"))
     try:
@@ -124,7 +125,8 @@ def _ha_pair(url: str) -> Iterator[tuple[Path, Path, Path]]:
         shutil.rmtree(root, ignore_errors=True)
 
 
-def _wait(predicate: Any, within: float, what: str) -> None:
+def wait_until(predicate: Any, within: float, what: str) -> None:
+    """Poll ``predicate`` every 20 ms; RuntimeError naming ``what`` after ``within`` seconds."""
     deadline = time.monotonic() + within
     while not predicate():
         if time.monotonic() > deadline:
@@ -138,18 +140,18 @@ def failover_times(servers: ReplicatedServers, kills: int) -> list[float]:
     os.environ["HOTLINE_LINK_RECONNECT_CAP"] = "1"
     url = servers.create_database(f"bench_ha_{os.getpid()}")
     times = []
-    with _ha_pair(url) as (washington, first, second):
+    with ha_pair(url) as (washington, first, second):
         processes = {washington: start_terminal(washington)}
         try:
             processes[first] = start_terminal(first)
-            _wait(lambda: _role(first) == "active", 30, "the first process to lead")
+            wait_until(lambda: process_role(first) == "active", 30, "the first process to lead")
             processes[second] = start_terminal(second)
             active, standby = first, second
             for kill in range(kills):
                 processes[active].kill()
                 processes[active].wait()
                 killed = time.monotonic()
-                _wait(lambda: _role(standby) == "active", 30, "the standby to lead")  # noqa: B023
+                wait_until(lambda: process_role(standby) == "active", 30, "the standby to lead")  # noqa: B023
                 with ControlClient(standby, timeout=30) as client:
                     sent = client.send(to="Washington", text=f"after kill {kill}")
                     client.wait_delivered(sent["id"], timeout=30)
