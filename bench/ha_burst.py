@@ -39,7 +39,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -172,7 +172,8 @@ def check_direction(
         "sent": len(sent),
         "received": len(received),
         "lost": len(set(sent_ids) - set(received_ids)),
-        "duplicated": sum(c - 1 for c in received_ids.values()) + sum(c - 1 for c in sent_ids.values()),
+        "duplicated": sum(c - 1 for c in received_ids.values())
+        + sum(c - 1 for c in sent_ids.values()),
         "unexpected": len(set(received_ids) - set(sent_ids)),
         "serials_in_order": sorted(by_serial_out) == list(range(1, len(sent) + 1))
         and by_serial_in == by_serial_out,
@@ -215,7 +216,9 @@ def ha_burst(url: str, n: int, kills: int, back: int, ahead: int) -> dict[str, A
                 thread.start()
             for kill in range(kills):
                 due = (kill + 1) * n // (kills + 1)
-                wait_until(lambda d=due: run.delivered() >= d or bool(run.errors), 600, f"{due} delivered")  # type: ignore[misc]
+                wait_until(
+                    lambda d=due: run.delivered() >= d or bool(run.errors), 600, f"{due} sent"
+                )
                 if run.errors:
                     break
                 failovers.append(_kill_and_time(run, processes, active, standby))
@@ -228,7 +231,9 @@ def ha_burst(url: str, n: int, kills: int, back: int, ahead: int) -> dict[str, A
                 active, standby = standby, active
             for thread in threads:
                 thread.join(timeout=1800)
-            wait_until(lambda: run.delivered() >= n or bool(run.errors), 600, "every forward receipt")
+            wait_until(
+                lambda: run.delivered() >= n or bool(run.errors), 600, "every forward receipt"
+            )
             elapsed = time.monotonic() - started
             wait_until(lambda: _queued(active) == 0, 600, "every message back receipted")
         finally:
@@ -286,13 +291,17 @@ def _spread(values: Sequence[float]) -> dict[str, float]:
     return {"min": ordered[0], "median": ordered[len(ordered) // 2], "max": ordered[-1]}
 
 
-def _holds(figures: dict[str, Any]) -> bool:
-    ok: Callable[[dict[str, Any]], bool] = lambda d: (  # noqa: E731
-        d["lost"] == d["duplicated"] == d["unexpected"] == d["undelivered"] == 0
-        and d["accepted_missing"] == d["texts_missing"] == 0
-        and d["serials_in_order"]
+def _direction_holds(shown: dict[str, Any]) -> bool:
+    return bool(
+        shown["lost"] == shown["duplicated"] == shown["unexpected"] == shown["undelivered"] == 0
+        and shown["accepted_missing"] == shown["texts_missing"] == 0
+        and shown["serials_in_order"]
     )
-    return all(ok(d) for d in figures["directions"].values()) and all(figures["verify"].values())
+
+
+def _holds(figures: dict[str, Any]) -> bool:
+    directions = figures["directions"].values()
+    return all(map(_direction_holds, directions)) and all(figures["verify"].values())
 
 
 def main(argv: Sequence[str] | None = None) -> None:
