@@ -105,6 +105,7 @@ from hotline.crypto.note import (
     verify_cosignature,
     verify_note,
 )
+from hotline.crypto.pkcs11 import PKCS11Signer, TokenKey, generate_token_key, open_token_key
 from hotline.crypto.ratchet import (
     CHAIN_INFO,
     CHAIN_KEY_BYTES,
@@ -131,7 +132,6 @@ from hotline.crypto.receipt import (
     verify_receipt,
     verify_receipt_fields,
 )
-from hotline.crypto.pkcs11 import PKCS11Signer, TokenKey, generate_token_key, open_token_key
 from hotline.crypto.sealed import (
     KDF_PARAMETERS,
     SEALED_MAGIC,

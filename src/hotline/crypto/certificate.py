@@ -217,9 +217,7 @@ def identity_key(der: bytes, anchors: Sequence[bytes]) -> bytes:
             continue
         key = certificate_public_key(anchor)
         try:
-            verify_signature(
-                key, certificate.signature, certificate.tbs_certificate_bytes
-            )
+            verify_signature(key, certificate.signature, certificate.tbs_certificate_bytes)
         except SignatureInvalid:
             continue
         return key

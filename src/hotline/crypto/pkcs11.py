@@ -40,7 +40,7 @@ class TokenKey:
 
 def _pkcs11() -> Any:
     try:
-        import pkcs11  # noqa: PLC0415 - optional: only a terminal with a token needs it
+        import pkcs11
     except ImportError as exc:
         raise TokenUnavailable(
             "the signing key is in a PKCS#11 token, but python-pkcs11 is not installed "
@@ -157,7 +157,7 @@ def generate_token_key(where: TokenKey, pin: bytes) -> PKCS11Signer:
     a party's key is created once, never silently replaced.
     """
     pkcs11 = _pkcs11()
-    from pkcs11.util.ec import encode_named_curve_parameters  # noqa: PLC0415 - optional
+    from pkcs11.util.ec import encode_named_curve_parameters
 
     attribute = pkcs11.Attribute
     with _session(where, pin, rw=True) as session:
