@@ -128,7 +128,7 @@ def _signing_token(args: argparse.Namespace) -> TokenKey | None:
         raise InvalidArgument("a standby takes its keys from ACTIVE_DIR; no --pkcs11-module")
     # The key is labelled with the party's name: one token can hold several parties' keys.
     return TokenKey(
-        module=str(Path(args.pkcs11_module).resolve()),
+        module=str(Path(args.pkcs11_module).absolute()),
         token_label=args.token_label,
         key_label=args.party,
     )

@@ -77,8 +77,10 @@ def token_or_skip(directory: Path, label: str = "hotline") -> SoftToken:
     )
     env = {**os.environ, "SOFTHSM2_CONF": str(conf)}
     subprocess.run(
-        ["softhsm2-util", "--init-token", "--free", "--label", label]
-        + ["--pin", USER_PIN, "--so-pin", SO_PIN],
+        [
+            *("softhsm2-util", "--init-token", "--free", "--label", label),
+            *("--pin", USER_PIN, "--so-pin", SO_PIN),
+        ],
         env=env,
         check=True,
         capture_output=True,
