@@ -129,5 +129,6 @@ def test_a_wrong_or_missing_pin_refuses_to_start_in_one_line(
     missing = hotline("run", directory, check=False, stdin="", env=token.env)
     assert missing.returncode == 2
     (line,) = missing.stderr.strip().splitlines()
-    assert "needs its PIN" in line and "$HOTLINE_PKCS11_PIN_FILE" in line
+    assert "needs its PIN" in line
+    assert "$HOTLINE_PKCS11_PIN_FILE" in line
     assert not (directory / "control.sock").exists()
