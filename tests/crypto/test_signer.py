@@ -138,7 +138,7 @@ def test_a_software_certificate_is_the_one_cryptography_signs() -> None:
         x509.CertificateBuilder()
         .subject_name(certificate.subject)
         .issuer_name(certificate.issuer)
-        .public_key(certificate.public_key())  # type: ignore[arg-type]
+        .public_key(certificate.public_key())
         .serial_number(certificate.serial_number)
         .not_valid_before(certificate.not_valid_before_utc)
         .not_valid_after(certificate.not_valid_after_utc)

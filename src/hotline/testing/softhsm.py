@@ -18,9 +18,16 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["REQUIRE_ENV", "SOFTHSM_MODULE", "SoftToken", "find_module", "token_or_skip"]
+__all__ = [
+    "PKCS11_REQUIRE_ENV",
+    "SOFTHSM_MODULE",
+    "USER_PIN",
+    "SoftToken",
+    "find_module",
+    "token_or_skip",
+]
 
-REQUIRE_ENV = "HOTLINE_REQUIRE_PKCS11"
+PKCS11_REQUIRE_ENV = "HOTLINE_REQUIRE_PKCS11"
 """Set (to anything non-empty) to make a missing SoftHSM2 a failure instead of a skip."""
 
 #: Where Debian's softhsm2 package puts the module (others: set HOTLINE_SOFTHSM_MODULE).
@@ -56,7 +63,7 @@ def find_module() -> str | None:
 
 
 def _required() -> bool:
-    return bool(os.environ.get(REQUIRE_ENV)) or os.environ.get("CI", "").lower() == "true"
+    return bool(os.environ.get(PKCS11_REQUIRE_ENV)) or os.environ.get("CI", "").lower() == "true"
 
 
 def token_or_skip(directory: Path, label: str = "hotline") -> SoftToken:
@@ -67,7 +74,7 @@ def token_or_skip(directory: Path, label: str = "hotline") -> SoftToken:
     if module is None:
         reason = "SoftHSM2 (apt-get install softhsm2) or python-pkcs11 is not installed"
         if _required():
-            pytest.fail(f"{reason}, and {REQUIRE_ENV} or CI asks for the PKCS#11 tests")
+            pytest.fail(f"{reason}, and {PKCS11_REQUIRE_ENV} or CI asks for the PKCS#11 tests")
         pytest.skip(reason)
     tokens = directory / "tokens"
     tokens.mkdir(parents=True, mode=0o700)
