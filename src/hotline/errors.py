@@ -20,7 +20,9 @@
     │   ├── ProofInvalid              a Merkle inclusion or consistency proof does not hold
     │   └── PassphraseError           a terminal's sealed private keys cannot be opened
     │       ├── WrongPassphrase       the passphrase given does not open them (or a file changed)
-    │       └── PassphraseMissing     they are sealed and no passphrase source gave one
+    │       ├── PassphraseMissing     they are sealed and no passphrase source gave one
+    │       └── TokenUnavailable      the hardware token holding the signing key cannot be
+    │                                 used: no module, token, PIN or key, or the PIN refused
     ├── DeliveryError                 a verified object breaks the delivery rules
     │   ├── DeliveryTimeout           no receipt came back within the time asked for
     │   ├── WrongSigner               signed by someone other than the authenticated peer
@@ -131,6 +133,7 @@ __all__ = [
     "SignatureInvalid",
     "StatementInvalid",
     "StoreError",
+    "TokenUnavailable",
     "UnknownAlarm",
     "UnknownCall",
     "UnknownConference",
@@ -217,6 +220,10 @@ class WrongPassphrase(PassphraseError):
 
 class PassphraseMissing(PassphraseError):
     """The keys are sealed and no passphrase source gave a passphrase."""
+
+
+class TokenUnavailable(PassphraseError):
+    """The PKCS#11 token holding the signing key cannot be used (module, token, PIN or key)."""
 
 
 class DeliveryError(HotlineError):

@@ -32,6 +32,8 @@ ALLOWED_TOP_LEVEL = {
     "ipaddress",
     "json",
     "nacl",
+    "pkcs11",  # pkcs11.py: python-pkcs11, imported only when a signing key is in a token
+    "threading",  # pkcs11.py: one PKCS#11 session, signed on by one thread at a time
     "os",
     "pathlib",
     "re",

@@ -1,5 +1,6 @@
 """``hotline init DIR --party NAME --listen HOST:PORT [...] [--timezone ZONE] [--console HOST:PORT]
-[--metrics HOST:PORT] [--store URL] [--passphrase-file F | --unprotected-keys]``.
+[--metrics HOST:PORT] [--store URL] [--passphrase-file F | --unprotected-keys]
+[--pkcs11-module PATH --token-label L [--pin-file F]]``.
 
 Or ``hotline init DIR --standby-of ACTIVE_DIR --listen HOST:PORT``: the second process of an
 active/standby pair on one PostgreSQL store (hotline.terminal.standby, docs/ha.md); it copies
@@ -10,6 +11,11 @@ The private keys are sealed under a passphrase (docs/keys.md) taken from
 with none of them, an interactive run asks for it twice, and a run without a
 terminal on standard input refuses unless ``--unprotected-keys`` says to keep
 the keys raw (the demo, the tests, a throwaway terminal).
+
+With ``--pkcs11-module`` and ``--token-label`` the signing key is generated in
+that PKCS#11 token, labelled with the party's name, and never leaves it
+(hotline.terminal.config.token, docs/keys.md); the PIN comes from
+``--pin-file``, ``$HOTLINE_PKCS11_PIN_FILE`` or systemd's ``pkcs11-pin``.
 """
 
 from __future__ import annotations
@@ -20,10 +26,12 @@ import sys
 from pathlib import Path
 
 from hotline.cli._common import Verbs, add_directory
+from hotline.crypto import TokenKey
 from hotline.errors import AlreadyInitialised, InvalidArgument, PassphraseMissing
 from hotline.terminal import TerminalPaths, init_terminal
 from hotline.terminal.config.console_tls import console_tls
 from hotline.terminal.config.passphrase import find_passphrase, passphrase_missing
+from hotline.terminal.config.token import find_pin
 from hotline.terminal.standby import init_standby
 
 #: Shorter passphrases are refused when typed: they fall to a guessing attack
@@ -89,7 +97,41 @@ def register(verbs: Verbs) -> None:
         action="store_true",
         help="keep the private keys unencrypted on disk (demos, tests; see docs/keys.md)",
     )
+    token = parser.add_argument_group("signing key in a PKCS#11 token (docs/keys.md)")
+    token.add_argument(
+        "--pkcs11-module",
+        metavar="PATH",
+        help="generate the signing key in a token through this PKCS#11 module "
+        "(e.g. /usr/lib/softhsm/libsofthsm2.so)",
+    )
+    token.add_argument(
+        "--token-label", metavar="L", help="the token's label (with --pkcs11-module)"
+    )
+    token.add_argument(
+        "--pin-file",
+        metavar="FILE",
+        type=Path,
+        help="the token's user PIN (also: $HOTLINE_PKCS11_PIN_FILE, systemd credential "
+        "'pkcs11-pin'); hotline run needs the same",
+    )
     parser.set_defaults(handler=run)
+
+
+def _signing_token(args: argparse.Namespace) -> TokenKey | None:
+    if (args.pkcs11_module is None) != (args.token_label is None):
+        raise InvalidArgument("--pkcs11-module and --token-label go together")
+    if args.pkcs11_module is None:
+        if args.pin_file is not None:
+            raise InvalidArgument("--pin-file is for a token (--pkcs11-module, --token-label)")
+        return None
+    if args.standby_of is not None:
+        raise InvalidArgument("a standby takes its keys from ACTIVE_DIR; no --pkcs11-module")
+    # The key is labelled with the party's name: one token can hold several parties' keys.
+    return TokenKey(
+        module=str(Path(args.pkcs11_module).absolute()),
+        token_label=args.token_label,
+        key_label=args.party,
+    )
 
 
 def _passphrase(args: argparse.Namespace) -> bytes | None:
@@ -114,6 +156,7 @@ def _passphrase(args: argparse.Namespace) -> bytes | None:
 
 
 def run(args: argparse.Namespace) -> int:
+    signing_token = _signing_token(args)
     if args.standby_of is not None:
         if args.party or args.store:
             raise InvalidArgument("--standby-of takes the party and the store from ACTIVE_DIR")
@@ -132,6 +175,7 @@ def run(args: argparse.Namespace) -> int:
         # Said before the passphrase is asked for, not after it was typed twice.
         raise AlreadyInitialised(f"{args.directory} already holds a terminal")
     passphrase = _passphrase(args)
+    pin = find_pin(args.pin_file) if signing_token is not None else None
     files = init_terminal(
         args.directory,
         party=args.party,
@@ -141,6 +185,8 @@ def run(args: argparse.Namespace) -> int:
         store_url=args.store,
         metrics=args.metrics,
         passphrase=passphrase,
+        signing_token=signing_token,
+        pin=pin,
     )
     card = files.card()
     files.store.close()
@@ -151,6 +197,11 @@ def run(args: argparse.Namespace) -> int:
         print("keys unprotected: stored unencrypted in the terminal directory (docs/keys.md)")
     else:
         print("keys sealed under the passphrase: hotline run needs the same passphrase source")
+    if signing_token is not None:
+        print(
+            f"signing key in token {signing_token.token_label} (key {signing_token.key_label!r}): "
+            "hotline run needs the same PIN source"
+        )
     if args.console:
         tls = console_tls(files.paths, files.settings)
         scheme = "https" if tls is not None else "http"

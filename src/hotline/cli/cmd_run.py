@@ -1,7 +1,9 @@
-"""``hotline run DIR [--passphrase-file F]``: run the terminal in the foreground until SIGTERM or Ctrl-C.
+"""``hotline run DIR [--passphrase-file F] [--pin-file F]``: run the terminal until SIGTERM or Ctrl-C.
 
 Sealed keys are opened first, before anything starts: a wrong or missing
-passphrase exits 2 with one line naming the sources tried. Run at a terminal
+passphrase exits 2 with one line naming the sources tried; so does a signing
+key in a PKCS#11 token that cannot be opened (no module, token, key or PIN,
+or a wrong PIN; docs/keys.md). Run at a terminal
 with no passphrase source, it asks for the passphrase once.
 """
 
@@ -17,6 +19,7 @@ from hotline.cli._common import Verbs, add_directory
 from hotline.crypto import Identity
 from hotline.terminal import TerminalPaths, load_settings, run_terminal
 from hotline.terminal.config.passphrase import Passphrase, find_passphrase
+from hotline.terminal.config.token import find_pin
 from hotline.terminal.logs import LOG_FORMATS, configure_logging
 
 __all__ = ["register", "run"]
@@ -45,6 +48,13 @@ def register(verbs: Verbs) -> None:
         type=Path,
         help="the passphrase sealing the keys (also: $HOTLINE_PASSPHRASE_FILE, systemd "
         "credential 'passphrase')",
+    )
+    parser.add_argument(
+        "--pin-file",
+        metavar="FILE",
+        type=Path,
+        help="the PIN of the token holding the signing key (also: $HOTLINE_PKCS11_PIN_FILE, "
+        "systemd credential 'pkcs11-pin')",
     )
     parser.set_defaults(handler=run)
 
@@ -79,5 +89,8 @@ def run(args: argparse.Namespace) -> int:
         from hotline.console import serve_console
 
         console = serve_console
-    asyncio.run(run_terminal(args.directory, extra=console, passphrase=passphrase))
+    pin = None
+    if settings is not None and settings.signing_token is not None:
+        pin = find_pin(args.pin_file)
+    asyncio.run(run_terminal(args.directory, extra=console, passphrase=passphrase, pin=pin))
     return 0

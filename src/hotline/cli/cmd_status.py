@@ -48,6 +48,8 @@ def run(args: argparse.Namespace) -> int:
     print(f"listening on {', '.join(status['listen'])}")
     if status.get("keys") == "unprotected":
         print("keys unprotected: the private keys are not encrypted at rest (docs/keys.md)")
+    if status.get("signing_key", "software key").startswith("token "):
+        print(f"signing key in {status['signing_key']}")
     if status.get("cpu_wake", "not asked") != "not asked":
         print(f"performance: {status['cpu_wake']}")
     if not status["peers"]:

@@ -37,7 +37,9 @@ from hotline.crypto.certificate import (
     certificate_pem,
     certificate_public_key,
     certificate_serial,
+    identity_key,
     make_tls_certificate,
+    make_tls_leaf,
     private_key_pem,
     verify_self_signed,
 )
@@ -103,6 +105,7 @@ from hotline.crypto.note import (
     verify_cosignature,
     verify_note,
 )
+from hotline.crypto.pkcs11 import PKCS11Signer, TokenKey, generate_token_key, open_token_key
 from hotline.crypto.ratchet import (
     CHAIN_INFO,
     CHAIN_KEY_BYTES,
@@ -139,6 +142,7 @@ from hotline.crypto.sealed import (
     open_secret,
     seal_secret,
 )
+from hotline.crypto.signer import Signer, SoftwareSigner
 from hotline.crypto.tlog import (
     EMPTY_ROOT,
     HASH_BYTES,
@@ -205,6 +209,7 @@ __all__ = [
     "NOT_VALID_AFTER",
     "NOT_VALID_BEFORE",
     "NoteSignature",
+    "PKCS11Signer",
     "PeerCard",
     "PerfectNode",
     "Precedence",
@@ -218,6 +223,9 @@ __all__ = [
     "SUPPORTED_ENVELOPE_VERSIONS",
     "SealingKey",
     "SignedNote",
+    "Signer",
+    "SoftwareSigner",
+    "TokenKey",
     "TreeBuilder",
     "Unsealer",
     "ZERO_HASH",
@@ -235,11 +243,14 @@ __all__ = [
     "cosign",
     "cosignature_message",
     "fingerprint",
+    "generate_token_key",
+    "identity_key",
     "inclusion_proof",
     "is_sealed",
     "leaf_hash",
     "make_card",
     "make_tls_certificate",
+    "make_tls_leaf",
     "new_chain",
     "new_message_id",
     "node_hash",
@@ -247,6 +258,7 @@ __all__ = [
     "open_envelope",
     "open_envelope_ratcheted",
     "open_secret",
+    "open_token_key",
     "parse_route",
     "parse_verifier_key",
     "private_key_pem",

@@ -12,6 +12,15 @@ called at every start instead of storing a second artefact that could drift
 from the keys, and the certificate embedded in a card can be regenerated and
 compared byte for byte.
 
+The certificate is signed through the identity's signer, so a signing key in
+a hardware token signs it there (:func:`make_tls_certificate` assembles the
+DER around the token's signature). Python's :mod:`ssl` cannot use a key in a
+token for the handshake, though: such a terminal serves a *TLS key* of its
+own, in software, in a leaf certificate issued by its signing key
+(:func:`make_tls_leaf`). Peers still pin the self-signed certificate of the
+card, which anchors the chain; :func:`identity_key` finds the identity key
+behind either kind (docs/keys.md, "Hardware tokens").
+
 What works with Python's :mod:`ssl` (OpenSSL 3, TLS 1.3 only, ``CERT_REQUIRED``,
 ``check_hostname=False``, the peer's DER as the only ``cadata``, also with
 ``VERIFY_X509_STRICT``): a v3 certificate with ``basicConstraints CA:TRUE``
@@ -24,15 +33,20 @@ and the server role, which each terminal needs.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+)
 from cryptography.x509.oid import NameOID
 
-from hotline.crypto.identity import Identity
-from hotline.errors import CardInvalid
+from hotline.crypto.identity import Identity, verify_signature
+from hotline.crypto.signer import Signer
+from hotline.errors import CardInvalid, SignatureInvalid
 
 __all__ = [
     "NOT_VALID_AFTER",
@@ -41,7 +55,9 @@ __all__ = [
     "certificate_pem",
     "certificate_public_key",
     "certificate_serial",
+    "identity_key",
     "make_tls_certificate",
+    "make_tls_leaf",
     "private_key_pem",
     "verify_self_signed",
 ]
@@ -69,7 +85,7 @@ def make_tls_certificate(identity: Identity) -> bytes:
 
     The same identity always yields the same bytes.
     """
-    public_key = identity.signing_key.public_key()
+    public_key = Ed25519PublicKey.from_public_bytes(identity.signing_public)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, identity.party)])
     subject_key_id = x509.SubjectKeyIdentifier.from_public_key(public_key)
     builder = (
@@ -101,9 +117,111 @@ def make_tls_certificate(identity: Identity) -> bytes:
             critical=False,
         )
     )
-    # Ed25519 takes no separate hash algorithm: algorithm=None.
-    certificate = builder.sign(identity.signing_key, None)
-    return certificate.public_bytes(serialization.Encoding.DER)
+    return _signed_by(builder, identity.signer)
+
+
+# AlgorithmIdentifier for Ed25519 (RFC 8410): SEQUENCE { OID 1.3.101.112 }.
+_ED25519_ALGORITHM = bytes.fromhex("300506032b6570")
+
+
+def _der_length(length: int) -> bytes:
+    if length < 0x80:
+        return bytes([length])
+    octets = length.to_bytes((length.bit_length() + 7) // 8, "big")
+    return bytes([0x80 | len(octets)]) + octets
+
+
+def _signed_by(builder: x509.CertificateBuilder, signer: Signer) -> bytes:
+    """``builder``'s certificate (DER), its signature made by ``signer``.
+
+    ``cryptography`` signs only with a key object it holds, and a token's key
+    is not one. For Ed25519 the to-be-signed part does not depend on the
+    signing key (its algorithm identifier names Ed25519 and nothing else), so
+    it is built with a throwaway key, signed by ``signer``, and wrapped as
+    RFC 5280's ``Certificate ::= SEQUENCE { tbsCertificate,
+    signatureAlgorithm, signatureValue BIT STRING }``. With a software signer
+    the bytes equal what ``builder.sign(key, None)`` gives (Ed25519 is
+    deterministic; tests/crypto/test_certificate.py checks it).
+    """
+    tbs = builder.sign(Ed25519PrivateKey.generate(), None).tbs_certificate_bytes
+    signature = signer.sign(tbs)
+    bit_string = b"\x03" + _der_length(len(signature) + 1) + b"\x00" + signature
+    body = tbs + _ED25519_ALGORITHM + bit_string
+    return b"\x30" + _der_length(len(body)) + body
+
+
+def make_tls_leaf(identity: Identity, tls_key: Ed25519PrivateKey) -> bytes:
+    """A certificate (DER) for ``tls_key``, issued by ``identity``'s signing key.
+
+    For a terminal whose signing key is in a token: ``ssl`` handshakes with
+    ``tls_key`` (software), and the peer, who pins the card's certificate
+    (:func:`make_tls_certificate`) as its only trust anchor, accepts the chain
+    leaf → anchor. Not a CA; subject ``"<party> TLS"`` so that it can never be
+    taken for the self-signed anchor. The same inputs give the same bytes.
+    """
+    public_key = tls_key.public_key()
+    issuer = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, identity.party)])
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"{identity.party} TLS")])
+    raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    anchor_key = Ed25519PublicKey.from_public_bytes(identity.signing_public)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer)
+        .public_key(public_key)
+        .serial_number(certificate_serial(raw))
+        .not_valid_before(NOT_VALID_BEFORE)
+        .not_valid_after(NOT_VALID_AFTER)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=False,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(
+                x509.SubjectKeyIdentifier.from_public_key(anchor_key)
+            ),
+            critical=False,
+        )
+    )
+    return _signed_by(builder, identity.signer)
+
+
+def identity_key(der: bytes, anchors: Sequence[bytes]) -> bytes:
+    """The identity key (raw Ed25519) a TLS certificate stands for.
+
+    A self-signed certificate (the card's) stands for its own key. A leaf
+    (:func:`make_tls_leaf`) stands for the key of the anchor among
+    ``anchors`` (the pinned card certificates) that signed it. TLS has
+    already checked the chain; this only names which pinned key it ends in.
+    Raises :class:`CardInvalid` if it is neither.
+    """
+    certificate = _load(der)
+    _ed25519_key(certificate)
+    if certificate.issuer == certificate.subject:
+        return certificate_public_key(der)
+    for anchor in anchors:
+        anchor_certificate = _load(anchor)
+        if anchor_certificate.subject != certificate.issuer:
+            continue
+        key = certificate_public_key(anchor)
+        try:
+            verify_signature(key, certificate.signature, certificate.tbs_certificate_bytes)
+        except SignatureInvalid:
+            continue
+        return key
+    raise CardInvalid("the certificate is neither self-signed nor issued by a pinned peer")
 
 
 def _load(der: bytes) -> x509.Certificate:
@@ -173,8 +291,13 @@ def certificate_pem(der: bytes) -> str:
     return _load(der).public_bytes(serialization.Encoding.PEM).decode("ascii")
 
 
-def private_key_pem(identity: Identity, *, password: bytes | None = None) -> bytes:
-    """``identity``'s signing key as PKCS#8 PEM, for ``load_cert_chain``.
+def private_key_pem(
+    identity: Identity, *, password: bytes | None = None, key: Ed25519PrivateKey | None = None
+) -> bytes:
+    """``identity``'s signing key (or the TLS ``key``) as PKCS#8 PEM, for ``load_cert_chain``.
+
+    ``key`` is the separate TLS key of a terminal whose signing key is in a
+    token (:func:`make_tls_leaf`).
 
     Encrypted under ``password`` when one is given (``BestAvailableEncryption``;
     ``ssl`` opens it with ``load_cert_chain(..., password=...)``), else plain.
@@ -186,6 +309,6 @@ def private_key_pem(identity: Identity, *, password: bytes | None = None) -> byt
         if password is not None
         else serialization.NoEncryption()
     )
-    return identity.signing_key.private_bytes(
+    return (key or identity.signing_key).private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption
     )

@@ -14,6 +14,12 @@ passphrase (:mod:`hotline.crypto.sealed`, labelled ``"<party> signing"`` and
 ``"<party> encryption"``; docs/keys.md). :meth:`Identity.save` and
 :meth:`Identity.load` are the only file I/O in :mod:`hotline.crypto`.
 
+The signing key is held by a :class:`~hotline.crypto.signer.Signer`: in
+memory (:class:`~hotline.crypto.signer.SoftwareSigner`, from those files), or
+in a hardware token (:class:`~hotline.crypto.pkcs11.PKCS11Signer`, and then
+there is no ``signing.key`` at all; docs/keys.md). :meth:`Identity.sign` is
+the signer's own ``sign``: everything the terminal signs goes through it.
+
 Signing and verification run in libsodium (PyNaCl), key handling and
 everything else in ``cryptography``: libsodium's Ed25519 is about twice as
 fast here (sign ~23 against ~40 µs, verify ~55 against ~120 µs), and a
@@ -35,6 +41,7 @@ import hashlib
 import hmac
 import os
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
 
 import nacl.bindings
@@ -44,6 +51,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from hotline.crypto.sealed import SealingKey, Unsealer, is_sealed
+from hotline.crypto.signer import Signer, SoftwareSigner
 from hotline.errors import (
     AlreadyInitialised,
     ConfigError,
@@ -78,6 +86,9 @@ ENCRYPTION_KEY_FILE = "encryption.key"
 
 _KEY_ROLES = ((SIGNING_KEY_FILE, "signing"), (ENCRYPTION_KEY_FILE, "encryption"))
 _TLS_PASSWORD_DOMAIN = b"hotline tls key.pem password v1"
+# With the signing key in a token, the TLS key is a key of its own (docs/keys.md)
+# and its PEM's password comes from the encryption key, under another domain.
+_TLS_PASSWORD_DOMAIN_TOKEN = b"hotline tls key.pem password v1 token"
 
 _PARTY_PUNCTUATION = frozenset(" -_.")
 _ASCII_DIGITS = frozenset("0123456789")
@@ -150,36 +161,48 @@ class Identity:
     __slots__ = (
         "_encryption_public",
         "_signing_public",
-        "_sodium_secret",
         "encryption_key",
         "party",
-        "signing_key",
+        "sign",
+        "signer",
     )
 
     party: str
-    signing_key: Ed25519PrivateKey
+    signer: Signer
     encryption_key: X25519PrivateKey
+    sign: Callable[[bytes], bytes]
+    """A 64-byte Ed25519 signature over ``data`` (deterministic, RFC 8032).
+
+    The signer's own bound ``sign``, so the hot path (one signature per
+    envelope and per receipt) costs no call beyond the backend's.
+    """
 
     def __init__(
         self,
         *,
         party: str,
-        signing_key: Ed25519PrivateKey,
         encryption_key: X25519PrivateKey,
+        signing_key: Ed25519PrivateKey | None = None,
+        signer: Signer | None = None,
     ) -> None:
-        if not isinstance(signing_key, Ed25519PrivateKey):
-            raise CryptoError("the signing key must be an Ed25519 private key")
+        if (signing_key is None) == (signer is None):
+            raise CryptoError("an identity needs exactly one of a signing key and a signer")
+        if signer is None:
+            if not isinstance(signing_key, Ed25519PrivateKey):
+                raise CryptoError("the signing key must be an Ed25519 private key")
+            signer = SoftwareSigner(signing_key)
+        elif not isinstance(signer, Signer):
+            raise CryptoError("the signer must provide public_key, sign and describe")
         if not isinstance(encryption_key, X25519PrivateKey):
             raise CryptoError("the encryption key must be an X25519 private key")
         self.party = validate_party(party)
-        self.signing_key = signing_key
+        self.signer = signer
+        self.sign = signer.sign
         self.encryption_key = encryption_key
-        # Derived once: the public keys are read for every envelope and receipt.
-        self._signing_public = signing_key.public_key().public_bytes(
-            serialization.Encoding.Raw, serialization.PublicFormat.Raw
-        )
-        # libsodium's secret key is the seed followed by the public key.
-        self._sodium_secret = signing_key.private_bytes_raw() + self._signing_public
+        # Read once: the public keys are read for every envelope and receipt.
+        self._signing_public = signer.public_key
+        if len(self._signing_public) != KEY_BYTES:
+            raise CryptoError(f"the signer's public key is not {KEY_BYTES} bytes")
         self._encryption_public = encryption_key.public_key().public_bytes(
             serialization.Encoding.Raw, serialization.PublicFormat.Raw
         )
@@ -216,6 +239,25 @@ class Identity:
         )
 
     @property
+    def signing_key(self) -> Ed25519PrivateKey:
+        """The private signing key, when it is in memory (a :class:`SoftwareSigner`).
+
+        :class:`CryptoError` when it is in a hardware token: its private
+        bytes cannot be read, by design.
+        """
+        if isinstance(self.signer, SoftwareSigner):
+            return self.signer.key
+        raise CryptoError(
+            f"the signing key of {self.party} is held by a {self.signer.describe()}: "
+            "its private bytes cannot be read"
+        )
+
+    @property
+    def in_software(self) -> bool:
+        """Whether the signing key is in memory (else a hardware token holds it)."""
+        return isinstance(self.signer, SoftwareSigner)
+
+    @property
     def signing_public(self) -> bytes:
         """The raw 32-byte Ed25519 public key: this party's identity on the wire."""
         return self._signing_public
@@ -224,11 +266,6 @@ class Identity:
     def encryption_public(self) -> bytes:
         """The raw 32-byte X25519 public key peers seal bodies to."""
         return self._encryption_public
-
-    def sign(self, data: bytes) -> bytes:
-        """A 64-byte Ed25519 signature over ``data`` (deterministic, RFC 8032)."""
-        # crypto_sign returns the signature followed by the message.
-        return nacl.bindings.crypto_sign(bytes(data), self._sodium_secret)[:SIGNATURE_BYTES]
 
     def tls_key_password(self) -> bytes:
         """The password of ``tls/key.pem`` when the keys are sealed.
@@ -240,10 +277,13 @@ class Identity:
         never the easier way in, and ``ssl`` loads it from the file with the
         password in memory: no plaintext key is ever written.
         """
-        digest = hmac.new(
-            self.signing_key.private_bytes_raw(), _TLS_PASSWORD_DOMAIN, hashlib.sha256
-        )
-        return digest.hexdigest().encode("ascii")
+        if self.in_software:
+            key, domain = self.signing_key.private_bytes_raw(), _TLS_PASSWORD_DOMAIN
+        else:
+            # The signing key's bytes are out of reach in a token; the
+            # encryption key is sealed beside the TLS key under the same passphrase.
+            key, domain = _raw_private(self.encryption_key), _TLS_PASSWORD_DOMAIN_TOKEN
+        return hmac.new(key, domain, hashlib.sha256).hexdigest().encode("ascii")
 
     def save(self, keys_dir: Path, *, passphrase: bytes | None = None) -> None:
         """Write both private keys under ``keys_dir``, owner-only, never overwriting.
@@ -251,43 +291,54 @@ class Identity:
         With ``passphrase`` each key is sealed under it (one Argon2id
         derivation, one salt, a label per key); without, the raw 32 bytes.
         Raises :class:`AlreadyInitialised` if either file already exists; in
-        that case nothing is written. Each file is fsynced, then the directory,
+        that case nothing is written. A signing key held in a token has no
+        file: only ``encryption.key`` is written. Each file is fsynced, then the directory,
         so a crash right after ``init`` does not leave a terminal without keys.
         """
         keys_dir = Path(keys_dir)
-        raw = {
-            SIGNING_KEY_FILE: _raw_private(self.signing_key),
-            ENCRYPTION_KEY_FILE: _raw_private(self.encryption_key),
-        }
-        for name, _ in _KEY_ROLES:
+        roles = _KEY_ROLES if self.in_software else _KEY_ROLES[1:]
+        raw = {ENCRYPTION_KEY_FILE: _raw_private(self.encryption_key)}
+        if self.in_software:
+            raw[SIGNING_KEY_FILE] = _raw_private(self.signing_key)
+        for name, _ in roles:
             path = keys_dir / name
             if path.exists() or path.is_symlink():
                 raise AlreadyInitialised(f"{path} already exists; refusing to overwrite a key")
         if passphrase is not None:
             sealing = SealingKey(passphrase)
             raw = {
-                name: sealing.seal(raw[name], label=f"{self.party} {role}")
-                for name, role in _KEY_ROLES
+                name: sealing.seal(raw[name], label=f"{self.party} {role}") for name, role in roles
             }
         try:
             keys_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         except OSError as exc:
             raise ConfigError(f"cannot create key directory {keys_dir}: {exc}") from exc
-        for name, _ in _KEY_ROLES:
+        for name, _ in roles:
             _write_new_file(keys_dir / name, raw[name])
         _fsync_directory(keys_dir)
 
     @staticmethod
     def keys_sealed(keys_dir: Path) -> bool:
-        """Whether the signing key in ``keys_dir`` is sealed under a passphrase.
+        """Whether the private keys in ``keys_dir`` are sealed under a passphrase.
 
+        Both files are sealed or neither; the encryption key's is read, since
+        with the signing key in a token it is the only one.
         :class:`NotInitialised` if there is no key file to look at.
         """
-        return is_sealed(_read_key_file(Path(keys_dir) / SIGNING_KEY_FILE, Path(keys_dir)))
+        return is_sealed(_read_key_file(Path(keys_dir) / ENCRYPTION_KEY_FILE, Path(keys_dir)))
 
     @classmethod
-    def load(cls, party: str, keys_dir: Path, *, passphrase: bytes | None = None) -> Identity:
+    def load(
+        cls,
+        party: str,
+        keys_dir: Path,
+        *,
+        passphrase: bytes | None = None,
+        signer: Signer | None = None,
+    ) -> Identity:
         """Read the keys :meth:`save` wrote, opening them with ``passphrase`` if sealed.
+
+        With ``signer`` (a key in a token) only ``encryption.key`` is read.
 
         Raises :class:`NotInitialised` if either file is missing,
         :class:`PassphraseMissing` if they are sealed and no passphrase is
@@ -298,7 +349,7 @@ class Identity:
         keys_dir = Path(keys_dir)
         unsealer = Unsealer(passphrase) if passphrase else None
         raw: list[bytes] = []
-        for name, role in _KEY_ROLES:
+        for name, role in _KEY_ROLES if signer is None else _KEY_ROLES[1:]:
             path = keys_dir / name
             data = _read_key_file(path, keys_dir)
             if is_sealed(data):
@@ -312,6 +363,12 @@ class Identity:
                     f"key file {path} holds {len(data)} bytes, not {KEY_BYTES}: it is damaged"
                 )
             raw.append(data)
+        if signer is not None:
+            return cls(
+                party=party,
+                signer=signer,
+                encryption_key=X25519PrivateKey.from_private_bytes(raw[0]),
+            )
         return cls.from_private_bytes(party, raw[0], raw[1])
 
     def __eq__(self, other: object) -> bool:

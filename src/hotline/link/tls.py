@@ -8,8 +8,9 @@ the peers it knows, rebuilt for every connection so a newly added peer is
 accepted at once. A certificate that is not pinned fails the handshake, and
 the listener reports the refusal with the address and OpenSSL's reason.
 
-The TLS handshake proves each side holds its identity key; the protocol hello
-that follows (``hotline.proto``) binds the session to both keys.
+The TLS handshake proves each side holds its identity key, or (for a signing
+key in a hardware token) a TLS key that identity key certified; the protocol
+hello that follows (``hotline.proto``) binds the session to both identity keys.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import ssl
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
-from hotline.crypto import certificate_pem, certificate_public_key
+from hotline.crypto import certificate_pem, identity_key
 from hotline.crypto import parse_route as card_route
 from hotline.errors import CardInvalid, InvalidArgument, LinkError
 from hotline.link.transport import StreamTransport
@@ -106,7 +107,10 @@ def _peer_key(writer: asyncio.StreamWriter) -> bytes:
     if not der:
         raise LinkError("the peer presented no certificate")
     try:
-        return certificate_public_key(der)
+        # The card's self-signed certificate, or a TLS leaf issued by the key
+        # of one (a signing key in a token, docs/keys.md): the identity key is
+        # the pinned one either way, among the anchors this context trusts.
+        return identity_key(der, ssl_object.context.get_ca_certs(binary_form=True))
     except CardInvalid as exc:
         raise LinkError(f"the peer's certificate carries no Ed25519 identity key: {exc}") from exc
 

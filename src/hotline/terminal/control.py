@@ -332,6 +332,8 @@ class Status(BaseModel):
     epoch: int | None = None
     #: "sealed" or "unprotected": whether the private keys are encrypted at rest.
     keys: str
+    #: Where the signing key lives: "software key", or "token LABEL" (a PKCS#11 token).
+    signing_key: str = "software key"
 
 
 @status_router.get("/status")
@@ -349,6 +351,7 @@ async def get_status(terminal: TerminalDep) -> Status:
         role=terminal.role,
         epoch=terminal.epoch,
         keys=status.keys,
+        signing_key=status.signing_key,
     )
 
 

@@ -70,6 +70,7 @@ from hotline.store import (
 from hotline.terminal.config import trust
 from hotline.terminal.config.passphrase import Passphrase
 from hotline.terminal.config.setup import PeerAdded, TerminalFiles, add_peer_card, open_terminal
+from hotline.terminal.config.token import Pin
 from hotline.terminal.core.alarms import (
     LINE_DOWN,
     RESTORED_BEHIND,
@@ -244,9 +245,14 @@ class Terminal:
 
     @classmethod
     def open(
-        cls, directory: Path, *, clock: Clock | None = None, passphrase: Passphrase | None = None
+        cls,
+        directory: Path,
+        *,
+        clock: Clock | None = None,
+        passphrase: Passphrase | None = None,
+        pin: Pin | None = None,
     ) -> Terminal:
-        return cls(open_terminal(directory, passphrase=passphrase), clock=clock)
+        return cls(open_terminal(directory, passphrase=passphrase, pin=pin), clock=clock)
 
     # -- public operations (used by the control API) ----------------------
 
@@ -558,6 +564,7 @@ class Terminal:
             alarms=tuple(self.alarms.open_alarms()),
             cpu_wake=self.cpu_wake,
             keys="sealed" if self.files.keys_sealed else "unprotected",
+            signing_key=self.identity.signer.describe(),
         )
 
     def _lines_for(self, parties: Sequence[str]) -> list[PeerLine]:

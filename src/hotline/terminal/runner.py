@@ -25,6 +25,7 @@ from typing import Any
 from hotline.errors import ConfigError, DaemonError, LinkError, NotInitialised
 from hotline.terminal.config.passphrase import Passphrase
 from hotline.terminal.config.paths import TerminalPaths
+from hotline.terminal.config.token import Pin
 from hotline.terminal.daemon import Terminal
 from hotline.terminal.runtime.cpu_wake import CPU_DMA_LATENCY, CpuWakeHold, hold_cpus_awake
 from hotline.terminal.runtime.heap import cap_mmap_threshold
@@ -71,10 +72,12 @@ async def run_terminal(
     ready: asyncio.Event | None = None,
     extra: ExtraServer | None = None,
     passphrase: Passphrase | None = None,
+    pin: Pin | None = None,
 ) -> None:
     """Run a terminal in the foreground until SIGTERM or SIGINT; the body of ``hotline run``.
 
-    ``passphrase`` opens sealed keys; None looks in the environment (open_terminal).
+    ``passphrase`` opens sealed keys, ``pin`` a signing key's token; None
+    looks in the environment (open_terminal).
     """
     from hotline.terminal.control import serve_control_api
     from hotline.terminal.lane import serve_send_lane
@@ -90,7 +93,7 @@ async def run_terminal(
     lock = DirectoryLock(paths.lock)
     lock.acquire()  # before touching the store: a second daemon must not open it at all
     try:
-        terminal = Terminal.open(directory, passphrase=passphrase)
+        terminal = Terminal.open(directory, passphrase=passphrase, pin=pin)
     except BaseException:
         lock.release()
         raise

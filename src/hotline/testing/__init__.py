@@ -13,6 +13,14 @@ from hotline.testing.connection_pair import ConnectionPair, Side
 from hotline.testing.memory import MemoryTransport, memory_link
 from hotline.testing.netns import LabFaults, LabSide, NamespacedTerminal, NetnsLab
 from hotline.testing.proxy import RouteProxy
+from hotline.testing.softhsm import (
+    PKCS11_REQUIRE_ENV,
+    SOFTHSM_MODULE,
+    USER_PIN,
+    SoftToken,
+    find_module,
+    token_or_skip,
+)
 from hotline.testing.virtual_time import VirtualClock, VirtualTimeLoop, run_virtual, virtual_clock
 
 __all__ = [
@@ -23,11 +31,17 @@ __all__ = [
     "MemoryTransport",
     "NamespacedTerminal",
     "NetnsLab",
+    "PKCS11_REQUIRE_ENV",
     "RouteProxy",
+    "SOFTHSM_MODULE",
     "Side",
+    "SoftToken",
+    "USER_PIN",
     "VirtualClock",
     "VirtualTimeLoop",
+    "find_module",
     "memory_link",
     "run_virtual",
+    "token_or_skip",
     "virtual_clock",
 ]

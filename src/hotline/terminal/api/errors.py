@@ -37,6 +37,7 @@ from hotline.errors import (
     PeerRemoved,
     PermissionDenied,
     StatementInvalid,
+    TokenUnavailable,
     UnknownAlarm,
     UnknownFormat,
     UnknownMessage,
@@ -104,6 +105,8 @@ ERROR_STATUS: Final[Mapping[type[HotlineError], int]] = MappingProxyType(
         # The daemon never answers this (it runs with its keys open); a
         # request that reaches the sealed keys offline is refused plainly.
         PassphraseError: 400,
+        # Likewise for a signing key in a token the daemon has open already.
+        TokenUnavailable: 400,
     }
 )
 

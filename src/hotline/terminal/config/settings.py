@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from hotline.crypto import validate_party
+from hotline.crypto import TokenKey, validate_party
 from hotline.errors import ConfigError, LinkError
 from hotline.link import parse_route
 from hotline.utc import parse_utc
@@ -397,6 +397,9 @@ class Settings:
     metrics: str | None = None
     #: ``[log] format``: "text" or "json" lines (``hotline run --log-format`` overrides it).
     log_format: str = "text"
+    #: ``[keys] pkcs11_module``, ``token_label``, ``key_label``: the PKCS#11 token that
+    #: holds the signing key (docs/keys.md); None: the key is in ``keys/signing.key``.
+    signing_token: TokenKey | None = None
 
 
 def check_store_url(url: str | None) -> str | None:
@@ -571,6 +574,21 @@ def render_settings(settings: Settings) -> str:
         '# username = "hotline"\n'
         '# credential = "secret"\n'
         + "".join(_ice_server_toml(server) for server in settings.calls.ice_servers)
+        + _keys_toml(settings.signing_token)
+    )
+
+
+def _keys_toml(token: TokenKey | None) -> str:
+    """``[keys]``: written only for a signing key in a token (its PIN is never in the file)."""
+    if token is None:
+        return ""
+    return (
+        "\n[keys]\n"
+        "# The signing key is in this PKCS#11 token (docs/keys.md); its PIN comes from\n"
+        "# --pin-file, $HOTLINE_PKCS11_PIN_FILE or the systemd credential pkcs11-pin.\n"
+        f"pkcs11_module = {_toml_string(token.module)}\n"
+        f"token_label = {_toml_string(token.token_label)}\n"
+        f"key_label = {_toml_string(token.key_label)}\n"
     )
 
 
@@ -695,6 +713,32 @@ class _StoreSection:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class _KeysSection:
+    """``[keys]``: the PKCS#11 token holding the signing key; all empty for a key file."""
+
+    __pydantic_config__ = _SCHEMA_CONFIG
+
+    pkcs11_module: str = ""
+    token_label: str = ""
+    key_label: str = ""
+
+    @_reported
+    def __post_init__(self) -> None:
+        given = [bool(self.pkcs11_module), bool(self.token_label), bool(self.key_label)]
+        if any(given) and not all(given):
+            raise ConfigError(
+                "[keys] pkcs11_module, token_label and key_label are set together, or none"
+            )
+
+    def token(self) -> TokenKey | None:
+        if not self.pkcs11_module:
+            return None
+        return TokenKey(
+            module=self.pkcs11_module, token_label=self.token_label, key_label=self.key_label
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class _PerformanceSection:
     """``[performance]``."""
 
@@ -722,6 +766,7 @@ class _File:
     markings: MarkingSettings = field(default_factory=MarkingSettings)
     metrics: _MetricsSection = field(default_factory=_MetricsSection)
     log: _LogSection = field(default_factory=_LogSection)
+    keys: _KeysSection = field(default_factory=_KeysSection)
 
     def settings(self) -> Settings:
         return Settings(
@@ -746,6 +791,7 @@ class _File:
             console_tls_key=self.console.tls_key or None,
             metrics=check_metrics(self.metrics.listen),
             log_format=self.log.format,
+            signing_token=self.keys.token(),
         )
 
 

@@ -11,7 +11,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from hotline.crypto import Identity, PeerCard, make_card, make_tls_certificate, private_key_pem
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
+from hotline.crypto import (
+    Identity,
+    PeerCard,
+    TokenKey,
+    make_card,
+    make_tls_certificate,
+    make_tls_leaf,
+    private_key_pem,
+    validate_party,
+)
 from hotline.crypto import certificate_pem as _certificate_pem
 from hotline.errors import (
     AlreadyInitialised,
@@ -41,6 +53,7 @@ from hotline.terminal.config.settings import (
     load_settings,
     render_settings,
 )
+from hotline.terminal.config.token import Pin, generate_signing_key, open_signer
 from hotline.terminal.runtime.clock import Clock, SystemClock
 from hotline.utc import format_utc
 
@@ -96,11 +109,16 @@ def init_terminal(
     store_url: str | None = None,
     metrics: str | None = None,
     passphrase: bytes | None = None,
+    signing_token: TokenKey | None = None,
+    pin: Pin | None = None,
 ) -> TerminalFiles:
     """Create a terminal in ``directory``: keys, TLS certificate, settings, store, journal.
 
     With ``passphrase`` the private keys (and the TLS key) are sealed under it
     (docs/keys.md); None keeps them raw, as ``--unprotected-keys`` asks.
+    With ``signing_token`` the signing key is generated in that PKCS#11 token
+    (logged in with ``pin``, or the PIN the environment gives), and only the
+    encryption key (and a separate TLS key) is kept in the directory.
 
     ``console`` (HOST:PORT) is where ``hotline run`` serves the web console; None for none.
     ``store_url`` (``postgresql://…``) keeps the state in that database, which must
@@ -119,8 +137,17 @@ def init_terminal(
         store_url=check_store_url(store_url),
         metrics=check_metrics(metrics),
         console_tls=True,  # with the certificate made below
+        signing_token=signing_token,
     )
-    identity = Identity.generate(party)  # validates the party name
+    if signing_token is None:
+        identity = Identity.generate(party)  # validates the party name
+    else:
+        validate_party(party)  # before a key is made in the token
+        identity = Identity(
+            party=party,
+            signer=generate_signing_key(signing_token, pin),
+            encryption_key=X25519PrivateKey.generate(),
+        )
     private_dir(directory)
     private_dir(paths.keys)
     identity.save(paths.keys, passphrase=passphrase)
@@ -157,6 +184,7 @@ def init_terminal(
             "fingerprint": files.card().fingerprint,
             "listen": list(settings.listen),
             "keys": "sealed" if sealed else "unprotected",
+            "signing_key": identity.signer.describe(),
         },
     )
     # Written last: a directory with hotline.toml is a complete terminal.
@@ -166,14 +194,46 @@ def init_terminal(
 
 def _write_tls_files(paths: TerminalPaths, identity: Identity, *, sealed: bool) -> None:
     private_dir(paths.tls)
-    write_private(paths.certificate, _certificate_pem(make_tls_certificate(identity)).encode())
     # Sealed keys: the PEM is encrypted too, so no plaintext key is ever on disk.
     password = identity.tls_key_password() if sealed else None
-    write_private(paths.tls_key, private_key_pem(identity, password=password))
+    if identity.in_software:
+        certificate = make_tls_certificate(identity)
+        key_pem = private_key_pem(identity, password=password)
+    else:
+        # ssl cannot handshake with a key in a token: a TLS key of its own,
+        # certified by the token's signing key (docs/keys.md, "Hardware tokens").
+        tls_key = Ed25519PrivateKey.generate()
+        certificate = make_tls_leaf(identity, tls_key)
+        key_pem = private_key_pem(identity, password=password, key=tls_key)
+    write_private(paths.certificate, _certificate_pem(certificate).encode())
+    write_private(paths.tls_key, key_pem)
 
 
-def open_terminal(directory: Path, *, passphrase: Passphrase | None = None) -> TerminalFiles:
+def _open_identity(
+    settings: Settings,
+    paths: TerminalPaths,
+    *,
+    secret: bytes | None,
+    pin: Pin | None,
+) -> Identity:
+    if settings.signing_token is None:
+        return Identity.load(settings.party, paths.keys, passphrase=secret)
+    signer = open_signer(settings.signing_token, pin)
+    try:
+        return Identity.load(settings.party, paths.keys, passphrase=secret, signer=signer)
+    except BaseException:
+        signer.close()
+        raise
+
+
+def open_terminal(
+    directory: Path, *, passphrase: Passphrase | None = None, pin: Pin | None = None
+) -> TerminalFiles:
     """Open an initialised terminal directory; :class:`NotInitialised` if it is not one.
+
+    A signing key in a PKCS#11 token (``[keys]``) is opened with ``pin``, or
+    the one the environment gives (:func:`~hotline.terminal.config.token.find_pin`):
+    :class:`~hotline.errors.TokenUnavailable` in one line if it cannot be.
 
     Sealed keys are opened with ``passphrase``, or else with the one the
     environment gives (:func:`~hotline.terminal.config.passphrase.find_passphrase`):
@@ -193,10 +253,11 @@ def open_terminal(directory: Path, *, passphrase: Passphrase | None = None) -> T
         if passphrase is None:
             raise passphrase_missing(f"{directory} holds sealed keys: opening it")
     try:
-        identity = Identity.load(
-            settings.party,
-            paths.keys,
-            passphrase=passphrase.secret if sealed and passphrase else None,
+        identity = _open_identity(
+            settings,
+            paths,
+            secret=passphrase.secret if sealed and passphrase else None,
+            pin=pin,
         )
     except WrongPassphrase as exc:
         source = passphrase.source if passphrase else "none"

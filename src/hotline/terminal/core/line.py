@@ -211,3 +211,5 @@ class TerminalStatus:
     cpu_wake: str
     #: "sealed" (under a passphrase) or "unprotected" (raw on disk): docs/keys.md.
     keys: str = "sealed"
+    #: Where the signing key lives: "software key", or "token LABEL" (a PKCS#11 token).
+    signing_key: str = "software key"
