@@ -14,10 +14,12 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
+import cbor2
 import pytest
 
 from hotline.errors import PermissionDenied, ReleaseRefused, StatementInvalid, UnknownMessage
 from hotline.terminal import Terminal
+from hotline.terminal.api.statements import statement_export
 from hotline.terminal.core.joint import StatementSignature
 from hotline.terminal.core.markings import Markings
 from hotline.terminal.core.operators import Operator
@@ -26,6 +28,7 @@ from hotline.terminal.desks.accounts.users import authenticate, create_user
 from hotline.terminal.desks.conferences import ConferenceDesk
 from hotline.terminal.desks.releases import ReleaseDesk
 from hotline.terminal.desks.statements import StatementDesk
+from hotline.terminal.record.statement_audit import MAGIC, audit_statement
 from hotline.testing import run_virtual, virtual_clock
 from hotline.utc import format_utc
 
@@ -379,5 +382,38 @@ def test_a_statement_in_force_releases_the_marked_message_on_every_holder(tmp_pa
             assert not [
                 r for x in t.values() for r in refusals(x.store) if r.data["what"] == "statement"
             ]
+
+            # The export carries the original marked message; the audit prints both.
+            for party in ("Washington", "London"):
+                data, _ = statement_export(t[party], statement)
+                audit = audit_statement(data, now=format_utc(t[party].clock.now()))
+                assert audit.fault is None, audit.fault
+                assert audit.released is not None
+                assert audit.released.sender == "Washington"
+                assert audit.released.recipient == "London"
+                assert audit.released.text == "Stand down the carrier group."
+                shown = "\n".join(audit.lines())
+                assert f"RELEASES marked message {copies['London'].id}" in shown
+                assert "EYES ONLY" in shown.upper()
+                assert "Stand down the carrier group." in shown
+            # Paris holds another copy, not the one the statement names: it cannot export it.
+            with pytest.raises(StatementInvalid, match="does not hold message"):
+                statement_export(t["Paris"], statement)
+            # Any change to the released message is refused.
+            document = cbor2.loads(data[len(MAGIC) :])
+            for part in ("envelope", "body"):
+                tampered = dict(document)
+                raw = bytearray(document["released"][part])
+                raw[-3] ^= 1
+                tampered["released"] = {**document["released"], part: bytes(raw)}
+                forged = MAGIC + cbor2.dumps(tampered, canonical=True)
+                assert audit_statement(forged, now=format_utc(t["London"].clock.now())).fault
+            dropped = {k: v for k, v in document.items() if k != "released"}
+            fault = audit_statement(
+                MAGIC + cbor2.dumps(dropped, canonical=True),
+                now=format_utc(t["London"].clock.now()),
+            ).fault
+            assert fault is not None
+            assert "does not hold" in fault
 
     run_virtual(main())
