@@ -149,7 +149,9 @@ class Camera:
         self.out = out
 
     def page(self) -> Page:
-        context = self.browser.new_context(viewport=VIEWPORT, locale="en-US")
+        context = self.browser.new_context(
+            viewport=VIEWPORT, locale="en-US", ignore_https_errors=True
+        )
         page = context.new_page()
         page.set_default_timeout(15_000)
         return page
