@@ -27,6 +27,13 @@ and then, with three terminals (Washington, Moscow, London, a full mesh):
                      slowest recipient (London, stopped), the send form with its markings
     conference-ru.png      the same conference on Moscow's console, in Russian
 
+and with three more (Washington, London, Paris), a joint statement:
+
+    statements.png   the Statements page: one in force, one circulating
+    statement.png    a statement: English and French side by side, London's revision's
+                     differences, who has signed and who has not (Washington signs on the page)
+    statement-ru.png       the statement in force, on Paris's console in Russian
+
 Run from the repository root: ``.venv/bin/python scripts/console_screenshots.py``
 (``--out DIR`` to write elsewhere).
 """
@@ -103,6 +110,32 @@ MESH_USERS = (
 )
 
 
+STATEMENT_PARTIES = (
+    ("Washington", "America/New_York"),
+    ("London", "Europe/London"),
+    ("Paris", "Europe/Paris"),
+)
+STATEMENT_USERS = (
+    User(name="was-principal", party="Washington", role="principal"),
+    User(name="lon-principal", party="London", role="principal"),
+    User(name="par-principal-ru", party="Paris", role="principal", language="ru"),
+)
+STATEMENT_TEXTS = {
+    "en": (
+        "The Governments of the United States, the United Kingdom and France call for "
+        "restraint by all parties and an immediate return to talks."
+    ),
+    "fr": (
+        "Les gouvernements des États-Unis, du Royaume-Uni et de la France appellent toutes "
+        "les parties à la retenue et à une reprise immédiate des pourparlers."
+    ),
+}
+STATEMENT_REVISED_EN = (
+    "The Governments of the United States, the United Kingdom and France call for "
+    "calm by all parties and an immediate return to talks in Geneva."
+)
+
+
 def _say(text: str) -> None:
     sys.stdout.write(text + "\n")
     sys.stdout.flush()
@@ -116,7 +149,9 @@ class Camera:
         self.out = out
 
     def page(self) -> Page:
-        context = self.browser.new_context(viewport=VIEWPORT, locale="en-US")
+        context = self.browser.new_context(
+            viewport=VIEWPORT, locale="en-US", ignore_https_errors=True
+        )
         page = context.new_page()
         page.set_default_timeout(15_000)
         return page
@@ -360,39 +395,131 @@ def _conferences(browser: Browser, root: Path, out: Path) -> None:
         shooter.shoot(moscow, "conference-ru", full_page=True)
 
 
+def _statements(browser: Browser, root: Path, out: Path) -> None:
+    """Three terminals: a two-language joint statement, revised, signed on the page, in force."""
+    with console_mesh(root, STATEMENT_PARTIES, STATEMENT_USERS) as consoles:
+        users = {user.party: user for user in STATEMENT_USERS}
+        shooter = Camera(browser, out)
+        washington = consoles["Washington"]
+
+        def state(party: str, statement: str) -> str:
+            with consoles[party].control() as client:
+                try:
+                    return str(client.statement(statement)["state"])
+                except Exception:  # not arrived yet
+                    return "absent"
+
+        def drafts(party: str, statement: str) -> int:
+            with consoles[party].control() as client:
+                try:
+                    return len(client.statement(statement)["drafts"])
+                except Exception:
+                    return 0
+
+        with washington.control() as client:
+            conference = client.create_conference("contact-group", ["London", "Paris"])
+
+            def joined() -> bool:
+                members = client.conference("contact-group")["members"]
+                return {m["answer"] for m in members} == {"convener", "joined"}
+
+            wait_for(joined, what="London and Paris to join")
+            statement = client.draft_statement(
+                conference=conference["id"],
+                title="Joint statement on the crisis",
+                texts=STATEMENT_TEXTS,
+                authoritative="en",
+            )["id"]
+        wait_for(lambda: drafts("London", statement) == 1, what="the draft at London")
+        with consoles["London"].control() as client:
+            client.revise_statement(statement, {"en": STATEMENT_REVISED_EN})
+        wait_for(lambda: drafts("Washington", statement) == 2, what="the revision at Washington")
+        wait_for(lambda: drafts("Paris", statement) == 2, what="the revision at Paris")
+        with consoles["London"].control() as client:
+            client.sign_statement(
+                statement, user=users["London"].name, password=users["London"].password
+            )
+        wait_for(lambda: state("Washington", statement) == "signed", what="London's signature")
+
+        page = shooter.page()
+        login(page, washington.url, users["Washington"])
+        page.goto(f"{washington.url}/statements/{statement}")
+        page.fill("#statement-password", users["Washington"].password)
+        page.click("#statement-sign")
+        expect(page.locator("#statement-signed-by-me")).to_be_visible()
+        expect(page.locator('[data-testid=statement-party][data-signed="true"]')).to_have_count(2)
+        shooter.shoot(page, "statement", full_page=True)
+
+        with consoles["Paris"].control() as client:
+            wait_for(lambda: state("Paris", statement) == "signed", what="the signatures at Paris")
+            client.sign_statement(
+                statement, user=users["Paris"].name, password=users["Paris"].password
+            )
+            second = client.draft_statement(
+                conference=conference["id"],
+                title="Joint communiqué on humanitarian access",
+                texts={"en": "The three governments will open a humanitarian corridor."},
+            )["id"]
+        for party in consoles:
+            wait_for(lambda p=party: state(p, statement) == "in-force", what=f"in force at {party}")
+        wait_for(lambda: state("Washington", second) == "circulating", what="the second draft")
+        page.goto(f"{washington.url}/statements")
+        expect(page.locator("[data-testid=statement-row]")).to_have_count(2)
+        shooter.shoot(page, "statements")
+
+        paris = shooter.page()
+        login(paris, consoles["Paris"].url, users["Paris"])
+        paris.goto(f"{consoles['Paris'].url}/statements/{statement}")
+        expect(paris.locator("#statement-banner")).to_have_attribute("data-state", "in-force")
+        shooter.shoot(paris, "statement-ru", full_page=True)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--out", type=Path, default=ROOT / "docs" / "screenshots", help="where to save the PNGs"
+    )
+    parser.add_argument(
+        "--only-statements", action="store_true", help="only the joint statement screenshots"
     )
     args = parser.parse_args()
     if not Path(CHROMIUM).exists():
         sys.stderr.write(f"no chromium at {CHROMIUM} (apt-get install chromium)\n")
         return 1
     with tempfile.TemporaryDirectory(prefix="hotline-shots-") as tmp:
-        _say("starting Washington and Moscow")
-        with console_pair(Path(tmp)) as pair, sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=CHROMIUM,
-                headless=True,
-                args=[
-                    "--no-sandbox",
-                    "--use-fake-ui-for-media-stream",
-                    "--use-fake-device-for-media-stream",
-                ],
-            )
-            try:
-                _say(f"saving screenshots to {args.out}")
-                _drive(Shooter(browser, pair, args.out.resolve()))
-            finally:
-                browser.close()
-        _say("starting Washington, Moscow and London")
+        if not args.only_statements:
+            _say("starting Washington and Moscow")
+            with console_pair(Path(tmp)) as pair, sync_playwright() as playwright:
+                browser = playwright.chromium.launch(
+                    executable_path=CHROMIUM,
+                    headless=True,
+                    args=[
+                        "--no-sandbox",
+                        "--use-fake-ui-for-media-stream",
+                        "--use-fake-device-for-media-stream",
+                    ],
+                )
+                try:
+                    _say(f"saving screenshots to {args.out}")
+                    _drive(Shooter(browser, pair, args.out.resolve()))
+                finally:
+                    browser.close()
+            _say("starting Washington, Moscow and London")
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(
+                    executable_path=CHROMIUM, headless=True, args=["--no-sandbox"]
+                )
+                try:
+                    _conferences(browser, Path(tmp) / "mesh", args.out.resolve())
+                finally:
+                    browser.close()
+        _say("starting Washington, London and Paris")
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(
                 executable_path=CHROMIUM, headless=True, args=["--no-sandbox"]
             )
             try:
-                _conferences(browser, Path(tmp) / "mesh", args.out.resolve())
+                _statements(browser, Path(tmp) / "statements", args.out.resolve())
             finally:
                 browser.close()
     return 0

@@ -39,6 +39,11 @@ def register(verbs: Verbs) -> None:
     )
     draft.add_argument("--effective", metavar="UTC", help="when it takes effect")
     draft.add_argument("--expires", metavar="UTC", help="expires unless in force by then")
+    draft.add_argument(
+        "--releases",
+        metavar="MESSAGE_ID",
+        help="a marked message this statement releases when it is in force",
+    )
     draft.set_defaults(handler=_run_draft)
 
     revise = actions.add_parser("revise", help="a new draft: these languages' texts replaced")
@@ -116,6 +121,8 @@ def _run_draft(args: argparse.Namespace) -> int:
         "effective": args.effective,
         "expires": args.expires,
     }
+    if args.releases is not None:
+        fields["releases"] = args.releases
     with ControlClient(args.directory) as client:
         statement = client.draft_statement(**fields)
     print(statement["id"])
@@ -200,6 +207,8 @@ def format_statement(s: dict[str, Any]) -> str:
     for key in ("effective", "expires"):
         if s[key]:
             lines.append(f"{key}: {s[key]}")
+    if s.get("releases"):
+        lines.append(f"releases marked message {s['releases']['message']} when in force")
     lines.append("")
     lines.append("parties:")
     for p in s["parties"]:

@@ -418,7 +418,7 @@ class ControlClient:
 
     def draft_statement(self, **fields: Any) -> dict[str, Any]:
         """Draft a statement: conference, title, texts, and optionally authoritative,
-        policy, effective, expires."""
+        policy, effective, expires, releases (a marked message's id)."""
         result: dict[str, Any] = self._request("POST", "/statements", json_body=fields)
         return result
 

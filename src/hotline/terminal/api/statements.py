@@ -17,7 +17,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
-from hotline.terminal.core.joint import StatementSignature
+from hotline.errors import StatementInvalid
+from hotline.terminal.core.joint import StatementSignature, StatementState
 from hotline.terminal.daemon import Terminal
 from hotline.terminal.desks.accounts.users import authenticate
 from hotline.terminal.desks.statements import StatementDesk
@@ -39,6 +40,8 @@ class StatementCreate(BaseModel):
     policy: int | None = None
     effective: str | None = None
     expires: str | None = None
+    #: A marked message this statement releases when in force (markings.md §3).
+    releases: str | None = None
 
 
 class StatementRevision(BaseModel):
@@ -66,7 +69,22 @@ def statement_export(terminal: Terminal, ref: str) -> tuple[bytes, str]:
     drafts, signatures = desk.records(ref)
     status = desk.status(ref)
     peers = [terminal.store.get_peer_by_key(p.key) for p in status.current.parties]
-    card_texts = [terminal.card_json(), *sorted(p.card_json for p in peers if p is not None)]
+    released = None
+    target = status.current.releases
+    if target is not None and status.state is StatementState.IN_FORCE:
+        # The original marked message goes with its release, once the release is due.
+        message = terminal.store.get_message(target.message)
+        if message is None or message.envelope_hash.hex() != target.envelope_hash:
+            raise StatementInvalid(
+                f"this terminal does not hold message {target.message}, which the statement "
+                "releases: export it from that message's sender or recipient"
+            )
+        released = (message.envelope, message.body)
+        peers.append(terminal.store.get_peer(message.peer))
+    card_texts = [
+        terminal.card_json(),
+        *sorted({p.card_json for p in peers if p is not None}),
+    ]
     data = export_statement(
         [d.payload for d in drafts],
         [
@@ -82,6 +100,7 @@ def statement_export(terminal: Terminal, ref: str) -> tuple[bytes, str]:
             for s in signatures
         ],
         card_texts,
+        released,
     )
     audit = audit_statement(data, now=format_utc(terminal.clock.now()))
     return data, statement_html(audit, file_name=f"statement-{status.id[:12]}.hotline")
@@ -104,6 +123,7 @@ async def create_statement(body: StatementCreate, terminal: _TerminalDep) -> dic
         policy=body.policy,
         effective=body.effective,
         expires=body.expires,
+        releases=body.releases,
     )
     return view.to_json()
 

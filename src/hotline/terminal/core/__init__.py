@@ -46,6 +46,7 @@ from hotline.terminal.core.joint import (
     SIGN_DOMAIN,
     STATEMENT_DOMAIN,
     STATEMENTS,
+    ReleaseTarget,
     StatementDraft,
     StatementEvent,
     StatementParty,
@@ -94,6 +95,7 @@ from hotline.terminal.core.outbox import (
     is_exercise,
 )
 from hotline.terminal.core.proofs import receipt_proof
+from hotline.terminal.core.releasing import RELEASE_KIND, Releaser
 from hotline.terminal.core.session import (
     DELIVERY_SLICE,
     HIGH_WATER,
@@ -156,10 +158,13 @@ __all__ = [
     "PeerLine",
     "PeerStatus",
     "Permission",
+    "RELEASE_KIND",
     "RTT_SAMPLES",
     "RTT_SAMPLE_EVERY",
     "ReceiptOutcome",
     "RecipientState",
+    "ReleaseTarget",
+    "Releaser",
     "Role",
     "RouteLine",
     "RouteStatus",

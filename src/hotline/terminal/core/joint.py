@@ -48,6 +48,7 @@ __all__ = [
     "ENDORSE_DOMAIN",
     "MAX_PAYLOAD_BYTES",
     "MAX_STATEMENT_TEXT_BYTES",
+    "ReleaseTarget",
     "SIGN_DOMAIN",
     "STATEMENTS",
     "STATEMENT_DOMAIN",
@@ -91,6 +92,9 @@ _KEYS = frozenset(
         "drafted_at",
     }
 )
+#: A draft that releases a marked message carries all three, or none.
+_RELEASE_KEYS = frozenset({"releases", "releases_hash", "releases_group"})
+_HASH = re.compile(r"^[0-9a-f]{64}$")
 
 
 def _canonical(value: object) -> bytes:
@@ -136,6 +140,29 @@ class StatementParty:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ReleaseTarget:
+    """The marked message a statement releases when it comes into force (markings.md §3).
+
+    ``message`` is the id of the copy the drafter holds and ``envelope_hash``
+    the hex SHA-256 of that copy's envelope, so the link is exact; ``group``
+    is its group id when it was sent to several parties (each holder finds
+    its own copy by it), else None.
+    """
+
+    message: str
+    envelope_hash: str
+    group: str | None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.message, str) or not 1 <= len(self.message) <= 128:
+            raise StatementInvalid("a released message is named by its id")
+        if not isinstance(self.envelope_hash, str) or not _HASH.match(self.envelope_hash):
+            raise StatementInvalid("a released message's envelope hash is 64 hex digits")
+        if self.group is not None and (not isinstance(self.group, str) or not self.group):
+            raise StatementInvalid("a released message's group is its group id or null")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class StatementDraft:
     """One draft of a joint statement: exactly what its signers agree to.
 
@@ -157,6 +184,8 @@ class StatementDraft:
     previous: str | None
     drafter: str
     drafted_at: str
+    #: The marked message this statement releases when in force; None for most statements.
+    releases: ReleaseTarget | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.conference, str) or not self.conference:
@@ -227,6 +256,16 @@ class StatementDraft:
             "previous": self.previous,
             "drafter": self.drafter,
             "drafted_at": self.drafted_at,
+            # Only a releasing draft carries these keys: every other draft (and id) is unchanged.
+            **(
+                {}
+                if self.releases is None
+                else {
+                    "releases": self.releases.message,
+                    "releases_hash": self.releases.envelope_hash,
+                    "releases_group": self.releases.group,
+                }
+            ),
         }
 
     def encode(self) -> bytes:
@@ -253,8 +292,11 @@ class StatementDraft:
 
     @classmethod
     def from_map(cls, found: object) -> StatementDraft:
-        if not isinstance(found, Mapping) or set(found) != _KEYS:
-            raise StatementInvalid(f"a draft holds exactly {', '.join(sorted(_KEYS))}")
+        if not isinstance(found, Mapping) or set(found) not in (_KEYS, _KEYS | _RELEASE_KEYS):
+            raise StatementInvalid(
+                f"a draft holds exactly {', '.join(sorted(_KEYS))} "
+                f"(and {', '.join(sorted(_RELEASE_KEYS))} when it releases a message)"
+            )
         if found["v"] != 1:
             raise StatementInvalid(f"draft version {found['v']!r} is not 1")
         parties = found["parties"]
@@ -280,6 +322,15 @@ class StatementDraft:
             previous=found["previous"],
             drafter=found["drafter"],
             drafted_at=found["drafted_at"],
+            releases=(
+                ReleaseTarget(
+                    message=found["releases"],
+                    envelope_hash=found["releases_hash"],
+                    group=found["releases_group"],
+                )
+                if "releases" in found
+                else None
+            ),
         )
 
     # -- reading ----------------------------------------------------------------
@@ -314,8 +365,18 @@ class StatementDraft:
         )
 
     def same_terms(self, other: StatementDraft) -> bool:
-        """Whether ``other`` keeps this draft's conference, parties and policy (a revision must)."""
-        return (self.conference, self.parties, self.k) == (other.conference, other.parties, other.k)
+        """Whether ``other`` keeps this draft's conference, parties, policy and release (a revision must)."""
+        return (self.conference, self.parties, self.k, self.releases) == (
+            other.conference,
+            other.parties,
+            other.k,
+            other.releases,
+        )
+
+    @property
+    def public_text(self) -> str:
+        """What a release by this statement makes public: the authoritative text, else the first."""
+        return dict(self.texts)[self.authoritative or self.texts[0][0]]
 
 
 def person_message(draft_id: str) -> bytes:
@@ -520,7 +581,9 @@ def _check_chain(drafts: Sequence[StatementDraft]) -> None:
         if after.previous != before.id:
             raise StatementInvalid(f"draft {after.id} does not revise {before.id}")
         if not before.same_terms(after):
-            raise StatementInvalid(f"draft {after.id} changes the parties, policy or conference")
+            raise StatementInvalid(
+                f"draft {after.id} changes the parties, policy, conference or release"
+            )
 
 
 def derive(

@@ -5,7 +5,17 @@ one canonical CBOR map::
 
     {"v": 1, "drafts": [<each draft's canonical bytes, first to current>],
      "signatures": [<each signature map with its endorsement>],
-     "cards": [<each party's card, its JSON text>]}
+     "cards": [<each party's card, its JSON text>],
+     "released": {"envelope": <bytes>, "body": <bytes>}}   # only when it released one
+
+A statement that releases a marked message (statements.md §6) carries, once in
+force, that message's signed envelope and its plaintext body, and the cards of
+its sender and recipient among the cards: the audit checks the envelope is the
+one the drafts name (id and hash), that its sender signed it and committed to
+the body, that it is marked, and that the drafter sent or received it, then
+prints the original message (banner, who sent it to whom, when) with the
+statement. Before it is in force the file carries no such message (it is
+still marked).
 
 :func:`audit_statement` checks every byte of it: each draft decodes to itself
 (so its id is the hash of exactly these bytes) and revises the one before,
@@ -20,18 +30,33 @@ twice is a fault: a file must not look as if a party counted twice.
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import cbor2
 
-from hotline.crypto import PeerCard
-from hotline.errors import CardInvalid, StatementInvalid
-from hotline.terminal.core.joint import StatementDraft, StatementSignature, StatementStatus, derive
+from hotline.crypto import Envelope, PeerCard, check_body_commitment, verify_envelope
+from hotline.errors import (
+    CardInvalid,
+    CryptoError,
+    DeliveryError,
+    InvalidArgument,
+    StatementInvalid,
+)
+from hotline.terminal.core.joint import (
+    ReleaseTarget,
+    StatementDraft,
+    StatementSignature,
+    StatementState,
+    StatementStatus,
+    derive,
+)
+from hotline.terminal.core.markings import Markings
 
 __all__ = [
     "MAGIC",
+    "ReleasedMessage",
     "StatementAudit",
     "audit_statement",
     "export_statement",
@@ -44,20 +69,56 @@ _MAX_BYTES = 16 * 1024 * 1024
 
 
 def export_statement(
-    drafts: Sequence[bytes], signatures: Sequence[StatementSignature], cards: Sequence[str]
+    drafts: Sequence[bytes],
+    signatures: Sequence[StatementSignature],
+    cards: Sequence[str],
+    released: tuple[bytes, bytes] | None = None,
 ) -> bytes:
-    """The self-contained file of a statement: every draft, signature and party card."""
-    document = {
+    """The self-contained file of a statement: every draft, signature and party card.
+
+    ``released`` is the (envelope, body) of the marked message the statement
+    released, for a statement in force that released one.
+    """
+    document: dict[str, Any] = {
         "v": 1,
         "drafts": list(drafts),
         "signatures": [s.to_map() for s in signatures],
         "cards": list(cards),
     }
+    if released is not None:
+        document["released"] = {"envelope": released[0], "body": released[1]}
     return MAGIC + bytes(cbor2.dumps(document, canonical=True))
 
 
 def is_statement_export(data: bytes) -> bool:
     return data.startswith(MAGIC)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReleasedMessage:
+    """The marked message a statement released, as its signed envelope and body prove it."""
+
+    id: str
+    sender: str
+    recipient: str
+    sent_at: str
+    serial: int
+    time_group: str
+    #: Its handling markings as banner lines (``Markings.lines``).
+    markings: tuple[str, ...]
+    text: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "sender": self.sender,
+            "recipient": self.recipient,
+            "sent_at": self.sent_at,
+            "serial": self.serial,
+            "time_group": self.time_group,
+            "markings": list(self.markings),
+            "text": self.text,
+        }
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -69,6 +130,8 @@ class StatementAudit:
     signatures: tuple[StatementSignature, ...] = ()
     #: party name -> its card's fingerprint.
     fingerprints: dict[str, str] = field(default_factory=dict)
+    #: The marked message the statement released, when the file carries it.
+    released: ReleasedMessage | None = None
 
     def lines(self) -> list[str]:
         """The account printed by ``hotline audit``."""
@@ -96,6 +159,8 @@ class StatementAudit:
                 else "all languages equally"
             )
         )
+        if current.releases is not None:
+            out += ["", *self._release_lines(current.releases)]
         for language, text in current.texts:
             out += ["", f"--- {language} ---", text]
         out += ["", "signatures:"]
@@ -116,6 +181,28 @@ class StatementAudit:
                 )
         return out
 
+    def _release_lines(self, target: ReleaseTarget) -> list[str]:
+        m = self.released
+        if m is None:
+            return [
+                f"releases marked message {target.message} when in force "
+                "(not in this file: it is not in force)"
+            ]
+        status = self.status
+        assert status is not None
+        at = status.in_force_at
+        effective = status.current.effective
+        if effective is not None and at is not None and effective > at:
+            at = effective
+        return [
+            f"RELEASES marked message {m.id} (envelope {target.envelope_hash[:16]}…), "
+            f"released by this statement as of {at}:",
+            f"  message serial {m.serial} ({m.time_group}) from {m.sender} to {m.recipient}, "
+            f"sent {m.sent_at}",
+            *(f"      ** {line}" for line in m.markings),
+            *(f"  | {line}" for line in m.text.splitlines()),
+        ]
+
     def to_json(self) -> dict[str, Any]:
         if self.status is None:
             return {"ok": False, "fault": self.fault}
@@ -128,6 +215,7 @@ class StatementAudit:
             "in_force_at": self.status.in_force_at,
             "texts": dict(self.status.current.texts),
             "fingerprints": self.fingerprints,
+            "released": None if self.released is None else self.released.to_json(),
             "signatures": [
                 {
                     "party": s.party,
@@ -157,8 +245,11 @@ def _audit(data: bytes, *, now: str) -> StatementAudit:
         document = cbor2.loads(body)
     except (cbor2.CBORDecodeError, ValueError, TypeError) as exc:
         raise StatementInvalid(f"the export is not CBOR: {exc}") from None
-    if not isinstance(document, dict) or set(document) != {"v", "drafts", "signatures", "cards"}:
-        raise StatementInvalid("the export holds exactly v, drafts, signatures and cards")
+    keys = {"v", "drafts", "signatures", "cards"}
+    if not isinstance(document, dict) or set(document) not in (keys, keys | {"released"}):
+        raise StatementInvalid(
+            "the export holds exactly v, drafts, signatures and cards (and released)"
+        )
     if document["v"] != 1:
         raise StatementInvalid(f"export version {document['v']!r} is not 1")
     if bytes(cbor2.dumps(document, canonical=True)) != body:
@@ -214,8 +305,78 @@ def _audit(data: bytes, *, now: str) -> StatementAudit:
         seen.add(key)
         signatures.append(signature)
     status = derive(drafts, signatures, now=now)
+    released = _released(status, document.get("released"), cards)
     return StatementAudit(
-        fault=None, status=status, signatures=tuple(signatures), fingerprints=fingerprints
+        fault=None,
+        status=status,
+        signatures=tuple(signatures),
+        fingerprints=fingerprints,
+        released=released,
+    )
+
+
+def _released(
+    status: StatementStatus, found: object, cards: Mapping[bytes, PeerCard]
+) -> ReleasedMessage | None:
+    """The released message the file carries, checked against the drafts; None if none is due."""
+    current = status.current
+    target = current.releases
+    due = target is not None and status.state is StatementState.IN_FORCE
+    if found is None:
+        if due:
+            raise StatementInvalid("the statement released a marked message the file does not hold")
+        return None
+    if target is None or not due:
+        raise StatementInvalid("the file holds a released message the statement did not release")
+    if not isinstance(found, dict) or set(found) != {"envelope", "body"}:
+        raise StatementInvalid("the released message is {envelope, body}")
+    raw, body_bytes = found["envelope"], found["body"]
+    if not isinstance(raw, bytes) or not isinstance(body_bytes, bytes):
+        raise StatementInvalid("the released message's envelope and body are bytes")
+    try:
+        envelope = Envelope.decode(raw)
+    except (CryptoError, DeliveryError) as exc:
+        raise StatementInvalid(f"the released message's envelope: {exc}") from None
+    header = envelope.header
+    if header.message_id != target.message or envelope.hash.hex() != target.envelope_hash:
+        raise StatementInvalid(
+            f"the released message in the file is not message {target.message} with the "
+            "envelope hash the statement names"
+        )
+    sender, recipient = cards.get(header.sender), cards.get(header.recipient)
+    if sender is None or recipient is None:
+        raise StatementInvalid(
+            "the file holds no card of the released message's sender or recipient"
+        )
+    try:
+        verify_envelope(envelope, sender_signing_key=sender.signing_key)
+        check_body_commitment(envelope, body_bytes)
+    except (CryptoError, DeliveryError) as exc:
+        raise StatementInvalid(f"the released message from {sender.party}: {exc}") from None
+    body = cbor2.loads(body_bytes)
+    if not isinstance(body, dict):
+        raise StatementInvalid("the released message's body is not a map")
+    try:
+        markings = Markings.from_body(body)
+    except InvalidArgument as exc:
+        raise StatementInvalid(f"the released message's markings: {exc}") from None
+    if markings is None:
+        raise StatementInvalid(f"message {target.message} carries no markings: nothing to release")
+    drafter = current.party(status.first.drafter)
+    if drafter is None or drafter.key not in (header.sender, header.recipient):
+        raise StatementInvalid(
+            f"{status.first.drafter} neither sent nor received message {target.message}"
+        )
+    text = body.get("text")
+    return ReleasedMessage(
+        id=header.message_id,
+        sender=sender.party,
+        recipient=recipient.party,
+        sent_at=header.sent_at,
+        serial=header.serial,
+        time_group=header.time_group,
+        markings=tuple(markings.lines()),
+        text=text if isinstance(text, str) else "",
     )
 
 

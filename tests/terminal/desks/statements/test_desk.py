@@ -14,15 +14,21 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
+import cbor2
 import pytest
 
-from hotline.errors import PermissionDenied, StatementInvalid
+from hotline.errors import PermissionDenied, ReleaseRefused, StatementInvalid, UnknownMessage
 from hotline.terminal import Terminal
+from hotline.terminal.api.statements import statement_export
 from hotline.terminal.core.joint import StatementSignature
+from hotline.terminal.core.markings import Markings
 from hotline.terminal.core.operators import Operator
+from hotline.terminal.core.outbox import decode_body
 from hotline.terminal.desks.accounts.users import authenticate, create_user
 from hotline.terminal.desks.conferences import ConferenceDesk
+from hotline.terminal.desks.releases import ReleaseDesk
 from hotline.terminal.desks.statements import StatementDesk
+from hotline.terminal.record.statement_audit import MAGIC, audit_statement
 from hotline.testing import run_virtual, virtual_clock
 from hotline.utc import format_utc
 
@@ -269,5 +275,145 @@ def test_signature_bytes_verify_and_tamper_fails(tmp_path: Path) -> None:
             signature.verify(status.current)
             with pytest.raises(StatementInvalid, match="endorsement"):
                 dataclasses.replace(signature, person="someone else").verify(status.current)
+
+    run_virtual(main())
+
+
+def test_a_statement_in_force_releases_the_marked_message_on_every_holder(tmp_path: Path) -> None:
+    """Washington's secret directive is released by the joint statement, once per copy held."""
+    directories = make_mesh(tmp_path, list(PARTIES))
+
+    async def main() -> None:
+        async with running(directories) as t:
+            conference = await convened(t)
+            people = {party: person(t[party], f"p-{party.lower()}") for party in PARTIES}
+            sent = t["Washington"].send_group(
+                to=["London", "Paris"],
+                text="Stand down the carrier group.",
+                conference=conference,
+                markings=Markings(eyes_only=("p-london", "p-paris"), not_for_release=True),
+            )
+            copies = {c.peer: c for c in sent.records}
+            plain = t["Washington"].send_text(to="London", text="unmarked")
+            await wait_until(
+                lambda: all(
+                    x.store.get_message(c.id) is not None
+                    for c in sent.records
+                    for x in (t[c.peer],)
+                ),
+                what="the directive at London and Paris",
+            )
+            # Only a marked message this side may release can be named.
+            with pytest.raises(ReleaseRefused):
+                desk(t["Washington"]).draft(
+                    conference="quint", title="T", texts=TEXTS, releases=plain.id
+                )
+            with pytest.raises(ReleaseRefused, match="only its sender"):
+                desk(t["London"]).draft(
+                    conference="quint", title="T", texts=TEXTS, releases=copies["London"].id
+                )
+            with pytest.raises(UnknownMessage):
+                desk(t["Washington"]).draft(
+                    conference="quint", title="T", texts=TEXTS, releases="no-such-message"
+                )
+
+            drafted = desk(t["Washington"]).draft(
+                conference="quint",
+                title="Joint statement on the carrier group",
+                texts=TEXTS,
+                authoritative="fr",
+                releases=copies["London"].id,
+            )
+            statement = drafted.id
+            await wait_until(
+                lambda: states(t, statement) == dict.fromkeys(PARTIES, "circulating"),
+                what="the draft everywhere",
+            )
+            # Nothing is released before the statement is in force; a revision keeps the link.
+            assert all(x.store.release_of(c.id) is None for x in t.values() for c in sent.records)
+            desk(t["Paris"]).revise(statement, texts={"en": "The governments call for calm."})
+            await wait_until(
+                lambda: all(len(x.store.statement_drafts(statement)) == 2 for x in t.values()),
+                what="the revision everywhere",
+            )
+            for party in PARTIES:
+                desk(t[party]).sign(statement, people[party])
+            await wait_until(
+                lambda: states(t, statement) == dict.fromkeys(PARTIES, "in-force"),
+                what="in force on all three",
+            )
+            in_force_at = desk(t["Washington"]).show(statement).to_json()["in_force_at"]
+            held = {
+                "Washington": [copies["London"].id, copies["Paris"].id],
+                "London": [copies["London"].id],
+                "Paris": [copies["Paris"].id],
+            }
+            await wait_until(
+                lambda: all(
+                    t[party].store.release_of(i) is not None
+                    for party, ids in held.items()
+                    for i in ids
+                ),
+                what="the release on every holder",
+            )
+            for party, ids in held.items():
+                store = t[party].store
+                for message_id in ids:
+                    release = store.release_of(message_id)
+                    assert release is not None, (party, message_id)
+                    assert release.released_by == "Washington"
+                    assert release.released_at == in_force_at
+                    assert release.public_text == TEXTS["fr"]  # the authoritative text
+                released = [
+                    e.data["id"] for e in store.iter_journal() if e.kind == "message released"
+                ]
+                assert sorted(released) == sorted(ids), party  # exactly once per copy
+            # Each release message is the usual one, naming the statement that made it.
+            for message_id in held["Washington"]:
+                release = t["Washington"].store.release_of(message_id)
+                assert release is not None
+                carrier = t["Washington"].store.get_message(release.release_id)
+                assert carrier is not None
+                assert carrier.kind == "release"
+                assert decode_body(carrier.body)["statement"] == statement
+            # A later release message for a copy released by the statement is refused.
+            with pytest.raises(ReleaseRefused, match="already released"):
+                t["Washington"].desk(ReleaseDesk).release(copies["London"].id)
+            assert not [
+                r for x in t.values() for r in refusals(x.store) if r.data["what"] == "statement"
+            ]
+
+            # The export carries the original marked message; the audit prints both.
+            for party in ("Washington", "London"):
+                data, _ = statement_export(t[party], statement)
+                audit = audit_statement(data, now=format_utc(t[party].clock.now()))
+                assert audit.fault is None, audit.fault
+                assert audit.released is not None
+                assert audit.released.sender == "Washington"
+                assert audit.released.recipient == "London"
+                assert audit.released.text == "Stand down the carrier group."
+                shown = "\n".join(audit.lines())
+                assert f"RELEASES marked message {copies['London'].id}" in shown
+                assert "EYES ONLY" in shown.upper()
+                assert "Stand down the carrier group." in shown
+            # Paris holds another copy, not the one the statement names: it cannot export it.
+            with pytest.raises(StatementInvalid, match="does not hold message"):
+                statement_export(t["Paris"], statement)
+            # Any change to the released message is refused.
+            document = cbor2.loads(data[len(MAGIC) :])
+            for part in ("envelope", "body"):
+                tampered = dict(document)
+                raw = bytearray(document["released"][part])
+                raw[-3] ^= 1
+                tampered["released"] = {**document["released"], part: bytes(raw)}
+                forged = MAGIC + cbor2.dumps(tampered, canonical=True)
+                assert audit_statement(forged, now=format_utc(t["London"].clock.now())).fault
+            dropped = {k: v for k, v in document.items() if k != "released"}
+            fault = audit_statement(
+                MAGIC + cbor2.dumps(dropped, canonical=True),
+                now=format_utc(t["London"].clock.now()),
+            ).fault
+            assert fault is not None
+            assert "does not hold" in fault
 
     run_virtual(main())

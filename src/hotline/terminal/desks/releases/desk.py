@@ -25,7 +25,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from hotline.crypto import Precedence
 from hotline.errors import InvalidArgument, ReleaseRefused, UnknownMessage
 from hotline.store import Direction, MessageRecord, ReleaseRecord
 from hotline.terminal.core.desk import Desk, DeskServices
@@ -33,11 +32,10 @@ from hotline.terminal.core.inbox import refuse_content
 from hotline.terminal.core.markings import markings_of, parse_moment
 from hotline.terminal.core.operators import Operator, Permission
 from hotline.terminal.core.outbox import MAX_TEXT_BYTES, decode_body
+from hotline.terminal.core.releasing import RELEASE_KIND, Releaser
 from hotline.utc import format_utc, parse_utc
 
 __all__ = ["RELEASE_KIND", "ReleaseDesk", "release_json"]
-
-RELEASE_KIND = "release"
 
 
 def release_json(release: ReleaseRecord) -> dict[str, Any]:
@@ -68,6 +66,7 @@ class ReleaseDesk(Desk):
         super().__init__(services)
         self._store = services.store
         self._clock = services.clock
+        self._releaser = Releaser(services)
 
     # -- reading ----------------------------------------------------------------
 
@@ -77,16 +76,7 @@ class ReleaseDesk(Desk):
 
     def may_release(self, record: MessageRecord) -> str | None:
         """Why this side may not release ``record`` now; None when it may."""
-        if record.kind == RELEASE_KIND or markings_of(record) is None:
-            return f"message {record.id} carries no markings: there is nothing to release"
-        if self._store.release_of(record.id) is not None:
-            return f"message {record.id} is already released"
-        if record.direction is Direction.IN and not self._either_may():
-            return (
-                f"only its sender, {record.peer}, may release message {record.id} "
-                '([markings] release_by = "sender")'
-            )
-        return None
+        return self._releaser.refusal(record)
 
     # -- releasing ----------------------------------------------------------------
 
@@ -119,61 +109,19 @@ class ReleaseDesk(Desk):
             raise ReleaseRefused(refusal)
         released_at = self._time(at)
         public = _public_text(public_text)
-        copies = [record, *self._other_copies(record)]
+        copies = self._releaser.copies(record)
         queued: list[MessageRecord] = []
         releases: list[ReleaseRecord] = []
         with self._store.transaction():
             for copy in copies:
-                sent, release = self._release_copy(copy, released_at=released_at, public=public)
+                sent, release = self._releaser.release_copy(
+                    copy, released_at=released_at, public=public
+                )
                 queued.append(sent)
                 releases.append(release)
         for sent in queued:
             self.services.lines.queued(sent)
         return tuple(releases)
-
-    def _other_copies(self, record: MessageRecord) -> list[MessageRecord]:
-        """The other copies of ``record``'s group that this side may still release."""
-        link = self._store.group_links([record.id]).get(record.id)
-        if link is None:
-            return []
-        copies = []
-        for member in self._store.group_members(link.group_id):
-            if member.message_id == record.id:
-                continue
-            copy = self._store.get_message(member.message_id)
-            # Only copies held in the same direction are ours to release with it;
-            # one released already (before groups were released whole) stays so.
-            if (
-                copy is not None
-                and copy.direction is record.direction
-                and self.may_release(copy) is None
-            ):
-                copies.append(copy)
-        return copies
-
-    def _release_copy(
-        self, record: MessageRecord, *, released_at: str, public: str | None
-    ) -> tuple[MessageRecord, ReleaseRecord]:
-        """Queue the release message of one copy over its line and record it (in a transaction)."""
-        body: dict[str, Any] = {
-            "op": "release",
-            "message": record.id,
-            "envelope_hash": record.envelope_hash.hex(),
-            "released_at": released_at,
-        }
-        if public is not None:
-            body["public_text"] = public
-        line = f"RELEASED {released_at}: message serial {record.serial} ({record.time_group})"
-        sent = self.services.outbox.queue(
-            peer=self.services.lines.peer(record.peer),
-            text=line if public is None else f"{line}: {public}",
-            channel=record.channel,
-            precedence=Precedence(record.precedence),
-            kind=RELEASE_KIND,
-            extra_body=body,
-        )
-        release = self._record(record, sent, released_by=self.services.settings.party, body=body)
-        return sent, release
 
     def received(self, record: MessageRecord) -> None:
         """A release arrived (verified and stored): check it against the rules, then record it."""
@@ -202,54 +150,24 @@ class ReleaseDesk(Desk):
         except InvalidArgument as exc:  # ReleaseRefused included
             refuse_content(self._store, self._clock, record, what="release", reason=str(exc))
             return
-        body = {
-            "message": found.message,
-            "released_at": found.released_at,
-            **({} if found.public_text is None else {"public_text": found.public_text}),
-        }
         with self._store.transaction():
-            self._record(target, record, released_by=record.peer, body=body)
+            self._releaser.record(
+                target,
+                record,
+                released_by=record.peer,
+                released_at=found.released_at,
+                public_text=found.public_text,
+            )
 
     # -- the rules ----------------------------------------------------------------
 
     def _either_may(self) -> bool:
-        return self.services.settings.markings.release_by == "either"
+        return self._releaser.either_may()
 
     def _time(self, at: str | None) -> str:
         if at is None:
             return format_utc(self._clock.now())
         return parse_moment(at, what="release time")
-
-    def _record(
-        self,
-        target: MessageRecord,
-        release_message: MessageRecord,
-        *,
-        released_by: str,
-        body: dict[str, Any],
-    ) -> ReleaseRecord:
-        release = ReleaseRecord(
-            message_id=target.id,
-            released_by=released_by,
-            released_at=str(body["released_at"]),
-            public_text=body.get("public_text"),
-            release_id=release_message.id,
-        )
-        self._store.add_release(release)
-        self._store.append_journal(
-            kind="message released",
-            at=format_utc(self._clock.now()),
-            data={
-                "id": target.id,
-                "peer": target.peer,
-                "released_by": released_by,
-                "released_at": release.released_at,
-                "release": release_message.id,
-                **({} if release.public_text is None else {"public_text": release.public_text}),
-            },
-        )
-        self.services.events.publish("messages", target.id)
-        return release
 
 
 def _public_text(text: str | None) -> str | None:

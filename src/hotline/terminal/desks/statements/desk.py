@@ -35,11 +35,14 @@ from hotline.crypto import Precedence
 from hotline.errors import (
     DeliveryError,
     InvalidArgument,
+    ReleaseRefused,
     StatementInvalid,
     UnknownConference,
+    UnknownMessage,
     UnknownStatement,
 )
 from hotline.store import (
+    Direction,
     MessageRecord,
     PeerRecord,
     StatementDraftRecord,
@@ -51,6 +54,7 @@ from hotline.terminal.core.groups import party_block
 from hotline.terminal.core.inbox import refuse_content
 from hotline.terminal.core.joint import (
     STATEMENTS,
+    ReleaseTarget,
     StatementDraft,
     StatementEvent,
     StatementParty,
@@ -61,9 +65,10 @@ from hotline.terminal.core.joint import (
     derive,
     sign_draft,
 )
-from hotline.terminal.core.markings import parse_moment
+from hotline.terminal.core.markings import markings_of, parse_moment
 from hotline.terminal.core.operators import Operator, Permission
-from hotline.terminal.core.outbox import decode_body
+from hotline.terminal.core.outbox import MAX_TEXT_BYTES, decode_body
+from hotline.terminal.core.releasing import RELEASE_KIND, Releaser
 from hotline.terminal.desks.statements.view import StatementView, statement_view
 from hotline.utc import format_utc, parse_utc
 
@@ -86,6 +91,7 @@ class StatementDesk(Desk):
         self._clock = services.clock
         self._party = services.settings.party
         self._key = services.identity.signing_public
+        self._releaser = Releaser(services)
 
     # -- reading ------------------------------------------------------------------
 
@@ -119,11 +125,16 @@ class StatementDesk(Desk):
         policy: int | None = None,
         effective: str | None = None,
         expires: str | None = None,
+        releases: str | None = None,
     ) -> StatementView:
         """StatementDraft a statement among a conference's parties and circulate it to each.
 
         ``policy`` is how many distinct parties must sign (default: all).
-        StatementInvalid for a draft that breaks the rules, UnknownConference.
+        ``releases`` is the id of a marked message held here that this side
+        may release: in force, the statement releases it on every terminal
+        holding a copy (docs/protocol/statements.md §6).
+        StatementInvalid for a draft that breaks the rules, UnknownConference,
+        UnknownMessage, ReleaseRefused.
         """
         parties = self._conference_parties(conference)
         draft = StatementDraft(
@@ -138,6 +149,7 @@ class StatementDesk(Desk):
             previous=None,
             drafter=self._party,
             drafted_at=self._now(),
+            releases=None if releases is None else self._release_target(releases),
         )
         self._circulate(draft, op="draft", statement=draft.id)
         return self._view(draft.id)
@@ -189,8 +201,10 @@ class StatementDesk(Desk):
                 extra_body={"op": "sign", "signature": signature.to_map()},
                 conference=status.current.conference,
             )
-            self._store_signature(root, signature, direction="sent", group=group.group_id)
-        for copy in group.records:
+            released = self._store_signature(
+                root, signature, direction="sent", group=group.group_id
+            )
+        for copy in [*group.records, *released]:
             self.services.lines.queued(copy)
         self.services.events.publish(TOPIC, root)
         return self._view(root)
@@ -264,6 +278,8 @@ class StatementDesk(Desk):
                 raise StatementInvalid("a first draft revises nothing")
             if self._store.get_conference(draft.conference) is None:
                 raise StatementInvalid(f"a draft in conference {draft.conference}, unknown here")
+            if draft.releases is not None:
+                self._check_release(draft.releases, drafter=draft.drafter)
             root = draft.id
         else:
             if draft.previous is None:
@@ -280,7 +296,7 @@ class StatementDesk(Desk):
                 )
             if not status.current.same_terms(draft):
                 raise StatementInvalid(
-                    "a revision may not change the parties, policy or conference"
+                    "a revision may not change the parties, policy, conference or release"
                 )
             self._allow(status, StatementEvent.REVISED)
         with self._store.transaction():
@@ -310,7 +326,11 @@ class StatementDesk(Desk):
         ):
             raise StatementInvalid(f"{signature.person} signed this draft already")
         with self._store.transaction():
-            self._store_signature(held.statement, signature, direction="received", group=group)
+            released = self._store_signature(
+                held.statement, signature, direction="received", group=group
+            )
+        for copy in released:
+            self.services.lines.queued(copy)
         self.services.events.publish(TOPIC, held.statement)
 
     def _take_withdrawal(self, sender: PeerRecord, body: Mapping[str, Any]) -> None:
@@ -391,8 +411,18 @@ class StatementDesk(Desk):
         )
 
     def _store_signature(
-        self, root: str, signature: StatementSignature, *, direction: str, group: str
-    ) -> None:
+        self,
+        root: str,
+        signature: StatementSignature,
+        *,
+        direction: str,
+        group: str,
+    ) -> builtins.list[MessageRecord]:
+        """Store and journal a signature; if it brings the statement into force, say so.
+
+        Returns the release messages queued when the statement releases a
+        marked message (the caller hands them to their lines after the transaction).
+        """
         before = self._status(root).state
         self._store.add_statement_signature(
             StatementSignatureRecord(
@@ -422,6 +452,9 @@ class StatementDesk(Desk):
         if before is not StatementState.IN_FORCE and after.state is StatementState.IN_FORCE:
             assert after.in_force_at is not None
             self._end(root, "in-force", after.current.id, actor=self._party, at=after.in_force_at)
+            if after.current.releases is not None:
+                return self._release(after)
+        return []
 
     def _end(self, root: str, outcome: str, draft: str, *, actor: str, at: str) -> None:
         self._store.add_statement_outcome(
@@ -431,6 +464,97 @@ class StatementDesk(Desk):
             f"statement {outcome.replace('-', ' ')}",
             {"statement": root, "draft": draft, "by": actor, "at": at},
         )
+
+    # -- releasing a marked message (docs/protocol/statements.md §6) ----------------
+
+    def _release_target(self, message_id: str) -> ReleaseTarget:
+        """The exact copy a new draft names: held here, marked, ours to release."""
+        record = self._store.get_message(message_id.strip())
+        if record is None:
+            raise UnknownMessage(f"no message with id {message_id}")
+        refusal = self._releaser.refusal(record)
+        if refusal is not None:
+            raise ReleaseRefused(refusal)
+        link = self._store.group_links([record.id]).get(record.id)
+        return ReleaseTarget(
+            message=record.id,
+            envelope_hash=record.envelope_hash.hex(),
+            group=None if link is None else link.group_id,
+        )
+
+    def _held_copies(self, target: ReleaseTarget) -> builtins.list[MessageRecord]:
+        """Every copy of the released message this terminal holds (none: it holds no copy)."""
+        ids = [target.message]
+        if target.group is not None:
+            ids += [m.message_id for m in self._store.group_members(target.group)]
+        copies = [self._store.get_message(i) for i in dict.fromkeys(ids)]
+        return [c for c in copies if c is not None]
+
+    def _check_release(self, target: ReleaseTarget, *, drafter: str) -> None:
+        """Refuse a first draft releasing a copy held here that its drafter may not release.
+
+        A terminal holding no copy has nothing to check against (the drafter's
+        terminal checked its own); one holding the named copy checks its
+        envelope hash; each copy held must be marked and not yet released, and
+        the drafter its sender, or its recipient where our ``release_by`` is
+        ``"either"`` (as for a release message, markings.md §3).
+        """
+        for copy in self._held_copies(target):
+            if copy.id == target.message and copy.envelope_hash.hex() != target.envelope_hash:
+                raise StatementInvalid(
+                    f"the envelope hash does not match message {copy.id} as held here"
+                )
+            refusal = None
+            if copy.kind == RELEASE_KIND or markings_of(copy) is None:
+                refusal = f"message {copy.id} carries no markings"
+            elif self._store.release_of(copy.id) is not None:
+                refusal = f"message {copy.id} is already released"
+            elif not self._releaser.either_may() and not (
+                copy.direction is Direction.IN and copy.peer == drafter
+            ):
+                refusal = (
+                    f"{drafter} did not send message {copy.id} and may not release it "
+                    '([markings] release_by = "sender")'
+                )
+            if refusal is not None:
+                raise StatementInvalid(f"the statement releases a message it may not: {refusal}")
+
+    def _release(self, status: StatementStatus) -> builtins.list[MessageRecord]:
+        """The statement came into force: its drafter's terminal releases the message.
+
+        Called once, in the transaction recording ``statement in force``. The
+        drafter's terminal releases the named copy and every other copy of its
+        group it may still release, through the usual path (one release message
+        over each copy's line, naming the statement), so each holder records its
+        copy's release when that message arrives, exactly once. Other terminals
+        release nothing themselves. Returns the release messages queued.
+        """
+        target = status.current.releases
+        assert target is not None
+        assert status.in_force_at is not None
+        named = self._store.get_message(target.message)
+        if status.first.drafter != self._party or named is None:
+            return []
+        if named.envelope_hash.hex() != target.envelope_hash or self._releaser.refusal(named):
+            return []  # released another way meanwhile: a message is released at most once
+        at = status.in_force_at
+        effective = status.current.effective
+        if effective is not None and parse_utc(effective) > parse_utc(at):
+            at = effective
+        public = status.current.public_text
+        if len(public.encode("utf-8")) > MAX_TEXT_BYTES // 2:
+            public = f"{status.current.title} (joint statement {status.id})"
+        queued = []
+        for copy in self._releaser.copies(named):
+            sent, _ = self._releaser.release_copy(
+                copy, released_at=at, public=public, extra={"statement": status.id}
+            )
+            queued.append(sent)
+            self.services.journal(
+                "statement released",
+                {"statement": status.id, "message": copy.id, "release": sent.id},
+            )
+        return queued
 
     # -- helpers ------------------------------------------------------------------
 

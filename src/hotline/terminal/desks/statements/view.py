@@ -80,6 +80,15 @@ class StatementView:
             "revised_at": current.drafted_at if len(status.drafts) > 1 else None,
             "in_force_at": status.in_force_at,
             "withdrawn_at": status.withdrawn_at,
+            "releases": (
+                None
+                if current.releases is None
+                else {
+                    "message": current.releases.message,
+                    "envelope_hash": current.releases.envelope_hash,
+                    "group": current.releases.group,
+                }
+            ),
             "parties": [p.to_json() for p in self.parties],
             "drafts": [
                 {
