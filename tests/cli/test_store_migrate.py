@@ -57,10 +57,8 @@ def _build_history(terminals: dict[str, TerminalProcess], secret: Path) -> None:
         "create",
         washington.directory,
         "ops",
-        "--unprotected-keys",
         "--party",
         "Moscow",
-        "--unprotected-keys",
         "--party",
         "London",
     )

@@ -100,8 +100,15 @@ def _quoted(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+#: Tables whose rows belong to the database, not to the terminal: a new
+#: PostgreSQL database's schema writes its own ``fencing`` row (epoch 0, no
+#: holder) that the active/standby pair then moves; SQLite's copy of that row
+#: (never used: a SQLite terminal is always active) is not carried over.
+_NOT_COPIED = frozenset({"fencing"})
+
+
 def _sqlite_tables(source: sqlite3.Connection) -> list[tuple[str, bool]]:
-    """(name, has rowid) of every hotline table, in creation order."""
+    """(name, has rowid) of every hotline table to copy, in creation order."""
     names = [
         row[0]
         for row in source.execute(
@@ -112,7 +119,7 @@ def _sqlite_tables(source: sqlite3.Connection) -> list[tuple[str, bool]]:
     without_rowid = {
         row[1] for row in source.execute("PRAGMA table_list") if row[0] == "main" and row[4]
     }
-    return [(name, name not in without_rowid) for name in names]
+    return [(name, name not in without_rowid) for name in names if name not in _NOT_COPIED]
 
 
 def _plan(
