@@ -44,7 +44,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from bench.harness import start_terminal, stop_terminal
+from bench.harness import low_redial_cap, start_terminal, stop_terminal
 from bench.postgresql import ha_pair, process_role, wait_until
 from bench.report import JSON_HELP, emit_json
 from hotline.errors import HotlineError
@@ -196,9 +196,7 @@ def _verify(directory: Path) -> bool:
 
 def ha_burst(url: str, n: int, kills: int, back: int, ahead: int) -> dict[str, Any]:
     """Run the burst with ``kills`` failovers against the database at ``url``; the figures."""
-    # Peers of an HA pair keep their redial cap low (docs/ha.md §4).
-    os.environ["HOTLINE_LINK_RECONNECT_CAP"] = "1"
-    with ha_pair(url) as (washington, first, second):
+    with low_redial_cap(), ha_pair(url) as (washington, first, second):
         run = _Run(washington, (first, second))
         processes = {washington: start_terminal(washington)}
         failovers: list[dict[str, float | None]] = []

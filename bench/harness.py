@@ -35,6 +35,7 @@ __all__ = [
     "Pair",
     "cpus_held_awake",
     "free_port",
+    "low_redial_cap",
     "paired_directories",
     "percentiles",
     "rss_mib",
@@ -218,3 +219,22 @@ def terminal_pair(
             stop_terminal(process)
         if temporary:
             shutil.rmtree(root, ignore_errors=True)
+
+
+@contextmanager
+def low_redial_cap(seconds: str = "1") -> Iterator[None]:
+    """``HOTLINE_LINK_RECONNECT_CAP`` for the terminals started in the block, restored after.
+
+    Peers of an active/standby pair keep their redial cap low (docs/ha.md §4).
+    Restored, so a bench run inside the test suite leaves no setting behind.
+    """
+    name = "HOTLINE_LINK_RECONNECT_CAP"
+    before = os.environ.get(name)
+    os.environ[name] = seconds
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = before

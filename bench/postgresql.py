@@ -39,6 +39,7 @@ from typing import Any
 
 from bench.harness import (
     free_port,
+    low_redial_cap,
     percentiles,
     start_terminal,
     stop_terminal,
@@ -136,11 +137,9 @@ def wait_until(predicate: Any, within: float, what: str) -> None:
 
 def failover_times(servers: ReplicatedServers, kills: int) -> list[float]:
     """Seconds from SIGKILL of the active process to a message delivered through the standby."""
-    # Peers of an HA pair keep their redial cap low (docs/ha.md §4).
-    os.environ["HOTLINE_LINK_RECONNECT_CAP"] = "1"
     url = servers.create_database(f"bench_ha_{os.getpid()}")
     times = []
-    with ha_pair(url) as (washington, first, second):
+    with low_redial_cap(), ha_pair(url) as (washington, first, second):
         processes = {washington: start_terminal(washington)}
         try:
             processes[first] = start_terminal(first)
