@@ -11,10 +11,11 @@ serial trigger lets a peer's outgoing serials continue after the last adoption.
 from __future__ import annotations
 
 from hotline.errors import StoreError
+from hotline.store._queries import DialectQueries
 from hotline.store._sqlite_core import SQLiteCore
 from hotline.store.interfaces._adoptions import ChainAdoption, ChainAdoptionStore
 
-__all__ = ["SQLiteChainAdoptionStore", "adoption_of", "check_adoption"]
+__all__ = ["ChainAdoptionQueries", "SQLiteChainAdoptionStore", "adoption_of", "check_adoption"]
 
 _ADOPTION = "peer, held_before, serial, envelope_hash, adopted_at"
 
@@ -53,28 +54,26 @@ def adoption_of(row: tuple[object, ...]) -> ChainAdoption:
     )
 
 
-class SQLiteChainAdoptionStore(SQLiteCore, ChainAdoptionStore):
-    """:class:`~hotline.store.interfaces.ChainAdoptionStore` on its table."""
+class ChainAdoptionQueries(DialectQueries, ChainAdoptionStore):
+    """:class:`~hotline.store.interfaces.ChainAdoptionStore` in either dialect (``_P``)."""
 
     def adopt_outgoing_chain(self, adoption: ChainAdoption) -> None:
         with self._writing(f"adopt the outgoing chain to {adoption.peer}") as connection:
-            if not self._read(
-                "find a peer", "SELECT 1 FROM peers WHERE party = ?", (adoption.peer,)
-            ):
+            if not self._peer_exists(adoption.peer):
                 raise StoreError(f"no peer named {adoption.peer!r} is stored")
-            ((stored,),) = self._read(
+            ((stored,),) = self._rows(
                 "read the last serial",
                 "SELECT coalesce(max(serial), 0) FROM messages WHERE peer = ? AND direction = 'out'",
                 (adoption.peer,),
             )
-            ((adopted,),) = self._read(
+            ((adopted,),) = self._rows(
                 "read the last adoption",
                 "SELECT coalesce(max(serial), 0) FROM chain_adoptions WHERE peer = ?",
                 (adoption.peer,),
             )
             check_adoption(adoption, stored=int(stored), adopted=int(adopted))
             connection.execute(
-                f"INSERT INTO chain_adoptions ({_ADOPTION}) VALUES (?, ?, ?, ?, ?)",
+                self._sql(f"INSERT INTO chain_adoptions ({_ADOPTION}) VALUES (?, ?, ?, ?, ?)"),
                 (
                     adoption.peer,
                     adoption.held_before,
@@ -86,9 +85,13 @@ class SQLiteChainAdoptionStore(SQLiteCore, ChainAdoptionStore):
 
     def chain_adoptions(self, peer: str | None = None) -> list[ChainAdoption]:
         where, parameters = ("WHERE peer = ?", (peer,)) if peer is not None else ("", ())
-        rows = self._read(
+        rows = self._rows(
             "read chain adoptions",
             f"SELECT {_ADOPTION} FROM chain_adoptions {where} ORDER BY seq",
             parameters,
         )
         return [adoption_of(row) for row in rows]
+
+
+class SQLiteChainAdoptionStore(SQLiteCore, ChainAdoptionQueries):
+    """:class:`~hotline.store.interfaces.ChainAdoptionStore` on SQLite."""

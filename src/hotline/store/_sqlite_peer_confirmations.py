@@ -10,7 +10,10 @@ one row per peer while it is removed.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from hotline.errors import StoreError
+from hotline.store._queries import DialectQueries
 from hotline.store._sqlite_core import SQLiteCore
 from hotline.store.interfaces._peer_confirmations import (
     CONFIRMATION_METHODS,
@@ -19,7 +22,7 @@ from hotline.store.interfaces._peer_confirmations import (
     PeerRemoval,
 )
 
-__all__ = ["SQLitePeerConfirmationStore"]
+__all__ = ["PeerConfirmationQueries", "SQLitePeerConfirmationStore"]
 
 _CONFIRMATION = "party, fingerprint, method, confirmed_by, confirmed_at, signature"
 _REMOVAL = "party, fingerprint, removed_at"
@@ -69,24 +72,27 @@ def removal_of(row: tuple[object, ...]) -> PeerRemoval:
     return PeerRemoval(party=str(party), fingerprint=str(fingerprint), removed_at=str(removed_at))
 
 
-class SQLitePeerConfirmationStore(SQLiteCore, PeerConfirmationStore):
-    """:class:`~hotline.store.interfaces.PeerConfirmationStore` on its two tables."""
+class PeerConfirmationQueries(DialectQueries, PeerConfirmationStore):
+    """:class:`~hotline.store.interfaces.PeerConfirmationStore` in either dialect (``_P``)."""
 
-    def _require_peer(self, party: str) -> None:
-        if not self._read("find a peer", "SELECT 1 FROM peers WHERE party = ?", (party,)):
-            raise StoreError(f"no peer named {party!r} is stored")
+    #: Whether typed free text is stored as UTF-8 bytes (PostgreSQL's BYTEA) or as text.
+    _TEXT_AS_BYTES: ClassVar[bool] = False
 
     def add_peer_confirmation(self, confirmation: PeerConfirmation) -> None:
         check_confirmation(confirmation)
+        by = confirmation.confirmed_by
         with self._writing("store a peer confirmation") as connection:
-            self._require_peer(confirmation.party)
+            if not self._peer_exists(confirmation.party):
+                raise StoreError(f"no peer named {confirmation.party!r} is stored")
             connection.execute(
-                f"INSERT INTO peer_confirmations ({_CONFIRMATION}) VALUES (?, ?, ?, ?, ?, ?)",
+                self._sql(
+                    f"INSERT INTO peer_confirmations ({_CONFIRMATION}) VALUES (?, ?, ?, ?, ?, ?)"
+                ),
                 (
                     confirmation.party,
                     confirmation.fingerprint,
                     confirmation.method,
-                    confirmation.confirmed_by,
+                    by.encode("utf-8") if self._TEXT_AS_BYTES else by,
                     confirmation.confirmed_at,
                     confirmation.signature,
                 ),
@@ -94,7 +100,7 @@ class SQLitePeerConfirmationStore(SQLiteCore, PeerConfirmationStore):
 
     def peer_confirmations(self, party: str | None = None) -> list[PeerConfirmation]:
         where, parameters = ("WHERE party = ?", (party,)) if party is not None else ("", ())
-        rows = self._read(
+        rows = self._rows(
             "read peer confirmations",
             f"SELECT {_CONFIRMATION} FROM peer_confirmations {where} ORDER BY seq",
             parameters,
@@ -104,21 +110,28 @@ class SQLitePeerConfirmationStore(SQLiteCore, PeerConfirmationStore):
     def mark_peer_removed(self, removal: PeerRemoval) -> None:
         check_removal(removal)
         with self._writing("mark a peer removed") as connection:
-            self._require_peer(removal.party)
-            if self._read(
+            if not self._peer_exists(removal.party):
+                raise StoreError(f"no peer named {removal.party!r} is stored")
+            if self._rows(
                 "find a removal", "SELECT 1 FROM peer_removals WHERE party = ?", (removal.party,)
             ):
                 raise StoreError(f"{removal.party} is already removed")
             connection.execute(
-                f"INSERT INTO peer_removals ({_REMOVAL}) VALUES (?, ?, ?)",
+                self._sql(f"INSERT INTO peer_removals ({_REMOVAL}) VALUES (?, ?, ?)"),
                 (removal.party, removal.fingerprint, removal.removed_at),
             )
 
     def peer_removals(self) -> dict[str, PeerRemoval]:
-        rows = self._read("read peer removals", f"SELECT {_REMOVAL} FROM peer_removals")
+        rows = self._rows("read peer removals", f"SELECT {_REMOVAL} FROM peer_removals")
         return {removal.party: removal for removal in map(removal_of, rows)}
 
     def clear_peer_removal(self, party: str) -> bool:
         with self._writing("clear a peer removal") as connection:
-            cursor = connection.execute("DELETE FROM peer_removals WHERE party = ?", (party,))
-            return cursor.rowcount > 0
+            cursor = connection.execute(
+                self._sql("DELETE FROM peer_removals WHERE party = ?"), (party,)
+            )
+            return bool(cursor.rowcount > 0)
+
+
+class SQLitePeerConfirmationStore(SQLiteCore, PeerConfirmationQueries):
+    """:class:`~hotline.store.interfaces.PeerConfirmationStore` on SQLite."""

@@ -12,9 +12,10 @@ same columns and the ids and names are plain text in both.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 from hotline.errors import StoreError
+from hotline.store._queries import DialectQueries
 from hotline.store._sqlite_core import SQLiteCore
 from hotline.store.interfaces._statements import (
     OUTCOMES,
@@ -68,20 +69,8 @@ def _signature(row: Any) -> StatementSignatureRecord:
     )
 
 
-class StatementQueries(StatementStore):
-    """:class:`~hotline.store.interfaces.StatementStore` over either dialect's core.
-
-    A subclass mixes in a core that gives ``_writing`` and ``_read`` and names
-    its placeholder in ``_P``.
-    """
-
-    _P: ClassVar[str] = "?"
-
-    def _sql(self, sql: str) -> str:
-        return sql.replace("?", self._P)
-
-    def _rows(self, action: str, sql: str, parameters: tuple[Any, ...]) -> list[Any]:
-        return self._read(action, self._sql(sql), parameters)  # type: ignore[attr-defined,no-any-return]
+class StatementQueries(DialectQueries, StatementStore):
+    """:class:`~hotline.store.interfaces.StatementStore` over either dialect's core (``_P``)."""
 
     def add_statement_draft(self, draft: StatementDraftRecord) -> None:
         row = (
@@ -92,7 +81,7 @@ class StatementQueries(StatementStore):
             _text("drafter", draft.drafter),
             _text("drafted_at", draft.drafted_at),
         )
-        with self._writing("store a statement draft") as connection:  # type: ignore[attr-defined]
+        with self._writing("store a statement draft") as connection:
             if self.statement_draft(draft.id) is not None:
                 raise StoreError(f"draft {draft.id} is stored already")
             if draft.previous is None:
@@ -152,7 +141,7 @@ class StatementQueries(StatementStore):
             _blob("endorsement", signature.endorsement),
             _text("signed_at", signature.signed_at),
         )
-        with self._writing("store a statement signature") as connection:  # type: ignore[attr-defined]
+        with self._writing("store a statement signature") as connection:
             if self.statement_draft(signature.draft) is None:
                 raise StoreError(f"signature on {signature.draft}, which is not a stored draft")
             if self._rows(
@@ -191,7 +180,7 @@ class StatementQueries(StatementStore):
         )
         if outcome.outcome not in OUTCOMES:
             raise StoreError(f"{outcome.outcome!r} is not one of {', '.join(sorted(OUTCOMES))}")
-        with self._writing("store a statement's outcome") as connection:  # type: ignore[attr-defined]
+        with self._writing("store a statement's outcome") as connection:
             draft = self.statement_draft(outcome.draft)
             if draft is None or draft.statement != outcome.statement:
                 raise StoreError(

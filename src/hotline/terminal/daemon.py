@@ -117,6 +117,8 @@ from hotline.utc import format_utc
 __all__ = ["OutgoingText", "Terminal"]
 
 log = logging.getLogger("hotline.terminal")
+#: How often (seconds) routes are checked for having been down too long (route-down).
+ROUTE_CHECK_EVERY = 1.0
 
 #: Seconds between journaled (and logged) connection refusals from one host; the ones
 #: between are counted, and the count goes with the next line.
@@ -914,12 +916,17 @@ class Terminal:
     async def _supervise(self) -> None:
         """Re-evaluate every line often: a route that goes quiet loses its traffic."""
         period = self.settings.link.heartbeat_interval / 5
-        next_sample = 0.0
+        next_sample = next_route_check = 0.0
         while True:
             await asyncio.sleep(period)
             for line in list(self.lines.values()):
                 self._reselect(line)
-                self._route_alarms(line)
+            # Route-down alarms count in seconds to minutes: once a second is plenty,
+            # not every heartbeat / 5 for every route of every line.
+            if self.clock.monotonic() >= next_route_check:
+                next_route_check = self.clock.monotonic() + ROUTE_CHECK_EVERY
+                for line in list(self.lines.values()):
+                    self._route_alarms(line)
             self.desks.tick()
             self._record_tick()
             if self.clock.monotonic() >= next_sample:

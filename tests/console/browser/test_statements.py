@@ -12,15 +12,12 @@ their own terminals, and the page turns to in force without a reload.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
 
 import pytest
 
-from tests.cli.helpers import TerminalProcess, hotline
-
-from .harness import FAST_LINK, Console, User, _add_users, _init, _start, wait_for
+from .harness import Console, User, console_mesh, wait_for
 from .pages import login, mark_page, page_was_kept, require_browser
 
 require_browser()  # before Playwright is imported: skip locally, fail in CI
@@ -44,29 +41,8 @@ TEXTS = {
 
 @pytest.fixture
 def trio(tmp_path: Path) -> Iterator[dict[str, Console]]:
-    dirs = {party: tmp_path / party.lower() for party, _ in PARTIES}
-    with ThreadPoolExecutor(max_workers=len(PARTIES)) as pool:
-        started = {
-            party: pool.submit(_init, dirs[party], party, zone, routes=1, link=FAST_LINK)
-            for party, zone in PARTIES
-        }
-        urls = {party: future.result() for party, future in started.items()}
-    cards = {party: hotline("card", directory).stdout for party, directory in dirs.items()}
-    for party, directory in dirs.items():
-        for other, card in cards.items():
-            if other != party:
-                hotline("peer", "add", directory, "-", stdin=card)
-    _add_users(dirs, list(PRINCIPALS.values()))
-    processes = {party: TerminalProcess(dirs[party]) for party in dirs}
-    try:
-        with ThreadPoolExecutor(max_workers=len(dirs)) as pool:
-            starting = {
-                party: pool.submit(_start, processes[party], party, urls[party]) for party in dirs
-            }
-            yield {party: future.result() for party, future in starting.items()}
-    finally:
-        for process in processes.values():
-            process.stop()
+    with console_mesh(tmp_path, PARTIES, list(PRINCIPALS.values())) as consoles:
+        yield consoles
 
 
 def _drafts(console: Console, statement: str) -> int:

@@ -148,6 +148,11 @@ class DeadlineWatch(Desk):
         """Start the deadline of a message a person must acknowledge (others are ignored)."""
         if record.kind not in ACKNOWLEDGEABLE_KINDS:
             return
+        if record.direction is Direction.OUT:
+            # Just queued: its body carries our own setting (ack_within_for), so the
+            # body need not be decoded again on the send path.
+            self._arm(record.id, self._settings.deadline(record.sent_at, record.precedence))
+            return
         self._arm(record.id, self._deadline(record))
 
     def _deadline(self, record: MessageRecord) -> float:
