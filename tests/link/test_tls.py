@@ -421,15 +421,22 @@ def test_dial_to_a_closed_port_is_link_error(alice: Party, bob: Party) -> None:
 def test_dial_times_out_on_a_silent_listener(alice: Party, bob: Party) -> None:
     async def main() -> None:
         connections: list[asyncio.StreamWriter] = []
+        accepted = asyncio.Event()
 
         async def silent(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
             connections.append(writer)  # accepts TCP, never speaks TLS
+            accepted.set()
 
         server = await asyncio.start_server(silent, "127.0.0.1", 0)
         port = server.sockets[0].getsockname()[1]
         try:
             with pytest.raises(LinkError):
                 await dial(f"127.0.0.1:{port}", alice.client(bob), handshake_timeout=0.2)
+            # On a loaded machine the dial can time out before the server's
+            # callback has run; closing before it runs would leak its socket
+            # (Python 3.11's wait_closed does not wait for connections).
+            async with asyncio.timeout(30):
+                await accepted.wait()
         finally:
             for writer in connections:
                 writer.close()

@@ -146,8 +146,9 @@ async def dial(
         first = await _first_bytes(route, reader, handshake_timeout)
     except BaseException:
         # A refusal, or a cancellation (the terminal is stopping): never leave the
-        # socket to the garbage collector.
-        writer.close()
+        # socket to the garbage collector. Aborted, not closed: a TLS close waits
+        # for an exchange with the peer, which a stopping event loop never finishes.
+        writer.transport.abort()
         raise
     return StreamTransport(
         reader,
@@ -310,8 +311,8 @@ class TLSListener:
                 await self._on_transport(transport)
             except BaseException:
                 # Cancelled (the listener is closing) or failed while the terminal
-                # held it: the socket must not outlive the listener.
-                writer.close()
+                # held it: the socket must not outlive the listener (aborted: see dial).
+                writer.transport.abort()
                 raise
         finally:
             if task is not None:

@@ -129,5 +129,10 @@ class StreamTransport(Transport):
         try:
             async with asyncio.timeout(2.0):
                 await self._writer.wait_closed()
+        except asyncio.CancelledError:
+            # Stopping: TLS's closing exchange would outlive the event loop, and
+            # the socket under it with it. Close the socket now.
+            self._writer.transport.abort()
+            raise
         except Exception:
             self._writer.transport.abort()

@@ -22,6 +22,9 @@ from hotline.errors import LinkError
 __all__ = ["RouteProxy"]
 
 _CHUNK = 64 * 1024
+#: Loop turns aclose() gives a connection accepted at the moment of closing to
+#: reach _accept (transport, protocol, then the callback's task: a turn each).
+_SETTLE_TURNS = 8
 
 
 class RouteProxy:
@@ -36,6 +39,7 @@ class RouteProxy:
         self._epoch = 0
         self._tasks: set[asyncio.Task[None]] = set()
         self._writers: set[asyncio.StreamWriter] = set()
+        self._closing = False
         self.connections = 0
 
     @property
@@ -64,8 +68,13 @@ class RouteProxy:
         self._cut = False
 
     async def aclose(self) -> None:
+        self._closing = True
         if self._server is not None:
             self._server.close()
+        # A connection accepted just before the close reaches _accept a few turns
+        # later; it must see _closing there, or its socket outlives the proxy.
+        for _ in range(_SETTLE_TURNS):
+            await asyncio.sleep(0)
         for writer in list(self._writers):
             writer.transport.abort()
         for task in list(self._tasks):
@@ -76,6 +85,9 @@ class RouteProxy:
                 await self._server.wait_closed()
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if self._closing:
+            writer.transport.abort()
+            return
         self.connections += 1
         self._writers.add(writer)
         if self._cut:
@@ -85,6 +97,11 @@ class RouteProxy:
         try:
             up_reader, up_writer = await asyncio.open_connection(*self._target)
         except OSError:
+            writer.transport.abort()
+            return
+        if self._closing:
+            # Closed while we dialled: aclose() has aborted the writers it knew.
+            up_writer.transport.abort()
             writer.transport.abort()
             return
         self._writers.add(up_writer)
