@@ -286,7 +286,7 @@ def test_a_statement_in_force_releases_the_marked_message_everywhere(
             assert release["released_by"] == "Washington", (party, message_id)
             assert release["released_at"] == in_force_at
             assert release["public_text"] == "The carrier group stands down, as directed."
-            # Released by the statement: no one releases it a second time.
+    # Released by the statement: no one releases it a second time.
     again = hotline("release", three["Washington"].directory, copies["London"], check=False)
     assert (again.returncode, "already released" in again.stderr) == (1, True)
 
@@ -299,10 +299,8 @@ def test_a_statement_in_force_releases_the_marked_message_everywhere(
     audit = hotline("audit", exported).stdout
     assert "ALL HOLDS" in audit
     assert "state: in-force" in audit
-    assert (
-        f"RELEASES marked message {copies['London']} (envelope " in audit
-        and f"released by this statement as of {in_force_at}:" in audit
-    ), audit
+    assert f"RELEASES marked message {copies['London']} (envelope " in audit, audit
+    assert f"released by this statement as of {in_force_at}:" in audit
     assert "from Washington to London" in audit
     assert "** NOT FOR RELEASE" in audit
     assert f"  | {directive}" in audit

@@ -1,4 +1,4 @@
-"""The Statements page's routes: list, one statement, differences, sign form refusals, export.
+"""The Statements page's routes: list, one statement, differences, the forms, export.
 
 Three real terminals (Washington, London, Paris) run in-process on one
 blocking portal, as the console pair does, since a statement circulates in a
@@ -29,7 +29,12 @@ from ..conftest import PASSWORD, ConsoleClient, _console
 
 PARTIES = ("Washington", "London", "Paris")
 #: (user, role) on Washington.
-PEOPLE = (("wash-principal", "principal"), ("wash-signatory", "signatory"), ("wash-op", "operator"))
+PEOPLE = (
+    ("wash-principal", "principal"),
+    ("wash-signatory", "signatory"),
+    ("wash-op", "operator"),
+    ("wash-auditor", "auditor"),
+)
 TEXTS = {"en": "The three governments call for <b>restraint</b>.", "fr": "Appel au calme."}
 
 
@@ -215,3 +220,88 @@ def test_export_downloads_the_file_audit_verifies_and_the_print_view(trio: Trio)
     assert f'<link rel="stylesheet" href="{PRINT_STYLESHEET}">' in printed.text
     assert "hotline audit statement-" in printed.text
     assert wash.get("/statements/nothing/export").status_code == 404
+
+
+def test_the_draft_and_revise_forms_circulate_what_was_typed(trio: Trio) -> None:
+    wash = trio.washington
+    london = trio.terminals["London"]
+    wash.login_as("wash-auditor")
+    listing = wash.get("/statements")
+    assert 'id="statement-draft-form"' not in listing.text
+    denied = wash.client.post("/statements", data={"csrf_token": wash.csrf, "title": "No"})
+    assert denied.status_code == 403
+    assert 'id="statement-revise-form"' not in wash.get(f"/statements/{trio.statement}").text
+
+    wash.login_as("wash-op")
+    listing = wash.get("/statements")
+    assert 'id="statement-draft-form"' in listing.text
+    assert listing.text.count('data-testid="draft-column"') == 3
+    form = {
+        "csrf_token": wash.csrf,
+        "conference": "quint",
+        "title": "Second statement",
+        "language_1": "en",
+        "text_1": "Calm <now>.",
+        "language_2": "",
+        "text_2": "Спокойствие.",
+        "language_3": "",
+        "text_3": "",
+        "policy": "2",
+    }
+    # A text without its language is refused; what was typed stays in the form, escaped.
+    refused = wash.client.post("/statements", data=form)
+    assert refused.status_code == 422
+    assert 'id="statement-draft-error"' in refused.text
+    assert "give the language of the text in column 2" in refused.text
+    assert "Calm &lt;now&gt;.</textarea>" in refused.text
+    assert "Спокойствие.</textarea>" in refused.text
+    no_csrf = wash.client.post("/statements", data={**form, "csrf_token": ""})
+    assert no_csrf.status_code == 403
+
+    drafted = wash.client.post("/statements", data={**form, "language_2": "ru"})
+    assert drafted.status_code == 303, drafted.text
+    location = drafted.headers["location"]
+    statement = location.rsplit("/", 1)[1]
+    assert statement != trio.statement
+
+    def at_london(drafts: int) -> bool:
+        return len(london.store.statement_drafts(statement)) == drafts
+
+    trio.wait(lambda: at_london(1), "the draft at London")
+    shown = wash.on_loop(lambda: london.desk(StatementDesk).show(statement).to_json())
+    assert shown["texts"] == {"en": "Calm <now>.", "ru": "Спокойствие."}
+    assert (shown["policy"]["k"], shown["title"], shown["drafter"]) == (
+        2,
+        "Second statement",
+        "Washington",
+    )
+
+    # The revise form holds the current draft's texts, and one more column.
+    page = wash.get(location)
+    assert 'id="statement-revise-form"' in page.text
+    assert page.text.count('data-testid="revise-column"') == 3
+    assert 'lang="ru">Спокойствие.</textarea>' in page.text
+    revision = {
+        "csrf_token": wash.csrf,
+        "language_1": "en",
+        "text_1": "Calm <now>.",
+        "language_2": "ru",
+        "text_2": "Спокойствие.",
+        "language_3": "",
+        "text_3": "",
+    }
+    unchanged = wash.client.post(f"{location}/revisions", data=revision)
+    assert unchanged.status_code == 422
+    assert "changes no text" in unchanged.text
+    revised = wash.client.post(
+        f"{location}/revisions",
+        data={**revision, "text_1": "Calm, now.", "language_3": "fr", "text_3": "Calme."},
+    )
+    assert revised.status_code == 303, revised.text
+    trio.wait(lambda: at_london(2), "the revision at London")
+    shown = wash.on_loop(lambda: london.desk(StatementDesk).show(statement).to_json())
+    assert shown["texts"] == {"en": "Calm, now.", "fr": "Calme.", "ru": "Спокойствие."}
+    page = wash.get(location)
+    assert page.text.count('data-testid="statement-diff"') == 2  # en changed, fr added
+    unknown = wash.client.post("/statements/" + "0" * 64 + "/revisions", data=revision)
+    assert unknown.status_code == 404
