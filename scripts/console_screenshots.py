@@ -455,9 +455,7 @@ def _statements(browser: Browser, root: Path, out: Path) -> None:
         london = shooter.page()
         login(london, consoles["London"].url, users["London"])
         london.goto(f"{consoles['London'].url}/statements/{statement}")
-        expect(london.locator('[data-testid=statement-party][data-signed="true"]')).to_have_count(
-            2
-        )
+        expect(london.locator('[data-testid=statement-party][data-signed="true"]')).to_have_count(2)
         expect(london.locator("#statement-revise-form")).to_be_visible()
         shooter.shoot(london, "statement-id", full_page=True)
 

@@ -236,8 +236,7 @@ def test_draft_revise_and_sign_through_the_forms_on_three_consoles(
         page = pages[party]
         page.goto(f"{trio[party].url}/statements/{statement}")
         expect(page.locator("#statement-current")).to_have_text(
-            page.locator("[data-testid=statement-revision]").first.get_attribute("data-draft")
-            or ""
+            page.locator("[data-testid=statement-revision]").first.get_attribute("data-draft") or ""
         )
         if party == "Paris":
             results["statement-sign-ru"] = run_axe(page)
@@ -252,7 +251,9 @@ def test_draft_revise_and_sign_through_the_forms_on_three_consoles(
         )
         expect(page.locator('[data-testid=statement-party][data-signed="true"]')).to_have_count(3)
         assert page_was_kept(page), f"{party}'s page was reloaded, not updated live"
-        wait_for(partial(_state_is, trio[party], statement, "in-force"), what=f"in force at {party}")
+        wait_for(
+            partial(_state_is, trio[party], statement, "in-force"), what=f"in force at {party}"
+        )
     # In force: neither form is offered any more.
     expect(pages["Paris"].locator("#statement-revise-form")).to_have_count(0)
     results["statement-in-force-ru"] = run_axe(pages["Paris"])
