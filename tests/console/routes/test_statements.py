@@ -19,6 +19,7 @@ from anyio.from_thread import start_blocking_portal
 from hotline.console.routes.statements import PRINT_STYLESHEET, STATEMENT_MEDIA_TYPE
 from hotline.console.statements import word_diff
 from hotline.terminal import Operator, Terminal
+from hotline.terminal.core.markings import Markings
 from hotline.terminal.desks.accounts import authenticate, create_user
 from hotline.terminal.desks.conferences import ConferenceDesk
 from hotline.terminal.desks.statements import StatementDesk
@@ -305,3 +306,72 @@ def test_the_draft_and_revise_forms_circulate_what_was_typed(trio: Trio) -> None
     assert page.text.count('data-testid="statement-diff"') == 2  # en changed, fr added
     unknown = wash.client.post("/statements/" + "0" * 64 + "/revisions", data=revision)
     assert unknown.status_code == 404
+
+
+def test_a_statement_drafted_on_the_form_releases_a_message_the_print_view_shows(
+    trio: Trio,
+) -> None:
+    wash = trio.washington
+    terminals = trio.terminals
+    directive = "Stand down the <carrier> group."
+
+    def send() -> str:
+        conference = terminals["Washington"].desk(ConferenceDesk).show("quint").id
+        sent = terminals["Washington"].send_group(
+            to=["London", "Paris"],
+            text=directive,
+            conference=conference,
+            markings=Markings(not_for_release=True),
+        )
+        return next(c.id for c in sent.records if c.peer == "London")
+
+    message = wash.on_loop(send)
+    trio.wait(
+        lambda: terminals["London"].store.get_message(message) is not None, "the message at London"
+    )
+    wash.login_as("wash-principal")
+    drafted = wash.client.post(
+        "/statements",
+        data={
+            "csrf_token": wash.csrf,
+            "conference": "quint",
+            "title": "Release",
+            "language_1": "en",
+            "text_1": "The carrier group stands down.",
+            "releases": message,
+        },
+    )
+    assert drafted.status_code == 303, drafted.text
+    location = drafted.headers["location"]
+    statement = location.rsplit("/", 1)[1]
+    assert f'href="/messages/{message}"' in wash.get(location).text
+    trio.wait(
+        lambda: all(t.store.statement_drafts(statement) for t in terminals.values()),
+        "the draft everywhere",
+    )
+    # Before it is in force the print view carries no released message (it is still marked).
+    assert "data-released=" not in wash.get(f"{location}/print").text
+
+    def sign_all() -> None:
+        for party, terminal in terminals.items():
+            signer = f"{party.lower()}-signer"
+            create_user(
+                terminal.store, terminal.clock, name=signer, role="signatory", password=PASSWORD
+            )
+            terminal.desk(StatementDesk).sign(
+                statement, authenticate(terminal.store, signer, PASSWORD)
+            )
+
+    wash.on_loop(sign_all)
+    trio.wait(
+        lambda: (
+            terminals["Washington"].store.release_of(message) is not None
+            and terminals["London"].store.release_of(message) is not None
+        ),
+        "the release at Washington and London",
+    )
+    printed = wash.get(f"{location}/print").text
+    assert f'data-released="{message}"' in printed
+    assert "<td>Washington</td><td>London</td>" in printed
+    assert "Stand down the &lt;carrier&gt; group.</blockquote>" in printed  # escaped
+    assert "<li>NOT FOR RELEASE</li>" in printed
