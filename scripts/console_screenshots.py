@@ -33,6 +33,8 @@ and with three more (Washington, London, Paris), a joint statement:
     statement.png    a statement: English and French side by side, London's revision's
                      differences, who has signed and who has not (Washington signs on the page)
     statement-ru.png       the statement in force, on Paris's console in Russian
+    statement-id.png       the statement on London's console in Indonesian, signed by London
+                           and Washington: the revise form pre-filled with the current draft
 
 Run from the repository root: ``.venv/bin/python scripts/console_screenshots.py``
 (``--out DIR`` to write elsewhere).
@@ -117,7 +119,7 @@ STATEMENT_PARTIES = (
 )
 STATEMENT_USERS = (
     User(name="was-principal", party="Washington", role="principal"),
-    User(name="lon-principal", party="London", role="principal"),
+    User(name="lon-principal-id", party="London", role="principal", language="id"),
     User(name="par-principal-ru", party="Paris", role="principal", language="ru"),
 )
 STATEMENT_TEXTS = {
@@ -449,6 +451,13 @@ def _statements(browser: Browser, root: Path, out: Path) -> None:
         expect(page.locator("#statement-signed-by-me")).to_be_visible()
         expect(page.locator('[data-testid=statement-party][data-signed="true"]')).to_have_count(2)
         shooter.shoot(page, "statement", full_page=True)
+
+        london = shooter.page()
+        login(london, consoles["London"].url, users["London"])
+        london.goto(f"{consoles['London'].url}/statements/{statement}")
+        expect(london.locator('[data-testid=statement-party][data-signed="true"]')).to_have_count(2)
+        expect(london.locator("#statement-revise-form")).to_be_visible()
+        shooter.shoot(london, "statement-id", full_page=True)
 
         with consoles["Paris"].control() as client:
             wait_for(lambda: state("Paris", statement) == "signed", what="the signatures at Paris")

@@ -4,7 +4,10 @@ Washington, London and Paris, as a new user would: a conference, a two-language
 draft, one revision, a signature made on the first draft that does not count
 for the revision, all three signing, the same state on all three, an export
 that ``hotline audit`` verifies and refuses once any byte of a text changes,
-and a k-of-n policy one party cannot meet by signing twice.
+and a k-of-n policy one party cannot meet by signing twice. A statement that
+releases a marked message (``--releases``) releases it on every terminal that
+holds a copy once it is in force, and its export's audit and printable page
+show the original message and its release.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import pytest
 from hotline.terminal.record.statement_audit import MAGIC
 
 from .helpers import TerminalProcess, hotline, make_mesh, wait_for
+from .test_markings import _message
 
 PARTIES = ("Washington", "London", "Paris")
 
@@ -207,3 +211,107 @@ def test_k_of_n_is_not_met_by_one_party_signing_twice(
     )
     assert withdrawn.returncode == 1
     assert "in-force" in withdrawn.stderr
+
+
+def test_a_statement_in_force_releases_the_marked_message_everywhere(
+    three: dict[str, TerminalProcess], tmp_path: Path
+) -> None:
+    _conference(three)
+    secret = _users(three, tmp_path)
+    directive = "Stand down the carrier group at 0600."
+    sent = json.loads(
+        hotline(
+            "send", three["Washington"].directory, "--conference", "quint",
+            "--eyes-only", "minister-london", "--eyes-only", "minister-paris",
+            "--not-for-release", "--json", "--wait", directive,
+        ).stdout
+    )  # fmt: skip
+    copies = {m["peer"]: m["id"] for m in sent["messages"]}
+    assert set(copies) == {"London", "Paris"}
+    held = {
+        "Washington": list(copies.values()),
+        "London": [copies["London"]],
+        "Paris": [copies["Paris"]],
+    }
+    for party, ids in held.items():
+        for message_id in ids:
+            shown = _message(three[party], message_id)
+            assert shown is not None, (party, message_id)
+            assert shown["release"] is None
+
+    (tmp_path / "en.txt").write_text("The carrier group stands down, as directed.\n")
+    (tmp_path / "fr.txt").write_text("Le groupe aéronaval se retire, comme ordonné.\n")
+    statement = hotline(
+        "statement", "draft", three["Washington"].directory, "--conference", "quint",
+        "--title", "Joint statement on the carrier group",
+        "--text-file", f"en={tmp_path / 'en.txt'}", "--text-file", f"fr={tmp_path / 'fr.txt'}",
+        "--authoritative", "en", "--releases", copies["London"],
+    ).stdout.strip()  # fmt: skip
+    wait_for(
+        lambda: _states(three, statement) == dict.fromkeys(PARTIES, "circulating"),
+        what="the draft on all three",
+    )
+    shown = _show(three["London"], statement)
+    assert shown is not None
+    assert shown["releases"]["message"] == copies["London"]
+    human = hotline("statement", "show", three["Paris"].directory, statement).stdout
+    assert f"releases marked message {copies['London']} when in force" in human
+    for party in ("Washington", "London"):
+        _sign(three, party, statement, secret)
+    wait_for(lambda: _states(three, statement)["Paris"] == "signed", what="two signatures")
+    # Signed by two of three: not in force, so nothing is released yet.
+    assert all(
+        (_message(three[party], i) or {}).get("release") is None
+        for party, ids in held.items()
+        for i in ids
+    )
+    _sign(three, "Paris", statement, secret)
+    wait_for(
+        lambda: _states(three, statement) == dict.fromkeys(PARTIES, "in-force"),
+        what="in force on all three",
+    )
+    in_force_at = (_show(three["Washington"], statement) or {})["in_force_at"]
+
+    def released_everywhere() -> bool:
+        return all(
+            (_message(three[party], i) or {}).get("release") is not None
+            for party, ids in held.items()
+            for i in ids
+        )
+
+    wait_for(released_everywhere, what="the release on every terminal holding a copy")
+    for party, ids in held.items():
+        for message_id in ids:
+            release = (_message(three[party], message_id) or {})["release"]
+            assert release["released_by"] == "Washington", (party, message_id)
+            assert release["released_at"] == in_force_at
+            assert release["public_text"] == "The carrier group stands down, as directed."
+    # Released by the statement: no one releases it a second time.
+    again = hotline("release", three["Washington"].directory, copies["London"], check=False)
+    assert (again.returncode, "already released" in again.stderr) == (1, True)
+
+    # The export's audit shows the original marked message and the statement's release of it.
+    exported, page = tmp_path / "released.hotline", tmp_path / "released.html"
+    hotline(
+        "statement", "export", three["London"].directory, statement,
+        "--output", exported, "--html", page,
+    )  # fmt: skip
+    audit = hotline("audit", exported).stdout
+    assert "ALL HOLDS" in audit
+    assert "state: in-force" in audit
+    assert f"RELEASES marked message {copies['London']} (envelope " in audit, audit
+    assert f"released by this statement as of {in_force_at}:" in audit
+    assert "from Washington to London" in audit
+    assert "** NOT FOR RELEASE" in audit
+    assert f"  | {directive}" in audit
+    printed = page.read_text(encoding="utf-8")
+    assert printed.count(f'data-released="{copies["London"]}"') == 2  # under each language
+    assert printed.count(f"{directive}</blockquote>") == 2
+    assert "<td>Washington</td><td>London</td>" in printed
+    # Paris holds its own copy, not the one the statement names: it cannot export the file.
+    refused = hotline(
+        "statement", "export", three["Paris"].directory, statement,
+        "--output", tmp_path / "paris.hotline", check=False,
+    )  # fmt: skip
+    assert refused.returncode == 1
+    assert "does not hold message" in refused.stderr

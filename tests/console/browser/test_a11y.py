@@ -64,6 +64,9 @@ def _pages(traffic: Traffic) -> dict[str, str]:
         "calls": "/calls",
         "record": "/record",
         "shift": "/shift",
+        # The list and its draft form; a statement's own page (revise and sign forms)
+        # needs three parties: test_statements.py checks it with axe on its trio.
+        "statements": "/statements",
         "not-found": "/messages/" + "0" * 32,
     }
 

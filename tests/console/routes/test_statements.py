@@ -1,4 +1,4 @@
-"""The Statements page's routes: list, one statement, differences, sign form refusals, export.
+"""The Statements page's routes: list, one statement, differences, the forms, export.
 
 Three real terminals (Washington, London, Paris) run in-process on one
 blocking portal, as the console pair does, since a statement circulates in a
@@ -19,6 +19,7 @@ from anyio.from_thread import start_blocking_portal
 from hotline.console.routes.statements import PRINT_STYLESHEET, STATEMENT_MEDIA_TYPE
 from hotline.console.statements import word_diff
 from hotline.terminal import Operator, Terminal
+from hotline.terminal.core.markings import Markings
 from hotline.terminal.desks.accounts import authenticate, create_user
 from hotline.terminal.desks.conferences import ConferenceDesk
 from hotline.terminal.desks.statements import StatementDesk
@@ -29,7 +30,12 @@ from ..conftest import PASSWORD, ConsoleClient, _console
 
 PARTIES = ("Washington", "London", "Paris")
 #: (user, role) on Washington.
-PEOPLE = (("wash-principal", "principal"), ("wash-signatory", "signatory"), ("wash-op", "operator"))
+PEOPLE = (
+    ("wash-principal", "principal"),
+    ("wash-signatory", "signatory"),
+    ("wash-op", "operator"),
+    ("wash-auditor", "auditor"),
+)
 TEXTS = {"en": "The three governments call for <b>restraint</b>.", "fr": "Appel au calme."}
 
 
@@ -215,3 +221,157 @@ def test_export_downloads_the_file_audit_verifies_and_the_print_view(trio: Trio)
     assert f'<link rel="stylesheet" href="{PRINT_STYLESHEET}">' in printed.text
     assert "hotline audit statement-" in printed.text
     assert wash.get("/statements/nothing/export").status_code == 404
+
+
+def test_the_draft_and_revise_forms_circulate_what_was_typed(trio: Trio) -> None:
+    wash = trio.washington
+    london = trio.terminals["London"]
+    wash.login_as("wash-auditor")
+    listing = wash.get("/statements")
+    assert 'id="statement-draft-form"' not in listing.text
+    denied = wash.client.post("/statements", data={"csrf_token": wash.csrf, "title": "No"})
+    assert denied.status_code == 403
+    assert 'id="statement-revise-form"' not in wash.get(f"/statements/{trio.statement}").text
+
+    wash.login_as("wash-op")
+    listing = wash.get("/statements")
+    assert 'id="statement-draft-form"' in listing.text
+    assert listing.text.count('data-testid="draft-column"') == 3
+    form = {
+        "csrf_token": wash.csrf,
+        "conference": "quint",
+        "title": "Second statement",
+        "language_1": "en",
+        "text_1": "Calm <now>.",
+        "language_2": "",
+        "text_2": "Спокойствие.",
+        "language_3": "",
+        "text_3": "",
+        "policy": "2",
+    }
+    # A text without its language is refused; what was typed stays in the form, escaped.
+    refused = wash.client.post("/statements", data=form)
+    assert refused.status_code == 422
+    assert 'id="statement-draft-error"' in refused.text
+    assert "give the language of the text in column 2" in refused.text
+    assert "Calm &lt;now&gt;.</textarea>" in refused.text
+    assert "Спокойствие.</textarea>" in refused.text
+    no_csrf = wash.client.post("/statements", data={**form, "csrf_token": ""})
+    assert no_csrf.status_code == 403
+
+    drafted = wash.client.post("/statements", data={**form, "language_2": "ru"})
+    assert drafted.status_code == 303, drafted.text
+    location = drafted.headers["location"]
+    statement = location.rsplit("/", 1)[1]
+    assert statement != trio.statement
+
+    def at_london(drafts: int) -> bool:
+        return len(london.store.statement_drafts(statement)) == drafts
+
+    trio.wait(lambda: at_london(1), "the draft at London")
+    shown = wash.on_loop(lambda: london.desk(StatementDesk).show(statement).to_json())
+    assert shown["texts"] == {"en": "Calm <now>.", "ru": "Спокойствие."}
+    assert (shown["policy"]["k"], shown["title"], shown["drafter"]) == (
+        2,
+        "Second statement",
+        "Washington",
+    )
+
+    # The revise form holds the current draft's texts, and one more column.
+    page = wash.get(location)
+    assert 'id="statement-revise-form"' in page.text
+    assert page.text.count('data-testid="revise-column"') == 3
+    assert 'lang="ru">Спокойствие.</textarea>' in page.text
+    revision = {
+        "csrf_token": wash.csrf,
+        "language_1": "en",
+        "text_1": "Calm <now>.",
+        "language_2": "ru",
+        "text_2": "Спокойствие.",
+        "language_3": "",
+        "text_3": "",
+    }
+    unchanged = wash.client.post(f"{location}/revisions", data=revision)
+    assert unchanged.status_code == 422
+    assert "changes no text" in unchanged.text
+    revised = wash.client.post(
+        f"{location}/revisions",
+        data={**revision, "text_1": "Calm, now.", "language_3": "fr", "text_3": "Calme."},
+    )
+    assert revised.status_code == 303, revised.text
+    trio.wait(lambda: at_london(2), "the revision at London")
+    shown = wash.on_loop(lambda: london.desk(StatementDesk).show(statement).to_json())
+    assert shown["texts"] == {"en": "Calm, now.", "fr": "Calme.", "ru": "Спокойствие."}
+    page = wash.get(location)
+    assert page.text.count('data-testid="statement-diff"') == 2  # en changed, fr added
+    unknown = wash.client.post("/statements/" + "0" * 64 + "/revisions", data=revision)
+    assert unknown.status_code == 404
+
+
+def test_a_statement_drafted_on_the_form_releases_a_message_the_print_view_shows(
+    trio: Trio,
+) -> None:
+    wash = trio.washington
+    terminals = trio.terminals
+    directive = "Stand down the <carrier> group."
+
+    def send() -> str:
+        conference = terminals["Washington"].desk(ConferenceDesk).show("quint").id
+        sent = terminals["Washington"].send_group(
+            to=["London", "Paris"],
+            text=directive,
+            conference=conference,
+            markings=Markings(not_for_release=True),
+        )
+        return next(c.id for c in sent.records if c.peer == "London")
+
+    message = wash.on_loop(send)
+    trio.wait(
+        lambda: terminals["London"].store.get_message(message) is not None, "the message at London"
+    )
+    wash.login_as("wash-principal")
+    drafted = wash.client.post(
+        "/statements",
+        data={
+            "csrf_token": wash.csrf,
+            "conference": "quint",
+            "title": "Release",
+            "language_1": "en",
+            "text_1": "The carrier group stands down.",
+            "releases": message,
+        },
+    )
+    assert drafted.status_code == 303, drafted.text
+    location = drafted.headers["location"]
+    statement = location.rsplit("/", 1)[1]
+    assert f'href="/messages/{message}"' in wash.get(location).text
+    trio.wait(
+        lambda: all(t.store.statement_drafts(statement) for t in terminals.values()),
+        "the draft everywhere",
+    )
+    # Before it is in force the print view carries no released message (it is still marked).
+    assert "data-released=" not in wash.get(f"{location}/print").text
+
+    def sign_all() -> None:
+        for party, terminal in terminals.items():
+            signer = f"{party.lower()}-signer"
+            create_user(
+                terminal.store, terminal.clock, name=signer, role="signatory", password=PASSWORD
+            )
+            terminal.desk(StatementDesk).sign(
+                statement, authenticate(terminal.store, signer, PASSWORD)
+            )
+
+    wash.on_loop(sign_all)
+    trio.wait(
+        lambda: (
+            terminals["Washington"].store.release_of(message) is not None
+            and terminals["London"].store.release_of(message) is not None
+        ),
+        "the release at Washington and London",
+    )
+    printed = wash.get(f"{location}/print").text
+    assert f'data-released="{message}"' in printed
+    assert "<td>Washington</td><td>London</td>" in printed
+    assert "Stand down the &lt;carrier&gt; group.</blockquote>" in printed  # escaped
+    assert "<li>NOT FOR RELEASE</li>" in printed

@@ -181,6 +181,16 @@ class StatementAudit:
                 )
         return out
 
+    def released_as_of(self) -> str | None:
+        """When the statement's release took effect: the later of in force and effective."""
+        if self.status is None:
+            return None
+        at = self.status.in_force_at
+        effective = self.status.current.effective
+        if effective is not None and at is not None and effective > at:
+            at = effective
+        return at
+
     def _release_lines(self, target: ReleaseTarget) -> list[str]:
         m = self.released
         if m is None:
@@ -188,12 +198,7 @@ class StatementAudit:
                 f"releases marked message {target.message} when in force "
                 "(not in this file: it is not in force)"
             ]
-        status = self.status
-        assert status is not None
-        at = status.in_force_at
-        effective = status.current.effective
-        if effective is not None and at is not None and effective > at:
-            at = effective
+        at = self.released_as_of()
         return [
             f"RELEASES marked message {m.id} (envelope {target.envelope_hash[:16]}…), "
             f"released by this statement as of {at}:",
@@ -393,12 +398,13 @@ def statement_html(audit: StatementAudit, *, file_name: str) -> str:
         for s in audit.signatures
         if status.counted.get(s.party) == s
     )
+    released = _released_html(audit)
     sections = "".join(
         f'<section lang="{e(lang)}" style="page-break-after: always">'
         f"<h1>{e(current.title)}</h1>"
         f"<p><small>{e(lang)}"
         + (" — authoritative" if current.authoritative == lang else "")
-        + f"</small></p><div style='white-space: pre-wrap'>{e(text)}</div>"
+        + f"</small></p><div style='white-space: pre-wrap'>{e(text)}</div>{released}"
         f"<h2>Signatures</h2><table border='1' cellpadding='4'><tr><th>Party</th><th>Person</th>"
         f"<th>Signed at (UTC)</th><th>Party fingerprint</th><th>Person key</th></tr>{rows}</table>"
         f"<p>State: <strong>{e(str(status.state))}</strong>"
@@ -410,4 +416,30 @@ def statement_html(audit: StatementAudit, *, file_name: str) -> str:
     return (
         '<!DOCTYPE html><html><head><meta charset="utf-8">'
         f"<title>{e(current.title)}</title></head><body>{sections}</body></html>\n"
+    )
+
+
+def _released_html(audit: StatementAudit) -> str:
+    """The marked message the statement released, printed under each language's text.
+
+    Each language is a page of its own for its signatories, so each shows what
+    the statement made public: the message's id, sender, time group and text.
+    """
+    m = audit.released
+    if m is None:
+        return ""
+    e = html.escape
+    banner = "".join(f"<li>{e(line)}</li>" for line in m.markings)
+    return (
+        '<aside class="released" data-released="' + e(m.id) + '">'
+        "<h2>Released message</h2>"
+        f"<p>This statement releases marked message <code>{e(m.id)}</code> as of "
+        f"{e(audit.released_as_of() or '')} (UTC).</p>"
+        "<table border='1' cellpadding='4'><tr><th>Message id</th><th>Sender</th>"
+        "<th>Recipient</th><th>Serial</th><th>Time group</th><th>Sent at (UTC)</th></tr>"
+        f"<tr><td><code>{e(m.id)}</code></td><td>{e(m.sender)}</td><td>{e(m.recipient)}</td>"
+        f"<td>{m.serial}</td><td>{e(m.time_group)}</td><td>{e(m.sent_at)}</td></tr></table>"
+        f"<p>Marked, until this release:</p><ul>{banner}</ul>"
+        "<p>Its text, as released:</p>"
+        f"<blockquote style='white-space: pre-wrap'>{e(m.text)}</blockquote></aside>"
     )

@@ -385,7 +385,7 @@ def test_a_statement_in_force_releases_the_marked_message_on_every_holder(tmp_pa
 
             # The export carries the original marked message; the audit prints both.
             for party in ("Washington", "London"):
-                data, _ = statement_export(t[party], statement)
+                data, page = statement_export(t[party], statement)
                 audit = audit_statement(data, now=format_utc(t[party].clock.now()))
                 assert audit.fault is None, audit.fault
                 assert audit.released is not None
@@ -396,6 +396,15 @@ def test_a_statement_in_force_releases_the_marked_message_on_every_holder(tmp_pa
                 assert f"RELEASES marked message {copies['London'].id}" in shown
                 assert "EYES ONLY" in shown.upper()
                 assert "Stand down the carrier group." in shown
+                # The printable page shows it under each language's text.
+                for needle in (
+                    f'data-released="{copies["London"].id}"',
+                    f"<td>{audit.released.time_group}</td>",
+                    "<td>Washington</td><td>London</td>",
+                    f"as of {in_force_at} (UTC)",
+                    "Stand down the carrier group.</blockquote>",
+                ):
+                    assert page.count(needle) == len(TEXTS), needle
             # Paris holds another copy, not the one the statement names: it cannot export it.
             with pytest.raises(StatementInvalid, match="does not hold message"):
                 statement_export(t["Paris"], statement)
