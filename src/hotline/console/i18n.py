@@ -66,6 +66,11 @@ def N_(msgid: str) -> str:
 CLIENT_MSGIDS: tuple[str, ...] = (
     N_("Embargoed: public in %(time)s"),
     N_("Embargo over"),
+    N_("%(time)s left to acknowledge"),
+    N_("overdue by %(time)s"),
+    N_("in use"),
+    N_("last used %(time)s"),
+    N_("not used yet"),
     N_("Text withheld: eyes only"),
     N_("classification not agreed"),
     N_("Released %(time)s"),

@@ -317,7 +317,10 @@ def _peer_view(
             _route_view(shown, route, now=now, language=language)
             for shown, route in zip(view["routes"], peer.routes, strict=True)
         ],
-        "display": {"last_contact": _display(peer.last_contact, language)},
+        "display": {
+            "last_contact": _display(peer.last_contact, language),
+            "last_used": _display(peer.last_used, language),
+        },
     }
 
 

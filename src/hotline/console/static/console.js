@@ -396,6 +396,15 @@
     setText(card, ".peer-carrier", peer.carrier || "—");
     setText(card, ".peer-queued", numbers.format(peer.queued));
     setText(card, ".peer-contact", peer.last_contact ? peer.display.last_contact : t("never"));
+    // "In use": people's traffic (not link tests) went over the line lately.
+    const used = setText(
+      card,
+      ".peer-used",
+      peer.in_use
+        ? t("in use")
+        : peer.last_used ? t("last used %(time)s", { time: peer.display.last_used }) : t("not used yet")
+    );
+    used.dataset.inUse = peer.in_use ? "true" : "false";
     const rows = card.querySelector(".route-rows");
     peer.routes.forEach(function (route) {
       rows.appendChild(renderRoute(route));
@@ -516,10 +525,38 @@
     if (element.textContent !== text) element.textContent = text;
   }
 
-  window.setInterval(function () {
+  /* "04:12 left to acknowledge", or "overdue by 01:03", to an acknowledgement deadline,
+     from the server's clock: on the traffic rows, a message, and the watch floor. */
+  function tickDeadline(element) {
+    if (element.hidden) return;
+    const left = Math.round((Date.parse(element.dataset.deadline) - (Date.now() + serverOffset)) / 1000);
+    const span = Math.abs(left);
+    const hours = Math.floor(span / 3600);
+    const clock = (hours ? hours + ":" : "") + twoDigits(Math.floor((span % 3600) / 60)) + ":" + twoDigits(span % 60);
+    const text = left > 0
+      ? t("%(time)s left to acknowledge", { time: clock })
+      : t("overdue by %(time)s", { time: clock });
+    element.dataset.overdue = left > 0 ? "false" : "true";
+    if (element.textContent !== text) element.textContent = text;
+  }
+
+  function tickCountdowns() {
     document.querySelectorAll(".embargo-countdown[data-until]").forEach(tickEmbargo);
-  }, 1000);
-  document.querySelectorAll(".embargo-countdown[data-until]").forEach(tickEmbargo);
+    document.querySelectorAll(".ack-countdown[data-deadline]").forEach(tickDeadline);
+  }
+
+  window.setInterval(tickCountdowns, 1000);
+  tickCountdowns();
+  /* A part drawn by the server (the watch floor's board) shows its countdowns at once. */
+  if (window.MutationObserver) {
+    new MutationObserver(function (records) {
+      records.forEach(function (record) {
+        record.addedNodes.forEach(function (node) {
+          if (node.querySelectorAll) node.querySelectorAll(".ack-countdown[data-deadline]").forEach(tickDeadline);
+        });
+      });
+    }).observe(document.body, { childList: true, subtree: true });
+  }
 
   const releaseForm = byId("release-form");
   if (releaseForm) {
@@ -607,7 +644,12 @@
     if (message.ack_deadline && !message.acknowledgement) {
       const due = document.createElement("div");
       due.className = message.overdue ? "due overdue-text" : "due";
-      due.textContent = t("due %(time)s", { time: message.display.ack_deadline });
+      due.textContent = t("due %(time)s", { time: message.display.ack_deadline }) + " ";
+      const countdown = document.createElement("span");
+      countdown.className = "ack-countdown";
+      countdown.dataset.deadline = message.ack_deadline;
+      tickDeadline(countdown);
+      due.appendChild(countdown);
       times.appendChild(due);
     }
     row.addEventListener("click", function (event) {
@@ -782,6 +824,8 @@
     }
     const overdue = byId("overdue-badge");
     if (overdue) overdue.hidden = !message.overdue;
+    const countdown = byId("ack-countdown");
+    if (countdown) countdown.hidden = Boolean(message.acknowledgement);
     const section = document.querySelector(".message-detail");
     if (section) section.dataset.overdue = message.overdue ? "true" : "false";
     const meetingState = byId("meeting-state");
@@ -1214,6 +1258,8 @@
     } else if (key === "l") {
       if (page === "line" && byId("alarms")) byId("alarms").focus();
       else window.location.href = "/#alarms";
+    } else if (key === "w") {
+      if (page !== "floor") window.location.href = "/floor";
     } else {
       return;
     }
