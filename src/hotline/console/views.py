@@ -35,6 +35,7 @@ reader's language.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
@@ -103,6 +104,14 @@ def message_state(record: MessageRecord, ack: AckRecord | None) -> str:
     return str(record.state)
 
 
+def _meeting_now(record: MessageRecord, meeting: MeetingRecord | None) -> dict[str, Any] | None:
+    """A proposal's data as its accepted replies have left it; None for any other message."""
+    if meeting is None or meeting.proposal_id != record.id:
+        return None
+    data = json.loads(meeting.data)
+    return data if isinstance(data, dict) else None
+
+
 def message_row(
     record: MessageRecord,
     *,
@@ -143,7 +152,7 @@ def message_row(
         "acknowledgement": None
         if ack is None
         else {"by": ack.by, **(_moment(ack.at, language) or {}), "direction": ack.direction},
-        "notice": notice_view(record, language=language),
+        "notice": notice_view(record, language=language, current=_meeting_now(record, meeting)),
         "meeting": None if meeting is None else meeting_view(meeting, language=language),
         "display": {
             "sent_at": _display(record.sent_at, language),

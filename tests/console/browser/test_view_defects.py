@@ -1,0 +1,60 @@
+"""View defects from issue 22, each seen in a real browser.
+
+* A meeting proposal whose replies have scheduled it reads its agreed time on
+  its traffic row, not the "to be decided" it was sent with, beside its
+  "scheduled" badge.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .harness import ConsolePair
+from .pages import message_row, require_browser, set_language
+
+require_browser()  # before Playwright is imported: skip locally, fail in CI
+
+from playwright.sync_api import Page, expect  # noqa: E402
+
+MEETING: dict[str, Any] = {
+    "proposer": "The President of the United States",
+    "participants": ["President of the United States", "President of Russia"],
+    "time": "tbd",
+    "format": "tbd",
+}
+
+
+def test_a_scheduled_meetings_proposal_row_reads_its_time(
+    consoles: ConsolePair, open_as: Callable[[str], Page]
+) -> None:
+    with consoles.washington.control() as client:
+        proposal = client.notify(to="Moscow", format_code="meeting", data=MEETING)["id"]
+        client.wait_delivered(proposal)
+    page = open_as("wash-op")
+    set_language(page, "en")
+    page.goto(f"{consoles.washington.url}/traffic")
+    row = message_row(page, proposal)
+    expect(row.locator(".text-body")).to_contain_text("to be decided")  # as proposed
+
+    with consoles.moscow.control() as client:
+        reply = {"proposal": proposal, "state": "agreed-in-principle"}
+        client.wait_delivered(
+            client.notify(to="Washington", format_code="meeting-reply", data=reply)["id"]
+        )
+    expect(row.locator(".meeting-state")).to_have_attribute("data-state", "agreed-in-principle")
+    with consoles.washington.control() as client:
+        scheduled = {
+            "proposal": proposal,
+            "state": "scheduled",
+            "time": "2026-12-01T10:00:00Z",
+            "format": "in-person",
+            "place": "Geneva",
+        }
+        client.wait_delivered(
+            client.notify(to="Moscow", format_code="meeting-reply", data=scheduled)["id"]
+        )
+    expect(row.locator(".meeting-state")).to_have_attribute("data-state", "scheduled")
+    text = row.locator(".text-body")
+    expect(text).not_to_contain_text("to be decided")
+    expect(text).to_contain_text("10:00")
