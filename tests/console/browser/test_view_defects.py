@@ -3,6 +3,8 @@
 * A meeting proposal whose replies have scheduled it reads its agreed time on
   its traffic row, not the "to be decided" it was sent with, beside its
   "scheduled" badge.
+* An alarm reads what it means in the reader's language (from its kind, peer
+  and route), the terminal's English technical detail beside it.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .harness import ConsolePair
+from .harness import ConsolePair, wait_for
 from .pages import message_row, require_browser, set_language
 
 require_browser()  # before Playwright is imported: skip locally, fail in CI
@@ -58,3 +60,36 @@ def test_a_scheduled_meetings_proposal_row_reads_its_time(
     text = row.locator(".text-body")
     expect(text).not_to_contain_text("to be decided")
     expect(text).to_contain_text("10:00")
+
+
+def _alarms(consoles: ConsolePair) -> list[dict[str, Any]]:
+    return list(consoles.washington.status()["alarms"])
+
+
+def test_an_alarm_reads_in_the_readers_language(
+    consoles: ConsolePair, open_as: Callable[[str], Page]
+) -> None:
+    page = open_as("wash-a11y")
+    set_language(page, "ru")
+    try:
+        consoles.cut(0)
+        consoles.cut(1)
+        wait_for(
+            lambda: any(a["kind"] == "line-down" for a in _alarms(consoles)),
+            what="a line-down alarm at Washington",
+            timeout=30,
+        )
+        page.goto(f"{consoles.washington.url}/")
+        alarm = page.locator("[data-testid=alarm]").filter(
+            has_text="Ни один маршрут к Moscow не работает"
+        )
+        expect(alarm.first).to_be_visible()
+        technical = alarm.first.locator(".alarm-technical")
+        expect(technical).to_be_visible()
+        expect(technical).to_have_attribute("lang", "en")
+        expect(technical).to_contain_text("down")
+    finally:
+        set_language(page, "en")
+        consoles.heal(0)
+        consoles.heal(1)
+        wait_for(consoles.line_up, what="the line up again", timeout=30)

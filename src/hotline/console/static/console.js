@@ -155,6 +155,18 @@
     "store-damaged": t("Stored messages damaged"),
     "restored-behind": t("Restored behind the peer"),
   };
+  /* Each alarm kind's meaning, filled in from the alarm's peer and route (msgids: i18n.py). */
+  const ALARM_SUMMARIES = {
+    "test-missed": "No receipt came in time for a link test on route %(route)s.",
+    "peer-test-missed": "%(peer)s reports that a link test from it got no receipt in time.",
+    "line-down": "No route to %(peer)s works; messages wait until one does.",
+    "route-down": "Route %(route)s is down; the other routes carry the traffic.",
+    "ack-overdue": "A message waits past its deadline for a person's acknowledgement.",
+    "record-conflict": "%(peer)s holds a record that disagrees with ours.",
+    "cosign-overdue": "%(peer)s has not cosigned our record in time.",
+    "store-damaged": "Stored messages failed their checks.",
+    "restored-behind": "This terminal was restored behind what %(peer)s holds.",
+  };
   const STEPS = {
     queued: t("queued"),
     sent: t("sent"),
@@ -420,7 +432,19 @@
     setText(item, ".alarm-kind", ALARM_KINDS[alarm.kind] || alarm.kind);
     setText(item, ".alarm-where", alarm.peer + (alarm.route ? " · " + alarm.route : ""));
     setText(item, ".alarm-since", alarm.since ? t("since %(time)s", { time: alarm.display.since }) : "");
-    setText(item, ".alarm-detail", alarm.detail);
+    // What it means, in the reader's language, from the alarm's own fields; the terminal's
+    // technical detail (English, as logged) stays beside it for whoever has to dig.
+    const summary = ALARM_SUMMARIES[alarm.kind];
+    setText(
+      item,
+      ".alarm-detail",
+      summary ? t(summary, { peer: alarm.peer, route: alarm.route || "" }) : alarm.detail
+    );
+    const technical = item.querySelector(".alarm-technical");
+    if (technical) {
+      technical.hidden = !summary || !alarm.detail;
+      technical.textContent = summary ? alarm.detail : "";
+    }
     setText(item, ".alarm-seen", alarm.acknowledged ? t("seen by %(name)s", { name: alarm.acknowledged_by }) : "");
     const button = item.querySelector('[data-testid="alarm-ack"]');
     if (button) {
