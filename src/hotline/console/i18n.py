@@ -71,6 +71,8 @@ CLIENT_MSGIDS: tuple[str, ...] = (
     N_("in use"),
     N_("last used %(time)s"),
     N_("not used yet"),
+    N_("our address; %(peer)s dials it"),
+    N_("%(peer)s's test arrived at %(time)s"),
     N_("No receipt came in time for a link test on route %(route)s."),
     N_("%(peer)s reports that a link test from it got no receipt in time."),
     N_("No route to %(peer)s works; messages wait until one does."),

@@ -3,12 +3,16 @@
 * A meeting proposal whose replies have scheduled it reads its agreed time on
   its traffic row, not the "to be decided" it was sent with, beside its
   "scheduled" badge.
+* On the side that listens, the line view says its routes are its own addresses,
+  which the peer dials, and shows the peer's link test that arrived on each,
+  rather than "No link test yet" seconds after the peer's test passed.
 * An alarm reads what it means in the reader's language (from its kind, peer
   and route), the terminal's English technical detail beside it.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -93,3 +97,34 @@ def test_an_alarm_reads_in_the_readers_language(
         consoles.heal(0)
         consoles.heal(1)
         wait_for(consoles.line_up, what="the line up again", timeout=30)
+
+
+def test_the_listening_side_names_its_own_addresses_and_the_peers_test(
+    consoles: ConsolePair, open_as: Callable[[str], Page]
+) -> None:
+    dialer = consoles.console(consoles.dialer)
+    listener_party = "Moscow" if consoles.dialer == "Washington" else "Washington"
+    listener = consoles.console(listener_party)
+    results = dialer.run_tests()
+    assert results
+    assert all(result["ok"] for result in results), results
+    user = "mos-op" if listener_party == "Moscow" else "wash-op"
+    page = open_as(user)
+    set_language(page, "en")
+    page.goto(f"{listener.url}/")
+    card = page.locator(f"[data-testid=peer-{consoles.dialer}]")
+    routes = card.locator("[data-testid=route]")
+    expect(routes).to_have_count(2)
+    for index in range(2):
+        route = routes.nth(index)
+        expect(route.locator(".route-role")).to_contain_text(
+            f"our address; {consoles.dialer} dials it"
+        )
+        expect(route.locator("[data-testid=route-peer-test]")).to_contain_text(
+            f"{consoles.dialer}'s test arrived at"
+        )
+    # The dialing side names no address as its own.
+    page = open_as("wash-op" if consoles.dialer == "Washington" else "mos-op")
+    page.goto(f"{dialer.url}/")
+    role = page.locator(f"[data-testid=peer-{listener_party}] .route-role").first
+    expect(role).to_have_text(re.compile(r"^(carrying|standby)$"))

@@ -375,12 +375,18 @@
     return svg;
   }
 
-  function renderRoute(route) {
+  function renderRoute(route, peer) {
     const row = clone("route-template");
     row.dataset.state = route.state;
     row.dataset.active = route.active ? "true" : "false";
     setText(row, ".route-address code", route.address);
-    setText(row, ".route-role", route.active ? t("carrying") : t("standby"));
+    setText(
+      row,
+      ".route-role",
+      (route.active ? t("carrying") : t("standby")) +
+        // On the listening side the routes are our own addresses: the peer dials them.
+        (peer && peer.we_dial === false ? " · " + t("our address; %(peer)s dials it", { peer: peer.party }) : "")
+    );
     badge(row.querySelector(".route-state"), "state", route.state, LINE_STATES[route.state] || route.state);
     setText(row, ".route-rtt", route.rtt_ms === null ? "—" : t("%(ms)s ms", { ms: numbers.format(route.rtt_ms) }));
     row.querySelector(".route-spark").appendChild(sparkline(route.sparkline));
@@ -395,6 +401,14 @@
     // A pass is green only while the route is up: on a route that is down now, an old pass
     // is history, shown plain (green there read as "all is well").
     if (test) testCell.classList.add(!test.ok ? "test-missed" : route.state === "up" ? "test-ok" : "test-stale");
+    // The peer tests the routes too (in its own slots): its newest test that arrived here.
+    if (route.peer_test && peer) {
+      const theirs = document.createElement("div");
+      theirs.className = "route-peer-test";
+      theirs.dataset.testid = "route-peer-test";
+      theirs.textContent = t("%(peer)s's test arrived at %(time)s", { peer: peer.party, time: route.peer_test.display });
+      testCell.appendChild(theirs);
+    }
     if (route.last_error) row.title = route.last_error;
     return row;
   }
@@ -419,7 +433,7 @@
     used.dataset.inUse = peer.in_use ? "true" : "false";
     const rows = card.querySelector(".route-rows");
     peer.routes.forEach(function (route) {
-      rows.appendChild(renderRoute(route));
+      rows.appendChild(renderRoute(route, peer));
     });
     return card;
   }
