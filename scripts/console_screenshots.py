@@ -13,6 +13,10 @@ note, and saves each main view at 1280x800 with Debian's chromium:
     shift.png        the shift log with a signed handover note
     traffic-id.png   Moscow's traffic view in Bahasa Indonesia
     line-ru.png      Moscow's line view in Russian
+    watch-floor.png  the watch floor (wall screen): lines, alarms, countdowns to acknowledgement
+    watch-floor-ru.png     Moscow's watch floor in Russian
+    traffic-ru.png, message-ru.png  Moscow's traffic view and a message in Russian
+    *-phone.png      line, watch floor, traffic and message (EN and RU) on a 390 px phone
     notify.png       the flight notification form, generated from the format, filled in
     notification-ru.png  that notification's detail in Moscow, rendered in Russian
     reports.png      the reports page: notification counts, CSV downloads
@@ -37,7 +41,7 @@ and with three more (Washington, London, Paris), a joint statement:
                            and Washington: the revise form pre-filled with the current draft
 
 Run from the repository root: ``.venv/bin/python scripts/console_screenshots.py``
-(``--out DIR`` to write elsewhere).
+(``--out DIR`` to write elsewhere; ``--only-pair`` for the pair's views alone).
 """
 
 from __future__ import annotations
@@ -53,7 +57,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
+from playwright.sync_api import Browser, Page, ViewportSize, expect, sync_playwright  # noqa: E402
 from tests.cli.helpers import hotline  # noqa: E402
 from tests.console.browser.harness import (  # noqa: E402
     CLASSIFICATIONS,
@@ -77,6 +81,9 @@ from tests.console.browser.pages import (  # noqa: E402
     place_call,
     set_language,
 )
+
+#: A phone's viewport (CSS px), as the responsive tests measure.
+PHONE: ViewportSize = {"width": 390, "height": 844}
 
 FLASH = (
     "The Chairman of the Joint Chiefs of Staff requests a telephone call with the Chief of the "
@@ -166,6 +173,15 @@ class Camera:
         page.screenshot(path=str(path), full_page=full_page)
         _say(f"  {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
 
+    def shoot_both(self, page: Page, name: str) -> None:
+        """``name``.png at the desktop size, and ``name``-phone.png at 390 px (the whole page)."""
+        self.shoot(page, name)
+        page.set_viewport_size(PHONE)
+        try:
+            self.shoot(page, f"{name}-phone", full_page=True)
+        finally:
+            page.set_viewport_size(VIEWPORT)
+
 
 class Shooter(Camera):
     """A camera on the pair: opens pages as its console users."""
@@ -225,15 +241,20 @@ def _drive(shooter: Shooter) -> None:
     time.sleep(2)
     washington.reload()
     expect(washington.locator("[data-testid=peer-Moscow]")).to_have_attribute("data-state", "up")
-    shooter.shoot(washington, "line")
+    shooter.shoot_both(washington, "line")
+
+    # The watch floor: the reply and the EXERCISE message still wait, counting down.
+    washington.goto(f"{pair.washington.url}/floor")
+    expect(washington.locator("[data-testid=floor-message]").first).to_be_visible()
+    shooter.shoot_both(washington, "watch-floor")
 
     washington.goto(f"{pair.washington.url}/traffic")
     expect(message_row(washington, flash)).to_be_attached()
-    shooter.shoot(washington, "traffic")
+    shooter.shoot_both(washington, "traffic")
 
     open_message(washington, flash)
     expect(washington.locator("#ack-status")).to_contain_text("acknowledged by mos-op")
-    shooter.shoot(washington, "message")
+    shooter.shoot_both(washington, "message")
 
     washington.click("#nav-shift")
     washington.fill("#note-text", NOTE)
@@ -249,7 +270,15 @@ def _drive(shooter: Shooter) -> None:
     set_language(moscow, "ru")
     moscow.goto(f"{pair.moscow.url}/")
     expect(moscow.locator("[data-testid=peer-Washington]")).to_have_attribute("data-state", "up")
-    shooter.shoot(moscow, "line-ru")
+    shooter.shoot_both(moscow, "line-ru")
+    moscow.goto(f"{pair.moscow.url}/floor")
+    expect(moscow.locator("[data-testid=floor-message]").first).to_be_visible()
+    shooter.shoot_both(moscow, "watch-floor-ru")
+    moscow.goto(f"{pair.moscow.url}/traffic")
+    expect(message_row(moscow, flash)).to_be_attached()
+    shooter.shoot_both(moscow, "traffic-ru")
+    open_message(moscow, exercise)
+    shooter.shoot_both(moscow, "message-ru")
 
     # A flight notification from the form generated from its format, read in Russian.
     washington.goto(f"{pair.washington.url}/notify")
@@ -491,6 +520,11 @@ def main() -> int:
     parser.add_argument(
         "--only-statements", action="store_true", help="only the joint statement screenshots"
     )
+    parser.add_argument(
+        "--only-pair",
+        action="store_true",
+        help="only the screenshots of the pair (Washington and Moscow), not the meshes",
+    )
     args = parser.parse_args()
     if not Path(CHROMIUM).exists():
         sys.stderr.write(f"no chromium at {CHROMIUM} (apt-get install chromium)\n")
@@ -513,6 +547,8 @@ def main() -> int:
                     _drive(Shooter(browser, pair, args.out.resolve()))
                 finally:
                     browser.close()
+            if args.only_pair:
+                return 0
             _say("starting Washington, Moscow and London")
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(

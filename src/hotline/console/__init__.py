@@ -21,6 +21,7 @@ from hotline.console.app import (
     create_console_app,
     serve_console,
 )
+from hotline.console.charts import ChartBar, ChartSegment, ReportChart, report_chart
 from hotline.console.deps import (
     SESSION_STATE_KEY,
     TOKEN_STATE_KEY,
@@ -46,6 +47,7 @@ from hotline.console.detail import (
     message_detail,
     with_actions,
 )
+from hotline.console.floor import floor_view
 from hotline.console.i18n import (
     CLIENT_MSGIDS,
     DEFAULT_LANGUAGE,
@@ -197,6 +199,8 @@ __all__ = [
     "CallMedia",
     "Catalogues",
     "ChannelMember",
+    "ChartBar",
+    "ChartSegment",
     "ConsoleDep",
     "ConsoleSession",
     "ConsoleState",
@@ -231,6 +235,7 @@ __all__ = [
     "PageRenderer",
     "PresenceCreate",
     "ReleaseCreate",
+    "ReportChart",
     "ReportQuery",
     "SECURITY_HEADERS",
     "SESSION_COOKIE",
@@ -269,6 +274,7 @@ __all__ = [
     "current_session",
     "export_filename",
     "export_record",
+    "floor_view",
     "format_catalogue",
     "format_duration",
     "format_moment",
@@ -294,6 +300,7 @@ __all__ = [
     "read_codebook",
     "record_view",
     "redacted",
+    "report_chart",
     "report_view",
     "require",
     "require_member",

@@ -37,6 +37,7 @@ from hotline.console.routes import (
     calls,
     channels,
     conferences,
+    floor,
     notifications,
     pages,
     record,
@@ -138,6 +139,7 @@ def create_console_app(terminal: Terminal, *, clock: Clock | None = None) -> Fas
     app.include_router(channels.router)
     app.include_router(conferences.router)
     app.include_router(statements.router)
+    app.include_router(floor.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     # The last added is the outermost: headers go on every answer, the gate's too.
     app.add_middleware(SessionGate, sessions=state.sessions)

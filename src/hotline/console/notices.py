@@ -93,16 +93,22 @@ def notice_view(
     language: str,
     full: bool = False,
     codebook: Codebook | None = None,
+    current: dict[str, Any] | None = None,
 ) -> dict[str, Any] | None:
     """A notification's format, title and summary in ``language``; None for other messages.
 
     With ``full``, also the whole rendering (``rendered``, code words looked up
-    in ``codebook``) and the data as indented JSON (``data_json``).
+    in ``codebook``) and the data as indented JSON (``data_json``). ``current``:
+    the data as it stands now, summarised instead of the data as sent (a meeting
+    proposal whose replies have since fixed its time: the row must not read
+    "to be decided" beside its "scheduled" badge).
     """
     found = notification_of(record)
     if found is None:
         return None
     code, version, data = found
+    if current is not None:
+        data = current
     first_line = record.text.splitlines()[0] if record.text else code
     view: dict[str, Any] = {
         "format": code,

@@ -35,6 +35,7 @@ reader's language.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
@@ -55,7 +56,7 @@ from hotline.store import (
 )
 from hotline.terminal import PeerStatus, RouteStatus, Terminal
 from hotline.terminal.api.models import Alarm, Message, Peer
-from hotline.terminal.core import ACKNOWLEDGEABLE_KINDS, verify_note
+from hotline.terminal.core import ACKNOWLEDGEABLE_KINDS, PeerLine, verify_note
 from hotline.terminal.desks.channels import ChannelDesk
 from hotline.terminal.desks.deadlines import DeadlineWatch
 
@@ -103,6 +104,14 @@ def message_state(record: MessageRecord, ack: AckRecord | None) -> str:
     return str(record.state)
 
 
+def _meeting_now(record: MessageRecord, meeting: MeetingRecord | None) -> dict[str, Any] | None:
+    """A proposal's data as its accepted replies have left it; None for any other message."""
+    if meeting is None or meeting.proposal_id != record.id:
+        return None
+    data = json.loads(meeting.data)
+    return data if isinstance(data, dict) else None
+
+
 def message_row(
     record: MessageRecord,
     *,
@@ -143,7 +152,7 @@ def message_row(
         "acknowledgement": None
         if ack is None
         else {"by": ack.by, **(_moment(ack.at, language) or {}), "direction": ack.direction},
-        "notice": notice_view(record, language=language),
+        "notice": notice_view(record, language=language, current=_meeting_now(record, meeting)),
         "meeting": None if meeting is None else meeting_view(meeting, language=language),
         "display": {
             "sent_at": _display(record.sent_at, language),
@@ -295,29 +304,60 @@ def sparkline(
 
 
 def _route_view(
-    view: dict[str, Any], route: RouteStatus, *, now: float, language: str
+    view: dict[str, Any],
+    route: RouteStatus,
+    *,
+    now: float,
+    language: str,
+    peer_tested_at: str | None = None,
 ) -> dict[str, Any]:
-    """The shared route shape (``view``) with its sparkline, and its last test's time for the reader."""
+    """The shared route shape (``view``) with its sparkline, its last test's time for the
+    reader, and when the peer's own test last arrived on it (``peer_test``)."""
     test = view["last_test"]
     if test is not None:
         test = {**test, "display": _display(test["at"], language)}
-    return {**view, "last_test": test, "sparkline": sparkline(route.rtt_history, now=now)}
+    return {
+        **view,
+        "last_test": test,
+        "peer_test": _moment(peer_tested_at, language),
+        "sparkline": sparkline(route.rtt_history, now=now),
+    }
 
 
 def _peer_view(
-    peer: PeerStatus, *, timezone: str | None, now: float, language: str
+    peer: PeerStatus,
+    *,
+    timezone: str | None,
+    now: float,
+    language: str,
+    line: PeerLine | None = None,
 ) -> dict[str, Any]:
     view = Peer.of(peer).model_dump(mode="json")
+    routes = {} if line is None else line.routes
     return {
         **view,
         "timezone": timezone,
         # The route carrying traffic now, as console.js has always named it (``address``).
         "carrier": peer.address,
+        # The routes are the listening side's addresses (docs/protocol/delivery.md section 4):
+        # on the side that listens they are our own, and the page says so.
+        "we_dial": True if line is None else line.we_dial,
         "routes": [
-            _route_view(shown, route, now=now, language=language)
+            _route_view(
+                shown,
+                route,
+                now=now,
+                language=language,
+                peer_tested_at=routes[route.address].peer_tested_at
+                if route.address in routes
+                else None,
+            )
             for shown, route in zip(view["routes"], peer.routes, strict=True)
         ],
-        "display": {"last_contact": _display(peer.last_contact, language)},
+        "display": {
+            "last_contact": _display(peer.last_contact, language),
+            "last_used": _display(peer.last_used, language),
+        },
     }
 
 
@@ -345,7 +385,13 @@ def status_view(terminal: Terminal, *, language: str) -> dict[str, Any]:
         "timezone": terminal.settings.timezone,
         "exercise": terminal.settings.exercise,
         "peers": [
-            _peer_view(peer, timezone=zones.get(peer.party), now=now, language=language)
+            _peer_view(
+                peer,
+                timezone=zones.get(peer.party),
+                now=now,
+                language=language,
+                line=terminal.lines.get(peer.party),
+            )
             for peer in status.peers
         ],
         "alarms": alarms,

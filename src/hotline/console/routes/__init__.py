@@ -3,7 +3,7 @@
 ``notifications`` (formats, sending, checking, meetings), ``reports`` (counts, CSV)
 ``calls`` (video and voice calls, presence requests) and ``record`` (the shared record:
 its page, its JSON and the export download) and ``conferences`` (the conference pages
-and their grid) and ``statements`` (joint statements: their pages, signing, export)."""
+and their grid), ``floor`` (the watch floor's wall board) and ``statements`` (joint statements: their pages, signing, export)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from hotline.console.routes import (
     calls,
     channels,
     conferences,
+    floor,
     notifications,
     pages,
     record,
@@ -26,6 +27,7 @@ __all__ = [
     "calls",
     "channels",
     "conferences",
+    "floor",
     "notifications",
     "pages",
     "record",

@@ -20,6 +20,7 @@ from babel.dates import format_time
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse
 
+from hotline.console.charts import report_chart
 from hotline.console.deps import ConsoleDep, SessionDep, current_session
 from hotline.console.detail import message_detail, with_actions
 from hotline.console.i18n import LANGUAGE_NAMES, N_
@@ -231,12 +232,14 @@ async def notify_page(
 @router.get("/reports", response_class=HTMLResponse)
 async def reports_page(console: ConsoleDep, session: SessionDep, query: QueryDep) -> HTMLResponse:
     """Counts of formatted notifications by period, peer, direction and format; CSV downloads."""
+    report = report_view(console.terminal, query, language=session.language)
     return render_page(
         console,
         session,
         "reports.html",
         page="reports",
-        report=report_view(console.terminal, query, language=session.language),
+        report=report,
+        chart=report_chart(report["rows"]),
         query=query.params(),
         periods=PERIOD_LABELS,
     )

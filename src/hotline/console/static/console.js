@@ -155,6 +155,18 @@
     "store-damaged": t("Stored messages damaged"),
     "restored-behind": t("Restored behind the peer"),
   };
+  /* Each alarm kind's meaning, filled in from the alarm's peer and route (msgids: i18n.py). */
+  const ALARM_SUMMARIES = {
+    "test-missed": "No receipt came in time for a link test on route %(route)s.",
+    "peer-test-missed": "%(peer)s reports that a link test from it got no receipt in time.",
+    "line-down": "No route to %(peer)s works; messages wait until one does.",
+    "route-down": "Route %(route)s is down; the other routes carry the traffic.",
+    "ack-overdue": "A message waits past its deadline for a person's acknowledgement.",
+    "record-conflict": "%(peer)s holds a record that disagrees with ours.",
+    "cosign-overdue": "%(peer)s has not cosigned our record in time.",
+    "store-damaged": "Stored messages failed their checks.",
+    "restored-behind": "This terminal was restored behind what %(peer)s holds.",
+  };
   const STEPS = {
     queued: t("queued"),
     sent: t("sent"),
@@ -363,12 +375,18 @@
     return svg;
   }
 
-  function renderRoute(route) {
+  function renderRoute(route, peer) {
     const row = clone("route-template");
     row.dataset.state = route.state;
     row.dataset.active = route.active ? "true" : "false";
     setText(row, ".route-address code", route.address);
-    setText(row, ".route-role", route.active ? t("carrying") : t("standby"));
+    setText(
+      row,
+      ".route-role",
+      (route.active ? t("carrying") : t("standby")) +
+        // On the listening side the routes are our own addresses: the peer dials them.
+        (peer && peer.we_dial === false ? " · " + t("our address; %(peer)s dials it", { peer: peer.party }) : "")
+    );
     badge(row.querySelector(".route-state"), "state", route.state, LINE_STATES[route.state] || route.state);
     setText(row, ".route-rtt", route.rtt_ms === null ? "—" : t("%(ms)s ms", { ms: numbers.format(route.rtt_ms) }));
     row.querySelector(".route-spark").appendChild(sparkline(route.sparkline));
@@ -383,6 +401,14 @@
     // A pass is green only while the route is up: on a route that is down now, an old pass
     // is history, shown plain (green there read as "all is well").
     if (test) testCell.classList.add(!test.ok ? "test-missed" : route.state === "up" ? "test-ok" : "test-stale");
+    // The peer tests the routes too (in its own slots): its newest test that arrived here.
+    if (route.peer_test && peer) {
+      const theirs = document.createElement("div");
+      theirs.className = "route-peer-test";
+      theirs.dataset.testid = "route-peer-test";
+      theirs.textContent = t("%(peer)s's test arrived at %(time)s", { peer: peer.party, time: route.peer_test.display });
+      testCell.appendChild(theirs);
+    }
     if (route.last_error) row.title = route.last_error;
     return row;
   }
@@ -396,9 +422,18 @@
     setText(card, ".peer-carrier", peer.carrier || "—");
     setText(card, ".peer-queued", numbers.format(peer.queued));
     setText(card, ".peer-contact", peer.last_contact ? peer.display.last_contact : t("never"));
+    // "In use": people's traffic (not link tests) went over the line lately.
+    const used = setText(
+      card,
+      ".peer-used",
+      peer.in_use
+        ? t("in use")
+        : peer.last_used ? t("last used %(time)s", { time: peer.display.last_used }) : t("not used yet")
+    );
+    used.dataset.inUse = peer.in_use ? "true" : "false";
     const rows = card.querySelector(".route-rows");
     peer.routes.forEach(function (route) {
-      rows.appendChild(renderRoute(route));
+      rows.appendChild(renderRoute(route, peer));
     });
     return card;
   }
@@ -411,7 +446,19 @@
     setText(item, ".alarm-kind", ALARM_KINDS[alarm.kind] || alarm.kind);
     setText(item, ".alarm-where", alarm.peer + (alarm.route ? " · " + alarm.route : ""));
     setText(item, ".alarm-since", alarm.since ? t("since %(time)s", { time: alarm.display.since }) : "");
-    setText(item, ".alarm-detail", alarm.detail);
+    // What it means, in the reader's language, from the alarm's own fields; the terminal's
+    // technical detail (English, as logged) stays beside it for whoever has to dig.
+    const summary = ALARM_SUMMARIES[alarm.kind];
+    setText(
+      item,
+      ".alarm-detail",
+      summary ? t(summary, { peer: alarm.peer, route: alarm.route || "" }) : alarm.detail
+    );
+    const technical = item.querySelector(".alarm-technical");
+    if (technical) {
+      technical.hidden = !summary || !alarm.detail;
+      technical.textContent = summary ? alarm.detail : "";
+    }
     setText(item, ".alarm-seen", alarm.acknowledged ? t("seen by %(name)s", { name: alarm.acknowledged_by }) : "");
     const button = item.querySelector('[data-testid="alarm-ack"]');
     if (button) {
@@ -516,10 +563,38 @@
     if (element.textContent !== text) element.textContent = text;
   }
 
-  window.setInterval(function () {
+  /* "04:12 left to acknowledge", or "overdue by 01:03", to an acknowledgement deadline,
+     from the server's clock: on the traffic rows, a message, and the watch floor. */
+  function tickDeadline(element) {
+    if (element.hidden) return;
+    const left = Math.round((Date.parse(element.dataset.deadline) - (Date.now() + serverOffset)) / 1000);
+    const span = Math.abs(left);
+    const hours = Math.floor(span / 3600);
+    const clock = (hours ? hours + ":" : "") + twoDigits(Math.floor((span % 3600) / 60)) + ":" + twoDigits(span % 60);
+    const text = left > 0
+      ? t("%(time)s left to acknowledge", { time: clock })
+      : t("overdue by %(time)s", { time: clock });
+    element.dataset.overdue = left > 0 ? "false" : "true";
+    if (element.textContent !== text) element.textContent = text;
+  }
+
+  function tickCountdowns() {
     document.querySelectorAll(".embargo-countdown[data-until]").forEach(tickEmbargo);
-  }, 1000);
-  document.querySelectorAll(".embargo-countdown[data-until]").forEach(tickEmbargo);
+    document.querySelectorAll(".ack-countdown[data-deadline]").forEach(tickDeadline);
+  }
+
+  window.setInterval(tickCountdowns, 1000);
+  tickCountdowns();
+  /* A part drawn by the server (the watch floor's board) shows its countdowns at once. */
+  if (window.MutationObserver) {
+    new MutationObserver(function (records) {
+      records.forEach(function (record) {
+        record.addedNodes.forEach(function (node) {
+          if (node.querySelectorAll) node.querySelectorAll(".ack-countdown[data-deadline]").forEach(tickDeadline);
+        });
+      });
+    }).observe(document.body, { childList: true, subtree: true });
+  }
 
   const releaseForm = byId("release-form");
   if (releaseForm) {
@@ -607,7 +682,12 @@
     if (message.ack_deadline && !message.acknowledgement) {
       const due = document.createElement("div");
       due.className = message.overdue ? "due overdue-text" : "due";
-      due.textContent = t("due %(time)s", { time: message.display.ack_deadline });
+      due.textContent = t("due %(time)s", { time: message.display.ack_deadline }) + " ";
+      const countdown = document.createElement("span");
+      countdown.className = "ack-countdown";
+      countdown.dataset.deadline = message.ack_deadline;
+      tickDeadline(countdown);
+      due.appendChild(countdown);
       times.appendChild(due);
     }
     row.addEventListener("click", function (event) {
@@ -782,6 +862,8 @@
     }
     const overdue = byId("overdue-badge");
     if (overdue) overdue.hidden = !message.overdue;
+    const countdown = byId("ack-countdown");
+    if (countdown) countdown.hidden = Boolean(message.acknowledgement);
     const section = document.querySelector(".message-detail");
     if (section) section.dataset.overdue = message.overdue ? "true" : "false";
     const meetingState = byId("meeting-state");
@@ -1214,6 +1296,8 @@
     } else if (key === "l") {
       if (page === "line" && byId("alarms")) byId("alarms").focus();
       else window.location.href = "/#alarms";
+    } else if (key === "w") {
+      if (page !== "floor") window.location.href = "/floor";
     } else {
       return;
     }

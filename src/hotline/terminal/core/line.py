@@ -92,6 +92,8 @@ class RouteLine:
     dialer: asyncio.Task[None] | None = None
     last_error: str | None = None
     last_test: LinkTestResult | None = None
+    #: When the peer's own link test last arrived on this route (UTC text), None before one.
+    peer_tested_at: str | None = None
     #: (UTC epoch seconds, smoothed RTT in ms or None when down), newest last.
     rtt_history: deque[tuple[float, float | None]] = field(
         default_factory=lambda: deque(maxlen=RTT_SAMPLES)

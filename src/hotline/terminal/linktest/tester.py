@@ -38,6 +38,7 @@ from hotline.terminal.linktest.desk import (
     slot_parity,
 )
 from hotline.terminal.runtime.clock import Clock
+from hotline.utc import format_utc
 
 __all__ = ["ALARM_MESSAGE_KIND", "LineTester", "PeerAlarmDesk"]
 
@@ -194,6 +195,9 @@ class LineTester:
                 },
             )
             return None
+        route = line.routes.get(session.route)
+        if route is not None:  # shown beside our own tests (the line view)
+            route.peer_tested_at = format_utc(self._clock.now())
         # A test got through on this route: whatever alarm the peer raised about it is over.
         # The peer's own test got through on this route, so the alarm it sent us about
         # the route is over. Both name the route as the peer does (it is the peer's
