@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -49,7 +50,7 @@ def operational(generation: int) -> Identity:
 
 
 def certificates(identity: Identity, serial: int) -> list[KeyCertificate]:
-    common = {
+    common: dict[str, Any] = {
         "master": MASTER,
         "party": identity.party,
         "serial": serial,
