@@ -70,6 +70,7 @@ from hotline.store import (
 from hotline.terminal.config import trust
 from hotline.terminal.config.passphrase import Passphrase
 from hotline.terminal.config.setup import PeerAdded, TerminalFiles, add_peer_card, open_terminal
+from hotline.terminal.config.tiers import peer_master
 from hotline.terminal.config.token import Pin
 from hotline.terminal.core.alarms import (
     LINE_DOWN,
@@ -785,7 +786,9 @@ class Terminal:
         return await dial(route, context)
 
     async def _accepted(self, transport: Transport) -> None:
-        peer = self.store.get_peer_by_key(transport.peer_key)
+        peer = self.store.get_peer_by_key(transport.peer_key) or next(
+            (p for p in self.store.list_peers() if peer_master(p) == transport.peer_key), None
+        )
         line = self.lines.get(peer.party) if peer is not None else None
         if line is None:
             removal = self.removed.get(peer.party) if peer is not None else None
@@ -834,6 +837,11 @@ class Terminal:
 
     async def _run_session(self, transport: Transport, line: PeerLine) -> bool:
         """Run one session to its end; True if it opened (hello exchanged)."""
+        if transport.peer_key == peer_master(line.peer):
+            # A two-tier peer: TLS proved its master key (its TLS key is in a
+            # leaf the master issued), and it speaks with the signing key its
+            # card certifies; the session checks hello against that one.
+            transport.peer_key = line.peer.signing_key
         if transport.peer_key != line.peer.signing_key:
             self._refused(transport.peer_address, f"certificate is not {line.party}'s")
             await transport.aclose()
