@@ -65,6 +65,7 @@ from hotline.terminal.config.tiers import (
     create_tiers,
     load_tiers,
     peer_master,
+    read_certificates,
     renew_tls,
 )
 from hotline.terminal.config.token import (
@@ -144,6 +145,7 @@ __all__ = [
     "peer_master",
     "private_dir",
     "private_file",
+    "read_certificates",
     "read_passphrase_file",
     "refuse_if_removed",
     "remove_peer",

@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import functools
 import os
+import pathlib
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
 import cbor2
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -55,6 +55,7 @@ __all__ = [
     "create_tiers",
     "load_tiers",
     "peer_master",
+    "read_certificates",
     "renew_tls",
 ]
 
@@ -194,7 +195,11 @@ def load_tiers(paths: TerminalPaths, party: str, *, passphrase: bytes | None) ->
             f"key file {path} holds {len(blob)} bytes, not {KEY_BYTES}: it is damaged"
         )
     master = SoftwareSigner(Ed25519PrivateKey.from_private_bytes(blob))
-    certificates = _load_certificates(paths.keys)
+    certificates = read_certificates(paths)
+    if not certificates:
+        raise CryptoError(
+            f"{paths.keys / CERTIFICATES_FILE} is missing: the master key's certificates are gone"
+        )
     for item in certificates:
         if item.master_key != master.public_key or item.party != party:
             raise CryptoError(
@@ -204,24 +209,33 @@ def load_tiers(paths: TerminalPaths, party: str, *, passphrase: bytes | None) ->
     return KeyTiers(master=master, certificates=certificates)
 
 
-def _load_certificates(keys_dir: Path) -> tuple[KeyCertificate, ...]:
-    path = keys_dir / CERTIFICATES_FILE
+def read_certificates(paths: TerminalPaths) -> tuple[KeyCertificate, ...]:
+    """Every key certificate the terminal's master issued, oldest first; () for single-tier.
+
+    Public data: reading it needs no passphrase (``hotline key list``). Each
+    certificate is verified; :class:`~hotline.errors.CryptoError` if the file
+    is damaged or they are not all of one master.
+    """
+    path = paths.keys / CERTIFICATES_FILE
     try:
         items = cbor2.loads(path.read_bytes())
-    except FileNotFoundError as exc:
-        raise CryptoError(f"{path} is missing: the master key's certificates are gone") from exc
+    except FileNotFoundError:
+        return ()
     except Exception as exc:
         # cbor2 raises several types for a damaged file; any is "damaged".
         raise CryptoError(f"{path} is damaged: {exc}") from exc
     if not isinstance(items, list) or not all(isinstance(item, bytes) for item in items):
         raise CryptoError(f"{path} is not an array of key certificates")
     try:
-        return tuple(KeyCertificate.decode(item) for item in items)
+        certificates = tuple(KeyCertificate.decode(item) for item in items)
     except CardInvalid as exc:
         raise CryptoError(f"{path}: {exc}") from exc
+    if len({item.master_key for item in certificates}) > 1:
+        raise CryptoError(f"{path} holds certificates of more than one master key")
+    return certificates
 
 
-def _save_certificates(keys_dir: Path, certificates: tuple[KeyCertificate, ...]) -> None:
+def _save_certificates(keys_dir: pathlib.Path, certificates: tuple[KeyCertificate, ...]) -> None:
     # Written aside and renamed: a crash leaves the old list or the new, never half of one.
     path = keys_dir / CERTIFICATES_FILE
     staging = keys_dir / f".{CERTIFICATES_FILE}.new"
