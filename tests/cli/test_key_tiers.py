@@ -15,22 +15,15 @@ from typing import Any
 from hotline.crypto import PeerCard, certificate_public_key, master_fingerprint
 from hotline.terminal import ControlClient
 
-from .helpers import TerminalProcess, hotline, init_unprotected
+from .helpers import TerminalProcess, hotline, make_mesh
 
 
 def _pair(root: Path, *, single_tier: tuple[str, ...] = ()) -> dict[str, TerminalProcess]:
-    directories = {}
-    for party in ("Washington", "Moscow"):
-        directories[party] = root / party.lower()
-        init_unprotected(
-            directories[party], party, *(["--single-tier"] if party in single_tier else [])
-        )
-    cards = {party: hotline("card", directory).stdout for party, directory in directories.items()}
-    for party, directory in directories.items():
-        for other, card in cards.items():
-            if other != party:
-                hotline("peer", "add", directory, "-", stdin=card)
-    return {party: TerminalProcess(directory) for party, directory in directories.items()}
+    return make_mesh(
+        root,
+        ("Washington", "Moscow"),
+        init_args={party: ["--single-tier"] for party in single_tier},
+    )
 
 
 def _exchange(terminals: dict[str, TerminalProcess], count: int) -> None:

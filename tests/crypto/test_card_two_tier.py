@@ -49,9 +49,11 @@ def operational(generation: int) -> Identity:
     )
 
 
-def certificates(identity: Identity, serial: int) -> list[KeyCertificate]:
+def certificates(
+    identity: Identity, serial: int, master: SoftwareSigner = MASTER
+) -> list[KeyCertificate]:
     common: dict[str, Any] = {
-        "master": MASTER,
+        "master": master,
         "party": identity.party,
         "serial": serial,
         "not_before": NOT_BEFORE,
@@ -157,16 +159,7 @@ def test_signing_key_must_be_the_certified_one() -> None:
 def test_certificates_of_another_master_are_refused() -> None:
     mallory = SoftwareSigner(Ed25519PrivateKey.from_private_bytes(_key("Mallory master")))
     identity = operational(1)
-    foreign = certify_key(
-        master=mallory,
-        party="Moscow",
-        kind="signing",
-        public_key=identity.signing_public,
-        serial=1,
-        not_before=NOT_BEFORE,
-        not_after=NOT_AFTER,
-        key_signer=identity.signer,
-    )
+    foreign = certificates(identity, 1, master=mallory)[1]
     with pytest.raises(CardInvalid, match="another party or master key"):
         make_card(
             identity,

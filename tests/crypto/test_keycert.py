@@ -156,16 +156,7 @@ def test_tampered_or_malformed_certificates_are_refused(
 
 def test_a_certificate_signed_by_another_master_is_refused() -> None:
     made = certificate("signing")
-    forged = certify_key(
-        master=signer("Mallory master"),
-        party="Moscow",
-        kind="signing",
-        public_key=OPERATIONAL.public_key,
-        serial=1,
-        not_before=NOT_BEFORE,
-        not_after=NOT_AFTER,
-        key_signer=OPERATIONAL,
-    )
+    forged = certificate("signing", master=signer("Mallory master"))
     # The forged one is consistent in itself; swapping in the real master key breaks it.
     with pytest.raises(CardInvalid, match="master key's signature"):
         dataclasses.replace(forged, master_key=made.master_key).verify()
@@ -191,16 +182,7 @@ def test_missing_field_and_non_canonical_and_junk_are_refused() -> None:
 
 def test_the_master_key_cannot_certify_itself() -> None:
     with pytest.raises(CardInvalid, match="must not be the master key"):
-        certify_key(
-            master=MASTER,
-            party="Moscow",
-            kind="signing",
-            public_key=MASTER.public_key,
-            serial=1,
-            not_before=NOT_BEFORE,
-            not_after=NOT_AFTER,
-            key_signer=MASTER,
-        )
+        certificate("signing", public_key=MASTER.public_key, key_signer=MASTER)
 
 
 def test_key_id_depends_on_kind_and_key() -> None:
