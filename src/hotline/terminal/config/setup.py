@@ -8,6 +8,7 @@ instead, so the daemon starts dialing at once.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -86,15 +87,18 @@ class TerminalFiles:
         """The password ``tls/key.pem`` is encrypted under; None when it is plain."""
         return self.identity.tls_key_password() if self.keys_sealed else None
 
-    def card(self) -> PeerCard:
-        """This terminal's peer card, to hand to its peers (version 2 with two tiers)."""
+    def card(self, *, routes: Sequence[str] | None = None) -> PeerCard:
+        """This terminal's peer card, to hand to its peers (version 2 with two tiers).
+
+        ``routes`` replaces the card's routes (a card naming a relay or proxy
+        in front of the listening addresses); the card is signed as ever.
+        """
+        routes = self.settings.card_routes if routes is None else routes
         if self.tiers is None:
-            return make_card(
-                self.identity, routes=self.settings.card_routes, timezone=self.settings.timezone
-            )
+            return make_card(self.identity, routes=routes, timezone=self.settings.timezone)
         return make_card(
             self.identity,
-            routes=self.settings.card_routes,
+            routes=routes,
             timezone=self.settings.timezone,
             master=self.tiers.master,
             key_certificates=self.tiers.current(),
