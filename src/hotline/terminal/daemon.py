@@ -206,6 +206,7 @@ class Terminal:
             settings=self.settings.record,
             journal=self._journal,
         )
+        self._card = files.card()
         services = DeskServices(
             store=self.store,
             clock=self.clock,
@@ -218,6 +219,7 @@ class Terminal:
             lines=_DeskLines(self),
             journal=self._journal,
             announce=self._announce,
+            fingerprint=self._card.fingerprint,
         )
         #: The features, routed to by the kinds they name (hotline.terminal.core.desk).
         self.desks = DeskRegistry(
@@ -229,7 +231,6 @@ class Terminal:
         self._stopping = asyncio.Event()
         #: Owns every task the terminal starts (dialers, link tests, the supervisor loop).
         self._tasks = Supervisor(f"terminal {self.settings.party}")
-        self._card = files.card()
         self._started_at = self.clock.monotonic()
         #: (peer, route) with a route-down alarm open; read from the open alarms at the
         #: first look, so an alarm raised before a restart is cleared when the route is up.
@@ -265,6 +266,11 @@ class Terminal:
 
     def card_json(self) -> str:
         return self._card.to_json()
+
+    @property
+    def fingerprint(self) -> str:
+        """This terminal's own fingerprint, as its peers see it (of the master with two tiers)."""
+        return self._card.fingerprint
 
     def send_text(
         self,
