@@ -11,6 +11,7 @@ import pytest
 
 from hotline.crypto import Identity, PeerCard, make_card
 from hotline.errors import CryptoError, PassphraseMissing, WrongPassphrase
+from hotline.store import PeerRecord
 from hotline.terminal import TerminalPaths, init_terminal
 from hotline.terminal.config.tiers import (
     CERTIFICATES_FILE,
@@ -18,6 +19,7 @@ from hotline.terminal.config.tiers import (
     KeyTiers,
     create_tiers,
     load_tiers,
+    peer_master,
     read_certificates,
     renew_tls,
 )
@@ -120,3 +122,30 @@ def test_renewing_tls_keeps_the_card_anchor_and_fingerprint(tmp_path: Path) -> N
     assert card(renewed).fingerprint == card(tiers).fingerprint
     assert card(renewed).key_certificate("tls") != card(tiers).key_certificate("tls")
     assert read_certificates(paths) == renewed.certificates
+
+
+def test_peer_master_is_the_cards_master_or_the_signing_key(tmp_path: Path) -> None:
+    two = init_terminal(tmp_path / "two", party="Moscow", listen=["127.0.0.1:7001"])
+    one = init_terminal(
+        tmp_path / "one", party="Beijing", listen=["127.0.0.1:7002"], two_tier=False
+    )
+    two.store.close()
+    one.store.close()
+
+    def record(card: PeerCard, card_json: str | None = None) -> PeerRecord:
+        return PeerRecord(
+            party=card.party,
+            signing_key=card.signing_key,
+            encryption_key=card.encryption_key,
+            routes=card.routes,
+            timezone=card.timezone,
+            certificate=card.certificate,
+            card_json=card.to_json() if card_json is None else card_json,
+            fingerprint=card.fingerprint,
+            added_at="2026-12-01T12:00:00.000000Z",
+        )
+
+    assert two.tiers is not None
+    assert peer_master(record(two.card())) == two.tiers.master.public_key
+    assert peer_master(record(one.card())) == one.card().signing_key
+    assert peer_master(record(two.card(), card_json="{}")) == two.card().signing_key

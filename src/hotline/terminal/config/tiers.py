@@ -251,10 +251,14 @@ def peer_master(peer: PeerRecord) -> bytes:
     by the operational signing key its card names. The daemon accepts the
     one for the other through this.
     """
-    return _card_master(peer.card_json)
+    return _card_master(peer.card_json) or peer.signing_key
 
 
 @functools.lru_cache(maxsize=256)
-def _card_master(card_json: str) -> bytes:
+def _card_master(card_json: str) -> bytes | None:
     # The card was verified when it was added; parsing it again checks it again.
-    return PeerCard.from_json(card_json).master
+    try:
+        return PeerCard.from_json(card_json).master
+    except CardInvalid:
+        # A stored card this hotline no longer reads: it can only be single-tier.
+        return None
