@@ -8,7 +8,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from hotline.errors import DaemonNotRunning
@@ -127,9 +127,12 @@ class TerminalProcess:
         return self.process.wait(timeout=20)
 
 
-def make_mesh(root: Path, parties: Sequence[str]) -> dict[str, TerminalProcess]:
+def make_mesh(
+    root: Path, parties: Sequence[str], *, init_args: Mapping[str, Sequence[str]] | None = None
+) -> dict[str, TerminalProcess]:
     """Terminals for ``parties``, initialised and each paired with every other through the CLI.
 
+    ``init_args`` gives a party's ``hotline init`` more arguments (``--single-tier``).
     Not yet running; the caller starts them and stops them (or uses ``mesh`` in conftest).
     """
     directories = {}
@@ -143,6 +146,7 @@ def make_mesh(root: Path, parties: Sequence[str]) -> dict[str, TerminalProcess]:
             party,
             "--listen",
             f"127.0.0.1:{free_port()}",
+            *(init_args or {}).get(party, ()),
         )
     cards = {party: hotline("card", directory).stdout for party, directory in directories.items()}
     for party, directory in directories.items():

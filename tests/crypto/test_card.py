@@ -289,7 +289,7 @@ def test_certificate_with_another_name_is_refused(card: PeerCard, moscow: Identi
         (lambda d: d.pop("signature"), "missing field 'signature'"),
         (lambda d: d.pop("hotline_card"), "missing field 'hotline_card'"),
         (lambda d: d.update(extra="x"), "unknown field 'extra'"),
-        (lambda d: d.update(hotline_card=2), "unsupported card version 2"),
+        (lambda d: d.update(hotline_card=3), "unsupported card version 3"),
         (lambda d: d.update(hotline_card=True), "integer version"),
         (lambda d: d.update(hotline_card="1"), "integer version"),
         (lambda d: d.update(routes=["x"]), "route 'x' is not HOST:PORT"),

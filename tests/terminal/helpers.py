@@ -71,11 +71,11 @@ def set_link_settings(directory: Path, link: LinkSettings) -> None:
     config.write_text(render_settings(settings), encoding="utf-8")
 
 
-def card_of(directory: Path) -> PeerCard:
-    """The terminal's own card, read from its directory."""
+def card_of(directory: Path, *, routes: Sequence[str] | None = None) -> PeerCard:
+    """The terminal's own card, read from its directory; with ``routes``, for those routes."""
     files = open_terminal(directory)
     try:
-        return files.card()
+        return files.card(routes=routes)
     finally:
         files.store.close()
 

@@ -27,6 +27,7 @@ from hotline.cli import (
     cmd_export,
     cmd_formats,
     cmd_init,
+    cmd_key,
     cmd_meetings,
     cmd_messages,
     cmd_notify,
@@ -78,6 +79,7 @@ _VERBS = (
     cmd_restore,
     cmd_demo,
     cmd_store,
+    cmd_key,
 )
 
 

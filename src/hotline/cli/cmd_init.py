@@ -97,6 +97,12 @@ def register(verbs: Verbs) -> None:
         action="store_true",
         help="keep the private keys unencrypted on disk (demos, tests; see docs/keys.md)",
     )
+    parser.add_argument(
+        "--single-tier",
+        action="store_true",
+        help="one identity key that signs everything, and a version-1 card, as hotline made "
+        "before two tiers: for peers whose hotline reads only version-1 cards (docs/keys.md)",
+    )
     token = parser.add_argument_group("signing key in a PKCS#11 token (docs/keys.md)")
     token.add_argument(
         "--pkcs11-module",
@@ -187,6 +193,7 @@ def run(args: argparse.Namespace) -> int:
         passphrase=passphrase,
         signing_token=signing_token,
         pin=pin,
+        two_tier=not args.single_tier,
     )
     card = files.card()
     files.store.close()
@@ -197,6 +204,8 @@ def run(args: argparse.Namespace) -> int:
         print("keys unprotected: stored unencrypted in the terminal directory (docs/keys.md)")
     else:
         print("keys sealed under the passphrase: hotline run needs the same passphrase source")
+    if files.tiers is not None:
+        print("two tiers: a master key certifies the operational keys (hotline key list)")
     if signing_token is not None:
         print(
             f"signing key in token {signing_token.token_label} (key {signing_token.key_label!r}): "

@@ -14,7 +14,6 @@ from typing import Any
 from hotline.console.i18n import Catalogues, load_catalogues
 from hotline.console.security import LoginFailureLog, LoginLimiter, SessionStore
 from hotline.console.templating import PageRenderer
-from hotline.crypto import fingerprint
 from hotline.terminal import Clock, Terminal
 from hotline.utc import format_utc
 
@@ -70,10 +69,6 @@ def build_state(terminal: Terminal, *, clock: Clock | None = None) -> ConsoleSta
         failures=LoginFailureLog(clock, journal_failure),
         catalogues=catalogues,
         pages=PageRenderer(catalogues),
-        fingerprint=fingerprint(
-            party=terminal.party,
-            signing_key=terminal.identity.signing_public,
-            encryption_key=terminal.identity.encryption_public,
-        ),
+        fingerprint=terminal.fingerprint,
     )
     return state

@@ -21,6 +21,17 @@ and last the certificate (parses, its key is the signing key, Ed25519,
 self-signed, its name is the party). Every failure is a :class:`CardInvalid` whose
 message says what is wrong in words an operator can act on.
 
+**Two tiers** (card version 2, docs/protocol/cards.md §8): a card may
+also carry the party's *master key* and the key certificates
+(:mod:`hotline.crypto.keycert`) of its current operational keys. Then the
+master signs the card, the certificate is the master key's self-signed one
+(the peers' TLS anchor), ``signing_key`` and ``encryption_key`` are the
+certified operational keys, and the fingerprint is of the master key and the
+party alone, so it does not change when operational keys are rotated. A card
+without a master key is version 1 and reads as it always has: its one
+identity key is its master and signs everything. A hotline that reads only
+version 1 refuses a version-2 card with "unsupported card version 2".
+
 Time zones are checked for shape only: this layer is pure and does not open
 the tz database; the CLI checks that the zone exists.
 """
@@ -34,7 +45,7 @@ import ipaddress
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import cbor2
@@ -42,7 +53,7 @@ import cbor2
 from hotline.crypto.certificate import (
     certificate_party,
     certificate_public_key,
-    make_tls_certificate,
+    make_self_signed_certificate,
     verify_self_signed,
 )
 from hotline.crypto.identity import (
@@ -52,26 +63,33 @@ from hotline.crypto.identity import (
     validate_party,
     verify_signature,
 )
+from hotline.crypto.keycert import KEY_KINDS, KeyCertificate
+from hotline.crypto.signer import Signer
 from hotline.errors import CardInvalid, InvalidArgument, SignatureInvalid
 
 __all__ = [
     "CARD_DOMAIN",
     "CARD_VERSION",
+    "CARD_VERSION_TWO_TIER",
     "FINGERPRINT_DOMAIN",
+    "FINGERPRINT_DOMAIN_MASTER",
     "FINGERPRINT_ITERATIONS",
     "MAX_ROUTES",
     "PeerCard",
     "b64url_decode",
     "b64url_encode",
     "fingerprint",
+    "master_fingerprint",
     "make_card",
     "parse_route",
     "validate_timezone",
 ]
 
 CARD_VERSION = 1
+CARD_VERSION_TWO_TIER = 2
 CARD_DOMAIN = b"hotline-card-v1\x00"
 FINGERPRINT_DOMAIN = b"hotline-fingerprint-v1\x00"
+FINGERPRINT_DOMAIN_MASTER = b"hotline-fingerprint-master-v1\x00"
 FINGERPRINT_ITERATIONS = 5200
 MAX_ROUTES = 16
 # A certificate from make_tls_certificate is about 400 bytes; the bound only
@@ -88,6 +106,7 @@ _FIELDS = (
     "certificate",
     "signature",
 )
+_FIELDS_TWO_TIER = (*_FIELDS, "master_key", "key_certificates")
 _B64URL = re.compile(r"^[A-Za-z0-9_-]*$")
 _HOST_LABEL = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
 _PORT = re.compile(r"^[1-9][0-9]{0,4}$")
@@ -211,8 +230,22 @@ def fingerprint(*, party: str, signing_key: bytes, encryption_key: bytes) -> str
     costlier. Of the final 64 bytes, the first 60 form 12 big-endian 5-byte
     chunks, each reduced mod 100000 and zero-padded to 5 digits.
     """
-    keys = bytes(signing_key) + bytes(encryption_key)
-    digest = FINGERPRINT_DOMAIN + keys + party.encode("utf-8")
+    return _stretch(FINGERPRINT_DOMAIN, bytes(signing_key) + bytes(encryption_key), party)
+
+
+def master_fingerprint(*, party: str, master_key: bytes) -> str:
+    """The fingerprint of a two-tier party: of its master key and name only.
+
+    As :func:`fingerprint`, under ``FINGERPRINT_DOMAIN_MASTER`` and with the
+    master key as the only key, so rotating operational keys never changes it.
+    The domain differs from version 1's so that no master fingerprint can equal
+    a version-1 fingerprint by construction.
+    """
+    return _stretch(FINGERPRINT_DOMAIN_MASTER, bytes(master_key), party)
+
+
+def _stretch(domain: bytes, keys: bytes, party: str) -> str:
+    digest = domain + keys + party.encode("utf-8")
     for _ in range(FINGERPRINT_ITERATIONS):
         digest = hashlib.sha512(digest + keys).digest()
     groups = (
@@ -238,10 +271,15 @@ class PeerCard:
     timezone: str
     certificate: bytes
     signature: bytes
+    master_key: bytes | None = None
+    """The master key of a two-tier card (version 2); ``None`` in version 1."""
+    key_certificates: tuple[KeyCertificate, ...] = ()
+    """A two-tier card's current operational keys, at most one per kind, in ``KEY_KINDS`` order."""
 
     def __post_init__(self) -> None:
         if not isinstance(self.routes, tuple):
             raise CardInvalid("routes must be a tuple")
+        self._check_tiers()
         try:
             validate_party(self.party)
             validate_timezone(self.timezone)
@@ -263,6 +301,50 @@ class PeerCard:
                 f"over the {_MAX_CERTIFICATE_BYTES}-byte limit"
             )
 
+    def _check_tiers(self) -> None:
+        if self.master_key is None:
+            if self.key_certificates:
+                raise CardInvalid("key certificates need a master key (a version-2 card)")
+            return
+        if not isinstance(self.master_key, bytes) or len(self.master_key) != KEY_BYTES:
+            raise CardInvalid(f"field 'master_key' must be {KEY_BYTES} bytes")
+        if not isinstance(self.key_certificates, tuple) or not all(
+            isinstance(item, KeyCertificate) for item in self.key_certificates
+        ):
+            raise CardInvalid("key_certificates must be a tuple of key certificates")
+        kinds = [item.kind for item in self.key_certificates]
+        if kinds != [kind for kind in KEY_KINDS if kind in kinds]:
+            raise CardInvalid(
+                "field 'key_certificates' must hold at most one certificate per kind, "
+                f"in the order {', '.join(KEY_KINDS)}"
+            )
+        for item in self.key_certificates:
+            if item.party != self.party or item.master_key != self.master_key:
+                raise CardInvalid(
+                    f"key certificate {item.key_id} is of another party or master key"
+                )
+
+    @property
+    def version(self) -> int:
+        """2 for a two-tier card (it has a master key), else 1."""
+        return CARD_VERSION if self.master_key is None else CARD_VERSION_TWO_TIER
+
+    @property
+    def master(self) -> bytes:
+        """The party's identity key: the master key, or a version-1 card's signing key.
+
+        It signs the card and is the key of the card's certificate, which peers
+        pin as their TLS anchor.
+        """
+        return self.signing_key if self.master_key is None else self.master_key
+
+    def key_certificate(self, kind: str) -> KeyCertificate | None:
+        """The certificate of the current ``kind`` operational key, if the card has one."""
+        for item in self.key_certificates:
+            if item.kind == kind:
+                return item
+        return None
+
     def signed_bytes(self) -> bytes:
         """What the card's signature covers: ``CARD_DOMAIN || canonical CBOR``."""
         return _signed_bytes(
@@ -272,6 +354,8 @@ class PeerCard:
             routes=self.routes,
             timezone=self.timezone,
             certificate=self.certificate,
+            master_key=self.master_key,
+            key_certificates=self.key_certificates,
         )
 
     def verify(self) -> None:
@@ -282,26 +366,51 @@ class PeerCard:
         edit happened to create.
         """
         try:
-            verify_signature(self.signing_key, self.signature, self.signed_bytes())
+            verify_signature(self.master, self.signature, self.signed_bytes())
         except SignatureInvalid as exc:
             raise CardInvalid(_SIGNATURE_MISMATCH) from exc
-        if certificate_public_key(self.certificate) != self.signing_key:
-            raise CardInvalid("the certificate's key is not the card's signing key")
+        if certificate_public_key(self.certificate) != self.master:
+            raise CardInvalid(
+                "the certificate's key is not the card's "
+                + ("signing key" if self.master_key is None else "master key")
+            )
         verify_self_signed(self.certificate)
         if certificate_party(self.certificate) != self.party:
             raise CardInvalid("the certificate's name is not the card's party")
+        for item in self.key_certificates:
+            item.verify()
+        self._check_operational_keys()
+
+    def _check_operational_keys(self) -> None:
+        if self.master_key is None:
+            return
+        # No signing certificate: the master signs, as in version 1.
+        signing = self.key_certificate("signing")
+        expected = self.master_key if signing is None else signing.public_key
+        if self.signing_key != expected:
+            raise CardInvalid(
+                "the card's signing key is not the one its key certificates name"
+                if signing is not None
+                else "the card has no signing-key certificate, so its signing key must be "
+                "the master key"
+            )
+        encryption = self.key_certificate("encryption")
+        if encryption is not None and encryption.public_key != self.encryption_key:
+            raise CardInvalid("the card's encryption key is not the one its key certificates name")
 
     @property
     def fingerprint(self) -> str:
-        """See :func:`fingerprint`; the same for the same party name and keys."""
+        """See :func:`fingerprint` (version 1) and :func:`master_fingerprint` (two tiers)."""
+        if self.master_key is not None:
+            return master_fingerprint(party=self.party, master_key=self.master_key)
         return fingerprint(
             party=self.party, signing_key=self.signing_key, encryption_key=self.encryption_key
         )
 
     def to_json(self) -> str:
         """The card as pretty JSON with sorted keys and a trailing newline."""
-        document = {
-            "hotline_card": CARD_VERSION,
+        document: dict[str, Any] = {
+            "hotline_card": self.version,
             "party": self.party,
             "signing_key": b64url_encode(self.signing_key),
             "encryption_key": b64url_encode(self.encryption_key),
@@ -310,6 +419,11 @@ class PeerCard:
             "certificate": b64url_encode(self.certificate),
             "signature": b64url_encode(self.signature),
         }
+        if self.master_key is not None:
+            document["master_key"] = b64url_encode(self.master_key)
+            document["key_certificates"] = [
+                b64url_encode(item.encode()) for item in self.key_certificates
+            ]
         return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
     @classmethod
@@ -324,33 +438,46 @@ class PeerCard:
             timezone=_text_field(document, "timezone"),
             certificate=_bytes_field(document, "certificate"),
             signature=_bytes_field(document, "signature"),
+            **_tier_fields(document),
         )
         card.verify()
         return card
 
 
-def make_card(identity: Identity, *, routes: Sequence[str], timezone: str) -> PeerCard:
-    """Our own signed card. Raises :class:`~hotline.errors.InvalidArgument` for a bad route or time zone."""
+def make_card(
+    identity: Identity,
+    *,
+    routes: Sequence[str],
+    timezone: str,
+    master: Signer | None = None,
+    key_certificates: Sequence[KeyCertificate] = (),
+) -> PeerCard:
+    """Our own signed card. Raises :class:`~hotline.errors.InvalidArgument` for a bad route or time zone.
+
+    With ``master`` (the master key's signer) the card has two tiers
+    (version 2): the master signs it and its certificate is the master's,
+    ``identity``'s keys are the operational ones, and ``key_certificates``
+    are their certificates (:class:`CardInvalid` if they do not match).
+    Without, a version-1 card signed by ``identity``'s one key.
+    """
     checked_routes = _validate_routes(routes)
     validate_timezone(timezone)
-    certificate = make_tls_certificate(identity)
-    signed = _signed_bytes(
+    if master is None and key_certificates:
+        raise InvalidArgument("key certificates need the master key that issued them")
+    card_signer = identity.signer if master is None else master
+    ordered = tuple(sorted(key_certificates, key=lambda item: KEY_KINDS.index(item.kind)))
+    unsigned = PeerCard(
         party=identity.party,
         signing_key=identity.signing_public,
         encryption_key=identity.encryption_public,
         routes=checked_routes,
         timezone=timezone,
-        certificate=certificate,
+        certificate=make_self_signed_certificate(identity.party, card_signer),
+        signature=bytes(SIGNATURE_BYTES),
+        master_key=None if master is None else master.public_key,
+        key_certificates=ordered,
     )
-    card = PeerCard(
-        party=identity.party,
-        signing_key=identity.signing_public,
-        encryption_key=identity.encryption_public,
-        routes=checked_routes,
-        timezone=timezone,
-        certificate=certificate,
-        signature=identity.sign(signed),
-    )
+    card = replace(unsigned, signature=card_signer.sign(unsigned.signed_bytes()))
     card.verify()
     return card
 
@@ -363,8 +490,10 @@ def _signed_bytes(
     routes: tuple[str, ...],
     timezone: str,
     certificate: bytes,
+    master_key: bytes | None,
+    key_certificates: tuple[KeyCertificate, ...],
 ) -> bytes:
-    payload = {
+    payload: dict[str, Any] = {
         "hotline_card": CARD_VERSION,
         "party": party,
         "signing_key": signing_key,
@@ -373,6 +502,10 @@ def _signed_bytes(
         "timezone": timezone,
         "certificate": certificate,
     }
+    if master_key is not None:
+        payload["hotline_card"] = CARD_VERSION_TWO_TIER
+        payload["master_key"] = master_key
+        payload["key_certificates"] = [item.encode() for item in key_certificates]
     return CARD_DOMAIN + cbor2.dumps(payload, canonical=True)
 
 
@@ -411,16 +544,18 @@ def _parse_document(text: str | bytes) -> dict[str, Any]:
         raise CardInvalid("not a hotline card: missing field 'hotline_card'")
     version = document["hotline_card"]
     if type(version) is not int:
-        raise CardInvalid("field 'hotline_card' must be the integer version 1")
-    if version != CARD_VERSION:
+        raise CardInvalid("field 'hotline_card' must be the integer version 1 or 2")
+    if version not in (CARD_VERSION, CARD_VERSION_TWO_TIER):
         raise CardInvalid(
-            f"unsupported card version {version}: this hotline reads version {CARD_VERSION}"
+            f"unsupported card version {version}: this hotline reads versions "
+            f"{CARD_VERSION} and {CARD_VERSION_TWO_TIER}"
         )
-    for name in _FIELDS:
+    fields = _FIELDS if version == CARD_VERSION else _FIELDS_TWO_TIER
+    for name in fields:
         if name not in document:
             raise CardInvalid(f"missing field '{name}'")
     for name in sorted(document):
-        if name not in _FIELDS:
+        if name not in fields:
             # Unsigned extra data would ride along with a valid signature.
             raise CardInvalid(f"unknown field '{name}'")
     return document
@@ -446,3 +581,21 @@ def _routes_field(document: dict[str, Any]) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         raise CardInvalid("field 'routes' must be a list of HOST:PORT strings")
     return tuple(value)
+
+
+def _tier_fields(document: dict[str, Any]) -> dict[str, Any]:
+    if document["hotline_card"] == CARD_VERSION:
+        return {}
+    value = document["key_certificates"]
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise CardInvalid("field 'key_certificates' must be a list of base64url strings")
+    certificates = []
+    for item in value:
+        try:
+            certificates.append(KeyCertificate.decode(b64url_decode(item)))
+        except InvalidArgument as exc:
+            raise CardInvalid(f"field 'key_certificates' holds {exc}") from exc
+    return {
+        "master_key": _bytes_field(document, "master_key"),
+        "key_certificates": tuple(certificates),
+    }

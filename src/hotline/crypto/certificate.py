@@ -56,6 +56,7 @@ __all__ = [
     "certificate_public_key",
     "certificate_serial",
     "identity_key",
+    "make_self_signed_certificate",
     "make_tls_certificate",
     "make_tls_leaf",
     "private_key_pem",
@@ -85,15 +86,25 @@ def make_tls_certificate(identity: Identity) -> bytes:
 
     The same identity always yields the same bytes.
     """
-    public_key = Ed25519PublicKey.from_public_bytes(identity.signing_public)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, identity.party)])
+    return make_self_signed_certificate(identity.party, identity.signer)
+
+
+def make_self_signed_certificate(party: str, signer: Signer) -> bytes:
+    """The self-signed certificate (DER) of ``signer``'s key, named ``party``.
+
+    :func:`make_tls_certificate` for an identity's signing key; for a
+    two-tier party, the certificate of its master key (the card's, which
+    peers pin as their TLS anchor; docs/keys.md, "The key hierarchy").
+    """
+    public_key = Ed25519PublicKey.from_public_bytes(signer.public_key)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, party)])
     subject_key_id = x509.SubjectKeyIdentifier.from_public_key(public_key)
     builder = (
         x509.CertificateBuilder()
         .subject_name(name)
         .issuer_name(name)
         .public_key(public_key)
-        .serial_number(certificate_serial(identity.signing_public))
+        .serial_number(certificate_serial(signer.public_key))
         .not_valid_before(NOT_VALID_BEFORE)
         .not_valid_after(NOT_VALID_AFTER)
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
@@ -117,7 +128,7 @@ def make_tls_certificate(identity: Identity) -> bytes:
             critical=False,
         )
     )
-    return _signed_by(builder, identity.signer)
+    return _signed_by(builder, signer)
 
 
 # AlgorithmIdentifier for Ed25519 (RFC 8410): SEQUENCE { OID 1.3.101.112 }.
@@ -150,8 +161,13 @@ def _signed_by(builder: x509.CertificateBuilder, signer: Signer) -> bytes:
     return b"\x30" + _der_length(len(body)) + body
 
 
-def make_tls_leaf(identity: Identity, tls_key: Ed25519PrivateKey) -> bytes:
+def make_tls_leaf(
+    identity: Identity, tls_key: Ed25519PrivateKey, *, issuer: Signer | None = None
+) -> bytes:
     """A certificate (DER) for ``tls_key``, issued by ``identity``'s signing key.
+
+    ``issuer``, when given, issues it instead: a two-tier party's master key,
+    whose self-signed certificate is the card's (the TLS operational key).
 
     For a terminal whose signing key is in a token: ``ssl`` handshakes with
     ``tls_key`` (software), and the peer, who pins the card's certificate
@@ -160,14 +176,15 @@ def make_tls_leaf(identity: Identity, tls_key: Ed25519PrivateKey) -> bytes:
     taken for the self-signed anchor. The same inputs give the same bytes.
     """
     public_key = tls_key.public_key()
-    issuer = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, identity.party)])
+    issuer_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, identity.party)])
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"{identity.party} TLS")])
     raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    anchor_key = Ed25519PublicKey.from_public_bytes(identity.signing_public)
+    signer = identity.signer if issuer is None else issuer
+    anchor_key = Ed25519PublicKey.from_public_bytes(signer.public_key)
     builder = (
         x509.CertificateBuilder()
         .subject_name(subject)
-        .issuer_name(issuer)
+        .issuer_name(issuer_name)
         .public_key(public_key)
         .serial_number(certificate_serial(raw))
         .not_valid_before(NOT_VALID_BEFORE)
@@ -195,7 +212,7 @@ def make_tls_leaf(identity: Identity, tls_key: Ed25519PrivateKey) -> bytes:
             critical=False,
         )
     )
-    return _signed_by(builder, identity.signer)
+    return _signed_by(builder, signer)
 
 
 def identity_key(der: bytes, anchors: Sequence[bytes]) -> bytes:

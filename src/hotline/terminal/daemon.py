@@ -70,6 +70,7 @@ from hotline.store import (
 from hotline.terminal.config import trust
 from hotline.terminal.config.passphrase import Passphrase
 from hotline.terminal.config.setup import PeerAdded, TerminalFiles, add_peer_card, open_terminal
+from hotline.terminal.config.tiers import peer_master
 from hotline.terminal.config.token import Pin
 from hotline.terminal.core.alarms import (
     LINE_DOWN,
@@ -205,6 +206,7 @@ class Terminal:
             settings=self.settings.record,
             journal=self._journal,
         )
+        self._card = files.card()
         services = DeskServices(
             store=self.store,
             clock=self.clock,
@@ -217,6 +219,7 @@ class Terminal:
             lines=_DeskLines(self),
             journal=self._journal,
             announce=self._announce,
+            fingerprint=self._card.fingerprint,
         )
         #: The features, routed to by the kinds they name (hotline.terminal.core.desk).
         self.desks = DeskRegistry(
@@ -228,7 +231,6 @@ class Terminal:
         self._stopping = asyncio.Event()
         #: Owns every task the terminal starts (dialers, link tests, the supervisor loop).
         self._tasks = Supervisor(f"terminal {self.settings.party}")
-        self._card = files.card()
         self._started_at = self.clock.monotonic()
         #: (peer, route) with a route-down alarm open; read from the open alarms at the
         #: first look, so an alarm raised before a restart is cleared when the route is up.
@@ -264,6 +266,11 @@ class Terminal:
 
     def card_json(self) -> str:
         return self._card.to_json()
+
+    @property
+    def fingerprint(self) -> str:
+        """This terminal's own fingerprint, as its peers see it (of the master with two tiers)."""
+        return self._card.fingerprint
 
     def send_text(
         self,
@@ -785,7 +792,9 @@ class Terminal:
         return await dial(route, context)
 
     async def _accepted(self, transport: Transport) -> None:
-        peer = self.store.get_peer_by_key(transport.peer_key)
+        peer = self.store.get_peer_by_key(transport.peer_key) or next(
+            (p for p in self.store.list_peers() if peer_master(p) == transport.peer_key), None
+        )
         line = self.lines.get(peer.party) if peer is not None else None
         if line is None:
             removal = self.removed.get(peer.party) if peer is not None else None
@@ -834,6 +843,11 @@ class Terminal:
 
     async def _run_session(self, transport: Transport, line: PeerLine) -> bool:
         """Run one session to its end; True if it opened (hello exchanged)."""
+        if transport.peer_key == peer_master(line.peer):
+            # A two-tier peer: TLS proved its master key (its TLS key is in a
+            # leaf the master issued), and it speaks with the signing key its
+            # card certifies; the session checks hello against that one.
+            transport.peer_key = line.peer.signing_key
         if transport.peer_key != line.peer.signing_key:
             self._refused(transport.peer_address, f"certificate is not {line.party}'s")
             await transport.aclose()

@@ -44,8 +44,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hotline.crypto import Identity, make_card
-from hotline.terminal import ControlClient, load_settings
+from hotline.crypto import Identity
+from hotline.terminal import ControlClient, load_settings, open_terminal
 from hotline.terminal.config import CallSettings, LinkSettings, MarkingSettings
 from hotline.terminal.config.settings import render_settings
 from hotline.testing import RouteProxy
@@ -359,11 +359,11 @@ def console_pair(root: Path, *, link: LinkSettings = FAST_LINK) -> Iterator[Cons
     try:
         # The dialer knows the listener by a card signed with the listener's own key whose
         # routes are the proxies; the listener gets the dialer's real card.
-        proxied = make_card(
-            _identity(dirs[listener]),
-            routes=proxies.addresses,
-            timezone=listener_settings.timezone,
-        )
+        listener_files = open_terminal(dirs[listener])
+        try:
+            proxied = listener_files.card(routes=proxies.addresses)
+        finally:
+            listener_files.store.close()
         hotline("peer", "add", dirs[dialer], "-", stdin=proxied.to_json())
         hotline("peer", "add", dirs[listener], "-", stdin=hotline("card", dirs[dialer]).stdout)
         _add_users(dirs, list(USERS.values()))

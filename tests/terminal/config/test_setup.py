@@ -125,7 +125,10 @@ def test_open_with_another_terminals_keys_is_refused(tmp_path: Path) -> None:
 
 
 def test_open_rewrites_missing_tls_files(tmp_path: Path) -> None:
-    directory = make_terminal(tmp_path / "moscow", "Moscow")
+    directory = tmp_path / "moscow"
+    init_terminal(
+        directory, party="Moscow", listen=["127.0.0.1:7001"], two_tier=False
+    ).store.close()
     paths = TerminalPaths(directory)
     certificate = paths.certificate.read_text()
     paths.certificate.unlink()
@@ -134,6 +137,30 @@ def test_open_rewrites_missing_tls_files(tmp_path: Path) -> None:
     files.store.close()
     assert paths.certificate.read_text() == certificate  # deterministic from the identity
     assert mode(paths.tls_key) == 0o600
+
+
+def test_open_gives_a_two_tier_terminal_a_new_certified_tls_key(tmp_path: Path) -> None:
+    directory = make_terminal(tmp_path / "moscow", "Moscow")
+    paths = TerminalPaths(directory)
+    files = open_terminal(directory)
+    before = files.card()
+    files.store.close()
+    certificate = paths.certificate.read_text()
+    paths.certificate.unlink()
+    paths.tls_key.unlink()
+    files = open_terminal(directory)
+    after = files.card()
+    files.store.close()
+    # A new TLS key (the old one is gone), certified by the same master: the card's
+    # certificate, the peers' TLS anchor, and the fingerprint stay the same.
+    assert paths.certificate.read_text() != certificate
+    assert mode(paths.tls_key) == 0o600
+    assert after.certificate == before.certificate
+    assert after.fingerprint == before.fingerprint
+    old_tls, new_tls = before.key_certificate("tls"), after.key_certificate("tls")
+    assert old_tls is not None
+    assert new_tls is not None
+    assert (old_tls.serial, new_tls.serial) == (1, 2)
 
 
 @pytest.fixture

@@ -20,13 +20,12 @@ from pathlib import Path
 
 import pytest
 
-from hotline.crypto import make_card
 from hotline.store import Direction, MessageState
 from hotline.terminal import Terminal, load_settings
 from hotline.terminal.config import AlarmSettings, CallSettings, LinkSettings
 from hotline.terminal.config.settings import render_settings
 from hotline.testing import RouteProxy, run_virtual, virtual_clock
-from tests.terminal.helpers import add_peer, card_of, identity_of, make_pair, wait_until
+from tests.terminal.helpers import add_peer, card_of, make_pair, wait_until
 
 #: Heartbeats every 50 ms: a route is silent after 0.1 s and dead after 0.15 s.
 LINK = LinkSettings(
@@ -87,9 +86,7 @@ async def two_routes(
     moscow_listen = load_settings(moscow_dir / "hotline.toml").listen
     proxies = [await RouteProxy(route).start() for route in moscow_listen]
     # Washington gets a card of Moscow's whose routes are the proxies.
-    proxied = make_card(
-        identity_of(moscow_dir), routes=[p.address for p in proxies], timezone="Europe/Moscow"
-    )
+    proxied = card_of(moscow_dir, routes=[p.address for p in proxies])
     add_peer(washington_dir, proxied)
     add_peer(moscow_dir, card_of(washington_dir))
     washington = Terminal.open(washington_dir, clock=virtual_clock())

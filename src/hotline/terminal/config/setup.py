@@ -8,6 +8,7 @@ instead, so the daemon starts dialing at once.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,6 +54,7 @@ from hotline.terminal.config.settings import (
     load_settings,
     render_settings,
 )
+from hotline.terminal.config.tiers import KeyTiers, create_tiers, load_tiers, renew_tls
 from hotline.terminal.config.token import Pin, generate_signing_key, open_signer
 from hotline.terminal.runtime.clock import Clock, SystemClock
 from hotline.utc import format_utc
@@ -77,16 +79,29 @@ class TerminalFiles:
     store: Store
     #: Whether the private keys are sealed under a passphrase (False: raw on disk).
     keys_sealed: bool = False
+    #: The master key and its certificates; None for a single-tier terminal.
+    tiers: KeyTiers | None = None
 
     @property
     def tls_key_password(self) -> bytes | None:
         """The password ``tls/key.pem`` is encrypted under; None when it is plain."""
         return self.identity.tls_key_password() if self.keys_sealed else None
 
-    def card(self) -> PeerCard:
-        """This terminal's peer card, to hand to its peers."""
+    def card(self, *, routes: Sequence[str] | None = None) -> PeerCard:
+        """This terminal's peer card, to hand to its peers (version 2 with two tiers).
+
+        ``routes`` replaces the card's routes (a card naming a relay or proxy
+        in front of the listening addresses); the card is signed as ever.
+        """
+        routes = self.settings.card_routes if routes is None else routes
+        if self.tiers is None:
+            return make_card(self.identity, routes=routes, timezone=self.settings.timezone)
         return make_card(
-            self.identity, routes=self.settings.card_routes, timezone=self.settings.timezone
+            self.identity,
+            routes=routes,
+            timezone=self.settings.timezone,
+            master=self.tiers.master,
+            key_certificates=self.tiers.current(),
         )
 
 
@@ -111,8 +126,14 @@ def init_terminal(
     passphrase: bytes | None = None,
     signing_token: TokenKey | None = None,
     pin: Pin | None = None,
+    two_tier: bool = True,
 ) -> TerminalFiles:
     """Create a terminal in ``directory``: keys, TLS certificate, settings, store, journal.
+
+    ``two_tier`` (with the keys in software) makes a master key that
+    certifies the operational keys (:mod:`~hotline.terminal.config.tiers`);
+    False makes a single-tier terminal, as before two tiers. A signing key in
+    a token is single-tier: the token's key is the master and signs.
 
     With ``passphrase`` the private keys (and the TLS key) are sealed under it
     (docs/keys.md); None keeps them raw, as ``--unprotected-keys`` asks.
@@ -152,7 +173,11 @@ def init_terminal(
     private_dir(paths.keys)
     identity.save(paths.keys, passphrase=passphrase)
     sealed = passphrase is not None
-    _write_tls_files(paths, identity, sealed=sealed)
+    tiers = None
+    if two_tier and signing_token is None:
+        tiers = create_tiers(paths, identity, passphrase=passphrase, now=clock.now())
+    else:
+        _write_tls_files(paths, identity, sealed=sealed)
     if settings.store_url is None:
         # Created here, owner-only: SQLite then gives its -wal and -shm files
         # the database file's mode, whatever the umask.
@@ -174,7 +199,12 @@ def init_terminal(
         )
     )
     files = TerminalFiles(
-        paths=paths, settings=settings, identity=identity, store=store, keys_sealed=sealed
+        paths=paths,
+        settings=settings,
+        identity=identity,
+        store=store,
+        keys_sealed=sealed,
+        tiers=tiers,
     )
     store.append_journal(
         kind="terminal initialised",
@@ -185,6 +215,7 @@ def init_terminal(
             "listen": list(settings.listen),
             "keys": "sealed" if sealed else "unprotected",
             "signing_key": identity.signer.describe(),
+            "operational_keys": [] if tiers is None else [c.key_id for c in tiers.current()],
         },
     )
     # Written last: a directory with hotline.toml is a complete terminal.
@@ -275,10 +306,25 @@ def open_terminal(
     if party is None or party.signing_key != identity.signing_public:
         store.close()
         raise NotInitialised(f"{directory}: the store and the keys belong to different terminals")
+    try:
+        tiers = load_tiers(
+            paths, settings.party, passphrase=passphrase.secret if sealed and passphrase else None
+        )
+    except BaseException:
+        store.close()
+        raise
     if not paths.tls_key.exists() or not paths.certificate.exists():
-        _write_tls_files(paths, identity, sealed=sealed)
+        if tiers is None:
+            _write_tls_files(paths, identity, sealed=sealed)
+        else:
+            tiers = renew_tls(paths, identity, tiers, sealed=sealed, now=SystemClock().now())
     return TerminalFiles(
-        paths=paths, settings=settings, identity=identity, store=store, keys_sealed=sealed
+        paths=paths,
+        settings=settings,
+        identity=identity,
+        store=store,
+        keys_sealed=sealed,
+        tiers=tiers,
     )
 
 

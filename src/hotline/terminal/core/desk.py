@@ -129,6 +129,8 @@ class DeskServices:
     lines: Lines
     journal: Callable[[str, dict[str, Any]], None]
     announce: Callable[[DeskEvent], None]
+    #: This terminal's own fingerprint, as its card (and so its peers) give it.
+    fingerprint: str = ""
 
 
 class Desk:

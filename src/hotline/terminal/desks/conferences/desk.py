@@ -24,7 +24,7 @@ import builtins
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from hotline.crypto import DEFAULT_CHANNEL, Precedence, fingerprint, new_message_id
+from hotline.crypto import DEFAULT_CHANNEL, Precedence, new_message_id
 from hotline.errors import DeliveryError, InvalidArgument, UnknownConference
 from hotline.store import (
     ConferenceAnswer,
@@ -66,11 +66,8 @@ class ConferenceDesk(Desk):
         self._clock = services.clock
         self._party = services.settings.party
         self._key = services.identity.signing_public
-        self._fingerprint = fingerprint(
-            party=self._party,
-            signing_key=services.identity.signing_public,
-            encryption_key=services.identity.encryption_public,
-        )
+        # The card's: of the master key with two tiers, as the peers list it.
+        self._fingerprint = services.fingerprint
 
     # -- reading ------------------------------------------------------------------
 
