@@ -7,7 +7,8 @@
   which the peer dials, and shows the peer's link test that arrived on each,
   rather than "No link test yet" seconds after the peer's test passed.
 * An alarm reads what it means in the reader's language (from its kind, peer
-  and route), the terminal's English technical detail beside it.
+  and route), the terminal's English technical detail beside it; so does a
+  refusal (from the API's error class).
 """
 
 from __future__ import annotations
@@ -128,3 +129,21 @@ def test_the_listening_side_names_its_own_addresses_and_the_peers_test(
     page.goto(f"{dialer.url}/")
     role = page.locator(f"[data-testid=peer-{listener_party}] .route-role").first
     expect(role).to_have_text(re.compile(r"^(carrying|standby)$"))
+
+
+def test_a_refusal_reads_in_the_readers_language(
+    consoles: ConsolePair, open_as: Callable[[str], Page]
+) -> None:
+    """The terminal refuses a text with a right-to-left override: said in Russian, detail kept."""
+    page = open_as("wash-a11y")
+    set_language(page, "ru")
+    try:
+        page.goto(f"{consoles.washington.url}/traffic")
+        page.select_option("#compose-to", "Moscow")
+        page.fill("#compose-text", "evil \u202e txet")
+        page.click("#compose-send")
+        result = page.locator("#compose-result")
+        expect(result).to_contain_text("Терминал отклонил введённые данные.")
+        expect(result).to_contain_text("U+202E")  # the terminal's own words, for whoever digs
+    finally:
+        set_language(page, "en")

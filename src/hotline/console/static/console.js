@@ -96,7 +96,7 @@
     }
     if (!response.ok) {
       const detail = data && typeof data.detail === "string" ? data.detail : response.statusText;
-      throw Object.assign(new Error(detail), { status: response.status, data: data });
+      throw Object.assign(new Error(refusal(data, detail)), { status: response.status, data: data });
     }
     return data;
   }
@@ -156,6 +156,32 @@
     "restored-behind": t("Restored behind the peer"),
   };
   /* Each alarm kind's meaning, filled in from the alarm's peer and route (msgids: i18n.py). */
+  // What a refusal means, in the reader's language, from the API's error class (its
+  // "error"); the terminal's own detail (English, as logged) follows in brackets for
+  // whoever has to dig. A class not listed shows its detail alone.
+  const REFUSALS = {
+    InvalidArgument: "The terminal refused what was entered.",
+    ReleaseRefused: "This message cannot be released.",
+    StatementInvalid: "The statement was refused.",
+    UnknownFormat: "There is no such notification format.",
+    UnknownPeer: "That party is not a peer of this terminal.",
+    PeerRemoved: "That party has been removed: its line is refused.",
+    UnknownMessage: "There is no such message here.",
+    UnknownStatement: "There is no such statement here.",
+    MessageTooLarge: "The message is too large for the line.",
+    CallError: "The call cannot do that in its present state.",
+    AuthenticationFailed: "Wrong password.",
+    PermissionDenied: "Your role does not allow this.",
+    FencedOut: "This terminal is no longer the active one.",
+  };
+
+  function refusal(data, detail) {
+    const summary = data && Object.prototype.hasOwnProperty.call(REFUSALS, data.error)
+      ? REFUSALS[data.error]
+      : null;
+    return summary ? t(summary) + " (" + detail + ")" : detail;
+  }
+
   const ALARM_SUMMARIES = {
     "test-missed": "No receipt came in time for a link test on route %(route)s.",
     "peer-test-missed": "%(peer)s reports that a link test from it got no receipt in time.",
