@@ -184,16 +184,22 @@ class Outbox:
         stamp, group = format_utc(now), time_group(now)
         directions: dict[str, _Direction] = {}
         records: list[MessageRecord] = []
+        entries: list[tuple[str, str, Mapping[str, Any]]] = []
         with self._store.transaction():
             for draft in drafts:
                 party = draft.peer.party
                 direction = directions.get(party)
                 if direction is None:
                     direction = directions[party] = self._direction(party)
-                record = self._seal_and_store(draft, direction, stamp, group)
+                record, entry = self._seal(draft, direction, stamp, group)
                 direction.serial += 1
                 direction.prev_hash = record.envelope_hash
                 records.append(record)
+                entries.append(("message queued", stamp, entry))
+            # One statement each for the whole batch: the rows and their journal
+            # entries (the same entries, in the same order, as one call per message).
+            self._store.add_outgoing_many(records)
+            self._store.append_journal_many(entries)
             for party, direction in directions.items():
                 if direction.chain_moved and direction.chain is not None:
                     chain = direction.chain
@@ -289,9 +295,10 @@ class Outbox:
         )
         return _Direction(serial=serial, prev_hash=prev_hash, chain=chain, ratcheted=True)
 
-    def _seal_and_store(
+    def _seal(
         self, draft: Draft, direction: _Direction, stamp: str, group: str
-    ) -> MessageRecord:
+    ) -> tuple[MessageRecord, dict[str, Any]]:
+        """Seal one draft: its record (not yet stored) and its ``message queued`` entry's data."""
         serial, prev_hash = direction.serial, direction.prev_hash
         # The salt makes the body commitment in the signed header unguessable;
         # the stored body keeps it, so the commitment can be re-checked later.
@@ -353,8 +360,7 @@ class Outbox:
             delivered_at=None,
             receipt=None,
         )
-        self._store.add_outgoing(record)
-        data = {
+        data: dict[str, Any] = {
             "id": record.id,
             "peer": draft.peer.party,
             "serial": serial,
@@ -370,8 +376,7 @@ class Outbox:
             commitment = envelope.header.body_commitment
             assert commitment is not None  # envelopes of version 2 and 3 always carry it
             data["payload"] = commitment.hex()
-        self._store.append_journal(kind="message queued", at=stamp, data=data)
-        return record
+        return record, data
 
     def accept_receipts(
         self,
@@ -441,7 +446,11 @@ class Outbox:
             message_id, raw, receipt.received_at, transmitted_at=sent_at
         ):
             return []
-        self._journal_receipt(peer, receipt, message_id, serial)
+        self._store.append_journal(
+            kind="receipt received",
+            at=format_utc(self._clock.now()),
+            data=_receipt_entry(peer, receipt, message_id, serial),
+        )
         return [message_id]
 
     def _accept_batch(
@@ -470,26 +479,29 @@ class Outbox:
         delivered = self._store.deliver_range(
             peer.party, first, last, receipt=raw, delivered_at=receipt.received_at
         )
-        for message_id, serial in delivered:
-            self._journal_receipt(peer, receipt, message_id, serial)
+        # One entry per message, as with version 1 (the record binds each message to
+        # the receipt that covers it), all of them in one statement.
+        stamp = format_utc(self._clock.now())
+        self._store.append_journal_many(
+            [
+                ("receipt received", stamp, _receipt_entry(peer, receipt, message_id, serial))
+                for message_id, serial in delivered
+            ]
+        )
         return [message_id for message_id, _ in delivered]
 
-    def _journal_receipt(
-        self, peer: PeerRecord, receipt: Receipt, message_id: str, serial: int
-    ) -> None:
-        # One entry per message, as with version 1: the record binds each message
-        # to the receipt that covers it (a batch receipt is bound by each of its messages).
-        self._store.append_journal(
-            kind="receipt received",
-            at=format_utc(self._clock.now()),
-            data={
-                "id": message_id,
-                "peer": peer.party,
-                "serial": serial,
-                "receipt_hash": receipt.hash.hex(),
-                "received_at": receipt.received_at,
-            },
-        )
+
+def _receipt_entry(
+    peer: PeerRecord, receipt: Receipt, message_id: str, serial: int
+) -> dict[str, Any]:
+    """The data of the ``receipt received`` entry binding ``message_id`` to ``receipt``."""
+    return {
+        "id": message_id,
+        "peer": peer.party,
+        "serial": serial,
+        "receipt_hash": receipt.hash.hex(),
+        "received_at": receipt.received_at,
+    }
 
 
 def write_transmitted(store: Store, marks: Mapping[str, str]) -> None:
