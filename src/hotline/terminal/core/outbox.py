@@ -58,6 +58,8 @@ __all__ = [
 ]
 
 DEFAULT_CHANNEL = "leaders"
+#: A sent mark not yet written: (the message's serial, when it was first sent).
+SentMark = tuple[int, str]
 #: The largest message text, in UTF-8 bytes. The sealed body has a little overhead on top.
 MAX_TEXT_BYTES = 60_000
 _CHANNEL = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
@@ -383,14 +385,14 @@ class Outbox:
         *,
         peer: PeerRecord,
         receipts: Sequence[bytes],
-        transmitted: dict[str, str] | None = None,
+        transmitted: dict[str, SentMark] | None = None,
     ) -> ReceiptOutcome:
         """Verify and store receipts from ``peer``. Call inside one store transaction.
 
         A version-1 receipt covers one message; a version-2 receipt covers a
         range of serials (docs/protocol/receipts.md §6), and every message of
         the range still without a receipt is delivered by it. ``transmitted``
-        maps message ids to when they were first sent, for sent marks not yet
+        maps message ids to (serial, when first sent), for sent marks not yet
         written: a receipt stored for one of them takes its mark along (and
         removes it from the map), so the caller writes only the rest.
         """
@@ -423,7 +425,7 @@ class Outbox:
         peer: PeerRecord,
         receipt: Receipt,
         raw: bytes,
-        transmitted: dict[str, str] | None,
+        transmitted: dict[str, SentMark] | None,
     ) -> list[str]:
         message_id = receipt.message_id
         sent = None if message_id is None else self._store.outgoing_ref(message_id)
@@ -441,7 +443,8 @@ class Outbox:
             recipient=peer.signing_key,
             serial=serial,
         )
-        sent_at = transmitted.pop(message_id, None) if transmitted else None
+        mark = transmitted.pop(message_id, None) if transmitted else None
+        sent_at = None if mark is None else mark[1]
         if not self._store.add_delivery_receipt(
             message_id, raw, receipt.received_at, transmitted_at=sent_at
         ):
@@ -458,7 +461,7 @@ class Outbox:
         peer: PeerRecord,
         receipt: Receipt,
         raw: bytes,
-        transmitted: dict[str, str] | None,
+        transmitted: dict[str, SentMark] | None,
     ) -> list[str]:
         first, last = receipt.first_serial, receipt.serial
         # Our own hashes of the range: the receipt's root must be theirs.
@@ -471,14 +474,21 @@ class Outbox:
             sender=self._identity.signing_public,
             envelope_hashes=hashes,
         )
-        if transmitted:
-            # Sent marks not yet written go first, so each keeps its own time: one
-            # statement per distinct time (the pump stamps a whole batch with one).
-            write_transmitted(self._store, transmitted)
-            transmitted.clear()
-        delivered = self._store.deliver_range(
-            peer.party, first, last, receipt=raw, delivered_at=receipt.received_at
-        )
+        delivered: list[tuple[str, int]] = []
+        # The range's sent marks not yet written ride on the receipt's write, each
+        # with its own time: one statement per run of serials sent at one time (the
+        # pump stamps a whole batch with one), instead of an UPDATE per message first.
+        for low, high, sent_at in _runs(_take_marks(transmitted, first, last), first, last):
+            delivered.extend(
+                self._store.deliver_range(
+                    peer.party,
+                    low,
+                    high,
+                    receipt=raw,
+                    delivered_at=receipt.received_at,
+                    transmitted_at=sent_at,
+                )
+            )
         # One entry per message, as with version 1 (the record binds each message to
         # the receipt that covers it), all of them in one statement.
         stamp = format_utc(self._clock.now())
@@ -504,10 +514,35 @@ def _receipt_entry(
     }
 
 
-def write_transmitted(store: Store, marks: Mapping[str, str]) -> None:
-    """Write queued → sent marks (message id → first sent), one statement per distinct time."""
+def _take_marks(transmitted: dict[str, SentMark] | None, first: int, last: int) -> dict[int, str]:
+    """Remove the marks of serials ``first``..``last`` from ``transmitted``: serial → sent at."""
+    if not transmitted:
+        return {}
+    taken = [
+        (message_id, mark) for message_id, mark in transmitted.items() if first <= mark[0] <= last
+    ]
+    for message_id, _ in taken:
+        del transmitted[message_id]
+    return dict(mark for _, mark in taken)
+
+
+def _runs(marks: dict[int, str], first: int, last: int) -> list[tuple[int, int, str | None]]:
+    """Split ``first``..``last`` into runs of consecutive serials with one sent time (or none)."""
+    runs: list[tuple[int, int, str | None]] = []
+    low, current = first, marks.get(first)
+    for serial in range(first + 1, last + 1):
+        sent_at = marks.get(serial)
+        if sent_at != current:
+            runs.append((low, serial - 1, current))
+            low, current = serial, sent_at
+    runs.append((low, last, current))
+    return runs
+
+
+def write_transmitted(store: Store, marks: Mapping[str, SentMark]) -> None:
+    """Write queued → sent marks (message id → serial, first sent), one statement per time."""
     by_time: dict[str, list[str]] = {}
-    for message_id, sent_at in marks.items():
+    for message_id, (_, sent_at) in marks.items():
         by_time.setdefault(sent_at, []).append(message_id)
     for sent_at, message_ids in by_time.items():
         store.mark_transmitted_many(message_ids, sent_at)
