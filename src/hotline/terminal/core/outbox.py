@@ -60,6 +60,8 @@ __all__ = [
 DEFAULT_CHANNEL = "leaders"
 #: A sent mark not yet written: (the message's serial, when it was first sent).
 SentMark = tuple[int, str]
+#: A journal entry to append: (kind, at, data).
+JournalItem = tuple[str, str, Mapping[str, Any]]
 #: The largest message text, in UTF-8 bytes. The sealed body has a little overhead on top.
 MAX_TEXT_BYTES = 60_000
 _CHANNEL = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
@@ -186,7 +188,7 @@ class Outbox:
         stamp, group = format_utc(now), time_group(now)
         directions: dict[str, _Direction] = {}
         records: list[MessageRecord] = []
-        entries: list[tuple[str, str, Mapping[str, Any]]] = []
+        entries: list[JournalItem] = []
         with self._store.transaction():
             for draft in drafts:
                 party = draft.peer.party
@@ -200,8 +202,11 @@ class Outbox:
                 entries.append(("message queued", stamp, entry))
             # One statement each for the whole batch: the rows and their journal
             # entries (the same entries, in the same order, as one call per message).
-            self._store.add_outgoing_many(records)
-            self._store.append_journal_many(entries)
+            if len(records) == 1:  # one message (the latency path): no savepoint
+                self._store.add_outgoing(records[0])
+            else:
+                self._store.add_outgoing_many(records)
+            append_entries(self._store, entries)
             for party, direction in directions.items():
                 if direction.chain_moved and direction.chain is not None:
                     chain = direction.chain
@@ -492,11 +497,12 @@ class Outbox:
         # One entry per message, as with version 1 (the record binds each message to
         # the receipt that covers it), all of them in one statement.
         stamp = format_utc(self._clock.now())
-        self._store.append_journal_many(
+        append_entries(
+            self._store,
             [
                 ("receipt received", stamp, _receipt_entry(peer, receipt, message_id, serial))
                 for message_id, serial in delivered
-            ]
+            ],
         )
         return [message_id for message_id, _ in delivered]
 
@@ -537,6 +543,15 @@ def _runs(marks: dict[int, str], first: int, last: int) -> list[tuple[int, int, 
             low, current = serial, sent_at
     runs.append((low, last, current))
     return runs
+
+
+def append_entries(store: Store, entries: Sequence[JournalItem]) -> None:
+    """Append a batch's journal entries with one statement (one entry: without a savepoint)."""
+    if len(entries) == 1:
+        kind, at, data = entries[0]
+        store.append_journal(kind=kind, at=at, data=data)
+    else:
+        store.append_journal_many(entries)
 
 
 def write_transmitted(store: Store, marks: Mapping[str, SentMark]) -> None:
