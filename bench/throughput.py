@@ -2,7 +2,8 @@
 
 Each side queues its burst through the send lane (``DIR/send.sock``), 500
 requests pipelined at a time (the terminal commits what it has read as one
-group), both sides at once. The clock stops when every message of
+group), both sides at once; ``--via control`` queues through the control API
+instead, a batch of 500 a request (one commit each). The clock stops when every message of
 both bursts holds a verified receipt at its sender. Then one direction alone.
 In the same round, two references do a one-way burst of the same size in the
 same batches:
@@ -38,7 +39,15 @@ __all__ = ["hotline_burst"]
 BATCH = 500
 
 
-def _queue(pair: Pair, sender: str, receiver: str, n: int) -> None:
+def _queue(pair: Pair, sender: str, receiver: str, n: int, via: str = "lane") -> None:
+    if via == "control":
+        client = pair.client(sender)
+        for offset in range(0, n, BATCH):
+            count = min(BATCH, n - offset)
+            client.send_many(
+                [{"to": receiver, "text": f"{sender} burst {offset + i:05d}"} for i in range(count)]
+            )
+        return
     # Through the send lane (docs/lane.md), the path for local programs that need speed:
     # the terminal commits what it has read of the pipelined requests as one group.
     directory = pair.washington if sender == "Washington" else pair.moscow
@@ -57,8 +66,11 @@ def _delivered(pair: Pair, party: str) -> int:
     return int(pair.client(party).statistics()["delivered"])
 
 
-def hotline_burst(pair: Pair, n: int, *, both_ways: bool) -> float:
-    """Messages per second (all directions together) for a burst of ``n`` per direction."""
+def hotline_burst(pair: Pair, n: int, *, both_ways: bool, via: str = "lane") -> float:
+    """Messages per second (all directions together) for a burst of ``n`` per direction.
+
+    ``via``: ``lane`` (the send lane) or ``control`` (the control API, a batch of 500 a request).
+    """
     senders = (
         [("Washington", "Moscow"), ("Moscow", "Washington")]
         if both_ways
@@ -66,7 +78,7 @@ def hotline_burst(pair: Pair, n: int, *, both_ways: bool) -> float:
     )
     before = {party: _delivered(pair, party) for party, _ in senders}
     started = time.perf_counter()
-    threads = [threading.Thread(target=_queue, args=(pair, s, r, n)) for s, r in senders]
+    threads = [threading.Thread(target=_queue, args=(pair, s, r, n, via)) for s, r in senders]
     for thread in threads:
         thread.start()
     while any(_delivered(pair, party) - before[party] < n for party, _ in senders):
@@ -91,11 +103,11 @@ def check_order(pair: Pair) -> None:
             raise RuntimeError(f"{sender}→{receiver}: undelivered messages remain")
 
 
-def one_round(n: int) -> dict[str, float]:
+def one_round(n: int, via: str = "lane") -> dict[str, float]:
     """One round: hotline one way and both ways, then the lean and the TLS reference."""
     with terminal_pair() as pair:
-        one_way = hotline_burst(pair, n, both_ways=False)
-        two_way = hotline_burst(pair, n, both_ways=True)
+        one_way = hotline_burst(pair, n, both_ways=False, via=via)
+        two_way = hotline_burst(pair, n, both_ways=True, via=via)
         check_order(pair)
     lean = lean_throughput(n, batch=BATCH)
     reference = reference_throughput(n, batch=BATCH)
@@ -147,13 +159,19 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--n", type=int, default=10_000, help="messages per direction (default 10000)"
     )
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds (default 3)")
+    parser.add_argument(
+        "--via",
+        choices=("lane", "control"),
+        default="lane",
+        help="queue through the send lane (default) or the control API, 500 a request",
+    )
     parser.add_argument("--hold-cpus-awake", action="store_true", help=HOLD_HELP)
     parser.add_argument("--json", action="store_true", help=JSON_HELP)
     args = parser.parse_args(argv)
     if args.n < 1 or args.rounds < 1:
         parser.error("--n and --rounds must be at least 1")
     with cpus_held_awake(args.hold_cpus_awake):
-        rounds = [one_round(args.n) for _ in range(args.rounds)]
+        rounds = [one_round(args.n, args.via) for _ in range(args.rounds)]
     print("\n".join(report(args.n, rounds)))
     if args.json:
         figures: dict[str, Any] = {**summarise(rounds), "rounds": rounds}
@@ -163,6 +181,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             n=args.n,
             rounds=args.rounds,
             batch=BATCH,
+            via=args.via,
             hold_cpus_awake=args.hold_cpus_awake,
         )
 
