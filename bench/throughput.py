@@ -23,9 +23,11 @@ fresh terminal pair each round) and reports each figure's median and spread.
 from __future__ import annotations
 
 import argparse
+import os
 import threading
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from bench.harness import HOLD_HELP, Pair, cpus_held_awake, terminal_pair
@@ -103,10 +105,23 @@ def check_order(pair: Pair) -> None:
             raise RuntimeError(f"{sender}→{receiver}: undelivered messages remain")
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) the process ``pid`` has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def one_round(n: int, via: str = "lane") -> dict[str, float]:
-    """One round: hotline one way and both ways, then the lean and the TLS reference."""
+    """One round: hotline one way and both ways, then the lean and the TLS reference.
+
+    Beside the rates, the CPU time each terminal spent per message of the one-way
+    burst: on a shared machine it moves far less than the rates do.
+    """
     with terminal_pair() as pair:
+        pids = {party: process.pid for party, process in pair.processes.items()}
+        cpu = {party: cpu_seconds(pid) for party, pid in pids.items()}
         one_way = hotline_burst(pair, n, both_ways=False, via=via)
+        spent = {party: (cpu_seconds(pid) - cpu[party]) * 1e6 / n for party, pid in pids.items()}
         two_way = hotline_burst(pair, n, both_ways=True, via=via)
         check_order(pair)
     lean = lean_throughput(n, batch=BATCH)
@@ -114,6 +129,8 @@ def one_round(n: int, via: str = "lane") -> dict[str, float]:
     return {
         "hotline_one_way_msg_s": one_way,
         "hotline_both_ways_msg_s": two_way,
+        "sender_cpu_us_per_msg": spent["Washington"],
+        "receiver_cpu_us_per_msg": spent["Moscow"],
         "lean_crypto_msg_s": lean,
         "reference_msg_s": reference,
         "hotline_over_lean_crypto": one_way / lean,
@@ -129,6 +146,8 @@ def summarise(rounds: Sequence[dict[str, float]]) -> dict[str, dict[str, float]]
 _LABELS = {
     "hotline_one_way_msg_s": "hotline one way (msg/s)",
     "hotline_both_ways_msg_s": "hotline both ways, sum (msg/s)",
+    "sender_cpu_us_per_msg": "sender CPU, one way (us/msg)",
+    "receiver_cpu_us_per_msg": "receiver CPU, one way (us/msg)",
     "lean_crypto_msg_s": "lean crypto reference (msg/s)",
     "reference_msg_s": "TLS + commits reference (msg/s)",
     "hotline_over_lean_crypto": "hotline / lean_crypto",

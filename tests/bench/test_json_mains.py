@@ -30,6 +30,8 @@ def test_throughput(capsys: pytest.CaptureFixture[str], via: str) -> None:
     for key in (
         "hotline_one_way_msg_s",
         "hotline_both_ways_msg_s",
+        "sender_cpu_us_per_msg",
+        "receiver_cpu_us_per_msg",
         "lean_crypto_msg_s",
         "reference_msg_s",
         "hotline_over_lean_crypto",
