@@ -1,7 +1,9 @@
 """Burst throughput: 10,000 messages each way, durable, in order, receipted, against two floors.
 
-Each side queues its burst through the control API in batches of 500 (one
-commit per batch), both sides at once. The clock stops when every message of
+Each side queues its burst through the send lane (``DIR/send.sock``), 500
+requests pipelined at a time (the terminal commits what it has read as one
+group), both sides at once; ``--via control`` queues through the control API
+instead, a batch of 500 a request (one commit each). The clock stops when every message of
 both bursts holds a verified receipt at its sender. Then one direction alone.
 In the same round, two references do a one-way burst of the same size in the
 same batches:
@@ -21,36 +23,56 @@ fresh terminal pair each round) and reports each figure's median and spread.
 from __future__ import annotations
 
 import argparse
+import os
 import threading
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from bench.harness import HOLD_HELP, Pair, cpus_held_awake, terminal_pair
 from bench.lean import lean_throughput
 from bench.reference import reference_throughput
 from bench.report import JSON_HELP, emit_json, spread
+from hotline.terminal import SendLane
 
 __all__ = ["hotline_burst"]
 
 BATCH = 500
 
 
-def _queue(pair: Pair, sender: str, receiver: str, n: int) -> None:
-    client = pair.client(sender)
-    for offset in range(0, n, BATCH):
-        count = min(BATCH, n - offset)
-        client.send_many(
-            [{"to": receiver, "text": f"{sender} burst {offset + i:05d}"} for i in range(count)]
-        )
+def _queue(pair: Pair, sender: str, receiver: str, n: int, via: str = "lane") -> None:
+    if via == "control":
+        client = pair.client(sender)
+        for offset in range(0, n, BATCH):
+            count = min(BATCH, n - offset)
+            client.send_many(
+                [{"to": receiver, "text": f"{sender} burst {offset + i:05d}"} for i in range(count)]
+            )
+        return
+    # Through the send lane (docs/lane.md), the path for local programs that need speed:
+    # the terminal commits what it has read of the pipelined requests as one group.
+    directory = pair.washington if sender == "Washington" else pair.moscow
+    with SendLane(directory, timeout=120) as lane:
+        for offset in range(0, n, BATCH):
+            count = min(BATCH, n - offset)
+            answers = lane.send_many(
+                [{"to": receiver, "text": f"{sender} burst {offset + i:05d}"} for i in range(count)]
+            )
+            refused = [a for a in answers if not a.get("ok")]
+            if refused:
+                raise RuntimeError(f"the send lane refused {len(refused)} messages: {refused[0]}")
 
 
 def _delivered(pair: Pair, party: str) -> int:
     return int(pair.client(party).statistics()["delivered"])
 
 
-def hotline_burst(pair: Pair, n: int, *, both_ways: bool) -> float:
-    """Messages per second (all directions together) for a burst of ``n`` per direction."""
+def hotline_burst(pair: Pair, n: int, *, both_ways: bool, via: str = "lane") -> float:
+    """Messages per second (all directions together) for a burst of ``n`` per direction.
+
+    ``via``: ``lane`` (the send lane) or ``control`` (the control API, a batch of 500 a request).
+    """
     senders = (
         [("Washington", "Moscow"), ("Moscow", "Washington")]
         if both_ways
@@ -58,7 +80,7 @@ def hotline_burst(pair: Pair, n: int, *, both_ways: bool) -> float:
     )
     before = {party: _delivered(pair, party) for party, _ in senders}
     started = time.perf_counter()
-    threads = [threading.Thread(target=_queue, args=(pair, s, r, n)) for s, r in senders]
+    threads = [threading.Thread(target=_queue, args=(pair, s, r, n, via)) for s, r in senders]
     for thread in threads:
         thread.start()
     while any(_delivered(pair, party) - before[party] < n for party, _ in senders):
@@ -83,17 +105,32 @@ def check_order(pair: Pair) -> None:
             raise RuntimeError(f"{sender}→{receiver}: undelivered messages remain")
 
 
-def one_round(n: int) -> dict[str, float]:
-    """One round: hotline one way and both ways, then the lean and the TLS reference."""
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) the process ``pid`` has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def one_round(n: int, via: str = "lane") -> dict[str, float]:
+    """One round: hotline one way and both ways, then the lean and the TLS reference.
+
+    Beside the rates, the CPU time each terminal spent per message of the one-way
+    burst: on a shared machine it moves far less than the rates do.
+    """
     with terminal_pair() as pair:
-        one_way = hotline_burst(pair, n, both_ways=False)
-        two_way = hotline_burst(pair, n, both_ways=True)
+        pids = {party: process.pid for party, process in pair.processes.items()}
+        cpu = {party: cpu_seconds(pid) for party, pid in pids.items()}
+        one_way = hotline_burst(pair, n, both_ways=False, via=via)
+        spent = {party: (cpu_seconds(pid) - cpu[party]) * 1e6 / n for party, pid in pids.items()}
+        two_way = hotline_burst(pair, n, both_ways=True, via=via)
         check_order(pair)
     lean = lean_throughput(n, batch=BATCH)
     reference = reference_throughput(n, batch=BATCH)
     return {
         "hotline_one_way_msg_s": one_way,
         "hotline_both_ways_msg_s": two_way,
+        "sender_cpu_us_per_msg": spent["Washington"],
+        "receiver_cpu_us_per_msg": spent["Moscow"],
         "lean_crypto_msg_s": lean,
         "reference_msg_s": reference,
         "hotline_over_lean_crypto": one_way / lean,
@@ -109,6 +146,8 @@ def summarise(rounds: Sequence[dict[str, float]]) -> dict[str, dict[str, float]]
 _LABELS = {
     "hotline_one_way_msg_s": "hotline one way (msg/s)",
     "hotline_both_ways_msg_s": "hotline both ways, sum (msg/s)",
+    "sender_cpu_us_per_msg": "sender CPU, one way (us/msg)",
+    "receiver_cpu_us_per_msg": "receiver CPU, one way (us/msg)",
     "lean_crypto_msg_s": "lean crypto reference (msg/s)",
     "reference_msg_s": "TLS + commits reference (msg/s)",
     "hotline_over_lean_crypto": "hotline / lean_crypto",
@@ -139,13 +178,19 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--n", type=int, default=10_000, help="messages per direction (default 10000)"
     )
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds (default 3)")
+    parser.add_argument(
+        "--via",
+        choices=("lane", "control"),
+        default="lane",
+        help="queue through the send lane (default) or the control API, 500 a request",
+    )
     parser.add_argument("--hold-cpus-awake", action="store_true", help=HOLD_HELP)
     parser.add_argument("--json", action="store_true", help=JSON_HELP)
     args = parser.parse_args(argv)
     if args.n < 1 or args.rounds < 1:
         parser.error("--n and --rounds must be at least 1")
     with cpus_held_awake(args.hold_cpus_awake):
-        rounds = [one_round(args.n) for _ in range(args.rounds)]
+        rounds = [one_round(args.n, args.via) for _ in range(args.rounds)]
     print("\n".join(report(args.n, rounds)))
     if args.json:
         figures: dict[str, Any] = {**summarise(rounds), "rounds": rounds}
@@ -155,6 +200,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             n=args.n,
             rounds=args.rounds,
             batch=BATCH,
+            via=args.via,
             hold_cpus_awake=args.hold_cpus_awake,
         )
 

@@ -20,14 +20,18 @@ def _last_json(capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
     return result
 
 
-def test_throughput(capsys: pytest.CaptureFixture[str]) -> None:
-    throughput.main(["--n", "12", "--rounds", "1", "--json"])
+@pytest.mark.parametrize("via", ["lane", "control"])
+def test_throughput(capsys: pytest.CaptureFixture[str], via: str) -> None:
+    throughput.main(["--n", "12", "--rounds", "1", "--via", via, "--json"])
     result = _last_json(capsys)
+    assert result["parameters"]["via"] == via
     assert result["bench"] == "throughput"
     figures = result["figures"]
     for key in (
         "hotline_one_way_msg_s",
         "hotline_both_ways_msg_s",
+        "sender_cpu_us_per_msg",
+        "receiver_cpu_us_per_msg",
         "lean_crypto_msg_s",
         "reference_msg_s",
         "hotline_over_lean_crypto",

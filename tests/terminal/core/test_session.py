@@ -287,7 +287,8 @@ def test_a_sent_mark_rides_on_the_receipt_that_arrives_before_it_is_written(
     pair: Pair, monkeypatch: pytest.MonkeyPatch, protocol: int
 ) -> None:
     """Protocol 1: the receipt's own UPDATE writes the mark. Protocol 2: a batch receipt
-    delivers a range with one statement, so waiting marks go first, one statement per time."""
+    delivers a range with one statement per run of serials sent at one time, and that
+    statement writes their marks too: no UPDATE of their own in either case."""
     washington, moscow = pair.washington, pair.moscow
     store = washington.files.store
     marked: list[list[str]] = []
@@ -323,10 +324,7 @@ def test_a_sent_mark_rides_on_the_receipt_that_arrives_before_it_is_written(
     assert sent is not None
     assert sent.state is MessageState.DELIVERED
     assert sent.transmitted_at == format_utc(washington.clock.now())
-    if protocol == 1:
-        assert marked == []  # written with the receipt, not by an UPDATE of its own
-    else:
-        assert marked == [[message_id]]
+    assert marked == []  # written with the receipt, not by an UPDATE of its own
 
 
 def test_last_contact_is_stored_at_most_once_a_second(pair: Pair) -> None:

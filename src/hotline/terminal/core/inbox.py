@@ -61,7 +61,7 @@ from hotline.store import (
     Store,
 )
 from hotline.terminal.core.groups import party_block
-from hotline.terminal.core.outbox import encode_body
+from hotline.terminal.core.outbox import append_entries, encode_body
 from hotline.terminal.runtime.clock import Clock
 from hotline.utc import format_utc
 
@@ -126,6 +126,9 @@ class _Batch:
     links: list[GroupLink] = field(default_factory=list)
     #: (message id, what, why) of content to refuse once stored: the envelope held.
     refused: list[tuple[str, str, str]] = field(default_factory=list)
+    #: Batched: the ``message received`` entries' data, appended in one statement just
+    #: before the batch receipt is signed over the journal head they end at.
+    received: list[dict[str, object]] | None = None
 
 
 class Inbox:
@@ -150,7 +153,9 @@ class Inbox:
         unsigned: list[dict[str, Any]] = []
         refusals: list[str] = []
         resume_from: int | None = None
-        batch = _Batch(peer=peer, stamp=format_utc(self._clock.now()))
+        batch = _Batch(
+            peer=peer, stamp=format_utc(self._clock.now()), received=[] if batched else None
+        )
         for raw in envelopes:
             try:
                 envelope = Envelope.decode(raw)
@@ -202,6 +207,10 @@ class Inbox:
             accepted.append(record)
             receipts.append(receipt)
         if unsigned:
+            assert batch.received is not None
+            append_entries(
+                self._store, [("message received", batch.stamp, data) for data in batch.received]
+            )
             # One signature for the run, over the journal head after its last entry.
             receipt = self._receipt_for(peer, unsigned)
             batch_records = [MessageRecord(**fields, receipt=receipt) for fields in unsigned]
@@ -343,7 +352,11 @@ class Inbox:
         }
         if "party" in body:
             data.update(self._check_content(batch, envelope, body))
-        self._store.append_journal(kind="message received", at=stamp, data=data)
+        if batch.received is None:
+            # Its own receipt names this entry as the journal head: append it now.
+            self._store.append_journal(kind="message received", at=stamp, data=data)
+        else:
+            batch.received.append(data)
         batch.ids.add(header.message_id)
         return {
             "id": header.message_id,

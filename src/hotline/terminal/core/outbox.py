@@ -58,6 +58,10 @@ __all__ = [
 ]
 
 DEFAULT_CHANNEL = "leaders"
+#: A sent mark not yet written: (the message's serial, when it was first sent).
+SentMark = tuple[int, str]
+#: A journal entry to append: (kind, at, data).
+JournalItem = tuple[str, str, Mapping[str, Any]]
 #: The largest message text, in UTF-8 bytes. The sealed body has a little overhead on top.
 MAX_TEXT_BYTES = 60_000
 _CHANNEL = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
@@ -184,16 +188,25 @@ class Outbox:
         stamp, group = format_utc(now), time_group(now)
         directions: dict[str, _Direction] = {}
         records: list[MessageRecord] = []
+        entries: list[JournalItem] = []
         with self._store.transaction():
             for draft in drafts:
                 party = draft.peer.party
                 direction = directions.get(party)
                 if direction is None:
                     direction = directions[party] = self._direction(party)
-                record = self._seal_and_store(draft, direction, stamp, group)
+                record, entry = self._seal(draft, direction, stamp, group)
                 direction.serial += 1
                 direction.prev_hash = record.envelope_hash
                 records.append(record)
+                entries.append(("message queued", stamp, entry))
+            # One statement each for the whole batch: the rows and their journal
+            # entries (the same entries, in the same order, as one call per message).
+            if len(records) == 1:  # one message (the latency path): no savepoint
+                self._store.add_outgoing(records[0])
+            else:
+                self._store.add_outgoing_many(records)
+            append_entries(self._store, entries)
             for party, direction in directions.items():
                 if direction.chain_moved and direction.chain is not None:
                     chain = direction.chain
@@ -289,9 +302,10 @@ class Outbox:
         )
         return _Direction(serial=serial, prev_hash=prev_hash, chain=chain, ratcheted=True)
 
-    def _seal_and_store(
+    def _seal(
         self, draft: Draft, direction: _Direction, stamp: str, group: str
-    ) -> MessageRecord:
+    ) -> tuple[MessageRecord, dict[str, Any]]:
+        """Seal one draft: its record (not yet stored) and its ``message queued`` entry's data."""
         serial, prev_hash = direction.serial, direction.prev_hash
         # The salt makes the body commitment in the signed header unguessable;
         # the stored body keeps it, so the commitment can be re-checked later.
@@ -353,8 +367,7 @@ class Outbox:
             delivered_at=None,
             receipt=None,
         )
-        self._store.add_outgoing(record)
-        data = {
+        data: dict[str, Any] = {
             "id": record.id,
             "peer": draft.peer.party,
             "serial": serial,
@@ -370,22 +383,21 @@ class Outbox:
             commitment = envelope.header.body_commitment
             assert commitment is not None  # envelopes of version 2 and 3 always carry it
             data["payload"] = commitment.hex()
-        self._store.append_journal(kind="message queued", at=stamp, data=data)
-        return record
+        return record, data
 
     def accept_receipts(
         self,
         *,
         peer: PeerRecord,
         receipts: Sequence[bytes],
-        transmitted: dict[str, str] | None = None,
+        transmitted: dict[str, SentMark] | None = None,
     ) -> ReceiptOutcome:
         """Verify and store receipts from ``peer``. Call inside one store transaction.
 
         A version-1 receipt covers one message; a version-2 receipt covers a
         range of serials (docs/protocol/receipts.md §6), and every message of
         the range still without a receipt is delivered by it. ``transmitted``
-        maps message ids to when they were first sent, for sent marks not yet
+        maps message ids to (serial, when first sent), for sent marks not yet
         written: a receipt stored for one of them takes its mark along (and
         removes it from the map), so the caller writes only the rest.
         """
@@ -418,7 +430,7 @@ class Outbox:
         peer: PeerRecord,
         receipt: Receipt,
         raw: bytes,
-        transmitted: dict[str, str] | None,
+        transmitted: dict[str, SentMark] | None,
     ) -> list[str]:
         message_id = receipt.message_id
         sent = None if message_id is None else self._store.outgoing_ref(message_id)
@@ -436,12 +448,17 @@ class Outbox:
             recipient=peer.signing_key,
             serial=serial,
         )
-        sent_at = transmitted.pop(message_id, None) if transmitted else None
+        mark = transmitted.pop(message_id, None) if transmitted else None
+        sent_at = None if mark is None else mark[1]
         if not self._store.add_delivery_receipt(
             message_id, raw, receipt.received_at, transmitted_at=sent_at
         ):
             return []
-        self._journal_receipt(peer, receipt, message_id, serial)
+        self._store.append_journal(
+            kind="receipt received",
+            at=format_utc(self._clock.now()),
+            data=_receipt_entry(peer, receipt, message_id, serial),
+        )
         return [message_id]
 
     def _accept_batch(
@@ -449,7 +466,7 @@ class Outbox:
         peer: PeerRecord,
         receipt: Receipt,
         raw: bytes,
-        transmitted: dict[str, str] | None,
+        transmitted: dict[str, SentMark] | None,
     ) -> list[str]:
         first, last = receipt.first_serial, receipt.serial
         # Our own hashes of the range: the receipt's root must be theirs.
@@ -462,40 +479,85 @@ class Outbox:
             sender=self._identity.signing_public,
             envelope_hashes=hashes,
         )
-        if transmitted:
-            # Sent marks not yet written go first, so each keeps its own time: one
-            # statement per distinct time (the pump stamps a whole batch with one).
-            write_transmitted(self._store, transmitted)
-            transmitted.clear()
-        delivered = self._store.deliver_range(
-            peer.party, first, last, receipt=raw, delivered_at=receipt.received_at
+        delivered: list[tuple[str, int]] = []
+        # The range's sent marks not yet written ride on the receipt's write, each
+        # with its own time: one statement per run of serials sent at one time (the
+        # pump stamps a whole batch with one), instead of an UPDATE per message first.
+        for low, high, sent_at in _runs(_take_marks(transmitted, first, last), first, last):
+            delivered.extend(
+                self._store.deliver_range(
+                    peer.party,
+                    low,
+                    high,
+                    receipt=raw,
+                    delivered_at=receipt.received_at,
+                    transmitted_at=sent_at,
+                )
+            )
+        # One entry per message, as with version 1 (the record binds each message to
+        # the receipt that covers it), all of them in one statement.
+        stamp = format_utc(self._clock.now())
+        append_entries(
+            self._store,
+            [
+                ("receipt received", stamp, _receipt_entry(peer, receipt, message_id, serial))
+                for message_id, serial in delivered
+            ],
         )
-        for message_id, serial in delivered:
-            self._journal_receipt(peer, receipt, message_id, serial)
         return [message_id for message_id, _ in delivered]
 
-    def _journal_receipt(
-        self, peer: PeerRecord, receipt: Receipt, message_id: str, serial: int
-    ) -> None:
-        # One entry per message, as with version 1: the record binds each message
-        # to the receipt that covers it (a batch receipt is bound by each of its messages).
-        self._store.append_journal(
-            kind="receipt received",
-            at=format_utc(self._clock.now()),
-            data={
-                "id": message_id,
-                "peer": peer.party,
-                "serial": serial,
-                "receipt_hash": receipt.hash.hex(),
-                "received_at": receipt.received_at,
-            },
-        )
+
+def _receipt_entry(
+    peer: PeerRecord, receipt: Receipt, message_id: str, serial: int
+) -> dict[str, Any]:
+    """The data of the ``receipt received`` entry binding ``message_id`` to ``receipt``."""
+    return {
+        "id": message_id,
+        "peer": peer.party,
+        "serial": serial,
+        "receipt_hash": receipt.hash.hex(),
+        "received_at": receipt.received_at,
+    }
 
 
-def write_transmitted(store: Store, marks: Mapping[str, str]) -> None:
-    """Write queued → sent marks (message id → first sent), one statement per distinct time."""
+def _take_marks(transmitted: dict[str, SentMark] | None, first: int, last: int) -> dict[int, str]:
+    """Remove the marks of serials ``first``..``last`` from ``transmitted``: serial → sent at."""
+    if not transmitted:
+        return {}
+    taken = [
+        (message_id, mark) for message_id, mark in transmitted.items() if first <= mark[0] <= last
+    ]
+    for message_id, _ in taken:
+        del transmitted[message_id]
+    return dict(mark for _, mark in taken)
+
+
+def _runs(marks: dict[int, str], first: int, last: int) -> list[tuple[int, int, str | None]]:
+    """Split ``first``..``last`` into runs of consecutive serials with one sent time (or none)."""
+    runs: list[tuple[int, int, str | None]] = []
+    low, current = first, marks.get(first)
+    for serial in range(first + 1, last + 1):
+        sent_at = marks.get(serial)
+        if sent_at != current:
+            runs.append((low, serial - 1, current))
+            low, current = serial, sent_at
+    runs.append((low, last, current))
+    return runs
+
+
+def append_entries(store: Store, entries: Sequence[JournalItem]) -> None:
+    """Append a batch's journal entries with one statement (one entry: without a savepoint)."""
+    if len(entries) == 1:
+        kind, at, data = entries[0]
+        store.append_journal(kind=kind, at=at, data=data)
+    else:
+        store.append_journal_many(entries)
+
+
+def write_transmitted(store: Store, marks: Mapping[str, SentMark]) -> None:
+    """Write queued → sent marks (message id → serial, first sent), one statement per time."""
     by_time: dict[str, list[str]] = {}
-    for message_id, sent_at in marks.items():
+    for message_id, (_, sent_at) in marks.items():
         by_time.setdefault(sent_at, []).append(message_id)
     for sent_at, message_ids in by_time.items():
         store.mark_transmitted_many(message_ids, sent_at)

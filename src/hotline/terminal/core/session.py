@@ -59,7 +59,7 @@ from hotline.proto import CloseCode
 from hotline.store import ChainAdoption, MessageRecord, MessageState, PeerRecord, Store
 from hotline.terminal.config.settings import LinkSettings
 from hotline.terminal.core.inbox import Inbox
-from hotline.terminal.core.outbox import Outbox, write_transmitted
+from hotline.terminal.core.outbox import Outbox, SentMark, write_transmitted
 from hotline.terminal.runtime.clock import Clock
 from hotline.terminal.runtime.tasks import Supervisor
 from hotline.utc import format_utc
@@ -180,7 +180,7 @@ class Session:
         #: Set when the peer lost messages it had receipted: replay everything after it.
         self._replay_after: int | None = None
         #: (message id, when) of envelopes first written since the last commit.
-        self._transmitted: list[tuple[str, str]] = []
+        self._transmitted: list[tuple[str, SentMark]] = []
         # The write queue: frames in order, their total size, and two signals.
         self._output: list[bytes] = []
         self._output_bytes = 0
@@ -276,7 +276,9 @@ class Session:
             self._pump_after = record.serial
             self._queue(proto.Data(envelope=record.envelope))
             if record.state is MessageState.QUEUED:
-                self._transmitted.append((record.id, format_utc(self._clock.now())))
+                self._transmitted.append(
+                    (record.id, (record.serial, format_utc(self._clock.now())))
+                )
             return
         self.wake()
 
@@ -706,7 +708,9 @@ class Session:
             self._pump_after = batch[-1].serial
             self._queue(*(proto.Data(envelope=m.envelope) for m in batch))
             stamp = format_utc(self._clock.now())
-            self._transmitted.extend((m.id, stamp) for m in batch if m.state is MessageState.QUEUED)
+            self._transmitted.extend(
+                (m.id, (m.serial, stamp)) for m in batch if m.state is MessageState.QUEUED
+            )
             await asyncio.sleep(0)
 
     def _record_transmitted(self) -> None:
@@ -719,15 +723,15 @@ class Session:
         """
         self._write_transmitted(self._take_transmitted())
 
-    def _take_transmitted(self) -> dict[str, str]:
+    def _take_transmitted(self) -> dict[str, SentMark]:
         """The sent marks noted since the last call, by message id (the first time each)."""
         noted, self._transmitted = self._transmitted, []
-        first: dict[str, str] = {}
-        for message_id, stamp in noted:
-            first.setdefault(message_id, stamp)
+        first: dict[str, SentMark] = {}
+        for message_id, mark in noted:
+            first.setdefault(message_id, mark)
         return first
 
-    def _write_transmitted(self, marks: dict[str, str]) -> None:
+    def _write_transmitted(self, marks: dict[str, SentMark]) -> None:
         write_transmitted(self._store, marks)
 
     async def _heartbeat(self) -> None:
