@@ -31,6 +31,7 @@ from hotline.cli import (
     cmd_meetings,
     cmd_messages,
     cmd_notify,
+    cmd_passphrase,
     cmd_peer,
     cmd_record,
     cmd_release,
@@ -80,6 +81,7 @@ _VERBS = (
     cmd_demo,
     cmd_store,
     cmd_key,
+    cmd_passphrase,
 )
 
 
