@@ -21,6 +21,7 @@ from hotline.cli import (
     cmd_backup,
     cmd_calls,
     cmd_card,
+    cmd_ceremony,
     cmd_channel,
     cmd_conference,
     cmd_demo,
@@ -82,6 +83,7 @@ _VERBS = (
     cmd_store,
     cmd_key,
     cmd_passphrase,
+    cmd_ceremony,
 )
 
 
