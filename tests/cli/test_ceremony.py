@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from hotline.store import open_store
 from hotline.terminal.record.ceremonies import CEREMONY_KIND, ceremony_statement
-from tests.cli.helpers import TerminalProcess, hotline, init_unprotected
+from tests.cli.helpers import TerminalProcess, hotline, init_unprotected, make_mesh, wait_for
 
 
 @pytest.fixture
@@ -138,3 +138,40 @@ def test_refused_while_the_terminal_runs(terminal: Path) -> None:
     finally:
         process.stop()
     assert json.loads(hotline("ceremony", "list", terminal, "--json").stdout) == []
+
+
+def test_audit_shows_a_ceremony_with_its_signatures_verified(tmp_path: Path) -> None:
+    terminals = make_mesh(tmp_path, ["Washington", "Moscow"])
+    washington = terminals["Washington"].directory
+    for name in ("alice", "bob"):
+        password = tmp_path / f"{name}.password"
+        password.write_text(f"{name}'s long password\n", encoding="utf-8")
+        hotline("user", "add", washington, name, "--role", "admin", "--password-file", password)
+    hotline(*_ceremony(washington))
+    size = _journal_size(washington)
+    try:
+        for terminal in terminals.values():
+            terminal.start()
+
+        def cosigned() -> bool:
+            record = json.loads(hotline("record", washington, "--json").stdout)
+            return any(c["peer"] == "Moscow" and c["size"] >= size for c in record["cosigners"])
+
+        wait_for(cosigned, within=60, what="Moscow's cosignature of the ceremony")
+    finally:
+        for terminal in terminals.values():
+            terminal.stop()
+    bundle = tmp_path / "record.json"
+    hotline("export", washington, "--output", bundle)
+    audited = hotline("audit", bundle).stdout
+    assert "key ceremony: initial keys of Washington; present alice; witnesses bob" in audited
+    assert "[signatures verified]" in audited
+    assert audited.rstrip().endswith("every signature, proof, checkpoint and cosignature verified")
+
+
+def _journal_size(directory: Path) -> int:
+    store = open_store(directory / "hotline.db")
+    try:
+        return store.journal_size()
+    finally:
+        store.close()

@@ -26,10 +26,19 @@ from hotline.crypto._cbor import canonical_dumps
 from hotline.crypto.identity import verify_signature
 from hotline.errors import SignatureInvalid
 
-__all__ = ["CEREMONY_DOMAIN", "CEREMONY_KIND", "ceremony_statement", "check_ceremony"]
+__all__ = [
+    "CEREMONY_DOMAIN",
+    "CEREMONY_KIND",
+    "USER_ADDED_KIND",
+    "ceremony_statement",
+    "check_ceremony",
+]
 
 CEREMONY_KIND = "key ceremony"
 CEREMONY_DOMAIN = "hotline key ceremony v1"
+#: The entry ``desks/accounts/users.py`` journals when a user (and their key) is added:
+#: ``hotline audit`` takes a person's key from it when the bundle holds it.
+USER_ADDED_KIND = "user added"
 
 
 def ceremony_statement(body: Mapping[str, Any]) -> bytes:
