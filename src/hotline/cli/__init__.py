@@ -21,6 +21,7 @@ from hotline.cli import (
     cmd_backup,
     cmd_calls,
     cmd_card,
+    cmd_ceremony,
     cmd_channel,
     cmd_conference,
     cmd_demo,
@@ -31,6 +32,7 @@ from hotline.cli import (
     cmd_meetings,
     cmd_messages,
     cmd_notify,
+    cmd_passphrase,
     cmd_peer,
     cmd_record,
     cmd_release,
@@ -80,6 +82,8 @@ _VERBS = (
     cmd_demo,
     cmd_store,
     cmd_key,
+    cmd_passphrase,
+    cmd_ceremony,
 )
 
 

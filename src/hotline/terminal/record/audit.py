@@ -16,6 +16,7 @@ would otherwise verify, and the report says which it was.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -51,6 +52,7 @@ from hotline.terminal.record.bundle import (
     LINKED_KINDS,
     Bundle,
 )
+from hotline.terminal.record.ceremonies import CEREMONY_KIND, USER_ADDED_KIND, check_ceremony
 from hotline.terminal.record.origin import record_origin
 from hotline.utc import format_utc, from_epoch, parse_utc
 
@@ -162,6 +164,8 @@ class LoggedEntry:
     at: str
     kind: str
     peer: str | None
+    #: What the entry says, when the audit checked more of it (a key ceremony's signers).
+    detail: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -200,7 +204,8 @@ class AuditReport:
             "keys": {"pinned": list(self.pinned), "from_bundle": list(self.from_bundle)},
             "messages": [m.to_json() for m in self.messages],
             "entries": [
-                {"index": e.index, "at": e.at, "kind": e.kind, "peer": e.peer} for e in self.entries
+                {"index": e.index, "at": e.at, "kind": e.kind, "peer": e.peer, "detail": e.detail}
+                for e in self.entries
             ],
             "witnessed": [
                 {"party": p, "size": s, "cosigned_at": at} for p, s, at in self.witnessed
@@ -258,7 +263,9 @@ class AuditReport:
         if self.entries:
             out.append(f"{len(self.entries)} other entries, each proved in the log:")
             out.extend(
-                f"  [verified] #{e.index + 1} {e.at} {e.kind}" + (f" ({e.peer})" if e.peer else "")
+                f"  [verified] #{e.index + 1} {e.at} {e.kind}"
+                + (f" ({e.peer})" if e.peer else "")
+                + (f": {e.detail}" if e.detail else "")
                 for e in self.entries
             )
         for party, size, at in self.witnessed:
@@ -319,6 +326,7 @@ class _Audit:
         self._selection(entries)
         messages, received_at = self._objects(entries, exporter)
         acks = self._acks(entries, messages)
+        self._ceremonies(entries)
         witnessed = self._witnessed(exporter)
         conflicts = self._conflicts()
         try:
@@ -350,7 +358,7 @@ class _Audit:
             from_bundle=tuple(sorted(set(self.cards) - set(pinned))),
             messages=tuple(sorted(accounts, key=lambda m: m.index)),
             entries=tuple(
-                LoggedEntry(index=e.index, at=e.at, kind=e.kind, peer=_peer(e))
+                LoggedEntry(index=e.index, at=e.at, kind=e.kind, peer=_peer(e), detail=_detail(e))
                 for e in entries
                 if e.kind not in (KIND_QUEUED, KIND_RECEIVED)
             ),
@@ -619,6 +627,31 @@ class _Audit:
 
     # -- acknowledgements -----------------------------------------------------------
 
+    def _ceremonies(self, entries: list[_Entry]) -> None:
+        """Each key ceremony is signed by every participant (docs/keys.md, "Key ceremony").
+
+        A person's key is the one a ``user added`` entry in the bundle gives,
+        else the one their signature names (the bundle's word, as for cards).
+        """
+        users: dict[str, bytes] = {}
+        for e in entries:
+            if e.kind == USER_ADDED_KIND:
+                with contextlib.suppress(ValueError, TypeError):
+                    users[str(e.data["name"])] = bytes.fromhex(str(e.data["signing_key"]))
+        for e in entries:
+            if e.kind != CEREMONY_KIND:
+                continue
+            try:
+                named = {
+                    str(item["name"]): bytes.fromhex(str(item["key"]))
+                    for item in e.data.get("signatures", ())
+                }
+            except (KeyError, TypeError, ValueError):
+                raise _Fault(f"log entry #{e.index + 1} (key ceremony): malformed") from None
+            problem = check_ceremony(e.data, {**named, **users})
+            if problem is not None:
+                raise _Fault(f"log entry #{e.index + 1} (key ceremony): {problem}")
+
     def _acks(
         self, entries: list[_Entry], messages: Mapping[str, _Message]
     ) -> dict[str, Acknowledgement]:
@@ -760,6 +793,17 @@ def _message_ids(e: _Entry) -> set[str]:
     if e.kind not in LINKED_KINDS:
         return set()
     return {v for v in (e.data.get("id"), e.data.get("ack_id")) if isinstance(v, str)}
+
+
+def _detail(e: _Entry) -> str:
+    if e.kind != CEREMONY_KIND:
+        return ""
+    d = e.data
+    return (
+        f"{d.get('purpose')}; present {', '.join(d.get('present', ()))}; "
+        f"witnesses {', '.join(d.get('witnesses', ())) or '-'}; "
+        f"{len(d.get('keys', ()))} keys; signed by every participant [signatures verified]"
+    )
 
 
 def _peer(e: _Entry) -> str | None:

@@ -45,6 +45,7 @@ from hotline.terminal.core.outbox import decode_body
 from hotline.terminal.core.outbox import encode_body as canonical_body
 from hotline.terminal.core.proofs import receipt_proof
 from hotline.terminal.core.statements import ack_statement, verify_note
+from hotline.terminal.record.ceremonies import CEREMONY_KIND, check_ceremony
 from hotline.terminal.record.check import check_record
 
 __all__ = ["VerifyReport", "verify_store"]
@@ -127,6 +128,7 @@ def verify_store(store: Store, identity: Identity) -> VerifyReport:
             _check_direction(store, identity, peer, Direction.OUT, counter)
             _check_direction(store, identity, peer, Direction.IN, counter)
         _check_shift_notes(store, counter)
+        _check_ceremonies(store, counter)
     except _Gap as exc:
         gap = str(exc)
     except _Fault as exc:
@@ -248,6 +250,20 @@ def _check_shift_notes(store: Store, counter: _Counter) -> None:
         if not verify_note(note):
             raise _Fault(f"shift note {note.id} by {note.author}: the signature does not verify")
         counter.signatures += 1
+
+
+def _check_ceremonies(store: Store, counter: _Counter) -> None:
+    """Each key ceremony in the journal is signed by all its participants' person keys."""
+    user_keys: dict[str, bytes] | None = None
+    for entry in store.iter_journal():
+        if entry.kind != CEREMONY_KIND:
+            continue
+        if user_keys is None:  # most journals hold no ceremony: read the users only if one does
+            user_keys = {user.name: user.signing_key for user in store.list_users()}
+        problem = check_ceremony(entry.data, user_keys)
+        if problem is not None:
+            raise _Fault(f"key ceremony (journal entry {entry.seq}): {problem}")
+        counter.signatures += len(entry.data["signatures"])
 
 
 def _check_envelope(
