@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import sys
 from pathlib import Path
 from typing import Any
 
-from hotline.errors import InvalidArgument
+from hotline.errors import InvalidArgument, PassphraseMissing
 
 __all__ = ["add_directory", "print_json", "read_text_argument", "recipients_argument"]
 
@@ -41,3 +42,24 @@ def recipients_argument(parties: list[str]) -> list[str]:
     if twice:
         raise InvalidArgument(f"--to {', '.join(twice)} given more than once; nothing was sent")
     return parties
+
+
+#: Shorter passphrases are refused when typed: they fall to a guessing attack
+#: on a stolen directory even behind Argon2id. (A file may hold any: a script chose it.)
+MIN_TYPED_PASSPHRASE = 12
+
+
+def ask_new_passphrase(*, what: str, outcome: str) -> bytes:
+    """A new passphrase typed twice at a terminal; ``outcome`` ends each refusal.
+
+    ``what`` names it in the first prompt ("passphrase for the private keys");
+    ``outcome`` says what a refusal leaves ("nothing was created").
+    """
+    first = getpass.getpass(f"{what}: ")
+    if len(first) < MIN_TYPED_PASSPHRASE:
+        raise InvalidArgument(
+            f"a passphrase must be at least {MIN_TYPED_PASSPHRASE} characters; {outcome}"
+        )
+    if getpass.getpass(f"{what}, again: ") != first:
+        raise PassphraseMissing(f"the two passphrases differ; {outcome}")
+    return first.encode("utf-8")

@@ -21,22 +21,17 @@ that PKCS#11 token, labelled with the party's name, and never leaves it
 from __future__ import annotations
 
 import argparse
-import getpass
 import sys
 from pathlib import Path
 
-from hotline.cli._common import Verbs, add_directory
+from hotline.cli._common import Verbs, add_directory, ask_new_passphrase
 from hotline.crypto import TokenKey
-from hotline.errors import AlreadyInitialised, InvalidArgument, PassphraseMissing
+from hotline.errors import AlreadyInitialised, InvalidArgument
 from hotline.terminal import TerminalPaths, init_terminal
 from hotline.terminal.config.console_tls import console_tls
 from hotline.terminal.config.passphrase import find_passphrase, passphrase_missing
 from hotline.terminal.config.token import find_pin
 from hotline.terminal.standby import init_standby
-
-#: Shorter passphrases are refused when typed: they fall to a guessing attack
-#: on a stolen directory even behind Argon2id.
-MIN_TYPED_PASSPHRASE = 12
 
 __all__ = ["register", "run"]
 
@@ -151,14 +146,7 @@ def _passphrase(args: argparse.Namespace) -> bytes | None:
         raise passphrase_missing(
             "hotline init (not interactive; --unprotected-keys keeps the keys unencrypted)"
         )
-    first = getpass.getpass("passphrase for the private keys: ")
-    if len(first) < MIN_TYPED_PASSPHRASE:
-        raise InvalidArgument(
-            f"a passphrase must be at least {MIN_TYPED_PASSPHRASE} characters; nothing was created"
-        )
-    if getpass.getpass("the same passphrase again: ") != first:
-        raise PassphraseMissing("the two passphrases differ; nothing was created")
-    return first.encode("utf-8")
+    return ask_new_passphrase(what="passphrase for the private keys", outcome="nothing was created")
 
 
 def run(args: argparse.Namespace) -> int:

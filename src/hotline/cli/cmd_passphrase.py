@@ -17,10 +17,9 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from hotline.cli._common import Verbs, add_directory
-from hotline.cli.cmd_init import MIN_TYPED_PASSPHRASE
+from hotline.cli._common import Verbs, add_directory, ask_new_passphrase
 from hotline.crypto.sealed import is_sealed
-from hotline.errors import InvalidArgument, PassphraseMissing
+from hotline.errors import PassphraseMissing
 from hotline.terminal import TerminalPaths
 from hotline.terminal.config.passphrase import Passphrase, find_passphrase, read_passphrase_file
 from hotline.terminal.reseal import reseal_keys
@@ -83,14 +82,7 @@ def _new(args: argparse.Namespace) -> bytes | None:
             "hotline passphrase change (not interactive) needs --new-passphrase-file FILE "
             "or --unprotect"
         )
-    first = getpass.getpass("new passphrase: ")
-    if len(first) < MIN_TYPED_PASSPHRASE:
-        raise InvalidArgument(
-            f"a passphrase must be at least {MIN_TYPED_PASSPHRASE} characters; nothing was changed"
-        )
-    if getpass.getpass("the same new passphrase again: ") != first:
-        raise PassphraseMissing("the two passphrases differ; nothing was changed")
-    return first.encode("utf-8")
+    return ask_new_passphrase(what="new passphrase", outcome="nothing was changed")
 
 
 def run_change(args: argparse.Namespace) -> int:
