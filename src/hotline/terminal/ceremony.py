@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from hotline.crypto import b64url_encode
-from hotline.errors import DaemonError, InvalidArgument, NotInitialised
+from hotline.errors import InvalidArgument, NotInitialised
 from hotline.store import Store, open_store
 from hotline.terminal.config.paths import TerminalPaths
 from hotline.terminal.config.settings import Settings, load_settings
@@ -95,13 +95,7 @@ def record_ceremony(
         )
     paths, settings = _terminal(directory)
     lock = DirectoryLock(paths.lock)
-    try:
-        lock.acquire()
-    except DaemonError:
-        raise DaemonError(
-            f"the terminal in {directory} is running: stop it first "
-            "(hotline ceremony records into a stopped terminal's journal)"
-        ) from None
+    lock.acquire_stopped("hotline ceremony records into a stopped terminal's journal")
     try:
         store = _open_store(paths, settings)
         try:

@@ -35,14 +35,13 @@ from hotline.crypto.sealed import SealingKey, Unsealer, is_sealed
 from hotline.errors import (
     ConfigError,
     CryptoError,
-    DaemonError,
     HotlineError,
     NotInitialised,
     WrongPassphrase,
 )
 from hotline.store import open_store
 from hotline.terminal.config.passphrase import Passphrase, passphrase_missing
-from hotline.terminal.config.paths import TerminalPaths
+from hotline.terminal.config.paths import TerminalPaths, write_private
 from hotline.terminal.config.settings import load_settings
 from hotline.terminal.config.tiers import MASTER_KEY_FILE
 from hotline.terminal.runner import DirectoryLock
@@ -100,13 +99,7 @@ def reseal_keys(
         )
     settings = load_settings(paths.config)
     lock = DirectoryLock(paths.lock)
-    try:
-        lock.acquire()
-    except DaemonError:
-        raise DaemonError(
-            f"the terminal in {directory} is running: stop it first "
-            "(hotline passphrase change needs it stopped)"
-        ) from None
+    lock.acquire_stopped("hotline passphrase change needs it stopped")
     try:
         party = settings.party
         names = [(MASTER_KEY_FILE, "master"), (SIGNING_KEY_FILE, "signing")]
@@ -231,15 +224,7 @@ def _replace(path: Path, data: bytes) -> None:
     # Beside the old, owner-only and fsynced, then renamed over it: a crash
     # leaves the old file or the new, never half of one.
     aside = path.with_name(path.name + ".new")
-    fd = os.open(aside, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
-    try:
-        os.fchmod(fd, 0o600)
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view) :]
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    write_private(aside, data)
     os.replace(aside, path)
     directory = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
     try:

@@ -60,6 +60,15 @@ class DirectoryLock:
         os.write(fd, f"{os.getpid()}\n".encode())
         self._fd = fd
 
+    def acquire_stopped(self, why: str) -> None:
+        """Acquire for a verb that needs the terminal stopped; refuse, saying ``why``, if it runs."""
+        try:
+            self.acquire()
+        except DaemonError:
+            raise DaemonError(
+                f"the terminal in {self._path.parent} is running: stop it first ({why})"
+            ) from None
+
     def release(self) -> None:
         if self._fd is not None:
             os.close(self._fd)

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hotline.crypto import Identity
-from hotline.errors import ConfigError, DaemonError, NotInitialised, StoreError
+from hotline.errors import ConfigError, NotInitialised, StoreError
 from hotline.store import open_store
 from hotline.store.transfer import Progress, TransferReport, copy_sqlite_to_postgresql
 from hotline.terminal.config.paths import TerminalPaths
@@ -70,13 +70,9 @@ def move_store_to_postgresql(
             f"{directory} already keeps its state in PostgreSQL ([store] url or HOTLINE_STORE_URL)"
         )
     lock = DirectoryLock(paths.lock)
-    try:
-        lock.acquire()
-    except DaemonError:
-        raise DaemonError(
-            f"the terminal in {directory} is running: stop it first (hotline store migrate "
-            "needs it stopped, so no message arrives during the copy)"
-        ) from None
+    lock.acquire_stopped(
+        "hotline store migrate needs it stopped, so no message arrives during the copy"
+    )
     try:
         identity = Identity.load(settings.party, paths.keys)
         before = _verify(paths.database, identity)
