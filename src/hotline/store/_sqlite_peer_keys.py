@@ -67,7 +67,9 @@ class PeerKeyQueries(DialectQueries, PeerKeyStore):
                     )
                 return False
             connection.execute(
-                self._sql(f"INSERT INTO peer_key_certificates ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)"),
+                self._sql(
+                    f"INSERT INTO peer_key_certificates ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)"
+                ),
                 (
                     item.party,
                     item.key_id,

@@ -220,6 +220,8 @@ class Terminal:
             journal=self._journal,
             announce=self._announce,
             fingerprint=self._card.fingerprint,
+            key_tiers=files.tiers,
+            keys_sealed=files.keys_sealed,
         )
         #: The features, routed to by the kinds they name (hotline.terminal.core.desk).
         self.desks = DeskRegistry(
@@ -236,7 +238,7 @@ class Terminal:
         #: first look, so an alarm raised before a restart is cleared when the route is up.
         self._route_down: set[tuple[str, str]] | None = None
         #: (the trusted certificates, the context built for them): see _server_context.
-        self._server_context_cache: tuple[tuple[bytes, ...], Any] | None = None
+        self._server_context_cache: tuple[tuple[bytes, ...], int, Any] | None = None
         self.store_closed = False
         #: Whether the CPUs are held awake ([performance] hold_cpus_awake), for status;
         #: ``hotline run`` makes the request (runner.py, cpu_wake.py).
@@ -726,15 +728,18 @@ class Terminal:
         trusted = tuple(line.peer.certificate for line in self.lines.values()) + tuple(
             self._removed_certificates()
         )
-        if self._server_context_cache is None or self._server_context_cache[0] != trusted:
+        # A rotated TLS key (hotline key rotate) is a new file: the next handshake uses it.
+        stamp = self.files.paths.tls_key.stat().st_mtime_ns
+        cached = self._server_context_cache
+        if cached is None or cached[0] != trusted or cached[1] != stamp:
             context = server_context(
                 cert_file=self.files.paths.certificate,
                 key_file=self.files.paths.tls_key,
                 key_password=self.files.tls_key_password,
                 trusted=list(trusted),
             )
-            self._server_context_cache = (trusted, context)
-        return self._server_context_cache[1]
+            self._server_context_cache = (trusted, stamp, context)
+        return self._server_context_cache[2]
 
     def _removed_certificates(self) -> list[bytes]:
         peers = (self.store.get_peer(party) for party in self.removed)
