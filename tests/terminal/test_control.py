@@ -417,6 +417,18 @@ def test_confirm_then_remove_then_readd_a_peer(api: Api) -> None:
     assert api.post("/messages", {"to": "Washington", "text": "hi"}).status_code == 201
 
 
+def test_rotate_the_tls_key_and_refuse_what_is_not_built(api: Api) -> None:
+    rotated = api.post("/keys/rotate", {"which": "tls"})
+    assert rotated.status_code == 201
+    [key] = rotated.json()["keys"]
+    assert (key["kind"], key["serial"]) == ("tls", 2)
+    assert key["id"].startswith("tls-")
+    assert rotated.json()["announced_to"] == ["Washington"]
+    refused = api.post("/keys/rotate", {"which": "signing"})
+    assert (refused.status_code, refused.json()["error"]) == (422, "InvalidArgument")
+    assert "not built yet" in refused.json()["detail"]
+
+
 # -- schema ----------------------------------------------------------------------
 
 
@@ -437,6 +449,7 @@ TESTED_ROUTES = {
     ("POST", "/peers"),
     ("POST", "/peers/{party}/remove"),
     ("POST", "/peers/{party}/confirm"),
+    ("POST", "/keys/rotate"),
     ("GET", "/alarms"),
     ("POST", "/tests"),
     ("GET", "/users"),

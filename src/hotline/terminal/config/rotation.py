@@ -5,10 +5,12 @@ a certificate to ``keys/certificates.cbor``; no file system renames several
 files at once. So the new files are first written, complete and fsynced, to
 ``tls/.rotation/`` with the new key certificate, then a ``ready`` marker is
 written: from then on the rotation *has happened*. The files are moved into
-place and the directory removed. :func:`finish_rotation`, run when the
-terminal opens, completes a rotation that has its marker (a crash after it)
-and discards one that has not (a crash before it: the old key stays current,
-as if the rotation had not been asked for).
+place and the directory removed. :func:`finish_rotation`, run whenever the
+terminal's files are opened, completes a rotation that has its marker (a
+crash after it). One without it (a crash before it) is left alone: the old
+key stays current, as if the rotation had not been asked for, and the next
+rotation clears it. Never discarding is what makes it safe for a command
+(``hotline card``) to open the files while the running terminal rotates.
 
 The peers need nothing: they pin the party's master key, whose self-signed
 certificate is the trust anchor every TLS leaf chains to, so a new leaf is
@@ -18,6 +20,7 @@ the old key run on).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from datetime import datetime
@@ -79,16 +82,14 @@ def rotate_tls(
 
 
 def finish_rotation(paths: TerminalPaths) -> None:
-    """Complete a TLS rotation that reached its marker; discard one that did not.
+    """Complete a TLS rotation that reached its marker; leave one that did not.
 
-    Idempotent: each step checks what is already done, so a crash inside this
-    function is finished by the next call.
+    Idempotent, and safe to run by two processes at once: each step checks
+    what is already done, so a crash inside this function is finished by the
+    next call, and a file the other process moved first is no error.
     """
     staging = paths.tls / ROTATION_DIR
-    if not staging.exists():
-        return
     if not (staging / _READY).exists():
-        shutil.rmtree(staging)
         return
     try:
         certificate = KeyCertificate.decode((staging / _CERTIFICATE).read_bytes())
@@ -100,10 +101,10 @@ def finish_rotation(paths: TerminalPaths) -> None:
     # The key first: a crash between the two moves leaves the new key with the
     # old certificate for at most until this runs again, at the next start.
     for name, target in ((_KEY, paths.tls_key), (_CERT, paths.certificate)):
-        if (staging / name).exists():
+        with contextlib.suppress(FileNotFoundError):
             os.replace(staging / name, target)
     _sync_directory(paths.tls)
-    shutil.rmtree(staging)
+    shutil.rmtree(staging, ignore_errors=True)
 
 
 def _sync_directory(path: os.PathLike[str]) -> None:

@@ -209,19 +209,21 @@ def test_an_interrupted_rotation_is_finished_after_its_marker_and_discarded_befo
     assert files.tiers is not None
     old_key = paths.tls_key.read_bytes()
 
-    # Before the marker: as if never asked.
+    # Before the marker: as if never asked (the next rotation clears it).
     staging = paths.tls / ROTATION_DIR
     staging.mkdir(mode=0o700)
     (staging / "key.pem").write_bytes(b"half a key")
     finish_rotation(paths)
-    assert not staging.exists()
     assert paths.tls_key.read_bytes() == old_key
+    assert len(read_certificates(paths)) == 3
 
     # After the marker, with the key moved and the certificate not: finished.
     tiers, certificate = rotate_tls(
         paths, files.identity, files.tiers, sealed=files.keys_sealed, now=NOW
     )
     new_key, new_cert = paths.tls_key.read_bytes(), paths.certificate.read_bytes()
+    assert new_key not in (old_key, b"half a key")
+    assert not staging.exists()
     staging.mkdir(mode=0o700)
     (staging / "cert.pem").write_bytes(new_cert)
     (staging / "certificate.cbor").write_bytes(certificate.encode())
