@@ -66,8 +66,8 @@ def test_tls_keys_rotate_on_both_sides_while_messages_flow(tmp_path: Path) -> No
         not_built = hotline("key", "rotate", moscow.directory, "--which", "signing", check=False)
         assert not_built.returncode != 0
         assert "not built yet" in not_built.stderr
-        for terminal in (washington, moscow):
-            wait_for(lambda t=terminal: _all_delivered(t), within=120, what="all delivered")
+        wait_for(lambda: _all_delivered(washington), within=120, what="Washington's delivered")
+        wait_for(lambda: _all_delivered(moscow), within=120, what="Moscow's delivered")
         for terminal in (washington, moscow):
             with ControlClient(terminal.directory) as client:
                 assert [p["state"] for p in client.status()["peers"]] == ["up"]

@@ -61,7 +61,7 @@ class PeerKeyQueries(DialectQueries, PeerKeyStore):
                 (item.party, item.key_id),
             )
             if held:
-                if bytes(held[0][0]) != item.certificate:  # type: ignore[call-overload]
+                if bytes(held[0][0]) != item.certificate:
                     raise StoreError(
                         f"{item.party}'s key {item.key_id} is stored with another certificate"
                     )

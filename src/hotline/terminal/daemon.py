@@ -731,15 +731,16 @@ class Terminal:
         # A rotated TLS key (hotline key rotate) is a new file: the next handshake uses it.
         stamp = self.files.paths.tls_key.stat().st_mtime_ns
         cached = self._server_context_cache
-        if cached is None or cached[0] != trusted or cached[1] != stamp:
-            context = server_context(
-                cert_file=self.files.paths.certificate,
-                key_file=self.files.paths.tls_key,
-                key_password=self.files.tls_key_password,
-                trusted=list(trusted),
-            )
-            self._server_context_cache = (trusted, stamp, context)
-        return self._server_context_cache[2]
+        if cached is not None and cached[0] == trusted and cached[1] == stamp:
+            return cached[2]
+        context = server_context(
+            cert_file=self.files.paths.certificate,
+            key_file=self.files.paths.tls_key,
+            key_password=self.files.tls_key_password,
+            trusted=list(trusted),
+        )
+        self._server_context_cache = (trusted, stamp, context)
+        return context
 
     def _removed_certificates(self) -> list[bytes]:
         peers = (self.store.get_peer(party) for party in self.removed)
