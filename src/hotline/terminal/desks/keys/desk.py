@@ -16,7 +16,7 @@ transaction; a certificate that does not hold is refused (``refusal`` in the
 journal) and nothing is stored.
 
 Built so far: the TLS key. Rotating the signing and encryption keys needs the
-stores and the delivery core to hold several keys per party (docs/keys.md §7).
+stores and the delivery core to hold several keys per party (docs/keys.md §8).
 """
 
 from __future__ import annotations
