@@ -31,6 +31,7 @@ from hotline.terminal.config.paths import (
     private_file,
     write_private,
 )
+from hotline.terminal.config.rotation import ROTATION_DIR, finish_rotation, rotate_tls
 from hotline.terminal.config.settings import (
     DEFAULT_DEADLINES,
     TEST_LANGUAGES,
@@ -57,7 +58,6 @@ from hotline.terminal.config.setup import (
     open_terminal,
     parse_card,
 )
-from hotline.terminal.config.rotation import ROTATION_DIR, finish_rotation, rotate_tls
 from hotline.terminal.config.tiers import (
     CERTIFICATES_FILE,
     MASTER_KEY_FILE,
