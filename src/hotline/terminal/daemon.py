@@ -238,7 +238,7 @@ class Terminal:
         #: first look, so an alarm raised before a restart is cleared when the route is up.
         self._route_down: set[tuple[str, str]] | None = None
         #: (the trusted certificates, the context built for them): see _server_context.
-        self._server_context_cache: tuple[tuple[bytes, ...], int, Any] | None = None
+        self._server_context_cache: tuple[tuple[bytes, ...], tuple[int, int], Any] | None = None
         self.store_closed = False
         #: Whether the CPUs are held awake ([performance] hold_cpus_awake), for status;
         #: ``hotline run`` makes the request (runner.py, cpu_wake.py).
@@ -728,8 +728,10 @@ class Terminal:
         trusted = tuple(line.peer.certificate for line in self.lines.values()) + tuple(
             self._removed_certificates()
         )
-        # A rotated TLS key (hotline key rotate) is a new file: the next handshake uses it.
-        stamp = self.files.paths.tls_key.stat().st_mtime_ns
+        # A rotated TLS key (hotline key rotate) is a new file (a new inode, moved into
+        # place): the next handshake uses it.
+        found = self.files.paths.tls_key.stat()
+        stamp = (found.st_ino, found.st_mtime_ns)
         cached = self._server_context_cache
         if cached is not None and cached[0] == trusted and cached[1] == stamp:
             return cached[2]

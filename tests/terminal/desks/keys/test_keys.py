@@ -68,6 +68,15 @@ def test_a_rotated_tls_key_is_announced_kept_and_used_after_a_restart(tmp_path: 
                 ("Washington", certificate.key_id)
             ]
             assert not refusals(moscow.store)
+            # Moscow listens: its next accepted connection is served with its new key.
+            serving = moscow._server_context()
+            assert moscow._server_context() is serving
+            moscow.desk(KeyDesk).rotate("tls")
+            assert moscow._server_context() is not serving
+            await wait_until(
+                lambda: len(washington.store.peer_key_certificates("Moscow")) == 1,
+                what="Washington keeps Moscow's new TLS key's certificate",
+            )
         finally:
             await washington.stop()
         assert (washington_dir / "tls" / "key.pem").read_bytes() != old_key
