@@ -4,7 +4,8 @@ Each side rotates its TLS key mid-stream: the new key is certified by the
 master, announced to the peer as a key event and kept there; nothing is lost,
 nothing duplicated, everything in order, the line stays up, and after a
 restart the line comes up on the new key. ``hotline key list`` shows the new
-key current and the old one superseded; ``hotline verify`` holds on both.
+key current and the old one superseded; ``hotline verify`` holds on both, and
+each side's export audits.
 """
 
 from __future__ import annotations
@@ -89,6 +90,9 @@ def test_tls_keys_rotate_on_both_sides_while_messages_flow(tmp_path: Path) -> No
     for terminal, peer in ((washington, "Moscow"), (moscow, "Washington")):
         assert _tls_keys(terminal) == [(1, "superseded"), (2, "current")]
         assert "all hold" in hotline("verify", terminal.directory).stdout
+        bundle = tmp_path / f"{terminal.directory.name}.json"
+        hotline("export", terminal.directory, "--peer", peer, "--output", bundle)
+        assert "ALL HOLDS" in hotline("audit", bundle).stdout
         files = open_terminal(terminal.directory)
         try:
             [kept] = files.store.peer_key_certificates(peer)
