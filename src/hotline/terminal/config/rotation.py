@@ -98,6 +98,8 @@ def finish_rotation(paths: TerminalPaths) -> None:
     held = read_certificates(paths)
     if certificate not in held:
         save_certificates(paths.keys, (*held, certificate))
+        # Durable before the staging directory goes: it is the only other copy.
+        _sync_directory(paths.keys)
     # The key first: a crash between the two moves leaves the new key with the
     # old certificate for at most until this runs again, at the next start.
     for name, target in ((_KEY, paths.tls_key), (_CERT, paths.certificate)):
