@@ -424,6 +424,8 @@ def test_rotate_the_tls_key_and_refuse_what_is_not_built(api: Api) -> None:
     assert (key["kind"], key["serial"]) == ("tls", 2)
     assert key["id"].startswith("tls-")
     assert rotated.json()["announced_to"] == ["Washington"]
+    again = api.post("/keys/rotate", {"which": "tls"}).json()["keys"]
+    assert [k["serial"] for k in again] == [3]
     refused = api.post("/keys/rotate", {"which": "signing"})
     assert (refused.status_code, refused.json()["error"]) == (422, "InvalidArgument")
     assert "not built yet" in refused.json()["detail"]
