@@ -426,6 +426,11 @@ def test_rotate_the_tls_key_and_refuse_what_is_not_built(api: Api) -> None:
     assert rotated.json()["announced_to"] == ["Washington"]
     again = api.post("/keys/rotate", {"which": "tls"}).json()["keys"]
     assert [k["serial"] for k in again] == [3]
+    # The running terminal's card carries the newest TLS key's certificate from then on.
+    card = parse_card(api.get("/card").json()["card"])
+    tls = card.key_certificate("tls")
+    assert tls is not None
+    assert (tls.key_id, tls.serial) == (again[0]["id"], 3)
     refused = api.post("/keys/rotate", {"which": "signing"})
     assert (refused.status_code, refused.json()["error"]) == (422, "InvalidArgument")
     assert "not built yet" in refused.json()["detail"]

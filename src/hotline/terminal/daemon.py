@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import ssl
 from collections.abc import Coroutine, Mapping, Sequence
@@ -105,6 +106,7 @@ from hotline.terminal.core.session import Session, SessionHandler
 from hotline.terminal.core.tracker import DeliveryTracker
 from hotline.terminal.desks import DESKS
 from hotline.terminal.desks.deadlines import DeadlineWatch
+from hotline.terminal.desks.keys import KeyDesk
 from hotline.terminal.linktest.desk import LinkTestDesk
 from hotline.terminal.linktest.tester import LineTester, PeerAlarmDesk
 from hotline.terminal.metrics import TerminalMetrics
@@ -267,6 +269,11 @@ class Terminal:
         return self.settings.party
 
     def card_json(self) -> str:
+        # A key rotated since the start (hotline key rotate) is on the card from then on.
+        tiers = self.desk(KeyDesk).tiers
+        if tiers is not self.files.tiers:
+            self.files = dataclasses.replace(self.files, tiers=tiers)
+            self._card = self.files.card()
         return self._card.to_json()
 
     @property

@@ -29,7 +29,7 @@ from hotline.errors import CardInvalid, InvalidArgument
 from hotline.store import MessageRecord, PeerKeyCertificate
 from hotline.terminal.config.paths import TerminalPaths
 from hotline.terminal.config.rotation import rotate_tls
-from hotline.terminal.config.tiers import peer_master
+from hotline.terminal.config.tiers import KeyTiers, peer_master
 from hotline.terminal.core.desk import Desk, DeskServices
 from hotline.terminal.core.inbox import refuse_content
 from hotline.terminal.core.outbox import decode_body
@@ -66,6 +66,11 @@ class KeyDesk(Desk):
         self._store = services.store
         self._clock = services.clock
         self._tiers = services.key_tiers
+
+    @property
+    def tiers(self) -> KeyTiers | None:
+        """The master key and every certificate issued, rotations included (None: single-tier)."""
+        return self._tiers
 
     # -- rotating ----------------------------------------------------------------
 
