@@ -160,6 +160,9 @@ _INTERFACE = {
     # outgoing chain positions adopted from a peer (ChainAdoptionStore)
     "adopt_outgoing_chain",
     "chain_adoptions",
+    # peers' operational key certificates (PeerKeyStore)
+    "add_peer_key_certificate",
+    "peer_key_certificates",
 }
 
 

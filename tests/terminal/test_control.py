@@ -417,6 +417,25 @@ def test_confirm_then_remove_then_readd_a_peer(api: Api) -> None:
     assert api.post("/messages", {"to": "Washington", "text": "hi"}).status_code == 201
 
 
+def test_rotate_the_tls_key_and_refuse_what_is_not_built(api: Api) -> None:
+    rotated = api.post("/keys/rotate", {"which": "tls"})
+    assert rotated.status_code == 201
+    [key] = rotated.json()["keys"]
+    assert (key["kind"], key["serial"]) == ("tls", 2)
+    assert key["id"].startswith("tls-")
+    assert rotated.json()["announced_to"] == ["Washington"]
+    again = api.post("/keys/rotate", {"which": "tls"}).json()["keys"]
+    assert [k["serial"] for k in again] == [3]
+    # The running terminal's card carries the newest TLS key's certificate from then on.
+    card = parse_card(api.get("/card").json()["card"])
+    tls = card.key_certificate("tls")
+    assert tls is not None
+    assert (tls.key_id, tls.serial) == (again[0]["id"], 3)
+    refused = api.post("/keys/rotate", {"which": "signing"})
+    assert (refused.status_code, refused.json()["error"]) == (422, "InvalidArgument")
+    assert "not built yet" in refused.json()["detail"]
+
+
 # -- schema ----------------------------------------------------------------------
 
 
@@ -437,6 +456,7 @@ TESTED_ROUTES = {
     ("POST", "/peers"),
     ("POST", "/peers/{party}/remove"),
     ("POST", "/peers/{party}/confirm"),
+    ("POST", "/keys/rotate"),
     ("GET", "/alarms"),
     ("POST", "/tests"),
     ("GET", "/users"),

@@ -1,4 +1,9 @@
-"""``hotline key list DIR [--json]``: the terminal's master key and its operational keys.
+"""``hotline key list DIR [--json]``, ``hotline key rotate DIR [--which KIND]``: the terminal's keys.
+
+``list`` shows the master key and the operational keys it certified.
+``rotate`` asks the running terminal (its control API) for a new operational
+key, certified by the master and announced to every peer as a key event
+(docs/keys.md, "Rotation").
 
 Reads only public data (the card's master key and ``keys/certificates.cbor``),
 so it needs no passphrase and works while the terminal runs. A single-tier
@@ -16,9 +21,10 @@ from hotline.cli._common import Verbs, add_directory, print_json
 from hotline.crypto import b64url_encode, master_fingerprint
 from hotline.errors import NotInitialised
 from hotline.terminal import TerminalPaths, load_settings
+from hotline.terminal.client import ControlClient
 from hotline.terminal.config.tiers import read_certificates
 
-__all__ = ["register", "run_list"]
+__all__ = ["register", "run_list", "run_rotate"]
 
 
 def register(verbs: Verbs) -> None:
@@ -32,6 +38,41 @@ def register(verbs: Verbs) -> None:
     add_directory(listing)
     listing.add_argument("--json", action="store_true", help="print JSON")
     listing.set_defaults(handler=run_list)
+    rotate = actions.add_parser(
+        "rotate",
+        help="give the running terminal a new operational key, certified by the master "
+        "and announced to every peer",
+    )
+    add_directory(rotate)
+    rotate.add_argument(
+        "--which",
+        choices=("signing", "encryption", "tls", "all"),
+        default="tls",
+        help="which key to rotate (this version rotates tls; default: tls)",
+    )
+    rotate.add_argument("--json", action="store_true", help="print JSON")
+    rotate.set_defaults(handler=run_rotate)
+
+
+def run_rotate(args: argparse.Namespace) -> int:
+    # Through the running terminal only: it holds the opened master key, and the
+    # new key is announced to the peers over its lines.
+    client = ControlClient(args.directory)
+    try:
+        result = client.rotate_keys(args.which)
+    finally:
+        client.close()
+    if args.json:
+        print_json(result)
+        return 0
+    for key in result["keys"]:
+        print(
+            f"rotated the {key['kind']} key: {key['id']} #{key['serial']}, "
+            f"certified until {key['not_after']}"
+        )
+    told = ", ".join(result["announced_to"]) or "no peer"
+    print(f"announced to {told}")
+    return 0
 
 
 def _utc(seconds: int) -> str:

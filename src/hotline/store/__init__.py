@@ -38,6 +38,7 @@ from hotline.store.interfaces import (
     MeetingStore,
     MessageStore,
     PeerConfirmationStore,
+    PeerKeyStore,
     PeerStore,
     RecordStore,
     ReleaseStore,
@@ -66,6 +67,7 @@ from hotline.store.interfaces._peer_confirmations import (
     PeerConfirmation,
     PeerRemoval,
 )
+from hotline.store.interfaces._peer_keys import PEER_KEY_KINDS, PeerKeyCertificate
 from hotline.store.interfaces._releases import ReleaseRecord
 from hotline.store.interfaces._statements import (
     StatementDraftRecord,
@@ -150,10 +152,13 @@ __all__ = [
     "MessageState",
     "MessageStore",
     "Migration",
+    "PEER_KEY_KINDS",
     "PartyRecord",
     "PeerChannelRecord",
     "PeerConfirmation",
     "PeerConfirmationStore",
+    "PeerKeyCertificate",
+    "PeerKeyStore",
     "PeerRecord",
     "PeerRemoval",
     "PeerStore",

@@ -790,3 +790,19 @@ CREATE TABLE chain_adoptions (
     ),
 )
 """Outgoing chain positions adopted from a peer (append-only); serials continue after them."""
+
+PEER_KEYS = (
+    f"""
+CREATE TABLE peer_key_certificates (
+    seq         BIGSERIAL PRIMARY KEY,
+    party       {_T} NOT NULL REFERENCES peers (party),
+    key_id      {_T} NOT NULL CHECK (length(key_id) > 0),
+    kind        {_T} NOT NULL CHECK (kind IN ('signing', 'encryption', 'tls')),
+    serial      BIGINT NOT NULL CHECK (serial > 0),
+    certificate BYTEA NOT NULL CHECK (length(certificate) > 0),
+    received_at {_T} NOT NULL CHECK (length(received_at) > 0),
+    UNIQUE (party, key_id)
+)""",
+    *_append_only("peer_key_certificates", _RECORD),
+)
+"""Peers' operational key certificates, as their key events announced them (append-only)."""

@@ -839,3 +839,21 @@ CHAIN_ADOPTIONS = (
     _MESSAGES_SERIAL_AFTER_ADOPTION,
 )
 """Outgoing chain positions adopted from a peer (append-only); serials continue after them."""
+
+_CREATE_PEER_KEY_CERTIFICATES = """
+CREATE TABLE peer_key_certificates (
+    seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+    party       TEXT NOT NULL REFERENCES peers (party),
+    key_id      TEXT NOT NULL CHECK (length(key_id) > 0),
+    kind        TEXT NOT NULL CHECK (kind IN ('signing', 'encryption', 'tls')),
+    serial      INTEGER NOT NULL CHECK (serial > 0),
+    certificate BLOB NOT NULL CHECK (length(certificate) > 0),
+    received_at TEXT NOT NULL CHECK (length(received_at) > 0),
+    UNIQUE (party, key_id)
+)"""
+
+PEER_KEYS = (
+    _CREATE_PEER_KEY_CERTIFICATES,
+    *_append_only("peer_key_certificates"),
+)
+"""Peers' operational key certificates, as their key events announced them (append-only)."""

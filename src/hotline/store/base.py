@@ -48,6 +48,7 @@ from hotline.store.interfaces import (
     MeetingStore,
     MessageStore,
     PeerConfirmationStore,
+    PeerKeyStore,
     PeerStore,
     RecordStore,
     ReleaseStore,
@@ -81,5 +82,6 @@ class Store(
     FencingStore,
     PeerConfirmationStore,
     ChainAdoptionStore,
+    PeerKeyStore,
 ):
     """Durable state of one terminal: every part of :mod:`hotline.store.interfaces` at once."""

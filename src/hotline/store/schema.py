@@ -156,6 +156,11 @@ MIGRATIONS: tuple[Migration, ...] = (
             "postgresql": postgresql_sql.CHAIN_ADOPTIONS,
         },
     ),
+    Migration(
+        version=17,
+        summary="peers' operational key certificates, announced by their key events",
+        sql={"sqlite": sqlite_sql.PEER_KEYS, "postgresql": postgresql_sql.PEER_KEYS},
+    ),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].version

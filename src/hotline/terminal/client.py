@@ -252,6 +252,11 @@ class ControlClient:
         result: dict[str, Any] = self._request("POST", f"/peers/{quote(party, safe='')}/remove")
         return result
 
+    def rotate_keys(self, which: str) -> dict[str, Any]:
+        """Rotate the ``which`` operational key; announced to every peer as a key event."""
+        result: dict[str, Any] = self._request("POST", "/keys/rotate", json_body={"which": which})
+        return result
+
     def confirm_peer(
         self, party: str, *, fingerprint: str, method: str, confirmed_by: str
     ) -> dict[str, Any]:

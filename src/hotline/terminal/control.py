@@ -50,6 +50,7 @@ from hotline.terminal.api.errors import (
     error_status,
     validation_detail,
 )
+from hotline.terminal.api.keys import keys_router
 from hotline.terminal.api.models import Acknowledgement, Alarm, Group, Message, Peer
 from hotline.terminal.api.statements import statements_router
 from hotline.terminal.config.trust import confirmation_json
@@ -605,6 +606,7 @@ def create_control_app(terminal: Terminal) -> FastAPI:
     app.include_router(channels_router)
     app.include_router(conferences_router)
     app.include_router(statements_router)
+    app.include_router(keys_router)
     return app
 
 

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import ssl
 from collections.abc import Coroutine, Mapping, Sequence
@@ -105,6 +106,7 @@ from hotline.terminal.core.session import Session, SessionHandler
 from hotline.terminal.core.tracker import DeliveryTracker
 from hotline.terminal.desks import DESKS
 from hotline.terminal.desks.deadlines import DeadlineWatch
+from hotline.terminal.desks.keys import KeyDesk
 from hotline.terminal.linktest.desk import LinkTestDesk
 from hotline.terminal.linktest.tester import LineTester, PeerAlarmDesk
 from hotline.terminal.metrics import TerminalMetrics
@@ -220,6 +222,8 @@ class Terminal:
             journal=self._journal,
             announce=self._announce,
             fingerprint=self._card.fingerprint,
+            key_tiers=files.tiers,
+            keys_sealed=files.keys_sealed,
         )
         #: The features, routed to by the kinds they name (hotline.terminal.core.desk).
         self.desks = DeskRegistry(
@@ -236,7 +240,7 @@ class Terminal:
         #: first look, so an alarm raised before a restart is cleared when the route is up.
         self._route_down: set[tuple[str, str]] | None = None
         #: (the trusted certificates, the context built for them): see _server_context.
-        self._server_context_cache: tuple[tuple[bytes, ...], Any] | None = None
+        self._server_context_cache: tuple[tuple[bytes, ...], tuple[int, int], Any] | None = None
         self.store_closed = False
         #: Whether the CPUs are held awake ([performance] hold_cpus_awake), for status;
         #: ``hotline run`` makes the request (runner.py, cpu_wake.py).
@@ -265,6 +269,11 @@ class Terminal:
         return self.settings.party
 
     def card_json(self) -> str:
+        # A key rotated since the start (hotline key rotate) is on the card from then on.
+        tiers = self.desk(KeyDesk).tiers
+        if tiers is not self.files.tiers:
+            self.files = dataclasses.replace(self.files, tiers=tiers)
+            self._card = self.files.card()
         return self._card.to_json()
 
     @property
@@ -726,15 +735,21 @@ class Terminal:
         trusted = tuple(line.peer.certificate for line in self.lines.values()) + tuple(
             self._removed_certificates()
         )
-        if self._server_context_cache is None or self._server_context_cache[0] != trusted:
-            context = server_context(
-                cert_file=self.files.paths.certificate,
-                key_file=self.files.paths.tls_key,
-                key_password=self.files.tls_key_password,
-                trusted=list(trusted),
-            )
-            self._server_context_cache = (trusted, context)
-        return self._server_context_cache[1]
+        # A rotated TLS key (hotline key rotate) is a new file (a new inode, moved into
+        # place): the next handshake uses it.
+        found = self.files.paths.tls_key.stat()
+        stamp = (found.st_ino, found.st_mtime_ns)
+        cached = self._server_context_cache
+        if cached is not None and cached[0] == trusted and cached[1] == stamp:
+            return cached[2]
+        context = server_context(
+            cert_file=self.files.paths.certificate,
+            key_file=self.files.paths.tls_key,
+            key_password=self.files.tls_key_password,
+            trusted=list(trusted),
+        )
+        self._server_context_cache = (trusted, stamp, context)
+        return context
 
     def _removed_certificates(self) -> list[bytes]:
         peers = (self.store.get_peer(party) for party in self.removed)

@@ -31,6 +31,7 @@ from hotline.terminal.config.paths import (
     private_file,
     write_private,
 )
+from hotline.terminal.config.rotation import ROTATION_DIR, finish_rotation, rotate_tls
 from hotline.terminal.config.settings import (
     DEFAULT_DEADLINES,
     TEST_LANGUAGES,
@@ -112,6 +113,7 @@ __all__ = [
     "Passphrase",
     "PeerAdded",
     "Pin",
+    "ROTATION_DIR",
     "RecordSettings",
     "Settings",
     "TEST_LANGUAGES",
@@ -132,6 +134,7 @@ __all__ = [
     "create_tiers",
     "find_passphrase",
     "find_pin",
+    "finish_rotation",
     "generate_signing_key",
     "init_terminal",
     "load_settings",
@@ -152,6 +155,7 @@ __all__ = [
     "render_settings",
     "renew_tls",
     "restore_terminal",
+    "rotate_tls",
     "verify_confirmation",
     "write_private",
 ]

@@ -43,6 +43,7 @@ from hotline.terminal.config.paths import (
     private_file,
     write_private,
 )
+from hotline.terminal.config.rotation import finish_rotation
 from hotline.terminal.config.settings import (
     LinkSettings,
     Settings,
@@ -307,6 +308,8 @@ def open_terminal(
         store.close()
         raise NotInitialised(f"{directory}: the store and the keys belong to different terminals")
     try:
+        # A TLS rotation a crash interrupted is completed (or discarded) first.
+        finish_rotation(paths)
         tiers = load_tiers(
             paths, settings.party, passphrase=passphrase.secret if sealed and passphrase else None
         )

@@ -35,6 +35,7 @@ from typing import Any, ClassVar, Protocol, Self, TypeVar
 from hotline.crypto import Identity
 from hotline.store import AckRecord, MessageRecord, PeerRecord, Store
 from hotline.terminal.config.settings import Settings
+from hotline.terminal.config.tiers import KeyTiers
 from hotline.terminal.core.alarms import AlarmBoard
 from hotline.terminal.core.outbox import Outbox
 from hotline.terminal.runtime.clock import Clock
@@ -131,6 +132,10 @@ class DeskServices:
     announce: Callable[[DeskEvent], None]
     #: This terminal's own fingerprint, as its card (and so its peers) give it.
     fingerprint: str = ""
+    #: The master key and its certificates (None: single-tier), for the keys desk.
+    key_tiers: KeyTiers | None = None
+    #: Whether the private keys are sealed under a passphrase (a new key is sealed alike).
+    keys_sealed: bool = False
 
 
 class Desk:

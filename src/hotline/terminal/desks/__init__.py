@@ -17,6 +17,7 @@ from hotline.terminal.desks.calls import CallDesk, PresenceDesk
 from hotline.terminal.desks.channels import ChannelDesk
 from hotline.terminal.desks.conferences import ConferenceDesk
 from hotline.terminal.desks.deadlines import DeadlineWatch
+from hotline.terminal.desks.keys import KeyDesk
 from hotline.terminal.desks.notifications import NotificationDesk
 from hotline.terminal.desks.releases import ReleaseDesk
 from hotline.terminal.desks.shiftlog import ShiftLog
@@ -36,4 +37,5 @@ DESKS: tuple[type[Desk], ...] = (
     ConferenceDesk,
     ReleaseDesk,
     StatementDesk,
+    KeyDesk,
 )

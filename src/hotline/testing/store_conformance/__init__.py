@@ -69,6 +69,7 @@ from hotline.testing.store_conformance._messages import (
     iterate_while_writing,
 )
 from hotline.testing.store_conformance._peer_confirmations import TestPeerConfirmations
+from hotline.testing.store_conformance._peer_keys import TestPeerKeys
 from hotline.testing.store_conformance._peers import TestParty, TestPeers
 from hotline.testing.store_conformance._record import (
     TestCheckpoints,
@@ -111,6 +112,7 @@ __all__ = [
     "TestOutgoing",
     "TestParty",
     "TestPeerConfirmations",
+    "TestPeerKeys",
     "TestPeers",
     "TestPresence",
     "TestQueries",

@@ -1,0 +1,52 @@
+"""Key rotation over HTTP: the control socket's router (docs/keys.md, "Rotation").
+
+``POST /keys/rotate`` with ``{"which": "tls"}`` rotates that operational key
+of the running terminal and announces it to every peer as a key event
+(docs/protocol/key-events.md); it answers the new certificates and the peers
+told.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel
+
+from hotline.terminal.daemon import Terminal
+from hotline.terminal.desks.keys import KeyDesk
+from hotline.utc import format_utc, from_epoch
+
+__all__ = ["keys_router"]
+
+
+class KeyRotate(BaseModel):
+    which: str = "tls"
+
+
+async def _terminal(request: Request) -> Terminal:
+    terminal: Terminal = request.app.state.terminal
+    return terminal
+
+
+TerminalDep = Annotated[Terminal, Depends(_terminal)]
+
+keys_router = APIRouter(prefix="/keys", tags=["keys"])
+
+
+@keys_router.post("/rotate", status_code=201)
+async def post_key_rotation(body: KeyRotate, terminal: TerminalDep) -> dict[str, Any]:
+    rotation = terminal.desk(KeyDesk).rotate(body.which)
+    return {
+        "keys": [
+            {
+                "id": c.key_id,
+                "kind": c.kind,
+                "serial": c.serial,
+                "not_before": format_utc(from_epoch(c.not_before)),
+                "not_after": format_utc(from_epoch(c.not_after)),
+            }
+            for c in rotation.certificates
+        ],
+        "announced_to": list(rotation.announced_to),
+    }
