@@ -70,7 +70,11 @@ class SQLiteJournalStore(SQLiteCore, JournalStore):
     """:class:`~hotline.store.interfaces.JournalStore` on the ``journal`` table."""
 
     def append_journal(self, *, kind: str, at: str, data: Mapping[str, Any]) -> JournalEntry:
-        prepared = _prepare(kind, at, data)
+        return self._append_one(kind, _prepare(kind, at, data))
+
+    def _append_one(self, kind: str, prepared: _Prepared) -> JournalEntry:
+        # One row is one statement: inside a transaction it needs no savepoint
+        # (SQLite undoes a failed statement on its own), the price of each message.
         connection = self._open_transaction()
         if connection is None:
             with self._writing(f"append a {kind!r} journal entry") as connection:
@@ -86,6 +90,8 @@ class SQLiteJournalStore(SQLiteCore, JournalStore):
         prepared = [_prepare(kind, at, data) for kind, at, data in entries]
         if not prepared:
             return []
+        if len(prepared) == 1:
+            return [self._append_one(entries[0][0], prepared[0])]
         # A savepoint (or its own transaction): a failure undoes every entry of the call.
         with self._writing(f"append {len(prepared)} journal entries") as connection:
             return self._append(connection, prepared)

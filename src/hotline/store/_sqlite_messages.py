@@ -168,6 +168,9 @@ class SQLiteMessageStore(SQLiteCore, MessageStore):
             raise
 
     def _add_many(self, messages: Sequence[MessageRecord], direction: Direction) -> None:
+        if len(messages) == 1:  # one statement: no savepoint (see _add)
+            self._add(messages[0], direction)
+            return
         for message in messages:
             self._check_added(message, direction)
         if not messages:

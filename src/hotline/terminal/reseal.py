@@ -41,7 +41,7 @@ from hotline.errors import (
 )
 from hotline.store import open_store
 from hotline.terminal.config.passphrase import Passphrase, passphrase_missing
-from hotline.terminal.config.paths import TerminalPaths, write_private
+from hotline.terminal.config.paths import TerminalPaths, sync_directory, write_private
 from hotline.terminal.config.settings import load_settings
 from hotline.terminal.config.tiers import MASTER_KEY_FILE
 from hotline.terminal.runner import DirectoryLock
@@ -226,11 +226,7 @@ def _replace(path: Path, data: bytes) -> None:
     aside = path.with_name(path.name + ".new")
     write_private(aside, data)
     os.replace(aside, path)
-    directory = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)
+    sync_directory(path.parent)
 
 
 def _journal(

@@ -29,6 +29,7 @@ from hotline.terminal.config.paths import (
     TerminalPaths,
     private_dir,
     private_file,
+    sync_directory,
     write_private,
 )
 from hotline.terminal.config.rotation import ROTATION_DIR, finish_rotation, rotate_tls
@@ -62,12 +63,15 @@ from hotline.terminal.config.tiers import (
     CERTIFICATES_FILE,
     MASTER_KEY_FILE,
     OPERATIONAL_VALIDITY,
+    IssuedTLSKey,
     KeyTiers,
     create_tiers,
     load_tiers,
+    new_tls_key,
     peer_master,
     read_certificates,
     renew_tls,
+    save_certificates,
 )
 from hotline.terminal.config.token import (
     PIN_CREDENTIAL,
@@ -101,6 +105,7 @@ __all__ = [
     "ConsoleTLS",
     "DEFAULT_DEADLINES",
     "EscalationStep",
+    "IssuedTLSKey",
     "KeyTiers",
     "LinkSettings",
     "MASTER_KEY_FILE",
@@ -140,6 +145,7 @@ __all__ = [
     "load_settings",
     "load_tiers",
     "make_console_certificate",
+    "new_tls_key",
     "normalise_fingerprint",
     "open_signer",
     "open_terminal",
@@ -156,6 +162,8 @@ __all__ = [
     "renew_tls",
     "restore_terminal",
     "rotate_tls",
+    "save_certificates",
+    "sync_directory",
     "verify_confirmation",
     "write_private",
 ]

@@ -41,7 +41,7 @@ from typing import BinaryIO
 
 from hotline.errors import BackupInvalid, NotInitialised
 from hotline.store import DATABASE_FILENAME, copy_sqlite_database, open_store
-from hotline.terminal.config.paths import TerminalPaths
+from hotline.terminal.config.paths import TerminalPaths, sync_directory
 from hotline.terminal.config.settings import load_settings
 from hotline.terminal.runtime.clock import Clock, SystemClock
 from hotline.utc import format_utc
@@ -218,13 +218,9 @@ def _sha256_file(path: Path) -> str:
 
 
 def _fsync_directory(directory: Path) -> None:
-    # The rename is durable only once the directory entry is.
+    # The rename is durable only once the directory entry is; best effort here.
     with contextlib.suppress(OSError):
-        fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        sync_directory(directory)
 
 
 # --- Reading ------------------------------------------------------------------------------

@@ -30,7 +30,14 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["PRIVATE_UMASK", "TerminalPaths", "private_dir", "private_file", "write_private"]
+__all__ = [
+    "PRIVATE_UMASK",
+    "TerminalPaths",
+    "private_dir",
+    "private_file",
+    "sync_directory",
+    "write_private",
+]
 
 #: The umask the CLI runs under: nothing it creates is readable by others.
 PRIVATE_UMASK = 0o077
@@ -69,6 +76,15 @@ def write_private(path: Path, data: bytes) -> None:
         view = memoryview(data)
         while view:
             view = view[os.write(fd, view) :]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def sync_directory(path: Path) -> None:
+    """fsync directory ``path``: a rename or a new file in it is durable only once it is."""
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
         os.fsync(fd)
     finally:
         os.close(fd)

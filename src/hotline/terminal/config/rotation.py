@@ -25,20 +25,15 @@ import os
 import shutil
 from datetime import datetime
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
-from hotline.crypto import (
-    Identity,
-    KeyCertificate,
-    SoftwareSigner,
-    certificate_pem,
-    make_tls_leaf,
-    private_key_pem,
-)
+from hotline.crypto import Identity, KeyCertificate
 from hotline.errors import CardInvalid, CryptoError
-from hotline.terminal.config.paths import TerminalPaths, private_dir, write_private
-from hotline.terminal.config.tiers import KeyTiers, read_certificates
-from hotline.terminal.config.tiers import _save_certificates as save_certificates
+from hotline.terminal.config.paths import TerminalPaths, private_dir, sync_directory, write_private
+from hotline.terminal.config.tiers import (
+    KeyTiers,
+    new_tls_key,
+    read_certificates,
+    save_certificates,
+)
 
 __all__ = ["ROTATION_DIR", "finish_rotation", "rotate_tls"]
 
@@ -56,29 +51,18 @@ def rotate_tls(
     TLS password). Single-tier terminals have no master to certify it:
     the caller refuses them.
     """
-    tls_key = Ed25519PrivateKey.generate()
-    tls_signer = SoftwareSigner(tls_key)
-    certificate = tiers.certify(
-        party=identity.party,
-        kind="tls",
-        public_key=tls_signer.public_key,
-        now=now,
-        key_signer=tls_signer,
-    )
+    issued = new_tls_key(identity, tiers, sealed=sealed, now=now)
     staging = paths.tls / ROTATION_DIR
     shutil.rmtree(staging, ignore_errors=True)
     private_dir(staging)
-    leaf = make_tls_leaf(identity, tls_key, issuer=tiers.master)
-    password = identity.tls_key_password() if sealed else None
-    write_private(staging / _KEY, private_key_pem(identity, password=password, key=tls_key))
-    write_private(staging / _CERT, certificate_pem(leaf).encode("ascii"))
-    write_private(staging / _CERTIFICATE, certificate.encode())
+    write_private(staging / _KEY, issued.key_pem)
+    write_private(staging / _CERT, issued.certificate_pem)
+    write_private(staging / _CERTIFICATE, issued.certificate.encode())
     write_private(staging / _READY, b"")
-    _sync_directory(staging)
+    sync_directory(staging)
     finish_rotation(paths)
-    return KeyTiers(master=tiers.master, certificates=(*tiers.certificates, certificate)), (
-        certificate
-    )
+    certificates = (*tiers.certificates, issued.certificate)
+    return KeyTiers(master=tiers.master, certificates=certificates), issued.certificate
 
 
 def finish_rotation(paths: TerminalPaths) -> None:
@@ -99,20 +83,11 @@ def finish_rotation(paths: TerminalPaths) -> None:
     if certificate not in held:
         save_certificates(paths.keys, (*held, certificate))
         # Durable before the staging directory goes: it is the only other copy.
-        _sync_directory(paths.keys)
+        sync_directory(paths.keys)
     # The key first: a crash between the two moves leaves the new key with the
     # old certificate for at most until this runs again, at the next start.
     for name, target in ((_KEY, paths.tls_key), (_CERT, paths.certificate)):
         with contextlib.suppress(FileNotFoundError):
             os.replace(staging / name, target)
-    _sync_directory(paths.tls)
+    sync_directory(paths.tls)
     shutil.rmtree(staging, ignore_errors=True)
-
-
-def _sync_directory(path: os.PathLike[str]) -> None:
-    # A rename is durable once its directory is synced.
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -51,12 +51,15 @@ __all__ = [
     "CERTIFICATES_FILE",
     "MASTER_KEY_FILE",
     "OPERATIONAL_VALIDITY",
+    "IssuedTLSKey",
     "KeyTiers",
     "create_tiers",
     "load_tiers",
+    "new_tls_key",
     "peer_master",
     "read_certificates",
     "renew_tls",
+    "save_certificates",
 ]
 
 MASTER_KEY_FILE = "master.key"
@@ -152,6 +155,32 @@ def renew_tls(
     Also how a two-tier terminal rewrites a deleted ``tls/`` at its start.
     Returns the tiers with the new certificate, which is saved too.
     """
+    issued = new_tls_key(identity, tiers, sealed=sealed, now=now)
+    tiers = KeyTiers(master=tiers.master, certificates=(*tiers.certificates, issued.certificate))
+    save_certificates(paths.keys, tiers.certificates)
+    private_dir(paths.tls)
+    write_private(paths.certificate, issued.certificate_pem)
+    write_private(paths.tls_key, issued.key_pem)
+    return tiers
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedTLSKey:
+    """A new TLS key as files: its key certificate, its leaf's PEM, its private key's PEM."""
+
+    certificate: KeyCertificate
+    certificate_pem: bytes
+    key_pem: bytes
+
+
+def new_tls_key(
+    identity: Identity, tiers: KeyTiers, *, sealed: bool, now: datetime
+) -> IssuedTLSKey:
+    """A new TLS key certified by the master (the next serial), in a leaf the master issues.
+
+    The private key is encrypted when ``sealed`` (under the passphrase-derived
+    TLS password), as the rest of the terminal's TLS key files are.
+    """
     tls_key = Ed25519PrivateKey.generate()
     tls_signer = SoftwareSigner(tls_key)
     certificate = tiers.certify(
@@ -161,14 +190,13 @@ def renew_tls(
         now=now,
         key_signer=tls_signer,
     )
-    tiers = KeyTiers(master=tiers.master, certificates=(*tiers.certificates, certificate))
-    _save_certificates(paths.keys, tiers.certificates)
-    private_dir(paths.tls)
     leaf = make_tls_leaf(identity, tls_key, issuer=tiers.master)
     password = identity.tls_key_password() if sealed else None
-    write_private(paths.certificate, certificate_pem(leaf).encode("ascii"))
-    write_private(paths.tls_key, private_key_pem(identity, password=password, key=tls_key))
-    return tiers
+    return IssuedTLSKey(
+        certificate=certificate,
+        certificate_pem=certificate_pem(leaf).encode("ascii"),
+        key_pem=private_key_pem(identity, password=password, key=tls_key),
+    )
 
 
 def load_tiers(paths: TerminalPaths, party: str, *, passphrase: bytes | None) -> KeyTiers | None:
@@ -235,8 +263,8 @@ def read_certificates(paths: TerminalPaths) -> tuple[KeyCertificate, ...]:
     return certificates
 
 
-def _save_certificates(keys_dir: pathlib.Path, certificates: tuple[KeyCertificate, ...]) -> None:
-    # Written aside and renamed: a crash leaves the old list or the new, never half of one.
+def save_certificates(keys_dir: pathlib.Path, certificates: tuple[KeyCertificate, ...]) -> None:
+    """Write ``keys/certificates.cbor``: aside and renamed, so a crash leaves the old list or the new."""
     path = keys_dir / CERTIFICATES_FILE
     staging = keys_dir / f".{CERTIFICATES_FILE}.new"
     write_private(staging, cbor2.dumps([item.encode() for item in certificates]))

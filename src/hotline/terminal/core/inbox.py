@@ -61,7 +61,7 @@ from hotline.store import (
     Store,
 )
 from hotline.terminal.core.groups import party_block
-from hotline.terminal.core.outbox import append_entries, encode_body
+from hotline.terminal.core.outbox import encode_body
 from hotline.terminal.runtime.clock import Clock
 from hotline.utc import format_utc
 
@@ -208,8 +208,8 @@ class Inbox:
             receipts.append(receipt)
         if unsigned:
             assert batch.received is not None
-            append_entries(
-                self._store, [("message received", batch.stamp, data) for data in batch.received]
+            self._store.append_journal_many(
+                [("message received", batch.stamp, data) for data in batch.received]
             )
             # One signature for the run, over the journal head after its last entry.
             receipt = self._receipt_for(peer, unsigned)

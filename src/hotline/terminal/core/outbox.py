@@ -200,13 +200,10 @@ class Outbox:
                 direction.prev_hash = record.envelope_hash
                 records.append(record)
                 entries.append(("message queued", stamp, entry))
-            # One statement each for the whole batch: the rows and their journal
-            # entries (the same entries, in the same order, as one call per message).
-            if len(records) == 1:  # one message (the latency path): no savepoint
-                self._store.add_outgoing(records[0])
-            else:
-                self._store.add_outgoing_many(records)
-            append_entries(self._store, entries)
+            # One call each for the whole batch: the rows and their journal entries
+            # (the same entries, in the same order, as one call per message).
+            self._store.add_outgoing_many(records)
+            self._store.append_journal_many(entries)
             for party, direction in directions.items():
                 if direction.chain_moved and direction.chain is not None:
                     chain = direction.chain
@@ -497,12 +494,11 @@ class Outbox:
         # One entry per message, as with version 1 (the record binds each message to
         # the receipt that covers it), all of them in one statement.
         stamp = format_utc(self._clock.now())
-        append_entries(
-            self._store,
+        self._store.append_journal_many(
             [
                 ("receipt received", stamp, _receipt_entry(peer, receipt, message_id, serial))
                 for message_id, serial in delivered
-            ],
+            ]
         )
         return [message_id for message_id, _ in delivered]
 
@@ -543,15 +539,6 @@ def _runs(marks: dict[int, str], first: int, last: int) -> list[tuple[int, int, 
             low, current = serial, sent_at
     runs.append((low, last, current))
     return runs
-
-
-def append_entries(store: Store, entries: Sequence[JournalItem]) -> None:
-    """Append a batch's journal entries with one statement (one entry: without a savepoint)."""
-    if len(entries) == 1:
-        kind, at, data = entries[0]
-        store.append_journal(kind=kind, at=at, data=data)
-    else:
-        store.append_journal_many(entries)
 
 
 def write_transmitted(store: Store, marks: Mapping[str, SentMark]) -> None:
