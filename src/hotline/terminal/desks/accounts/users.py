@@ -20,6 +20,7 @@ everything they signed, stays valid.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import re
 from typing import Any
@@ -200,9 +201,14 @@ def set_password(store: Store, operator: Operator, new_password: str) -> None:
     )
 
 
-_DUMMY_HASH = _HASHER.hash("not a real password, only for timing")
+@functools.cache
+def _dummy_hash() -> str:
+    # Made on the first failed sign-in, not at import: an Argon2id hash takes 64 MiB and
+    # about 0.1-0.5 s, which every process importing the console (each CLI command, the
+    # daemon's start) would otherwise pay for nothing.
+    return _HASHER.hash("not a real password, only for timing")
 
 
 def _dummy_verify(password: str) -> None:
     with contextlib.suppress(VerifyMismatchError, VerificationError, InvalidHashError):
-        _HASHER.verify(_DUMMY_HASH, password)
+        _HASHER.verify(_dummy_hash(), password)
