@@ -385,11 +385,16 @@ class PostgreSQLMessageStore(PostgreSQLCore, MessageStore):
         direction: Direction | None = None,
         limit: int | None = None,
     ) -> list[MessageRecord]:
-        # "IS NULL OR" keeps one fixed statement for every filter combination.
+        # "IS NULL OR" keeps one fixed statement per filter shape; the peer's has its own,
+        # so that it uses the (peer, created_at) index (see the SQLite store).
         return self._messages(
             "list messages",
-            "WHERE (%(peer)s::text IS NULL OR peer = %(peer)s) "
-            "AND (%(direction)s::text IS NULL OR direction = %(direction)s) "
+            (
+                "WHERE (%(peer)s::text IS NULL OR peer = %(peer)s) "
+                if peer is None
+                else "WHERE peer = %(peer)s "
+            )
+            + "AND (%(direction)s::text IS NULL OR direction = %(direction)s) "
             "ORDER BY created_at DESC, serial DESC, id DESC LIMIT %(limit)s",
             {
                 "peer": peer,

@@ -390,10 +390,13 @@ class SQLiteMessageStore(SQLiteCore, MessageStore):
         direction: Direction | None = None,
         limit: int | None = None,
     ) -> list[MessageRecord]:
-        # "IS NULL OR" keeps one fixed statement for every filter combination.
+        # "IS NULL OR" keeps one fixed statement per filter shape; the peer's has its own,
+        # since "?1 IS NULL OR peer = ?1" cannot use the (peer, created_at) index: a peer's
+        # newest message in a store of 1,000,000 was a scan of the whole table.
         return self._messages(
             "list messages",
-            "WHERE (?1 IS NULL OR peer = ?1) AND (?2 IS NULL OR direction = ?2) "
+            ("WHERE (?1 IS NULL OR peer = ?1)" if peer is None else "WHERE peer = ?1")
+            + " AND (?2 IS NULL OR direction = ?2) "
             "ORDER BY created_at DESC, serial DESC, id DESC LIMIT ?3",
             (
                 peer,
