@@ -143,8 +143,7 @@ class KeyRevocation:
             raise InvalidArgument("key revocation: not bytes")
         if len(data) > MAX_KEY_REVOCATION_BYTES:
             raise InvalidArgument(
-                f"key revocation: {len(data)} bytes, over the "
-                f"{MAX_KEY_REVOCATION_BYTES}-byte limit"
+                f"key revocation: {len(data)} bytes, over the {MAX_KEY_REVOCATION_BYTES}-byte limit"
             )
         try:
             document = cbor2.loads(data)

@@ -190,8 +190,7 @@ class KeyDesk(Desk):
         certificate = known.get(key_id)
         if certificate is None:
             raise InvalidArgument(
-                f"no key {key_id!r} in {directory}: 'hotline key list' shows "
-                f"{', '.join(known)}"
+                f"no key {key_id!r} in {directory}: 'hotline key list' shows {', '.join(known)}"
             )
         if certificate in tiers.current():
             raise InvalidArgument(
@@ -316,9 +315,7 @@ class KeyDesk(Desk):
             self._revocation_received(record, peer, body)
             return
         try:
-            certificates = read_key_event(
-                body, party=peer.party, master=peer_master(peer)
-            )
+            certificates = read_key_event(body, party=peer.party, master=peer_master(peer))
         except InvalidArgument as exc:
             refuse_content(self._store, self._clock, record, what="key event", reason=str(exc))
             return

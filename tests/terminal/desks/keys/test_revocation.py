@@ -1,0 +1,214 @@
+"""Key revocation in process: the desk's refusals, the peer's checks, and the forgery refused.
+
+The forgery test stands for the issue's "revoke a leaked signing key — a
+message forged with it afterwards is refused and alarmed". Revoking a
+signing key needs signing-key rotation (the current key cannot be revoked),
+so Washington's own revocation of its *current* signing key is queued as a
+key event directly, as a thief-proof master would sign it; Washington then
+plays the forger who holds the leaked key, with a clock two days behind, so
+its envelopes claim a time before the compromise (backdated).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from hotline.crypto import KeyRevocation, SoftwareSigner, revoke_key
+from hotline.errors import InvalidArgument
+from hotline.store import Direction, MessageState, PeerKeyRevocation
+from hotline.terminal import Terminal, TerminalPaths
+from hotline.terminal.config.revocations import read_revocations
+from hotline.terminal.config.setup import open_terminal
+from hotline.terminal.core.revocations import RevokedKeys, signed_after_compromise
+from hotline.terminal.desks.keys import KEY_EVENT_KIND, KeyDesk, read_revocation_event
+from hotline.testing import run_virtual, virtual_clock
+from tests.terminal.helpers import make_pair, refusals, wait_until
+
+START = datetime(2026, 12, 2, 6, tzinfo=UTC)
+BEHIND = START - timedelta(days=2)
+
+
+def _texts(terminal: Terminal, peer: str, direction: Direction) -> list[str]:
+    return [m.text for m in terminal.store.iter_messages(peer=peer, direction=direction)]
+
+
+def _revocation(terminal: Terminal, kind: str, public_key: bytes, since: datetime) -> KeyRevocation:
+    tiers = terminal.desk(KeyDesk).tiers
+    assert tiers is not None
+    return revoke_key(
+        master=tiers.master,
+        party=terminal.settings.party,
+        kind=kind,
+        public_key=public_key,
+        compromised_since=int(since.timestamp()),
+        revoked_at=int(START.timestamp()),
+        reason="signing.key copied from a backup",
+    )
+
+
+def test_a_message_signed_by_a_revoked_key_is_refused_journaled_and_alarmed(
+    tmp_path: Path,
+) -> None:
+    washington_dir, moscow_dir = make_pair(tmp_path)
+
+    async def main() -> None:
+        washington = Terminal.open(washington_dir, clock=virtual_clock(BEHIND))
+        moscow = Terminal.open(moscow_dir, clock=virtual_clock(START))
+        await washington.start()
+        await moscow.start()
+        try:
+            before = washington.send_text(to="Moscow", text="before the revocation").id
+            await wait_until(
+                lambda: "before the revocation" in _texts(moscow, "Washington", Direction.IN),
+                what="a message from before the revocation",
+            )
+            revocation = _revocation(
+                washington, "signing", washington.identity.signing_public, START - timedelta(days=1)
+            )
+            washington.outbox.queue(
+                peer=washington.store.get_peer("Moscow"),  # type: ignore[arg-type]
+                text="KEY REVOKED",
+                kind=KEY_EVENT_KIND,
+                extra_body={"op": "revoke", "revocation": revocation.encode()},
+            )
+            washington.lines["Moscow"].wake()
+            await wait_until(
+                lambda: bool(moscow.alarms.open_of_kind("key-revoked")),
+                what="Moscow's key-revoked alarm",
+            )
+            [held] = moscow.store.peer_key_revocations("Washington")
+            assert held.revocation == revocation.encode()
+            [alarm] = moscow.alarms.open_of_kind("key-revoked")
+            assert revocation.key_id in alarm.detail
+            assert "signing.key copied from a backup" in alarm.detail
+            journaled = [e for e in moscow.store.iter_journal() if e.kind == "peer key revoked"]
+            assert [e.data["key_id"] for e in journaled] == [revocation.key_id]
+
+            # The forger holds the leaked key; its clock claims two days ago.
+            forged = washington.send_text(to="Moscow", text="forged after the revocation").id
+            await wait_until(
+                lambda: bool(moscow.alarms.open_of_kind("revoked-key-used")),
+                what="Moscow's revoked-key-used alarm",
+            )
+            [used] = moscow.alarms.open_of_kind("revoked-key-used")
+            assert revocation.key_id in used.detail
+            assert "backdated forgery" in used.detail
+            refused = [r for r in refusals(moscow.store) if r.data["error"] == "KeyRevoked"]
+            assert refused
+            assert refused[0].data["what"] == "envelope"
+            assert revocation.key_id in refused[0].data["reason"]
+            # Nothing stored in the inbox, no receipt: the message is not delivered.
+            assert "forged after the revocation" not in _texts(moscow, "Washington", Direction.IN)
+            # What arrived before the revocation stays.
+            assert "before the revocation" in _texts(moscow, "Washington", Direction.IN)
+            states = {
+                m.id: m.state
+                for m in washington.store.iter_messages(peer="Moscow", direction=Direction.OUT)
+            }
+            assert states[before] is MessageState.DELIVERED
+            assert states[forged] is not MessageState.DELIVERED
+        finally:
+            await washington.stop()
+            await moscow.stop()
+
+    run_virtual(main())
+
+
+def test_revoked_keys_refuse_every_use_and_tell_a_backdated_one(tmp_path: Path) -> None:
+    _, moscow_dir = make_pair(tmp_path)
+    key = b"\x01" * 32
+    item = PeerKeyRevocation(
+        party="Washington",
+        key_id="signing-0102",
+        kind="signing",
+        public_key=key,
+        compromised_since=int(START.timestamp()),
+        revocation=b"\xa0",
+        received_at="2026-12-02T07:00:00.000000Z",
+    )
+    files = open_terminal(moscow_dir)
+    try:
+        revoked = RevokedKeys(files.store)
+        assert revoked.revoked_key_problem("Washington", key, START) is None
+        files.store.add_peer_key_revocation(item)
+        # Cached per peer: a revocation stored after the first look is told with add().
+        assert revoked.revoked_key_problem("Washington", key, START) is None
+        revoked.add(item)
+        assert RevokedKeys(files.store).revoked("Washington") == (item,)
+        assert revoked.revoked_key_problem("Moscow", key, START) is None
+        assert revoked.revoked_key_problem("Washington", b"\x02" * 32, START) is None
+        after = revoked.revoked_key_problem("Washington", key, "2026-12-02T06:00:00.000000Z")
+        assert after is not None
+        assert "at or after its compromise" in after
+        backdated = revoked.revoked_key_problem("Washington", key, BEHIND)
+        assert backdated is not None
+        assert "backdated forgery" in backdated
+        unreadable = revoked.revoked_key_problem("Washington", key, "yesterday")
+        assert unreadable is not None
+        # For kept records: before the compromise stays good, at or after is flagged.
+        assert signed_after_compromise([item], key, BEHIND) is None
+        assert signed_after_compromise([item], key, START) == item
+        assert signed_after_compromise([item], b"\x02" * 32, START) is None
+
+    finally:
+        files.store.close()
+
+
+def test_the_desk_refuses_what_cannot_be_revoked(tmp_path: Path) -> None:
+    washington_dir, _ = make_pair(tmp_path)
+
+    async def main() -> None:
+        washington = Terminal.open(washington_dir, clock=virtual_clock(START))
+        await washington.start()
+        try:
+            desk = washington.desk(KeyDesk)
+            tiers = desk.tiers
+            assert tiers is not None
+            [tls] = [c for c in tiers.current() if c.kind == "tls"]
+            with pytest.raises(InvalidArgument, match="rotate it first"):
+                desk.revoke(tls.key_id, reason="leaked")
+            with pytest.raises(InvalidArgument, match=tls.key_id):
+                desk.revoke("tls-0000", reason="leaked")
+            with pytest.raises(InvalidArgument, match="master-key change"):
+                desk.revoke("master", reason="leaked")
+            desk.rotate("tls")
+            with pytest.raises(InvalidArgument, match="in the future"):
+                desk.revoke(tls.key_id, reason="x", compromised_since=START + timedelta(days=1))
+            with pytest.raises(InvalidArgument, match="reason"):
+                desk.revoke(tls.key_id, reason="bad\x1b[2Jtext")
+            sent = desk.revoke(tls.key_id, reason="leaked")
+            assert sent.revocation.compromised_since == int(START.timestamp())
+            assert sent.announced_to == ("Moscow",)
+            with pytest.raises(InvalidArgument, match="revoked already"):
+                desk.revoke(tls.key_id, reason="leaked")
+            assert read_revocations(TerminalPaths(washington_dir)) == (sent.revocation,)
+        finally:
+            await washington.stop()
+
+    run_virtual(main())
+
+
+def test_read_revocation_event_checks_party_and_master() -> None:
+    master = SoftwareSigner(Ed25519PrivateKey.generate())
+    made = revoke_key(
+        master=master,
+        party="Washington",
+        kind="tls",
+        public_key=SoftwareSigner(Ed25519PrivateKey.generate()).public_key,
+        compromised_since=0,
+        revoked_at=10,
+        reason="leaked",
+    )
+    body = {"op": "revoke", "revocation": made.encode()}
+    assert read_revocation_event(body, party="Washington", master=master.public_key) == made
+    with pytest.raises(InvalidArgument, match="not 'Moscow'"):
+        read_revocation_event(body, party="Moscow", master=master.public_key)
+    with pytest.raises(InvalidArgument, match="master key as pinned"):
+        read_revocation_event(body, party="Washington", master=b"\x09" * 32)
+    for bad in ({"op": "revoke"}, {"op": "revoke", "revocation": b"junk"}, {"op": "rotate"}):
+        with pytest.raises(InvalidArgument):
+            read_revocation_event(bad, party="Washington", master=master.public_key)
