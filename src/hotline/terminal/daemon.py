@@ -834,6 +834,19 @@ class Terminal:
             return
         await self._run_session(transport, line)
 
+    def _tls_key_usable(self, transport: Transport, line: PeerLine) -> bool:
+        """False (refused, journaled, alarmed) if the peer's TLS key is one it revoked."""
+        presented = transport.presented_key()
+        if presented is None:
+            return True
+        problem = self.revoked_keys.revoked_key_problem(line.party, presented, self.clock.now())
+        if problem is None:
+            return True
+        reason = f"TLS handshake {problem}"
+        self._refused(transport.peer_address, reason)
+        self.alarms.raise_alarm(kind=REVOKED_KEY_USED, peer=line.party, route=None, detail=reason)
+        return False
+
     def _refused(self, address: str, reason: str) -> None:
         self.metrics.refused()  # every one, for the metrics
         # Anyone who can reach a listening port can cause refusals; the journal
@@ -876,6 +889,9 @@ class Terminal:
             transport.peer_key = line.peer.signing_key
         if transport.peer_key != line.peer.signing_key:
             self._refused(transport.peer_address, f"certificate is not {line.party}'s")
+            await transport.aclose()
+            return False
+        if not self._tls_key_usable(transport, line):
             await transport.aclose()
             return False
         route = line.routes.get(transport.route)

@@ -212,3 +212,52 @@ def test_read_revocation_event_checks_party_and_master() -> None:
     for bad in ({"op": "revoke"}, {"op": "revoke", "revocation": b"junk"}, {"op": "rotate"}):
         with pytest.raises(InvalidArgument):
             read_revocation_event(bad, party="Washington", master=master.public_key)
+
+
+def test_a_tls_key_revoked_is_refused_at_the_next_handshake(tmp_path: Path) -> None:
+    washington_dir, moscow_dir = make_pair(tmp_path)
+
+    async def main() -> None:
+        washington = Terminal.open(washington_dir, clock=virtual_clock(START))
+        moscow = Terminal.open(moscow_dir, clock=virtual_clock(START))
+        await washington.start()
+        await moscow.start()
+        try:
+            tiers = washington.desk(KeyDesk).tiers
+            assert tiers is not None
+            [tls] = [c for c in tiers.current() if c.kind == "tls"]
+            # Its current TLS key, revoked by a key event queued directly (the
+            # desk would ask to rotate it first): the open session runs on.
+            revocation = _revocation(washington, "tls", tls.public_key, START)
+            washington.outbox.queue(
+                peer=washington.store.get_peer("Moscow"),  # type: ignore[arg-type]
+                text="KEY REVOKED",
+                kind=KEY_EVENT_KIND,
+                extra_body={"op": "revoke", "revocation": revocation.encode()},
+            )
+            washington.lines["Moscow"].wake()
+            await wait_until(
+                lambda: bool(moscow.store.peer_key_revocations("Washington")),
+                what="Moscow keeps the revocation",
+            )
+            assert not moscow.alarms.open_of_kind("revoked-key-used")
+        finally:
+            await washington.stop()
+        # Washington again, still on the revoked TLS key: Moscow refuses the session.
+        washington = Terminal.open(washington_dir, clock=virtual_clock(START))
+        await washington.start()
+        try:
+            await wait_until(
+                lambda: bool(moscow.alarms.open_of_kind("revoked-key-used")),
+                what="Moscow refuses the revoked TLS key",
+            )
+            [used] = moscow.alarms.open_of_kind("revoked-key-used")
+            assert f"TLS handshake signed by Washington's revoked key {tls.key_id}" in used.detail
+            refused = [r for r in refusals(moscow.store) if r.data["what"] == "connection"]
+            assert any(tls.key_id in r.data["reason"] for r in refused)
+            assert moscow.status().peers[0].state != "up"
+        finally:
+            await washington.stop()
+            await moscow.stop()
+
+    run_virtual(main())
