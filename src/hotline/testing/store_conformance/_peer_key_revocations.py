@@ -59,9 +59,7 @@ class TestPeerKeyRevocations:
             {"received_at": ""},
         ],
     )
-    def test_a_bad_revocation_is_refused(
-        self, peered: Store, overrides: dict[str, object]
-    ) -> None:
+    def test_a_bad_revocation_is_refused(self, peered: Store, overrides: dict[str, object]) -> None:
         with pytest.raises(StoreError):
             peered.add_peer_key_revocation(_revocation(**overrides))
         assert peered.peer_key_revocations() == []

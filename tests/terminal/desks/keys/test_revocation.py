@@ -25,6 +25,10 @@ from hotline.terminal.config.revocations import read_revocations
 from hotline.terminal.config.setup import open_terminal
 from hotline.terminal.core.revocations import RevokedKeys, signed_after_compromise
 from hotline.terminal.desks.keys import KEY_EVENT_KIND, KeyDesk, read_revocation_event
+from hotline.terminal.record.audit import audit_bundle
+from hotline.terminal.record.bundle import Bundle
+from hotline.terminal.record.export import export_bundle
+from hotline.terminal.record.verify import VerifyReport, verify_store
 from hotline.testing import run_virtual, virtual_clock
 from tests.terminal.helpers import make_pair, refusals, wait_until
 
@@ -261,3 +265,72 @@ def test_a_tls_key_revoked_is_refused_at_the_next_handshake(tmp_path: Path) -> N
             await moscow.stop()
 
     run_virtual(main())
+
+
+def test_verify_and_audit_flag_what_was_signed_after_the_compromise(tmp_path: Path) -> None:
+    washington_dir, moscow_dir = make_pair(tmp_path)
+    out: dict[str, object] = {}
+
+    async def main() -> None:
+        washington = Terminal.open(washington_dir, clock=virtual_clock(START))
+        moscow = Terminal.open(moscow_dir, clock=virtual_clock(START))
+        await washington.start()
+        await moscow.start()
+        try:
+            before = washington.send_text(to="Moscow", text="received before the revocation").id
+            await wait_until(
+                lambda: moscow.store.get_message(before) is not None,
+                what="the message received",
+            )
+            # Compromised a day ago: the message was signed after, and kept before.
+            revocation = _revocation(
+                washington, "signing", washington.identity.signing_public, START - timedelta(days=1)
+            )
+            washington.outbox.queue(
+                peer=washington.store.get_peer("Moscow"),  # type: ignore[arg-type]
+                text="KEY REVOKED",
+                kind=KEY_EVENT_KIND,
+                extra_body={"op": "revoke", "revocation": revocation.encode()},
+            )
+            washington.lines["Moscow"].wake()
+            await wait_until(
+                lambda: bool(moscow.store.peer_key_revocations("Washington")),
+                what="Moscow keeps the revocation",
+            )
+
+            def cosigned() -> bool:
+                cosignature = moscow.store.latest_cosignatures().get("Washington")
+                return cosignature is not None and cosignature.size == moscow.store.journal_size()
+
+            await wait_until(cosigned, within=60, what="Moscow's record cosigned to its end")
+            bundle, _ = export_bundle(
+                moscow.store, moscow.identity, moscow.card_json(), peer="Washington"
+            )
+            out["bundle"] = bundle.encode()
+            out["before"] = before
+            out["key_id"] = revocation.key_id
+            report = verify_store(moscow.store, moscow.identity)
+            assert report.ok, report.summary()
+            out["verify"] = report
+        finally:
+            await washington.stop()
+            await moscow.stop()
+
+    run_virtual(main())
+    verified = out["verify"]
+    assert isinstance(verified, VerifyReport)
+    # The message, and the key event itself: the revoked key signed it (after the
+    # compromise) because it was still current; with signing rotation the new key would.
+    assert len(verified.revoked) == 2
+    [flag] = [line for line in verified.revoked if str(out["before"]) in line]
+    assert str(out["key_id"]) in flag
+    assert "FLAGGED" in verified.summary()
+    assert "all hold" in verified.summary()
+    encoded = out["bundle"]
+    assert isinstance(encoded, bytes)
+    audited = audit_bundle(Bundle.decode(encoded))
+    assert audited.ok, audited.fault
+    assert len(audited.flagged) == 2
+    [flagged] = [line for line in audited.flagged if str(out["before"]) in line]
+    assert str(out["key_id"]) in flagged
+    assert any(line.startswith("FLAGGED: ") for line in audited.lines())

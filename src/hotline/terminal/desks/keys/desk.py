@@ -282,7 +282,8 @@ class KeyDesk(Desk):
                         kind="peer key revoked",
                         at=at,
                         data={"peer": peer.party, "message": record.id}
-                        | _revocation_json(revocation),
+                        | _revocation_json(revocation)
+                        | {"revocation": revocation.encode().hex()},
                     )
         except StoreError as exc:
             # Another revocation of the same key is held: the first one stands.
