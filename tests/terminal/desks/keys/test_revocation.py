@@ -54,6 +54,26 @@ def _revocation(terminal: Terminal, kind: str, public_key: bytes, since: datetim
     )
 
 
+async def _revoked_at_moscow(
+    washington: Terminal, moscow: Terminal, kind: str, public_key: bytes, since: datetime
+) -> KeyRevocation:
+    """Washington's revocation of a key, its key event queued directly (the desk refuses
+    a current key), once Moscow holds it."""
+    revocation = _revocation(washington, kind, public_key, since)
+    washington.outbox.queue(
+        peer=washington.store.get_peer("Moscow"),  # type: ignore[arg-type]
+        text="KEY REVOKED",
+        kind=KEY_EVENT_KIND,
+        extra_body={"op": "revoke", "revocation": revocation.encode()},
+    )
+    washington.lines["Moscow"].wake()
+    await wait_until(
+        lambda: bool(moscow.store.peer_key_revocations("Washington")),
+        what="Moscow keeps the revocation",
+    )
+    return revocation
+
+
 def test_a_message_signed_by_a_revoked_key_is_refused_journaled_and_alarmed(
     tmp_path: Path,
 ) -> None:
@@ -70,19 +90,12 @@ def test_a_message_signed_by_a_revoked_key_is_refused_journaled_and_alarmed(
                 lambda: "before the revocation" in _texts(moscow, "Washington", Direction.IN),
                 what="a message from before the revocation",
             )
-            revocation = _revocation(
-                washington, "signing", washington.identity.signing_public, START - timedelta(days=1)
-            )
-            washington.outbox.queue(
-                peer=washington.store.get_peer("Moscow"),  # type: ignore[arg-type]
-                text="KEY REVOKED",
-                kind=KEY_EVENT_KIND,
-                extra_body={"op": "revoke", "revocation": revocation.encode()},
-            )
-            washington.lines["Moscow"].wake()
-            await wait_until(
-                lambda: bool(moscow.alarms.open_of_kind("key-revoked")),
-                what="Moscow's key-revoked alarm",
+            revocation = await _revoked_at_moscow(
+                washington,
+                moscow,
+                "signing",
+                washington.identity.signing_public,
+                START - timedelta(days=1),
             )
             [held] = moscow.store.peer_key_revocations("Washington")
             assert held.revocation == revocation.encode()
@@ -232,18 +245,7 @@ def test_a_tls_key_revoked_is_refused_at_the_next_handshake(tmp_path: Path) -> N
             [tls] = [c for c in tiers.current() if c.kind == "tls"]
             # Its current TLS key, revoked by a key event queued directly (the
             # desk would ask to rotate it first): the open session runs on.
-            revocation = _revocation(washington, "tls", tls.public_key, START)
-            washington.outbox.queue(
-                peer=washington.store.get_peer("Moscow"),  # type: ignore[arg-type]
-                text="KEY REVOKED",
-                kind=KEY_EVENT_KIND,
-                extra_body={"op": "revoke", "revocation": revocation.encode()},
-            )
-            washington.lines["Moscow"].wake()
-            await wait_until(
-                lambda: bool(moscow.store.peer_key_revocations("Washington")),
-                what="Moscow keeps the revocation",
-            )
+            await _revoked_at_moscow(washington, moscow, "tls", tls.public_key, START)
             assert not moscow.alarms.open_of_kind("revoked-key-used")
         finally:
             await washington.stop()
@@ -283,19 +285,12 @@ def test_verify_and_audit_flag_what_was_signed_after_the_compromise(tmp_path: Pa
                 what="the message received",
             )
             # Compromised a day ago: the message was signed after, and kept before.
-            revocation = _revocation(
-                washington, "signing", washington.identity.signing_public, START - timedelta(days=1)
-            )
-            washington.outbox.queue(
-                peer=washington.store.get_peer("Moscow"),  # type: ignore[arg-type]
-                text="KEY REVOKED",
-                kind=KEY_EVENT_KIND,
-                extra_body={"op": "revoke", "revocation": revocation.encode()},
-            )
-            washington.lines["Moscow"].wake()
-            await wait_until(
-                lambda: bool(moscow.store.peer_key_revocations("Washington")),
-                what="Moscow keeps the revocation",
+            revocation = await _revoked_at_moscow(
+                washington,
+                moscow,
+                "signing",
+                washington.identity.signing_public,
+                START - timedelta(days=1),
             )
 
             def cosigned() -> bool:

@@ -224,29 +224,40 @@ class KeyDesk(Desk):
         # Kept first: the decision stands even if telling the peers fails (a
         # later start still shows the key revoked, and the journal says who was told).
         add_revocation(paths, revocation)
+        told = self._announce(
+            journal="key revoked",
+            data={**_revocation_json(revocation), "revocation": revocation.encode().hex()},
+            text=(
+                f"KEY REVOKED: {revocation.kind} key {revocation.key_id} "
+                f"(compromised since {format_utc(from_epoch(since))}): {reason}"
+            ),
+            body={"op": "revoke", "revocation": revocation.encode()},
+        )
+        return KeyRevocationSent(revocation=revocation, announced_to=told)
+
+    def _announce(
+        self, *, journal: str, data: dict[str, Any], text: str, body: dict[str, Any]
+    ) -> tuple[str, ...]:
+        """Journal ``journal`` and queue one key event to every peer not removed, in one
+        transaction, then hand the events to their lines; the peers told.
+
+        The journal entry's ``data`` gains ``announced_to``. (A rotation does the
+        same; it can use this too once the parts of issue 18 are merged.)
+        """
         removed = self._store.peer_removals()
         peers = [p for p in self._store.list_peers() if p.party not in removed]
-        body: dict[str, Any] = {"op": "revoke", "revocation": revocation.encode()}
-        line = (
-            f"KEY REVOKED: {revocation.kind} key {revocation.key_id} "
-            f"(compromised since {format_utc(from_epoch(since))}): {reason}"
-        )
         queued: list[MessageRecord] = []
         with self._store.transaction():
             self._store.append_journal(
-                kind="key revoked",
-                at=format_utc(now),
-                data={
-                    **_revocation_json(revocation),
-                    "revocation": revocation.encode().hex(),
-                    "announced_to": [p.party for p in peers],
-                },
+                kind=journal,
+                at=format_utc(self._clock.now()),
+                data={**data, "announced_to": [p.party for p in peers]},
             )
             for peer in peers:
                 queued.append(
                     self.services.outbox.queue(
                         peer=peer,
-                        text=line,
+                        text=text,
                         precedence=Precedence.FLASH,
                         kind=KEY_EVENT_KIND,
                         extra_body=body,
@@ -254,7 +265,7 @@ class KeyDesk(Desk):
                 )
         for record in queued:
             self.services.lines.queued(record)
-        return KeyRevocationSent(revocation=revocation, announced_to=tuple(p.party for p in peers))
+        return tuple(p.party for p in peers)
 
     def _revocation_received(
         self, record: MessageRecord, peer: PeerRecord, body: dict[str, Any]
