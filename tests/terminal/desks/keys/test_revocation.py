@@ -245,8 +245,23 @@ def test_a_tls_key_revoked_is_refused_at_the_next_handshake(tmp_path: Path) -> N
             [tls] = [c for c in tiers.current() if c.kind == "tls"]
             # Its current TLS key, revoked by a key event queued directly (the
             # desk would ask to rotate it first): the open session runs on.
-            await _revoked_at_moscow(washington, moscow, "tls", tls.public_key, START)
+            first = await _revoked_at_moscow(washington, moscow, "tls", tls.public_key, START)
             assert not moscow.alarms.open_of_kind("revoked-key-used")
+            # A second revocation of the key, moving its time: refused, the first stands.
+            second = _revocation(washington, "tls", tls.public_key, START - timedelta(days=9))
+            washington.outbox.queue(
+                peer=washington.store.get_peer("Moscow"),  # type: ignore[arg-type]
+                text="KEY REVOKED",
+                kind=KEY_EVENT_KIND,
+                extra_body={"op": "revoke", "revocation": second.encode()},
+            )
+            washington.lines["Moscow"].wake()
+            await wait_until(
+                lambda: any("revoked already" in r.data["reason"] for r in refusals(moscow.store)),
+                what="Moscow refuses a second revocation of the key",
+            )
+            [held] = moscow.store.peer_key_revocations("Washington")
+            assert held.revocation == first.encode()
         finally:
             await washington.stop()
         # Washington again, still on the revoked TLS key: Moscow refuses the session.

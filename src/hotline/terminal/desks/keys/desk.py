@@ -38,8 +38,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
-from hotline.crypto import KEY_KINDS, KeyCertificate, KeyRevocation, Precedence, revoke_key
-from hotline.errors import CardInvalid, InvalidArgument, StoreError
+from hotline.crypto import KeyCertificate, KeyRevocation, Precedence, b64url_encode, revoke_key
+from hotline.errors import CardInvalid, InvalidArgument
 from hotline.freetext import check_free_text
 from hotline.store import MessageRecord, PeerKeyCertificate, PeerKeyRevocation, PeerRecord
 from hotline.terminal.config.paths import TerminalPaths
@@ -181,7 +181,7 @@ class KeyDesk(Desk):
                 "(docs/keys.md, 'The key hierarchy')"
             )
         directory = self.services.directory
-        if key_id.split("-", 1)[0] not in KEY_KINDS and key_id.startswith("master"):
+        if key_id.startswith("master") or key_id == b64url_encode(tiers.master.public_key):
             raise InvalidArgument(
                 "a master key is not revoked with 'hotline key revoke': that is a master-key "
                 "change (docs/keys.md, 'Not yet')"
@@ -285,23 +285,28 @@ class KeyDesk(Desk):
             revocation=revocation.encode(),
             received_at=at,
         )
-        try:
-            with self._store.transaction():
-                new = self._store.add_peer_key_revocation(item)
-                if new:
-                    self._store.append_journal(
-                        kind="peer key revoked",
-                        at=at,
-                        data={"peer": peer.party, "message": record.id}
-                        | _revocation_json(revocation)
-                        | {"revocation": revocation.encode().hex()},
+        for held in self._store.peer_key_revocations(peer.party):
+            if held.key_id == item.key_id:
+                if held.revocation != item.revocation:
+                    # The first one stands: a second could only move the compromise time.
+                    refuse_content(
+                        self._store,
+                        self._clock,
+                        record,
+                        what="key event",
+                        reason=f"{peer.party}'s key {item.key_id} is revoked already, "
+                        f"by another revocation received {held.received_at}",
                     )
-        except StoreError as exc:
-            # Another revocation of the same key is held: the first one stands.
-            refuse_content(self._store, self._clock, record, what="key event", reason=str(exc))
-            return
-        if not new:
-            return
+                return
+        with self._store.transaction():
+            self._store.add_peer_key_revocation(item)
+            self._store.append_journal(
+                kind="peer key revoked",
+                at=at,
+                data={"peer": peer.party, "message": record.id}
+                | _revocation_json(revocation)
+                | {"revocation": revocation.encode().hex()},
+            )
         if self.services.revoked_keys is not None:
             self.services.revoked_keys.add(item)
         self.services.alarms.raise_alarm(
