@@ -128,6 +128,20 @@ def test_a_message_signed_by_a_revoked_key_is_refused_journaled_and_alarmed(
             }
             assert states[before] is MessageState.DELIVERED
             assert states[forged] is not MessageState.DELIVERED
+            # Moscow's own message reaches Washington, but the receipt is signed by the
+            # revoked key: refused, so nothing is marked delivered on its word.
+            asked = moscow.send_text(to="Washington", text="are you there?").id
+            await wait_until(
+                lambda: any(
+                    r.data["what"] == "receipt" and r.data["error"] == "KeyRevoked"
+                    for r in refusals(moscow.store)
+                ),
+                what="Moscow refuses a receipt signed by the revoked key",
+            )
+            assert washington.store.get_message(asked) is not None
+            stored = moscow.store.get_message(asked)
+            assert stored is not None
+            assert stored.state is not MessageState.DELIVERED
         finally:
             await washington.stop()
             await moscow.stop()
