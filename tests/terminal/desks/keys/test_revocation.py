@@ -54,12 +54,7 @@ def _revocation(terminal: Terminal, kind: str, public_key: bytes, since: datetim
     )
 
 
-async def _revoked_at_moscow(
-    washington: Terminal, moscow: Terminal, kind: str, public_key: bytes, since: datetime
-) -> KeyRevocation:
-    """Washington's revocation of a key, its key event queued directly (the desk refuses
-    a current key), once Moscow holds it."""
-    revocation = _revocation(washington, kind, public_key, since)
+def _queue(washington: Terminal, revocation: KeyRevocation) -> None:
     washington.outbox.queue(
         peer=washington.store.get_peer("Moscow"),  # type: ignore[arg-type]
         text="KEY REVOKED",
@@ -67,6 +62,15 @@ async def _revoked_at_moscow(
         extra_body={"op": "revoke", "revocation": revocation.encode()},
     )
     washington.lines["Moscow"].wake()
+
+
+async def _revoked_at_moscow(
+    washington: Terminal, moscow: Terminal, kind: str, public_key: bytes, since: datetime
+) -> KeyRevocation:
+    """Washington's revocation of a key, its key event queued directly (the desk refuses
+    a current key), once Moscow holds it."""
+    revocation = _revocation(washington, kind, public_key, since)
+    _queue(washington, revocation)
     await wait_until(
         lambda: bool(moscow.store.peer_key_revocations("Washington")),
         what="Moscow keeps the revocation",
@@ -262,14 +266,10 @@ def test_a_tls_key_revoked_is_refused_at_the_next_handshake(tmp_path: Path) -> N
             first = await _revoked_at_moscow(washington, moscow, "tls", tls.public_key, START)
             assert not moscow.alarms.open_of_kind("revoked-key-used")
             # A second revocation of the key, moving its time: refused, the first stands.
-            second = _revocation(washington, "tls", tls.public_key, START - timedelta(days=9))
-            washington.outbox.queue(
-                peer=washington.store.get_peer("Moscow"),  # type: ignore[arg-type]
-                text="KEY REVOKED",
-                kind=KEY_EVENT_KIND,
-                extra_body={"op": "revoke", "revocation": second.encode()},
+            _queue(
+                washington,
+                _revocation(washington, "tls", tls.public_key, START - timedelta(days=9)),
             )
-            washington.lines["Moscow"].wake()
             await wait_until(
                 lambda: any("revoked already" in r.data["reason"] for r in refusals(moscow.store)),
                 what="Moscow refuses a second revocation of the key",
