@@ -18,6 +18,8 @@
     │   │                             epoch opener and our chain is missing, of another epoch or
     │   │                             out of step (the keys of opened messages are gone by design)
     │   ├── ProofInvalid              a Merkle inclusion or consistency proof does not hold
+    │   ├── KeyRevoked                signed by a key its party revoked (``hotline key revoke``):
+    │   │                             at or after its compromise, or arriving after the revocation
     │   └── PassphraseError           a terminal's sealed private keys cannot be opened
     │       ├── WrongPassphrase       the passphrase given does not open them (or a file changed)
     │       ├── PassphraseMissing     they are sealed and no passphrase source gave one
@@ -109,6 +111,7 @@ __all__ = [
     "FingerprintMismatch",
     "HotlineError",
     "InvalidArgument",
+    "KeyRevoked",
     "LinkError",
     "LocalProtocolError",
     "MessageTooLarge",
@@ -427,3 +430,11 @@ class DaemonError(HotlineError):
 
 class DaemonNotRunning(DaemonError):
     """No terminal answers on the directory's control socket."""
+
+
+class KeyRevoked(CryptoError):
+    """Signed by an operational key its party revoked (``hotline key revoke``).
+
+    Refused when signed at or after the key's compromise time, and whatever
+    time it claims once the revocation is held: a thief can backdate.
+    """

@@ -163,6 +163,9 @@ _INTERFACE = {
     # peers' operational key certificates (PeerKeyStore)
     "add_peer_key_certificate",
     "peer_key_certificates",
+    # peers' revoked operational keys (PeerKeyRevocationStore)
+    "add_peer_key_revocation",
+    "peer_key_revocations",
 }
 
 

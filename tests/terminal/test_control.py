@@ -37,6 +37,7 @@ from hotline.terminal.control import create_control_app, messages_json, serve_co
 from hotline.terminal.core import MAX_TEXT_BYTES
 from hotline.terminal.desks.accounts import authenticate, create_user
 from hotline.terminal.desks.calls import CallDesk, PresenceDesk
+from hotline.terminal.desks.keys import KeyDesk
 
 from .helpers import card_of, make_pair, make_terminal
 
@@ -436,6 +437,31 @@ def test_rotate_the_tls_key_and_refuse_what_is_not_built(api: Api) -> None:
     assert "not built yet" in refused.json()["detail"]
 
 
+def test_revoke_a_superseded_key_and_refuse_the_current_one(api: Api) -> None:
+    old = api.terminal.desk(KeyDesk).tiers
+    assert old is not None
+    [first_tls] = [c.key_id for c in old.current() if c.kind == "tls"]
+    current = api.post("/keys/revoke", {"key": first_tls, "reason": "leaked"})
+    assert (current.status_code, current.json()["error"]) == (422, "InvalidArgument")
+    assert "rotate it first: hotline key rotate" in current.json()["detail"]
+    assert api.post("/keys/rotate", {"which": "tls"}).status_code == 201
+    revoked = api.post(
+        "/keys/revoke",
+        {"key": first_tls, "reason": "leaked", "compromised_since": "2026-01-01T00:00:00.000000Z"},
+    )
+    assert revoked.status_code == 201
+    assert revoked.json()["key"]["id"] == first_tls
+    assert revoked.json()["key"]["compromised_since"] == "2026-01-01T00:00:00.000000Z"
+    assert revoked.json()["announced_to"] == ["Washington"]
+    twice = api.post("/keys/revoke", {"key": first_tls, "reason": "again"})
+    assert (twice.status_code, twice.json()["error"]) == (422, "InvalidArgument")
+    assert "revoked already" in twice.json()["detail"]
+    unknown = api.post("/keys/revoke", {"key": "tls-00", "reason": "x"})
+    assert first_tls in unknown.json()["detail"]
+    bad_time = api.post("/keys/revoke", {"key": first_tls, "reason": "x", "compromised_since": "x"})
+    assert bad_time.status_code == 422
+
+
 # -- schema ----------------------------------------------------------------------
 
 
@@ -457,6 +483,7 @@ TESTED_ROUTES = {
     ("POST", "/peers/{party}/remove"),
     ("POST", "/peers/{party}/confirm"),
     ("POST", "/keys/rotate"),
+    ("POST", "/keys/revoke"),
     ("GET", "/alarms"),
     ("POST", "/tests"),
     ("GET", "/users"),

@@ -3,7 +3,9 @@
 ``list`` shows the master key and the operational keys it certified.
 ``rotate`` asks the running terminal (its control API) for a new operational
 key, certified by the master and announced to every peer as a key event
-(docs/keys.md, "Rotation").
+(docs/keys.md, "Rotation"). ``revoke`` asks it to have the master sign a
+revocation of a superseded key and tell every peer, who refuse what that key
+signs from then on (docs/keys.md, "Revocation").
 
 Reads only public data (the card's master key and ``keys/certificates.cbor``),
 so it needs no passphrase and works while the terminal runs. A single-tier
@@ -19,12 +21,15 @@ from typing import Any
 
 from hotline.cli._common import Verbs, add_directory, print_json
 from hotline.crypto import b64url_encode, master_fingerprint
-from hotline.errors import NotInitialised
+from hotline.errors import DaemonNotRunning, InvalidArgument, NotInitialised
+from hotline.freetext import for_terminal
 from hotline.terminal import TerminalPaths, load_settings
 from hotline.terminal.client import ControlClient
+from hotline.terminal.config.revocations import read_revocations
 from hotline.terminal.config.tiers import read_certificates
+from hotline.utc import format_utc
 
-__all__ = ["register", "run_list", "run_rotate"]
+__all__ = ["register", "run_list", "run_revoke", "run_rotate"]
 
 
 def register(verbs: Verbs) -> None:
@@ -52,6 +57,25 @@ def register(verbs: Verbs) -> None:
     )
     rotate.add_argument("--json", action="store_true", help="print JSON")
     rotate.set_defaults(handler=run_rotate)
+    revoke = actions.add_parser(
+        "revoke",
+        help="revoke a superseded operational key: signed by the master, told to every peer, "
+        "who refuse what it signs from then on",
+    )
+    add_directory(revoke)
+    revoke.add_argument(
+        "--key", required=True, metavar="ID", help="the key's id, as 'hotline key list' shows it"
+    )
+    revoke.add_argument(
+        "--compromised-since",
+        metavar="UTC",
+        help="when the key may have leaked, e.g. 2026-12-01T08:00:00Z (default: now)",
+    )
+    revoke.add_argument(
+        "--reason", required=True, metavar="TEXT", help="why, for the peers' operators"
+    )
+    revoke.add_argument("--json", action="store_true", help="print JSON")
+    revoke.set_defaults(handler=run_revoke)
 
 
 def run_rotate(args: argparse.Namespace) -> int:
@@ -75,6 +99,47 @@ def run_rotate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _parse_since(text: str) -> str:
+    # Any ISO 8601 time with Z, an offset or none (taken as UTC), to the API's exact form.
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidArgument(
+            f"--compromised-since {text!r} is not a UTC time like 2026-12-01T08:00:00Z"
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return format_utc(moment.astimezone(UTC))
+
+
+def run_revoke(args: argparse.Namespace) -> int:
+    # Through the running terminal only, as rotate: it holds the opened master
+    # key, and the peers are told over its lines.
+    since = None if args.compromised_since is None else _parse_since(args.compromised_since)
+    client = ControlClient(args.directory)
+    try:
+        result = client.revoke_key(args.key, reason=args.reason, compromised_since=since)
+    except DaemonNotRunning:
+        raise DaemonNotRunning(
+            f"no terminal is running in {args.directory}: revoking a key needs it running "
+            "(its master key signs the revocation, and its peers are told over its lines); "
+            f"start it with: hotline run {args.directory}"
+        ) from None
+    finally:
+        client.close()
+    if args.json:
+        print_json(result)
+        return 0
+    key = result["key"]
+    print(
+        f"revoked the {key['kind']} key {key['id']}, compromised since "
+        f"{key['compromised_since']}: {for_terminal(key['reason'])}"
+    )
+    told = ", ".join(result["announced_to"]) or "no peer"
+    print(f"announced to {told}")
+    return 0
+
+
 def _utc(seconds: int) -> str:
     # Certificates count whole seconds: no fraction to show.
     return datetime.fromtimestamp(seconds, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -89,6 +154,7 @@ def run_list(args: argparse.Namespace) -> int:
     party = load_settings(paths.config).party
     certificates = read_certificates(paths)
     now = int(datetime.now(UTC).timestamp())
+    revoked = {r.key_id: r for r in read_revocations(paths)}
     newest: dict[str, int] = {}
     for item in certificates:
         newest[item.kind] = max(newest.get(item.kind, 0), item.serial)
@@ -111,6 +177,13 @@ def run_list(args: argparse.Namespace) -> int:
         }
         for item in certificates
     ]
+    for key in keys:
+        revocation = revoked.get(key["id"])
+        if revocation is not None:
+            key["state"] = "revoked"
+            key["compromised_since"] = _utc(revocation.compromised_since)
+            key["revoked_at"] = _utc(revocation.revoked_at)
+            key["reason"] = revocation.reason
     document: dict[str, Any] = {"party": party, "tiers": 2 if certificates else 1, "keys": keys}
     if certificates:
         master = certificates[0].master_key
@@ -128,8 +201,14 @@ def run_list(args: argparse.Namespace) -> int:
     print(f"{party}: master key {document['master_key']}")
     print(f"fingerprint {document['fingerprint']}")
     for key in keys:
+        state = key["state"]
+        if state == "revoked":
+            state = (
+                f"revoked (compromised since {key['compromised_since']}: "
+                f"{for_terminal(key['reason'])})"
+            )
         print(
             f"  {key['id']:<28} {key['kind']:<10} #{key['serial']:<3} "
-            f"{key['not_before']} .. {key['not_after']}  {key['state']}"
+            f"{key['not_before']} .. {key['not_after']}  {state}"
         )
     return 0

@@ -37,6 +37,8 @@ ALARM_LABELS: dict[str, str] = {
     "cosign-overdue": N_("Record not cosigned"),
     "store-damaged": N_("Stored messages damaged"),
     "restored-behind": N_("Restored behind the peer"),
+    "key-revoked": N_("Key revoked"),
+    "revoked-key-used": N_("Revoked key used"),
 }
 STATE_LABELS: dict[str, str] = {
     "up": N_("up"),

@@ -12,6 +12,9 @@ import asyncio
 from abc import ABC, abstractmethod
 from types import TracebackType
 
+from hotline.crypto import certificate_public_key
+from hotline.errors import CardInvalid
+
 __all__ = ["StreamTransport", "Transport"]
 
 _READ_CHUNK = 256 * 1024
@@ -34,6 +37,15 @@ class Transport(ABC):
     @abstractmethod
     async def send(self, data: bytes) -> None:
         """Write bytes and wait until the transport has accepted them."""
+
+    def presented_key(self) -> bytes | None:
+        """The raw Ed25519 key of the TLS certificate the peer presented (its leaf).
+
+        ``peer_key`` is the identity the certificate stands for (a leaf's
+        issuer); this is the key that did the handshake, which a peer may
+        have revoked (docs/keys.md, "Revocation"). None without TLS.
+        """
+        return None
 
     def write_now(self, data: bytes) -> bool:
         """Hand ``data`` to the transport at once, without waiting, if it can take it.
@@ -91,6 +103,17 @@ class StreamTransport(Transport):
         self.dialed = dialed
         self.route = route
         self._closed = False
+
+    def presented_key(self) -> bytes | None:
+        ssl_object = self._writer.get_extra_info("ssl_object")
+        der = ssl_object.getpeercert(binary_form=True) if ssl_object is not None else None
+        if not der:
+            return None
+        try:
+            return certificate_public_key(der)
+        except CardInvalid:
+            # The handshake accepted it and _peer_key read it: not reached in practice.
+            return None
 
     async def send(self, data: bytes) -> None:
         if self._closed:

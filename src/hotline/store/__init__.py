@@ -38,6 +38,7 @@ from hotline.store.interfaces import (
     MeetingStore,
     MessageStore,
     PeerConfirmationStore,
+    PeerKeyRevocationStore,
     PeerKeyStore,
     PeerStore,
     RecordStore,
@@ -67,6 +68,7 @@ from hotline.store.interfaces._peer_confirmations import (
     PeerConfirmation,
     PeerRemoval,
 )
+from hotline.store.interfaces._peer_key_revocations import PeerKeyRevocation
 from hotline.store.interfaces._peer_keys import PEER_KEY_KINDS, PeerKeyCertificate
 from hotline.store.interfaces._releases import ReleaseRecord
 from hotline.store.interfaces._statements import (
@@ -158,6 +160,8 @@ __all__ = [
     "PeerConfirmation",
     "PeerConfirmationStore",
     "PeerKeyCertificate",
+    "PeerKeyRevocation",
+    "PeerKeyRevocationStore",
     "PeerKeyStore",
     "PeerRecord",
     "PeerRemoval",

@@ -46,6 +46,7 @@ __all__ = [
     "STATEMENTS",
     "FENCING",
     "PEER_CONFIRMATIONS",
+    "PEER_KEY_REVOCATIONS",
 ]
 
 _T = 'TEXT COLLATE "C"'
@@ -806,3 +807,20 @@ CREATE TABLE peer_key_certificates (
     *_append_only("peer_key_certificates", _RECORD),
 )
 """Peers' operational key certificates, as their key events announced them (append-only)."""
+
+PEER_KEY_REVOCATIONS = (
+    f"""
+CREATE TABLE peer_key_revocations (
+    seq               BIGSERIAL PRIMARY KEY,
+    party             {_T} NOT NULL REFERENCES peers (party),
+    key_id            {_T} NOT NULL CHECK (length(key_id) > 0),
+    kind              {_T} NOT NULL CHECK (kind IN ('signing', 'encryption', 'tls')),
+    public_key        BYTEA NOT NULL CHECK (length(public_key) = 32),
+    compromised_since BIGINT NOT NULL CHECK (compromised_since >= 0),
+    revocation        BYTEA NOT NULL CHECK (length(revocation) > 0),
+    received_at       {_T} NOT NULL CHECK (length(received_at) > 0),
+    UNIQUE (party, key_id)
+)""",
+    *_append_only("peer_key_revocations", _RECORD),
+)
+"""Peers' revoked operational keys, as their key events announced them (append-only)."""

@@ -19,6 +19,7 @@ __all__ = [
     "CONFERENCES",
     "FENCING",
     "PEER_CONFIRMATIONS",
+    "PEER_KEY_REVOCATIONS",
     "RELEASES",
     "STATEMENTS",
     "VERSION_1",
@@ -857,3 +858,22 @@ PEER_KEYS = (
     *_append_only("peer_key_certificates"),
 )
 """Peers' operational key certificates, as their key events announced them (append-only)."""
+
+_CREATE_PEER_KEY_REVOCATIONS = """
+CREATE TABLE peer_key_revocations (
+    seq               INTEGER PRIMARY KEY AUTOINCREMENT,
+    party             TEXT NOT NULL REFERENCES peers (party),
+    key_id            TEXT NOT NULL CHECK (length(key_id) > 0),
+    kind              TEXT NOT NULL CHECK (kind IN ('signing', 'encryption', 'tls')),
+    public_key        BLOB NOT NULL CHECK (length(public_key) = 32),
+    compromised_since INTEGER NOT NULL CHECK (compromised_since >= 0),
+    revocation        BLOB NOT NULL CHECK (length(revocation) > 0),
+    received_at       TEXT NOT NULL CHECK (length(received_at) > 0),
+    UNIQUE (party, key_id)
+)"""
+
+PEER_KEY_REVOCATIONS = (
+    _CREATE_PEER_KEY_REVOCATIONS,
+    *_append_only("peer_key_revocations"),
+)
+"""Peers' revoked operational keys, as their key events announced them (append-only)."""

@@ -51,6 +51,7 @@ from hotline.store._sqlite_journal import SQLiteJournalStore
 from hotline.store._sqlite_messages import SQLiteAcknowledgementStore, SQLiteMessageStore
 from hotline.store._sqlite_migrate import ensure_schema
 from hotline.store._sqlite_peer_confirmations import SQLitePeerConfirmationStore
+from hotline.store._sqlite_peer_key_revocations import SQLitePeerKeyRevocationStore
 from hotline.store._sqlite_peer_keys import SQLitePeerKeyStore
 from hotline.store._sqlite_peers import SQLitePeerStore
 from hotline.store._sqlite_record import SQLiteRecordStore
@@ -121,6 +122,7 @@ class SQLiteStore(
     SQLitePeerConfirmationStore,
     SQLiteChainAdoptionStore,
     SQLitePeerKeyStore,
+    SQLitePeerKeyRevocationStore,
     Store,
 ):
     """A :class:`~hotline.store.Store` in one SQLite file. Build it with :meth:`open`."""

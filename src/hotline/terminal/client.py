@@ -257,6 +257,17 @@ class ControlClient:
         result: dict[str, Any] = self._request("POST", "/keys/rotate", json_body={"which": which})
         return result
 
+    def revoke_key(
+        self, key: str, *, reason: str, compromised_since: str | None = None
+    ) -> dict[str, Any]:
+        """Revoke the operational key ``key``; announced to every peer as a key event."""
+        result: dict[str, Any] = self._request(
+            "POST",
+            "/keys/revoke",
+            json_body={"key": key, "reason": reason, "compromised_since": compromised_since},
+        )
+        return result
+
     def confirm_peer(
         self, party: str, *, fingerprint: str, method: str, confirmed_by: str
     ) -> dict[str, Any]:

@@ -76,6 +76,7 @@ from hotline.terminal.config.token import Pin
 from hotline.terminal.core.alarms import (
     LINE_DOWN,
     RESTORED_BEHIND,
+    REVOKED_KEY_USED,
     ROUTE_DOWN,
     STORE_DAMAGED,
     AlarmBoard,
@@ -102,6 +103,7 @@ from hotline.terminal.core.line import (
 from hotline.terminal.core.markings import Markings, check_classification, screen_incoming
 from hotline.terminal.core.operators import Operator, Permission
 from hotline.terminal.core.outbox import DEFAULT_CHANNEL, Draft, Outbox
+from hotline.terminal.core.revocations import RevokedKeys
 from hotline.terminal.core.session import Session, SessionHandler
 from hotline.terminal.core.tracker import DeliveryTracker
 from hotline.terminal.desks import DESKS
@@ -149,12 +151,20 @@ class Terminal:
         self.store = files.store
         self.identity = files.identity
         self.settings = files.settings
-        self.inbox = Inbox(store=self.store, identity=self.identity, clock=self.clock)
+        #: The peers' revoked keys: every live verifier refuses what they sign.
+        self.revoked_keys = RevokedKeys(self.store)
+        self.inbox = Inbox(
+            store=self.store,
+            identity=self.identity,
+            clock=self.clock,
+            revoked_keys=self.revoked_keys,
+        )
         self.outbox = Outbox(
             store=self.store,
             identity=self.identity,
             clock=self.clock,
             ack_seconds=self.settings.acknowledgement.seconds,
+            revoked_keys=self.revoked_keys,
         )
         self.lines: dict[str, PeerLine] = {}
         #: Peers removed with ``hotline peer remove``: no line, sessions refused.
@@ -224,6 +234,7 @@ class Terminal:
             fingerprint=self._card.fingerprint,
             key_tiers=files.tiers,
             keys_sealed=files.keys_sealed,
+            revoked_keys=self.revoked_keys,
         )
         #: The features, routed to by the kinds they name (hotline.terminal.core.desk).
         self.desks = DeskRegistry(
@@ -823,6 +834,19 @@ class Terminal:
             return
         await self._run_session(transport, line)
 
+    def _tls_key_usable(self, transport: Transport, line: PeerLine) -> bool:
+        """False (refused, journaled, alarmed) if the peer's TLS key is one it revoked."""
+        presented = transport.presented_key()
+        if presented is None:
+            return True
+        problem = self.revoked_keys.revoked_key_problem(line.party, presented, self.clock.now())
+        if problem is None:
+            return True
+        reason = f"TLS handshake {problem}"
+        self._refused(transport.peer_address, reason)
+        self.alarms.raise_alarm(kind=REVOKED_KEY_USED, peer=line.party, route=None, detail=reason)
+        return False
+
     def _refused(self, address: str, reason: str) -> None:
         self.metrics.refused()  # every one, for the metrics
         # Anyone who can reach a listening port can cause refusals; the journal
@@ -865,6 +889,9 @@ class Terminal:
             transport.peer_key = line.peer.signing_key
         if transport.peer_key != line.peer.signing_key:
             self._refused(transport.peer_address, f"certificate is not {line.party}'s")
+            await transport.aclose()
+            return False
+        if not self._tls_key_usable(transport, line):
             await transport.aclose()
             return False
         route = line.routes.get(transport.route)
@@ -1200,6 +1227,11 @@ class _LineHandler(SessionHandler):
         self, session: Session, answer: proto.WitnessCosignature | proto.WitnessRefusal
     ) -> None:
         self._terminal._witness_answer(self._line, session, answer)
+
+    def revoked_key_used(self, session: Session, detail: str) -> None:
+        self._terminal.alarms.raise_alarm(
+            kind=REVOKED_KEY_USED, peer=self._line.party, route=None, detail=detail
+        )
 
     def restored_behind(self, session: Session, detail: str) -> None:
         self._terminal.alarms.raise_alarm(

@@ -154,6 +154,8 @@
     "cosign-overdue": t("Record not cosigned"),
     "store-damaged": t("Stored messages damaged"),
     "restored-behind": t("Restored behind the peer"),
+    "key-revoked": t("Key revoked"),
+    "revoked-key-used": t("Revoked key used"),
   };
   /* Each alarm kind's meaning, filled in from the alarm's peer and route (msgids: i18n.py). */
   // What a refusal means, in the reader's language, from the API's error class (its
@@ -192,6 +194,8 @@
     "cosign-overdue": "%(peer)s has not cosigned our record in time.",
     "store-damaged": "Stored messages failed their checks.",
     "restored-behind": "This terminal was restored behind what %(peer)s holds.",
+    "key-revoked": "%(peer)s revoked one of its keys: read the detail.",
+    "revoked-key-used": "Something signed by a key %(peer)s revoked arrived and was refused.",
   };
   const STEPS = {
     queued: t("queued"),

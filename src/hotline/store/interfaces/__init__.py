@@ -25,6 +25,7 @@ from hotline.store.interfaces._journal import JournalStore
 from hotline.store.interfaces._lifetime import StoreStatistics, TransactionalStore
 from hotline.store.interfaces._messages import AcknowledgementStore, MessageStore
 from hotline.store.interfaces._peer_confirmations import PeerConfirmationStore
+from hotline.store.interfaces._peer_key_revocations import PeerKeyRevocationStore
 from hotline.store.interfaces._peer_keys import PeerKeyStore
 from hotline.store.interfaces._peers import PeerStore
 from hotline.store.interfaces._record import RecordStore
@@ -46,6 +47,7 @@ __all__ = [
     "MeetingStore",
     "MessageStore",
     "PeerConfirmationStore",
+    "PeerKeyRevocationStore",
     "PeerKeyStore",
     "PeerStore",
     "RecordStore",

@@ -29,6 +29,7 @@ from hotline.errors import (
     FingerprintMismatch,
     HotlineError,
     InvalidArgument,
+    KeyRevoked,
     MessageTooLarge,
     NotCosigned,
     NotInitialised,
@@ -107,6 +108,8 @@ ERROR_STATUS: Final[Mapping[type[HotlineError], int]] = MappingProxyType(
         PassphraseError: 400,
         # Likewise for a signing key in a token the daemon has open already.
         TokenUnavailable: 400,
+        # Signed by a revoked key: the state (the peer's revocation) refuses it.
+        KeyRevoked: 409,
     }
 )
 

@@ -4,6 +4,10 @@
 of the running terminal and announces it to every peer as a key event
 (docs/protocol/key-events.md); it answers the new certificates and the peers
 told.
+
+``POST /keys/revoke`` with ``{"key": ID, "reason": TEXT, "compromised_since":
+UTC or null}`` revokes one of its operational keys that is no longer current
+(docs/keys.md, "Revocation") and announces it to every peer.
 """
 
 from __future__ import annotations
@@ -13,15 +17,22 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
 
+from hotline.errors import InvalidArgument
 from hotline.terminal.daemon import Terminal
 from hotline.terminal.desks.keys import KeyDesk
-from hotline.utc import format_utc, from_epoch
+from hotline.utc import format_utc, from_epoch, parse_utc
 
 __all__ = ["keys_router"]
 
 
 class KeyRotate(BaseModel):
     which: str = "tls"
+
+
+class KeyRevoke(BaseModel):
+    key: str
+    reason: str
+    compromised_since: str | None = None
 
 
 async def _terminal(request: Request) -> Terminal:
@@ -49,4 +60,24 @@ async def post_key_rotation(body: KeyRotate, terminal: TerminalDep) -> dict[str,
             for c in rotation.certificates
         ],
         "announced_to": list(rotation.announced_to),
+    }
+
+
+@keys_router.post("/revoke", status_code=201)
+async def post_key_revocation(body: KeyRevoke, terminal: TerminalDep) -> dict[str, Any]:
+    try:
+        since = None if body.compromised_since is None else parse_utc(body.compromised_since)
+    except ValueError as exc:
+        raise InvalidArgument(f"compromised_since: {exc}") from None
+    sent = terminal.desk(KeyDesk).revoke(body.key, reason=body.reason, compromised_since=since)
+    revocation = sent.revocation
+    return {
+        "key": {
+            "id": revocation.key_id,
+            "kind": revocation.kind,
+            "compromised_since": format_utc(from_epoch(revocation.compromised_since)),
+            "revoked_at": format_utc(from_epoch(revocation.revoked_at)),
+            "reason": revocation.reason,
+        },
+        "announced_to": list(sent.announced_to),
     }

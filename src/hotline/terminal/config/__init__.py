@@ -32,6 +32,7 @@ from hotline.terminal.config.paths import (
     sync_directory,
     write_private,
 )
+from hotline.terminal.config.revocations import REVOCATIONS_FILE, add_revocation, read_revocations
 from hotline.terminal.config.rotation import ROTATION_DIR, finish_rotation, rotate_tls
 from hotline.terminal.config.settings import (
     DEFAULT_DEADLINES,
@@ -118,6 +119,7 @@ __all__ = [
     "Passphrase",
     "PeerAdded",
     "Pin",
+    "REVOCATIONS_FILE",
     "ROTATION_DIR",
     "RecordSettings",
     "Settings",
@@ -125,6 +127,7 @@ __all__ = [
     "TerminalFiles",
     "TerminalPaths",
     "add_peer_card",
+    "add_revocation",
     "backup_terminal",
     "certificate_fingerprint",
     "check_console",
@@ -156,6 +159,7 @@ __all__ = [
     "private_file",
     "read_certificates",
     "read_passphrase_file",
+    "read_revocations",
     "refuse_if_removed",
     "remove_peer",
     "render_settings",

@@ -96,6 +96,7 @@ from hotline.terminal.core.outbox import (
 )
 from hotline.terminal.core.proofs import receipt_proof
 from hotline.terminal.core.releasing import RELEASE_KIND, Releaser
+from hotline.terminal.core.revocations import RevokedKeys, signed_after_compromise
 from hotline.terminal.core.session import (
     DELIVERY_SLICE,
     HIGH_WATER,
@@ -165,6 +166,7 @@ __all__ = [
     "RecipientState",
     "ReleaseTarget",
     "Releaser",
+    "RevokedKeys",
     "Role",
     "RouteLine",
     "RouteStatus",
@@ -209,6 +211,7 @@ __all__ = [
     "refuse_content",
     "screen_incoming",
     "sign_draft",
+    "signed_after_compromise",
     "statement_id",
     "verify_note",
 ]

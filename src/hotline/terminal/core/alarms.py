@@ -29,6 +29,12 @@ terminal says, to a person, that the line needs attention:
   (it was restored from an older backup); the session adopted the peer's
   position, or says why it could not (docs/protocol/delivery.md §5.1). A
   person clears it once they know why the store went back.
+* ``key-revoked``: the peer revoked one of its operational keys (``hotline
+  key revoke``, docs/keys.md "Revocation"): the detail names the key, since
+  when it is compromised and why. A person clears it once they have read it.
+* ``revoked-key-used``: something signed by a key the peer revoked arrived
+  and was refused (a forgery, or a copy of the peer's terminal still running
+  on the leaked key). A person clears it after dealing with the peer.
 
 Every alarm is stored (the ``alarms`` table), journaled when raised and when
 cleared, logged, and handed to the operator's hook: a shell command run with
@@ -60,11 +66,13 @@ __all__ = [
     "ACK_OVERDUE",
     "ALARM_KINDS",
     "COSIGN_OVERDUE",
+    "KEY_REVOKED",
     "LINE_DOWN",
     "PEER_TEST_MISSED",
     "RECORD_CONFLICT",
     "ROUTE_DOWN",
     "RESTORED_BEHIND",
+    "REVOKED_KEY_USED",
     "STORE_DAMAGED",
     "TEST_MISSED",
     "AlarmBoard",
@@ -85,6 +93,10 @@ ROUTE_DOWN = "route-down"
 STORE_DAMAGED = "store-damaged"
 #: The peer holds more of our direction than our store: restored from an older backup.
 RESTORED_BEHIND = "restored-behind"
+#: The peer revoked one of its operational keys.
+KEY_REVOKED = "key-revoked"
+#: Something signed by a key the peer revoked arrived, and was refused.
+REVOKED_KEY_USED = "revoked-key-used"
 ALARM_KINDS = (
     TEST_MISSED,
     PEER_TEST_MISSED,
@@ -95,6 +107,8 @@ ALARM_KINDS = (
     ROUTE_DOWN,
     STORE_DAMAGED,
     RESTORED_BEHIND,
+    KEY_REVOKED,
+    REVOKED_KEY_USED,
 )
 #: The kinds a passing link test on a route clears.
 _TEST_KINDS = (TEST_MISSED, PEER_TEST_MISSED)

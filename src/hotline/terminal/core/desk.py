@@ -38,6 +38,7 @@ from hotline.terminal.config.settings import Settings
 from hotline.terminal.config.tiers import KeyTiers
 from hotline.terminal.core.alarms import AlarmBoard
 from hotline.terminal.core.outbox import Outbox
+from hotline.terminal.core.revocations import RevokedKeys
 from hotline.terminal.runtime.clock import Clock
 from hotline.terminal.runtime.events import EventHub
 
@@ -136,6 +137,8 @@ class DeskServices:
     key_tiers: KeyTiers | None = None
     #: Whether the private keys are sealed under a passphrase (a new key is sealed alike).
     keys_sealed: bool = False
+    #: The peers' revoked keys (the keys desk adds what it stores; None in bare tests).
+    revoked_keys: RevokedKeys | None = None
 
 
 class Desk:

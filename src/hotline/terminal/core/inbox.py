@@ -48,6 +48,7 @@ from hotline.errors import (
     CryptoError,
     DeliveryError,
     EnvelopeInvalid,
+    KeyRevoked,
     ReplayDetected,
     WrongSigner,
 )
@@ -62,6 +63,7 @@ from hotline.store import (
 )
 from hotline.terminal.core.groups import party_block
 from hotline.terminal.core.outbox import encode_body
+from hotline.terminal.core.revocations import RevokedKeys
 from hotline.terminal.runtime.clock import Clock
 from hotline.utc import format_utc
 
@@ -104,6 +106,8 @@ class InboxOutcome:
     resume_from: int | None
     #: One line per refused envelope.
     refusals: tuple[str, ...]
+    #: One line per envelope refused because a revoked key signed it (for an alarm).
+    revoked: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)
@@ -134,10 +138,18 @@ class _Batch:
 class Inbox:
     """Accepts envelopes from authenticated peers."""
 
-    def __init__(self, *, store: Store, identity: Identity, clock: Clock) -> None:
+    def __init__(
+        self,
+        *,
+        store: Store,
+        identity: Identity,
+        clock: Clock,
+        revoked_keys: RevokedKeys | None = None,
+    ) -> None:
         self._store = store
         self._identity = identity
         self._clock = clock
+        self._revoked_keys = revoked_keys
 
     def accept(
         self, *, peer: PeerRecord, envelopes: Sequence[bytes], batched: bool = False
@@ -152,6 +164,7 @@ class Inbox:
         #: Batched: the records' fields, until the one receipt for them all is signed.
         unsigned: list[dict[str, Any]] = []
         refusals: list[str] = []
+        revoked: list[str] = []
         resume_from: int | None = None
         batch = _Batch(
             peer=peer, stamp=format_utc(self._clock.now()), received=[] if batched else None
@@ -166,6 +179,7 @@ class Inbox:
                 if envelope.header.recipient != self._identity.signing_public:
                     raise WrongSigner("envelope is addressed to another party")
                 verify_envelope(envelope, sender_signing_key=peer.signing_key)
+                self._check_not_revoked(peer, envelope)
                 if envelope.header.kind in FRAME_ONLY_KINDS:
                     raise EnvelopeInvalid(
                         f"a {envelope.header.kind!r} envelope is not a message: it travels"
@@ -191,6 +205,8 @@ class Inbox:
                 fields = self._take(batch, envelope)
             except (CryptoError, DeliveryError) as exc:
                 refusals.append(self._refuse(peer, exc))
+                if isinstance(exc, KeyRevoked):
+                    revoked.append(str(exc))
                 continue
             batch.last = (serial, envelope.hash)
             if batched:
@@ -224,7 +240,18 @@ class Inbox:
             accepted=tuple(accepted),
             resume_from=resume_from,
             refusals=tuple(refusals),
+            revoked=tuple(revoked),
         )
+
+    def _check_not_revoked(self, peer: PeerRecord, envelope: Envelope) -> None:
+        """KeyRevoked if the peer revoked the key that signed ``envelope`` (docs/keys.md)."""
+        if self._revoked_keys is None:
+            return
+        problem = self._revoked_keys.revoked_key_problem(
+            peer.party, peer.signing_key, envelope.header.sent_at
+        )
+        if problem is not None:
+            raise KeyRevoked(f"envelope {envelope.header.message_id} {problem}")
 
     def _receipt_for(self, peer: PeerRecord, unsigned: list[dict[str, Any]]) -> bytes:
         """One receipt for a run of newly journaled envelopes (consecutive serials)."""

@@ -30,7 +30,7 @@ from hotline.crypto import (
     verify_batch_receipt,
     verify_receipt_fields,
 )
-from hotline.errors import CryptoError, DeliveryError, InvalidArgument, MessageTooLarge
+from hotline.errors import CryptoError, DeliveryError, InvalidArgument, KeyRevoked, MessageTooLarge
 from hotline.freetext import check_free_text
 from hotline.store import (
     ChainRecord,
@@ -43,6 +43,7 @@ from hotline.store import (
 )
 from hotline.terminal.core.ackdeadline import ack_within_for
 from hotline.terminal.core.groups import MAX_RECIPIENTS, GroupQueued, PartyBlock
+from hotline.terminal.core.revocations import RevokedKeys
 from hotline.terminal.runtime.clock import Clock
 from hotline.utc import format_utc, time_group
 
@@ -97,6 +98,8 @@ class ReceiptOutcome:
 
     delivered: tuple[str, ...]
     refusals: tuple[str, ...]
+    #: One line per receipt refused because a revoked key signed it (for an alarm).
+    revoked: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)
@@ -120,6 +123,7 @@ class Outbox:
         identity: Identity,
         clock: Clock,
         ack_seconds: Mapping[str, float] | None = None,
+        revoked_keys: RevokedKeys | None = None,
     ) -> None:
         """``ack_seconds``: the acknowledgement deadline by precedence, carried in each
         body a person must acknowledge (core/ackdeadline.py); None carries none."""
@@ -127,6 +131,7 @@ class Outbox:
         self._identity = identity
         self._clock = clock
         self._ack_seconds = ack_seconds
+        self._revoked_keys = revoked_keys
         #: The session protocol each peer last spoke, read from the store once.
         self._protocols: dict[str, int] = {}
 
@@ -400,9 +405,11 @@ class Outbox:
         """
         delivered: list[str] = []
         refusals: list[str] = []
+        revoked: list[str] = []
         for raw in receipts:
             try:
                 receipt = Receipt.decode(raw)
+                self._check_not_revoked(peer, receipt)
                 if receipt.version >= 2:
                     delivered.extend(self._accept_batch(peer, receipt, raw, transmitted))
                 else:
@@ -410,6 +417,8 @@ class Outbox:
             except (CryptoError, DeliveryError) as exc:
                 reason = f"receipt refused: {type(exc).__name__}: {exc}"
                 refusals.append(reason)
+                if isinstance(exc, KeyRevoked):
+                    revoked.append(str(exc))
                 self._store.append_journal(
                     kind="refusal",
                     at=format_utc(self._clock.now()),
@@ -420,7 +429,23 @@ class Outbox:
                         "reason": str(exc),
                     },
                 )
-        return ReceiptOutcome(delivered=tuple(delivered), refusals=tuple(refusals))
+        return ReceiptOutcome(
+            delivered=tuple(delivered), refusals=tuple(refusals), revoked=tuple(revoked)
+        )
+
+    def _check_not_revoked(self, peer: PeerRecord, receipt: Receipt) -> None:
+        """KeyRevoked if the peer revoked its key that signs receipts (docs/keys.md).
+
+        Checked before the signature: a revoked key is refused whatever it
+        signed, and a receipt is signed by the peer's current address key.
+        """
+        if self._revoked_keys is None:
+            return
+        problem = self._revoked_keys.revoked_key_problem(
+            peer.party, peer.signing_key, receipt.received_at
+        )
+        if problem is not None:
+            raise KeyRevoked(f"receipt for serial {receipt.serial} {problem}")
 
     def _accept_single(
         self,

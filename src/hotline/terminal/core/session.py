@@ -122,6 +122,9 @@ class SessionHandler:
     ) -> None:
         """The peer answered one of our witness requests."""
 
+    def revoked_key_used(self, session: Session, detail: str) -> None:
+        """Something signed by a key the peer revoked arrived and was refused (an alarm)."""
+
     def restored_behind(self, session: Session, detail: str) -> None:
         """The peer holds more of our direction than our store: we were restored from a backup.
 
@@ -642,6 +645,8 @@ class Session:
         # Committed: only now may the peer learn that we hold its messages.
         for reason in (*inbound.refusals, *acknowledged.refusals):
             log.warning("%s", reason)
+        for reason in (*inbound.revoked, *acknowledged.revoked):
+            self._handler.revoked_key_used(self, reason)
         if self._conn.state is proto.ConnectionState.OPEN:
             # After a Close (theirs or ours) no more receipts may be sent; the
             # messages are stored, and their receipts go out again next session

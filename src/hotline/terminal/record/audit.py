@@ -27,6 +27,7 @@ import cbor2
 from hotline.crypto import (
     Checkpoint,
     Envelope,
+    KeyRevocation,
     PeerCard,
     Receipt,
     SignedNote,
@@ -39,6 +40,7 @@ from hotline.crypto import (
     verify_receipt,
     verify_signature,
 )
+from hotline.crypto import key_id as make_key_id
 from hotline.errors import CryptoError, DeliveryError, InvalidArgument
 from hotline.store.journal import JOURNAL_DOMAIN
 from hotline.terminal.core.markings import Markings
@@ -188,6 +190,9 @@ class AuditReport:
     #: (kind, peer, detected_at, detail) of each conflict, evidence verified.
     conflicts: tuple[tuple[str, str, str, str], ...] = ()
     notes: tuple[str, ...] = field(default=())
+    #: Messages signed by a key its party revoked, at or after the key's compromise
+    #: (the revocations the log holds, each verified): flagged, not a fault.
+    flagged: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -215,6 +220,7 @@ class AuditReport:
                 for k, p, at, d in self.conflicts
             ],
             "notes": list(self.notes),
+            "flagged": list(self.flagged),
         }
 
     def lines(self) -> list[str]:
@@ -273,6 +279,7 @@ class AuditReport:
         for kind, peer, at, detail in self.conflicts:
             out.append(f"CONFLICT {kind} with {peer} at {at}: {detail} [evidence verified]")
         out.extend(f"note: {note}" for note in self.notes)
+        out.extend(f"FLAGGED: {line}" for line in self.flagged)
         return out
 
 
@@ -327,6 +334,7 @@ class _Audit:
         messages, received_at = self._objects(entries, exporter)
         acks = self._acks(entries, messages)
         self._ceremonies(entries)
+        revocations = self._revocations(entries, exporter)
         witnessed = self._witnessed(exporter)
         conflicts = self._conflicts()
         try:
@@ -365,6 +373,7 @@ class _Audit:
             witnessed=witnessed,
             conflicts=conflicts,
             notes=tuple(self.notes),
+            flagged=tuple(_flagged(accounts, messages, revocations)),
         )
 
     # -- cards ------------------------------------------------------------------
@@ -652,6 +661,27 @@ class _Audit:
             if problem is not None:
                 raise _Fault(f"log entry #{e.index + 1} (key ceremony): {problem}")
 
+    def _revocations(self, entries: list[_Entry], exporter: PeerCard) -> list[KeyRevocation]:
+        """The key revocations the log holds (ours and peers'), each checked against its master."""
+        found: list[KeyRevocation] = []
+        for e in entries:
+            if e.kind not in (KIND_KEY_REVOKED, KIND_PEER_KEY_REVOKED):
+                continue
+            where = f"log entry #{e.index + 1} ({e.kind})"
+            party = exporter.party if e.kind == KIND_KEY_REVOKED else str(e.data.get("peer"))
+            encoded = e.data.get("revocation")
+            try:
+                revocation = KeyRevocation.decode(bytes.fromhex(str(encoded)))
+            except (InvalidArgument, ValueError) as exc:
+                raise _Fault(f"{where}: the revocation does not hold: {exc}") from None
+            card = self.cards.get(party)
+            if card is None:
+                continue  # a party the bundle has no card of signs nothing in it
+            if revocation.party != party or revocation.master_key != card.master:
+                raise _Fault(f"{where}: the revocation is not signed by {party}'s master key")
+            found.append(revocation)
+        return found
+
     def _acks(
         self, entries: list[_Entry], messages: Mapping[str, _Message]
     ) -> dict[str, Acknowledgement]:
@@ -860,6 +890,39 @@ def _releases(messages: Mapping[str, _Message]) -> dict[str, Release]:
             release_id=message.envelope.header.message_id,
         )
     return found
+
+
+KIND_KEY_REVOKED = "key revoked"
+KIND_PEER_KEY_REVOKED = "peer key revoked"
+
+
+def _flagged(
+    accounts: Sequence[MessageAccount],
+    messages: Mapping[str, _Message],
+    revocations: Sequence[KeyRevocation],
+) -> list[str]:
+    """One line per message its sender signed with a revoked key, at or after its compromise."""
+    out: list[str] = []
+    by_id = {m.id: m for m in accounts}
+    for message_id, message in messages.items():
+        header = message.envelope.header
+        signed = int(parse_utc(header.sent_at).timestamp())
+        for revocation in revocations:
+            if (
+                revocation.party == message.sender
+                and revocation.kind == "signing"
+                and revocation.public_key == header.sender
+                and signed >= revocation.compromised_since
+            ):
+                account = by_id[message_id]
+                out.append(
+                    f"#{account.index + 1} {account.sender} -> {account.recipient} serial {account.serial} "
+                    f"id {account.id}: signed {header.sent_at} by "
+                    f"{make_key_id('signing', header.sender)}, revoked by {revocation.party} "
+                    f"(compromised since {format_utc(from_epoch(revocation.compromised_since))}: "
+                    f"{revocation.reason})"
+                )
+    return out
 
 
 def _account(

@@ -20,6 +20,11 @@ Before all that, every message row whose stored text is not UTF-8 is named
 (id, peer, serial, column; never content): the store reads past such a row
 (:mod:`hotline.store._damage`), so the checks after it see the text recovered
 from the body, or a gap where a quarantined row was.
+
+A message a peer signed, or a receipt it gave, with a key it revoked (docs/keys.md,
+"Revocation") at or after that key's compromise is **flagged**: named in the
+summary (``FLAGGED``), not a fault, since its signature holds and what was kept
+before the revocation arrived stays; a reader must weigh it.
 """
 
 from __future__ import annotations
@@ -44,9 +49,11 @@ from hotline.store import Direction, MessageRecord, MessageState, PeerRecord, St
 from hotline.terminal.core.outbox import decode_body
 from hotline.terminal.core.outbox import encode_body as canonical_body
 from hotline.terminal.core.proofs import receipt_proof
+from hotline.terminal.core.revocations import signed_after_compromise
 from hotline.terminal.core.statements import ack_statement, verify_note
 from hotline.terminal.record.ceremonies import CEREMONY_KIND, check_ceremony
 from hotline.terminal.record.check import check_record
+from hotline.utc import format_utc, from_epoch
 
 __all__ = ["VerifyReport", "verify_store"]
 
@@ -76,6 +83,9 @@ class VerifyReport:
     #: from an older backup and adopted the peer's position (delivery.md §5.1):
     #: one line per gap. Not a fault: the peer holds them and their record.
     not_held: tuple[str, ...] = ()
+    #: Records a peer signed with a key it revoked, at or after the key's compromise
+    #: (docs/keys.md, "Revocation"): one line each. Not a fault: they are flagged.
+    revoked: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -88,10 +98,19 @@ class VerifyReport:
             f"{self.commitments} body commitments, {self.journal_entries} journal entries, "
             f"{self.checkpoints} checkpoints, {self.cosignatures} cosignatures"
         )
+        flagged = (
+            f"; FLAGGED, signed by a revoked key at or after its compromise: "
+            f"{'; '.join(self.revoked)}"
+            if self.revoked
+            else ""
+        )
         if self.fault is None:
             if self.not_held:
-                return f"verified: {counts}; all hold; not held here: {'; '.join(self.not_held)}"
-            return f"verified: {counts}; all hold"
+                return (
+                    f"verified: {counts}; all hold; not held here: {'; '.join(self.not_held)}"
+                    f"{flagged}"
+                )
+            return f"verified: {counts}; all hold{flagged}"
         return f"FAULT: {self.fault} (checked before it: {counts})"
 
 
@@ -112,6 +131,7 @@ class _Counter:
         self.sent = self.received = self.signatures = self.receipts = self.chains = 0
         self.commitments = 0
         self.not_held: list[str] = []
+        self.revoked: list[str] = []
 
 
 def verify_store(store: Store, identity: Identity) -> VerifyReport:
@@ -161,6 +181,7 @@ def verify_store(store: Store, identity: Identity) -> VerifyReport:
         cosignatures=record.cosignatures,
         fault=fault,
         not_held=tuple(counter.not_held),
+        revoked=tuple(counter.revoked),
     )
 
 
@@ -181,6 +202,7 @@ def _check_direction(
         (a.held_before, a.serial): a.envelope_hash
         for a in (store.chain_adoptions(peer.party) if outgoing else ())
     }
+    revocations = store.peer_key_revocations(peer.party)
     for message in store.iter_messages(peer=peer.party, direction=direction):
         any_message = True
         page.append(message)
@@ -211,6 +233,21 @@ def _check_direction(
             # design; its commitment, checked above, binds the stored body instead.
             _check_plaintext(message, envelope, where, identity)
         _check_receipt(store, message, envelope, where, recipient_key, outgoing)
+        if revocations:
+            # The peer signed the envelope (incoming) or the receipt (outgoing).
+            at = envelope.header.sent_at if not outgoing else message.delivered_at
+            what = "envelope" if not outgoing else "receipt"
+            signed = None if outgoing and message.receipt is None else at
+            revoked = (
+                None
+                if signed is None
+                else signed_after_compromise(revocations, peer.signing_key, signed)
+            )
+            if revoked is not None:
+                counter.revoked.append(
+                    f"{where}: {what} signed {signed} by {peer.party}'s key {revoked.key_id}, "
+                    f"compromised since {format_utc(from_epoch(revoked.compromised_since))}"
+                )
         if message.receipt is not None:
             counter.receipts += 1
         if outgoing:

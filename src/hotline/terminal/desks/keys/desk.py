@@ -17,25 +17,50 @@ journal) and nothing is stored.
 
 Built so far: the TLS key. Rotating the signing and encryption keys needs the
 stores and the delivery core to hold several keys per party (docs/keys.md §8).
+
+``hotline key revoke`` (``POST /keys/revoke``) has the master key sign a
+revocation of one of this terminal's operational keys that is no longer
+current, keeps it (``keys/revocations.cbor``) and announces it as a key event
+of op ``revoke``::
+
+    {"text": <a line for the reader>, "op": "revoke", "revocation": <bytes>}
+
+journaled (``key revoked``) in the transaction that queues the events. A
+peer checks it against the pinned master, stores it
+(``peer_key_revocations``), journals ``peer key revoked``, raises a
+``key-revoked`` alarm, and from then on refuses what that key signs
+(:class:`hotline.terminal.core.revocations.RevokedKeys`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Final
 
-from hotline.crypto import KeyCertificate, Precedence
+from hotline.crypto import KeyCertificate, KeyRevocation, Precedence, b64url_encode, revoke_key
 from hotline.errors import CardInvalid, InvalidArgument
-from hotline.store import MessageRecord, PeerKeyCertificate
+from hotline.freetext import check_free_text
+from hotline.store import MessageRecord, PeerKeyCertificate, PeerKeyRevocation, PeerRecord
 from hotline.terminal.config.paths import TerminalPaths
+from hotline.terminal.config.revocations import add_revocation, read_revocations
 from hotline.terminal.config.rotation import rotate_tls
 from hotline.terminal.config.tiers import KeyTiers, peer_master
+from hotline.terminal.core.alarms import KEY_REVOKED
 from hotline.terminal.core.desk import Desk, DeskServices
 from hotline.terminal.core.inbox import refuse_content
 from hotline.terminal.core.outbox import decode_body
-from hotline.utc import format_utc
+from hotline.utc import format_utc, from_epoch
 
-__all__ = ["KEY_EVENT_KIND", "ROTATABLE", "KeyDesk", "KeyRotation", "read_key_event"]
+__all__ = [
+    "KEY_EVENT_KIND",
+    "ROTATABLE",
+    "KeyDesk",
+    "KeyRevocationSent",
+    "KeyRotation",
+    "read_key_event",
+    "read_revocation_event",
+]
 
 KEY_EVENT_KIND: Final = "key"
 """The message kind of a key event."""
@@ -53,6 +78,14 @@ class KeyRotation:
     """What one rotation did: the new certificates, and the peers told."""
 
     certificates: tuple[KeyCertificate, ...]
+    announced_to: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class KeyRevocationSent:
+    """What one revocation did: the signed revocation, and the peers told."""
+
+    revocation: KeyRevocation
     announced_to: tuple[str, ...]
 
 
@@ -125,6 +158,168 @@ class KeyDesk(Desk):
             self.services.lines.queued(record)
         return KeyRotation(certificates=(certificate,), announced_to=tuple(p.party for p in peers))
 
+    # -- revoking ----------------------------------------------------------------
+
+    def revoke(
+        self, key_id: str, *, reason: str, compromised_since: datetime | None = None
+    ) -> KeyRevocationSent:
+        """Revoke this terminal's operational key ``key_id`` and announce it to every peer.
+
+        ``compromised_since`` (default: now) is when the key may have leaked:
+        peers refuse what it signed from then on, and anything it signs that
+        reaches them after the revocation. InvalidArgument for a single-tier
+        terminal, a master key, an unknown id (naming those ``key list``
+        shows), the current key of its kind (rotate it first), a key revoked
+        already (refused: a second revocation could only move the compromise
+        time, and the first one is what the peers hold), or a compromise time
+        in the future.
+        """
+        tiers = self._tiers
+        if tiers is None:
+            raise InvalidArgument(
+                "a single-tier terminal has no master key to sign a revocation "
+                "(docs/keys.md, 'The key hierarchy')"
+            )
+        directory = self.services.directory
+        if key_id.startswith("master") or key_id == b64url_encode(tiers.master.public_key):
+            raise InvalidArgument(
+                "a master key is not revoked with 'hotline key revoke': that is a master-key "
+                "change (docs/keys.md, 'Not yet')"
+            )
+        known = {c.key_id: c for c in tiers.certificates}
+        certificate = known.get(key_id)
+        if certificate is None:
+            raise InvalidArgument(
+                f"no key {key_id!r} in {directory}: 'hotline key list' shows {', '.join(known)}"
+            )
+        if certificate in tiers.current():
+            raise InvalidArgument(
+                f"{key_id} is the current {certificate.kind} key: rotate it first: "
+                f"hotline key rotate {directory} --which {certificate.kind}"
+            )
+        paths = TerminalPaths(directory)
+        for held in read_revocations(paths):
+            if held.key_id == key_id:
+                raise InvalidArgument(
+                    f"{key_id} was revoked already at {format_utc(from_epoch(held.revoked_at))} "
+                    f"(compromised since {format_utc(from_epoch(held.compromised_since))})"
+                )
+        now = self._clock.now()
+        revoked_at = int(now.timestamp())
+        since = revoked_at if compromised_since is None else int(compromised_since.timestamp())
+        if since > revoked_at:
+            raise InvalidArgument(
+                f"--compromised-since {format_utc(from_epoch(since))} is in the future"
+            )
+        check_free_text(reason, "the reason")
+        revocation = revoke_key(
+            master=tiers.master,
+            party=self.services.settings.party,
+            kind=certificate.kind,
+            public_key=certificate.public_key,
+            compromised_since=since,
+            revoked_at=revoked_at,
+            reason=reason,
+        )
+        # Kept first: the decision stands even if telling the peers fails (a
+        # later start still shows the key revoked, and the journal says who was told).
+        add_revocation(paths, revocation)
+        told = self._announce(
+            journal="key revoked",
+            data={**_revocation_json(revocation), "revocation": revocation.encode().hex()},
+            text=(
+                f"KEY REVOKED: {revocation.kind} key {revocation.key_id} "
+                f"(compromised since {format_utc(from_epoch(since))}): {reason}"
+            ),
+            body={"op": "revoke", "revocation": revocation.encode()},
+        )
+        return KeyRevocationSent(revocation=revocation, announced_to=told)
+
+    def _announce(
+        self, *, journal: str, data: dict[str, Any], text: str, body: dict[str, Any]
+    ) -> tuple[str, ...]:
+        """Journal ``journal`` and queue one key event to every peer not removed, in one
+        transaction, then hand the events to their lines; the peers told.
+
+        The journal entry's ``data`` gains ``announced_to``. (A rotation does the
+        same; it can use this too once the parts of issue 18 are merged.)
+        """
+        removed = self._store.peer_removals()
+        peers = [p for p in self._store.list_peers() if p.party not in removed]
+        queued: list[MessageRecord] = []
+        with self._store.transaction():
+            self._store.append_journal(
+                kind=journal,
+                at=format_utc(self._clock.now()),
+                data={**data, "announced_to": [p.party for p in peers]},
+            )
+            for peer in peers:
+                queued.append(
+                    self.services.outbox.queue(
+                        peer=peer,
+                        text=text,
+                        precedence=Precedence.FLASH,
+                        kind=KEY_EVENT_KIND,
+                        extra_body=body,
+                    )
+                )
+        for record in queued:
+            self.services.lines.queued(record)
+        return tuple(p.party for p in peers)
+
+    def _revocation_received(
+        self, record: MessageRecord, peer: PeerRecord, body: dict[str, Any]
+    ) -> None:
+        try:
+            revocation = read_revocation_event(body, party=peer.party, master=peer_master(peer))
+        except InvalidArgument as exc:
+            refuse_content(self._store, self._clock, record, what="key event", reason=str(exc))
+            return
+        at = format_utc(self._clock.now())
+        item = PeerKeyRevocation(
+            party=peer.party,
+            key_id=revocation.key_id,
+            kind=revocation.kind,
+            public_key=revocation.public_key,
+            compromised_since=revocation.compromised_since,
+            revocation=revocation.encode(),
+            received_at=at,
+        )
+        for held in self._store.peer_key_revocations(peer.party):
+            if held.key_id == item.key_id:
+                if held.revocation != item.revocation:
+                    # The first one stands: a second could only move the compromise time.
+                    refuse_content(
+                        self._store,
+                        self._clock,
+                        record,
+                        what="key event",
+                        reason=f"{peer.party}'s key {item.key_id} is revoked already, "
+                        f"by another revocation received {held.received_at}",
+                    )
+                return
+        with self._store.transaction():
+            self._store.add_peer_key_revocation(item)
+            self._store.append_journal(
+                kind="peer key revoked",
+                at=at,
+                data={"peer": peer.party, "message": record.id}
+                | _revocation_json(revocation)
+                | {"revocation": revocation.encode().hex()},
+            )
+        if self.services.revoked_keys is not None:
+            self.services.revoked_keys.add(item)
+        self.services.alarms.raise_alarm(
+            kind=KEY_REVOKED,
+            peer=peer.party,
+            route=None,
+            detail=(
+                f"{peer.party} revoked its {revocation.kind} key {revocation.key_id}, "
+                f"compromised since {format_utc(from_epoch(revocation.compromised_since))}: "
+                f"{revocation.reason}"
+            ),
+        )
+
     # -- receiving ---------------------------------------------------------------
 
     def received(self, record: MessageRecord) -> None:
@@ -132,10 +327,12 @@ class KeyDesk(Desk):
         peer = self._store.get_peer(record.peer)
         if peer is None:  # pragma: no cover - the inbox stores only peers' messages
             return
+        body = decode_body(record.body)
+        if body.get("op") == "revoke":
+            self._revocation_received(record, peer, body)
+            return
         try:
-            certificates = read_key_event(
-                decode_body(record.body), party=peer.party, master=peer_master(peer)
-            )
+            certificates = read_key_event(body, party=peer.party, master=peer_master(peer))
         except InvalidArgument as exc:
             refuse_content(self._store, self._clock, record, what="key event", reason=str(exc))
             return
@@ -203,6 +400,40 @@ def read_key_event(
     if len({c.kind for c in certificates}) != len(certificates):
         raise InvalidArgument("a key event carries at most one certificate per kind")
     return tuple(certificates)
+
+
+def read_revocation_event(body: dict[str, Any], *, party: str, master: bytes) -> KeyRevocation:
+    """The revocation of a ``revoke`` key event from ``party``, checked against ``master``.
+
+    InvalidArgument naming what does not hold: the shape, a revocation that
+    does not decode or verify, or one of another party or master key.
+    """
+    if body.get("op") != "revoke":
+        raise InvalidArgument(f"a revocation key event's op is 'revoke', not {body.get('op')!r}")
+    encoded = body.get("revocation")
+    if not isinstance(encoded, bytes):
+        raise InvalidArgument("a revocation key event carries one encoded key revocation")
+    revocation = KeyRevocation.decode(encoded)
+    if revocation.party != party:
+        raise InvalidArgument(
+            f"key revocation of {revocation.key_id} is of {revocation.party!r}, not {party!r}"
+        )
+    if revocation.master_key != master:
+        raise InvalidArgument(
+            f"key revocation of {revocation.key_id} is not signed by {party}'s master key "
+            "as pinned here"
+        )
+    return revocation
+
+
+def _revocation_json(revocation: KeyRevocation) -> dict[str, Any]:
+    return {
+        "key_id": revocation.key_id,
+        "kind": revocation.kind,
+        "compromised_since": format_utc(from_epoch(revocation.compromised_since)),
+        "revoked_at": format_utc(from_epoch(revocation.revoked_at)),
+        "reason": revocation.reason,
+    }
 
 
 def _certificate_json(certificate: KeyCertificate) -> dict[str, Any]:

@@ -1,0 +1,60 @@
+"""A terminal's own key revocations on disk: ``keys/revocations.cbor``.
+
+``hotline key revoke`` has the master key sign a
+:class:`~hotline.crypto.KeyRevocation` of one of the terminal's operational
+keys (docs/keys.md, "Revocation"). The revocations are public, like the key
+certificates beside them, and kept in ``keys/revocations.cbor``: a CBOR array
+of encoded revocations, oldest first, each checked against the master when
+read. ``hotline key list`` reads it (no passphrase) to show a key
+``revoked``.
+"""
+
+from __future__ import annotations
+
+import os
+
+import cbor2
+
+from hotline.crypto import KeyRevocation
+from hotline.errors import CryptoError, InvalidArgument
+from hotline.terminal.config.paths import TerminalPaths, sync_directory, write_private
+
+__all__ = ["REVOCATIONS_FILE", "add_revocation", "read_revocations"]
+
+REVOCATIONS_FILE = "revocations.cbor"
+
+
+def read_revocations(paths: TerminalPaths) -> tuple[KeyRevocation, ...]:
+    """Every revocation the terminal's master signed, oldest first; () if none.
+
+    Each is verified; :class:`~hotline.errors.CryptoError` if the file is
+    damaged or they are not all of one master.
+    """
+    path = paths.keys / REVOCATIONS_FILE
+    try:
+        items = cbor2.loads(path.read_bytes())
+    except FileNotFoundError:
+        return ()
+    except Exception as exc:
+        # cbor2 raises several types for a damaged file; any is "damaged".
+        raise CryptoError(f"{path} is damaged: {exc}") from exc
+    if not isinstance(items, list) or not all(isinstance(item, bytes) for item in items):
+        raise CryptoError(f"{path} is not an array of key revocations")
+    try:
+        revocations = tuple(KeyRevocation.decode(item) for item in items)
+    except InvalidArgument as exc:
+        raise CryptoError(f"{path}: {exc}") from exc
+    if len({item.master_key for item in revocations}) > 1:
+        raise CryptoError(f"{path} holds revocations of more than one master key")
+    return revocations
+
+
+def add_revocation(paths: TerminalPaths, revocation: KeyRevocation) -> None:
+    """Append ``revocation`` to ``keys/revocations.cbor``, aside and renamed (crash-safe)."""
+    items = [item.encode() for item in read_revocations(paths)]
+    items.append(revocation.encode())
+    path = paths.keys / REVOCATIONS_FILE
+    staging = paths.keys / f".{REVOCATIONS_FILE}.new"
+    write_private(staging, cbor2.dumps(items))
+    os.replace(staging, path)
+    sync_directory(paths.keys)

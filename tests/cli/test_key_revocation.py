@@ -1,0 +1,129 @@
+"""``hotline key revoke`` through real processes: a rotated-out TLS key revoked.
+
+Washington rotates its TLS key, then revokes the old one as leaked: the
+master signs the revocation, Washington keeps it (``key list`` shows the key
+revoked) and tells Moscow, who checks it against Washington's pinned master,
+stores it, journals it and raises a ``key-revoked`` alarm that ``hotline
+alarms`` and ``status`` show. The line stays up on the new key, and ``verify``
+holds on both sides. The refusals (a stopped terminal, the current key, an
+unknown id, a second revocation) say what to do instead.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from hotline.terminal import ControlClient, open_terminal
+
+from .helpers import hotline, make_mesh, wait_for
+
+REASON = "key.pem found on a lost laptop"
+SINCE = "2026-12-01T08:00:00Z"
+
+
+def _keys(directory: Path) -> list[dict[str, Any]]:
+    keys: list[dict[str, Any]] = json.loads(hotline("key", "list", directory, "--json").stdout)[
+        "keys"
+    ]
+    return keys
+
+
+def _alarms(directory: Path) -> list[dict[str, Any]]:
+    alarms: list[dict[str, Any]] = json.loads(
+        hotline("alarms", directory, "--json", check=False).stdout
+    )
+    return alarms
+
+
+def test_a_revoked_tls_key_is_kept_told_and_alarmed(tmp_path: Path) -> None:
+    terminals = make_mesh(tmp_path, ("Washington", "Moscow"))
+    washington, moscow = terminals["Washington"], terminals["Moscow"]
+    [old_tls] = [k["id"] for k in _keys(washington.directory) if k["kind"] == "tls"]
+    stopped = hotline(
+        "key", "revoke", washington.directory, "--key", old_tls, "--reason", REASON, check=False
+    )
+    assert stopped.returncode != 0
+    assert "revoking a key needs it running" in stopped.stderr
+    try:
+        washington.start()
+        moscow.start()
+        current = hotline(
+            "key", "revoke", washington.directory, "--key", old_tls, "--reason", REASON, check=False
+        )
+        assert current.returncode != 0
+        assert "rotate it first: hotline key rotate" in current.stderr
+        assert "--which tls" in current.stderr
+        hotline("key", "rotate", washington.directory, "--which", "tls")
+        unknown = hotline(
+            "key", "revoke", washington.directory, "--key", "tls-0", "--reason", "x", check=False
+        )
+        assert unknown.returncode != 0
+        assert old_tls in unknown.stderr  # the ids key list shows
+        master = hotline(
+            "key", "revoke", washington.directory, "--key", "master", "--reason", "x", check=False
+        )
+        assert "master-key change" in master.stderr
+        out = hotline(
+            "key",
+            "revoke",
+            washington.directory,
+            "--key",
+            old_tls,
+            "--compromised-since",
+            SINCE,
+            "--reason",
+            REASON,
+        ).stdout
+        assert f"revoked the tls key {old_tls}, compromised since 2026-12-01T08:00:00" in out
+        assert "announced to Moscow" in out
+        again = hotline(
+            "key", "revoke", washington.directory, "--key", old_tls, "--reason", REASON, check=False
+        )
+        assert again.returncode != 0
+        assert "revoked already" in again.stderr
+
+        def moscow_alarmed() -> bool:
+            return any(a["kind"] == "key-revoked" for a in _alarms(moscow.directory))
+
+        wait_for(moscow_alarmed, within=60, what="Moscow's key-revoked alarm")
+        [alarm] = [a for a in _alarms(moscow.directory) if a["kind"] == "key-revoked"]
+        assert alarm["peer"] == "Washington"
+        assert old_tls in alarm["detail"]
+        assert REASON in alarm["detail"]
+        listed = hotline("alarms", moscow.directory, check=False)
+        assert listed.returncode == 3
+        assert old_tls in listed.stdout
+        status = hotline("status", moscow.directory).stdout
+        assert "KEY-REVOKED Washington" in status
+        # The line runs on, on the new TLS key.
+        with ControlClient(washington.directory) as client:
+            late = client.send(to="Moscow", text="after the revocation")
+            assert client.wait_delivered(str(late["id"]))["state"] == "delivered"
+        listing = hotline("key", "list", washington.directory).stdout
+        assert f"revoked (compromised since 2026-12-01T08:00:00Z: {REASON})" in listing
+    finally:
+        washington.stop()
+        moscow.stop()
+    [revoked] = [k for k in _keys(washington.directory) if k["id"] == old_tls]
+    assert (revoked["state"], revoked["reason"]) == ("revoked", REASON)
+    for terminal in (washington, moscow):
+        assert "all hold" in hotline("verify", terminal.directory).stdout
+    files = open_terminal(moscow.directory)
+    try:
+        [kept] = files.store.peer_key_revocations("Washington")
+        journaled = [e for e in files.store.iter_journal() if e.kind == "peer key revoked"]
+    finally:
+        files.store.close()
+    assert (kept.key_id, kept.kind) == (old_tls, "tls")
+    assert [(e.data["peer"], e.data["key_id"], e.data["reason"]) for e in journaled] == [
+        ("Washington", old_tls, REASON)
+    ]
+    files = open_terminal(washington.directory)
+    try:
+        [entry] = [e for e in files.store.iter_journal() if e.kind == "key revoked"]
+    finally:
+        files.store.close()
+    assert entry.data["key_id"] == old_tls
+    assert bytes.fromhex(entry.data["revocation"]) == kept.revocation
