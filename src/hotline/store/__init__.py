@@ -39,6 +39,7 @@ from hotline.store.interfaces import (
     MessageStore,
     PeerConfirmationStore,
     PeerKeyStore,
+    PeerMasterStore,
     PeerStore,
     RecordStore,
     ReleaseStore,
@@ -68,6 +69,7 @@ from hotline.store.interfaces._peer_confirmations import (
     PeerRemoval,
 )
 from hotline.store.interfaces._peer_keys import PEER_KEY_KINDS, PeerKeyCertificate
+from hotline.store.interfaces._peer_masters import PeerMasterChange
 from hotline.store.interfaces._releases import ReleaseRecord
 from hotline.store.interfaces._statements import (
     StatementDraftRecord,
@@ -159,6 +161,8 @@ __all__ = [
     "PeerConfirmationStore",
     "PeerKeyCertificate",
     "PeerKeyStore",
+    "PeerMasterChange",
+    "PeerMasterStore",
     "PeerRecord",
     "PeerRemoval",
     "PeerStore",

@@ -49,6 +49,7 @@ from hotline.store.interfaces import (
     MessageStore,
     PeerConfirmationStore,
     PeerKeyStore,
+    PeerMasterStore,
     PeerStore,
     RecordStore,
     ReleaseStore,
@@ -83,5 +84,6 @@ class Store(
     PeerConfirmationStore,
     ChainAdoptionStore,
     PeerKeyStore,
+    PeerMasterStore,
 ):
     """Durable state of one terminal: every part of :mod:`hotline.store.interfaces` at once."""

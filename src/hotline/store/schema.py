@@ -161,6 +161,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         summary="peers' operational key certificates, announced by their key events",
         sql={"sqlite": sqlite_sql.PEER_KEYS, "postgresql": postgresql_sql.PEER_KEYS},
     ),
+    Migration(
+        version=18,
+        summary="peers' master changes, pending until a recorded fingerprint check",
+        sql={"sqlite": sqlite_sql.PEER_MASTERS, "postgresql": postgresql_sql.PEER_MASTERS},
+    ),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].version

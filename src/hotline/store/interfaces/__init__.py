@@ -26,6 +26,7 @@ from hotline.store.interfaces._lifetime import StoreStatistics, TransactionalSto
 from hotline.store.interfaces._messages import AcknowledgementStore, MessageStore
 from hotline.store.interfaces._peer_confirmations import PeerConfirmationStore
 from hotline.store.interfaces._peer_keys import PeerKeyStore
+from hotline.store.interfaces._peer_masters import PeerMasterStore
 from hotline.store.interfaces._peers import PeerStore
 from hotline.store.interfaces._record import RecordStore
 from hotline.store.interfaces._releases import ReleaseStore
@@ -47,6 +48,7 @@ __all__ = [
     "MessageStore",
     "PeerConfirmationStore",
     "PeerKeyStore",
+    "PeerMasterStore",
     "PeerStore",
     "RecordStore",
     "ReleaseStore",

@@ -70,6 +70,7 @@ from hotline.testing.store_conformance._messages import (
 )
 from hotline.testing.store_conformance._peer_confirmations import TestPeerConfirmations
 from hotline.testing.store_conformance._peer_keys import TestPeerKeys
+from hotline.testing.store_conformance._peer_masters import TestPeerMasters
 from hotline.testing.store_conformance._peers import TestParty, TestPeers
 from hotline.testing.store_conformance._record import (
     TestCheckpoints,
@@ -113,6 +114,7 @@ __all__ = [
     "TestParty",
     "TestPeerConfirmations",
     "TestPeerKeys",
+    "TestPeerMasters",
     "TestPeers",
     "TestPresence",
     "TestQueries",
