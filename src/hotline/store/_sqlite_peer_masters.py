@@ -46,11 +46,11 @@ def _change_of(row: tuple[object, ...]) -> PeerMasterChange:
     party, old, new, transition, card_json, certificate, received_at, confirmed_at = row
     return PeerMasterChange(
         party=str(party),
-        old_master=bytes(old),  # type: ignore[arg-type]
-        new_master=bytes(new),  # type: ignore[arg-type]
-        transition=bytes(transition),  # type: ignore[arg-type]
+        old_master=bytes(old),  # type: ignore[call-overload]
+        new_master=bytes(new),  # type: ignore[call-overload]
+        transition=bytes(transition),  # type: ignore[call-overload]
         card_json=str(card_json),
-        old_certificate=bytes(certificate),  # type: ignore[arg-type]
+        old_certificate=bytes(certificate),  # type: ignore[call-overload]
         received_at=str(received_at),
         confirmed_at=None if confirmed_at is None else str(confirmed_at),
     )

@@ -43,6 +43,7 @@ from hotline.terminal.config.paths import (
     private_file,
     write_private,
 )
+from hotline.terminal.config.masterchange import finish_master_change
 from hotline.terminal.config.rotation import finish_rotation
 from hotline.terminal.config.settings import (
     LinkSettings,
@@ -310,6 +311,8 @@ def open_terminal(
     try:
         # A TLS rotation a crash interrupted is completed (or discarded) first.
         finish_rotation(paths)
+        # Likewise a master change (config/masterchange.py).
+        finish_master_change(paths)
         tiers = load_tiers(
             paths, settings.party, passphrase=passphrase.secret if sealed and passphrase else None
         )

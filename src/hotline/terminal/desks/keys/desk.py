@@ -33,6 +33,7 @@ from hotline.terminal.config.tiers import KeyTiers, peer_master
 from hotline.terminal.core.desk import Desk, DeskServices
 from hotline.terminal.core.inbox import refuse_content
 from hotline.terminal.core.outbox import decode_body
+from hotline.terminal.desks.keys.master import MasterChange, change_our_master, take_master_event
 from hotline.utc import format_utc
 
 __all__ = ["KEY_EVENT_KIND", "ROTATABLE", "KeyDesk", "KeyRotation", "read_key_event"]
@@ -125,12 +126,31 @@ class KeyDesk(Desk):
             self.services.lines.queued(record)
         return KeyRotation(certificates=(certificate,), announced_to=tuple(p.party for p in peers))
 
+    # -- changing the master key --------------------------------------------------
+
+    def change_master(self, *, passphrase: bytes | None) -> MasterChange:
+        """Change the master key and announce it to every peer (desks/keys/master.py).
+
+        InvalidArgument on a single-tier terminal; PassphraseMissing or
+        WrongPassphrase when the keys are sealed and ``passphrase`` does not
+        open them.
+        """
+        queued: list[MessageRecord] = []
+        change = change_our_master(self.services, self._tiers, passphrase=passphrase, queued=queued)
+        self._tiers = change.tiers
+        for record in queued:
+            self.services.lines.queued(record)
+        return change
+
     # -- receiving ---------------------------------------------------------------
 
     def received(self, record: MessageRecord) -> None:
         """A key event arrived (verified and stored): check its certificates, keep them."""
         peer = self._store.get_peer(record.peer)
         if peer is None:  # pragma: no cover - the inbox stores only peers' messages
+            return
+        if decode_body(record.body).get("op") == "master":
+            take_master_event(self.services, record, peer)
             return
         try:
             certificates = read_key_event(
