@@ -32,6 +32,18 @@ from hotline.terminal.config.paths import (
     sync_directory,
     write_private,
 )
+from hotline.terminal.config.masterchange import (
+    MASTER_CHANGE_DIR,
+    MasterChanged,
+    archived_masters,
+    change_master,
+    finish_master_change,
+)
+from hotline.terminal.config.peer_masters import (
+    apply_master_confirmation,
+    expected_fingerprint,
+    pending_master_change,
+)
 from hotline.terminal.config.rotation import ROTATION_DIR, finish_rotation, rotate_tls
 from hotline.terminal.config.settings import (
     DEFAULT_DEADLINES,
@@ -108,8 +120,10 @@ __all__ = [
     "IssuedTLSKey",
     "KeyTiers",
     "LinkSettings",
+    "MASTER_CHANGE_DIR",
     "MASTER_KEY_FILE",
     "MarkingSettings",
+    "MasterChanged",
     "OPERATIONAL_VALIDITY",
     "PASSPHRASE_ENV",
     "PIN_CREDENTIAL",
@@ -125,8 +139,11 @@ __all__ = [
     "TerminalFiles",
     "TerminalPaths",
     "add_peer_card",
+    "apply_master_confirmation",
+    "archived_masters",
     "backup_terminal",
     "certificate_fingerprint",
+    "change_master",
     "check_console",
     "check_metrics",
     "check_store_url",
@@ -137,8 +154,10 @@ __all__ = [
     "console_certificate_path",
     "console_tls",
     "create_tiers",
+    "expected_fingerprint",
     "find_passphrase",
     "find_pin",
+    "finish_master_change",
     "finish_rotation",
     "generate_signing_key",
     "init_terminal",
@@ -152,6 +171,7 @@ __all__ = [
     "parse_card",
     "passphrase_missing",
     "peer_master",
+    "pending_master_change",
     "private_dir",
     "private_file",
     "read_certificates",

@@ -36,6 +36,7 @@ from hotline.errors import (
 )
 from hotline.store import PartyRecord, PeerRecord, Store, open_store
 from hotline.terminal.config.console_tls import make_console_certificate
+from hotline.terminal.config.masterchange import finish_master_change
 from hotline.terminal.config.passphrase import Passphrase, find_passphrase, passphrase_missing
 from hotline.terminal.config.paths import (
     TerminalPaths,
@@ -43,7 +44,6 @@ from hotline.terminal.config.paths import (
     private_file,
     write_private,
 )
-from hotline.terminal.config.masterchange import finish_master_change
 from hotline.terminal.config.rotation import finish_rotation
 from hotline.terminal.config.settings import (
     LinkSettings,
