@@ -39,7 +39,7 @@ def _out_states(terminal: TerminalProcess) -> dict[str, str]:
 def _peer_state(terminal: TerminalProcess, party: str) -> str:
     with ControlClient(terminal.directory) as client:
         states = {p["party"]: p["state"] for p in client.status()["peers"]}
-    return states.get(party, "absent")
+    return str(states.get(party, "absent"))
 
 
 def _journal_kinds(terminal: TerminalProcess) -> list[str]:
