@@ -125,21 +125,29 @@ def test_a_master_change_blocks_the_line_until_the_new_fingerprint_is_confirmed(
             what="Washington's held messages delivered",
         )
         hotline("send", moscow.directory, "--to", "Washington", "--wait", "Moscow 1")
+        # Restarted, Washington still presents the leaf its old master issued: Moscow keeps
+        # that master's certificate as an anchor of Washington's, so the line comes back.
+        washington.stop()
+        washington.start()
+        hotline("send", washington.directory, "--to", "Moscow", "--wait", "Washington 6")
         with ControlClient(moscow.directory) as client:
             assert not [a for a in client.status()["alarms"] if a["kind"] == "master-changed"]
         peers = hotline("peer", "list", moscow.directory).stdout
         assert BLOCKED not in peers
         assert new_fingerprint in peers
         assert "confirmed by Duty officer (phone)" in peers
-        from_washington = [f"Washington {i}" for i in range(6)]
+        from_washington = [f"Washington {i}" for i in range(7)]
         assert _texts(washington, "out") == from_washington
         assert _texts(moscow, "in") == from_washington  # each once, in order
         assert _texts(washington, "in") == ["Moscow 0", "Moscow 1"]
     finally:
         washington.stop()
         moscow.stop()
-    for terminal in (washington, moscow):
+    for terminal, peer in ((washington, "Moscow"), (moscow, "Washington")):
         assert "all hold" in hotline("verify", terminal.directory).stdout
+        bundle = tmp_path / f"{terminal.directory.name}.json"
+        hotline("export", terminal.directory, "--peer", peer, "--output", bundle)
+        assert "ALL HOLDS" in hotline("audit", bundle).stdout
     assert "master key changed" in _journal_kinds(washington)
     kinds = _journal_kinds(moscow)
     assert kinds.index("peer master changed (pending)") < kinds.index("peer master confirmed")

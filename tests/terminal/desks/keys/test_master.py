@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from hotline.crypto import PeerCard, SoftwareSigner, make_master_transition
-from hotline.errors import PeerBlocked
+from hotline.crypto import PeerCard, SoftwareSigner, Unsealer, is_sealed, make_master_transition
+from hotline.errors import PassphraseError, PeerBlocked
 from hotline.store import Direction, MessageState
 from hotline.terminal import Terminal, TerminalPaths
 from hotline.terminal.config.masterchange import (
@@ -18,7 +18,7 @@ from hotline.terminal.config.masterchange import (
     change_master,
     finish_master_change,
 )
-from hotline.terminal.config.setup import open_terminal
+from hotline.terminal.config.setup import init_terminal, open_terminal
 from hotline.terminal.config.tiers import load_tiers, read_certificates
 from hotline.terminal.desks.keys import (
     KEY_EVENT_KIND,
@@ -207,3 +207,35 @@ def test_an_interrupted_master_change_is_finished_after_its_marker_and_left_befo
     assert [(c.kind, c.public_key, c.serial) for c in tiers.current()] == [
         (c.kind, c.public_key, c.serial + 1) for c in old_certificates
     ]
+
+
+def test_a_sealed_terminals_new_master_is_sealed_under_the_same_passphrase(
+    tmp_path: Path,
+) -> None:
+    passphrase = b"correct horse battery staple"
+    directory = tmp_path / "washington"
+    files = init_terminal(
+        directory, party="Washington", listen=["127.0.0.1:1"], passphrase=passphrase
+    )
+    files.store.close()
+    assert files.tiers is not None
+    paths = TerminalPaths(directory)
+    old_blob = (paths.keys / "master.key").read_bytes()
+    for wrong in (None, b"not the passphrase"):
+        with pytest.raises(PassphraseError):
+            change_master(
+                paths, files.identity, files.tiers, passphrase=wrong, sealed=True, now=NOW
+            )
+        assert (paths.keys / "master.key").read_bytes() == old_blob
+        assert not (paths.keys / "master-1.key").exists()
+    changed = change_master(
+        paths, files.identity, files.tiers, passphrase=passphrase, sealed=True, now=NOW
+    )
+    assert is_sealed((paths.keys / "master.key").read_bytes())
+    assert (paths.keys / "master-1.key").read_bytes() == old_blob
+    reopened = load_tiers(paths, "Washington", passphrase=passphrase)
+    assert reopened is not None
+    assert reopened.master.public_key == changed.transition.new_master
+    # The old master still opens under its label: old certificates still verify against it.
+    old = Unsealer(passphrase).open(old_blob, label="Washington master")
+    assert len(old) == 32
