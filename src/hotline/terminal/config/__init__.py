@@ -16,6 +16,13 @@ from hotline.terminal.config.console_tls import (
     console_tls,
     make_console_certificate,
 )
+from hotline.terminal.config.masterchange import (
+    MASTER_CHANGE_DIR,
+    MasterChanged,
+    archived_masters,
+    change_master,
+    finish_master_change,
+)
 from hotline.terminal.config.passphrase import (
     CREDENTIAL_NAME,
     PASSPHRASE_ENV,
@@ -31,13 +38,6 @@ from hotline.terminal.config.paths import (
     private_file,
     sync_directory,
     write_private,
-)
-from hotline.terminal.config.masterchange import (
-    MASTER_CHANGE_DIR,
-    MasterChanged,
-    archived_masters,
-    change_master,
-    finish_master_change,
 )
 from hotline.terminal.config.peer_masters import (
     apply_master_confirmation,
