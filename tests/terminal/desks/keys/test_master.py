@@ -10,7 +10,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from hotline.crypto import PeerCard, SoftwareSigner, Unsealer, is_sealed, make_master_transition
-from hotline.errors import PassphraseError, PeerBlocked
+from hotline.errors import FingerprintMismatch, PassphraseError, PeerBlocked
 from hotline.store import Direction, MessageState
 from hotline.terminal import Terminal, TerminalPaths
 from hotline.terminal.config.masterchange import (
@@ -20,6 +20,7 @@ from hotline.terminal.config.masterchange import (
 )
 from hotline.terminal.config.setup import init_terminal, open_terminal
 from hotline.terminal.config.tiers import load_tiers, read_certificates
+from hotline.terminal.config.trust import confirm_peer
 from hotline.terminal.desks.keys import (
     KEY_EVENT_KIND,
     MASTER_CHANGED,
@@ -239,3 +240,55 @@ def test_a_sealed_terminals_new_master_is_sealed_under_the_same_passphrase(
     # The old master still opens under its label: old certificates still verify against it.
     old = Unsealer(passphrase).open(old_blob, label="Washington master")
     assert len(old) == 32
+
+
+def test_a_stopped_terminal_confirms_the_new_fingerprint_and_starts_unblocked(
+    tmp_path: Path,
+) -> None:
+    washington_dir, moscow_dir = make_pair(tmp_path)
+    fingerprints: dict[str, str] = {}
+
+    async def block() -> None:
+        washington = Terminal.open(washington_dir, clock=virtual_clock())
+        moscow = Terminal.open(moscow_dir, clock=virtual_clock())
+        await washington.start()
+        await moscow.start()
+        try:
+            fingerprints["old"] = washington.fingerprint
+            fingerprints["new"] = washington.change_master(passphrase=None).fingerprint
+            await wait_until(lambda: "Washington" in moscow.blocked, what="Moscow blocks")
+        finally:
+            await washington.stop()
+            await moscow.stop()
+
+    run_virtual(block())
+    files = open_terminal(moscow_dir)
+    try:
+        with pytest.raises(FingerprintMismatch, match="a new master is pending"):
+            confirm_peer(
+                files,
+                "Washington",
+                fingerprint=fingerprints["old"],
+                method="phone",
+                confirmed_by="Kim",
+            )
+        confirm_peer(
+            files, "Washington", fingerprint=fingerprints["new"], method="phone", confirmed_by="Kim"
+        )
+        kinds = [entry.kind for entry in files.store.iter_journal()]
+        assert kinds[-2:] == ["peer master confirmed", "peer confirmed"]
+    finally:
+        files.store.close()
+
+    async def reopen() -> None:
+        moscow = Terminal.open(moscow_dir, clock=virtual_clock())
+        await moscow.start()
+        try:
+            assert not moscow.blocked
+            assert "Washington" in moscow.lines
+            [status] = [p for p in moscow.status().peers if p.party == "Washington"]
+            assert status.state != "blocked"
+        finally:
+            await moscow.stop()
+
+    run_virtual(reopen())
