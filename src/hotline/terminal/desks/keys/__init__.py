@@ -1,4 +1,8 @@
-"""Keys: rotating this terminal's operational keys, and keeping its peers' announced ones."""
+"""Keys: rotating this terminal's operational keys, and keeping its peers' announced ones.
+
+Also changing the master key, and blocking a peer whose master change awaits its
+fingerprint check (``master.py``).
+"""
 
 from __future__ import annotations
 

@@ -15,6 +15,9 @@ from the card (its signatures, the party, the master), stores it (table
 transaction; a certificate that does not hold is refused (``refusal`` in the
 journal) and nothing is stored.
 
+A key event of op ``master`` (a master change) goes to
+:mod:`hotline.terminal.desks.keys.master`.
+
 Built so far: the TLS key. Rotating the signing and encryption keys needs the
 stores and the delivery core to hold several keys per party (docs/keys.md §8).
 """
