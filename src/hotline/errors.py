@@ -34,7 +34,8 @@
     │   ├── UnknownPeer               no card for that party or key
     │   ├── PeerConflict              a card that clashes with one already added
     │   ├── PeerRemoved               the peer was removed (``hotline peer remove``): its line is refused
-    │   └── FingerprintMismatch       the fingerprint read out does not match the peer's card
+    │   ├── FingerprintMismatch       the fingerprint read out does not match the peer's card
+    │   └── PeerBlocked               the peer changed its master key: blocked until its new fingerprint is confirmed
     ├── StoreError                    durable state is missing, corrupt or too new
     │   ├── NotInitialised            the directory holds no terminal
     │   ├── AlreadyInitialised        ``init`` on a directory that holds one
@@ -122,6 +123,7 @@ __all__ = [
     "NotificationInvalid",
     "PassphraseError",
     "PassphraseMissing",
+    "PeerBlocked",
     "PeerConflict",
     "PeerError",
     "PeerRemoved",
@@ -267,6 +269,10 @@ class PeerRemoved(PeerError):
 
 class FingerprintMismatch(PeerError):
     """The fingerprint read out does not match the peer's card: nothing was recorded."""
+
+
+class PeerBlocked(PeerError):
+    """The peer changed its master key: its line is blocked until ``hotline peer confirm``."""
 
 
 class StoreError(HotlineError):

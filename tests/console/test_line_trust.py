@@ -42,3 +42,16 @@ def test_the_line_view_shows_a_removed_peer_in_russian(pair: Pair) -> None:
     console.on_loop(lambda: console.terminal.remove_peer("Washington"))
     row = _row(console.get("/").text, "Washington")
     assert "удалён " in row
+
+
+def test_the_line_view_shows_a_peer_blocked_by_a_master_change_in_russian(pair: Pair) -> None:
+    pair.wait_line_up()
+    washington = pair.washington.terminal
+    change = pair.washington.on_loop(lambda: washington.change_master(passphrase=None))
+    moscow = pair.moscow
+    pair.wait_until(lambda: "Washington" in moscow.terminal.blocked, what="Moscow blocks")
+    moscow.login_as("mos-principal")
+    row = _row(moscow.get("/").text, "Washington")
+    assert 'data-blocked="true"' in row
+    assert "заблокирована: мастер-ключ сменён, отпечаток не подтверждён" in row
+    assert change.fingerprint in row

@@ -163,6 +163,10 @@ _INTERFACE = {
     # peers' operational key certificates (PeerKeyStore)
     "add_peer_key_certificate",
     "peer_key_certificates",
+    # peers' master changes, pending until confirmed (PeerMasterStore)
+    "add_peer_master_change",
+    "peer_master_changes",
+    "confirm_peer_master_change",
     # peers' revoked operational keys (PeerKeyRevocationStore)
     "add_peer_key_revocation",
     "peer_key_revocations",

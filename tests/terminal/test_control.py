@@ -462,6 +462,30 @@ def test_revoke_a_superseded_key_and_refuse_the_current_one(api: Api) -> None:
     assert bad_time.status_code == 422
 
 
+def test_change_the_master_key(api: Api) -> None:
+    before = parse_card(api.get("/card").json()["card"])
+    changed = api.post("/keys/master", {})
+    assert changed.status_code == 201
+    result = changed.json()
+    assert result["announced_to"] == ["Washington"]
+    assert result["old_fingerprint"] == before.fingerprint
+    assert result["fingerprint"] != before.fingerprint
+    assert result["archived_as"] == "master-1.key"
+    # The same operational keys, certified again by the new master (the next serials).
+    assert sorted((k["kind"], k["serial"]) for k in result["keys"]) == [
+        ("encryption", 2),
+        ("signing", 2),
+        ("tls", 2),
+    ]
+    card = parse_card(api.get("/card").json()["card"])
+    assert card.fingerprint == result["fingerprint"]
+    assert card.signing_key == before.signing_key
+    assert api.get("/status").json()["fingerprint"] == result["fingerprint"]
+    # The key event waits for Washington, at FLASH.
+    [event] = [m for m in api.get("/messages").json() if m["kind"] == "key"]
+    assert event["text"].startswith("MASTER KEY CHANGED")
+
+
 # -- schema ----------------------------------------------------------------------
 
 
@@ -483,6 +507,7 @@ TESTED_ROUTES = {
     ("POST", "/peers/{party}/remove"),
     ("POST", "/peers/{party}/confirm"),
     ("POST", "/keys/rotate"),
+    ("POST", "/keys/master"),
     ("POST", "/keys/revoke"),
     ("GET", "/alarms"),
     ("POST", "/tests"),

@@ -1,11 +1,14 @@
-"""``hotline key list DIR [--json]``, ``hotline key rotate DIR [--which KIND]``: the terminal's keys.
+"""``hotline key list DIR [--json]``, ``hotline key rotate DIR [--which KIND]``,
+``hotline key revoke DIR --key ID``, ``hotline key change-master DIR``: the terminal's keys.
 
 ``list`` shows the master key and the operational keys it certified.
 ``rotate`` asks the running terminal (its control API) for a new operational
 key, certified by the master and announced to every peer as a key event
 (docs/keys.md, "Rotation"). ``revoke`` asks it to have the master sign a
 revocation of a superseded key and tell every peer, who refuse what that key
-signs from then on (docs/keys.md, "Revocation").
+signs from then on (docs/keys.md, "Revocation"). ``change-master`` asks it for
+a new master key, announced to every peer, whose line stays blocked until its
+operator confirms the new fingerprint (docs/keys.md, "Changing the master key").
 
 Reads only public data (the card's master key and ``keys/certificates.cbor``),
 so it needs no passphrase and works while the terminal runs. A single-tier
@@ -16,20 +19,24 @@ a token) has one identity key, which is its master and signs everything.
 from __future__ import annotations
 
 import argparse
+import getpass
+import sys
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from hotline.cli._common import Verbs, add_directory, print_json
-from hotline.crypto import b64url_encode, master_fingerprint
+from hotline.crypto import Identity, b64url_encode, master_fingerprint
 from hotline.errors import DaemonNotRunning, InvalidArgument, NotInitialised
 from hotline.freetext import for_terminal
 from hotline.terminal import TerminalPaths, load_settings
 from hotline.terminal.client import ControlClient
+from hotline.terminal.config.passphrase import Passphrase, find_passphrase, passphrase_missing
 from hotline.terminal.config.revocations import read_revocations
 from hotline.terminal.config.tiers import read_certificates
 from hotline.utc import format_utc
 
-__all__ = ["register", "run_list", "run_revoke", "run_rotate"]
+__all__ = ["register", "run_change_master", "run_list", "run_revoke", "run_rotate"]
 
 
 def register(verbs: Verbs) -> None:
@@ -76,6 +83,57 @@ def register(verbs: Verbs) -> None:
     )
     revoke.add_argument("--json", action="store_true", help="print JSON")
     revoke.set_defaults(handler=run_revoke)
+    change = actions.add_parser(
+        "change-master",
+        help="give the running terminal a new master key (a ceremony act): peers block the "
+        "line until they confirm the new fingerprint",
+    )
+    add_directory(change)
+    change.add_argument(
+        "--passphrase-file",
+        type=Path,
+        default=None,
+        help="the passphrase sealing the keys, to seal the new master under (also: "
+        "$HOTLINE_PASSPHRASE_FILE, systemd credential 'passphrase')",
+    )
+    change.add_argument("--json", action="store_true", help="print JSON")
+    change.set_defaults(handler=run_change_master)
+
+
+def run_change_master(args: argparse.Namespace) -> int:
+    # Through the running terminal: it holds the opened master key, and the change
+    # is announced to the peers over its lines (docs/keys.md, "Changing the master key").
+    paths = TerminalPaths(args.directory)
+    passphrase = None
+    if paths.is_initialised() and Identity.keys_sealed(paths.keys):
+        found = find_passphrase(args.passphrase_file)
+        if found is None and sys.stdin.isatty():
+            typed = getpass.getpass("passphrase for the private keys: ")
+            found = Passphrase(secret=typed.encode("utf-8"), source="the prompt")
+        if found is None:
+            raise passphrase_missing(f"{args.directory} holds sealed keys: a new master key")
+        passphrase = found.secret
+    client = ControlClient(args.directory)
+    try:
+        result = client.change_master(passphrase)
+    finally:
+        client.close()
+    if args.json:
+        print_json(result)
+        return 0
+    print(
+        f"changed the master key of {args.directory}: the old one is kept as keys/{result['archived_as']}"
+    )
+    print(f"NEW fingerprint: {result['fingerprint']}")
+    print(f"(old fingerprint: {result['old_fingerprint']})")
+    told = ", ".join(result["announced_to"]) or "no peer"
+    print(f"announced to {told}: each blocks the line until it confirms the new fingerprint.")
+    print(
+        "Read the NEW fingerprint to every peer's operator over a channel you both trust "
+        "(telephone, video, in person); each then runs: hotline peer confirm DIR "
+        "<our party> --fingerprint ... --method ... --by ..."
+    )
+    return 0
 
 
 def run_rotate(args: argparse.Namespace) -> int:

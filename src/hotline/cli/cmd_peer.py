@@ -14,14 +14,18 @@ from pathlib import Path
 from typing import Any
 
 from hotline.cli._common import Verbs, add_directory, print_json
+from hotline.crypto import PeerCard
 from hotline.errors import DaemonNotRunning, InvalidArgument
 from hotline.terminal import ControlClient, add_peer_card, open_terminal
+from hotline.terminal.config.peer_masters import pending_master_change
+from hotline.terminal.config.setup import TerminalFiles
 from hotline.terminal.config.trust import (
     CONFIRMATION_METHODS,
     confirm_peer,
     confirmation_json,
     remove_peer,
 )
+from hotline.terminal.desks.keys import BLOCKED_STATUS
 
 __all__ = ["register", "run_add", "run_confirm", "run_list", "run_remove"]
 
@@ -167,6 +171,7 @@ def run_list(args: argparse.Namespace) -> int:
                         if c.party == p.party and c.fingerprint == p.fingerprint
                     ],
                     "removed_at": removal.removed_at if removal is not None else None,
+                    "blocked": _blocked_json(files, p.party),
                 }
             )
     finally:
@@ -180,9 +185,27 @@ def run_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _blocked_json(files: TerminalFiles, party: str) -> dict[str, Any] | None:
+    # A master change awaiting its fingerprint check blocks the line (docs/keys.md).
+    change = pending_master_change(files.store, party)
+    if change is None:
+        return None
+    return {
+        "status": BLOCKED_STATUS,
+        "since": change.received_at,
+        "new_fingerprint": PeerCard.from_json(change.card_json).fingerprint,
+    }
+
+
 def _trust_line(peer: dict[str, Any]) -> str:
     if peer["removed_at"] is not None:
         return f"REMOVED on {peer['removed_at']}: its line is refused"
+    if peer.get("blocked") is not None:
+        blocked = peer["blocked"]
+        return (
+            f"{blocked['status']} (since {blocked['since']}); new fingerprint "
+            f"{blocked['new_fingerprint']}: compare it, then: hotline peer confirm"
+        )
     if not peer["confirmations"]:
         return "not confirmed: compare the fingerprint, then: hotline peer confirm"
     last = peer["confirmations"][-1]

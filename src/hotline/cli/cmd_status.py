@@ -59,6 +59,10 @@ def run(args: argparse.Namespace) -> int:
         line += f" last contact {peer['last_contact'] or 'never'}"
         line += "  in use" if peer["in_use"] else ""
         print(line)
+        if peer["state"] == "blocked":
+            # A master change awaiting its fingerprint check (docs/keys.md).
+            print("    blocked: master key changed, fingerprint not confirmed")
+            print(f"    {for_terminal(peer['last_error'] or '', one_line=True)}")
         counts = peer["messages"]
         print(
             f"    sent to it: {counts['queued']} queued, {counts['sent']} sent, "

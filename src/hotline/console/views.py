@@ -42,7 +42,7 @@ from typing import Any
 from hotline.console.i18n import format_utc_text
 from hotline.console.marking_view import ChannelMember, hide_if_unreadable, marking_view
 from hotline.console.notices import meeting_of, meeting_view, notice_view
-from hotline.crypto import Precedence
+from hotline.crypto import PeerCard, Precedence
 from hotline.errors import NotificationInvalid
 from hotline.formats import problem_json
 from hotline.store import (
@@ -405,6 +405,8 @@ def trust_view(terminal: Terminal, *, language: str) -> list[dict[str, Any]]:
     """Per peer: its fingerprint, its newest recorded check of that fingerprint, or its removal."""
     confirmations = terminal.store.peer_confirmations()
     removals = terminal.store.peer_removals()
+    # A master change awaiting its fingerprint check blocks the line (docs/keys.md §7b).
+    pending = {c.party: c for c in terminal.store.peer_master_changes() if c.pending}
     rows = []
     for peer in terminal.store.list_peers():
         checks = [
@@ -424,6 +426,12 @@ def trust_view(terminal: Terminal, *, language: str) -> list[dict[str, Any]]:
                     "display": _display(last.confirmed_at, language),
                 },
                 "removed": None if removal is None else _display(removal.removed_at, language),
+                "blocked": None
+                if peer.party not in pending
+                else {
+                    "display": _display(pending[peer.party].received_at, language),
+                    "fingerprint": PeerCard.from_json(pending[peer.party].card_json).fingerprint,
+                },
             }
         )
     return rows

@@ -92,12 +92,18 @@ def client_context(
     key_file: Path,
     peer_certificate: bytes,
     key_password: bytes | None = None,
+    also_trusted: Sequence[bytes] = (),
 ) -> ssl.SSLContext:
-    """A dialing context that accepts only the one peer it means to reach."""
+    """A dialing context that accepts only the one peer it means to reach.
+
+    ``also_trusted``: that peer's older anchors (the certificate of a master
+    key it changed away from, which may still issue its TLS leaf).
+    """
     context = _base_context(
         server_side=False, cert_file=cert_file, key_file=key_file, key_password=key_password
     )
-    context.load_verify_locations(cadata=certificate_pem(peer_certificate))
+    anchors = (peer_certificate, *also_trusted)
+    context.load_verify_locations(cadata="".join(certificate_pem(der) for der in anchors))
     return context
 
 

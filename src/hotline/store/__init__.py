@@ -40,6 +40,7 @@ from hotline.store.interfaces import (
     PeerConfirmationStore,
     PeerKeyRevocationStore,
     PeerKeyStore,
+    PeerMasterStore,
     PeerStore,
     RecordStore,
     ReleaseStore,
@@ -70,6 +71,7 @@ from hotline.store.interfaces._peer_confirmations import (
 )
 from hotline.store.interfaces._peer_key_revocations import PeerKeyRevocation
 from hotline.store.interfaces._peer_keys import PEER_KEY_KINDS, PeerKeyCertificate
+from hotline.store.interfaces._peer_masters import PeerMasterChange
 from hotline.store.interfaces._releases import ReleaseRecord
 from hotline.store.interfaces._statements import (
     StatementDraftRecord,
@@ -163,6 +165,8 @@ __all__ = [
     "PeerKeyRevocation",
     "PeerKeyRevocationStore",
     "PeerKeyStore",
+    "PeerMasterChange",
+    "PeerMasterStore",
     "PeerRecord",
     "PeerRemoval",
     "PeerStore",

@@ -31,7 +31,14 @@ What differs from SQLite, and why:
 from __future__ import annotations
 
 __all__ = [
+    "CHANNEL_ANNOUNCEMENTS",
+    "FENCING",
+    "PEER_CONFIRMATIONS",
+    "PEER_KEY_REVOCATIONS",
+    "STATEMENTS",
     "VERSION_1",
+    "VERSION_10",
+    "VERSION_11",
     "VERSION_2",
     "VERSION_3",
     "VERSION_4",
@@ -40,13 +47,6 @@ __all__ = [
     "VERSION_7",
     "VERSION_8",
     "VERSION_9",
-    "VERSION_10",
-    "VERSION_11",
-    "CHANNEL_ANNOUNCEMENTS",
-    "STATEMENTS",
-    "FENCING",
-    "PEER_CONFIRMATIONS",
-    "PEER_KEY_REVOCATIONS",
 ]
 
 _T = 'TEXT COLLATE "C"'
@@ -806,6 +806,44 @@ CREATE TABLE peer_key_certificates (
 )""",
     *_append_only("peer_key_certificates", _RECORD),
 )
+
+_PEER_MASTER_FIXED = "a peer master change is only ever confirmed"
+
+PEER_MASTERS = (
+    f"""
+CREATE TABLE peer_master_changes (
+    seq             BIGSERIAL PRIMARY KEY,
+    party           {_T} NOT NULL REFERENCES peers (party),
+    old_master      BYTEA NOT NULL CHECK (length(old_master) = 32),
+    new_master      BYTEA NOT NULL CHECK (length(new_master) = 32 AND new_master <> old_master),
+    transition      BYTEA NOT NULL CHECK (length(transition) > 0),
+    card_json       {_T} NOT NULL CHECK (length(card_json) > 0),
+    old_certificate BYTEA NOT NULL CHECK (length(old_certificate) > 0),
+    received_at     {_T} NOT NULL CHECK (length(received_at) > 0),
+    confirmed_at    {_T} CHECK (confirmed_at IS NULL OR length(confirmed_at) > 0),
+    UNIQUE (party, new_master)
+)""",
+    # One pending change per party.
+    "CREATE UNIQUE INDEX peer_master_changes_pending ON peer_master_changes (party) "
+    "WHERE confirmed_at IS NULL",
+    _refuse(
+        "peer_master_changes_fixed",
+        "BEFORE UPDATE OF seq, party, old_master, new_master, transition, card_json, "
+        "old_certificate, received_at",
+        "peer_master_changes",
+        _PEER_MASTER_FIXED,
+    ),
+    _refuse(
+        "peer_master_changes_confirmed_once",
+        "BEFORE UPDATE OF confirmed_at",
+        "peer_master_changes",
+        _PEER_MASTER_FIXED,
+        condition="OLD.confirmed_at IS NOT NULL",
+    ),
+    _refuse("peer_master_changes_no_delete", "BEFORE DELETE", "peer_master_changes", _RECORD),
+    _no_truncate("peer_master_changes", _RECORD),
+)
+"""Peers' master changes: pending until a recorded fingerprint check confirms them."""
 """Peers' operational key certificates, as their key events announced them (append-only)."""
 
 PEER_KEY_REVOCATIONS = (

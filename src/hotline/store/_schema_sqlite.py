@@ -857,6 +857,48 @@ PEER_KEYS = (
     _CREATE_PEER_KEY_CERTIFICATES,
     *_append_only("peer_key_certificates"),
 )
+
+_CREATE_PEER_MASTER_CHANGES = """
+CREATE TABLE peer_master_changes (
+    seq             INTEGER PRIMARY KEY AUTOINCREMENT,
+    party           TEXT NOT NULL REFERENCES peers (party),
+    old_master      BLOB NOT NULL CHECK (length(old_master) = 32),
+    new_master      BLOB NOT NULL CHECK (length(new_master) = 32 AND new_master <> old_master),
+    transition      BLOB NOT NULL CHECK (length(transition) > 0),
+    card_json       TEXT NOT NULL CHECK (length(card_json) > 0),
+    old_certificate BLOB NOT NULL CHECK (length(old_certificate) > 0),
+    received_at     TEXT NOT NULL CHECK (length(received_at) > 0),
+    confirmed_at    TEXT CHECK (confirmed_at IS NULL OR length(confirmed_at) > 0),
+    UNIQUE (party, new_master)
+)"""
+
+PEER_MASTERS = (
+    _CREATE_PEER_MASTER_CHANGES,
+    # One pending change per party.
+    "CREATE UNIQUE INDEX peer_master_changes_pending ON peer_master_changes (party) "
+    "WHERE confirmed_at IS NULL",
+    """
+CREATE TRIGGER peer_master_changes_fixed
+BEFORE UPDATE OF seq, party, old_master, new_master, transition, card_json, old_certificate,
+    received_at ON peer_master_changes
+BEGIN
+    SELECT RAISE(ABORT, 'a peer master change is only ever confirmed');
+END""",
+    """
+CREATE TRIGGER peer_master_changes_confirmed_once
+BEFORE UPDATE OF confirmed_at ON peer_master_changes
+WHEN OLD.confirmed_at IS NOT NULL
+BEGIN
+    SELECT RAISE(ABORT, 'a peer master change is only ever confirmed');
+END""",
+    """
+CREATE TRIGGER peer_master_changes_no_delete
+BEFORE DELETE ON peer_master_changes
+BEGIN
+    SELECT RAISE(ABORT, 'the record is append-only');
+END""",
+)
+"""Peers' master changes: pending until a recorded fingerprint check confirms them."""
 """Peers' operational key certificates, as their key events announced them (append-only)."""
 
 _CREATE_PEER_KEY_REVOCATIONS = """

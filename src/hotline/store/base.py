@@ -50,6 +50,7 @@ from hotline.store.interfaces import (
     PeerConfirmationStore,
     PeerKeyRevocationStore,
     PeerKeyStore,
+    PeerMasterStore,
     PeerStore,
     RecordStore,
     ReleaseStore,
@@ -84,6 +85,7 @@ class Store(
     PeerConfirmationStore,
     ChainAdoptionStore,
     PeerKeyStore,
+    PeerMasterStore,
     PeerKeyRevocationStore,
 ):
     """Durable state of one terminal: every part of :mod:`hotline.store.interfaces` at once."""

@@ -47,6 +47,7 @@ from hotline.store._pg_migrate import ensure_schema
 from hotline.store._pg_peer_confirmations import PostgreSQLPeerConfirmationStore
 from hotline.store._pg_peer_key_revocations import PostgreSQLPeerKeyRevocationStore
 from hotline.store._pg_peer_keys import PostgreSQLPeerKeyStore
+from hotline.store._pg_peer_masters import PostgreSQLPeerMasterStore
 from hotline.store._pg_peers import PostgreSQLPeerStore
 from hotline.store._pg_record import PostgreSQLRecordStore
 from hotline.store._pg_releases import PostgreSQLReleaseStore
@@ -54,10 +55,10 @@ from hotline.store._pg_statements import PostgreSQLStatementStore
 from hotline.store.base import Store
 
 __all__ = [
-    "STANDBY_EPOCH",
-    "URL_SCHEMES",
     "LeaderLock",
     "PostgreSQLStore",
+    "STANDBY_EPOCH",
+    "URL_SCHEMES",
     "describe_url",
     "is_postgresql_url",
     "leader_key",
@@ -123,6 +124,7 @@ class PostgreSQLStore(
     PostgreSQLPeerConfirmationStore,
     PostgreSQLChainAdoptionStore,
     PostgreSQLPeerKeyStore,
+    PostgreSQLPeerMasterStore,
     PostgreSQLPeerKeyRevocationStore,
     Store,
 ):

@@ -28,8 +28,8 @@ from hotline.store import _schema_sqlite as sqlite_sql
 __all__ = [
     "DIALECTS",
     "MIGRATIONS",
-    "SCHEMA_VERSION",
     "Migration",
+    "SCHEMA_VERSION",
     "pending_migrations",
 ]
 
@@ -168,6 +168,11 @@ MIGRATIONS: tuple[Migration, ...] = (
             "sqlite": sqlite_sql.PEER_KEY_REVOCATIONS,
             "postgresql": postgresql_sql.PEER_KEY_REVOCATIONS,
         },
+    ),
+    Migration(
+        version=19,
+        summary="peers' master changes, pending until a recorded fingerprint check",
+        sql={"sqlite": sqlite_sql.PEER_MASTERS, "postgresql": postgresql_sql.PEER_MASTERS},
     ),
 )
 

@@ -53,6 +53,7 @@ from hotline.store._sqlite_migrate import ensure_schema
 from hotline.store._sqlite_peer_confirmations import SQLitePeerConfirmationStore
 from hotline.store._sqlite_peer_key_revocations import SQLitePeerKeyRevocationStore
 from hotline.store._sqlite_peer_keys import SQLitePeerKeyStore
+from hotline.store._sqlite_peer_masters import SQLitePeerMasterStore
 from hotline.store._sqlite_peers import SQLitePeerStore
 from hotline.store._sqlite_record import SQLiteRecordStore
 from hotline.store._sqlite_releases import SQLiteReleaseStore
@@ -122,6 +123,7 @@ class SQLiteStore(
     SQLitePeerConfirmationStore,
     SQLiteChainAdoptionStore,
     SQLitePeerKeyStore,
+    SQLitePeerMasterStore,
     SQLitePeerKeyRevocationStore,
     Store,
 ):

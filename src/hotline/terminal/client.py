@@ -24,6 +24,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from hotline import errors
+from hotline.crypto import b64url_encode
 from hotline.errors import DaemonError, DaemonNotRunning, HotlineError, NotInitialised
 from hotline.formats import Problem
 from hotline.terminal.config.paths import TerminalPaths
@@ -266,6 +267,12 @@ class ControlClient:
             "/keys/revoke",
             json_body={"key": key, "reason": reason, "compromised_since": compromised_since},
         )
+        return result
+
+    def change_master(self, passphrase: bytes | None) -> dict[str, Any]:
+        """Change the master key; announced to every peer as a key event (op ``master``)."""
+        body = {"passphrase": None if passphrase is None else b64url_encode(passphrase)}
+        result: dict[str, Any] = self._request("POST", "/keys/master", json_body=body)
         return result
 
     def confirm_peer(

@@ -42,6 +42,7 @@ from hotline.crypto import Precedence
 from hotline.errors import (
     FencedOut,
     LinkError,
+    PeerBlocked,
     PeerRemoved,
     PermissionDenied,
     UnknownAlarm,
@@ -65,6 +66,7 @@ from hotline.store import (
     MessageRecord,
     MessageState,
     PeerConfirmation,
+    PeerMasterChange,
     PeerRecord,
     PeerRemoval,
 )
@@ -109,6 +111,12 @@ from hotline.terminal.core.tracker import DeliveryTracker
 from hotline.terminal.desks import DESKS
 from hotline.terminal.desks.deadlines import DeadlineWatch
 from hotline.terminal.desks.keys import KeyDesk
+from hotline.terminal.desks.keys.master import (
+    BLOCKED_STATE,
+    MASTER_CHANGED,
+    MasterChange,
+    blocked_reason,
+)
 from hotline.terminal.linktest.desk import LinkTestDesk
 from hotline.terminal.linktest.tester import LineTester, PeerAlarmDesk
 from hotline.terminal.metrics import TerminalMetrics
@@ -169,6 +177,11 @@ class Terminal:
         self.lines: dict[str, PeerLine] = {}
         #: Peers removed with ``hotline peer remove``: no line, sessions refused.
         self.removed: dict[str, PeerRemoval] = self.store.peer_removals()
+        #: Peers whose new master key awaits its fingerprint check: no line, sessions
+        #: refused, nothing sent (docs/keys.md, "Changing the master key").
+        self.blocked: dict[str, PeerMasterChange] = {
+            c.party: c for c in self.store.peer_master_changes() if c.pending
+        }
         self._line_tests: dict[str, asyncio.Task[Any]] = {}
         self.tracker = DeliveryTracker(self.clock)
         #: Prometheus figures ([metrics] listen); the gauges are read at scrape time.
@@ -515,6 +528,12 @@ class Terminal:
         """Mark ``party`` removed (records kept) and drop its line: no dialing, sessions closed."""
         removal = trust.remove_peer(self.files, party, clock=self.clock)
         self.removed[party] = removal
+        self._drop_line(party)
+        log.warning("%s removed: its line is refused from now on", party)
+        return removal
+
+    def _drop_line(self, party: str) -> None:
+        """No more dialing, link tests or sessions for ``party`` (removed or blocked)."""
         line = self.lines.pop(party, None)
         if line is not None:
             tests = self._line_tests.pop(party, None)
@@ -522,14 +541,33 @@ class Terminal:
                 tests.cancel()
             for route in line.routes.values():
                 self._drop_route(route)
-        log.warning("%s removed: its line is refused from now on", party)
-        return removal
+
+    def _block(self, party: str, reason: str) -> None:
+        """A peer changed its master key (the keys desk kept it pending): block its line."""
+        pending = [c for c in self.store.peer_master_changes(party) if c.pending]
+        if not pending:  # pragma: no cover - the desk stored it just before
+            return
+        self.blocked[party] = pending[-1]
+        # After this callback: the session that carried the event sends its receipt first.
+        asyncio.get_running_loop().call_soon(self._drop_line, party)
+        log.warning("%s: its line is blocked: %s", party, reason)
+
+    def change_master(self, *, passphrase: bytes | None) -> MasterChange:
+        """Change this terminal's master key and tell every peer (desks/keys/master.py)."""
+        change = self.desk(KeyDesk).change_master(passphrase=passphrase)
+        self.files = dataclasses.replace(self.files, tiers=change.tiers)
+        self._card = self.files.card()
+        return change
 
     def confirm_peer(
         self, party: str, *, fingerprint: str, method: str, confirmed_by: str
     ) -> PeerConfirmation:
-        """Record an out-of-band fingerprint check of ``party`` (config/trust.py)."""
-        return trust.confirm_peer(
+        """Record an out-of-band fingerprint check of ``party`` (config/trust.py).
+
+        The new fingerprint of a peer whose master change is pending unblocks
+        its line: the alarm is cleared and what waited is sent.
+        """
+        confirmation = trust.confirm_peer(
             self.files,
             party,
             fingerprint=fingerprint,
@@ -537,6 +575,22 @@ class Terminal:
             confirmed_by=confirmed_by,
             clock=self.clock,
         )
+        if party in self.blocked and not any(
+            c.pending for c in self.store.peer_master_changes(party)
+        ):
+            self._unblock(party)
+        return confirmation
+
+    def _unblock(self, party: str) -> None:
+        del self.blocked[party]
+        self.alarms.clear_matching(kinds=(MASTER_CHANGED,), peer=party, route=None, by="system")
+        peer = self.store.get_peer(party)
+        if peer is None or party in self.removed:  # pragma: no cover - confirmed just now
+            return
+        line = self._new_line(peer)
+        if self._listeners:
+            self._start_line(line)
+        log.warning("%s: its new master key is confirmed: the line is unblocked", party)
 
     async def run_link_tests(self, party: str | None = None) -> list[LinkTestResult]:
         """Test every route of one peer (or of every peer) now; return the results."""
@@ -585,6 +639,21 @@ class Terminal:
                     routes=routes,
                 )
             )
+        for party, change in self.blocked.items():
+            peers.append(
+                PeerStatus(
+                    party=party,
+                    state=BLOCKED_STATE,
+                    last_contact=self.store.last_contact(party),
+                    queued=self.store.count_pending(party),
+                    address=None,
+                    last_error=blocked_reason(change),
+                    in_use=False,
+                    last_used=None,
+                    routes=(),
+                )
+            )
+        peers.sort(key=lambda peer: peer.party)
         return TerminalStatus(
             party=self.party,
             fingerprint=self._card.fingerprint,
@@ -615,6 +684,9 @@ class Terminal:
         removal = self.removed.get(party)
         if removal is not None:
             raise PeerRemoved(f"{party} was removed on {removal.removed_at}; nothing was sent")
+        change = self.blocked.get(party)
+        if change is not None:
+            raise PeerBlocked(f"{blocked_reason(change)}; nothing was sent")
 
     def _line(self, party: str) -> PeerLine:
         line = self.lines.get(party)
@@ -644,7 +716,7 @@ class Terminal:
         """Open the listeners and start dialing and testing; returns once listening."""
         self._report_damage()
         for peer in self.store.list_peers():
-            if peer.party not in self.removed:
+            if peer.party not in self.removed and peer.party not in self.blocked:
                 self._new_line(peer)
         self.desks.load()
         for route in self.settings.listen:
@@ -743,8 +815,10 @@ class Terminal:
         """
         # A removed peer's certificate too: its TLS handshake completes, and
         # it is refused in _accepted with a reason the log can name.
-        trusted = tuple(line.peer.certificate for line in self.lines.values()) + tuple(
-            self._removed_certificates()
+        trusted = (
+            tuple(line.peer.certificate for line in self.lines.values())
+            + tuple(self._removed_certificates())
+            + tuple(self._old_anchors())
         )
         # A rotated TLS key (hotline key rotate) is a new file (a new inode, moved into
         # place): the next handshake uses it.
@@ -765,6 +839,24 @@ class Terminal:
     def _removed_certificates(self) -> list[bytes]:
         peers = (self.store.get_peer(party) for party in self.removed)
         return [peer.certificate for peer in peers if peer is not None]
+
+    def _old_anchors(self, party: str | None = None) -> list[bytes]:
+        """The TLS anchors of masters that peers changed away from (of ``party``, or all).
+
+        A peer that changed its master key keeps presenting the TLS leaf its
+        old master issued until it rotates its TLS key: the old master's
+        certificate, which it signed the change with, keeps identifying it.
+        A blocked peer's is its pinned one: its handshake completes, so the
+        refusal can name it.
+        """
+        return [
+            change.old_certificate
+            for change in self.store.peer_master_changes(party)
+            if change.party not in self.removed
+        ]
+
+    def _old_masters(self, party: str) -> set[bytes]:
+        return {change.old_master for change in self.store.peer_master_changes(party)}
 
     # -- routes: dialing, accepting, sessions ---------------------------------
 
@@ -812,6 +904,7 @@ class Terminal:
                 key_file=self.files.paths.tls_key,
                 key_password=self.files.tls_key_password,
                 peer_certificate=peer.certificate,
+                also_trusted=self._old_anchors(peer.party),
             )
         except ssl.SSLError as exc:
             raise LinkError(f"cannot set up TLS for {peer.party}: {exc}") from exc
@@ -819,16 +912,25 @@ class Terminal:
 
     async def _accepted(self, transport: Transport) -> None:
         peer = self.store.get_peer_by_key(transport.peer_key) or next(
-            (p for p in self.store.list_peers() if peer_master(p) == transport.peer_key), None
+            (
+                p
+                for p in self.store.list_peers()
+                if peer_master(p) == transport.peer_key
+                or transport.peer_key in self._old_masters(p.party)
+            ),
+            None,
         )
         line = self.lines.get(peer.party) if peer is not None else None
         if line is None:
             removal = self.removed.get(peer.party) if peer is not None else None
+            change = self.blocked.get(peer.party) if peer is not None else None
             self._refused(
                 transport.peer_address,
-                "certificate of no known peer"
-                if removal is None
-                else f"{removal.party} was removed on {removal.removed_at}: its line is refused",
+                f"{removal.party} was removed on {removal.removed_at}: its line is refused"
+                if removal is not None
+                else blocked_reason(change)
+                if change is not None
+                else "certificate of no known peer",
             )
             await transport.aclose()
             return
@@ -882,7 +984,9 @@ class Terminal:
 
     async def _run_session(self, transport: Transport, line: PeerLine) -> bool:
         """Run one session to its end; True if it opened (hello exchanged)."""
-        if transport.peer_key == peer_master(line.peer):
+        if transport.peer_key == peer_master(line.peer) or transport.peer_key in self._old_masters(
+            line.party
+        ):
             # A two-tier peer: TLS proved its master key (its TLS key is in a
             # leaf the master issued), and it speaks with the signing key its
             # card certifies; the session checks hello against that one.
@@ -1189,6 +1293,9 @@ class _DeskLines:
 
     def resend_everywhere(self, record: MessageRecord) -> int:
         return self._terminal._resend_everywhere(record)
+
+    def block(self, party: str, reason: str) -> None:
+        self._terminal._block(party, reason)
 
 
 class _LineHandler(SessionHandler):

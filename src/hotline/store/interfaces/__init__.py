@@ -27,6 +27,7 @@ from hotline.store.interfaces._messages import AcknowledgementStore, MessageStor
 from hotline.store.interfaces._peer_confirmations import PeerConfirmationStore
 from hotline.store.interfaces._peer_key_revocations import PeerKeyRevocationStore
 from hotline.store.interfaces._peer_keys import PeerKeyStore
+from hotline.store.interfaces._peer_masters import PeerMasterStore
 from hotline.store.interfaces._peers import PeerStore
 from hotline.store.interfaces._record import RecordStore
 from hotline.store.interfaces._releases import ReleaseStore
@@ -49,6 +50,7 @@ __all__ = [
     "PeerConfirmationStore",
     "PeerKeyRevocationStore",
     "PeerKeyStore",
+    "PeerMasterStore",
     "PeerStore",
     "RecordStore",
     "ReleaseStore",

@@ -34,6 +34,7 @@ from hotline.errors import (
     NotCosigned,
     NotInitialised,
     PassphraseError,
+    PeerBlocked,
     PeerError,
     PeerRemoved,
     PermissionDenied,
@@ -103,6 +104,8 @@ ERROR_STATUS: Final[Mapping[type[HotlineError], int]] = MappingProxyType(
         # refuses, as for PeerConflict.
         PeerRemoved: 409,
         FingerprintMismatch: 409,
+        # A peer whose new master key awaits its fingerprint check (docs/keys.md).
+        PeerBlocked: 409,
         # The daemon never answers this (it runs with its keys open); a
         # request that reaches the sealed keys offline is refused plainly.
         PassphraseError: 400,

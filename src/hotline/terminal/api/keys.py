@@ -3,7 +3,8 @@
 ``POST /keys/rotate`` with ``{"which": "tls"}`` rotates that operational key
 of the running terminal and announces it to every peer as a key event
 (docs/protocol/key-events.md); it answers the new certificates and the peers
-told.
+told. ``POST /keys/master`` changes the master key (the ceremony act of
+``hotline key change-master``) and announces it to every peer.
 
 ``POST /keys/revoke`` with ``{"key": ID, "reason": TEXT, "compromised_since":
 UTC or null}`` revokes one of its operational keys that is no longer current
@@ -17,6 +18,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
 
+from hotline.crypto import b64url_decode, b64url_encode
 from hotline.errors import InvalidArgument
 from hotline.terminal.daemon import Terminal
 from hotline.terminal.desks.keys import KeyDesk
@@ -80,4 +82,29 @@ async def post_key_revocation(body: KeyRevoke, terminal: TerminalDep) -> dict[st
             "reason": revocation.reason,
         },
         "announced_to": list(sent.announced_to),
+    }
+
+
+class MasterChangeRequest(BaseModel):
+    #: The keys' passphrase (b64url of its bytes) when they are sealed: the new
+    #: master key is sealed under it, as the old one is. It never leaves the
+    #: owner-only control socket and is not kept.
+    passphrase: str | None = None
+
+
+@keys_router.post("/master", status_code=201)
+async def post_master_change(body: MasterChangeRequest, terminal: TerminalDep) -> dict[str, Any]:
+    """Change the master key (docs/keys.md, "Changing the master key"); tell every peer."""
+    passphrase = None if body.passphrase is None else b64url_decode(body.passphrase)
+    change = terminal.change_master(passphrase=passphrase)
+    return {
+        "fingerprint": change.fingerprint,
+        "old_fingerprint": change.old_fingerprint,
+        "master_key": b64url_encode(change.transition.new_master),
+        "old_master_key": b64url_encode(change.transition.old_master),
+        "archived_as": change.archived_as,
+        "keys": [
+            {"id": c.key_id, "kind": c.kind, "serial": c.serial} for c in change.tiers.current()
+        ],
+        "announced_to": list(change.announced_to),
     }

@@ -16,6 +16,13 @@ from hotline.terminal.config.console_tls import (
     console_tls,
     make_console_certificate,
 )
+from hotline.terminal.config.masterchange import (
+    MASTER_CHANGE_DIR,
+    MasterChanged,
+    archived_masters,
+    change_master,
+    finish_master_change,
+)
 from hotline.terminal.config.passphrase import (
     CREDENTIAL_NAME,
     PASSPHRASE_ENV,
@@ -31,6 +38,11 @@ from hotline.terminal.config.paths import (
     private_file,
     sync_directory,
     write_private,
+)
+from hotline.terminal.config.peer_masters import (
+    apply_master_confirmation,
+    expected_fingerprint,
+    pending_master_change,
 )
 from hotline.terminal.config.revocations import REVOCATIONS_FILE, add_revocation, read_revocations
 from hotline.terminal.config.rotation import ROTATION_DIR, finish_rotation, rotate_tls
@@ -109,8 +121,10 @@ __all__ = [
     "IssuedTLSKey",
     "KeyTiers",
     "LinkSettings",
+    "MASTER_CHANGE_DIR",
     "MASTER_KEY_FILE",
     "MarkingSettings",
+    "MasterChanged",
     "OPERATIONAL_VALIDITY",
     "PASSPHRASE_ENV",
     "PIN_CREDENTIAL",
@@ -128,8 +142,11 @@ __all__ = [
     "TerminalPaths",
     "add_peer_card",
     "add_revocation",
+    "apply_master_confirmation",
+    "archived_masters",
     "backup_terminal",
     "certificate_fingerprint",
+    "change_master",
     "check_console",
     "check_metrics",
     "check_store_url",
@@ -140,8 +157,10 @@ __all__ = [
     "console_certificate_path",
     "console_tls",
     "create_tiers",
+    "expected_fingerprint",
     "find_passphrase",
     "find_pin",
+    "finish_master_change",
     "finish_rotation",
     "generate_signing_key",
     "init_terminal",
@@ -155,6 +174,7 @@ __all__ = [
     "parse_card",
     "passphrase_missing",
     "peer_master",
+    "pending_master_change",
     "private_dir",
     "private_file",
     "read_certificates",

@@ -36,6 +36,7 @@ from hotline.errors import (
 )
 from hotline.store import PartyRecord, PeerRecord, Store, open_store
 from hotline.terminal.config.console_tls import make_console_certificate
+from hotline.terminal.config.masterchange import finish_master_change
 from hotline.terminal.config.passphrase import Passphrase, find_passphrase, passphrase_missing
 from hotline.terminal.config.paths import (
     TerminalPaths,
@@ -310,6 +311,8 @@ def open_terminal(
     try:
         # A TLS rotation a crash interrupted is completed (or discarded) first.
         finish_rotation(paths)
+        # Likewise a master change (config/masterchange.py).
+        finish_master_change(paths)
         tiers = load_tiers(
             paths, settings.party, passphrase=passphrase.secret if sealed and passphrase else None
         )

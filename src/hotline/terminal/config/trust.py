@@ -27,6 +27,7 @@ from hotline.crypto.identity import verify_signature
 from hotline.errors import FingerprintMismatch, InvalidArgument, PeerRemoved, UnknownPeer
 from hotline.store import CONFIRMATION_METHODS as CONFIRMATION_METHODS
 from hotline.store import PeerConfirmation, PeerRemoval, Store
+from hotline.terminal.config.peer_masters import apply_master_confirmation, expected_fingerprint
 from hotline.terminal.config.setup import TerminalFiles
 from hotline.terminal.runtime.clock import Clock, SystemClock
 from hotline.utc import format_utc
@@ -141,9 +142,11 @@ def confirm_peer(
     if peer is None:
         raise UnknownPeer(f"no peer named {party!r} (add its card with: hotline peer add)")
     refuse_if_removed(store, party, doing="nothing was recorded")
-    if digits != peer.fingerprint:
+    # A pending master change (config/peer_masters.py) is confirmed by its new fingerprint.
+    expected = expected_fingerprint(store, peer, digits)
+    if digits != expected:
         raise FingerprintMismatch(
-            f"the fingerprint given does not match {party}'s card ({peer.fingerprint}); "
+            f"the fingerprint given does not match {party}'s card ({expected}); "
             "nothing was recorded: do not rely on this line until the difference is explained"
         )
     stamp = format_utc(clock.now())
@@ -165,6 +168,7 @@ def confirm_peer(
         signature=signature,
     )
     with store.transaction():
+        apply_master_confirmation(store, peer, at=stamp)
         store.add_peer_confirmation(confirmation)
         store.append_journal(
             kind="peer confirmed",

@@ -113,6 +113,9 @@ class Lines(Protocol):
     def resend_everywhere(self, record: MessageRecord) -> int:
         """Send a stored message again on every live route to its peer; how many took it."""
 
+    def block(self, party: str, reason: str) -> None:
+        """Block the line to ``party`` (a master change awaiting its check): drop it, refuse it."""
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DeskServices:

@@ -71,6 +71,7 @@ from hotline.testing.store_conformance._messages import (
 from hotline.testing.store_conformance._peer_confirmations import TestPeerConfirmations
 from hotline.testing.store_conformance._peer_key_revocations import TestPeerKeyRevocations
 from hotline.testing.store_conformance._peer_keys import TestPeerKeys
+from hotline.testing.store_conformance._peer_masters import TestPeerMasters
 from hotline.testing.store_conformance._peers import TestParty, TestPeers
 from hotline.testing.store_conformance._record import (
     TestCheckpoints,
@@ -89,18 +90,18 @@ from hotline.testing.store_conformance._statements import TestStatements
 
 __all__ = [
     "DamageRow",
-    "TestChains",
-    "TestChainAdoptions",
     "StoreFactory",
     "T0",
     "TestAccounts",
     "TestAcknowledgements",
     "TestAlarms",
     "TestCalls",
+    "TestChainAdoptions",
+    "TestChains",
     "TestChannels",
     "TestCheckpoints",
-    "TestCosignatures",
     "TestConferences",
+    "TestCosignatures",
     "TestDamagedRows",
     "TestFencing",
     "TestGroups",
@@ -115,6 +116,7 @@ __all__ = [
     "TestPeerConfirmations",
     "TestPeerKeyRevocations",
     "TestPeerKeys",
+    "TestPeerMasters",
     "TestPeers",
     "TestPresence",
     "TestQueries",

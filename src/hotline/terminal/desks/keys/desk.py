@@ -15,6 +15,9 @@ from the card (its signatures, the party, the master), stores it (table
 transaction; a certificate that does not hold is refused (``refusal`` in the
 journal) and nothing is stored.
 
+A key event of op ``master`` (a master change) goes to
+:mod:`hotline.terminal.desks.keys.master`.
+
 Built so far: the TLS key. Rotating the signing and encryption keys needs the
 stores and the delivery core to hold several keys per party (docs/keys.md §8).
 
@@ -50,14 +53,15 @@ from hotline.terminal.core.alarms import KEY_REVOKED
 from hotline.terminal.core.desk import Desk, DeskServices
 from hotline.terminal.core.inbox import refuse_content
 from hotline.terminal.core.outbox import decode_body
+from hotline.terminal.desks.keys.master import MasterChange, change_our_master, take_master_event
 from hotline.utc import format_utc, from_epoch
 
 __all__ = [
     "KEY_EVENT_KIND",
-    "ROTATABLE",
     "KeyDesk",
     "KeyRevocationSent",
     "KeyRotation",
+    "ROTATABLE",
     "read_key_event",
     "read_revocation_event",
 ]
@@ -320,6 +324,22 @@ class KeyDesk(Desk):
             ),
         )
 
+    # -- changing the master key --------------------------------------------------
+
+    def change_master(self, *, passphrase: bytes | None) -> MasterChange:
+        """Change the master key and announce it to every peer (desks/keys/master.py).
+
+        InvalidArgument on a single-tier terminal; PassphraseMissing or
+        WrongPassphrase when the keys are sealed and ``passphrase`` does not
+        open them.
+        """
+        queued: list[MessageRecord] = []
+        change = change_our_master(self.services, self._tiers, passphrase=passphrase, queued=queued)
+        self._tiers = change.tiers
+        for record in queued:
+            self.services.lines.queued(record)
+        return change
+
     # -- receiving ---------------------------------------------------------------
 
     def received(self, record: MessageRecord) -> None:
@@ -330,6 +350,9 @@ class KeyDesk(Desk):
         body = decode_body(record.body)
         if body.get("op") == "revoke":
             self._revocation_received(record, peer, body)
+            return
+        if decode_body(record.body).get("op") == "master":
+            take_master_event(self.services, record, peer)
             return
         try:
             certificates = read_key_event(body, party=peer.party, master=peer_master(peer))
