@@ -103,6 +103,7 @@ from hotline.terminal.core.markings import Markings, check_classification, scree
 from hotline.terminal.core.operators import Operator, Permission
 from hotline.terminal.core.outbox import DEFAULT_CHANNEL, Draft, Outbox
 from hotline.terminal.core.session import Session, SessionHandler
+from hotline.terminal.core.signers import Signers
 from hotline.terminal.core.tracker import DeliveryTracker
 from hotline.terminal.desks import DESKS
 from hotline.terminal.desks.deadlines import DeadlineWatch
@@ -149,12 +150,17 @@ class Terminal:
         self.store = files.store
         self.identity = files.identity
         self.settings = files.settings
-        self.inbox = Inbox(store=self.store, identity=self.identity, clock=self.clock)
+        #: Which key verifies each peer's signatures: one cache, told by the keys desk.
+        self.signers = Signers(self.store)
+        self.inbox = Inbox(
+            store=self.store, identity=self.identity, clock=self.clock, signers=self.signers
+        )
         self.outbox = Outbox(
             store=self.store,
             identity=self.identity,
             clock=self.clock,
             ack_seconds=self.settings.acknowledgement.seconds,
+            signers=self.signers,
         )
         self.lines: dict[str, PeerLine] = {}
         #: Peers removed with ``hotline peer remove``: no line, sessions refused.
@@ -181,6 +187,7 @@ class Terminal:
             clock=self.clock,
             language=self.settings.link.test_language,
             on_result=self.metrics.link_test,
+            signers=self.signers,
         )
         self.tester = LineTester(
             desk=self.tests,
@@ -207,6 +214,7 @@ class Terminal:
             alarms=self.alarms,
             settings=self.settings.record,
             journal=self._journal,
+            signers=self.signers,
         )
         self._card = files.card()
         services = DeskServices(
@@ -224,6 +232,8 @@ class Terminal:
             fingerprint=self._card.fingerprint,
             key_tiers=files.tiers,
             keys_sealed=files.keys_sealed,
+            signers=self.signers,
+            passphrase=files.passphrase,
         )
         #: The features, routed to by the kinds they name (hotline.terminal.core.desk).
         self.desks = DeskRegistry(

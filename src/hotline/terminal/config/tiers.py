@@ -83,6 +83,22 @@ class KeyTiers:
                 newest[item.kind] = item
         return tuple(newest[kind] for kind in KEY_KINDS if kind in newest)
 
+    def card_certificates(self, address: bytes) -> tuple[KeyCertificate, ...]:
+        """What the card carries: :meth:`current`, but the signing certificate of ``address``.
+
+        The card names the party by its address (its first signing key) for
+        good; a signing key rotated since reaches the peers in key events
+        (docs/keys.md, "Rotation").
+        """
+        first = next(
+            (c for c in self.certificates if c.kind == "signing" and c.public_key == address),
+            None,
+        )
+        return tuple(
+            first if first is not None and item.kind == "signing" else item
+            for item in self.current()
+        )
+
     def next_serial(self, kind: str) -> int:
         """The serial of the next ``kind`` certificate: one more than any issued."""
         return 1 + max((item.serial for item in self.certificates if item.kind == kind), default=0)

@@ -62,6 +62,7 @@ from hotline.store import (
 )
 from hotline.terminal.core.groups import party_block
 from hotline.terminal.core.outbox import encode_body
+from hotline.terminal.core.signers import Signers
 from hotline.terminal.runtime.clock import Clock
 from hotline.utc import format_utc
 
@@ -134,10 +135,14 @@ class _Batch:
 class Inbox:
     """Accepts envelopes from authenticated peers."""
 
-    def __init__(self, *, store: Store, identity: Identity, clock: Clock) -> None:
+    def __init__(
+        self, *, store: Store, identity: Identity, clock: Clock, signers: Signers | None = None
+    ) -> None:
         self._store = store
         self._identity = identity
         self._clock = clock
+        #: Which key verifies a peer's signature (its address, or a rotated key it certified).
+        self.signers = signers or Signers(store)
 
     def accept(
         self, *, peer: PeerRecord, envelopes: Sequence[bytes], batched: bool = False
@@ -165,7 +170,12 @@ class Inbox:
                     )
                 if envelope.header.recipient != self._identity.signing_public:
                     raise WrongSigner("envelope is addressed to another party")
-                verify_envelope(envelope, sender_signing_key=peer.signing_key)
+                header = envelope.header
+                verify_envelope(
+                    envelope,
+                    sender_signing_key=peer.signing_key,
+                    signing_key=self.signers.signing_key_for(peer, header.signer, header.sent_at),
+                )
                 if envelope.header.kind in FRAME_ONLY_KINDS:
                     raise EnvelopeInvalid(
                         f"a {envelope.header.kind!r} envelope is not a message: it travels"

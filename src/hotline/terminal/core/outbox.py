@@ -43,6 +43,7 @@ from hotline.store import (
 )
 from hotline.terminal.core.ackdeadline import ack_within_for
 from hotline.terminal.core.groups import MAX_RECIPIENTS, GroupQueued, PartyBlock
+from hotline.terminal.core.signers import Signers
 from hotline.terminal.runtime.clock import Clock
 from hotline.utc import format_utc, time_group
 
@@ -120,6 +121,7 @@ class Outbox:
         identity: Identity,
         clock: Clock,
         ack_seconds: Mapping[str, float] | None = None,
+        signers: Signers | None = None,
     ) -> None:
         """``ack_seconds``: the acknowledgement deadline by precedence, carried in each
         body a person must acknowledge (core/ackdeadline.py); None carries none."""
@@ -127,6 +129,8 @@ class Outbox:
         self._identity = identity
         self._clock = clock
         self._ack_seconds = ack_seconds
+        #: Which key verifies a peer's receipts (its address, or a rotated key it certified).
+        self.signers = signers or Signers(store)
         #: The session protocol each peer last spoke, read from the store once.
         self._protocols: dict[str, int] = {}
 
@@ -444,6 +448,7 @@ class Outbox:
             sender=self._identity.signing_public,
             recipient=peer.signing_key,
             serial=serial,
+            signing_key=self.signers.signing_key_for(peer, receipt.signer, receipt.received_at),
         )
         mark = transmitted.pop(message_id, None) if transmitted else None
         sent_at = None if mark is None else mark[1]
@@ -475,6 +480,7 @@ class Outbox:
             recipient_signing_key=peer.signing_key,
             sender=self._identity.signing_public,
             envelope_hashes=hashes,
+            signing_key=self.signers.signing_key_for(peer, receipt.signer, receipt.received_at),
         )
         delivered: list[tuple[str, int]] = []
         # The range's sent marks not yet written ride on the receipt's write, each

@@ -15,8 +15,14 @@ from the card (its signatures, the party, the master), stores it (table
 transaction; a certificate that does not hold is refused (``refusal`` in the
 journal) and nothing is stored.
 
-Built so far: the TLS key. Rotating the signing and encryption keys needs the
-stores and the delivery core to hold several keys per party (docs/keys.md §8).
+Built so far: the TLS key and the signing key. A new signing key is staged
+and announced in a key event the *old* key signs; the terminal switches to
+it (:func:`~hotline.terminal.config.rotation.switch_signing`) once every peer
+has receipted that event, so nothing the new key signs reaches a peer that
+cannot verify it yet. Until then the old key signs, as before. A peer keeps
+the certificate and tells its :class:`~hotline.terminal.core.signers.Signers`,
+which from then on accepts envelopes, receipts, link tests, checkpoints and
+cosignatures carrying the new key in ``"sk"``.
 """
 
 from __future__ import annotations
@@ -26,9 +32,10 @@ from typing import Any, Final
 
 from hotline.crypto import KeyCertificate, Precedence
 from hotline.errors import CardInvalid, InvalidArgument
-from hotline.store import MessageRecord, PeerKeyCertificate
+from hotline.store import MessageRecord, MessageState, PeerKeyCertificate
 from hotline.terminal.config.paths import TerminalPaths
-from hotline.terminal.config.rotation import rotate_tls
+from hotline.crypto import SoftwareSigner
+from hotline.terminal.config.rotation import rotate_tls, stage_signing, switch_signing
 from hotline.terminal.config.tiers import KeyTiers, peer_master
 from hotline.terminal.core.desk import Desk, DeskServices
 from hotline.terminal.core.inbox import refuse_content
@@ -40,7 +47,7 @@ __all__ = ["KEY_EVENT_KIND", "ROTATABLE", "KeyDesk", "KeyRotation", "read_key_ev
 KEY_EVENT_KIND: Final = "key"
 """The message kind of a key event."""
 
-ROTATABLE: Final = ("tls",)
+ROTATABLE: Final = ("tls", "signing")
 """The operational kinds ``hotline key rotate`` can rotate in this version."""
 
 _WHICH: Final = ("signing", "encryption", "tls", "all")
@@ -56,6 +63,16 @@ class KeyRotation:
     announced_to: tuple[str, ...]
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _PendingSwitch:
+    """A staged signing key, waiting for every peer to receipt the key event announcing it."""
+
+    signer: SoftwareSigner
+    certificate: KeyCertificate
+    #: The key events queued (one per peer): the switch waits for all to be delivered.
+    events: tuple[str, ...]
+
+
 class KeyDesk(Desk):
     """Rotates this terminal's keys and keeps the certificates its peers announce."""
 
@@ -66,6 +83,7 @@ class KeyDesk(Desk):
         self._store = services.store
         self._clock = services.clock
         self._tiers = services.key_tiers
+        self._pending: _PendingSwitch | None = None
 
     @property
     def tiers(self) -> KeyTiers | None:
@@ -92,6 +110,8 @@ class KeyDesk(Desk):
                 "a single-tier terminal has no master key to certify a new key "
                 "(docs/keys.md, 'The key hierarchy')"
             )
+        if which == "signing":
+            return self._rotate_signing(self._tiers)
         paths = TerminalPaths(self.services.directory)
         self._tiers, certificate = rotate_tls(
             paths,
@@ -100,6 +120,11 @@ class KeyDesk(Desk):
             sealed=self.services.keys_sealed,
             now=self._clock.now(),
         )
+        announced_to, _ = self._announce(certificate)
+        return KeyRotation(certificates=(certificate,), announced_to=announced_to)
+
+    def _announce(self, certificate: KeyCertificate) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """Journal the rotation and queue its key event to every peer: the peers, the events' ids."""
         removed = self._store.peer_removals()
         peers = [p for p in self._store.list_peers() if p.party not in removed]
         body: dict[str, Any] = {"op": "rotate", "certificates": [certificate.encode()]}
@@ -123,7 +148,56 @@ class KeyDesk(Desk):
                 )
         for record in queued:
             self.services.lines.queued(record)
-        return KeyRotation(certificates=(certificate,), announced_to=tuple(p.party for p in peers))
+        return tuple(p.party for p in peers), tuple(r.id for r in queued)
+
+    def _rotate_signing(self, tiers: KeyTiers) -> KeyRotation:
+        """Stage a new signing key, announce it under the old one; switch once all receipted."""
+        identity = self.services.identity
+        if self._pending is not None:
+            raise InvalidArgument(
+                f"the signing key {self._pending.certificate.key_id} is waiting for every "
+                "peer to receipt its key event; rotate again once it signs"
+            )
+        if not identity.in_software:  # pragma: no cover - a token terminal is single-tier
+            raise InvalidArgument("a signing key in a token is not rotated by hotline")
+        paths = TerminalPaths(self.services.directory)
+        self._tiers, certificate, signer = stage_signing(
+            paths, identity, tiers, passphrase=self.services.passphrase, now=self._clock.now()
+        )
+        # Queued (sealed and signed by the old key) before the switch, in any case.
+        announced_to, events = self._announce(certificate)
+        self._pending = _PendingSwitch(signer=signer, certificate=certificate, events=events)
+        self._switch_when_receipted()
+        return KeyRotation(certificates=(certificate,), announced_to=announced_to)
+
+    def tick(self) -> None:
+        self._switch_when_receipted()
+
+    def _switch_when_receipted(self) -> None:
+        pending = self._pending
+        if pending is None:
+            return
+        for message_id in pending.events:
+            record = self._store.get_message(message_id)
+            if record is not None and record.state is not MessageState.DELIVERED:
+                return
+        self._pending = None
+        switch_signing(
+            TerminalPaths(self.services.directory),
+            self.services.identity,
+            pending.signer,
+            sealed=self.services.keys_sealed,
+        )
+        self._store.append_journal(
+            kind="signing key switched",
+            at=format_utc(self._clock.now()),
+            data={"key_id": pending.certificate.key_id, "serial": pending.certificate.serial},
+        )
+
+    @property
+    def pending_signing_key(self) -> KeyCertificate | None:
+        """The staged signing key waiting for the peers' receipts, if any."""
+        return None if self._pending is None else self._pending.certificate
 
     # -- receiving ---------------------------------------------------------------
 
@@ -153,6 +227,8 @@ class KeyDesk(Desk):
                     )
                 )
                 if new:
+                    if certificate.kind == "signing" and self.services.signers is not None:
+                        self.services.signers.forget(peer.party)
                     self._store.append_journal(
                         kind="peer key certified",
                         at=at,
@@ -212,4 +288,6 @@ def _certificate_json(certificate: KeyCertificate) -> dict[str, Any]:
         "serial": certificate.serial,
         "not_before": certificate.not_before,
         "not_after": certificate.not_after,
+        # The certificate itself, so an export verifies offline which keys signed.
+        "certificate": certificate.encode().hex(),
     }
