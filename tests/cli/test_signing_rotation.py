@@ -126,9 +126,9 @@ def test_signing_keys_rotate_on_both_sides_while_messages_flow(tmp_path: Path) -
         assert all(Envelope.decode(m.envelope).header.sender == address for m in out)
         # Every receipt was verified, none refused; the line never dropped.
         assert not [e for e in journal if e.kind == "refusal"]
-        ups = [e for e in journal if e.kind == "line state" and e.data["state"] == "up"]
-        downs = [e for e in journal if e.kind == "line state" and e.data["state"] == "down"]
-        assert len(ups) == 1 and not downs
+        # Up once at the start; down only when the other side stopped, at the end.
+        states = [e.data["state"] for e in journal if e.kind == "line state"]
+        assert states in (["up"], ["up", "down"])
         assert [e.data["kind"] for e in journal if e.kind == "key rotated"] == ["signing"]
         assert [e.data["kind"] for e in journal if e.kind == "peer key certified"] == ["signing"]
         # The peer receipted with its new key too ("sk" in the receipt).

@@ -61,6 +61,7 @@ from hotline.terminal.config.tiers import (
     load_tiers,
     read_certificates,
     renew_tls,
+    with_address,
 )
 from hotline.terminal.config.token import Pin, generate_signing_key, open_signer
 from hotline.terminal.runtime.clock import Clock, SystemClock
@@ -259,17 +260,7 @@ def _open_identity(
     if settings.signing_token is None:
         identity = Identity.load(settings.party, paths.keys, passphrase=secret)
         # After a rotation of the signing key, the party's address stays its first one.
-        first = next(
-            (c for c in read_certificates(paths) if c.kind == "signing" and c.serial == 1), None
-        )
-        if first is None or first.public_key == identity.signing_public:
-            return identity
-        return Identity(
-            party=identity.party,
-            signer=identity.signer,
-            encryption_key=identity.encryption_key,
-            address=first.public_key,
-        )
+        return with_address(identity, read_certificates(paths))
     signer = open_signer(settings.signing_token, pin)
     try:
         return Identity.load(settings.party, paths.keys, passphrase=secret, signer=signer)

@@ -60,6 +60,7 @@ __all__ = [
     "read_certificates",
     "renew_tls",
     "save_certificates",
+    "with_address",
 ]
 
 MASTER_KEY_FILE = "master.key"
@@ -306,3 +307,21 @@ def _card_master(card_json: str) -> bytes | None:
     except CardInvalid:
         # A stored card this hotline no longer reads: it can only be single-tier.
         return None
+
+
+def with_address(identity: Identity, certificates: tuple[KeyCertificate, ...]) -> Identity:
+    """``identity`` named by its party's address once its signing key has rotated.
+
+    The address is the first signing key (serial 1), which names the party on
+    the wire for good; ``identity`` as loaded from ``keys/signing.key`` holds
+    the current one. Unchanged when they are the same, or single-tier.
+    """
+    first = next((c for c in certificates if c.kind == "signing" and c.serial == 1), None)
+    if first is None or first.public_key == identity.signing_public:
+        return identity
+    return Identity(
+        party=identity.party,
+        signer=identity.signer,
+        encryption_key=identity.encryption_key,
+        address=first.public_key,
+    )
