@@ -105,6 +105,17 @@ def test_signing_keys_rotate_on_both_sides_while_messages_flow(tmp_path: Path) -
     for terminal, peer in ((washington, "Moscow"), (moscow, "Washington")):
         assert _signing_keys(terminal) == [(1, "superseded"), (2, "current")]
         assert "all hold" in hotline("verify", terminal.directory).stdout
+        # The export carries the rotations' certificates: its audit holds offline,
+        # and names the key that signed each message after the switch.
+        bundle = tmp_path / f"{terminal.directory.name}.json"
+        hotline("export", terminal.directory, "--peer", peer, "--output", bundle)
+        audited = hotline("audit", bundle).stdout
+        assert "ALL HOLDS" in audited
+        report = json.loads(hotline("audit", bundle, "--json").stdout)
+        signed_by = {m["sender"]: m["signed_by"] for m in report["messages"] if m["signed_by"]}
+        assert set(signed_by) == {"Washington", "Moscow"}
+        assert all(key.startswith("signing-") for key in signed_by.values())
+        assert f"signed by {peer}'s key {signed_by[peer]}" in audited
         files = open_terminal(terminal.directory)
         try:
             address = files.identity.signing_public
@@ -113,17 +124,17 @@ def test_signing_keys_rotate_on_both_sides_while_messages_flow(tmp_path: Path) -
             [kept] = files.store.peer_key_certificates(peer)
             assert (kept.kind, kept.serial) == ("signing", 2)
             journal = list(files.store.iter_journal())
-            out = files.store.outgoing_after(peer, after_serial=0, limit=100000)
+            sent = files.store.outgoing_after(peer, after_serial=0, limit=100000)
         finally:
             files.store.close()
         # Before the switch the old key signed (no "sk"), after it the new one.
-        signers = [Envelope.decode(m.envelope).header.signer for m in out]
+        signers = [Envelope.decode(m.envelope).header.signer for m in sent]
         assert signers[0] is None
         assert signers[-1] == files.identity.signer_public
         first_new = signers.index(files.identity.signer_public)
         assert all(s is None for s in signers[:first_new])
         assert all(s == files.identity.signer_public for s in signers[first_new:])
-        assert all(Envelope.decode(m.envelope).header.sender == address for m in out)
+        assert all(Envelope.decode(m.envelope).header.sender == address for m in sent)
         # Every receipt was verified, none refused; the line never dropped.
         assert not [e for e in journal if e.kind == "refusal"]
         # Up once at the start; down only when the other side stopped, at the end.
@@ -132,6 +143,6 @@ def test_signing_keys_rotate_on_both_sides_while_messages_flow(tmp_path: Path) -
         assert [e.data["kind"] for e in journal if e.kind == "key rotated"] == ["signing"]
         assert [e.data["kind"] for e in journal if e.kind == "peer key certified"] == ["signing"]
         # The peer receipted with its new key too ("sk" in the receipt).
-        receipts = [Receipt.decode(m.receipt) for m in out if m.receipt]
+        receipts = [Receipt.decode(m.receipt) for m in sent if m.receipt]
         assert receipts[-1].signer is not None
         assert receipts[-1].recipient != receipts[-1].signer

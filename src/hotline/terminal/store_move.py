@@ -76,9 +76,7 @@ def move_store_to_postgresql(
         "hotline store migrate needs it stopped, so no message arrives during the copy"
     )
     try:
-        identity = with_address(
-            Identity.load(settings.party, paths.keys), read_certificates(paths)
-        )
+        identity = with_address(Identity.load(settings.party, paths.keys), read_certificates(paths))
         before = _verify(paths.database, identity, paths)
         if not before.ok:
             raise StoreError(f"the SQLite store does not verify, nothing copied: {before.fault}")

@@ -12,15 +12,15 @@ counts), and answers which key verifies what a party signed, when.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from hotline.crypto import KeyCertificate, PeerCard, key_id
+from hotline.crypto import KeyCertificate, PeerCard
 from hotline.errors import CryptoError
 from hotline.terminal.core.signers import certified_signer
 
-__all__ = ["KEY_ENTRY_KINDS", "BundleKeys", "rotation_certificate"]
+__all__ = ["KEY_ENTRY_KINDS", "BundleKeys", "carries_keys", "rotation_certificate"]
 
 #: Journal kinds that carry a signing key's certificate, and so travel in every export.
 KEY_ENTRY_KINDS = frozenset({"key rotated", "peer key certified"})
@@ -39,6 +39,18 @@ def rotation_certificate(kind: str, data: Mapping[str, Any]) -> bytes | None:
         return None
 
 
+def carries_keys(kind: str, data: Mapping[str, Any], peer: str | None) -> bool:
+    """Whether an export selecting ``peer`` (None: every peer) takes this entry for its keys.
+
+    Every signing-key rotation of the exporter (``key rotated``), and the
+    certified keys of the peers selected (``peer key certified``): whatever
+    else the selection is, what they signed is verified under them.
+    """
+    if rotation_certificate(kind, data) is None:
+        return False
+    return kind == "key rotated" or peer is None or data.get("peer") == peer
+
+
 class BundleKeys:
     """Each party's certificates, from its card and the rotation entries of a bundle."""
 
@@ -52,7 +64,8 @@ class BundleKeys:
         """Keep a certificate of ``party``'s; why not, if it does not hold (None: kept)."""
         card = self._cards.get(party)
         if card is None:
-            return f"a key certificate of {party}, whose card the bundle does not hold"
+            # Nothing that party signed can be in the bundle without its card.
+            return None
         try:
             certificate = KeyCertificate.decode(encoded)
         except CryptoError as exc:
@@ -88,8 +101,3 @@ class BundleKeys:
             signer=signer,
             at=at,
         )
-
-
-def signing_key_ids(keys: Iterable[bytes]) -> tuple[str, ...]:
-    """The key ids (``signing-…``) of signing keys, for an account."""
-    return tuple(key_id("signing", key) for key in keys)

@@ -86,9 +86,7 @@ def note_key(keys: Sequence[bytes], name: str, key_id: bytes, kind: int) -> byte
     return keys[0]
 
 
-def _check(
-    store: Store, identity: Identity, counts: dict[str, int], ours: Sequence[bytes]
-) -> None:
+def _check(store: Store, identity: Identity, counts: dict[str, int], ours: Sequence[bytes]) -> None:
     origin = record_origin(identity.party, identity.signing_public)
     signers = Signers(store)
     peers = {peer.party: peer for peer in store.list_peers()}

@@ -166,9 +166,7 @@ class Witnessing:
             signature = next(s for s in signatures if s.name == name)
             key = self._peer_key(peer, name, signature.key_id, COSIGNATURE_V1_TYPE)
             timestamp = verify_cosignature(body, signature, name=name, public_key=key)
-            self._signers.signing_key_for(
-                peer, key, datetime.fromtimestamp(timestamp, tz=UTC)
-            )
+            self._signers.signing_key_for(peer, key, datetime.fromtimestamp(timestamp, tz=UTC))
         except (CryptoError, WrongSigner, StopIteration) as exc:
             log.warning("cosignature from %s refused: %s", peer.party, exc or "not its name")
             return

@@ -30,11 +30,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Final
 
-from hotline.crypto import KeyCertificate, Precedence
+from hotline.crypto import KeyCertificate, Precedence, SoftwareSigner
 from hotline.errors import CardInvalid, InvalidArgument
 from hotline.store import MessageRecord, MessageState, PeerKeyCertificate
 from hotline.terminal.config.paths import TerminalPaths
-from hotline.crypto import SoftwareSigner
 from hotline.terminal.config.rotation import rotate_tls, stage_signing, switch_signing
 from hotline.terminal.config.tiers import KeyTiers, peer_master
 from hotline.terminal.core.desk import Desk, DeskServices
