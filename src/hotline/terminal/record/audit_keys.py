@@ -55,10 +55,12 @@ class BundleKeys:
     """Each party's certificates, from its card and the rotation entries of a bundle."""
 
     def __init__(self, cards: Mapping[str, PeerCard]) -> None:
+        # The audit's own map of cards, filled as it reads them.
         self._cards = cards
-        self._certificates: dict[str, list[KeyCertificate]] = {
-            party: list(card.key_certificates) for party, card in cards.items()
-        }
+        self._certificates: dict[str, list[KeyCertificate]] = {}
+
+    def _held(self, card: PeerCard) -> list[KeyCertificate]:
+        return self._certificates.setdefault(card.party, list(card.key_certificates))
 
     def take(self, party: str, encoded: bytes) -> str | None:
         """Keep a certificate of ``party``'s; why not, if it does not hold (None: kept)."""
@@ -75,14 +77,14 @@ class BundleKeys:
                 f"key certificate {certificate.key_id} is not certified for {party} "
                 "by the master key of its card"
             )
-        self._certificates[party].append(certificate)
+        self._held(card).append(certificate)
         return None
 
     def keys_of(self, card: PeerCard) -> tuple[bytes, ...]:
         """``card``'s party's signing keys: the address first, then each certified one."""
         later = (
             c.public_key
-            for c in self._certificates.get(card.party, ())
+            for c in self._held(card)
             if c.kind == "signing" and c.public_key != card.signing_key
         )
         return (card.signing_key, *dict.fromkeys(later))
@@ -94,7 +96,7 @@ class BundleKeys:
         key certified for the party at that time.
         """
         return certified_signer(
-            self._certificates.get(card.party, ()),
+            self._held(card),
             party=card.party,
             address=card.signing_key,
             master=card.master,
