@@ -12,11 +12,14 @@ sides, and ``hotline key list`` shows signing #2 current, #1 superseded.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from hotline.crypto import Envelope, Receipt
 from hotline.terminal import ControlClient, open_terminal
+from hotline.terminal.record.audit import audit_bundle
+from hotline.terminal.record.bundle import Bundle
 
 from .helpers import TerminalProcess, hotline, make_mesh, wait_for
 
@@ -116,6 +119,15 @@ def test_signing_keys_rotate_on_both_sides_while_messages_flow(tmp_path: Path) -
         assert set(signed_by) == {"Washington", "Moscow"}
         assert all(key.startswith("signing-") for key in signed_by.values())
         assert f"signed by {peer}'s key {signed_by[peer]}" in audited
+        # Without the peer's certificate the bundle does not hold: what its new key
+        # signed is covered by no certificate of the peer's.
+        exported = Bundle.decode(bundle.read_bytes())
+        stripped = replace(
+            exported,
+            entries=tuple(e for e in exported.entries if b"peer key certified" not in e.leaf),
+        )
+        flagged = audit_bundle(stripped)
+        assert flagged.fault is not None and peer in flagged.fault
         files = open_terminal(terminal.directory)
         try:
             address = files.identity.signing_public
