@@ -149,9 +149,11 @@ def test_signing_keys_rotate_on_both_sides_while_messages_flow(tmp_path: Path) -
         assert all(Envelope.decode(m.envelope).header.sender == address for m in sent)
         # Every receipt was verified, none refused; the line never dropped.
         assert not [e for e in journal if e.kind == "refusal"]
-        # Up once at the start; down only when the other side stopped, at the end.
+        # Up at the start, never down until the other side stopped, at the end (a
+        # loaded machine may mark the line degraded for a while: it stays up).
         states = [e.data["state"] for e in journal if e.kind == "line state"]
-        assert states in (["up"], ["up", "down"])
+        assert states[0] == "up"
+        assert "down" not in states[:-1]
         assert [e.data["kind"] for e in journal if e.kind == "key rotated"] == ["signing"]
         assert [e.data["kind"] for e in journal if e.kind == "peer key certified"] == ["signing"]
         # The peer receipted with its new key too ("sk" in the receipt).
