@@ -32,8 +32,8 @@ from hotline.errors import CryptoError, DeliveryError
 from hotline.store import AckRecord, Direction, MessageRecord, PeerRecord
 from hotline.terminal import Operator, Permission, Terminal
 from hotline.terminal.core import ACKNOWLEDGEABLE_KINDS, ack_statement, receipt_proof
-from hotline.terminal.desks.notifications import MEETING
 from hotline.terminal.desks.keys import KeyDesk
+from hotline.terminal.desks.notifications import MEETING
 from hotline.terminal.desks.releases import ReleaseDesk
 from hotline.terminal.record.verify import own_signing_key
 
@@ -128,9 +128,7 @@ def check_receipt(
             envelope=envelope,
             recipient_signing_key=recipient_key,
             proof=proof,
-            signing_key=None
-            if resolve is None
-            else resolve(receipt.signer, receipt.received_at),
+            signing_key=None if resolve is None else resolve(receipt.signer, receipt.received_at),
         )
     except (CryptoError, DeliveryError) as exc:
         reason = str(exc) or type(exc).__name__
@@ -212,9 +210,7 @@ def message_detail(
         **row,
         "sender": sender,
         "recipient": recipient,
-        "signature": check_signature(
-            record, sender_key=sender_key, resolve=resolvers[0]
-        ).to_json(),
+        "signature": check_signature(record, sender_key=sender_key, resolve=resolvers[0]).to_json(),
         "receipt": {
             **receipt.to_json(),
             "received_at": None
