@@ -127,7 +127,8 @@ def test_signing_keys_rotate_on_both_sides_while_messages_flow(tmp_path: Path) -
             entries=tuple(e for e in exported.entries if b"peer key certified" not in e.leaf),
         )
         flagged = audit_bundle(stripped)
-        assert flagged.fault is not None and peer in flagged.fault
+        assert flagged.fault is not None
+        assert peer in flagged.fault
         files = open_terminal(terminal.directory)
         try:
             address = files.identity.signing_public

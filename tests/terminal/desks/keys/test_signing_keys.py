@@ -111,7 +111,8 @@ def test_the_signing_key_switches_once_receipted_and_stays_after_a_restart(
             signers = _signers(washington, "Moscow")
             assert signers[:4] == [None] * 4
             assert signers[4:] == [certificate.public_key] * 3
-            assert not refusals(moscow.store) and not refusals(washington.store)
+            assert not refusals(moscow.store)
+            assert not refusals(washington.store)
             assert "all hold" in _verify(washington)
             assert "all hold" in verify_store(moscow.store, moscow.identity).summary()
             switched = [
