@@ -32,7 +32,14 @@ from hotline.terminal.config.paths import (
     sync_directory,
     write_private,
 )
-from hotline.terminal.config.rotation import ROTATION_DIR, finish_rotation, rotate_tls
+from hotline.terminal.config.rotation import (
+    ROTATION_DIR,
+    finish_rotation,
+    retired_signing_key,
+    rotate_tls,
+    stage_signing,
+    switch_signing,
+)
 from hotline.terminal.config.settings import (
     DEFAULT_DEADLINES,
     TEST_LANGUAGES,
@@ -72,6 +79,7 @@ from hotline.terminal.config.tiers import (
     read_certificates,
     renew_tls,
     save_certificates,
+    with_address,
 )
 from hotline.terminal.config.token import (
     PIN_CREDENTIAL,
@@ -161,9 +169,13 @@ __all__ = [
     "render_settings",
     "renew_tls",
     "restore_terminal",
+    "retired_signing_key",
     "rotate_tls",
     "save_certificates",
+    "stage_signing",
+    "switch_signing",
     "sync_directory",
     "verify_confirmation",
+    "with_address",
     "write_private",
 ]

@@ -103,6 +103,7 @@ from hotline.terminal.core.session import (
     Session,
     SessionHandler,
 )
+from hotline.terminal.core.signers import Signers, certified_signer, signing_certificates
 from hotline.terminal.core.statements import (
     ACK_DOMAIN,
     ACKNOWLEDGEABLE_KINDS,
@@ -174,6 +175,7 @@ __all__ = [
     "STATEMENT_DOMAIN",
     "Session",
     "SessionHandler",
+    "Signers",
     "StatementDraft",
     "StatementEvent",
     "StatementParty",
@@ -187,6 +189,7 @@ __all__ = [
     "ack_within_for",
     "ack_within_of",
     "alarm_json",
+    "certified_signer",
     "check_channel",
     "check_classification",
     "check_language",
@@ -209,6 +212,7 @@ __all__ = [
     "refuse_content",
     "screen_incoming",
     "sign_draft",
+    "signing_certificates",
     "statement_id",
     "verify_note",
 ]
