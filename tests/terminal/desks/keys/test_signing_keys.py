@@ -7,11 +7,12 @@ after a restart the terminal opens them and comes up on the new key.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from hotline.crypto import Envelope, Identity
+from hotline.crypto import Envelope, Identity, Unsealer
 from hotline.errors import InvalidArgument
 from hotline.store import Direction, MessageState
 from hotline.terminal import Terminal, TerminalPaths, verify_store
@@ -20,6 +21,7 @@ from hotline.terminal.config.rotation import ROTATION_DIR, retired_signing_key
 from hotline.terminal.config.setup import init_terminal, open_terminal
 from hotline.terminal.config.tiers import read_certificates
 from hotline.terminal.desks.keys import KeyDesk
+from hotline.terminal.reseal import reseal_keys
 from hotline.testing import run_virtual, virtual_clock
 from tests.terminal.helpers import (
     FAST_LINK,
@@ -156,3 +158,10 @@ def test_the_signing_key_switches_once_receipted_and_stays_after_a_restart(
         assert card.signing_key == address
     finally:
         files.store.close()
+    # A change of passphrase reseals the retired key too.
+    resealed = reseal_keys(
+        washington_dir, current=passphrase, new=b"another passphrase", now=datetime.now(UTC)
+    )
+    assert f"keys/{retired_signing_key(1)}" in resealed.rewritten
+    retired = (washington_dir / "keys" / retired_signing_key(1)).read_bytes()
+    assert len(Unsealer(b"another passphrase").open(retired, label="Washington signing")) == 32
