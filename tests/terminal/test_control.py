@@ -432,7 +432,7 @@ def test_rotate_the_tls_key_and_refuse_what_is_not_built(api: Api) -> None:
     tls = card.key_certificate("tls")
     assert tls is not None
     assert (tls.key_id, tls.serial) == (again[0]["id"], 3)
-    refused = api.post("/keys/rotate", {"which": "signing"})
+    refused = api.post("/keys/rotate", {"which": "all"})
     assert (refused.status_code, refused.json()["error"]) == (422, "InvalidArgument")
     assert "not built yet" in refused.json()["detail"]
 

@@ -25,7 +25,9 @@ def register(verbs: Verbs) -> None:
 def run(args: argparse.Namespace) -> int:
     files = open_terminal(args.directory)
     try:
-        report = verify_store(files.store, files.identity)
+        # Our master's certificates: what we signed after a signing-key rotation.
+        certificates = () if files.tiers is None else files.tiers.certificates
+        report = verify_store(files.store, files.identity, certificates=certificates)
     finally:
         files.store.close()
     print(report.summary())

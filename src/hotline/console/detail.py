@@ -20,7 +20,7 @@ JSON, which is what counts (:func:`~hotline.console.notices.notice_view`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,8 +32,13 @@ from hotline.errors import CryptoError, DeliveryError
 from hotline.store import AckRecord, Direction, MessageRecord, PeerRecord
 from hotline.terminal import Operator, Permission, Terminal
 from hotline.terminal.core import ACKNOWLEDGEABLE_KINDS, ack_statement, receipt_proof
+from hotline.terminal.desks.keys import KeyDesk
 from hotline.terminal.desks.notifications import MEETING
 from hotline.terminal.desks.releases import ReleaseDesk
+from hotline.terminal.record.verify import own_signing_key
+
+#: Which key verifies a signature, from its ``"sk"`` (None: the address) and its time.
+Resolve = Callable[[bytes | None, str], bytes]
 
 __all__ = [
     "VERIFICATION_STATUSES",
@@ -72,15 +77,25 @@ def _decode(record: MessageRecord) -> Envelope | Verification:
         return Verification(status="failed", reason=f"the stored envelope is malformed: {exc}")
 
 
-def check_signature(record: MessageRecord, *, sender_key: bytes | None) -> Verification:
-    """Does the stored envelope verify under the sender's key?"""
+def check_signature(
+    record: MessageRecord, *, sender_key: bytes | None, resolve: Resolve | None = None
+) -> Verification:
+    """Does the stored envelope verify under the sender's key?
+
+    ``resolve`` gives the key for a rotated signer (``"sk"``); without it, the address only.
+    """
     envelope = _decode(record)
     if isinstance(envelope, Verification):
         return envelope
     if sender_key is None:
         return Verification(status="failed", reason="the sender's key is not known here")
     try:
-        verify_envelope(envelope, sender_signing_key=sender_key)
+        header = envelope.header
+        verify_envelope(
+            envelope,
+            sender_signing_key=sender_key,
+            signing_key=None if resolve is None else resolve(header.signer, header.sent_at),
+        )
     except (CryptoError, DeliveryError) as exc:
         return Verification(status="failed", reason=str(exc) or type(exc).__name__)
     if envelope.header.message_id != record.id or envelope.header.serial != record.serial:
@@ -89,7 +104,11 @@ def check_signature(record: MessageRecord, *, sender_key: bytes | None) -> Verif
 
 
 def check_receipt(
-    record: MessageRecord, *, recipient_key: bytes | None, proof: Sequence[bytes] = ()
+    record: MessageRecord,
+    *,
+    recipient_key: bytes | None,
+    proof: Sequence[bytes] = (),
+    resolve: Resolve | None = None,
 ) -> tuple[Verification, str | None]:
     """Does the stored receipt verify under the recipient's key? And its received-at time."""
     if record.receipt is None:
@@ -104,7 +123,13 @@ def check_receipt(
     if recipient_key is None:
         return Verification(status="failed", reason="the recipient's key is not known here"), None
     try:
-        verify_receipt(receipt, envelope=envelope, recipient_signing_key=recipient_key, proof=proof)
+        verify_receipt(
+            receipt,
+            envelope=envelope,
+            recipient_signing_key=recipient_key,
+            proof=proof,
+            signing_key=None if resolve is None else resolve(receipt.signer, receipt.received_at),
+        )
     except (CryptoError, DeliveryError) as exc:
         reason = str(exc) or type(exc).__name__
         return Verification(status="failed", reason=reason), receipt.received_at
@@ -149,17 +174,30 @@ def message_detail(
     them = _party(record.peer, theirs, None if peer is None else peer.fingerprint)
     sender_key: bytes | None
     recipient_key: bytes | None
+    # The keys desk's: it holds the certificates of rotations since the start too.
+    tiers = terminal.desk(KeyDesk).tiers
+    our_keys = own_signing_key(terminal.identity, () if tiers is None else tiers.certificates)
+
+    def their_keys(signer: bytes | None, at: str) -> bytes:
+        assert peer is not None  # only asked when the peer's key is known
+        return terminal.signers.signing_key_for(peer, signer, at)
+
+    resolvers: tuple[Resolve, Resolve]
     if record.direction is Direction.OUT:
         sender, recipient, sender_key, recipient_key = us, them, ours, theirs
+        resolvers = (our_keys, their_keys)
     else:
         sender, recipient, sender_key, recipient_key = them, us, theirs, ours
+        resolvers = (their_keys, our_keys)
     ack = terminal.store.acknowledgements([record.id]).get(record.id)
     try:
         proof = receipt_proof(terminal.store, record)
     except DeliveryError as exc:
         receipt, received_at = Verification(status="failed", reason=str(exc)), None
     else:
-        receipt, received_at = check_receipt(record, recipient_key=recipient_key, proof=proof)
+        receipt, received_at = check_receipt(
+            record, recipient_key=recipient_key, proof=proof, resolve=resolvers[1]
+        )
     row = terminal_row(terminal, record, ack=ack, language=language, reader=reader)
     if row["notice"] is not None:
         row["notice"] = notice_view(
@@ -172,7 +210,7 @@ def message_detail(
         **row,
         "sender": sender,
         "recipient": recipient,
-        "signature": check_signature(record, sender_key=sender_key).to_json(),
+        "signature": check_signature(record, sender_key=sender_key, resolve=resolvers[0]).to_json(),
         "receipt": {
             **receipt.to_json(),
             "received_at": None

@@ -41,6 +41,8 @@ Header CBOR keys (short, stable, never reused)::
     "k"     text   kind, 1-32 of [a-z]; "text" for now
     "prev"  bytes  SHA-256 of the previous envelope's encoding (32); zeros for serial 1
     "bc"    bytes  body commitment (32); version 2 only, required there
+    "sk"    bytes  the key that signed (32), present only when it is not "from":
+                   the sender rotated its signing key (docs/keys.md, "Rotation")
 
 The envelope adds ``"body"`` (bytes, HPKE ``enc || ciphertext``) and
 ``"signature"`` (bytes, 64).
@@ -166,10 +168,14 @@ _HEADER_KEYS_V1 = frozenset({"v", "id", "from", "to", "ch", "n", "at", "tg", "pr
 _HEADER_KEYS_V2 = _HEADER_KEYS_V1 | {"bc"}
 _HEADER_KEYS_V3 = _HEADER_KEYS_V2 | {"es"}
 # Version 3 has two key sets: "ek" is there exactly in the envelope that opens an epoch.
+# "sk" (the signer, after a rotation of the sender's signing key) is optional in every version.
 _HEADER_KEY_SETS = {
-    1: (_HEADER_KEYS_V1,),
-    2: (_HEADER_KEYS_V2,),
-    3: (_HEADER_KEYS_V3, _HEADER_KEYS_V3 | {"ek"}),
+    version: (*sets, *(keys | {"sk"} for keys in sets))
+    for version, sets in {
+        1: (_HEADER_KEYS_V1,),
+        2: (_HEADER_KEYS_V2,),
+        3: (_HEADER_KEYS_V3, _HEADER_KEYS_V3 | {"ek"}),
+    }.items()
 }
 _ENVELOPE_KEY_SETS = {
     version: tuple(keys | {"body", "signature"} for keys in sets)
@@ -253,6 +259,8 @@ class EnvelopeHeader:
     body_commitment: bytes | None = None
     epoch: int | None = None
     epoch_key: bytes | None = None
+    #: ``"sk"``: the signing key that signs, when it is not ``sender`` (the address).
+    signer: bytes | None = None
 
     def __post_init__(self) -> None:
         if _check_uint(self.version, "version") not in SUPPORTED_ENVELOPE_VERSIONS:
@@ -263,6 +271,11 @@ class EnvelopeHeader:
         validate_message_id(self.message_id)
         _check_bytes(self.sender, "sender", KEY_BYTES)
         _check_bytes(self.recipient, "recipient", KEY_BYTES)
+        if self.signer is not None:
+            _check_bytes(self.signer, "signer (sk)", KEY_BYTES)
+            # Absent when it is the address, so an envelope has one encoding.
+            if self.signer == self.sender:
+                raise EnvelopeInvalid("the signer (sk) is present only when it is not the sender")
         if not isinstance(self.channel, str) or not _CHANNEL.match(self.channel):
             raise EnvelopeInvalid("channel must be 1-32 characters of a-z, 0-9, '-' and '_'")
         if not 1 <= _check_uint(self.serial, "serial") <= MAX_SERIAL:
@@ -340,6 +353,8 @@ class EnvelopeHeader:
             fields["es"] = self.epoch
             if self.epoch_key is not None:
                 fields["ek"] = self.epoch_key
+        if self.signer is not None:
+            fields["sk"] = self.signer
         return fields
 
     @classmethod
@@ -373,6 +388,7 @@ class EnvelopeHeader:
             body_commitment=fields.get("bc"),
             epoch=fields.get("es"),
             epoch_key=fields.get("ek"),
+            signer=fields.get("sk"),
         )
 
     def encode(self) -> bytes:
@@ -685,7 +701,7 @@ def seal_envelope(
         )
     plaintext, commitment = _plaintext(header, body, sender, ENVELOPE_VERSION)
     return _seal_plaintext(
-        header=_completed(header, body_commitment=commitment),
+        header=_completed(header, body_commitment=commitment, signer=sender.rotated_signer),
         plaintext=plaintext,
         sender=sender,
         recipient_encryption_key=recipient_encryption_key,
@@ -817,6 +833,7 @@ def seal_envelope_ratcheted(
         body_commitment=commitment,
         epoch=chain.epoch,
         epoch_key=epoch_key,
+        signer=sender.rotated_signer,
     )
     header_cbor = header.encode()
     sealed = ChaCha20Poly1305(message_key).encrypt(
@@ -826,16 +843,26 @@ def seal_envelope_ratcheted(
     return _signed_envelope(header, sealed, signed, sender.sign(signed)), next_chain
 
 
-def verify_envelope(envelope: Envelope, *, sender_signing_key: bytes) -> None:
+def verify_envelope(
+    envelope: Envelope, *, sender_signing_key: bytes, signing_key: bytes | None = None
+) -> None:
     """Check that ``envelope`` comes from ``sender_signing_key``, unaltered (any version).
 
-    Raises :class:`WrongSigner` if the header names another sender (checked
-    first: it needs no cryptography and says more), then
-    :class:`SignatureInvalid` if the signature does not verify.
+    ``sender_signing_key`` is the sender's address (its first signing key);
+    ``signing_key`` the key to verify with when the header carries ``"sk"``
+    (a rotated signing key), which the caller resolved as certified for the
+    sender at the envelope's time. Raises :class:`WrongSigner` if the header
+    names another sender or another signer (checked first: it needs no
+    cryptography and says more), then :class:`SignatureInvalid` if the
+    signature does not verify.
     """
-    if envelope.header.sender != sender_signing_key:
+    header = envelope.header
+    if header.sender != sender_signing_key:
         raise WrongSigner("the envelope's sender is not the expected peer")
-    verify_signature(sender_signing_key, envelope.signature, envelope.signed_bytes())
+    key = sender_signing_key if signing_key is None else signing_key
+    if (header.signer or sender_signing_key) != key:
+        raise WrongSigner("the envelope is signed by another key than the one certified to sign")
+    verify_signature(key, envelope.signature, envelope.signed_bytes())
 
 
 def _checked_body(envelope: Envelope, plaintext: bytes) -> dict[str, Any]:

@@ -159,6 +159,7 @@ class Identity:
     """
 
     __slots__ = (
+        "_address",
         "_encryption_public",
         "_signing_public",
         "encryption_key",
@@ -184,6 +185,7 @@ class Identity:
         encryption_key: X25519PrivateKey,
         signing_key: Ed25519PrivateKey | None = None,
         signer: Signer | None = None,
+        address: bytes | None = None,
     ) -> None:
         if (signing_key is None) == (signer is None):
             raise CryptoError("an identity needs exactly one of a signing key and a signer")
@@ -203,6 +205,11 @@ class Identity:
         self._signing_public = signer.public_key
         if len(self._signing_public) != KEY_BYTES:
             raise CryptoError(f"the signer's public key is not {KEY_BYTES} bytes")
+        # The party's first signing key names it on the wire for good; after a
+        # rotation the signer differs from it (docs/keys.md, "Rotation").
+        if address is not None and len(address) != KEY_BYTES:
+            raise CryptoError(f"an address is a {KEY_BYTES}-byte signing key")
+        self._address = self._signing_public if address is None else address
         self._encryption_public = encryption_key.public_key().public_bytes(
             serialization.Encoding.Raw, serialization.PublicFormat.Raw
         )
@@ -259,8 +266,36 @@ class Identity:
 
     @property
     def signing_public(self) -> bytes:
-        """The raw 32-byte Ed25519 public key: this party's identity on the wire."""
+        """This party's address on the wire: its first signing key's 32 raw bytes.
+
+        It names the party in every ``"from"`` and ``"to"``; after a rotation
+        of the signing key it is no longer the key that signs
+        (:attr:`signer_public`).
+        """
+        return self._address
+
+    @property
+    def signer_public(self) -> bytes:
+        """The public key of the current signer: the address until the signing key rotates."""
         return self._signing_public
+
+    @property
+    def rotated_signer(self) -> bytes | None:
+        """The ``"sk"`` of what this identity signs: the signer's key when not the address, else None."""
+        return None if self._signing_public == self._address else self._signing_public
+
+    def use_signer(self, signer: Signer) -> None:
+        """Sign with ``signer`` from now on, keeping the address (a rotation of the signing key).
+
+        In place: every part of the running terminal holds this one identity,
+        so the next envelope, receipt or checkpoint is signed by the new key.
+        """
+        public = signer.public_key
+        if len(public) != KEY_BYTES:
+            raise CryptoError(f"the signer's public key is not {KEY_BYTES} bytes")
+        self.signer = signer
+        self.sign = signer.sign
+        self._signing_public = public
 
     @property
     def encryption_public(self) -> bytes:

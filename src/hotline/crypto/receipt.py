@@ -21,6 +21,8 @@ signature. Both are one canonical CBOR map (``docs/protocol/receipts.md``)::
                                                         hashes n0..n (leaf data: the hash)
     "at"         text   received_at, hotline.utc.format_utc form
     "head"       bytes  recipient's journal head after storing (32)
+    "sk"         bytes  the key that signed (32), only when it is not "to" (a
+                        rotated signing key; optional in both versions)
     "signature"  bytes  Ed25519 by "to" over b"hotline-receipt-v<version>\\x00" ||
                         canonical CBOR of every other field (64)
 
@@ -131,6 +133,8 @@ class Receipt:
     received_at: str
     journal_head: bytes
     signature: bytes
+    #: ``"sk"``: the recipient's signing key that signs, when it is not ``recipient``.
+    signer: bytes | None = None
 
     def __post_init__(self) -> None:
         version = _check_version(self.version)
@@ -155,6 +159,10 @@ class Receipt:
         _check_bytes(self.envelope_hash, "envelope hash", 32)
         _check_bytes(self.sender, "sender", KEY_BYTES)
         _check_bytes(self.recipient, "recipient", KEY_BYTES)
+        if self.signer is not None:
+            _check_bytes(self.signer, "signer (sk)", KEY_BYTES)
+            if self.signer == self.recipient:
+                raise EnvelopeInvalid("a receipt's signer (sk) is present only when it is not 'to'")
         try:
             parse_utc(self.received_at)
         except ValueError as exc:
@@ -183,6 +191,8 @@ class Receipt:
         else:
             fields["n0"] = self.first_serial
             fields["root"] = self.batch_root
+        if self.signer is not None:
+            fields["sk"] = self.signer
         return fields
 
     def signed_bytes(self) -> bytes:
@@ -208,7 +218,7 @@ class Receipt:
         if "v" not in fields:
             raise EnvelopeInvalid("receipt is missing field 'v'")
         version = _check_version(fields["v"])
-        _expect_keys(fields, _KEYS[version])
+        _expect_keys(fields, _KEYS[version] | ({"sk"} if "sk" in fields else set()))
         receipt = cls(
             version=version,
             message_id=fields.get("id"),
@@ -222,6 +232,7 @@ class Receipt:
             received_at=fields["at"],
             journal_head=fields["head"],
             signature=fields["signature"],
+            signer=fields.get("sk"),
         )
         # loads_canonical_map checked that re-encoding gives exactly these bytes.
         object.__setattr__(receipt, "_encoded", bytes(data))
@@ -279,6 +290,7 @@ def sign_receipt(
         # Placeholder of the right size: the dataclass is frozen, and the real
         # signature covers only the other fields.
         signature=bytes(SIGNATURE_BYTES),
+        signer=recipient.rotated_signer,
     )
     return _signed(unsigned, recipient)
 
@@ -358,14 +370,22 @@ def sign_batch_receipt(
         received_at=received_at,
         journal_head=journal_head,
         signature=bytes(SIGNATURE_BYTES),
+        signer=recipient.rotated_signer,
     )
     return _signed(unsigned, recipient)
 
 
-def _check_signer(receipt: Receipt, recipient_signing_key: bytes) -> None:
+def _check_signer(
+    receipt: Receipt, recipient_signing_key: bytes, signing_key: bytes | None
+) -> None:
+    # recipient_signing_key is the address; signing_key the caller's resolution
+    # of the receipt's "sk" (a rotated key certified for the recipient), if any.
     if receipt.recipient != recipient_signing_key:
         raise WrongSigner("the receipt is signed for a party other than the expected peer")
-    verify_signature(recipient_signing_key, receipt.signature, receipt.signed_bytes())
+    key = recipient_signing_key if signing_key is None else signing_key
+    if (receipt.signer or recipient_signing_key) != key:
+        raise WrongSigner("the receipt is signed by another key than the one certified to sign")
+    verify_signature(key, receipt.signature, receipt.signed_bytes())
 
 
 def verify_batch_receipt(
@@ -374,6 +394,7 @@ def verify_batch_receipt(
     recipient_signing_key: bytes,
     sender: bytes,
     envelope_hashes: Sequence[bytes],
+    signing_key: bytes | None = None,
 ) -> None:
     """Check a version-2 receipt against the sender's own hashes of envelopes n0..n.
 
@@ -384,7 +405,7 @@ def verify_batch_receipt(
     """
     if receipt.version != BATCH_RECEIPT_VERSION:
         raise EnvelopeInvalid("a version-1 receipt acknowledges one envelope, not a batch")
-    _check_signer(receipt, recipient_signing_key)
+    _check_signer(receipt, recipient_signing_key, signing_key)
     if receipt.sender != sender:
         raise EnvelopeInvalid("the receipt is for another sender's envelopes")
     if len(envelope_hashes) != receipt.size:
@@ -404,6 +425,7 @@ def verify_receipt(
     envelope: Envelope,
     recipient_signing_key: bytes,
     proof: Sequence[bytes] = (),
+    signing_key: bytes | None = None,
 ) -> None:
     """Check that ``receipt`` is ``recipient_signing_key``'s receipt for ``envelope``.
 
@@ -428,9 +450,10 @@ def verify_receipt(
             sender=header.sender,
             recipient=header.recipient,
             serial=header.serial,
+            signing_key=signing_key,
         )
         return
-    _check_signer(receipt, recipient_signing_key)
+    _check_signer(receipt, recipient_signing_key, signing_key)
     if header.recipient != receipt.recipient:
         raise WrongSigner("the receipt's signer is not the envelope's recipient")
     if receipt.sender != header.sender:
@@ -469,6 +492,7 @@ def verify_receipt_fields(
     sender: bytes,
     recipient: bytes,
     serial: int,
+    signing_key: bytes | None = None,
 ) -> None:
     """:func:`verify_receipt` of a version-1 receipt against an envelope's fields.
 
@@ -479,7 +503,7 @@ def verify_receipt_fields(
     """
     if receipt.version != RECEIPT_VERSION:
         raise EnvelopeInvalid("a version-2 receipt acknowledges a batch: verify it as one")
-    _check_signer(receipt, recipient_signing_key)
+    _check_signer(receipt, recipient_signing_key, signing_key)
     if recipient != receipt.recipient:
         raise WrongSigner("the receipt's signer is not the envelope's recipient")
     if receipt.message_id != message_id:

@@ -107,6 +107,7 @@ from hotline.terminal.core.operators import Operator, Permission
 from hotline.terminal.core.outbox import DEFAULT_CHANNEL, Draft, Outbox
 from hotline.terminal.core.revocations import RevokedKeys
 from hotline.terminal.core.session import Session, SessionHandler
+from hotline.terminal.core.signers import Signers
 from hotline.terminal.core.tracker import DeliveryTracker
 from hotline.terminal.desks import DESKS
 from hotline.terminal.desks.deadlines import DeadlineWatch
@@ -161,11 +162,14 @@ class Terminal:
         self.settings = files.settings
         #: The peers' revoked keys: every live verifier refuses what they sign.
         self.revoked_keys = RevokedKeys(self.store)
+        #: Which key verifies each peer's signatures: one cache, told by the keys desk.
+        self.signers = Signers(self.store)
         self.inbox = Inbox(
             store=self.store,
             identity=self.identity,
             clock=self.clock,
             revoked_keys=self.revoked_keys,
+            signers=self.signers,
         )
         self.outbox = Outbox(
             store=self.store,
@@ -173,6 +177,7 @@ class Terminal:
             clock=self.clock,
             ack_seconds=self.settings.acknowledgement.seconds,
             revoked_keys=self.revoked_keys,
+            signers=self.signers,
         )
         self.lines: dict[str, PeerLine] = {}
         #: Peers removed with ``hotline peer remove``: no line, sessions refused.
@@ -204,6 +209,7 @@ class Terminal:
             clock=self.clock,
             language=self.settings.link.test_language,
             on_result=self.metrics.link_test,
+            signers=self.signers,
         )
         self.tester = LineTester(
             desk=self.tests,
@@ -230,6 +236,7 @@ class Terminal:
             alarms=self.alarms,
             settings=self.settings.record,
             journal=self._journal,
+            signers=self.signers,
         )
         self._card = files.card()
         services = DeskServices(
@@ -248,6 +255,8 @@ class Terminal:
             key_tiers=files.tiers,
             keys_sealed=files.keys_sealed,
             revoked_keys=self.revoked_keys,
+            signers=self.signers,
+            passphrase=files.passphrase,
         )
         #: The features, routed to by the kinds they name (hotline.terminal.core.desk).
         self.desks = DeskRegistry(

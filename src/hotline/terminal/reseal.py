@@ -102,7 +102,10 @@ def reseal_keys(
     lock.acquire_stopped("hotline passphrase change needs it stopped")
     try:
         party = settings.party
-        names = [(MASTER_KEY_FILE, "master"), (SIGNING_KEY_FILE, "signing")]
+        # Signing keys a rotation retired (keys/signing-<serial>.key) are resealed too,
+        # before the current one: the TLS password below is the current key's.
+        retired = [(path.name, "signing") for path in sorted(paths.keys.glob("signing-*.key"))]
+        names = [(MASTER_KEY_FILE, "master"), *retired, (SIGNING_KEY_FILE, "signing")]
         names.append((ENCRYPTION_KEY_FILE, "encryption"))  # last: the "sealed" marker
         old = Unsealer(current.secret) if current is not None else None
         target = Unsealer(new) if new is not None else None

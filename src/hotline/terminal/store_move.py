@@ -30,6 +30,7 @@ from hotline.store import open_store
 from hotline.store.transfer import Progress, TransferReport, copy_sqlite_to_postgresql
 from hotline.terminal.config.paths import TerminalPaths
 from hotline.terminal.config.settings import check_store_url, load_settings
+from hotline.terminal.config.tiers import read_certificates, with_address
 from hotline.terminal.record.verify import VerifyReport, verify_store
 from hotline.terminal.runner import DirectoryLock
 from hotline.terminal.standby import set_setting
@@ -49,9 +50,10 @@ class StoreMoved:
     archived: Path
 
 
-def _verify(target: str | Path, identity: Identity) -> VerifyReport:
+def _verify(target: str | Path, identity: Identity, paths: TerminalPaths) -> VerifyReport:
     with open_store(target, create=False) as store:
-        return verify_store(store, identity)
+        # Our master's certificates: what we signed after a signing-key rotation.
+        return verify_store(store, identity, certificates=read_certificates(paths))
 
 
 def move_store_to_postgresql(
@@ -74,12 +76,12 @@ def move_store_to_postgresql(
         "hotline store migrate needs it stopped, so no message arrives during the copy"
     )
     try:
-        identity = Identity.load(settings.party, paths.keys)
-        before = _verify(paths.database, identity)
+        identity = with_address(Identity.load(settings.party, paths.keys), read_certificates(paths))
+        before = _verify(paths.database, identity, paths)
         if not before.ok:
             raise StoreError(f"the SQLite store does not verify, nothing copied: {before.fault}")
         transfer = copy_sqlite_to_postgresql(paths.database, url, progress=progress)
-        after = _verify(url, identity)
+        after = _verify(url, identity, paths)
         if after != before:
             raise StoreError(
                 "the copy does not verify as the original did; settings unchanged "

@@ -45,7 +45,14 @@ from hotline.terminal.config.peer_masters import (
     pending_master_change,
 )
 from hotline.terminal.config.revocations import REVOCATIONS_FILE, add_revocation, read_revocations
-from hotline.terminal.config.rotation import ROTATION_DIR, finish_rotation, rotate_tls
+from hotline.terminal.config.rotation import (
+    ROTATION_DIR,
+    finish_rotation,
+    retired_signing_key,
+    rotate_tls,
+    stage_signing,
+    switch_signing,
+)
 from hotline.terminal.config.settings import (
     DEFAULT_DEADLINES,
     TEST_LANGUAGES,
@@ -85,6 +92,7 @@ from hotline.terminal.config.tiers import (
     read_certificates,
     renew_tls,
     save_certificates,
+    with_address,
 )
 from hotline.terminal.config.token import (
     PIN_CREDENTIAL,
@@ -185,9 +193,13 @@ __all__ = [
     "render_settings",
     "renew_tls",
     "restore_terminal",
+    "retired_signing_key",
     "rotate_tls",
     "save_certificates",
+    "stage_signing",
+    "switch_signing",
     "sync_directory",
     "verify_confirmation",
+    "with_address",
     "write_private",
 ]

@@ -16,6 +16,19 @@ The peers need nothing: they pin the party's master key, whose self-signed
 certificate is the trust anchor every TLS leaf chains to, so a new leaf is
 accepted at the next handshake; the line does not drop (sessions open under
 the old key run on).
+
+The **signing key** rotates in two steps, because the peers must learn the
+new key (from a key event the old key signs) before anything the new key
+signs reaches them. :func:`stage_signing` makes the key and its certificate:
+the certificate joins ``keys/certificates.cbor`` at once (it is announced
+next), the key waits, sealed like the old one, in ``keys/.rotation/``.
+:func:`switch_signing`, once every peer has receipted the key event, puts it
+in place the same crash-safe way as the TLS files: the new ``signing.key``,
+``tls/key.pem`` encrypted under the password the new key gives (the password
+is derived from the signing key), and a copy of the old key kept as
+``keys/signing-<serial>.key``, then the ``ready`` marker. A staged key
+without the marker (a stop before the switch) is left unused, as a TLS
+rotation without it is: the old key goes on signing, and stays certified.
 """
 
 from __future__ import annotations
@@ -25,7 +38,17 @@ import os
 import shutil
 from datetime import datetime
 
-from hotline.crypto import Identity, KeyCertificate
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from hotline.crypto import (
+    SIGNING_KEY_FILE,
+    Identity,
+    KeyCertificate,
+    SealingKey,
+    SoftwareSigner,
+    private_key_pem,
+)
 from hotline.errors import CardInvalid, CryptoError
 from hotline.terminal.config.paths import TerminalPaths, private_dir, sync_directory, write_private
 from hotline.terminal.config.tiers import (
@@ -35,7 +58,14 @@ from hotline.terminal.config.tiers import (
     save_certificates,
 )
 
-__all__ = ["ROTATION_DIR", "finish_rotation", "rotate_tls"]
+__all__ = [
+    "ROTATION_DIR",
+    "finish_rotation",
+    "retired_signing_key",
+    "rotate_tls",
+    "stage_signing",
+    "switch_signing",
+]
 
 ROTATION_DIR = ".rotation"
 _KEY, _CERT, _CERTIFICATE, _READY = "key.pem", "cert.pem", "certificate.cbor", "ready"
@@ -72,6 +102,7 @@ def finish_rotation(paths: TerminalPaths) -> None:
     what is already done, so a crash inside this function is finished by the
     next call, and a file the other process moved first is no error.
     """
+    _finish_signing(paths)
     staging = paths.tls / ROTATION_DIR
     if not (staging / _READY).exists():
         return
@@ -89,5 +120,109 @@ def finish_rotation(paths: TerminalPaths) -> None:
     for name, target in ((_KEY, paths.tls_key), (_CERT, paths.certificate)):
         with contextlib.suppress(FileNotFoundError):
             os.replace(staging / name, target)
+    sync_directory(paths.tls)
+    shutil.rmtree(staging, ignore_errors=True)
+
+
+def retired_signing_key(serial: int) -> str:
+    """The file name a superseded signing key is kept under in ``keys/``."""
+    return f"signing-{serial}.key"
+
+
+def stage_signing(
+    paths: TerminalPaths,
+    identity: Identity,
+    tiers: KeyTiers,
+    *,
+    passphrase: bytes | None,
+    now: datetime,
+) -> tuple[KeyTiers, KeyCertificate, SoftwareSigner]:
+    """A new signing key, certified by the master (the next serial), staged until the switch.
+
+    The key is written to ``keys/.rotation/signing.key``, sealed under
+    ``passphrase`` (label ``"<party> signing"``, as the old one) or raw; its
+    certificate is saved to ``keys/certificates.cbor``. Returns the tiers with
+    it, the certificate and the key's signer, for :func:`switch_signing`.
+    """
+    key = Ed25519PrivateKey.generate()
+    signer = SoftwareSigner(key)
+    certificate = tiers.certify(
+        party=identity.party,
+        kind="signing",
+        public_key=signer.public_key,
+        now=now,
+        key_signer=signer,
+    )
+    raw = key.private_bytes_raw()
+    blob = (
+        raw
+        if passphrase is None
+        else SealingKey(passphrase).seal(raw, label=f"{identity.party} signing")
+    )
+    staging = paths.keys / ROTATION_DIR
+    shutil.rmtree(staging, ignore_errors=True)
+    private_dir(staging)
+    write_private(staging / SIGNING_KEY_FILE, blob)
+    write_private(staging / _CERTIFICATE, certificate.encode())
+    sync_directory(staging)
+    certificates = (*tiers.certificates, certificate)
+    save_certificates(paths.keys, certificates)
+    sync_directory(paths.keys)
+    return KeyTiers(master=tiers.master, certificates=certificates), certificate, signer
+
+
+def switch_signing(
+    paths: TerminalPaths, identity: Identity, signer: SoftwareSigner, *, sealed: bool
+) -> None:
+    """Put the staged signing key in place and have ``identity`` sign with it.
+
+    ``tls/key.pem``'s password is derived from the signing key, so when the
+    keys are sealed the TLS key is encrypted again under the new one's. The
+    old key file is kept as ``keys/signing-<serial>.key``.
+    """
+    staging = paths.keys / ROTATION_DIR
+    if identity.in_software and sealed:
+        successor = Identity(
+            party=identity.party, signing_key=signer.key, encryption_key=identity.encryption_key
+        )
+        tls_key = serialization.load_pem_private_key(
+            paths.tls_key.read_bytes(), password=identity.tls_key_password()
+        )
+        if not isinstance(tls_key, Ed25519PrivateKey):  # pragma: no cover - hotline writes Ed25519
+            raise CryptoError(f"{paths.tls_key} is not an Ed25519 key")
+        write_private(
+            staging / _KEY,
+            private_key_pem(identity, password=successor.tls_key_password(), key=tls_key),
+        )
+    serial = next(
+        (
+            item.serial
+            for item in read_certificates(paths)
+            if item.kind == "signing" and item.public_key == identity.signer_public
+        ),
+        0,
+    )
+    write_private(
+        staging / retired_signing_key(serial), (paths.keys / SIGNING_KEY_FILE).read_bytes()
+    )
+    write_private(staging / _READY, b"")
+    sync_directory(staging)
+    _finish_signing(paths)
+    identity.use_signer(signer)
+
+
+def _finish_signing(paths: TerminalPaths) -> None:
+    """Complete a signing-key switch that reached its marker (idempotent, like the TLS one)."""
+    staging = paths.keys / ROTATION_DIR
+    if not (staging / _READY).exists():
+        return
+    # The old key's copy first: until signing.key is replaced it is a spare.
+    for retired in staging.glob("signing-*.key"):
+        with contextlib.suppress(FileNotFoundError):
+            os.replace(retired, paths.keys / retired.name)
+    for name, target in ((_KEY, paths.tls_key), (SIGNING_KEY_FILE, paths.keys / SIGNING_KEY_FILE)):
+        with contextlib.suppress(FileNotFoundError):
+            os.replace(staging / name, target)
+    sync_directory(paths.keys)
     sync_directory(paths.tls)
     shutil.rmtree(staging, ignore_errors=True)

@@ -9,7 +9,7 @@ instead, so the daemon starts dialing at once.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -56,7 +56,14 @@ from hotline.terminal.config.settings import (
     load_settings,
     render_settings,
 )
-from hotline.terminal.config.tiers import KeyTiers, create_tiers, load_tiers, renew_tls
+from hotline.terminal.config.tiers import (
+    KeyTiers,
+    create_tiers,
+    load_tiers,
+    read_certificates,
+    renew_tls,
+    with_address,
+)
 from hotline.terminal.config.token import Pin, generate_signing_key, open_signer
 from hotline.terminal.runtime.clock import Clock, SystemClock
 from hotline.utc import format_utc
@@ -83,6 +90,8 @@ class TerminalFiles:
     keys_sealed: bool = False
     #: The master key and its certificates; None for a single-tier terminal.
     tiers: KeyTiers | None = None
+    #: The passphrase the keys were opened with (None: not sealed): a rotated key is sealed alike.
+    passphrase: bytes | None = field(default=None, repr=False)
 
     @property
     def tls_key_password(self) -> bytes | None:
@@ -103,7 +112,7 @@ class TerminalFiles:
             routes=routes,
             timezone=self.settings.timezone,
             master=self.tiers.master,
-            key_certificates=self.tiers.current(),
+            key_certificates=self.tiers.card_certificates(self.identity.signing_public),
         )
 
 
@@ -250,7 +259,9 @@ def _open_identity(
     pin: Pin | None,
 ) -> Identity:
     if settings.signing_token is None:
-        return Identity.load(settings.party, paths.keys, passphrase=secret)
+        identity = Identity.load(settings.party, paths.keys, passphrase=secret)
+        # After a rotation of the signing key, the party's address stays its first one.
+        return with_address(identity, read_certificates(paths))
     signer = open_signer(settings.signing_token, pin)
     try:
         return Identity.load(settings.party, paths.keys, passphrase=secret, signer=signer)
@@ -280,6 +291,11 @@ def open_terminal(
             f"{directory} is not a hotline terminal (create one with: hotline init)"
         )
     settings = load_settings(paths.config)
+    # A rotation a crash interrupted is completed (or left unused) first: the
+    # signing key's files must be settled before they are opened. Likewise a master
+    # change (config/masterchange.py).
+    finish_rotation(paths)
+    finish_master_change(paths)
     sealed = Identity.keys_sealed(paths.keys)
     if sealed and passphrase is None:
         passphrase = find_passphrase()
@@ -309,10 +325,6 @@ def open_terminal(
         store.close()
         raise NotInitialised(f"{directory}: the store and the keys belong to different terminals")
     try:
-        # A TLS rotation a crash interrupted is completed (or discarded) first.
-        finish_rotation(paths)
-        # Likewise a master change (config/masterchange.py).
-        finish_master_change(paths)
         tiers = load_tiers(
             paths, settings.party, passphrase=passphrase.secret if sealed and passphrase else None
         )
@@ -331,6 +343,7 @@ def open_terminal(
         store=store,
         keys_sealed=sealed,
         tiers=tiers,
+        passphrase=passphrase.secret if sealed and passphrase else None,
     )
 
 

@@ -60,6 +60,7 @@ __all__ = [
     "read_certificates",
     "renew_tls",
     "save_certificates",
+    "with_address",
 ]
 
 MASTER_KEY_FILE = "master.key"
@@ -82,6 +83,22 @@ class KeyTiers:
             if item.kind not in newest or item.serial > newest[item.kind].serial:
                 newest[item.kind] = item
         return tuple(newest[kind] for kind in KEY_KINDS if kind in newest)
+
+    def card_certificates(self, address: bytes) -> tuple[KeyCertificate, ...]:
+        """What the card carries: :meth:`current`, but the signing certificate of ``address``.
+
+        The card names the party by its address (its first signing key) for
+        good; a signing key rotated since reaches the peers in key events
+        (docs/keys.md, "Rotation").
+        """
+        first = next(
+            (c for c in self.certificates if c.kind == "signing" and c.public_key == address),
+            None,
+        )
+        return tuple(
+            first if first is not None and item.kind == "signing" else item
+            for item in self.current()
+        )
 
     def next_serial(self, kind: str) -> int:
         """The serial of the next ``kind`` certificate: one more than any issued."""
@@ -290,3 +307,21 @@ def _card_master(card_json: str) -> bytes | None:
     except CardInvalid:
         # A stored card this hotline no longer reads: it can only be single-tier.
         return None
+
+
+def with_address(identity: Identity, certificates: tuple[KeyCertificate, ...]) -> Identity:
+    """``identity`` named by its party's address once its signing key has rotated.
+
+    The address is the first signing key (serial 1), which names the party on
+    the wire for good; ``identity`` as loaded from ``keys/signing.key`` holds
+    the current one. Unchanged when they are the same, or single-tier.
+    """
+    first = next((c for c in certificates if c.kind == "signing" and c.serial == 1), None)
+    if first is None or first.public_key == identity.signing_public:
+        return identity
+    return Identity(
+        party=identity.party,
+        signer=identity.signer,
+        encryption_key=identity.encryption_key,
+        address=first.public_key,
+    )

@@ -104,6 +104,7 @@ from hotline.terminal.core.session import (
     Session,
     SessionHandler,
 )
+from hotline.terminal.core.signers import Signers, certified_signer, signing_certificates
 from hotline.terminal.core.statements import (
     ACK_DOMAIN,
     ACKNOWLEDGEABLE_KINDS,
@@ -176,6 +177,7 @@ __all__ = [
     "STATEMENT_DOMAIN",
     "Session",
     "SessionHandler",
+    "Signers",
     "StatementDraft",
     "StatementEvent",
     "StatementParty",
@@ -189,6 +191,7 @@ __all__ = [
     "ack_within_for",
     "ack_within_of",
     "alarm_json",
+    "certified_signer",
     "check_channel",
     "check_classification",
     "check_language",
@@ -212,6 +215,7 @@ __all__ = [
     "screen_incoming",
     "sign_draft",
     "signed_after_compromise",
+    "signing_certificates",
     "statement_id",
     "verify_note",
 ]

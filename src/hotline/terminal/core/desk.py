@@ -28,7 +28,7 @@ change.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Protocol, Self, TypeVar
 
@@ -39,6 +39,7 @@ from hotline.terminal.config.tiers import KeyTiers
 from hotline.terminal.core.alarms import AlarmBoard
 from hotline.terminal.core.outbox import Outbox
 from hotline.terminal.core.revocations import RevokedKeys
+from hotline.terminal.core.signers import Signers
 from hotline.terminal.runtime.clock import Clock
 from hotline.terminal.runtime.events import EventHub
 
@@ -142,6 +143,10 @@ class DeskServices:
     keys_sealed: bool = False
     #: The peers' revoked keys (the keys desk adds what it stores; None in bare tests).
     revoked_keys: RevokedKeys | None = None
+    #: Which key verifies each peer's signatures (the keys desk tells it of new certificates).
+    signers: Signers | None = None
+    #: The passphrase the keys were opened with (None: not sealed), to seal a rotated key.
+    passphrase: bytes | None = field(default=None, repr=False)
 
 
 class Desk:

@@ -64,6 +64,7 @@ from hotline.store import (
 from hotline.terminal.core.groups import party_block
 from hotline.terminal.core.outbox import encode_body
 from hotline.terminal.core.revocations import RevokedKeys
+from hotline.terminal.core.signers import Signers
 from hotline.terminal.runtime.clock import Clock
 from hotline.utc import format_utc
 
@@ -145,11 +146,14 @@ class Inbox:
         identity: Identity,
         clock: Clock,
         revoked_keys: RevokedKeys | None = None,
+        signers: Signers | None = None,
     ) -> None:
         self._store = store
         self._identity = identity
         self._clock = clock
         self._revoked_keys = revoked_keys
+        #: Which key verifies a peer's signature (its address, or a rotated key it certified).
+        self.signers = signers or Signers(store)
 
     def accept(
         self, *, peer: PeerRecord, envelopes: Sequence[bytes], batched: bool = False
@@ -178,7 +182,12 @@ class Inbox:
                     )
                 if envelope.header.recipient != self._identity.signing_public:
                     raise WrongSigner("envelope is addressed to another party")
-                verify_envelope(envelope, sender_signing_key=peer.signing_key)
+                header = envelope.header
+                verify_envelope(
+                    envelope,
+                    sender_signing_key=peer.signing_key,
+                    signing_key=self.signers.signing_key_for(peer, header.signer, header.sent_at),
+                )
                 self._check_not_revoked(peer, envelope)
                 if envelope.header.kind in FRAME_ONLY_KINDS:
                     raise EnvelopeInvalid(
@@ -247,8 +256,9 @@ class Inbox:
         """KeyRevoked if the peer revoked the key that signed ``envelope`` (docs/keys.md)."""
         if self._revoked_keys is None:
             return
+        header = envelope.header
         problem = self._revoked_keys.revoked_key_problem(
-            peer.party, peer.signing_key, envelope.header.sent_at
+            peer.party, header.signer or peer.signing_key, header.sent_at
         )
         if problem is not None:
             raise KeyRevoked(f"envelope {envelope.header.message_id} {problem}")

@@ -44,6 +44,7 @@ from hotline.store import (
 from hotline.terminal.core.ackdeadline import ack_within_for
 from hotline.terminal.core.groups import MAX_RECIPIENTS, GroupQueued, PartyBlock
 from hotline.terminal.core.revocations import RevokedKeys
+from hotline.terminal.core.signers import Signers
 from hotline.terminal.runtime.clock import Clock
 from hotline.utc import format_utc, time_group
 
@@ -124,6 +125,7 @@ class Outbox:
         clock: Clock,
         ack_seconds: Mapping[str, float] | None = None,
         revoked_keys: RevokedKeys | None = None,
+        signers: Signers | None = None,
     ) -> None:
         """``ack_seconds``: the acknowledgement deadline by precedence, carried in each
         body a person must acknowledge (core/ackdeadline.py); None carries none."""
@@ -132,6 +134,8 @@ class Outbox:
         self._clock = clock
         self._ack_seconds = ack_seconds
         self._revoked_keys = revoked_keys
+        #: Which key verifies a peer's receipts (its address, or a rotated key it certified).
+        self.signers = signers or Signers(store)
         #: The session protocol each peer last spoke, read from the store once.
         self._protocols: dict[str, int] = {}
 
@@ -437,12 +441,12 @@ class Outbox:
         """KeyRevoked if the peer revoked its key that signs receipts (docs/keys.md).
 
         Checked before the signature: a revoked key is refused whatever it
-        signed, and a receipt is signed by the peer's current address key.
+        signed (the key that signed: ``"sk"``, else the peer's address key).
         """
         if self._revoked_keys is None:
             return
         problem = self._revoked_keys.revoked_key_problem(
-            peer.party, peer.signing_key, receipt.received_at
+            peer.party, receipt.signer or peer.signing_key, receipt.received_at
         )
         if problem is not None:
             raise KeyRevoked(f"receipt for serial {receipt.serial} {problem}")
@@ -469,6 +473,7 @@ class Outbox:
             sender=self._identity.signing_public,
             recipient=peer.signing_key,
             serial=serial,
+            signing_key=self.signers.signing_key_for(peer, receipt.signer, receipt.received_at),
         )
         mark = transmitted.pop(message_id, None) if transmitted else None
         sent_at = None if mark is None else mark[1]
@@ -500,6 +505,7 @@ class Outbox:
             recipient_signing_key=peer.signing_key,
             sender=self._identity.signing_public,
             envelope_hashes=hashes,
+            signing_key=self.signers.signing_key_for(peer, receipt.signer, receipt.received_at),
         )
         delivered: list[tuple[str, int]] = []
         # The range's sent marks not yet written ride on the receipt's write, each

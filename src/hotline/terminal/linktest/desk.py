@@ -53,6 +53,7 @@ from hotline.crypto import (
 from hotline.errors import CryptoError, EnvelopeInvalid, WrongSigner
 from hotline.store import PeerRecord, Store
 from hotline.terminal.core.line import LinkTestResult
+from hotline.terminal.core.signers import Signers
 from hotline.terminal.linktest.test_texts import ApprovedText, text_for
 from hotline.terminal.runtime.clock import Clock
 from hotline.utc import format_utc, time_group
@@ -112,8 +113,10 @@ class LinkTestDesk:
         clock: Clock,
         language: str,
         on_result: Callable[[LinkTestResult], None] | None = None,
+        signers: Signers | None = None,
     ) -> None:
         self._store = store
+        self._signers = signers or Signers(store)
         self._identity = identity
         self._clock = clock
         self._language = language
@@ -177,7 +180,11 @@ class LinkTestDesk:
             raise WrongSigner("test envelope is addressed to another party")
         if header.kind != TEST_KIND:
             raise EnvelopeInvalid(f"a link test must be of kind {TEST_KIND!r}, not {header.kind!r}")
-        verify_envelope(envelope, sender_signing_key=peer.signing_key)
+        verify_envelope(
+            envelope,
+            sender_signing_key=peer.signing_key,
+            signing_key=self._signers.signing_key_for(peer, header.signer, header.sent_at),
+        )
         body = open_envelope(envelope, recipient=self._identity)
         if not isinstance(body.get("text"), str) or not body["text"]:
             raise EnvelopeInvalid("a link test carries a text")
@@ -208,7 +215,12 @@ class LinkTestDesk:
     def check_receipt(self, *, test: SentTest, peer: PeerRecord, raw: bytes) -> Receipt:
         """The peer's receipt for ``test``, verified; :class:`CryptoError` if it is not."""
         receipt = Receipt.decode(raw)
-        verify_receipt(receipt, envelope=test.envelope, recipient_signing_key=peer.signing_key)
+        verify_receipt(
+            receipt,
+            envelope=test.envelope,
+            recipient_signing_key=peer.signing_key,
+            signing_key=self._signers.signing_key_for(peer, receipt.signer, receipt.received_at),
+        )
         return receipt
 
     def finish(

@@ -21,7 +21,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from hotline.errors import CryptoError
+from hotline.errors import CryptoError, WrongSigner
 from hotline.store import MessageRecord
 from hotline.terminal.config.settings import LinkSettings
 from hotline.terminal.core.alarms import PEER_TEST_MISSED, TEST_MISSED, AlarmBoard
@@ -124,7 +124,7 @@ class LineTester:
                     receipt = self._desk.check_receipt(
                         test=test, peer=line.peer, raw=future.result()
                     )
-                except CryptoError as exc:
+                except (CryptoError, WrongSigner) as exc:
                     reason = f"the receipt did not verify: {exc}"
                 break
             if sent_on is None and receipt is None:
@@ -182,7 +182,7 @@ class LineTester:
         """The peer's TEST envelope arrived on ``session``: our signed receipt, or None."""
         try:
             receipt, sent_on = self._desk.answer(peer=line.peer, route=session.route, raw=raw)
-        except CryptoError as exc:
+        except (CryptoError, WrongSigner) as exc:
             log.warning("link test from %s refused: %s", line.party, exc)
             self._journal(
                 "refusal",

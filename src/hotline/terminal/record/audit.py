@@ -25,6 +25,8 @@ from typing import Any
 import cbor2
 
 from hotline.crypto import (
+    COSIGNATURE_V1_TYPE,
+    ED25519_SIGNATURE_TYPE,
     Checkpoint,
     Envelope,
     KeyRevocation,
@@ -32,6 +34,7 @@ from hotline.crypto import (
     Receipt,
     SignedNote,
     check_body_commitment,
+    key_id,
     leaf_hash,
     verify_cosignature,
     verify_envelope,
@@ -41,10 +44,11 @@ from hotline.crypto import (
     verify_signature,
 )
 from hotline.crypto import key_id as make_key_id
-from hotline.errors import CryptoError, DeliveryError, InvalidArgument
+from hotline.errors import CryptoError, DeliveryError, InvalidArgument, WrongSigner
 from hotline.store.journal import JOURNAL_DOMAIN
 from hotline.terminal.core.markings import Markings
 from hotline.terminal.core.statements import ack_statement
+from hotline.terminal.record.audit_keys import BundleKeys, carries_keys, rotation_certificate
 from hotline.terminal.record.bundle import (
     KIND_ACK_GIVEN,
     KIND_ACK_RECEIVED,
@@ -55,6 +59,7 @@ from hotline.terminal.record.bundle import (
     Bundle,
 )
 from hotline.terminal.record.ceremonies import CEREMONY_KIND, USER_ADDED_KIND, check_ceremony
+from hotline.terminal.record.check import note_key
 from hotline.terminal.record.origin import record_origin
 from hotline.utc import format_utc, from_epoch, parse_utc
 
@@ -128,6 +133,8 @@ class MessageAccount:
     markings: tuple[str, ...] = ()
     #: Its release, when the bundle holds the signed release message.
     release: Release | None = None
+    #: The key id of the sender's signing key that signed it (``signing-…``).
+    signed_by: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -154,6 +161,7 @@ class MessageAccount:
             },
             "markings": list(self.markings),
             "release": None if self.release is None else self.release.to_json(),
+            "signed_by": self.signed_by,
             "verified": True,
         }
 
@@ -259,6 +267,8 @@ class AuditReport:
                     f"      released by {m.release.by} at {m.release.at} "
                     f"(their signed release, message {m.release.release_id}){public}"
                 )
+            if m.signed_by:
+                out.append(f"      signed by {m.sender}'s key {m.signed_by}")
             received = m.received_at or "no receipt in the bundle"
             out.append(f"      received {received} (the receiver's signed receipt)")
             if m.acknowledged is not None:
@@ -323,6 +333,10 @@ class _Audit:
         self.origins: dict[str, str] = {}
         self.notes: list[str] = []
         self._received_entries: dict[tuple[str, Any], _Entry] = {}
+        #: Each party's signing keys: the card's, and those rotation entries certify.
+        self.keys = BundleKeys(self.cards)
+        #: message id -> the key id of the signing key that signed it, when not the address.
+        self.signed_by: dict[str, str] = {}
 
     def run(self) -> AuditReport:
         b = self.bundle
@@ -338,7 +352,7 @@ class _Audit:
         witnessed = self._witnessed(exporter)
         conflicts = self._conflicts()
         try:
-            verify_signature(exporter.signing_key, b.signature, b.signed_bytes())
+            self._verify_any(exporter, b.signature, b.signed_bytes())
         except CryptoError:
             raise _Fault(
                 f"the exporter's ({b.exported_by}) signature over the bundle does not verify: "
@@ -346,7 +360,7 @@ class _Audit:
             ) from None
         releases = _releases(messages)
         accounts = tuple(
-            _account(m, received_at.get(i), acks.get(i), releases.get(i))
+            _account(m, received_at.get(i), acks.get(i), releases.get(i), self.signed_by.get(i))
             for i, m in messages.items()
         )
         if any(not m.committed for m in accounts):
@@ -397,6 +411,36 @@ class _Audit:
                     f"the bundle's card for {pinned.party} (fingerprint {held.fingerprint}) "
                     f"is not the pinned card (fingerprint {pinned.fingerprint})"
                 )
+        self._rotated_keys()
+
+    def _rotated_keys(self) -> None:
+        """The signing-key certificates the rotation entries carry, checked under the cards.
+
+        Read before the checkpoint (which the new key may have signed): a
+        certificate is trusted for the master's signature, not for being logged.
+        """
+        for entry in self.bundle.entries:
+            where = f"log entry #{entry.index + 1} (leaf {entry.index})"
+            e = _decode_leaf(entry.index, entry.leaf, leaf_hash(entry.leaf), where)
+            encoded = rotation_certificate(e.kind, e.data)
+            if encoded is None:
+                continue
+            party = self.bundle.exported_by if e.kind == "key rotated" else str(e.data.get("peer"))
+            problem = self.keys.take(party, encoded)
+            if problem is not None:
+                raise _Fault(f"{where} ({e.kind}): {problem}")
+
+    def _verify_any(self, card: PeerCard, signature: bytes, data: bytes) -> None:
+        """A signature that names no key (the bundle's): by any signing key of the party."""
+        keys = self.keys.keys_of(card)
+        for key in keys[:-1]:
+            with contextlib.suppress(CryptoError):
+                verify_signature(key, signature, data)
+                return
+        verify_signature(keys[-1], signature, data)
+
+    def _note_key(self, card: PeerCard, name: str, key_id: bytes, kind: int) -> bytes:
+        return note_key(self.keys.keys_of(card), name, key_id, kind)
 
     def _card(self, party: str, what: str) -> PeerCard:
         card = self.cards.get(party)
@@ -418,7 +462,7 @@ class _Audit:
         if checkpoint.origin != origin:
             raise _Fault(f"the checkpoint's origin {checkpoint.origin!r} is not {origin!r}")
         try:
-            verify_note(note, name=origin, public_key=exporter.signing_key)
+            verify_note(note, name=origin, public_key=self._note_signer(exporter, note, origin))
         except CryptoError as exc:
             raise _Fault(f"the checkpoint's signature by {exporter.party}: {exc}") from None
         cosigners: list[tuple[str, str]] = []
@@ -428,10 +472,12 @@ class _Audit:
                 continue  # a key we do not know: ignored, as C2SP asks of verifiers
             card = self.cards[party]
             try:
+                key = self._note_key(card, signature.name, signature.key_id, COSIGNATURE_V1_TYPE)
                 timestamp = verify_cosignature(
-                    note.text, signature, name=signature.name, public_key=card.signing_key
+                    note.text, signature, name=signature.name, public_key=key
                 )
-            except CryptoError as exc:
+                self.keys.signing_key(card, key, from_epoch(timestamp))
+            except (CryptoError, WrongSigner) as exc:
                 raise _Fault(f"the checkpoint's cosignature by {party}: {exc}") from None
             cosigners.append((party, format_utc(from_epoch(timestamp))))
         if not cosigners:
@@ -479,7 +525,9 @@ class _Audit:
                 return False
             return not ids or e.data.get("id") in ids or e.data.get("ack_id") in ids
 
-        chosen = {e.index for e in entries if matches(e)}
+        chosen = {
+            e.index for e in entries if matches(e) or carries_keys(e.kind, e.data, selection.peer)
+        }
         linked: dict[str, list[_Entry]] = {}
         for e in entries:
             for message_id in _message_ids(e):
@@ -557,7 +605,13 @@ class _Audit:
                 raise _Fault(
                     f"{where}: the envelope is addressed to a key that is not {recipient.party}'s"
                 )
-            verify_envelope(envelope, sender_signing_key=sender.signing_key)
+            verify_envelope(
+                envelope,
+                sender_signing_key=sender.signing_key,
+                signing_key=self.keys.signing_key(sender, header.signer, header.sent_at),
+            )
+            if header.signer is not None:
+                self.signed_by[header.message_id] = key_id("signing", header.signer)
         except (CryptoError, DeliveryError) as exc:
             raise _Fault(f"{where}: envelope from {sender.party}: {exc}") from None
         message_id = header.message_id
@@ -629,6 +683,7 @@ class _Audit:
                 envelope=message.envelope,
                 recipient_signing_key=signer.signing_key,
                 proof=self.bundle.proofs.get(message_id, ()),
+                signing_key=self.keys.signing_key(signer, receipt.signer, receipt.received_at),
             )
         except (CryptoError, DeliveryError) as exc:
             raise _Fault(f"the receipt of {message_id} by {signer.party}: {exc}") from None
@@ -742,7 +797,8 @@ class _Audit:
             raise _Fault(f"{what} is of the log {checkpoint.origin!r}, of no card in the bundle")
         card = self.cards[party]
         try:
-            verify_note(note, name=checkpoint.origin, public_key=card.signing_key)
+            key = self._note_signer(card, note, checkpoint.origin)
+            verify_note(note, name=checkpoint.origin, public_key=key)
         except CryptoError as exc:
             raise _Fault(f"{what}, {party}'s signature: {exc}") from None
         return note, checkpoint, card
@@ -759,13 +815,20 @@ class _Audit:
             if not found:
                 raise _Fault(f"{what} ({card.party}) carries no cosignature by the exporter")
             try:
-                timestamp = verify_cosignature(
-                    note.text, found[-1], name=ours, public_key=exporter.signing_key
-                )
-            except CryptoError as exc:
+                key = self._note_key(exporter, ours, found[-1].key_id, COSIGNATURE_V1_TYPE)
+                timestamp = verify_cosignature(note.text, found[-1], name=ours, public_key=key)
+                self.keys.signing_key(exporter, key, from_epoch(timestamp))
+            except (CryptoError, WrongSigner) as exc:
                 raise _Fault(f"{what} ({card.party}), the exporter's cosignature: {exc}") from None
             out.append((card.party, checkpoint.size, format_utc(from_epoch(timestamp))))
         return tuple(out)
+
+    def _note_signer(self, card: PeerCard, note: SignedNote, name: str) -> bytes:
+        """The signing key of ``card``'s party that signed a checkpoint note as ``name``."""
+        for signature in note.signatures:
+            if signature.name == name:
+                return self._note_key(card, name, signature.key_id, ED25519_SIGNATURE_TYPE)
+        return card.signing_key
 
     def _conflicts(self) -> tuple[tuple[str, str, str, str], ...]:
         out = []
@@ -907,18 +970,20 @@ def _flagged(
     for message_id, message in messages.items():
         header = message.envelope.header
         signed = int(parse_utc(header.sent_at).timestamp())
+        # The key that signed: a rotated one the envelope names ("sk"), else the address.
+        signer = header.signer or header.sender
         for revocation in revocations:
             if (
                 revocation.party == message.sender
                 and revocation.kind == "signing"
-                and revocation.public_key == header.sender
+                and revocation.public_key == signer
                 and signed >= revocation.compromised_since
             ):
                 account = by_id[message_id]
                 out.append(
                     f"#{account.index + 1} {account.sender} -> {account.recipient} serial {account.serial} "
                     f"id {account.id}: signed {header.sent_at} by "
-                    f"{make_key_id('signing', header.sender)}, revoked by {revocation.party} "
+                    f"{make_key_id('signing', signer)}, revoked by {revocation.party} "
                     f"(compromised since {format_utc(from_epoch(revocation.compromised_since))}: "
                     f"{revocation.reason})"
                 )
@@ -930,6 +995,7 @@ def _account(
     received_at: str | None,
     ack: Acknowledgement | None,
     release: Release | None = None,
+    signed_by: str | None = None,
 ) -> MessageAccount:
     header = message.envelope.header
     text = message.body.get("text")
@@ -951,4 +1017,5 @@ def _account(
         acknowledged=ack,
         markings=_marking_lines(message.body),
         release=release,
+        signed_by=signed_by or "",
     )

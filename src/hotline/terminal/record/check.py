@@ -12,20 +12,26 @@ taken at every size some checkpoint names.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from hotline.crypto import (
+    COSIGNATURE_V1_TYPE,
+    ED25519_SIGNATURE_TYPE,
     Checkpoint,
     Identity,
+    KeyCertificate,
     SignedNote,
     TreeBuilder,
     leaf_hash,
+    note_key_id,
     verify_cosignature,
     verify_note,
 )
-from hotline.errors import CryptoError, StoreError
+from hotline.errors import CryptoError, StoreError, WrongSigner
 from hotline.store import Store, journal_leaf_data
+from hotline.terminal.core.signers import Signers, signing_certificates
 from hotline.terminal.record.origin import record_origin
 from hotline.terminal.record.witness import parse_cosignature_line
 from hotline.utc import format_utc
@@ -48,51 +54,69 @@ class _Fault(Exception):
     pass
 
 
-def check_record(store: Store, identity: Identity) -> RecordCheck:
-    """Check our checkpoints, peers' cosignatures of them, and the log against both."""
+def check_record(
+    store: Store, identity: Identity, *, certificates: Sequence[KeyCertificate] = ()
+) -> RecordCheck:
+    """Check our checkpoints, peers' cosignatures of them, and the log against both.
+
+    ``certificates``: our master's key certificates, for checkpoints signed
+    after a rotation of the signing key (their key ID names the new key).
+    """
     counts = {"entries": 0, "checkpoints": 0, "cosignatures": 0, "witnessed": 0}
     fault: str | None = None
+    master = certificates[0].master_key if certificates else identity.signing_public
+    ours = (
+        identity.signing_public,
+        *signing_certificates(certificates, party=identity.party, master=master),
+    )
     try:
-        _check(store, identity, counts)
+        _check(store, identity, counts, ours)
     except _Fault as exc:
         fault = str(exc)
-    except (StoreError, CryptoError) as exc:
+    except (StoreError, CryptoError, WrongSigner) as exc:
         fault = f"record: {type(exc).__name__}: {exc}"
     return RecordCheck(fault=fault, **counts)
 
 
-def _check(store: Store, identity: Identity, counts: dict[str, int]) -> None:
+def note_key(keys: Sequence[bytes], name: str, key_id: bytes, kind: int) -> bytes:
+    """The key among ``keys`` (a party's signing keys, address first) a note signature names."""
+    for key in keys:
+        if note_key_id(name, key, kind) == key_id:
+            return key
+    return keys[0]
+
+
+def _check(store: Store, identity: Identity, counts: dict[str, int], ours: Sequence[bytes]) -> None:
     origin = record_origin(identity.party, identity.signing_public)
+    signers = Signers(store)
     peers = {peer.party: peer for peer in store.list_peers()}
     #: size -> (who vouches for it, the root they signed)
     claims: dict[int, list[tuple[str, bytes]]] = defaultdict(list)
     latest = store.latest_checkpoint()
     if latest is not None:
-        _check_own_checkpoint(latest.note, origin, identity, latest.size, latest.root)
+        _check_own_checkpoint(latest.note, origin, ours, latest.size, latest.root)
         claims[latest.size].append(("our own checkpoint", latest.root))
         counts["checkpoints"] += 1
     for party, cosignature in store.latest_cosignatures().items():
-        ours = store.checkpoint_at(cosignature.size)
+        ours_note = store.checkpoint_at(cosignature.size)
         peer = peers.get(party)
         who = f"{party}'s cosignature (at {_when(cosignature.timestamp)})"
-        if ours is None:
+        if ours_note is None:
             raise _Fault(
                 f"record: {who} is of a checkpoint of size {cosignature.size} "
                 "that this terminal no longer holds"
             )
-        body = _check_own_checkpoint(ours.note, origin, identity, ours.size, ours.root)
+        body = _check_own_checkpoint(ours_note.note, origin, ours, ours_note.size, ours_note.root)
         counts["checkpoints"] += 1
         if peer is not None:
             try:
                 signatures = parse_cosignature_line(body, cosignature.line.encode() + b"\n")
                 name = record_origin(party, peer.signing_key)
-                verify_cosignature(
-                    body,
-                    next(s for s in signatures if s.name == name),
-                    name=name,
-                    public_key=peer.signing_key,
-                )
-            except (CryptoError, StopIteration) as exc:
+                line = next(s for s in signatures if s.name == name)
+                key = note_key(signers.keys_of(peer), name, line.key_id, COSIGNATURE_V1_TYPE)
+                timestamp = verify_cosignature(body, line, name=name, public_key=key)
+                signers.signing_key_for(peer, key, datetime.fromtimestamp(timestamp, tz=UTC))
+            except (CryptoError, WrongSigner, StopIteration) as exc:
                 raise _Fault(f"record: {who} does not verify: {exc or 'wrong name'}") from None
         counts["cosignatures"] += 1
         claims[cosignature.size].append((who, cosignature.root))
@@ -101,11 +125,18 @@ def _check(store: Store, identity: Identity, counts: dict[str, int]) -> None:
         if peer is None:
             continue
         try:
-            verify_note(
-                SignedNote.decode(witnessed.note),
-                name=record_origin(party, peer.signing_key),
-                public_key=peer.signing_key,
+            note = SignedNote.decode(witnessed.note)
+            name = record_origin(party, peer.signing_key)
+            keys = signers.keys_of(peer)
+            key = next(
+                (
+                    note_key(keys, name, line.key_id, ED25519_SIGNATURE_TYPE)
+                    for line in note.signatures
+                    if line.name == name
+                ),
+                peer.signing_key,
             )
+            verify_note(note, name=name, public_key=key)
         except CryptoError as exc:
             raise _Fault(
                 f"record: the checkpoint of {party}'s log we cosigned does not verify: {exc}"
@@ -115,11 +146,19 @@ def _check(store: Store, identity: Identity, counts: dict[str, int]) -> None:
 
 
 def _check_own_checkpoint(
-    note_bytes: bytes, origin: str, identity: Identity, size: int, root: bytes
+    note_bytes: bytes, origin: str, ours: Sequence[bytes], size: int, root: bytes
 ) -> str:
     try:
         note = SignedNote.decode(note_bytes)
-        verify_note(note, name=origin, public_key=identity.signing_public)
+        key = next(
+            (
+                note_key(ours, origin, line.key_id, ED25519_SIGNATURE_TYPE)
+                for line in note.signatures
+                if line.name == origin
+            ),
+            ours[0],
+        )
+        verify_note(note, name=origin, public_key=key)
         checkpoint = Checkpoint.parse(note.text)
     except CryptoError as exc:
         raise _Fault(f"record: our checkpoint of size {size} does not verify: {exc}") from None

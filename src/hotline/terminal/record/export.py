@@ -40,6 +40,7 @@ from hotline.store import Direction, JournalEntry, MessageRecord, Store, journal
 from hotline.terminal.config.settings import RecordSettings
 from hotline.terminal.core.markings import markings_of
 from hotline.terminal.core.proofs import receipt_proof
+from hotline.terminal.record.audit_keys import carries_keys
 from hotline.terminal.record.bundle import (
     KIND_QUEUED,
     KIND_RECEIPT,
@@ -303,7 +304,7 @@ def _select(store: Store, selection: Selection, size: int) -> tuple[list[Journal
             continue
         for message_id in _message_ids(entry):
             linked.setdefault(message_id, []).append(entry)
-        if _matches(entry, selection, ids):
+        if _matches(entry, selection, ids) or carries_keys(entry.kind, entry.data, selection.peer):
             chosen[entry.seq] = entry
     # Complete it: every linked entry of every message a chosen entry names.
     pending = {m for entry in chosen.values() for m in _message_ids(entry)}

@@ -157,7 +157,9 @@ class RecordKeeper:
         signature = sign_note(
             body,
             name=self.origin,
-            public_key=self._identity.signing_public,
+            # The current signer: after a rotation, the checkpoint's key ID names
+            # the new key under the same log name (the origin is of the address).
+            public_key=self._identity.signer_public,
             sign=self._identity.sign,
         )
         record = CheckpointRecord(

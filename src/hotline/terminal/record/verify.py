@@ -29,6 +29,7 @@ before the revocation arrived stays; a reader must weigh it.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidSignature
@@ -38,6 +39,7 @@ from hotline.crypto import (
     ZERO_HASH,
     Envelope,
     Identity,
+    KeyCertificate,
     Receipt,
     check_body_commitment,
     open_envelope,
@@ -50,6 +52,7 @@ from hotline.terminal.core.outbox import decode_body
 from hotline.terminal.core.outbox import encode_body as canonical_body
 from hotline.terminal.core.proofs import receipt_proof
 from hotline.terminal.core.revocations import signed_after_compromise
+from hotline.terminal.core.signers import Signers, certified_signer
 from hotline.terminal.core.statements import ack_statement, verify_note
 from hotline.terminal.record.ceremonies import CEREMONY_KIND, check_ceremony
 from hotline.terminal.record.check import check_record
@@ -134,9 +137,41 @@ class _Counter:
         self.revoked: list[str] = []
 
 
-def verify_store(store: Store, identity: Identity) -> VerifyReport:
-    """Check every stored signature, chain, receipt and the journal chain."""
+#: Which key verifies a signature: from its ``"sk"`` (None: the address) and its time.
+_Resolve = Callable[[bytes | None, str], bytes]
+
+
+def own_signing_key(
+    identity: Identity, certificates: Sequence[KeyCertificate]
+) -> Callable[[bytes | None, str], bytes]:
+    """Our resolver: the address, or a signing key our master certified (``certificates``)."""
+    master = certificates[0].master_key if certificates else identity.signing_public
+
+    def resolve(signer: bytes | None, at: str) -> bytes:
+        return certified_signer(
+            certificates,
+            party=identity.party,
+            address=identity.signing_public,
+            master=master,
+            signer=signer,
+            at=at,
+        )
+
+    return resolve
+
+
+def verify_store(
+    store: Store, identity: Identity, *, certificates: Sequence[KeyCertificate] = ()
+) -> VerifyReport:
+    """Check every stored signature, chain, receipt and the journal chain.
+
+    ``certificates`` are our master's key certificates (``keys/certificates.cbor``):
+    what we signed after a rotation of the signing key verifies under the key
+    certified at the time (docs/keys.md, "Rotation").
+    """
     counter = _Counter()
+    ours = own_signing_key(identity, certificates)
+    signers = Signers(store)
     fault: str | None = None
     gap: str | None = None
     damaged = store.damaged_messages()
@@ -145,8 +180,12 @@ def verify_store(store: Store, identity: Identity) -> VerifyReport:
         if party is None or party.signing_key != identity.signing_public:
             raise _Fault("the store's party record does not match this terminal's keys")
         for peer in store.list_peers():
-            _check_direction(store, identity, peer, Direction.OUT, counter)
-            _check_direction(store, identity, peer, Direction.IN, counter)
+
+            def theirs(signer: bytes | None, at: str, peer: PeerRecord = peer) -> bytes:
+                return signers.signing_key_for(peer, signer, at)
+
+            _check_direction(store, identity, peer, Direction.OUT, counter, (ours, theirs))
+            _check_direction(store, identity, peer, Direction.IN, counter, (theirs, ours))
         _check_shift_notes(store, counter)
         _check_ceremonies(store, counter)
     except _Gap as exc:
@@ -161,7 +200,7 @@ def verify_store(store: Store, identity: Identity) -> VerifyReport:
         problem = store.verify_journal()
         if problem is not None:
             fault = f"journal: {problem}"
-    record = check_record(store, identity)
+    record = check_record(store, identity, certificates=certificates)
     if gap is not None and fault is None:
         fault = gap if record.fault is None else f"{record.fault}; and {gap}"
     if fault is None:
@@ -186,8 +225,14 @@ def verify_store(store: Store, identity: Identity) -> VerifyReport:
 
 
 def _check_direction(
-    store: Store, identity: Identity, peer: PeerRecord, direction: Direction, counter: _Counter
+    store: Store,
+    identity: Identity,
+    peer: PeerRecord,
+    direction: Direction,
+    counter: _Counter,
+    resolvers: tuple[_Resolve, _Resolve],
 ) -> None:
+    """One direction's chain; ``resolvers``: the sender's key resolver, the recipient's."""
     outgoing = direction is Direction.OUT
     sender_key = identity.signing_public if outgoing else peer.signing_key
     recipient_key = peer.signing_key if outgoing else identity.signing_public
@@ -210,7 +255,7 @@ def _check_direction(
             _check_acknowledgements(store, page, counter)
             page = []
         where = f"message {message.id} ({label}, serial {message.serial})"
-        envelope = _check_envelope(message, where, sender_key, recipient_key)
+        envelope = _check_envelope(message, where, sender_key, recipient_key, resolvers[0])
         counter.signatures += 1
         jump = (expected_serial - 1, message.serial - 1)
         if message.serial > expected_serial and jump in adopted:
@@ -232,16 +277,19 @@ def _check_direction(
             # A version-3 body was sealed under a message key that is gone by
             # design; its commitment, checked above, binds the stored body instead.
             _check_plaintext(message, envelope, where, identity)
-        _check_receipt(store, message, envelope, where, recipient_key, outgoing)
+        _check_receipt(store, message, envelope, where, (recipient_key, resolvers[1]), outgoing)
         if revocations:
-            # The peer signed the envelope (incoming) or the receipt (outgoing).
+            # The peer signed the envelope (incoming) or the receipt (outgoing), with its
+            # address key or the rotated key the signature names ("sk").
             at = envelope.header.sent_at if not outgoing else message.delivered_at
             what = "envelope" if not outgoing else "receipt"
             signed = None if outgoing and message.receipt is None else at
             revoked = (
                 None
                 if signed is None
-                else signed_after_compromise(revocations, peer.signing_key, signed)
+                else signed_after_compromise(
+                    revocations, _peer_signer(peer, message, envelope, outgoing), signed
+                )
             )
             if revoked is not None:
                 counter.revoked.append(
@@ -259,6 +307,16 @@ def _check_direction(
     _check_acknowledgements(store, page, counter)
     if any_message:
         counter.chains += 1
+
+
+def _peer_signer(
+    peer: PeerRecord, message: MessageRecord, envelope: Envelope, outgoing: bool
+) -> bytes:
+    """The key that made the peer's signature on this message: its envelope's, or its receipt's."""
+    if not outgoing:
+        return envelope.header.signer or peer.signing_key
+    assert message.receipt is not None  # only asked for a message with a receipt
+    return Receipt.decode(message.receipt).signer or peer.signing_key
 
 
 def _check_acknowledgements(store: Store, messages: list[MessageRecord], counter: _Counter) -> None:
@@ -304,11 +362,16 @@ def _check_ceremonies(store: Store, counter: _Counter) -> None:
 
 
 def _check_envelope(
-    message: MessageRecord, where: str, sender_key: bytes, recipient_key: bytes
+    message: MessageRecord, where: str, sender_key: bytes, recipient_key: bytes, resolve: _Resolve
 ) -> Envelope:
     try:
         envelope = Envelope.decode(message.envelope)
-        verify_envelope(envelope, sender_signing_key=sender_key)
+        header = envelope.header
+        verify_envelope(
+            envelope,
+            sender_signing_key=sender_key,
+            signing_key=resolve(header.signer, header.sent_at),
+        )
     except (CryptoError, DeliveryError) as exc:
         raise _Fault(f"{where}: envelope does not verify: {type(exc).__name__}: {exc}") from exc
     header = envelope.header
@@ -375,7 +438,7 @@ def _check_receipt(
     message: MessageRecord,
     envelope: Envelope,
     where: str,
-    recipient_key: bytes,
+    recipient: tuple[bytes, _Resolve],
     outgoing: bool,
 ) -> None:
     if message.receipt is None:
@@ -393,8 +456,9 @@ def _check_receipt(
         verify_receipt(
             receipt,
             envelope=envelope,
-            recipient_signing_key=recipient_key,
+            recipient_signing_key=recipient[0],
             proof=proof,
+            signing_key=recipient[1](receipt.signer, receipt.received_at),
         )
     except (CryptoError, DeliveryError) as exc:
         raise _Fault(f"{where}: receipt does not verify: {type(exc).__name__}: {exc}") from exc

@@ -31,20 +31,24 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from hotline import proto
 from hotline.crypto import (
+    COSIGNATURE_V1_TYPE,
+    ED25519_SIGNATURE_TYPE,
     Checkpoint,
     Identity,
     NoteSignature,
     SignedNote,
     cosign,
+    note_key_id,
     verify_consistency,
     verify_cosignature,
     verify_note,
 )
-from hotline.errors import CryptoError
+from hotline.errors import CryptoError, WrongSigner
 from hotline.proto import WitnessRefusalCode
 from hotline.store import (
     CosignatureRecord,
@@ -55,6 +59,7 @@ from hotline.store import (
 )
 from hotline.terminal.config.settings import RecordSettings
 from hotline.terminal.core.alarms import COSIGN_OVERDUE, RECORD_CONFLICT, AlarmBoard
+from hotline.terminal.core.signers import Signers
 from hotline.terminal.record.keeper import RecordKeeper
 from hotline.terminal.record.origin import record_origin
 from hotline.terminal.runtime.clock import Clock
@@ -101,8 +106,10 @@ class Witnessing:
         alarms: AlarmBoard,
         settings: RecordSettings,
         journal: Callable[[str, dict[str, Any]], object],
+        signers: Signers | None = None,
     ) -> None:
         self._keeper = keeper
+        self._signers = signers or Signers(store)
         self._store = store
         self._identity = identity
         self._clock = clock
@@ -157,8 +164,10 @@ class Witnessing:
         try:
             signatures = parse_cosignature_line(body, frame.signature)
             signature = next(s for s in signatures if s.name == name)
-            timestamp = verify_cosignature(body, signature, name=name, public_key=peer.signing_key)
-        except (CryptoError, StopIteration) as exc:
+            key = self._peer_key(peer, name, signature.key_id, COSIGNATURE_V1_TYPE)
+            timestamp = verify_cosignature(body, signature, name=name, public_key=key)
+            self._signers.signing_key_for(peer, key, datetime.fromtimestamp(timestamp, tz=UTC))
+        except (CryptoError, WrongSigner, StopIteration) as exc:
             log.warning("cosignature from %s refused: %s", peer.party, exc or "not its name")
             return
         record = CosignatureRecord(
@@ -243,8 +252,16 @@ class Witnessing:
             offered_size = checkpoint.size
             if checkpoint.origin != origin:
                 raise CryptoError(f"origin {checkpoint.origin!r} is not {origin!r}")
-            verify_note(note, name=origin, public_key=peer.signing_key)
-        except CryptoError as exc:
+            key = peer.signing_key
+            for signature in note.signatures:
+                if signature.name == origin:
+                    key = self._peer_key(peer, origin, signature.key_id, ED25519_SIGNATURE_TYPE)
+                    break
+            # _peer_key names only the address or a key the peer's master certified;
+            # a checkpoint carries no time of its own, so no validity window is applied
+            # (the two clocks may differ by more than a rotation is old).
+            verify_note(note, name=origin, public_key=key)
+        except (CryptoError, WrongSigner) as exc:
             return _refusal(offered_size, WitnessRefusalCode.BAD_SIGNATURE, 0, str(exc))
         known = self._store.latest_witnessed(peer.party)
         known_size = known.size if known is not None else 0
@@ -303,7 +320,7 @@ class Witnessing:
         signature = cosign(
             note.text,
             name=self._keeper.origin,
-            public_key=self._identity.signing_public,
+            public_key=self._identity.signer_public,
             sign=self._identity.sign,
             timestamp=int(self._clock.now().timestamp()),
         )
@@ -317,6 +334,17 @@ class Witnessing:
         with self._store.transaction():
             self._store.add_witnessed(record)
         return proto.WitnessCosignature(size=checkpoint.size, signature=signature.line().encode())
+
+    def _peer_key(self, peer: PeerRecord, name: str, key_id: bytes, kind: int) -> bytes:
+        """The signing key of ``peer`` a note signature's key ID names (its address if none).
+
+        A key ID is a hash of the log name and the key: after a rotation the
+        peer's checkpoints and cosignatures name its new key under the same name.
+        """
+        for key in self._signers.keys_of(peer):
+            if note_key_id(name, key, kind) == key_id:
+                return key
+        return peer.signing_key
 
     def _cosign_again(
         self, known: WitnessedRecord, checkpoint: Checkpoint

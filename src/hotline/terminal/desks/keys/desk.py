@@ -18,9 +18,6 @@ journal) and nothing is stored.
 A key event of op ``master`` (a master change) goes to
 :mod:`hotline.terminal.desks.keys.master`.
 
-Built so far: the TLS key. Rotating the signing and encryption keys needs the
-stores and the delivery core to hold several keys per party (docs/keys.md §8).
-
 ``hotline key revoke`` (``POST /keys/revoke``) has the master key sign a
 revocation of one of this terminal's operational keys that is no longer
 current, keeps it (``keys/revocations.cbor``) and announces it as a key event
@@ -33,6 +30,15 @@ peer checks it against the pinned master, stores it
 (``peer_key_revocations``), journals ``peer key revoked``, raises a
 ``key-revoked`` alarm, and from then on refuses what that key signs
 (:class:`hotline.terminal.core.revocations.RevokedKeys`).
+
+Rotating the signing key: a new signing key is staged and announced in a key
+event the *old* key signs; the terminal switches to
+it (:func:`~hotline.terminal.config.rotation.switch_signing`) once every peer
+has receipted that event, so nothing the new key signs reaches a peer that
+cannot verify it yet. Until then the old key signs, as before. A peer keeps
+the certificate and tells its :class:`~hotline.terminal.core.signers.Signers`,
+which from then on accepts envelopes, receipts, link tests, checkpoints and
+cosignatures carrying the new key in ``"sk"``.
 """
 
 from __future__ import annotations
@@ -41,13 +47,26 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
-from hotline.crypto import KeyCertificate, KeyRevocation, Precedence, b64url_encode, revoke_key
+from hotline.crypto import (
+    KeyCertificate,
+    KeyRevocation,
+    Precedence,
+    SoftwareSigner,
+    b64url_encode,
+    revoke_key,
+)
 from hotline.errors import CardInvalid, InvalidArgument
 from hotline.freetext import check_free_text
-from hotline.store import MessageRecord, PeerKeyCertificate, PeerKeyRevocation, PeerRecord
+from hotline.store import (
+    MessageRecord,
+    MessageState,
+    PeerKeyCertificate,
+    PeerKeyRevocation,
+    PeerRecord,
+)
 from hotline.terminal.config.paths import TerminalPaths
 from hotline.terminal.config.revocations import add_revocation, read_revocations
-from hotline.terminal.config.rotation import rotate_tls
+from hotline.terminal.config.rotation import rotate_tls, stage_signing, switch_signing
 from hotline.terminal.config.tiers import KeyTiers, peer_master
 from hotline.terminal.core.alarms import KEY_REVOKED
 from hotline.terminal.core.desk import Desk, DeskServices
@@ -69,7 +88,7 @@ __all__ = [
 KEY_EVENT_KIND: Final = "key"
 """The message kind of a key event."""
 
-ROTATABLE: Final = ("tls",)
+ROTATABLE: Final = ("tls", "signing")
 """The operational kinds ``hotline key rotate`` can rotate in this version."""
 
 _WHICH: Final = ("signing", "encryption", "tls", "all")
@@ -93,6 +112,16 @@ class KeyRevocationSent:
     announced_to: tuple[str, ...]
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _PendingSwitch:
+    """A staged signing key, waiting for every peer to receipt the key event announcing it."""
+
+    signer: SoftwareSigner
+    certificate: KeyCertificate
+    #: The key events queued (one per peer): the switch waits for all to be delivered.
+    events: tuple[str, ...]
+
+
 class KeyDesk(Desk):
     """Rotates this terminal's keys and keeps the certificates its peers announce."""
 
@@ -103,6 +132,7 @@ class KeyDesk(Desk):
         self._store = services.store
         self._clock = services.clock
         self._tiers = services.key_tiers
+        self._pending: _PendingSwitch | None = None
 
     @property
     def tiers(self) -> KeyTiers | None:
@@ -129,6 +159,8 @@ class KeyDesk(Desk):
                 "a single-tier terminal has no master key to certify a new key "
                 "(docs/keys.md, 'The key hierarchy')"
             )
+        if which == "signing":
+            return self._rotate_signing(self._tiers)
         paths = TerminalPaths(self.services.directory)
         self._tiers, certificate = rotate_tls(
             paths,
@@ -137,30 +169,68 @@ class KeyDesk(Desk):
             sealed=self.services.keys_sealed,
             now=self._clock.now(),
         )
-        removed = self._store.peer_removals()
-        peers = [p for p in self._store.list_peers() if p.party not in removed]
-        body: dict[str, Any] = {"op": "rotate", "certificates": [certificate.encode()]}
-        line = f"KEY ROTATED: {certificate.kind} key {certificate.key_id} (#{certificate.serial})"
-        queued: list[MessageRecord] = []
-        with self._store.transaction():
-            self._store.append_journal(
-                kind="key rotated",
-                at=format_utc(self._clock.now()),
-                data={**_certificate_json(certificate), "announced_to": [p.party for p in peers]},
+        announced_to, _ = self._announce_rotation(certificate)
+        return KeyRotation(certificates=(certificate,), announced_to=announced_to)
+
+    def _announce_rotation(
+        self, certificate: KeyCertificate
+    ) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """Journal the rotation and queue its key event to every peer: the peers, the events' ids."""
+        return self._announce(
+            journal="key rotated",
+            data=_certificate_json(certificate),
+            text=f"KEY ROTATED: {certificate.kind} key {certificate.key_id} (#{certificate.serial})",
+            body={"op": "rotate", "certificates": [certificate.encode()]},
+        )
+
+    def _rotate_signing(self, tiers: KeyTiers) -> KeyRotation:
+        """Stage a new signing key, announce it under the old one; switch once all receipted."""
+        identity = self.services.identity
+        if self._pending is not None:
+            raise InvalidArgument(
+                f"the signing key {self._pending.certificate.key_id} is waiting for every "
+                "peer to receipt its key event; rotate again once it signs"
             )
-            for peer in peers:
-                queued.append(
-                    self.services.outbox.queue(
-                        peer=peer,
-                        text=line,
-                        precedence=Precedence.FLASH,
-                        kind=KEY_EVENT_KIND,
-                        extra_body=body,
-                    )
-                )
-        for record in queued:
-            self.services.lines.queued(record)
-        return KeyRotation(certificates=(certificate,), announced_to=tuple(p.party for p in peers))
+        if not identity.in_software:  # pragma: no cover - a token terminal is single-tier
+            raise InvalidArgument("a signing key in a token is not rotated by hotline")
+        paths = TerminalPaths(self.services.directory)
+        self._tiers, certificate, signer = stage_signing(
+            paths, identity, tiers, passphrase=self.services.passphrase, now=self._clock.now()
+        )
+        # Queued (sealed and signed by the old key) before the switch, in any case.
+        announced_to, events = self._announce_rotation(certificate)
+        self._pending = _PendingSwitch(signer=signer, certificate=certificate, events=events)
+        self._switch_when_receipted()
+        return KeyRotation(certificates=(certificate,), announced_to=announced_to)
+
+    def tick(self) -> None:
+        self._switch_when_receipted()
+
+    def _switch_when_receipted(self) -> None:
+        pending = self._pending
+        if pending is None:
+            return
+        for message_id in pending.events:
+            record = self._store.get_message(message_id)
+            if record is not None and record.state is not MessageState.DELIVERED:
+                return
+        self._pending = None
+        switch_signing(
+            TerminalPaths(self.services.directory),
+            self.services.identity,
+            pending.signer,
+            sealed=self.services.keys_sealed,
+        )
+        self._store.append_journal(
+            kind="signing key switched",
+            at=format_utc(self._clock.now()),
+            data={"key_id": pending.certificate.key_id, "serial": pending.certificate.serial},
+        )
+
+    @property
+    def pending_signing_key(self) -> KeyCertificate | None:
+        """The staged signing key waiting for the peers' receipts, if any."""
+        return None if self._pending is None else self._pending.certificate
 
     # -- revoking ----------------------------------------------------------------
 
@@ -228,7 +298,7 @@ class KeyDesk(Desk):
         # Kept first: the decision stands even if telling the peers fails (a
         # later start still shows the key revoked, and the journal says who was told).
         add_revocation(paths, revocation)
-        told = self._announce(
+        told, _ = self._announce(
             journal="key revoked",
             data={**_revocation_json(revocation), "revocation": revocation.encode().hex()},
             text=(
@@ -241,12 +311,11 @@ class KeyDesk(Desk):
 
     def _announce(
         self, *, journal: str, data: dict[str, Any], text: str, body: dict[str, Any]
-    ) -> tuple[str, ...]:
+    ) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """Journal ``journal`` and queue one key event to every peer not removed, in one
-        transaction, then hand the events to their lines; the peers told.
+        transaction, then hand the events to their lines: the peers told, the events' ids.
 
-        The journal entry's ``data`` gains ``announced_to``. (A rotation does the
-        same; it can use this too once the parts of issue 18 are merged.)
+        The journal entry's ``data`` gains ``announced_to``.
         """
         removed = self._store.peer_removals()
         peers = [p for p in self._store.list_peers() if p.party not in removed]
@@ -269,7 +338,7 @@ class KeyDesk(Desk):
                 )
         for record in queued:
             self.services.lines.queued(record)
-        return tuple(p.party for p in peers)
+        return tuple(p.party for p in peers), tuple(r.id for r in queued)
 
     def _revocation_received(
         self, record: MessageRecord, peer: PeerRecord, body: dict[str, Any]
@@ -373,6 +442,8 @@ class KeyDesk(Desk):
                     )
                 )
                 if new:
+                    if certificate.kind == "signing" and self.services.signers is not None:
+                        self.services.signers.forget(peer.party)
                     self._store.append_journal(
                         kind="peer key certified",
                         at=at,
@@ -466,4 +537,6 @@ def _certificate_json(certificate: KeyCertificate) -> dict[str, Any]:
         "serial": certificate.serial,
         "not_before": certificate.not_before,
         "not_after": certificate.not_after,
+        # The certificate itself, so an export verifies offline which keys signed.
+        "certificate": certificate.encode().hex(),
     }

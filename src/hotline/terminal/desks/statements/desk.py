@@ -176,6 +176,13 @@ class StatementDesk(Desk):
         status = self._status(root)
         if status.current.party_by_key(self._key) is None:
             raise StatementInvalid(f"{self._party} is not a party of this statement")
+        if self.services.identity.rotated_signer is not None:
+            # The endorsement is checked under the party's address; a rotated key's
+            # would not verify anywhere (docs/keys.md, "Rotating the signing key").
+            raise StatementInvalid(
+                f"{self._party} has rotated its signing key: endorsing a joint statement "
+                "with it is not built yet"
+            )
         self._allow(status, StatementEvent.SIGNED)
         signature = sign_draft(
             status.current.id,
