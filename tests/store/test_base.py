@@ -163,6 +163,9 @@ _INTERFACE = {
     # peers' operational key certificates (PeerKeyStore)
     "add_peer_key_certificate",
     "peer_key_certificates",
+    # peers' encryption keys switched to by key events (PeerEncryptionKeyStore)
+    "set_peer_encryption_key",
+    "peer_encryption_keys",
 }
 
 

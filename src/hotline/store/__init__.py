@@ -38,6 +38,7 @@ from hotline.store.interfaces import (
     MeetingStore,
     MessageStore,
     PeerConfirmationStore,
+    PeerEncryptionKeyStore,
     PeerKeyStore,
     PeerStore,
     RecordStore,
@@ -68,6 +69,7 @@ from hotline.store.interfaces._peer_confirmations import (
     PeerRemoval,
 )
 from hotline.store.interfaces._peer_keys import PEER_KEY_KINDS, PeerKeyCertificate
+from hotline.store.interfaces._peer_encryption import PeerEncryptionKey
 from hotline.store.interfaces._releases import ReleaseRecord
 from hotline.store.interfaces._statements import (
     StatementDraftRecord,
@@ -157,6 +159,8 @@ __all__ = [
     "PeerChannelRecord",
     "PeerConfirmation",
     "PeerConfirmationStore",
+    "PeerEncryptionKey",
+    "PeerEncryptionKeyStore",
     "PeerKeyCertificate",
     "PeerKeyStore",
     "PeerRecord",

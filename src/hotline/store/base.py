@@ -48,6 +48,7 @@ from hotline.store.interfaces import (
     MeetingStore,
     MessageStore,
     PeerConfirmationStore,
+    PeerEncryptionKeyStore,
     PeerKeyStore,
     PeerStore,
     RecordStore,
@@ -83,5 +84,6 @@ class Store(
     PeerConfirmationStore,
     ChainAdoptionStore,
     PeerKeyStore,
+    PeerEncryptionKeyStore,
 ):
     """Durable state of one terminal: every part of :mod:`hotline.store.interfaces` at once."""

@@ -46,6 +46,7 @@ from hotline.store._pg_messages import PostgreSQLAcknowledgementStore, PostgreSQ
 from hotline.store._pg_migrate import ensure_schema
 from hotline.store._pg_peer_confirmations import PostgreSQLPeerConfirmationStore
 from hotline.store._pg_peer_keys import PostgreSQLPeerKeyStore
+from hotline.store._pg_peer_encryption import PostgreSQLPeerEncryptionKeyStore
 from hotline.store._pg_peers import PostgreSQLPeerStore
 from hotline.store._pg_record import PostgreSQLRecordStore
 from hotline.store._pg_releases import PostgreSQLReleaseStore
@@ -122,6 +123,7 @@ class PostgreSQLStore(
     PostgreSQLPeerConfirmationStore,
     PostgreSQLChainAdoptionStore,
     PostgreSQLPeerKeyStore,
+    PostgreSQLPeerEncryptionKeyStore,
     Store,
 ):
     """A :class:`~hotline.store.Store` in one PostgreSQL database. Build it with :meth:`open`."""

@@ -161,6 +161,14 @@ MIGRATIONS: tuple[Migration, ...] = (
         summary="peers' operational key certificates, announced by their key events",
         sql={"sqlite": sqlite_sql.PEER_KEYS, "postgresql": postgresql_sql.PEER_KEYS},
     ),
+    Migration(
+        version=18,
+        summary="peers' encryption keys, switched to by their key events",
+        sql={
+            "sqlite": sqlite_sql.PEER_ENCRYPTION_KEYS,
+            "postgresql": postgresql_sql.PEER_ENCRYPTION_KEYS,
+        },
+    ),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].version

@@ -52,6 +52,7 @@ from hotline.store._sqlite_messages import SQLiteAcknowledgementStore, SQLiteMes
 from hotline.store._sqlite_migrate import ensure_schema
 from hotline.store._sqlite_peer_confirmations import SQLitePeerConfirmationStore
 from hotline.store._sqlite_peer_keys import SQLitePeerKeyStore
+from hotline.store._sqlite_peer_encryption import SQLitePeerEncryptionKeyStore
 from hotline.store._sqlite_peers import SQLitePeerStore
 from hotline.store._sqlite_record import SQLiteRecordStore
 from hotline.store._sqlite_releases import SQLiteReleaseStore
@@ -121,6 +122,7 @@ class SQLiteStore(
     SQLitePeerConfirmationStore,
     SQLiteChainAdoptionStore,
     SQLitePeerKeyStore,
+    SQLitePeerEncryptionKeyStore,
     Store,
 ):
     """A :class:`~hotline.store.Store` in one SQLite file. Build it with :meth:`open`."""
