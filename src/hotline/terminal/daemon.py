@@ -224,6 +224,7 @@ class Terminal:
             fingerprint=self._card.fingerprint,
             key_tiers=files.tiers,
             keys_sealed=files.keys_sealed,
+            key_sealer=files.key_sealer,
         )
         #: The features, routed to by the kinds they name (hotline.terminal.core.desk).
         self.desks = DeskRegistry(
@@ -260,7 +261,9 @@ class Terminal:
         passphrase: Passphrase | None = None,
         pin: Pin | None = None,
     ) -> Terminal:
-        return cls(open_terminal(directory, passphrase=passphrase, pin=pin), clock=clock)
+        return cls(
+            open_terminal(directory, passphrase=passphrase, pin=pin, key_sealer=True), clock=clock
+        )
 
     # -- public operations (used by the control API) ----------------------
 
@@ -1162,6 +1165,13 @@ class _DeskLines:
 
     def resend_everywhere(self, record: MessageRecord) -> int:
         return self._terminal._resend_everywhere(record)
+
+    def peer_changed(self, party: str) -> None:
+        line = self._terminal.lines.get(party)
+        peer = self._terminal.store.get_peer(party)
+        if line is not None and peer is not None:
+            # What the outbox seals to is the line's record: the next message uses the new key.
+            line.peer = peer
 
 
 class _LineHandler(SessionHandler):

@@ -43,6 +43,7 @@ from hotline.store import open_store
 from hotline.terminal.config.passphrase import Passphrase, passphrase_missing
 from hotline.terminal.config.paths import TerminalPaths, sync_directory, write_private
 from hotline.terminal.config.settings import load_settings
+from hotline.terminal.config.rotation_encryption import retired_encryption_key_files
 from hotline.terminal.config.tiers import MASTER_KEY_FILE
 from hotline.terminal.runner import DirectoryLock
 from hotline.utc import format_utc
@@ -103,6 +104,8 @@ def reseal_keys(
     try:
         party = settings.party
         names = [(MASTER_KEY_FILE, "master"), (SIGNING_KEY_FILE, "signing")]
+        # Retired encryption keys (docs/keys.md §7) carry the same label as the current one.
+        names.extend((p.name, "encryption") for p in retired_encryption_key_files(paths.keys))
         names.append((ENCRYPTION_KEY_FILE, "encryption"))  # last: the "sealed" marker
         old = Unsealer(current.secret) if current is not None else None
         target = Unsealer(new) if new is not None else None

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Protocol, Self, TypeVar
 
-from hotline.crypto import Identity
+from hotline.crypto import Identity, SealingKey
 from hotline.store import AckRecord, MessageRecord, PeerRecord, Store
 from hotline.terminal.config.settings import Settings
 from hotline.terminal.config.tiers import KeyTiers
@@ -112,6 +112,9 @@ class Lines(Protocol):
     def resend_everywhere(self, record: MessageRecord) -> int:
         """Send a stored message again on every live route to its peer; how many took it."""
 
+    def peer_changed(self, party: str) -> None:
+        """The peer's stored record changed (its encryption key switched): its line takes it."""
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DeskServices:
@@ -136,6 +139,8 @@ class DeskServices:
     key_tiers: KeyTiers | None = None
     #: Whether the private keys are sealed under a passphrase (a new key is sealed alike).
     keys_sealed: bool = False
+    #: Seals a rotated key's file under the passphrase (None: raw keys, or single-tier).
+    key_sealer: SealingKey | None = None
 
 
 class Desk:

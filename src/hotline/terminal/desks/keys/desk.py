@@ -15,8 +15,13 @@ from the card (its signatures, the party, the master), stores it (table
 transaction; a certificate that does not hold is refused (``refusal`` in the
 journal) and nothing is stored.
 
-Built so far: the TLS key. Rotating the signing and encryption keys needs the
-stores and the delivery core to hold several keys per party (docs/keys.md §8).
+Built so far: the TLS key and the encryption key. A new encryption key is
+kept beside the old ones (:mod:`hotline.terminal.config.rotation_encryption`)
+so that envelopes peers sealed to the old key still open; a peer receiving
+its certificate switches the key it seals to (``peer encryption key
+switched``, :meth:`~hotline.store.Store.set_peer_encryption_key`) when the
+serial is higher than the one in force, in the transaction that stores the
+certificate (docs/protocol/key-events.md §4).
 """
 
 from __future__ import annotations
@@ -24,11 +29,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Final
 
-from hotline.crypto import KeyCertificate, Precedence
+from hotline.crypto import KeyCertificate, PeerCard, Precedence
 from hotline.errors import CardInvalid, InvalidArgument
-from hotline.store import MessageRecord, PeerKeyCertificate
+from hotline.store import MessageRecord, PeerEncryptionKey, PeerKeyCertificate, PeerRecord
 from hotline.terminal.config.paths import TerminalPaths
 from hotline.terminal.config.rotation import rotate_tls
+from hotline.terminal.config.rotation_encryption import rotate_encryption
 from hotline.terminal.config.tiers import KeyTiers, peer_master
 from hotline.terminal.core.desk import Desk, DeskServices
 from hotline.terminal.core.inbox import refuse_content
@@ -40,7 +46,7 @@ __all__ = ["KEY_EVENT_KIND", "ROTATABLE", "KeyDesk", "KeyRotation", "read_key_ev
 KEY_EVENT_KIND: Final = "key"
 """The message kind of a key event."""
 
-ROTATABLE: Final = ("tls",)
+ROTATABLE: Final = ("tls", "encryption")
 """The operational kinds ``hotline key rotate`` can rotate in this version."""
 
 _WHICH: Final = ("signing", "encryption", "tls", "all")
@@ -75,7 +81,7 @@ class KeyDesk(Desk):
     # -- rotating ----------------------------------------------------------------
 
     def rotate(self, which: str) -> KeyRotation:
-        """Rotate the ``which`` key (``tls`` in this version) and announce it to every peer.
+        """Rotate the ``which`` key (``tls`` or ``encryption``) and announce it to every peer.
 
         InvalidArgument for a kind not rotatable yet, or on a single-tier
         terminal (no master key to certify a new key).
@@ -93,13 +99,16 @@ class KeyDesk(Desk):
                 "(docs/keys.md, 'The key hierarchy')"
             )
         paths = TerminalPaths(self.services.directory)
-        self._tiers, certificate = rotate_tls(
-            paths,
-            self.services.identity,
-            self._tiers,
-            sealed=self.services.keys_sealed,
-            now=self._clock.now(),
-        )
+        if which == "encryption":
+            self._tiers, certificate = self._rotate_encryption(paths, self._tiers)
+        else:
+            self._tiers, certificate = rotate_tls(
+                paths,
+                self.services.identity,
+                self._tiers,
+                sealed=self.services.keys_sealed,
+                now=self._clock.now(),
+            )
         removed = self._store.peer_removals()
         peers = [p for p in self._store.list_peers() if p.party not in removed]
         body: dict[str, Any] = {"op": "rotate", "certificates": [certificate.encode()]}
@@ -125,6 +134,24 @@ class KeyDesk(Desk):
             self.services.lines.queued(record)
         return KeyRotation(certificates=(certificate,), announced_to=tuple(p.party for p in peers))
 
+    def _rotate_encryption(
+        self, paths: TerminalPaths, tiers: KeyTiers
+    ) -> tuple[KeyTiers, KeyCertificate]:
+        # The identity (shared with the inbox) opens with the new key at once,
+        # and with the old one still: peers seal to it until the event arrives.
+        if self.services.keys_sealed and self.services.key_sealer is None:
+            raise InvalidArgument(
+                "the keys are sealed and this terminal was opened without the means to seal "
+                "a new one (restart it with hotline run)"
+            )
+        return rotate_encryption(
+            paths,
+            self.services.identity,
+            tiers,
+            sealer=self.services.key_sealer,
+            now=self._clock.now(),
+        )
+
     # -- receiving ---------------------------------------------------------------
 
     def received(self, record: MessageRecord) -> None:
@@ -140,8 +167,11 @@ class KeyDesk(Desk):
             refuse_content(self._store, self._clock, record, what="key event", reason=str(exc))
             return
         at = format_utc(self._clock.now())
+        switched = False
         with self._store.transaction():
             for certificate in certificates:
+                if certificate.kind == "encryption":
+                    switched = self._switch_encryption(peer, certificate, record, at) or switched
                 new = self._store.add_peer_key_certificate(
                     PeerKeyCertificate(
                         party=peer.party,
@@ -162,6 +192,47 @@ class KeyDesk(Desk):
                             **_certificate_json(certificate),
                         },
                     )
+        if switched:
+            self.services.lines.peer_changed(peer.party)
+
+    def _switch_encryption(
+        self, peer: PeerRecord, certificate: KeyCertificate, record: MessageRecord, at: str
+    ) -> bool:
+        """Seal to ``certificate``'s key from now on, if it is newer than the key in force.
+
+        The key in force is of the highest serial switched to, or else the
+        card's. An older or equal serial (a replayed event, or the card's own
+        key) changes nothing: never back to a retired key.
+        """
+        if certificate.serial <= _card_encryption_serial(peer):
+            return False
+        switched = self._store.set_peer_encryption_key(
+            PeerEncryptionKey(
+                party=peer.party, serial=certificate.serial, key=certificate.public_key, set_at=at
+            )
+        )
+        if switched:
+            self._store.append_journal(
+                kind="peer encryption key switched",
+                at=at,
+                data={
+                    "peer": peer.party,
+                    "message": record.id,
+                    "key_id": certificate.key_id,
+                    "serial": certificate.serial,
+                },
+            )
+        return switched
+
+
+def _card_encryption_serial(peer: PeerRecord) -> int:
+    # A single-tier card (or one this hotline no longer reads) certifies no
+    # serial: any certificate is newer than its key.
+    try:
+        card = PeerCard.from_json(peer.card_json)
+    except CardInvalid:
+        return 0
+    return max((c.serial for c in card.key_certificates if c.kind == "encryption"), default=0)
 
 
 def read_key_event(
