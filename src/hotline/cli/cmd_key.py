@@ -48,7 +48,7 @@ def register(verbs: Verbs) -> None:
         "--which",
         choices=("signing", "encryption", "tls", "all"),
         default="tls",
-        help="which key to rotate (this version rotates tls; default: tls)",
+        help="which key to rotate (this version rotates tls and encryption; default: tls)",
     )
     rotate.add_argument("--json", action="store_true", help="print JSON")
     rotate.set_defaults(handler=run_rotate)

@@ -33,6 +33,13 @@ from hotline.terminal.config.paths import (
     write_private,
 )
 from hotline.terminal.config.rotation import ROTATION_DIR, finish_rotation, rotate_tls
+from hotline.terminal.config.rotation_encryption import (
+    ENCRYPTION_ROTATION_DIR,
+    finish_encryption_rotation,
+    load_retired_encryption_keys,
+    retired_encryption_key_files,
+    rotate_encryption,
+)
 from hotline.terminal.config.settings import (
     DEFAULT_DEADLINES,
     TEST_LANGUAGES,
@@ -104,6 +111,7 @@ __all__ = [
     "CallSettings",
     "ConsoleTLS",
     "DEFAULT_DEADLINES",
+    "ENCRYPTION_ROTATION_DIR",
     "EscalationStep",
     "IssuedTLSKey",
     "KeyTiers",
@@ -139,9 +147,11 @@ __all__ = [
     "create_tiers",
     "find_passphrase",
     "find_pin",
+    "finish_encryption_rotation",
     "finish_rotation",
     "generate_signing_key",
     "init_terminal",
+    "load_retired_encryption_keys",
     "load_settings",
     "load_tiers",
     "make_console_certificate",
@@ -161,6 +171,8 @@ __all__ = [
     "render_settings",
     "renew_tls",
     "restore_terminal",
+    "retired_encryption_key_files",
+    "rotate_encryption",
     "rotate_tls",
     "save_certificates",
     "sync_directory",
