@@ -133,9 +133,7 @@ def test_encryption_keys_rotate_on_both_sides_while_1000_messages_flow_each_way(
                             "key", "rotate", moscow.directory, "--which", "encryption", "--json"
                         ).stdout
                     )
-                    assert [(k["kind"], k["serial"]) for k in result["keys"]] == [
-                        ("encryption", 2)
-                    ]
+                    assert [(k["kind"], k["serial"]) for k in result["keys"]] == [("encryption", 2)]
                     assert result["announced_to"] == ["Washington"]
         wait_for(lambda: _all_delivered(washington), within=300, what="Washington's delivered")
         wait_for(lambda: _all_delivered(moscow), within=300, what="Moscow's delivered")

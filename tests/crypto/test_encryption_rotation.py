@@ -77,7 +77,7 @@ def test_rotation_keeps_the_old_key_and_changes_only_encryption(receiver: Identi
     assert receiver.signing_public == signing
     newer = _new_key("newer")
     receiver.rotate_encryption_key(newer)
-    assert receiver.decryption_keys == (newer, new_key, old_key)
+    assert list(receiver.decryption_keys) == [newer, new_key, old_key]
     with pytest.raises(CryptoError):
         receiver.rotate_encryption_key(b"\x00" * 32)  # type: ignore[arg-type]
     with pytest.raises(CryptoError):
@@ -137,7 +137,8 @@ def test_version_3_epoch_opened_under_the_old_key_runs_on_and_new_epochs_use_the
     receiver.rotate_encryption_key(_new_key("new"))
     # The sender learns of the new key and opens a new epoch sealed to it.
     third, _ = seal3(3, None, receiver.encryption_public)
-    assert third.header.epoch == 3 and third.header.epoch_key is not None
+    assert third.header.epoch == 3
+    assert third.header.epoch_key is not None
     body, receiving = open_envelope_ratcheted(first, recipient=receiver, chain=None)
     assert body["text"] == "message 1"
     body, receiving = open_envelope_ratcheted(second, recipient=receiver, chain=receiving)

@@ -54,6 +54,7 @@ in version 2, one that does not match ``"bc"``).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import hashlib
@@ -891,11 +892,9 @@ def _hpke_open(sealed: bytes, recipient: Identity, info: bytes) -> bytes | None:
     and a failed try costs one X25519 and one AEAD tag check.
     """
     for key in recipient.decryption_keys:
-        try:
+        # A wrong key and an altered ciphertext fail alike: try the next key.
+        with contextlib.suppress(Exception):
             return HPKE_SUITE.decrypt(sealed, key, info=info)
-        except Exception:
-            # Wrong key and altered ciphertext look alike; try the next key.
-            continue
     return None
 
 

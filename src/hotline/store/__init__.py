@@ -68,8 +68,8 @@ from hotline.store.interfaces._peer_confirmations import (
     PeerConfirmation,
     PeerRemoval,
 )
-from hotline.store.interfaces._peer_keys import PEER_KEY_KINDS, PeerKeyCertificate
 from hotline.store.interfaces._peer_encryption import PeerEncryptionKey
+from hotline.store.interfaces._peer_keys import PEER_KEY_KINDS, PeerKeyCertificate
 from hotline.store.interfaces._releases import ReleaseRecord
 from hotline.store.interfaces._statements import (
     StatementDraftRecord,

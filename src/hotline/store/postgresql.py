@@ -45,8 +45,8 @@ from hotline.store._pg_journal import PostgreSQLJournalStore
 from hotline.store._pg_messages import PostgreSQLAcknowledgementStore, PostgreSQLMessageStore
 from hotline.store._pg_migrate import ensure_schema
 from hotline.store._pg_peer_confirmations import PostgreSQLPeerConfirmationStore
-from hotline.store._pg_peer_keys import PostgreSQLPeerKeyStore
 from hotline.store._pg_peer_encryption import PostgreSQLPeerEncryptionKeyStore
+from hotline.store._pg_peer_keys import PostgreSQLPeerKeyStore
 from hotline.store._pg_peers import PostgreSQLPeerStore
 from hotline.store._pg_record import PostgreSQLRecordStore
 from hotline.store._pg_releases import PostgreSQLReleaseStore

@@ -51,8 +51,8 @@ from hotline.store._sqlite_journal import SQLiteJournalStore
 from hotline.store._sqlite_messages import SQLiteAcknowledgementStore, SQLiteMessageStore
 from hotline.store._sqlite_migrate import ensure_schema
 from hotline.store._sqlite_peer_confirmations import SQLitePeerConfirmationStore
-from hotline.store._sqlite_peer_keys import SQLitePeerKeyStore
 from hotline.store._sqlite_peer_encryption import SQLitePeerEncryptionKeyStore
+from hotline.store._sqlite_peer_keys import SQLitePeerKeyStore
 from hotline.store._sqlite_peers import SQLitePeerStore
 from hotline.store._sqlite_record import SQLiteRecordStore
 from hotline.store._sqlite_releases import SQLiteReleaseStore

@@ -42,8 +42,8 @@ from hotline.errors import (
 from hotline.store import open_store
 from hotline.terminal.config.passphrase import Passphrase, passphrase_missing
 from hotline.terminal.config.paths import TerminalPaths, sync_directory, write_private
-from hotline.terminal.config.settings import load_settings
 from hotline.terminal.config.rotation_encryption import retired_encryption_key_files
+from hotline.terminal.config.settings import load_settings
 from hotline.terminal.config.tiers import MASTER_KEY_FILE
 from hotline.terminal.runner import DirectoryLock
 from hotline.utc import format_utc

@@ -25,8 +25,8 @@ from hotline.store.interfaces._journal import JournalStore
 from hotline.store.interfaces._lifetime import StoreStatistics, TransactionalStore
 from hotline.store.interfaces._messages import AcknowledgementStore, MessageStore
 from hotline.store.interfaces._peer_confirmations import PeerConfirmationStore
-from hotline.store.interfaces._peer_keys import PeerKeyStore
 from hotline.store.interfaces._peer_encryption import PeerEncryptionKeyStore
+from hotline.store.interfaces._peer_keys import PeerKeyStore
 from hotline.store.interfaces._peers import PeerStore
 from hotline.store.interfaces._record import RecordStore
 from hotline.store.interfaces._releases import ReleaseStore

@@ -90,7 +90,9 @@ def rotate_encryption(
     sync_directory(staging)
     finish_encryption_rotation(paths)
     identity.rotate_encryption_key(new_key)
-    return KeyTiers(master=tiers.master, certificates=(*tiers.certificates, certificate)), certificate
+    return KeyTiers(
+        master=tiers.master, certificates=(*tiers.certificates, certificate)
+    ), certificate
 
 
 def finish_encryption_rotation(paths: TerminalPaths) -> None:

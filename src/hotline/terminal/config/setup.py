@@ -343,9 +343,7 @@ def open_terminal(
         raise
     # Derived once here, so that the running terminal can seal a rotated key
     # (docs/keys.md §7) without holding the passphrase itself.
-    sealer = (
-        SealingKey(secret) if key_sealer and secret is not None and tiers is not None else None
-    )
+    sealer = SealingKey(secret) if key_sealer and secret is not None and tiers is not None else None
     if not paths.tls_key.exists() or not paths.certificate.exists():
         if tiers is None:
             _write_tls_files(paths, identity, sealed=sealed)

@@ -41,7 +41,8 @@ class TestPeerEncryptionKeys:
         assert _sealing_key(peered, "moscow") != card_key
         assert _sealing_key(peered, "beijing") == other
         by_key = peered.get_peer_by_key(peered.get_peer("moscow").signing_key)  # type: ignore[union-attr]
-        assert by_key is not None and by_key.encryption_key == b"\x02" * 32
+        assert by_key is not None
+        assert by_key.encryption_key == b"\x02" * 32
         listed = {p.party: p.encryption_key for p in peered.list_peers()}
         assert listed["moscow"] == b"\x02" * 32
         newer = _key(serial=3, key=b"\x03" * 32, set_at=at(90))

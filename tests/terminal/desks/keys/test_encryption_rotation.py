@@ -93,15 +93,17 @@ def test_an_encryption_key_rotated_mid_stream_is_switched_to_and_old_envelopes_o
             [switch] = moscow.store.peer_encryption_keys("Washington")
             assert (switch.serial, switch.key) == (2, certificate.public_key)
             peer = moscow.store.get_peer("Washington")
-            assert peer is not None and peer.encryption_key == certificate.public_key
+            assert peer is not None
+            assert peer.encryption_key == certificate.public_key
             assert moscow.lines["Washington"].peer.encryption_key == certificate.public_key
             switched_at = len(_out(moscow, "Washington"))
             for n in range(5):
                 moscow.send_text(to="Washington", text=f"M after {n}")
                 washington.send_text(to="Moscow", text=f"W after {n}")
             await wait_until(
-                lambda: _all_delivered(moscow, "Washington")
-                and _all_delivered(washington, "Moscow"),
+                lambda: (
+                    _all_delivered(moscow, "Washington") and _all_delivered(washington, "Moscow")
+                ),
                 what="every message delivered across the rotation",
             )
             assert _texts_in(washington, "Moscow") == [
@@ -151,7 +153,8 @@ def test_an_encryption_key_rotated_mid_stream_is_switched_to_and_old_envelopes_o
             )
             assert [s.serial for s in moscow.store.peer_encryption_keys("Washington")] == [2]
             peer = moscow.store.get_peer("Washington")
-            assert peer is not None and peer.encryption_key == certificate.public_key
+            assert peer is not None
+            assert peer.encryption_key == certificate.public_key
             assert not refusals(moscow.store)
         finally:
             await washington.stop()
@@ -189,7 +192,8 @@ def test_a_sealed_terminal_seals_the_new_key_and_opens_the_old_after_a_restart(
     assert plain.key_sealer is None  # only the daemon derives one
     files = open_terminal(directory, passphrase=passphrase, key_sealer=True)
     files.store.close()
-    assert files.tiers is not None and files.key_sealer is not None
+    assert files.tiers is not None
+    assert files.key_sealer is not None
     old_public = files.identity.encryption_public
     rotate_encryption(
         TerminalPaths(directory), files.identity, files.tiers, sealer=files.key_sealer, now=NOW
@@ -225,9 +229,7 @@ def test_an_interrupted_encryption_rotation_is_finished_after_its_marker_only(
     assert len(read_certificates(paths)) == 3
 
     # A rotation, then its last steps undone as a crash before them would leave them.
-    tiers, certificate = rotate_encryption(
-        paths, files.identity, files.tiers, sealer=None, now=NOW
-    )
+    tiers, certificate = rotate_encryption(paths, files.identity, files.tiers, sealer=None, now=NOW)
     new_key = (paths.keys / ENCRYPTION_KEY_FILE).read_bytes()
     assert new_key != old_key
     assert (paths.keys / "encryption-1.key").read_bytes() == old_key
