@@ -54,7 +54,6 @@ in version 2, one that does not match ``"bc"``).
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import functools
 import hashlib
@@ -67,7 +66,7 @@ from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hpke
-from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 
 from hotline.crypto._cbor import canonical_dumps, loads_canonical_map
@@ -892,10 +891,18 @@ def _hpke_open(sealed: bytes, recipient: Identity, info: bytes) -> bytes | None:
     and a failed try costs one X25519 and one AEAD tag check.
     """
     for key in recipient.decryption_keys:
-        # A wrong key and an altered ciphertext fail alike: try the next key.
-        with contextlib.suppress(Exception):
-            return HPKE_SUITE.decrypt(sealed, key, info=info)
+        opened = _hpke_open_with(sealed, key, info)
+        if opened is not None:
+            return opened
     return None
+
+
+def _hpke_open_with(sealed: bytes, key: X25519PrivateKey, info: bytes) -> bytes | None:
+    try:
+        return HPKE_SUITE.decrypt(sealed, key, info=info)
+    except Exception:
+        # A wrong key and an altered ciphertext fail alike: the caller tries the next key.
+        return None
 
 
 def open_envelope_ratcheted(
