@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 from hotline.crypto import Envelope, Identity, open_envelope, open_envelope_ratcheted
 from hotline.errors import DecryptionFailed
@@ -22,26 +21,9 @@ from hotline.store import Direction, PeerEncryptionKey
 from hotline.terminal import ControlClient, open_terminal
 
 from .helpers import TerminalProcess, hotline, make_mesh, wait_for
+from .test_key_rotation import _all_delivered, _texts
 
 COUNT = 1000
-
-
-def _rows(terminal: TerminalProcess) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = json.loads(
-        hotline("messages", terminal.directory, "--json", "--limit", "10000").stdout
-    )
-    return rows
-
-
-def _texts(terminal: TerminalProcess, direction: str) -> list[str]:
-    # ``messages`` lists the newest first.
-    return [
-        r["text"] for r in _rows(terminal) if r["kind"] == "text" and r["direction"] == direction
-    ][::-1]
-
-
-def _all_delivered(terminal: TerminalProcess) -> bool:
-    return all(r["state"] == "delivered" for r in _rows(terminal) if r["direction"] == "out")
 
 
 def _encryption_keys(terminal: TerminalProcess) -> list[tuple[int, str]]:

@@ -16,7 +16,13 @@ from pathlib import Path
 
 import pytest
 
-from hotline.crypto import Envelope, Identity, KeyCertificate, open_envelope_ratcheted
+from hotline.crypto import (
+    Envelope,
+    Identity,
+    KeyCertificate,
+    PeerCard,
+    open_envelope_ratcheted,
+)
 from hotline.crypto.identity import ENCRYPTION_KEY_FILE
 from hotline.errors import DecryptionFailed
 from hotline.store import Direction, MessageRecord, MessageState
@@ -83,6 +89,10 @@ def test_an_encryption_key_rotated_mid_stream_is_switched_to_and_old_envelopes_o
             assert (certificate.kind, certificate.serial) == ("encryption", 2)
             assert washington.identity.encryption_public == certificate.public_key
             assert len(washington.identity.previous_encryption_keys) == 1
+            # The card handed out from now on carries the new key and its certificate.
+            card = PeerCard.from_json(washington.card_json())
+            assert card.encryption_key == certificate.public_key
+            assert certificate in card.key_certificates
             # Sealed to the old key: Moscow has not heard of the new one yet.
             for n in range(5):
                 moscow.send_text(to="Washington", text=f"M during {n}")
