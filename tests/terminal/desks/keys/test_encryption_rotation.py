@@ -37,11 +37,13 @@ from hotline.terminal.config.rotation_encryption import (
 from hotline.terminal.config.setup import init_terminal, open_terminal
 from hotline.terminal.config.tiers import read_certificates
 from hotline.terminal.desks.keys import KEY_EVENT_KIND, KeyDesk
+from hotline.terminal.reseal import reseal_keys
 from hotline.testing import run_virtual, virtual_clock
 from tests.terminal.helpers import make_pair, make_terminal, refusals, wait_until
 
 NOW = datetime(2026, 12, 2, tzinfo=UTC)
 PASSPHRASE = b"correct horse battery staple"
+NEW_PASSPHRASE = b"another horse, another staple"
 
 
 def _out(terminal: Terminal, peer: str) -> list[MessageRecord]:
@@ -215,6 +217,13 @@ def test_a_sealed_terminal_seals_the_new_key_and_opens_the_old_after_a_restart(
     reopened.store.close()
     assert reopened.identity.encryption_public == files.identity.encryption_public
     assert reopened.identity.encryption_public != old_public
+    [previous] = reopened.identity.previous_encryption_keys
+    assert previous.public_key().public_bytes_raw() == old_public
+    # A passphrase change reseals the retired key with the others.
+    resealed = reseal_keys(directory, current=passphrase, new=NEW_PASSPHRASE, now=NOW)
+    assert "keys/encryption-1.key" in resealed.rewritten
+    reopened = open_terminal(directory, passphrase=Passphrase(secret=NEW_PASSPHRASE, source="new"))
+    reopened.store.close()
     [previous] = reopened.identity.previous_encryption_keys
     assert previous.public_key().public_bytes_raw() == old_public
 
