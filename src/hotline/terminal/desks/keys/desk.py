@@ -170,8 +170,6 @@ class KeyDesk(Desk):
         switched = False
         with self._store.transaction():
             for certificate in certificates:
-                if certificate.kind == "encryption":
-                    switched = self._switch_encryption(peer, certificate, record, at) or switched
                 new = self._store.add_peer_key_certificate(
                     PeerKeyCertificate(
                         party=peer.party,
@@ -192,6 +190,8 @@ class KeyDesk(Desk):
                             **_certificate_json(certificate),
                         },
                     )
+                if certificate.kind == "encryption":
+                    switched = self._switch_encryption(peer, certificate, record, at) or switched
         if switched:
             self.services.lines.peer_changed(peer.party)
 
