@@ -170,6 +170,9 @@ _INTERFACE = {
     # peers' revoked operational keys (PeerKeyRevocationStore)
     "add_peer_key_revocation",
     "peer_key_revocations",
+    # peers' encryption keys switched to by key events (PeerEncryptionKeyStore)
+    "set_peer_encryption_key",
+    "peer_encryption_keys",
 }
 
 

@@ -158,6 +158,11 @@ def filled(peered: SQLiteStore) -> SQLiteStore:
         ),
         ("UPDATE peers SET signing_key = zeroblob(32) WHERE party = 'moscow'", "never change"),
         ("DELETE FROM peers WHERE party = 'moscow'", "FOREIGN KEY"),
+        # The encryption key changes only with a recorded switch (set_peer_encryption_key).
+        (
+            "UPDATE peers SET encryption_key = zeroblob(32) WHERE party = 'moscow'",
+            "newest recorded switch",
+        ),
     ],
 )
 def test_triggers_guard_raw_sql(
@@ -171,6 +176,27 @@ def test_triggers_guard_raw_sql(
         1,
         2,
     ]
+
+
+def test_a_peer_encryption_key_changes_only_to_its_newest_recorded_switch(
+    filled: SQLiteStore, raw: sqlite3.Connection
+) -> None:
+    raw.execute(
+        "INSERT INTO peer_encryption_keys (party, serial, key, set_at) VALUES (?, ?, ?, ?)",
+        ("moscow", 2, b"\x02" * 32, T0),
+    )
+    with pytest.raises(sqlite3.IntegrityError, match="newest recorded switch"):
+        raw.execute("UPDATE peers SET encryption_key = ? WHERE party = 'moscow'", (b"\x03" * 32,))
+    raw.execute("UPDATE peers SET encryption_key = ? WHERE party = 'moscow'", (b"\x02" * 32,))
+    for sql in (
+        "UPDATE peer_encryption_keys SET key = zeroblob(32)",
+        "DELETE FROM peer_encryption_keys",
+    ):
+        with pytest.raises(sqlite3.IntegrityError):
+            raw.execute(sql)
+    peer = filled.get_peer("moscow")
+    assert peer is not None
+    assert peer.encryption_key == b"\x02" * 32
 
 
 def test_state_columns_stay_writable(filled: SQLiteStore, raw: sqlite3.Connection) -> None:

@@ -418,7 +418,7 @@ def test_confirm_then_remove_then_readd_a_peer(api: Api) -> None:
     assert api.post("/messages", {"to": "Washington", "text": "hi"}).status_code == 201
 
 
-def test_rotate_the_tls_key_and_refuse_what_is_not_built(api: Api) -> None:
+def test_rotate_the_tls_key_then_all_of_them(api: Api) -> None:
     rotated = api.post("/keys/rotate", {"which": "tls"})
     assert rotated.status_code == 201
     [key] = rotated.json()["keys"]
@@ -432,9 +432,19 @@ def test_rotate_the_tls_key_and_refuse_what_is_not_built(api: Api) -> None:
     tls = card.key_certificate("tls")
     assert tls is not None
     assert (tls.key_id, tls.serial) == (again[0]["id"], 3)
+    everything = api.post("/keys/rotate", {"which": "all"})
+    assert everything.status_code == 201
+    assert [(k["kind"], k["serial"]) for k in everything.json()["keys"]] == [
+        ("encryption", 2),
+        ("tls", 4),
+        ("signing", 2),
+    ]
+    # The signing key waits for Washington's receipt of its key event: a second is refused.
     refused = api.post("/keys/rotate", {"which": "all"})
     assert (refused.status_code, refused.json()["error"]) == (422, "InvalidArgument")
-    assert "not built yet" in refused.json()["detail"]
+    assert "waiting for every peer" in refused.json()["detail"]
+    refused = api.post("/keys/rotate", {"which": "master"})
+    assert (refused.status_code, refused.json()["error"]) == (422, "InvalidArgument")
 
 
 def test_revoke_a_superseded_key_and_refuse_the_current_one(api: Api) -> None:

@@ -60,7 +60,7 @@ def register(verbs: Verbs) -> None:
         "--which",
         choices=("signing", "encryption", "tls", "all"),
         default="tls",
-        help="which key to rotate (this version rotates tls and signing; default: tls)",
+        help="which key to rotate (this version rotates tls, signing and encryption; default: tls)",
     )
     rotate.add_argument("--json", action="store_true", help="print JSON")
     rotate.set_defaults(handler=run_rotate)

@@ -68,7 +68,7 @@ from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hpke
-from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 
 from hotline.crypto._cbor import canonical_dumps, loads_canonical_map
@@ -900,16 +900,36 @@ def open_envelope(envelope: Envelope, *, recipient: Identity) -> dict[str, Any]:
         )
     if envelope.header.recipient != recipient.signing_public:
         raise DecryptionFailed("the envelope is addressed to another party")
-    try:
-        plaintext = HPKE_SUITE.decrypt(
-            envelope.body, recipient.encryption_key, info=_body_info(envelope.header)
-        )
-    except Exception as exc:
+    plaintext = _hpke_open(envelope.body, recipient, _body_info(envelope.header))
+    if plaintext is None:
         raise DecryptionFailed(
             "the body does not open with our key under this header: "
             "it was altered, or sealed to another key"
-        ) from exc
+        )
     return _checked_body(envelope, plaintext)
+
+
+def _hpke_open(sealed: bytes, recipient: Identity, info: bytes) -> bytes | None:
+    """``sealed`` opened with the recipient's current encryption key or an older one; None if none.
+
+    Nothing in an envelope names the key it was sealed to (HPKE's ``enc`` is
+    an ephemeral key), so after a rotation (docs/keys.md §7) the keys are
+    tried newest first: a peer seals to the new key from the key event on,
+    and a failed try costs one X25519 and one AEAD tag check.
+    """
+    for key in recipient.decryption_keys:
+        opened = _hpke_open_with(sealed, key, info)
+        if opened is not None:
+            return opened
+    return None
+
+
+def _hpke_open_with(sealed: bytes, key: X25519PrivateKey, info: bytes) -> bytes | None:
+    try:
+        return HPKE_SUITE.decrypt(sealed, key, info=info)
+    except Exception:
+        # A wrong key and an altered ciphertext fail alike: the caller tries the next key.
+        return None
 
 
 def open_envelope_ratcheted(
@@ -943,16 +963,13 @@ def open_envelope_ratcheted(
     epoch = header.epoch
     assert epoch is not None  # every version-3 header has one
     if header.epoch_key is not None:
-        try:
-            secret = HPKE_SUITE.decrypt(
-                header.epoch_key,
-                recipient.encryption_key,
-                info=_epoch_info(header.sender, header.recipient, epoch),
-            )
-        except Exception as exc:
+        secret = _hpke_open(
+            header.epoch_key, recipient, _epoch_info(header.sender, header.recipient, epoch)
+        )
+        if secret is None:
             raise DecryptionFailed(
                 "the epoch key does not open with our key: it was altered, or sealed to another key"
-            ) from exc
+            )
         chain = new_chain(secret, epoch)
     elif chain is None:
         raise NoMessageKey(

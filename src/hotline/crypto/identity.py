@@ -64,11 +64,11 @@ from hotline.errors import (
 
 __all__ = [
     "ENCRYPTION_KEY_FILE",
+    "Identity",
     "KEY_BYTES",
     "MAX_PARTY_LENGTH",
     "SIGNATURE_BYTES",
     "SIGNING_KEY_FILE",
-    "Identity",
     "validate_party",
     "verify_signature",
 ]
@@ -164,6 +164,7 @@ class Identity:
         "_signing_public",
         "encryption_key",
         "party",
+        "previous_encryption_keys",
         "sign",
         "signer",
     )
@@ -171,6 +172,13 @@ class Identity:
     party: str
     signer: Signer
     encryption_key: X25519PrivateKey
+    previous_encryption_keys: tuple[X25519PrivateKey, ...]
+    """Encryption keys rotated out, newest first: envelopes sealed to them still open.
+
+    A peer may have sealed an envelope (or an epoch secret) to the old key
+    before it learnt of the new one; it is kept until the operator deletes
+    its file (docs/keys.md §7).
+    """
     sign: Callable[[bytes], bytes]
     """A 64-byte Ed25519 signature over ``data`` (deterministic, RFC 8032).
 
@@ -186,6 +194,7 @@ class Identity:
         signing_key: Ed25519PrivateKey | None = None,
         signer: Signer | None = None,
         address: bytes | None = None,
+        previous_encryption_keys: tuple[X25519PrivateKey, ...] = (),
     ) -> None:
         if (signing_key is None) == (signer is None):
             raise CryptoError("an identity needs exactly one of a signing key and a signer")
@@ -197,7 +206,10 @@ class Identity:
             raise CryptoError("the signer must provide public_key, sign and describe")
         if not isinstance(encryption_key, X25519PrivateKey):
             raise CryptoError("the encryption key must be an X25519 private key")
+        if not all(isinstance(key, X25519PrivateKey) for key in previous_encryption_keys):
+            raise CryptoError("a previous encryption key must be an X25519 private key")
         self.party = validate_party(party)
+        self.previous_encryption_keys = tuple(previous_encryption_keys)
         self.signer = signer
         self.sign = signer.sign
         self.encryption_key = encryption_key
@@ -301,6 +313,26 @@ class Identity:
     def encryption_public(self) -> bytes:
         """The raw 32-byte X25519 public key peers seal bodies to."""
         return self._encryption_public
+
+    @property
+    def decryption_keys(self) -> tuple[X25519PrivateKey, ...]:
+        """Every encryption key an envelope may be sealed to: the current one first, then older."""
+        return (self.encryption_key, *self.previous_encryption_keys)
+
+    def rotate_encryption_key(self, new_key: X25519PrivateKey) -> None:
+        """Make ``new_key`` the current encryption key, keeping the old one to open with.
+
+        In place: the running terminal's inbox, outbox and desks share this
+        object, and all of them must see the new key at once. The signing
+        side is untouched.
+        """
+        if not isinstance(new_key, X25519PrivateKey):
+            raise CryptoError("the encryption key must be an X25519 private key")
+        self.previous_encryption_keys = (self.encryption_key, *self.previous_encryption_keys)
+        self.encryption_key = new_key
+        self._encryption_public = new_key.public_key().public_bytes(
+            serialization.Encoding.Raw, serialization.PublicFormat.Raw
+        )
 
     def tls_key_password(self) -> bytes:
         """The password of ``tls/key.pem`` when the keys are sealed.

@@ -38,6 +38,7 @@ from hotline.store.interfaces import (
     MeetingStore,
     MessageStore,
     PeerConfirmationStore,
+    PeerEncryptionKeyStore,
     PeerKeyRevocationStore,
     PeerKeyStore,
     PeerMasterStore,
@@ -69,6 +70,7 @@ from hotline.store.interfaces._peer_confirmations import (
     PeerConfirmation,
     PeerRemoval,
 )
+from hotline.store.interfaces._peer_encryption import PeerEncryptionKey
 from hotline.store.interfaces._peer_key_revocations import PeerKeyRevocation
 from hotline.store.interfaces._peer_keys import PEER_KEY_KINDS, PeerKeyCertificate
 from hotline.store.interfaces._peer_masters import PeerMasterChange
@@ -161,6 +163,8 @@ __all__ = [
     "PeerChannelRecord",
     "PeerConfirmation",
     "PeerConfirmationStore",
+    "PeerEncryptionKey",
+    "PeerEncryptionKeyStore",
     "PeerKeyCertificate",
     "PeerKeyRevocation",
     "PeerKeyRevocationStore",

@@ -862,3 +862,40 @@ CREATE TABLE peer_key_revocations (
     *_append_only("peer_key_revocations", _RECORD),
 )
 """Peers' revoked operational keys, as their key events announced them (append-only)."""
+PEER_ENCRYPTION_KEYS = (
+    f"""
+CREATE TABLE peer_encryption_keys (
+    party  {_T} NOT NULL REFERENCES peers (party),
+    serial BIGINT NOT NULL CHECK (serial > 0),
+    key    BYTEA NOT NULL CHECK (length(key) = 32),
+    set_at {_T} NOT NULL CHECK (length(set_at) > 0),
+    PRIMARY KEY (party, serial)
+)""",
+    *_append_only("peer_encryption_keys", _RECORD),
+    # The encryption key leaves the immutable columns, for its recorded switches only.
+    "DROP TRIGGER peers_keys_immutable ON peers",
+    _refuse(
+        "peers_keys_immutable",
+        "BEFORE UPDATE OF party, signing_key, added_at",
+        "peers",
+        "a peer's name, keys and added_at never change",
+    ),
+    """
+CREATE FUNCTION hotline_peers_encryption_key_switched() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+    IF NEW.encryption_key IS DISTINCT FROM (
+        SELECT key FROM peer_encryption_keys WHERE party = NEW.party ORDER BY serial DESC LIMIT 1
+    ) THEN
+        RAISE EXCEPTION USING ERRCODE = 'integrity_constraint_violation',
+            MESSAGE = 'a peer''s encryption key changes only to its newest recorded switch';
+    END IF;
+    RETURN NEW;
+END
+$fn$""",
+    """
+CREATE TRIGGER peers_encryption_key_switched
+BEFORE UPDATE OF encryption_key ON peers
+FOR EACH ROW
+EXECUTE FUNCTION hotline_peers_encryption_key_switched()""",
+)
+"""Peers' encryption keys switched to by their key events (append-only; the newest is in force)."""

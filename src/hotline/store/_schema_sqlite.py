@@ -919,3 +919,36 @@ PEER_KEY_REVOCATIONS = (
     *_append_only("peer_key_revocations"),
 )
 """Peers' revoked operational keys, as their key events announced them (append-only)."""
+_CREATE_PEER_ENCRYPTION_KEYS = """
+CREATE TABLE peer_encryption_keys (
+    party  TEXT NOT NULL REFERENCES peers (party),
+    serial INTEGER NOT NULL CHECK (serial > 0),
+    key    BLOB NOT NULL CHECK (length(key) = 32),
+    set_at TEXT NOT NULL CHECK (length(set_at) > 0),
+    PRIMARY KEY (party, serial)
+)"""
+
+_PEER_ENCRYPTION_KEY_SWITCHED = """
+CREATE TRIGGER peers_encryption_key_switched
+BEFORE UPDATE OF encryption_key ON peers
+WHEN NEW.encryption_key IS NOT (
+    SELECT key FROM peer_encryption_keys WHERE party = NEW.party ORDER BY serial DESC LIMIT 1
+)
+BEGIN
+    SELECT RAISE(ABORT, 'a peer''s encryption key changes only to its newest recorded switch');
+END"""
+
+PEER_ENCRYPTION_KEYS = (
+    _CREATE_PEER_ENCRYPTION_KEYS,
+    *_append_only("peer_encryption_keys"),
+    # The encryption key leaves the immutable columns, for its recorded switches only.
+    "DROP TRIGGER peers_keys_immutable",
+    """
+CREATE TRIGGER peers_keys_immutable
+BEFORE UPDATE OF party, signing_key, added_at ON peers
+BEGIN
+    SELECT RAISE(ABORT, 'a peer''s name, keys and added_at never change');
+END""",
+    _PEER_ENCRYPTION_KEY_SWITCHED,
+)
+"""Peers' encryption keys switched to by their key events (append-only; the newest is in force)."""

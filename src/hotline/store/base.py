@@ -48,6 +48,7 @@ from hotline.store.interfaces import (
     MeetingStore,
     MessageStore,
     PeerConfirmationStore,
+    PeerEncryptionKeyStore,
     PeerKeyRevocationStore,
     PeerKeyStore,
     PeerMasterStore,
@@ -87,5 +88,6 @@ class Store(
     PeerKeyStore,
     PeerMasterStore,
     PeerKeyRevocationStore,
+    PeerEncryptionKeyStore,
 ):
     """Durable state of one terminal: every part of :mod:`hotline.store.interfaces` at once."""

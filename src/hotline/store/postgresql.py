@@ -45,6 +45,7 @@ from hotline.store._pg_journal import PostgreSQLJournalStore
 from hotline.store._pg_messages import PostgreSQLAcknowledgementStore, PostgreSQLMessageStore
 from hotline.store._pg_migrate import ensure_schema
 from hotline.store._pg_peer_confirmations import PostgreSQLPeerConfirmationStore
+from hotline.store._pg_peer_encryption import PostgreSQLPeerEncryptionKeyStore
 from hotline.store._pg_peer_key_revocations import PostgreSQLPeerKeyRevocationStore
 from hotline.store._pg_peer_keys import PostgreSQLPeerKeyStore
 from hotline.store._pg_peer_masters import PostgreSQLPeerMasterStore
@@ -126,6 +127,7 @@ class PostgreSQLStore(
     PostgreSQLPeerKeyStore,
     PostgreSQLPeerMasterStore,
     PostgreSQLPeerKeyRevocationStore,
+    PostgreSQLPeerEncryptionKeyStore,
     Store,
 ):
     """A :class:`~hotline.store.Store` in one PostgreSQL database. Build it with :meth:`open`."""

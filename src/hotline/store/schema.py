@@ -174,6 +174,14 @@ MIGRATIONS: tuple[Migration, ...] = (
         summary="peers' master changes, pending until a recorded fingerprint check",
         sql={"sqlite": sqlite_sql.PEER_MASTERS, "postgresql": postgresql_sql.PEER_MASTERS},
     ),
+    Migration(
+        version=20,
+        summary="peers' encryption keys, switched to by their key events",
+        sql={
+            "sqlite": sqlite_sql.PEER_ENCRYPTION_KEYS,
+            "postgresql": postgresql_sql.PEER_ENCRYPTION_KEYS,
+        },
+    ),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].version

@@ -51,6 +51,7 @@ from hotline.store._sqlite_journal import SQLiteJournalStore
 from hotline.store._sqlite_messages import SQLiteAcknowledgementStore, SQLiteMessageStore
 from hotline.store._sqlite_migrate import ensure_schema
 from hotline.store._sqlite_peer_confirmations import SQLitePeerConfirmationStore
+from hotline.store._sqlite_peer_encryption import SQLitePeerEncryptionKeyStore
 from hotline.store._sqlite_peer_key_revocations import SQLitePeerKeyRevocationStore
 from hotline.store._sqlite_peer_keys import SQLitePeerKeyStore
 from hotline.store._sqlite_peer_masters import SQLitePeerMasterStore
@@ -125,6 +126,7 @@ class SQLiteStore(
     SQLitePeerKeyStore,
     SQLitePeerMasterStore,
     SQLitePeerKeyRevocationStore,
+    SQLitePeerEncryptionKeyStore,
     Store,
 ):
     """A :class:`~hotline.store.Store` in one SQLite file. Build it with :meth:`open`."""

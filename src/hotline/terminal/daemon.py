@@ -257,6 +257,7 @@ class Terminal:
             revoked_keys=self.revoked_keys,
             signers=self.signers,
             passphrase=files.passphrase,
+            key_sealer=files.key_sealer,
         )
         #: The features, routed to by the kinds they name (hotline.terminal.core.desk).
         self.desks = DeskRegistry(
@@ -293,7 +294,9 @@ class Terminal:
         passphrase: Passphrase | None = None,
         pin: Pin | None = None,
     ) -> Terminal:
-        return cls(open_terminal(directory, passphrase=passphrase, pin=pin), clock=clock)
+        return cls(
+            open_terminal(directory, passphrase=passphrase, pin=pin, key_sealer=True), clock=clock
+        )
 
     # -- public operations (used by the control API) ----------------------
 
@@ -1305,6 +1308,13 @@ class _DeskLines:
 
     def block(self, party: str, reason: str) -> None:
         self._terminal._block(party, reason)
+
+    def peer_changed(self, party: str) -> None:
+        line = self._terminal.lines.get(party)
+        peer = self._terminal.store.get_peer(party)
+        if line is not None and peer is not None:
+            # What the outbox seals to is the line's record: the next message uses the new key.
+            line.peer = peer
 
 
 class _LineHandler(SessionHandler):

@@ -42,6 +42,7 @@ from hotline.errors import (
 from hotline.store import open_store
 from hotline.terminal.config.passphrase import Passphrase, passphrase_missing
 from hotline.terminal.config.paths import TerminalPaths, sync_directory, write_private
+from hotline.terminal.config.rotation_encryption import retired_encryption_key_files
 from hotline.terminal.config.settings import load_settings
 from hotline.terminal.config.tiers import MASTER_KEY_FILE
 from hotline.terminal.runner import DirectoryLock
@@ -106,6 +107,8 @@ def reseal_keys(
         # before the current one: the TLS password below is the current key's.
         retired = [(path.name, "signing") for path in sorted(paths.keys.glob("signing-*.key"))]
         names = [(MASTER_KEY_FILE, "master"), *retired, (SIGNING_KEY_FILE, "signing")]
+        # Retired encryption keys (docs/keys.md §7) carry the same label as the current one.
+        names.extend((p.name, "encryption") for p in retired_encryption_key_files(paths.keys))
         names.append((ENCRYPTION_KEY_FILE, "encryption"))  # last: the "sealed" marker
         old = Unsealer(current.secret) if current is not None else None
         target = Unsealer(new) if new is not None else None

@@ -25,6 +25,7 @@ from hotline.store.interfaces._journal import JournalStore
 from hotline.store.interfaces._lifetime import StoreStatistics, TransactionalStore
 from hotline.store.interfaces._messages import AcknowledgementStore, MessageStore
 from hotline.store.interfaces._peer_confirmations import PeerConfirmationStore
+from hotline.store.interfaces._peer_encryption import PeerEncryptionKeyStore
 from hotline.store.interfaces._peer_key_revocations import PeerKeyRevocationStore
 from hotline.store.interfaces._peer_keys import PeerKeyStore
 from hotline.store.interfaces._peer_masters import PeerMasterStore
@@ -48,6 +49,7 @@ __all__ = [
     "MeetingStore",
     "MessageStore",
     "PeerConfirmationStore",
+    "PeerEncryptionKeyStore",
     "PeerKeyRevocationStore",
     "PeerKeyStore",
     "PeerMasterStore",

@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from hotline.crypto import (
     Identity,
     PeerCard,
+    SealingKey,
     TokenKey,
     make_card,
     make_tls_certificate,
@@ -45,6 +46,10 @@ from hotline.terminal.config.paths import (
     write_private,
 )
 from hotline.terminal.config.rotation import finish_rotation
+from hotline.terminal.config.rotation_encryption import (
+    finish_encryption_rotation,
+    load_retired_encryption_keys,
+)
 from hotline.terminal.config.settings import (
     LinkSettings,
     Settings,
@@ -92,6 +97,8 @@ class TerminalFiles:
     tiers: KeyTiers | None = None
     #: The passphrase the keys were opened with (None: not sealed): a rotated key is sealed alike.
     passphrase: bytes | None = field(default=None, repr=False)
+    #: Seals a new key file as the others are (a two-tier terminal with sealed keys), else None.
+    key_sealer: SealingKey | None = None
 
     @property
     def tls_key_password(self) -> bytes | None:
@@ -271,7 +278,11 @@ def _open_identity(
 
 
 def open_terminal(
-    directory: Path, *, passphrase: Passphrase | None = None, pin: Pin | None = None
+    directory: Path,
+    *,
+    passphrase: Passphrase | None = None,
+    pin: Pin | None = None,
+    key_sealer: bool = False,
 ) -> TerminalFiles:
     """Open an initialised terminal directory; :class:`NotInitialised` if it is not one.
 
@@ -284,6 +295,9 @@ def open_terminal(
     :class:`~hotline.errors.PassphraseMissing` naming every source tried if
     none does, :class:`~hotline.errors.WrongPassphrase` naming the source if
     it does not open them.
+
+    ``key_sealer`` (the daemon) derives the :attr:`TerminalFiles.key_sealer`
+    that seals a rotated key: one Argon2id run, so only when asked.
     """
     paths = TerminalPaths(directory)
     if not paths.is_initialised():
@@ -301,6 +315,9 @@ def open_terminal(
         passphrase = find_passphrase()
         if passphrase is None:
             raise passphrase_missing(f"{directory} holds sealed keys: opening it")
+    # Before the keys are read: an encryption-key rotation that reached its
+    # marker has happened, and its new key is the current one.
+    finish_encryption_rotation(paths)
     try:
         identity = _open_identity(
             settings,
@@ -331,6 +348,17 @@ def open_terminal(
     except BaseException:
         store.close()
         raise
+    secret = passphrase.secret if sealed and passphrase else None
+    try:
+        identity.previous_encryption_keys = load_retired_encryption_keys(
+            paths, settings.party, passphrase=secret
+        )
+    except BaseException:
+        store.close()
+        raise
+    # Derived once here, so that the running terminal can seal a rotated key
+    # (docs/keys.md §7) without holding the passphrase itself.
+    sealer = SealingKey(secret) if key_sealer and secret is not None and tiers is not None else None
     if not paths.tls_key.exists() or not paths.certificate.exists():
         if tiers is None:
             _write_tls_files(paths, identity, sealed=sealed)
@@ -344,6 +372,7 @@ def open_terminal(
         keys_sealed=sealed,
         tiers=tiers,
         passphrase=passphrase.secret if sealed and passphrase else None,
+        key_sealer=sealer,
     )
 
 

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Protocol, Self, TypeVar
 
-from hotline.crypto import Identity
+from hotline.crypto import Identity, SealingKey
 from hotline.store import AckRecord, MessageRecord, PeerRecord, Store
 from hotline.terminal.config.settings import Settings
 from hotline.terminal.config.tiers import KeyTiers
@@ -117,6 +117,9 @@ class Lines(Protocol):
     def block(self, party: str, reason: str) -> None:
         """Block the line to ``party`` (a master change awaiting its check): drop it, refuse it."""
 
+    def peer_changed(self, party: str) -> None:
+        """The peer's stored record changed (its encryption key switched): its line takes it."""
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DeskServices:
@@ -147,6 +150,8 @@ class DeskServices:
     signers: Signers | None = None
     #: The passphrase the keys were opened with (None: not sealed), to seal a rotated key.
     passphrase: bytes | None = field(default=None, repr=False)
+    #: Seals a rotated key's file under the passphrase (None: raw keys, or single-tier).
+    key_sealer: SealingKey | None = None
 
 
 class Desk:

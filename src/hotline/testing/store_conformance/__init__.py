@@ -69,6 +69,7 @@ from hotline.testing.store_conformance._messages import (
     iterate_while_writing,
 )
 from hotline.testing.store_conformance._peer_confirmations import TestPeerConfirmations
+from hotline.testing.store_conformance._peer_encryption import TestPeerEncryptionKeys
 from hotline.testing.store_conformance._peer_key_revocations import TestPeerKeyRevocations
 from hotline.testing.store_conformance._peer_keys import TestPeerKeys
 from hotline.testing.store_conformance._peer_masters import TestPeerMasters
@@ -114,6 +115,7 @@ __all__ = [
     "TestOutgoing",
     "TestParty",
     "TestPeerConfirmations",
+    "TestPeerEncryptionKeys",
     "TestPeerKeyRevocations",
     "TestPeerKeys",
     "TestPeerMasters",

@@ -39,6 +39,14 @@ cannot verify it yet. Until then the old key signs, as before. A peer keeps
 the certificate and tells its :class:`~hotline.terminal.core.signers.Signers`,
 which from then on accepts envelopes, receipts, link tests, checkpoints and
 cosignatures carrying the new key in ``"sk"``.
+
+Rotating the encryption key: a new one is
+kept beside the old ones (:mod:`hotline.terminal.config.rotation_encryption`)
+so that envelopes peers sealed to the old key still open; a peer receiving
+its certificate switches the key it seals to (``peer encryption key
+switched``, :meth:`~hotline.store.Store.set_peer_encryption_key`) when the
+serial is higher than the one in force, in the transaction that stores the
+certificate (docs/protocol/key-events.md §4).
 """
 
 from __future__ import annotations
@@ -50,6 +58,7 @@ from typing import Any, Final
 from hotline.crypto import (
     KeyCertificate,
     KeyRevocation,
+    PeerCard,
     Precedence,
     SoftwareSigner,
     b64url_encode,
@@ -60,6 +69,7 @@ from hotline.freetext import check_free_text
 from hotline.store import (
     MessageRecord,
     MessageState,
+    PeerEncryptionKey,
     PeerKeyCertificate,
     PeerKeyRevocation,
     PeerRecord,
@@ -67,6 +77,7 @@ from hotline.store import (
 from hotline.terminal.config.paths import TerminalPaths
 from hotline.terminal.config.revocations import add_revocation, read_revocations
 from hotline.terminal.config.rotation import rotate_tls, stage_signing, switch_signing
+from hotline.terminal.config.rotation_encryption import rotate_encryption
 from hotline.terminal.config.tiers import KeyTiers, peer_master
 from hotline.terminal.core.alarms import KEY_REVOKED
 from hotline.terminal.core.desk import Desk, DeskServices
@@ -88,10 +99,10 @@ __all__ = [
 KEY_EVENT_KIND: Final = "key"
 """The message kind of a key event."""
 
-ROTATABLE: Final = ("tls", "signing")
+ROTATABLE: Final = ("signing", "encryption", "tls")
 """The operational kinds ``hotline key rotate`` can rotate in this version."""
 
-_WHICH: Final = ("signing", "encryption", "tls", "all")
+_WHICH: Final = (*ROTATABLE, "all")
 # Three kinds at most, so an event is a few hundred bytes.
 _MAX_CERTIFICATES = 3
 
@@ -142,33 +153,43 @@ class KeyDesk(Desk):
     # -- rotating ----------------------------------------------------------------
 
     def rotate(self, which: str) -> KeyRotation:
-        """Rotate the ``which`` key (``tls`` in this version) and announce it to every peer.
+        """Rotate the ``which`` key (``signing``, ``encryption``, ``tls`` or ``all``) and
+        announce it to every peer.
 
-        InvalidArgument for a kind not rotatable yet, or on a single-tier
-        terminal (no master key to certify a new key).
+        ``all`` rotates each kind in turn, one key event each (the signing key
+        last: it switches once every peer has receipted its event).
+        InvalidArgument on a single-tier terminal (no master key to certify a
+        new key), or while a signing key waits for its receipts.
         """
         if which not in _WHICH:
             raise InvalidArgument(f"--which is one of {', '.join(_WHICH)}, not {which!r}")
-        if which not in ROTATABLE:
-            raise InvalidArgument(
-                f"rotating the {which} key{'s' if which == 'all' else ''} is not built yet: "
-                f"this version rotates {', '.join(ROTATABLE)} (docs/keys.md, 'Not yet')"
-            )
         if self._tiers is None:
             raise InvalidArgument(
                 "a single-tier terminal has no master key to certify a new key "
                 "(docs/keys.md, 'The key hierarchy')"
             )
+        if which == "all":
+            if self._pending is not None:
+                # Refused before anything rotates, not after the first two kinds.
+                return self._rotate_signing(self._tiers)
+            rotations = [self.rotate(kind) for kind in ("encryption", "tls", "signing")]
+            return KeyRotation(
+                certificates=tuple(c for r in rotations for c in r.certificates),
+                announced_to=rotations[0].announced_to,
+            )
         if which == "signing":
             return self._rotate_signing(self._tiers)
         paths = TerminalPaths(self.services.directory)
-        self._tiers, certificate = rotate_tls(
-            paths,
-            self.services.identity,
-            self._tiers,
-            sealed=self.services.keys_sealed,
-            now=self._clock.now(),
-        )
+        if which == "encryption":
+            self._tiers, certificate = self._rotate_encryption(paths, self._tiers)
+        else:
+            self._tiers, certificate = rotate_tls(
+                paths,
+                self.services.identity,
+                self._tiers,
+                sealed=self.services.keys_sealed,
+                now=self._clock.now(),
+            )
         announced_to, _ = self._announce_rotation(certificate)
         return KeyRotation(certificates=(certificate,), announced_to=announced_to)
 
@@ -181,6 +202,24 @@ class KeyDesk(Desk):
             data=_certificate_json(certificate),
             text=f"KEY ROTATED: {certificate.kind} key {certificate.key_id} (#{certificate.serial})",
             body={"op": "rotate", "certificates": [certificate.encode()]},
+        )
+
+    def _rotate_encryption(
+        self, paths: TerminalPaths, tiers: KeyTiers
+    ) -> tuple[KeyTiers, KeyCertificate]:
+        # The identity (shared with the inbox) opens with the new key at once,
+        # and with the old one still: peers seal to it until the event arrives.
+        if self.services.keys_sealed and self.services.key_sealer is None:
+            raise InvalidArgument(
+                "the keys are sealed and this terminal was opened without the means to seal "
+                "a new one (restart it with hotline run)"
+            )
+        return rotate_encryption(
+            paths,
+            self.services.identity,
+            tiers,
+            sealer=self.services.key_sealer,
+            now=self._clock.now(),
         )
 
     def _rotate_signing(self, tiers: KeyTiers) -> KeyRotation:
@@ -420,7 +459,7 @@ class KeyDesk(Desk):
         if body.get("op") == "revoke":
             self._revocation_received(record, peer, body)
             return
-        if decode_body(record.body).get("op") == "master":
+        if body.get("op") == "master":
             take_master_event(self.services, record, peer)
             return
         try:
@@ -429,6 +468,7 @@ class KeyDesk(Desk):
             refuse_content(self._store, self._clock, record, what="key event", reason=str(exc))
             return
         at = format_utc(self._clock.now())
+        switched = False
         with self._store.transaction():
             for certificate in certificates:
                 new = self._store.add_peer_key_certificate(
@@ -453,6 +493,49 @@ class KeyDesk(Desk):
                             **_certificate_json(certificate),
                         },
                     )
+                if certificate.kind == "encryption":
+                    switched = self._switch_encryption(peer, certificate, record, at) or switched
+        if switched:
+            self.services.lines.peer_changed(peer.party)
+
+    def _switch_encryption(
+        self, peer: PeerRecord, certificate: KeyCertificate, record: MessageRecord, at: str
+    ) -> bool:
+        """Seal to ``certificate``'s key from now on, if it is newer than the key in force.
+
+        The key in force is of the highest serial switched to, or else the
+        card's. An older or equal serial (a replayed event, or the card's own
+        key) changes nothing: never back to a retired key.
+        """
+        if certificate.serial <= _card_encryption_serial(peer):
+            return False
+        switched = self._store.set_peer_encryption_key(
+            PeerEncryptionKey(
+                party=peer.party, serial=certificate.serial, key=certificate.public_key, set_at=at
+            )
+        )
+        if switched:
+            self._store.append_journal(
+                kind="peer encryption key switched",
+                at=at,
+                data={
+                    "peer": peer.party,
+                    "message": record.id,
+                    "key_id": certificate.key_id,
+                    "serial": certificate.serial,
+                },
+            )
+        return switched
+
+
+def _card_encryption_serial(peer: PeerRecord) -> int:
+    # A single-tier card (or one this hotline no longer reads) certifies no
+    # serial: any certificate is newer than its key.
+    try:
+        card = PeerCard.from_json(peer.card_json)
+    except CardInvalid:
+        return 0
+    return max((c.serial for c in card.key_certificates if c.kind == "encryption"), default=0)
 
 
 def read_key_event(
