@@ -7,17 +7,24 @@ stores it, journals it and raises a ``key-revoked`` alarm that ``hotline
 alarms`` and ``status`` show. The line stays up on the new key, and ``verify``
 holds on both sides. The refusals (a stopped terminal, the current key, an
 unknown id, a second revocation) say what to do instead.
+
+And the case revocation exists for: a copy of Washington's directory leaks, so
+its signing key is in a thief's hands. Washington rotates its signing key and
+revokes the old one; when the thief then starts the stolen copy and sends as
+Washington, Moscow refuses the forgery (nothing stored, nothing receipted),
+journals the refusal and raises a ``revoked-key-used`` alarm.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
 from hotline.terminal import ControlClient, open_terminal
 
-from .helpers import hotline, make_mesh, wait_for
+from .helpers import TerminalProcess, hotline, make_mesh, wait_for
 
 REASON = "key.pem found on a lost laptop"
 SINCE = "2026-12-01T08:00:00Z"
@@ -127,3 +134,89 @@ def test_a_revoked_tls_key_is_kept_told_and_alarmed(tmp_path: Path) -> None:
         files.store.close()
     assert entry.data["key_id"] == old_tls
     assert bytes.fromhex(entry.data["revocation"]) == kept.revocation
+
+
+FORGED = "Stand down all alert forces. (forged)"
+
+
+def _switched_signing(directory: Path) -> bool:
+    return [(k["serial"], k["state"]) for k in _keys(directory) if k["kind"] == "signing"] == [
+        (1, "superseded"),
+        (2, "current"),
+    ]
+
+
+def test_a_message_forged_with_a_revoked_signing_key_is_refused_and_alarmed(
+    tmp_path: Path,
+) -> None:
+    terminals = make_mesh(tmp_path, ("Washington", "Moscow"))
+    washington, moscow = terminals["Washington"], terminals["Moscow"]
+    # The leak: the whole directory, old signing key and TLS key included.
+    stolen = tmp_path / "stolen"
+    shutil.copytree(washington.directory, stolen)
+    thief = TerminalProcess(stolen)
+    [old_signing] = [k["id"] for k in _keys(washington.directory) if k["kind"] == "signing"]
+    try:
+        washington.start()
+        moscow.start()
+        hotline("key", "rotate", washington.directory, "--which", "signing")
+        # The new key signs once Moscow has receipted the key event announcing it.
+        wait_for(
+            lambda: _switched_signing(washington.directory),
+            within=90,
+            what="Washington's switch to its new signing key",
+        )
+        out = hotline(
+            "key",
+            "revoke",
+            washington.directory,
+            "--key",
+            old_signing,
+            "--compromised-since",
+            SINCE,
+            "--reason",
+            "signing.key copied by a departing officer",
+        ).stdout
+        assert f"revoked the signing key {old_signing}" in out
+        wait_for(
+            lambda: any(a["kind"] == "key-revoked" for a in _alarms(moscow.directory)),
+            within=90,
+            what="Moscow's key-revoked alarm",
+        )
+        with ControlClient(washington.directory) as client:
+            genuine = client.send(to="Moscow", text="genuine, under the new key")
+            assert client.wait_delivered(str(genuine["id"]))["state"] == "delivered"
+        # The thief takes Washington's place (its address and port) with the stolen copy.
+        washington.stop()
+        thief.start()
+        with ControlClient(stolen) as client:
+            forged = client.send(to="Moscow", text=FORGED)
+
+        def refused_and_alarmed() -> bool:
+            return any(a["kind"] == "revoked-key-used" for a in _alarms(moscow.directory))
+
+        wait_for(refused_and_alarmed, within=90, what="Moscow's revoked-key-used alarm")
+        [alarm] = [a for a in _alarms(moscow.directory) if a["kind"] == "revoked-key-used"]
+        assert alarm["peer"] == "Washington"
+        assert old_signing in alarm["detail"]
+        with ControlClient(stolen) as client:
+            # Never receipted: the forgery is still waiting on the thief's side.
+            assert client.message(str(forged["id"]))["state"] != "delivered"
+    finally:
+        thief.stop()
+        washington.stop()
+        moscow.stop()
+    files = open_terminal(moscow.directory)
+    try:
+        texts = [m.text for m in files.store.list_messages(peer="Washington")]
+        refusals = [
+            e
+            for e in files.store.iter_journal()
+            if e.kind == "refusal" and old_signing in json.dumps(e.data)
+        ]
+    finally:
+        files.store.close()
+    assert "genuine, under the new key" in texts
+    assert FORGED not in texts
+    assert refusals, "the refusal of the forgery is in Moscow's journal"
+    assert "all hold" in hotline("verify", moscow.directory).stdout

@@ -256,7 +256,6 @@ class Terminal:
             keys_sealed=files.keys_sealed,
             revoked_keys=self.revoked_keys,
             signers=self.signers,
-            passphrase=files.passphrase,
             key_sealer=files.key_sealer,
         )
         #: The features, routed to by the kinds they name (hotline.terminal.core.desk).

@@ -134,13 +134,14 @@ def stage_signing(
     identity: Identity,
     tiers: KeyTiers,
     *,
-    passphrase: bytes | None,
+    sealer: SealingKey | None,
     now: datetime,
 ) -> tuple[KeyTiers, KeyCertificate, SoftwareSigner]:
     """A new signing key, certified by the master (the next serial), staged until the switch.
 
-    The key is written to ``keys/.rotation/signing.key``, sealed under
-    ``passphrase`` (label ``"<party> signing"``, as the old one) or raw; its
+    The key is written to ``keys/.rotation/signing.key``, sealed by ``sealer``
+    (the key derived from the passphrase at the start; label ``"<party> signing"``,
+    as the old one) or raw; its
     certificate is saved to ``keys/certificates.cbor``. Returns the tiers with
     it, the certificate and the key's signer, for :func:`switch_signing`.
     """
@@ -154,11 +155,7 @@ def stage_signing(
         key_signer=signer,
     )
     raw = key.private_bytes_raw()
-    blob = (
-        raw
-        if passphrase is None
-        else SealingKey(passphrase).seal(raw, label=f"{identity.party} signing")
-    )
+    blob = raw if sealer is None else sealer.seal(raw, label=f"{identity.party} signing")
     staging = paths.keys / ROTATION_DIR
     shutil.rmtree(staging, ignore_errors=True)
     private_dir(staging)

@@ -9,7 +9,7 @@ instead, so the daemon starts dialing at once.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -95,8 +95,6 @@ class TerminalFiles:
     keys_sealed: bool = False
     #: The master key and its certificates; None for a single-tier terminal.
     tiers: KeyTiers | None = None
-    #: The passphrase the keys were opened with (None: not sealed): a rotated key is sealed alike.
-    passphrase: bytes | None = field(default=None, repr=False)
     #: Seals a new key file as the others are (a two-tier terminal with sealed keys), else None.
     key_sealer: SealingKey | None = None
 
@@ -371,7 +369,6 @@ def open_terminal(
         store=store,
         keys_sealed=sealed,
         tiers=tiers,
-        passphrase=passphrase.secret if sealed and passphrase else None,
         key_sealer=sealer,
     )
 

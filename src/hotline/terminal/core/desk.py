@@ -28,7 +28,7 @@ change.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Protocol, Self, TypeVar
 
@@ -148,8 +148,6 @@ class DeskServices:
     revoked_keys: RevokedKeys | None = None
     #: Which key verifies each peer's signatures (the keys desk tells it of new certificates).
     signers: Signers | None = None
-    #: The passphrase the keys were opened with (None: not sealed), to seal a rotated key.
-    passphrase: bytes | None = field(default=None, repr=False)
     #: Seals a rotated key's file under the passphrase (None: raw keys, or single-tier).
     key_sealer: SealingKey | None = None
 

@@ -60,6 +60,7 @@ from hotline.crypto import (
     KeyRevocation,
     PeerCard,
     Precedence,
+    SealingKey,
     SoftwareSigner,
     b64url_encode,
     revoke_key,
@@ -209,18 +210,18 @@ class KeyDesk(Desk):
     ) -> tuple[KeyTiers, KeyCertificate]:
         # The identity (shared with the inbox) opens with the new key at once,
         # and with the old one still: peers seal to it until the event arrives.
+        return rotate_encryption(
+            paths, self.services.identity, tiers, sealer=self._sealer(), now=self._clock.now()
+        )
+
+    def _sealer(self) -> SealingKey | None:
+        """What seals a new key file as the others are (None: raw keys)."""
         if self.services.keys_sealed and self.services.key_sealer is None:
             raise InvalidArgument(
                 "the keys are sealed and this terminal was opened without the means to seal "
                 "a new one (restart it with hotline run)"
             )
-        return rotate_encryption(
-            paths,
-            self.services.identity,
-            tiers,
-            sealer=self.services.key_sealer,
-            now=self._clock.now(),
-        )
+        return self.services.key_sealer
 
     def _rotate_signing(self, tiers: KeyTiers) -> KeyRotation:
         """Stage a new signing key, announce it under the old one; switch once all receipted."""
@@ -234,7 +235,7 @@ class KeyDesk(Desk):
             raise InvalidArgument("a signing key in a token is not rotated by hotline")
         paths = TerminalPaths(self.services.directory)
         self._tiers, certificate, signer = stage_signing(
-            paths, identity, tiers, passphrase=self.services.passphrase, now=self._clock.now()
+            paths, identity, tiers, sealer=self._sealer(), now=self._clock.now()
         )
         # Queued (sealed and signed by the old key) before the switch, in any case.
         announced_to, events = self._announce_rotation(certificate)
