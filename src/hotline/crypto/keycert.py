@@ -31,6 +31,7 @@ from typing import Any, Final, TypeVar
 
 import cbor2
 
+from hotline.crypto._strict import strict_map, typed_field
 from hotline.crypto.identity import (
     KEY_BYTES,
     SIGNATURE_BYTES,
@@ -194,25 +195,13 @@ class KeyCertificate:
         Strict: exactly the fields of its kind, canonical encoding (the bytes
         must re-encode to themselves, so one certificate has one form).
         """
-        if not isinstance(data, bytes) or not data:
-            raise CardInvalid("key certificate: not bytes")
-        if len(data) > MAX_KEY_CERTIFICATE_BYTES:
-            raise CardInvalid(
-                f"key certificate: {len(data)} bytes, over the "
-                f"{MAX_KEY_CERTIFICATE_BYTES}-byte limit"
-            )
-        try:
-            document = cbor2.loads(data)
-        except Exception as exc:
-            # cbor2 raises several types (CBORDecodeError, ValueError, …) for junk.
-            raise CardInvalid(f"key certificate: not CBOR: {exc}") from exc
-        if not isinstance(document, dict):
-            raise CardInvalid("key certificate: not a CBOR map")
-        if document.get("v") != KEY_CERTIFICATE_VERSION or type(document.get("v")) is not int:
-            raise CardInvalid(
-                f"key certificate: unsupported version {document.get('v')!r}: "
-                f"this hotline reads version {KEY_CERTIFICATE_VERSION}"
-            )
+        document = strict_map(
+            data,
+            what="key certificate",
+            max_bytes=MAX_KEY_CERTIFICATE_BYTES,
+            version=KEY_CERTIFICATE_VERSION,
+            error=CardInvalid,
+        )
         kind = document.get("kind")
         if kind not in KEY_KINDS:
             raise CardInvalid(
@@ -261,10 +250,7 @@ class KeyCertificate:
 
 
 def _typed(document: dict[str, Any], name: str, kind: type[_T]) -> _T:
-    value = document[name]
-    if type(value) is not kind:
-        raise CardInvalid(f"key certificate: field '{name}' must be {kind.__name__}")
-    return value
+    return typed_field(document, name, kind, what="key certificate", error=CardInvalid)
 
 
 def certify_key(

@@ -23,6 +23,7 @@ from typing import Any, Final, TypeVar
 
 import cbor2
 
+from hotline.crypto._strict import exact_fields, strict_map, typed_field
 from hotline.crypto.identity import KEY_BYTES, SIGNATURE_BYTES, validate_party, verify_signature
 from hotline.crypto.keycert import KEY_KINDS, key_id
 from hotline.crypto.signer import Signer
@@ -139,29 +140,19 @@ class KeyRevocation:
 
         Strict, as key certificates: exactly the fields, canonical encoding.
         """
-        if not isinstance(data, bytes) or not data:
-            raise InvalidArgument("key revocation: not bytes")
-        if len(data) > MAX_KEY_REVOCATION_BYTES:
-            raise InvalidArgument(
-                f"key revocation: {len(data)} bytes, over the {MAX_KEY_REVOCATION_BYTES}-byte limit"
-            )
-        try:
-            document = cbor2.loads(data)
-        except Exception as exc:
-            # cbor2 raises several types (CBORDecodeError, ValueError, …) for junk.
-            raise InvalidArgument(f"key revocation: not CBOR: {exc}") from None
-        if not isinstance(document, dict):
-            raise InvalidArgument("key revocation: not a CBOR map")
-        if document.get("v") != KEY_REVOCATION_VERSION or type(document.get("v")) is not int:
-            raise InvalidArgument(
-                f"key revocation: unsupported version {document.get('v')!r}: "
-                f"this hotline reads version {KEY_REVOCATION_VERSION}"
-            )
-        expected = _SIGNED_FIELDS | {"master_signature"}
-        if set(document) != expected:
-            missing = sorted(str(name) for name in expected - set(document))
-            extra = sorted(str(name) for name in set(document) - expected)
-            raise InvalidArgument(f"key revocation: fields missing {missing}, unexpected {extra}")
+        document = strict_map(
+            data,
+            what="key revocation",
+            max_bytes=MAX_KEY_REVOCATION_BYTES,
+            version=KEY_REVOCATION_VERSION,
+            error=InvalidArgument,
+        )
+        exact_fields(
+            document,
+            _SIGNED_FIELDS | {"master_signature"},
+            what="key revocation",
+            error=InvalidArgument,
+        )
         revocation = cls(
             party=_typed(document, "party", str),
             master_key=_typed(document, "master_key", bytes),
@@ -191,10 +182,7 @@ class KeyRevocation:
 
 
 def _typed(document: dict[str, Any], name: str, kind: type[_T]) -> _T:
-    value = document[name]
-    if type(value) is not kind:
-        raise InvalidArgument(f"key revocation: field '{name}' must be {kind.__name__}")
-    return value
+    return typed_field(document, name, kind, what="key revocation", error=InvalidArgument)
 
 
 def revoke_key(

@@ -26,6 +26,7 @@ from typing import Any, Final
 
 import cbor2
 
+from hotline.crypto._strict import exact_fields, strict_map, typed_field
 from hotline.crypto.identity import (
     KEY_BYTES,
     SIGNATURE_BYTES,
@@ -128,29 +129,14 @@ class MasterTransition:
 
         Strict: exactly these fields, canonical encoding, both signatures.
         """
-        if not isinstance(data, bytes) or not data:
-            raise CardInvalid("master transition: not bytes")
-        if len(data) > MAX_MASTER_TRANSITION_BYTES:
-            raise CardInvalid(
-                f"master transition: {len(data)} bytes, over the "
-                f"{MAX_MASTER_TRANSITION_BYTES}-byte limit"
-            )
-        try:
-            document = cbor2.loads(data)
-        except Exception as exc:
-            # cbor2 raises several types for junk; any is "not CBOR".
-            raise CardInvalid(f"master transition: not CBOR: {exc}") from exc
-        if not isinstance(document, dict):
-            raise CardInvalid("master transition: not a CBOR map")
-        if document.get("v") != MASTER_TRANSITION_VERSION or type(document.get("v")) is not int:
-            raise CardInvalid(
-                f"master transition: unsupported version {document.get('v')!r}: "
-                f"this hotline reads version {MASTER_TRANSITION_VERSION}"
-            )
-        if set(document) != _FIELDS:
-            missing = sorted(str(name) for name in _FIELDS - set(document))
-            extra = sorted(str(name) for name in set(document) - _FIELDS)
-            raise CardInvalid(f"master transition: fields missing {missing}, unexpected {extra}")
+        document = strict_map(
+            data,
+            what="master transition",
+            max_bytes=MAX_MASTER_TRANSITION_BYTES,
+            version=MASTER_TRANSITION_VERSION,
+            error=CardInvalid,
+        )
+        exact_fields(document, _FIELDS, what="master transition", error=CardInvalid)
         for name, kind in (
             ("party", str),
             ("old_master", bytes),
@@ -159,8 +145,7 @@ class MasterTransition:
             ("old_signature", bytes),
             ("new_signature", bytes),
         ):
-            if type(document[name]) is not kind:
-                raise CardInvalid(f"master transition: field '{name}' must be {kind.__name__}")
+            typed_field(document, name, kind, what="master transition", error=CardInvalid)
         transition = cls(
             party=document["party"],
             old_master=document["old_master"],

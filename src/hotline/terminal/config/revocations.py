@@ -16,8 +16,8 @@ import os
 import cbor2
 
 from hotline.crypto import KeyRevocation
-from hotline.errors import CryptoError, InvalidArgument
 from hotline.terminal.config.paths import TerminalPaths, sync_directory, write_private
+from hotline.terminal.config.tiers import read_master_documents
 
 __all__ = ["REVOCATIONS_FILE", "add_revocation", "read_revocations"]
 
@@ -30,23 +30,9 @@ def read_revocations(paths: TerminalPaths) -> tuple[KeyRevocation, ...]:
     Each is verified; :class:`~hotline.errors.CryptoError` if the file is
     damaged or they are not all of one master.
     """
-    path = paths.keys / REVOCATIONS_FILE
-    try:
-        items = cbor2.loads(path.read_bytes())
-    except FileNotFoundError:
-        return ()
-    except Exception as exc:
-        # cbor2 raises several types for a damaged file; any is "damaged".
-        raise CryptoError(f"{path} is damaged: {exc}") from exc
-    if not isinstance(items, list) or not all(isinstance(item, bytes) for item in items):
-        raise CryptoError(f"{path} is not an array of key revocations")
-    try:
-        revocations = tuple(KeyRevocation.decode(item) for item in items)
-    except InvalidArgument as exc:
-        raise CryptoError(f"{path}: {exc}") from exc
-    if len({item.master_key for item in revocations}) > 1:
-        raise CryptoError(f"{path} holds revocations of more than one master key")
-    return revocations
+    return read_master_documents(
+        paths.keys / REVOCATIONS_FILE, KeyRevocation.decode, what="key revocations"
+    )
 
 
 def add_revocation(paths: TerminalPaths, revocation: KeyRevocation) -> None:

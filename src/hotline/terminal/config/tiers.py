@@ -21,8 +21,10 @@ from __future__ import annotations
 import functools
 import os
 import pathlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol, TypeVar
 
 import cbor2
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -43,7 +45,13 @@ from hotline.crypto import (
     make_tls_leaf,
     private_key_pem,
 )
-from hotline.errors import CardInvalid, ConfigError, CryptoError, PassphraseMissing
+from hotline.errors import (
+    CardInvalid,
+    ConfigError,
+    CryptoError,
+    InvalidArgument,
+    PassphraseMissing,
+)
 from hotline.store import PeerRecord
 from hotline.terminal.config.paths import TerminalPaths, private_dir, write_private
 
@@ -58,6 +66,7 @@ __all__ = [
     "new_tls_key",
     "peer_master",
     "read_certificates",
+    "read_master_documents",
     "renew_tls",
     "save_certificates",
     "with_address",
@@ -261,7 +270,28 @@ def read_certificates(paths: TerminalPaths) -> tuple[KeyCertificate, ...]:
     certificate is verified; :class:`~hotline.errors.CryptoError` if the file
     is damaged or they are not all of one master.
     """
-    path = paths.keys / CERTIFICATES_FILE
+    return read_master_documents(
+        paths.keys / CERTIFICATES_FILE, KeyCertificate.decode, what="key certificates"
+    )
+
+
+class _OfMaster(Protocol):
+    @property
+    def master_key(self) -> bytes: ...
+
+
+_Doc = TypeVar("_Doc", bound=_OfMaster)
+
+
+def read_master_documents(
+    path: pathlib.Path, decode: Callable[[bytes], _Doc], *, what: str
+) -> tuple[_Doc, ...]:
+    """The documents (key certificates, revocations) a terminal's master signed, kept in
+    ``path`` as a CBOR array of their encodings, oldest first; () if there is no file.
+
+    Each is decoded and verified by ``decode``; :class:`~hotline.errors.CryptoError`
+    if the file is damaged, a document does not hold, or they are not all of one master.
+    """
     try:
         items = cbor2.loads(path.read_bytes())
     except FileNotFoundError:
@@ -270,14 +300,14 @@ def read_certificates(paths: TerminalPaths) -> tuple[KeyCertificate, ...]:
         # cbor2 raises several types for a damaged file; any is "damaged".
         raise CryptoError(f"{path} is damaged: {exc}") from exc
     if not isinstance(items, list) or not all(isinstance(item, bytes) for item in items):
-        raise CryptoError(f"{path} is not an array of key certificates")
+        raise CryptoError(f"{path} is not an array of {what}")
     try:
-        certificates = tuple(KeyCertificate.decode(item) for item in items)
-    except CardInvalid as exc:
+        documents = tuple(decode(item) for item in items)
+    except (CardInvalid, InvalidArgument) as exc:
         raise CryptoError(f"{path}: {exc}") from exc
-    if len({item.master_key for item in certificates}) > 1:
-        raise CryptoError(f"{path} holds certificates of more than one master key")
-    return certificates
+    if len({item.master_key for item in documents}) > 1:
+        raise CryptoError(f"{path} holds {what} of more than one master key")
+    return documents
 
 
 def save_certificates(keys_dir: pathlib.Path, certificates: tuple[KeyCertificate, ...]) -> None:
