@@ -101,6 +101,9 @@ def test_a_token_master_links_rotates_its_tls_key_and_verify_holds(
         rotated = hotline("key", "rotate", washington_dir, "--which", "tls").stdout
         assert "rotated the tls key" in rotated
         assert _tls_keys(washington_dir) == [(1, "superseded"), (2, "current")]
+        refused = hotline("key", "change-master", washington_dir, check=False)
+        assert refused.returncode != 0
+        assert "master key is in a PKCS#11 token" in refused.stderr
         # A restart serves the new leaf the token master issued: Moscow must accept it.
         washington.stop()
         washington.start()
