@@ -3,8 +3,9 @@
 Washington is made with ``--master-in-token``: a two-tier terminal whose
 master key is generated in a token of the test's own and never leaves it,
 its operational keys in software, certified by it. The pair links and
-delivers both ways; Washington rotates its TLS key (the token master signs
-the new certificate and leaf), restarts on it, and Moscow accepts it;
+delivers both ways; Washington rotates its TLS and signing keys (the token
+master signs the new certificates and leaf), restarts on them, and Moscow
+accepts them;
 ``verify`` holds on both sides. ``key list`` needs no PIN (the card, which
 the master signs, does); a
 wrong PIN refuses to start, in one line. Skipped without SoftHSM2 and
@@ -60,7 +61,7 @@ def _tls_keys(directory: Path) -> list[tuple[int, str]]:
     return [(k["serial"], k["state"]) for k in listed["keys"] if k["kind"] == "tls"]
 
 
-def test_a_token_master_links_rotates_its_tls_key_and_verify_holds(
+def test_a_token_master_links_rotates_its_keys_and_verify_holds(
     tmp_path: Path, token: SoftToken
 ) -> None:
     washington_dir, moscow_dir = tmp_path / "washington", tmp_path / "moscow"
@@ -101,6 +102,9 @@ def test_a_token_master_links_rotates_its_tls_key_and_verify_holds(
         rotated = hotline("key", "rotate", washington_dir, "--which", "tls").stdout
         assert "rotated the tls key" in rotated
         assert _tls_keys(washington_dir) == [(1, "superseded"), (2, "current")]
+        # The signing key too: the token master certifies it, Moscow takes the key event.
+        signed = hotline("key", "rotate", washington_dir, "--which", "signing").stdout
+        assert "rotated the signing key" in signed
         refused = hotline("key", "change-master", washington_dir, check=False)
         assert refused.returncode != 0
         assert "master key is in a PKCS#11 token" in refused.stderr
