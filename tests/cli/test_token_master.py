@@ -132,6 +132,10 @@ def test_a_wrong_pin_refuses_to_start_a_token_master(tmp_path: Path, token: Soft
     assert refused.stderr.strip().splitlines() == [
         f"hotline: error: the PIN of token {token.label!r} is wrong (from --pin-file {wrong})"
     ]
+    missing = hotline("run", directory, check=False, stdin="", env=token.env)
+    assert missing.returncode == 2
+    (line,) = missing.stderr.strip().splitlines()
+    assert "the master key is in a PKCS#11 token, and opening it needs its PIN" in line
     assert not (directory / "control.sock").exists()
 
 

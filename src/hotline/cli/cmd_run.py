@@ -93,6 +93,9 @@ def run(args: argparse.Namespace) -> int:
     if settings is not None and (
         settings.signing_token is not None or read_master_token(paths.keys) is not None
     ):
-        pin = find_pin(args.pin_file)
+        pin = find_pin(
+            args.pin_file,
+            what="the signing key" if settings.signing_token is not None else "the master key",
+        )
     asyncio.run(run_terminal(args.directory, extra=console, passphrase=passphrase, pin=pin))
     return 0

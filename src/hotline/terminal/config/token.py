@@ -71,8 +71,15 @@ def _read_pin(path: Path, source: str) -> Pin:
     return Pin(secret=secret, source=source)
 
 
-def find_pin(pin_file: Path | None = None, *, environ: Mapping[str, str] | None = None) -> Pin:
+def find_pin(
+    pin_file: Path | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    what: str = "the signing key",
+) -> Pin:
     """The PIN from the first source present (see the module's list).
+
+    ``what`` names the key in the token for the error message ("the master key").
 
     :class:`TokenUnavailable` naming every source tried if none gives one.
     """
@@ -95,8 +102,7 @@ def find_pin(pin_file: Path | None = None, *, environ: Mapping[str, str] | None 
         ),
     ]
     raise TokenUnavailable(
-        f"the signing key is in a PKCS#11 token, and opening it needs its PIN; "
-        f"tried: {', '.join(tried)}"
+        f"{what} is in a PKCS#11 token, and opening it needs its PIN; tried: {', '.join(tried)}"
     )
 
 
@@ -177,7 +183,7 @@ class TokenMaster:
         """The token's signer, logged in now if it was not yet."""
         with self._lock:
             if self._signer is None:
-                signer = open_signer(self.where, self._pin)
+                signer = open_signer(self.where, self._pin or find_pin(what="the master key"))
                 if signer.public_key != self._public:
                     signer.close()
                     raise TokenUnavailable(
