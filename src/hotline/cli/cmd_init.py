@@ -1,6 +1,6 @@
 """``hotline init DIR --party NAME --listen HOST:PORT [...] [--timezone ZONE] [--console HOST:PORT]
 [--metrics HOST:PORT] [--store URL] [--passphrase-file F | --unprotected-keys]
-[--pkcs11-module PATH --token-label L [--pin-file F]]``.
+[--pkcs11-module PATH --token-label L [--pin-file F] [--master-in-token]]``.
 
 Or ``hotline init DIR --standby-of ACTIVE_DIR --listen HOST:PORT``: the second process of an
 active/standby pair on one PostgreSQL store (hotline.terminal.standby, docs/ha.md); it copies
@@ -16,6 +16,9 @@ With ``--pkcs11-module`` and ``--token-label`` the signing key is generated in
 that PKCS#11 token, labelled with the party's name, and never leaves it
 (hotline.terminal.config.token, docs/keys.md); the PIN comes from
 ``--pin-file``, ``$HOTLINE_PKCS11_PIN_FILE`` or systemd's ``pkcs11-pin``.
+With ``--master-in-token`` it is the MASTER key that is generated there
+(labelled ``"<party> master"``); the operational keys stay in software,
+certified by it (two tiers).
 """
 
 from __future__ import annotations
@@ -115,6 +118,12 @@ def register(verbs: Verbs) -> None:
         help="the token's user PIN (also: $HOTLINE_PKCS11_PIN_FILE, systemd credential "
         "'pkcs11-pin'); hotline run needs the same",
     )
+    token.add_argument(
+        "--master-in-token",
+        action="store_true",
+        help="generate the MASTER key in the token instead (two tiers: the operational keys "
+        "stay in software, certified by it; docs/keys.md)",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -131,7 +140,7 @@ def _signing_token(args: argparse.Namespace) -> TokenKey | None:
     return TokenKey(
         module=str(Path(args.pkcs11_module).absolute()),
         token_label=args.token_label,
-        key_label=args.party,
+        key_label=f"{args.party} master" if args.master_in_token else args.party,
     )
 
 
@@ -151,6 +160,13 @@ def _passphrase(args: argparse.Namespace) -> bytes | None:
 
 def run(args: argparse.Namespace) -> int:
     signing_token = _signing_token(args)
+    master_token = None
+    if args.master_in_token:
+        if signing_token is None:
+            raise InvalidArgument("--master-in-token needs --pkcs11-module and --token-label")
+        if args.single_tier:
+            raise InvalidArgument("--master-in-token makes two tiers; not with --single-tier")
+        master_token, signing_token = signing_token, None
     if args.standby_of is not None:
         if args.party or args.store:
             raise InvalidArgument("--standby-of takes the party and the store from ACTIVE_DIR")
@@ -169,7 +185,8 @@ def run(args: argparse.Namespace) -> int:
         # Said before the passphrase is asked for, not after it was typed twice.
         raise AlreadyInitialised(f"{args.directory} already holds a terminal")
     passphrase = _passphrase(args)
-    pin = find_pin(args.pin_file) if signing_token is not None else None
+    in_token = signing_token is not None or master_token is not None
+    pin = find_pin(args.pin_file) if in_token else None
     files = init_terminal(
         args.directory,
         party=args.party,
@@ -182,6 +199,7 @@ def run(args: argparse.Namespace) -> int:
         signing_token=signing_token,
         pin=pin,
         two_tier=not args.single_tier,
+        master_token=master_token,
     )
     card = files.card()
     files.store.close()
@@ -197,6 +215,11 @@ def run(args: argparse.Namespace) -> int:
     if signing_token is not None:
         print(
             f"signing key in token {signing_token.token_label} (key {signing_token.key_label!r}): "
+            "hotline run needs the same PIN source"
+        )
+    if master_token is not None:
+        print(
+            f"master key in token {master_token.token_label} (key {master_token.key_label!r}): "
             "hotline run needs the same PIN source"
         )
     if args.console:

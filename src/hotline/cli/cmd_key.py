@@ -34,6 +34,7 @@ from hotline.terminal.client import ControlClient
 from hotline.terminal.config.passphrase import Passphrase, find_passphrase, passphrase_missing
 from hotline.terminal.config.revocations import read_revocations
 from hotline.terminal.config.tiers import read_certificates
+from hotline.terminal.config.token import read_master_token
 from hotline.utc import format_utc
 
 __all__ = ["register", "run_change_master", "run_list", "run_revoke", "run_rotate"]
@@ -247,6 +248,9 @@ def run_list(args: argparse.Namespace) -> int:
         master = certificates[0].master_key
         document["master_key"] = b64url_encode(master)
         document["fingerprint"] = master_fingerprint(party=party, master_key=master)
+        # Where the master lives: public (keys/master.token), so no PIN is asked.
+        token = read_master_token(paths.keys)
+        document["master_in"] = "software" if token is None else f"token {token.token_label}"
     if args.json:
         print_json(document)
         return 0
@@ -256,7 +260,7 @@ def run_list(args: argparse.Namespace) -> int:
             "(hotline card DIR shows it; docs/keys.md)"
         )
         return 0
-    print(f"{party}: master key {document['master_key']}")
+    print(f"{party}: master key {document['master_key']} (in {document['master_in']})")
     print(f"fingerprint {document['fingerprint']}")
     for key in keys:
         state = key["state"]

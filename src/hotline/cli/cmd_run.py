@@ -19,7 +19,7 @@ from hotline.cli._common import Verbs, add_directory
 from hotline.crypto import Identity
 from hotline.terminal import TerminalPaths, load_settings, run_terminal
 from hotline.terminal.config.passphrase import Passphrase, find_passphrase
-from hotline.terminal.config.token import find_pin
+from hotline.terminal.config.token import find_pin, read_master_token
 from hotline.terminal.logs import LOG_FORMATS, configure_logging
 
 __all__ = ["register", "run"]
@@ -90,7 +90,12 @@ def run(args: argparse.Namespace) -> int:
 
         console = serve_console
     pin = None
-    if settings is not None and settings.signing_token is not None:
-        pin = find_pin(args.pin_file)
+    if settings is not None and (
+        settings.signing_token is not None or read_master_token(paths.keys) is not None
+    ):
+        pin = find_pin(
+            args.pin_file,
+            what="the signing key" if settings.signing_token is not None else "the master key",
+        )
     asyncio.run(run_terminal(args.directory, extra=console, passphrase=passphrase, pin=pin))
     return 0

@@ -103,12 +103,16 @@ from hotline.terminal.config.tiers import (
     with_address,
 )
 from hotline.terminal.config.token import (
+    MASTER_TOKEN_FILE,
     PIN_CREDENTIAL,
     PIN_ENV,
     Pin,
+    TokenMaster,
     find_pin,
     generate_signing_key,
     open_signer,
+    read_master_token,
+    write_master_token,
 )
 from hotline.terminal.config.trust import (
     CONFIRMATION_DOMAIN,
@@ -140,6 +144,7 @@ __all__ = [
     "LinkSettings",
     "MASTER_CHANGE_DIR",
     "MASTER_KEY_FILE",
+    "MASTER_TOKEN_FILE",
     "MarkingSettings",
     "MasterChanged",
     "OPERATIONAL_VALIDITY",
@@ -157,6 +162,7 @@ __all__ = [
     "TEST_LANGUAGES",
     "TerminalFiles",
     "TerminalPaths",
+    "TokenMaster",
     "add_peer_card",
     "add_revocation",
     "apply_master_confirmation",
@@ -198,6 +204,7 @@ __all__ = [
     "private_file",
     "read_certificates",
     "read_master_documents",
+    "read_master_token",
     "read_passphrase_file",
     "read_revocations",
     "refuse_if_removed",
@@ -215,5 +222,6 @@ __all__ = [
     "sync_directory",
     "verify_confirmation",
     "with_address",
+    "write_master_token",
     "write_private",
 ]

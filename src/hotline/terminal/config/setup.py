@@ -143,6 +143,7 @@ def init_terminal(
     signing_token: TokenKey | None = None,
     pin: Pin | None = None,
     two_tier: bool = True,
+    master_token: TokenKey | None = None,
 ) -> TerminalFiles:
     """Create a terminal in ``directory``: keys, TLS certificate, settings, store, journal.
 
@@ -156,6 +157,10 @@ def init_terminal(
     With ``signing_token`` the signing key is generated in that PKCS#11 token
     (logged in with ``pin``, or the PIN the environment gives), and only the
     encryption key (and a separate TLS key) is kept in the directory.
+
+    With ``master_token`` (and no ``signing_token``) the terminal is two-tier
+    with its master key generated in that token (logged in with ``pin``); the
+    operational keys stay in software, certified by it.
 
     ``console`` (HOST:PORT) is where ``hotline run`` serves the web console; None for none.
     ``store_url`` (``postgresql://…``) keeps the state in that database, which must
@@ -191,7 +196,14 @@ def init_terminal(
     sealed = passphrase is not None
     tiers = None
     if two_tier and signing_token is None:
-        tiers = create_tiers(paths, identity, passphrase=passphrase, now=clock.now())
+        tiers = create_tiers(
+            paths,
+            identity,
+            passphrase=passphrase,
+            now=clock.now(),
+            master_token=master_token,
+            pin=pin,
+        )
     else:
         _write_tls_files(paths, identity, sealed=sealed)
     if settings.store_url is None:
@@ -341,7 +353,10 @@ def open_terminal(
         raise NotInitialised(f"{directory}: the store and the keys belong to different terminals")
     try:
         tiers = load_tiers(
-            paths, settings.party, passphrase=passphrase.secret if sealed and passphrase else None
+            paths,
+            settings.party,
+            passphrase=passphrase.secret if sealed and passphrase else None,
+            pin=pin,
         )
     except BaseException:
         store.close()

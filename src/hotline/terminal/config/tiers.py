@@ -38,6 +38,7 @@ from hotline.crypto import (
     SealingKey,
     Signer,
     SoftwareSigner,
+    TokenKey,
     Unsealer,
     certificate_pem,
     certify_key,
@@ -54,6 +55,13 @@ from hotline.errors import (
 )
 from hotline.store import PeerRecord
 from hotline.terminal.config.paths import TerminalPaths, private_dir, write_private
+from hotline.terminal.config.token import (
+    Pin,
+    TokenMaster,
+    generate_signing_key,
+    read_master_token,
+    write_master_token,
+)
 
 __all__ = [
     "CERTIFICATES_FILE",
@@ -137,14 +145,28 @@ class KeyTiers:
 
 
 def create_tiers(
-    paths: TerminalPaths, identity: Identity, *, passphrase: bytes | None, now: datetime
+    paths: TerminalPaths,
+    identity: Identity,
+    *,
+    passphrase: bytes | None,
+    now: datetime,
+    master_token: TokenKey | None = None,
+    pin: Pin | None = None,
 ) -> KeyTiers:
     """Make a master key for ``identity``'s operational keys, certify them, write the TLS files.
 
     Writes ``keys/master.key`` (sealed under ``passphrase``, or raw),
     ``keys/certificates.cbor``, and ``tls/cert.pem`` and ``tls/key.pem`` (a
     new TLS key in a leaf the master issues). The keys directory must exist.
+
+    With ``master_token`` the master key is generated in that PKCS#11 token
+    (logged in with ``pin``) and never leaves it; ``keys/master.token`` says
+    where it is, in place of ``keys/master.key``.
     """
+    if master_token is not None:
+        signer = generate_signing_key(master_token, pin)
+        write_master_token(paths.keys, master_token)
+        return _certify_operational(paths, identity, signer, passphrase=passphrase, now=now)
     master_key = Ed25519PrivateKey.generate()
     raw = master_key.private_bytes_raw()
     blob = (
@@ -156,7 +178,20 @@ def create_tiers(
     if path.exists():
         raise ConfigError(f"{path} already exists; refusing to overwrite a key")
     write_private(path, blob)
-    tiers = KeyTiers(master=SoftwareSigner(master_key), certificates=())
+    return _certify_operational(
+        paths, identity, SoftwareSigner(master_key), passphrase=passphrase, now=now
+    )
+
+
+def _certify_operational(
+    paths: TerminalPaths,
+    identity: Identity,
+    master: Signer,
+    *,
+    passphrase: bytes | None,
+    now: datetime,
+) -> KeyTiers:
+    tiers = KeyTiers(master=master, certificates=())
     issued = (
         tiers.certify(
             party=identity.party,
@@ -225,8 +260,15 @@ def new_tls_key(
     )
 
 
-def load_tiers(paths: TerminalPaths, party: str, *, passphrase: bytes | None) -> KeyTiers | None:
+def load_tiers(
+    paths: TerminalPaths, party: str, *, passphrase: bytes | None, pin: Pin | None = None
+) -> KeyTiers | None:
     """The master key and certificates, or ``None`` for a single-tier terminal.
+
+    A master in a token (``keys/master.token``) is a :class:`TokenMaster`:
+    logged in here with ``pin`` if one is given (``hotline run``: a wrong PIN
+    refuses at once), else at its first signature, with the PIN the
+    environment gives.
 
     :class:`~hotline.errors.PassphraseMissing` if the master key is sealed and
     no passphrase is given, :class:`~hotline.errors.WrongPassphrase` if it
@@ -237,7 +279,7 @@ def load_tiers(paths: TerminalPaths, party: str, *, passphrase: bytes | None) ->
     try:
         blob = path.read_bytes()
     except FileNotFoundError:
-        return None
+        return _load_token_tiers(paths, party, pin)
     except OSError as exc:
         raise CryptoError(f"cannot read key file {path}: {exc}") from exc
     if is_sealed(blob):
@@ -248,7 +290,27 @@ def load_tiers(paths: TerminalPaths, party: str, *, passphrase: bytes | None) ->
         raise CryptoError(
             f"key file {path} holds {len(blob)} bytes, not {KEY_BYTES}: it is damaged"
         )
-    master = SoftwareSigner(Ed25519PrivateKey.from_private_bytes(blob))
+    return _with_certificates(
+        paths, party, SoftwareSigner(Ed25519PrivateKey.from_private_bytes(blob))
+    )
+
+
+def _load_token_tiers(paths: TerminalPaths, party: str, pin: Pin | None) -> KeyTiers | None:
+    where = read_master_token(paths.keys)
+    if where is None:
+        return None
+    certificates = read_certificates(paths)
+    if not certificates:
+        raise CryptoError(
+            f"{paths.keys / CERTIFICATES_FILE} is missing: the master key's certificates are gone"
+        )
+    master = TokenMaster(where, certificates[0].master_key, pin)
+    if pin is not None:
+        master.open()
+    return _with_certificates(paths, party, master)
+
+
+def _with_certificates(paths: TerminalPaths, party: str, master: Signer) -> KeyTiers:
     certificates = read_certificates(paths)
     if not certificates:
         raise CryptoError(

@@ -18,19 +18,36 @@ named but unreadable or empty is an error, not a reason to try the next.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
+import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from hotline.crypto import PKCS11Signer, TokenKey, generate_token_key, open_token_key
-from hotline.errors import TokenUnavailable
+from hotline.errors import ConfigError, TokenUnavailable
+from hotline.terminal.config.paths import write_private
 
-__all__ = ["PIN_CREDENTIAL", "PIN_ENV", "Pin", "find_pin", "generate_signing_key", "open_signer"]
+__all__ = [
+    "MASTER_TOKEN_FILE",
+    "PIN_CREDENTIAL",
+    "PIN_ENV",
+    "Pin",
+    "TokenMaster",
+    "find_pin",
+    "generate_signing_key",
+    "open_signer",
+    "read_master_token",
+    "write_master_token",
+]
 
 PIN_ENV = "HOTLINE_PKCS11_PIN_FILE"
 #: The systemd credential's name: ``LoadCredential=pkcs11-pin:/etc/hotline/PARTY.pin``.
 PIN_CREDENTIAL = "pkcs11-pin"
+#: ``keys/master.token``: where a master key made with ``--master-in-token`` lives
+#: (JSON: module, token_label, key_label), in place of ``keys/master.key``.
+MASTER_TOKEN_FILE = "master.token"  # noqa: S105 (a file name, not a secret)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,8 +71,15 @@ def _read_pin(path: Path, source: str) -> Pin:
     return Pin(secret=secret, source=source)
 
 
-def find_pin(pin_file: Path | None = None, *, environ: Mapping[str, str] | None = None) -> Pin:
+def find_pin(
+    pin_file: Path | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    what: str = "the signing key",
+) -> Pin:
     """The PIN from the first source present (see the module's list).
+
+    ``what`` names the key in the token for the error message ("the master key").
 
     :class:`TokenUnavailable` naming every source tried if none gives one.
     """
@@ -78,8 +102,7 @@ def find_pin(pin_file: Path | None = None, *, environ: Mapping[str, str] | None 
         ),
     ]
     raise TokenUnavailable(
-        f"the signing key is in a PKCS#11 token, and opening it needs its PIN; "
-        f"tried: {', '.join(tried)}"
+        f"{what} is in a PKCS#11 token, and opening it needs its PIN; tried: {', '.join(tried)}"
     )
 
 
@@ -106,3 +129,78 @@ def _naming(pin: Pin) -> Iterator[None]:
         if "PIN" not in str(exc):
             raise
         raise TokenUnavailable(f"{exc} (from {pin.source})") from exc
+
+
+def write_master_token(keys_dir: Path, token: TokenKey) -> None:
+    """Record where the master key lives (public: no PIN, no key)."""
+    document = {
+        "module": token.module,
+        "token_label": token.token_label,
+        "key_label": token.key_label,
+    }
+    write_private(keys_dir / MASTER_TOKEN_FILE, json.dumps(document, indent=2).encode("utf-8"))
+
+
+def read_master_token(keys_dir: Path) -> TokenKey | None:
+    """Where the master key lives if it is in a token (``keys/master.token``), else None."""
+    path = keys_dir / MASTER_TOKEN_FILE
+    try:
+        document = json.loads(path.read_bytes())
+        return TokenKey(
+            module=str(document["module"]),
+            token_label=str(document["token_label"]),
+            key_label=str(document["key_label"]),
+        )
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ConfigError(f"{path} is damaged: {exc}") from exc
+
+
+class TokenMaster:
+    """A master key in a PKCS#11 token, logged in when it first signs.
+
+    Its public key is known without the token (the certificates name it), so
+    the commands that read only public data (``hotline card``, ``verify``)
+    need no PIN; ``hotline run`` opens it at its start (:meth:`open`), so a
+    wrong PIN refuses to start rather than fail at the first rotation.
+    """
+
+    __slots__ = ("_lock", "_pin", "_public", "_signer", "where")
+
+    def __init__(self, where: TokenKey, public_key: bytes, pin: Pin | None) -> None:
+        self.where = where
+        self._public = public_key
+        self._pin = pin
+        self._signer: PKCS11Signer | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def public_key(self) -> bytes:
+        return self._public
+
+    def open(self) -> PKCS11Signer:
+        """The token's signer, logged in now if it was not yet."""
+        with self._lock:
+            if self._signer is None:
+                signer = open_signer(self.where, self._pin or find_pin(what="the master key"))
+                if signer.public_key != self._public:
+                    signer.close()
+                    raise TokenUnavailable(
+                        f"the key {self.where.key_label!r} in token {self.where.token_label} "
+                        "is not this terminal's master key"
+                    )
+                self._signer = signer
+            return self._signer
+
+    def sign(self, data: bytes) -> bytes:
+        return self.open().sign(data)
+
+    def describe(self) -> str:
+        return f"token {self.where.token_label}"
+
+    def close(self) -> None:
+        with self._lock:
+            if self._signer is not None:
+                self._signer.close()
+                self._signer = None

@@ -80,6 +80,7 @@ from hotline.terminal.config.revocations import add_revocation, read_revocations
 from hotline.terminal.config.rotation import rotate_tls, stage_signing, switch_signing
 from hotline.terminal.config.rotation_encryption import rotate_encryption
 from hotline.terminal.config.tiers import KeyTiers, peer_master
+from hotline.terminal.config.token import TokenMaster
 from hotline.terminal.core.alarms import KEY_REVOKED
 from hotline.terminal.core.desk import Desk, DeskServices
 from hotline.terminal.core.inbox import refuse_content
@@ -442,6 +443,13 @@ class KeyDesk(Desk):
         WrongPassphrase when the keys are sealed and ``passphrase`` does not
         open them.
         """
+        if self._tiers is not None and isinstance(self._tiers.master, TokenMaster):
+            # The new master would be a software key file beside keys/master.token:
+            # a change to or from a token is not built yet (docs/keys.md §6).
+            raise InvalidArgument(
+                "this terminal's master key is in a PKCS#11 token: "
+                "changing it is not supported yet (docs/keys.md §6)"
+            )
         queued: list[MessageRecord] = []
         change = change_our_master(self.services, self._tiers, passphrase=passphrase, queued=queued)
         self._tiers = change.tiers

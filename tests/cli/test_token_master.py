@@ -1,0 +1,156 @@
+"""The MASTER key in a PKCS#11 token (SoftHSM2), through real processes (issue 18, docs/keys.md §6).
+
+Washington is made with ``--master-in-token``: a two-tier terminal whose
+master key is generated in a token of the test's own and never leaves it,
+its operational keys in software, certified by it. The pair links and
+delivers both ways; Washington rotates its TLS and signing keys (the token
+master signs the new certificates and leaf), restarts on them, and Moscow
+accepts them;
+``verify`` holds on both sides. ``key list`` needs no PIN (the card, which
+the master signs, does); a
+wrong PIN refuses to start, in one line. Skipped without SoftHSM2 and
+python-pkcs11, unless CI or HOTLINE_REQUIRE_PKCS11 asks for these tests.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from hotline.testing.softhsm import SoftToken, token_or_skip
+from tests.cli.helpers import TerminalProcess, free_port, hotline, init_unprotected, wait_for
+
+
+@pytest.fixture
+def token(tmp_path: Path) -> SoftToken:
+    return token_or_skip(tmp_path / "softhsm")
+
+
+def _init_master_in_token(directory: Path, token: SoftToken) -> str:
+    return hotline(
+        "init",
+        directory,
+        "--party",
+        "Washington",
+        "--listen",
+        f"127.0.0.1:{free_port()}",
+        "--unprotected-keys",
+        "--pkcs11-module",
+        token.module,
+        "--token-label",
+        token.label,
+        "--pin-file",
+        token.pin_file,
+        "--master-in-token",
+        env=token.env,
+    ).stdout
+
+
+def _receipted(directory: Path, text: str) -> bool:
+    rows = json.loads(hotline("messages", directory, "--json").stdout)
+    return any(
+        row["text"] == text and row["state"] == "delivered" and row["direction"] == "out"
+        for row in rows
+    )
+
+
+def _tls_keys(directory: Path) -> list[tuple[int, str]]:
+    listed = json.loads(hotline("key", "list", directory, "--json").stdout)
+    return [(k["serial"], k["state"]) for k in listed["keys"] if k["kind"] == "tls"]
+
+
+def test_a_token_master_links_rotates_its_keys_and_verify_holds(
+    tmp_path: Path, token: SoftToken
+) -> None:
+    washington_dir, moscow_dir = tmp_path / "washington", tmp_path / "moscow"
+    out = _init_master_in_token(washington_dir, token)
+    assert f"master key in token {token.label} (key 'Washington master')" in out
+    assert "two tiers" in out
+    keys = washington_dir / "keys"
+    assert not (keys / "master.key").exists()
+    assert (keys / "master.token").exists()
+    assert (keys / "signing.key").exists()  # the operational keys stay in software
+    init_unprotected(moscow_dir, "Moscow")
+    # Public data needs no PIN: no PIN source in these commands' environment.
+    listed = hotline("key", "list", washington_dir).stdout
+    assert f"(in token {token.label})" in listed
+    assert json.loads(hotline("key", "list", washington_dir, "--json").stdout)["master_in"] == (
+        f"token {token.label}"
+    )
+    assert json.loads(hotline("key", "list", moscow_dir, "--json").stdout)["master_in"] == (
+        "software"
+    )
+    # The card is signed by the master: making it opens the token.
+    pin_env = {**token.env, "HOTLINE_PKCS11_PIN_FILE": str(token.pin_file)}
+    w_card = hotline("card", washington_dir, env=pin_env).stdout
+    assert json.loads(w_card)["master_key"]
+    hotline("peer", "add", washington_dir, "-", stdin=hotline("card", moscow_dir).stdout)
+    hotline("peer", "add", moscow_dir, "-", stdin=w_card)
+    washington = TerminalProcess(
+        washington_dir, run_args=("--pin-file", token.pin_file), env=token.env
+    )
+    moscow = TerminalProcess(moscow_dir)
+    try:
+        washington.start()
+        moscow.start()
+        hotline("send", washington_dir, "--to", "Moscow", "before the rotation")
+        hotline("send", moscow_dir, "--to", "Washington", "answered before")
+        wait_for(lambda: _receipted(washington_dir, "before the rotation"), what="receipt 1")
+        wait_for(lambda: _receipted(moscow_dir, "answered before"), what="receipt 2")
+        rotated = hotline("key", "rotate", washington_dir, "--which", "tls").stdout
+        assert "rotated the tls key" in rotated
+        assert _tls_keys(washington_dir) == [(1, "superseded"), (2, "current")]
+        # The signing key too: the token master certifies it, Moscow takes the key event.
+        signed = hotline("key", "rotate", washington_dir, "--which", "signing").stdout
+        assert "rotated the signing key" in signed
+        refused = hotline("key", "change-master", washington_dir, check=False)
+        assert refused.returncode != 0
+        assert "master key is in a PKCS#11 token" in refused.stderr
+        # A restart serves the new leaf the token master issued: Moscow must accept it.
+        washington.stop()
+        washington.start()
+        hotline("send", washington_dir, "--to", "Moscow", "after the rotation")
+        hotline("send", moscow_dir, "--to", "Washington", "answered after")
+        wait_for(lambda: _receipted(washington_dir, "after the rotation"), what="receipt 3")
+        wait_for(lambda: _receipted(moscow_dir, "answered after"), what="receipt 4")
+    finally:
+        washington.stop()
+        moscow.stop()
+    assert "all hold" in hotline("verify", washington_dir).stdout
+    assert "all hold" in hotline("verify", moscow_dir).stdout
+
+
+def test_a_wrong_pin_refuses_to_start_a_token_master(tmp_path: Path, token: SoftToken) -> None:
+    directory = tmp_path / "washington"
+    _init_master_in_token(directory, token)
+    wrong = tmp_path / "wrong-pin"
+    wrong.write_text("0000\n")
+    refused = hotline("run", directory, "--pin-file", wrong, check=False, env=token.env)
+    assert refused.returncode == 2, refused
+    assert refused.stderr.strip().splitlines() == [
+        f"hotline: error: the PIN of token {token.label!r} is wrong (from --pin-file {wrong})"
+    ]
+    missing = hotline("run", directory, check=False, stdin="", env=token.env)
+    assert missing.returncode == 2
+    (line,) = missing.stderr.strip().splitlines()
+    assert "the master key is in a PKCS#11 token, and opening it needs its PIN" in line
+    assert not (directory / "control.sock").exists()
+
+
+def test_master_in_token_needs_a_token(tmp_path: Path) -> None:
+    refused = hotline(
+        "init",
+        tmp_path / "w",
+        "--party",
+        "Washington",
+        "--listen",
+        f"127.0.0.1:{free_port()}",
+        "--unprotected-keys",
+        "--master-in-token",
+        check=False,
+    )
+    assert refused.returncode == 1
+    assert "--master-in-token needs --pkcs11-module and --token-label" in refused.stderr
+    assert not (tmp_path / "w").exists()
