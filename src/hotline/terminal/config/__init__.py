@@ -48,6 +48,7 @@ from hotline.terminal.config.revocations import REVOCATIONS_FILE, add_revocation
 from hotline.terminal.config.rotation import (
     ROTATION_DIR,
     finish_rotation,
+    keep_staged_certificate,
     retired_signing_key,
     rotate_tls,
     stage_signing,
@@ -188,6 +189,7 @@ __all__ = [
     "finish_rotation",
     "generate_signing_key",
     "init_terminal",
+    "keep_staged_certificate",
     "load_retired_encryption_keys",
     "load_settings",
     "load_tiers",

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import pathlib
 import shutil
 from datetime import datetime
 
@@ -61,6 +62,7 @@ from hotline.terminal.config.tiers import (
 __all__ = [
     "ROTATION_DIR",
     "finish_rotation",
+    "keep_staged_certificate",
     "retired_signing_key",
     "rotate_tls",
     "stage_signing",
@@ -104,17 +106,8 @@ def finish_rotation(paths: TerminalPaths) -> None:
     """
     _finish_signing(paths)
     staging = paths.tls / ROTATION_DIR
-    if not (staging / _READY).exists():
+    if keep_staged_certificate(paths, staging, what="TLS rotation") is None:
         return
-    try:
-        certificate = KeyCertificate.decode((staging / _CERTIFICATE).read_bytes())
-    except (OSError, CardInvalid) as exc:
-        raise CryptoError(f"{staging}: an interrupted TLS rotation is damaged: {exc}") from exc
-    held = read_certificates(paths)
-    if certificate not in held:
-        save_certificates(paths.keys, (*held, certificate))
-        # Durable before the staging directory goes: it is the only other copy.
-        sync_directory(paths.keys)
     # The key first: a crash between the two moves leaves the new key with the
     # old certificate for at most until this runs again, at the next start.
     for name, target in ((_KEY, paths.tls_key), (_CERT, paths.certificate)):
@@ -122,6 +115,29 @@ def finish_rotation(paths: TerminalPaths) -> None:
             os.replace(staging / name, target)
     sync_directory(paths.tls)
     shutil.rmtree(staging, ignore_errors=True)
+
+
+def keep_staged_certificate(
+    paths: TerminalPaths, staging: pathlib.Path, *, what: str
+) -> KeyCertificate | None:
+    """The certificate of a rotation staged in ``staging`` that reached its ``ready``
+    marker, kept in ``keys/certificates.cbor`` (durably) if it is not yet; None
+    without the marker (the rotation did not happen: the caller leaves it).
+
+    :class:`~hotline.errors.CryptoError` if the staged certificate is damaged.
+    """
+    if not (staging / _READY).exists():
+        return None
+    try:
+        certificate = KeyCertificate.decode((staging / _CERTIFICATE).read_bytes())
+    except (OSError, CardInvalid) as exc:
+        raise CryptoError(f"{staging}: an interrupted {what} is damaged: {exc}") from exc
+    held = read_certificates(paths)
+    if certificate not in held:
+        save_certificates(paths.keys, (*held, certificate))
+        # Durable before the staging directory goes: it is the only other copy.
+        sync_directory(paths.keys)
+    return certificate
 
 
 def retired_signing_key(serial: int) -> str:

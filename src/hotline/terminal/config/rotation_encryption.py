@@ -35,9 +35,10 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from hotline.crypto import KEY_BYTES, Identity, KeyCertificate, SealingKey, Unsealer, is_sealed
 from hotline.crypto.identity import ENCRYPTION_KEY_FILE
-from hotline.errors import CardInvalid, CryptoError, PassphraseMissing
+from hotline.errors import CryptoError, PassphraseMissing
 from hotline.terminal.config.paths import TerminalPaths, private_dir, sync_directory, write_private
-from hotline.terminal.config.tiers import KeyTiers, read_certificates, save_certificates
+from hotline.terminal.config.rotation import keep_staged_certificate
+from hotline.terminal.config.tiers import KeyTiers
 
 __all__ = [
     "ENCRYPTION_ROTATION_DIR",
@@ -103,17 +104,9 @@ def finish_encryption_rotation(paths: TerminalPaths) -> None:
     a file the other process moved first is no error.
     """
     staging = paths.keys / ENCRYPTION_ROTATION_DIR
-    if not (staging / _READY).exists():
+    certificate = keep_staged_certificate(paths, staging, what="encryption-key rotation")
+    if certificate is None:
         return
-    try:
-        certificate = KeyCertificate.decode((staging / _CERTIFICATE).read_bytes())
-    except (OSError, CardInvalid) as exc:
-        raise CryptoError(
-            f"{staging}: an interrupted encryption-key rotation is damaged: {exc}"
-        ) from exc
-    held = read_certificates(paths)
-    if certificate not in held:
-        save_certificates(paths.keys, (*held, certificate))
     # The key being replaced is the previous serial's (serials are one more
     # than any issued). A hard link is atomic and needs no second copy of the
     # key; it exists before the new key takes the current name.
