@@ -162,8 +162,9 @@ class Terminal:
         self.settings = files.settings
         #: The peers' revoked keys: every live verifier refuses what they sign.
         self.revoked_keys = RevokedKeys(self.store)
-        #: Which key verifies each peer's signatures: one cache, told by the keys desk.
-        self.signers = Signers(self.store)
+        #: Which key verifies each peer's signatures, refusing a revoked one: one
+        #: cache, told by the keys desk.
+        self.signers = Signers(self.store, revoked=self.revoked_keys)
         self.inbox = Inbox(
             store=self.store,
             identity=self.identity,

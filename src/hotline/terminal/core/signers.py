@@ -13,7 +13,14 @@ to verify with:
 - an ``"sk"``: it must be a signing key of that party certified by the
   master key pinned for it (its card's certificates and those its key events
   brought, table ``peer_key_certificates``), valid at the signature's time;
-  anything else is :class:`~hotline.errors.WrongSigner`.
+  anything else is :class:`~hotline.errors.WrongSigner`;
+- and, for a live terminal's resolver (built with its
+  :class:`~hotline.terminal.core.revocations.RevokedKeys`), the key must not
+  be one the party revoked: :class:`~hotline.errors.KeyRevoked` otherwise
+  (docs/keys.md, "Revocation"). So every live verifier refuses a revoked key
+  by asking this one question, once; the offline checks (``verify``,
+  ``audit``) build theirs without revocations, since they *flag* what a
+  revoked key signed instead of refusing it.
 
 :func:`certified_signer` is the same rule over a list of certificates, for
 the offline checks (``hotline verify``, ``audit``) that have no store.
@@ -28,9 +35,10 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from hotline.crypto import KeyCertificate, PeerCard
-from hotline.errors import CardInvalid, WrongSigner
+from hotline.errors import CardInvalid, KeyRevoked, WrongSigner
 from hotline.store import PeerRecord, Store
 from hotline.terminal.config.tiers import peer_master
+from hotline.terminal.core.revocations import RevokedKeys
 from hotline.utc import parse_utc
 
 __all__ = ["Signers", "certified_signer", "signing_certificates"]
@@ -92,18 +100,43 @@ def certified_signer(
 class Signers:
     """The certified signing keys of each peer, read from the store and kept."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, *, revoked: RevokedKeys | None = None) -> None:
+        """``revoked``: the live terminal's revocations, refused here (None: not checked)."""
         self._store = store
         self._keys: dict[str, _Validity] = {}
+        self._revoked = revoked
 
-    def signing_key_for(self, peer: PeerRecord, signer: bytes | None, at: str | datetime) -> bytes:
+    def signing_key_for(
+        self, peer: PeerRecord, signer: bytes | None, at: str | datetime | None
+    ) -> bytes:
         """The key to verify ``peer``'s signature with (see the module docstring).
 
         ``signer`` is the ``"sk"`` field (None when absent), ``at`` the time
-        the signature claims (an envelope's ``"at"``, a receipt's).
+        the signature claims (an envelope's ``"at"``, a receipt's); None for a
+        signature that claims none (a checkpoint): no validity window then.
+        :class:`KeyRevoked` if the party revoked the key.
         """
+        key = self.certified_key_for(peer, signer, at)
+        if self._revoked is not None:
+            # One dictionary lookup per signature (RevokedKeys keeps them per peer).
+            problem = self._revoked.revoked_key_problem(peer.party, key, at)
+            if problem is not None:
+                raise KeyRevoked(problem)
+        return key
+
+    def certified_key_for(
+        self, peer: PeerRecord, signer: bytes | None, at: str | datetime | None
+    ) -> bytes:
+        """:meth:`signing_key_for` without the revocations: for showing a kept record
+        (the console's message view), which a later revocation flags, not unmakes."""
         if signer is None or signer == peer.signing_key:
             return peer.signing_key
+        if at is None:
+            if signer not in self._validity(peer):
+                raise WrongSigner(
+                    f"signed by a key that is not a signing key certified for {peer.party}"
+                )
+            return signer
         return _check(self._validity(peer), peer.party, signer, at)
 
     def keys_of(self, peer: PeerRecord) -> tuple[bytes, ...]:

@@ -29,6 +29,7 @@ from hotline.terminal.record.audit import audit_bundle
 from hotline.terminal.record.bundle import Bundle
 from hotline.terminal.record.export import export_bundle
 from hotline.terminal.record.verify import VerifyReport, verify_store
+from hotline.terminal.config.settings import LinkSettings
 from hotline.testing import run_virtual, virtual_clock
 from tests.terminal.helpers import make_pair, refusals, wait_until
 
@@ -118,9 +119,12 @@ def test_a_message_signed_by_a_revoked_key_is_refused_journaled_and_alarmed(
             [used] = moscow.alarms.open_of_kind("revoked-key-used")
             assert revocation.key_id in used.detail
             assert "backdated forgery" in used.detail
-            refused = [r for r in refusals(moscow.store) if r.data["error"] == "KeyRevoked"]
+            refused = [
+                r
+                for r in refusals(moscow.store)
+                if r.data["error"] == "KeyRevoked" and r.data["what"] == "envelope"
+            ]
             assert refused
-            assert refused[0].data["what"] == "envelope"
             assert revocation.key_id in refused[0].data["reason"]
             # Nothing stored in the inbox, no receipt: the message is not delivered.
             assert "forged after the revocation" not in _texts(moscow, "Washington", Direction.IN)
@@ -298,7 +302,82 @@ def test_a_tls_key_revoked_is_refused_at_the_next_handshake(tmp_path: Path) -> N
     run_virtual(main())
 
 
+def test_link_tests_checkpoints_and_cosignatures_by_a_revoked_key_are_refused(
+    tmp_path: Path,
+) -> None:
+    """The one resolution of a peer's signing key refuses a revoked key for every use.
+
+    Washington plays the thief who holds its leaked key (revoked at Moscow by a key
+    event queued directly, as in the forgery test): its link tests, the receipts
+    it gives Moscow's, its checkpoints and its cosignatures are each refused,
+    journaled and alarmed at Moscow.
+    """
+    link = LinkSettings(
+        heartbeat_interval=0.05,
+        dead_after=3,
+        reconnect_initial=0.02,
+        reconnect_cap=0.2,
+        test_interval=5,
+        test_deadline=2,
+    )
+    washington_dir, moscow_dir = make_pair(tmp_path, link=link)
+
+    async def main() -> None:
+        washington = Terminal.open(washington_dir, clock=virtual_clock(START))
+        moscow = Terminal.open(moscow_dir, clock=virtual_clock(START))
+        await washington.start()
+        await moscow.start()
+        try:
+            revocation = await _revoked_at_moscow(
+                washington,
+                moscow,
+                "signing",
+                washington.identity.signing_public,
+                START - timedelta(days=1),
+            )
+            # What Moscow held of Washington's signatures when the revocation arrived.
+            cosigned = moscow.store.latest_cosignatures().get("Washington")
+            witnessed = moscow.store.latest_witnessed("Washington")
+            [held] = moscow.store.peer_key_revocations("Washington")
+            uses = {"link test", "link test receipt", "checkpoint", "cosignature"}
+
+            def refused_uses() -> set[str]:
+                return {
+                    str(r.data["what"])
+                    for r in refusals(moscow.store)
+                    if r.data["error"] == "KeyRevoked"
+                }
+
+            await wait_until(lambda: uses <= refused_uses(), within=60, what="every use refused")
+            for entry in refusals(moscow.store):
+                if entry.data["what"] in uses:
+                    assert revocation.key_id in entry.data["reason"]
+            [alarm] = moscow.alarms.open_of_kind("revoked-key-used")
+            assert revocation.key_id in alarm.detail
+            # Nothing the revoked key signed since counts: no cosignature of Moscow's
+            # record kept, no checkpoint of Washington's cosigned, no test passed.
+            assert moscow.store.latest_cosignatures().get("Washington") == cosigned
+            assert moscow.store.latest_witnessed("Washington") == witnessed
+            passed = [
+                e
+                for e in moscow.store.iter_journal()
+                if e.kind == "link test passed" and e.at > held.received_at
+            ]
+            assert not passed
+        finally:
+            await washington.stop()
+            await moscow.stop()
+
+    run_virtual(main())
+
+
 def test_verify_and_audit_flag_what_was_signed_after_the_compromise(tmp_path: Path) -> None:
+    """As the product allows: Washington rotates its signing key, then revokes the old one.
+
+    Compromised a day ago: what the old key signed since (a message, and the
+    rotation's key event it signed before the switch) was kept by Moscow before
+    the revocation, and is flagged; the new key's cosignatures carry on.
+    """
     washington_dir, moscow_dir = make_pair(tmp_path)
     out: dict[str, object] = {}
 
@@ -313,26 +392,41 @@ def test_verify_and_audit_flag_what_was_signed_after_the_compromise(tmp_path: Pa
                 lambda: moscow.store.get_message(before) is not None,
                 what="the message received",
             )
-            # Compromised a day ago: the message was signed after, and kept before.
-            revocation = await _revoked_at_moscow(
-                washington,
-                moscow,
-                "signing",
-                washington.identity.signing_public,
-                START - timedelta(days=1),
+            desk = washington.desk(KeyDesk)
+            old = washington.identity.signer_public
+            [new] = desk.rotate("signing").certificates
+            await wait_until(
+                lambda: washington.identity.signer_public == new.public_key,
+                what="the switch to the new signing key",
             )
+            tiers = desk.tiers
+            assert tiers is not None
+            [old_certificate] = [c for c in tiers.certificates if c.public_key == old]
+            sent = desk.revoke(
+                old_certificate.key_id,
+                reason="signing.key copied from a backup",
+                compromised_since=START - timedelta(days=1),
+            )
+            await wait_until(
+                lambda: bool(moscow.store.peer_key_revocations("Washington")),
+                what="Moscow keeps the revocation",
+            )
+            after = washington.send_text(to="Moscow", text="signed by the new key").id
 
             def cosigned() -> bool:
                 cosignature = moscow.store.latest_cosignatures().get("Washington")
                 return cosignature is not None and cosignature.size == moscow.store.journal_size()
 
             await wait_until(cosigned, within=60, what="Moscow's record cosigned to its end")
+            assert moscow.store.get_message(after) is not None
+            assert not moscow.alarms.open_of_kind("revoked-key-used")
             bundle, _ = export_bundle(
                 moscow.store, moscow.identity, moscow.card_json(), peer="Washington"
             )
             out["bundle"] = bundle.encode()
             out["before"] = before
-            out["key_id"] = revocation.key_id
+            out["after"] = after
+            out["key_id"] = sent.revocation.key_id
             report = verify_store(moscow.store, moscow.identity)
             assert report.ok, report.summary()
             out["verify"] = report
@@ -343,11 +437,12 @@ def test_verify_and_audit_flag_what_was_signed_after_the_compromise(tmp_path: Pa
     run_virtual(main())
     verified = out["verify"]
     assert isinstance(verified, VerifyReport)
-    # The message, and the key event itself: the revoked key signed it (after the
-    # compromise) because it was still current; with signing rotation the new key would.
+    # The message, and the rotation's key event the old key signed before the switch;
+    # nothing the new key signed.
     assert len(verified.revoked) == 2
     [flag] = [line for line in verified.revoked if str(out["before"]) in line]
     assert str(out["key_id"]) in flag
+    assert not [line for line in verified.revoked if str(out["after"]) in line]
     assert "FLAGGED" in verified.summary()
     assert "all hold" in verified.summary()
     encoded = out["bundle"]
@@ -357,4 +452,5 @@ def test_verify_and_audit_flag_what_was_signed_after_the_compromise(tmp_path: Pa
     assert len(audited.flagged) == 2
     [flagged] = [line for line in audited.flagged if str(out["before"]) in line]
     assert str(out["key_id"]) in flagged
+    assert not [line for line in audited.flagged if str(out["after"]) in line]
     assert any(line.startswith("FLAGGED: ") for line in audited.lines())
