@@ -17,11 +17,12 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from hotline.crypto import KeyRevocation, SoftwareSigner, revoke_key
+from hotline.crypto import Envelope, KeyRevocation, SoftwareSigner, revoke_key
 from hotline.errors import InvalidArgument
 from hotline.store import Direction, MessageState, PeerKeyRevocation
 from hotline.terminal import Terminal, TerminalPaths
-from hotline.terminal.config.revocations import read_revocations
+from hotline.terminal.config.revocations import pending_revocation, read_revocations
+from hotline.terminal.config.settings import LinkSettings
 from hotline.terminal.config.setup import open_terminal
 from hotline.terminal.core.revocations import RevokedKeys, signed_after_compromise
 from hotline.terminal.desks.keys import KEY_EVENT_KIND, KeyDesk, read_revocation_event
@@ -29,7 +30,6 @@ from hotline.terminal.record.audit import audit_bundle
 from hotline.terminal.record.bundle import Bundle
 from hotline.terminal.record.export import export_bundle
 from hotline.terminal.record.verify import VerifyReport, verify_store
-from hotline.terminal.config.settings import LinkSettings
 from hotline.testing import run_virtual, virtual_clock
 from tests.terminal.helpers import make_pair, refusals, wait_until
 
@@ -208,25 +208,112 @@ def test_the_desk_refuses_what_cannot_be_revoked(tmp_path: Path) -> None:
             tiers = desk.tiers
             assert tiers is not None
             [tls] = [c for c in tiers.current() if c.kind == "tls"]
-            with pytest.raises(InvalidArgument, match="rotate it first"):
-                desk.revoke(tls.key_id, reason="leaked")
             with pytest.raises(InvalidArgument, match=tls.key_id):
                 desk.revoke("tls-0000", reason="leaked")
             with pytest.raises(InvalidArgument, match="master-key change"):
                 desk.revoke("master", reason="leaked")
-            desk.rotate("tls")
+            # Refused before anything rotates.
             with pytest.raises(InvalidArgument, match="in the future"):
                 desk.revoke(tls.key_id, reason="x", compromised_since=START + timedelta(days=1))
             with pytest.raises(InvalidArgument, match="reason"):
                 desk.revoke(tls.key_id, reason="bad\x1b[2Jtext")
+            assert desk.tiers.current() == tiers.current()  # type: ignore[union-attr]
+            # The current TLS key: rotated first, then revoked, in one step.
             sent = desk.revoke(tls.key_id, reason="leaked")
+            [rotated] = sent.rotated
+            assert (rotated.kind, rotated.serial) == ("tls", 2)
+            assert not sent.pending
+            assert sent.revocation.key_id == tls.key_id
             assert sent.revocation.compromised_since == int(START.timestamp())
             assert sent.announced_to == ("Moscow",)
             with pytest.raises(InvalidArgument, match="revoked already"):
                 desk.revoke(tls.key_id, reason="leaked")
             assert read_revocations(TerminalPaths(washington_dir)) == (sent.revocation,)
+            kinds = [e.kind for e in washington.store.iter_journal()]
+            assert kinds.index("key rotated") < kinds.index("key revoked")
         finally:
             await washington.stop()
+
+    run_virtual(main())
+
+
+def test_the_signing_key_in_use_is_revoked_after_the_switch_to_a_new_one(
+    tmp_path: Path,
+) -> None:
+    washington_dir, moscow_dir = make_pair(tmp_path)
+
+    async def main() -> None:
+        washington = Terminal.open(washington_dir, clock=virtual_clock(START))
+        moscow = Terminal.open(moscow_dir, clock=virtual_clock(START))
+        await washington.start()
+        try:
+            desk = washington.desk(KeyDesk)
+            tiers = desk.tiers
+            assert tiers is not None
+            [old] = [c for c in tiers.current() if c.kind == "signing"]
+            before = [washington.send_text(to="Moscow", text=f"before {n}").id for n in range(3)]
+            # Moscow is down: the switch waits for its receipt, and so does the revocation.
+            sent = desk.revoke(
+                old.key_id, reason="copied", compromised_since=START - timedelta(hours=1)
+            )
+            [new] = sent.rotated
+            assert (new.kind, new.serial) == ("signing", 2)
+            assert sent.pending
+            assert sent.announced_to == ()
+            paths = TerminalPaths(washington_dir)
+            assert read_revocations(paths) == ()
+            assert pending_revocation(paths) == sent.revocation
+            assert washington.identity.signer_public == old.public_key
+            with pytest.raises(InvalidArgument, match="signs nothing yet"):
+                desk.revoke(new.key_id, reason="x")
+            with pytest.raises(InvalidArgument, match="waits for the switch"):
+                desk.revoke(old.key_id, reason="x")
+            await moscow.start()
+            await wait_until(
+                lambda: bool(moscow.store.peer_key_revocations("Washington")),
+                what="Moscow keeps the revocation",
+            )
+            assert washington.identity.signer_public == new.public_key
+            assert read_revocations(paths) == (sent.revocation,)
+            assert pending_revocation(paths) is None
+            after = [washington.send_text(to="Moscow", text=f"after {n}").id for n in range(3)]
+            await wait_until(
+                lambda: all(
+                    (m := washington.store.get_message(i)) is not None
+                    and m.state is MessageState.DELIVERED
+                    for i in before + after
+                ),
+                what="every message delivered",
+            )
+            # Each once, in order, the two key events between them.
+            assert [
+                t
+                for t in _texts(moscow, "Washington", Direction.IN)
+                if t.startswith(("before", "after"))
+            ] == [
+                *(f"before {n}" for n in range(3)),
+                *(f"after {n}" for n in range(3)),
+            ]
+            # Nothing the revoked key signed after its revocation reached Moscow.
+            assert not moscow.alarms.open_of_kind("revoked-key-used")
+            assert not [r for r in refusals(moscow.store) if r.data["error"] == "KeyRevoked"]
+            kinds = [e.kind for e in washington.store.iter_journal()]
+            assert (
+                kinds.index("key rotated")
+                < kinds.index("key revocation pending")
+                < kinds.index("signing key switched")
+                < kinds.index("key revoked")
+            )
+            # The revocation's key event is signed by the new key.
+            [event] = [
+                m
+                for m in washington.store.iter_messages(peer="Moscow", direction=Direction.OUT)
+                if m.kind == KEY_EVENT_KIND and "KEY REVOKED" in m.text
+            ]
+            assert Envelope.decode(event.envelope).header.signer == new.public_key
+        finally:
+            await washington.stop()
+            await moscow.stop()
 
     run_virtual(main())
 
