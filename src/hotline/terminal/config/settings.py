@@ -171,9 +171,14 @@ class AlarmSettings:
     #: Seconds one route may stay down, while the line holds on others, before it is an
     #: alarm (``route-down``): a cut route must not wait for the next hourly link test.
     route_down_after: float = 300.0
+    #: Days before one of our operational keys' certificates ends that the
+    #: ``key-expiring`` alarm is raised, naming the rotation that fixes it.
+    key_expiring_days: float = 30.0
 
     @_reported
     def __post_init__(self) -> None:
+        if not 1 <= self.key_expiring_days <= 365:
+            raise ConfigError("[alarms] key_expiring_days must be between 1 and 365 days")
         if not 0.1 <= self.hook_timeout <= 3600:
             raise ConfigError("[alarms] hook_timeout must be between 0.1 and 3600 seconds")
         if not 1 <= self.route_down_after <= 86400:

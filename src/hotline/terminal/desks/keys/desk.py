@@ -89,6 +89,7 @@ from hotline.terminal.core.alarms import KEY_REVOKED
 from hotline.terminal.core.desk import Desk, DeskServices
 from hotline.terminal.core.inbox import refuse_content
 from hotline.terminal.core.outbox import decode_body
+from hotline.terminal.desks.keys.expiry import check_expiry
 from hotline.terminal.desks.keys.master import MasterChange, change_our_master, take_master_event
 from hotline.terminal.desks.keys.revoke import revocable, sign_revocation
 from hotline.utc import format_utc, from_epoch
@@ -261,6 +262,25 @@ class KeyDesk(Desk):
     def tick(self) -> None:
         self._switch_when_receipted()
         self._announce_pending_revocation()
+        self._warn_expiring()
+
+    def _warn_expiring(self) -> None:
+        """``key-expiring`` for each key in use whose certificate ends soon (desks/keys/expiry.py)."""
+        if self._tiers is None:
+            return
+        signer = self.services.identity.signer_public
+        # The signing key in use, not one staged and waiting for its switch.
+        in_use = [
+            c for c in self._tiers.certificates if c.kind == "signing" and c.public_key == signer
+        ] + [c for c in self._tiers.current() if c.kind != "signing"]
+        check_expiry(
+            in_use,
+            alarms=self.services.alarms,
+            party=self.services.settings.party,
+            directory=self.services.directory,
+            now=self._clock.now(),
+            warn_days=self.services.settings.alarms.key_expiring_days,
+        )
 
     def _switch_when_receipted(self) -> None:
         pending = self._pending
