@@ -719,6 +719,7 @@ class Terminal:
             raise UnknownPeer(
                 f"no peer named {party!r} (known peers: {known}; add one with: hotline peer add)"
             )
+        self._refuse_expired(party)
         return line
 
     def _new_line(self, peer: PeerRecord) -> PeerLine:
