@@ -541,3 +541,47 @@ def test_verify_and_audit_flag_what_was_signed_after_the_compromise(tmp_path: Pa
     assert str(out["key_id"]) in flagged
     assert not [line for line in audited.flagged if str(out["after"]) in line]
     assert any(line.startswith("FLAGGED: ") for line in audited.lines())
+
+
+def test_a_revocation_waiting_for_its_switch_is_finished_after_a_restart(tmp_path: Path) -> None:
+    """Stopped before the switch: the next start rotates again if need be, then announces it."""
+    washington_dir, moscow_dir = make_pair(tmp_path)
+    paths = TerminalPaths(washington_dir)
+
+    async def main() -> None:
+        washington = Terminal.open(washington_dir, clock=virtual_clock(START))
+        await washington.start()
+        try:
+            desk = washington.desk(KeyDesk)
+            old = washington.identity.signer_public
+            tiers = desk.tiers
+            assert tiers is not None
+            [certificate] = [c for c in tiers.certificates if c.public_key == old]
+            sent = desk.revoke(certificate.key_id, reason="copied")
+            assert sent.pending
+        finally:
+            await washington.stop()
+        assert pending_revocation(paths) == sent.revocation
+        washington = Terminal.open(washington_dir, clock=virtual_clock(START))
+        moscow = Terminal.open(moscow_dir, clock=virtual_clock(START))
+        await washington.start()
+        await moscow.start()
+        try:
+            await wait_until(
+                lambda: bool(moscow.store.peer_key_revocations("Washington")),
+                within=60,
+                what="Moscow keeps the revocation",
+            )
+            assert washington.identity.signer_public != old
+            assert read_revocations(paths) == (sent.revocation,)
+            assert pending_revocation(paths) is None
+            late = washington.send_text(to="Moscow", text="after the restart").id
+            await wait_until(
+                lambda: moscow.store.get_message(late) is not None, what="a message after it"
+            )
+            assert not moscow.alarms.open_of_kind("revoked-key-used")
+        finally:
+            await washington.stop()
+            await moscow.stop()
+
+    run_virtual(main())
