@@ -11,6 +11,7 @@ its envelopes claim a time before the compromise (backdated).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -22,7 +23,6 @@ from hotline.errors import InvalidArgument
 from hotline.store import Direction, MessageState, PeerKeyRevocation
 from hotline.terminal import Terminal, TerminalPaths
 from hotline.terminal.config.revocations import pending_revocation, read_revocations
-from hotline.terminal.config.settings import LinkSettings
 from hotline.terminal.config.setup import open_terminal
 from hotline.terminal.core.revocations import RevokedKeys, signed_after_compromise
 from hotline.terminal.desks.keys import KEY_EVENT_KIND, KeyDesk, read_revocation_event
@@ -31,7 +31,7 @@ from hotline.terminal.record.bundle import Bundle
 from hotline.terminal.record.export import export_bundle
 from hotline.terminal.record.verify import VerifyReport, verify_store
 from hotline.testing import run_virtual, virtual_clock
-from tests.terminal.helpers import make_pair, refusals, wait_until
+from tests.terminal.helpers import FAST_LINK, make_pair, refusals, wait_until
 
 START = datetime(2026, 12, 2, 6, tzinfo=UTC)
 BEHIND = START - timedelta(days=2)
@@ -399,14 +399,7 @@ def test_link_tests_checkpoints_and_cosignatures_by_a_revoked_key_are_refused(
     it gives Moscow's, its checkpoints and its cosignatures are each refused,
     journaled and alarmed at Moscow.
     """
-    link = LinkSettings(
-        heartbeat_interval=0.05,
-        dead_after=3,
-        reconnect_initial=0.02,
-        reconnect_cap=0.2,
-        test_interval=5,
-        test_deadline=2,
-    )
+    link = replace(FAST_LINK, test_interval=5, test_deadline=2)
     washington_dir, moscow_dir = make_pair(tmp_path, link=link)
 
     async def main() -> None:

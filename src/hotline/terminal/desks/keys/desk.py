@@ -551,7 +551,8 @@ class KeyDesk(Desk):
                     )
                 )
                 if new:
-                    if certificate.kind == "signing" and self.services.signers is not None:
+                    # Any kind: the signers also hold the encryption and TLS validity.
+                    if self.services.signers is not None:
                         self.services.signers.forget(peer.party)
                     self._store.append_journal(
                         kind="peer key certified",
