@@ -11,6 +11,10 @@ its envelopes claim a time before the compromise (backdated).
 
 from __future__ import annotations
 
+import argparse
+import contextlib
+import io
+import json
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,6 +22,7 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from hotline.cli.cmd_key import run_list
 from hotline.crypto import Envelope, KeyRevocation, SoftwareSigner, revoke_key
 from hotline.errors import InvalidArgument
 from hotline.store import Direction, MessageState, PeerKeyRevocation
@@ -264,6 +269,11 @@ def test_the_signing_key_in_use_is_revoked_after_the_switch_to_a_new_one(
             assert read_revocations(paths) == ()
             assert pending_revocation(paths) == sent.revocation
             assert washington.identity.signer_public == old.public_key
+            listed = io.StringIO()
+            with contextlib.redirect_stdout(listed):
+                run_list(argparse.Namespace(directory=washington_dir, json=True))
+            states = {k["id"]: k["state"] for k in json.loads(listed.getvalue())["keys"]}
+            assert states[old.key_id] == "revocation pending"
             with pytest.raises(InvalidArgument, match="signs nothing yet"):
                 desk.revoke(new.key_id, reason="x")
             with pytest.raises(InvalidArgument, match="waits for the switch"):
