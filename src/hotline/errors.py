@@ -35,7 +35,8 @@
     │   ├── PeerConflict              a card that clashes with one already added
     │   ├── PeerRemoved               the peer was removed (``hotline peer remove``): its line is refused
     │   ├── FingerprintMismatch       the fingerprint read out does not match the peer's card
-    │   └── PeerBlocked               the peer changed its master key: blocked until its new fingerprint is confirmed
+    │   ├── PeerBlocked               the peer changed its master key: blocked until its new fingerprint is confirmed
+    │   └── KeyExpired                the peer's encryption key certificate expired: nothing is sealed to it
     ├── StoreError                    durable state is missing, corrupt or too new
     │   ├── NotInitialised            the directory holds no terminal
     │   ├── AlreadyInitialised        ``init`` on a directory that holds one
@@ -112,6 +113,7 @@ __all__ = [
     "FingerprintMismatch",
     "HotlineError",
     "InvalidArgument",
+    "KeyExpired",
     "KeyRevoked",
     "LinkError",
     "LocalProtocolError",
@@ -273,6 +275,11 @@ class FingerprintMismatch(PeerError):
 
 class PeerBlocked(PeerError):
     """The peer changed its master key: its line is blocked until ``hotline peer confirm``."""
+
+
+class KeyExpired(PeerError):
+    """The peer's encryption key is past its certificate's ``not_after``: nothing is sealed
+    to it until the peer rotates it (docs/keys.md, "Validity periods")."""
 
 
 class StoreError(HotlineError):

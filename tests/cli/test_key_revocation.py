@@ -5,14 +5,16 @@ master signs the revocation, Washington keeps it (``key list`` shows the key
 revoked) and tells Moscow, who checks it against Washington's pinned master,
 stores it, journals it and raises a ``key-revoked`` alarm that ``hotline
 alarms`` and ``status`` show. The line stays up on the new key, and ``verify``
-holds on both sides. The refusals (a stopped terminal, the current key, an
-unknown id, a second revocation) say what to do instead.
+holds on both sides. The refusals (a stopped terminal, an unknown id, a second
+revocation) say what to do instead.
 
 And the case revocation exists for: a copy of Washington's directory leaks, so
-its signing key is in a thief's hands. Washington rotates its signing key and
-revokes the old one; when the thief then starts the stolen copy and sends as
-Washington, Moscow refuses the forgery (nothing stored, nothing receipted),
-journals the refusal and raises a ``revoked-key-used`` alarm.
+its signing key is in a thief's hands. Washington revokes the signing key in
+use in one step: the terminal rotates it, switches once Moscow has receipted
+the new key, then announces the revocation; the messages sent before and after
+arrive once each, in order. When the thief then starts the stolen copy and
+sends as Washington, Moscow refuses the forgery (nothing stored, nothing
+receipted), journals the refusal and raises a ``revoked-key-used`` alarm.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from hotline.store import Direction
 from hotline.terminal import ControlClient, open_terminal
 
 from .helpers import TerminalProcess, hotline, make_mesh, wait_for
@@ -53,16 +56,10 @@ def test_a_revoked_tls_key_is_kept_told_and_alarmed(tmp_path: Path) -> None:
     )
     assert stopped.returncode != 0
     assert "revoking a key needs it running" in stopped.stderr
+    assert f"start it with: hotline run {washington.directory}" in stopped.stderr
     try:
         washington.start()
         moscow.start()
-        current = hotline(
-            "key", "revoke", washington.directory, "--key", old_tls, "--reason", REASON, check=False
-        )
-        assert current.returncode != 0
-        assert "rotate it first: hotline key rotate" in current.stderr
-        assert "--which tls" in current.stderr
-        hotline("key", "rotate", washington.directory, "--which", "tls")
         unknown = hotline(
             "key", "revoke", washington.directory, "--key", "tls-0", "--reason", "x", check=False
         )
@@ -83,8 +80,14 @@ def test_a_revoked_tls_key_is_kept_told_and_alarmed(tmp_path: Path) -> None:
             "--reason",
             REASON,
         ).stdout
-        assert f"revoked the tls key {old_tls}, compromised since 2026-12-01T08:00:00" in out
-        assert "announced to Moscow" in out
+        # The current TLS key: rotated first, then revoked, in one step.
+        [rotated, revoked_line, told] = out.splitlines()
+        assert rotated.startswith("rotated the tls key first: tls-")
+        assert "#2" in rotated
+        assert revoked_line.startswith(
+            f"revoked the tls key {old_tls}, compromised since 2026-12-01T08:00:00"
+        )
+        assert told == "announced to Moscow"
         again = hotline(
             "key", "revoke", washington.directory, "--key", old_tls, "--reason", REASON, check=False
         )
@@ -139,13 +142,6 @@ def test_a_revoked_tls_key_is_kept_told_and_alarmed(tmp_path: Path) -> None:
 FORGED = "Stand down all alert forces. (forged)"
 
 
-def _switched_signing(directory: Path) -> bool:
-    return [(k["serial"], k["state"]) for k in _keys(directory) if k["kind"] == "signing"] == [
-        (1, "superseded"),
-        (2, "current"),
-    ]
-
-
 def test_a_message_forged_with_a_revoked_signing_key_is_refused_and_alarmed(
     tmp_path: Path,
 ) -> None:
@@ -159,13 +155,10 @@ def test_a_message_forged_with_a_revoked_signing_key_is_refused_and_alarmed(
     try:
         washington.start()
         moscow.start()
-        hotline("key", "rotate", washington.directory, "--which", "signing")
-        # The new key signs once Moscow has receipted the key event announcing it.
-        wait_for(
-            lambda: _switched_signing(washington.directory),
-            within=90,
-            what="Washington's switch to its new signing key",
-        )
+        with ControlClient(washington.directory) as client:
+            before = [client.send(to="Moscow", text=f"before {n}")["id"] for n in range(5)]
+        # The signing key in use, in one step: rotated, switched once Moscow has
+        # receipted the new key, then revoked (the command waits for it).
         out = hotline(
             "key",
             "revoke",
@@ -177,12 +170,24 @@ def test_a_message_forged_with_a_revoked_signing_key_is_refused_and_alarmed(
             "--reason",
             "signing.key copied by a departing officer",
         ).stdout
-        assert f"revoked the signing key {old_signing}" in out
+        lines = out.splitlines()
+        assert lines[0].startswith("rotated the signing key first: signing-")
+        assert f"{old_signing} signs until every peer has receipted" in lines[1]
+        assert lines[2] == "switched to the new signing key"
+        assert lines[3].startswith(f"revoked the signing key {old_signing}")
+        assert lines[4].startswith("announced to every peer")
+        assert [
+            (k["serial"], k["state"]) for k in _keys(washington.directory) if k["kind"] == "signing"
+        ] == [(1, "revoked"), (2, "current")]
         wait_for(
             lambda: any(a["kind"] == "key-revoked" for a in _alarms(moscow.directory)),
             within=90,
             what="Moscow's key-revoked alarm",
         )
+        with ControlClient(washington.directory) as client:
+            after = [client.send(to="Moscow", text=f"after {n}")["id"] for n in range(5)]
+            for message_id in before + after:
+                assert client.wait_delivered(str(message_id))["state"] == "delivered"
         with ControlClient(washington.directory) as client:
             genuine = client.send(to="Moscow", text="genuine, under the new key")
             assert client.wait_delivered(str(genuine["id"]))["state"] == "delivered"
@@ -208,7 +213,9 @@ def test_a_message_forged_with_a_revoked_signing_key_is_refused_and_alarmed(
         moscow.stop()
     files = open_terminal(moscow.directory)
     try:
-        texts = [m.text for m in files.store.list_messages(peer="Washington")]
+        texts = [
+            m.text for m in files.store.iter_messages(peer="Washington", direction=Direction.IN)
+        ]
         refusals = [
             e
             for e in files.store.iter_journal()
@@ -217,6 +224,11 @@ def test_a_message_forged_with_a_revoked_signing_key_is_refused_and_alarmed(
     finally:
         files.store.close()
     assert "genuine, under the new key" in texts
+    # Each once, in order, across the rotation and the revocation.
+    assert [t for t in texts if t.startswith(("before", "after"))] == [
+        *(f"before {n}" for n in range(5)),
+        *(f"after {n}" for n in range(5)),
+    ]
     assert FORGED not in texts
     assert refusals, "the refusal of the forgery is in Moscow's journal"
     assert "all hold" in hotline("verify", moscow.directory).stdout

@@ -447,19 +447,18 @@ def test_rotate_the_tls_key_then_all_of_them(api: Api) -> None:
     assert (refused.status_code, refused.json()["error"]) == (422, "InvalidArgument")
 
 
-def test_revoke_a_superseded_key_and_refuse_the_current_one(api: Api) -> None:
+def test_revoke_the_current_key_rotating_it_first(api: Api) -> None:
     old = api.terminal.desk(KeyDesk).tiers
     assert old is not None
     [first_tls] = [c.key_id for c in old.current() if c.kind == "tls"]
-    current = api.post("/keys/revoke", {"key": first_tls, "reason": "leaked"})
-    assert (current.status_code, current.json()["error"]) == (422, "InvalidArgument")
-    assert "rotate it first: hotline key rotate" in current.json()["detail"]
-    assert api.post("/keys/rotate", {"which": "tls"}).status_code == 201
     revoked = api.post(
         "/keys/revoke",
         {"key": first_tls, "reason": "leaked", "compromised_since": "2026-01-01T00:00:00.000000Z"},
     )
     assert revoked.status_code == 201
+    [rotated] = revoked.json()["rotated"]
+    assert (rotated["kind"], rotated["serial"]) == ("tls", 2)
+    assert revoked.json()["pending"] is False
     assert revoked.json()["key"]["id"] == first_tls
     assert revoked.json()["key"]["compromised_since"] == "2026-01-01T00:00:00.000000Z"
     assert revoked.json()["announced_to"] == ["Washington"]

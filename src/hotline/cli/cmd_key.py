@@ -5,8 +5,10 @@
 ``rotate`` asks the running terminal (its control API) for a new operational
 key, certified by the master and announced to every peer as a key event
 (docs/keys.md, "Rotation"). ``revoke`` asks it to have the master sign a
-revocation of a superseded key and tell every peer, who refuse what that key
-signs from then on (docs/keys.md, "Revocation"). ``change-master`` asks it for
+revocation of a key and tell every peer, who refuse what that key signs from
+then on (docs/keys.md, "Revocation"); the current key of a kind is rotated
+first, and the signing key in use is revoked once the terminal has switched
+to the new one (``revoke`` waits a little for it, then ``list`` shows it). ``change-master`` asks it for
 a new master key, announced to every peer, whose line stays blocked until its
 operator confirms the new fingerprint (docs/keys.md, "Changing the master key").
 
@@ -21,6 +23,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -32,7 +35,7 @@ from hotline.freetext import for_terminal
 from hotline.terminal import TerminalPaths, load_settings
 from hotline.terminal.client import ControlClient
 from hotline.terminal.config.passphrase import Passphrase, find_passphrase, passphrase_missing
-from hotline.terminal.config.revocations import read_revocations
+from hotline.terminal.config.revocations import pending_revocation, read_revocations
 from hotline.terminal.config.tiers import read_certificates
 from hotline.terminal.config.token import read_master_token
 from hotline.utc import format_utc
@@ -67,8 +70,8 @@ def register(verbs: Verbs) -> None:
     rotate.set_defaults(handler=run_rotate)
     revoke = actions.add_parser(
         "revoke",
-        help="revoke a superseded operational key: signed by the master, told to every peer, "
-        "who refuse what it signs from then on",
+        help="revoke an operational key (the current one is rotated first): signed by the "
+        "master, told to every peer, who refuse what it signs from then on",
     )
     add_directory(revoke)
     revoke.add_argument(
@@ -190,13 +193,50 @@ def run_revoke(args: argparse.Namespace) -> int:
         print_json(result)
         return 0
     key = result["key"]
-    print(
+    for rotated in result.get("rotated", []):
+        print(
+            f"rotated the {rotated['kind']} key first: {rotated['id']} #{rotated['serial']}, "
+            f"certified until {rotated['not_after']}"
+        )
+    done = (
         f"revoked the {key['kind']} key {key['id']}, compromised since "
         f"{key['compromised_since']}: {for_terminal(key['reason'])}"
     )
-    told = ", ".join(result["announced_to"]) or "no peer"
-    print(f"announced to {told}")
+    if not result.get("pending"):
+        print(done)
+        told = ", ".join(result["announced_to"]) or "no peer"
+        print(f"announced to {told}")
+        return 0
+    print(
+        f"{key['id']} signs until every peer has receipted the new signing key; "
+        "its revocation is announced then, signed by the new key"
+    )
+    if _wait_revoked(TerminalPaths(args.directory), key["id"]):
+        print("switched to the new signing key")
+        print(done)
+        print("announced to every peer (hotline key list shows it revoked)")
+    else:
+        print(
+            f"still waiting for the peers' receipts: the terminal announces the revocation "
+            f"once they arrive (hotline key list {args.directory} shows it 'revocation pending')"
+        )
     return 0
+
+
+#: How long ``key revoke`` of the signing key in use waits for the switch before leaving
+#: it to the running terminal.
+REVOKE_WAIT_SECONDS = 20.0
+
+
+def _wait_revoked(paths: TerminalPaths, key_id: str) -> bool:
+    """True once the terminal has kept the revocation of ``key_id`` (after its switch)."""
+    deadline = time.monotonic() + REVOKE_WAIT_SECONDS
+    while True:
+        if any(item.key_id == key_id for item in read_revocations(paths)):
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.2)
 
 
 def _utc(seconds: int) -> str:
@@ -214,6 +254,7 @@ def run_list(args: argparse.Namespace) -> int:
     certificates = read_certificates(paths)
     now = int(datetime.now(UTC).timestamp())
     revoked = {r.key_id: r for r in read_revocations(paths)}
+    waiting = pending_revocation(paths)
     newest: dict[str, int] = {}
     for item in certificates:
         newest[item.kind] = max(newest.get(item.kind, 0), item.serial)
@@ -243,6 +284,11 @@ def run_list(args: argparse.Namespace) -> int:
             key["compromised_since"] = _utc(revocation.compromised_since)
             key["revoked_at"] = _utc(revocation.revoked_at)
             key["reason"] = revocation.reason
+        elif waiting is not None and waiting.key_id == key["id"]:
+            # Signed, announced once the terminal has switched to the new signing key.
+            key["state"] = "revocation pending"
+            key["compromised_since"] = _utc(waiting.compromised_since)
+            key["reason"] = waiting.reason
     document: dict[str, Any] = {"party": party, "tiers": 2 if certificates else 1, "keys": keys}
     if certificates:
         master = certificates[0].master_key
@@ -264,9 +310,9 @@ def run_list(args: argparse.Namespace) -> int:
     print(f"fingerprint {document['fingerprint']}")
     for key in keys:
         state = key["state"]
-        if state == "revoked":
+        if state in ("revoked", "revocation pending"):
             state = (
-                f"revoked (compromised since {key['compromised_since']}: "
+                f"{state} (compromised since {key['compromised_since']}: "
                 f"{for_terminal(key['reason'])})"
             )
         print(

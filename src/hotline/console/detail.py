@@ -180,7 +180,7 @@ def message_detail(
 
     def their_keys(signer: bytes | None, at: str) -> bytes:
         assert peer is not None  # only asked when the peer's key is known
-        return terminal.signers.signing_key_for(peer, signer, at)
+        return terminal.signers.certified_key_for(peer, signer, at)
 
     resolvers: tuple[Resolve, Resolve]
     if record.direction is Direction.OUT:

@@ -39,6 +39,7 @@ ALARM_LABELS: dict[str, str] = {
     "restored-behind": N_("Restored behind the peer"),
     "key-revoked": N_("Key revoked"),
     "revoked-key-used": N_("Revoked key used"),
+    "key-expiring": N_("Key expiring"),
 }
 STATE_LABELS: dict[str, str] = {
     "up": N_("up"),

@@ -41,6 +41,7 @@ from hotline import proto
 from hotline.crypto import Precedence
 from hotline.errors import (
     FencedOut,
+    KeyExpired,
     LinkError,
     PeerBlocked,
     PeerRemoved,
@@ -162,8 +163,9 @@ class Terminal:
         self.settings = files.settings
         #: The peers' revoked keys: every live verifier refuses what they sign.
         self.revoked_keys = RevokedKeys(self.store)
-        #: Which key verifies each peer's signatures: one cache, told by the keys desk.
-        self.signers = Signers(self.store)
+        #: Which key verifies each peer's signatures, refusing a revoked one: one
+        #: cache, told by the keys desk.
+        self.signers = Signers(self.store, revoked=self.revoked_keys)
         self.inbox = Inbox(
             store=self.store,
             identity=self.identity,
@@ -698,6 +700,16 @@ class Terminal:
         change = self.blocked.get(party)
         if change is not None:
             raise PeerBlocked(f"{blocked_reason(change)}; nothing was sent")
+        self._refuse_expired(party)
+
+    def _refuse_expired(self, party: str) -> None:
+        """KeyExpired if the encryption key we would seal to for ``party`` has expired."""
+        line = self.lines.get(party)
+        if line is None:
+            return
+        problem = self.signers.sealing_problem(line.peer, self.clock.now())
+        if problem is not None:
+            raise KeyExpired(f"nothing is sealed to an expired key: {problem}; nothing was sent")
 
     def _line(self, party: str) -> PeerLine:
         line = self.lines.get(party)
@@ -707,6 +719,7 @@ class Terminal:
             raise UnknownPeer(
                 f"no peer named {party!r} (known peers: {known}; add one with: hotline peer add)"
             )
+        self._refuse_expired(party)
         return line
 
     def _new_line(self, peer: PeerRecord) -> PeerLine:
@@ -954,7 +967,12 @@ class Terminal:
             return True
         problem = self.revoked_keys.revoked_key_problem(line.party, presented, self.clock.now())
         if problem is None:
-            return True
+            expired = self.signers.tls_problem(line.peer, presented, self.clock.now())
+            if expired is not None:
+                # Refused and journaled; no alarm: the line shows down, the log says why.
+                log.warning("refused a TLS session of %s: %s", line.party, expired)
+                self._refused(transport.peer_address, f"TLS certificate: {expired}")
+            return expired is None
         reason = f"TLS handshake {problem}"
         self._refused(transport.peer_address, reason)
         self.alarms.raise_alarm(kind=REVOKED_KEY_USED, peer=line.party, route=None, detail=reason)

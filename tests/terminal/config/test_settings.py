@@ -371,6 +371,7 @@ def test_every_key_of_a_fresh_file_can_be_set_from_the_environment(tmp_path: Pat
         ("alarms", "hook"): "mail -s 'hotline alarm' ops@example.org",
         ("alarms", "hook_timeout"): 5,
         ("alarms", "route_down_after"): 60,
+        ("alarms", "key_expiring_days"): 14,
         ("acknowledgement", "flash"): 60,
         ("acknowledgement", "immediate"): 300,
         ("acknowledgement", "priority"): 1800,
@@ -412,7 +413,10 @@ def test_every_key_of_a_fresh_file_can_be_set_from_the_environment(tmp_path: Pat
             protocol=1,
         ),
         alarms=AlarmSettings(
-            hook="mail -s 'hotline alarm' ops@example.org", hook_timeout=5.0, route_down_after=60.0
+            hook="mail -s 'hotline alarm' ops@example.org",
+            hook_timeout=5.0,
+            route_down_after=60.0,
+            key_expiring_days=14.0,
         ),
         acknowledgement=AckDeadlines(
             seconds={"flash": 60.0, "immediate": 300.0, "priority": 1800.0, "routine": 43200.0}

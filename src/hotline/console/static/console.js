@@ -156,6 +156,7 @@
     "restored-behind": t("Restored behind the peer"),
     "key-revoked": t("Key revoked"),
     "revoked-key-used": t("Revoked key used"),
+    "key-expiring": t("Key expiring"),
   };
   /* Each alarm kind's meaning, filled in from the alarm's peer and route (msgids: i18n.py). */
   // What a refusal means, in the reader's language, from the API's error class (its
@@ -196,6 +197,7 @@
     "restored-behind": "This terminal was restored behind what %(peer)s holds.",
     "key-revoked": "%(peer)s revoked one of its keys: read the detail.",
     "revoked-key-used": "Something signed by a key %(peer)s revoked arrived and was refused.",
+    "key-expiring": "Our %(route)s key expires soon: rotate it, as the detail says.",
   };
   const STEPS = {
     queued: t("queued"),

@@ -29,6 +29,7 @@ from hotline.errors import (
     FingerprintMismatch,
     HotlineError,
     InvalidArgument,
+    KeyExpired,
     KeyRevoked,
     MessageTooLarge,
     NotCosigned,
@@ -106,6 +107,8 @@ ERROR_STATUS: Final[Mapping[type[HotlineError], int]] = MappingProxyType(
         FingerprintMismatch: 409,
         # A peer whose new master key awaits its fingerprint check (docs/keys.md).
         PeerBlocked: 409,
+        # A peer whose encryption key expired: nothing is sealed to it (docs/keys.md).
+        KeyExpired: 409,
         # The daemon never answers this (it runs with its keys open); a
         # request that reaches the sealed keys offline is refused plainly.
         PassphraseError: 400,

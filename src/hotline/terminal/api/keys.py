@@ -7,8 +7,10 @@ told. ``POST /keys/master`` changes the master key (the ceremony act of
 ``hotline key change-master``) and announces it to every peer.
 
 ``POST /keys/revoke`` with ``{"key": ID, "reason": TEXT, "compromised_since":
-UTC or null}`` revokes one of its operational keys that is no longer current
-(docs/keys.md, "Revocation") and announces it to every peer.
+UTC or null}`` revokes one of its operational keys (docs/keys.md,
+"Revocation") and announces it to every peer; the current key of a kind is
+rotated first (``rotated``), and the signing key in use is announced only
+after the switch to the new one (``pending``).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
 
-from hotline.crypto import b64url_decode, b64url_encode
+from hotline.crypto import KeyCertificate, b64url_decode, b64url_encode
 from hotline.errors import InvalidArgument
 from hotline.terminal.daemon import Terminal
 from hotline.terminal.desks.keys import KeyDesk
@@ -47,20 +49,24 @@ TerminalDep = Annotated[Terminal, Depends(_terminal)]
 keys_router = APIRouter(prefix="/keys", tags=["keys"])
 
 
+def _certificates(certificates: tuple[KeyCertificate, ...]) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": c.key_id,
+            "kind": c.kind,
+            "serial": c.serial,
+            "not_before": format_utc(from_epoch(c.not_before)),
+            "not_after": format_utc(from_epoch(c.not_after)),
+        }
+        for c in certificates
+    ]
+
+
 @keys_router.post("/rotate", status_code=201)
 async def post_key_rotation(body: KeyRotate, terminal: TerminalDep) -> dict[str, Any]:
     rotation = terminal.desk(KeyDesk).rotate(body.which)
     return {
-        "keys": [
-            {
-                "id": c.key_id,
-                "kind": c.kind,
-                "serial": c.serial,
-                "not_before": format_utc(from_epoch(c.not_before)),
-                "not_after": format_utc(from_epoch(c.not_after)),
-            }
-            for c in rotation.certificates
-        ],
+        "keys": _certificates(rotation.certificates),
         "announced_to": list(rotation.announced_to),
     }
 
@@ -82,6 +88,8 @@ async def post_key_revocation(body: KeyRevoke, terminal: TerminalDep) -> dict[st
             "reason": revocation.reason,
         },
         "announced_to": list(sent.announced_to),
+        "rotated": _certificates(sent.rotated),
+        "pending": sent.pending,
     }
 
 

@@ -44,7 +44,15 @@ from hotline.terminal.config.peer_masters import (
     expected_fingerprint,
     pending_master_change,
 )
-from hotline.terminal.config.revocations import REVOCATIONS_FILE, add_revocation, read_revocations
+from hotline.terminal.config.revocations import (
+    PENDING_REVOCATION_FILE,
+    REVOCATIONS_FILE,
+    add_revocation,
+    drop_pending_revocation,
+    pending_revocation,
+    read_revocations,
+    stage_revocation,
+)
 from hotline.terminal.config.rotation import (
     ROTATION_DIR,
     finish_rotation,
@@ -150,6 +158,7 @@ __all__ = [
     "MasterChanged",
     "OPERATIONAL_VALIDITY",
     "PASSPHRASE_ENV",
+    "PENDING_REVOCATION_FILE",
     "PIN_CREDENTIAL",
     "PIN_ENV",
     "PRIVATE_UMASK",
@@ -181,6 +190,7 @@ __all__ = [
     "console_certificate_path",
     "console_tls",
     "create_tiers",
+    "drop_pending_revocation",
     "expected_fingerprint",
     "find_passphrase",
     "find_pin",
@@ -202,6 +212,7 @@ __all__ = [
     "passphrase_missing",
     "peer_master",
     "pending_master_change",
+    "pending_revocation",
     "private_dir",
     "private_file",
     "read_certificates",
@@ -219,6 +230,7 @@ __all__ = [
     "rotate_encryption",
     "rotate_tls",
     "save_certificates",
+    "stage_revocation",
     "stage_signing",
     "switch_signing",
     "sync_directory",

@@ -171,9 +171,14 @@ class AlarmSettings:
     #: Seconds one route may stay down, while the line holds on others, before it is an
     #: alarm (``route-down``): a cut route must not wait for the next hourly link test.
     route_down_after: float = 300.0
+    #: Days before one of our operational keys' certificates ends that the
+    #: ``key-expiring`` alarm is raised, naming the rotation that fixes it.
+    key_expiring_days: float = 30.0
 
     @_reported
     def __post_init__(self) -> None:
+        if not 1 <= self.key_expiring_days <= 365:
+            raise ConfigError("[alarms] key_expiring_days must be between 1 and 365 days")
         if not 0.1 <= self.hook_timeout <= 3600:
             raise ConfigError("[alarms] hook_timeout must be between 0.1 and 3600 seconds")
         if not 1 <= self.route_down_after <= 86400:
@@ -523,6 +528,9 @@ def render_settings(settings: Settings) -> str:
         f"hook_timeout = {settings.alarms.hook_timeout}\n"
         "# A route down this long, while the line holds on another, raises a route-down alarm.\n"
         f"route_down_after = {settings.alarms.route_down_after}\n"
+        "# Days before one of our keys' certificates ends that a key-expiring alarm says\n"
+        "# to rotate it (docs/keys.md, 'Validity periods').\n"
+        f"key_expiring_days = {settings.alarms.key_expiring_days}\n"
         "\n"
         "[acknowledgement]\n"
         "# Seconds a person has to acknowledge a message, by precedence. Past it, the\n"

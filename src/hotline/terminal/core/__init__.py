@@ -96,7 +96,11 @@ from hotline.terminal.core.outbox import (
 )
 from hotline.terminal.core.proofs import receipt_proof
 from hotline.terminal.core.releasing import RELEASE_KIND, Releaser
-from hotline.terminal.core.revocations import RevokedKeys, signed_after_compromise
+from hotline.terminal.core.revocations import (
+    RevokedKeys,
+    refuse_revoked_use,
+    signed_after_compromise,
+)
 from hotline.terminal.core.session import (
     DELIVERY_SLICE,
     HIGH_WATER,
@@ -212,6 +216,7 @@ __all__ = [
     "receipt_proof",
     "recipient_states",
     "refuse_content",
+    "refuse_revoked_use",
     "screen_incoming",
     "sign_draft",
     "signed_after_compromise",

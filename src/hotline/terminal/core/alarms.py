@@ -35,6 +35,10 @@ terminal says, to a person, that the line needs attention:
 * ``revoked-key-used``: something signed by a key the peer revoked arrived
   and was refused (a forgery, or a copy of the peer's terminal still running
   on the leaked key). A person clears it after dealing with the peer.
+* ``key-expiring``: one of *our* operational keys' certificates ends within
+  ``[alarms] key_expiring_days`` (docs/keys.md, "Validity periods"); its peer
+  is our own party, its route the key's kind, the detail names the
+  ``hotline key rotate`` that fixes it. Cleared by that rotation.
 
 Every alarm is stored (the ``alarms`` table), journaled when raised and when
 cleared, logged, and handed to the operator's hook: a shell command run with
@@ -66,6 +70,7 @@ __all__ = [
     "ACK_OVERDUE",
     "ALARM_KINDS",
     "COSIGN_OVERDUE",
+    "KEY_EXPIRING",
     "KEY_REVOKED",
     "LINE_DOWN",
     "PEER_TEST_MISSED",
@@ -97,6 +102,8 @@ RESTORED_BEHIND = "restored-behind"
 KEY_REVOKED = "key-revoked"
 #: Something signed by a key the peer revoked arrived, and was refused.
 REVOKED_KEY_USED = "revoked-key-used"
+#: One of our operational keys' certificates ends soon: rotate it.
+KEY_EXPIRING = "key-expiring"
 ALARM_KINDS = (
     TEST_MISSED,
     PEER_TEST_MISSED,
@@ -109,6 +116,7 @@ ALARM_KINDS = (
     RESTORED_BEHIND,
     KEY_REVOKED,
     REVOKED_KEY_USED,
+    KEY_EXPIRING,
 )
 #: The kinds a passing link test on a route clears.
 _TEST_KINDS = (TEST_MISSED, PEER_TEST_MISSED)

@@ -151,9 +151,9 @@ class Inbox:
         self._store = store
         self._identity = identity
         self._clock = clock
-        self._revoked_keys = revoked_keys
-        #: Which key verifies a peer's signature (its address, or a rotated key it certified).
-        self.signers = signers or Signers(store)
+        #: Which key verifies a peer's signature (its address, or a rotated key it
+        #: certified), refusing a key the peer revoked (``revoked_keys``).
+        self.signers = signers or Signers(store, revoked=revoked_keys)
 
     def accept(
         self, *, peer: PeerRecord, envelopes: Sequence[bytes], batched: bool = False
@@ -188,7 +188,6 @@ class Inbox:
                     sender_signing_key=peer.signing_key,
                     signing_key=self.signers.signing_key_for(peer, header.signer, header.sent_at),
                 )
-                self._check_not_revoked(peer, envelope)
                 if envelope.header.kind in FRAME_ONLY_KINDS:
                     raise EnvelopeInvalid(
                         f"a {envelope.header.kind!r} envelope is not a message: it travels"
@@ -251,17 +250,6 @@ class Inbox:
             refusals=tuple(refusals),
             revoked=tuple(revoked),
         )
-
-    def _check_not_revoked(self, peer: PeerRecord, envelope: Envelope) -> None:
-        """KeyRevoked if the peer revoked the key that signed ``envelope`` (docs/keys.md)."""
-        if self._revoked_keys is None:
-            return
-        header = envelope.header
-        problem = self._revoked_keys.revoked_key_problem(
-            peer.party, header.signer or peer.signing_key, header.sent_at
-        )
-        if problem is not None:
-            raise KeyRevoked(f"envelope {envelope.header.message_id} {problem}")
 
     def _receipt_for(self, peer: PeerRecord, unsigned: list[dict[str, Any]]) -> bytes:
         """One receipt for a run of newly journaled envelopes (consecutive serials)."""

@@ -133,9 +133,9 @@ class Outbox:
         self._identity = identity
         self._clock = clock
         self._ack_seconds = ack_seconds
-        self._revoked_keys = revoked_keys
-        #: Which key verifies a peer's receipts (its address, or a rotated key it certified).
-        self.signers = signers or Signers(store)
+        #: Which key verifies a peer's receipts (its address, or a rotated key it
+        #: certified), refusing a key the peer revoked (``revoked_keys``).
+        self.signers = signers or Signers(store, revoked=revoked_keys)
         #: The session protocol each peer last spoke, read from the store once.
         self._protocols: dict[str, int] = {}
 
@@ -413,7 +413,6 @@ class Outbox:
         for raw in receipts:
             try:
                 receipt = Receipt.decode(raw)
-                self._check_not_revoked(peer, receipt)
                 if receipt.version >= 2:
                     delivered.extend(self._accept_batch(peer, receipt, raw, transmitted))
                 else:
@@ -436,20 +435,6 @@ class Outbox:
         return ReceiptOutcome(
             delivered=tuple(delivered), refusals=tuple(refusals), revoked=tuple(revoked)
         )
-
-    def _check_not_revoked(self, peer: PeerRecord, receipt: Receipt) -> None:
-        """KeyRevoked if the peer revoked its key that signs receipts (docs/keys.md).
-
-        Checked before the signature: a revoked key is refused whatever it
-        signed (the key that signed: ``"sk"``, else the peer's address key).
-        """
-        if self._revoked_keys is None:
-            return
-        problem = self._revoked_keys.revoked_key_problem(
-            peer.party, receipt.signer or peer.signing_key, receipt.received_at
-        )
-        if problem is not None:
-            raise KeyRevoked(f"receipt for serial {receipt.serial} {problem}")
 
     def _accept_single(
         self,

@@ -18,21 +18,26 @@ or after the compromise (:func:`signed_after_compromise`).
 
 :class:`RevokedKeys` keeps the revocations per peer in memory (read from the
 store once per peer, added to as new ones are stored), so the check on every
-envelope costs a dictionary lookup. Every live verifier calls
-:meth:`RevokedKeys.revoked_key_problem`: the inbox for envelopes, the outbox
-for receipts, the daemon for a peer's TLS key.
+envelope costs a dictionary lookup. The one resolver of peers' signing keys
+(:class:`hotline.terminal.core.signers.Signers`, built with these) calls
+:meth:`RevokedKeys.revoked_key_problem` for every signature a live verifier
+checks: envelopes, receipts, link tests and their receipts, checkpoints and
+cosignatures; the daemon calls it for a peer's TLS key.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
+from typing import Any
 
+from hotline.errors import KeyRevoked
 from hotline.store import PeerKeyRevocation, Store
+from hotline.terminal.core.alarms import REVOKED_KEY_USED, AlarmBoard
 from hotline.utc import format_utc, from_epoch, parse_utc
 
-__all__ = ["RevokedKeys", "signed_after_compromise"]
+__all__ = ["RevokedKeys", "refuse_revoked_use", "signed_after_compromise"]
 
 log = logging.getLogger("hotline.revocations")
 
@@ -105,7 +110,9 @@ class RevokedKeys:
             return None
         since = format_utc(from_epoch(item.compromised_since))
         seconds = _epoch(at)
-        if seconds is not None and seconds < item.compromised_since:
+        if at is None:
+            when = "used after the revocation (what it signed claims no time)"
+        elif seconds is not None and seconds < item.compromised_since:
             when = (
                 f"it claims {format_utc(from_epoch(seconds))}, before the compromise "
                 f"({since}), but arrived after the revocation received {item.received_at}: "
@@ -114,3 +121,29 @@ class RevokedKeys:
         else:
             when = f"signed at or after its compromise ({since})"
         return f"signed by {party}'s revoked key {item.key_id}: {when}"
+
+
+def refuse_revoked_use(
+    *,
+    alarms: AlarmBoard,
+    journal: Callable[[str, dict[str, Any]], object],
+    peer: str,
+    what: str,
+    error: KeyRevoked,
+    **details: object,
+) -> None:
+    """Journal the refusal of ``what`` (a link test, a checkpoint…) ``peer``'s revoked key
+    signed, and raise ``revoked-key-used``, as the inbox and outbox do for envelopes
+    and receipts."""
+    log.warning("%s from %s refused: %s", what, peer, error)
+    journal(
+        "refusal",
+        {
+            "peer": peer,
+            "what": what,
+            "error": type(error).__name__,
+            "reason": str(error),
+            **details,
+        },
+    )
+    alarms.raise_alarm(kind=REVOKED_KEY_USED, peer=peer, route=None, detail=f"{what} {error}")

@@ -21,13 +21,14 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from hotline.errors import CryptoError, WrongSigner
+from hotline.errors import CryptoError, KeyRevoked, WrongSigner
 from hotline.store import MessageRecord
 from hotline.terminal.config.settings import LinkSettings
 from hotline.terminal.core.alarms import PEER_TEST_MISSED, TEST_MISSED, AlarmBoard
 from hotline.terminal.core.desk import Desk
 from hotline.terminal.core.line import LinkTestResult, PeerLine, RouteLine
 from hotline.terminal.core.outbox import Outbox, decode_body
+from hotline.terminal.core.revocations import refuse_revoked_use
 from hotline.terminal.core.session import Session
 from hotline.terminal.linktest.desk import (
     LINE_CHANNEL,
@@ -126,6 +127,15 @@ class LineTester:
                     )
                 except (CryptoError, WrongSigner) as exc:
                     reason = f"the receipt did not verify: {exc}"
+                    if isinstance(exc, KeyRevoked):
+                        refuse_revoked_use(
+                            alarms=self._alarms,
+                            journal=self._journal,
+                            peer=line.party,
+                            what="link test receipt",
+                            error=exc,
+                            route=route.address,
+                        )
                 break
             if sent_on is None and receipt is None:
                 reason = f"the route had no session within {self._settings.test_deadline:g} s" + (
@@ -182,6 +192,16 @@ class LineTester:
         """The peer's TEST envelope arrived on ``session``: our signed receipt, or None."""
         try:
             receipt, sent_on = self._desk.answer(peer=line.peer, route=session.route, raw=raw)
+        except KeyRevoked as exc:
+            refuse_revoked_use(
+                alarms=self._alarms,
+                journal=self._journal,
+                peer=line.party,
+                what="link test",
+                error=exc,
+                route=session.route,
+            )
+            return None
         except (CryptoError, WrongSigner) as exc:
             log.warning("link test from %s refused: %s", line.party, exc)
             self._journal(

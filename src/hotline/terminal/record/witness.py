@@ -48,7 +48,7 @@ from hotline.crypto import (
     verify_cosignature,
     verify_note,
 )
-from hotline.errors import CryptoError, WrongSigner
+from hotline.errors import CryptoError, KeyRevoked, WrongSigner
 from hotline.proto import WitnessRefusalCode
 from hotline.store import (
     CosignatureRecord,
@@ -59,6 +59,7 @@ from hotline.store import (
 )
 from hotline.terminal.config.settings import RecordSettings
 from hotline.terminal.core.alarms import COSIGN_OVERDUE, RECORD_CONFLICT, AlarmBoard
+from hotline.terminal.core.revocations import refuse_revoked_use
 from hotline.terminal.core.signers import Signers
 from hotline.terminal.record.keeper import RecordKeeper
 from hotline.terminal.record.origin import record_origin
@@ -167,6 +168,9 @@ class Witnessing:
             key = self._peer_key(peer, name, signature.key_id, COSIGNATURE_V1_TYPE)
             timestamp = verify_cosignature(body, signature, name=name, public_key=key)
             self._signers.signing_key_for(peer, key, datetime.fromtimestamp(timestamp, tz=UTC))
+        except KeyRevoked as exc:
+            self._refuse_revoked(peer, "cosignature", exc, size=frame.size)
+            return
         except (CryptoError, WrongSigner, StopIteration) as exc:
             log.warning("cosignature from %s refused: %s", peer.party, exc or "not its name")
             return
@@ -259,8 +263,14 @@ class Witnessing:
                     break
             # _peer_key names only the address or a key the peer's master certified;
             # a checkpoint carries no time of its own, so no validity window is applied
-            # (the two clocks may differ by more than a rotation is old).
-            verify_note(note, name=origin, public_key=key)
+            # (the two clocks may differ by more than a rotation is old), but a key
+            # the peer revoked is refused all the same.
+            verify_note(
+                note, name=origin, public_key=self._signers.signing_key_for(peer, key, None)
+            )
+        except KeyRevoked as exc:
+            self._refuse_revoked(peer, "checkpoint", exc, size=offered_size)
+            return _refusal(offered_size, WitnessRefusalCode.BAD_SIGNATURE, 0, str(exc))
         except (CryptoError, WrongSigner) as exc:
             return _refusal(offered_size, WitnessRefusalCode.BAD_SIGNATURE, 0, str(exc))
         known = self._store.latest_witnessed(peer.party)
@@ -334,6 +344,16 @@ class Witnessing:
         with self._store.transaction():
             self._store.add_witnessed(record)
         return proto.WitnessCosignature(size=checkpoint.size, signature=signature.line().encode())
+
+    def _refuse_revoked(self, peer: PeerRecord, what: str, exc: KeyRevoked, *, size: int) -> None:
+        refuse_revoked_use(
+            alarms=self._alarms,
+            journal=self._journal,
+            peer=peer.party,
+            what=what,
+            error=exc,
+            size=size,
+        )
 
     def _peer_key(self, peer: PeerRecord, name: str, key_id: bytes, kind: int) -> bytes:
         """The signing key of ``peer`` a note signature's key ID names (its address if none).

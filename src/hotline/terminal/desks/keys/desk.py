@@ -51,6 +51,7 @@ certificate (docs/protocol/key-events.md §4).
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
@@ -62,11 +63,8 @@ from hotline.crypto import (
     Precedence,
     SealingKey,
     SoftwareSigner,
-    b64url_encode,
-    revoke_key,
 )
 from hotline.errors import CardInvalid, InvalidArgument
-from hotline.freetext import check_free_text
 from hotline.store import (
     MessageRecord,
     MessageState,
@@ -76,7 +74,13 @@ from hotline.store import (
     PeerRecord,
 )
 from hotline.terminal.config.paths import TerminalPaths
-from hotline.terminal.config.revocations import add_revocation, read_revocations
+from hotline.terminal.config.revocations import (
+    add_revocation,
+    drop_pending_revocation,
+    pending_revocation,
+    read_revocations,
+    stage_revocation,
+)
 from hotline.terminal.config.rotation import rotate_tls, stage_signing, switch_signing
 from hotline.terminal.config.rotation_encryption import rotate_encryption
 from hotline.terminal.config.tiers import KeyTiers, peer_master
@@ -85,7 +89,9 @@ from hotline.terminal.core.alarms import KEY_REVOKED
 from hotline.terminal.core.desk import Desk, DeskServices
 from hotline.terminal.core.inbox import refuse_content
 from hotline.terminal.core.outbox import decode_body
+from hotline.terminal.desks.keys.expiry import check_expiry
 from hotline.terminal.desks.keys.master import MasterChange, change_our_master, take_master_event
+from hotline.terminal.desks.keys.revoke import revocable, sign_revocation
 from hotline.utc import format_utc, from_epoch
 
 __all__ = [
@@ -97,6 +103,8 @@ __all__ = [
     "read_key_event",
     "read_revocation_event",
 ]
+
+log = logging.getLogger("hotline.keys")
 
 KEY_EVENT_KIND: Final = "key"
 """The message kind of a key event."""
@@ -123,6 +131,10 @@ class KeyRevocationSent:
 
     revocation: KeyRevocation
     announced_to: tuple[str, ...]
+    #: The certificates of the rotation done first (revoking the current key of a kind).
+    rotated: tuple[KeyCertificate, ...] = ()
+    #: The signing key in use: announced once the terminal has switched to the new key.
+    pending: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -146,6 +158,9 @@ class KeyDesk(Desk):
         self._clock = services.clock
         self._tiers = services.key_tiers
         self._pending: _PendingSwitch | None = None
+        #: The revocation of the signing key in use, announced after the switch.
+        self._revoking = pending_revocation(TerminalPaths(services.directory))
+        self._rotation_refused = False
 
     @property
     def tiers(self) -> KeyTiers | None:
@@ -246,6 +261,26 @@ class KeyDesk(Desk):
 
     def tick(self) -> None:
         self._switch_when_receipted()
+        self._announce_pending_revocation()
+        self._warn_expiring()
+
+    def _warn_expiring(self) -> None:
+        """``key-expiring`` for each key in use whose certificate ends soon (desks/keys/expiry.py)."""
+        if self._tiers is None:
+            return
+        signer = self.services.identity.signer_public
+        # The signing key in use, not one staged and waiting for its switch.
+        in_use = [
+            c for c in self._tiers.certificates if c.kind == "signing" and c.public_key == signer
+        ] + [c for c in self._tiers.current() if c.kind != "signing"]
+        check_expiry(
+            in_use,
+            alarms=self.services.alarms,
+            party=self.services.settings.party,
+            directory=self.services.directory,
+            now=self._clock.now(),
+            warn_days=self.services.settings.alarms.key_expiring_days,
+        )
 
     def _switch_when_receipted(self) -> None:
         pending = self._pending
@@ -282,73 +317,98 @@ class KeyDesk(Desk):
 
         ``compromised_since`` (default: now) is when the key may have leaked:
         peers refuse what it signed from then on, and anything it signs that
-        reaches them after the revocation. InvalidArgument for a single-tier
-        terminal, a master key, an unknown id (naming those ``key list``
-        shows), the current key of its kind (rotate it first), a key revoked
-        already (refused: a second revocation could only move the compromise
-        time, and the first one is what the peers hold), or a compromise time
-        in the future.
+        reaches them after the revocation. The current key of its kind is
+        rotated first (desks/keys/revoke.py): a TLS or encryption key is then
+        revoked at once; the signing key in use is revoked once the terminal
+        has switched to the new one (``pending`` in the answer, announced by
+        :meth:`tick`). InvalidArgument for what :func:`revocable` and
+        :func:`sign_revocation` refuse.
         """
-        tiers = self._tiers
-        if tiers is None:
-            raise InvalidArgument(
-                "a single-tier terminal has no master key to sign a revocation "
-                "(docs/keys.md, 'The key hierarchy')"
-            )
-        directory = self.services.directory
-        if key_id.startswith("master") or key_id == b64url_encode(tiers.master.public_key):
-            raise InvalidArgument(
-                "a master key is not revoked with 'hotline key revoke': that is a master-key "
-                "change (docs/keys.md, 'Not yet')"
-            )
-        known = {c.key_id: c for c in tiers.certificates}
-        certificate = known.get(key_id)
-        if certificate is None:
-            raise InvalidArgument(
-                f"no key {key_id!r} in {directory}: 'hotline key list' shows {', '.join(known)}"
-            )
-        if certificate in tiers.current():
-            raise InvalidArgument(
-                f"{key_id} is the current {certificate.kind} key: rotate it first: "
-                f"hotline key rotate {directory} --which {certificate.kind}"
-            )
-        paths = TerminalPaths(directory)
-        for held in read_revocations(paths):
-            if held.key_id == key_id:
-                raise InvalidArgument(
-                    f"{key_id} was revoked already at {format_utc(from_epoch(held.revoked_at))} "
-                    f"(compromised since {format_utc(from_epoch(held.compromised_since))})"
-                )
-        now = self._clock.now()
-        revoked_at = int(now.timestamp())
-        since = revoked_at if compromised_since is None else int(compromised_since.timestamp())
-        if since > revoked_at:
-            raise InvalidArgument(
-                f"--compromised-since {format_utc(from_epoch(since))} is in the future"
-            )
-        check_free_text(reason, "the reason")
-        revocation = revoke_key(
-            master=tiers.master,
-            party=self.services.settings.party,
-            kind=certificate.kind,
-            public_key=certificate.public_key,
-            compromised_since=since,
-            revoked_at=revoked_at,
-            reason=reason,
+        target = revocable(
+            self._tiers,
+            key_id,
+            directory=self.services.directory,
+            signer_in_use=self.services.identity.signer_public,
+            staged=self.pending_signing_key,
         )
+        assert self._tiers is not None  # revocable refuses a single-tier terminal
+        revocation = sign_revocation(
+            self._tiers,
+            target.certificate,
+            party=self.services.settings.party,
+            reason=reason,
+            compromised_since=compromised_since,
+            now=self._clock.now(),
+        )
+        rotated = self.rotate(target.certificate.kind) if target.rotate_first else None
+        new = () if rotated is None else rotated.certificates
+        if target.after_switch:
+            # Signed now, told after the switch: the revoked key signs nothing after it.
+            stage_revocation(TerminalPaths(self.services.directory), revocation)
+            self._store.append_journal(
+                kind="key revocation pending",
+                at=format_utc(self._clock.now()),
+                data=_revocation_json(revocation),
+            )
+            self._revoking = revocation
+            self._announce_pending_revocation()
+            announced: tuple[str, ...] = ()
+        else:
+            announced = self._revoke_now(revocation)
+        return KeyRevocationSent(
+            revocation=revocation,
+            announced_to=announced,
+            rotated=new,
+            pending=target.after_switch and self._revoking is not None,
+        )
+
+    def _revoke_now(self, revocation: KeyRevocation) -> tuple[str, ...]:
+        """Keep ``revocation`` and tell every peer: the peers told."""
         # Kept first: the decision stands even if telling the peers fails (a
         # later start still shows the key revoked, and the journal says who was told).
-        add_revocation(paths, revocation)
+        add_revocation(TerminalPaths(self.services.directory), revocation)
+        return self._tell_revocation(revocation)
+
+    def _tell_revocation(self, revocation: KeyRevocation) -> tuple[str, ...]:
+        since = format_utc(from_epoch(revocation.compromised_since))
         told, _ = self._announce(
             journal="key revoked",
             data={**_revocation_json(revocation), "revocation": revocation.encode().hex()},
             text=(
                 f"KEY REVOKED: {revocation.kind} key {revocation.key_id} "
-                f"(compromised since {format_utc(from_epoch(since))}): {reason}"
+                f"(compromised since {since}): {revocation.reason}"
             ),
             body={"op": "revoke", "revocation": revocation.encode()},
         )
-        return KeyRevocationSent(revocation=revocation, announced_to=told)
+        return told
+
+    def _announce_pending_revocation(self) -> None:
+        """Announce the revocation of the signing key we switched away from (at each beat).
+
+        Announced first, then kept, then the pending file dropped: a crash in
+        between announces it again at the next start, which a peer holding the
+        same revocation ignores. A pending revocation whose rotation a restart
+        lost (the key still signs, no switch waits) rotates again.
+        """
+        revocation = self._revoking
+        if revocation is None:
+            return
+        identity = self.services.identity
+        if revocation.public_key == identity.signer_public:
+            if self._pending is None and not self._rotation_refused:
+                try:
+                    self.rotate("signing")
+                except InvalidArgument as exc:
+                    # Said once (the beat comes back every second); key list shows it pending.
+                    self._rotation_refused = True
+                    log.error("the revocation of %s waits: %s", revocation.key_id, exc)
+            return
+        paths = TerminalPaths(self.services.directory)
+        self._tell_revocation(revocation)
+        if all(held.key_id != revocation.key_id for held in read_revocations(paths)):
+            add_revocation(paths, revocation)
+        drop_pending_revocation(paths)
+        self._revoking = None
 
     def _announce(
         self, *, journal: str, data: dict[str, Any], text: str, body: dict[str, Any]
@@ -491,7 +551,8 @@ class KeyDesk(Desk):
                     )
                 )
                 if new:
-                    if certificate.kind == "signing" and self.services.signers is not None:
+                    # Any kind: the signers also hold the encryption and TLS validity.
+                    if self.services.signers is not None:
                         self.services.signers.forget(peer.party)
                     self._store.append_journal(
                         kind="peer key certified",
