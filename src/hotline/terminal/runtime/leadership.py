@@ -58,6 +58,14 @@ class Leadership:
 
         return cls(LeaderLock(url, leader_key(signing_key)), store, holder=holder)
 
+    def rebind(self, store: Any) -> None:
+        """Fence ``store`` as the current one was (the terminal was opened again with new
+        key files; docs/ha.md §6): with the epoch if active, else the standby's."""
+        from hotline.store.postgresql import STANDBY_EPOCH
+
+        self._store = store
+        store.fence(self.epoch if self.role == ACTIVE and self.epoch is not None else STANDBY_EPOCH)
+
     def try_take(self, now: str) -> bool:
         """One try of the lock; True once this process is active."""
         if self.role == ACTIVE:
