@@ -14,8 +14,9 @@ disk: the private keys sealed under the passphrase, ``tls/key.pem`` encrypted,
 the certificates, the revocations, a staged rotation's files and markers. Never
 a raw private key: a terminal with unprotected keys publishes nothing (its
 standby is copied by hand), and a file holding a private key that is not
-sealed or encrypted (the console's own ``tls/console-key.pem``, made per
-machine) is neither published nor touched by a pull. The standby opens what it
+sealed or encrypted is neither published nor touched by a pull. The console's
+certificate and key (``tls/console-*``: each machine's own, its key in the
+clear) stay out of it too. The standby opens what it
 pulls with the passphrase it was started with, which is the active's.
 
 **Which side is newer.** The directory remembers, in ``keys/.synced``, the
@@ -71,6 +72,8 @@ CHECK_EVERY: Final = 5.0
 _MARK = "keys/.synced"
 #: The suffix of a file being pulled, before its rename (never published).
 _PULLING = ".pulling"
+#: The console's certificate and key: each machine's own, with its own address.
+_CONSOLE = "tls/console-"
 _PRIVATE_PEM = b"PRIVATE KEY-----"
 _ENCRYPTED_PEM = b"-----BEGIN ENCRYPTED PRIVATE KEY-----"
 
@@ -107,7 +110,7 @@ def key_files_on_disk(paths: TerminalPaths) -> dict[str, bytes]:
 
 def _carried(relative: str, data: bytes) -> bool:
     """Whether a publication carries this file: never a private key in the clear."""
-    if relative == _MARK or relative.endswith(_PULLING):
+    if relative == _MARK or relative.endswith(_PULLING) or relative.startswith(_CONSOLE):
         return False
     if is_sealed(data) or _ENCRYPTED_PEM in data:
         return True
