@@ -233,12 +233,14 @@ class _Process:
     async def reopen(self, leadership: Leadership) -> None:
         """Open the terminal again from its directory (new key files), with new servers."""
         old = self.terminal
-        await self.servers.aclose()
-        old.store_closed = True
-        old.store.close()  # never started: nothing else to stop
+        # Opened first: if the new files do not open (a passphrase changed on the
+        # active machine only), the process stops on the old terminal, saying why.
         self.terminal = Terminal.open(
             old.files.paths.root, passphrase=self._passphrase, pin=self._pin
         )
+        await self.servers.aclose()
+        old.store_closed = True
+        old.store.close()  # never started: nothing else to stop
         self.terminal.cpu_wake = old.cpu_wake
         leadership.rebind(self.terminal.store)
         self.terminal.role, self.terminal.epoch = leadership.role, leadership.epoch
