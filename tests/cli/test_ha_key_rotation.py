@@ -29,6 +29,7 @@ from hotline.terminal.config import TerminalPaths, key_files_on_disk
 from hotline.testing.postgresql import PostgreSQLServer, server_or_skip
 
 from .helpers import TerminalProcess, free_port, hotline, init_unprotected, wait_for
+from .test_ha import _role
 
 N = 5
 
@@ -37,15 +38,6 @@ N = 5
 def pg_server() -> Iterator[PostgreSQLServer]:
     with server_or_skip() as server:
         yield server
-
-
-def _role(directory: Path) -> str | None:
-    try:
-        with ControlClient(directory, timeout=2) as client:
-            role: str = client.status()["role"]
-            return role
-    except Exception:  # a process being killed or starting answers nothing
-        return None
 
 
 def _journal(url: str) -> list[JournalEntry]:

@@ -84,8 +84,7 @@ def test_a_standby_pulls_what_changed_and_drops_what_went(
 ) -> None:
     active, standby, store = pair
     assert sync_key_files(store, standby, lead=False, at=AT).action == "none published"
-    publish_key_files(store, active, at=AT)
-    assert sync_key_files(store, standby, lead=False, at=AT).action == "in sync"
+    _matched(pair)
     # The active stages a file, changes one and retires one (as a rotation does).
     staged = active.keys / ".rotation"
     staged.mkdir(mode=0o700)
@@ -120,12 +119,18 @@ def test_a_standby_pulls_what_changed_and_drops_what_went(
     assert sync_key_files(store, standby, lead=False, at=AT).action == "in sync"
 
 
+def _matched(pair: tuple[TerminalPaths, TerminalPaths, Store]) -> None:
+    """The active publishes, the standby matches it."""
+    active, standby, store = pair
+    publish_key_files(store, active, at=AT)
+    assert sync_key_files(store, standby, lead=False, at=AT).action == "in sync"
+
+
 def test_a_local_change_is_kept_by_a_standby_and_published_by_the_leader(
     pair: tuple[TerminalPaths, TerminalPaths, Store],
 ) -> None:
     active, standby, store = pair
-    publish_key_files(store, active, at=AT)
-    sync_key_files(store, standby, lead=False, at=AT)
+    _matched(pair)
     # A change made in the standby's directory since it matched the store (a
     # passphrase changed there, files copied by hand), the store unchanged.
     (standby.keys / "revocations.cbor").write_bytes(b"revoked")
@@ -142,8 +147,7 @@ def test_when_both_changed_the_store_wins(
     pair: tuple[TerminalPaths, TerminalPaths, Store],
 ) -> None:
     active, standby, store = pair
-    publish_key_files(store, active, at=AT)
-    sync_key_files(store, standby, lead=False, at=AT)
+    _matched(pair)
     (active.keys / "certificates.cbor").write_bytes(b"the active's")
     publish_key_files(store, active, at=AT)
     (standby.keys / "certificates.cbor").write_bytes(b"the standby's")
