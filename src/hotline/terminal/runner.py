@@ -175,8 +175,9 @@ class _Process:
         self._pin = pin
         self._stop_requested = False
         self.servers = self._supervisor()
-        #: The key files' generation the terminal was opened on (docs/ha.md §6).
-        self.key_generation = self._generation()
+        #: The key files' generation last looked at (docs/ha.md §6); 0 until the first
+        #: look, which then only finds the directory in sync (pulled at the start).
+        self.key_generation = 0
 
     def request_stop(self) -> None:
         self._stop_requested = True
@@ -189,11 +190,6 @@ class _Process:
             self.request_stop()
 
         return Supervisor(f"servers {self.terminal.party}", on_failure=server_failed)
-
-    def _generation(self) -> int:
-        if self.terminal.settings.store_url is None:
-            return 0
-        return self.terminal.store.key_files_generation()
 
     async def serve(self) -> None:
         """Start the servers in front of the terminal."""
