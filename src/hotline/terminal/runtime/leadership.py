@@ -78,12 +78,6 @@ class Leadership:
         log.info("active: took the lead at fencing epoch %d", epoch)
         return True
 
-    async def wait_active(self, now: Callable[[], str]) -> None:
-        """Return once this process holds the lead (polling every POLL_INTERVAL)."""
-        # Polling is the design: the lock is the server's, nothing here could set an Event.
-        while not self.try_take(now()):  # noqa: ASYNC110
-            await asyncio.sleep(POLL_INTERVAL)
-
     async def watch(self, on_lost: Callable[[], None]) -> None:
         """While active, check the lock every POLL_INTERVAL; on its loss step down and call ``on_lost``."""
         while self._lock.held():  # noqa: ASYNC110 (as above)
