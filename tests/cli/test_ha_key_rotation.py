@@ -11,7 +11,8 @@ with the newest files (pulled while it waited, or as it took the lead). Its
 directory then holds the active's key files byte for byte, and no private key
 in the clear went into the store. Messages flow both ways through it: what it
 sends is signed by the new signing key, what Washington sealed to the new
-encryption key opens there; ``hotline verify`` holds on both sides.
+encryption key opens there. Leading now, it revokes the first TLS key, and the
+store holds its key files as they are then. ``hotline verify`` holds on both sides.
 """
 
 from __future__ import annotations
@@ -136,19 +137,28 @@ def test_the_standby_takes_over_with_the_rotated_keys(
             active.kill()
             wait_for(lambda: _role(standby_dir) == "active", within=15, what="the standby to lead")
             _send_both_ways(standby_dir, washington_dir, "after")
+            # The files it took over with are the active's, byte for byte.
+            pulled = key_files_on_disk(TerminalPaths(standby_dir))
+            assert pulled == key_files_on_disk(TerminalPaths(active_dir))
+            # Leading now, it publishes its own key events: a revocation.
+            listed = json.loads(hotline("key", "list", standby_dir, "--json").stdout)
+            [first_tls] = [
+                k["id"] for k in listed["keys"] if k["kind"] == "tls" and k["serial"] == 1
+            ]
+            hotline("key", "revoke", standby_dir, "--key", first_tls, "--reason", "drill")
         finally:
             for terminal in (washington, active, standby):
                 terminal.stop()
 
-        # The standby's key files are the active's, and they changed since the copy.
-        pulled = key_files_on_disk(TerminalPaths(standby_dir))
-        assert pulled == key_files_on_disk(TerminalPaths(active_dir))
+        # The standby's key files changed since the copy; the store holds them as they are.
+        assert pulled != key_files_on_disk(TerminalPaths(standby_dir))
+        assert "keys/revocations.cbor" in key_files_on_disk(TerminalPaths(standby_dir))
         assert pulled != before
-        assert _keys(standby_dir) == _keys(active_dir)
         kinds = _keys(standby_dir)
         assert kinds["signing"] == [(1, "superseded"), (2, "current")]
         assert kinds["encryption"] == [(1, "superseded"), (2, "current")]
-        assert kinds["tls"] == [(1, "superseded"), (2, "superseded"), (3, "current")]
+        assert kinds["tls"][1:] == [(2, "superseded"), (3, "current")]
+        assert kinds["tls"][0][1].startswith("revoked")
         for path in (standby_dir / "keys", standby_dir / "tls"):
             assert oct(path.stat().st_mode & 0o777) == oct(0o700)
             for file in path.rglob("*"):
@@ -161,6 +171,7 @@ def test_the_standby_takes_over_with_the_rotated_keys(
         finally:
             store.close()
         assert published is not None
+        assert published.files == key_files_on_disk(TerminalPaths(standby_dir))
         for name, content in published.files.items():
             if name.endswith(".key"):
                 assert is_sealed(content), name
