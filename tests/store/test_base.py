@@ -173,6 +173,10 @@ _INTERFACE = {
     # peers' encryption keys switched to by key events (PeerEncryptionKeyStore)
     "set_peer_encryption_key",
     "peer_encryption_keys",
+    # this terminal's sealed key files, for its standby (KeyFileStore)
+    "publish_key_files",
+    "key_files",
+    "key_files_generation",
 }
 
 

@@ -35,6 +35,7 @@ from hotline.store.interfaces import (
     FencingStore,
     GroupStore,
     JournalStore,
+    KeyFileStore,
     MeetingStore,
     MessageStore,
     PeerConfirmationStore,
@@ -65,6 +66,7 @@ from hotline.store.interfaces._conferences import (
     RosterRecord,
 )
 from hotline.store.interfaces._groups import GroupLink
+from hotline.store.interfaces._key_files import KeyFiles
 from hotline.store.interfaces._peer_confirmations import (
     CONFIRMATION_METHODS,
     PeerConfirmation,
@@ -152,6 +154,8 @@ __all__ = [
     "JournalChecker",
     "JournalEntry",
     "JournalStore",
+    "KeyFileStore",
+    "KeyFiles",
     "MeetingRecord",
     "MeetingStore",
     "MessageRecord",

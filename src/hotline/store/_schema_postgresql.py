@@ -899,3 +899,14 @@ FOR EACH ROW
 EXECUTE FUNCTION hotline_peers_encryption_key_switched()""",
 )
 """Peers' encryption keys switched to by their key events (append-only; the newest is in force)."""
+
+KEY_FILES = (
+    f"""
+CREATE TABLE key_files (
+    path         {_T} PRIMARY KEY CHECK (length(path) > 0),
+    content      BYTEA NOT NULL,
+    generation   BIGINT NOT NULL CHECK (generation > 0),
+    published_at {_T} NOT NULL CHECK (length(published_at) > 0)
+)""",
+)
+"""This terminal's sealed key files, published for its standby (replaced as a whole)."""

@@ -952,3 +952,14 @@ END""",
     _PEER_ENCRYPTION_KEY_SWITCHED,
 )
 """Peers' encryption keys switched to by their key events (append-only; the newest is in force)."""
+
+KEY_FILES = (
+    """
+CREATE TABLE key_files (
+    path         TEXT PRIMARY KEY CHECK (length(path) > 0),
+    content      BLOB NOT NULL,
+    generation   INTEGER NOT NULL CHECK (generation > 0),
+    published_at TEXT NOT NULL CHECK (length(published_at) > 0)
+)""",
+)
+"""This terminal's sealed key files, published for its standby (replaced as a whole)."""

@@ -45,6 +45,7 @@ from hotline.store.interfaces import (
     FencingStore,
     GroupStore,
     JournalStore,
+    KeyFileStore,
     MeetingStore,
     MessageStore,
     PeerConfirmationStore,
@@ -89,5 +90,6 @@ class Store(
     PeerMasterStore,
     PeerKeyRevocationStore,
     PeerEncryptionKeyStore,
+    KeyFileStore,
 ):
     """Durable state of one terminal: every part of :mod:`hotline.store.interfaces` at once."""

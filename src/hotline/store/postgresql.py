@@ -42,6 +42,7 @@ from hotline.store._pg_fencing import (
 )
 from hotline.store._pg_groups import PostgreSQLGroupStore
 from hotline.store._pg_journal import PostgreSQLJournalStore
+from hotline.store._pg_key_files import PostgreSQLKeyFileStore
 from hotline.store._pg_messages import PostgreSQLAcknowledgementStore, PostgreSQLMessageStore
 from hotline.store._pg_migrate import ensure_schema
 from hotline.store._pg_peer_confirmations import PostgreSQLPeerConfirmationStore
@@ -128,6 +129,7 @@ class PostgreSQLStore(
     PostgreSQLPeerMasterStore,
     PostgreSQLPeerKeyRevocationStore,
     PostgreSQLPeerEncryptionKeyStore,
+    PostgreSQLKeyFileStore,
     Store,
 ):
     """A :class:`~hotline.store.Store` in one PostgreSQL database. Build it with :meth:`open`."""

@@ -182,6 +182,11 @@ MIGRATIONS: tuple[Migration, ...] = (
             "postgresql": postgresql_sql.PEER_ENCRYPTION_KEYS,
         },
     ),
+    Migration(
+        version=21,
+        summary="this terminal's sealed key files, published for its standby",
+        sql={"sqlite": sqlite_sql.KEY_FILES, "postgresql": postgresql_sql.KEY_FILES},
+    ),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].version

@@ -48,6 +48,7 @@ from hotline.store._sqlite_core import translated
 from hotline.store._sqlite_fencing import SQLiteFencingStore
 from hotline.store._sqlite_groups import SQLiteGroupStore
 from hotline.store._sqlite_journal import SQLiteJournalStore
+from hotline.store._sqlite_key_files import SQLiteKeyFileStore
 from hotline.store._sqlite_messages import SQLiteAcknowledgementStore, SQLiteMessageStore
 from hotline.store._sqlite_migrate import ensure_schema
 from hotline.store._sqlite_peer_confirmations import SQLitePeerConfirmationStore
@@ -127,6 +128,7 @@ class SQLiteStore(
     SQLitePeerMasterStore,
     SQLitePeerKeyRevocationStore,
     SQLitePeerEncryptionKeyStore,
+    SQLiteKeyFileStore,
     Store,
 ):
     """A :class:`~hotline.store.Store` in one SQLite file. Build it with :meth:`open`."""

@@ -72,6 +72,7 @@ from hotline.store import (
     PeerRemoval,
 )
 from hotline.terminal.config import trust
+from hotline.terminal.config.keyfiles import publish_key_files
 from hotline.terminal.config.passphrase import Passphrase
 from hotline.terminal.config.setup import PeerAdded, TerminalFiles, add_peer_card, open_terminal
 from hotline.terminal.config.tiers import peer_master
@@ -259,6 +260,7 @@ class Terminal:
             revoked_keys=self.revoked_keys,
             signers=self.signers,
             key_sealer=files.key_sealer,
+            key_files_changed=self._key_files_changed,
         )
         #: The features, routed to by the kinds they name (hotline.terminal.core.desk).
         self.desks = DeskRegistry(
@@ -1289,6 +1291,23 @@ class Terminal:
     def _delivered(self, message_ids: tuple[str, ...]) -> None:
         self.metrics.delivered(len(message_ids), self.tracker.delivered(message_ids))
         self.events.publish("messages")
+
+    def _key_files_changed(self) -> None:
+        """Publish the key files for the standby (docs/ha.md §6), on a shared store only.
+
+        A SQLite terminal has no standby: publishing would only put sealed
+        keys into every copy of hotline.db. Unprotected keys are never put in
+        a store (they would be plaintext there): their standby is copied by hand.
+        """
+        if self.settings.store_url is None:
+            return
+        if not self.files.keys_sealed:
+            log.warning(
+                "keys unprotected: the standby is not sent the changed key files "
+                "(copy keys/ and tls/ to it by hand; docs/ha.md §6)"
+            )
+            return
+        publish_key_files(self.store, self.files.paths, at=format_utc(self.clock.now()))
 
     def _journal(self, kind: str, data: dict[str, Any]) -> None:
         self.store.append_journal(kind=kind, at=format_utc(self.clock.now()), data=data)

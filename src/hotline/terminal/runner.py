@@ -23,14 +23,16 @@ from pathlib import Path
 from typing import Any
 
 from hotline.errors import ConfigError, DaemonError, LinkError, NotInitialised
+from hotline.terminal.config.keyfiles import CHECK_EVERY, sync_key_files
 from hotline.terminal.config.passphrase import Passphrase
 from hotline.terminal.config.paths import TerminalPaths
 from hotline.terminal.config.token import Pin
 from hotline.terminal.daemon import Terminal
 from hotline.terminal.runtime.cpu_wake import CPU_DMA_LATENCY, CpuWakeHold, hold_cpus_awake
 from hotline.terminal.runtime.heap import cap_mmap_threshold
-from hotline.terminal.runtime.leadership import STEPPED_DOWN, Leadership
+from hotline.terminal.runtime.leadership import POLL_INTERVAL, STEPPED_DOWN, Leadership
 from hotline.terminal.runtime.tasks import Supervisor
+from hotline.terminal.standby import pull_key_files
 from hotline.utc import format_utc
 
 __all__ = ["DirectoryLock", "ExtraServer", "run_terminal"]
@@ -88,9 +90,6 @@ async def run_terminal(
     ``passphrase`` opens sealed keys, ``pin`` a signing key's token; None
     looks in the environment (open_terminal).
     """
-    from hotline.terminal.control import serve_control_api
-    from hotline.terminal.lane import serve_send_lane
-
     # Large buffers (a TLS handshake's) mapped apart, so a flood of refused
     # connections is given back to the system (runtime/heap.py).
     cap_mmap_threshold()
@@ -102,6 +101,9 @@ async def run_terminal(
     lock = DirectoryLock(paths.lock)
     lock.acquire()  # before touching the store: a second daemon must not open it at all
     try:
+        # The key files the active process published since this directory was
+        # made or last ran (a standby's; docs/ha.md §6), before they are opened.
+        pull_key_files(directory)
         terminal = Terminal.open(directory, passphrase=passphrase, pin=pin)
     except BaseException:
         lock.release()
@@ -118,16 +120,10 @@ async def run_terminal(
         lock.release()
         raise
     cpu_hold = _hold_cpus(terminal)
+    process = _Process(terminal, extra=extra, passphrase=passphrase, pin=pin)
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, terminal.request_stop)
-
-    def server_failed(name: str, exc: BaseException) -> None:
-        # A server that dies leaves the terminal out of its operators' reach: stop, say why.
-        log.error("%s stopped: %s", name, exc)
-        terminal.request_stop()
-
-    servers = Supervisor(f"servers {terminal.party}", on_failure=server_failed)
+        loop.add_signal_handler(signum, process.request_stop)
     try:
         if leadership is None:
             await _start_terminal(terminal)
@@ -135,27 +131,18 @@ async def run_terminal(
             # A standby answers `hotline status` (role: standby) but listens to no
             # peer and dials none until it holds the lead.
             terminal.role = leadership.role
-        # The send lane first (DIR/send.sock, docs/lane.md): once the control API
-        # answers, a client may count on the lane listening too.
-        await _start_server(servers, serve_send_lane, terminal)
-        await _start_server(servers, serve_control_api, terminal)
-        if terminal.settings.metrics is not None:
-            from hotline.terminal.metrics import serve_metrics
-
-            await _start_server(servers, serve_metrics, terminal)
-        if extra is not None:
-            await _start_server(servers, extra, terminal)
+        await process.serve()
         if ready is not None:
             ready.set()
         if leadership is not None:
-            await _lead(terminal, leadership, servers)
-        await terminal.wait_stopped()
+            await _lead(process, leadership)
+        await process.terminal.wait_stopped()
         if leadership is not None and leadership.role == STEPPED_DOWN:
             raise DaemonError("this process lost the leader lock and stepped down")
-        log.info("%s shutting down", terminal.party)
+        log.info("%s shutting down", process.terminal.party)
     finally:
-        await servers.aclose()
-        await terminal.stop()
+        await process.servers.aclose()
+        await process.terminal.stop()
         if leadership is not None:
             leadership.close()
         if cpu_hold is not None:
@@ -165,6 +152,100 @@ async def run_terminal(
             loop.remove_signal_handler(signum)
 
 
+class _Process:
+    """The terminal this process runs and the servers in front of it (the control API,
+    the send lane, metrics, the console).
+
+    A standby replaces both when it pulls new key files (:meth:`reopen`): the
+    terminal is opened again from its directory, as a restart would, before it
+    has started anything.
+    """
+
+    def __init__(
+        self,
+        terminal: Terminal,
+        *,
+        extra: ExtraServer | None,
+        passphrase: Passphrase | None,
+        pin: Pin | None,
+    ) -> None:
+        self.terminal = terminal
+        self._extra = extra
+        self._passphrase = passphrase
+        self._pin = pin
+        self._stop_requested = False
+        self.servers = self._supervisor()
+        #: The key files' generation last looked at (docs/ha.md §6); 0 until the first
+        #: look, which then only finds the directory in sync (pulled at the start).
+        self.key_generation = 0
+
+    def request_stop(self) -> None:
+        self._stop_requested = True
+        self.terminal.request_stop()
+
+    def _supervisor(self) -> Supervisor:
+        def server_failed(name: str, exc: BaseException) -> None:
+            # A server that dies leaves the terminal out of its operators' reach: stop, say why.
+            log.error("%s stopped: %s", name, exc)
+            self.request_stop()
+
+        return Supervisor(f"servers {self.terminal.party}", on_failure=server_failed)
+
+    async def serve(self) -> None:
+        """Start the servers in front of the terminal."""
+        from hotline.terminal.control import serve_control_api
+        from hotline.terminal.lane import serve_send_lane
+
+        # The send lane first (DIR/send.sock, docs/lane.md): once the control API
+        # answers, a client may count on the lane listening too.
+        await _start_server(self.servers, serve_send_lane, self.terminal)
+        await _start_server(self.servers, serve_control_api, self.terminal)
+        if self.terminal.settings.metrics is not None:
+            from hotline.terminal.metrics import serve_metrics
+
+            await _start_server(self.servers, serve_metrics, self.terminal)
+        if self._extra is not None:
+            await _start_server(self.servers, self._extra, self.terminal)
+
+    def sync_keys(self, *, lead: bool) -> bool:
+        """Bring the directory's key files and the store's together; True if it pulled
+        new ones (the terminal must then be opened again)."""
+        result = sync_key_files(
+            self.terminal.store,
+            self.terminal.files.paths,
+            lead=lead,
+            at=format_utc(self.terminal.clock.now()),
+        )
+        self.key_generation = result.generation
+        if result.action != "pulled":
+            return False
+        log.info(
+            "pulled the key files of generation %d: %s",
+            result.generation,
+            ", ".join(result.changed),
+        )
+        return True
+
+    async def reopen(self, leadership: Leadership) -> None:
+        """Open the terminal again from its directory (new key files), with new servers."""
+        old = self.terminal
+        # Opened first: if the new files do not open (a passphrase changed on the
+        # active machine only), the process stops on the old terminal, saying why.
+        self.terminal = Terminal.open(
+            old.files.paths.root, passphrase=self._passphrase, pin=self._pin
+        )
+        await self.servers.aclose()
+        old.store_closed = True
+        old.store.close()  # never started: nothing else to stop
+        self.terminal.cpu_wake = old.cpu_wake
+        leadership.rebind(self.terminal.store)
+        self.terminal.role, self.terminal.epoch = leadership.role, leadership.epoch
+        if self._stop_requested:
+            self.terminal.request_stop()
+        self.servers = self._supervisor()
+        await self.serve()
+
+
 async def _start_terminal(terminal: Terminal) -> None:
     try:
         await terminal.start()
@@ -172,21 +253,33 @@ async def _start_terminal(terminal: Terminal) -> None:
         raise ConfigError(str(exc)) from exc
 
 
-async def _lead(terminal: Terminal, leadership: Leadership, servers: Supervisor) -> None:
-    """Wait for the lead (unless asked to stop first), then start the terminal and watch the lock."""
-    waiting = asyncio.ensure_future(
-        leadership.wait_active(lambda: format_utc(terminal.clock.now()))
-    )
-    stopping = asyncio.ensure_future(terminal.wait_stopped())
-    try:
-        await asyncio.wait({waiting, stopping}, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        stopping.cancel()
-        if not waiting.done():
-            waiting.cancel()
-    if not waiting.done() or waiting.cancelled():
-        return
-    waiting.result()  # a failure to reach the store stops the process, saying why
+async def _lead(process: _Process, leadership: Leadership) -> None:
+    """Wait for the lead (unless asked to stop first), then start the terminal and watch the lock.
+
+    While it waits, the standby looks at the store's key files every
+    CHECK_EVERY seconds and, if the active process published new ones, pulls
+    them and opens the terminal again; once more as it takes the lead, so it
+    never leads on keys older than the store's (docs/ha.md §6).
+    """
+    loop = asyncio.get_running_loop()
+    looked = loop.time()
+    while not leadership.try_take(format_utc(process.terminal.clock.now())):
+        if loop.time() - looked >= CHECK_EVERY:
+            looked = loop.time()
+            generation = process.terminal.store.key_files_generation()
+            if generation != process.key_generation and process.sync_keys(lead=False):
+                await process.reopen(leadership)
+        stopping = asyncio.ensure_future(process.terminal.wait_stopped())
+        try:
+            # Polling is the design: the lock is the server's, nothing here could set an Event.
+            await asyncio.wait({stopping}, timeout=POLL_INTERVAL)
+        finally:
+            stopping.cancel()
+        if stopping.done() and not stopping.cancelled():
+            return
+    if process.sync_keys(lead=True):
+        await process.reopen(leadership)
+    terminal = process.terminal
     terminal.role, terminal.epoch = leadership.role, leadership.epoch
     await _start_terminal(terminal)
 
@@ -194,7 +287,7 @@ async def _lead(terminal: Terminal, leadership: Leadership, servers: Supervisor)
         terminal.role = leadership.role
         terminal.request_stop()
 
-    servers.spawn(leadership.watch(lost), "leader lock")
+    process.servers.spawn(leadership.watch(lost), "leader lock")
 
 
 def _hold_cpus(terminal: Terminal, device: Path = CPU_DMA_LATENCY) -> CpuWakeHold | None:

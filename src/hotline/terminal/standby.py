@@ -7,6 +7,10 @@ same settings with its own ``listen``, and ``[terminal] partner_listen`` naming
 the other's addresses in each directory, so the card either prints lists both
 machines as routes and peers fail over by their usual route logic. Copy the new
 directory to the second machine as it is (it holds the private keys: mode 0700).
+
+After that the pair keeps its key files in step through the store
+(:mod:`hotline.terminal.config.keyfiles`): :func:`pull_key_files` is what
+``hotline run`` does first, before it opens the keys.
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ import shutil
 from pathlib import Path
 
 from hotline.errors import AlreadyInitialised, ConfigError, NotInitialised
+from hotline.store import open_store
+from hotline.terminal.config.keyfiles import KeySync, sync_key_files
 from hotline.terminal.config.paths import TerminalPaths
 from hotline.terminal.config.settings import (
     Settings,
@@ -25,8 +31,10 @@ from hotline.terminal.config.settings import (
     load_settings,
     render_settings,
 )
+from hotline.terminal.runtime.clock import SystemClock
+from hotline.utc import format_utc
 
-__all__ = ["init_standby", "set_setting"]
+__all__ = ["init_standby", "pull_key_files", "set_setting"]
 
 
 def init_standby(directory: Path, *, of: Path, listen: list[str]) -> Settings:
@@ -54,6 +62,25 @@ def init_standby(directory: Path, *, of: Path, listen: list[str]) -> Settings:
     paths.config.write_text(render_settings(standby), encoding="utf-8")
     set_setting(source.config, "terminal", "partner_listen", list(listen_here))
     return standby
+
+
+def pull_key_files(directory: Path) -> KeySync | None:
+    """Bring the key files of ``directory`` up to date from its PostgreSQL store, as a
+    standby does (never publishing); None for a SQLite terminal (it has no standby).
+
+    Run before the keys are opened: the files the active process published
+    since this directory last matched the store are written in, the ones it
+    no longer has removed (docs/ha.md §6).
+    """
+    paths = TerminalPaths(directory)
+    settings = load_settings(paths.config)
+    if settings.store_url is None or not paths.keys.is_dir():
+        return None
+    store = open_store(settings.store_url, create=False)
+    try:
+        return sync_key_files(store, paths, lead=False, at=format_utc(SystemClock().now()))
+    finally:
+        store.close()
 
 
 def set_setting(config: Path, section: str, key: str, value: object) -> None:

@@ -22,6 +22,7 @@ from hotline.store.interfaces._conferences import ConferenceStore
 from hotline.store.interfaces._fencing import FencingStore
 from hotline.store.interfaces._groups import GroupStore
 from hotline.store.interfaces._journal import JournalStore
+from hotline.store.interfaces._key_files import KeyFileStore
 from hotline.store.interfaces._lifetime import StoreStatistics, TransactionalStore
 from hotline.store.interfaces._messages import AcknowledgementStore, MessageStore
 from hotline.store.interfaces._peer_confirmations import PeerConfirmationStore
@@ -46,6 +47,7 @@ __all__ = [
     "FencingStore",
     "GroupStore",
     "JournalStore",
+    "KeyFileStore",
     "MeetingStore",
     "MessageStore",
     "PeerConfirmationStore",

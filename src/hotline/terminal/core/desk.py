@@ -150,6 +150,9 @@ class DeskServices:
     signers: Signers | None = None
     #: Seals a rotated key's file under the passphrase (None: raw keys, or single-tier).
     key_sealer: SealingKey | None = None
+    #: Call once this terminal's key files changed (a key event journaled): the daemon
+    #: publishes them for a standby (docs/ha.md §6); nothing in bare tests.
+    key_files_changed: Callable[[], None] = lambda: None
 
 
 class Desk:

@@ -58,6 +58,14 @@ class Leadership:
 
         return cls(LeaderLock(url, leader_key(signing_key)), store, holder=holder)
 
+    def rebind(self, store: Any) -> None:
+        """Fence ``store`` as the current one was (the terminal was opened again with new
+        key files; docs/ha.md §6): with the epoch if active, else the standby's."""
+        from hotline.store.postgresql import STANDBY_EPOCH
+
+        self._store = store
+        store.fence(self.epoch if self.role == ACTIVE and self.epoch is not None else STANDBY_EPOCH)
+
     def try_take(self, now: str) -> bool:
         """One try of the lock; True once this process is active."""
         if self.role == ACTIVE:
@@ -69,12 +77,6 @@ class Leadership:
         self.role, self.epoch = ACTIVE, epoch
         log.info("active: took the lead at fencing epoch %d", epoch)
         return True
-
-    async def wait_active(self, now: Callable[[], str]) -> None:
-        """Return once this process holds the lead (polling every POLL_INTERVAL)."""
-        # Polling is the design: the lock is the server's, nothing here could set an Event.
-        while not self.try_take(now()):  # noqa: ASYNC110
-            await asyncio.sleep(POLL_INTERVAL)
 
     async def watch(self, on_lost: Callable[[], None]) -> None:
         """While active, check the lock every POLL_INTERVAL; on its loss step down and call ``on_lost``."""

@@ -55,6 +55,7 @@ from hotline.testing.store_conformance._fixtures import (
 )
 from hotline.testing.store_conformance._groups import TestGroups
 from hotline.testing.store_conformance._journal import TestJournal
+from hotline.testing.store_conformance._key_files import TestKeyFiles
 from hotline.testing.store_conformance._lifetime import (
     TestInterface,
     TestLifetime,
@@ -109,6 +110,7 @@ __all__ = [
     "TestIncoming",
     "TestInterface",
     "TestJournal",
+    "TestKeyFiles",
     "TestLifetime",
     "TestMeetings",
     "TestMessageRoundTrip",

@@ -302,6 +302,7 @@ class KeyDesk(Desk):
             at=format_utc(self._clock.now()),
             data={"key_id": pending.certificate.key_id, "serial": pending.certificate.serial},
         )
+        self.services.key_files_changed()
 
     @property
     def pending_signing_key(self) -> KeyCertificate | None:
@@ -427,6 +428,7 @@ class KeyDesk(Desk):
                 at=format_utc(self._clock.now()),
                 data={**data, "announced_to": [p.party for p in peers]},
             )
+            self.services.key_files_changed()  # for a standby, with the entry (docs/ha.md §6)
             for peer in peers:
                 queued.append(
                     self.services.outbox.queue(
@@ -513,6 +515,7 @@ class KeyDesk(Desk):
         queued: list[MessageRecord] = []
         change = change_our_master(self.services, self._tiers, passphrase=passphrase, queued=queued)
         self._tiers = change.tiers
+        self.services.key_files_changed()
         for record in queued:
             self.services.lines.queued(record)
         return change
