@@ -522,6 +522,8 @@ class Terminal:
         A removed peer needs ``readd`` (config/trust.py).
         """
         added = add_peer_card(self.files, card_text, clock=self.clock, readd=readd)
+        # A refreshed card may certify a signing key rotated since (cards.md §9.2).
+        self.signers.forget(added.peer.party)
         self.removed.pop(added.peer.party, None)
         line = self.lines.get(added.peer.party)
         if line is None:

@@ -1,0 +1,108 @@
+"""A signing rotation, complete: the card after it, and a stop between staging and switching.
+
+Through real processes, as an operator would (docs/keys.md §7):
+
+- a party that rotated its signing key hands out a card carrying the current
+  key's certificate beside the address's; a third terminal that adds that card
+  afterwards accepts what the new key signs at once, both ways, and ``verify``
+  holds everywhere;
+- a terminal stopped after staging a signing key (its peer down, so the switch
+  waited) resumes at its next start and switches once the peer has receipted
+  the key event.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from hotline.crypto import Envelope, PeerCard
+from hotline.store import Direction
+from hotline.terminal import ControlClient, open_terminal
+
+from .helpers import TerminalProcess, hotline, init_unprotected, make_mesh, wait_for
+
+
+def _journal_kinds(terminal: TerminalProcess) -> list[str]:
+    files = open_terminal(terminal.directory)
+    try:
+        return [e.kind for e in files.store.iter_journal()]
+    finally:
+        files.store.close()
+
+
+def _signing_keys(terminal: TerminalProcess) -> list[tuple[int, str]]:
+    listed = json.loads(hotline("key", "list", terminal.directory, "--json").stdout)
+    return [(k["serial"], k["state"]) for k in listed["keys"] if k["kind"] == "signing"]
+
+
+def _delivered(client: ControlClient, sent: dict[str, Any]) -> None:
+    assert client.wait_delivered(str(sent["id"]))["state"] == "delivered"
+
+
+def test_a_peer_added_after_a_signing_rotation_accepts_the_new_key(tmp_path: Path) -> None:
+    terminals = make_mesh(tmp_path, ("Washington", "Moscow"))
+    washington, moscow = terminals["Washington"], terminals["Moscow"]
+    card_before = hotline("card", washington.directory).stdout
+    moscow_card = hotline("card", moscow.directory).stdout
+    paris = TerminalProcess(tmp_path / "paris")
+    init_unprotected(paris.directory, "Paris")
+    try:
+        washington.start()
+        moscow.start()
+        hotline("key", "rotate", washington.directory, "--which", "signing")
+        wait_for(
+            lambda: "signing key switched" in _journal_kinds(washington),
+            within=60,
+            what="Washington's switch to its new signing key",
+        )
+        assert _signing_keys(washington) == [(1, "superseded"), (2, "current")]
+        card_text = hotline("card", washington.directory).stdout
+        card = PeerCard.from_json(card_text)
+        before = PeerCard.from_json(card_before)
+        # The address stays the first key; the card certifies the current one too.
+        assert card.signing_key == before.signing_key
+        assert [(c.kind, c.serial) for c in card.key_certificates if c.kind == "signing"] == [
+            ("signing", 1),
+            ("signing", 2),
+        ]
+        assert card.current_signing is not None
+        assert card.current_signing.serial == 2
+        assert card.fingerprint == before.fingerprint
+        # A card where nothing rotated is what it always was, byte for byte.
+        assert hotline("card", moscow.directory).stdout == moscow_card
+        # Paris meets Washington only now.
+        hotline("peer", "add", paris.directory, "-", stdin=card_text)
+        hotline(
+            "peer", "add", washington.directory, "-", stdin=hotline("card", paris.directory).stdout
+        )
+        paris.start()
+        with (
+            ControlClient(washington.directory) as at_washington,
+            ControlClient(paris.directory) as at_paris,
+        ):
+            _delivered(
+                at_washington, at_washington.send(to="Paris", text="bonjour from Washington")
+            )
+            _delivered(at_paris, at_paris.send(to="Washington", text="bonjour from Paris"))
+            _delivered(at_washington, at_washington.send(to="Moscow", text="still on the line"))
+    finally:
+        for terminal in (washington, moscow, paris):
+            terminal.stop()
+    files = open_terminal(paris.directory)
+    try:
+        received = [m for m in files.store.list_messages(peer="Washington") if m.kind == "text"]
+        journal = list(files.store.iter_journal())
+    finally:
+        files.store.close()
+    inbound = [m for m in received if m.direction is Direction.IN]
+    assert [m.text for m in inbound] == ["bonjour from Washington"]
+    # Signed by the new key, named by the address, and taken without any key event.
+    header = Envelope.decode(inbound[0].envelope).header
+    assert header.sender == card.signing_key
+    assert card.current_signing is not None
+    assert header.signer == card.current_signing.public_key
+    assert not [e for e in journal if e.kind in ("refusal", "peer key certified")]
+    for terminal in (washington, moscow, paris):
+        assert "all hold" in hotline("verify", terminal.directory).stdout
