@@ -14,14 +14,19 @@ Through real processes, as an operator would (docs/keys.md §7):
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from hotline.crypto import Envelope, PeerCard
 from hotline.store import Direction
 from hotline.terminal import ControlClient, open_terminal
+from hotline.terminal.config.rotation import stage_signing
+from hotline.terminal.config.tiers import save_certificates
 
-from .helpers import TerminalProcess, hotline, init_unprotected, make_mesh, wait_for
+from .helpers import TerminalProcess, free_port, hotline, init_unprotected, make_mesh, wait_for
 
 
 def _journal_kinds(terminal: TerminalProcess) -> list[str]:
@@ -105,4 +110,141 @@ def test_a_peer_added_after_a_signing_rotation_accepts_the_new_key(tmp_path: Pat
     assert header.signer == card.current_signing.public_key
     assert not [e for e in journal if e.kind in ("refusal", "peer key certified")]
     for terminal in (washington, moscow, paris):
+        assert "all hold" in hotline("verify", terminal.directory).stdout
+
+
+def _signer_of_last(
+    terminal: TerminalProcess, peer: str, env: dict[str, str] | None
+) -> bytes | None:
+    files = open_terminal(terminal.directory) if env is None else _open_sealed(terminal, env)
+    try:
+        [newest] = files.store.list_messages(peer=peer, direction=Direction.OUT, limit=1)
+        return Envelope.decode(newest.envelope).header.signer
+    finally:
+        files.store.close()
+
+
+def _open_sealed(terminal: TerminalProcess, env: dict[str, str]) -> Any:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("HOTLINE_PASSPHRASE_FILE", env["HOTLINE_PASSPHRASE_FILE"])
+        return open_terminal(terminal.directory)
+
+
+def test_a_terminal_killed_between_staging_and_switching_switches_after_its_restart(
+    tmp_path: Path,
+) -> None:
+    secret = tmp_path / "washington.passphrase"
+    secret.write_text("correct horse battery staple\n")
+    env = {"HOTLINE_PASSPHRASE_FILE": str(secret)}
+    washington = TerminalProcess(tmp_path / "wash", run_args=("--passphrase-file", secret))
+    moscow = TerminalProcess(tmp_path / "moscow")
+    init_unprotected(moscow.directory, "Moscow")
+    hotline(
+        "init",
+        washington.directory,
+        "--party",
+        "Washington",
+        "--listen",
+        f"127.0.0.1:{free_port()}",
+        "--passphrase-file",
+        secret,
+    )
+    hotline(
+        "peer",
+        "add",
+        washington.directory,
+        "-",
+        stdin=hotline("card", moscow.directory).stdout,
+        env=env,
+    )
+    hotline(
+        "peer",
+        "add",
+        moscow.directory,
+        "-",
+        stdin=hotline("card", washington.directory, env=env).stdout,
+    )
+    try:
+        # Moscow is down: the key event waits in Washington's outbox, and so does the switch.
+        washington.start()
+        hotline("key", "rotate", washington.directory, "--which", "signing")
+        assert _signing_keys(washington) == [(1, "current"), (2, "staged")]
+        washington.kill()
+        assert _signing_keys(washington) == [(1, "current"), (2, "staged")]
+        washington.start()
+        moscow.start()
+        wait_for(
+            lambda: _signing_keys(washington) == [(1, "superseded"), (2, "current")],
+            within=60,
+            what="Washington's switch after its restart",
+        )
+        with ControlClient(washington.directory) as client:
+            _delivered(client, client.send(to="Moscow", text="on the key staged before the stop"))
+        with ControlClient(moscow.directory) as client:
+            _delivered(client, client.send(to="Washington", text="received"))
+    finally:
+        washington.stop()
+        moscow.stop()
+    kinds = _journal_kinds_sealed(washington, env)
+    # Announced once (before the stop), switched once (after it).
+    assert kinds.count("key rotated") == 1
+    assert kinds.count("signing key switched") == 1
+    certificates = json.loads(hotline("key", "list", washington.directory, "--json").stdout)
+    assert _signer_of_last(washington, "Moscow", env) is not None
+    assert "all hold" in hotline("verify", washington.directory, env=env).stdout
+    assert "all hold" in hotline("verify", moscow.directory).stdout
+    assert [k["state"] for k in certificates["keys"] if k["kind"] == "signing"] == [
+        "superseded",
+        "current",
+    ]
+
+
+def _journal_kinds_sealed(terminal: TerminalProcess, env: dict[str, str]) -> list[str]:
+    files = _open_sealed(terminal, env)
+    try:
+        return [e.kind for e in files.store.iter_journal()]
+    finally:
+        files.store.close()
+
+
+@pytest.mark.parametrize("certified", [True, False], ids=["certified", "not-certified"])
+def test_a_staged_key_never_announced_is_announced_at_the_next_start(
+    tmp_path: Path, certified: bool
+) -> None:
+    """A stop after the key was staged, before the rotation's journal transaction.
+
+    ``stage_signing`` is what ``key rotate`` runs first; the stop comes right
+    after it (``certified``), or between its staging directory and
+    ``keys/certificates.cbor`` (not ``certified``).
+    """
+    terminals = make_mesh(tmp_path, ("Washington", "Moscow"))
+    washington, moscow = terminals["Washington"], terminals["Moscow"]
+    files = open_terminal(washington.directory)
+    try:
+        assert files.tiers is not None
+        stage_signing(files.paths, files.identity, files.tiers, sealer=None, now=datetime.now(UTC))
+        if not certified:
+            save_certificates(files.paths.keys, files.tiers.certificates)
+    finally:
+        files.store.close()
+    assert [s for s, _ in _signing_keys(washington)] == ([1, 2] if certified else [1])
+    try:
+        washington.start()
+        moscow.start()
+        wait_for(
+            lambda: _signing_keys(washington) == [(1, "superseded"), (2, "current")],
+            within=60,
+            what="Washington's switch to the key staged before its start",
+        )
+        with ControlClient(washington.directory) as client:
+            _delivered(client, client.send(to="Moscow", text="announced late, signing now"))
+    finally:
+        washington.stop()
+        moscow.stop()
+    kinds = _journal_kinds(washington)
+    assert kinds.count("key rotated") == 1
+    assert kinds.count("signing key switched") == 1
+    assert "peer key certified" in _journal_kinds(moscow)
+    assert _signer_of_last(washington, "Moscow", None) is not None
+    for terminal in (washington, moscow):
         assert "all hold" in hotline("verify", terminal.directory).stdout

@@ -257,6 +257,7 @@ class Terminal:
             revoked_keys=self.revoked_keys,
             signers=self.signers,
             key_sealer=files.key_sealer,
+            staged_signing=files.staged_signing,
         )
         #: The features, routed to by the kinds they name (hotline.terminal.core.desk).
         self.desks = DeskRegistry(

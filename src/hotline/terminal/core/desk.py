@@ -34,6 +34,7 @@ from typing import Any, ClassVar, Protocol, Self, TypeVar
 
 from hotline.crypto import Identity, SealingKey
 from hotline.store import AckRecord, MessageRecord, PeerRecord, Store
+from hotline.terminal.config.rotation import StagedSigning
 from hotline.terminal.config.settings import Settings
 from hotline.terminal.config.tiers import KeyTiers
 from hotline.terminal.core.alarms import AlarmBoard
@@ -150,6 +151,8 @@ class DeskServices:
     signers: Signers | None = None
     #: Seals a rotated key's file under the passphrase (None: raw keys, or single-tier).
     key_sealer: SealingKey | None = None
+    #: A signing key a stop left staged, for the keys desk to resume (None: none).
+    staged_signing: StagedSigning | None = None
 
 
 class Desk:
