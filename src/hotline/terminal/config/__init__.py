@@ -47,11 +47,14 @@ from hotline.terminal.config.peer_masters import (
 from hotline.terminal.config.revocations import REVOCATIONS_FILE, add_revocation, read_revocations
 from hotline.terminal.config.rotation import (
     ROTATION_DIR,
+    StagedSigning,
     finish_rotation,
     keep_staged_certificate,
+    read_staged_signing,
     retired_signing_key,
     rotate_tls,
     stage_signing,
+    staged_signing_certificate,
     switch_signing,
 )
 from hotline.terminal.config.rotation_encryption import (
@@ -160,6 +163,7 @@ __all__ = [
     "ROTATION_DIR",
     "RecordSettings",
     "Settings",
+    "StagedSigning",
     "TEST_LANGUAGES",
     "TerminalFiles",
     "TerminalPaths",
@@ -209,6 +213,7 @@ __all__ = [
     "read_master_token",
     "read_passphrase_file",
     "read_revocations",
+    "read_staged_signing",
     "refuse_if_removed",
     "remove_peer",
     "render_settings",
@@ -220,6 +225,7 @@ __all__ = [
     "rotate_tls",
     "save_certificates",
     "stage_signing",
+    "staged_signing_certificate",
     "switch_signing",
     "sync_directory",
     "verify_confirmation",
