@@ -899,3 +899,9 @@ FOR EACH ROW
 EXECUTE FUNCTION hotline_peers_encryption_key_switched()""",
 )
 """Peers' encryption keys switched to by their key events (append-only; the newest is in force)."""
+
+STATEMENT_ENDORSERS = (
+    "ALTER TABLE statement_signatures ADD COLUMN sk BYTEA "
+    "CHECK (sk IS NULL OR octet_length(sk) = 32)",
+)
+"""The signing key that endorsed a statement signature, when not the party's address (its "sk")."""

@@ -952,3 +952,8 @@ END""",
     _PEER_ENCRYPTION_KEY_SWITCHED,
 )
 """Peers' encryption keys switched to by their key events (append-only; the newest is in force)."""
+
+STATEMENT_ENDORSERS = (
+    "ALTER TABLE statement_signatures ADD COLUMN sk BLOB CHECK (sk IS NULL OR length(sk) = 32)",
+)
+"""The signing key that endorsed a statement signature, when not the party's address (its "sk")."""

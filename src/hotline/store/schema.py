@@ -182,6 +182,14 @@ MIGRATIONS: tuple[Migration, ...] = (
             "postgresql": postgresql_sql.PEER_ENCRYPTION_KEYS,
         },
     ),
+    Migration(
+        version=21,
+        summary="the rotated signing key that endorsed a joint statement's signature",
+        sql={
+            "sqlite": sqlite_sql.STATEMENT_ENDORSERS,
+            "postgresql": postgresql_sql.STATEMENT_ENDORSERS,
+        },
+    ),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].version
