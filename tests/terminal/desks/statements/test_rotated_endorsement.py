@@ -129,3 +129,57 @@ def test_an_endorsement_by_an_uncertified_key_is_refused(tmp_path: Path) -> None
             assert StatementSignature.from_map(forged.to_map()) == forged
 
     run_virtual(main())
+
+
+def test_an_endorsement_by_a_revoked_key_is_refused(tmp_path: Path) -> None:
+    directories = make_mesh(tmp_path, list(PARTIES))
+
+    async def main() -> None:
+        async with running(directories) as t:
+            await convened(t)
+            washington, london = t["Washington"], t["London"]
+            keys = washington.desk(KeyDesk)
+            keys.rotate("signing")
+            await wait_until(
+                lambda: washington.identity.rotated_signer is not None,
+                what="Washington's switch to its new signing key",
+            )
+            assert keys.tiers is not None
+            [address] = [
+                c for c in keys.tiers.certificates if c.serial == 1 and c.kind == "signing"
+            ]
+            keys.revoke(address.key_id, reason="the old key leaked")
+            await wait_until(
+                lambda: bool(london.store.peer_key_revocations("Washington")),
+                what="the revocation at London",
+            )
+            statement = desk(washington).draft(conference="quint", title="T", texts={"en": "x"}).id
+            await wait_until(
+                lambda: "absent" not in states(t, statement).values(), what="the draft"
+            )
+            # Whoever holds the leaked key endorses with it, as the address (no "sk").
+            leaked = SoftwareSigner(
+                Ed25519PrivateKey.from_private_bytes(
+                    (directories["Washington"] / "keys" / "signing-1.key").read_bytes()
+                )
+            )
+            assert leaked.public_key == address.public_key
+            president = person(washington, "president")
+            forged = sign_draft(
+                desk(washington).status(statement).current.id,
+                party="Washington",
+                person=president.name,
+                person_key=president.public_key,
+                person_sign=president.sign,
+                party_sign=leaked.sign,
+                signed_at=format_utc(washington.clock.now()),
+            )
+            sender = london.store.get_peer("Washington")
+            assert sender is not None
+            with pytest.raises(StatementInvalid, match="revoked key"):
+                desk(london)._take_signature(
+                    sender, {"op": "sign", "signature": forged.to_map()}, group="forged"
+                )
+            assert london.store.statement_signatures(statement) == []
+
+    run_virtual(main())

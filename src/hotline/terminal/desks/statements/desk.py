@@ -315,7 +315,9 @@ class StatementDesk(Desk):
         party = draft.party(signature.party)
         if party is None or party.key != sender.signing_key:
             raise StatementInvalid(f"a signature for {signature.party} sent by {sender.party}")
-        signature.verify(draft, endorser=self._endorser(sender, signature))
+        endorser = self._endorser(sender, signature)
+        signature.verify(draft, endorser=endorser)
+        self._refuse_revoked(sender, signature, endorser or sender.signing_key)
         status = self._status(held.statement)
         if status.state in (StatementState.WITHDRAWN, StatementState.EXPIRED):
             raise StatementInvalid(f"a signature on a statement that is {status.state}")
@@ -423,6 +425,17 @@ class StatementDesk(Desk):
             return signers.signing_key_for(sender, signature.sk, signature.signed_at)
         except WrongSigner:
             return None
+
+    def _refuse_revoked(
+        self, sender: PeerRecord, signature: StatementSignature, endorser: bytes
+    ) -> None:
+        """StatementInvalid if the key that endorsed is one ``sender`` revoked (docs/keys.md §7a)."""
+        revoked = self.services.revoked_keys
+        if revoked is None:
+            return
+        problem = revoked.revoked_key_problem(sender.party, endorser, signature.signed_at)
+        if problem is not None:
+            raise StatementInvalid(f"{signature.party}'s endorsement is {problem}")
 
     def _store_signature(
         self,
