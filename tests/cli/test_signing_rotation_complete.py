@@ -134,6 +134,19 @@ def test_a_peer_added_after_a_signing_rotation_accepts_the_new_key(tmp_path: Pat
         assert "all hold" in hotline("verify", terminal.directory).stdout
 
 
+def _start_and_switch(washington: TerminalProcess, moscow: TerminalProcess) -> None:
+    """Start both; Washington switches to the key staged before its start, and signs with it."""
+    washington.start()
+    moscow.start()
+    wait_for(
+        lambda: _signing_keys(washington) == [(1, "superseded"), (2, "current")],
+        within=60,
+        what="Washington's switch to the key staged before its start",
+    )
+    with ControlClient(washington.directory) as client:
+        _delivered(client, client.send(to="Moscow", text="on the key staged before the start"))
+
+
 def test_a_terminal_killed_between_staging_and_switching_switches_after_its_restart(
     tmp_path: Path,
 ) -> None:
@@ -175,15 +188,7 @@ def test_a_terminal_killed_between_staging_and_switching_switches_after_its_rest
         assert _signing_keys(washington) == [(1, "current"), (2, "staged")]
         washington.kill()
         assert _signing_keys(washington) == [(1, "current"), (2, "staged")]
-        washington.start()
-        moscow.start()
-        wait_for(
-            lambda: _signing_keys(washington) == [(1, "superseded"), (2, "current")],
-            within=60,
-            what="Washington's switch after its restart",
-        )
-        with ControlClient(washington.directory) as client:
-            _delivered(client, client.send(to="Moscow", text="on the key staged before the stop"))
+        _start_and_switch(washington, moscow)
         with ControlClient(moscow.directory) as client:
             _delivered(client, client.send(to="Washington", text="received"))
     finally:
@@ -220,15 +225,7 @@ def test_a_staged_key_never_announced_is_announced_at_the_next_start(
         files.store.close()
     assert [s for s, _ in _signing_keys(washington)] == ([1, 2] if certified else [1])
     try:
-        washington.start()
-        moscow.start()
-        wait_for(
-            lambda: _signing_keys(washington) == [(1, "superseded"), (2, "current")],
-            within=60,
-            what="Washington's switch to the key staged before its start",
-        )
-        with ControlClient(washington.directory) as client:
-            _delivered(client, client.send(to="Moscow", text="announced late, signing now"))
+        _start_and_switch(washington, moscow)
     finally:
         washington.stop()
         moscow.stop()
