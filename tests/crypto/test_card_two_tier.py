@@ -206,3 +206,72 @@ def test_tls_leaf_issued_by_the_master_names_the_master() -> None:
     tls_key = Ed25519PrivateKey.from_private_bytes(_key("Moscow tls 1"))
     leaf = make_tls_leaf(operational(1), tls_key, issuer=MASTER)
     assert identity_key(leaf, [card.certificate]) == MASTER.public_key
+
+
+def _signing_certificate(generation: int, serial: int) -> KeyCertificate:
+    identity = operational(generation)
+    return certify_key(
+        master=MASTER,
+        party="Moscow",
+        kind="signing",
+        public_key=identity.signing_public,
+        serial=serial,
+        not_before=NOT_BEFORE,
+        not_after=NOT_AFTER,
+        key_signer=identity.signer,
+    )
+
+
+def test_after_a_signing_rotation_the_card_certifies_the_address_and_the_current_key() -> None:
+    address = operational(1)
+    encryption = certificates(address, 1)[0]
+    card = make_card(
+        address,
+        routes=ROUTES,
+        timezone="Europe/Moscow",
+        master=MASTER,
+        key_certificates=[encryption, _signing_certificate(1, 1), _signing_certificate(2, 2)],
+    )
+    assert PeerCard.from_json(card.to_json()) == card
+    assert [(c.kind, c.serial) for c in card.key_certificates] == [
+        ("signing", 1),
+        ("signing", 2),
+        ("encryption", 1),
+    ]
+    # The address names the party; the current key is the second signing certificate.
+    assert card.signing_key == address.signing_public
+    signing = card.key_certificate("signing")
+    assert signing is not None
+    assert signing.public_key == address.signing_public
+    assert card.current_signing is not None
+    assert card.current_signing.public_key == operational(2).signing_public
+    # Nothing rotated: the only signing certificate is both.
+    assert two_tier_card().current_signing == two_tier_card().key_certificate("signing")
+
+
+def test_a_second_signing_certificate_must_follow_the_address_and_be_newer() -> None:
+    address = operational(1)
+    common: dict[str, Any] = {"routes": ROUTES, "timezone": "Europe/Moscow", "master": MASTER}
+    with pytest.raises(CardInvalid, match="higher serial"):
+        make_card(
+            address,
+            key_certificates=[_signing_certificate(1, 2), _signing_certificate(2, 1)],
+            **common,
+        )
+    with pytest.raises(CardInvalid, match="two of the signing kind"):
+        make_card(
+            address,
+            key_certificates=[
+                _signing_certificate(1, 1),
+                _signing_certificate(2, 2),
+                _signing_certificate(3, 3),
+            ],
+            **common,
+        )
+    # The address's certificate comes first: the card's signing key is its key.
+    with pytest.raises(CardInvalid, match="signing key is not the one"):
+        make_card(
+            address,
+            key_certificates=[_signing_certificate(2, 1), _signing_certificate(1, 2)],
+            **common,
+        )

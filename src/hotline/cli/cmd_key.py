@@ -36,6 +36,7 @@ from hotline.terminal import TerminalPaths, load_settings
 from hotline.terminal.client import ControlClient
 from hotline.terminal.config.passphrase import Passphrase, find_passphrase, passphrase_missing
 from hotline.terminal.config.revocations import pending_revocation, read_revocations
+from hotline.terminal.config.rotation import staged_signing_certificate
 from hotline.terminal.config.tiers import read_certificates
 from hotline.terminal.config.token import read_master_token
 from hotline.utc import format_utc
@@ -255,9 +256,12 @@ def run_list(args: argparse.Namespace) -> int:
     now = int(datetime.now(UTC).timestamp())
     revoked = {r.key_id: r for r in read_revocations(paths)}
     waiting = pending_revocation(paths)
+    # A signing key staged and not yet switched to does not sign yet: the one before is current.
+    staged = staged_signing_certificate(paths)
     newest: dict[str, int] = {}
     for item in certificates:
-        newest[item.kind] = max(newest.get(item.kind, 0), item.serial)
+        if item != staged:
+            newest[item.kind] = max(newest.get(item.kind, 0), item.serial)
     keys: list[dict[str, Any]] = [
         {
             "id": item.key_id,
@@ -266,7 +270,9 @@ def run_list(args: argparse.Namespace) -> int:
             "not_before": _utc(item.not_before),
             "not_after": _utc(item.not_after),
             "state": (
-                "superseded"
+                "staged"
+                if item == staged
+                else "superseded"
                 if item.serial != newest[item.kind]
                 else "current"
                 if item.valid_at(now)

@@ -274,7 +274,8 @@ class PeerCard:
     master_key: bytes | None = None
     """The master key of a two-tier card (version 2); ``None`` in version 1."""
     key_certificates: tuple[KeyCertificate, ...] = ()
-    """A two-tier card's current operational keys, at most one per kind, in ``KEY_KINDS`` order."""
+    """A two-tier card's current operational keys, one per kind in ``KEY_KINDS`` order, but
+    two of the signing kind after a signing rotation: the address's, then the current one's."""
 
     def __post_init__(self) -> None:
         if not isinstance(self.routes, tuple):
@@ -313,10 +314,22 @@ class PeerCard:
         ):
             raise CardInvalid("key_certificates must be a tuple of key certificates")
         kinds = [item.kind for item in self.key_certificates]
-        if kinds != [kind for kind in KEY_KINDS if kind in kinds]:
+        # One per kind, but the signing kind may have two: the address's key and,
+        # after a rotation, the key that signs now (docs/protocol/cards.md §9.2).
+        signing = [item for item in self.key_certificates if item.kind == "signing"]
+        expected = [kind for kind in KEY_KINDS if kind in kinds]
+        if len(signing) == 2:
+            expected.insert(0, "signing")
+        if kinds != expected:
             raise CardInvalid(
-                "field 'key_certificates' must hold at most one certificate per kind, "
+                "field 'key_certificates' must hold at most one certificate per kind "
+                "(two of the signing kind after a rotation), "
                 f"in the order {', '.join(KEY_KINDS)}"
+            )
+        if len(signing) == 2 and signing[1].serial <= signing[0].serial:
+            raise CardInvalid(
+                "field 'key_certificates': the second signing certificate (the current key) "
+                "must have a higher serial than the first (the address's)"
             )
         for item in self.key_certificates:
             if item.party != self.party or item.master_key != self.master_key:
@@ -339,11 +352,23 @@ class PeerCard:
         return self.signing_key if self.master_key is None else self.master_key
 
     def key_certificate(self, kind: str) -> KeyCertificate | None:
-        """The certificate of the current ``kind`` operational key, if the card has one."""
+        """The certificate of the current ``kind`` operational key, if the card has one.
+
+        For ``signing``, the address's (the card's ``signing_key``); the key that
+        signs now, after a rotation, is :attr:`current_signing`.
+        """
         for item in self.key_certificates:
             if item.kind == kind:
                 return item
         return None
+
+    @property
+    def current_signing(self) -> KeyCertificate | None:
+        """The certificate of the signing key that signs now: the second signing certificate
+        of a card made after a signing rotation, else the address's (None: no certificate).
+        """
+        signing = [item for item in self.key_certificates if item.kind == "signing"]
+        return signing[-1] if signing else None
 
     def signed_bytes(self) -> bytes:
         """What the card's signature covers: ``CARD_DOMAIN || canonical CBOR``."""
@@ -457,7 +482,9 @@ def make_card(
     With ``master`` (the master key's signer) the card has two tiers
     (version 2): the master signs it and its certificate is the master's,
     ``identity``'s keys are the operational ones, and ``key_certificates``
-    are their certificates (:class:`CardInvalid` if they do not match).
+    are their certificates (:class:`CardInvalid` if they do not match): after
+    a signing rotation, the address's signing certificate and the current
+    one's, in that order.
     Without, a version-1 card signed by ``identity``'s one key.
     """
     checked_routes = _validate_routes(routes)
@@ -465,6 +492,7 @@ def make_card(
     if master is None and key_certificates:
         raise InvalidArgument("key certificates need the master key that issued them")
     card_signer = identity.signer if master is None else master
+    # A stable sort: two signing certificates keep their order (the address's first).
     ordered = tuple(sorted(key_certificates, key=lambda item: KEY_KINDS.index(item.kind)))
     unsigned = PeerCard(
         party=identity.party,

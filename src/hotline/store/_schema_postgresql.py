@@ -910,3 +910,9 @@ CREATE TABLE key_files (
 )""",
 )
 """This terminal's sealed key files, published for its standby (replaced as a whole)."""
+
+STATEMENT_ENDORSERS = (
+    "ALTER TABLE statement_signatures ADD COLUMN sk BYTEA "
+    "CHECK (sk IS NULL OR octet_length(sk) = 32)",
+)
+"""The signing key that endorsed a statement signature, when not the party's address (its "sk")."""

@@ -963,3 +963,8 @@ CREATE TABLE key_files (
 )""",
 )
 """This terminal's sealed key files, published for its standby (replaced as a whole)."""
+
+STATEMENT_ENDORSERS = (
+    "ALTER TABLE statement_signatures ADD COLUMN sk BLOB CHECK (sk IS NULL OR length(sk) = 32)",
+)
+"""The signing key that endorsed a statement signature, when not the party's address (its "sk")."""

@@ -28,7 +28,7 @@ from hotline.store.interfaces._statements import (
 __all__ = ["SQLiteStatementStore", "StatementQueries"]
 
 _DRAFT_COLUMNS = "id, statement, payload, previous, drafter, drafted_at"
-_SIGNATURE_COLUMNS = "draft, party, person, person_key, person_sig, endorsement, signed_at"
+_SIGNATURE_COLUMNS = "draft, party, person, person_key, person_sig, endorsement, signed_at, sk"
 _OUTCOME_COLUMNS = "statement, outcome, draft, actor, at"
 
 
@@ -57,7 +57,7 @@ def _draft(row: Any) -> StatementDraftRecord:
 
 
 def _signature(row: Any) -> StatementSignatureRecord:
-    draft, party, person, person_key, person_sig, endorsement, signed_at = row
+    draft, party, person, person_key, person_sig, endorsement, signed_at, sk = row
     return StatementSignatureRecord(
         draft=draft,
         party=party,
@@ -66,6 +66,7 @@ def _signature(row: Any) -> StatementSignatureRecord:
         person_sig=bytes(person_sig),
         endorsement=bytes(endorsement),
         signed_at=signed_at,
+        sk=None if sk is None else bytes(sk),
     )
 
 
@@ -140,6 +141,7 @@ class StatementQueries(DialectQueries, StatementStore):
             _blob("person_sig", signature.person_sig),
             _blob("endorsement", signature.endorsement),
             _text("signed_at", signature.signed_at),
+            None if signature.sk is None else _blob("sk", signature.sk),
         )
         with self._writing("store a statement signature") as connection:
             if self.statement_draft(signature.draft) is None:
@@ -155,7 +157,7 @@ class StatementQueries(DialectQueries, StatementStore):
             connection.execute(
                 self._sql(
                     f"INSERT INTO statement_signatures ({_SIGNATURE_COLUMNS}) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?)"
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
                 ),
                 row,
             )

@@ -187,6 +187,14 @@ MIGRATIONS: tuple[Migration, ...] = (
         summary="this terminal's sealed key files, published for its standby",
         sql={"sqlite": sqlite_sql.KEY_FILES, "postgresql": postgresql_sql.KEY_FILES},
     ),
+    Migration(
+        version=22,
+        summary="the rotated signing key that endorsed a joint statement's signature",
+        sql={
+            "sqlite": sqlite_sql.STATEMENT_ENDORSERS,
+            "postgresql": postgresql_sql.STATEMENT_ENDORSERS,
+        },
+    ),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].version

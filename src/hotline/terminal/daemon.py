@@ -261,6 +261,7 @@ class Terminal:
             signers=self.signers,
             key_sealer=files.key_sealer,
             key_files_changed=self._key_files_changed,
+            staged_signing=files.staged_signing,
         )
         #: The features, routed to by the kinds they name (hotline.terminal.core.desk).
         self.desks = DeskRegistry(
@@ -526,6 +527,8 @@ class Terminal:
         A removed peer needs ``readd`` (config/trust.py).
         """
         added = add_peer_card(self.files, card_text, clock=self.clock, readd=readd)
+        # A refreshed card may certify a signing key rotated since (cards.md §9.2).
+        self.signers.forget(added.peer.party)
         self.removed.pop(added.peer.party, None)
         line = self.lines.get(added.peer.party)
         if line is None:

@@ -47,6 +47,9 @@ class StatementSignatureRecord:
     person_sig: bytes
     endorsement: bytes
     signed_at: str
+    #: The party's signing key that endorsed, when it is not the party's address (a
+    #: rotated key: the signature's "sk", docs/protocol/statements.md §2); None: the address.
+    sk: bytes | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -12,15 +12,19 @@ HTML. ``{id}`` is the statement's id (its first draft's) or any draft's.
 from __future__ import annotations
 
 import base64
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
+from hotline.crypto import KeyCertificate
 from hotline.errors import StatementInvalid
+from hotline.store import StatementSignatureRecord
 from hotline.terminal.core.joint import StatementSignature, StatementState
 from hotline.terminal.daemon import Terminal
 from hotline.terminal.desks.accounts.users import authenticate
+from hotline.terminal.desks.keys import KeyDesk
 from hotline.terminal.desks.statements import StatementDesk
 from hotline.terminal.record.statement_audit import (
     audit_statement,
@@ -96,14 +100,34 @@ def statement_export(terminal: Terminal, ref: str) -> tuple[bytes, str]:
                 person_sig=s.person_sig,
                 signed_at=s.signed_at,
                 endorsement=s.endorsement,
+                sk=s.sk,
             )
             for s in signatures
         ],
         card_texts,
         released,
+        _endorsing_certificates(terminal, signatures),
     )
     audit = audit_statement(data, now=format_utc(terminal.clock.now()))
     return data, statement_html(audit, file_name=f"statement-{status.id[:12]}.hotline")
+
+
+def _endorsing_certificates(
+    terminal: Terminal, signatures: Sequence[StatementSignatureRecord]
+) -> list[KeyCertificate]:
+    """The certificates of the rotated signing keys that endorsed (``sk``), ours or a peer's."""
+    wanted = {(s.party, s.sk) for s in signatures if s.sk is not None}
+    if not wanted:
+        return []
+    tiers = terminal.desk(KeyDesk).tiers
+    held = list(tiers.certificates) if tiers is not None else []
+    for party in {party for party, _ in wanted}:
+        held.extend(
+            KeyCertificate.decode(row.certificate)
+            for row in terminal.store.peer_key_certificates(party)
+            if row.kind == "signing"
+        )
+    return [c for c in held if c.kind == "signing" and (c.party, c.public_key) in wanted]
 
 
 @statements_router.get("")

@@ -63,11 +63,14 @@ from hotline.terminal.config.revocations import (
 )
 from hotline.terminal.config.rotation import (
     ROTATION_DIR,
+    StagedSigning,
     finish_rotation,
     keep_staged_certificate,
+    read_staged_signing,
     retired_signing_key,
     rotate_tls,
     stage_signing,
+    staged_signing_certificate,
     switch_signing,
 )
 from hotline.terminal.config.rotation_encryption import (
@@ -179,6 +182,7 @@ __all__ = [
     "ROTATION_DIR",
     "RecordSettings",
     "Settings",
+    "StagedSigning",
     "TEST_LANGUAGES",
     "TerminalFiles",
     "TerminalPaths",
@@ -233,6 +237,7 @@ __all__ = [
     "read_master_token",
     "read_passphrase_file",
     "read_revocations",
+    "read_staged_signing",
     "refuse_if_removed",
     "remove_peer",
     "render_settings",
@@ -245,6 +250,7 @@ __all__ = [
     "save_certificates",
     "stage_revocation",
     "stage_signing",
+    "staged_signing_certificate",
     "switch_signing",
     "sync_directory",
     "sync_key_files",

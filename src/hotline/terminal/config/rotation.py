@@ -27,8 +27,10 @@ in place the same crash-safe way as the TLS files: the new ``signing.key``,
 ``tls/key.pem`` encrypted under the password the new key gives (the password
 is derived from the signing key), and a copy of the old key kept as
 ``keys/signing-<serial>.key``, then the ``ready`` marker. A staged key
-without the marker (a stop before the switch) is left unused, as a TLS
-rotation without it is: the old key goes on signing, and stays certified.
+without the marker (a stop before the switch) is picked up again at the next
+start (:func:`read_staged_signing`): the keys desk re-announces it if its key
+event never went out, and switches once every peer has receipted it. Until
+then the old key goes on signing, and stays certified.
 """
 
 from __future__ import annotations
@@ -37,20 +39,24 @@ import contextlib
 import os
 import pathlib
 import shutil
+from dataclasses import dataclass
 from datetime import datetime
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from hotline.crypto import (
+    KEY_BYTES,
     SIGNING_KEY_FILE,
     Identity,
     KeyCertificate,
     SealingKey,
     SoftwareSigner,
+    Unsealer,
+    is_sealed,
     private_key_pem,
 )
-from hotline.errors import CardInvalid, CryptoError
+from hotline.errors import CardInvalid, CryptoError, PassphraseMissing, WrongPassphrase
 from hotline.terminal.config.paths import TerminalPaths, private_dir, sync_directory, write_private
 from hotline.terminal.config.tiers import (
     KeyTiers,
@@ -61,11 +67,14 @@ from hotline.terminal.config.tiers import (
 
 __all__ = [
     "ROTATION_DIR",
+    "StagedSigning",
     "finish_rotation",
     "keep_staged_certificate",
+    "read_staged_signing",
     "retired_signing_key",
     "rotate_tls",
     "stage_signing",
+    "staged_signing_certificate",
     "switch_signing",
 ]
 
@@ -239,3 +248,80 @@ def _finish_signing(paths: TerminalPaths) -> None:
     sync_directory(paths.keys)
     sync_directory(paths.tls)
     shutil.rmtree(staging, ignore_errors=True)
+
+
+@dataclass(frozen=True, slots=True)
+class StagedSigning:
+    """A signing key staged before a stop, not yet switched to: its certificate and signer."""
+
+    certificate: KeyCertificate
+    signer: SoftwareSigner
+
+
+def staged_signing_certificate(paths: TerminalPaths) -> KeyCertificate | None:
+    """The certificate of the signing key staged in ``keys/.rotation/`` and not switched to.
+
+    Public data (no passphrase: ``hotline key list`` shows the key ``staged``).
+    None when nothing is staged, when the switch reached its marker (it has
+    happened), or when the staging did not complete (a stop while it was
+    written: the key was never certified nor announced, and the next rotation
+    clears it).
+    """
+    staging = paths.keys / ROTATION_DIR
+    if (staging / _READY).exists() or not (staging / SIGNING_KEY_FILE).exists():
+        return None
+    try:
+        certificate = KeyCertificate.decode((staging / _CERTIFICATE).read_bytes())
+    except (OSError, CardInvalid):
+        # Written after the key and before anything else: a stop in between.
+        return None
+    return certificate if certificate.kind == "signing" else None
+
+
+def read_staged_signing(
+    paths: TerminalPaths, party: str, *, passphrase: bytes | None
+) -> StagedSigning | None:
+    """The signing key a stop left staged, opened, its certificate kept; None if there is none.
+
+    Each step of :func:`stage_signing` may have been the last: the key and its
+    certificate written to ``keys/.rotation/`` (complete and fsynced before
+    anything else), then the certificate added to ``keys/certificates.cbor``,
+    then (by the keys desk) the rotation journaled with its key events. A
+    staging that did not complete is None (:func:`staged_signing_certificate`);
+    a complete one whose certificate did not reach ``certificates.cbor`` is
+    added there now, if the master that issued the others issued it as the next
+    signing serial. Whether its key events went out is the keys desk's question.
+
+    :class:`~hotline.errors.CryptoError` if the staged key is damaged or is not
+    the certificate's; a sealed key is opened with ``passphrase``
+    (:class:`~hotline.errors.PassphraseMissing` without one; None if it does
+    not open: it was sealed before a change of passphrase, and is left unused).
+    """
+    certificate = staged_signing_certificate(paths)
+    if certificate is None:
+        return None
+    path = paths.keys / ROTATION_DIR / SIGNING_KEY_FILE
+    blob = path.read_bytes()
+    if is_sealed(blob):
+        if passphrase is None:
+            raise PassphraseMissing(f"{path} is sealed under a passphrase, and none was given")
+        try:
+            blob = Unsealer(passphrase).open(blob, label=f"{party} signing")
+        except WrongPassphrase:
+            # Sealed before a change of passphrase (which reseals only the keys in
+            # place): the key cannot be used; the old one signs on, as ever.
+            return None
+    if len(blob) != KEY_BYTES:
+        raise CryptoError(f"the staged signing key {path} is damaged")
+    signer = SoftwareSigner(Ed25519PrivateKey.from_private_bytes(blob))
+    if signer.public_key != certificate.public_key or certificate.party != party:
+        raise CryptoError(f"the staged signing key {path} is not the one its certificate names")
+    held = read_certificates(paths)
+    if certificate not in held:
+        serial = 1 + max((c.serial for c in held if c.kind == "signing"), default=0)
+        if not held or held[0].master_key != certificate.master_key or certificate.serial != serial:
+            # Staged under another master (a change since) or overtaken: never announced.
+            return None
+        save_certificates(paths.keys, (*held, certificate))
+        sync_directory(paths.keys)
+    return StagedSigning(certificate=certificate, signer=signer)

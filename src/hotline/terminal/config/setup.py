@@ -45,7 +45,7 @@ from hotline.terminal.config.paths import (
     private_file,
     write_private,
 )
-from hotline.terminal.config.rotation import finish_rotation
+from hotline.terminal.config.rotation import StagedSigning, finish_rotation, read_staged_signing
 from hotline.terminal.config.rotation_encryption import (
     finish_encryption_rotation,
     load_retired_encryption_keys,
@@ -97,6 +97,8 @@ class TerminalFiles:
     tiers: KeyTiers | None = None
     #: Seals a new key file as the others are (a two-tier terminal with sealed keys), else None.
     key_sealer: SealingKey | None = None
+    #: A signing key staged before a stop and not switched to (opened for the daemon only).
+    staged_signing: StagedSigning | None = None
 
     @property
     def tls_key_password(self) -> bytes | None:
@@ -307,7 +309,8 @@ def open_terminal(
     it does not open them.
 
     ``key_sealer`` (the daemon) derives the :attr:`TerminalFiles.key_sealer`
-    that seals a rotated key: one Argon2id run, so only when asked.
+    that seals a rotated key: one Argon2id run, so only when asked; and opens
+    a signing key a stop left staged (:attr:`TerminalFiles.staged_signing`).
     """
     paths = TerminalPaths(directory)
     if not paths.is_initialised():
@@ -352,6 +355,16 @@ def open_terminal(
         store.close()
         raise NotInitialised(f"{directory}: the store and the keys belong to different terminals")
     try:
+        # Before the tiers are read: it may add the staged key's certificate.
+        staged = (
+            read_staged_signing(
+                paths,
+                settings.party,
+                passphrase=passphrase.secret if sealed and passphrase else None,
+            )
+            if key_sealer
+            else None
+        )
         tiers = load_tiers(
             paths,
             settings.party,
@@ -385,6 +398,7 @@ def open_terminal(
         keys_sealed=sealed,
         tiers=tiers,
         key_sealer=sealer,
+        staged_signing=staged if tiers is not None else None,
     )
 
 

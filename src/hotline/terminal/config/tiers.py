@@ -8,7 +8,8 @@ TLS key of its own (``tls/key.pem``, in a leaf certificate the master issues).
 The certificates (:class:`~hotline.crypto.KeyCertificate`) are public and are
 kept in ``keys/certificates.cbor``: a CBOR array of encoded certificates, in
 the order they were issued, each checked against the master when read. The
-card carries the master key and the newest certificate of each kind
+card carries the master key and the newest certificate of each kind, and the
+address's signing certificate after a signing rotation
 (docs/keys.md, "The key hierarchy").
 
 A terminal without ``master.key`` (made before two tiers, or with its signing
@@ -102,20 +103,25 @@ class KeyTiers:
         return tuple(newest[kind] for kind in KEY_KINDS if kind in newest)
 
     def card_certificates(self, address: bytes) -> tuple[KeyCertificate, ...]:
-        """What the card carries: :meth:`current`, but the signing certificate of ``address``.
+        """What the card carries: :meth:`current`, with the signing certificate of ``address``
+        before the current signing key's.
 
         The card names the party by its address (its first signing key) for
-        good; a signing key rotated since reaches the peers in key events
-        (docs/keys.md, "Rotation").
+        good; after a signing rotation it carries the newest signing key's
+        certificate too, so that a peer adding the card then accepts what that
+        key signs at once (docs/protocol/cards.md §9.2). Nothing rotated: the
+        card is what it always was.
         """
         first = next(
             (c for c in self.certificates if c.kind == "signing" and c.public_key == address),
             None,
         )
-        return tuple(
-            first if first is not None and item.kind == "signing" else item
-            for item in self.current()
-        )
+        carried: list[KeyCertificate] = []
+        for item in self.current():
+            if first is not None and item.kind == "signing" and item != first:
+                carried.append(first)
+            carried.append(item)
+        return tuple(carried)
 
     def next_serial(self, kind: str) -> int:
         """The serial of the next ``kind`` certificate: one more than any issued."""

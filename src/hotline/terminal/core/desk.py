@@ -34,6 +34,7 @@ from typing import Any, ClassVar, Protocol, Self, TypeVar
 
 from hotline.crypto import Identity, SealingKey
 from hotline.store import AckRecord, MessageRecord, PeerRecord, Store
+from hotline.terminal.config.rotation import StagedSigning
 from hotline.terminal.config.settings import Settings
 from hotline.terminal.config.tiers import KeyTiers
 from hotline.terminal.core.alarms import AlarmBoard
@@ -153,6 +154,8 @@ class DeskServices:
     #: Call once this terminal's key files changed (a key event journaled): the daemon
     #: publishes them for a standby (docs/ha.md §6); nothing in bare tests.
     key_files_changed: Callable[[], None] = lambda: None
+    #: A signing key a stop left staged, for the keys desk to resume (None: none).
+    staged_signing: StagedSigning | None = None
 
 
 class Desk:

@@ -15,7 +15,10 @@ A person signs the exact draft (:func:`person_message`: :data:`SIGN_DOMAIN`
 and the draft id) with their own key; their party's terminal then **endorses**
 that signature with the party's signing key (:data:`ENDORSE_DOMAIN` and the
 canonical map of :meth:`StatementSignature.endorsed_map`), which is what binds
-the person to the party for a verifier holding only the parties' cards.
+the person to the party for a verifier holding only the parties' cards. A
+party that rotated its signing key endorses with the current one and names it
+in the map's ``"sk"`` (as envelopes do); the verifier resolves it to a key the
+party's master certified (:meth:`StatementSignature.verify`'s ``endorser``).
 
 The state (:func:`derive`) is a pure function of the drafts, the signatures,
 a withdrawal and the clock, so every party's terminal, and an auditor reading
@@ -396,9 +399,12 @@ class StatementSignature:
     signed_at: str
     #: The party's Ed25519 signature over :meth:`endorsement_message`.
     endorsement: bytes
+    #: The signing key that endorsed when it is not the party's address (a rotated
+    #: key, docs/protocol/statements.md §2); None: the address, and no "sk" in the map.
+    sk: bytes | None = None
 
     def endorsed_map(self) -> dict[str, Any]:
-        return {
+        signed: dict[str, Any] = {
             "statement": self.draft,
             "party": self.party,
             "person": self.person,
@@ -406,6 +412,11 @@ class StatementSignature:
             "person_sig": self.person_sig,
             "signed_at": self.signed_at,
         }
+        # Absent, not null, for the address: a signature that names no key is
+        # byte for byte what it was before rotations.
+        if self.sk is not None:
+            signed["sk"] = self.sk
+        return signed
 
     def endorsement_message(self) -> bytes:
         return ENDORSE_DOMAIN + _canonical(self.endorsed_map())
@@ -416,10 +427,13 @@ class StatementSignature:
     @classmethod
     def from_map(cls, found: object) -> StatementSignature:
         keys = {"statement", "party", "person", "person_key", "person_sig", "signed_at"}
-        if not isinstance(found, Mapping) or set(found) != keys | {"endorsement"}:
+        if not isinstance(found, Mapping) or set(found) - {"sk"} != keys | {"endorsement"}:
             raise StatementInvalid(
-                f"a signature holds exactly {', '.join(sorted(keys))}, endorsement"
+                f"a signature holds exactly {', '.join(sorted(keys))}, endorsement (and sk)"
             )
+        sk = found.get("sk")
+        if sk is not None and (not isinstance(sk, bytes) or len(sk) != _KEY_BYTES):
+            raise StatementInvalid(f"a signature's sk is a {_KEY_BYTES}-byte signing key")
         for name in ("party", "person"):
             if not isinstance(found[name], str) or not found[name]:
                 raise StatementInvalid(f"a signature names its {name}")
@@ -438,10 +452,19 @@ class StatementSignature:
             person_sig=found["person_sig"],
             signed_at=str(_utc(found["signed_at"], "signed_at")),
             endorsement=found["endorsement"],
+            sk=sk,
         )
 
-    def verify(self, draft: StatementDraft) -> None:
-        """StatementInvalid naming the fault unless both signatures hold for ``draft``'s party."""
+    def verify(self, draft: StatementDraft, *, endorser: bytes | None = None) -> None:
+        """StatementInvalid naming the fault unless both signatures hold for ``draft``'s party.
+
+        Without ``sk`` the endorsement is checked under the party's key as the
+        draft names it (its address). With one, the caller resolves it first,
+        to a signing key the party's master certified valid at ``signed_at``
+        (``Signers.signing_key_for`` in a terminal, ``certified_signer``
+        offline), and passes it as ``endorser``: a key it could not resolve
+        (None) or another one is refused.
+        """
         if self.draft != draft.id:
             raise StatementInvalid(f"{self.person} of {self.party} signed another draft")
         party = draft.party(self.party)
@@ -453,8 +476,16 @@ class StatementSignature:
             raise StatementInvalid(
                 f"the signature of {self.person} ({self.party}) does not verify"
             ) from None
+        key = party.key
+        if self.sk is not None and self.sk != party.key:
+            if endorser != self.sk:
+                raise StatementInvalid(
+                    f"{self.party}'s endorsement of {self.person}'s signature names a signing "
+                    "key not certified for it here"
+                )
+            key = self.sk
         try:
-            verify_signature(party.key, self.endorsement, self.endorsement_message())
+            verify_signature(key, self.endorsement, self.endorsement_message())
         except CryptoError:
             raise StatementInvalid(
                 f"{self.party}'s endorsement of {self.person}'s signature does not verify"
@@ -470,8 +501,13 @@ def sign_draft(
     person_sign: Callable[[bytes], bytes],
     party_sign: Callable[[bytes], bytes],
     signed_at: str,
+    sk: bytes | None = None,
 ) -> StatementSignature:
-    """A person's signature on ``draft_id`` (``person_sign``), endorsed by the party (``party_sign``)."""
+    """A person's signature on ``draft_id`` (``person_sign``), endorsed by the party (``party_sign``).
+
+    ``sk`` is the key ``party_sign`` signs with when it is not the party's
+    address (a rotated signing key: ``Identity.rotated_signer``).
+    """
     unsigned = StatementSignature(
         draft=draft_id,
         party=party,
@@ -480,6 +516,7 @@ def sign_draft(
         person_sig=person_sign(person_message(draft_id)),
         signed_at=signed_at,
         endorsement=b"",
+        sk=sk,
     )
     return replace(unsigned, endorsement=party_sign(unsigned.endorsement_message()))
 

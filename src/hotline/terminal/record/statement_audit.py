@@ -6,7 +6,13 @@ one canonical CBOR map::
     {"v": 1, "drafts": [<each draft's canonical bytes, first to current>],
      "signatures": [<each signature map with its endorsement>],
      "cards": [<each party's card, its JSON text>],
-     "released": {"envelope": <bytes>, "body": <bytes>}}   # only when it released one
+     "released": {"envelope": <bytes>, "body": <bytes>},   # only when it released one
+     "certificates": [<key certificate bytes>]}            # only when a rotated key endorsed
+
+An endorsement by a rotated signing key names it (``"sk"``); the file then
+carries the key certificates of those keys, and the audit accepts one only if
+the party's master (its card's) certified it for the party at the signature's
+time (``certified_signer``), as ``hotline verify`` does for envelopes.
 
 A statement that releases a marked message (statements.md §6) carries, once in
 force, that message's signed envelope and its plaintext body, and the cards of
@@ -36,13 +42,20 @@ from typing import Any
 
 import cbor2
 
-from hotline.crypto import Envelope, PeerCard, check_body_commitment, verify_envelope
+from hotline.crypto import (
+    Envelope,
+    KeyCertificate,
+    PeerCard,
+    check_body_commitment,
+    verify_envelope,
+)
 from hotline.errors import (
     CardInvalid,
     CryptoError,
     DeliveryError,
     InvalidArgument,
     StatementInvalid,
+    WrongSigner,
 )
 from hotline.terminal.core.joint import (
     ReleaseTarget,
@@ -53,6 +66,7 @@ from hotline.terminal.core.joint import (
     derive,
 )
 from hotline.terminal.core.markings import Markings
+from hotline.terminal.core.signers import certified_signer
 
 __all__ = [
     "MAGIC",
@@ -73,11 +87,13 @@ def export_statement(
     signatures: Sequence[StatementSignature],
     cards: Sequence[str],
     released: tuple[bytes, bytes] | None = None,
+    certificates: Sequence[KeyCertificate] = (),
 ) -> bytes:
     """The self-contained file of a statement: every draft, signature and party card.
 
     ``released`` is the (envelope, body) of the marked message the statement
-    released, for a statement in force that released one.
+    released, for a statement in force that released one. ``certificates``
+    certify the rotated signing keys that endorsed (each signature's ``sk``).
     """
     document: dict[str, Any] = {
         "v": 1,
@@ -87,6 +103,8 @@ def export_statement(
     }
     if released is not None:
         document["released"] = {"envelope": released[0], "body": released[1]}
+    if certificates:
+        document["certificates"] = sorted({c.encode() for c in certificates})
     return MAGIC + bytes(cbor2.dumps(document, canonical=True))
 
 
@@ -251,9 +269,9 @@ def _audit(data: bytes, *, now: str) -> StatementAudit:
     except (cbor2.CBORDecodeError, ValueError, TypeError) as exc:
         raise StatementInvalid(f"the export is not CBOR: {exc}") from None
     keys = {"v", "drafts", "signatures", "cards"}
-    if not isinstance(document, dict) or set(document) not in (keys, keys | {"released"}):
+    if not isinstance(document, dict) or not keys <= set(document) <= keys | _OPTIONAL:
         raise StatementInvalid(
-            "the export holds exactly v, drafts, signatures and cards (and released)"
+            "the export holds exactly v, drafts, signatures and cards (and released, certificates)"
         )
     if document["v"] != 1:
         raise StatementInvalid(f"export version {document['v']!r} is not 1")
@@ -290,6 +308,7 @@ def _audit(data: bytes, *, now: str) -> StatementAudit:
         if found is None or found.party != p.party:
             raise StatementInvalid(f"no card of {p.party} with the key the statement names")
         fingerprints[p.party] = found.fingerprint
+    certified = _certificates(document.get("certificates", []))
     by_id = {d.id: d for d in drafts}
     signatures: list[StatementSignature] = []
     seen: set[tuple[str, str, bytes]] = set()
@@ -300,7 +319,7 @@ def _audit(data: bytes, *, now: str) -> StatementAudit:
             raise StatementInvalid(
                 f"a signature of {signature.person} on a draft not in the export"
             )
-        signature.verify(draft)
+        signature.verify(draft, endorser=_endorser(signature, cards, certified))
         key = (signature.draft, signature.party, signature.person_key)
         if key in seen:
             raise StatementInvalid(
@@ -318,6 +337,42 @@ def _audit(data: bytes, *, now: str) -> StatementAudit:
         fingerprints=fingerprints,
         released=released,
     )
+
+
+_OPTIONAL = frozenset({"released", "certificates"})
+
+
+def _certificates(found: object) -> list[KeyCertificate]:
+    if not isinstance(found, list) or not all(isinstance(item, bytes) for item in found):
+        raise StatementInvalid("certificates is a list of key certificates")
+    try:
+        return [KeyCertificate.decode(item) for item in found]
+    except CardInvalid as exc:
+        raise StatementInvalid(f"a key certificate does not hold: {exc}") from None
+
+
+def _endorser(
+    signature: StatementSignature,
+    cards: Mapping[bytes, PeerCard],
+    certified: Sequence[KeyCertificate],
+) -> bytes | None:
+    """The rotated key that endorsed ``signature``, if its party's master certified it then."""
+    if signature.sk is None:
+        return None
+    card = next((c for c in cards.values() if c.party == signature.party), None)
+    if card is None:
+        return None
+    try:
+        return certified_signer(
+            [*card.key_certificates, *certified],
+            party=card.party,
+            address=card.signing_key,
+            master=card.master,
+            signer=signature.sk,
+            at=signature.signed_at,
+        )
+    except WrongSigner:
+        return None
 
 
 def _released(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 
 import pytest
@@ -107,6 +108,22 @@ class TestStatements:
         with pytest.raises(StoreError):
             store.add_statement_signature(_signature(_id("nothing")))
         assert store.statement_signatures(_id("nothing")) == []
+
+    def test_an_endorsement_by_a_rotated_key_keeps_its_key(self, store: Store) -> None:
+        first = _draft("one")
+        store.add_statement_draft(first)
+        by_address = _signature(first.id)
+        by_rotated = dataclasses.replace(
+            _signature(first.id, party="paris", key=b"p" * 32), sk=b"r" * 32
+        )
+        store.add_statement_signature(by_address)
+        store.add_statement_signature(by_rotated)
+        assert store.statement_signatures(first.id) == [by_address, by_rotated]
+        assert [s.sk for s in store.statement_signatures(first.id)] == [None, b"r" * 32]
+        with pytest.raises(StoreError):
+            store.add_statement_signature(
+                dataclasses.replace(_signature(first.id, key=b"q" * 32), sk=b"")
+            )
 
     def test_one_outcome_per_statement(self, store: Store) -> None:
         first = _draft("one")

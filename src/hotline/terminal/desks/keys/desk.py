@@ -66,6 +66,7 @@ from hotline.crypto import (
 )
 from hotline.errors import CardInvalid, InvalidArgument
 from hotline.store import (
+    Direction,
     MessageRecord,
     MessageState,
     PeerEncryptionKey,
@@ -258,6 +259,39 @@ class KeyDesk(Desk):
         self._pending = _PendingSwitch(signer=signer, certificate=certificate, events=events)
         self._switch_when_receipted()
         return KeyRotation(certificates=(certificate,), announced_to=announced_to)
+
+    def load(self) -> None:
+        """The terminal starts: a signing key a stop left staged waits for its receipts again.
+
+        The rotation's journal entry and its key events were written in one
+        transaction: if events carrying the staged certificate are in the
+        outbox, the switch waits for them as before the stop; if there are
+        none, the stop came before that transaction, and the key is announced
+        now (docs/keys.md §7, "A stop between staging and switching").
+        """
+        staged = self.services.staged_signing
+        if staged is None or self._tiers is None or self._pending is not None:
+            return
+        events = self._key_events_of(staged.certificate)
+        if not events:
+            _, events = self._announce_rotation(staged.certificate)
+        self._pending = _PendingSwitch(
+            signer=staged.signer, certificate=staged.certificate, events=events
+        )
+
+    def _key_events_of(self, certificate: KeyCertificate) -> tuple[str, ...]:
+        """The ids of the key events queued to announce ``certificate``, one per peer told."""
+        encoded = certificate.encode()
+        found: list[str] = []
+        for peer in self._store.list_peers():
+            for record in self._store.list_messages(peer=peer.party, direction=Direction.OUT):
+                if record.kind != KEY_EVENT_KIND:
+                    continue
+                body = decode_body(record.body)
+                if body.get("op") == "rotate" and encoded in body.get("certificates", ()):
+                    found.append(record.id)
+                    break
+        return tuple(found)
 
     def tick(self) -> None:
         self._switch_when_receipted()

@@ -40,6 +40,7 @@ from hotline.errors import (
     UnknownConference,
     UnknownMessage,
     UnknownStatement,
+    WrongSigner,
 )
 from hotline.store import (
     Direction,
@@ -176,13 +177,6 @@ class StatementDesk(Desk):
         status = self._status(root)
         if status.current.party_by_key(self._key) is None:
             raise StatementInvalid(f"{self._party} is not a party of this statement")
-        if self.services.identity.rotated_signer is not None:
-            # The endorsement is checked under the party's address; a rotated key's
-            # would not verify anywhere (docs/keys.md, "Rotating the signing key").
-            raise StatementInvalid(
-                f"{self._party} has rotated its signing key: endorsing a joint statement "
-                "with it is not built yet"
-            )
         self._allow(status, StatementEvent.SIGNED)
         signature = sign_draft(
             status.current.id,
@@ -192,6 +186,8 @@ class StatementDesk(Desk):
             person_sign=operator.sign,
             party_sign=self.services.identity.sign,
             signed_at=self._now(),
+            # After a rotation the current key endorses, and says which (statements.md §2).
+            sk=self.services.identity.rotated_signer,
         )
         if any(
             s.draft == signature.draft and s.person_key == signature.person_key
@@ -319,7 +315,9 @@ class StatementDesk(Desk):
         party = draft.party(signature.party)
         if party is None or party.key != sender.signing_key:
             raise StatementInvalid(f"a signature for {signature.party} sent by {sender.party}")
-        signature.verify(draft)
+        endorser = self._endorser(sender, signature)
+        signature.verify(draft, endorser=endorser)
+        self._refuse_revoked(sender, signature, endorser or sender.signing_key)
         status = self._status(held.statement)
         if status.state in (StatementState.WITHDRAWN, StatementState.EXPIRED):
             raise StatementInvalid(f"a signature on a statement that is {status.state}")
@@ -417,6 +415,28 @@ class StatementDesk(Desk):
             },
         )
 
+    def _endorser(self, sender: PeerRecord, signature: StatementSignature) -> bytes | None:
+        """The key that endorsed ``signature``: its ``"sk"`` if certified for ``sender`` at
+        its signing time (None if not, or if it names none: the address endorsed)."""
+        signers = self.services.signers
+        if signature.sk is None or signers is None:
+            return None
+        try:
+            return signers.signing_key_for(sender, signature.sk, signature.signed_at)
+        except WrongSigner:
+            return None
+
+    def _refuse_revoked(
+        self, sender: PeerRecord, signature: StatementSignature, endorser: bytes
+    ) -> None:
+        """StatementInvalid if the key that endorsed is one ``sender`` revoked (docs/keys.md §7a)."""
+        revoked = self.services.revoked_keys
+        if revoked is None:
+            return
+        problem = revoked.revoked_key_problem(sender.party, endorser, signature.signed_at)
+        if problem is not None:
+            raise StatementInvalid(f"{signature.party}'s endorsement is {problem}")
+
     def _store_signature(
         self,
         root: str,
@@ -440,6 +460,7 @@ class StatementDesk(Desk):
                 person_sig=signature.person_sig,
                 endorsement=signature.endorsement,
                 signed_at=signature.signed_at,
+                sk=signature.sk,
             )
         )
         self.services.journal(
@@ -585,6 +606,7 @@ class StatementDesk(Desk):
                 person_sig=s.person_sig,
                 signed_at=s.signed_at,
                 endorsement=s.endorsement,
+                sk=s.sk,
             )
             for s in self._store.statement_signatures(root)
         ]
