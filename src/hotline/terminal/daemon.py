@@ -594,6 +594,8 @@ class Terminal:
 
     def _unblock(self, party: str) -> None:
         del self.blocked[party]
+        # The pinned master changed: the signing keys it (and the old one) certified.
+        self.signers.forget(party)
         self.alarms.clear_matching(kinds=(MASTER_CHANGED,), peer=party, route=None, by="system")
         peer = self.store.get_peer(party)
         if peer is None or party in self.removed:  # pragma: no cover - confirmed just now

@@ -20,6 +20,7 @@ from hotline.terminal.config.masterchange import (
     MASTER_CHANGE_DIR,
     MasterChanged,
     archived_masters,
+    certificate_history,
     change_master,
     finish_master_change,
 )
@@ -170,6 +171,7 @@ __all__ = [
     "archived_masters",
     "backup_terminal",
     "certificate_fingerprint",
+    "certificate_history",
     "change_master",
     "check_console",
     "check_metrics",

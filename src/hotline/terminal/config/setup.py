@@ -37,7 +37,7 @@ from hotline.errors import (
 )
 from hotline.store import PartyRecord, PeerRecord, Store, open_store
 from hotline.terminal.config.console_tls import make_console_certificate
-from hotline.terminal.config.masterchange import finish_master_change
+from hotline.terminal.config.masterchange import certificate_history, finish_master_change
 from hotline.terminal.config.passphrase import Passphrase, find_passphrase, passphrase_missing
 from hotline.terminal.config.paths import (
     TerminalPaths,
@@ -65,7 +65,6 @@ from hotline.terminal.config.tiers import (
     KeyTiers,
     create_tiers,
     load_tiers,
-    read_certificates,
     renew_tls,
     with_address,
 )
@@ -277,8 +276,9 @@ def _open_identity(
 ) -> Identity:
     if settings.signing_token is None:
         identity = Identity.load(settings.party, paths.keys, passphrase=secret)
-        # After a rotation of the signing key, the party's address stays its first one.
-        return with_address(identity, read_certificates(paths))
+        # After a rotation of the signing key, the party's address stays its first one
+        # (certified by the first master, when the master has changed since).
+        return with_address(identity, certificate_history(paths))
     signer = open_signer(settings.signing_token, pin)
     try:
         return Identity.load(settings.party, paths.keys, passphrase=secret, signer=signer)
