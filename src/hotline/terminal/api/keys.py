@@ -50,6 +50,9 @@ keys_router = APIRouter(prefix="/keys", tags=["keys"])
 @keys_router.post("/rotate", status_code=201)
 async def post_key_rotation(body: KeyRotate, terminal: TerminalDep) -> dict[str, Any]:
     rotation = terminal.desk(KeyDesk).rotate(body.which)
+    # The master signs the card anew now, while it is open: a token master's card
+    # is kept for the commands that have no PIN (config/cardcache.py).
+    terminal.card_json()
     return {
         "keys": [
             {

@@ -19,6 +19,7 @@ from hotline.crypto import (
     Identity,
     PeerCard,
     SealingKey,
+    SoftwareSigner,
     TokenKey,
     make_card,
     make_tls_certificate,
@@ -33,9 +34,11 @@ from hotline.errors import (
     PeerConflict,
     PeerRemoved,
     StoreError,
+    TokenUnavailable,
     WrongPassphrase,
 )
 from hotline.store import PartyRecord, PeerRecord, Store, open_store
+from hotline.terminal.config.cardcache import card_stamp, keep_card, kept_card
 from hotline.terminal.config.console_tls import make_console_certificate
 from hotline.terminal.config.masterchange import certificate_history, finish_master_change
 from hotline.terminal.config.passphrase import Passphrase, find_passphrase, passphrase_missing
@@ -68,7 +71,7 @@ from hotline.terminal.config.tiers import (
     renew_tls,
     with_address,
 )
-from hotline.terminal.config.token import Pin, generate_signing_key, open_signer
+from hotline.terminal.config.token import Pin, TokenMaster, generate_signing_key, open_signer
 from hotline.terminal.runtime.clock import Clock, SystemClock
 from hotline.utc import format_utc
 
@@ -108,15 +111,40 @@ class TerminalFiles:
         ``routes`` replaces the card's routes (a card naming a relay or proxy
         in front of the listening addresses); the card is signed as ever.
         """
+        kept = routes is None
         routes = self.settings.card_routes if routes is None else routes
         if self.tiers is None:
             return make_card(self.identity, routes=routes, timezone=self.settings.timezone)
+        tiers = self.tiers
+        if not kept or isinstance(tiers.master, SoftwareSigner):
+            return self._make_card(tiers, routes)
+        # The master is in a token: the card it signed is kept, so that a command
+        # without the PIN can serve it (config/cardcache.py).
+        stamp = card_stamp(self.identity, tiers, routes=routes, timezone=self.settings.timezone)
+        if isinstance(tiers.master, TokenMaster) and not tiers.master.is_open:
+            card, why = kept_card(self.paths.keys, stamp)
+            if card is not None:
+                return card
+            try:
+                card = self._make_card(tiers, routes)
+            except TokenUnavailable as exc:
+                raise TokenUnavailable(
+                    f"{why}, and signing a new one needs the master key's PIN: {exc}; "
+                    "give it ($HOTLINE_PKCS11_PIN_FILE), or start the terminal "
+                    "(hotline run signs the card at its start)"
+                ) from exc
+        else:
+            card = self._make_card(tiers, routes)
+        keep_card(self.paths.keys, card, stamp)
+        return card
+
+    def _make_card(self, tiers: KeyTiers, routes: Sequence[str]) -> PeerCard:
         return make_card(
             self.identity,
             routes=routes,
             timezone=self.settings.timezone,
-            master=self.tiers.master,
-            key_certificates=self.tiers.card_certificates(self.identity.signing_public),
+            master=tiers.master,
+            key_certificates=tiers.card_certificates(self.identity.signing_public),
         )
 
 
