@@ -185,9 +185,10 @@ def init_terminal(
     (logged in with ``pin``, or the PIN the environment gives), and only the
     encryption key (and a separate TLS key) is kept in the directory.
 
-    With ``master_token`` (and no ``signing_token``) the terminal is two-tier
-    with its master key generated in that token (logged in with ``pin``); the
-    operational keys stay in software, certified by it.
+    With ``master_token`` the terminal is two-tier with its master key
+    generated in that token (logged in with ``pin``); the operational keys
+    stay in software, certified by it, but for the signing key when
+    ``signing_token`` is given too: it is generated in its token then.
 
     ``console`` (HOST:PORT) is where ``hotline run`` serves the web console; None for none.
     ``store_url`` (``postgresql://…``) keeps the state in that database, which must
@@ -222,7 +223,8 @@ def init_terminal(
     identity.save(paths.keys, passphrase=passphrase)
     sealed = passphrase is not None
     tiers = None
-    if two_tier and signing_token is None:
+    # A signing key in a token is single-tier, unless the master is in a token too.
+    if two_tier and (signing_token is None or master_token is not None):
         tiers = create_tiers(
             paths,
             identity,

@@ -56,6 +56,7 @@ from datetime import datetime
 from typing import Any, Final
 
 from hotline.crypto import (
+    Identity,
     KeyCertificate,
     KeyRevocation,
     PeerCard,
@@ -183,6 +184,7 @@ class KeyDesk(Desk):
             return self._rotate_signing(self._tiers)
         paths = TerminalPaths(self.services.directory)
         if which == "encryption":
+            _check_encryption_rotatable(self.services.identity, sealed=self.services.keys_sealed)
             self._tiers, certificate = self._rotate_encryption(paths, self._tiers)
         else:
             self._tiers, certificate = rotate_tls(
@@ -232,8 +234,14 @@ class KeyDesk(Desk):
                 f"the signing key {self._pending.certificate.key_id} is waiting for every "
                 "peer to receipt its key event; rotate again once it signs"
             )
-        if not identity.in_software:  # pragma: no cover - a token terminal is single-tier
-            raise InvalidArgument("a signing key in a token is not rotated by hotline")
+        if not identity.in_software:
+            # The master and the signing key both in a token (docs/keys.md §6): a new
+            # key would be generated in the token under a label of its own, not built yet.
+            raise InvalidArgument(
+                f"the signing key is in a PKCS#11 token ({identity.signer.describe()}): "
+                "hotline does not rotate a key held in a token yet; the encryption and TLS "
+                "keys rotate (docs/keys.md §6)"
+            )
         paths = TerminalPaths(self.services.directory)
         self._tiers, certificate, signer = stage_signing(
             paths, identity, tiers, sealer=self._sealer(), now=self._clock.now()
@@ -535,6 +543,21 @@ class KeyDesk(Desk):
                 },
             )
         return switched
+
+
+def _check_encryption_rotatable(identity: Identity, *, sealed: bool) -> None:
+    """InvalidArgument when the TLS key's password derives from the encryption key.
+
+    With the signing key in a token (and the master there too, §6), a sealed
+    terminal's ``tls/key.pem`` is encrypted under a password the encryption key
+    gives: a new encryption key would leave it unopenable at the next start.
+    """
+    if sealed and not identity.in_software:
+        raise InvalidArgument(
+            "the signing key is in a PKCS#11 token and the keys are sealed: tls/key.pem is "
+            "encrypted under a password the encryption key gives, so rotating the encryption "
+            "key is not supported yet (docs/keys.md §6)"
+        )
 
 
 def _card_encryption_serial(peer: PeerRecord) -> int:
