@@ -8,6 +8,7 @@ from hotline.terminal.config.backup import (
     backup_terminal,
     restore_terminal,
 )
+from hotline.terminal.config.cardcache import KEPT_CARD_FILE, card_stamp, keep_card, kept_card
 from hotline.terminal.config.console_tls import (
     CONSOLE_CERTIFICATE_DAYS,
     ConsoleTLS,
@@ -142,6 +143,7 @@ __all__ = [
     "ENCRYPTION_ROTATION_DIR",
     "EscalationStep",
     "IssuedTLSKey",
+    "KEPT_CARD_FILE",
     "KeyTiers",
     "LinkSettings",
     "MASTER_CHANGE_DIR",
@@ -170,6 +172,7 @@ __all__ = [
     "apply_master_confirmation",
     "archived_masters",
     "backup_terminal",
+    "card_stamp",
     "certificate_fingerprint",
     "certificate_history",
     "change_master",
@@ -191,7 +194,9 @@ __all__ = [
     "finish_rotation",
     "generate_signing_key",
     "init_terminal",
+    "keep_card",
     "keep_staged_certificate",
+    "kept_card",
     "load_retired_encryption_keys",
     "load_settings",
     "load_tiers",

@@ -39,20 +39,18 @@ _UNBOUNDED = 2**63 - 1
 
 def transition_of(kind: str, data: Mapping[str, Any]) -> bytes | None:
     """The encoded master transition a journal entry carries, if it is one that does."""
-    value = data.get("transition") if kind in TRANSITION_KINDS else None
-    if not isinstance(value, str):
-        return None
-    try:
-        return bytes.fromhex(value)
-    except ValueError:
-        return None
+    return _hex_field(data, "transition") if kind in TRANSITION_KINDS else None
 
 
 def rotation_certificate(kind: str, data: Mapping[str, Any]) -> bytes | None:
     """The encoded signing-key certificate a journal entry carries, if it is one that does."""
     if kind not in KEY_ENTRY_KINDS or data.get("kind") != "signing":
         return None
-    value = data.get("certificate")
+    return _hex_field(data, "certificate")
+
+
+def _hex_field(data: Mapping[str, Any], name: str) -> bytes | None:
+    value = data.get(name)
     if not isinstance(value, str):
         return None
     try:
