@@ -22,6 +22,8 @@ import pytest
 from hotline.testing.softhsm import SoftToken, token_or_skip
 from tests.cli.helpers import TerminalProcess, free_port, hotline, init_unprotected, wait_for
 
+BLOCKED = "blocked: master key changed, fingerprint not confirmed"
+
 
 @pytest.fixture
 def token(tmp_path: Path) -> SoftToken:
@@ -180,3 +182,55 @@ def test_master_in_token_needs_a_token(tmp_path: Path) -> None:
     assert refused.returncode == 1
     assert "--master-in-token needs --pkcs11-module and --token-label" in refused.stderr
     assert not (tmp_path / "w").exists()
+
+
+def test_a_token_master_moves_to_software(tmp_path: Path, token: SoftToken) -> None:
+    w_dir, m_dir = tmp_path / "washington", tmp_path / "moscow"
+    _init_master_in_token(w_dir, token)
+    init_unprotected(m_dir, "Moscow")
+    w_card = hotline("card", w_dir, env=token.env).stdout
+    hotline("peer", "add", w_dir, "-", stdin=hotline("card", m_dir).stdout)
+    hotline("peer", "add", m_dir, "-", stdin=w_card)
+    washington = TerminalProcess(w_dir, run_args=("--pin-file", token.pin_file), env=token.env)
+    moscow = TerminalProcess(m_dir)
+    try:
+        washington.start()
+        moscow.start()
+        hotline("send", w_dir, "--to", "Moscow", "--wait", "from the token master")
+        refused = hotline("key", "change-master", w_dir, check=False)
+        assert refused.returncode == 1
+        assert "--to-software moves it out of the token" in refused.stderr
+        changed = hotline("key", "change-master", w_dir, "--to-software").stdout
+        assert "the old one is kept as keys/master-1.token" in changed
+        fingerprint = changed.split("NEW fingerprint: ", 1)[1].splitlines()[0].strip()
+        keys = w_dir / "keys"
+        assert (keys / "master.key").exists()
+        assert (keys / "master-1.token").exists()
+        assert not (keys / "master.token").exists()
+        listed = json.loads(hotline("key", "list", w_dir, "--json").stdout)
+        assert listed["master_in"] == "software"
+        assert listed["fingerprint"] == fingerprint
+        wait_for(
+            lambda: BLOCKED in hotline("peer", "list", m_dir).stdout,
+            within=60,
+            what="Moscow blocks the line",
+        )
+        hotline(
+            "peer", "confirm", m_dir, "Washington", "--fingerprint", fingerprint,
+            "--method", "in-person", "--by", "Duty officer",
+        )  # fmt: skip
+        hotline("send", m_dir, "--to", "Washington", "--wait", "to the software master")
+        # The token is no longer needed: no PIN at the restart.
+        washington.stop()
+        washington = TerminalProcess(w_dir)
+        washington.start()
+        hotline("send", w_dir, "--to", "Moscow", "--wait", "from the software master")
+        hotline("send", m_dir, "--to", "Washington", "--wait", "answered")
+    finally:
+        washington.stop()
+        moscow.stop()
+    for directory, peer in ((w_dir, "Moscow"), (m_dir, "Washington")):
+        assert "all hold" in hotline("verify", directory).stdout
+        bundle = tmp_path / f"{directory.name}.json"
+        hotline("export", directory, "--peer", peer, "--output", bundle)
+        assert "ALL HOLDS" in hotline("audit", bundle).stdout

@@ -563,9 +563,9 @@ class Terminal:
         asyncio.get_running_loop().call_soon(self._drop_line, party)
         log.warning("%s: its line is blocked: %s", party, reason)
 
-    def change_master(self, *, passphrase: bytes | None) -> MasterChange:
+    def change_master(self, *, passphrase: bytes | None, to_software: bool = False) -> MasterChange:
         """Change this terminal's master key and tell every peer (desks/keys/master.py)."""
-        change = self.desk(KeyDesk).change_master(passphrase=passphrase)
+        change = self.desk(KeyDesk).change_master(passphrase=passphrase, to_software=to_software)
         self.files = dataclasses.replace(self.files, tiers=change.tiers)
         self._card = self.files.card()
         return change

@@ -34,6 +34,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
 from hotline.crypto import (
+    ENCRYPTION_KEY_FILE,
     KEY_BYTES,
     Identity,
     KeyCertificate,
@@ -54,6 +55,7 @@ from hotline.terminal.config.tiers import (
     read_certificates,
     read_master_documents,
 )
+from hotline.terminal.config.token import MASTER_TOKEN_FILE
 
 __all__ = [
     "MASTER_CHANGE_DIR",
@@ -66,7 +68,7 @@ __all__ = [
 
 MASTER_CHANGE_DIR = ".master-change"
 _NUMBER, _READY = "number", "ready"
-_ARCHIVED = re.compile(r"master-(\d+)\.key")
+_ARCHIVED = re.compile(r"master-(\d+)\.(?:key|token)")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -79,7 +81,8 @@ class MasterChanged:
 
 
 def archived_masters(paths: TerminalPaths) -> list[int]:
-    """The numbers N of the old master keys kept as ``keys/master-N.key``, ascending."""
+    """The numbers N of the old master keys kept as ``keys/master-N.key`` (or, one that
+    was in a token, ``keys/master-N.token``), ascending."""
     found = (_ARCHIVED.fullmatch(entry.name) for entry in paths.keys.iterdir())
     return sorted(int(match.group(1)) for match in found if match is not None)
 
@@ -129,9 +132,14 @@ def change_master(
                 "the keys are sealed: changing the master key needs their passphrase "
                 "(--passphrase-file, $HOTLINE_PASSPHRASE_FILE or the systemd credential)"
             )
-        blob = (paths.keys / MASTER_KEY_FILE).read_bytes()
+        # The old master's file, or (a master in a token) the encryption key's:
+        # the new master must not be sealed under a passphrase that opens nothing.
+        held, held_label = paths.keys / MASTER_KEY_FILE, label
+        if not held.exists():
+            held, held_label = paths.keys / ENCRYPTION_KEY_FILE, f"{party} encryption"
+        blob = held.read_bytes()
         if is_sealed(blob):
-            Unsealer(passphrase).open(blob, label=label)  # WrongPassphrase if not
+            Unsealer(passphrase).open(blob, label=held_label)  # WrongPassphrase if not
     new_key = Ed25519PrivateKey.generate()
     new = SoftwareSigner(new_key)
     transition = make_master_transition(
@@ -151,6 +159,7 @@ def change_master(
     raw = new_key.private_bytes_raw()
     blob = raw if not sealed else SealingKey(passphrase or b"").seal(raw, label=label)
     number = 1 + max(archived_masters(paths), default=0)
+    suffix = "key" if (paths.keys / MASTER_KEY_FILE).exists() else "token"
     staging = paths.keys / MASTER_CHANGE_DIR
     shutil.rmtree(staging, ignore_errors=True)
     private_dir(staging)
@@ -163,7 +172,7 @@ def change_master(
     return MasterChanged(
         tiers=KeyTiers(master=new, certificates=tuple(reissued)),
         transition=transition,
-        archived_as=f"master-{number}.key",
+        archived_as=f"master-{number}.{suffix}",
     )
 
 
@@ -181,10 +190,17 @@ def finish_master_change(paths: TerminalPaths) -> None:
         number = int((staging / _NUMBER).read_text("ascii"))
     except (OSError, ValueError) as exc:
         raise CryptoError(f"{staging}: an interrupted master change is damaged: {exc}") from exc
-    for current, archive in (
-        (MASTER_KEY_FILE, f"master-{number}.key"),
-        (CERTIFICATES_FILE, f"certificates-{number}.cbor"),
-    ):
+    # A master that was in a token is archived as where it was (master-N.token).
+    from_token = (
+        not (paths.keys / MASTER_KEY_FILE).exists()
+        or (paths.keys / f"master-{number}.token").exists()
+    )
+    master_archive = (
+        (MASTER_TOKEN_FILE, f"master-{number}.token")
+        if from_token
+        else (MASTER_KEY_FILE, f"master-{number}.key")
+    )
+    for current, archive in (master_archive, (CERTIFICATES_FILE, f"certificates-{number}.cbor")):
         target = paths.keys / archive
         if not target.exists():
             # Written aside and renamed: a torn archive would lose the old file.
@@ -196,6 +212,10 @@ def finish_master_change(paths: TerminalPaths) -> None:
     for name in (MASTER_KEY_FILE, CERTIFICATES_FILE):
         with contextlib.suppress(FileNotFoundError):
             os.replace(staging / name, paths.keys / name)
+    if from_token:
+        # Last: until the new master.key is in place, master.token names the master.
+        with contextlib.suppress(FileNotFoundError):
+            (paths.keys / MASTER_TOKEN_FILE).unlink()
     sync_directory(paths.keys)
     shutil.rmtree(staging, ignore_errors=True)
 

@@ -444,23 +444,32 @@ class KeyDesk(Desk):
 
     # -- changing the master key --------------------------------------------------
 
-    def change_master(self, *, passphrase: bytes | None) -> MasterChange:
+    def change_master(self, *, passphrase: bytes | None, to_software: bool = False) -> MasterChange:
         """Change the master key and announce it to every peer (desks/keys/master.py).
 
-        InvalidArgument on a single-tier terminal; PassphraseMissing or
+        ``to_software`` moves a master held in a PKCS#11 token out of it: the
+        new master is a key file (the only change of a token master built).
+        InvalidArgument on a single-tier terminal, for a token master without
+        ``to_software`` or ``to_software`` without one; PassphraseMissing or
         WrongPassphrase when the keys are sealed and ``passphrase`` does not
         open them.
         """
-        if self._tiers is not None and isinstance(self._tiers.master, TokenMaster):
-            # The new master would be a software key file beside keys/master.token:
-            # a change to or from a token is not built yet (docs/keys.md §6).
+        in_token = self._tiers is not None and isinstance(self._tiers.master, TokenMaster)
+        if in_token and not to_software:
+            # A new master in the token (a new label there) is not built yet (docs/keys.md §6).
             raise InvalidArgument(
-                "this terminal's master key is in a PKCS#11 token: "
-                "changing it is not supported yet (docs/keys.md §6)"
+                "this terminal's master key is in a PKCS#11 token: changing it to a new key "
+                "in the token is not supported yet; --to-software moves it out of the token "
+                "(a new master key file, docs/keys.md §7b)"
             )
+        if to_software and not in_token:
+            raise InvalidArgument("--to-software is for a master key held in a PKCS#11 token")
         queued: list[MessageRecord] = []
+        old = self._tiers
         change = change_our_master(self.services, self._tiers, passphrase=passphrase, queued=queued)
         self._tiers = change.tiers
+        if old is not None and isinstance(old.master, TokenMaster):
+            old.master.close()  # out of the token now: its session ends here
         for record in queued:
             self.services.lines.queued(record)
         return change
