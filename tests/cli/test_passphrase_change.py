@@ -14,6 +14,7 @@ import pytest
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
 from hotline.crypto.sealed import open_secret, seal_secret
+from hotline.errors import WrongPassphrase
 from hotline.store import open_store
 from tests.cli.helpers import (
     TerminalProcess,
@@ -229,5 +230,45 @@ def test_refused_while_the_terminal_runs(tmp_path: Path, old: Path, new: Path) -
         assert result.returncode == 1, result
         assert "is running: stop it first" in result.stderr
         assert _key_bytes(directory) == before
+    finally:
+        terminal.stop()
+
+
+def test_the_archived_master_keys_are_resealed_too(tmp_path: Path, old: Path, new: Path) -> None:
+    directory = tmp_path / "w"
+    _init_sealed(directory, "Washington", old)
+    terminal = TerminalProcess(directory, run_args=("--passphrase-file", old))
+    try:
+        terminal.start()
+        hotline("key", "change-master", directory, "--passphrase-file", old)
+    finally:
+        terminal.stop()
+    archived = directory / "keys" / "master-1.key"
+    label = "Washington master"
+    first = open_secret(archived.read_bytes(), b"correct horse battery staple", label=label)
+    # As if a change had stopped after the archive: it alone is under the new passphrase.
+    archived.write_bytes(seal_secret(first, b"a wholly different passphrase", label=label))
+
+    out = hotline(
+        "passphrase", "change", directory, "--passphrase-file", old, "--new-passphrase-file", new
+    ).stdout
+    assert "keys/master.key" in out
+    assert "master-1.key" not in out  # already done
+    for name in ("master.key", "master-1.key"):
+        blob = (directory / "keys" / name).read_bytes()
+        with pytest.raises(WrongPassphrase):
+            open_secret(blob, b"correct horse battery staple", label=label)
+        open_secret(blob, b"a wholly different passphrase", label=label)
+    assert (
+        open_secret(archived.read_bytes(), b"a wholly different passphrase", label=label) == first
+    )
+    again = hotline(
+        "passphrase", "change", directory, "--passphrase-file", new, "--new-passphrase-file", old
+    ).stdout
+    assert "keys/master-1.key" in again  # and back: every master follows the passphrase
+    open_secret(archived.read_bytes(), b"correct horse battery staple", label=label)
+    terminal = TerminalProcess(directory, run_args=("--passphrase-file", old))
+    try:
+        terminal.start()
     finally:
         terminal.stop()

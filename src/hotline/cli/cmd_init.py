@@ -1,6 +1,6 @@
 """``hotline init DIR --party NAME --listen HOST:PORT [...] [--timezone ZONE] [--console HOST:PORT]
 [--metrics HOST:PORT] [--store URL] [--passphrase-file F | --unprotected-keys]
-[--pkcs11-module PATH --token-label L [--pin-file F] [--master-in-token]]``.
+[--pkcs11-module PATH --token-label L [--pin-file F] [--master-in-token [--signing-in-token]]]``.
 
 Or ``hotline init DIR --standby-of ACTIVE_DIR --listen HOST:PORT``: the second process of an
 active/standby pair on one PostgreSQL store (hotline.terminal.standby, docs/ha.md); it copies
@@ -18,7 +18,8 @@ that PKCS#11 token, labelled with the party's name, and never leaves it
 ``--pin-file``, ``$HOTLINE_PKCS11_PIN_FILE`` or systemd's ``pkcs11-pin``.
 With ``--master-in-token`` it is the MASTER key that is generated there
 (labelled ``"<party> master"``); the operational keys stay in software,
-certified by it (two tiers).
+certified by it (two tiers). With ``--signing-in-token`` as well, the signing
+key is generated in the same token too, certified by the master there.
 """
 
 from __future__ import annotations
@@ -124,6 +125,12 @@ def register(verbs: Verbs) -> None:
         help="generate the MASTER key in the token instead (two tiers: the operational keys "
         "stay in software, certified by it; docs/keys.md)",
     )
+    token.add_argument(
+        "--signing-in-token",
+        action="store_true",
+        help="with --master-in-token: generate the signing key in the same token too (two "
+        "tiers, both keys in the token; docs/keys.md)",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -167,6 +174,19 @@ def run(args: argparse.Namespace) -> int:
         if args.single_tier:
             raise InvalidArgument("--master-in-token makes two tiers; not with --single-tier")
         master_token, signing_token = signing_token, None
+        if args.signing_in_token:
+            # Both in the one token, under the one PIN: the signing key labelled with
+            # the party's name, as a signing key alone in a token is.
+            signing_token = TokenKey(
+                module=master_token.module,
+                token_label=master_token.token_label,
+                key_label=args.party,
+            )
+    elif args.signing_in_token:
+        raise InvalidArgument(
+            "--signing-in-token goes with --master-in-token (a signing key alone in a token: "
+            "--pkcs11-module and --token-label)"
+        )
     if args.standby_of is not None:
         if args.party or args.store:
             raise InvalidArgument("--standby-of takes the party and the store from ACTIVE_DIR")

@@ -101,6 +101,12 @@ def register(verbs: Verbs) -> None:
         help="the passphrase sealing the keys, to seal the new master under (also: "
         "$HOTLINE_PASSPHRASE_FILE, systemd credential 'passphrase')",
     )
+    change.add_argument(
+        "--to-software",
+        action="store_true",
+        help="the master is in a PKCS#11 token: make the new one a key file instead "
+        "(sealed like the other keys)",
+    )
     change.add_argument("--json", action="store_true", help="print JSON")
     change.set_defaults(handler=run_change_master)
 
@@ -120,7 +126,7 @@ def run_change_master(args: argparse.Namespace) -> int:
         passphrase = found.secret
     client = ControlClient(args.directory)
     try:
-        result = client.change_master(passphrase)
+        result = client.change_master(passphrase, to_software=args.to_software)
     finally:
         client.close()
     if args.json:

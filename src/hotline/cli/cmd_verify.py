@@ -10,6 +10,7 @@ import argparse
 
 from hotline.cli._common import Verbs, add_directory
 from hotline.terminal import open_terminal, verify_store
+from hotline.terminal.config import certificate_history
 
 __all__ = ["register", "run"]
 
@@ -25,8 +26,9 @@ def register(verbs: Verbs) -> None:
 def run(args: argparse.Namespace) -> int:
     files = open_terminal(args.directory)
     try:
-        # Our master's certificates: what we signed after a signing-key rotation.
-        certificates = () if files.tiers is None else files.tiers.certificates
+        # Our masters' certificates: what we signed after a signing-key rotation,
+        # under the master of the time (docs/keys.md §7b).
+        certificates = () if files.tiers is None else certificate_history(files.paths)
         report = verify_store(files.store, files.identity, certificates=certificates)
     finally:
         files.store.close()

@@ -68,6 +68,11 @@ def _session(where: TokenKey, pin: bytes, *, rw: bool) -> Any:
         ) from exc
     try:
         return token.open(user_pin=pin.decode("utf-8"), rw=rw)
+    except pkcs11.UserAlreadyLoggedIn:
+        # Another key of this process is open in the same token (the master and the
+        # signing key both in it, docs/keys.md §6): a login is the token's, shared by
+        # every session of the process, so this one is logged in already.
+        return token.open(rw=rw)
     except pkcs11.PinIncorrect as exc:
         raise TokenUnavailable(f"the PIN of token {where.token_label!r} is wrong") from exc
     except pkcs11.PinLocked as exc:

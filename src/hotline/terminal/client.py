@@ -269,9 +269,18 @@ class ControlClient:
         )
         return result
 
-    def change_master(self, passphrase: bytes | None) -> dict[str, Any]:
-        """Change the master key; announced to every peer as a key event (op ``master``)."""
-        body = {"passphrase": None if passphrase is None else b64url_encode(passphrase)}
+    def change_master(
+        self, passphrase: bytes | None, *, to_software: bool = False
+    ) -> dict[str, Any]:
+        """Change the master key; announced to every peer as a key event (op ``master``).
+
+        ``to_software``: the master is in a token, and the new one is a key file.
+        """
+        body: dict[str, Any] = {
+            "passphrase": None if passphrase is None else b64url_encode(passphrase)
+        }
+        if to_software:
+            body["to_software"] = True
         result: dict[str, Any] = self._request("POST", "/keys/master", json_body=body)
         return result
 

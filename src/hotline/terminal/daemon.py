@@ -570,9 +570,9 @@ class Terminal:
         asyncio.get_running_loop().call_soon(self._drop_line, party)
         log.warning("%s: its line is blocked: %s", party, reason)
 
-    def change_master(self, *, passphrase: bytes | None) -> MasterChange:
+    def change_master(self, *, passphrase: bytes | None, to_software: bool = False) -> MasterChange:
         """Change this terminal's master key and tell every peer (desks/keys/master.py)."""
-        change = self.desk(KeyDesk).change_master(passphrase=passphrase)
+        change = self.desk(KeyDesk).change_master(passphrase=passphrase, to_software=to_software)
         self.files = dataclasses.replace(self.files, tiers=change.tiers)
         self._card = self.files.card()
         return change
@@ -601,6 +601,8 @@ class Terminal:
 
     def _unblock(self, party: str) -> None:
         del self.blocked[party]
+        # The pinned master changed: the signing keys it (and the old one) certified.
+        self.signers.forget(party)
         self.alarms.clear_matching(kinds=(MASTER_CHANGED,), peer=party, route=None, by="system")
         peer = self.store.get_peer(party)
         if peer is None or party in self.removed:  # pragma: no cover - confirmed just now

@@ -1,8 +1,10 @@
 """Changing the passphrase of a stopped terminal: every sealed key file resealed (``hotline passphrase change``).
 
 A terminal keeps its private keys sealed under one passphrase (docs/keys.md
-§2): ``keys/master.key`` (two tiers), ``keys/signing.key`` (none when the key
-is in a token) and ``keys/encryption.key``, each bound to its label
+§2): ``keys/master.key`` (two tiers) and the old masters a master change kept
+(``keys/master-N.key``), ``keys/signing.key`` (none when the key is in a
+token) and the retired ones, ``keys/encryption.key`` and the retired ones,
+each bound to its label
 (``"<party> master"``, ``"<party> signing"``, ``"<party> encryption"``). The
 TLS key's password is derived from the keys themselves, not the passphrase, so
 a change of passphrase leaves ``tls/key.pem`` as it is; protecting an
@@ -40,6 +42,7 @@ from hotline.errors import (
     WrongPassphrase,
 )
 from hotline.store import open_store
+from hotline.terminal.config.masterchange import archived_masters, finish_master_change
 from hotline.terminal.config.passphrase import Passphrase, passphrase_missing
 from hotline.terminal.config.paths import TerminalPaths, sync_directory, write_private
 from hotline.terminal.config.rotation_encryption import retired_encryption_key_files
@@ -102,11 +105,23 @@ def reseal_keys(
     lock = DirectoryLock(paths.lock)
     lock.acquire_stopped("hotline passphrase change needs it stopped")
     try:
+        # A master change that reached its marker has happened: settle its files
+        # first, or the staged master.key (under the old passphrase) would be moved
+        # into place after the others were resealed.
+        finish_master_change(paths)
         party = settings.party
         # Signing keys a rotation retired (keys/signing-<serial>.key) are resealed too,
         # before the current one: the TLS password below is the current key's.
         retired = [(path.name, "signing") for path in sorted(paths.keys.glob("signing-*.key"))]
-        names = [(MASTER_KEY_FILE, "master"), *retired, (SIGNING_KEY_FILE, "signing")]
+        # So are the old master keys a master change archived (keys/master-N.key, §7b):
+        # the same label as the current one, and copied directories open them alike.
+        archived = [(f"master-{number}.key", "master") for number in archived_masters(paths)]
+        names = [
+            (MASTER_KEY_FILE, "master"),
+            *archived,
+            *retired,
+            (SIGNING_KEY_FILE, "signing"),
+        ]
         # Retired encryption keys (docs/keys.md §7) carry the same label as the current one.
         names.extend((p.name, "encryption") for p in retired_encryption_key_files(paths.keys))
         names.append((ENCRYPTION_KEY_FILE, "encryption"))  # last: the "sealed" marker

@@ -28,9 +28,10 @@ from hotline.crypto import Identity
 from hotline.errors import ConfigError, NotInitialised, StoreError
 from hotline.store import open_store
 from hotline.store.transfer import Progress, TransferReport, copy_sqlite_to_postgresql
+from hotline.terminal.config.masterchange import certificate_history
 from hotline.terminal.config.paths import TerminalPaths
 from hotline.terminal.config.settings import check_store_url, load_settings
-from hotline.terminal.config.tiers import read_certificates, with_address
+from hotline.terminal.config.tiers import with_address
 from hotline.terminal.record.verify import VerifyReport, verify_store
 from hotline.terminal.runner import DirectoryLock
 from hotline.terminal.standby import set_setting
@@ -52,8 +53,8 @@ class StoreMoved:
 
 def _verify(target: str | Path, identity: Identity, paths: TerminalPaths) -> VerifyReport:
     with open_store(target, create=False) as store:
-        # Our master's certificates: what we signed after a signing-key rotation.
-        return verify_store(store, identity, certificates=read_certificates(paths))
+        # Our masters' certificates: what we signed after a signing-key rotation.
+        return verify_store(store, identity, certificates=certificate_history(paths))
 
 
 def move_store_to_postgresql(
@@ -76,7 +77,9 @@ def move_store_to_postgresql(
         "hotline store migrate needs it stopped, so no message arrives during the copy"
     )
     try:
-        identity = with_address(Identity.load(settings.party, paths.keys), read_certificates(paths))
+        identity = with_address(
+            Identity.load(settings.party, paths.keys), certificate_history(paths)
+        )
         before = _verify(paths.database, identity, paths)
         if not before.ok:
             raise StoreError(f"the SQLite store does not verify, nothing copied: {before.fault}")

@@ -65,6 +65,9 @@ def _certificates(certificates: tuple[KeyCertificate, ...]) -> list[dict[str, An
 @keys_router.post("/rotate", status_code=201)
 async def post_key_rotation(body: KeyRotate, terminal: TerminalDep) -> dict[str, Any]:
     rotation = terminal.desk(KeyDesk).rotate(body.which)
+    # The master signs the card anew now, while it is open: a token master's card
+    # is kept for the commands that have no PIN (config/cardcache.py).
+    terminal.card_json()
     return {
         "keys": _certificates(rotation.certificates),
         "announced_to": list(rotation.announced_to),
@@ -98,13 +101,15 @@ class MasterChangeRequest(BaseModel):
     #: master key is sealed under it, as the old one is. It never leaves the
     #: owner-only control socket and is not kept.
     passphrase: str | None = None
+    #: Move a master held in a PKCS#11 token out of it: the new master is a key file.
+    to_software: bool = False
 
 
 @keys_router.post("/master", status_code=201)
 async def post_master_change(body: MasterChangeRequest, terminal: TerminalDep) -> dict[str, Any]:
     """Change the master key (docs/keys.md, "Changing the master key"); tell every peer."""
     passphrase = None if body.passphrase is None else b64url_decode(body.passphrase)
-    change = terminal.change_master(passphrase=passphrase)
+    change = terminal.change_master(passphrase=passphrase, to_software=body.to_software)
     return {
         "fingerprint": change.fingerprint,
         "old_fingerprint": change.old_fingerprint,

@@ -8,6 +8,7 @@ from hotline.terminal.config.backup import (
     backup_terminal,
     restore_terminal,
 )
+from hotline.terminal.config.cardcache import KEPT_CARD_FILE, card_stamp, keep_card, kept_card
 from hotline.terminal.config.console_tls import (
     CONSOLE_CERTIFICATE_DAYS,
     ConsoleTLS,
@@ -28,6 +29,7 @@ from hotline.terminal.config.masterchange import (
     MASTER_CHANGE_DIR,
     MasterChanged,
     archived_masters,
+    certificate_history,
     change_master,
     finish_master_change,
 )
@@ -161,6 +163,7 @@ __all__ = [
     "ENCRYPTION_ROTATION_DIR",
     "EscalationStep",
     "IssuedTLSKey",
+    "KEPT_CARD_FILE",
     "KeySync",
     "KeyTiers",
     "LinkSettings",
@@ -192,7 +195,9 @@ __all__ = [
     "apply_master_confirmation",
     "archived_masters",
     "backup_terminal",
+    "card_stamp",
     "certificate_fingerprint",
+    "certificate_history",
     "change_master",
     "check_console",
     "check_metrics",
@@ -213,7 +218,9 @@ __all__ = [
     "finish_rotation",
     "generate_signing_key",
     "init_terminal",
+    "keep_card",
     "keep_staged_certificate",
+    "kept_card",
     "key_files_digest",
     "key_files_on_disk",
     "load_retired_encryption_keys",

@@ -19,6 +19,7 @@ from hotline.crypto import (
     Identity,
     PeerCard,
     SealingKey,
+    SoftwareSigner,
     TokenKey,
     make_card,
     make_tls_certificate,
@@ -33,11 +34,13 @@ from hotline.errors import (
     PeerConflict,
     PeerRemoved,
     StoreError,
+    TokenUnavailable,
     WrongPassphrase,
 )
 from hotline.store import PartyRecord, PeerRecord, Store, open_store
+from hotline.terminal.config.cardcache import card_stamp, keep_card, kept_card
 from hotline.terminal.config.console_tls import make_console_certificate
-from hotline.terminal.config.masterchange import finish_master_change
+from hotline.terminal.config.masterchange import certificate_history, finish_master_change
 from hotline.terminal.config.passphrase import Passphrase, find_passphrase, passphrase_missing
 from hotline.terminal.config.paths import (
     TerminalPaths,
@@ -65,11 +68,10 @@ from hotline.terminal.config.tiers import (
     KeyTiers,
     create_tiers,
     load_tiers,
-    read_certificates,
     renew_tls,
     with_address,
 )
-from hotline.terminal.config.token import Pin, generate_signing_key, open_signer
+from hotline.terminal.config.token import Pin, TokenMaster, generate_signing_key, open_signer
 from hotline.terminal.runtime.clock import Clock, SystemClock
 from hotline.utc import format_utc
 
@@ -111,15 +113,40 @@ class TerminalFiles:
         ``routes`` replaces the card's routes (a card naming a relay or proxy
         in front of the listening addresses); the card is signed as ever.
         """
+        kept = routes is None
         routes = self.settings.card_routes if routes is None else routes
         if self.tiers is None:
             return make_card(self.identity, routes=routes, timezone=self.settings.timezone)
+        tiers = self.tiers
+        if not kept or isinstance(tiers.master, SoftwareSigner):
+            return self._make_card(tiers, routes)
+        # The master is in a token: the card it signed is kept, so that a command
+        # without the PIN can serve it (config/cardcache.py).
+        stamp = card_stamp(self.identity, tiers, routes=routes, timezone=self.settings.timezone)
+        if isinstance(tiers.master, TokenMaster) and not tiers.master.is_open:
+            card, why = kept_card(self.paths.keys, stamp)
+            if card is not None:
+                return card
+            try:
+                card = self._make_card(tiers, routes)
+            except TokenUnavailable as exc:
+                raise TokenUnavailable(
+                    f"{why}, and signing a new one needs the master key's PIN: {exc}; "
+                    "give it ($HOTLINE_PKCS11_PIN_FILE), or start the terminal "
+                    "(hotline run signs the card at its start)"
+                ) from exc
+        else:
+            card = self._make_card(tiers, routes)
+        keep_card(self.paths.keys, card, stamp)
+        return card
+
+    def _make_card(self, tiers: KeyTiers, routes: Sequence[str]) -> PeerCard:
         return make_card(
             self.identity,
             routes=routes,
             timezone=self.settings.timezone,
-            master=self.tiers.master,
-            key_certificates=self.tiers.card_certificates(self.identity.signing_public),
+            master=tiers.master,
+            key_certificates=tiers.card_certificates(self.identity.signing_public),
         )
 
 
@@ -160,9 +187,10 @@ def init_terminal(
     (logged in with ``pin``, or the PIN the environment gives), and only the
     encryption key (and a separate TLS key) is kept in the directory.
 
-    With ``master_token`` (and no ``signing_token``) the terminal is two-tier
-    with its master key generated in that token (logged in with ``pin``); the
-    operational keys stay in software, certified by it.
+    With ``master_token`` the terminal is two-tier with its master key
+    generated in that token (logged in with ``pin``); the operational keys
+    stay in software, certified by it, but for the signing key when
+    ``signing_token`` is given too: it is generated in its token then.
 
     ``console`` (HOST:PORT) is where ``hotline run`` serves the web console; None for none.
     ``store_url`` (``postgresql://…``) keeps the state in that database, which must
@@ -197,7 +225,8 @@ def init_terminal(
     identity.save(paths.keys, passphrase=passphrase)
     sealed = passphrase is not None
     tiers = None
-    if two_tier and signing_token is None:
+    # A signing key in a token is single-tier, unless the master is in a token too.
+    if two_tier and (signing_token is None or master_token is not None):
         tiers = create_tiers(
             paths,
             identity,
@@ -279,8 +308,9 @@ def _open_identity(
 ) -> Identity:
     if settings.signing_token is None:
         identity = Identity.load(settings.party, paths.keys, passphrase=secret)
-        # After a rotation of the signing key, the party's address stays its first one.
-        return with_address(identity, read_certificates(paths))
+        # After a rotation of the signing key, the party's address stays its first one
+        # (certified by the first master, when the master has changed since).
+        return with_address(identity, certificate_history(paths))
     signer = open_signer(settings.signing_token, pin)
     try:
         return Identity.load(settings.party, paths.keys, passphrase=secret, signer=signer)

@@ -179,6 +179,11 @@ class TokenMaster:
     def public_key(self) -> bytes:
         return self._public
 
+    @property
+    def is_open(self) -> bool:
+        """Whether the token is logged in (a signature needs no PIN now)."""
+        return self._signer is not None
+
     def open(self) -> PKCS11Signer:
         """The token's signer, logged in now if it was not yet."""
         with self._lock:

@@ -108,7 +108,13 @@ from hotline.terminal.core.session import (
     Session,
     SessionHandler,
 )
-from hotline.terminal.core.signers import Signers, certified_signer, signing_certificates
+from hotline.terminal.core.signers import (
+    Signers,
+    certified_signer,
+    earlier_masters,
+    own_masters,
+    signing_certificates,
+)
 from hotline.terminal.core.statements import (
     ACK_DOMAIN,
     ACKNOWLEDGEABLE_KINDS,
@@ -203,11 +209,13 @@ __all__ = [
     "deadline_epoch",
     "decode_body",
     "derive",
+    "earlier_masters",
     "is_exercise",
     "markings_from_json",
     "markings_of",
     "markings_problem",
     "note_statement",
+    "own_masters",
     "parse_markings",
     "parse_moment",
     "party_block",

@@ -13,7 +13,9 @@ to verify with:
 - an ``"sk"``: it must be a signing key of that party certified by the
   master key pinned for it (its card's certificates and those its key events
   brought, table ``peer_key_certificates``), valid at the signature's time;
-  anything else is :class:`~hotline.errors.WrongSigner`;
+  anything else is :class:`~hotline.errors.WrongSigner`. After a confirmed
+  master change, the old master's certificates issued before the change
+  count too (:func:`earlier_masters`);
 - and, for a live terminal's resolver (built with its
   :class:`~hotline.terminal.core.revocations.RevokedKeys`), the key must not
   be one the party revoked: :class:`~hotline.errors.KeyRevoked` otherwise
@@ -41,18 +43,26 @@ lookup); the keys desk calls :meth:`Signers.forget` when it stores a new one.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from hotline.crypto import KeyCertificate, PeerCard
+from hotline.crypto import KeyCertificate, MasterTransition, PeerCard
 from hotline.errors import CardInvalid, KeyRevoked, WrongSigner
-from hotline.store import PeerRecord, Store
+from hotline.store import PeerMasterChange, PeerRecord, Store
 from hotline.terminal.config.tiers import peer_master
 from hotline.terminal.core.revocations import RevokedKeys
 from hotline.utc import format_utc, from_epoch, parse_utc
 
-__all__ = ["Signers", "certified_signer", "signing_certificates"]
+__all__ = [
+    "Signers",
+    "certified_signer",
+    "earlier_masters",
+    "own_masters",
+    "signing_certificates",
+]
+
+_FOREVER = 2**63 - 1
 
 #: (not_before, not_after) of each certified signing key of one party, by key.
 _Validity = dict[bytes, tuple[int, int]]
@@ -68,14 +78,63 @@ class _Held:
 
 
 def signing_certificates(
-    certificates: Iterable[KeyCertificate], *, party: str, master: bytes
+    certificates: Iterable[KeyCertificate],
+    *,
+    party: str,
+    master: bytes,
+    earlier: Mapping[bytes, int] | None = None,
 ) -> _Validity:
-    """The signing keys among ``certificates`` that ``master`` certified for ``party``."""
-    return {
-        item.public_key: (item.not_before, item.not_after)
-        for item in certificates
-        if item.kind == "signing" and item.party == party and item.master_key == master
-    }
+    """The signing keys among ``certificates`` that ``master`` certified for ``party``.
+
+    ``earlier`` maps each of the party's earlier master keys (a master change,
+    docs/keys.md §7b) to the time it handed the identity on (its transition's
+    ``at``): a certificate one of them issued counts if it was issued by then,
+    so what a rotated key signed before the change keeps verifying, and a
+    leaked old master cannot certify a key afterwards.
+    """
+    handed_on = {} if earlier is None else earlier
+    validity: _Validity = {}
+    for item in certificates:
+        if item.kind != "signing" or item.party != party:
+            continue
+        until = handed_on.get(item.master_key)
+        if item.master_key == master or (until is not None and item.not_before <= until):
+            # A key certified by several masters: the widest window of them.
+            held = validity.get(item.public_key)
+            window = (item.not_before, item.not_after)
+            if held is not None:
+                window = (min(held[0], window[0]), max(held[1], window[1]))
+            validity[item.public_key] = window
+    return validity
+
+
+def earlier_masters(changes: Iterable[PeerMasterChange]) -> dict[bytes, int]:
+    """A peer's earlier masters, from its **confirmed** master changes, with their handover time.
+
+    A pending change does not count: until its new fingerprint is checked,
+    the new master is not the party's.
+    """
+    earlier: dict[bytes, int] = {}
+    for change in changes:
+        if not change.pending:
+            earlier[change.old_master] = MasterTransition.decode(change.transition).at
+    return earlier
+
+
+def own_masters(
+    certificates: Sequence[KeyCertificate], *, fallback: bytes
+) -> tuple[bytes, dict[bytes, int]]:
+    """Our master and our earlier ones, from our own certificates, every master's, oldest first.
+
+    The newest certificate's master is the current one (``fallback`` when
+    there are none: a single-tier terminal's identity key). Our earlier
+    masters' certificates are our own files (``keys/certificates-N.cbor``), so
+    they count without a time bound.
+    """
+    if not certificates:
+        return fallback, {}
+    master = certificates[-1].master_key
+    return master, {c.master_key: _FOREVER for c in certificates if c.master_key != master}
 
 
 def _seconds(at: str | datetime) -> int:
@@ -112,16 +171,18 @@ def certified_signer(
     master: bytes,
     signer: bytes | None,
     at: str | datetime,
+    earlier: Mapping[bytes, int] | None = None,
 ) -> bytes:
     """The key to verify a signature of ``party`` with: ``address``, or a certified ``signer``.
 
     ``signer`` is the ``"sk"`` of what was signed (None: the address signed);
     ``at`` its signing time. :class:`WrongSigner` if ``signer`` is not a
-    signing key ``master`` certified for ``party`` valid at ``at``.
+    signing key ``master`` (or one of its ``earlier`` masters, before it handed
+    on: :func:`signing_certificates`) certified for ``party`` valid at ``at``.
     """
     if signer is None or signer == address:
         return address
-    validity = signing_certificates(certificates, party=party, master=master)
+    validity = signing_certificates(certificates, party=party, master=master, earlier=earlier)
     return _check(validity, party, signer, at)
 
 
@@ -231,4 +292,12 @@ class Signers:
             for item in held
             if item.kind != "signing" and item.party == peer.party and item.master_key == master
         }
-        return _Held(signing_certificates(held, party=peer.party, master=master), others)
+        # After a confirmed master change, what its old master certified before
+        # the change still counts (docs/keys.md §7b).
+        signing = signing_certificates(
+            held,
+            party=peer.party,
+            master=master,
+            earlier=earlier_masters(self._store.peer_master_changes(peer.party)),
+        )
+        return _Held(signing, others)

@@ -48,7 +48,12 @@ from hotline.errors import CryptoError, DeliveryError, InvalidArgument, WrongSig
 from hotline.store.journal import JOURNAL_DOMAIN
 from hotline.terminal.core.markings import Markings
 from hotline.terminal.core.statements import ack_statement
-from hotline.terminal.record.audit_keys import BundleKeys, carries_keys, rotation_certificate
+from hotline.terminal.record.audit_keys import (
+    BundleKeys,
+    carries_keys,
+    rotation_certificate,
+    transition_of,
+)
 from hotline.terminal.record.bundle import (
     KIND_ACK_GIVEN,
     KIND_ACK_RECEIVED,
@@ -419,9 +424,24 @@ class _Audit:
         Read before the checkpoint (which the new key may have signed): a
         certificate is trusted for the master's signature, not for being logged.
         """
+        decoded = []
         for entry in self.bundle.entries:
             where = f"log entry #{entry.index + 1} (leaf {entry.index})"
             e = _decode_leaf(entry.index, entry.leaf, leaf_hash(entry.leaf), where)
+            decoded.append((where, e))
+            # Master transitions first: they link a certificate's master to the card's.
+            transition = transition_of(e.kind, e.data)
+            if transition is None:
+                continue
+            party = (
+                self.bundle.exported_by
+                if e.kind == "master key changed"
+                else str(e.data.get("peer"))
+            )
+            problem = self.keys.take_transition(party, transition)
+            if problem is not None:
+                raise _Fault(f"{where} ({e.kind}): {problem}")
+        for where, e in decoded:
             encoded = rotation_certificate(e.kind, e.data)
             if encoded is None:
                 continue

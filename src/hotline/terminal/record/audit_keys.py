@@ -16,21 +16,41 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from hotline.crypto import KeyCertificate, PeerCard
+from hotline.crypto import KeyCertificate, MasterTransition, PeerCard
 from hotline.errors import CryptoError
 from hotline.terminal.core.signers import certified_signer
 
-__all__ = ["KEY_ENTRY_KINDS", "BundleKeys", "carries_keys", "rotation_certificate"]
+__all__ = [
+    "KEY_ENTRY_KINDS",
+    "TRANSITION_KINDS",
+    "BundleKeys",
+    "carries_keys",
+    "rotation_certificate",
+    "transition_of",
+]
 
 #: Journal kinds that carry a signing key's certificate, and so travel in every export.
 KEY_ENTRY_KINDS = frozenset({"key rotated", "peer key certified"})
+#: Journal kinds that carry a master transition (hex): ours, and a peer's as received.
+TRANSITION_KINDS = frozenset({"master key changed", "peer master changed (pending)"})
+#: An earlier or later master's certificates count whenever issued (see BundleKeys).
+_UNBOUNDED = 2**63 - 1
+
+
+def transition_of(kind: str, data: Mapping[str, Any]) -> bytes | None:
+    """The encoded master transition a journal entry carries, if it is one that does."""
+    return _hex_field(data, "transition") if kind in TRANSITION_KINDS else None
 
 
 def rotation_certificate(kind: str, data: Mapping[str, Any]) -> bytes | None:
     """The encoded signing-key certificate a journal entry carries, if it is one that does."""
     if kind not in KEY_ENTRY_KINDS or data.get("kind") != "signing":
         return None
-    value = data.get("certificate")
+    return _hex_field(data, "certificate")
+
+
+def _hex_field(data: Mapping[str, Any], name: str) -> bytes | None:
+    value = data.get(name)
     if not isinstance(value, str):
         return None
     try:
@@ -44,11 +64,13 @@ def carries_keys(kind: str, data: Mapping[str, Any], peer: str | None) -> bool:
 
     Every signing-key rotation of the exporter (``key rotated``), and the
     certified keys of the peers selected (``peer key certified``): whatever
-    else the selection is, what they signed is verified under them.
+    else the selection is, what they signed is verified under them. Likewise
+    the master transitions (``master key changed``, ``peer master changed
+    (pending)``) that link those certificates' masters to the cards'.
     """
-    if rotation_certificate(kind, data) is None:
+    if rotation_certificate(kind, data) is None and transition_of(kind, data) is None:
         return False
-    return kind == "key rotated" or peer is None or data.get("peer") == peer
+    return kind in ("key rotated", "master key changed") or peer is None or data.get("peer") == peer
 
 
 class BundleKeys:
@@ -58,6 +80,44 @@ class BundleKeys:
         # The audit's own map of cards, filled as it reads them.
         self._cards = cards
         self._certificates: dict[str, list[KeyCertificate]] = {}
+        self._transitions: dict[str, list[MasterTransition]] = {}
+
+    def take_transition(self, party: str, encoded: bytes) -> str | None:
+        """Keep a master transition of ``party``'s; why not, if it does not hold (None: kept).
+
+        Signed by both masters, it links the old to the new: a certificate
+        either issued counts for the party (:meth:`other_masters`). Read
+        before any certificate is taken.
+        """
+        try:
+            transition = MasterTransition.decode(encoded)
+        except CryptoError as exc:
+            return f"a master transition of {party} does not verify: {exc}"
+        if transition.party != party:
+            return f"the master transition is of {transition.party!r}, not {party!r}"
+        self._transitions.setdefault(party, []).append(transition)
+        return None
+
+    def other_masters(self, card: PeerCard) -> dict[bytes, int]:
+        """The party's masters the bundle's transitions link to ``card``'s.
+
+        An earlier one maps to the time it handed on (its certificates count
+        if issued by then: a leaked old master cannot certify a key later);
+        a later one (the card exported while a change was pending) is unbounded.
+        """
+        linked: dict[bytes, int] = {card.master: _UNBOUNDED}
+        grown = True
+        while grown:
+            grown = False
+            for item in self._transitions.get(card.party, ()):
+                if item.new_master in linked and item.old_master not in linked:
+                    linked[item.old_master] = item.at
+                    grown = True
+                elif item.old_master in linked and item.new_master not in linked:
+                    linked[item.new_master] = _UNBOUNDED
+                    grown = True
+        del linked[card.master]
+        return linked
 
     def _held(self, card: PeerCard) -> list[KeyCertificate]:
         return self._certificates.setdefault(card.party, list(card.key_certificates))
@@ -72,7 +132,8 @@ class BundleKeys:
             certificate = KeyCertificate.decode(encoded)
         except CryptoError as exc:
             return f"a key certificate of {party} does not verify: {exc}"
-        if certificate.party != party or certificate.master_key != card.master:
+        masters = {card.master, *self.other_masters(card)}
+        if certificate.party != party or certificate.master_key not in masters:
             return (
                 f"key certificate {certificate.key_id} is not certified for {party} "
                 "by the master key of its card"
@@ -102,4 +163,5 @@ class BundleKeys:
             master=card.master,
             signer=signer,
             at=at,
+            earlier=self.other_masters(card),
         )

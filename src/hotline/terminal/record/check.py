@@ -31,7 +31,7 @@ from hotline.crypto import (
 )
 from hotline.errors import CryptoError, StoreError, WrongSigner
 from hotline.store import Store, journal_leaf_data
-from hotline.terminal.core.signers import Signers, signing_certificates
+from hotline.terminal.core.signers import Signers, own_masters, signing_certificates
 from hotline.terminal.record.origin import record_origin
 from hotline.terminal.record.witness import parse_cosignature_line
 from hotline.utc import format_utc
@@ -60,14 +60,16 @@ def check_record(
     """Check our checkpoints, peers' cosignatures of them, and the log against both.
 
     ``certificates``: our master's key certificates, for checkpoints signed
-    after a rotation of the signing key (their key ID names the new key).
+    after a rotation of the signing key (their key ID names the new key);
+    after a master change, every master's, oldest first
+    (:func:`~hotline.terminal.config.masterchange.certificate_history`).
     """
     counts = {"entries": 0, "checkpoints": 0, "cosignatures": 0, "witnessed": 0}
     fault: str | None = None
-    master = certificates[0].master_key if certificates else identity.signing_public
+    master, earlier = own_masters(certificates, fallback=identity.signing_public)
     ours = (
         identity.signing_public,
-        *signing_certificates(certificates, party=identity.party, master=master),
+        *signing_certificates(certificates, party=identity.party, master=master, earlier=earlier),
     )
     try:
         _check(store, identity, counts, ours)

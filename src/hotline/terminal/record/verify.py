@@ -52,7 +52,7 @@ from hotline.terminal.core.outbox import decode_body
 from hotline.terminal.core.outbox import encode_body as canonical_body
 from hotline.terminal.core.proofs import receipt_proof
 from hotline.terminal.core.revocations import signed_after_compromise
-from hotline.terminal.core.signers import Signers, certified_signer
+from hotline.terminal.core.signers import Signers, certified_signer, own_masters
 from hotline.terminal.core.statements import ack_statement, verify_note
 from hotline.terminal.record.ceremonies import CEREMONY_KIND, check_ceremony
 from hotline.terminal.record.check import check_record
@@ -145,7 +145,7 @@ def own_signing_key(
     identity: Identity, certificates: Sequence[KeyCertificate]
 ) -> Callable[[bytes | None, str], bytes]:
     """Our resolver: the address, or a signing key our master certified (``certificates``)."""
-    master = certificates[0].master_key if certificates else identity.signing_public
+    master, earlier = own_masters(certificates, fallback=identity.signing_public)
 
     def resolve(signer: bytes | None, at: str) -> bytes:
         return certified_signer(
@@ -155,6 +155,7 @@ def own_signing_key(
             master=master,
             signer=signer,
             at=at,
+            earlier=earlier,
         )
 
     return resolve
@@ -167,7 +168,8 @@ def verify_store(
 
     ``certificates`` are our master's key certificates (``keys/certificates.cbor``):
     what we signed after a rotation of the signing key verifies under the key
-    certified at the time (docs/keys.md, "Rotation").
+    certified at the time (docs/keys.md, "Rotation"). After a master change,
+    every master's, oldest first (``certificate_history``).
     """
     counter = _Counter()
     ours = own_signing_key(identity, certificates)

@@ -57,6 +57,7 @@ from datetime import datetime
 from typing import Any, Final
 
 from hotline.crypto import (
+    Identity,
     KeyCertificate,
     KeyRevocation,
     PeerCard,
@@ -199,6 +200,7 @@ class KeyDesk(Desk):
             return self._rotate_signing(self._tiers)
         paths = TerminalPaths(self.services.directory)
         if which == "encryption":
+            _check_encryption_rotatable(self.services.identity, sealed=self.services.keys_sealed)
             self._tiers, certificate = self._rotate_encryption(paths, self._tiers)
         else:
             self._tiers, certificate = rotate_tls(
@@ -248,8 +250,14 @@ class KeyDesk(Desk):
                 f"the signing key {self._pending.certificate.key_id} is waiting for every "
                 "peer to receipt its key event; rotate again once it signs"
             )
-        if not identity.in_software:  # pragma: no cover - a token terminal is single-tier
-            raise InvalidArgument("a signing key in a token is not rotated by hotline")
+        if not identity.in_software:
+            # The master and the signing key both in a token (docs/keys.md §6): a new
+            # key would be generated in the token under a label of its own, not built yet.
+            raise InvalidArgument(
+                f"the signing key is in a PKCS#11 token ({identity.signer.describe()}): "
+                "hotline does not rotate a key held in a token yet; the encryption and TLS "
+                "keys rotate (docs/keys.md §6)"
+            )
         paths = TerminalPaths(self.services.directory)
         self._tiers, certificate, signer = stage_signing(
             paths, identity, tiers, sealer=self._sealer(), now=self._clock.now()
@@ -532,24 +540,33 @@ class KeyDesk(Desk):
 
     # -- changing the master key --------------------------------------------------
 
-    def change_master(self, *, passphrase: bytes | None) -> MasterChange:
+    def change_master(self, *, passphrase: bytes | None, to_software: bool = False) -> MasterChange:
         """Change the master key and announce it to every peer (desks/keys/master.py).
 
-        InvalidArgument on a single-tier terminal; PassphraseMissing or
+        ``to_software`` moves a master held in a PKCS#11 token out of it: the
+        new master is a key file (the only change of a token master built).
+        InvalidArgument on a single-tier terminal, for a token master without
+        ``to_software`` or ``to_software`` without one; PassphraseMissing or
         WrongPassphrase when the keys are sealed and ``passphrase`` does not
         open them.
         """
-        if self._tiers is not None and isinstance(self._tiers.master, TokenMaster):
-            # The new master would be a software key file beside keys/master.token:
-            # a change to or from a token is not built yet (docs/keys.md §6).
+        in_token = self._tiers is not None and isinstance(self._tiers.master, TokenMaster)
+        if in_token and not to_software:
+            # A new master in the token (a new label there) is not built yet (docs/keys.md §6).
             raise InvalidArgument(
-                "this terminal's master key is in a PKCS#11 token: "
-                "changing it is not supported yet (docs/keys.md §6)"
+                "this terminal's master key is in a PKCS#11 token: changing it to a new key "
+                "in the token is not supported yet; --to-software moves it out of the token "
+                "(a new master key file, docs/keys.md §7b)"
             )
+        if to_software and not in_token:
+            raise InvalidArgument("--to-software is for a master key held in a PKCS#11 token")
         queued: list[MessageRecord] = []
+        old = self._tiers
         change = change_our_master(self.services, self._tiers, passphrase=passphrase, queued=queued)
         self._tiers = change.tiers
         self.services.key_files_changed()
+        if old is not None and isinstance(old.master, TokenMaster):
+            old.master.close()  # out of the token now: its session ends here
         for record in queued:
             self.services.lines.queued(record)
         return change
@@ -633,6 +650,21 @@ class KeyDesk(Desk):
                 },
             )
         return switched
+
+
+def _check_encryption_rotatable(identity: Identity, *, sealed: bool) -> None:
+    """InvalidArgument when the TLS key's password derives from the encryption key.
+
+    With the signing key in a token (and the master there too, §6), a sealed
+    terminal's ``tls/key.pem`` is encrypted under a password the encryption key
+    gives: a new encryption key would leave it unopenable at the next start.
+    """
+    if sealed and not identity.in_software:
+        raise InvalidArgument(
+            "the signing key is in a PKCS#11 token and the keys are sealed: tls/key.pem is "
+            "encrypted under a password the encryption key gives, so rotating the encryption "
+            "key is not supported yet (docs/keys.md §6)"
+        )
 
 
 def _card_encryption_serial(peer: PeerRecord) -> int:

@@ -119,7 +119,10 @@ def change_our_master(
         routes=services.settings.card_routes,
         timezone=services.settings.timezone,
         master=changed.tiers.master,
-        key_certificates=changed.tiers.current(),
+        # The card names the party by its address, certified again by the new master;
+        # a rotated signing key stays accepted by its old master's certificate, issued
+        # before the change (core/signers.py, earlier_masters).
+        key_certificates=changed.tiers.card_certificates(identity.signing_public),
     )
     store = services.store
     removed = store.peer_removals()

@@ -1,0 +1,114 @@
+"""The master AND the signing key in one PKCS#11 token (SoftHSM2), through real processes.
+
+Washington is made with ``--master-in-token --signing-in-token``: both keys
+are generated in a token of the test's own and never leave it (two tiers: the
+token's master certifies the token's signing key, and the encryption and TLS
+keys in software). The pair links and delivers both ways; the TLS key
+rotates (certified by the token master) and a restart serves it; a rotation
+of the signing key is refused with its reason, and nothing changes; ``verify``
+holds on both sides. Skipped without SoftHSM2 and python-pkcs11, unless CI or
+HOTLINE_REQUIRE_PKCS11 asks for these tests.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from hotline.testing.softhsm import SoftToken, token_or_skip
+from tests.cli.helpers import TerminalProcess, free_port, hotline, init_unprotected, wait_for
+
+
+@pytest.fixture
+def token(tmp_path: Path) -> SoftToken:
+    return token_or_skip(tmp_path / "softhsm")
+
+
+def _receipted(directory: Path, text: str, env: dict[str, str]) -> bool:
+    rows = json.loads(hotline("messages", directory, "--json", env=env).stdout)
+    return any(
+        row["text"] == text and row["state"] == "delivered" and row["direction"] == "out"
+        for row in rows
+    )
+
+
+def _keys(directory: Path) -> list[tuple[str, int, str]]:
+    listed = json.loads(hotline("key", "list", directory, "--json").stdout)
+    return [(k["kind"], k["serial"], k["state"]) for k in listed["keys"]]
+
+
+def test_the_master_and_the_signing_key_both_in_a_token(tmp_path: Path, token: SoftToken) -> None:
+    w_dir, m_dir = tmp_path / "washington", tmp_path / "moscow"
+    out = hotline(
+        "init", w_dir, "--party", "Washington", "--listen", f"127.0.0.1:{free_port()}",
+        "--unprotected-keys", "--pkcs11-module", token.module, "--token-label", token.label,
+        "--pin-file", token.pin_file, "--master-in-token", "--signing-in-token",
+        env=token.env,
+    ).stdout  # fmt: skip
+    assert f"master key in token {token.label} (key 'Washington master')" in out
+    assert f"signing key in token {token.label} (key 'Washington')" in out
+    assert "two tiers" in out
+    keys = w_dir / "keys"
+    assert (keys / "master.token").exists()
+    assert not (keys / "master.key").exists()
+    assert not (keys / "signing.key").exists()
+    listed = json.loads(hotline("key", "list", w_dir, "--json").stdout)
+    assert listed["master_in"] == f"token {token.label}"
+    assert _keys(w_dir) == [
+        ("signing", 1, "current"),
+        ("encryption", 1, "current"),
+        ("tls", 1, "current"),
+    ]
+    init_unprotected(m_dir, "Moscow")
+    # The signing key signs what the terminal opens with: its PIN is needed here.
+    pin_env = {**token.env, "HOTLINE_PKCS11_PIN_FILE": str(token.pin_file)}
+    w_card = hotline("card", w_dir, env=pin_env).stdout
+    assert json.loads(w_card)["hotline_card"] == 2
+    hotline("peer", "add", w_dir, "-", stdin=hotline("card", m_dir).stdout, env=pin_env)
+    hotline("peer", "add", m_dir, "-", stdin=w_card)
+    washington = TerminalProcess(w_dir, run_args=("--pin-file", token.pin_file), env=token.env)
+    moscow = TerminalProcess(m_dir)
+    try:
+        washington.start()
+        moscow.start()
+        hotline("send", w_dir, "--to", "Moscow", "from the token")
+        hotline("send", m_dir, "--to", "Washington", "to the token")
+        wait_for(lambda: _receipted(w_dir, "from the token", pin_env), what="receipt 1")
+        wait_for(lambda: _receipted(m_dir, "to the token", {}), what="receipt 2")
+
+        refused = hotline("key", "rotate", w_dir, "--which", "signing", check=False)
+        assert refused.returncode == 1, refused
+        assert "the signing key is in a PKCS#11 token" in refused.stderr
+        assert "does not rotate a key held in a token" in refused.stderr
+        assert _keys(w_dir)[0] == ("signing", 1, "current")  # nothing changed
+
+        rotated = hotline("key", "rotate", w_dir, "--which", "tls").stdout
+        assert "rotated the tls key" in rotated
+        assert ("tls", 2, "current") in _keys(w_dir)
+        # A restart serves the new leaf the token master issued; the token's
+        # signing key signs on, under its two sessions of one login.
+        washington.stop()
+        washington.start()
+        hotline("send", w_dir, "--to", "Moscow", "after the rotation")
+        hotline("send", m_dir, "--to", "Washington", "answered after")
+        wait_for(lambda: _receipted(w_dir, "after the rotation", pin_env), what="receipt 3")
+        wait_for(lambda: _receipted(m_dir, "answered after", {}), what="receipt 4")
+    finally:
+        washington.stop()
+        moscow.stop()
+    assert "all hold" in hotline("verify", w_dir, env=pin_env).stdout
+    assert "all hold" in hotline("verify", m_dir).stdout
+
+
+def test_signing_in_token_needs_master_in_token(tmp_path: Path, token: SoftToken) -> None:
+    refused = hotline(
+        "init", tmp_path / "w", "--party", "Washington", "--listen", f"127.0.0.1:{free_port()}",
+        "--unprotected-keys", "--pkcs11-module", token.module, "--token-label", token.label,
+        "--pin-file", token.pin_file, "--signing-in-token",
+        check=False, env=token.env,
+    )  # fmt: skip
+    assert refused.returncode == 1
+    assert "--signing-in-token goes with --master-in-token" in refused.stderr
+    assert not (tmp_path / "w").exists()
