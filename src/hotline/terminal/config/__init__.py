@@ -72,6 +72,7 @@ from hotline.terminal.config.rotation import (
     retired_signing_key,
     rotate_tls,
     stage_signing,
+    stage_token_signing,
     staged_signing_certificate,
     switch_signing,
 )
@@ -257,6 +258,7 @@ __all__ = [
     "save_certificates",
     "stage_revocation",
     "stage_signing",
+    "stage_token_signing",
     "staged_signing_certificate",
     "switch_signing",
     "sync_directory",
