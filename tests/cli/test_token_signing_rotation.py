@@ -64,9 +64,11 @@ def _signers_seen_by_moscow(m_dir: Path) -> tuple[list[bytes | None], bytes]:
     return [Envelope.decode(m.envelope).header.signer for m in ordered], new_key
 
 
-def test_a_signing_key_in_a_token_rotates_while_messages_flow(
+def _pair(
     tmp_path: Path, token: SoftToken
-) -> None:
+) -> tuple[TerminalProcess, TerminalProcess, dict[str, str]]:
+    """Washington with both keys in the token, Moscow in software, each the other's peer;
+    and the environment a command opening Washington's keys needs (its PIN file)."""
     w_dir, m_dir = tmp_path / "washington", tmp_path / "moscow"
     hotline(
         "init", w_dir, "--party", "Washington", "--listen", f"127.0.0.1:{free_port()}",
@@ -80,7 +82,14 @@ def test_a_signing_key_in_a_token_rotates_while_messages_flow(
     hotline("peer", "add", w_dir, "-", stdin=hotline("card", m_dir).stdout, env=pin_env)
     hotline("peer", "add", m_dir, "-", stdin=w_card)
     washington = TerminalProcess(w_dir, run_args=("--pin-file", token.pin_file), env=token.env)
-    moscow = TerminalProcess(m_dir)
+    return washington, TerminalProcess(m_dir), pin_env
+
+
+def test_a_signing_key_in_a_token_rotates_while_messages_flow(
+    tmp_path: Path, token: SoftToken
+) -> None:
+    washington, moscow, pin_env = _pair(tmp_path, token)
+    w_dir, m_dir = washington.directory, moscow.directory
     try:
         washington.start()
         moscow.start()
@@ -145,3 +154,32 @@ def test_a_signing_key_in_a_token_rotates_while_messages_flow(
     assert signers[-1] == new_key
     assert "all hold" in hotline("verify", w_dir, env=pin_env).stdout
     assert "all hold" in hotline("verify", m_dir).stdout
+
+
+def test_a_token_key_staged_before_a_stop_is_switched_to_after_the_start(
+    tmp_path: Path, token: SoftToken
+) -> None:
+    """Rotated while the peer is away, stopped before the switch: the start reopens the
+    staged key in the token (no key file, no PIN beyond the one the start takes) and
+    switches once the peer has receipted the key event."""
+    washington, moscow, pin_env = _pair(tmp_path, token)
+    w_dir, m_dir = washington.directory, moscow.directory
+    try:
+        washington.start()
+        hotline("key", "rotate", w_dir, "--which", "signing")
+        assert [k["state"] for k in _signing_keys(w_dir)] == ["current", "staged"]
+        assert (w_dir / "keys" / ".rotation" / "signing.token").exists()
+        washington.stop()
+        washington.start()
+        moscow.start()
+        wait_for(lambda: _switched(w_dir), within=60, what="Washington's switch")
+        with ControlClient(w_dir) as client:
+            sent = client.send(to="Moscow", text="on the staged key")
+            assert client.wait_delivered(str(sent["id"]))["state"] == "delivered"
+    finally:
+        washington.stop()
+        moscow.stop()
+    signers, new_key = _signers_seen_by_moscow(m_dir)
+    assert signers[-1] == new_key
+    assert not (w_dir / "keys" / ".rotation").exists()
+    assert "all hold" in hotline("verify", w_dir, env=pin_env).stdout
