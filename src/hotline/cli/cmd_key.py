@@ -36,7 +36,7 @@ from hotline.terminal import TerminalPaths, load_settings
 from hotline.terminal.client import ControlClient
 from hotline.terminal.config.passphrase import Passphrase, find_passphrase, passphrase_missing
 from hotline.terminal.config.revocations import pending_revocation, read_revocations
-from hotline.terminal.config.rotation import staged_signing_certificate
+from hotline.terminal.config.rotation import signing_keys_in_token, staged_signing_certificate
 from hotline.terminal.config.tiers import read_certificates
 from hotline.terminal.config.token import read_master_token
 from hotline.utc import format_utc
@@ -257,7 +257,8 @@ def run_list(args: argparse.Namespace) -> int:
         raise NotInitialised(
             f"{args.directory} is not a hotline terminal (create one with: hotline init)"
         )
-    party = load_settings(paths.config).party
+    settings = load_settings(paths.config)
+    party = settings.party
     certificates = read_certificates(paths)
     now = int(datetime.now(UTC).timestamp())
     revoked = {r.key_id: r for r in read_revocations(paths)}
@@ -289,6 +290,12 @@ def run_list(args: argparse.Namespace) -> int:
         }
         for item in certificates
     ]
+    # Signing keys held in a token, the old ones too (kept there, never destroyed).
+    in_token = signing_keys_in_token(paths, settings.signing_token)
+    for key, item in zip(keys, certificates, strict=True):
+        where = in_token.get(item.public_key) if item.kind == "signing" else None
+        if where is not None:
+            key["in"] = f"token {where.token_label} (key {where.key_label!r})"
     for key in keys:
         revocation = revoked.get(key["id"])
         if revocation is not None:
@@ -330,5 +337,6 @@ def run_list(args: argparse.Namespace) -> int:
         print(
             f"  {key['id']:<28} {key['kind']:<10} #{key['serial']:<3} "
             f"{key['not_before']} .. {key['not_after']}  {state}"
+            + (f"  in {key['in']}" if "in" in key else "")
         )
     return 0

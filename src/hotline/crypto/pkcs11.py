@@ -49,8 +49,12 @@ def _pkcs11() -> Any:
     return pkcs11
 
 
-def _session(where: TokenKey, pin: bytes, *, rw: bool) -> Any:
-    """A logged-in session on the token ``where`` names; :class:`TokenUnavailable` if none."""
+def _session(where: TokenKey, pin: bytes | None, *, rw: bool) -> Any:
+    """A logged-in session on the token ``where`` names; :class:`TokenUnavailable` if none.
+
+    ``pin`` None: the token is logged in already by this process (a key of it is
+    open), and a login is the token's, shared by every session of the process.
+    """
     pkcs11 = _pkcs11()
     try:
         library = pkcs11.lib(where.module)
@@ -66,6 +70,13 @@ def _session(where: TokenKey, pin: bytes, *, rw: bool) -> Any:
         raise TokenUnavailable(
             f"more than one token is labelled {where.token_label!r} in {where.module}"
         ) from exc
+    if pin is None:
+        try:
+            return token.open(rw=rw)
+        except pkcs11.PKCS11Error as exc:
+            raise TokenUnavailable(
+                f"cannot open a session on token {where.token_label!r}: {type(exc).__name__}"
+            ) from exc
     try:
         return token.open(user_pin=pin.decode("utf-8"), rw=rw)
     except pkcs11.UserAlreadyLoggedIn:
@@ -129,7 +140,7 @@ class PKCS11Signer:
         return f"PKCS11Signer(token={self.where.token_label!r}, key={self.where.key_label!r})"
 
 
-def open_token_key(where: TokenKey, pin: bytes) -> PKCS11Signer:
+def open_token_key(where: TokenKey, pin: bytes | None) -> PKCS11Signer:
     """The signer of the key ``where`` names, its session logged in with ``pin``."""
     pkcs11 = _pkcs11()
     session = _session(where, pin, rw=False)
@@ -155,11 +166,13 @@ def open_token_key(where: TokenKey, pin: bytes) -> PKCS11Signer:
     return PKCS11Signer(where, session, private, raw)
 
 
-def generate_token_key(where: TokenKey, pin: bytes) -> PKCS11Signer:
+def generate_token_key(where: TokenKey, pin: bytes | None) -> PKCS11Signer:
     """Generate an Ed25519 key pair in the token (non-extractable, sensitive) and open it.
 
     :class:`TokenUnavailable` if the token already holds a key of that label:
-    a party's key is created once, never silently replaced.
+    a party's key is created once, never silently replaced. ``pin`` None: the
+    token is logged in already (a rotation of the signing key in use, which
+    keeps it logged in).
     """
     pkcs11 = _pkcs11()
     from pkcs11.util.ec import encode_named_curve_parameters

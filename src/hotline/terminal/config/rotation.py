@@ -31,6 +31,15 @@ without the marker (a stop before the switch) is picked up again at the next
 start (:func:`read_staged_signing`): the keys desk re-announces it if its key
 event never went out, and switches once every peer has receipted it. Until
 then the old key goes on signing, and stays certified.
+
+A signing key held in a PKCS#11 token rotates the same way
+(:func:`stage_token_signing`): the new key is generated in the same token
+under a label of its own (``"<party> signing <serial> <time>"``), and what is
+staged, switched and kept is a *reference* to it, ``signing.token`` (JSON:
+module, token label, key label, public key), in place of the key file. After
+the switch ``keys/signing.token`` names the key in use (it overrides
+``[keys] key_label``), and the old key stays in the token, named by
+``keys/signing-<serial>.token``.
 """
 
 from __future__ import annotations
@@ -50,10 +59,15 @@ from hotline.crypto import (
     SIGNING_KEY_FILE,
     Identity,
     KeyCertificate,
+    PKCS11Signer,
     SealingKey,
+    Signer,
     SoftwareSigner,
+    TokenKey,
     Unsealer,
+    generate_token_key,
     is_sealed,
+    open_token_key,
     private_key_pem,
 )
 from hotline.errors import CardInvalid, CryptoError, PassphraseMissing, WrongPassphrase
@@ -64,6 +78,11 @@ from hotline.terminal.config.tiers import (
     read_certificates,
     save_certificates,
 )
+from hotline.terminal.config.token import (
+    SIGNING_TOKEN_FILE,
+    read_token_file,
+    write_token_file,
+)
 
 __all__ = [
     "ROTATION_DIR",
@@ -72,8 +91,10 @@ __all__ = [
     "keep_staged_certificate",
     "read_staged_signing",
     "retired_signing_key",
+    "signing_keys_in_token",
     "rotate_tls",
     "stage_signing",
+    "stage_token_signing",
     "staged_signing_certificate",
     "switch_signing",
 ]
@@ -193,8 +214,51 @@ def stage_signing(
     return KeyTiers(master=tiers.master, certificates=certificates), certificate, signer
 
 
+def stage_token_signing(
+    paths: TerminalPaths, identity: Identity, tiers: KeyTiers, *, now: datetime
+) -> tuple[KeyTiers, KeyCertificate, PKCS11Signer]:
+    """:func:`stage_signing` for a signing key held in a PKCS#11 token.
+
+    The new key is generated in the token of the key in use, never leaving
+    it; no PIN is asked: the key in use keeps the token logged in. What is
+    staged is ``keys/.rotation/signing.token``, the reference to it.
+    """
+    old = identity.signer
+    if not isinstance(old, PKCS11Signer):
+        raise CryptoError("the signing key in use is not in a PKCS#11 token")
+    serial = 1 + max((c.serial for c in tiers.certificates if c.kind == "signing"), default=0)
+    # A label of its own: a staging a stop interrupted may have left its key in the token.
+    where = TokenKey(
+        module=old.where.module,
+        token_label=old.where.token_label,
+        key_label=f"{identity.party} signing {serial} {now.strftime('%Y%m%dT%H%M%SZ')}",
+    )
+    signer = generate_token_key(where, None)
+    try:
+        certificate = tiers.certify(
+            party=identity.party,
+            kind="signing",
+            public_key=signer.public_key,
+            now=now,
+            key_signer=signer,
+        )
+        staging = paths.keys / ROTATION_DIR
+        shutil.rmtree(staging, ignore_errors=True)
+        private_dir(staging)
+        write_token_file(staging / SIGNING_TOKEN_FILE, where, public_key=signer.public_key)
+        write_private(staging / _CERTIFICATE, certificate.encode())
+        sync_directory(staging)
+    except BaseException:
+        signer.close()
+        raise
+    certificates = (*tiers.certificates, certificate)
+    save_certificates(paths.keys, certificates)
+    sync_directory(paths.keys)
+    return KeyTiers(master=tiers.master, certificates=certificates), certificate, signer
+
+
 def switch_signing(
-    paths: TerminalPaths, identity: Identity, signer: SoftwareSigner, *, sealed: bool
+    paths: TerminalPaths, identity: Identity, signer: Signer, *, sealed: bool
 ) -> None:
     """Put the staged signing key in place and have ``identity`` sign with it.
 
@@ -203,7 +267,7 @@ def switch_signing(
     old key file is kept as ``keys/signing-<serial>.key``.
     """
     staging = paths.keys / ROTATION_DIR
-    if identity.in_software and sealed:
+    if identity.in_software and sealed and isinstance(signer, SoftwareSigner):
         successor = Identity(
             party=identity.party, signing_key=signer.key, encryption_key=identity.encryption_key
         )
@@ -224,9 +288,15 @@ def switch_signing(
         ),
         0,
     )
-    write_private(
-        staging / retired_signing_key(serial), (paths.keys / SIGNING_KEY_FILE).read_bytes()
-    )
+    old = identity.signer
+    if isinstance(old, PKCS11Signer):
+        # The old key stays in the token, for the record: its reference is kept.
+        retired = retired_signing_key(serial).removesuffix(".key") + ".token"
+        write_token_file(staging / retired, old.where, public_key=old.public_key)
+    else:
+        write_private(
+            staging / retired_signing_key(serial), (paths.keys / SIGNING_KEY_FILE).read_bytes()
+        )
     write_private(staging / _READY, b"")
     sync_directory(staging)
     _finish_signing(paths)
@@ -239,10 +309,14 @@ def _finish_signing(paths: TerminalPaths) -> None:
     if not (staging / _READY).exists():
         return
     # The old key's copy first: until signing.key is replaced it is a spare.
-    for retired in staging.glob("signing-*.key"):
+    for retired in (*staging.glob("signing-*.key"), *staging.glob("signing-*.token")):
         with contextlib.suppress(FileNotFoundError):
             os.replace(retired, paths.keys / retired.name)
-    for name, target in ((_KEY, paths.tls_key), (SIGNING_KEY_FILE, paths.keys / SIGNING_KEY_FILE)):
+    for name, target in (
+        (_KEY, paths.tls_key),
+        (SIGNING_KEY_FILE, paths.keys / SIGNING_KEY_FILE),
+        (SIGNING_TOKEN_FILE, paths.keys / SIGNING_TOKEN_FILE),
+    ):
         with contextlib.suppress(FileNotFoundError):
             os.replace(staging / name, target)
     sync_directory(paths.keys)
@@ -255,7 +329,7 @@ class StagedSigning:
     """A signing key staged before a stop, not yet switched to: its certificate and signer."""
 
     certificate: KeyCertificate
-    signer: SoftwareSigner
+    signer: Signer
 
 
 def staged_signing_certificate(paths: TerminalPaths) -> KeyCertificate | None:
@@ -268,7 +342,8 @@ def staged_signing_certificate(paths: TerminalPaths) -> KeyCertificate | None:
     clears it).
     """
     staging = paths.keys / ROTATION_DIR
-    if (staging / _READY).exists() or not (staging / SIGNING_KEY_FILE).exists():
+    staged = (staging / SIGNING_KEY_FILE).exists() or (staging / SIGNING_TOKEN_FILE).exists()
+    if (staging / _READY).exists() or not staged:
         return None
     try:
         certificate = KeyCertificate.decode((staging / _CERTIFICATE).read_bytes())
@@ -301,19 +376,25 @@ def read_staged_signing(
     if certificate is None:
         return None
     path = paths.keys / ROTATION_DIR / SIGNING_KEY_FILE
-    blob = path.read_bytes()
-    if is_sealed(blob):
-        if passphrase is None:
-            raise PassphraseMissing(f"{path} is sealed under a passphrase, and none was given")
-        try:
-            blob = Unsealer(passphrase).open(blob, label=f"{party} signing")
-        except WrongPassphrase:
-            # Sealed before a change of passphrase (which reseals only the keys in
-            # place): the key cannot be used; the old one signs on, as ever.
-            return None
-    if len(blob) != KEY_BYTES:
-        raise CryptoError(f"the staged signing key {path} is damaged")
-    signer = SoftwareSigner(Ed25519PrivateKey.from_private_bytes(blob))
+    signer: Signer
+    if not path.exists():
+        path = path.with_name(SIGNING_TOKEN_FILE)
+        # In the token the terminal's signing key in use has logged in already.
+        signer = _open_staged_token(path)
+    else:
+        blob = path.read_bytes()
+        if is_sealed(blob):
+            if passphrase is None:
+                raise PassphraseMissing(f"{path} is sealed under a passphrase, and none was given")
+            try:
+                blob = Unsealer(passphrase).open(blob, label=f"{party} signing")
+            except WrongPassphrase:
+                # Sealed before a change of passphrase (which reseals only the keys in
+                # place): the key cannot be used; the old one signs on, as ever.
+                return None
+        if len(blob) != KEY_BYTES:
+            raise CryptoError(f"the staged signing key {path} is damaged")
+        signer = SoftwareSigner(Ed25519PrivateKey.from_private_bytes(blob))
     if signer.public_key != certificate.public_key or certificate.party != party:
         raise CryptoError(f"the staged signing key {path} is not the one its certificate names")
     held = read_certificates(paths)
@@ -325,3 +406,38 @@ def read_staged_signing(
         save_certificates(paths.keys, (*held, certificate))
         sync_directory(paths.keys)
     return StagedSigning(certificate=certificate, signer=signer)
+
+
+def _open_staged_token(path: pathlib.Path) -> PKCS11Signer:
+    """The staged key ``path`` (a ``signing.token``) names, opened in its logged-in token."""
+    found = read_token_file(path)
+    if found is None:  # pragma: no cover - checked by staged_signing_certificate
+        raise CryptoError(f"{path} is gone")
+    return open_token_key(found[0], None)
+
+
+def signing_keys_in_token(paths: TerminalPaths, first: TokenKey | None) -> dict[bytes, TokenKey]:
+    """Where each signing key held in a token lives, by public key (public data: no PIN).
+
+    From the references rotations wrote: the key in use (``keys/signing.token``),
+    the old ones kept (``keys/signing-<serial>.token``) and one staged. ``first``
+    (``[keys]`` of hotline.toml) is where the only signing key lives until the
+    first rotation, which records it as ``signing-1.token``.
+    """
+    files = [
+        paths.keys / SIGNING_TOKEN_FILE,
+        *sorted(paths.keys.glob("signing-*.token")),
+        paths.keys / ROTATION_DIR / SIGNING_TOKEN_FILE,
+    ]
+    found: dict[bytes, TokenKey] = {}
+    for path in files:
+        item = read_token_file(path)
+        if item is not None and item[1] is not None:
+            found[item[1]] = item[0]
+    if first is not None and not (paths.keys / SIGNING_TOKEN_FILE).exists():
+        # No switch yet: the key in use is the newest signing key not staged.
+        staged = staged_signing_certificate(paths)
+        signing = [c for c in read_certificates(paths) if c.kind == "signing" and c != staged]
+        if signing:
+            found[signing[-1].public_key] = first
+    return found

@@ -71,7 +71,14 @@ from hotline.terminal.config.tiers import (
     renew_tls,
     with_address,
 )
-from hotline.terminal.config.token import Pin, TokenMaster, generate_signing_key, open_signer
+from hotline.terminal.config.token import (
+    SIGNING_TOKEN_FILE,
+    Pin,
+    TokenMaster,
+    generate_signing_key,
+    open_signer,
+    read_token_file,
+)
 from hotline.terminal.runtime.clock import Clock, SystemClock
 from hotline.utc import format_utc
 
@@ -311,12 +318,16 @@ def _open_identity(
         # After a rotation of the signing key, the party's address stays its first one
         # (certified by the first master, when the master has changed since).
         return with_address(identity, certificate_history(paths))
-    signer = open_signer(settings.signing_token, pin)
+    # After a rotation of a signing key held in a token, keys/signing.token names the
+    # key in use (config/rotation.py); hotline.toml keeps the first one's label.
+    rotated = read_token_file(paths.keys / SIGNING_TOKEN_FILE)
+    signer = open_signer(settings.signing_token if rotated is None else rotated[0], pin)
     try:
-        return Identity.load(settings.party, paths.keys, passphrase=secret, signer=signer)
+        identity = Identity.load(settings.party, paths.keys, passphrase=secret, signer=signer)
     except BaseException:
         signer.close()
         raise
+    return with_address(identity, certificate_history(paths))
 
 
 def open_terminal(

@@ -33,13 +33,16 @@ __all__ = [
     "MASTER_TOKEN_FILE",
     "PIN_CREDENTIAL",
     "PIN_ENV",
+    "SIGNING_TOKEN_FILE",
     "Pin",
     "TokenMaster",
     "find_pin",
     "generate_signing_key",
     "open_signer",
     "read_master_token",
+    "read_token_file",
     "write_master_token",
+    "write_token_file",
 ]
 
 PIN_ENV = "HOTLINE_PKCS11_PIN_FILE"
@@ -48,6 +51,9 @@ PIN_CREDENTIAL = "pkcs11-pin"
 #: ``keys/master.token``: where a master key made with ``--master-in-token`` lives
 #: (JSON: module, token_label, key_label), in place of ``keys/master.key``.
 MASTER_TOKEN_FILE = "master.token"  # noqa: S105 (a file name, not a secret)
+#: ``keys/signing.token``: where the signing key in use lives once a signing key held
+#: in a token has rotated (it overrides ``[keys] key_label``; docs/keys.md §6).
+SIGNING_TOKEN_FILE = "signing.token"  # noqa: S105 (a file name, not a secret)
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,27 +139,44 @@ def _naming(pin: Pin) -> Iterator[None]:
 
 def write_master_token(keys_dir: Path, token: TokenKey) -> None:
     """Record where the master key lives (public: no PIN, no key)."""
+    write_token_file(keys_dir / MASTER_TOKEN_FILE, token)
+
+
+def read_master_token(keys_dir: Path) -> TokenKey | None:
+    """Where the master key lives if it is in a token (``keys/master.token``), else None."""
+    found = read_token_file(keys_dir / MASTER_TOKEN_FILE)
+    return None if found is None else found[0]
+
+
+def write_token_file(path: Path, token: TokenKey, *, public_key: bytes | None = None) -> None:
+    """Record where a key in a token lives (public: no PIN, no key), with its public key if given."""
     document = {
         "module": token.module,
         "token_label": token.token_label,
         "key_label": token.key_label,
     }
-    write_private(keys_dir / MASTER_TOKEN_FILE, json.dumps(document, indent=2).encode("utf-8"))
+    if public_key is not None:
+        # Names the key in `hotline key list` without opening the token.
+        document["public_key"] = public_key.hex()
+    write_private(path, json.dumps(document, indent=2).encode("utf-8"))
 
 
-def read_master_token(keys_dir: Path) -> TokenKey | None:
-    """Where the master key lives if it is in a token (``keys/master.token``), else None."""
-    path = keys_dir / MASTER_TOKEN_FILE
+def read_token_file(path: Path) -> tuple[TokenKey, bytes | None] | None:
+    """Where the key a token file names lives, and its public key if recorded; None without the file."""
     try:
         document = json.loads(path.read_bytes())
-        return TokenKey(
-            module=str(document["module"]),
-            token_label=str(document["token_label"]),
-            key_label=str(document["key_label"]),
+        public = document.get("public_key")
+        return (
+            TokenKey(
+                module=str(document["module"]),
+                token_label=str(document["token_label"]),
+                key_label=str(document["key_label"]),
+            ),
+            None if public is None else bytes.fromhex(str(public)),
         )
     except FileNotFoundError:
         return None
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise ConfigError(f"{path} is damaged: {exc}") from exc
 
 

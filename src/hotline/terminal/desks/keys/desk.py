@@ -63,7 +63,7 @@ from hotline.crypto import (
     PeerCard,
     Precedence,
     SealingKey,
-    SoftwareSigner,
+    Signer,
 )
 from hotline.errors import CardInvalid, InvalidArgument
 from hotline.store import (
@@ -83,7 +83,12 @@ from hotline.terminal.config.revocations import (
     read_revocations,
     stage_revocation,
 )
-from hotline.terminal.config.rotation import rotate_tls, stage_signing, switch_signing
+from hotline.terminal.config.rotation import (
+    rotate_tls,
+    stage_signing,
+    stage_token_signing,
+    switch_signing,
+)
 from hotline.terminal.config.rotation_encryption import rotate_encryption
 from hotline.terminal.config.tiers import KeyTiers, peer_master
 from hotline.terminal.config.token import TokenMaster
@@ -143,7 +148,7 @@ class KeyRevocationSent:
 class _PendingSwitch:
     """A staged signing key, waiting for every peer to receipt the key event announcing it."""
 
-    signer: SoftwareSigner
+    signer: Signer
     certificate: KeyCertificate
     #: The key events queued (one per peer): the switch waits for all to be delivered.
     events: tuple[str, ...]
@@ -250,18 +255,18 @@ class KeyDesk(Desk):
                 f"the signing key {self._pending.certificate.key_id} is waiting for every "
                 "peer to receipt its key event; rotate again once it signs"
             )
-        if not identity.in_software:
-            # The master and the signing key both in a token (docs/keys.md §6): a new
-            # key would be generated in the token under a label of its own, not built yet.
-            raise InvalidArgument(
-                f"the signing key is in a PKCS#11 token ({identity.signer.describe()}): "
-                "hotline does not rotate a key held in a token yet; the encryption and TLS "
-                "keys rotate (docs/keys.md §6)"
-            )
         paths = TerminalPaths(self.services.directory)
-        self._tiers, certificate, signer = stage_signing(
-            paths, identity, tiers, sealer=self._sealer(), now=self._clock.now()
-        )
+        signer: Signer
+        if identity.in_software:
+            self._tiers, certificate, signer = stage_signing(
+                paths, identity, tiers, sealer=self._sealer(), now=self._clock.now()
+            )
+        else:
+            # The master and the signing key both in a token (docs/keys.md §6): the
+            # new key is generated in the token, under a label of its own.
+            self._tiers, certificate, signer = stage_token_signing(
+                paths, identity, tiers, now=self._clock.now()
+            )
         # Queued (sealed and signed by the old key) before the switch, in any case.
         announced_to, events = self._announce_rotation(certificate)
         self._pending = _PendingSwitch(signer=signer, certificate=certificate, events=events)
