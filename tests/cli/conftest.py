@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from hotline.testing.softhsm import SoftToken, token_or_skip
+
 from .helpers import TerminalProcess, free_port, hotline, make_mesh
 
 
@@ -48,3 +50,9 @@ def trio(tmp_path: Path) -> Iterator[dict[str, TerminalProcess]]:
     finally:
         for terminal in terminals.values():
             terminal.stop()
+
+
+@pytest.fixture
+def token(tmp_path: Path) -> SoftToken:
+    """A fresh SoftHSM2 token (the test is skipped where SoftHSM2 is missing)."""
+    return token_or_skip(tmp_path / "softhsm")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -13,6 +14,7 @@ from pathlib import Path
 
 from hotline.errors import DaemonNotRunning
 from hotline.terminal import ControlClient
+from hotline.testing.softhsm import SoftToken
 
 
 def free_port() -> int:
@@ -70,6 +72,40 @@ def init_unprotected(directory: Path, party: str, *extra: str | Path) -> str:
         f"127.0.0.1:{free_port()}",
         *extra,
     ).stdout
+
+
+def init_in_token(
+    directory: Path, token: SoftToken, *extra: str | Path, check: bool = True
+) -> subprocess.CompletedProcess[str]:
+    """``hotline init`` Washington with its keys in ``token`` (docs/keys.md §6): its
+    signing key, or with ``--master-in-token`` its master too; ``extra`` adds options."""
+    return hotline(
+        "init",
+        directory,
+        "--party",
+        "Washington",
+        "--listen",
+        f"127.0.0.1:{free_port()}",
+        "--unprotected-keys",
+        "--pkcs11-module",
+        token.module,
+        "--token-label",
+        token.label,
+        "--pin-file",
+        token.pin_file,
+        *extra,
+        check=check,
+        env=token.env,
+    )
+
+
+def receipted(directory: Path, text: str, env: dict[str, str] | None = None) -> bool:
+    """Whether the message ``text`` sent from ``directory`` is delivered (its receipt held)."""
+    rows = json.loads(hotline("messages", directory, "--json", env=env).stdout)
+    return any(
+        row["text"] == text and row["state"] == "delivered" and row["direction"] == "out"
+        for row in rows
+    )
 
 
 class TerminalProcess:

@@ -17,32 +17,15 @@ from pathlib import Path
 
 import pytest
 
-from hotline.testing.softhsm import SoftToken, token_or_skip
-from tests.cli.helpers import TerminalProcess, free_port, hotline, init_unprotected, wait_for
-
-
-@pytest.fixture
-def token(tmp_path: Path) -> SoftToken:
-    return token_or_skip(tmp_path / "softhsm")
-
-
-def _init_in_token(directory: Path, token: SoftToken) -> str:
-    return hotline(
-        "init",
-        directory,
-        "--party",
-        "Washington",
-        "--listen",
-        f"127.0.0.1:{free_port()}",
-        "--unprotected-keys",
-        "--pkcs11-module",
-        token.module,
-        "--token-label",
-        token.label,
-        "--pin-file",
-        token.pin_file,
-        env=token.env,
-    ).stdout
+from hotline.testing.softhsm import SoftToken
+from tests.cli.helpers import (
+    TerminalProcess,
+    hotline,
+    init_in_token,
+    init_unprotected,
+    receipted,
+    wait_for,
+)
 
 
 @pytest.fixture
@@ -50,7 +33,7 @@ def token_pair(
     tmp_path: Path, token: SoftToken
 ) -> Iterator[tuple[TerminalProcess, TerminalProcess]]:
     washington, moscow = tmp_path / "washington", tmp_path / "moscow"
-    out = _init_in_token(washington, token)
+    out = init_in_token(washington, token).stdout
     assert f"signing key in token {token.label}" in out
     init_unprotected(moscow, "Moscow")
     env = {**token.env, "HOTLINE_PKCS11_PIN_FILE": str(token.pin_file)}
@@ -65,14 +48,6 @@ def token_pair(
     yield terminals
     for terminal in terminals:
         terminal.stop()
-
-
-def _receipted(directory: Path, text: str, env: dict[str, str] | None = None) -> bool:
-    rows = json.loads(hotline("messages", directory, "--json", env=env).stdout)
-    return any(
-        row["text"] == text and row["state"] == "delivered" and row["direction"] == "out"
-        for row in rows
-    )
 
 
 def test_a_token_pair_delivers_both_ways_and_verify_holds(
@@ -94,11 +69,11 @@ def test_a_token_pair_delivers_both_ways_and_verify_holds(
     hotline("send", moscow.directory, "--to", "Washington", "answered in software")
     env = {**token.env, "HOTLINE_PKCS11_PIN_FILE": str(token.pin_file)}
     wait_for(
-        lambda: _receipted(washington.directory, "signed in the token"),
+        lambda: receipted(washington.directory, "signed in the token"),
         what="Moscow's receipt of the token-signed message",
     )
     wait_for(
-        lambda: _receipted(moscow.directory, "answered in software"),
+        lambda: receipted(moscow.directory, "answered in software"),
         what="Washington's receipt, signed in the token",
     )
     status = hotline("status", washington.directory).stdout
@@ -117,7 +92,7 @@ def test_a_wrong_or_missing_pin_refuses_to_start_in_one_line(
     tmp_path: Path, token: SoftToken
 ) -> None:
     directory = tmp_path / "washington"
-    _init_in_token(directory, token)
+    init_in_token(directory, token)
     wrong = tmp_path / "wrong-pin"
     wrong.write_text("0000\n")
     refused = hotline("run", directory, "--pin-file", wrong, check=False, env=token.env)

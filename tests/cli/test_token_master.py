@@ -17,45 +17,18 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
-from hotline.testing.softhsm import SoftToken, token_or_skip
-from tests.cli.helpers import TerminalProcess, free_port, hotline, init_unprotected, wait_for
+from hotline.testing.softhsm import SoftToken
+from tests.cli.helpers import (
+    TerminalProcess,
+    free_port,
+    hotline,
+    init_in_token,
+    init_unprotected,
+    receipted,
+    wait_for,
+)
 
 BLOCKED = "blocked: master key changed, fingerprint not confirmed"
-
-
-@pytest.fixture
-def token(tmp_path: Path) -> SoftToken:
-    return token_or_skip(tmp_path / "softhsm")
-
-
-def _init_master_in_token(directory: Path, token: SoftToken) -> str:
-    return hotline(
-        "init",
-        directory,
-        "--party",
-        "Washington",
-        "--listen",
-        f"127.0.0.1:{free_port()}",
-        "--unprotected-keys",
-        "--pkcs11-module",
-        token.module,
-        "--token-label",
-        token.label,
-        "--pin-file",
-        token.pin_file,
-        "--master-in-token",
-        env=token.env,
-    ).stdout
-
-
-def _receipted(directory: Path, text: str) -> bool:
-    rows = json.loads(hotline("messages", directory, "--json").stdout)
-    return any(
-        row["text"] == text and row["state"] == "delivered" and row["direction"] == "out"
-        for row in rows
-    )
 
 
 def _tls_keys(directory: Path) -> list[tuple[int, str]]:
@@ -67,7 +40,7 @@ def test_a_token_master_links_rotates_its_keys_and_verify_holds(
     tmp_path: Path, token: SoftToken
 ) -> None:
     washington_dir, moscow_dir = tmp_path / "washington", tmp_path / "moscow"
-    out = _init_master_in_token(washington_dir, token)
+    out = init_in_token(washington_dir, token, "--master-in-token").stdout
     assert f"master key in token {token.label} (key 'Washington master')" in out
     assert "two tiers" in out
     keys = washington_dir / "keys"
@@ -100,8 +73,8 @@ def test_a_token_master_links_rotates_its_keys_and_verify_holds(
         moscow.start()
         hotline("send", washington_dir, "--to", "Moscow", "before the rotation")
         hotline("send", moscow_dir, "--to", "Washington", "answered before")
-        wait_for(lambda: _receipted(washington_dir, "before the rotation"), what="receipt 1")
-        wait_for(lambda: _receipted(moscow_dir, "answered before"), what="receipt 2")
+        wait_for(lambda: receipted(washington_dir, "before the rotation"), what="receipt 1")
+        wait_for(lambda: receipted(moscow_dir, "answered before"), what="receipt 2")
         rotated = hotline("key", "rotate", washington_dir, "--which", "tls").stdout
         assert "rotated the tls key" in rotated
         assert _tls_keys(washington_dir) == [(1, "superseded"), (2, "current")]
@@ -116,8 +89,8 @@ def test_a_token_master_links_rotates_its_keys_and_verify_holds(
         washington.start()
         hotline("send", washington_dir, "--to", "Moscow", "after the rotation")
         hotline("send", moscow_dir, "--to", "Washington", "answered after")
-        wait_for(lambda: _receipted(washington_dir, "after the rotation"), what="receipt 3")
-        wait_for(lambda: _receipted(moscow_dir, "answered after"), what="receipt 4")
+        wait_for(lambda: receipted(washington_dir, "after the rotation"), what="receipt 3")
+        wait_for(lambda: receipted(moscow_dir, "answered after"), what="receipt 4")
     finally:
         washington.stop()
         moscow.stop()
@@ -130,7 +103,7 @@ def test_a_token_master_links_rotates_its_keys_and_verify_holds(
 
 def test_a_stale_kept_card_is_refused_without_the_pin(tmp_path: Path, token: SoftToken) -> None:
     directory = tmp_path / "washington"
-    _init_master_in_token(directory, token)
+    init_in_token(directory, token, "--master-in-token")
     kept = hotline("card", directory, env=token.env).stdout
     # The routes change while the terminal is stopped: the kept card no longer fits.
     config = directory / "hotline.toml"
@@ -152,7 +125,7 @@ def test_a_stale_kept_card_is_refused_without_the_pin(tmp_path: Path, token: Sof
 
 def test_a_wrong_pin_refuses_to_start_a_token_master(tmp_path: Path, token: SoftToken) -> None:
     directory = tmp_path / "washington"
-    _init_master_in_token(directory, token)
+    init_in_token(directory, token, "--master-in-token")
     wrong = tmp_path / "wrong-pin"
     wrong.write_text("0000\n")
     refused = hotline("run", directory, "--pin-file", wrong, check=False, env=token.env)
@@ -186,7 +159,7 @@ def test_master_in_token_needs_a_token(tmp_path: Path) -> None:
 
 def test_a_token_master_moves_to_software(tmp_path: Path, token: SoftToken) -> None:
     w_dir, m_dir = tmp_path / "washington", tmp_path / "moscow"
-    _init_master_in_token(w_dir, token)
+    init_in_token(w_dir, token, "--master-in-token")
     init_unprotected(m_dir, "Moscow")
     w_card = hotline("card", w_dir, env=token.env).stdout
     hotline("peer", "add", w_dir, "-", stdin=hotline("card", m_dir).stdout)

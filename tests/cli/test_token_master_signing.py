@@ -14,23 +14,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
-from hotline.testing.softhsm import SoftToken, token_or_skip
-from tests.cli.helpers import TerminalProcess, free_port, hotline, init_unprotected, wait_for
-
-
-@pytest.fixture
-def token(tmp_path: Path) -> SoftToken:
-    return token_or_skip(tmp_path / "softhsm")
-
-
-def _receipted(directory: Path, text: str, env: dict[str, str]) -> bool:
-    rows = json.loads(hotline("messages", directory, "--json", env=env).stdout)
-    return any(
-        row["text"] == text and row["state"] == "delivered" and row["direction"] == "out"
-        for row in rows
-    )
+from hotline.testing.softhsm import SoftToken
+from tests.cli.helpers import (
+    TerminalProcess,
+    hotline,
+    init_in_token,
+    init_unprotected,
+    receipted,
+    wait_for,
+)
 
 
 def _keys(directory: Path) -> list[tuple[str, int, str]]:
@@ -40,12 +32,7 @@ def _keys(directory: Path) -> list[tuple[str, int, str]]:
 
 def test_the_master_and_the_signing_key_both_in_a_token(tmp_path: Path, token: SoftToken) -> None:
     w_dir, m_dir = tmp_path / "washington", tmp_path / "moscow"
-    out = hotline(
-        "init", w_dir, "--party", "Washington", "--listen", f"127.0.0.1:{free_port()}",
-        "--unprotected-keys", "--pkcs11-module", token.module, "--token-label", token.label,
-        "--pin-file", token.pin_file, "--master-in-token", "--signing-in-token",
-        env=token.env,
-    ).stdout  # fmt: skip
+    out = init_in_token(w_dir, token, "--master-in-token", "--signing-in-token").stdout
     assert f"master key in token {token.label} (key 'Washington master')" in out
     assert f"signing key in token {token.label} (key 'Washington')" in out
     assert "two tiers" in out
@@ -74,8 +61,8 @@ def test_the_master_and_the_signing_key_both_in_a_token(tmp_path: Path, token: S
         moscow.start()
         hotline("send", w_dir, "--to", "Moscow", "from the token")
         hotline("send", m_dir, "--to", "Washington", "to the token")
-        wait_for(lambda: _receipted(w_dir, "from the token", pin_env), what="receipt 1")
-        wait_for(lambda: _receipted(m_dir, "to the token", {}), what="receipt 2")
+        wait_for(lambda: receipted(w_dir, "from the token", pin_env), what="receipt 1")
+        wait_for(lambda: receipted(m_dir, "to the token", {}), what="receipt 2")
 
         rotated = hotline("key", "rotate", w_dir, "--which", "tls").stdout
         assert "rotated the tls key" in rotated
@@ -86,8 +73,8 @@ def test_the_master_and_the_signing_key_both_in_a_token(tmp_path: Path, token: S
         washington.start()
         hotline("send", w_dir, "--to", "Moscow", "after the rotation")
         hotline("send", m_dir, "--to", "Washington", "answered after")
-        wait_for(lambda: _receipted(w_dir, "after the rotation", pin_env), what="receipt 3")
-        wait_for(lambda: _receipted(m_dir, "answered after", {}), what="receipt 4")
+        wait_for(lambda: receipted(w_dir, "after the rotation", pin_env), what="receipt 3")
+        wait_for(lambda: receipted(m_dir, "answered after", {}), what="receipt 4")
     finally:
         washington.stop()
         moscow.stop()
@@ -96,12 +83,7 @@ def test_the_master_and_the_signing_key_both_in_a_token(tmp_path: Path, token: S
 
 
 def test_signing_in_token_needs_master_in_token(tmp_path: Path, token: SoftToken) -> None:
-    refused = hotline(
-        "init", tmp_path / "w", "--party", "Washington", "--listen", f"127.0.0.1:{free_port()}",
-        "--unprotected-keys", "--pkcs11-module", token.module, "--token-label", token.label,
-        "--pin-file", token.pin_file, "--signing-in-token",
-        check=False, env=token.env,
-    )  # fmt: skip
+    refused = init_in_token(tmp_path / "w", token, "--signing-in-token", check=False)
     assert refused.returncode == 1
     assert "--signing-in-token goes with --master-in-token" in refused.stderr
     assert not (tmp_path / "w").exists()

@@ -17,20 +17,19 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from hotline.crypto import Envelope, KeyCertificate
 from hotline.store import Direction
 from hotline.terminal import ControlClient, open_terminal
-from hotline.testing.softhsm import SoftToken, token_or_skip
-from tests.cli.helpers import TerminalProcess, free_port, hotline, init_unprotected, wait_for
+from hotline.testing.softhsm import SoftToken
+from tests.cli.helpers import (
+    TerminalProcess,
+    hotline,
+    init_in_token,
+    init_unprotected,
+    wait_for,
+)
 
 COUNT = 40
-
-
-@pytest.fixture
-def token(tmp_path: Path) -> SoftToken:
-    return token_or_skip(tmp_path / "softhsm")
 
 
 def _texts(directory: Path, direction: str, env: dict[str, str]) -> list[str]:
@@ -70,12 +69,7 @@ def _pair(
     """Washington with both keys in the token, Moscow in software, each the other's peer;
     and the environment a command opening Washington's keys needs (its PIN file)."""
     w_dir, m_dir = tmp_path / "washington", tmp_path / "moscow"
-    hotline(
-        "init", w_dir, "--party", "Washington", "--listen", f"127.0.0.1:{free_port()}",
-        "--unprotected-keys", "--pkcs11-module", token.module, "--token-label", token.label,
-        "--pin-file", token.pin_file, "--master-in-token", "--signing-in-token",
-        env=token.env,
-    )  # fmt: skip
+    init_in_token(w_dir, token, "--master-in-token", "--signing-in-token")
     init_unprotected(m_dir, "Moscow")
     pin_env = {**token.env, "HOTLINE_PKCS11_PIN_FILE": str(token.pin_file)}
     w_card = hotline("card", w_dir, env=pin_env).stdout
