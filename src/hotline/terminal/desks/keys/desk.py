@@ -99,7 +99,7 @@ from hotline.terminal.core.outbox import decode_body
 from hotline.terminal.desks.keys.expiry import check_expiry
 from hotline.terminal.desks.keys.master import MasterChange, change_our_master, take_master_event
 from hotline.terminal.desks.keys.revoke import revocable, sign_revocation
-from hotline.utc import format_utc, from_epoch
+from hotline.utc import format_utc, from_epoch, parse_utc
 
 __all__ = [
     "KEY_EVENT_KIND",
@@ -297,7 +297,7 @@ class KeyDesk(Desk):
         encoded = certificate.encode()
         found: list[str] = []
         for peer in self._store.list_peers():
-            for record in self._store.list_messages(peer=peer.party, direction=Direction.OUT):
+            for record in self._sent_since(peer.party, certificate.not_before):
                 if record.kind != KEY_EVENT_KIND:
                     continue
                 body = decode_body(record.body)
@@ -305,6 +305,20 @@ class KeyDesk(Desk):
                     found.append(record.id)
                     break
         return tuple(found)
+
+    def _sent_since(self, party: str, since: int) -> list[MessageRecord]:
+        """What we sent ``party`` at or after ``since`` (Unix seconds), newest first.
+
+        Read in growing pages, so a start with a key staged reads the few
+        messages since the staging, not the line's whole history.
+        """
+        limit = 64
+        while True:
+            page = self._store.list_messages(peer=party, direction=Direction.OUT, limit=limit)
+            recent = [m for m in page if parse_utc(m.created_at).timestamp() >= since]
+            if len(recent) < len(page) or len(page) < limit:
+                return recent
+            limit *= 4
 
     def tick(self) -> None:
         self._switch_when_receipted()
